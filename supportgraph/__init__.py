@@ -1,0 +1,1 @@
+"""How supportgraph runs: settings, storage, checkpointer, CLI, audit and the review queue."""

@@ -1,0 +1,166 @@
+"""One SQL layer for the business store, the audit log and the review queue, on SQLite or Postgres.
+
+``open_database(url)`` returns a process-wide :class:`Database` per URL (SQLAlchemy engine with its pool).
+Each component (business store, audit, …) owns an ordered list of migrations; :meth:`Database.migrate`
+applies the ones not yet recorded in ``schema_migrations`` inside one transaction per migration.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+Migration = Callable[[Connection], None]
+
+_meta = MetaData()
+schema_migrations = Table(
+    "schema_migrations",
+    _meta,
+    Column("component", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), server_default=func.now()),
+)
+
+
+def sqlalchemy_url(url: str) -> str:
+    """Map a user-facing URL to the SQLAlchemy one (``postgresql://`` → the psycopg 3 driver)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def psycopg_url(url: str) -> str:
+    """Map a URL to the plain libpq form psycopg and the Postgres checkpointer expect."""
+    for prefix in ("postgresql+psycopg://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql://" + url[len(prefix) :]
+    return url
+
+
+def sqlite_path(url: str) -> Path:
+    """The file behind a ``sqlite:///`` URL."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url!r}")
+    return Path(url[len("sqlite:///") :])
+
+
+class Database:
+    """A SQLAlchemy engine plus the migration runner; the only way the project talks SQL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.dialect: Literal["sqlite", "postgresql"]
+        if url.startswith("sqlite:///"):
+            self.dialect = "sqlite"
+            sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif url.startswith(("postgresql", "postgres://")):
+            self.dialect = "postgresql"
+            self.engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
+        else:
+            raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
+        self._migrate_lock = threading.Lock()
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
+        """Apply the migrations of ``component`` that have not run yet; returns how many ran.
+
+        Safe to call from several processes at once: each migration and its record commit together, and a
+        process that loses the race sees the primary-key conflict and moves on.
+        """
+        applied = 0
+        with self._migrate_lock:
+            _meta.create_all(self.engine, tables=[schema_migrations], checkfirst=True)
+            with self.engine.connect() as conn:
+                done = {
+                    row.version
+                    for row in conn.execute(
+                        select(schema_migrations.c.version).where(schema_migrations.c.component == component)
+                    )
+                }
+            for version, migration in enumerate(migrations, start=1):
+                if version in done:
+                    continue
+                try:
+                    with self.engine.begin() as conn:
+                        if self.dialect == "postgresql":
+                            # Serialise concurrent migrators of the same component.
+                            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (component,))
+                            already = conn.execute(
+                                select(schema_migrations.c.version).where(
+                                    schema_migrations.c.component == component,
+                                    schema_migrations.c.version == version,
+                                )
+                            ).first()
+                            if already:
+                                continue
+                        migration(conn)
+                        conn.execute(
+                            insert(schema_migrations).values(
+                                component=component, version=version, name=migration.__name__
+                            )
+                        )
+                    applied += 1
+                except IntegrityError:
+                    continue
+        return applied
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+_databases: dict[str, Database] = {}
+_databases_lock = threading.Lock()
+
+
+def open_database(url: str) -> Database:
+    """The process-wide :class:`Database` for ``url`` (one engine and pool per URL)."""
+    with _databases_lock:
+        db = _databases.get(url)
+        if db is None:
+            db = _databases[url] = Database(url)
+        return db
+
+
+def close_database(url: str) -> None:
+    """Dispose of the engine for ``url`` if this process opened one (tests drop databases after this)."""
+    with _databases_lock:
+        db = _databases.pop(url, None)
+    if db is not None:
+        db.dispose()

@@ -1,0 +1,66 @@
+"""Shared fixtures: both databases, and a guard that fails any real model call."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.pg import create_database, drop_database, postgres_server
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("LANGSMITH_TRACING", "false")
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    with postgres_server() as url:
+        if url is None:
+            reason = "PostgreSQL is not running and no local binaries were found to start one"
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"CI must test Postgres: {reason}")
+            print(f"\n!!! SKIPPING POSTGRES TESTS: {reason} !!!\n")
+            pytest.skip(reason)
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty Postgres database for one test."""
+    url = create_database(pg_admin_url)
+    try:
+        yield url
+    finally:
+        from supportgraph.db import close_database
+
+        close_database(url)  # release pooled connections before dropping the database
+        drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs once on a fresh SQLite file and once on a fresh Postgres database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'supportgraph.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture(autouse=True)
+def _no_real_model_calls(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any call that would reach a hosted model; tests use scripted fake chat models instead.
+
+    Integration tests that talk to a local OpenAI-compatible fake server mark themselves
+    ``@pytest.mark.local_model_server``.
+    """
+    if request.node.get_closest_marker("local_model_server"):
+        return
+    import openai
+
+    def _refuse(*_: object, **__: object) -> None:
+        raise AssertionError("a test tried to call a real model API; use a scripted fake chat model")
+
+    monkeypatch.setattr(openai._base_client.SyncAPIClient, "request", _refuse)
+    monkeypatch.setattr(openai._base_client.AsyncAPIClient, "request", _refuse)

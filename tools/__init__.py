@@ -1,0 +1,1 @@
+"""What the agent may touch: the demo company's business systems, one tool per file."""

@@ -1,0 +1,111 @@
+"""The contract every tool follows.
+
+A tool is a plain function ``fn(store, args, ctx) -> ToolResult`` with a pydantic argument model; the
+:class:`SupportTool` record around it validates arguments, enforces identity verification and turns every
+refusal into a sentence the reasoner can act on. Tools never raise for business errors: they return
+``ToolResult(ok=False, error="...")``. Exceptions mean a bug or an outage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    from langchain_core.tools import StructuredTool
+
+    from tools.store import BusinessStore
+
+System = Literal["crm", "orders", "payments", "ticketing", "kb"]
+
+
+class ToolResult(BaseModel):
+    """What a tool hands back: data on success, a sentence the reasoner can act on otherwise."""
+
+    ok: bool
+    data: dict[str, Any] | list[Any] | None = None
+    error: str | None = None
+
+    @classmethod
+    def success(cls, data: dict[str, Any] | list[Any] | None = None) -> ToolResult:
+        return cls(ok=True, data=data)
+
+    @classmethod
+    def refuse(cls, error: str) -> ToolResult:
+        return cls(ok=False, error=error)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolContext:
+    """Who is acting and why: passed to every tool call, never taken from globals.
+
+    ``customer_id`` is the customer whose identity the conversation has verified (``None`` until then);
+    ``idempotency_key`` is derived from the thread and the plan step so a replayed write never runs twice;
+    ``approved_by`` names the human reviewer who approved an action that policy reserves for humans.
+    """
+
+    thread_id: str
+    step_id: str
+    now: datetime
+    customer_id: str | None = None
+    approved_by: str | None = None
+    policy: Policy = field(default_factory=lambda: Policy())
+
+    @property
+    def idempotency_key(self) -> str:
+        return f"{self.thread_id}:{self.step_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Policy:
+    """The numbers of the written support policy (prompts/policy.md) that tools enforce."""
+
+    refund_approval_limit: float = 100.00
+    refund_window_days: int = 30
+    max_verification_attempts: int = 3
+
+
+ToolFn = Callable[["BusinessStore", Any, ToolContext], ToolResult]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupportTool:
+    """A tool of one business system, with its derived argument schema and its policy flags."""
+
+    name: str
+    system: System
+    description: str
+    args_schema: type[BaseModel]
+    fn: ToolFn
+    writes: bool = False
+    requires_verified_customer: bool = True
+
+    def run(self, store: BusinessStore, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Validate ``args``, check verification, call the tool; every failure is a refusal sentence."""
+        try:
+            parsed = self.args_schema.model_validate(args)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'arguments'}: {err['msg']}" for err in exc.errors()
+            )
+            return ToolResult.refuse(f"Error: invalid arguments for {self.name}: {problems}")
+        if self.requires_verified_customer and ctx.customer_id is None:
+            return ToolResult.refuse(
+                f"Error: {self.name} needs a verified customer; verify the customer's identity first."
+            )
+        return self.fn(store, parsed, ctx)
+
+    def as_langchain_tool(self) -> StructuredTool:
+        """The same tool as a LangChain tool (name, description and schema derived, not rewritten)."""
+        from langchain_core.tools import StructuredTool
+
+        def _unbound(**_: Any) -> str:
+            raise RuntimeError("supportgraph executes tools itself; bind this schema, do not invoke it")
+
+        return StructuredTool.from_function(
+            func=_unbound, name=self.name, description=self.description, args_schema=self.args_schema
+        )
