@@ -1,0 +1,131 @@
+"""Entity extraction: order ids, emails, amounts, dates (relative ones too), products, verification data.
+
+Regular expressions for the shaped values, fuzzy matching against the store's catalogue for product names,
+and dateparser for dates such as "last Tuesday" resolved against the run's clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypedDict
+
+from rapidfuzz import fuzz, process
+
+_EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+_ORDER = re.compile(r"(?:\border\b[^0-9\n]{0,12}|#\s*|\bno\.?\s*|\bnumber\s*)(\d{5,6})\b", re.IGNORECASE)
+_BARE_ORDER = re.compile(r"(?<![\d.$€£])\b(1\d{4})\b(?![.,]\d)")
+_ZIP = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post code)\D{0,12}(\d{5})\b", re.IGNORECASE)
+_LAST4 = re.compile(
+    r"\b(?:last (?:four|4)(?: digits)?|ending(?: in| with)?|ends in|last digits)\D{0,20}(\d{4})\b", re.IGNORECASE
+)
+_AMOUNT = re.compile(
+    r"(?P<cur1>[$€£])\s?(?P<num1>\d{1,7}(?:[.,]\d{1,2})?)"
+    r"|(?P<num2>\d{1,7}(?:[.,]\d{1,2})?)\s?(?P<cur2>usd|eur|gbp|dollars?|euros?|pounds?)\b",
+    re.IGNORECASE,
+)
+_INVOICE = re.compile(r"\bINV-?\s?(\d{5})\b", re.IGNORECASE)
+_TICKET = re.compile(r"\bT-(\d{4,6})\b")
+_CUSTOMER = re.compile(r"\bC(\d{4})\b")
+_DATE = re.compile(
+    r"\b(?:today|yesterday|tomorrow|last (?:mon|tues|wednes|thurs|fri|satur|sun)day|last week|last month|"
+    r"(?:\d+|a|one|two|three|four|five|six|seven) (?:days?|weeks?|months?) ago|"
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d{1,2}(?:st|nd|rd|th)?|"
+    r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)\b",
+    re.IGNORECASE,
+)
+_CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP", "dollar": "USD",
+             "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
+
+
+class Amount(TypedDict):
+    value: float
+    currency: str
+
+
+class Entities(TypedDict, total=False):
+    order_ids: list[int]
+    emails: list[str]
+    amounts: list[Amount]
+    dates: list[str]
+    products: list[str]
+    zip_code: str
+    card_last4: str
+    invoice_ids: list[str]
+    ticket_ids: list[str]
+    customer_ids: list[str]
+
+
+def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ()) -> Entities:
+    """Every entity found in ``text``; keys are present only when something was found."""
+    found: Entities = {}
+    emails = _EMAIL.findall(text)
+    # Remove emails first so their digits are not read as order numbers.
+    rest = _EMAIL.sub(" ", text)
+    zip_match = _ZIP.search(rest)
+    last4 = _LAST4.search(rest)
+    if zip_match:
+        found["zip_code"] = zip_match.group(1)
+        rest = rest.replace(zip_match.group(0), " ")
+    if last4:
+        found["card_last4"] = last4.group(1)
+        rest = rest.replace(last4.group(0), " ")
+    orders = [int(m) for m in _ORDER.findall(rest)]
+    orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
+    amounts: list[Amount] = []
+    for m in _AMOUNT.finditer(rest):
+        num = (m.group("num1") or m.group("num2")).replace(",", ".")
+        cur = _CURRENCY[(m.group("cur1") or m.group("cur2")).lower()]
+        amounts.append({"value": round(float(num), 2), "currency": cur})
+    if emails:
+        found["emails"] = list(dict.fromkeys(e.lower() for e in emails))
+    if orders:
+        found["order_ids"] = list(dict.fromkeys(orders))
+    if amounts:
+        found["amounts"] = amounts
+    dates = _parse_dates(rest, now)
+    if dates:
+        found["dates"] = dates
+    products = match_products(text, catalogue)
+    if products:
+        found["products"] = products
+    for key, pattern, fmt in (("invoice_ids", _INVOICE, "INV-{}"), ("ticket_ids", _TICKET, "T-{}"),
+                              ("customer_ids", _CUSTOMER, "C{}")):
+        ids = [fmt.format(m) for m in pattern.findall(text)]
+        if ids:
+            found[key] = list(dict.fromkeys(ids))  # type: ignore[literal-required]
+    return found
+
+
+def _parse_dates(text: str, now: datetime) -> list[str]:
+    import dateparser
+
+    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "past"}
+    out = []
+    for m in _DATE.finditer(text):
+        parsed = dateparser.parse(m.group(0), settings=settings)  # type: ignore[arg-type]
+        if parsed is not None:
+            out.append(parsed.date().isoformat())
+    return list(dict.fromkeys(out))
+
+
+def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85.0) -> list[str]:
+    """Catalogue product names the text mentions, tolerating typos and partial names."""
+    if not catalogue:
+        return []
+    lowered = text.lower()
+    hits = process.extract(lowered, [c.lower() for c in catalogue], scorer=fuzz.partial_token_set_ratio,
+                           limit=5, score_cutoff=threshold)
+    names = [catalogue[index] for _, score, index in hits if score >= threshold]
+    # partial_token_set_ratio scores a single shared word highly; demand most of the name's words.
+    return [n for n in names if _word_overlap(n.lower(), lowered) >= 0.6]
+
+
+def _word_overlap(name: str, text: str) -> float:
+    words = [w for w in re.findall(r"[a-z0-9]+", name) if len(w) > 1]
+    if not words:
+        return 0.0
+    present = sum(1 for w in words if fuzz.partial_ratio(w, text) >= 85)
+    return present / len(words)

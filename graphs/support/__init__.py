@@ -1,0 +1,1 @@
+"""The support graph: ingest → understand → plan → act → assess → respond | human_review."""

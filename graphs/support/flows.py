@@ -1,0 +1,118 @@
+"""Support flows, loaded from ``flows.yaml`` and validated once per process."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, Field, model_validator
+
+from graphs.support.state import Queue
+
+
+class SlotSpec(BaseModel):
+    """A piece of information a flow needs: an extracted entity, or a value read off the message's words."""
+
+    entity: str | None = None
+    text: dict[str, str] = Field(default_factory=dict, description="value → regex; first match wins")
+    default: Any = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> SlotSpec:
+        if not self.entity and not self.text:
+            raise ValueError("a slot needs an entity or text patterns")
+        return self
+
+    def read_text(self, message: str) -> Any:
+        for value, pattern in self.text.items():
+            if re.search(pattern, message, re.IGNORECASE):
+                return yaml.safe_load(value)
+        return self.default
+
+    @property
+    def required(self) -> bool:
+        return self.entity is not None and self.default is None
+
+
+class Precondition(BaseModel):
+    """A step runs only if the value at ``ref`` is one of ``allowed``; otherwise ``message`` says why not."""
+
+    ref: str
+    allowed: list[Any] = Field(alias="in")
+    message: str
+
+    def unmet(self, scope: dict[str, Any]) -> str | None:
+        value = resolve(self.ref, scope)
+        if value in self.allowed:
+            return None
+        return self.message.format(value=value, **scope.get("slots", {}))
+
+
+class StepSpec(BaseModel):
+    id: str
+    tool: str
+    args: dict[str, Any] = Field(default_factory=dict)
+    depends_on: list[str] = Field(default_factory=list)
+    confirm: bool = False
+    precondition: Precondition | None = None
+    policy: list[str] = Field(default_factory=list)
+    why: str = ""
+
+
+class FlowSpec(BaseModel):
+    intent: str
+    queue: Queue = "general"
+    threshold: float = Field(0.55, ge=0.0, le=1.0)
+    needs_verification: bool = False
+    slots: dict[str, SlotSpec] = Field(default_factory=dict)
+    steps: list[StepSpec] = Field(default_factory=list)
+    review_reason: str | None = None
+    reply: str
+
+    @model_validator(mode="after")
+    def _dependencies_exist(self) -> FlowSpec:
+        ids = [s.id for s in self.steps]
+        for step in self.steps:
+            unknown = set(step.depends_on) - set(ids[: ids.index(step.id)])
+            if unknown:
+                raise ValueError(f"{self.intent}.{step.id} depends on unknown or later steps {sorted(unknown)}")
+        return self
+
+
+@lru_cache(maxsize=1)
+def load_flows() -> dict[str, FlowSpec]:
+    """Every flow by intent name; raises ValueError naming the flow when the data are invalid."""
+    raw = yaml.safe_load(resources.files("graphs.support").joinpath("flows.yaml").read_text("utf-8"))
+    defaults = raw.get("defaults", {})
+    flows = {}
+    for intent, spec in raw["flows"].items():
+        try:
+            flows[intent] = FlowSpec.model_validate({**defaults, **spec, "intent": intent})
+        except ValueError as exc:
+            raise ValueError(f"flow {intent!r} in flows.yaml is invalid: {exc}") from exc
+    return flows
+
+
+def get_flow(intent: str) -> FlowSpec:
+    flows = load_flows()
+    return flows.get(intent) or flows["out_of_scope"]
+
+
+def resolve(value: Any, scope: dict[str, Any]) -> Any:
+    """Replace ``$a.b.c`` references by what they point to in ``scope`` (None when absent)."""
+    if isinstance(value, str) and value.startswith("$"):
+        current: Any = scope
+        for part in value[1:].split("."):
+            if isinstance(current, dict):
+                current = current.get(part)
+            else:
+                return None
+        return current
+    if isinstance(value, dict):
+        return {k: resolve(v, scope) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, scope) for v in value]
+    return value

@@ -1,0 +1,131 @@
+"""act: run the plan's ready steps — independent ones in parallel — and record results and obstacles.
+
+A step runs when everything it depends on is done. Before a write, its precondition and policy checks are
+evaluated: an unmet precondition skips it with the reason, a policy check holds it for human approval. Steps
+that depend on a failed one are skipped. Results and refusals go into the plan and the audit log.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.support.context import Context
+from graphs.support.deps import Deps, deps, last_customer_text
+from graphs.support.flows import StepSpec, get_flow, resolve
+from graphs.support.messages import normalise
+from graphs.support.policy import hold_reasons
+from graphs.support.state import ActiveFlow, Customer, State, Step
+from tools.registry import get_tool
+
+TERMINAL = {"done", "failed", "skipped", "rejected"}
+RUNNABLE = {"pending", "approved"}
+
+
+def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    d = deps(runtime)
+    steps = copy.deepcopy(state.plan)
+    flow = copy.deepcopy(state.flow)
+    customer = state.customer
+    failures = state.verification_failures
+    text = normalise(last_customer_text(list(state.messages)))
+    by_id = {s["id"]: s for s in steps}
+    while True:
+        _skip_blocked(steps, by_id)
+        ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and _deps_done(s, by_id)]
+        runnable = []
+        for step in ready:
+            scope = _scope(state, customer, flow, steps, step, text)
+            step["args"] = resolve(step["args"], scope)
+            spec = _spec(step)
+            if spec and spec.precondition and (why := spec.precondition.unmet(scope)):
+                step["status"], step["error"] = "skipped", why
+                continue
+            if step["status"] == "awaiting_confirmation":
+                continue
+            if spec and step["status"] == "pending":
+                reasons = hold_reasons(spec.policy, step["args"], scope, d.context.policy())
+                if reasons:
+                    step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons)
+                    continue
+            runnable.append(step)
+        if not runnable:
+            break
+        with ThreadPoolExecutor(max_workers=min(4, len(runnable))) as pool:
+            outcomes = list(pool.map(lambda s: _run(d, state, customer, s), runnable))
+        for step, (result, latency_ms) in zip(runnable, outcomes, strict=True):
+            step["status"] = "done" if result["ok"] else "failed"
+            step["result"], step["error"] = result, result.get("error")
+            d.audit.record(d.thread_id, state.turn, "tool_call", {
+                "step": step["id"], "tool": step["tool"], "args": step["args"], "ok": result["ok"],
+                "error": result.get("error"), "approved_by": step["approved_by"],
+            }, latency_ms=latency_ms, at=d.now)
+            if step["tool"] == "verify_identity":
+                if result["ok"]:
+                    customer = _verified_customer(result.get("data") or {})
+                else:
+                    failures += 1
+    if flow is not None:
+        _settle(flow, steps, by_id)
+    return {"plan": steps, "flow": flow, "customer": customer, "verification_failures": failures}
+
+
+def _run(d: Deps, state: State, customer: Customer | None, step: Step) -> tuple[dict[str, Any], float]:
+    started = time.perf_counter()
+    ctx = d.tool_context(state.turn, customer, step["id"], approved_by=step["approved_by"])
+    result = get_tool(step["tool"]).run(d.store, step["args"], ctx)
+    return result.model_dump(), (time.perf_counter() - started) * 1000
+
+
+def _spec(step: Step) -> StepSpec | None:
+    if "." not in step["id"]:
+        return None
+    local = step["id"].split(".", 1)[1]
+    return next((s for s in get_flow(step["intent"]).steps if s.id == local), None)
+
+
+def _deps_done(step: Step, by_id: dict[str, Step]) -> bool:
+    return all(by_id[dep]["status"] == "done" for dep in step["depends_on"] if dep in by_id)
+
+
+def _skip_blocked(steps: list[Step], by_id: dict[str, Step]) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for step in steps:
+            if step["status"] in TERMINAL:
+                continue
+            blocked = [dep for dep in step["depends_on"] if by_id.get(dep, {}).get("status") in
+                       {"failed", "skipped", "rejected"}]
+            if blocked:
+                step["status"], step["error"] = "skipped", f"it needed {', '.join(blocked)}, which did not succeed"
+                changed = True
+
+
+def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, steps: list[Step], step: Step,
+           text: str) -> dict[str, Any]:
+    results = {
+        s["id"].split(".", 1)[1]: (s["result"] or {}).get("data")
+        for s in steps if s["intent"] == step["intent"] and "." in s["id"] and s["status"] == "done"
+    }
+    return {"slots": dict(flow["slots"]) if flow else {}, "customer": dict(customer) if customer else {},
+            "message": text, "steps": results}
+
+
+def _verified_customer(data: dict[str, Any]) -> Customer:
+    return {"customer_id": str(data["customer_id"]), "name": str(data.get("name", "")), "plan": data.get("plan"),
+            "verified": True, "verified_by": "identity_check"}
+
+
+def _settle(flow: ActiveFlow, steps: list[Step], by_id: dict[str, Step]) -> None:
+    """Work out what the flow now waits for: a confirmation, a human's approval, or nothing."""
+    if any(s["status"] == "awaiting_confirmation" and _deps_done(s, by_id) for s in steps):
+        flow["asking"], flow["stage"] = ["confirmation"], "confirming"
+    elif flow["asking"]:
+        return
+    elif all(s["status"] in TERMINAL for s in steps):
+        flow["stage"] = "done"

@@ -1,0 +1,61 @@
+"""ingest: validate and normalise the customer's message, read its sentiment, know who is writing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.reasoners.local.sentiment import analyse_sentiment
+from graphs.support.context import Context
+from graphs.support.deps import Deps, deps, last_customer_text
+from graphs.support.messages import InvalidMessage, check_message
+from graphs.support.state import Customer, State
+from prompts import render_reply
+from tools.registry import get_tool
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_DIGITS = re.compile(r"\b\d{4,}\b")
+
+
+def redact(text: str) -> str:
+    """The message as the audit log keeps it: emails and long numbers masked."""
+    return _DIGITS.sub(lambda m: "#" * len(m.group(0)), _EMAIL.sub("<email>", text))
+
+
+def ingest(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    d = deps(runtime)
+    turn = state.turn + 1
+    raw = last_customer_text(list(state.messages))
+    update: dict[str, Any] = {"turn": turn, "reply": None, "review": None, "assessment": None}
+    try:
+        text = check_message(raw)
+    except InvalidMessage as exc:
+        # Hosts reject such messages before they reach a thread; this guards callers that do not.
+        update["reply"] = render_reply("invalid_message", problem=str(exc))
+        d.audit.record(d.thread_id, turn, "ingest", {"valid": False, "problem": str(exc)}, at=d.now)
+        return update
+    sentiment = analyse_sentiment(text)
+    update["sentiment"] = sentiment
+    if state.customer is None and state.customer_id:
+        update["customer"] = _channel_customer(state, d, state.customer_id)
+    d.audit.record(d.thread_id, turn, "ingest", {"valid": True, "text": redact(text), "sentiment": sentiment},
+                   at=d.now)
+    return update
+
+
+def _channel_customer(state: State, d: Deps, customer_id: str) -> Customer | None:
+    """The customer an authenticated channel vouches for (None when the id is unknown)."""
+    ctx = replace(d.tool_context(state.turn, None, "channel"), customer_id=customer_id)
+    result = get_tool("get_customer").run(d.store, {"customer_id": customer_id}, ctx)
+    if not result.ok or not isinstance(result.data, dict):
+        return None
+    return {
+        "customer_id": customer_id,
+        "name": str(result.data.get("name", "")),
+        "plan": result.data.get("plan"),
+        "verified": True,
+        "verified_by": "channel",
+    }

@@ -1,0 +1,28 @@
+"""respond: send the customer the turn's reply — composed from results, or given by a human reviewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import AIMessage
+from langgraph.runtime import Runtime
+
+from graphs.support.context import Context
+from graphs.support.deps import deps
+from graphs.support.replies import compose_reply
+from graphs.support.state import State
+
+
+def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    d = deps(runtime)
+    text = state.reply or compose_reply(state)
+    flow = state.flow
+    if flow is None or flow["asking"] or flow["stage"] != "done":
+        status = "awaiting_customer"
+    else:
+        status = "resolved"
+    d.audit.record(d.thread_id, state.turn, "respond", {
+        "reply": text, "status": status,
+        "by": state.review["reviewer"] if state.review and state.reply else "agent",
+    }, at=d.now)
+    return {"messages": [AIMessage(content=text, name="supportgraph")], "reply": text, "status": status}

@@ -1,0 +1,124 @@
+"""understand: which intents, which entities, what is missing — and whether this continues a flow."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from langgraph.runtime import Runtime
+
+from graphs.reasoners.local.entities import Entities, extract_entities
+from graphs.reasoners.local.router import load_router
+from graphs.support.context import Context
+from graphs.support.deps import catalogue, deps, last_customer_text
+from graphs.support.flows import get_flow
+from graphs.support.messages import normalise
+from graphs.support.state import ActiveFlow, IntentGuess, State, Understanding
+
+_YES = re.compile(
+    r"^\W*(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
+    r"absolutely|of course|please)\b", re.I)
+_NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait)\b", re.I)
+IDENTITY_FIELDS = ("emails", "zip_code", "card_last4")
+NEW_TOPIC_CONFIDENCE = 0.6
+
+
+def affirmation_of(text: str) -> Literal["yes", "no"] | None:
+    """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks")."""
+    if len(text.split()) > 25:
+        return None
+    if _NO.search(text):
+        return "no"
+    if _YES.search(text):
+        return "yes"
+    return None
+
+
+def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    d = deps(runtime)
+    text = normalise(last_customer_text(list(state.messages)))
+    detected, margin = load_router().detect(text)
+    intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
+    entities = extract_entities(text, now=d.now, catalogue=catalogue(d.store))
+    affirmation = affirmation_of(text)
+    flow = state.flow
+    continues = flow is not None and _continues(flow, intents, entities, affirmation)
+    if continues and flow is not None:
+        intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in flow["intents"]]
+    missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None)
+    understanding: Understanding = {
+        "intents": intents,
+        "margin": round(margin, 4),
+        "entities": entities,
+        "continues_flow": continues,
+        "affirmation": affirmation,
+        "missing": missing,
+        "rationale": _rationale(intents, margin, entities, continues, flow, affirmation, missing),
+        "source": "local",
+    }
+    d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
+    return {"understanding": understanding}
+
+
+def _continues(flow: ActiveFlow, intents: list[IntentGuess], entities: Entities,
+               affirmation: Literal["yes", "no"] | None) -> bool:
+    """Does this message answer what the flow in progress is waiting for, rather than open a new topic?"""
+    if flow["stage"] == "done":
+        return False
+    asking = set(flow["asking"])
+    supplies = (
+        ("confirmation" in asking and affirmation is not None)
+        or ("identity" in asking and any(k in entities for k in IDENTITY_FIELDS))
+        or ("order_id" in asking and "order_ids" in entities)
+        or ("email" in asking and "emails" in entities)
+    )
+    top = intents[0]
+    new_topic = (
+        top["confidence"] >= NEW_TOPIC_CONFIDENCE
+        and top["intent"] not in flow["intents"]
+        and top["intent"] != "out_of_scope"
+        and affirmation is None
+    )
+    if supplies and not new_topic:
+        return True
+    # The customer restates the same request ("I said cancel order 10001") — keep the flow and its slots.
+    return top["intent"] in flow["intents"] and not new_topic
+
+
+def _missing(state: State, intents: list[str], entities: Entities, flow: ActiveFlow | None) -> list[str]:
+    """Information the flows need that neither this message nor the flow so far provides."""
+    have = set(flow["slots"]) if flow else set()
+    missing: list[str] = []
+    verified = bool(state.customer and state.customer["verified"])
+    for intent in intents:
+        spec = get_flow(intent)
+        if spec.needs_verification and not verified:
+            has_email = "emails" in entities or "email" in have
+            has_secret = any(k in entities for k in ("zip_code", "card_last4"))
+            if not (has_email and has_secret) and "identity" not in missing:
+                missing.append("identity")
+        for name, slot in spec.slots.items():
+            if not slot.required or name in have or name in missing:
+                continue
+            if slot.entity and slot.entity in entities:
+                continue
+            missing.append(name)
+    return missing
+
+
+def _rationale(intents: list[IntentGuess], margin: float, entities: Entities, continues: bool,
+               flow: ActiveFlow | None, affirmation: str | None, missing: list[str]) -> str:
+    parts = []
+    if continues and flow is not None:
+        waited = ", ".join(flow["asking"]) or "the next step"
+        parts.append(f"Continues the {' + '.join(flow['intents'])} flow, which was waiting for {waited}.")
+        if affirmation:
+            parts.append(f"The customer answered {affirmation!r}.")
+    else:
+        shown = ", ".join(f"{i['intent']} ({i['confidence']:.2f})" for i in intents)
+        parts.append(f"Local router: {shown}; margin over the runner-up {margin:.2f}.")
+    if entities:
+        parts.append("Entities: " + "; ".join(f"{k}={v}" for k, v in entities.items()) + ".")
+    if missing:
+        parts.append("Still needed: " + ", ".join(missing) + ".")
+    return " ".join(parts)

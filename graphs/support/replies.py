@@ -1,0 +1,72 @@
+"""Compose the agent's reply for a turn from the plan's results and the reply templates in prompts/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphs.support.flows import get_flow
+from graphs.support.state import State, Step
+from prompts import render_reply
+
+
+def clean_error(error: str | None) -> str:
+    """A tool's refusal as the customer reads it (without the 'Error:' prefix meant for the reasoner)."""
+    text = (error or "something went wrong").strip()
+    return text[len("Error:"):].strip() if text.lower().startswith("error:") else text
+
+
+def _steps_of(state: State, intent: str) -> dict[str, Step]:
+    return {s["id"].split(".", 1)[1]: s for s in state.plan if s["intent"] == intent and "." in s["id"]}
+
+
+def _values(state: State) -> dict[str, Any]:
+    return {
+        "customer": state.customer or {},
+        "flow": state.flow or {},
+        "understanding": state.understanding or {},
+        "sentiment": state.sentiment or {},
+        "clean_error": clean_error,
+    }
+
+
+def compose_reply(state: State) -> str:
+    """What the agent says this turn, without a human in the loop."""
+    flow = state.flow
+    values = _values(state)
+    assessment = state.assessment
+    verify = next((s for s in state.plan if s["id"] == "verify"), None)
+    parts: list[str] = []
+    if verify is not None and verify["status"] == "failed":
+        parts.append(render_reply("verification_failed", error=clean_error(verify["error"]),
+                                  failures=state.verification_failures, **values))
+    if (assessment and assessment["route"] == "respond" and not assessment["reasons"]
+            and assessment["confidence"] < assessment["threshold"] and flow and not flow["asking"]):
+        return render_reply("clarify", intents=(state.understanding or {}).get("intents", [])[:2], **values)
+    if flow and flow["asking"]:
+        if flow["asking"] == ["confirmation"]:
+            pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]
+            parts.append(render_reply("confirm_steps", pending=pending, **values))
+        else:
+            parts.extend(_done_parts(state, values))
+            parts.append(render_reply("ask_information", asking=flow["asking"], **values))
+        return "\n\n".join(p for p in parts if p)
+    parts.extend(_done_parts(state, values))
+    return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
+
+
+def _done_parts(state: State, values: dict[str, Any]) -> list[str]:
+    flow = state.flow
+    if not flow:
+        return []
+    parts = []
+    for intent in flow["intents"]:
+        steps = _steps_of(state, intent)
+        if not steps and get_flow(intent).steps:
+            continue  # this intent is still waiting for information
+        parts.append(render_reply(get_flow(intent).reply, steps=steps, intent=intent, **values))
+    return parts
+
+
+def holding_reply(state: State, queue: str, reasons: list[str]) -> str:
+    """What the customer hears while a human reviews the thread."""
+    return render_reply("review_pending", queue=queue, reasons=reasons, **_values(state))

@@ -1,0 +1,123 @@
+"""The human-review request and the reviewer's decisions, in LangChain's human-in-the-loop format.
+
+An interrupt carries ``{"action_requests": [...], "review_configs": [...], "context": {...}}``: one action per
+step held for approval (tool name and arguments), or a single ``reply_to_customer`` action with the drafted
+reply when nothing is held. A resume carries ``{"decisions": [...], "reviewer": NAME}`` with one decision per
+action: ``approve``, ``edit`` (``edited_action`` with name and args, validated against the tool's schema),
+``reject`` (optional ``message``) or ``respond`` (``message`` sent to the customer).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from pydantic import BaseModel, Field, ValidationError
+
+from graphs.support.state import State, Step
+from tools.registry import get_tool
+
+REPLY_ACTION = "reply_to_customer"
+DecisionType = Literal["approve", "edit", "reject", "respond"]
+ALLOWED: list[DecisionType] = ["approve", "edit", "reject", "respond"]
+
+
+class ActionRequest(TypedDict):
+    name: str
+    args: dict[str, Any]
+    description: str
+
+
+class ReviewConfig(TypedDict):
+    action_name: str
+    allowed_decisions: list[DecisionType]
+    args_schema: dict[str, Any]
+
+
+class ReviewRequest(TypedDict):
+    action_requests: list[ActionRequest]
+    review_configs: list[ReviewConfig]
+    context: dict[str, Any]
+
+
+class InvalidDecision(ValueError):
+    """A resume payload that does not fit the pending review request."""
+
+
+class EditedAction(BaseModel):
+    name: str
+    args: dict[str, Any]
+
+
+class Decision(BaseModel):
+    type: DecisionType
+    edited_action: EditedAction | None = None
+    message: str | None = Field(default=None, max_length=8000)
+
+
+class ReviewResponse(BaseModel):
+    decisions: list[Decision]
+    reviewer: str = Field(default="reviewer", min_length=1, max_length=100)
+
+
+class _ReplyArgs(BaseModel):
+    message: str = Field(min_length=1, max_length=8000, description="The reply the customer will receive.")
+
+
+def held_steps(state: State) -> list[Step]:
+    return [s for s in state.plan if s["status"] == "needs_approval"]
+
+
+def build_request(state: State, *, draft_reply: str, context: dict[str, Any]) -> ReviewRequest:
+    """The interrupt payload for the current turn."""
+    actions: list[ActionRequest] = []
+    configs: list[ReviewConfig] = []
+    for step in held_steps(state):
+        tool = get_tool(step["tool"])
+        actions.append({"name": step["tool"], "args": step["args"],
+                        "description": f"Proposed: {step['why']}. Held because {step['hold_reason']}."})
+        configs.append({"action_name": step["tool"], "allowed_decisions": ALLOWED,
+                        "args_schema": tool.args_schema.model_json_schema()})
+    if not actions:
+        actions.append({"name": REPLY_ACTION, "args": {"message": draft_reply},
+                        "description": "Send this reply, edit it, answer the customer yourself, or reject it."})
+        configs.append({"action_name": REPLY_ACTION, "allowed_decisions": ALLOWED,
+                        "args_schema": _ReplyArgs.model_json_schema()})
+    return {"action_requests": actions, "review_configs": configs, "context": context}
+
+
+def parse_response(payload: Any, request: ReviewRequest) -> ReviewResponse:
+    """Validate a resume payload against the request; raises InvalidDecision with a readable reason."""
+    if not isinstance(payload, dict):
+        raise InvalidDecision("a review decision must be an object with a 'decisions' list")
+    try:
+        response = ReviewResponse.model_validate(payload)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidDecision(f"invalid review decision at {where or 'top level'}: {first['msg']}") from None
+    actions = request["action_requests"]
+    if len(response.decisions) != len(actions):
+        raise InvalidDecision(
+            f"expected {len(actions)} decision(s), one per proposed action, got {len(response.decisions)}")
+    for decision, action, config in zip(response.decisions, actions, request["review_configs"], strict=True):
+        if decision.type not in config["allowed_decisions"]:
+            raise InvalidDecision(f"{decision.type!r} is not allowed for {action['name']}")
+        if decision.type == "respond" and not (decision.message or "").strip():
+            raise InvalidDecision("a 'respond' decision needs a non-empty message for the customer")
+        if decision.type == "edit":
+            _check_edit(decision, action)
+    return response
+
+
+def _check_edit(decision: Decision, action: ActionRequest) -> None:
+    edited = decision.edited_action
+    if edited is None:
+        raise InvalidDecision("an 'edit' decision needs edited_action with name and args")
+    if edited.name != action["name"]:
+        raise InvalidDecision(f"an edit may change the arguments of {action['name']}, not the action itself")
+    schema: type[BaseModel] = _ReplyArgs if action["name"] == REPLY_ACTION else get_tool(action["name"]).args_schema
+    try:
+        schema.model_validate(edited.args)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InvalidDecision(f"edited arguments for {action['name']} are invalid: {problems}") from None

@@ -1,0 +1,22 @@
+"""Typed routing between the support graph's nodes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from graphs.support.state import State
+
+
+def after_ingest(state: State) -> Literal["understand", "respond"]:
+    """A message ingest could not take already has its reply; anything else is understood."""
+    return "respond" if state.reply else "understand"
+
+
+def after_assess(state: State) -> Literal["respond", "human_review"]:
+    """Follow the route assess chose."""
+    if state.assessment is None:
+        raise ValueError("after_assess: assess left no assessment in the state")
+    route = state.assessment["route"]
+    if route not in ("respond", "human_review"):
+        raise ValueError(f"after_assess: unexpected route {route!r}")
+    return route

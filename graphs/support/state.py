@@ -1,0 +1,114 @@
+"""The support graph's state: what a thread remembers between turns.
+
+``InputState`` is what a host sends in (messages, and the customer id of an authenticated channel);
+``State`` adds what the nodes work out. Nested values are plain JSON-able dicts typed with TypedDicts, so every
+checkpointer stores them without custom serialisers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph import add_messages
+
+from graphs.reasoners.local.entities import Entities
+from graphs.reasoners.local.sentiment import Sentiment
+
+StepStatus = Literal[
+    "pending", "awaiting_confirmation", "needs_approval", "approved", "done", "failed", "skipped", "rejected"
+]
+Route = Literal["respond", "human_review"]
+Queue = Literal["billing", "technical", "accounts", "general"]
+
+
+class Customer(TypedDict):
+    customer_id: str
+    name: str
+    plan: str | None
+    verified: bool
+    verified_by: Literal["channel", "identity_check", "reviewer"]
+
+
+class IntentGuess(TypedDict):
+    intent: str
+    confidence: float
+
+
+class Understanding(TypedDict):
+    intents: list[IntentGuess]
+    margin: float
+    entities: Entities
+    continues_flow: bool
+    affirmation: Literal["yes", "no"] | None
+    missing: list[str]
+    rationale: str
+    source: Literal["local", "llm"]
+
+
+class Step(TypedDict):
+    id: str
+    intent: str
+    tool: str
+    args: dict[str, Any]
+    depends_on: list[str]
+    why: str
+    writes: bool
+    status: StepStatus
+    result: dict[str, Any] | None
+    error: str | None
+    hold_reason: str | None
+    approved_by: str | None
+
+
+class ActiveFlow(TypedDict):
+    intents: list[str]
+    confidences: dict[str, float]
+    slots: dict[str, Any]
+    stage: Literal["collecting", "verifying", "confirming", "executing", "done"]
+    asking: list[str]
+    low_confidence_turns: int
+
+
+class Assessment(TypedDict):
+    confidence: float
+    threshold: float
+    signals: dict[str, float]
+    route: Route
+    reasons: list[str]
+    queue: Queue
+
+
+class Review(TypedDict):
+    turn: int
+    queue: Queue
+    reasons: list[str]
+    decision: dict[str, Any] | None
+    reviewer: str | None
+
+
+@dataclass(kw_only=True)
+class InputState:
+    """What a host sends: the conversation and, from an authenticated channel, who the customer is."""
+
+    messages: Annotated[Sequence[AnyMessage], add_messages] = field(default_factory=list)
+    customer_id: str | None = None
+
+
+@dataclass(kw_only=True)
+class State(InputState):
+    """Everything the thread keeps across turns."""
+
+    turn: int = 0
+    customer: Customer | None = None
+    verification_failures: int = 0
+    sentiment: Sentiment | None = None
+    understanding: Understanding | None = None
+    flow: ActiveFlow | None = None
+    plan: list[Step] = field(default_factory=list)
+    assessment: Assessment | None = None
+    review: Review | None = None
+    reply: str | None = None
+    status: Literal["active", "awaiting_customer", "awaiting_review", "resolved", "escalated"] = "active"

@@ -1,0 +1,46 @@
+"""What supportgraph says: reply templates, prompt templates and the written policy, loaded by name.
+
+Reply templates are Jinja2 files in ``prompts/replies/NAME.j2``; documents such as ``policy.md`` sit beside
+this module. No prompt or reply text lives in Python code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("prompts", "replies"),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["money"] = lambda v: f"${float(v):,.2f}"
+    return env
+
+
+def render_reply(name: str, /, **values: object) -> str:
+    """Render ``prompts/replies/NAME.j2`` with ``values``; whitespace is tidied, blank lines kept single."""
+    text = _environment().get_template(f"{name}.j2").render(**values)
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    tidy: list[str] = []
+    for line in lines:
+        if line or (tidy and tidy[-1]):
+            tidy.append(line)
+    return "\n".join(tidy)
+
+
+def reply_exists(name: str) -> bool:
+    return resources.files("prompts").joinpath("replies", f"{name}.j2").is_file()
+
+
+def load_document(name: str) -> str:
+    """A text document shipped in prompts/ (for example ``policy.md``)."""
+    return resources.files("prompts").joinpath(name).read_text("utf-8")

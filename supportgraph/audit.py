@@ -1,0 +1,172 @@
+"""The audit log and the review-queue index, in the same database as the business store.
+
+Every decision a turn makes (intents, plan, tool calls, confidence with its signals, route, reviewer decision)
+is one row of ``audit_events``. ``review_queue`` indexes the threads waiting for a human, so reviewers list them
+without scanning checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from supportgraph.db import Database, open_database
+
+metadata = MetaData()
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("thread_id", String(200), nullable=False, index=True),
+    Column("turn", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("latency_ms", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+review_queue = Table(
+    "review_queue",
+    metadata,
+    Column("thread_id", String(200), primary_key=True),
+    Column("turn", Integer, primary_key=True),
+    Column("queue", String(20), nullable=False, index=True),
+    Column("priority", String(10), nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # open | resolved
+    Column("customer_id", String(20)),
+    Column("summary", Text, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("confidence", Float),
+    Column("assigned_to", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("decision", JSON),
+)
+
+
+def _m001_audit_and_review_queue(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[audit_events, review_queue])
+
+
+MIGRATIONS = [_m001_audit_and_review_queue]
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    thread_id: str
+    turn: int
+    queue: str
+    priority: str
+    status: str
+    customer_id: str | None
+    summary: str
+    reasons: list[str]
+    confidence: float | None
+    assigned_to: str | None
+    created_at: datetime
+
+
+class AuditLog:
+    """Append-only decision log plus the review-queue index."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, thread_id: str, turn: int, kind: str, payload: dict[str, Any],
+               *, latency_ms: float | None = None, at: datetime | None = None) -> None:
+        with self.db.begin() as conn:
+            conn.execute(insert(audit_events).values(
+                thread_id=thread_id, turn=turn, kind=kind, payload=_jsonable(payload), latency_ms=latency_ms,
+                created_at=at or datetime.now(UTC),
+            ))
+
+    def events(self, thread_id: str) -> list[dict[str, Any]]:
+        with self.db.begin() as conn:
+            rows = conn.execute(
+                select(audit_events).where(audit_events.c.thread_id == thread_id).order_by(audit_events.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def open_review(self, *, thread_id: str, turn: int, queue: str, priority: str, customer_id: str | None,
+                    summary: str, reasons: list[str], confidence: float | None, at: datetime) -> None:
+        """Index a thread as waiting for review; a re-run of the same turn leaves the first entry as it is."""
+        try:
+            with self.db.begin() as conn:
+                conn.execute(insert(review_queue).values(
+                    thread_id=thread_id, turn=turn, queue=queue, priority=priority, status="open",
+                    customer_id=customer_id, summary=summary, reasons=reasons, confidence=confidence,
+                    created_at=at,
+                ))
+        except IntegrityError:
+            pass
+
+    def resolve_review(self, thread_id: str, turn: int, decision: dict[str, Any], at: datetime) -> None:
+        with self.db.begin() as conn:
+            conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))
+                .values(status="resolved", resolved_at=at, decision=_jsonable(decision))
+            )
+
+    def review_items(self, *, status: str | None = "open", queue: str | None = None) -> list[QueueItem]:
+        """Waiting threads, most urgent first (priority, then oldest)."""
+        query = select(review_queue)
+        if status:
+            query = query.where(review_queue.c.status == status)
+        if queue:
+            query = query.where(review_queue.c.queue == queue)
+        with self.db.begin() as conn:
+            rows = list(conn.execute(query).mappings())
+        rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+        items = [QueueItem(**{k: r[k] for k in QueueItem.__dataclass_fields__}) for r in rows]
+        return sorted(items, key=lambda i: (rank.get(i.priority, 9), _aware(i.created_at)))
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+_logs: dict[str, AuditLog] = {}
+_lock = threading.Lock()
+
+
+def open_audit_log(url: str) -> AuditLog:
+    """The process-wide audit log for ``url``, migrated on first use."""
+    with _lock:
+        log = _logs.get(url)
+        if log is None:
+            db = open_database(url)
+            db.migrate("audit", MIGRATIONS)
+            log = _logs[url] = AuditLog(db)
+        return log
+
+
+def forget_audit_log(url: str) -> None:
+    with _lock:
+        _logs.pop(url, None)

@@ -1,0 +1,150 @@
+"""Talking to the support graph from a host process: send a customer message, resume a reviewed thread.
+
+The CLI, the demo and the tests all go through :class:`SupportService`, which compiles the graph with the
+configured checkpointer and checks input before it enters a thread, so a bad message or a bad decision is
+refused with a reason and never stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langgraph.types import Command
+
+from graphs.support.context import Context
+from graphs.support.graph import builder
+from graphs.support.messages import check_message
+from graphs.support.review import ReviewRequest, parse_response
+from supportgraph.checkpointer import open_checkpointer
+from supportgraph.settings import get_settings
+
+MAX_THREAD_ID = 200
+
+
+class SupportError(Exception):
+    """A request the service refuses, with one line a person can act on."""
+
+
+class UnknownThread(SupportError):
+    pass
+
+
+class NotWaitingForReview(SupportError):
+    pass
+
+
+class WaitingForReview(SupportError):
+    pass
+
+
+@dataclass
+class TurnReport:
+    """What one turn did, for printing and for tests."""
+
+    thread_id: str
+    turn: int
+    customer_message: str | None
+    understanding: dict[str, Any] | None
+    plan: list[dict[str, Any]]
+    assessment: dict[str, Any] | None
+    replies: list[str]
+    review_request: dict[str, Any] | None
+    review: dict[str, Any] | None
+    status: str
+    latency_ms: float
+    customer: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+class SupportService:
+    """The support graph with a checkpointer, plus the input checks every host needs."""
+
+    def __init__(self, checkpointer: Any, context: Context) -> None:
+        self.graph = builder.compile(checkpointer=checkpointer, name="support")
+        self.context = context
+
+    @staticmethod
+    def _config(thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}}
+
+    @staticmethod
+    def check_thread_id(thread_id: str) -> str:
+        if not thread_id or len(thread_id) > MAX_THREAD_ID or not thread_id.isprintable():
+            raise SupportError(f"invalid thread id {thread_id[:40]!r}: use 1–{MAX_THREAD_ID} printable characters")
+        return thread_id
+
+    def exists(self, thread_id: str) -> bool:
+        return bool(self.graph.get_state(self._config(thread_id)).values)
+
+    def pending_review(self, thread_id: str) -> ReviewRequest | None:
+        """The review request a thread waits on, or None."""
+        snapshot = self.graph.get_state(self._config(self.check_thread_id(thread_id)))
+        if not snapshot.values:
+            raise UnknownThread(f"no conversation with thread id {thread_id!r}")
+        for item in snapshot.interrupts:
+            value = item.value
+            if isinstance(value, dict) and "action_requests" in value:
+                return value  # type: ignore[return-value]
+        return None
+
+    def send(self, thread_id: str, text: str, *, customer_id: str | None = None) -> TurnReport:
+        """Run one customer turn; refuses bad input and threads that wait for a human."""
+        self.check_thread_id(thread_id)
+        clean = check_message(text)
+        config = self._config(thread_id)
+        snapshot = self.graph.get_state(config)
+        if snapshot.values and self.pending_review(thread_id) is not None:
+            raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
+                                   f"resume it with: supportgraph review resume {thread_id} …")
+        before = len(snapshot.values.get("messages", [])) if snapshot.values else 0
+        payload: dict[str, Any] = {"messages": [HumanMessage(content=clean)]}
+        if customer_id and not snapshot.values:
+            payload["customer_id"] = customer_id
+        started = time.perf_counter()
+        self.graph.invoke(payload, config, context=self.context)
+        return self.report(thread_id, before, clean, (time.perf_counter() - started) * 1000)
+
+    def resume(self, thread_id: str, decision: dict[str, Any]) -> TurnReport:
+        """Resume a thread waiting for review with a reviewer's decision (validated before anything runs)."""
+        request = self.pending_review(thread_id)
+        if request is None:
+            raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review")
+        parse_response(decision, request)
+        config = self._config(thread_id)
+        before = len(self.graph.get_state(config).values.get("messages", []))
+        started = time.perf_counter()
+        self.graph.invoke(Command(resume=decision), config, context=self.context)
+        return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
+
+    def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:
+        values = dict(self.graph.get_state(self._config(thread_id)).values)
+        messages = values.get("messages", [])
+        replies = [str(m.content) for m in messages[before:] if m.type == "ai"]
+        return TurnReport(
+            thread_id=thread_id,
+            turn=values.get("turn", 0),
+            customer_message=text,
+            understanding=values.get("understanding"),
+            plan=list(values.get("plan", [])),
+            assessment=values.get("assessment"),
+            replies=replies,
+            review_request=self.pending_review(thread_id),
+            review=values.get("review"),
+            status=values.get("status", "active"),
+            latency_ms=latency_ms,
+            customer=values.get("customer"),
+            values=values,
+        )
+
+
+@contextmanager
+def open_service(database_url: str | None = None, **context: Any) -> Iterator[SupportService]:
+    """A :class:`SupportService` on ``database_url`` (default: the configured one), closed on exit."""
+    url = database_url or get_settings().resolved_database_url()
+    with open_checkpointer(url) as saver:
+        yield SupportService(saver, Context(database_url=url, **context))

@@ -1,0 +1,1 @@
+"""CRM: finding and verifying customers, their profile and account settings."""

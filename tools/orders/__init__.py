@@ -1,0 +1,1 @@
+"""Order management: orders, their items, shipping and cancellation."""

@@ -1,0 +1,41 @@
+"""list_orders: the verified customer's most recent orders, optionally filtered by status."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from tools.base import SupportTool, ToolContext, ToolResult
+from tools.orders.queries import order_summary
+from tools.store import BusinessStore
+from tools.store.schema import orders
+
+OrderStatus = Literal["pending", "processing", "shipped", "delivered", "cancelled", "returned"]
+
+
+class ListOrdersArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: OrderStatus | None = Field(None, description="Only orders with this status.")
+    limit: int = Field(10, ge=1, le=20, description="How many orders, newest first (at most 20).")
+
+
+def list_orders(store: BusinessStore, args: ListOrdersArgs, ctx: ToolContext) -> ToolResult:
+    query = select(orders).where(orders.c.customer_id == ctx.customer_id)
+    if args.status:
+        query = query.where(orders.c.status == args.status)
+    query = query.order_by(orders.c.placed_at.desc(), orders.c.id.desc()).limit(args.limit)
+    with store.db.begin() as conn:
+        rows = conn.execute(query).all()
+    return ToolResult.success({"orders": [order_summary(r) for r in rows], "count": len(rows)})
+
+
+tool = SupportTool(
+    name="list_orders",
+    system="orders",
+    description="List the verified customer's recent orders (newest first), optionally by status.",
+    args_schema=ListOrdersArgs,
+    fn=list_orders,
+)

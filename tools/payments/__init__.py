@@ -1,0 +1,1 @@
+"""Payments: charges, refunds, invoices and payment methods."""

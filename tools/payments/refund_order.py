@@ -1,0 +1,101 @@
+"""refund_order: refund (part of) an order within the policy's window and the agent's approval limit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
+
+from tools.base import SupportTool, ToolContext, ToolResult
+from tools.common import Amount, OrderId, as_utc, cents, dollars, idempotent_write, money
+from tools.orders.queries import load_order, not_found
+from tools.payments.ledger import issue_refund, refundable_by_charge
+from tools.store import BusinessStore
+
+
+class RefundOrderArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: OrderId
+    amount: Amount | None = Field(
+        None, description="Dollars to refund; omit for everything still refundable."
+    )
+    reason: str = Field(min_length=3, max_length=500, description="Why the order is refunded, in brief.")
+
+
+def refund_order(store: BusinessStore, args: RefundOrderArgs, ctx: ToolContext) -> ToolResult:
+    policy = ctx.policy
+
+    def body(conn: Connection) -> ToolResult:
+        # Lock the order row: a concurrent refund of the same order waits here and then sees our refunds.
+        row = load_order(conn, store, args.order_id, ctx.customer_id, lock=True)
+        if row is None:
+            return ToolResult.refuse(not_found(args.order_id))
+        if row.status == "delivered":
+            delivered = as_utc(row.delivered_at) if row.delivered_at else None
+            if delivered is None or as_utc(ctx.now) - delivered > timedelta(days=policy.refund_window_days):
+                return ToolResult.refuse(
+                    f"Error: order {row.id} was delivered more than {policy.refund_window_days} days ago; "
+                    "it is outside the refund window."
+                )
+        elif row.status != "returned":
+            return ToolResult.refuse(
+                f"Error: order {row.id} is {row.status}; only delivered orders (within "
+                f"{policy.refund_window_days} days) or returned orders can be refunded."
+                + (" A pending order can be cancelled instead." if row.status == "pending" else "")
+            )
+        remaining = sum(left for _, left in refundable_by_charge(conn, row.id))
+        if remaining <= 0:
+            return ToolResult.refuse(f"Error: order {row.id} has already been refunded in full.")
+        amount = cents(args.amount) if args.amount is not None else remaining
+        if amount > remaining:
+            return ToolResult.refuse(
+                f"Error: only {dollars(remaining)} of order {row.id} is still refundable; "
+                f"{dollars(amount)} is too much."
+            )
+        limit = cents_limit(policy.refund_approval_limit)
+        if amount > limit and not ctx.approved_by:
+            return ToolResult.refuse(
+                f"Error: a refund of {dollars(amount)} is above the {dollars(limit)} limit; a human reviewer "
+                "must approve it before it can be issued."
+            )
+        made = issue_refund(
+            conn,
+            row.id,
+            amount,
+            reason=args.reason,
+            now=ctx.now,
+            approved_by=ctx.approved_by,
+            operation_key=ctx.idempotency_key,
+        )
+        return ToolResult.success(
+            {
+                "order_id": row.id,
+                "refunded": money(amount),
+                "remaining_refundable": money(remaining - amount),
+                "approved_by": ctx.approved_by,
+                "refunds": made,
+                "note": "Refunds reach the original payment method in 5-10 business days.",
+            }
+        )
+
+    return idempotent_write(store, ctx, "refund_order", body)
+
+
+def cents_limit(limit: float) -> int:
+    return round(limit * 100)
+
+
+tool = SupportTool(
+    name="refund_order",
+    system="payments",
+    description=(
+        "Refund one of the verified customer's orders to its original payment method: delivered orders "
+        "within the refund window, or returned orders. Omit amount to refund everything still "
+        "refundable. Refunds above the approval limit need a human reviewer's approval."
+    ),
+    args_schema=RefundOrderArgs,
+    fn=refund_order,
+    writes=True,
+)

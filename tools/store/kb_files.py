@@ -1,0 +1,117 @@
+"""Knowledge-base articles: Markdown files with YAML front matter, loaded into the ``kb_articles`` table."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import Connection, delete, insert
+
+from tools.store.schema import kb_articles
+
+log = logging.getLogger(__name__)
+
+ARTICLES_DIR = Path(__file__).resolve().parent.parent / "kb" / "articles"
+ARTICLE_ID = re.compile(r"^KB-\d{1,6}$")
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n?(.*)\Z", re.DOTALL)
+_STEP = re.compile(r"^\s*\d+[.)]\s+(.+?)\s*$")
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    tags: list[str]
+    intents: list[str]
+    product_family: str | None
+    body: str
+    source_file: str
+
+
+def parse_article(text: str, source_file: str) -> Article:
+    """Parse one article file; raises ``ValueError`` with the reason when it is malformed."""
+    match = _FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    if not match:
+        raise ValueError(f"{source_file}: no '---' front matter")
+    meta: Any = yaml.safe_load(match.group(1))
+    if not isinstance(meta, dict):
+        raise ValueError(f"{source_file}: front matter is not a mapping")
+    article_id = str(meta.get("id", "")).strip()
+    if not ARTICLE_ID.match(article_id):
+        raise ValueError(f"{source_file}: id {article_id!r} is not like KB-101")
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        raise ValueError(f"{source_file}: missing title")
+
+    def _list(key: str) -> list[str]:
+        value = meta.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    family = meta.get("product_family")
+    return Article(
+        id=article_id,
+        title=title[:200],
+        tags=_list("tags"),
+        intents=_list("intents"),
+        product_family=str(family).strip() if family not in (None, "", "null") else None,
+        body=match.group(2).strip(),
+        source_file=source_file,
+    )
+
+
+def load_articles(directory: Path = ARTICLES_DIR) -> list[Article]:
+    """All well-formed articles in ``directory`` (sorted by file name; malformed or duplicate ids skipped)."""
+    articles: dict[str, Article] = {}
+    for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
+        try:
+            article = parse_article(path.read_text(encoding="utf-8"), path.name)
+        except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            log.warning("skipping KB article %s: %s", path.name, exc)
+            continue
+        if article.id in articles:
+            log.warning("skipping KB article %s: duplicate id %s", path.name, article.id)
+            continue
+        articles[article.id] = article
+    return list(articles.values())
+
+
+def articles_digest(articles: list[Article]) -> str:
+    """A hash of the article set, stored in store_meta to tell when the files changed."""
+    h = hashlib.sha256()
+    for a in articles:
+        h.update(json.dumps(a.__dict__, sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def steps_of(body: str) -> list[str]:
+    """The numbered steps ("1. ...") of a troubleshooting article, in order."""
+    return [m.group(1) for line in body.splitlines() if (m := _STEP.match(line))]
+
+
+def replace_articles(conn: Connection, articles: list[Article]) -> None:
+    """Replace the kb_articles rows with ``articles`` (inside the caller's transaction)."""
+    conn.execute(delete(kb_articles))
+    if articles:
+        conn.execute(
+            insert(kb_articles),
+            [
+                {
+                    "id": a.id,
+                    "title": a.title,
+                    "tags": json.dumps(a.tags),
+                    "intents": json.dumps(a.intents),
+                    "product_family": a.product_family,
+                    "body": a.body,
+                    "source_file": a.source_file[:200],
+                }
+                for a in articles
+            ],
+        )

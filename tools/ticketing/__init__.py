@@ -1,0 +1,1 @@
+"""Ticketing: support tickets, their events and the human queues."""
