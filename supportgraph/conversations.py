@@ -78,6 +78,16 @@ class SupportService:
             raise SupportError(f"invalid thread id {thread_id[:40]!r}: use 1–{MAX_THREAD_ID} printable characters")
         return thread_id
 
+    def warm_up(self) -> None:
+        """Open the business store and load the intent router now rather than on the first message."""
+        from graphs.reasoners.local.embedder import embed
+        from graphs.reasoners.local.router import load_router
+        from tools.store import open_store
+
+        open_store(self.context.database_url, seed=self.context.demo_seed)
+        load_router()
+        embed(["warm up"])
+
     def exists(self, thread_id: str) -> bool:
         return bool(self.graph.get_state(self._config(thread_id)).values)
 

@@ -31,11 +31,22 @@ def store(database_url: str) -> Iterator[BusinessStore]:
 _steps = iter(range(1, 10**9))
 
 
-def make_ctx(customer_id: str | None = "C0001", *, step: str | None = None, thread: str = "thread-1",
-             approved_by: str | None = None, now: datetime = REFERENCE_TIME) -> ToolContext:
+def make_ctx(
+    customer_id: str | None = "C0001",
+    *,
+    step: str | None = None,
+    thread: str = "thread-1",
+    approved_by: str | None = None,
+    now: datetime = REFERENCE_TIME,
+) -> ToolContext:
     """A context; every call gets a new step id (so a new idempotency key) unless ``step`` is given."""
-    return ToolContext(thread_id=thread, step_id=step or f"step-{next(_steps)}", now=now,
-                       customer_id=customer_id, approved_by=approved_by)
+    return ToolContext(
+        thread_id=thread,
+        step_id=step or f"step-{next(_steps)}",
+        now=now,
+        customer_id=customer_id,
+        approved_by=approved_by,
+    )
 
 
 @pytest.fixture
@@ -50,4 +61,7 @@ def call(store: BusinessStore) -> Callable[..., ToolResult]:
 
 def row_counts(store: BusinessStore) -> dict[str, int]:
     with store.db.begin() as conn:
-        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in metadata.sorted_tables}
+        return {
+            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in metadata.sorted_tables
+        }

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from tests.tools.conftest import make_ctx, row_counts
 from tools.base import ToolResult
 from tools.store import BusinessStore
-from tests.tools.conftest import make_ctx, row_counts
 
 Call = Callable[..., ToolResult]
 BIG = "x" * 100_000
@@ -38,8 +38,9 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 
 
 @pytest.mark.parametrize(("name", "args"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
-def test_bad_arguments_are_refused_without_writes(call: Call, store: BusinessStore, name: str,
-                                                  args: dict[str, Any]) -> None:
+def test_bad_arguments_are_refused_without_writes(
+    call: Call, store: BusinessStore, name: str, args: dict[str, Any]
+) -> None:
     before = row_counts(store)
     r = call(name, make_ctx("C0001"), **args)
     assert not r.ok and (r.error or "").startswith(f"Error: invalid arguments for {name}:")

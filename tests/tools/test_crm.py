@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from tests.tools.conftest import REFERENCE_TIME, make_ctx
 from tools.base import ToolResult
 from tools.store import BusinessStore
 from tools.store.schema import customers, operations, verification_attempts
-from tests.tools.conftest import REFERENCE_TIME, make_ctx
 
 Call = Callable[..., ToolResult]
 MISMATCH = "Error: those details do not match our records."
@@ -31,7 +31,9 @@ def test_verify_identity_success_by_email_or_id(call: Call) -> None:
 
 
 def test_verify_identity_mismatch_does_not_say_which_field(call: Call) -> None:
-    wrong_zip = call("verify_identity", make_ctx(None), customer_id="C0001", zip_code="94108", card_last4="4242")
+    wrong_zip = call(
+        "verify_identity", make_ctx(None), customer_id="C0001", zip_code="94108", card_last4="4242"
+    )
     wrong_card = call("verify_identity", make_ctx(None), customer_id="C0003", card_last4="9999")
     unknown = call("verify_identity", make_ctx(None), email="ghost@example.com", zip_code="94107")
     assert wrong_zip.error == wrong_card.error == unknown.error == MISMATCH
@@ -50,7 +52,9 @@ def test_verify_identity_locks_after_three_failures(call: Call, store: BusinessS
     later = make_ctx(None, now=REFERENCE_TIME + timedelta(hours=25))
     assert call("verify_identity", later, customer_id="C0001", zip_code="94107").ok
     with store.db.begin() as conn:
-        rows = conn.execute(select(verification_attempts).where(verification_attempts.c.identifier == "C0001")).all()
+        rows = conn.execute(
+            select(verification_attempts).where(verification_attempts.c.identifier == "C0001")
+        ).all()
     assert [r.success for r in rows] == [False, False, False, True]
 
 
@@ -63,8 +67,12 @@ def test_verify_identity_replayed_step_counts_once(call: Call) -> None:
 
 
 def test_account_tools_need_verification(call: Call) -> None:
-    for name, args in [("get_customer", {}), ("send_password_reset", {}), ("list_orders", {}),
-                       ("set_newsletter_subscription", {"subscribed": True})]:
+    for name, args in [
+        ("get_customer", {}),
+        ("send_password_reset", {}),
+        ("list_orders", {}),
+        ("set_newsletter_subscription", {"subscribed": True}),
+    ]:
         r = call(name, make_ctx(None), **args)
         assert not r.ok and "verify the customer's identity first" in (r.error or ""), name
 
@@ -84,8 +92,9 @@ def test_send_password_reset_masks_and_is_idempotent(call: Call, store: Business
     assert first.ok and first.data is not None and first.data["sent_to"] == "j***@example.com"
     assert call("send_password_reset", ctx) == first
     with store.db.begin() as conn:
-        n = conn.execute(select(func.count()).select_from(operations).where(
-            operations.c.tool == "send_password_reset")).scalar_one()
+        n = conn.execute(
+            select(func.count()).select_from(operations).where(operations.c.tool == "send_password_reset")
+        ).scalar_one()
     assert n == 1
 
 
@@ -93,6 +102,8 @@ def test_set_newsletter_subscription(call: Call, store: BusinessStore) -> None:
     r = call("set_newsletter_subscription", make_ctx("C0001"), subscribed=True)
     assert r.ok and r.data == {"customer_id": "C0001", "newsletter": True, "changed": True}
     with store.db.begin() as conn:
-        assert conn.execute(select(customers.c.newsletter).where(customers.c.id == "C0001")).scalar_one() is True
+        assert (
+            conn.execute(select(customers.c.newsletter).where(customers.c.id == "C0001")).scalar_one() is True
+        )
     again = call("set_newsletter_subscription", make_ctx("C0001"), subscribed=True)
     assert again.ok and again.data is not None and again.data["changed"] is False

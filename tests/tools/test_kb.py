@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
+from tests.tools.conftest import make_ctx
 from tools.base import ToolResult
 from tools.store.kb_files import ARTICLES_DIR, load_articles, parse_article
-from tests.tools.conftest import make_ctx
 
 Call = Callable[..., ToolResult]
 
@@ -42,7 +42,10 @@ def test_get_article(call: Call) -> None:
     r = call("get_article", make_ctx(None), article_id="KB-102")
     assert r.ok and r.data is not None and r.data["title"] == "Tracking your order"
     assert "track_order" in r.data["intents"] and len(r.data["steps"]) == 4
-    assert call("get_article", make_ctx(None), article_id="KB-999").error == "Error: article KB-999 was not found."
+    assert (
+        call("get_article", make_ctx(None), article_id="KB-999").error
+        == "Error: article KB-999 was not found."
+    )
     assert not call("get_article", make_ctx(None), article_id="1; DROP TABLE kb_articles").ok
 
 

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
+from tests.tools.conftest import make_ctx, row_counts
 from tools.base import ToolResult
 from tools.store import BusinessStore
 from tools.store.schema import orders, refunds
-from tests.tools.conftest import make_ctx, row_counts
 
 Call = Callable[..., ToolResult]
 
@@ -20,8 +20,15 @@ def test_get_order_with_tracking(call: Call) -> None:
     d = r.data
     assert (d["status"], d["carrier"], d["tracking_number"]) == ("shipped", "UPS", "1Z999AA10123456784")
     assert d["estimated_delivery"].startswith("2025-06-04T12:00:00")
-    assert d["items"] == [{"product_id": d["items"][0]["product_id"], "name": "Nimbus Smart Speaker",
-                           "quantity": 1, "unit_price": 129.0, "line_total": 129.0}]
+    assert d["items"] == [
+        {
+            "product_id": d["items"][0]["product_id"],
+            "name": "Nimbus Smart Speaker",
+            "quantity": 1,
+            "unit_price": 129.0,
+            "line_total": 129.0,
+        }
+    ]
     assert d["total"] == 129.0 and d["shipping_address"]["zip_code"] == "94107"
 
 
@@ -62,13 +69,25 @@ def test_cancel_refusals_write_nothing(call: Call, store: BusinessStore) -> None
 
 
 def test_change_shipping_address(call: Call, store: BusinessStore) -> None:
-    r = call("change_shipping_address", make_ctx("C0003"), order_id=10006, line1="1 Wacker Dr", city="Chicago",
-             zip_code="60606")
+    r = call(
+        "change_shipping_address",
+        make_ctx("C0003"),
+        order_id=10006,
+        line1="1 Wacker Dr",
+        city="Chicago",
+        zip_code="60606",
+    )
     assert r.ok and r.data is not None and r.data["shipping_address"]["line1"] == "1 Wacker Dr"
     with store.db.begin() as conn:
         assert conn.execute(select(orders.c.ship_zip).where(orders.c.id == 10006)).scalar_one() == "60606"
     before = row_counts(store)
-    shipped = call("change_shipping_address", make_ctx("C0001"), order_id=10003, line1="2 Main St",
-                   city="Oakland", zip_code="94607")
+    shipped = call(
+        "change_shipping_address",
+        make_ctx("C0001"),
+        order_id=10003,
+        line1="2 Main St",
+        city="Oakland",
+        zip_code="94607",
+    )
     assert not shipped.ok and "order 10003 is shipped" in (shipped.error or "")
     assert row_counts(store) == before

@@ -8,19 +8,24 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from tests.tools.conftest import make_ctx, row_counts
 from tools.base import ToolResult
 from tools.registry import get_tool
 from tools.store import BusinessStore
 from tools.store.schema import refunds
-from tests.tools.conftest import make_ctx, row_counts
 
 Call = Callable[..., ToolResult]
 
 
 def _refunded(store: BusinessStore, order_id: int) -> int:
     with store.db.begin() as conn:
-        return int(conn.execute(select(func.coalesce(func.sum(refunds.c.amount_cents), 0)).where(
-            refunds.c.order_id == order_id)).scalar_one())
+        return int(
+            conn.execute(
+                select(func.coalesce(func.sum(refunds.c.amount_cents), 0)).where(
+                    refunds.c.order_id == order_id
+                )
+            ).scalar_one()
+        )
 
 
 def test_refund_within_window_and_limit(call: Call, store: BusinessStore) -> None:
@@ -30,7 +35,10 @@ def test_refund_within_window_and_limit(call: Call, store: BusinessStore) -> Non
     assert _refunded(store, 10004) == 1499
     status = call("get_refund_status", make_ctx("C0001"), order_id=10004)
     assert status.ok and status.data is not None
-    assert status.data["total_refunded"] == 14.99 and status.data["refunds"][0]["reason"] == "cable arrived damaged"
+    assert (
+        status.data["total_refunded"] == 14.99
+        and status.data["refunds"][0]["reason"] == "cable arrived damaged"
+    )
     again = call("refund_order", make_ctx("C0001"), order_id=10004, reason="again")
     assert again.error == "Error: order 10004 has already been refunded in full."
 
@@ -39,20 +47,32 @@ def test_refund_above_limit_needs_human_approval(call: Call, store: BusinessStor
     before = row_counts(store)
     r = call("refund_order", make_ctx("C0001"), order_id=10002, reason="noise cancelling broken")
     assert not r.ok
-    assert r.error == ("Error: a refund of $349.99 is above the $100.00 limit; a human reviewer must approve it "
-                       "before it can be issued.")
+    assert r.error == (
+        "Error: a refund of $349.99 is above the $100.00 limit; a human reviewer must approve it "
+        "before it can be issued."
+    )
     assert row_counts(store) == before
     partial = call("refund_order", make_ctx("C0001"), order_id=10002, amount="50.00", reason="goodwill")
     assert partial.ok and partial.data is not None and partial.data["remaining_refundable"] == 299.99
-    approved = call("refund_order", make_ctx("C0001", approved_by="reviewer.ana"), order_id=10002,
-                    reason="noise cancelling broken")
+    approved = call(
+        "refund_order",
+        make_ctx("C0001", approved_by="reviewer.ana"),
+        order_id=10002,
+        reason="noise cancelling broken",
+    )
     assert approved.ok and approved.data is not None and approved.data["refunded"] == 299.99
     with store.db.begin() as conn:
-        who = conn.execute(select(refunds.c.approved_by).where(refunds.c.order_id == 10002)
-                           .order_by(refunds.c.id)).scalars().all()
+        who = (
+            conn.execute(
+                select(refunds.c.approved_by).where(refunds.c.order_id == 10002).order_by(refunds.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert who == [None, "reviewer.ana"]
-    too_much = call("refund_order", make_ctx("C0001", approved_by="reviewer.ana"), order_id=10002, amount=1,
-                    reason="more")
+    too_much = call(
+        "refund_order", make_ctx("C0001", approved_by="reviewer.ana"), order_id=10002, amount=1, reason="more"
+    )
     assert too_much.error == "Error: order 10002 has already been refunded in full."
 
 
@@ -108,19 +128,25 @@ def test_concurrent_refunds_never_exceed_the_charge(store: BusinessStore, same_k
 def test_list_charges_invoices_payment_methods(call: Call) -> None:
     charges = call("list_charges", make_ctx("C0001"), order_id=10002)
     assert charges.ok and charges.data is not None
-    assert [(c["order_id"], c["amount"], c["refunded"]) for c in charges.data["charges"]] == [(10002, 349.99, 0.0)]
+    assert [(c["order_id"], c["amount"], c["refunded"]) for c in charges.data["charges"]] == [
+        (10002, 349.99, 0.0)
+    ]
     assert charges.data["charges"][0]["payment_method"] == "card ending 4242"
     all_charges = call("list_charges", make_ctx("C0001"))
     assert all_charges.data is not None and all_charges.data["count"] == 4
     assert call("list_charges", make_ctx("C0002"), order_id=10002).error == (
-        "Error: order 10002 was not found on your account.")
+        "Error: order 10002 was not found on your account."
+    )
     invoices = call("list_invoices", make_ctx("C0002"))
     assert invoices.data is not None
     assert [(i["invoice_id"], i["status"], i["amount"]) for i in invoices.data["invoices"]] == [
-        ("INV-20001", "open", 59.99), ("INV-20002", "paid", 59.99)]
+        ("INV-20001", "open", 59.99),
+        ("INV-20002", "paid", 59.99),
+    ]
     open_only = call("list_invoices", make_ctx("C0002"), status="open")
     assert open_only.data is not None and open_only.data["count"] == 1
     methods = call("list_payment_methods", make_ctx("C0001"))
     assert methods.data is not None and methods.data["payment_methods"][0]["last4"] == "4242"
     assert call("get_refund_status", make_ctx("C0003"), order_id=10001).error == (
-        "Error: order 10001 was not found on your account.")
+        "Error: order 10001 was not found on your account."
+    )

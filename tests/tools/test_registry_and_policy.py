@@ -13,10 +13,25 @@ from tools.registry import TOOLS, get_tool, tool_names
 
 POLICY_MD = Path(__file__).resolve().parents[2] / "prompts" / "policy.md"
 EXPECTED = {
-    "find_customer", "verify_identity", "get_customer", "send_password_reset", "set_newsletter_subscription",
-    "get_order", "list_orders", "cancel_order", "change_shipping_address", "list_charges", "refund_order",
-    "get_refund_status", "list_invoices", "list_payment_methods", "create_ticket", "update_ticket",
-    "handoff_to_queue", "search_articles", "get_article",
+    "find_customer",
+    "verify_identity",
+    "get_customer",
+    "send_password_reset",
+    "set_newsletter_subscription",
+    "get_order",
+    "list_orders",
+    "cancel_order",
+    "change_shipping_address",
+    "list_charges",
+    "refund_order",
+    "get_refund_status",
+    "list_invoices",
+    "list_payment_methods",
+    "create_ticket",
+    "update_ticket",
+    "handoff_to_queue",
+    "search_articles",
+    "get_article",
 }
 
 
@@ -28,8 +43,15 @@ def test_registry() -> None:
 
 
 def test_every_tool_has_a_described_schema() -> None:
-    unverified = {"find_customer", "verify_identity", "create_ticket", "update_ticket", "handoff_to_queue",
-                  "search_articles", "get_article"}
+    unverified = {
+        "find_customer",
+        "verify_identity",
+        "create_ticket",
+        "update_ticket",
+        "handoff_to_queue",
+        "search_articles",
+        "get_article",
+    }
     for tool in TOOLS:
         assert issubclass(tool.args_schema, BaseModel) and len(tool.description) > 30
         for name, field in tool.args_schema.model_fields.items():
@@ -48,6 +70,10 @@ def test_policy_numbers_match_the_enforced_policy() -> None:
     assert int(window.group(1)) == policy.refund_window_days
     assert float(limit.group(1).replace(",", "")) == policy.refund_approval_limit
     assert int(attempts.group(1)) == policy.max_verification_attempts
-    for phrase in ("only while it is pending", "Account deletion needs human approval",
-                   "Account migration", "verify the customer's identity"):
+    for phrase in (
+        "only while it is pending",
+        "Account deletion needs human approval",
+        "Account migration",
+        "verify the customer's identity",
+    ):
         assert phrase in text

