@@ -9,13 +9,15 @@ import json
 import os
 import sys
 import uuid
-from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from supportgraph.settings import get_settings
+
+if TYPE_CHECKING:
+    from graphs.support.review import ActionRequest
 
 app = typer.Typer(
     help="supportgraph: a customer-support agent on LangGraph that understands, plans across business "
@@ -158,9 +160,11 @@ def review_resume(
     approve: Annotated[bool, typer.Option("--approve", help="Approve every proposed action.")] = False,
     reject: Annotated[bool, typer.Option("--reject", help="Reject the proposed actions.")] = False,
     reason: Annotated[str | None, typer.Option(help="Why, with --reject (the customer sees it).")] = None,
-    edit: Annotated[str | None, typer.Option(help='JSON arguments replacing the proposed ones, e.g. \'{"amount": 50}\'.')] = None,
+    edit: Annotated[
+        str | None, typer.Option(help='JSON arguments replacing the proposed ones, e.g. \'{"amount": 50}\'.')
+    ] = None,
     respond: Annotated[str | None, typer.Option(help="Answer the customer yourself instead.")] = None,
-    reviewer: Annotated[str, typer.Option(help="Your name, kept in the audit log.")] = os.environ.get("USER", "reviewer"),
+    reviewer: Annotated[str, typer.Option(help="Your name, kept in the audit log.")] = "reviewer",
     database_url: DatabaseOpt = None,
 ) -> None:
     """Resume a waiting thread with one decision: --approve, --reject [--reason], --edit JSON or --respond TEXT."""
@@ -183,7 +187,7 @@ def review_resume(
     print_turn(console, report, who="Reviewer")
 
 
-def _decision(kind: str, action: dict[str, Any], *, reason: str | None, edit: str | None,
+def _decision(kind: str, action: ActionRequest, *, reason: str | None, edit: str | None,
               respond: str | None) -> dict[str, Any]:
     if kind == "edit":
         try:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
 from graphs.support.context import Context
@@ -53,7 +54,7 @@ class TurnReport:
     plan: list[dict[str, Any]]
     assessment: dict[str, Any] | None
     replies: list[str]
-    review_request: dict[str, Any] | None
+    review_request: ReviewRequest | None
     review: dict[str, Any] | None
     status: str
     latency_ms: float
@@ -69,7 +70,7 @@ class SupportService:
         self.context = context
 
     @staticmethod
-    def _config(thread_id: str) -> dict[str, Any]:
+    def _config(thread_id: str) -> RunnableConfig:
         return {"configurable": {"thread_id": thread_id}}
 
     @staticmethod
@@ -112,7 +113,7 @@ class SupportService:
             raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
                                    f"resume it with: supportgraph review resume {thread_id} …")
         before = len(snapshot.values.get("messages", [])) if snapshot.values else 0
-        payload: dict[str, Any] = {"messages": [HumanMessage(content=clean)]}
+        payload: Any = {"messages": [HumanMessage(content=clean)]}
         if customer_id and not snapshot.values:
             payload["customer_id"] = customer_id
         started = time.perf_counter()
@@ -128,7 +129,7 @@ class SupportService:
         config = self._config(thread_id)
         before = len(self.graph.get_state(config).values.get("messages", []))
         started = time.perf_counter()
-        self.graph.invoke(Command(resume=decision), config, context=self.context)
+        self.graph.invoke(Command[Any](resume=decision), config, context=self.context)
         return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
 
     def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:

@@ -41,7 +41,8 @@ def compose_reply(state: State) -> str:
                                   failures=state.verification_failures, **values))
     if (assessment and assessment["route"] == "respond" and not assessment["reasons"]
             and assessment["confidence"] < assessment["threshold"] and flow and not flow["asking"]):
-        return render_reply("clarify", intents=(state.understanding or {}).get("intents", [])[:2], **values)
+        intents = state.understanding["intents"] if state.understanding else []
+        return render_reply("clarify", intents=intents[:2], **values)
     if flow and flow["asking"]:
         if flow["asking"] == ["confirmation"]:
             pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]

@@ -91,11 +91,15 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
     products = match_products(text, catalogue)
     if products:
         found["products"] = products
-    for key, pattern, fmt in (("invoice_ids", _INVOICE, "INV-{}"), ("ticket_ids", _TICKET, "T-{}"),
-                              ("customer_ids", _CUSTOMER, "C{}")):
-        ids = [fmt.format(m) for m in pattern.findall(text)]
-        if ids:
-            found[key] = list(dict.fromkeys(ids))  # type: ignore[literal-required]
+    invoices = [f"INV-{m}" for m in _INVOICE.findall(text)]
+    tickets = [f"T-{m}" for m in _TICKET.findall(text)]
+    customers = [f"C{m}" for m in _CUSTOMER.findall(text)]
+    if invoices:
+        found["invoice_ids"] = list(dict.fromkeys(invoices))
+    if tickets:
+        found["ticket_ids"] = list(dict.fromkeys(tickets))
+    if customers:
+        found["customer_ids"] = list(dict.fromkeys(customers))
     return found
 
 
@@ -105,7 +109,7 @@ def _parse_dates(text: str, now: datetime) -> list[str]:
     settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "past"}
     out = []
     for m in _DATE.finditer(text):
-        parsed = dateparser.parse(m.group(0), settings=settings)  # type: ignore[arg-type]
+        parsed = dateparser.parse(m.group(0), settings=settings)
         if parsed is not None:
             out.append(parsed.date().isoformat())
     return list(dict.fromkeys(out))

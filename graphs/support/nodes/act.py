@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -56,7 +57,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         if not runnable:
             break
         with ThreadPoolExecutor(max_workers=min(4, len(runnable))) as pool:
-            outcomes = list(pool.map(lambda s: _run(d, state, customer, s), runnable))
+            outcomes = list(pool.map(partial(_run, d, state.turn, customer), runnable))
         for step, (result, latency_ms) in zip(runnable, outcomes, strict=True):
             step["status"] = "done" if result["ok"] else "failed"
             step["result"], step["error"] = result, result.get("error")
@@ -74,9 +75,9 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"plan": steps, "flow": flow, "customer": customer, "verification_failures": failures}
 
 
-def _run(d: Deps, state: State, customer: Customer | None, step: Step) -> tuple[dict[str, Any], float]:
+def _run(d: Deps, turn: int, customer: Customer | None, step: Step) -> tuple[dict[str, Any], float]:
     started = time.perf_counter()
-    ctx = d.tool_context(state.turn, customer, step["id"], approved_by=step["approved_by"])
+    ctx = d.tool_context(turn, customer, step["id"], approved_by=step["approved_by"])
     result = get_tool(step["tool"]).run(d.store, step["args"], ctx)
     return result.model_dump(), (time.perf_counter() - started) * 1000
 
@@ -99,8 +100,8 @@ def _skip_blocked(steps: list[Step], by_id: dict[str, Step]) -> None:
         for step in steps:
             if step["status"] in TERMINAL:
                 continue
-            blocked = [dep for dep in step["depends_on"] if by_id.get(dep, {}).get("status") in
-                       {"failed", "skipped", "rejected"}]
+            blocked = [dep for dep in step["depends_on"]
+                       if dep in by_id and by_id[dep]["status"] in {"failed", "skipped", "rejected"}]
             if blocked:
                 step["status"], step["error"] = "skipped", f"it needed {', '.join(blocked)}, which did not succeed"
                 changed = True

@@ -24,8 +24,8 @@ from prompts import render_reply
 
 def review_context(state: State) -> dict[str, Any]:
     """Everything a reviewer needs to decide without opening another tool."""
-    a = state.assessment or {}
-    u = state.understanding or {}
+    a: dict[str, Any] = dict(state.assessment or {})
+    u: dict[str, Any] = dict(state.understanding or {})
     history = [
         {"role": "customer" if m.type == "human" else "agent", "text": str(m.content)[:2000]}
         for m in list(state.messages)[-10:]
@@ -50,7 +50,7 @@ def review_context(state: State) -> dict[str, Any]:
 
 
 def _priority(state: State) -> str:
-    s = state.sentiment or {}
+    s: dict[str, Any] = dict(state.sentiment or {})
     negative = s.get("score", 0.0) <= -0.3
     urgent = s.get("urgency") == "high"
     return "urgent" if negative and urgent else "high" if negative or urgent else "normal"

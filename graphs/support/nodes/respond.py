@@ -17,10 +17,8 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     text = state.reply or compose_reply(state)
     flow = state.flow
-    if flow is None or flow["asking"] or flow["stage"] != "done":
-        status = "awaiting_customer"
-    else:
-        status = "resolved"
+    finished = flow is not None and not flow["asking"] and flow["stage"] == "done"
+    status = "resolved" if finished else "awaiting_customer"
     d.audit.record(d.thread_id, state.turn, "respond", {
         "reply": text, "status": status,
         "by": state.review["reviewer"] if state.review and state.reply else "agent",
