@@ -129,7 +129,8 @@ class SupportService:
         config = self._config(thread_id)
         before = len(self.graph.get_state(config).values.get("messages", []))
         started = time.perf_counter()
-        self.graph.invoke(Command[Any](resume=decision), config, context=self.context)
+        command: Command[Any] = Command(resume=decision)
+        self.graph.invoke(command, config, context=self.context)
         return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
 
     def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:

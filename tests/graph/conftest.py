@@ -1,0 +1,60 @@
+"""Fixtures of the support-graph tests: a SupportService on a fresh database (SQLite and Postgres).
+
+Every test here takes ``database_url`` (through ``service``), so it runs once on each checkpointer. The demo
+company is seeded on first use of the store, with dates relative to that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from supportgraph.audit import forget_audit_log
+from supportgraph.conversations import SupportService, open_service
+from tests.graph.session_home import use_session_home
+from tools.store import close_store, open_store
+from tools.store.schema import orders, refunds
+
+
+@pytest.fixture(scope="session", autouse=True)
+def supportgraph_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return use_session_home(tmp_path_factory)
+
+
+@pytest.fixture
+def service(database_url: str) -> Iterator[SupportService]:
+    """The support graph with the database's own checkpointer; the demo store is seeded up front."""
+    with open_service(database_url) as svc:
+        svc.warm_up()
+        yield svc
+    close_store(database_url)
+    forget_audit_log(database_url)
+
+
+def order_status(url: str, order_id: int) -> str:
+    with open_store(url).db.begin() as conn:
+        return str(conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar_one())
+
+
+def refunds_of(url: str, order_id: int) -> list[dict[str, Any]]:
+    """The refund rows of an order (amount in dollars), oldest first."""
+    with open_store(url).db.begin() as conn:
+        rows = conn.execute(
+            select(refunds).where(refunds.c.order_id == order_id).order_by(refunds.c.created_at, refunds.c.id)
+        ).mappings()
+        return [{"amount": r["amount_cents"] / 100, "approved_by": r["approved_by"], "status": r["status"],
+                 "reason": r["reason"]} for r in rows]
+
+
+def message_count(service: SupportService, thread_id: str) -> int:
+    values = service.graph.get_state({"configurable": {"thread_id": thread_id}}).values
+    return len(values.get("messages", []))
+
+
+def tools_run(plan: list[dict[str, Any]]) -> list[str]:
+    """The tools of the steps that ran (done or failed), in plan order."""
+    return [s["tool"] for s in plan if s["status"] in ("done", "failed")]
