@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 review_app = typer.Typer(help="Work the queue of threads waiting for a human reviewer.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
+eval_app = typer.Typer(help="Measure how good the agent is.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 console = Console(highlight=False, soft_wrap=True)
 DatabaseOpt = Annotated[
@@ -217,6 +219,33 @@ def audit(thread: str, database_url: DatabaseOpt = None) -> None:
         latency = f" {e['latency_ms']:.0f} ms" if e["latency_ms"] is not None else ""
         console.print(f"turn {e['turn']} [bold]{e['kind']}[/]{latency}: "
                       f"{json.dumps(e['payload'], default=str, ensure_ascii=False)[:400]}", soft_wrap=True)
+
+
+@eval_app.command("intents")
+def eval_intents(
+    data: Annotated[Path | None, typer.Option(help="Labelled CSV/JSONL (or a folder holding one) to score on; "
+                                              "default: the project's held-out split and, when present, "
+                                              "../shared/data/bitext-dev.")] = None,
+) -> None:
+    """Accuracy, macro-F1, calibration error, weakest intents and top confusions of the intent router."""
+    from evals.intents import BITEXT_DIR, evaluate, held_out_examples, load_labelled
+    from graphs.reasoners.local.router import load_router
+
+    router = load_router()
+    sets = [("project held-out", held_out_examples())]
+    if data is not None:
+        if not data.exists():
+            raise CliError(f"no such file or folder: {data}")
+        sets = [(str(data), load_labelled(data))]
+    elif BITEXT_DIR.exists():
+        sets.append(("bitext-dev", load_labelled(BITEXT_DIR)))
+    for name, examples in sets:
+        report = evaluate(router, examples, dataset=name)
+        console.print(f"[bold]{name}[/] ({report.n} messages): accuracy {report.accuracy:.3f} · macro-F1 "
+                      f"{report.macro_f1:.3f} · expected calibration error {report.expected_calibration_error:.3f}")
+        weakest = sorted(report.per_intent_recall.items(), key=lambda kv: kv[1])[:5]
+        console.print("  weakest recall: " + ", ".join(f"{k} {v:.2f}" for k, v in weakest))
+        console.print("  top confusions: " + ", ".join(f"{g}→{p} ×{n}" for g, p, n in report.confusions[:5]))
 
 
 @app.command()

@@ -1,0 +1,1 @@
+"""How good supportgraph is: evaluation sets, evaluators and reports."""

@@ -1,0 +1,58 @@
+"""Fixtures of the end-to-end CLI tests: every test runs ``python -m supportgraph`` as a real subprocess.
+
+Each subprocess loads the embedding model, so the tests share one ``SUPPORTGRAPH_HOME`` (and with it the
+intent-router cache) for the whole session and keep the number of subprocesses small.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import CLI_TIMEOUT, CliResult, RunCli, cli_env
+
+
+@pytest.fixture(scope="session")
+def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SUPPORTGRAPH_HOME shared by every CLI subprocess of the session, with the intent router cached.
+
+    A router cache the developer already has is copied in (its file name carries a fingerprint of the
+    examples, so a stale one is simply ignored); then one subprocess loads the router, training and caching
+    it if needed, so no test pays for the training.
+    """
+    home = tmp_path_factory.mktemp("supportgraph-home")
+    cache = home / "cache"
+    cache.mkdir()
+    existing = Path(os.environ.get("SUPPORTGRAPH_HOME", ".supportgraph")) / "cache"
+    for f in existing.glob("intent-router-*.npz") if existing.is_dir() else ():
+        shutil.copy2(f, cache / f.name)
+    done = subprocess.run([sys.executable, "-c", "from graphs.reasoners.local.router import load_router; "
+                           "load_router()"], env=cli_env(home, None), capture_output=True, timeout=CLI_TIMEOUT,
+                          check=False)
+    assert done.returncode == 0, done.stderr.decode(errors="replace")[-3000:]
+    assert list(cache.glob("intent-router-*.npz")), "the router cache was not written"
+    return home
+
+
+@pytest.fixture(scope="session")
+def run_cli(cli_home: Path) -> RunCli:
+    """Run ``python -m supportgraph ARGS`` with the shared home; ``database_url=None`` uses the default."""
+
+    def run(*args: str | bytes, database_url: str | None = None, stdin: bytes | str | None = None,
+            extra_env: dict[str, str] | None = None) -> CliResult:
+        data = stdin.encode() if isinstance(stdin, str) else stdin
+        done = subprocess.run([sys.executable, "-m", "supportgraph", *args],
+                              env={**cli_env(cli_home, database_url), **(extra_env or {})},
+                              input=data if data is not None else b"", capture_output=True,
+                              timeout=CLI_TIMEOUT, check=False)
+        return CliResult(tuple(args), done.returncode, done.stdout.decode("utf-8", errors="replace"),
+                         done.stderr.decode("utf-8", errors="replace"))
+
+    return run
+
+
