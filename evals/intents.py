@@ -10,6 +10,7 @@ import csv
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,7 @@ def held_out_examples() -> list[Example]:
 def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
     edges = np.linspace(0.0, 1.0, bins + 1)
     total = 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
+    for low, high in pairwise(edges):
         mask = (confidences > low) & (confidences <= high)
         if mask.any():
             total += mask.mean() * abs(correct[mask].mean() - confidences[mask].mean())

@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
