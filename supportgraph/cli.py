@@ -33,6 +33,9 @@ review_app = typer.Typer(help="Work the queue of threads waiting for a human rev
 app.add_typer(review_app, name="review")
 eval_app = typer.Typer(help="Measure how good the agent is.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+bench_app = typer.Typer(help="Measure how fast it is (benchmarks print figures; they assert nothing).",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 console = Console(highlight=False, soft_wrap=True)
 DatabaseOpt = Annotated[
@@ -247,6 +250,24 @@ def eval_intents(
         weakest = sorted(report.per_intent_recall.items(), key=lambda kv: kv[1])[:5]
         console.print("  weakest recall: " + ", ".join(f"{k} {v:.2f}" for k, v in weakest))
         console.print("  top confusions: " + ", ".join(f"{g}→{p} ×{n}" for g, p, n in report.confusions[:5]))
+
+
+@bench_app.command("turns")
+def bench_turns_command(
+    turns: Annotated[int, typer.Option(min=1, max=10_000, help="How many customer turns to time.")] = 50,
+    database_url: Annotated[list[str] | None, typer.Option(
+        "--database-url", help="Database(s) to run on; default: a fresh SQLite file. Repeat to compare.")] = None,
+) -> None:
+    """Median and p90 latency of whole graph turns, after the model and store are warm."""
+    import tempfile
+
+    from evals.latency import bench_turns
+
+    urls = database_url or [f"sqlite:///{tempfile.mkdtemp(prefix='sg-bench-')}/bench.db"]
+    for url in urls:
+        r = bench_turns(url, turns=turns)
+        console.print(f"{r.database}: {r.turns} turns · median {r.median_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · "
+                      f"mean {r.mean_ms:.1f} ms (warm-up {r.warm_up_s:.1f} s)")
 
 
 @app.command()
