@@ -30,42 +30,34 @@ def _values(state: State) -> dict[str, Any]:
 
 
 def compose_reply(state: State) -> str:
-    """What the agent says this turn, without a human in the loop."""
+    """What the agent says this turn, without a human in the loop: results first, then any question."""
     flow = state.flow
     values = _values(state)
     assessment = state.assessment
-    verify = next((s for s in state.plan if s["id"] == "verify"), None)
-    parts: list[str] = []
-    if verify is not None and verify["status"] == "failed":
-        parts.append(render_reply("verification_failed", error=clean_error(verify["error"]),
-                                  failures=state.verification_failures, **values))
     if (assessment and assessment["route"] == "respond" and not assessment["reasons"]
             and assessment["confidence"] < assessment["threshold"] and flow and not flow["asking"]):
         intents = state.understanding["intents"] if state.understanding else []
         return render_reply("clarify", intents=intents[:2], **values)
-    if flow and flow["asking"]:
-        if flow["asking"] == ["confirmation"]:
-            pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]
-            parts.append(render_reply("confirm_steps", pending=pending, **values))
-        else:
-            parts.extend(_done_parts(state, values))
-            parts.append(render_reply("ask_information", asking=flow["asking"], **values))
-        return "\n\n".join(p for p in parts if p)
-    parts.extend(_done_parts(state, values))
-    return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
-
-
-def _done_parts(state: State, values: dict[str, Any]) -> list[str]:
-    flow = state.flow
-    if not flow:
-        return []
-    parts = []
-    for intent in flow["intents"]:
+    parts: list[str] = []
+    verify = next((s for s in state.plan if s["id"] == "verify"), None)
+    if verify is not None and verify["status"] == "failed":
+        parts.append(render_reply("verification_failed", error=clean_error(verify["error"]),
+                                  failures=state.verification_failures, **values))
+    for intent in flow["intents"] if flow else []:
         steps = _steps_of(state, intent)
         if not steps and get_flow(intent).steps:
-            continue  # this intent is still waiting for information
+            continue  # still waiting for information for this intent
+        if any(s["status"] == "awaiting_confirmation" for s in steps.values()):
+            continue  # asked below
         parts.append(render_reply(get_flow(intent).reply, steps=steps, intent=intent, **values))
-    return parts
+    asking = flow["asking"] if flow else []
+    if "confirmation" in asking:
+        pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]
+        parts.append(render_reply("confirm_steps", pending=pending, **values))
+    information = [a for a in asking if a != "confirmation"]
+    if information:
+        parts.append(render_reply("ask_information", asking=information, **values))
+    return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
 
 
 def holding_reply(state: State, queue: str, reasons: list[str]) -> str:
