@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from supportgraph.db import close_database
 from tests.cli.helpers import RunCli, assert_ok, assert_refused, thread_id_of_chat, thread_state
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('chat') / 'supportgraph.db'}"
-    yield url
-    close_database(url)
+def url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('chat') / 'supportgraph.db'}"
 
 
 def test_chat_cancels_an_order_and_a_later_chat_continues_the_thread(run_cli: RunCli, url: str) -> None:

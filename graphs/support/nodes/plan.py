@@ -30,7 +30,8 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = _flow_for_turn(state, understanding)
     _fill_slots(flow, understanding, text)
 
-    if understanding["continues_flow"] and "confirmation" in flow["asking"]:
+    answered = understanding["affirmation"] is not None
+    if understanding["continues_flow"] and "confirmation" in flow["asking"] and answered:
         steps = _apply_confirmation(state.plan, understanding)
         flow["asking"] = []
         flow["stage"] = "executing" if understanding["affirmation"] == "yes" else "done"
