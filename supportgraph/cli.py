@@ -143,8 +143,8 @@ def review_list(
     for i in items:
         created = i.created_at if i.created_at.tzinfo else i.created_at.replace(tzinfo=UTC)
         age_min = max(0, int((now - created).total_seconds() // 60))
-        console.print(f"{i.thread_id}\t{i.queue}\t{i.priority}\t{i.status}\tage {age_min} min\t"
-                      f"{i.customer_id or '-'}\t{'; '.join(i.reasons)}")
+        print(f"{i.thread_id}\t{i.queue}\t{i.priority}\t{i.status}\tage {age_min} min\t"
+              f"{i.customer_id or '-'}\t{'; '.join(i.reasons)}")
 
 
 @review_app.command("show")
@@ -282,7 +282,7 @@ def customers(database_url: DatabaseOpt = None, limit: int = 10) -> None:
     with store.db.begin() as conn:
         rows = conn.execute(select(table.c.id, table.c.name, table.c.email).order_by(table.c.id).limit(limit))
         for row in rows:
-            console.print(f"{row.id}\t{row.name}\t{row.email}")
+            print(f"{row.id}\t{row.name}\t{row.email}")
 
 
 def _is_refusal(exc: BaseException) -> bool:

@@ -102,8 +102,14 @@ def get_flow(intent: str) -> FlowSpec:
 
 
 def resolve(value: Any, scope: dict[str, Any]) -> Any:
-    """Replace ``$a.b.c`` references by what they point to in ``scope`` (None when absent)."""
+    """Replace ``$a.b.c`` references by what they point to in ``scope``.
+
+    A reference whose root is not in ``scope`` stays as it is (resolved later, when that part exists); one
+    whose root is there but whose path is not resolves to None.
+    """
     if isinstance(value, str) and value.startswith("$"):
+        if value[1:].split(".", 1)[0] not in scope:
+            return value
         current: Any = scope
         for part in value[1:].split("."):
             if isinstance(current, dict):

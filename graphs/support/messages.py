@@ -27,6 +27,10 @@ def check_message(text: str) -> str:
     """The normalised message, or InvalidMessage saying what is wrong with it."""
     if not isinstance(text, str):
         raise InvalidMessage("the message must be text")
+    try:
+        text.encode("utf-8")  # undecodable bytes arrive as lone surrogates (surrogateescape)
+    except UnicodeEncodeError:
+        raise InvalidMessage("the message is not valid UTF-8 text") from None
     if "\ufffd" in text:
         raise InvalidMessage("the message is not valid UTF-8 text")
     if len(text) > MAX_MESSAGE_CHARS * 4:

@@ -10,9 +10,12 @@ from prompts import render_reply
 
 
 def clean_error(error: str | None) -> str:
-    """A tool's refusal as the customer reads it (without the 'Error:' prefix meant for the reasoner)."""
+    """A tool's refusal as the customer reads it: no 'Error:' prefix (meant for the reasoner), no final stop."""
     text = (error or "something went wrong").strip()
-    return text[len("Error:"):].strip() if text.lower().startswith("error:") else text
+    if text.lower().startswith("error:"):
+        text = text[len("Error:"):].strip()
+    text = text.rstrip(".")  # templates end the sentence themselves
+    return text[:1].upper() + text[1:]
 
 
 def _steps_of(state: State, intent: str) -> dict[str, Step]:
@@ -43,7 +46,10 @@ def compose_reply(state: State) -> str:
     if verify is not None and verify["status"] == "failed":
         parts.append(render_reply("verification_failed", error=clean_error(verify["error"]),
                                   failures=state.verification_failures, **values))
+    identity_failed = verify is not None and verify["status"] == "failed"
     for intent in flow["intents"] if flow else []:
+        if identity_failed and get_flow(intent).needs_verification:
+            continue  # nothing ran for it; the customer is asked to verify again below
         steps = _steps_of(state, intent)
         if not steps and get_flow(intent).steps:
             continue  # still waiting for information for this intent

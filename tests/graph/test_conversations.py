@@ -104,7 +104,7 @@ def test_small_refund_runs_without_review(service: SupportService, database_url:
     assert report.status == "resolved", report.status
 
 
-def test_two_intents_in_one_message_are_both_planned(service: SupportService) -> None:
+def test_two_intents_in_one_message_are_both_planned(service: SupportService, database_url: str) -> None:
     report = service.send("multi", "cancel order 10001 and also my password doesn't work", customer_id="C0001")
     intents = _intents(report)
     assert set(intents) == {"cancel_order", "recover_password"}, f"intents {intents}"
@@ -112,6 +112,17 @@ def test_two_intents_in_one_message_are_both_planned(service: SupportService) ->
     assert {s["intent"] for s in report.plan} == {"cancel_order", "recover_password"}, report.plan
     assert "send_password_reset" in planned.values(), report.plan
     assert {s["tool"] for s in report.plan if s["intent"] == "cancel_order"} == {"get_order", "cancel_order"}
+    statuses = {s["tool"]: s["status"] for s in report.plan}
+    assert statuses["send_password_reset"] == "done", f"the reset does not wait for the cancel: {statuses}"
+    assert statuses["cancel_order"] == "awaiting_confirmation", statuses
+    assert "password-reset link" in report.replies[-1] and "go ahead" in report.replies[-1], report.replies
+
+    done = service.send("multi", "yes")
+    assert order_status(database_url, 10001) == "cancelled", "the confirmed cancel did not run"
+    calls = [e["payload"]["tool"] for e in open_audit_log(database_url).events("multi") if e["kind"] == "tool_call"]
+    assert calls.count("send_password_reset") == 1, f"the reset link was sent again: {calls}"
+    assert calls.count("cancel_order") == 1, calls
+    assert done.status == "resolved", done.status
 
 
 @pytest.mark.parametrize("customer_id", ["C0001", None], ids=["signed-in", "anonymous"])
@@ -150,10 +161,6 @@ def test_three_failed_verifications_go_to_the_accounts_queue(service: SupportSer
     assert [i.queue for i in open_audit_log(database_url).review_items()] == ["accounts"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: a reply that gives only the identity details the track_order flow asked for (\"my email is … zip …\") "
-    "is routed as a new contact_customer_service topic (router confidence ≥ NEW_TOPIC_CONFIDENCE in "
-    "understand._continues), so verify_identity never runs and failures are never counted"))
 def test_three_failed_verifications_with_only_identity_details(service: SupportService) -> None:
     reports = _fail_verification_three_times(service, f"my email is {MAYA_EMAIL} zip 11111")
     assert [r.values["verification_failures"] for r in reports] == [1, 2, 3], [r.plan for r in reports]
@@ -162,9 +169,6 @@ def test_three_failed_verifications_with_only_identity_details(service: SupportS
     assert last.assessment["queue"] == "accounts", last.assessment
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: 'my email is maya.chen@example.com zip 94107' answering the identity question of a track_order flow "
-    "does not continue the flow; the agent answers with the contact-customer-service KB article instead"))
 def test_identity_only_reply_continues_the_tracking_flow(service: SupportService) -> None:
     service.send("verify-ok", "where is my order 10003?")
     report = service.send("verify-ok", f"my email is {MAYA_EMAIL} zip 94107")

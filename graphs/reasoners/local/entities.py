@@ -20,11 +20,13 @@ _ZIP = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post code)\D{
 _LAST4 = re.compile(
     r"\b(?:last (?:four|4)(?: digits)?|ending(?: in| with)?|ends in|last digits)\D{0,20}(\d{4})\b", re.IGNORECASE
 )
+_NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)"
 _AMOUNT = re.compile(
-    r"(?P<cur1>[$€£])\s?(?P<num1>\d{1,7}(?:[.,]\d{1,2})?)"
-    r"|(?P<num2>\d{1,7}(?:[.,]\d{1,2})?)\s?(?P<cur2>usd|eur|gbp|dollars?|euros?|pounds?)\b",
+    rf"(?P<cur1>[$€£])\s?(?P<num1>{_NUMBER})"
+    rf"|(?P<num2>{_NUMBER})\s?(?P<cur2>usd|eur|gbp|dollars?|euros?|pounds?)\b",
     re.IGNORECASE,
 )
+_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 _INVOICE = re.compile(r"\bINV-?\s?(\d{5})\b", re.IGNORECASE)
 _TICKET = re.compile(r"\bT-(\d{4,6})\b")
 _CUSTOMER = re.compile(r"\bC(\d{4})\b")
@@ -76,7 +78,9 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
     orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
     amounts: list[Amount] = []
     for m in _AMOUNT.finditer(rest):
-        num = (m.group("num1") or m.group("num2")).replace(",", ".")
+        raw = m.group("num1") or m.group("num2")
+        # "1,299.99" groups thousands; "12,50" is a decimal comma.
+        num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
         cur = _CURRENCY[(m.group("cur1") or m.group("cur2")).lower()]
         amounts.append({"value": round(float(num), 2), "currency": cur})
     if emails:

@@ -123,8 +123,10 @@ def _verified_customer(data: dict[str, Any]) -> Customer:
 
 
 def _settle(flow: ActiveFlow, steps: list[Step], by_id: dict[str, Step]) -> None:
-    """Work out what the flow now waits for: a confirmation, a human's approval, or nothing."""
-    if any(s["status"] == "awaiting_confirmation" and _deps_done(s, by_id) for s in steps):
+    """Work out what the flow now waits for: identity again, a confirmation, or nothing."""
+    if "verify" in by_id and by_id["verify"]["status"] == "failed":
+        flow["asking"], flow["stage"] = ["identity"], "verifying"
+    elif any(s["status"] == "awaiting_confirmation" and _deps_done(s, by_id) for s in steps):
         flow["asking"], flow["stage"] = ["confirmation"], "confirming"
     elif flow["asking"]:
         return

@@ -103,4 +103,7 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
     d.audit.resolve_review(d.thread_id, state.turn, decided, at=d.now)
     d.audit.record(d.thread_id, state.turn, "review_decision", decided, at=d.now)
     update: dict[str, Any] = {"plan": steps, "review": review, "reply": reply if not run_again else None}
+    if not run_again and state.flow is not None:
+        # The reviewer's answer or refusal closes this request; the customer may of course write again.
+        update["flow"] = {**state.flow, "stage": "done", "asking": []}
     return Command(goto="act" if run_again else "respond", update=update)

@@ -14,7 +14,7 @@ from langgraph.runtime import Runtime
 
 from graphs.support.context import Context
 from graphs.support.deps import deps, last_customer_text
-from graphs.support.flows import FlowSpec, get_flow
+from graphs.support.flows import FlowSpec, get_flow, resolve
 from graphs.support.messages import normalise
 from graphs.support.state import ActiveFlow, State, Step, Understanding
 from tools.registry import get_tool
@@ -37,6 +37,9 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         flow["stage"] = "executing" if understanding["affirmation"] == "yes" else "done"
     else:
         steps = _build_steps(state, flow)
+        # What the customer said is known now; results of earlier steps are filled in by act.
+        for step in steps:
+            step["args"] = resolve(step["args"], {"slots": flow["slots"], "message": text})
     d.audit.record(d.thread_id, state.turn, "plan", {
         "intents": flow["intents"], "asking": flow["asking"],
         "steps": [{k: s[k] for k in ("id", "tool", "args", "depends_on", "status", "why")} for s in steps],

@@ -21,6 +21,9 @@ _YES = re.compile(
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait)\b", re.I)
 IDENTITY_FIELDS = ("emails", "zip_code", "card_last4")
 NEW_TOPIC_CONFIDENCE = 0.6
+# A message that supplies what the flow waits for ("my email is … zip …") carries little meaning of its own, so
+# the router's guess about it is weak evidence; only a near-certain new intent interrupts the flow.
+SUPPLIED_NEW_TOPIC_CONFIDENCE = 0.9
 
 
 def affirmation_of(text: str) -> Literal["yes", "no"] | None:
@@ -79,7 +82,7 @@ def _continues(flow: ActiveFlow, intents: list[IntentGuess], entities: Entities,
         and top["intent"] != "out_of_scope"
         and affirmation is None
     )
-    if supplies and not new_topic:
+    if supplies and not (new_topic and top["confidence"] >= SUPPLIED_NEW_TOPIC_CONFIDENCE):
         return True
     # The customer restates the same request ("I said cancel order 10001") — keep the flow and its slots.
     return top["intent"] in flow["intents"] and not new_topic

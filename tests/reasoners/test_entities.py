@@ -1,0 +1,90 @@
+"""Entity extraction of the local reasoner, against a fixed clock and a small catalogue."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from graphs.reasoners.local.entities import extract_entities
+
+NOW = datetime(2025, 6, 5, 12, 0, tzinfo=UTC)  # a Thursday
+CATALOGUE = ("Aurora ANC Headphones", "HDMI Cable 2m", "Nimbus Smart Speaker", "USB-C Charger 65W")
+
+
+def _extract(text: str) -> dict:
+    return dict(extract_entities(text, now=NOW, catalogue=CATALOGUE))
+
+
+@pytest.mark.parametrize(("text", "order_ids"), [
+    ("Where is order #10234?", [10234]),
+    ("it's order 10003", [10003]),
+    ("order number: 10003.", [10003]),
+    ("please cancel order 10001 and order no. 10002", [10001, 10002]),
+])
+def test_order_ids(text: str, order_ids: list[int]) -> None:
+    found = _extract(text)
+    assert found.get("order_ids") == order_ids, f"{text!r} -> {found}"
+
+
+def test_emails_are_lower_cased_and_their_digits_are_not_order_ids() -> None:
+    found = _extract("my email is Maya.Chen10001@Example.com")
+    assert found == {"emails": ["maya.chen10001@example.com"]}, found
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("I was charged $59.99 twice", {"value": 59.99, "currency": "USD"}),
+    ("they took 20 euros too much", {"value": 20.0, "currency": "EUR"}),
+    ("a refund of £12,50 please", {"value": 12.5, "currency": "GBP"}),
+    ("it cost 1299.99 dollars", {"value": 1299.99, "currency": "USD"}),
+])
+def test_amounts_with_currency(text: str, amount: dict) -> None:
+    found = _extract(text)
+    assert found.get("amounts") == [amount], f"{text!r} -> {found}"
+
+
+def test_amount_with_a_thousands_separator() -> None:
+    found = _extract("the TV was $1,299.99")
+    assert found.get("amounts") == [{"value": 1299.99, "currency": "USD"}], found
+
+
+@pytest.mark.parametrize(("text", "date"), [
+    ("I ordered it last Tuesday", "2025-06-03"),
+    ("it arrived 3 days ago", "2025-06-02"),
+    ("it came yesterday", "2025-06-04"),
+    ("two weeks ago", "2025-05-22"),
+])
+def test_relative_dates_resolve_against_now(text: str, date: str) -> None:
+    found = _extract(text)
+    assert found.get("dates") == [date], f"{text!r} at {NOW:%A %Y-%m-%d} -> {found}"
+
+
+def test_zip_code_after_zip_is_not_an_order_id() -> None:
+    found = _extract("my email is jonas.weber@example.com and my zip is 10115")
+    assert found.get("zip_code") == "10115", found
+    assert "order_ids" not in found, f"the zip code was read as an order id: {found}"
+    both = _extract("ZIP: 10115, order 10005")
+    assert (both.get("zip_code"), both.get("order_ids")) == ("10115", [10005]), both
+
+
+@pytest.mark.parametrize("text", ["card ending in 4242", "the card ends in 4242", "last four digits 4242"])
+def test_card_last4(text: str) -> None:
+    found = _extract(text)
+    assert found.get("card_last4") == "4242", f"{text!r} -> {found}"
+    assert "order_ids" not in found and "amounts" not in found, found
+
+
+@pytest.mark.parametrize(("text", "product"), [
+    ("the aurora anc headphnes are broken", "Aurora ANC Headphones"),
+    ("the HDMI cabel 2m does not work", "HDMI Cable 2m"),
+    ("my usb c charger 65 w is hot", "USB-C Charger 65W"),
+])
+def test_product_names_with_typos(text: str, product: str) -> None:
+    found = _extract(text)
+    assert found.get("products") == [product], f"{text!r} -> {found}"
+
+
+def test_a_single_shared_word_is_not_a_product() -> None:
+    found = _extract("my headphones are broken")
+    assert "products" not in found, found
+    assert _extract("where is my order?") == {}, "a message without entities must give none"
