@@ -84,6 +84,8 @@ def print_review_request(console: Console, thread_id: str, request: dict[str, An
     console.print(f"[bold]Thread[/] {escape(thread_id)} · queue {ctx.get('queue')} · turn {ctx.get('turn')}")
     who = f"{customer.get('name')} ({customer.get('customer_id')})" if customer else "not identified"
     console.print(f"[bold]Customer:[/] {escape(who)}")
+    if ctx.get("summary"):
+        console.print(f"[bold]Summary:[/] {escape(ctx['summary'])}")
     console.print("[bold]Conversation:[/]")
     for m in ctx.get("conversation", []):
         console.print(f"  {m['role']}: {escape(_short(m['text'], 300))}")

@@ -30,7 +30,7 @@ def review_context(state: State) -> dict[str, Any]:
         {"role": "customer" if m.type == "human" else "agent", "text": str(m.content)[:2000]}
         for m in list(state.messages)[-10:]
     ]
-    return {
+    context = {
         "customer": state.customer,
         "conversation": history,
         "latest_message": last_customer_text(list(state.messages))[:2000],
@@ -47,6 +47,8 @@ def review_context(state: State) -> dict[str, Any]:
         "sentiment": state.sentiment,
         "turn": state.turn,
     }
+    context["summary"] = render_reply("review_summary", **context)
+    return context
 
 
 def _priority(state: State) -> str:
