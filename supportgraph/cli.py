@@ -9,16 +9,15 @@ import json
 import os
 import sys
 import uuid
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
+from supportgraph.cli_common import CliError, DatabaseOpt, console
+from supportgraph.cli_common import database_url_or_default as _url
+from supportgraph.cli_measure import bench_app, eval_app
+from supportgraph.cli_review import review_app
 from supportgraph.settings import get_settings
-
-if TYPE_CHECKING:
-    from graphs.support.review import ActionRequest
 
 app = typer.Typer(
     help="supportgraph: a customer-support agent on LangGraph that understands, plans across business "
@@ -29,27 +28,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-review_app = typer.Typer(help="Work the queue of threads waiting for a human reviewer.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
-eval_app = typer.Typer(help="Measure how good the agent is.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
-bench_app = typer.Typer(help="Measure how fast it is (benchmarks print figures; they assert nothing).",
-                        no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-console = Console(highlight=False, soft_wrap=True)
-DatabaseOpt = Annotated[
-    str | None,
-    typer.Option("--database-url", help="Override SUPPORTGRAPH_DATABASE_URL (sqlite:///PATH or postgresql://…)."),
-]
-
-
-class CliError(Exception):
-    """A refusal to print as one line."""
-
-
-def _url(database_url: str | None) -> str:
-    return database_url or get_settings().resolved_database_url()
 
 
 @app.command()
@@ -124,93 +105,6 @@ def send(
         print_turn(console, report)
 
 
-@review_app.command("list")
-def review_list(
-    queue: Annotated[str | None, typer.Option(help="Only this queue: billing, technical, accounts, general.")] = None,
-    show_all: Annotated[bool, typer.Option("--all", help="Include resolved reviews.")] = False,
-    database_url: DatabaseOpt = None,
-) -> None:
-    """Threads waiting for a reviewer, most urgent and oldest first."""
-    from datetime import UTC, datetime
-
-    from supportgraph.audit import open_audit_log
-
-    items = open_audit_log(_url(database_url)).review_items(status=None if show_all else "open", queue=queue)
-    if not items:
-        console.print("no threads are waiting for review" + (f" in queue {queue}" if queue else ""))
-        return
-    now = datetime.now(UTC)
-    for i in items:
-        created = i.created_at if i.created_at.tzinfo else i.created_at.replace(tzinfo=UTC)
-        age_min = max(0, int((now - created).total_seconds() // 60))
-        print(f"{i.thread_id}\t{i.queue}\t{i.priority}\t{i.status}\tage {age_min} min\t"
-              f"{i.customer_id or '-'}\t{'; '.join(i.reasons)}")
-
-
-@review_app.command("show")
-def review_show(thread: str, database_url: DatabaseOpt = None) -> None:
-    """Everything a reviewer needs about one waiting thread."""
-    from supportgraph.conversations import NotWaitingForReview, open_service
-    from supportgraph.render import print_review_request
-
-    with open_service(_url(database_url)) as service:
-        request = service.pending_review(thread)
-    if request is None:
-        raise NotWaitingForReview(f"thread {thread!r} is not waiting for a review")
-    print_review_request(console, thread, dict(request))
-
-
-@review_app.command("resume")
-def review_resume(
-    thread: str,
-    approve: Annotated[bool, typer.Option("--approve", help="Approve every proposed action.")] = False,
-    reject: Annotated[bool, typer.Option("--reject", help="Reject the proposed actions.")] = False,
-    reason: Annotated[str | None, typer.Option(help="Why, with --reject (the customer sees it).")] = None,
-    edit: Annotated[
-        str | None, typer.Option(help='JSON arguments replacing the proposed ones, e.g. \'{"amount": 50}\'.')
-    ] = None,
-    respond: Annotated[str | None, typer.Option(help="Answer the customer yourself instead.")] = None,
-    reviewer: Annotated[str, typer.Option(help="Your name, kept in the audit log.")] = "reviewer",
-    database_url: DatabaseOpt = None,
-) -> None:
-    """Resume a waiting thread with one decision: --approve, --reject [--reason], --edit JSON or --respond TEXT."""
-    from supportgraph.conversations import NotWaitingForReview, open_service
-    from supportgraph.render import print_turn
-
-    chosen = [name for name, on in (("approve", approve), ("reject", reject), ("edit", edit is not None),
-                                    ("respond", respond is not None)) if on]
-    if len(chosen) != 1:
-        raise CliError("choose exactly one of --approve, --reject, --edit JSON, --respond TEXT")
-    if reason is not None and not reject:
-        raise CliError("--reason goes with --reject")
-    with open_service(_url(database_url)) as service:
-        request = service.pending_review(thread)
-        if request is None:
-            raise NotWaitingForReview(f"thread {thread!r} is not waiting for a review")
-        decisions = [_decision(chosen[0], action, reason=reason, edit=edit, respond=respond)
-                     for action in request["action_requests"]]
-        report = service.resume(thread, {"decisions": decisions, "reviewer": reviewer})
-    print_turn(console, report, who="Reviewer")
-
-
-def _decision(kind: str, action: ActionRequest, *, reason: str | None, edit: str | None,
-              respond: str | None) -> dict[str, Any]:
-    if kind == "edit":
-        try:
-            args = json.loads(edit or "")
-        except json.JSONDecodeError as exc:
-            raise CliError(f"--edit is not valid JSON: {exc.msg} at position {exc.pos}") from None
-        if not isinstance(args, dict):
-            raise CliError("--edit must be a JSON object of arguments, e.g. '{\"amount\": 50}'")
-        merged = {**action["args"], **args}
-        return {"type": "edit", "edited_action": {"name": action["name"], "args": merged}}
-    if kind == "reject":
-        return {"type": "reject", "message": reason}
-    if kind == "respond":
-        return {"type": "respond", "message": respond}
-    return {"type": "approve"}
-
-
 @app.command()
 def audit(thread: str, database_url: DatabaseOpt = None) -> None:
     """Every decision recorded for a thread, turn by turn."""
@@ -223,51 +117,6 @@ def audit(thread: str, database_url: DatabaseOpt = None) -> None:
         latency = f" {e['latency_ms']:.0f} ms" if e["latency_ms"] is not None else ""
         console.print(f"turn {e['turn']} [bold]{e['kind']}[/]{latency}: "
                       f"{json.dumps(e['payload'], default=str, ensure_ascii=False)[:400]}", soft_wrap=True)
-
-
-@eval_app.command("intents")
-def eval_intents(
-    data: Annotated[Path | None, typer.Option(help="Labelled CSV/JSONL (or a folder holding one) to score on; "
-                                              "default: the project's held-out split and, when present, "
-                                              "../shared/data/bitext-dev.")] = None,
-) -> None:
-    """Accuracy, macro-F1, calibration error, weakest intents and top confusions of the intent router."""
-    from evals.intents import BITEXT_DIR, evaluate, held_out_examples, load_labelled
-    from graphs.reasoners.local.router import load_router
-
-    router = load_router()
-    sets = [("project held-out", held_out_examples())]
-    if data is not None:
-        if not data.exists():
-            raise CliError(f"no such file or folder: {data}")
-        sets = [(str(data), load_labelled(data))]
-    elif BITEXT_DIR.exists():
-        sets.append(("bitext-dev", load_labelled(BITEXT_DIR)))
-    for name, examples in sets:
-        report = evaluate(router, examples, dataset=name)
-        console.print(f"[bold]{name}[/] ({report.n} messages): accuracy {report.accuracy:.3f} · macro-F1 "
-                      f"{report.macro_f1:.3f} · expected calibration error {report.expected_calibration_error:.3f}")
-        weakest = sorted(report.per_intent_recall.items(), key=lambda kv: kv[1])[:5]
-        console.print("  weakest recall: " + ", ".join(f"{k} {v:.2f}" for k, v in weakest))
-        console.print("  top confusions: " + ", ".join(f"{g}→{p} ×{n}" for g, p, n in report.confusions[:5]))
-
-
-@bench_app.command("turns")
-def bench_turns_command(
-    turns: Annotated[int, typer.Option(min=1, max=10_000, help="How many customer turns to time.")] = 50,
-    database_url: Annotated[list[str] | None, typer.Option(
-        "--database-url", help="Database(s) to run on; default: a fresh SQLite file. Repeat to compare.")] = None,
-) -> None:
-    """Median and p90 latency of whole graph turns, after the model and store are warm."""
-    import tempfile
-
-    from evals.latency import bench_turns
-
-    urls = database_url or [f"sqlite:///{tempfile.mkdtemp(prefix='sg-bench-')}/bench.db"]
-    for url in urls:
-        r = bench_turns(url, turns=turns)
-        console.print(f"{r.database}: {r.turns} turns · median {r.median_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · "
-                      f"mean {r.mean_ms:.1f} ms (warm-up {r.warm_up_s:.1f} s)")
 
 
 @app.command()
