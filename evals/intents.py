@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
@@ -29,7 +29,24 @@ class IntentReport:
     macro_f1: float
     expected_calibration_error: float
     per_intent_recall: dict[str, float] = field(default_factory=dict)
+    per_intent_support: dict[str, int] = field(default_factory=dict)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
+    reliability: list[ReliabilityBin] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict of every field."""
+        return asdict(self)
+
+
+@dataclass
+class ReliabilityBin:
+    """One confidence bin of a reliability diagram: how sure the router was vs how often it was right."""
+
+    low: float
+    high: float
+    count: int
+    mean_confidence: float
+    accuracy: float
 
 
 def load_labelled(path: Path) -> list[Example]:
@@ -63,14 +80,26 @@ def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bin
     return float(total)
 
 
+def reliability_bins(confidences: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[ReliabilityBin]:
+    """The same bins as ``expected_calibration_error``, for a reliability diagram (empty bins left out)."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    out = []
+    for low, high in pairwise(edges):
+        mask = (confidences > low) & (confidences <= high)
+        if mask.any():
+            out.append(ReliabilityBin(float(low), float(high), int(mask.sum()), float(confidences[mask].mean()),
+                                      float(correct[mask].mean())))
+    return out
+
+
 def evaluate(router: IntentRouter, examples: list[Example], *, dataset: str, batch: int = 512) -> IntentReport:
     """Score the router's top intent against the labels."""
-    from graphs.reasoners.local.embedder import embed
+    from graphs.reasoners.local.router import text_vectors
 
     predicted: list[str] = []
     confidences: list[float] = []
     for start in range(0, len(examples), batch):
-        probs = router.probabilities(embed([e.text for e in examples[start:start + batch]]))
+        probs = router.probabilities(text_vectors([e.text for e in examples[start:start + batch]], batch_size=128))
         best = probs.argmax(axis=1)
         predicted += [router.classes[i] for i in best]
         confidences += [float(p[i]) for p, i in zip(probs, best, strict=True)]
@@ -81,12 +110,47 @@ def evaluate(router: IntentRouter, examples: list[Example], *, dataset: str, bat
         for intent in sorted(set(gold))
     }
     confusions = Counter((g, p) for g, p in zip(gold, predicted, strict=True) if g != p)
+    conf = np.array(confidences)
     return IntentReport(
         dataset=dataset,
         n=len(examples),
         accuracy=float(correct.mean()),
         macro_f1=float(f1_score(gold, predicted, labels=sorted(set(gold)), average="macro", zero_division=0)),
-        expected_calibration_error=expected_calibration_error(np.array(confidences), correct),
+        expected_calibration_error=expected_calibration_error(conf, correct),
         per_intent_recall=recall,
-        confusions=[(g, p, n) for (g, p), n in confusions.most_common(10)],
+        per_intent_support=dict(sorted(Counter(gold).items())),
+        confusions=[(g, p, n) for (g, p), n in confusions.most_common(20)],
+        reliability=reliability_bins(conf, correct),
     )
+
+
+def save_reliability_diagram(report: IntentReport, path: Path) -> Path:
+    """A PNG reliability diagram: accuracy per confidence bin against the diagonal, with bin sizes below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5.5, 6.5), height_ratios=(3, 1), sharex=True)
+    centres = [(b.low + b.high) / 2 for b in report.reliability]
+    width = 0.09
+    top.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect calibration")
+    top.bar(centres, [b.accuracy for b in report.reliability], width=width, color="#4c72b0", alpha=0.85,
+            edgecolor="black", linewidth=0.5, label="accuracy in bin")
+    top.plot([b.mean_confidence for b in report.reliability], [b.accuracy for b in report.reliability],
+             marker="o", color="#dd8452", linewidth=1, label="(mean confidence, accuracy)")
+    top.set_ylim(0, 1)
+    top.set_ylabel("accuracy")
+    top.set_title(f"{report.dataset}: n={report.n}, accuracy {report.accuracy:.3f}, "
+                  f"ECE {report.expected_calibration_error:.3f}", fontsize=9)
+    top.legend(loc="upper left", fontsize=8)
+    bottom.bar(centres, [b.count for b in report.reliability], width=width, color="#55a868", edgecolor="black",
+               linewidth=0.5)
+    bottom.set_xlim(0, 1)
+    bottom.set_xlabel("confidence of the top intent")
+    bottom.set_ylabel("messages")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -9,20 +9,22 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import ChainableUndefined, Environment, PackageLoader
 
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("prompts", "replies"),
-        undefined=StrictUndefined,
+        # Tool results differ in which optional fields they carry; a missing one renders empty instead of
+        # failing the turn. tests/test_templates.py checks templates against the flows' step ids.
+        undefined=ChainableUndefined,
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["money"] = lambda v: f"${float(v):,.2f}"
+    env.filters["money"] = lambda v: f"${float(v):,.2f}" if isinstance(v, int | float | str) and v != "" else ""
     return env
 
 

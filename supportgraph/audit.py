@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from supportgraph.db import Database, open_database
+from tools.ticketing.queries import SLA_HOURS
 
 metadata = MetaData()
 
@@ -54,7 +55,7 @@ review_queue = Table(
     Column("turn", Integer, primary_key=True),
     Column("queue", String(20), nullable=False, index=True),
     Column("priority", String(10), nullable=False),
-    Column("status", String(20), nullable=False, index=True),  # open | resolved
+    Column("status", String(20), nullable=False, index=True),  # open | resolving | resolved | stale
     Column("customer_id", String(20)),
     Column("summary", Text, nullable=False),
     Column("reasons", JSON, nullable=False),
@@ -86,6 +87,11 @@ class QueueItem:
     confidence: float | None
     assigned_to: str | None
     created_at: datetime
+
+    @property
+    def sla_due_at(self) -> datetime:
+        """When a reviewer should have answered: the ticket SLA of the item's priority (prompts/policy.md)."""
+        return _aware(self.created_at) + timedelta(hours=SLA_HOURS.get(self.priority, SLA_HOURS["normal"]))
 
 
 class AuditLog:
@@ -129,6 +135,47 @@ class AuditLog:
                 .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))
                 .values(status="resolved", resolved_at=at, decision=_jsonable(decision))
             )
+
+    def claim_review(self, thread_id: str, turn: int, reviewer: str) -> bool:
+        """Atomically take an open review for resuming; False if another reviewer got there first.
+
+        A thread assigned to someone else can still be claimed: assignment says who should work on it, the
+        claim says who is resuming it right now.
+        """
+        with self.db.begin() as conn:
+            result = conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn,
+                            review_queue.c.status == "open"))
+                .values(status="resolving", assigned_to=reviewer)
+            )
+            return result.rowcount == 1
+
+    def release_review(self, thread_id: str, turn: int) -> None:
+        """Give a claimed review back to the queue (the resume failed before the decision was applied)."""
+        with self.db.begin() as conn:
+            conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn,
+                            review_queue.c.status == "resolving"))
+                .values(status="open")
+            )
+
+    def assign_review(self, thread_id: str, reviewer: str) -> bool:
+        """Assign the thread's open review to ``reviewer``; False when it has none open."""
+        with self.db.begin() as conn:
+            result = conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.status == "open"))
+                .values(assigned_to=reviewer)
+            )
+            return result.rowcount > 0
+
+    def review_item(self, thread_id: str, turn: int) -> QueueItem | None:
+        with self.db.begin() as conn:
+            row = conn.execute(select(review_queue).where(
+                and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))).mappings().first()
+        return QueueItem(**{k: row[k] for k in QueueItem.__dataclass_fields__}) if row else None
 
     def review_items(self, *, status: str | None = "open", queue: str | None = None) -> list[QueueItem]:
         """Waiting threads, most urgent first (priority, then oldest)."""

@@ -119,6 +119,30 @@ def audit(thread: str, database_url: DatabaseOpt = None) -> None:
                       f"{json.dumps(e['payload'], default=str, ensure_ascii=False)[:400]}", soft_wrap=True)
 
 
+fit_app = typer.Typer(help="Fit the models the agent uses from the project's labelled data.", no_args_is_help=True)
+app.add_typer(fit_app, name="fit")
+
+
+@fit_app.command("confidence")
+def fit_confidence_command(
+    write: Annotated[bool, typer.Option(help="Write the fitted weights to graphs/support/confidence.yaml.")] = False,
+) -> None:
+    """Fit the confidence model's weights on labelled turns and report its cross-validated calibration."""
+    from evals.confidence_fit import fit_confidence
+    from graphs.support.confidence import model_path
+
+    report = fit_confidence(model_path() if write else None)
+    console.print(f"{report.n} labelled turns, {report.positives} handled correctly")
+    console.print(f"fitted model (5-fold CV): expected calibration error {report.cv_ece:.3f} · "
+                  f"Brier {report.cv_brier:.3f}")
+    console.print(f"current model:            expected calibration error {report.current_ece:.3f} · "
+                  f"Brier {report.current_brier:.3f}")
+    console.print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in report.model.weights.items())
+                  + f", bias {report.model.bias:+.2f}")
+    if write:
+        console.print(f"written to {model_path()}")
+
+
 @app.command()
 def customers(database_url: DatabaseOpt = None, limit: int = 10) -> None:
     """Demo customers to chat as (the first ones are the scripted demo cases)."""

@@ -34,9 +34,30 @@ def review_list(
     now = datetime.now(UTC)
     for i in items:
         created = i.created_at if i.created_at.tzinfo else i.created_at.replace(tzinfo=UTC)
-        age_min = max(0, int((now - created).total_seconds() // 60))
-        print(f"{i.thread_id}\t{i.queue}\t{i.priority}\t{i.status}\tage {age_min} min\t"
-              f"{i.customer_id or '-'}\t{'; '.join(i.reasons)}")
+        age = _minutes(int((now - created).total_seconds() // 60))
+        left = int((i.sla_due_at - now).total_seconds() // 60)
+        sla = f"SLA in {_minutes(left)}" if left >= 0 else f"SLA overdue {_minutes(-left)}"
+        print(f"{i.thread_id}\t{i.queue}\t{i.priority}\t{i.status}\tage {age}\t{sla}\t"
+              f"{i.assigned_to or 'unassigned'}\t{i.customer_id or '-'}\t{'; '.join(i.reasons)}")
+
+
+def _minutes(total: int) -> str:
+    hours, minutes = divmod(max(0, total), 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+
+
+@review_app.command("assign")
+def review_assign(
+    thread: str,
+    to: Annotated[str, typer.Option("--to", help="The reviewer who works on it.")],
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Assign a waiting thread to a reviewer (yourself, usually)."""
+    from supportgraph.audit import open_audit_log
+
+    if not open_audit_log(_url(database_url)).assign_review(thread, to):
+        raise CliError(f"thread {thread!r} has no open review to assign")
+    console.print(f"{thread} assigned to {to}")
 
 
 @review_app.command("show")
@@ -62,26 +83,37 @@ def review_resume(
         str | None, typer.Option(help='JSON arguments replacing the proposed ones, e.g. \'{"amount": 50}\'.')
     ] = None,
     respond: Annotated[str | None, typer.Option(help="Answer the customer yourself instead.")] = None,
+    decisions: Annotated[str | None, typer.Option(
+        help='One decision per proposed action as JSON, e.g. \'[{"type": "approve"}, {"type": "reject"}]\'.')] = None,
+    take_over: Annotated[bool, typer.Option("--take-over", help="Answer this thread yourself from now on.")] = False,
+    hand_back: Annotated[bool, typer.Option("--hand-back", help="Give a thread you took over back.")] = False,
     reviewer: Annotated[str, typer.Option(help="Your name, kept in the audit log.")] = "reviewer",
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Resume a waiting thread with one decision: --approve, --reject [--reason], --edit JSON or --respond TEXT."""
+    """Resume a waiting thread: --approve, --reject [--reason], --edit JSON, --respond TEXT or --decisions JSON."""
     from supportgraph.conversations import NotWaitingForReview, open_service
     from supportgraph.render import print_turn
 
     chosen = [name for name, on in (("approve", approve), ("reject", reject), ("edit", edit is not None),
-                                    ("respond", respond is not None)) if on]
+                                    ("respond", respond is not None), ("decisions", decisions is not None)) if on]
     if len(chosen) != 1:
-        raise CliError("choose exactly one of --approve, --reject, --edit JSON, --respond TEXT")
+        raise CliError("choose exactly one of --approve, --reject, --edit JSON, --respond TEXT, --decisions JSON")
     if reason is not None and not reject:
         raise CliError("--reason goes with --reject")
     with open_service(_url(database_url)) as service:
         request = service.pending_review(thread)
         if request is None:
             raise NotWaitingForReview(f"thread {thread!r} is not waiting for a review")
-        decisions = [_decision(chosen[0], action, reason=reason, edit=edit, respond=respond)
-                     for action in request["action_requests"]]
-        report = service.resume(thread, {"decisions": decisions, "reviewer": reviewer})
+        if decisions is not None:
+            try:
+                chosen_decisions = json.loads(decisions)
+            except json.JSONDecodeError as exc:
+                raise CliError(f"--decisions is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        else:
+            chosen_decisions = [_decision(chosen[0], action, reason=reason, edit=edit, respond=respond)
+                                for action in request["action_requests"]]
+        report = service.resume(thread, {"decisions": chosen_decisions, "reviewer": reviewer,
+                                         "take_over": take_over, "hand_back": hand_back})
     print_turn(console, report, who="Reviewer")
 
 

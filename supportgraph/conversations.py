@@ -21,6 +21,7 @@ from graphs.support.context import Context
 from graphs.support.graph import builder
 from graphs.support.messages import check_message
 from graphs.support.review import ReviewRequest, parse_response
+from supportgraph.audit import open_audit_log
 from supportgraph.checkpointer import open_checkpointer
 from supportgraph.settings import get_settings
 
@@ -40,6 +41,10 @@ class NotWaitingForReview(SupportError):
 
 
 class WaitingForReview(SupportError):
+    pass
+
+
+class ReviewInProgress(SupportError):
     pass
 
 
@@ -125,12 +130,26 @@ class SupportService:
         request = self.pending_review(thread_id)
         if request is None:
             raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review")
-        parse_response(decision, request)
+        response = parse_response(decision, request)
+        turn = int(request["context"]["turn"])
+        audit = open_audit_log(self.context.database_url)
+        # Two reviewers may press the button at once: the review-queue row is claimed atomically first, so
+        # exactly one decision is applied and the other reviewer hears who is on it.
+        if not audit.claim_review(thread_id, turn, response.reviewer):
+            item = audit.review_item(thread_id, turn)
+            if item is not None and item.status == "resolving":
+                raise ReviewInProgress(f"thread {thread_id!r} is already being resumed by {item.assigned_to}")
+            if item is not None:
+                raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review (it was {item.status})")
         config = self._config(thread_id)
         before = len(self.graph.get_state(config).values.get("messages", []))
         started = time.perf_counter()
         command: Command[Any] = Command(resume=decision)
-        self.graph.invoke(command, config, context=self.context)
+        try:
+            self.graph.invoke(command, config, context=self.context)
+        except BaseException:
+            audit.release_review(thread_id, turn)
+            raise
         return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
 
     def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:

@@ -65,7 +65,7 @@ class StepSpec(BaseModel):
 class FlowSpec(BaseModel):
     intent: str
     queue: Queue = "general"
-    threshold: float = Field(0.55, ge=0.0, le=1.0)
+    threshold: float = Field(0.7, ge=0.0, le=1.0)
     needs_verification: bool = False
     slots: dict[str, SlotSpec] = Field(default_factory=dict)
     steps: list[StepSpec] = Field(default_factory=list)

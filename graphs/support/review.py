@@ -57,6 +57,8 @@ class Decision(BaseModel):
 class ReviewResponse(BaseModel):
     decisions: list[Decision]
     reviewer: str = Field(default="reviewer", min_length=1, max_length=100)
+    take_over: bool = Field(default=False, description="The reviewer answers this thread from now on.")
+    hand_back: bool = Field(default=False, description="The reviewer gives the thread back to the agent.")
 
 
 class _ReplyArgs(BaseModel):
@@ -71,6 +73,14 @@ def build_request(state: State, *, draft_reply: str, context: dict[str, Any]) ->
     """The interrupt payload for the current turn."""
     actions: list[ActionRequest] = []
     configs: list[ReviewConfig] = []
+    if state.human_owner:
+        # A person owns the thread: the agent drafts nothing, the owner answers.
+        actions.append({"name": REPLY_ACTION, "args": {"message": ""},
+                        "description": f"{state.human_owner} owns this thread: answer the customer "
+                                       "(hand it back to the agent when done)."})
+        configs.append({"action_name": REPLY_ACTION, "allowed_decisions": ["respond"],
+                        "args_schema": _ReplyArgs.model_json_schema()})
+        return {"action_requests": actions, "review_configs": configs, "context": context}
     for step in held_steps(state):
         tool = get_tool(step["tool"])
         actions.append({"name": step["tool"], "args": step["args"],
@@ -95,6 +105,8 @@ def parse_response(payload: Any, request: ReviewRequest) -> ReviewResponse:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidDecision(f"invalid review decision at {where or 'top level'}: {first['msg']}") from None
+    if response.take_over and response.hand_back:
+        raise InvalidDecision("take_over and hand_back exclude each other")
     actions = request["action_requests"]
     if len(response.decisions) != len(actions):
         raise InvalidDecision(

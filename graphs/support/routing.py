@@ -7,9 +7,12 @@ from typing import Literal
 from graphs.support.state import State
 
 
-def after_ingest(state: State) -> Literal["understand", "respond"]:
-    """A message ingest could not take already has its reply; anything else is understood."""
-    return "respond" if state.reply else "understand"
+def after_ingest(state: State) -> Literal["understand", "respond", "human_review"]:
+    """A message ingest could not take already has its reply; a thread a person owns goes to that person;
+    anything else is understood."""
+    if state.reply:
+        return "respond"
+    return "human_review" if state.human_owner else "understand"
 
 
 def after_assess(state: State) -> Literal["respond", "human_review"]:

@@ -61,6 +61,7 @@ class Step(TypedDict):
     error: str | None
     hold_reason: str | None
     approved_by: str | None
+    confirmed: bool
 
 
 class ActiveFlow(TypedDict):
@@ -111,4 +112,5 @@ class State(InputState):
     assessment: Assessment | None = None
     review: Review | None = None
     reply: str | None = None
+    human_owner: str | None = None
     status: Literal["active", "awaiting_customer", "awaiting_review", "resolved", "escalated"] = "active"

@@ -48,8 +48,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 continue
             if step["status"] == "awaiting_confirmation":
                 continue
-            if spec and step["status"] == "pending":
-                reasons = hold_reasons(spec.policy, step["args"], scope, d.context.policy())
+            if step["status"] == "pending":
+                reasons = _hold_reasons(d, flow, step, spec, scope)
                 if reasons:
                     step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons)
                     continue
@@ -80,6 +80,25 @@ def _run(d: Deps, turn: int, customer: Customer | None, step: Step) -> tuple[dic
     ctx = d.tool_context(turn, customer, step["id"], approved_by=step["approved_by"])
     result = get_tool(step["tool"]).run(d.store, step["args"], ctx)
     return result.model_dump(), (time.perf_counter() - started) * 1000
+
+
+def _hold_reasons(d: Deps, flow: ActiveFlow | None, step: Step, spec: StepSpec | None,
+                  scope: dict[str, Any]) -> list[str]:
+    """Why a step must wait for a human: tools reserved for humans, the flow's policy checks, and writes the
+    agent is not sure the customer asked for."""
+    reasons = []
+    tool = get_tool(step["tool"])
+    if tool.needs_approval:
+        reasons.append(f"{step['tool'].replace('_', ' ')} is reserved for a human's approval")
+    if spec is not None:
+        reasons += hold_reasons(spec.policy, step["args"], scope, d.context.policy())
+    if tool.writes and not step["confirmed"] and flow is not None and step["intent"] in flow["confidences"]:
+        sure = flow["confidences"][step["intent"]]
+        threshold = get_flow(step["intent"]).threshold
+        if sure < threshold:
+            reasons.append(f"the agent is not sure the customer asked for this "
+                           f"({step['intent']} {sure:.2f} < {threshold:.2f})")
+    return reasons
 
 
 def _spec(step: Step) -> StepSpec | None:

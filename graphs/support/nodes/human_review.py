@@ -61,7 +61,12 @@ def _priority(state: State) -> str:
 def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["act", "respond"]]:
     d = deps(runtime)
     context = review_context(state)
-    request = build_request(state, draft_reply=compose_reply(state), context=context)
+    if state.human_owner:
+        context["reasons"] = [f"{state.human_owner} has taken this thread over"]
+        draft = ""
+    else:
+        draft = compose_reply(state)
+    request = build_request(state, draft_reply=draft, context=context)
     d.audit.open_review(
         thread_id=d.thread_id, turn=state.turn, queue=context["queue"], priority=_priority(state),
         customer_id=state.customer["customer_id"] if state.customer else None,
@@ -100,11 +105,15 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
                 reply = render_reply("review_rejected", reason=decision.message, queue=context["queue"],
                                      step=step, clean_error=clean_error)
     decided = response.model_dump()
-    review: Review = {"turn": state.turn, "queue": context["queue"], "reasons": context["reasons"],
+    review: Review = {"turn": state.turn, "queue": context["queue"], "reasons": list(context["reasons"]),
                       "decision": decided, "reviewer": response.reviewer}
     d.audit.resolve_review(d.thread_id, state.turn, decided, at=d.now)
     d.audit.record(d.thread_id, state.turn, "review_decision", decided, at=d.now)
     update: dict[str, Any] = {"plan": steps, "review": review, "reply": reply if not run_again else None}
+    if response.take_over or response.hand_back:
+        update["human_owner"] = response.reviewer if response.take_over else None
+        d.audit.record(d.thread_id, state.turn, "take_over" if response.take_over else "hand_back",
+                       {"reviewer": response.reviewer}, at=d.now)
     if not run_again and state.flow is not None:
         # The reviewer's answer or refusal closes this request; the customer may of course write again.
         update["flow"] = {**state.flow, "stage": "done", "asking": []}

@@ -39,6 +39,8 @@ def ingest(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return update
     sentiment = analyse_sentiment(text)
     update["sentiment"] = sentiment
+    if state.human_owner:
+        update["status"] = "awaiting_review"  # the person who took the thread over answers it
     if state.customer is None and state.customer_id:
         update["customer"] = _channel_customer(state, d, state.customer_id)
     d.audit.record(d.thread_id, turn, "ingest", {"valid": True, "text": redact(text), "sentiment": sentiment},

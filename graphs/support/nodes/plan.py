@@ -82,6 +82,7 @@ def _apply_confirmation(previous: list[Step], understanding: Understanding) -> l
     for step in steps:
         if step["status"] == "awaiting_confirmation":
             step["status"] = "pending" if yes else "skipped"
+            step["confirmed"] = yes
             if not yes:
                 step["error"] = "the customer decided not to go ahead"
     return steps
@@ -130,5 +131,5 @@ def _step(step_id: str, intent: str, tool: str, args: dict[str, Any], depends_on
     return {
         "id": step_id, "intent": intent, "tool": tool, "args": args, "depends_on": depends_on, "why": why,
         "writes": get_tool(tool).writes, "status": status, "result": None, "error": None,
-        "hold_reason": None, "approved_by": None,
+        "hold_reason": None, "approved_by": None, "confirmed": False,
     }

@@ -1,0 +1,96 @@
+"""Fit the confidence model on labelled turns: ``supportgraph fit confidence``.
+
+The labelled turns are the project's held-out intent examples (graphs/reasoners/local/data, never seen by the
+router in training), each played as a real first turn through the support graph on a fresh demo store, signed
+in as C0001. A turn is labelled correct when the agent's main intent is the gold intent — the agent then
+follows the right flow. A logistic regression over the turn's signals predicts that label; its
+cross-validated calibration error is reported next to the current model's.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from evals.intents import expected_calibration_error, held_out_examples
+from graphs.reasoners.local.router import Example
+from graphs.support.confidence import SIGNALS, ConfidenceModel, load_model
+from supportgraph.conversations import open_service
+
+
+@dataclass(frozen=True)
+class LabelledTurn:
+    text: str
+    gold: str
+    predicted: str
+    signals: dict[str, float]
+    correct: bool
+
+
+@dataclass(frozen=True)
+class FitReport:
+    model: ConfidenceModel
+    n: int
+    positives: int
+    cv_ece: float
+    cv_brier: float
+    current_ece: float
+    current_brier: float
+
+
+def collect_turns(examples: list[Example], database_url: str | None = None) -> list[LabelledTurn]:
+    """Play each example as the first turn of its own thread and record its signals and correctness."""
+    url = database_url or f"sqlite:///{tempfile.mkdtemp(prefix='sg-fit-')}/fit.db"
+    turns = []
+    with open_service(url) as service:
+        for n, example in enumerate(examples):
+            report = service.send(f"fit-{n}", example.text, customer_id="C0001")
+            if report.understanding is None or report.assessment is None:
+                continue
+            predicted = report.understanding["intents"][0]["intent"]
+            turns.append(LabelledTurn(example.text, example.intent, predicted,
+                                      dict(report.assessment["signals"]), predicted == example.intent))
+    return turns
+
+
+def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
+    """Logistic regression of correctness on the signals; metrics from 5-fold cross-validation."""
+    x = np.array([[t.signals[name] for name in SIGNALS] for t in turns])
+    y = np.array([t.correct for t in turns], dtype=int)
+    if len(set(y)) < 2:
+        raise ValueError("the labelled turns are all correct or all wrong; nothing to fit")
+    clf = LogisticRegression(C=c, max_iter=1000)
+    folds = StratifiedKFold(n_splits=min(5, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=7)
+    cv = cross_val_predict(clf, x, y, cv=folds, method="predict_proba")[:, 1]
+    clf.fit(x, y)
+    current = load_model()
+    now_scores = np.array([current.score(t.signals) for t in turns])
+    model = ConfidenceModel(
+        bias=float(clf.intercept_[0]),
+        weights={name: float(w) for name, w in zip(SIGNALS, clf.coef_[0], strict=True)},
+        fitted={
+            "on": "held-out intent examples played as first turns (evals/confidence_fit.py)",
+            "turns": len(turns), "correct": int(y.sum()), "regularisation_c": c,
+            "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
+            "cv_brier": round(float(brier_score_loss(y, cv)), 4),
+            "date": datetime.now(UTC).date().isoformat(),
+        },
+    )
+    return FitReport(model, len(turns), int(y.sum()), expected_calibration_error(cv, y.astype(bool)),
+                     float(brier_score_loss(y, cv)), expected_calibration_error(now_scores, y.astype(bool)),
+                     float(brier_score_loss(y, now_scores)))
+
+
+def fit_confidence(write_to: Path | None = None) -> FitReport:
+    report = fit(collect_turns(held_out_examples()))
+    if write_to is not None:
+        write_to.write_text(report.model.to_yaml(), "utf-8")
+        load_model.cache_clear()
+    return report

@@ -1,0 +1,124 @@
+"""Confidence: named signals of a turn, combined by a fitted logistic model (``confidence.yaml``).
+
+The signals say how well the agent recognised the request (router probability and margin), how complete and
+tool-verified the information is, how complex the case is (intents, systems, steps, money at stake, policy
+exceptions), how the customer feels and how the tools fared. ``supportgraph fit confidence`` fits the weights on
+labelled turns (evals/confidence_fit.py) so that the score is the probability that the agent handled the turn
+correctly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graphs.support.flows import get_flow
+from graphs.support.state import State
+from tools.registry import get_tool
+
+SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures")
+MODEL_FILE = "confidence.yaml"
+# Order totals above this count fully towards the money-at-stake part of complexity.
+LARGE_AMOUNT = 1000.0
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    """sigmoid(bias + Σ weight·signal); ``fitted`` describes the data and quality of the last fit."""
+
+    bias: float
+    weights: dict[str, float]
+    fitted: dict[str, Any] = field(default_factory=dict)
+
+    def score(self, signals: dict[str, float]) -> float:
+        z = self.bias + sum(self.weights.get(name, 0.0) * signals[name] for name in SIGNALS)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def to_yaml(self) -> str:
+        header = ("# Confidence model: confidence = sigmoid(bias + sum(weight * signal)).\n"
+                  "# Written by `supportgraph fit confidence`; edit the labelled data, not these numbers.\n")
+        body = {"bias": round(self.bias, 4), "weights": {k: round(self.weights[k], 4) for k in SIGNALS},
+                "fitted": self.fitted}
+        return header + yaml.safe_dump(body, sort_keys=False)
+
+
+def model_path() -> Path:
+    return Path(str(resources.files("graphs.support").joinpath(MODEL_FILE)))
+
+
+@lru_cache(maxsize=1)
+def load_model() -> ConfidenceModel:
+    raw = yaml.safe_load(model_path().read_text("utf-8"))
+    unknown = set(raw["weights"]) - set(SIGNALS)
+    if unknown:
+        raise ValueError(f"{MODEL_FILE} has weights for unknown signals {sorted(unknown)}")
+    return ConfidenceModel(float(raw["bias"]), {k: float(v) for k, v in raw["weights"].items()},
+                           dict(raw.get("fitted") or {}))
+
+
+def signals_of(state: State) -> dict[str, float]:
+    """The named signals of the turn in ``state`` (each in [0, 1], sentiment in [-1, 0])."""
+    understanding = state.understanding
+    flow = state.flow
+    assert understanding is not None and flow is not None, "signals need an understood turn"
+    intents = understanding["intents"]
+    pattern = sum(i["confidence"] for i in intents) / len(intents)
+    return {
+        "pattern_recognition": round(pattern, 4),
+        # A continuation inherits the flow's intent; the new message's own margin says nothing about it.
+        "margin": 1.0 if understanding["continues_flow"] else round(understanding["margin"], 4),
+        "data_completeness": round(_completeness(state), 4),
+        "complexity": round(_complexity(state), 4),
+        "sentiment": round(min(0.0, state.sentiment["score"]) if state.sentiment else 0.0, 4),
+        "tool_failures": round(_tool_failures(state), 4),
+    }
+
+
+def _completeness(state: State) -> float:
+    """Share of the information the flows need that is present and, where a tool checked it, confirmed."""
+    assert state.flow is not None
+    needed = 0
+    satisfied = 0
+    failed_lookups = {s["tool"] for s in state.plan if s["status"] == "failed" and not s["writes"]}
+    for intent in state.flow["intents"]:
+        spec = get_flow(intent)
+        if spec.needs_verification:
+            needed += 1
+            satisfied += bool(state.customer and state.customer["verified"])
+        for name, slot in spec.slots.items():
+            if not slot.required:
+                continue
+            needed += 1
+            value_given = state.flow["slots"].get(name) is not None
+            # A value the lookup could not find (an order id not on the account) is not complete information.
+            checked_by = {s.tool for s in spec.steps if f"$slots.{name}" in str(s.args) and not s.confirm}
+            satisfied += value_given and not (checked_by & failed_lookups)
+    return 1.0 if needed == 0 else satisfied / needed
+
+
+def _complexity(state: State) -> float:
+    assert state.flow is not None
+    intents = len(state.flow["intents"])
+    systems = {get_tool(s["tool"]).system for s in state.plan}
+    held = sum(s["status"] == "needs_approval" for s in state.plan)
+    amount = 0.0
+    for step in state.plan:
+        data = (step["result"] or {}).get("data") if step["result"] else None
+        if isinstance(data, dict) and isinstance(data.get("total"), int | float) and step["intent"] in {
+                "get_refund", "cancel_order", "change_order", "billing_dispute"}:
+            amount = max(amount, float(data["total"]))
+        if isinstance(step["args"], dict) and isinstance(step["args"].get("amount"), int | float):
+            amount = max(amount, float(step["args"]["amount"]))
+    return min(1.0, 0.2 * (intents - 1) + 0.05 * max(0, len(systems) - 1) + 0.02 * len(state.plan)
+               + 0.3 * min(1.0, amount / LARGE_AMOUNT) + 0.15 * held)
+
+
+def _tool_failures(state: State) -> float:
+    executed = [s for s in state.plan if s["status"] in {"done", "failed"}]
+    return sum(s["status"] == "failed" for s in executed) / len(executed) if executed else 0.0

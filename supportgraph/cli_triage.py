@@ -1,0 +1,47 @@
+"""``supportgraph triage FILE --text-column COL``: bulk triage of past tickets (CSV or JSONL in and out).
+
+Register in cli.py with ``app.command()(triage)``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from supportgraph.cli_common import CliError
+
+
+def triage(
+    file: Annotated[Path, typer.Argument(help="Tickets to triage: a .csv (with a header) or .jsonl file.")],
+    text_column: Annotated[str, typer.Option("--text-column", help="Column (or JSON key) holding the message.")],
+    out: Annotated[Path | None, typer.Option(help="Write here (.csv or .jsonl); default: stdout, in the input's "
+                                             "format.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Messages embedded per batch.")] = 256,
+    max_chars: Annotated[int, typer.Option(min=1, help="Longer messages are skipped (and counted).")] = 5_000,
+    progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+) -> None:
+    """Add intent, confidence, secondary_intent, entities, sentiment and queue to every row of a ticket file.
+
+    Streams the file (constant memory); rows it cannot use are skipped and counted by reason on stderr.
+    """
+    from supportgraph.triage import TriageError, triage_file
+
+    if not file.is_file():
+        raise CliError(f"no such file: {file}")
+    started = time.perf_counter()
+    try:
+        summary = triage_file(file, text_column, out, batch_size=batch_size, max_chars=max_chars,
+                              progress=progress and sys.stderr.isatty())
+    except TriageError as exc:
+        raise CliError(str(exc)) from None
+    elapsed = time.perf_counter() - started
+    lines = summary.lines()
+    lines[0] += f" in {elapsed:.1f} s ({summary.rows_written / max(elapsed, 1e-9):.0f} rows/s)"
+    if out is not None:
+        lines[0] += f" → {out}"
+    for line in lines:
+        print(line, file=sys.stderr)

@@ -1,0 +1,26 @@
+"""Every reply template only refers to steps that the flows using it actually have."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from graphs.support.flows import load_flows
+from prompts import reply_exists
+
+REPLIES = Path(__file__).resolve().parents[1] / "prompts" / "replies"
+
+
+def test_every_flow_reply_template_exists_and_names_only_its_steps() -> None:
+    problems = []
+    for flow in load_flows().values():
+        if not reply_exists(flow.reply):
+            problems.append(f"{flow.intent}: no template {flow.reply}.j2")
+            continue
+        text = (REPLIES / f"{flow.reply}.j2").read_text("utf-8")
+        optional = set(re.findall(r'steps\.get\("(\w+)"\)', text))
+        used = set(re.findall(r"steps\.(\w+)", text)) - {"get"} - optional
+        missing = used - {s.id for s in flow.steps}
+        if missing:
+            problems.append(f"{flow.intent} ({flow.reply}.j2) refers to steps it does not have: {sorted(missing)}")
+    assert not problems, "\n".join(problems)
