@@ -91,7 +91,7 @@ class QueueItem:
     @property
     def sla_due_at(self) -> datetime:
         """When a reviewer should have answered: the ticket SLA of the item's priority (prompts/policy.md)."""
-        return _aware(self.created_at) + timedelta(hours=SLA_HOURS.get(self.priority, SLA_HOURS["normal"]))
+        return self.created_at + timedelta(hours=SLA_HOURS.get(self.priority, SLA_HOURS["normal"]))
 
 
 class AuditLog:
@@ -175,7 +175,7 @@ class AuditLog:
         with self.db.begin() as conn:
             row = conn.execute(select(review_queue).where(
                 and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))).mappings().first()
-        return QueueItem(**{k: row[k] for k in QueueItem.__dataclass_fields__}) if row else None
+        return _item(row) if row else None
 
     def review_items(self, *, status: str | None = "open", queue: str | None = None) -> list[QueueItem]:
         """Waiting threads, most urgent first (priority, then oldest)."""
@@ -187,8 +187,14 @@ class AuditLog:
         with self.db.begin() as conn:
             rows = list(conn.execute(query).mappings())
         rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-        items = [QueueItem(**{k: r[k] for k in QueueItem.__dataclass_fields__}) for r in rows]
-        return sorted(items, key=lambda i: (rank.get(i.priority, 9), _aware(i.created_at)))
+        items = [_item(r) for r in rows]
+        return sorted(items, key=lambda i: (rank.get(i.priority, 9), i.created_at))
+
+
+def _item(row: Any) -> QueueItem:
+    values = {k: row[k] for k in QueueItem.__dataclass_fields__}
+    values["created_at"] = _aware(values["created_at"])  # SQLite hands back naive UTC datetimes
+    return QueueItem(**values)
 
 
 def _aware(at: datetime) -> datetime:
