@@ -109,14 +109,12 @@ def send(
 def audit(thread: str, database_url: DatabaseOpt = None) -> None:
     """Every decision recorded for a thread, turn by turn."""
     from supportgraph.audit import open_audit_log
+    from supportgraph.render import print_audit
 
     events = open_audit_log(_url(database_url)).events(thread)
     if not events:
         raise CliError(f"no audit events for thread {thread!r}")
-    for e in events:
-        latency = f" {e['latency_ms']:.0f} ms" if e["latency_ms"] is not None else ""
-        console.print(f"turn {e['turn']} [bold]{e['kind']}[/]{latency}: "
-                      f"{json.dumps(e['payload'], default=str, ensure_ascii=False)[:400]}", soft_wrap=True)
+    print_audit(console, events)
 
 
 fit_app = typer.Typer(help="Fit the models the agent uses from the project's labelled data.", no_args_is_help=True)

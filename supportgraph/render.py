@@ -105,3 +105,47 @@ def print_review_request(console: Console, thread_id: str, request: dict[str, An
         console.print(f"  {n}. {escape(action['name'])} {escape(_short(action['args'], 300))}")
         console.print(f"     {escape(action['description'])}")
         console.print(f"     allowed: {', '.join(config['allowed_decisions'])}")
+
+
+def _audit_line(kind: str, p: dict[str, Any]) -> str:
+    if kind == "ingest":
+        if not p.get("valid", True):
+            return f"refused message: {p.get('problem')}"
+        s = p.get("sentiment") or {}
+        return f"\"{_short(p.get('text', ''), 120)}\" · sentiment {s.get('score', 0):+.2f} {s.get('label', '')}"
+    if kind == "understand":
+        intents = ", ".join(f"{i['intent']} {i['confidence']:.2f}" for i in p.get("intents", []))
+        return f"{intents} — {_short(p.get('rationale', ''), 200)}"
+    if kind == "plan":
+        steps = " → ".join(f"{s['tool']}[{s['status']}]" for s in p.get("steps", [])) or "no steps"
+        asking = f" · asking {', '.join(p['asking'])}" if p.get("asking") else ""
+        return steps + asking
+    if kind == "tool_call":
+        mark = "✓" if p.get("ok") else "✗"
+        tail = f" — {p.get('error')}" if p.get("error") else ""
+        by = f" (approved by {p['approved_by']})" if p.get("approved_by") else ""
+        return f"{mark} {p.get('tool')}({_short(p.get('args', {}), 100)}){by}{tail}"
+    if kind == "assess":
+        signals = ", ".join(f"{k} {v:.2f}" for k, v in (p.get("signals") or {}).items())
+        why = f": {'; '.join(p['reasons'])}" if p.get("reasons") else ""
+        return (f"confidence {p.get('confidence', 0):.2f} (threshold {p.get('threshold', 0):.2f}; {signals}) → "
+                f"{p.get('route')} [{p.get('queue')}]{why}")
+    if kind == "review_decision":
+        kinds = ", ".join(d.get("type", "?") for d in p.get("decisions", []))
+        return f"{p.get('reviewer')}: {kinds}"
+    if kind == "respond":
+        return f"({p.get('by')}, {p.get('status')}) \"{_short(p.get('reply', ''), 160)}\""
+    return _short(p, 200)
+
+
+def print_audit(console: Console, events: list[dict[str, Any]]) -> None:
+    """The audit trail of a thread, turn by turn, one readable line per decision."""
+    turn = None
+    for e in events:
+        if e["turn"] != turn:
+            turn = e["turn"]
+            console.print(f"[bold]turn {turn}[/]")
+        at = e["created_at"].strftime("%H:%M:%S") if hasattr(e["created_at"], "strftime") else e["created_at"]
+        latency = f" {e['latency_ms']:.0f} ms" if e.get("latency_ms") is not None else ""
+        console.print(f"  {at} [cyan]{e['kind']:<15}[/] {escape(_audit_line(e['kind'], e['payload']))}"
+                      f"[dim]{latency}[/]")
