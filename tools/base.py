@@ -69,6 +69,18 @@ class Policy:
     max_verification_attempts: int = 3
 
 
+class BackendRefusal(Exception):
+    """Raised by a backend (e.g. a company's CRM over HTTP) that declines a request for a business reason.
+
+    ``SupportTool.run`` turns it into ``ToolResult(ok=False, error=message)``: the message must be a
+    sentence the reasoner can act on. Outages stay ordinary exceptions.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message if message.startswith("Error:") else f"Error: {message}"
+
+
 ToolFn = Callable[["BusinessStore", Any, ToolContext], ToolResult]
 
 
@@ -83,9 +95,11 @@ class SupportTool:
     fn: ToolFn
     writes: bool = False
     requires_verified_customer: bool = True
+    # Always needs a human's approval (ctx.approved_by): the graph holds such steps for review first.
+    needs_approval: bool = False
 
     def run(self, store: BusinessStore, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        """Validate ``args``, check verification, call the tool; every failure is a refusal sentence."""
+        """Validate ``args``, check verification and approval, call the tool; failures are refusal sentences."""
         try:
             parsed = self.args_schema.model_validate(args)
         except ValidationError as exc:
@@ -97,7 +111,15 @@ class SupportTool:
             return ToolResult.refuse(
                 f"Error: {self.name} needs a verified customer; verify the customer's identity first."
             )
-        return self.fn(store, parsed, ctx)
+        if self.needs_approval and not ctx.approved_by:
+            return ToolResult.refuse(
+                f"Error: {self.name} always needs a human reviewer's approval; hold this step for review and "
+                "run it again once a reviewer has approved it."
+            )
+        try:
+            return self.fn(store, parsed, ctx)
+        except BackendRefusal as refusal:
+            return ToolResult.refuse(refusal.message)
 
     def as_langchain_tool(self) -> StructuredTool:
         """The same tool as a LangChain tool (name, description and schema derived, not rewritten)."""

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from tests.tools.conftest import make_ctx, row_counts
 from tools.base import ToolResult
 from tools.store import BusinessStore
@@ -34,18 +32,45 @@ CASES: list[tuple[str, dict[str, Any]]] = [
     ("change_shipping_address", {"order_id": 10001, "line1": BIG, "city": "SF", "zip_code": "94107"}),
     ("search_articles", {"query": BIG}),
     ("update_ticket", {"ticket_id": "T-1'; DELETE FROM tickets; --", "note": "x"}),
+    ("refund_order", {"order_id": 10004, "reason": "gift", "to_gift_card": "maybe"}),
+    ("modify_order", {"order_id": 10001, "product_id": "P001", "quantity": -1}),
+    ("modify_order", {"order_id": 10001, "product_id": "P001", "quantity": "two"}),
+    ("modify_order", {"order_id": 10001, "product_id": "P001' OR 1=1 --", "quantity": 1}),
+    ("modify_order", {"order_id": 10001, "product_id": "P001", "quantity": 1.5}),
+    ("return_items", {"order_id": 10004, "items": [], "reason": "empty"}),
+    ("return_items", {"order_id": 10004, "items": [{"product_id": "P004", "quantity": 0}], "reason": "zero"}),
+    ("return_items", {"order_id": 10004, "items": [{"product_id": "P004", "quantity": -2}], "reason": "neg"}),
+    ("return_items", {"order_id": 10004, "items": [{"product_id": "P004"}], "reason": BIG}),
+    ("return_items", {"order_id": 10004, "items": [{"product_id": "P004"}] * 21, "reason": "too many"}),
+    ("return_items", {"order_id": 10004, "items": "P004", "reason": "not a list"}),
+    ("exchange_item", {"order_id": 10004, "product_id": "P004", "new_product_id": "'; DROP TABLE orders; --"}),
+    ("exchange_item", {"order_id": 10004, "product_id": "P004", "new_product_id": "P035", "quantity": 0}),
+    ("get_invoice", {"invoice_id": "INV-20001' OR '1'='1"}),
+    ("open_billing_dispute", {"invoice_id": "INV-20001", "reason": BIG}),
+    ("open_billing_dispute", {"reason": "no target at all"}),
+    ("open_billing_dispute", {"charge_id": "ch_1; DELETE FROM charges", "reason": "sql in id"}),
+    ("resolve_billing_dispute", {"dispute_id": "DSP-1", "outcome": "maybe", "note": "bad outcome"}),
+    ("change_plan", {"plan": "platinum"}),
+    ("change_plan", {"plan": "pro", "price": 0}),
+    ("request_account_deletion", {"reason": "ok\x00nul"}),
+    ("migrate_account", {"other_customer_id": "C0004' OR 1=1"}),
+    ("migrate_account", {"other_customer_id": 4}),
+    ("search_articles", {"query": "refund", "mode": "psychic"}),
+    ("troubleshoot", {"products": ["a" * 81]}),
+    ("troubleshoot", {"products": ["tv"] * 6}),
+    ("get_subscription", {"customer_id": "C0002"}),
+    ("delete_account", {"customer_id": "C0002"}),
 ]
 
 
-@pytest.mark.parametrize(("name", "args"), CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
-def test_bad_arguments_are_refused_without_writes(
-    call: Call, store: BusinessStore, name: str, args: dict[str, Any]
-) -> None:
+def test_bad_arguments_are_refused_without_writes(call: Call, store: BusinessStore) -> None:
+    # One store for all cases (a refusal writes nothing, so the cases cannot affect each other).
     before = row_counts(store)
-    r = call(name, make_ctx("C0001"), **args)
-    assert not r.ok and (r.error or "").startswith(f"Error: invalid arguments for {name}:")
-    assert len(r.error or "") < 2000
-    assert row_counts(store) == before
+    for n, (name, args) in enumerate(CASES):
+        r = call(name, make_ctx("C0001"), **args)
+        assert not r.ok and (r.error or "").startswith(f"Error: invalid arguments for {name}:"), (n, name, r)
+        assert len(r.error or "") < 2000, (n, name)
+        assert row_counts(store) == before, (n, name)
 
 
 def test_sql_metacharacters_that_pass_validation_are_just_data(call: Call, store: BusinessStore) -> None:

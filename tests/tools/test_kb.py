@@ -35,7 +35,7 @@ def test_search_returns_steps_for_troubleshooting(call: Call) -> None:
 def test_search_limits_and_no_match(call: Call) -> None:
     assert not call("search_articles", make_ctx(None), query="refund", limit=11).ok
     r = call("search_articles", make_ctx(None), query="zzqxv")
-    assert r.ok and r.data == {"articles": [], "count": 0}
+    assert r.ok and r.data == {"articles": [], "count": 0, "mode": "hybrid"}
 
 
 def test_get_article(call: Call) -> None:
@@ -63,3 +63,42 @@ def test_parse_article_rejects_malformed() -> None:
         parse_article("---\nid: 12\ntitle: T\n---\nbody", "x.md")
     a = parse_article("---\nid: KB-9\ntitle: T\ntags: one\nproduct_family: null\n---\n1. a\n2. b\n", "x.md")
     assert a.tags == ["one"] and a.product_family is None and a.intents == []
+
+
+def test_search_modes_blend_keywords_and_meaning(call: Call) -> None:
+    # No shared keyword with "Headphones won't pair over Bluetooth", yet the meaning matches.
+    semantic = call("search_articles", make_ctx(None), query="my earbuds refuse to connect", mode="semantic")
+    assert semantic.ok and semantic.data is not None and semantic.data["articles"][0]["id"] == "KB-103"
+    top = semantic.data["articles"][0]
+    assert top["bm25"] == 0.0 and top["semantic"] == top["relevance"] > 0.3
+    keyword = call("search_articles", make_ctx(None), query="I was charged twice", mode="keyword")
+    assert keyword.data is not None and all(a["semantic"] == 0.0 for a in keyword.data["articles"])
+    hybrid = call("search_articles", make_ctx(None), query="I was charged twice", limit=2)
+    assert hybrid.data is not None and hybrid.data["mode"] == "hybrid"
+    assert hybrid.data["articles"][0]["id"] == "KB-111"
+    first = hybrid.data["articles"][0]
+    assert first["relevance"] == pytest.approx(0.4 * first["bm25"] / first["bm25"] + 0.6 * first["semantic"], abs=2e-3)
+    assert not call("search_articles", make_ctx(None), query="refund", mode="fuzzy").ok
+
+
+def test_troubleshoot_several_products(call: Call) -> None:
+    r = call(
+        "troubleshoot",
+        make_ctx(None),
+        products=["Nimbus Smart Speaker", "headphones", "Glow Smart Plug", "Wireless Mouse", "Frobnicator 3000"],
+    )
+    assert r.ok and r.data is not None
+    guides = {g["product"]: g for g in r.data["guides"]}
+    assert guides["Nimbus Smart Speaker"]["article_id"] == "KB-130" and guides["Nimbus Smart Speaker"]["steps"]
+    assert guides["headphones"]["article_id"] == "KB-103" and len(guides["headphones"]["steps"]) == 6
+    assert guides["Glow Smart Plug"]["article_id"] == "KB-133"
+    assert guides["Wireless Mouse"]["note"].startswith("There is no troubleshooting guide for accessories")
+    assert r.data["unknown"] == ["Frobnicator 3000"]
+    assert r.data["note"] == "We sell no product called 'Frobnicator 3000'; ask the customer for its exact name."
+    tv = call("troubleshoot", make_ctx(None), products=["tv", "Volt Laptop 14"])
+    assert tv.data is not None and [g["article_id"] for g in tv.data["guides"]] == ["KB-131", "KB-128"]
+    assert call("troubleshoot", make_ctx(None), products=["Frobnicator"]).error == (
+        "Error: we sell no product called 'Frobnicator'; ask the customer for the exact product name."
+    )
+    assert not call("troubleshoot", make_ctx(None), products=[]).ok
+    assert not call("troubleshoot", make_ctx(None), products=["x" * 81]).ok

@@ -32,12 +32,27 @@ EXPECTED = {
     "handoff_to_queue",
     "search_articles",
     "get_article",
+    "get_invoice",
+    "get_subscription",
+    "modify_order",
+    "return_items",
+    "exchange_item",
+    "open_billing_dispute",
+    "resolve_billing_dispute",
+    "change_plan",
+    "request_account_deletion",
+    "delete_account",
+    "migrate_account",
+    "troubleshoot",
 }
+NEEDS_APPROVAL = {"delete_account", "migrate_account", "resolve_billing_dispute"}
 
 
 def test_registry() -> None:
     assert set(tool_names()) == EXPECTED and len(TOOLS) == len(EXPECTED)
     assert get_tool("refund_order").writes
+    assert {t.name for t in TOOLS if t.needs_approval} == NEEDS_APPROVAL
+    assert all(t.writes for t in TOOLS if t.needs_approval)
     with pytest.raises(KeyError, match="unknown tool 'nope'; known tools: cancel_order"):
         get_tool("nope")
 
@@ -51,6 +66,7 @@ def test_every_tool_has_a_described_schema() -> None:
         "handoff_to_queue",
         "search_articles",
         "get_article",
+        "troubleshoot",
     }
     for tool in TOOLS:
         assert issubclass(tool.args_schema, BaseModel) and len(tool.description) > 30

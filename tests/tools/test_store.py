@@ -97,7 +97,11 @@ def test_demo_invariants(store: BusinessStore) -> None:
         for r in conn.execute(select(s.order_items)):
             assert r.line_total_cents == r.quantity * r.unit_price_cents
             item_sums[r.order_id] = item_sums.get(r.order_id, 0) + r.line_total_cents
-        charges = conn.execute(select(s.charges)).all()
+        charges = conn.execute(select(s.charges).where(s.charges.c.order_id.is_not(None))).all()
+        invoices = {r.id: r for r in conn.execute(select(s.invoices))}
+        for c in conn.execute(select(s.charges).where(s.charges.c.order_id.is_(None))):
+            assert invoices[c.invoice_id].status == "paid"  # membership payments
+            assert c.amount_cents == invoices[c.invoice_id].amount_cents
         refunded: dict[str, int] = {}
         for r in conn.execute(select(s.refunds)):
             assert r.amount_cents > 0

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import EMAIL
+from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
-from tools.store.schema import customers
 
 
 class FindCustomerArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str = Field(
-        min_length=3, max_length=254, pattern=EMAIL, description="The email address the customer gave."
-    )
+    email: str = Field(min_length=3, max_length=254, pattern=EMAIL, description="The email address the customer gave.")
 
 
 def find_customer(store: BusinessStore, args: FindCustomerArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        row = conn.execute(
-            select(customers.c.id, customers.c.name).where(
-                func.lower(customers.c.email) == args.email.strip().lower()
-            )
-        ).first()
-    if row is None:
+    ref = crm_backend(store).find_by_email(args.email)
+    if ref is None:
         return ToolResult.refuse("Error: no customer with that email address was found.")
-    return ToolResult.success({"customer_id": row.id, "first_name": row.name.split()[0]})
+    return ToolResult.success({"customer_id": ref.customer_id, "first_name": ref.name.split()[0]})
 
 
 tool = SupportTool(

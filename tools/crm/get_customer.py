@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import CUSTOMER_ID, iso, money
+from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
-from tools.store.schema import addresses, customers, plans, subscriptions
 
 
 class GetCustomerArgs(BaseModel):
@@ -21,55 +20,24 @@ class GetCustomerArgs(BaseModel):
 
 def get_customer(store: BusinessStore, args: GetCustomerArgs, ctx: ToolContext) -> ToolResult:
     wanted = args.customer_id or ctx.customer_id
-    if wanted != ctx.customer_id:
+    profile = crm_backend(store).get_profile(str(wanted)) if wanted == ctx.customer_id else None
+    if profile is None:
         return ToolResult.refuse(f"Error: customer {wanted} was not found.")
-    with store.db.begin() as conn:
-        row = conn.execute(
-            select(customers, plans.c.name.label("plan_name"), plans.c.monthly_price_cents)
-            .join(plans, plans.c.id == customers.c.plan_id)
-            .where(customers.c.id == wanted)
-        ).first()
-        if row is None:
-            return ToolResult.refuse(f"Error: customer {wanted} was not found.")
-        addr = conn.execute(
-            select(addresses).where(addresses.c.customer_id == wanted).order_by(addresses.c.id)
-        ).all()
-        subs = conn.execute(
-            select(subscriptions).where(subscriptions.c.customer_id == wanted).order_by(subscriptions.c.id)
-        ).all()
     return ToolResult.success(
         {
-            "customer_id": row.id,
-            "name": row.name,
-            "email": row.email,
-            "zip_code": row.zip_code,
+            "customer_id": profile.customer_id,
+            "name": profile.name,
+            "email": profile.email,
+            "zip_code": profile.zip_code,
             "plan": {
-                "id": row.plan_id,
-                "name": row.plan_name,
-                "monthly_price": money(row.monthly_price_cents),
+                "id": profile.plan.id,
+                "name": profile.plan.name,
+                "monthly_price": money(profile.plan.monthly_price_cents),
             },
-            "newsletter": bool(row.newsletter),
-            "customer_since": iso(row.created_at),
-            "addresses": [
-                {
-                    "line1": a.line1,
-                    "line2": a.line2,
-                    "city": a.city,
-                    "zip_code": a.zip_code,
-                    "country": a.country,
-                    "default": bool(a.is_default),
-                }
-                for a in addr
-            ],
-            "subscriptions": [
-                {
-                    "subscription_id": s.id,
-                    "plan": s.plan_id,
-                    "status": s.status,
-                    "renews_at": iso(s.renews_at),
-                }
-                for s in subs
-            ],
+            "newsletter": profile.newsletter,
+            "customer_since": iso(profile.customer_since),
+            "addresses": profile.addresses,
+            "subscriptions": [s | {"renews_at": iso(s.get("renews_at"))} for s in profile.subscriptions],
         }
     )
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import idempotent_write, iso, mask_email
+from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
-from tools.store.schema import customers
 
 
 class SendPasswordResetArgs(BaseModel):
@@ -18,15 +18,13 @@ class SendPasswordResetArgs(BaseModel):
 
 
 def send_password_reset(store: BusinessStore, args: SendPasswordResetArgs, ctx: ToolContext) -> ToolResult:
+    crm = crm_backend(store)
+
     def body(conn: Connection) -> ToolResult:
-        email = conn.execute(
-            select(customers.c.email).where(customers.c.id == ctx.customer_id)
-        ).scalar_one_or_none()
+        email = crm.send_password_reset(str(ctx.customer_id), tx=conn, key=ctx.idempotency_key)
         if email is None:
             return ToolResult.refuse(f"Error: customer {ctx.customer_id} was not found.")
-        return ToolResult.success(
-            {"sent_to": mask_email(email), "sent_at": iso(ctx.now), "expires_in_hours": 24}
-        )
+        return ToolResult.success({"sent_to": mask_email(email), "sent_at": iso(ctx.now), "expires_in_hours": 24})
 
     return idempotent_write(store, ctx, "send_password_reset", body)
 

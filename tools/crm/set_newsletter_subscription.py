@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import for_update, idempotent_write
+from tools.common import idempotent_write
+from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
-from tools.store.schema import customers
 
 
 class SetNewsletterArgs(BaseModel):
@@ -17,18 +17,13 @@ class SetNewsletterArgs(BaseModel):
     subscribed: bool = Field(description="True to receive the newsletter, False to stop it.")
 
 
-def set_newsletter_subscription(
-    store: BusinessStore, args: SetNewsletterArgs, ctx: ToolContext
-) -> ToolResult:
+def set_newsletter_subscription(store: BusinessStore, args: SetNewsletterArgs, ctx: ToolContext) -> ToolResult:
+    crm = crm_backend(store)
+
     def body(conn: Connection) -> ToolResult:
-        before = conn.execute(
-            for_update(select(customers.c.newsletter).where(customers.c.id == ctx.customer_id), store)
-        ).scalar_one_or_none()
+        before = crm.set_newsletter(str(ctx.customer_id), args.subscribed, tx=conn, key=ctx.idempotency_key)
         if before is None:
             return ToolResult.refuse(f"Error: customer {ctx.customer_id} was not found.")
-        conn.execute(
-            update(customers).where(customers.c.id == ctx.customer_id).values(newsletter=args.subscribed)
-        )
         return ToolResult.success(
             {
                 "customer_id": ctx.customer_id,

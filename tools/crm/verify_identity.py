@@ -11,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import CUSTOMER_ID, EMAIL, ZIP_CODE
+from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
-from tools.store.schema import customers, verification_attempts
+from tools.store.schema import verification_attempts
 
 MISMATCH = "Error: those details do not match our records."
 
@@ -35,20 +36,14 @@ class VerifyIdentityArgs(BaseModel):
 
 
 def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolContext) -> ToolResult:
+    crm = crm_backend(store)
+    row = crm.get_ref(args.customer_id) if args.customer_id else crm.find_by_email(str(args.email))
+    if row is not None and args.customer_id and args.email:
+        by_email = crm.find_by_email(args.email)
+        row = row if by_email is not None and by_email.customer_id == row.customer_id else None
+    # Attempts are counted here, in the store, whatever the CRM: the limit is support policy.
+    identifier = row.customer_id if row else (args.customer_id or str(args.email).lower())
     with store.db.begin() as conn:
-        query = select(
-            customers.c.id,
-            customers.c.name,
-            customers.c.zip_code,
-            customers.c.card_last4,
-            customers.c.plan_id,
-        )
-        if args.customer_id:
-            query = query.where(customers.c.id == args.customer_id)
-        if args.email:
-            query = query.where(func.lower(customers.c.email) == args.email.lower())
-        row = conn.execute(query).first()
-        identifier = row.id if row else (args.customer_id or str(args.email).lower())
         failures = conn.execute(
             select(func.count())
             .select_from(verification_attempts)
@@ -64,17 +59,15 @@ def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolCon
                 f"Error: verification failed {failures} times in the last 24 hours; a human agent must "
                 "verify this customer's identity. Hand the conversation over to the accounts queue."
             )
-        matches = (
-            row is not None
-            and (args.zip_code is None or args.zip_code == row.zip_code)
-            and (args.card_last4 is None or args.card_last4 == row.card_last4)
-        )
+    matches = row is not None and crm.check_identity(
+        row.customer_id, zip_code=args.zip_code, card_last4=args.card_last4
+    )
     try:
         with store.db.begin() as conn:
             conn.execute(
                 insert(verification_attempts).values(
                     attempt_key=ctx.idempotency_key,
-                    customer_id=row.id if row else None,
+                    customer_id=row.customer_id if row else None,
                     identifier=identifier,
                     success=matches,
                     attempted_at=ctx.now,
@@ -89,9 +82,7 @@ def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolCon
                 f"{MISMATCH} That was the last attempt allowed; a human agent must verify the identity."
             )
         return ToolResult.refuse(MISMATCH)
-    return ToolResult.success(
-        {"customer_id": row.id, "name": row.name, "plan": row.plan_id, "verified": True}
-    )
+    return ToolResult.success({"customer_id": row.customer_id, "name": row.name, "plan": row.plan_id, "verified": True})
 
 
 tool = SupportTool(

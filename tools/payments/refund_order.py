@@ -18,10 +18,9 @@ class RefundOrderArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     order_id: OrderId
-    amount: Amount | None = Field(
-        None, description="Dollars to refund; omit for everything still refundable."
-    )
+    amount: Amount | None = Field(None, description="Dollars to refund; omit for everything still refundable.")
     reason: str = Field(min_length=3, max_length=500, description="Why the order is refunded, in brief.")
+    to_gift_card: bool = Field(False, description="True to credit a gift card of the customer (store credit) instead.")
 
 
 def refund_order(store: BusinessStore, args: RefundOrderArgs, ctx: ToolContext) -> ToolResult:
@@ -68,6 +67,7 @@ def refund_order(store: BusinessStore, args: RefundOrderArgs, ctx: ToolContext) 
             now=ctx.now,
             approved_by=ctx.approved_by,
             operation_key=ctx.idempotency_key,
+            to_gift_card_of=row.customer_id if args.to_gift_card else None,
         )
         return ToolResult.success(
             {
@@ -76,7 +76,9 @@ def refund_order(store: BusinessStore, args: RefundOrderArgs, ctx: ToolContext) 
                 "remaining_refundable": money(remaining - amount),
                 "approved_by": ctx.approved_by,
                 "refunds": made,
-                "note": "Refunds reach the original payment method in 5-10 business days.",
+                "note": "The gift card is credited now."
+                if args.to_gift_card
+                else "Refunds reach the original payment method in 5-10 business days.",
             }
         )
 
@@ -91,9 +93,10 @@ tool = SupportTool(
     name="refund_order",
     system="payments",
     description=(
-        "Refund one of the verified customer's orders to its original payment method: delivered orders "
-        "within the refund window, or returned orders. Omit amount to refund everything still "
-        "refundable. Refunds above the approval limit need a human reviewer's approval."
+        "Refund one of the verified customer's orders to its original payment method, or to a gift card "
+        "(store credit) with to_gift_card: delivered orders within the refund window, or returned orders. "
+        "Omit amount to refund everything still refundable. Refunds above the approval limit need a human "
+        "reviewer's approval."
     ),
     args_schema=RefundOrderArgs,
     fn=refund_order,

@@ -166,6 +166,7 @@ class DemoBuilder:
             "amount_cents": total,
             "status": "succeeded",
             "created_at": placed,
+            "invoice_id": None,
         }
         self.rows["charges"].append(charge)
         return charge
@@ -182,6 +183,7 @@ class DemoBuilder:
                 "approved_by": None,
                 "operation_key": None,
                 "created_at": when,
+                "destination_pm_id": None,
             }
         )
 
@@ -215,6 +217,23 @@ class DemoBuilder:
                 "paid_at": issued + timedelta(days=1) if status == "paid" else None,
             }
         )
+
+    def invoice_payments(self) -> None:
+        """A charge on the customer's default card for every paid invoice (ids after all order charges)."""
+        for inv in self.rows["invoices"]:
+            if inv["status"] == "paid":
+                self.rows["charges"].append(
+                    {
+                        "id": self._id("charge", "ch_{:06d}"),
+                        "customer_id": inv["customer_id"],
+                        "order_id": None,
+                        "payment_method_id": self.customer_pms[inv["customer_id"]][0],
+                        "amount_cents": inv["amount_cents"],
+                        "status": "succeeded",
+                        "created_at": inv["paid_at"],
+                        "invoice_id": inv["id"],
+                    }
+                )
 
     def tracking(self, carrier: str) -> str:
         digits = "".join(self.rng.choice("0123456789") for _ in range(20))

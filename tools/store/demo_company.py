@@ -302,12 +302,21 @@ def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, 
     random_ids = _random_customers(b, customers)
     _random_orders(b, random_ids)
     _tickets(b, ["C0001", "C0002", "C0003", *random_ids], max(5, customers // 5))
+    b.invoice_payments()
     for table in s.metadata.sorted_tables:
         rows = b.rows[table.name]
         if rows and table.name not in ("plans", "products"):
             conn.execute(insert(table), rows)
     conn.execute(
         insert(s.counters),
-        [{"name": kind, "value": b.next[kind]} for kind in ("charge", "refund", "ticket", "invoice", "pm")],
+        [
+            {"name": kind, "value": b.next[kind]}
+            for kind in ("charge", "refund", "ticket", "invoice", "pm", "subscription")
+        ]
+        + [
+            {"name": "return", "value": 1},
+            {"name": "dispute", "value": 1},
+            {"name": "order", "value": max(o["id"] for o in b.rows["orders"]) + 1},
+        ],
     )
     replace_articles(conn, load_articles())

@@ -23,6 +23,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    insert,
+    inspect,
+    select,
 )
 from sqlalchemy.types import TypeDecorator
 
@@ -95,6 +99,11 @@ customers = Table(
     Column("plan_id", String(16), ForeignKey("plans.id"), nullable=False),
     Column("newsletter", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # 'active', 'deleted' (soft-deleted, PII scrubbed) or 'merged' (into ``merged_into``).
+    Column("status", String(16), nullable=False, default="active", server_default="active"),
+    Column("merged_into", String(16), ForeignKey("customers.id"), nullable=True),
+    Column("deletion_requested_at", UTCDateTime, nullable=True),
+    Column("deleted_at", UTCDateTime, nullable=True),
 )
 
 addresses = Table(
@@ -153,6 +162,7 @@ orders = Table(
     Column("ship_country", String(2), nullable=False),
     Column("payment_method_id", String(16), ForeignKey("payment_methods.id"), nullable=False),
     Column("total_cents", BigInteger, CheckConstraint("total_cents >= 0"), nullable=False),
+    Column("replaces_order_id", BigInteger, ForeignKey("orders.id"), nullable=True),  # exchanges
 )
 
 order_items = Table(
@@ -204,6 +214,7 @@ charges = Table(
     Column("amount_cents", BigInteger, CheckConstraint("amount_cents > 0"), nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("invoice_id", String(16), ForeignKey("invoices.id"), nullable=True),  # membership payments
 )
 
 refunds = Table(
@@ -218,6 +229,52 @@ refunds = Table(
     Column("approved_by", String(120), nullable=True),
     Column("operation_key", String(300), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # NULL: back to the charge's payment method; otherwise the gift card credited (store credit).
+    Column("destination_pm_id", String(16), ForeignKey("payment_methods.id"), nullable=True),
+)
+
+returns = Table(
+    "returns",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("order_id", BigInteger, ForeignKey("orders.id"), nullable=False, index=True),
+    Column("customer_id", String(16), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("kind", String(16), CheckConstraint("kind IN ('return', 'exchange')"), nullable=False),
+    Column("status", String(16), nullable=False),  # 'refunded', 'exchanged'
+    Column("reason", String(500), nullable=False),
+    Column("amount_cents", BigInteger, CheckConstraint("amount_cents >= 0"), nullable=False),
+    Column("refund_to", String(16), nullable=True),  # 'original' or 'gift_card'
+    Column("replacement_order_id", BigInteger, ForeignKey("orders.id"), nullable=True),
+    Column("operation_key", String(300), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+return_lines = Table(
+    "return_lines",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("return_id", String(16), ForeignKey("returns.id"), nullable=False, index=True),
+    Column("order_item_id", Integer, ForeignKey("order_items.id"), nullable=False, index=True),
+    Column("quantity", Integer, CheckConstraint("quantity > 0"), nullable=False),
+    Column("amount_cents", BigInteger, CheckConstraint("amount_cents >= 0"), nullable=False),
+)
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("customer_id", String(16), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("invoice_id", String(16), ForeignKey("invoices.id"), nullable=True),
+    Column("charge_id", String(16), ForeignKey("charges.id"), nullable=True),
+    Column("ticket_id", String(16), ForeignKey("tickets.id"), nullable=False),
+    Column("amount_cents", BigInteger, CheckConstraint("amount_cents > 0"), nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("status", String(16), CheckConstraint("status IN ('open', 'upheld', 'rejected')"), nullable=False),
+    Column("previous_invoice_status", String(16), nullable=True),
+    Column("resolved_by", String(120), nullable=True),
+    Column("resolution_note", String(500), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("resolved_at", UTCDateTime, nullable=True),
 )
 
 TICKET_QUEUES = ("billing", "technical", "accounts", "general")
@@ -305,4 +362,41 @@ def _v1_create_tables(conn: Connection) -> None:
     metadata.create_all(conn, checkfirst=True)
 
 
-MIGRATIONS = [_v1_create_tables]
+# Columns added in v2 to tables that v1 created (a fresh store gets them from v1's create_all already).
+_V2_COLUMNS = {
+    "customers": ["status", "merged_into", "deletion_requested_at", "deleted_at"],
+    "orders": ["replaces_order_id"],
+    "charges": ["invoice_id"],
+    "refunds": ["destination_pm_id"],
+}
+NEW_COUNTERS = ("return", "dispute", "order", "subscription")
+
+
+def _v2_returns_disputes_accounts(conn: Connection) -> None:
+    """Returns, exchanges, disputes, gift-card refunds, soft deletion and account merges."""
+    existing = inspect(conn)
+    for table_name, names in _V2_COLUMNS.items():
+        have = {c["name"] for c in existing.get_columns(table_name)}
+        for name in names:
+            if name in have:
+                continue
+            column = metadata.tables[table_name].c[name]
+            ddl = f"ALTER TABLE {table_name} ADD COLUMN {name} {column.type.compile(dialect=conn.dialect)}"
+            if column.server_default is not None:
+                ddl += " NOT NULL DEFAULT 'active'"
+            for fk in column.foreign_keys:
+                ddl += f" REFERENCES {fk.column.table.name}({fk.column.name})"
+            conn.exec_driver_sql(ddl)
+    metadata.create_all(conn, checkfirst=True)
+    seeded = conn.execute(select(counters.c.name)).scalars().all()
+    if seeded:  # an existing store: start the new counters after its data (a new one gets them when seeded)
+        top = conn.execute(select(func.max(orders.c.id))).scalar_one() or 10000
+        subs = conn.execute(select(subscriptions.c.id)).scalars().all()
+        top_sub = max((int(i.rsplit("-", 1)[1]) for i in subs if i.rsplit("-", 1)[1].isdigit()), default=3000)
+        starts = {"return": 1, "dispute": 1, "order": int(top) + 1, "subscription": top_sub + 1}
+        for name in NEW_COUNTERS:
+            if name not in seeded:
+                conn.execute(insert(counters).values(name=name, value=starts[name]))
+
+
+MIGRATIONS = [_v1_create_tables, _v2_returns_disputes_accounts]

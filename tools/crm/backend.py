@@ -1,0 +1,100 @@
+"""The CRM interface the CRM tools call, and the choice of implementation by configuration.
+
+Tools hold the policy (verification, attempt limits, approvals, proration); a backend only reads and
+writes the company's CRM. ``SqlCrm`` (the demo store) is the default; ``HttpCrm`` talks JSON over HTTP
+to a company's own CRM when ``SUPPORTGRAPH_CRM_URL`` is set. See docs/plugging-in-your-systems.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+
+    from tools.store import BusinessStore
+
+CRM_URL_ENV = "SUPPORTGRAPH_CRM_URL"
+CRM_TOKEN_ENV = "SUPPORTGRAPH_CRM_TOKEN"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerRef:
+    """Who an email or id belongs to: enough to greet and to verify, nothing more."""
+
+    customer_id: str
+    name: str
+    plan_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    id: str
+    name: str
+    monthly_price_cents: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerProfile:
+    """The customer's CRM record. ``subscriptions`` items have subscription_id, plan, status, renews_at."""
+
+    customer_id: str
+    name: str
+    email: str
+    zip_code: str
+    plan: Plan
+    newsletter: bool
+    customer_since: datetime | None = None
+    addresses: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+
+
+class CrmBackend(Protocol):
+    """What the CRM tools need from a CRM. Reads return ``None`` for "no such (active) customer".
+
+    Writes get ``tx``, the tool's open transaction on the supportgraph store (where the operation record
+    is kept): a backend whose data lives in that store writes through it; a remote one ignores it and
+    sends ``key`` as its idempotency key, so a retried step never applies twice. A business refusal is
+    ``raise BackendRefusal("sentence")``; an outage is any other exception.
+    """
+
+    def find_by_email(self, email: str) -> CustomerRef | None: ...
+
+    def get_ref(self, customer_id: str) -> CustomerRef | None: ...
+
+    def check_identity(self, customer_id: str, *, zip_code: str | None, card_last4: str | None) -> bool: ...
+
+    def get_profile(self, customer_id: str) -> CustomerProfile | None: ...
+
+    def plans(self) -> list[Plan]: ...
+
+    def send_password_reset(self, customer_id: str, *, tx: Connection, key: str) -> str | None:
+        """Send the reset link; the email address it went to (``None``: no such customer)."""
+        ...
+
+    def set_newsletter(self, customer_id: str, subscribed: bool, *, tx: Connection, key: str) -> bool | None:
+        """Set the newsletter flag; its previous value (``None``: no such customer)."""
+        ...
+
+    def set_plan(self, customer_id: str, plan_id: str, *, tx: Connection, key: str, now: datetime) -> None: ...
+
+    def request_deletion(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None: ...
+
+    def delete_customer(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
+        """Soft-delete: mark deleted and scrub personal data; orders stay for accounting."""
+        ...
+
+
+def crm_backend(store: BusinessStore) -> CrmBackend:
+    """The configured CRM: ``HttpCrm`` when ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
+    url = os.environ.get(CRM_URL_ENV, "").strip()
+    if url:
+        from tools.crm.http_crm import HttpCrm
+
+        return HttpCrm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
+    from tools.crm.sql_crm import SqlCrm
+
+    return SqlCrm(store)

@@ -1,0 +1,109 @@
+"""HttpCrm: the CRM backend for a company's own CRM speaking JSON over HTTP.
+
+The endpoints (relative to ``SUPPORTGRAPH_CRM_URL``), documented in docs/plugging-in-your-systems.md:
+``GET /customers?email=`` · ``GET /customers/{id}`` · ``POST /customers/{id}/verify`` · ``GET /plans`` ·
+``POST /customers/{id}/password-reset`` · ``PATCH /customers/{id}`` · ``POST /customers/{id}/deletion-request``
+· ``DELETE /customers/{id}``. 404 means "no such customer"; 409/422 with ``{"error": "..."}`` is a refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Connection
+
+from tools.base import BackendRefusal
+from tools.crm.backend import CustomerProfile, CustomerRef, Plan
+
+
+class CrmUnavailable(RuntimeError):
+    """The CRM did not answer, or answered with a server error: an outage, not a refusal."""
+
+
+class HttpCrm:
+    """Implements ``CrmBackend`` over HTTP; every write carries an ``Idempotency-Key`` header."""
+
+    def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 5.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
+        headers = self.headers | ({"Idempotency-Key": key} if key else {})
+        try:
+            with httpx.Client(base_url=self.base_url, timeout=self.timeout, headers=headers) as client:
+                response = client.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise CrmUnavailable(f"the CRM at {self.base_url} is unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code in (400, 409, 422):
+            raise BackendRefusal(str(response.json().get("error") or "the CRM refused the request."))
+        if response.status_code >= 300:
+            raise CrmUnavailable(f"the CRM answered {response.status_code} to {method} {path}")
+        return response.json() if response.content else {}
+
+    def find_by_email(self, email: str) -> CustomerRef | None:
+        data = self._call("GET", "/customers", params={"email": email.strip().lower()})
+        if not data:
+            return None
+        return CustomerRef(customer_id=data["customer_id"], name=data["name"], plan_id=data.get("plan_id"))
+
+    def get_ref(self, customer_id: str) -> CustomerRef | None:
+        profile = self.get_profile(customer_id)
+        if profile is None:
+            return None
+        return CustomerRef(customer_id=profile.customer_id, name=profile.name, plan_id=profile.plan.id)
+
+    def check_identity(self, customer_id: str, *, zip_code: str | None, card_last4: str | None) -> bool:
+        body = {"zip_code": zip_code, "card_last4": card_last4}
+        data = self._call("POST", f"/customers/{customer_id}/verify", json=body)
+        return bool(data and data.get("match"))
+
+    def plans(self) -> list[Plan]:
+        return [Plan(**p) for p in self._call("GET", "/plans") or []]
+
+    def get_profile(self, customer_id: str) -> CustomerProfile | None:
+        data = self._call("GET", f"/customers/{customer_id}")
+        if not data:
+            return None
+        since = data.get("customer_since")
+        subs = [
+            s | {"renews_at": datetime.fromisoformat(s["renews_at"]) if s.get("renews_at") else None}
+            for s in data.get("subscriptions", [])
+        ]
+        return CustomerProfile(
+            customer_id=data["customer_id"],
+            name=data["name"],
+            email=data["email"],
+            zip_code=data["zip_code"],
+            plan=Plan(**data["plan"]),
+            newsletter=bool(data["newsletter"]),
+            customer_since=datetime.fromisoformat(since) if since else None,
+            addresses=list(data.get("addresses", [])),
+            subscriptions=subs,
+        )
+
+    def send_password_reset(self, customer_id: str, *, tx: Connection, key: str) -> str | None:
+        data = self._call("POST", f"/customers/{customer_id}/password-reset", key=key)
+        return None if data is None else str(data["sent_to"])
+
+    def set_newsletter(self, customer_id: str, subscribed: bool, *, tx: Connection, key: str) -> bool | None:
+        data = self._call("PATCH", f"/customers/{customer_id}", key=key, json={"newsletter": subscribed})
+        return None if data is None else bool(data["previous"]["newsletter"])
+
+    def set_plan(self, customer_id: str, plan_id: str, *, tx: Connection, key: str, now: datetime) -> None:
+        self._found(self._call("PATCH", f"/customers/{customer_id}", key=key, json={"plan_id": plan_id}), customer_id)
+
+    def request_deletion(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
+        self._found(self._call("POST", f"/customers/{customer_id}/deletion-request", key=key), customer_id)
+
+    def delete_customer(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
+        self._found(self._call("DELETE", f"/customers/{customer_id}", key=key), customer_id)
+
+    @staticmethod
+    def _found(data: Any, customer_id: str) -> None:
+        if data is None:
+            raise BackendRefusal(f"customer {customer_id} was not found in the CRM.")

@@ -1,0 +1,71 @@
+"""request_account_deletion: record the customer's wish to delete the account; a human approves deletion."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, select
+
+from tools.base import SupportTool, ToolContext, ToolResult
+from tools.common import idempotent_write
+from tools.crm.backend import crm_backend
+from tools.store import BusinessStore
+from tools.store.schema import tickets
+from tools.ticketing import queries as ticketing
+
+SUBJECT = "Account deletion request"
+
+
+class RequestAccountDeletionArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(
+        "customer request",
+        min_length=3,
+        max_length=500,
+        pattern=ticketing.PLAIN_TEXT,
+        description="Why the customer wants the account deleted, in brief.",
+    )
+
+
+def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionArgs, ctx: ToolContext) -> ToolResult:
+    crm = crm_backend(store)
+    customer_id = str(ctx.customer_id)
+
+    def body(conn: Connection) -> ToolResult:
+        pending = conn.execute(
+            select(tickets.c.id).where(
+                tickets.c.customer_id == customer_id,
+                tickets.c.subject == SUBJECT,
+                tickets.c.status.in_(("open", "pending")),
+            )
+        ).scalar_one_or_none()
+        if pending is not None:
+            return ToolResult.refuse(
+                f"Error: account deletion was already requested (ticket {pending}); a human agent will confirm it."
+            )
+        crm.request_deletion(customer_id, tx=conn, key=ctx.idempotency_key, now=ctx.now)
+        ticket = ticketing.create(
+            conn, ctx, subject=SUBJECT, description=args.reason, queue="accounts", priority="normal"
+        )
+        return ToolResult.success(
+            {
+                "customer_id": customer_id,
+                "ticket": ticket,
+                "note": "Deletion needs a human's approval; the account stays active until then.",
+            }
+        )
+
+    return idempotent_write(store, ctx, "request_account_deletion", body)
+
+
+tool = SupportTool(
+    name="request_account_deletion",
+    system="crm",
+    description=(
+        "Record that the verified customer wants their account deleted and open an accounts-queue ticket. "
+        "The deletion itself (delete_account) needs a human reviewer's approval."
+    ),
+    args_schema=RequestAccountDeletionArgs,
+    fn=request_account_deletion,
+    writes=True,
+)

@@ -1,0 +1,58 @@
+"""Ranking of help-centre articles: BM25 over words (title, tags and family weigh double) and snippets."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "a an and are can do does for how i in is it my of on or the to what when where with you".split()  # noqa: SIM905
+)
+K1, B = 1.5, 0.75
+
+
+def tokens(text: str) -> list[str]:
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 2 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def head_text(row: Any) -> str:
+    """Title, tags and product family of an article row: what it is about, in a line."""
+    return f"{row.title} {' '.join(json.loads(row.tags))} {(row.product_family or '').replace('_', ' ')}"
+
+
+def bm25_scores(rows: Sequence[Any], query: str) -> list[float]:
+    """The BM25 score of each row for ``query`` (0.0 when no query word occurs in it)."""
+    terms = set(tokens(query))
+    docs = [Counter(tokens(head_text(row)) * 2 + tokens(row.body)) for row in rows]
+    if not docs or not terms:
+        return [0.0] * len(rows)
+    lengths = [sum(tf.values()) for tf in docs]
+    avg = sum(lengths) / len(lengths) or 1.0
+    df = {term: sum(1 for tf in docs if term in tf) for term in terms}
+    scores = []
+    for tf, length in zip(docs, lengths, strict=True):
+        score = 0.0
+        for term in terms:
+            if tf[term]:
+                idf = math.log(1 + (len(docs) - df[term] + 0.5) / (df[term] + 0.5))
+                score += idf * tf[term] * (K1 + 1) / (tf[term] + K1 * (1 - B + B * length / avg))
+        scores.append(score)
+    return scores
+
+
+def snippet(body: str, terms: set[str], width: int = 240) -> str:
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    best = max(lines, key=lambda ln: len(terms & set(tokens(ln))), default="")
+    return best if len(best) <= width else best[: width - 1].rstrip() + "…"

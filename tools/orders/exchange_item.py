@@ -1,0 +1,118 @@
+"""exchange_item: swap an item of a delivered order for another product; a linked replacement order ships."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, insert, select
+
+from tools.base import SupportTool, ToolContext, ToolResult
+from tools.common import OrderId, dollars, idempotent_write, money, next_id
+from tools.orders.queries import load_order, not_found
+from tools.orders.returns import PRODUCT_ID, outside_window, record_return, replacement_order, returnable_items
+from tools.payments.ledger import issue_refund
+from tools.payments.refund_order import cents_limit
+from tools.store import BusinessStore
+from tools.store.schema import charges, products
+
+
+class ExchangeItemArgs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    order_id: OrderId
+    product_id: str = Field(pattern=PRODUCT_ID, description="Product id of the item sent back, e.g. P007.")
+    new_product_id: str = Field(pattern=PRODUCT_ID, description="Product id the customer wants instead.")
+    quantity: int = Field(1, ge=1, le=100, description="How many units to exchange.")
+
+
+def exchange_item(store: BusinessStore, args: ExchangeItemArgs, ctx: ToolContext) -> ToolResult:
+    def body(conn: Connection) -> ToolResult:
+        order = load_order(conn, store, args.order_id, ctx.customer_id, lock=True)
+        if order is None:
+            return ToolResult.refuse(not_found(args.order_id))
+        refusal = outside_window(order, ctx, "exchanged")
+        if refusal:
+            return ToolResult.refuse(refusal)
+        available = returnable_items(conn, order.id)
+        if args.product_id not in available:
+            return ToolResult.refuse(f"Error: product {args.product_id} is not on order {order.id}.")
+        line, left = available[args.product_id]
+        if args.quantity > left:
+            return ToolResult.refuse(
+                f"Error: only {left} of {line.product_name} on order {order.id} can still be exchanged."
+            )
+        new = conn.execute(select(products).where(products.c.id == args.new_product_id)).first()
+        if new is None or not new.active:
+            return ToolResult.refuse(f"Error: product {args.new_product_id} does not exist or is not sold any more.")
+        if new.id == line.product_id:
+            return ToolResult.refuse("Error: that is the same product; a faulty item is returned, not exchanged.")
+        difference = (new.price_cents - line.unit_price_cents) * args.quantity
+        limit = cents_limit(ctx.policy.refund_approval_limit)
+        if -difference > limit and not ctx.approved_by:
+            return ToolResult.refuse(
+                f"Error: the exchange refunds a difference of {dollars(-difference)}, above the {dollars(limit)} "
+                "limit; a human reviewer must approve it first."
+            )
+        replacement_id = replacement_order(conn, ctx, order, new, args.quantity)
+        settlement: dict[str, object] = {"difference": money(difference)}
+        if difference > 0:
+            charge_id = next_id(conn, "charge", "ch_{:06d}")
+            conn.execute(
+                insert(charges).values(
+                    id=charge_id,
+                    customer_id=order.customer_id,
+                    order_id=replacement_id,
+                    payment_method_id=order.payment_method_id,
+                    amount_cents=difference,
+                    status="succeeded",
+                    created_at=ctx.now,
+                )
+            )
+            settlement["charged"] = {"charge_id": charge_id, "amount": money(difference)}
+        elif difference < 0:
+            settlement["refunds"] = issue_refund(
+                conn,
+                order.id,
+                -difference,
+                reason=f"exchange for {new.name}: price difference",
+                now=ctx.now,
+                approved_by=ctx.approved_by,
+                operation_key=ctx.idempotency_key,
+            )
+        return_id = record_return(
+            conn,
+            ctx,
+            order,
+            [(line, args.quantity)],
+            kind="exchange",
+            status="exchanged",
+            reason=f"exchanged for {new.name}",
+            amount_cents=max(0, -difference),
+            refund_to="original" if difference < 0 else None,
+            replacement_order_id=replacement_id,
+        )
+        return ToolResult.success(
+            {
+                "return_id": return_id,
+                "order_id": order.id,
+                "replacement_order_id": replacement_id,
+                "returned": {"product_id": line.product_id, "name": line.product_name, "quantity": args.quantity},
+                "sent": {"product_id": new.id, "name": new.name, "quantity": args.quantity},
+                **settlement,
+            }
+        )
+
+    return idempotent_write(store, ctx, "exchange_item", body)
+
+
+tool = SupportTool(
+    name="exchange_item",
+    system="orders",
+    description=(
+        "Exchange an item of one of the verified customer's delivered orders (within the return window) for "
+        "another product: a replacement order linked to the original ships the new product; a dearer product "
+        "is charged the difference, a cheaper one refunds it."
+    ),
+    args_schema=ExchangeItemArgs,
+    fn=exchange_item,
+    writes=True,
+)
