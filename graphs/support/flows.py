@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, model_validator
@@ -17,6 +17,7 @@ class SlotSpec(BaseModel):
     """A piece of information a flow needs: an extracted entity, or a value read off the message's words."""
 
     entity: str | None = None
+    pick: Literal["first", "last", "all"] = Field("first", description="which of several extracted values")
     text: dict[str, str] = Field(default_factory=dict, description="value → regex; first match wins")
     default: Any = None
 
@@ -26,6 +27,12 @@ class SlotSpec(BaseModel):
             raise ValueError("a slot needs an entity or text patterns")
         return self
 
+    def take(self, values: Any) -> Any:
+        """The slot's value out of an extracted entity (a list for most entities)."""
+        if not isinstance(values, list):
+            return values
+        return values if self.pick == "all" else values[-1] if self.pick == "last" else values[0]
+
     def read_text(self, message: str) -> Any:
         for value, pattern in self.text.items():
             if re.search(pattern, message, re.IGNORECASE):
@@ -34,7 +41,9 @@ class SlotSpec(BaseModel):
 
     @property
     def required(self) -> bool:
-        return self.entity is not None and self.default is None
+        return self.entity is not None and self.default is None and not self.optional
+
+    optional: bool = False
 
 
 class Precondition(BaseModel):
@@ -59,6 +68,8 @@ class StepSpec(BaseModel):
     confirm: bool = False
     precondition: Precondition | None = None
     policy: list[str] = Field(default_factory=list)
+    when: str | None = Field(default=None, description="plan this step only if this slot has a value")
+    unless: str | None = Field(default=None, description="plan this step only if this slot has no value")
     why: str = ""
 
 

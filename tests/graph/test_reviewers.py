@@ -83,3 +83,24 @@ def test_a_reviewer_takes_the_thread_over_and_hands_it_back(service: SupportServ
     # Handed back: the agent answers again by itself.
     again = service.send("takeover", "how long does standard delivery take?")
     assert again.review_request is None and again.replies, again
+
+
+def test_several_held_actions_get_one_decision_each(service: SupportService, database_url: str) -> None:
+    report = service.send("two-holds", "The headphones from order 10002 are broken, I want a refund. "
+                                       "Also please delete my account.", customer_id="C0001")
+    request = report.review_request
+    assert request is not None, report.replies
+    names = [a["name"] for a in request["action_requests"]]
+    assert sorted(names) == ["delete_account", "refund_order"], names
+    decisions = [{"type": "approve"} if n == "refund_order" else {"type": "reject", "message": "kept open"}
+                 for n in names]
+    try:
+        service.resume("two-holds", {"decisions": decisions[:1], "reviewer": "eve"})
+    except InvalidDecision as exc:
+        assert "expected 2 decision(s)" in str(exc)
+    else:
+        raise AssertionError("one decision for two actions must be refused")
+    done = service.resume("two-holds", {"decisions": decisions, "reviewer": "eve"})
+    statuses = {s["tool"]: s["status"] for s in done.plan}
+    assert statuses["refund_order"] == "done" and statuses["delete_account"] == "rejected", statuses
+    assert [r["amount"] for r in refunds_of(database_url, 10002)] == [349.99]

@@ -70,8 +70,7 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str) -> No
     for intent in flow["intents"]:
         for name, spec in get_flow(intent).slots.items():
             if spec.entity and spec.entity in entities:
-                value = entities[spec.entity]
-                flow["slots"][name] = value[0] if isinstance(value, list) else value
+                flow["slots"][name] = spec.take(entities[spec.entity])
             elif spec.text and name not in flow["slots"]:
                 flow["slots"][name] = spec.read_text(text)
 
@@ -107,6 +106,8 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
             continue
         after_verify = ["verify"] if steps and steps[0]["id"] == "verify" and spec.needs_verification else []
         for s in spec.steps:
+            if (s.when and not flow["slots"].get(s.when)) or (s.unless and flow["slots"].get(s.unless)):
+                continue
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
                 after_verify + [f"{spec.intent}.{dep}" for dep in s.depends_on], s.why,

@@ -69,11 +69,12 @@ def _continues(flow: ActiveFlow, intents: list[IntentGuess], entities: Entities,
     if flow["stage"] == "done":
         return False
     asking = set(flow["asking"])
+    asked_entities = {spec.slots[name].entity for spec in map(get_flow, flow["intents"])
+                      for name in asking if name in spec.slots}
     supplies = (
         ("confirmation" in asking and affirmation is not None)
         or ("identity" in asking and any(k in entities for k in IDENTITY_FIELDS))
-        or ("order_id" in asking and "order_ids" in entities)
-        or ("email" in asking and "emails" in entities)
+        or any(e in entities for e in asked_entities if e)
     )
     top = intents[0]
     new_topic = (
