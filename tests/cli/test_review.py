@@ -42,8 +42,8 @@ def _waiting(url: str) -> dict[str, Any]:
     return state
 
 
-# review list prints: thread, queue, priority, status, "age N min", customer, reasons (rich expands the tabs)
-QUEUE_ROW = re.compile(r"^(\S+)\s+(\w+)\s+(\w+)\s+(\w+)\s+age \d+ min\s+(\S+)\s+(.*)$")
+# review list prints tab-separated: thread, queue, priority, status, age, SLA, assignee, customer, reasons
+QUEUE_ROW = re.compile(r"^([^\t]+)\t(\w+)\t(\w+)\t(\w+)\tage \S+\tSLA [^\t]+\t[^\t]+\t([^\t]+)\t(.*)$")
 
 
 def _queue_rows(run_cli: RunCli, url: str) -> list[tuple[str, ...]]:
@@ -126,9 +126,11 @@ def test_second_resume_is_refused(resumed: CliResult, run_cli: RunCli, url: str)
 def test_audit_records_the_turn_and_the_review(resumed: CliResult, run_cli: RunCli, url: str) -> None:
     result = run_cli("audit", THREAD, database_url=url)
     assert_ok(result)
-    assert re.search(r"^turn 1 \w+", result.stdout, re.M), result.describe()
+    assert re.search(r"^turn 1$", result.stdout, re.M), result.describe()
+    for kind in ("ingest", "understand", "plan", "tool_call", "assess", "review_decision", "respond"):
+        assert re.search(rf"^  \d\d:\d\d:\d\d {kind}\b", result.stdout, re.M), f"no {kind} line\n{result.describe()}"
     assert "refund_order" in result.stdout
-    assert "sam" in result.stdout, result.describe()
+    assert "sam: edit" in result.stdout, result.describe()
 
 
 @pytest.mark.postgres
