@@ -33,8 +33,15 @@ BASE: dict[str, Any] = {}
 TRIGGERS = {
     "policy hold (refund above the limit)": ({"plan": [_step("needs_approval", hold="a refund above the limit")]},
                                               "billing"),
-    "flow reserved for humans (account deletion)": ({"intents": ("delete_account",), "plan": []}, "accounts"),
-    "flow reserved for humans (account migration)": ({"intents": ("account_migration",), "plan": []}, "accounts"),
+    "action reserved for humans (account deletion)": (
+        {"intents": ("delete_account",),
+         "plan": [_step("needs_approval", intent="delete_account", hold="delete account is reserved")]}, "accounts"),
+    "action reserved for humans (account migration)": (
+        {"intents": ("account_migration",),
+         "plan": [_step("needs_approval", intent="account_migration", hold="migrate account is reserved")]},
+        "accounts"),
+    "flow that always goes to a person (contact a human agent)": (
+        {"intents": ("contact_human_agent",), "plan": []}, "general"),
     "customer asks for a human": ({"asks_for_human": True}, "billing"),
     "repeated failed verification": ({"failures": 3}, "accounts"),
     "strongly negative sentiment": ({"sentiment": -0.85}, "billing"),
