@@ -17,6 +17,7 @@ from supportgraph.cli_common import CliError, DatabaseOpt, console
 from supportgraph.cli_common import database_url_or_default as _url
 from supportgraph.cli_measure import bench_app, eval_app
 from supportgraph.cli_review import review_app
+from supportgraph.cli_triage import triage
 from supportgraph.settings import get_settings
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+app.command()(triage)
 
 
 @app.command()
@@ -182,6 +184,8 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Idle OpenMP threads spin by default; on a shared 2-core machine that multiplies inference latency.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         app()
     except Exception as exc:

@@ -5,6 +5,7 @@ Register in cli.py with ``app.command()(triage)``.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ def triage(
 
     Streams the file (constant memory); rows it cannot use are skipped and counted by reason on stderr.
     """
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: no busy-waiting OpenMP threads
     from supportgraph.triage import TriageError, triage_file
 
     if not file.is_file():
@@ -40,7 +42,7 @@ def triage(
         raise CliError(str(exc)) from None
     elapsed = time.perf_counter() - started
     lines = summary.lines()
-    lines[0] += f" in {elapsed:.1f} s ({summary.rows_written / max(elapsed, 1e-9):.0f} rows/s)"
+    lines[0] += f" in {elapsed:.1f} s incl. model load ({summary.rows_written / max(elapsed, 1e-9):,.1f} rows/s)"
     if out is not None:
         lines[0] += f" → {out}"
     for line in lines:

@@ -89,7 +89,7 @@ def queue_for(intent: str) -> str:
 class _VectorCache:
     """A bounded cache of feature vectors by text: ticket dumps repeat the same short messages often."""
 
-    def __init__(self, size: int = 20_000) -> None:
+    def __init__(self, size: int = 5_000) -> None:
         self.size = size
         self.items: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -98,7 +98,7 @@ class _VectorCache:
 
         missing = [t for t in dict.fromkeys(texts) if t not in self.items]
         if missing:
-            for text, vector in zip(missing, text_vectors(missing, batch_size=len(missing)), strict=True):
+            for text, vector in zip(missing, text_vectors(missing, batch_size=32), strict=True):
                 self.items[text] = vector
         out = np.stack([self.items[t] for t in texts])
         for text in texts:
@@ -199,11 +199,13 @@ class _LineState:
 
 
 def _lines(handle: IO[bytes], summary: TriageSummary, state: _LineState,
-           max_bytes: int = MAX_LINE_BYTES) -> Iterator[str]:
+           max_bytes: int | None = None) -> Iterator[str]:
     """Decoded lines (with their newline); undecodable and over-long lines are counted and skipped.
 
-    Reads at most ``max_bytes`` at a time, so one enormous line never sits in memory whole.
+    Reads at most ``max_bytes`` (default ``MAX_LINE_BYTES``) at a time, so one enormous line never sits in memory
+    whole.
     """
+    max_bytes = max_bytes or MAX_LINE_BYTES
     while True:
         raw = handle.readline(max_bytes)
         if not raw:
