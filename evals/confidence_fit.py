@@ -60,24 +60,37 @@ def collect_turns(examples: list[Example], database_url: str | None = None) -> l
     return turns
 
 
+# The direction each signal may move confidence in. A fitted weight of the other sign is an artefact of few
+# examples (more tool failures must never make the agent surer), so that signal is dropped and the rest refitted.
+EXPECTED_SIGN = {"pattern_recognition": 1, "margin": 1, "data_completeness": 1, "complexity": -1,
+                 "sentiment": 1, "tool_failures": -1}
+
+
 def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
-    """Logistic regression of correctness on the signals; metrics from 5-fold cross-validation."""
-    x = np.array([[t.signals[name] for name in SIGNALS] for t in turns])
+    """Sign-constrained logistic regression of correctness on the signals; metrics from 5-fold CV."""
     y = np.array([t.correct for t in turns], dtype=int)
     if len(set(y)) < 2:
         raise ValueError("the labelled turns are all correct or all wrong; nothing to fit")
-    clf = LogisticRegression(C=c, max_iter=1000)
+    used = list(SIGNALS)
+    while True:
+        x = np.array([[t.signals[name] for name in used] for t in turns])
+        clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
+        wrong = [n for n, w in zip(used, clf.coef_[0], strict=True) if w * EXPECTED_SIGN[n] < 0]
+        if not wrong:
+            break
+        used = [n for n in used if n not in wrong]
     folds = StratifiedKFold(n_splits=min(5, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=7)
-    cv = cross_val_predict(clf, x, y, cv=folds, method="predict_proba")[:, 1]
-    clf.fit(x, y)
+    cv = cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, y, cv=folds, method="predict_proba")[:, 1]
+    fitted = dict(zip(used, (float(w) for w in clf.coef_[0]), strict=True))
     current = load_model()
     now_scores = np.array([current.score(t.signals) for t in turns])
     model = ConfidenceModel(
         bias=float(clf.intercept_[0]),
-        weights={name: float(w) for name, w in zip(SIGNALS, clf.coef_[0], strict=True)},
+        weights={name: fitted.get(name, 0.0) for name in SIGNALS},
         fitted={
             "on": "held-out intent examples played as first turns (evals/confidence_fit.py)",
             "turns": len(turns), "correct": int(y.sum()), "regularisation_c": c,
+            "dropped_for_wrong_sign": [n for n in SIGNALS if n not in used],
             "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
             "cv_brier": round(float(brier_score_loss(y, cv)), 4),
             "date": datetime.now(UTC).date().isoformat(),

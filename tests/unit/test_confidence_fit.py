@@ -46,3 +46,14 @@ def test_the_shipped_model_is_a_fitted_one() -> None:
     model = load_model()
     assert model.fitted.get("turns", 0) >= 200, "confidence.yaml should come from `supportgraph fit confidence`"
     assert model.fitted["cv_expected_calibration_error"] <= 0.05, model.fitted
+
+
+def test_no_signal_moves_confidence_the_wrong_way() -> None:
+    from evals.confidence_fit import EXPECTED_SIGN
+
+    for name, weight in load_model().weights.items():
+        assert weight * EXPECTED_SIGN[name] >= 0, f"{name} has weight {weight:+.2f} against its meaning"
+    turns = _turns()
+    for t in turns[:50]:  # make failures look predictive of success: the fit must not learn that
+        t.signals["tool_failures"] = 1.0 if t.correct else 0.0
+    assert fit(turns).model.weights["tool_failures"] == 0.0
