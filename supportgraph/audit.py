@@ -55,7 +55,7 @@ review_queue = Table(
     Column("turn", Integer, primary_key=True),
     Column("queue", String(20), nullable=False, index=True),
     Column("priority", String(10), nullable=False),
-    Column("status", String(20), nullable=False, index=True),  # open | resolving | resolved | stale
+    Column("status", String(20), nullable=False, index=True),  # open | resolving | resolved
     Column("customer_id", String(20)),
     Column("summary", Text, nullable=False),
     Column("reasons", JSON, nullable=False),

@@ -113,6 +113,7 @@ def review_resume(
             chosen_decisions = [_decision(chosen[0], action, reason=reason, edit=edit, respond=respond)
                                 for action in request["action_requests"]]
         report = service.resume(thread, {"decisions": chosen_decisions, "reviewer": reviewer,
+                                         "turn": request["context"].get("turn"),
                                          "take_over": take_over, "hand_back": hand_back})
     print_turn(console, report, who="Reviewer")
 

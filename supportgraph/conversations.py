@@ -141,6 +141,7 @@ class SupportService:
                 raise ReviewInProgress(f"thread {thread_id!r} is already being resumed by {item.assigned_to}")
             if item is not None:
                 raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review (it was {item.status})")
+            raise NotWaitingForReview(f"thread {thread_id!r} has no entry in the review queue for turn {turn}")
         config = self._config(thread_id)
         before = len(self.graph.get_state(config).values.get("messages", []))
         started = time.perf_counter()

@@ -31,7 +31,8 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
     flow = state.flow
     specs = [get_flow(i) for i in flow["intents"]]
     queue: Queue = specs[0].queue
-    if state.review and state.review["decision"] is not None:
+    held_now = any(s["status"] == "needs_approval" for s in state.plan)
+    if state.review and state.review["decision"] is not None and not held_now:
         return Escalation("respond", queue)  # a human has already decided this turn
     reasons: list[str] = []
     for step in state.plan:

@@ -57,6 +57,7 @@ class Decision(BaseModel):
 class ReviewResponse(BaseModel):
     decisions: list[Decision]
     reviewer: str = Field(default="reviewer", min_length=1, max_length=100)
+    turn: int | None = Field(default=None, description="The turn the reviewer saw; a newer pending review is refused.")
     take_over: bool = Field(default=False, description="The reviewer answers this thread from now on.")
     hand_back: bool = Field(default=False, description="The reviewer gives the thread back to the agent.")
 
@@ -105,6 +106,9 @@ def parse_response(payload: Any, request: ReviewRequest) -> ReviewResponse:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidDecision(f"invalid review decision at {where or 'top level'}: {first['msg']}") from None
+    if response.turn is not None and response.turn != request["context"].get("turn"):
+        raise InvalidDecision(f"this decision is for turn {response.turn}, but the thread now waits on turn "
+                              f"{request['context'].get('turn')}: look at the review again")
     if response.take_over and response.hand_back:
         raise InvalidDecision("take_over and hand_back exclude each other")
     actions = request["action_requests"]

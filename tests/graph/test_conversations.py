@@ -192,3 +192,21 @@ def test_audit_log_records_every_stage_of_a_turn(service: SupportService, databa
     assert calls == [(1, "get_order", True), (2, "cancel_order", True)], f"tool calls {calls}"
     ingest = next(e for e in events if e["kind"] == "ingest")
     assert "10001" not in ingest["payload"]["text"], f"ingest must redact long numbers: {ingest['payload']}"
+
+
+def test_a_continued_flow_does_not_repeat_writes_of_earlier_turns(service: SupportService, database_url: str) -> None:
+    first = service.send("no-repeat", "change something in my order 10001, and I want to dispute a charge on my "
+                                      "invoice", customer_id="C0001")
+    assert "invoice_id" in (first.values["flow"] or {}).get("asking", []), first.values["flow"]
+    service.send("no-repeat", "it is INV-20001")
+    tickets = [e for e in open_audit_log(database_url).events("no-repeat")
+               if e["kind"] == "tool_call" and e["payload"]["tool"] == "create_ticket" and e["payload"]["ok"]]
+    assert len(tickets) == 1, f"create_ticket ran {len(tickets)} times: {[t['turn'] for t in tickets]}"
+
+
+def test_a_successful_verification_clears_earlier_failures(service: SupportService) -> None:
+    service.send("verify-reset", "where is my order 10003?")
+    failed = service.send("verify-reset", f"my email is {MAYA_EMAIL} zip 11111")
+    assert failed.values["verification_failures"] == 1
+    passed = service.send("verify-reset", f"sorry, my email is {MAYA_EMAIL} and zip 94107")
+    assert passed.values["verification_failures"] == 0 and passed.values["customer"]["verified"], passed.values

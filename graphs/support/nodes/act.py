@@ -68,6 +68,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step["tool"] == "verify_identity":
                 if result["ok"]:
                     customer = _verified_customer(result.get("data") or {})
+                    failures = 0
                 else:
                     failures += 1
     if flow is not None:

@@ -109,7 +109,7 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
                       "decision": decided, "reviewer": response.reviewer}
     d.audit.resolve_review(d.thread_id, state.turn, decided, at=d.now)
     d.audit.record(d.thread_id, state.turn, "review_decision", decided, at=d.now)
-    update: dict[str, Any] = {"plan": steps, "review": review, "reply": reply if not run_again else None}
+    update: dict[str, Any] = {"plan": steps, "review": review, "reply": reply}
     if response.take_over or response.hand_back:
         update["human_owner"] = response.reviewer if response.take_over else None
         d.audit.record(d.thread_id, state.turn, "take_over" if response.take_over else "hand_back",

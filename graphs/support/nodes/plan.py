@@ -20,6 +20,7 @@ from graphs.support.state import ActiveFlow, State, Step, Understanding
 from tools.registry import get_tool
 
 IDENTITY_SLOTS = {"emails": "email", "zip_code": "zip_code", "card_last4": "card_last4"}
+SETTLED = {"done", "rejected"}
 
 
 def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -37,6 +38,10 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         flow["stage"] = "executing" if understanding["affirmation"] == "yes" else "done"
     else:
         steps = _build_steps(state, flow)
+        if understanding["continues_flow"]:
+            # A step that already ran (or was decided) in an earlier turn keeps its outcome: writes never repeat.
+            earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED}
+            steps = [earlier.get(s["id"], s) for s in steps]
         # What the customer said is known now; results of earlier steps are filled in by act.
         for step in steps:
             step["args"] = resolve(step["args"], {"slots": flow["slots"], "message": text})
@@ -57,7 +62,7 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
         "slots": {},
         "stage": "collecting",
         "asking": [],
-        "low_confidence_turns": previous["low_confidence_turns"] if previous else 0,
+        "low_confidence_turns": 0,
     }
 
 

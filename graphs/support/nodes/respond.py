@@ -15,7 +15,14 @@ from graphs.support.state import State
 
 def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
-    text = state.reply or compose_reply(state)
+    review = state.review
+    approved_ran = review is not None and any(
+        s["approved_by"] == review["reviewer"] and s["status"] in {"done", "failed"} for s in state.plan)
+    if state.reply and approved_ran:
+        # The reviewer approved an action and also wrote to the customer: say what was done, then their words.
+        text = f"{compose_reply(state)}\n\n{state.reply}"
+    else:
+        text = state.reply or compose_reply(state)
     flow = state.flow
     finished = flow is not None and not flow["asking"] and flow["stage"] == "done"
     status = "resolved" if finished else "awaiting_customer"
