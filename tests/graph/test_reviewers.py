@@ -62,6 +62,7 @@ def test_a_reviewer_takes_the_thread_over_and_hands_it_back(service: SupportServ
                                         "reviewer": "dana", "take_over": True})
     assert first.replies == ["Hi, Dana here. How can I help?"]
     assert first.values["human_owner"] == "dana"
+    assert first.status == "awaiting_customer", "a thread a person owns is not resolved while they own it"
 
     # While Dana owns the thread the agent does not answer: the customer's message waits for her.
     waiting = service.send("takeover", "where is my order 10005?")

@@ -25,7 +25,8 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         text = state.reply or compose_reply(state)
     flow = state.flow
     finished = flow is not None and not flow["asking"] and flow["stage"] == "done"
-    status = "resolved" if finished else "awaiting_customer"
+    # A thread a person has taken over stays open until they hand it back.
+    status = "resolved" if finished and not state.human_owner else "awaiting_customer"
     d.audit.record(d.thread_id, state.turn, "respond", {
         "reply": text, "status": status,
         "by": state.review["reviewer"] if state.review and state.reply else "agent",
