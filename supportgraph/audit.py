@@ -26,6 +26,8 @@ from sqlalchemy import (
     Text,
     and_,
     insert,
+    inspect,
+    or_,
     select,
     update,
 )
@@ -64,14 +66,24 @@ review_queue = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
     Column("decision", JSON),
+    Column("claimed_at", DateTime(timezone=True)),
 )
+# A resume that claimed a review but died (killed process) gives the review back after this long.
+CLAIM_EXPIRES_AFTER = timedelta(minutes=10)
 
 
 def _m001_audit_and_review_queue(conn: Connection) -> None:
     metadata.create_all(conn, tables=[audit_events, review_queue])
 
 
-MIGRATIONS = [_m001_audit_and_review_queue]
+def _m002_review_claim_time(conn: Connection) -> None:
+    # Stores created by m001 after claimed_at joined the table definition already have the column.
+    if "claimed_at" not in {c["name"] for c in inspect(conn).get_columns("review_queue")}:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "TIMESTAMP"
+        conn.exec_driver_sql(f"ALTER TABLE review_queue ADD COLUMN claimed_at {kind}")
+
+
+MIGRATIONS = [_m001_audit_and_review_queue, _m002_review_claim_time]
 
 
 @dataclass(frozen=True)
@@ -136,18 +148,23 @@ class AuditLog:
                 .values(status="resolved", resolved_at=at, decision=_jsonable(decision))
             )
 
-    def claim_review(self, thread_id: str, turn: int, reviewer: str) -> bool:
+    def claim_review(self, thread_id: str, turn: int, reviewer: str, *, now: datetime | None = None) -> bool:
         """Atomically take an open review for resuming; False if another reviewer got there first.
 
         A thread assigned to someone else can still be claimed: assignment says who should work on it, the
-        claim says who is resuming it right now.
+        claim says who is resuming it right now. A claim older than CLAIM_EXPIRES_AFTER belongs to a resume
+        that died, and can be taken over.
         """
+        now = now or datetime.now(UTC)
+        claimable = or_(
+            review_queue.c.status == "open",
+            and_(review_queue.c.status == "resolving", review_queue.c.claimed_at < now - CLAIM_EXPIRES_AFTER),
+        )
         with self.db.begin() as conn:
             result = conn.execute(
                 update(review_queue)
-                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn,
-                            review_queue.c.status == "open"))
-                .values(status="resolving", assigned_to=reviewer)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn, claimable))
+                .values(status="resolving", assigned_to=reviewer, claimed_at=now)
             )
             return result.rowcount == 1
 

@@ -105,3 +105,23 @@ def test_several_held_actions_get_one_decision_each(service: SupportService, dat
     statuses = {s["tool"]: s["status"] for s in done.plan}
     assert statuses["refund_order"] == "done" and statuses["delete_account"] == "rejected", statuses
     assert [r["amount"] for r in refunds_of(database_url, 10002)] == [349.99]
+
+
+def test_a_claim_left_by_a_dead_resume_expires(service: SupportService, database_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from supportgraph.audit import CLAIM_EXPIRES_AFTER
+
+    report = service.send("dead-claim", REFUND_TEXT, customer_id="C0001")
+    turn = report.turn
+    log = open_audit_log(database_url)
+    assert log.claim_review("dead-claim", turn, "gus")  # gus's resume is then killed before it finishes
+    try:
+        service.resume("dead-claim", {"decisions": [{"type": "approve"}], "reviewer": "hal"})
+    except ReviewInProgress as exc:
+        assert "gus" in str(exc)
+    else:
+        raise AssertionError("a fresh claim must block a second reviewer")
+    later = datetime.now(UTC) + CLAIM_EXPIRES_AFTER + timedelta(minutes=1)
+    assert log.claim_review("dead-claim", turn, "hal", now=later), "an expired claim can be taken over"
+    assert not log.claim_review("dead-claim", turn, "ivy", now=later), "but only by one reviewer"
