@@ -15,7 +15,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableConfig
-from langgraph.types import Command
+from langgraph.types import Command, StateSnapshot
 
 from graphs.support.context import Context
 from graphs.support.graph import builder
@@ -102,11 +102,7 @@ class SupportService:
         snapshot = self.graph.get_state(self._config(self.check_thread_id(thread_id)))
         if not snapshot.values:
             raise UnknownThread(f"no conversation with thread id {thread_id!r}")
-        for item in snapshot.interrupts:
-            value = item.value
-            if isinstance(value, dict) and "action_requests" in value:
-                return value  # type: ignore[return-value]
-        return None
+        return _review_request(snapshot)
 
     def send(self, thread_id: str, text: str, *, customer_id: str | None = None) -> TurnReport:
         """Run one customer turn; refuses bad input and threads that wait for a human."""
@@ -114,7 +110,7 @@ class SupportService:
         clean = check_message(text)
         config = self._config(thread_id)
         snapshot = self.graph.get_state(config)
-        if snapshot.values and self.pending_review(thread_id) is not None:
+        if snapshot.values and _review_request(snapshot) is not None:
             raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
                                    f"resume it with: supportgraph review resume {thread_id} …")
         before = len(snapshot.values.get("messages", [])) if snapshot.values else 0
@@ -154,7 +150,8 @@ class SupportService:
         return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
 
     def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:
-        values = dict(self.graph.get_state(self._config(thread_id)).values)
+        snapshot = self.graph.get_state(self._config(thread_id))
+        values = dict(snapshot.values)
         messages = values.get("messages", [])
         replies = [str(m.content) for m in messages[before:] if m.type == "ai"]
         return TurnReport(
@@ -165,13 +162,22 @@ class SupportService:
             plan=list(values.get("plan", [])),
             assessment=values.get("assessment"),
             replies=replies,
-            review_request=self.pending_review(thread_id),
+            review_request=_review_request(snapshot),
             review=values.get("review"),
             status=values.get("status", "active"),
             latency_ms=latency_ms,
             customer=values.get("customer"),
             values=values,
         )
+
+
+def _review_request(snapshot: StateSnapshot) -> ReviewRequest | None:
+    """The human-review request among a state snapshot's pending interrupts, if any."""
+    for item in snapshot.interrupts:
+        value = item.value
+        if isinstance(value, dict) and "action_requests" in value:
+            return value  # type: ignore[return-value]
+    return None
 
 
 @contextmanager
