@@ -1,6 +1,8 @@
 """The checkpointer a host attaches to the support graph: SQLite by default, Postgres when configured.
 
-Both create their tables on first use (``setup()`` is idempotent and versioned by langgraph itself).
+Both create their tables on first use (``setup()`` is idempotent and versioned by langgraph itself). Both are
+the indexing variants of supportgraph/review_index.py: a human-review interrupt and its review-queue row commit
+in one transaction, so the audit tables are migrated into the same database first.
 """
 
 from __future__ import annotations
@@ -17,22 +19,23 @@ from supportgraph.db import psycopg_url, sqlite_path
 @contextmanager
 def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[str]]:
     """A ready checkpointer for ``url`` (``sqlite:///…`` or ``postgresql://…``), closed on exit."""
-    if url.startswith("sqlite:///"):
-        from langgraph.checkpoint.sqlite import SqliteSaver
+    from supportgraph.audit import open_audit_log
+    from supportgraph.review_index import IndexingPostgresSaver, IndexingSqliteSaver
 
+    open_audit_log(url)  # the review_queue table the savers write into
+    if url.startswith("sqlite:///"):
         path = sqlite_path(url)
         path.parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
         try:
-            saver = SqliteSaver(conn)
+            saver = IndexingSqliteSaver(conn)
             saver.setup()
             yield saver
         finally:
             conn.close()
         return
-    from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg.rows import dict_row
     from psycopg_pool import ConnectionPool
 
@@ -44,7 +47,7 @@ def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[str]]:
         open=True,
     )
     try:
-        saver_pg = PostgresSaver(pool)  # type: ignore[arg-type]
+        saver_pg = IndexingPostgresSaver(pool)  # type: ignore[arg-type]
         saver_pg.setup()
         yield saver_pg
     finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from langchain_core.messages import HumanMessage
@@ -23,6 +23,7 @@ from graphs.support.messages import check_message
 from graphs.support.review import ReviewRequest, parse_response
 from supportgraph.audit import open_audit_log
 from supportgraph.checkpointer import open_checkpointer
+from supportgraph.review_index import IndexingPostgresSaver, IndexingSqliteSaver
 from supportgraph.settings import get_settings
 
 MAX_THREAD_ID = 200
@@ -72,6 +73,8 @@ class SupportService:
 
     def __init__(self, checkpointer: Any, context: Context) -> None:
         self.graph = builder.compile(checkpointer=checkpointer, name="support")
+        if isinstance(checkpointer, IndexingSqliteSaver | IndexingPostgresSaver):
+            context = replace(context, review_index_by_checkpointer=True)
         self.context = context
 
     @staticmethod

@@ -40,6 +40,12 @@ class Context:
         metadata={"description": "ISO time to run at instead of the wall clock (repeatable evals and tests)."},
     )
 
+    review_index_by_checkpointer: bool = field(
+        default=False,
+        metadata={"description": "The host's checkpointer writes the review-queue row in the interrupt's own "
+                                 "transaction (supportgraph's savers do); otherwise the human_review node writes it."},
+    )
+
     def now(self) -> datetime:
         """The run's current time: the injected clock if set, else the wall clock (UTC)."""
         if self.clock:

@@ -1,9 +1,9 @@
 """human_review: hand the thread to a person, wait durably, then carry out their decision.
 
-The node indexes the thread in the review queue, then ``interrupt()``s with a request in LangChain's
-human-in-the-loop format (see graphs/support/review.py). The thread waits in the checkpointer; a reviewer in
-any process resumes it with one decision per proposed action. Approved or edited steps go back to ``act``;
-a rejection or a reviewer's own answer goes straight to ``respond``.
+The node ``interrupt()``s with a request in LangChain's human-in-the-loop format (see graphs/support/review.py);
+the interrupt's write and the thread's review-queue row commit together (supportgraph/review_index.py). The
+thread waits in the checkpointer; a reviewer in any process resumes it with one decision per proposed action.
+Approved or edited steps go back to ``act``; a rejection or a reviewer's own answer goes straight to ``respond``.
 """
 
 from __future__ import annotations
@@ -66,13 +66,16 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
         draft = ""
     else:
         draft = compose_reply(state)
+    context["priority"], context["requested_at"] = _priority(state), d.now.isoformat()
     request = build_request(state, draft_reply=draft, context=context)
-    d.audit.open_review(
-        thread_id=d.thread_id, turn=state.turn, queue=context["queue"], priority=_priority(state),
-        customer_id=state.customer["customer_id"] if state.customer else None,
-        summary=context["latest_message"][:300], reasons=context["reasons"], confidence=context["confidence"],
-        at=d.now,
-    )
+    if not d.context.review_index_by_checkpointer:
+        # This host's checkpointer does not index reviews (supportgraph/review_index.py does it atomically).
+        d.audit.open_review(
+            thread_id=d.thread_id, turn=state.turn, queue=context["queue"], priority=context["priority"],
+            customer_id=state.customer["customer_id"] if state.customer else None,
+            summary=context["latest_message"][:300], reasons=context["reasons"], confidence=context["confidence"],
+            at=d.now,
+        )
     response = parse_response(interrupt(request), request)
 
     steps = copy.deepcopy(state.plan)
