@@ -8,19 +8,32 @@ from collections.abc import Iterator
 import pytest
 
 from supportgraph.audit import forget_audit_log, open_audit_log
+from supportgraph.db import close_database
 from supportgraph.metrics import Metrics, MetricsSettings, compute_metrics
 from tests.metrics.audit_log import NOW, SINCE, UNTIL, write_audit_log
+from tests.pg import create_database, drop_database
 
 SETTINGS = MetricsSettings(since=SINCE, until=UNTIL, cost_human=6.0, cost_automated=0.5,
                            price_input_per_million=2.0, price_output_per_million=8.0, now=NOW)
 
 
-@pytest.fixture
-def metrics(database_url: str) -> Iterator[Metrics]:
-    log = open_audit_log(database_url)
-    write_audit_log(log)
-    yield compute_metrics(log.db, SETTINGS)
-    forget_audit_log(database_url)
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def metrics(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Metrics]:
+    """The figures of the hand-written log, computed once per database for the tests of this module."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'audit.db'}"
+    else:
+        admin = request.getfixturevalue("pg_admin_url")
+        url = create_database(admin)
+    log = open_audit_log(url)
+    try:
+        write_audit_log(log)
+        yield compute_metrics(log.db, SETTINGS)
+    finally:
+        forget_audit_log(url)
+        close_database(url)
+        if request.param == "postgres":
+            drop_database(admin, url)
 
 
 def test_first_contact_resolution(metrics: Metrics) -> None:
