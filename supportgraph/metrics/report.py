@@ -27,6 +27,8 @@ def _num(value: float | None, digits: int = 2) -> str:
 def _time(seconds: float | None) -> str:
     if seconds is None:
         return "–"
+    if seconds < 10:
+        return f"{seconds:.1f} s"
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
@@ -76,7 +78,7 @@ def report_rows(m: Metrics) -> list[Row]:
         ("Reviewers", "oldest waiting", _time(w.oldest_open_seconds)),
         ("Reviewers", "time to resume", _dur(w.time_to_resume)),
     ]
-    rows += [("Reviewers", f"reviewer {x.reviewer}", f"{x.reviews} reviews · median {_time(x.time_to_resume.median)}"
+    rows += [("Reviewers", f"reviewer {x.reviewer}", f"reviews {x.reviews} · median {_time(x.time_to_resume.median)}"
               f" · p90 {_time(x.time_to_resume.p90)}") for x in w.by_reviewer]
     tokens = f"{k.input_tokens:,} in / {k.output_tokens:,} out" if k.tokens_recorded else "none recorded"
     rows += [
