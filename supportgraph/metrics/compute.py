@@ -48,7 +48,7 @@ def compute_metrics(db: Database, settings: MetricsSettings | None = None) -> Me
     with db.begin() as conn:
         conversations = _conversations(conn, s)
         csat_rows = _csat(conn, s)
-        calibration = _calibration(conn, db, s)
+        calibration = _calibration(conn, s)
         workload = _workload(conn, s)
         tokens = _tokens(conn, s)
         sentiment = _sentiment(conn, db, s)
@@ -57,10 +57,9 @@ def compute_metrics(db: Database, settings: MetricsSettings | None = None) -> Me
     queues = {queue: QueueCount(n, _ratio(n, len(conversations))) for queue, n in sorted(reviews.queues.items())}
     escalation = Escalation(escalation_base[0], escalation_base[1], _ratio(escalation_base[1], escalation_base[0]),
                             queues, dict(reviews.reasons.most_common()))
-    resolved_threads = {c["thread_id"] for c in conversations if c["resolved_at"] is not None}
     return Metrics(
         since=s.since, until=s.until, resolution=resolution, handling_time=handling, escalation=escalation,
-        csat=_fold_csat(csat_rows, resolved_threads), calibration=calibration, workload=workload,
+        csat=_fold_csat(*csat_rows), calibration=calibration, workload=workload,
         costs=_costs(len(conversations), human, tokens, s), sentiment=sentiment,
     )
 
@@ -166,28 +165,32 @@ def reason_category(reason: str) -> str:
 
 # --- CSAT ----------------------------------------------------------------------------------------------------------
 
-def _csat(conn: Connection, s: MetricsSettings) -> list[tuple[str, int]]:
+def _csat(conn: Connection, s: MetricsSettings) -> tuple[list[tuple[str, int]], set[str]]:
+    """The period's ratings in time order, and the conversations the agent asked for one."""
     threads = _period_threads(s)
     query = (select(ev.c.thread_id, ev.c.payload["score"].as_integer())
              .join(threads, threads.c.thread_id == ev.c.thread_id)
              .where(ev.c.kind == CSAT_EVENT).order_by(ev.c.created_at, ev.c.id))
-    return [(str(t), int(score)) for t, score in conn.execute(query) if score is not None]
+    ratings = [(str(t), int(score)) for t, score in conn.execute(query) if score is not None]
+    asked = (select(ev.c.thread_id).distinct().join(threads, threads.c.thread_id == ev.c.thread_id)
+             .where(ev.c.kind == "respond", ev.c.payload["csat_asked"].as_boolean().is_(True)))
+    return ratings, {str(t) for t in conn.execute(asked).scalars()}
 
 
-def _fold_csat(rows: list[tuple[str, int]], resolved_threads: set[str]) -> Csat:
+def _fold_csat(rows: list[tuple[str, int]], asked: set[str]) -> Csat:
     latest = dict(rows)  # ordered by time: the latest rating of a thread wins
     scores = list(latest.values())
     distribution = {str(n): 0 for n in range(1, 6)}
     for score in scores:
         distribution[str(score)] = distribution.get(str(score), 0) + 1
-    answered = len(resolved_threads & latest.keys())
-    return Csat(len(scores), statistics.fmean(scores) if scores else None, distribution, len(resolved_threads),
-                _ratio(answered, len(resolved_threads)))
+    answered = len(asked & latest.keys())
+    return Csat(len(scores), statistics.fmean(scores) if scores else None, distribution, len(asked),
+                _ratio(answered, len(asked)))
 
 
 # --- confidence and calibration ------------------------------------------------------------------------------------
 
-def _calibration(conn: Connection, db: Database, s: MetricsSettings) -> Calibration:
+def _calibration(conn: Connection, s: MetricsSettings) -> Calibration:
     n = s.confidence_bins
     first_assess = (select(func.min(ev.c.id).label("id")).where(ev.c.kind == "assess", _in_period(s, ev.c.created_at))
                     .group_by(ev.c.thread_id, ev.c.turn).subquery("first_assess"))

@@ -72,8 +72,8 @@ class Csat:
     ratings: int  # conversations with a rating (the latest one counts)
     mean: float | None
     distribution: dict[str, int]  # "1" … "5" → conversations
-    asked: int  # resolved conversations (the agent asks at resolution)
-    response_rate: float | None  # resolved conversations with a rating / resolved conversations
+    asked: int  # conversations the agent asked for a rating (at their resolution)
+    response_rate: float | None  # asked conversations with a rating / asked conversations
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ class _ReportCollector(Collector):
         for score, n in c.distribution.items():
             _add(csat, [score], n)
         yield csat
-        csat_rate = _gauge("csat_response_ratio", "Resolved conversations with a rating over resolved ones.")
+        csat_rate = _gauge("csat_response_ratio", "Conversations asked for a rating that gave one, over those asked.")
         _add(csat_rate, [], c.response_rate)
         yield csat_rate
 

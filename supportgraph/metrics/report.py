@@ -69,7 +69,7 @@ def report_rows(m: Metrics) -> list[Row]:
     rows += [
         ("CSAT", "mean rating (1–5)", f"{_num(c.mean)} ({c.ratings} rated)"),
         ("CSAT", "distribution", " · ".join(f"{s}★ {n}" for s, n in c.distribution.items())),
-        ("CSAT", "response rate", f"{_pct(c.response_rate)} of {c.asked} resolved"),
+        ("CSAT", "response rate", f"{_pct(c.response_rate)} of {c.asked} asked"),
         ("Confidence", "assessed turns", f"{cal.turns} ({cal.judged} with a known outcome)"),
         ("Confidence", "histogram", " ".join(str(b.turns) for b in cal.bins)),
         ("Confidence", "expected calibration error", _num(cal.ece, 3)),

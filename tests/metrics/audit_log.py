@@ -2,11 +2,12 @@
 
 Seven conversations, all but G on 2 and 3 November 2026 (T0 = 2 Nov 09:00 UTC):
 
-  A  bot-only, resolved after 120 s, rated 4 then 5 (the latest counts); confidence 0.95
-  B  bot-only, resolved after 300 s, reopened a day later (turn 2, confidence 0.45); confidence 0.85
+  A  bot-only, resolved after 120 s (asked for a rating), rated 4 then 5 (the latest counts); confidence 0.95
+  B  bot-only, resolved after 300 s (asked, no rating), reopened a day later (turn 2, confidence 0.45); 0.85
   C  a billing review queued at +1 min, approved by sam after 1,800 s, resolved at +32 min (1,920 s); rated 3;
      confidence 0.62 (a second assess of the same turn after the approval, 0.99, is not a new turn)
-  D  an accounts review queued at once, rejected by dana after 600 s, resolved at +10 min; confidence 0.35
+  D  an accounts review queued at once, rejected by dana after 600 s, resolved at +10 min in dana's words (so
+     not asked for a rating); confidence 0.35
   E  a billing review still open (queued at T0+4 h); confidence 0.15
   F  bot-only, waiting for the customer; an invalid message; model tokens 1000+500 in, 200+100 out; 0.72
   G  on 20 October, before the period: resolved, rated 1, confidence 0.10 — counted nowhere
@@ -41,7 +42,8 @@ def _assess(log: AuditLog, thread: str, turn: int, at: datetime, confidence: flo
 
 
 def _respond(log: AuditLog, thread: str, turn: int, at: datetime, status: str, by: str = "agent") -> None:
-    log.record(thread, turn, "respond", {"reply": "…", "status": status, "by": by}, at=at)
+    asked = status == "resolved" and by == "agent"  # as respond does: a reviewer's own words carry no question
+    log.record(thread, turn, "respond", {"reply": "…", "status": status, "by": by, "csat_asked": asked}, at=at)
 
 
 def _review(log: AuditLog, thread: str, queue: str, reasons: list[str], queued: datetime,

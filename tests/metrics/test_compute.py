@@ -72,8 +72,8 @@ def test_csat_mean_distribution_and_response_rate(metrics: Metrics) -> None:
     assert c.ratings == 2  # A (its latest rating, 5) and C (3); G's 1 is outside the period
     assert c.mean == pytest.approx(4.0)
     assert c.distribution == {"1": 0, "2": 0, "3": 1, "4": 0, "5": 1}
-    assert c.asked == 4  # resolved conversations
-    assert c.response_rate == pytest.approx(0.5)
+    assert c.asked == 3  # A, B and C; D was resolved in a reviewer's own words, which carry no question
+    assert c.response_rate == pytest.approx(2 / 3)
 
 
 def test_confidence_histogram_and_reliability(metrics: Metrics) -> None:

@@ -63,6 +63,8 @@ def test_a_resolved_conversation_asks_for_a_rating_stores_the_answer_then_carrie
     assert rated.status == "resolved", rated.status
     kinds = [e["kind"] for e in open_audit_log(database_url).events("rated") if e["turn"] == rated.turn]
     assert kinds == ["csat", "respond"], f"a rating must not be understood or planned: {kinds}"
+    asked = [e["payload"]["csat_asked"] for e in open_audit_log(database_url).events("rated") if e["kind"] == "respond"]
+    assert asked == [True, False], "the resolving reply asks (and says so in the log); the thanks does not"
     assert rated.plan == done.plan, "the rating ran no new steps"
 
     # Anything else after the resolution is a request like any other, and asks for no rating until resolved.

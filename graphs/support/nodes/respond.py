@@ -29,9 +29,11 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # A thread a person has taken over stays open until they hand it back.
     status = "resolved" if finished and not state.human_owner else "awaiting_customer"
     by = state.review["reviewer"] if state.review and state.reply else "agent"
-    if status == "resolved" and state.status != "resolved" and by == "agent":
-        # The conversation reaches a resolved outcome: ask for a rating (ingest reads the answer). A reviewer's
-        # own words go out exactly as written.
+    # The conversation reaches a resolved outcome: ask for a rating (ingest reads the answer). A reviewer's own
+    # words go out exactly as written.
+    ask_rating = status == "resolved" and state.status != "resolved" and by == "agent"
+    if ask_rating:
         text = f"{text}\n\n{render_reply('csat_ask')}"
-    d.audit.record(d.thread_id, state.turn, "respond", {"reply": text, "status": status, "by": by}, at=d.now)
+    d.audit.record(d.thread_id, state.turn, "respond",
+                   {"reply": text, "status": status, "by": by, "csat_asked": ask_rating}, at=d.now)
     return {"messages": [AIMessage(content=text, name="supportgraph")], "reply": text, "status": status}
