@@ -1,5 +1,5 @@
-"""``supportgraph metrics`` and ``supportgraph rate``: two real subprocesses for the wiring, the rest through the
-console entry point in this process; bad input is refused with one ``error: …`` line and exit status 2."""
+"""``supportgraph metrics`` and ``supportgraph rate``: one real subprocess, the rest through the console entry
+point in this process; bad input is refused with one ``error: …`` line and exit status 2."""
 
 from __future__ import annotations
 
@@ -45,17 +45,6 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.mark.slow
-def test_metrics_command_writes_prometheus_and_html(url: str, tmp_path: Path) -> None:
-    result = _subprocess(tmp_path, url, "metrics", "--since", "2026-11-01", "--prometheus", "--cost-human", "10",
-                         "--html", str(tmp_path / "r.html"))
-    assert_ok(result)
-    samples = {s.name + json.dumps(s.labels, sort_keys=True): s.value
-               for f in text_string_to_metric_families(result.stdout) for s in f.samples}
-    assert samples['supportgraph_cost_dollars{"scenario": "without_agent"}'] == 60.0  # 6 conversations × $10
-    assert (tmp_path / "r.html").read_text("utf-8").count("data:image/png;base64,") == 6
-
-
-@pytest.mark.slow
 def test_a_bad_date_is_one_error_line(url: str, tmp_path: Path) -> None:
     assert_refused(_subprocess(tmp_path, url, "metrics", "--since", "notadate"),
                    contains="--since 'notadate' is not a date")
@@ -70,6 +59,17 @@ def test_metrics_table_and_json(url: str, capsys: pytest.CaptureFixture[str],
     whole = _in_process(capsys, monkeypatch, url, "metrics", "--json")
     assert_ok(whole)
     assert json.loads(whole.stdout)["resolution"]["conversations"] == 7  # no period: G too
+
+
+def test_metrics_command_writes_prometheus_and_html(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    result = _in_process(capsys, monkeypatch, url, "metrics", "--since", "2026-11-01", "--prometheus",
+                         "--cost-human", "10", "--html", str(tmp_path / "r.html"))
+    assert_ok(result)
+    samples = {s.name + json.dumps(s.labels, sort_keys=True): s.value
+               for f in text_string_to_metric_families(result.stdout) for s in f.samples}
+    assert samples['supportgraph_cost_dollars{"scenario": "without_agent"}'] == 60.0  # 6 conversations × $10
+    assert (tmp_path / "r.html").read_text("utf-8").count("data:image/png;base64,") == 6
 
 
 @pytest.mark.parametrize(("args", "says"), [

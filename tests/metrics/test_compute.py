@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from supportgraph.audit import forget_audit_log, open_audit_log
+from supportgraph.audit import AuditLog, forget_audit_log, open_audit_log
 from supportgraph.db import close_database
 from supportgraph.metrics import Metrics, MetricsSettings, compute_metrics
 from tests.metrics.audit_log import NOW, SINCE, UNTIL, write_audit_log
@@ -18,8 +18,8 @@ SETTINGS = MetricsSettings(since=SINCE, until=UNTIL, cost_human=6.0, cost_automa
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def metrics(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Metrics]:
-    """The figures of the hand-written log, computed once per database for the tests of this module."""
+def audit_log(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditLog]:
+    """The hand-written log, written once per database for the tests of this module."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'audit.db'}"
     else:
@@ -28,12 +28,17 @@ def metrics(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     log = open_audit_log(url)
     try:
         write_audit_log(log)
-        yield compute_metrics(log.db, SETTINGS)
+        yield log
     finally:
         forget_audit_log(url)
         close_database(url)
         if request.param == "postgres":
             drop_database(admin, url)
+
+
+@pytest.fixture(scope="module")
+def metrics(audit_log: AuditLog) -> Metrics:
+    return compute_metrics(audit_log.db, SETTINGS)
 
 
 def test_first_contact_resolution(metrics: Metrics) -> None:
@@ -120,17 +125,12 @@ def test_sentiment_trend_per_day(metrics: Metrics) -> None:
     assert metrics.sentiment[1].mean_score == pytest.approx(-0.2)
 
 
-def test_the_period_selects_conversations_by_their_start(database_url: str) -> None:
-    log = open_audit_log(database_url)
-    write_audit_log(log)
-    try:
-        everything = compute_metrics(log.db, MetricsSettings(now=NOW))
-        assert everything.resolution.conversations == 7  # G too
-        assert everything.csat.distribution["1"] == 1
-        assert everything.costs.input_tokens == 1500 + 99999
-        nothing = compute_metrics(log.db, MetricsSettings(since=UNTIL, now=NOW))
-        assert nothing.resolution.conversations == 0 and nothing.resolution.fcr_rate is None
-        assert nothing.handling_time.all.mean is None and nothing.csat.mean is None
-        assert nothing.costs.tokens_recorded is False and nothing.calibration.ece is None
-    finally:
-        forget_audit_log(database_url)
+def test_the_period_selects_conversations_by_their_start(audit_log: AuditLog) -> None:
+    everything = compute_metrics(audit_log.db, MetricsSettings(now=NOW))
+    assert everything.resolution.conversations == 7  # G too
+    assert everything.csat.distribution["1"] == 1
+    assert everything.costs.input_tokens == 1500 + 99999
+    nothing = compute_metrics(audit_log.db, MetricsSettings(since=UNTIL, now=NOW))
+    assert nothing.resolution.conversations == 0 and nothing.resolution.fcr_rate is None
+    assert nothing.handling_time.all.mean is None and nothing.csat.mean is None
+    assert nothing.costs.tokens_recorded is False and nothing.calibration.ece is None

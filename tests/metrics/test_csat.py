@@ -50,7 +50,7 @@ def _csat_events(database_url: str, thread: str) -> list[dict[str, object]]:
     return [e["payload"] for e in open_audit_log(database_url).events(thread) if e["kind"] == "csat"]
 
 
-def test_a_resolved_conversation_asks_for_a_rating_stores_the_answer_then_carries_on(
+def test_csat_asked_at_resolution_stored_from_the_answer_or_the_api(
     service: SupportService, database_url: str
 ) -> None:
     done = service.send("rated", "where is my order 10003?", customer_id="C0001")
@@ -74,14 +74,12 @@ def test_a_resolved_conversation_asks_for_a_rating_stores_the_answer_then_carrie
     assert again.status == "awaiting_customer" and "rating" not in again.replies[-1], again.replies
     assert len(_csat_events(database_url, "rated")) == 1
 
-
-def test_a_number_outside_a_resolved_conversation_is_a_message_and_rate_stores_ratings(
-    service: SupportService, database_url: str
-) -> None:
+    # In a conversation that is not resolved, a bare number is a message like any other.
     fresh = service.send("survey", "5", customer_id="C0001")
     assert _csat_events(database_url, "survey") == []
     assert fresh.understanding is not None, "a bare number in an open conversation goes to the agent"
 
+    # The API stores a rating given elsewhere.
     service.rate("survey", 2, "my email is maya.chen@example.com and it took long")
     assert _csat_events(database_url, "survey") == [
         {"score": 2, "comment": "my email is <email> and it took long", "source": "api"}]
