@@ -74,6 +74,8 @@ def metrics(
         raise CliError(f"--since {since} is not before --until {until}")
     if html is not None and html.is_dir():
         raise CliError(f"--html {str(html)!r} is a directory; give a file name")
+    if html is not None and not html.resolve().parent.is_dir():
+        raise CliError(f"--html {str(html)!r}: the directory {str(html.resolve().parent)!r} does not exist")
     settings = MetricsSettings(
         since=start, until=end, cost_human=_amount("--cost-human", cost_human),
         cost_automated=_amount("--cost-automated", cost_automated),

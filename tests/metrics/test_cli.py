@@ -78,6 +78,7 @@ def test_metrics_command_writes_prometheus_and_html(url: str, tmp_path: Path, ca
     (("metrics", "--cost-human", "lots"), "--cost-human 'lots' is not a number"),
     (("metrics", "--price-input", "-1"), "at least 0"),
     (("metrics", "--json", "--prometheus"), "choose one"),
+    (("metrics", "--html", "/no/such/dir/report.html"), "does not exist"),
     (("rate", "A", "11"), "whole number from 1 to 5"),
     (("rate", "no-such-thread", "4"), "no conversation with thread id"),
 ])
