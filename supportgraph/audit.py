@@ -19,6 +19,7 @@ from sqlalchemy import (
     Connection,
     DateTime,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -83,7 +84,15 @@ def _m002_review_claim_time(conn: Connection) -> None:
         conn.exec_driver_sql(f"ALTER TABLE review_queue ADD COLUMN claimed_at {kind}")
 
 
-MIGRATIONS = [_m001_audit_and_review_queue, _m002_review_claim_time]
+# Metrics select events by kind and period (supportgraph/metrics/compute.py).
+events_by_kind_and_time = Index("ix_audit_events_kind_created_at", audit_events.c.kind, audit_events.c.created_at)
+
+
+def _m003_events_by_kind_and_time(conn: Connection) -> None:
+    events_by_kind_and_time.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [_m001_audit_and_review_queue, _m002_review_claim_time, _m003_events_by_kind_and_time]
 
 
 @dataclass(frozen=True)

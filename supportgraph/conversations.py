@@ -152,6 +152,28 @@ class SupportService:
             raise
         return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
 
+    def rate(self, thread_id: str, score: int | str, comment: str | None = None) -> None:
+        """Store the customer's 1–5 satisfaction rating of a conversation (supportgraph/csat.py).
+
+        Refuses an unknown thread, a score off the scale and an invalid comment; the thread's latest rating
+        is the one the metrics count.
+        """
+        from datetime import UTC, datetime
+
+        from supportgraph.csat import Rating, check_score, record_rating
+
+        try:
+            value = check_score(score)
+        except ValueError as exc:
+            raise SupportError(str(exc)) from None
+        snapshot = self.graph.get_state(self._config(self.check_thread_id(thread_id)))
+        if not snapshot.values:
+            raise UnknownThread(f"no conversation with thread id {thread_id!r}")
+        note = check_message(comment) if comment is not None and comment.strip() else None
+        at = self.context.now() if self.context.clock else datetime.now(UTC)
+        record_rating(open_audit_log(self.context.database_url), thread_id, int(snapshot.values.get("turn", 0)),
+                      Rating(value, note), source="api", at=at)
+
     def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:
         snapshot = self.graph.get_state(self._config(thread_id))
         values = dict(snapshot.values)

@@ -12,12 +12,16 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from rich.console import Console
 from rich.rule import Rule
 
+from supportgraph.audit import open_audit_log
 from supportgraph.conversations import open_service
 from supportgraph.db import close_database, sqlite_path
+from supportgraph.metrics import MetricsSettings, compute_metrics
+from supportgraph.metrics.report import print_report
 from supportgraph.render import print_turn
 from supportgraph.settings import get_settings
 
@@ -38,9 +42,9 @@ CONVERSATIONS = (
          "Sure, it's order 10003. My email is maya.chen@example.com and my zip code is 94107."),
     ),
     Conversation(
-        "Cancelling a pending order, signed in as C0001 (the agent asks before it acts)",
+        "Cancelling a pending order, signed in as C0001 (the agent asks before it acts; the customer rates it)",
         "C0001",
-        ("Please cancel order 10001, I ordered the wrong charger.", "Yes, go ahead."),
+        ("Please cancel order 10001, I ordered the wrong charger.", "Yes, go ahead.", "5, thank you!"),
     ),
     Conversation(
         "A refund above the approval limit, signed in as C0001 (a billing reviewer approves it)",
@@ -67,6 +71,7 @@ def run_demo(console: Console, *, database_url: str | None = None, fresh: bool =
             path = sqlite_path(url).with_name(sqlite_path(url).name + suffix)
             path.unlink(missing_ok=True)
     run = uuid.uuid4().hex[:6]
+    demo_started = datetime.now(UTC)
     console.print(Rule("supportgraph demo"))
     console.print(f"database: {url}\nreasoner: local (offline MiniLM intent router), no API key needed\n")
     started = time.perf_counter()
@@ -90,6 +95,8 @@ def run_demo(console: Console, *, database_url: str | None = None, fresh: bool =
         _reviewer(console, url, ["review", "show", thread_id])
         _reviewer(console, url, ["review", "resume", thread_id, "--reviewer", "sam", *conv.reviewer_args])
         console.print()
+    console.print(Rule("Support metrics over the demo conversations (supportgraph metrics)"))
+    print_report(console, compute_metrics(open_audit_log(url).db, MetricsSettings(since=demo_started)))
     console.print(Rule("done"))
     console.print(f"Continue a thread: supportgraph chat --thread demo-{run}-2 --database-url {url}")
 

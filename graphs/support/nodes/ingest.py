@@ -14,6 +14,7 @@ from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.messages import InvalidMessage, check_message
 from graphs.support.state import Customer, State
 from prompts import render_reply
+from supportgraph.csat import rating_of, record_rating
 from tools.registry import get_tool
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
@@ -37,6 +38,14 @@ def ingest(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         update["reply"] = render_reply("invalid_message", problem=str(exc))
         d.audit.record(d.thread_id, turn, "ingest", {"valid": False, "problem": str(exc)}, at=d.now)
         return update
+    rating = rating_of(text) if state.status == "resolved" else None
+    if rating is not None:
+        # The answer to the rating question of the resolved conversation: stored and thanked for, not routed.
+        record_rating(d.audit, d.thread_id, turn, rating, source="conversation", at=d.now)
+        update["reply"] = render_reply("csat_thanks", score=rating.score, comment=rating.comment)
+        return update
+    if state.status == "resolved":
+        update["status"] = "active"  # the customer writes again: a new request, or the old one reopened
     sentiment = analyse_sentiment(text)
     update["sentiment"] = sentiment
     if state.human_owner:

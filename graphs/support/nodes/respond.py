@@ -11,6 +11,7 @@ from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.replies import compose_reply
 from graphs.support.state import State
+from prompts import render_reply
 
 
 def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -27,8 +28,12 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     finished = flow is not None and not flow["asking"] and flow["stage"] == "done"
     # A thread a person has taken over stays open until they hand it back.
     status = "resolved" if finished and not state.human_owner else "awaiting_customer"
-    d.audit.record(d.thread_id, state.turn, "respond", {
-        "reply": text, "status": status,
-        "by": state.review["reviewer"] if state.review and state.reply else "agent",
-    }, at=d.now)
+    by = state.review["reviewer"] if state.review and state.reply else "agent"
+    # The conversation reaches a resolved outcome: ask for a rating (ingest reads the answer). A reviewer's own
+    # words go out exactly as written.
+    ask_rating = status == "resolved" and state.status != "resolved" and by == "agent"
+    if ask_rating:
+        text = f"{text}\n\n{render_reply('csat_ask')}"
+    d.audit.record(d.thread_id, state.turn, "respond",
+                   {"reply": text, "status": status, "by": by, "csat_asked": ask_rating}, at=d.now)
     return {"messages": [AIMessage(content=text, name="supportgraph")], "reply": text, "status": status}

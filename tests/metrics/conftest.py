@@ -1,0 +1,23 @@
+"""Fixtures of the metrics tests: the support graph on a fresh database, for CSAT through the conversation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from supportgraph.audit import forget_audit_log
+from supportgraph.conversations import SupportService, open_service
+from tests.graph.session_home import use_session_home
+from tools.store import close_store
+
+
+@pytest.fixture
+def service(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SupportService]:
+    """The support graph with the database's own checkpointer (SQLite and Postgres)."""
+    use_session_home(tmp_path_factory)
+    with open_service(database_url) as svc:
+        svc.warm_up()
+        yield svc
+    close_store(database_url)
+    forget_audit_log(database_url)
