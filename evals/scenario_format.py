@@ -94,8 +94,21 @@ def parse_document(document: Any, source: str) -> list[Scenario]:
 
 def consistency_problem(scenario: Scenario) -> str | None:
     """What the schema cannot see: references between fixtures, products, duplicate ids."""
+    from graphs.support.flows import load_flows
+    from tools.registry import TOOLS
     from tools.store.demo_catalogue import PRODUCTS
 
+    flows = load_flows()
+    if scenario.flow not in flows:
+        return f"flow {scenario.flow!r} is not a flow of graphs/support/flows.yaml"
+    unknown_intents = [i for i in scenario.expect.get("intents", []) if i not in flows]
+    if unknown_intents:
+        return f"expect.intents names {unknown_intents[0]!r}, which is not a flow of graphs/support/flows.yaml"
+    tool_names = {t.name for t in TOOLS}
+    for key in ("forbidden_tools", "required_tools"):
+        unknown_tools = [t for t in scenario.expect.get(key, []) if t not in tool_names]
+        if unknown_tools:
+            return f"expect.{key} names {unknown_tools[0]!r}, which is not a tool of tools/registry.py"
     products = {name for name, _family, _price in PRODUCTS}
     data = scenario.data
     customers = [c["id"] for c in data.get("customers", [])]

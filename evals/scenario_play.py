@@ -165,8 +165,10 @@ def snapshot(url: str, before: dict[str, set[Any]]) -> dict[str, Any]:
     with open_database(url).begin() as conn:
         orders = {str(r.id): {"status": r.status, "customer": r.customer_id}
                   for r in conn.execute(select(s.orders.c.id, s.orders.c.status, s.orders.c.customer_id))}
-        refunds = [{"order": r.order_id, "amount": r.amount_cents / 100, "approved_by": r.approved_by,
-                    "new": r.id not in before["refunds"]} for r in conn.execute(select(s.refunds))]
+        refunds = [{"order": r.order_id, "invoice": r.invoice_id, "amount": r.amount_cents / 100,
+                    "approved_by": r.approved_by, "new": r.id not in before["refunds"]}
+                   for r in conn.execute(select(s.refunds, s.charges.c.invoice_id)
+                                         .join(s.charges, s.charges.c.id == s.refunds.c.charge_id))]
         tickets = [{"queue": r.queue, "priority": r.priority, "subject": r.subject, "customer": r.customer_id,
                     "new": r.id not in before["tickets"]} for r in conn.execute(select(s.tickets))]
         disputes = [{"invoice": r.invoice_id, "status": r.status, "amount": r.amount_cents / 100,

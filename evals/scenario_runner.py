@@ -66,7 +66,7 @@ def _part_checks(scenario: Scenario, transcript: Transcript) -> dict[str, bool]:
                   for assertion in e.get("data", []) for kind, args in assertion.items())
     escalation_ok = transcript.escalated == e["escalated"] and (
         not e["escalated"] or "queue" not in e or (transcript.queues[:1] == [e["queue"]]))
-    return {"business_data": data_ok, "outcome": transcript.outcome == e["outcome"], "escalation": escalation_ok}
+    return {"business_data": data_ok, "outcome": transcript.outcome in (e["outcome"] if isinstance(e["outcome"], list) else [e["outcome"]]), "escalation": escalation_ok}
 
 
 def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url: str | None, reasoner: str,
