@@ -136,6 +136,8 @@ def consistency_problem(scenario: Scenario) -> str | None:
         if invoice.get("subscription") and invoice["subscription"] not in subscriptions:
             return f"data.invoices[{n}] names subscription {invoice['subscription']}, not among data.subscriptions"
     for n, decision in enumerate(scenario.reviewer):
+        if "action" in decision and decision["action"] not in tool_names | {"reply_to_customer"}:
+            return f"reviewer[{n}].action {decision['action']!r} is not a tool of tools/registry.py"
         if decision["type"] == "edit" and "args" not in decision:
             return f"reviewer[{n}]: an edit needs args"
         if decision["type"] == "respond" and "message" not in decision:

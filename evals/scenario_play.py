@@ -47,6 +47,7 @@ class Transcript:
     last_replies: list[str]  # the agent messages after the last customer message
     reviews_applied: list[dict[str, Any]]
     unsent: list[str]  # messages not sent because the thread waited for a human with no decision left
+    unreviewed: list[str]  # the proposed actions of the review the thread was left waiting on (no decision fits)
     facts: dict[str, Any]  # the final business data the expectations speak about
     latency_ms: float = 0.0
     error: str | None = None
@@ -76,6 +77,7 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
     reports: list[TurnReport] = []
     applied: list[dict[str, Any]] = []
     unsent: list[str] = []
+    unreviewed: list[str] = []
     last_from = 0
     error: str | None = None
     started = time.perf_counter()
@@ -86,12 +88,17 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
                 break
             last_from = len(reports)
             reports.append(service.send(thread_id, text, customer_id=scenario.signed_in_as))
-            while reports[-1].review_request is not None and decisions:
-                decision = decisions.pop(0)
-                payload = resume_payload(reports[-1].review_request, decision)
-                applied.append({"decision": decision, "actions": [
-                    a["name"] for a in reports[-1].review_request["action_requests"]]})
-                reports.append(service.resume(thread_id, payload))
+            while reports[-1].review_request is not None:
+                request = reports[-1].review_request
+                chosen = choose_decisions(request, decisions)
+                if chosen is None:
+                    unreviewed = [a["name"] for a in request["action_requests"]]
+                    break
+                for decision in chosen:
+                    if decision in decisions:
+                        decisions.remove(decision)
+                applied.append({"decisions": chosen, "actions": [a["name"] for a in request["action_requests"]]})
+                reports.append(service.resume(thread_id, resume_payload(request, chosen)))
     except Exception as exc:  # a crash of the agent is a failed trial with its reason, not a crashed run
         error = f"{exc.__class__.__name__}: {exc}"[:500]
     latency_ms = (time.perf_counter() - started) * 1000
@@ -124,7 +131,8 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
         intents=intents,
         confidences=confidences, tools=tools, replies=replies,
         last_replies=[r for report in reports[last_from:] for r in report.replies],
-        reviews_applied=applied, unsent=unsent, facts=snapshot(url, before), latency_ms=latency_ms, error=error,
+        reviews_applied=applied, unsent=unsent, unreviewed=unreviewed, facts=snapshot(url, before),
+        latency_ms=latency_ms, error=error,
         turns=[{"message": r.customer_message, "replies": r.replies, "status": r.status,
                 "intents": [i["intent"] for i in (r.understanding or {}).get("intents", [])],
                 "confidence": (r.assessment or {}).get("confidence"), "route": (r.assessment or {}).get("route"),
@@ -133,10 +141,26 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
     )
 
 
-def resume_payload(request: ReviewRequest, decision: dict[str, Any]) -> dict[str, Any]:
-    """The ``SupportService.resume`` payload that applies ``decision`` to every action of ``request``."""
-    out = []
+def choose_decisions(request: ReviewRequest, pending: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """The scenario's decision for each proposed action of ``request``, or None when one has none.
+
+    An action takes the first pending decision that names it (``action``), else the first that names no action
+    (such a decision answers every remaining action of the request).
+    """
+    chosen: list[dict[str, Any]] = []
     for action in request["action_requests"]:
+        named = [d for d in pending if d.get("action") == action["name"] and not any(d is c for c in chosen)]
+        general = [d for d in pending if "action" not in d]
+        if not named and not general:
+            return None
+        chosen.append(named[0] if named else general[0])
+    return chosen
+
+
+def resume_payload(request: ReviewRequest, decisions: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``SupportService.resume`` payload: ``decisions[i]`` applied to the request's i-th proposed action."""
+    out = []
+    for action, decision in zip(request["action_requests"], decisions, strict=True):
         kind = decision["type"]
         if kind == "edit":
             args = dict(action["args"])
@@ -151,7 +175,7 @@ def resume_payload(request: ReviewRequest, decision: dict[str, Any]) -> dict[str
             out.append({"type": "respond", "message": decision.get("message") or "A colleague will follow up."})
         else:
             out.append({"type": "approve"})
-    return {"decisions": out, "reviewer": decision.get("reviewer", "scenario-reviewer")}
+    return {"decisions": out, "reviewer": decisions[0].get("reviewer", "scenario-reviewer")}
 
 
 def _ids(url: str, table_name: str) -> set[Any]:

@@ -10,7 +10,10 @@ Both paths produce the same :class:`TrialResult` list, scored by the same functi
 
 from __future__ import annotations
 
+import contextlib
+import io
 import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,7 +69,8 @@ def _part_checks(scenario: Scenario, transcript: Transcript) -> dict[str, bool]:
                   for assertion in e.get("data", []) for kind, args in assertion.items())
     escalation_ok = transcript.escalated == e["escalated"] and (
         not e["escalated"] or "queue" not in e or (transcript.queues[:1] == [e["queue"]]))
-    return {"business_data": data_ok, "outcome": transcript.outcome in (e["outcome"] if isinstance(e["outcome"], list) else [e["outcome"]]), "escalation": escalation_ok}
+    outcomes = e["outcome"] if isinstance(e["outcome"], list) else [e["outcome"]]
+    return {"business_data": data_ok, "outcome": transcript.outcome in outcomes, "escalation": escalation_ok}
 
 
 def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url: str | None, reasoner: str,
@@ -98,16 +102,19 @@ def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url
         checks = _part_checks(scenario, Transcript(**run.outputs["transcript"]))
         return {"results": [{"key": k, "score": float(v)} for k, v in checks.items()]}
 
-    experiment = evaluate(
-        target, data=examples, evaluators=[passed, parts], client=offline_client(), upload_runs=False,
-        num_repetitions=trials, max_concurrency=0, experiment_prefix="supportgraph-scenarios",
-        metadata={"reasoner": reasoner, "trials": trials},
-    )
+    # evaluate() prints its own tqdm bar and beta/ingestion notices on stderr; the caller shows progress itself.
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        experiment = evaluate(
+            target, data=examples, evaluators=[passed, parts], client=offline_client(), upload_runs=False,
+            num_repetitions=trials, max_concurrency=0, experiment_prefix="supportgraph-scenarios",
+            metadata={"reasoner": reasoner, "trials": trials},
+        )
     results, transcripts = [], []
     feedback: list[dict[str, Any]] = []
     for row in experiment:
         run, example = row["run"], row["example"]
-        scenario = by_id[example.inputs["scenario"]["id"]]
+        scenario = by_id[(example.inputs or {})["scenario"]["id"]]
         if run.error or not run.outputs:
             raise RuntimeError(f"scenario {scenario.id} crashed the LangSmith target: {run.error}")
         transcript = Transcript(**run.outputs["transcript"])

@@ -166,6 +166,9 @@ def expectation_failures(scenario: Scenario, t: Transcript) -> list[str]:
     outcomes = e["outcome"] if isinstance(e["outcome"], list) else [e["outcome"]]
     if t.outcome not in outcomes:
         reasons.append(f"ended {t.outcome}, expected {' or '.join(outcomes)}")
+        if t.unreviewed:
+            reasons.append(f"left waiting for a review of {', '.join(t.unreviewed)}, which the scenario's reviewer "
+                           "has no decision for")
     for assertion in e.get("data", []):
         ((kind, args),) = assertion.items()
         problem = DATA_CHECKS[kind](t.facts, args)
