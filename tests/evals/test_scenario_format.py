@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -93,12 +93,26 @@ def test_bad_files_and_duplicate_ids(tmp_path: Path) -> None:
         load_scenarios(tmp_path / "missing")
 
 
-def test_the_cli_refuses_a_bad_file_with_one_line(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("args", "message"), [
+    (["BAD"], "error: BAD: scenario refund-small (#1), messages: [] should be non-empty"),
+    (["BAD", "--reasoner", "oracle"], "error: unknown reasoner 'oracle': this build has local"),
+    (["--only", "no-such-scenario"], "error: no scenario has the id or tag 'no-such-scenario'"),
+])
+def test_the_cli_refuses_bad_input_with_one_line(args: list[str], message: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from supportgraph.cli import main
+
     raw = copy.deepcopy(REFUND_SCENARIO)
     raw["messages"] = []
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"scenarios": [raw]}), encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "supportgraph", "eval", "scenarios", str(bad)],
-                          capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 2, done.stderr
-    assert done.stderr.strip() == f"error: {bad}: scenario refund-small (#1), messages: [] should be non-empty"
+    for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSFORMERS_VERBOSITY", "TOKENIZERS_PARALLELISM",
+                 "OMP_WAIT_POLICY"):  # main() sets defaults for these; keep the test process's environment as it was
+        monkeypatch.setenv(name, os.environ.get(name, "1"))
+    monkeypatch.setattr(sys, "argv", ["supportgraph", "eval", "scenarios", *(str(bad) if a == "BAD" else a
+                                                                              for a in args)])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    assert exited.value.code == 2
+    assert capsys.readouterr().err.strip() == message.replace("BAD", str(bad))

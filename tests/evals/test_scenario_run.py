@@ -47,15 +47,13 @@ def test_real_plays_are_scored_against_the_final_business_data(database_url: str
     assert run.summary["escalation"]["recall"] == 1.0
 
 
-def test_the_cli_runs_through_langsmith_offline_and_writes_reports(database_url: str, tmp_path: Path) -> None:
+def test_the_cli_runs_through_langsmith_offline_and_writes_reports(tmp_path: Path) -> None:
     args = ["eval", "scenarios", "--only", "cancel-pending-order-confirmed", "--trials", "2", "--out", str(tmp_path)]
-    if _server(database_url):
-        args += ["--database-url", database_url]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "pass^1" in result.output and "pass^2" in result.output
     report = json.loads((tmp_path / "scenarios.json").read_text(encoding="utf-8"))
-    assert report["meta"]["database"] == ("postgresql" if _server(database_url) else "sqlite")
+    assert report["meta"]["database"] == "sqlite"
     assert [(t["scenario_id"], t["trial"]) for t in report["trials"]] == [
         ("cancel-pending-order-confirmed", 1), ("cancel-pending-order-confirmed", 2)]
     for trial in report["trials"]:
