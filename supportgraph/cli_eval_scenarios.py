@@ -50,6 +50,8 @@ def eval_scenarios(
         scenarios = load_scenarios(path, only=only)
     except ScenarioError as exc:
         raise CliError(str(exc)) from None
+    if database_url and not database_url.startswith("sqlite"):
+        _check_server(database_url)
     started = datetime.now(UTC)
     tally = {"passed": 0, "failed": 0}
     with Progress(TextColumn("[bold]scenarios[/]"), BarColumn(), MofNCompleteColumn(),
@@ -94,3 +96,17 @@ def _print_summary(s: dict[str, Any], langsmith: dict[str, Any]) -> None:
     console.print(table)
     for sid, f in s["failing"].items():
         console.print(f"[red]FAIL[/] {sid} ({f['failed_trials']}/{f['trials']}): {'; '.join(f['reasons'])}")
+
+
+def _check_server(url: str) -> None:
+    """Refuse a Postgres server the runner cannot create scenario databases on, before anything runs."""
+    import psycopg
+
+    from evals.scenario_store import fresh_database
+
+    try:
+        with fresh_database(url):
+            pass
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CliError(f"cannot create scenario databases on {url.split('@')[-1]}: {first}") from None

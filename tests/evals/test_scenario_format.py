@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,8 @@ def test_bad_files_and_duplicate_ids(tmp_path: Path) -> None:
     (["BAD"], "error: BAD: scenario refund-small (#1), messages: [] should be non-empty"),
     (["BAD", "--reasoner", "oracle"], "error: unknown reasoner 'oracle': this build has local"),
     (["--only", "no-such-scenario"], "error: no scenario has the id or tag 'no-such-scenario'"),
+    (["--only", "greeting-only", "--database-url", "postgresql://nobody@127.0.0.1:FREE_PORT/x"],
+     "error: cannot create scenario databases on 127.0.0.1:FREE_PORT/x: connection failed"),
 ])
 def test_the_cli_refuses_bad_input_with_one_line(args: list[str], message: str, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch,
@@ -110,9 +113,14 @@ def test_the_cli_refuses_bad_input_with_one_line(args: list[str], message: str, 
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "TRANSFORMERS_VERBOSITY", "TOKENIZERS_PARALLELISM",
                  "OMP_WAIT_POLICY"):  # main() sets defaults for these; keep the test process's environment as it was
         monkeypatch.setenv(name, os.environ.get(name, "1"))
-    monkeypatch.setattr(sys, "argv", ["supportgraph", "eval", "scenarios", *(str(bad) if a == "BAD" else a
-                                                                              for a in args)])
+    with socket.socket() as sock:  # a loopback port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    spelled = [a.replace("BAD", str(bad)).replace("FREE_PORT", port) for a in args]
+    monkeypatch.setattr(sys, "argv", ["supportgraph", "eval", "scenarios", *spelled])
     with pytest.raises(SystemExit) as exited:
         main()
     assert exited.value.code == 2
-    assert capsys.readouterr().err.strip() == message.replace("BAD", str(bad))
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(message.replace("BAD", str(bad)).replace("FREE_PORT", port)), err
