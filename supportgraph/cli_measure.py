@@ -137,3 +137,8 @@ def bench_router_command(
         p90s.append(times[int(0.9 * (len(times) - 1))])
     console.print(f"single detect(): p50 {statistics.median(p50s):.1f} ms · p90 {statistics.median(p90s):.1f} ms "
                   f"(median of {repeats} runs of {singles})")
+
+
+from supportgraph.cli_eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)
+
+eval_app.command("scenarios")(eval_scenarios)

@@ -272,11 +272,11 @@ def _tickets(b: _Builder, customer_ids: list[str], count: int) -> None:
             )
 
 
-def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, customers: int = 300) -> None:
-    """Insert the whole demo company into an empty store (inside the caller's transaction)."""
-    if customers < 4:
-        raise ValueError("the demo company needs at least the four fixed customers")
-    b = _Builder(random.Random(seed), reference_time)
+def seed_catalogue(conn: Connection, products: dict[str, tuple[str, str, int]]) -> None:
+    """The company's plans, products (name → id, family, price in cents) and knowledge-base articles.
+
+    The demo company starts from these; so does an evaluation scenario's store, which adds only its own customers.
+    """
     conn.execute(
         insert(s.plans),
         [
@@ -295,9 +295,18 @@ def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, 
                 "price_cents": price,
                 "active": True,
             }
-            for name, (pid, family, price) in b.products.items()
+            for name, (pid, family, price) in products.items()
         ],
     )
+    replace_articles(conn, load_articles())
+
+
+def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, customers: int = 300) -> None:
+    """Insert the whole demo company into an empty store (inside the caller's transaction)."""
+    if customers < 4:
+        raise ValueError("the demo company needs at least the four fixed customers")
+    b = _Builder(random.Random(seed), reference_time)
+    seed_catalogue(conn, b.products)
     _fixed_customers(b)
     random_ids = _random_customers(b, customers)
     _random_orders(b, random_ids)
@@ -319,4 +328,3 @@ def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, 
             {"name": "order", "value": max(o["id"] for o in b.rows["orders"]) + 1},
         ],
     )
-    replace_articles(conn, load_articles())

@@ -1,0 +1,75 @@
+"""The scenario run as JSON (every trial, with its transcript) and as a Markdown page a lead can read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from evals.scenario_runner import ScenarioRun
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def report_json(run: ScenarioRun, meta: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "meta": meta,
+        "summary": run.summary,
+        "trials": [{**r.to_json(), "transcript": t.to_json()}
+                   for r, t in zip(run.results, run.transcripts, strict=True)],
+        "langsmith": run.langsmith,
+    }
+
+
+def report_markdown(run: ScenarioRun, meta: dict[str, Any]) -> str:
+    s = run.summary
+    k = s["trials_per_scenario"]
+    lines = [
+        "# Scenario evaluation",
+        "",
+        f"{s['scenarios']} scenarios × {k} trial(s) · reasoner {meta.get('reasoner', '?')} · "
+        f"database {meta.get('database', '?')} · {meta.get('started_at', '')}",
+        "",
+        "| figure | value |",
+        "|---|---|",
+    ]
+    lines += [f"| pass^{n} | {_pct(v)} |" for n, v in s["pass_hat_k"].items()]
+    esc = s["escalation"]
+    lines += [
+        f"| escalation precision | {_pct(esc['precision'])} (TP {esc['true_positives']}, "
+        f"FP {esc['false_positives']}) |",
+        f"| escalation recall | {_pct(esc['recall'])} (FN {esc['false_negatives']}) |",
+        f"| resolution rate | {_pct(s['resolution_rate'])} |",
+        f"| confidence calibration error (ECE) | {_num(s['calibration']['expected_calibration_error'])} |",
+    ]
+    if run.langsmith:
+        lines.append(f"| LangSmith experiment (offline) | {run.langsmith.get('experiment', '')} |")
+    lines += ["", "## Per flow", "", f"| flow | scenarios | trials | pass rate | pass^{k} |", "|---|---|---|---|---|"]
+    for flow, f in s["per_flow"].items():
+        lines.append(f"| {flow} | {f['scenarios']} | {f['trials']} | {_pct(f['pass_rate'])} | "
+                     f"{_pct(f[f'pass^{k}'])} |")
+    lines += ["", "## Failing scenarios", ""]
+    if not s["failing"]:
+        lines.append("None.")
+    for sid, f in s["failing"].items():
+        lines.append(f"- **{sid}** ({f['failed_trials']}/{f['trials']} trials failed): " + "; ".join(f["reasons"]))
+    lines += ["", "## Calibration bins (lowest turn confidence vs pass)", "",
+              "| confidence | trials | mean confidence | pass rate |", "|---|---|---|---|"]
+    for b in s["calibration"]["bins"]:
+        lines.append(f"| {b['low']:.1f}–{b['high']:.1f} | {b['count']} | {b['mean_confidence']:.3f} | "
+                     f"{b['accuracy']:.3f} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_reports(run: ScenarioRun, out: Path, meta: dict[str, Any]) -> tuple[Path, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = out / "scenarios.json", out / "scenarios.md"
+    json_path.write_text(json.dumps(report_json(run, meta), indent=2, default=str) + "\n", encoding="utf-8")
+    md_path.write_text(report_markdown(run, meta), encoding="utf-8")
+    return json_path, md_path

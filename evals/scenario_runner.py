@@ -1,0 +1,134 @@
+"""Run scenarios K times each and score them — directly, or through LangSmith's ``evaluate`` offline.
+
+Through LangSmith (the default of ``supportgraph eval scenarios``) each scenario is an ``Example`` (its whole
+definition as inputs, its expectations as reference outputs), the target plays it on a fresh store, and
+evaluators score the run: ``passed`` (every expectation, with the failed ones as the comment) and one key per
+part of the tau2-style score (business data, outcome, escalation). The client is offline
+(``Client(api_key=..., info={}, tracing_sampling_rate=0.0)``, ``upload_runs=False``): nothing leaves the machine.
+Both paths produce the same :class:`TrialResult` list, scored by the same function.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import uuid
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from evals.scenario_format import Scenario
+from evals.scenario_play import Transcript, play_scenario
+from evals.scenario_scoring import DATA_CHECKS, TrialResult, score, summarise
+
+NAMESPACE = uuid.UUID("5f0c6a2e-6a57-4a8f-9f0d-2f1f0c6b7a11")
+OnTrial = Callable[[TrialResult], None]
+
+
+@dataclass
+class ScenarioRun:
+    results: list[TrialResult]
+    transcripts: list[Transcript]
+    summary: dict[str, Any]
+    langsmith: dict[str, Any] = field(default_factory=dict)
+
+
+def run_scenarios(scenarios: list[Scenario], *, trials: int = 1, server_url: str | None = None,
+                  reasoner: str = "local", langsmith: bool = False,
+                  on_trial: OnTrial | None = None) -> ScenarioRun:
+    """Play every scenario ``trials`` times on fresh stores and score each play."""
+    if trials < 1:
+        raise ValueError("trials must be at least 1")
+    if langsmith:
+        return _run_through_langsmith(scenarios, trials=trials, server_url=server_url, reasoner=reasoner,
+                                      on_trial=on_trial)
+    results, transcripts = [], []
+    for scenario in scenarios:
+        for trial in range(1, trials + 1):
+            transcript = play_scenario(scenario, trial=trial, server_url=server_url, reasoner=reasoner)
+            result = score(scenario, transcript)
+            transcripts.append(transcript)
+            results.append(result)
+            if on_trial:
+                on_trial(result)
+    return ScenarioRun(results, transcripts, summarise(results, trials))
+
+
+def offline_client() -> Any:
+    """A LangSmith client that never sends anything (DESIGN.md: how evaluate runs offline)."""
+    from langsmith import Client
+
+    return Client(api_key="offline-evaluation", info={}, tracing_sampling_rate=0.0)
+
+
+def _part_checks(scenario: Scenario, transcript: Transcript) -> dict[str, bool]:
+    """The tau2-style parts of the score, each on its own: business data, outcome, escalation (and queue)."""
+    e = scenario.expect
+    data_ok = all(DATA_CHECKS[kind](transcript.facts, args) is None
+                  for assertion in e.get("data", []) for kind, args in assertion.items())
+    escalation_ok = transcript.escalated == e["escalated"] and (
+        not e["escalated"] or "queue" not in e or (transcript.queues[:1] == [e["queue"]]))
+    outcomes = e["outcome"] if isinstance(e["outcome"], list) else [e["outcome"]]
+    return {"business_data": data_ok, "outcome": transcript.outcome in outcomes, "escalation": escalation_ok}
+
+
+def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url: str | None, reasoner: str,
+                           on_trial: OnTrial | None) -> ScenarioRun:
+    from langsmith.evaluation import evaluate
+    from langsmith.schemas import Example
+
+    dataset_id = uuid.uuid5(NAMESPACE, "supportgraph-scenarios")
+    by_id = {s.id: s for s in scenarios}
+    examples = [Example(id=uuid.uuid5(NAMESPACE, s.id), dataset_id=dataset_id, inputs={"scenario": s.to_json()},
+                        outputs={"expect": s.expect}) for s in scenarios]
+    played: dict[str, int] = {}
+
+    def target(inputs: dict[str, Any]) -> dict[str, Any]:
+        scenario = by_id[inputs["scenario"]["id"]]
+        played[scenario.id] = played.get(scenario.id, 0) + 1
+        transcript = play_scenario(scenario, trial=played[scenario.id], server_url=server_url, reasoner=reasoner)
+        if on_trial:
+            on_trial(score(scenario, transcript))
+        return {"transcript": transcript.to_json()}
+
+    def passed(run: Any, example: Any) -> dict[str, Any]:
+        scenario = by_id[example.inputs["scenario"]["id"]]
+        result = score(scenario, Transcript(**run.outputs["transcript"]))
+        return {"key": "passed", "score": float(result.passed), "comment": "; ".join(result.reasons) or None}
+
+    def parts(run: Any, example: Any) -> dict[str, Any]:
+        scenario = by_id[example.inputs["scenario"]["id"]]
+        checks = _part_checks(scenario, Transcript(**run.outputs["transcript"]))
+        return {"results": [{"key": k, "score": float(v)} for k, v in checks.items()]}
+
+    # evaluate() prints its own tqdm bar and beta/ingestion notices on stderr; the caller shows progress itself.
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        experiment = evaluate(
+            target, data=examples, evaluators=[passed, parts], client=offline_client(), upload_runs=False,
+            num_repetitions=trials, max_concurrency=0, experiment_prefix="supportgraph-scenarios",
+            metadata={"reasoner": reasoner, "trials": trials},
+        )
+    results, transcripts = [], []
+    feedback: list[dict[str, Any]] = []
+    for row in experiment:
+        run, example = row["run"], row["example"]
+        scenario = by_id[(example.inputs or {})["scenario"]["id"]]
+        if run.error or not run.outputs:
+            raise RuntimeError(f"scenario {scenario.id} crashed the LangSmith target: {run.error}")
+        transcript = Transcript(**run.outputs["transcript"])
+        scores = {r.key: r.score for r in row["evaluation_results"]["results"]}
+        result = score(scenario, transcript)
+        if scores.get("passed") != float(result.passed):  # the evaluator and the direct score are one function
+            raise RuntimeError(f"LangSmith scored {scenario.id} as {scores.get('passed')}, the runner as "
+                               f"{result.passed}")
+        results.append(result)
+        transcripts.append(transcript)
+        feedback.append({"scenario_id": scenario.id, "trial": transcript.trial, **scores})
+    order = {s.id: n for n, s in enumerate(scenarios)}
+    paired = sorted(zip(results, transcripts, strict=True), key=lambda p: (order[p[0].scenario_id], p[0].trial))
+    results = [p[0] for p in paired]
+    transcripts = [p[1] for p in paired]
+    return ScenarioRun(results, transcripts, summarise(results, trials),
+                       langsmith={"experiment": experiment.experiment_name, "feedback": feedback})

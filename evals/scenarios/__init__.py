@@ -1,0 +1,1 @@
+"""Scenario files (YAML/JSON) and their schema; a package only so that installs ship them as package data."""

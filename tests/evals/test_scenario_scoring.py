@@ -1,0 +1,147 @@
+"""Scoring a scenario play: passing and failing trials with their reasons, pass^k and the run's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from evals.scenario_play import choose_decisions, resume_payload
+from evals.scenario_scoring import TrialResult, pass_hat_k, score, summarise
+from tests.evals.helpers import facts, scenario, transcript
+
+
+def test_a_play_that_meets_every_expectation_passes() -> None:
+    result = score(scenario(), transcript())
+    assert result.passed, result.reasons
+    assert result.reasons == []
+    assert result.confidence == 0.88  # the lowest turn confidence
+
+
+def test_wrong_refund_amount_fails_with_the_amounts() -> None:
+    play = transcript(facts=facts(refunds=[{"order": 19001, "invoice": None, "amount": 5000.0,
+                                            "approved_by": None, "new": True}]))
+    result = score(scenario(), play)
+    assert not result.passed
+    assert result.reasons == ["the refund on order 19001 is 5000.00, expected 59.99"]
+
+
+def test_a_refund_from_before_the_conversation_does_not_count() -> None:
+    play = transcript(facts=facts(refunds=[{"order": 19001, "invoice": None, "amount": 59.99,
+                                            "approved_by": None, "new": False}]))
+    assert score(scenario(), play).reasons == ["no refund was made on order 19001"]
+
+
+def test_every_violated_expectation_is_a_reason() -> None:
+    play = transcript(
+        escalated=True, queues=["billing"], escalation_reasons=["a refund of $59.99 is above the limit"],
+        outcome="escalated", intents=["track_order"], facts=facts(refunds=[], order_status="cancelled"),
+        tools=[{"tool": "cancel_order", "ok": True, "error": None},
+               {"tool": "refund_order", "ok": False, "error": "Error: the refund window closed"}],
+        last_replies=["Your order is cancelled."],
+    )
+    reasons = score(scenario(), play).reasons
+    assert reasons == [
+        "intent get_refund not recognised (understood: track_order)",
+        "expected no human review, but it went to the billing queue (a refund of $59.99 is above the limit)",
+        "ended escalated, expected resolved",
+        "no refund was made on order 19001",
+        "order 19001 is cancelled, expected delivered",
+        "called the forbidden tool cancel_order",
+        "refund_order did not run (Error: the refund window closed)",
+        "the last reply does not say '59.99'",
+    ]
+
+
+def test_escalation_expectations_check_the_queue() -> None:
+    expect = {"escalated": True, "queue": "billing", "outcome": "resolved"}
+    assert score(scenario(expect=expect), transcript()).reasons == [
+        "expected a human review, but the agent handled it alone"]
+    assert score(scenario(expect=expect), transcript(escalated=True, queues=["general"])).reasons == [
+        "escalated to the general queue, expected billing"]
+    assert score(scenario(expect=expect), transcript(escalated=True, queues=["billing"])).passed
+
+
+def test_no_refund_and_reply_excludes() -> None:
+    expect = {"escalated": False, "outcome": ["resolved", "awaiting_customer"],
+              "data": [{"no_refund": {}}], "reply_excludes": ["refunded $5,000"]}
+    play = transcript(outcome="awaiting_customer", replies=["OK, refunded $5,000 to your card."])
+    assert score(scenario(expect=expect), play).reasons == [
+        "a refund was made (59.99 on order 19001)", "a reply says 'refunded $5,000'"]
+    assert score(scenario(expect=expect), transcript(outcome="awaiting_customer", facts=facts(refunds=[]))).passed
+
+
+def test_a_crashed_play_fails_with_the_error() -> None:
+    result = score(scenario(), transcript(error="RuntimeError: the store went away"))
+    assert not result.passed
+    assert result.reasons[0] == "the run failed: RuntimeError: the store went away"
+
+
+def _trial(sid: str, passed: bool, *, flow: str = "get_refund", expected: bool = False, escalated: bool = False,
+           outcome: str = "resolved", confidence: float | None = 0.9) -> TrialResult:
+    return TrialResult(scenario_id=sid, flow=flow, trial=1, passed=passed, reasons=[] if passed else ["x"],
+                       expected_escalation=expected, escalated=escalated, outcome=outcome, confidence=confidence,
+                       latency_ms=1.0)
+
+
+def test_pass_hat_k_on_hand_made_trials() -> None:
+    # A passes 3/3, B 2/3, C 0/3.  pass^1 = (1 + 2/3 + 0)/3; pass^2 = (1 + C(2,2)/C(3,2) + 0)/3; pass^3 = 1/3.
+    passes = {"A": [True, True, True], "B": [True, False, True], "C": [False, False, False]}
+    assert pass_hat_k(passes, 1) == pytest.approx(5 / 9)
+    assert pass_hat_k(passes, 2) == pytest.approx((1 + 1 / 3) / 3)
+    assert pass_hat_k(passes, 3) == pytest.approx(1 / 3)
+    with pytest.raises(ValueError, match="fewer than k=4"):
+        pass_hat_k(passes, 4)
+
+
+def test_summary_figures_on_hand_made_trials() -> None:
+    results = [
+        _trial("A", True, expected=True, escalated=True, confidence=0.95),   # true positive
+        _trial("A", True, expected=True, escalated=True, confidence=0.95),
+        _trial("B", False, expected=False, escalated=True, outcome="escalated", confidence=0.35),  # false positive
+        _trial("B", True, expected=False, escalated=False, confidence=0.35),
+        _trial("C", False, flow="track_order", expected=True, escalated=False, outcome="awaiting_customer",
+               confidence=None),  # false negative, never assessed
+        _trial("C", False, flow="track_order", expected=True, escalated=False, outcome="awaiting_customer",
+               confidence=None),
+    ]
+    results.sort(key=lambda r: r.scenario_id)
+    s = summarise(results, trials=2)
+    assert s["pass_hat_k"]["1"] == pytest.approx((1 + 0.5 + 0) / 3)
+    assert s["pass_hat_k"]["2"] == pytest.approx(1 / 3)
+    assert s["escalation"] == {"precision": pytest.approx(2 / 3), "recall": pytest.approx(0.5),
+                               "true_positives": 2, "false_positives": 1, "false_negatives": 2}
+    assert s["resolution_rate"] == pytest.approx(3 / 6)
+    # Two bins: 0.95 (2 trials, both passed) and 0.35 (2 trials, one passed) → (2/4)·0.05 + (2/4)·0.15 = 0.10.
+    assert s["calibration"]["expected_calibration_error"] == pytest.approx(0.10)
+    assert s["calibration"]["trials"] == 4
+    assert s["per_flow"]["track_order"] == {"scenarios": 1, "trials": 2, "pass_rate": 0.0, "pass^2": 0.0}
+    assert s["per_flow"]["get_refund"]["pass_rate"] == pytest.approx(3 / 4)
+    assert set(s["failing"]) == {"B", "C"}
+    assert s["failing"]["B"] == {"failed_trials": 1, "trials": 2, "reasons": ["x"]}
+
+
+def _request(*names: str) -> Any:
+    actions = [{"name": n, "args": {"amount": 349.99} if n == "refund_order" else {}, "description": ""} for n in names]
+    return {"action_requests": actions, "review_configs": [], "context": {"turn": 1}}
+
+
+def test_reviewer_decisions_go_to_the_actions_they_name() -> None:
+    approve_refund = {"action": "refund_order", "type": "approve", "reviewer": "sam"}
+    answer = {"type": "respond", "message": "Hi, Sam here."}
+    assert choose_decisions(_request("refund_order"), [answer, approve_refund]) == [approve_refund]
+    # A held action the scenario has no decision for leaves the thread waiting.
+    assert choose_decisions(_request("open_billing_dispute"), [approve_refund]) is None
+    # A decision that names no action answers every action of the request.
+    assert choose_decisions(_request("create_ticket", "refund_order"), [answer]) == [answer, answer]
+    edit = {"action": "refund_order", "type": "edit", "args": {"amount": 100}, "reviewer": "kim"}
+    assert resume_payload(_request("refund_order"), [edit]) == {
+        "decisions": [{"type": "edit", "edited_action": {"name": "refund_order", "args": {"amount": 100}}}],
+        "reviewer": "kim"}
+
+
+def test_a_thread_left_waiting_on_an_unexpected_review_says_so() -> None:
+    play = transcript(escalated=True, queues=["billing"], outcome="escalated", unreviewed=["open_billing_dispute"])
+    reasons = score(scenario(expect={"escalated": True, "outcome": "resolved"}), play).reasons
+    assert reasons == ["ended escalated, expected resolved", "left waiting for a review of open_billing_dispute, "
+                       "which the scenario's reviewer has no decision for"]
