@@ -53,7 +53,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 trouble.append(f"step {step['id']}: {missing}")
                 continue
             spec = _spec(step)
-            if spec and spec.precondition and step["id"].endswith(f".{spec.id}") and (
+            if spec and spec.precondition and _own_step(step, spec) and (
                     why := spec.precondition.unmet(scope)):
                 step["status"], step["error"] = "skipped", why
                 continue
@@ -63,8 +63,9 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 reasons = _hold_reasons(d, flow, step, spec, scope)
                 if step["writes"]:
                     ctx = d.tool_context(state.turn, customer, step["id"])
+                    limit_checked = any("limit" in r for r in reasons)
                     reasons += [r for r in consequence_reasons(
-                        d.store, ctx, steps, step, d.context.policy(), check_amount=not (spec and spec.policy))
+                        d.store, ctx, steps, step, d.context.policy(), check_amount=not limit_checked)
                         if r not in reasons]
                 if reasons:
                     step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons)
@@ -142,6 +143,11 @@ def _spec(step: Step) -> StepSpec | None:
     local = step["id"].split(".", 1)[1]
     steps = get_flow(step["intent"]).steps
     return next((s for s in steps if s.id == local), None) or next((s for s in steps if s.tool == step["tool"]), None)
+
+
+def _own_step(step: Step, spec: StepSpec | None) -> bool:
+    """Is this the flow's own step (not a model's step that merely uses the same tool)?"""
+    return spec is not None and step["id"] == f"{step['intent']}.{spec.id}"
 
 
 def _deps_done(step: Step, by_id: dict[str, Step]) -> bool:
