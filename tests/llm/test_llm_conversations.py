@@ -17,6 +17,8 @@ def test_tracking_is_understood_and_planned_by_the_model_and_audited(llm_service
     model = scripted(
         understood("track_order", order_ids=[10003], rationale="Asks where order 10003 is; SECRET-RATIONALE"),
         planned(step("order", "track_order", "get_order", {"order_id": 10003}, why="read the tracking")),
+        understood("get_refund", order_ids=[10002]),
+        planned(step("refund", "get_refund", "refund_order", {"order_id": 10002, "reason": "changed my mind"})),
     )
     service = llm_service(model)
     report = service.send("t-track", "where is my order 10003?", customer_id="C0001")
@@ -27,7 +29,6 @@ def test_tracking_is_understood_and_planned_by_the_model_and_audited(llm_service
     assert [(s["id"], s["tool"], s["status"]) for s in report.plan] == [("track_order.order", "get_order", "done")]
     assert "1Z999AA10123456784" in report.replies[-1], report.replies
     assert all("SECRET-RATIONALE" not in r for r in report.replies), "the rationale reached the customer"
-    assert model.left == 0, "the model was not asked twice (understanding, then plan)"
     assert model.bound[0] == ["CustomerUnderstanding"], model.bound[0]
     assert model.bound[1][0] == "SupportPlan" and "get_order" in model.bound[1], model.bound[1]
     assert "delete_account" not in model.bound[1], f"irrelevant tools were bound: {model.bound[1]}"
@@ -40,6 +41,15 @@ def test_tracking_is_understood_and_planned_by_the_model_and_audited(llm_service
     assert all(c["prompt_tokens"] > 0 and c["cost_usd"] > 0 for c in calls), calls
     plan_call = calls[1]
     assert plan_call["prompt_tokens_all_tools"] > plan_call["counted_prompt_tokens"], plan_call
+
+    # A refund above the approval limit, planned by the model, is held for a human all the same.
+    limit = service.send("t-limit", "refund order 10002 please", customer_id="C0001")
+    held = [s for s in limit.plan if s["status"] == "needs_approval"]
+    assert [s["tool"] for s in held] == ["refund_order"], limit.plan
+    assert "limit" in (held[0]["hold_reason"] or ""), held[0]
+    assert limit.assessment is not None and limit.assessment["route"] == "human_review", limit.assessment
+    assert limit.review_request is not None
+    assert model.left == 0
 
 
 def test_several_issues_in_one_message_run_independent_steps_and_a_dependent_write(
@@ -62,21 +72,6 @@ def test_several_issues_in_one_message_run_independent_steps_and_a_dependent_wri
     assert tools_run(report.plan) == ["get_order", "get_order", "refund_order"], report.plan
     assert all(s["status"] == "done" for s in report.plan), report.plan
     assert report.understanding is not None and len(report.understanding["intents"]) == 2
-
-
-def test_a_refund_above_the_limit_planned_by_the_model_is_still_held_for_a_human(
-        llm_service: LlmService, database_url: str) -> None:
-    model = scripted(
-        understood("get_refund", order_ids=[10002]),
-        planned(step("refund", "get_refund", "refund_order", {"order_id": 10002, "reason": "changed my mind"})),
-    )
-    service = llm_service(model)
-    report = service.send("t-limit", "refund order 10002 please", customer_id="C0001")
-    held = [s for s in report.plan if s["status"] == "needs_approval"]
-    assert [s["tool"] for s in held] == ["refund_order"], report.plan
-    assert "limit" in (held[0]["hold_reason"] or ""), held[0]
-    assert report.review_request is not None and report.assessment is not None
-    assert report.assessment["route"] == "human_review", report.assessment
 
 
 def test_when_the_model_cannot_be_reached_the_local_reasoner_answers(llm_service: LlmService,
