@@ -77,7 +77,7 @@ def test_several_issues_in_one_message_run_independent_steps_and_a_dependent_wri
 def test_when_the_model_cannot_be_reached_the_local_reasoner_answers(llm_service: LlmService,
                                                                      database_url: str) -> None:
     timeout = openai.APITimeoutError(request=httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions"))
-    model = scripted(timeout, timeout)
+    model = scripted(timeout)
     service = llm_service(model)
     report = service.send("t-down", "where is my order 10003?", customer_id="C0001")
     assert report.understanding is not None and report.understanding["source"] == "local"
@@ -85,5 +85,5 @@ def test_when_the_model_cannot_be_reached_the_local_reasoner_answers(llm_service
     assert tools_run(report.plan) == ["get_order"], report.plan
     assert "1Z999AA10123456784" in report.replies[-1], report.replies
     errors = [e["payload"]["error"] for e in open_audit_log(database_url).events("t-down") if e["kind"] == "llm_call"]
-    assert len(errors) == 2 and all("APITimeoutError" in e for e in errors), errors
+    assert len(errors) == 1 and "APITimeoutError" in errors[0], "the plan must not wait for a model that is down"
     assert order_status(database_url, 10003) != "cancelled"

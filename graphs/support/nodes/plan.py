@@ -53,7 +53,9 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             steps = [earlier.get(s["id"], s) for s in steps]
         if d.context.llm_enabled() and state.model_problems:
             steps = []  # the model's reading was refused twice: a person decides what happens, nothing runs
-        elif d.context.llm_enabled() and not flow["asking"]:
+        elif d.context.llm_enabled() and not flow["asking"] and (
+                understanding["source"] == "llm" or understanding["continues_flow"]):
+            # (a new topic the local router read alone means the model was unreachable a moment ago)
             earlier_settled = [s for s in state.plan if s["status"] in SETTLED] if understanding["continues_flow"] \
                 else []
             steps, problems, note = _model_steps(state, d, flow, steps, earlier_settled, None)
