@@ -74,6 +74,36 @@ def test_several_issues_in_one_message_run_independent_steps_and_a_dependent_wri
     assert report.understanding is not None and len(report.understanding["intents"]) == 2
 
 
+def test_account_migration_across_systems_waits_for_a_reviewer_then_runs(llm_service: LlmService,
+                                                                         database_url: str) -> None:
+    model = scripted(
+        understood("account_migration", emails=["amara.o@example.net"]),
+        planned(
+            step("other", "account_migration", "find_customer", {"email": "amara.o@example.net"}),
+            step("orders", "account_migration", "list_orders", {}),
+            step("subscription", "account_migration", "get_subscription", {}),
+            step("cards", "account_migration", "list_payment_methods", {}),
+            step("migrate", "account_migration", "migrate_account",
+                 {"other_customer_id": "$steps.other.customer_id"}, ["other", "orders", "subscription", "cards"]),
+        ),
+    )
+    service = llm_service(model)
+    report = service.send("t-migrate", "please merge my other account amara.o@example.net into this one, with "
+                          "its orders, subscription and cards", customer_id="C0003")
+    status = {s["id"].split(".")[1]: s["status"] for s in report.plan}
+    assert status == {"other": "done", "orders": "done", "subscription": "done", "cards": "done",
+                      "migrate": "needs_approval"}, status
+    migrate = report.plan[-1]
+    assert migrate["args"] == {"other_customer_id": "C0004"}, "the reference to find_customer was not resolved"
+    assert report.review_request is not None
+    assert [a["name"] for a in report.review_request["action_requests"]] == ["migrate_account"]
+
+    resumed = service.resume("t-migrate", {"decisions": [{"type": "approve"}], "reviewer": "sam"})
+    migrate = resumed.plan[-1]
+    assert migrate["status"] == "done" and migrate["approved_by"] == "sam", migrate
+    assert model.left == 0
+
+
 def test_when_the_model_cannot_be_reached_the_local_reasoner_answers(llm_service: LlmService,
                                                                      database_url: str) -> None:
     timeout = openai.APITimeoutError(request=httpx.Request("POST", "http://127.0.0.1:1/v1/chat/completions"))
