@@ -36,6 +36,9 @@ def model_context(model: str | None, base_url: str | None) -> dict[str, Any]:
         raise CliError(f"--base-url must be an http(s) URL, got {base_url[:60]!r}")
     if base_url is not None and not (model or get_settings().model):
         raise CliError("--base-url needs a model: pass --model NAME or set SUPPORTGRAPH_MODEL")
+    settings = get_settings()
+    if model is not None and not (base_url or settings.base_url) and settings.api_key is None:
+        raise CliError("--model needs an API key (OPENAI_API_KEY or SUPPORTGRAPH_API_KEY) or a local --base-url")
     context: dict[str, Any] = {}
     if model is not None:
         if not model.strip():

@@ -39,6 +39,13 @@ def test_tracking_is_understood_and_planned_by_the_model_and_audited(llm_service
     calls = [e["payload"] for e in events if e["kind"] == "llm_call"]
     assert [c["node"] for c in calls] == ["understand", "plan"], calls
     assert all(c["prompt_tokens"] > 0 and c["cost_usd"] > 0 for c in calls), calls
+    usage = [e["payload"] for e in events if e["kind"] == "llm_usage"]
+    assert usage == [{"calls": 2, "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
+                      "completion_tokens": sum(c["completion_tokens"] for c in calls),
+                      "cost_usd": round(sum(c["cost_usd"] for c in calls), 8),
+                      "prompt_tokens_saved_by_tool_selection": plan_call_saved(calls)}], usage
+    plans = [e["payload"] for e in events if e["kind"] == "plan"]
+    assert plans[0]["note"] == "Look it up, then act.", "the model's plan rationale belongs in the audit"
     plan_call = calls[1]
     assert plan_call["prompt_tokens_all_tools"] > plan_call["counted_prompt_tokens"], plan_call
 
@@ -117,3 +124,10 @@ def test_when_the_model_cannot_be_reached_the_local_reasoner_answers(llm_service
     errors = [e["payload"]["error"] for e in open_audit_log(database_url).events("t-down") if e["kind"] == "llm_call"]
     assert len(errors) == 1 and "APITimeoutError" in errors[0], "the plan must not wait for a model that is down"
     assert order_status(database_url, 10003) != "cancelled"
+
+
+def plan_call_saved(calls: list[dict[str, object]]) -> int:
+    plan = calls[1]
+    saved = int(str(plan["prompt_tokens_all_tools"])) - int(str(plan["counted_prompt_tokens"]))
+    assert saved > 0, plan
+    return saved

@@ -80,3 +80,8 @@ def test_cli_model_options_become_run_settings_and_bad_ones_are_refused(
         model_context("m", "ftp://x")
     with pytest.raises(CliError, match="needs a model"):
         model_context(None, "http://127.0.0.1:8080/v1")
+    with pytest.raises(CliError, match="needs an API key"):
+        model_context("gpt-4o-mini", None)
+    fresh_settings.setenv("OPENAI_API_KEY", "sk-x")
+    get_settings.cache_clear()
+    assert model_context("gpt-4o-mini", None) == {"reasoner": "llm", "model": "gpt-4o-mini"}

@@ -87,3 +87,13 @@ def audit_calls(audit: Any, thread_id: str, turn: int, calls: Sequence[CallRecor
     """One ``llm_call`` audit event per model call: tokens, cost, bound tools, attempt, refusal reason."""
     for call in calls:
         audit.record(thread_id, turn, "llm_call", call.payload(), latency_ms=call.latency_ms, at=at)
+
+
+def turn_usage(events: Sequence[dict[str, Any]], turn: int) -> dict[str, Any]:
+    """Totals of a turn's ``llm_call`` events: calls, tokens, cost and the tokens the tool selection saved."""
+    calls = [e["payload"] for e in events if e["kind"] == "llm_call" and e["turn"] == turn]
+    saved = sum(c["prompt_tokens_all_tools"] - c["counted_prompt_tokens"] for c in calls
+                if c.get("prompt_tokens_all_tools") is not None)
+    return {"calls": len(calls), "prompt_tokens": sum(c["prompt_tokens"] for c in calls),
+            "completion_tokens": sum(c["completion_tokens"] for c in calls),
+            "cost_usd": round(sum(c["cost_usd"] for c in calls), 8), "prompt_tokens_saved_by_tool_selection": saved}

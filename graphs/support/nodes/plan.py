@@ -41,6 +41,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     _fill_slots(flow, understanding, text)
 
     answered = understanding["affirmation"] is not None
+    note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
     if understanding["continues_flow"] and "confirmation" in flow["asking"] and answered:
         steps = _apply_confirmation(state.plan, understanding)
         flow["asking"] = []
@@ -64,7 +65,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # What the customer said is known now; results of earlier steps are filled in by act.
         for step in steps:
             step["args"] = resolve(step["args"], {"slots": flow["slots"], "message": text})
-    return _audited(d, state, flow, steps, None, {})
+    return _audited(d, state, flow, steps, note, {})
 
 
 def _audited(d: Deps, state: State, flow: ActiveFlow, steps: list[Step], note: str | None,
