@@ -63,7 +63,7 @@ def collect_turns(examples: list[Example], database_url: str | None = None) -> l
 # The direction each signal may move confidence in. A fitted weight of the other sign is an artefact of few
 # examples (more tool failures must never make the agent surer), so that signal is dropped and the rest refitted.
 EXPECTED_SIGN = {"pattern_recognition": 1, "margin": 1, "data_completeness": 1, "complexity": -1,
-                 "sentiment": 1, "tool_failures": -1}
+                 "sentiment": 1, "tool_failures": -1, "model_disagreement": -1}
 
 
 def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
@@ -71,7 +71,11 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
     y = np.array([t.correct for t in turns], dtype=int)
     if len(set(y)) < 2:
         raise ValueError("the labelled turns are all correct or all wrong; nothing to fit")
-    used = list(SIGNALS)
+    current = load_model()
+    # A signal that never varies in the labelled turns (model_disagreement, when they were played by the local
+    # reasoner) carries no information to fit: it keeps the current model's weight as a prior.
+    constant = [n for n in SIGNALS if len({t.signals.get(n, 0.0) for t in turns}) < 2]
+    used = [n for n in SIGNALS if n not in constant]
     while True:
         x = np.array([[t.signals[name] for name in used] for t in turns])
         clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
@@ -82,15 +86,19 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
     folds = StratifiedKFold(n_splits=min(5, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=7)
     cv = cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, y, cv=folds, method="predict_proba")[:, 1]
     fitted = dict(zip(used, (float(w) for w in clf.coef_[0]), strict=True))
-    current = load_model()
+    # The intercept absorbs constant signals at their observed value; a prior weight must then start from 0.
+    bias = float(clf.intercept_[0]) - sum(current.weights.get(n, 0.0) * turns[0].signals.get(n, 0.0)
+                                          for n in constant)
     now_scores = np.array([current.score(t.signals) for t in turns])
     model = ConfidenceModel(
-        bias=float(clf.intercept_[0]),
-        weights={name: fitted.get(name, 0.0) for name in SIGNALS},
+        bias=bias,
+        weights={name: fitted.get(name, current.weights.get(name, 0.0) if name in constant else 0.0)
+                 for name in SIGNALS},
         fitted={
             "on": "held-out intent examples played as first turns (evals/confidence_fit.py)",
             "turns": len(turns), "correct": int(y.sum()), "regularisation_c": c,
-            "dropped_for_wrong_sign": [n for n in SIGNALS if n not in used],
+            "dropped_for_wrong_sign": [n for n in SIGNALS if n not in used and n not in constant],
+            "kept_from_prior": constant,
             "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
             "cv_brier": round(float(brier_score_loss(y, cv)), 4),
             "date": datetime.now(UTC).date().isoformat(),

@@ -15,6 +15,7 @@ import typer
 
 from supportgraph.cli_common import CliError, DatabaseOpt, console
 from supportgraph.cli_common import database_url_or_default as _url
+from supportgraph.cli_llm import BaseUrlOpt, ModelOpt, bench_tokens, model_context
 from supportgraph.cli_measure import bench_app, eval_app
 from supportgraph.cli_metrics import metrics, rate
 from supportgraph.cli_review import review_app
@@ -33,6 +34,7 @@ app = typer.Typer(
 app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+bench_app.command("tokens")(bench_tokens)
 app.command()(triage)
 app.command()(metrics)
 app.command()(rate)
@@ -54,6 +56,8 @@ def chat(
     customer: Annotated[str | None, typer.Option(help="Chat as this demo customer (e.g. C0001), signed in.")] = None,
     thread: Annotated[str | None, typer.Option(help="Continue this thread id instead of starting a new one.")] = None,
     database_url: DatabaseOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
 ) -> None:
     """Talk to the agent interactively; an empty line or Ctrl-D ends the session (the thread stays)."""
     from supportgraph.conversations import open_service
@@ -62,7 +66,7 @@ def chat(
     thread_id = thread or f"chat-{uuid.uuid4().hex[:8]}"
     sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
     failed = False
-    with open_service(_url(database_url)) as service:
+    with open_service(_url(database_url), **model_context(model, base_url)) as service:
         service.check_thread_id(thread_id)
         if thread and not service.exists(thread_id):
             raise CliError(f"no conversation with thread id {thread_id!r}")
@@ -95,6 +99,8 @@ def send(
     customer: Annotated[str | None, typer.Option(help="Signed-in demo customer for a new thread.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the turn as JSON.")] = False,
     database_url: DatabaseOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
 ) -> None:
     """Send one customer message to a thread and print what the agent did."""
     from supportgraph.conversations import open_service
@@ -102,7 +108,7 @@ def send(
 
     if text == "-":
         text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
-    with open_service(_url(database_url)) as service:
+    with open_service(_url(database_url), **model_context(model, base_url)) as service:
         report = service.send(thread, text, customer_id=customer)
     if as_json:
         print(json.dumps(_report_json(report), default=str))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,6 +22,18 @@ class Settings(BaseSettings):
     home: Path = Field(default=Path(".supportgraph"), description="Directory for the embedded SQLite database.")
     database_url: str | None = Field(default=None, description="postgresql://… to use Postgres for everything.")
     demo_seed: int = Field(default=7, description="Seed of the deterministic demo-company generator.")
+
+    # The LLM reasoner: unset model = the offline local reasoner only.
+    model: str | None = Field(default=None, description="Chat model name (e.g. gpt-4o-mini); set = LLM reasoner.")
+    base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint (vLLM, Ollama, llama.cpp).")
+    api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SUPPORTGRAPH_API_KEY", "OPENAI_API_KEY"),
+        description="API key of the model endpoint (SUPPORTGRAPH_API_KEY, else OPENAI_API_KEY).")
+    temperature: float = Field(default=0.0, ge=0.0, le=2.0, description="Sampling temperature of the model.")
+    timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for one model reply.")
+    max_retries: int = Field(default=2, ge=0, le=10, description="Retries of a failed model request (HTTP level).")
+    input_cost_per_million: float = Field(default=0.15, ge=0, description="USD per million prompt tokens.")
+    output_cost_per_million: float = Field(default=0.60, ge=0, description="USD per million completion tokens.")
 
     def resolved_database_url(self) -> str:
         """The database URL in effect: the configured one, or the embedded SQLite file."""

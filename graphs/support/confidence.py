@@ -2,9 +2,11 @@
 
 The signals say how well the agent recognised the request (router probability and margin), how complete and
 tool-verified the information is, how complex the case is (intents, systems, steps, money at stake, policy
-exceptions), how the customer feels and how the tools fared. ``supportgraph fit confidence`` fits the weights on
-labelled turns (evals/confidence_fit.py) so that the score is the probability that the agent handled the turn
-correctly.
+exceptions), how the customer feels, how the tools fared and, with the LLM reasoner, whether the chat model and
+the local router disagree. ``supportgraph fit confidence`` fits the weights on labelled turns
+(evals/confidence_fit.py) so that the score is the probability that the agent handled the turn correctly; a
+signal the labelled turns never vary (model_disagreement, as they are played by the local reasoner) keeps its
+prior weight.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from graphs.support.flows import get_flow
 from graphs.support.state import State
 from tools.registry import get_tool
 
-SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures")
+SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures",
+           "model_disagreement")
 MODEL_FILE = "confidence.yaml"
 # Order totals above this count fully towards the money-at-stake part of complexity.
 LARGE_AMOUNT = 1000.0
@@ -37,13 +40,13 @@ class ConfidenceModel:
     fitted: dict[str, Any] = field(default_factory=dict)
 
     def score(self, signals: dict[str, float]) -> float:
-        z = self.bias + sum(self.weights.get(name, 0.0) * signals[name] for name in SIGNALS)
+        z = self.bias + sum(self.weights.get(name, 0.0) * signals.get(name, 0.0) for name in SIGNALS)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_yaml(self) -> str:
         header = ("# Confidence model: confidence = sigmoid(bias + sum(weight * signal)).\n"
                   "# Written by `supportgraph fit confidence`; edit the labelled data, not these numbers.\n")
-        body = {"bias": round(self.bias, 4), "weights": {k: round(self.weights[k], 4) for k in SIGNALS},
+        body = {"bias": round(self.bias, 4), "weights": {k: round(self.weights.get(k, 0.0), 4) for k in SIGNALS},
                 "fitted": self.fitted}
         return header + yaml.safe_dump(body, sort_keys=False)
 
@@ -77,6 +80,9 @@ def signals_of(state: State) -> dict[str, float]:
         "complexity": round(_complexity(state), 4),
         "sentiment": round(min(0.0, state.sentiment["score"]) if state.sentiment else 0.0, 4),
         "tool_failures": round(_tool_failures(state), 4),
+        # The LLM's intents that the local router did not find; 0 when the local reasoner decided alone.
+        "model_disagreement": round(1.0 - float(understanding.get("agreement", 1.0)), 4)
+        if understanding["source"] == "llm" else 0.0,
     }
 
 

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from supportgraph.settings import get_settings
 from tools.base import Policy
 
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
 _policy = Policy()
+
+
+def _default_reasoner() -> Literal["local", "llm"]:
+    return "llm" if get_settings().model else "local"
 
 
 @dataclass(kw_only=True)
@@ -20,8 +27,38 @@ class Context:
         default_factory=lambda: get_settings().resolved_database_url(),
         metadata={"description": "Business store and audit log (SUPPORTGRAPH_DATABASE_URL, else SQLite)."},
     )
-    reasoner: Literal["local"] = field(
-        default="local", metadata={"description": "Which reasoner understands and plans: the offline one."}
+    reasoner: Literal["local", "llm"] = field(
+        default_factory=_default_reasoner,
+        metadata={"description": "Which reasoner understands and plans: 'local' (offline router and flow plans) "
+                                 "or 'llm' (a chat model, checked by the router; default when a model is set)."},
+    )
+    model: str | None = field(
+        default_factory=lambda: get_settings().model,
+        metadata={"description": "Chat model of the LLM reasoner (SUPPORTGRAPH_MODEL), e.g. gpt-4o-mini."},
+    )
+    base_url: str | None = field(
+        default_factory=lambda: get_settings().base_url,
+        metadata={"description": "OpenAI-compatible endpoint (SUPPORTGRAPH_BASE_URL); unset = OpenAI."},
+    )
+    temperature: float = field(
+        default_factory=lambda: get_settings().temperature,
+        metadata={"description": "Sampling temperature of the chat model (SUPPORTGRAPH_TEMPERATURE)."},
+    )
+    timeout: float = field(
+        default_factory=lambda: get_settings().timeout,
+        metadata={"description": "Seconds to wait for one model reply (SUPPORTGRAPH_TIMEOUT)."},
+    )
+    max_retries: int = field(
+        default_factory=lambda: get_settings().max_retries,
+        metadata={"description": "HTTP-level retries of a failed model request (SUPPORTGRAPH_MAX_RETRIES)."},
+    )
+    max_replans: int = field(
+        default=2, metadata={"description": "How often one turn may replan after a failed or unexpected step."}
+    )
+    chat_model: Any = field(
+        default=None, repr=False,
+        metadata={"description": "A ready chat model to use instead of building one from the fields above "
+                                 "(hosts embedding supportgraph, scripted models in tests)."},
     )
     demo_seed: int = field(
         default_factory=lambda: get_settings().demo_seed,
@@ -52,6 +89,16 @@ class Context:
             parsed = datetime.fromisoformat(self.clock)
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
         return datetime.now(UTC)
+
+    def llm_enabled(self) -> bool:
+        """Whether this run reasons with a chat model (one is given, or a model name is configured)."""
+        return self.reasoner == "llm" and (self.chat_model is not None or bool(self.model))
+
+    def build_chat_model(self) -> BaseChatModel:
+        """The run's chat model: the one given, else a ChatOpenAI built from the run settings."""
+        from graphs.reasoners.llm.model import chat_model_for
+
+        return chat_model_for(self)
 
     def policy(self) -> Policy:
         return Policy(

@@ -44,6 +44,8 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
             if spec.review_reason and spec.review_reason not in reasons:
                 reasons.append(spec.review_reason)
                 queue = spec.queue
+    # A model answer refused twice (invalid JSON, unknown tool, made-up id, bad arguments): none of it ran.
+    reasons += [p for p in state.model_problems if p not in reasons]
     sentiment = state.sentiment
     if sentiment and sentiment["asks_for_human"] and not reasons:
         reasons.append("the customer asked for a human")

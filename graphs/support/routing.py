@@ -23,3 +23,8 @@ def after_assess(state: State) -> Literal["respond", "human_review"]:
     if route not in ("respond", "human_review"):
         raise ValueError(f"after_assess: unexpected route {route!r}")
     return route
+
+
+def after_act(state: State) -> Literal["plan", "assess"]:
+    """Back to plan when act asked for a replan (LLM reasoner, bounded per turn), else assess the turn."""
+    return "plan" if state.replan else "assess"

@@ -46,6 +46,8 @@ class Understanding(TypedDict):
     missing: list[str]
     rationale: str
     source: Literal["local", "llm"]
+    # Share of the LLM's intents the local router also found; 1.0 when the local reasoner decided alone.
+    agreement: float
 
 
 class Step(TypedDict):
@@ -113,4 +115,9 @@ class State(InputState):
     review: Review | None = None
     reply: str | None = None
     human_owner: str | None = None
+    # LLM reasoner: why this turn must be replanned (set by act), replans so far this turn, and model answers
+    # that were refused twice (they send the turn to a human; nothing of them ran).
+    replan: str | None = None
+    replans: int = 0
+    model_problems: list[str] = field(default_factory=list)
     status: Literal["active", "awaiting_customer", "awaiting_review", "resolved", "escalated"] = "active"

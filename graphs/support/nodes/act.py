@@ -3,6 +3,9 @@
 A step runs when everything it depends on is done. Before a write, its precondition and policy checks are
 evaluated: an unmet precondition skips it with the reason, a policy check holds it for human approval. Steps
 that depend on a failed one are skipped. Results and refusals go into the plan and the audit log.
+
+Consequences (graphs/support/consequences.py) are checked before writes too. With the LLM reasoner, a step that
+failed, or whose reference to an earlier result found nothing there, asks plan for a bounded replan.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from graphs.support.consequences import consequence_reasons
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.flows import StepSpec, get_flow, resolve
@@ -35,21 +39,34 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     failures = state.verification_failures
     text = normalise(last_customer_text(list(state.messages)))
     by_id = {s["id"]: s for s in steps}
+    trouble: list[str] = []
     while True:
         _skip_blocked(steps, by_id)
         ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and _deps_done(s, by_id)]
         runnable = []
         for step in ready:
             scope = _scope(state, customer, flow, steps, step, text)
+            missing = _missing_results(step["args"], scope)
             step["args"] = resolve(step["args"], scope)
+            if missing:
+                step["status"], step["error"] = "failed", f"Error: unexpected result: {missing}"
+                trouble.append(f"step {step['id']}: {missing}")
+                continue
             spec = _spec(step)
-            if spec and spec.precondition and (why := spec.precondition.unmet(scope)):
+            if spec and spec.precondition and _own_step(step, spec) and (
+                    why := spec.precondition.unmet(scope)):
                 step["status"], step["error"] = "skipped", why
                 continue
             if step["status"] == "awaiting_confirmation":
                 continue
             if step["status"] == "pending":
                 reasons = _hold_reasons(d, flow, step, spec, scope)
+                if step["writes"]:
+                    ctx = d.tool_context(state.turn, customer, step["id"])
+                    limit_checked = any("limit" in r for r in reasons)
+                    reasons += [r for r in consequence_reasons(
+                        d.store, ctx, steps, step, d.context.policy(), check_amount=not limit_checked)
+                        if r not in reasons]
                 if reasons:
                     step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons)
                     continue
@@ -65,6 +82,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 "step": step["id"], "tool": step["tool"], "args": step["args"], "ok": result["ok"],
                 "error": result.get("error"), "approved_by": step["approved_by"],
             }, latency_ms=latency_ms, at=d.now)
+            if not result["ok"] and step["tool"] != "verify_identity":
+                trouble.append(f"step {step['id']} ({step['tool']}) failed: {result.get('error')}")
             if step["tool"] == "verify_identity":
                 if result["ok"]:
                     customer = _verified_customer(result.get("data") or {})
@@ -73,7 +92,21 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     failures += 1
     if flow is not None:
         _settle(flow, steps, by_id)
-    return {"plan": steps, "flow": flow, "customer": customer, "verification_failures": failures}
+    update: dict[str, Any] = {"plan": steps, "flow": flow, "customer": customer, "verification_failures": failures}
+    if trouble and d.context.llm_enabled() and state.replans < d.context.max_replans:
+        update["replan"] = "; ".join(trouble)
+    return update
+
+
+def _missing_results(args: Any, scope: dict[str, Any]) -> str | None:
+    """A reference to an earlier step's result that finds nothing there (the result was not what was expected)."""
+    if isinstance(args, str) and args.startswith("$steps.") and resolve(args, scope) is None:
+        return f"{args[1:]} is not in that step's result"
+    if isinstance(args, dict):
+        return next((m for v in args.values() if (m := _missing_results(v, scope))), None)
+    if isinstance(args, list):
+        return next((m for v in args if (m := _missing_results(v, scope))), None)
+    return None
 
 
 def _run(d: Deps, turn: int, customer: Customer | None, step: Step) -> tuple[dict[str, Any], float]:
@@ -103,10 +136,18 @@ def _hold_reasons(d: Deps, flow: ActiveFlow | None, step: Step, spec: StepSpec |
 
 
 def _spec(step: Step) -> StepSpec | None:
+    """The flow step this step comes from; for a step the model planned, the flow's step with the same tool
+    (its policy checks apply; its precondition only to the flow's own step id)."""
     if "." not in step["id"]:
         return None
     local = step["id"].split(".", 1)[1]
-    return next((s for s in get_flow(step["intent"]).steps if s.id == local), None)
+    steps = get_flow(step["intent"]).steps
+    return next((s for s in steps if s.id == local), None) or next((s for s in steps if s.tool == step["tool"]), None)
+
+
+def _own_step(step: Step, spec: StepSpec | None) -> bool:
+    """Is this the flow's own step (not a model's step that merely uses the same tool)?"""
+    return spec is not None and step["id"] == f"{step['intent']}.{spec.id}"
 
 
 def _deps_done(step: Step, by_id: dict[str, Step]) -> bool:
@@ -129,10 +170,10 @@ def _skip_blocked(steps: list[Step], by_id: dict[str, Step]) -> None:
 
 def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, steps: list[Step], step: Step,
            text: str) -> dict[str, Any]:
-    results = {
-        s["id"].split(".", 1)[1]: (s["result"] or {}).get("data")
-        for s in steps if s["intent"] == step["intent"] and "." in s["id"] and s["status"] == "done"
-    }
+    # Results by step id; a step of the same intent wins over a namesake of another intent.
+    done = sorted((s for s in steps if "." in s["id"] and s["status"] == "done"),
+                  key=lambda s: s["intent"] == step["intent"])
+    results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") for s in done}
     return {"slots": dict(flow["slots"]) if flow else {}, "customer": dict(customer) if customer else {},
             "message": text, "steps": results}
 

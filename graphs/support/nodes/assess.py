@@ -12,6 +12,7 @@ from typing import Any
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
+from graphs.reasoners.llm.accounting import turn_usage
 from graphs.support.confidence import load_model, signals_of
 from graphs.support.context import Context
 from graphs.support.deps import deps
@@ -36,6 +37,10 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     assessment: Assessment = {"confidence": round(confidence, 4), "threshold": threshold, "signals": signals,
                               "route": decision.route, "reasons": decision.reasons, "queue": decision.queue}
     d.audit.record(d.thread_id, state.turn, "assess", dict(assessment), at=d.now)
+    if d.context.llm_enabled():
+        # Tokens and cost of the turn's model calls so far (a turn resumed after a review repeats the total).
+        d.audit.record(d.thread_id, state.turn, "llm_usage", turn_usage(d.audit.events(d.thread_id), state.turn),
+                       at=d.now)
     update: dict[str, Any] = {"assessment": assessment, "flow": flow}
     if decision.route == "human_review":
         # The customer hears at once that a person is looking; the reviewer's decision follows later.

@@ -3,6 +3,11 @@
 One plan may cover several intents. Identity verification comes first when a flow needs it; information the
 customer has not given yet becomes a question instead of a step; a step marked ``confirm`` waits for the
 customer's yes.
+
+With the LLM reasoner the chat model plans the steps instead of the flow data (graphs/reasoners/llm/planning.py),
+once the flow has what it needs: identity checks and questions for missing information stay with the flow. When
+act asks for a replan (a step failed or returned something unexpected), the model plans again around what
+already happened, a bounded number of times per turn.
 """
 
 from __future__ import annotations
@@ -12,8 +17,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from graphs.reasoners.llm.accounting import audit_calls
+from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.support.context import Context
-from graphs.support.deps import deps, last_customer_text
+from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.flows import FlowSpec, get_flow, resolve
 from graphs.support.messages import normalise
 from graphs.support.state import ActiveFlow, State, Step, Understanding
@@ -28,10 +35,13 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     understanding = state.understanding
     assert understanding is not None, "plan runs only after understand"
     text = normalise(last_customer_text(list(state.messages)))
+    if state.replan and state.flow is not None and d.context.llm_enabled():
+        return _replan(state, d, state.flow, text)
     flow = _flow_for_turn(state, understanding)
     _fill_slots(flow, understanding, text)
 
     answered = understanding["affirmation"] is not None
+    note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
     if understanding["continues_flow"] and "confirmation" in flow["asking"] and answered:
         steps = _apply_confirmation(state.plan, understanding)
         flow["asking"] = []
@@ -42,14 +52,68 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             # A step that already ran (or was decided) in an earlier turn keeps its outcome: writes never repeat.
             earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED}
             steps = [earlier.get(s["id"], s) for s in steps]
+        if d.context.llm_enabled() and state.model_problems:
+            steps = []  # the model's reading was refused twice: a person decides what happens, nothing runs
+        elif d.context.llm_enabled() and not flow["asking"] and (
+                understanding["source"] == "llm" or understanding["continues_flow"]):
+            # (a new topic the local router read alone means the model was unreachable a moment ago)
+            earlier_settled = [s for s in state.plan if s["status"] in SETTLED] if understanding["continues_flow"] \
+                else []
+            steps, problems, note = _model_steps(state, d, flow, steps, earlier_settled, None)
+            if problems:
+                return _audited(d, state, flow, steps, note, {"model_problems": problems})
         # What the customer said is known now; results of earlier steps are filled in by act.
         for step in steps:
             step["args"] = resolve(step["args"], {"slots": flow["slots"], "message": text})
+    return _audited(d, state, flow, steps, note, {})
+
+
+def _audited(d: Deps, state: State, flow: ActiveFlow, steps: list[Step], note: str | None,
+             extra: dict[str, Any]) -> dict[str, Any]:
     d.audit.record(d.thread_id, state.turn, "plan", {
         "intents": flow["intents"], "asking": flow["asking"],
         "steps": [{k: s[k] for k in ("id", "tool", "args", "depends_on", "status", "why")} for s in steps],
+        **({"note": note} if note else {}),
     }, at=d.now)
-    return {"flow": flow, "plan": steps}
+    return {"flow": flow, "plan": steps, **extra}
+
+
+def _model_steps(state: State, d: Deps, flow: ActiveFlow, flow_steps: list[Step], kept: list[Step],
+                 reason: str | None) -> tuple[list[Step], list[str], str | None]:
+    """The model's steps after the graph's own (identity check, kept steps); the flow's if the model is down.
+
+    Returns (steps, problems, note): problems mean the model's plan was refused twice and none of it is kept.
+    """
+    verify = [s for s in flow_steps if s["id"] == "verify"]
+    request = PlanRequest(
+        intents=flow["intents"], flow=flow, customer=state.customer if state.customer and
+        state.customer["verified"] else None, kept=kept + verify, reason=reason,
+        also_tools=tuple(s["tool"] for s in kept if s["status"] == "failed"),
+        refund_limit=d.context.refund_approval_limit, verify_first=bool(verify))
+    proposal = plan_with_model(d.context.build_chat_model(), list(state.messages), request)
+    audit_calls(d.audit, d.thread_id, state.turn, proposal.answer.calls, d.now)
+    answer = proposal.answer
+    if answer.value is not None:
+        return kept + verify + proposal.steps, [], answer.value.rationale
+    if answer.outage:
+        if reason is not None:  # a replan without a model: leave the plan as it stands
+            return kept, [], f"replan impossible, the model could not be reached ({answer.outage})"
+        return flow_steps, [], f"the model could not be reached ({answer.outage}); planned from the flow data"
+    return kept + verify, [f"the model's plan was refused twice: {answer.problem}"], "model plan refused"
+
+
+def _replan(state: State, d: Deps, previous: ActiveFlow, text: str) -> dict[str, Any]:
+    flow = copy.deepcopy(previous)
+    steps, problems, note = _model_steps(state, d, flow, [], copy.deepcopy(state.plan), state.replan)
+    for step in steps:
+        if step["status"] == "pending" and step["result"] is None:
+            step["args"] = resolve(step["args"], {"slots": flow["slots"], "message": text})
+    d.audit.record(d.thread_id, state.turn, "replan", {"reason": state.replan, "attempt": state.replans + 1},
+                   at=d.now)
+    extra: dict[str, Any] = {"replan": None, "replans": state.replans + 1}
+    if problems:
+        extra["model_problems"] = [*state.model_problems, *problems]
+    return _audited(d, state, flow, steps, note, extra)
 
 
 def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:

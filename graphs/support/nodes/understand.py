@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from langgraph.runtime import Runtime
 
+from graphs.reasoners.llm.accounting import audit_calls
+from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_router
 from graphs.support.context import Context
-from graphs.support.deps import catalogue, deps, last_customer_text
+from graphs.support.deps import Deps, catalogue, deps, last_customer_text
 from graphs.support.flows import get_flow
 from graphs.support.messages import normalise
 from graphs.support.state import ActiveFlow, IntentGuess, State, Understanding
@@ -38,6 +40,8 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
 
 
 def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """The local router reads the message first; with the LLM reasoner a chat model then reads the
+    conversation too (a new topic only: a continuation is the flow's own business)."""
     d = deps(runtime)
     text = normalise(last_customer_text(list(state.messages)))
     detected, margin = load_router().detect(text)
@@ -58,9 +62,38 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "missing": missing,
         "rationale": _rationale(intents, margin, entities, continues, flow, affirmation, missing),
         "source": "local",
+        "agreement": 1.0,
     }
+    problems: list[str] = []
+    if d.context.llm_enabled() and not continues:
+        understanding, problems = _with_model(state, d, understanding, text)
     d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
-    return {"understanding": understanding}
+    return {"understanding": understanding, "replan": None, "replans": 0, "model_problems": problems}
+
+
+def _with_model(state: State, d: Deps, local: Understanding, text: str) -> tuple[Understanding, list[str]]:
+    """The model's reading of a new topic, merged with the router's; the router's alone if the model is down."""
+    flow_intents = state.flow["intents"] if state.flow else []
+    reading = read_customer(d.context.build_chat_model(), list(state.messages), state.customer, flow_intents)
+    audit_calls(d.audit, d.thread_id, state.turn, reading.answer.calls, d.now)
+    answer = reading.answer
+    if answer.value is None:
+        if answer.outage:
+            local = {**local, "rationale": f"{local['rationale']} The model could not be reached "
+                                           f"({answer.outage}); the local router decided."}
+            return local, []
+        return local, [f"the model's understanding was refused twice: {answer.problem}"]
+    intents = intents_of(answer.value)
+    entities = cast(Entities, {**entities_of(answer.value), **local["entities"]})
+    missing = _missing(state, [i["intent"] for i in intents], entities, None)
+    missing += [m for m in answer.value.missing if m not in missing]
+    merged: Understanding = {
+        **local, "intents": intents, "entities": entities, "missing": missing, "source": "llm",
+        "agreement": round(agreement(intents, local["intents"]), 4),
+        "rationale": f"{answer.value.rationale.strip()} (model: {', '.join(i['intent'] for i in intents)}, "
+                     f"sentiment {answer.value.sentiment}; {local['rationale']})",
+    }
+    return merged, []
 
 
 def _continues(flow: ActiveFlow, intents: list[IntentGuess], entities: Entities,

@@ -1,0 +1,176 @@
+"""Planning with a chat model: a graph of steps (tool, arguments, depends_on, why) over the relevant tools.
+
+The model sees only the tools of the understood intents (graphs/reasoners/llm/tool_selection.py). Its plan is
+checked before anything runs: known tools only, arguments valid for the tool, dependencies that exist and come
+first, references to earlier results that exist, and no identifier that appears nowhere in the conversation or
+in results (a made-up order id). A plan that fails the checks is sent back once with the reasons; a second bad
+plan goes to a human and none of it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
+from pydantic import ValidationError
+
+from graphs.reasoners.llm.asking import Answer, ask
+from graphs.reasoners.llm.prompting import render_prompt
+from graphs.reasoners.llm.schemas import PlannedStep, SupportPlan
+from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools, relevant_tools
+from graphs.support.flows import StepSpec, get_flow
+from graphs.support.state import ActiveFlow, Customer, Step
+from tools.registry import get_tool
+
+HISTORY = 8
+_REF = re.compile(r"^\$steps\.([a-z][a-z0-9_]*)\.")
+RESULT_CHARS = 600  # of an earlier result shown to the model when replanning
+
+
+@dataclass
+class PlanRequest:
+    intents: list[str]
+    flow: ActiveFlow
+    customer: Customer | None
+    kept: list[Step]  # steps already in the plan, kept as they are
+    reason: str | None = None  # why a replan was asked for
+    also_tools: tuple[str, ...] = ()
+    refund_limit: float = 100.0
+    verify_first: bool = False
+
+
+@dataclass
+class ModelPlan:
+    answer: Answer[SupportPlan]
+    steps: list[Step]
+    tools: list[str]
+
+
+def local_id(step_id: str) -> str:
+    return step_id.split(".", 1)[-1]
+
+
+def plan_with_model(model: BaseChatModel, history: Sequence[AnyMessage], request: PlanRequest) -> ModelPlan:
+    """Ask the model for the steps still needed; returns them as graph Steps (not yet run)."""
+    tools = relevant_tools(request.intents, request.also_tools)
+    bound = {t.name for t in tools}
+    messages = planning_messages(history, request)
+    said = " ".join(str(m.content) for m in history if isinstance(m, HumanMessage))
+    evidence = " ".join([said, json.dumps(request.flow["slots"], default=str),
+                         json.dumps(request.customer or {}, default=str),
+                         *(json.dumps(s["result"], default=str) for s in request.kept if s["result"])]).lower()
+    kept_ids = {local_id(s["id"]) for s in request.kept}
+
+    def check(plan: SupportPlan) -> list[str]:
+        return plan_problems(plan, bound=bound, intents=set(request.intents), kept_ids=kept_ids, evidence=evidence)
+
+    answer = ask(model, messages, SupportPlan, node="plan", tools=langchain_tools(tools), check=check,
+                 all_tools=langchain_tools(all_tools()))
+    steps = to_steps(answer.value, request) if answer.value is not None else []
+    return ModelPlan(answer, steps, sorted(bound))
+
+
+def planning_messages(history: Sequence[AnyMessage], request: PlanRequest) -> list[BaseMessage]:
+    """The messages of a planning request (system prompt, then the recent conversation)."""
+    usual = {intent: get_flow(intent).steps for intent in request.intents}
+    kept = [{"id": local_id(s["id"]), "status": s["status"], "tool": s["tool"], "args": s["args"],
+             "result": _short((s["result"] or {}).get("data")), "error": s["error"]} for s in request.kept]
+    system = render_prompt(
+        "plan", intents=request.intents, customer=request.customer if request.customer else None,
+        facts={k: v for k, v in request.flow["slots"].items() if v is not None}, usual=usual, kept=kept,
+        reason=request.reason, refund_limit=f"${request.refund_limit:,.2f}")
+    messages: list[BaseMessage] = [SystemMessage(content=system)]
+    for message in list(history)[-HISTORY:]:
+        if isinstance(message, HumanMessage | AIMessage) and isinstance(message.content, str):
+            messages.append(type(message)(content=message.content))
+    return messages
+
+
+def _short(data: Any) -> Any:
+    if data is None:
+        return None
+    text = json.dumps(data, default=str)
+    return data if len(text) <= RESULT_CHARS else text[:RESULT_CHARS] + "…"
+
+
+def plan_problems(plan: SupportPlan, *, bound: set[str], intents: set[str], kept_ids: set[str],
+                  evidence: str) -> list[str]:
+    """Everything wrong with a proposed plan, as sentences the model can act on (empty: it may run)."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    ancestors: dict[str, set[str]] = {}
+    for step in plan.steps:
+        ancestors[step.id] = set(step.depends_on).union(*(ancestors.get(d, set()) for d in step.depends_on))
+        where = f"step {step.id!r}"
+        if step.id in seen or step.id in kept_ids:
+            problems.append(f"{where}: the id is already used; give every step a new id")
+        if step.tool not in bound:
+            problems.append(f"{where}: unknown tool {step.tool!r}; use one of {', '.join(sorted(bound))}")
+        if step.intent not in intents:
+            problems.append(f"{where}: intent {step.intent!r} is not one of {', '.join(sorted(intents))}")
+        for dep in step.depends_on:
+            if dep not in seen and dep not in kept_ids:
+                problems.append(f"{where}: depends on {dep!r}, which is not an earlier step")
+        if step.tool in bound:
+            allowed = ancestors[step.id] | kept_ids
+            problems += [f"{where}: {p}" for p in _argument_problems(step, allowed, evidence)]
+        seen.add(step.id)
+    return problems
+
+
+def _argument_problems(step: PlannedStep, allowed: set[str], evidence: str) -> list[str]:
+    tool = get_tool(step.tool)
+    refs = {k for k, v in step.args.items() if isinstance(v, str) and v.startswith("$")}
+    problems = []
+    for key in refs:
+        match = _REF.match(step.args[key])
+        if not match:
+            problems.append(f"argument {key}={step.args[key]!r} must be $steps.ID.FIELD")
+        elif match.group(1) not in allowed:
+            problems.append(f"argument {key} refers to step {match.group(1)!r}, which it does not depend on")
+    literal = {k: v for k, v in step.args.items() if k not in refs}
+    try:
+        tool.args_schema.model_validate(literal)
+    except ValidationError as exc:
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "arguments"
+            if field in refs and err["type"] == "missing":
+                continue
+            problems.append(f"invalid arguments for {tool.name}: {field}: {err['msg']}")
+    for key, value in literal.items():
+        if key.endswith(("_id", "_ids")):
+            for item in value if isinstance(value, list) else [value]:
+                if str(item).lower() not in evidence:
+                    problems.append(f"{key} {item!r} appears nowhere in the conversation or in results; "
+                                    "never invent identifiers (refer to a result with $steps.ID.FIELD)")
+    return problems
+
+
+def flow_step_for(intent: str, tool: str) -> StepSpec | None:
+    """The flow's own step with this tool, whose confirm and policy settings then apply to the model's step."""
+    return next((s for s in get_flow(intent).steps if s.tool == tool), None)
+
+
+def to_steps(plan: SupportPlan, request: PlanRequest) -> list[Step]:
+    full = {local_id(s["id"]): s["id"] for s in request.kept}
+    for p in plan.steps:
+        full[p.id] = f"{p.intent}.{p.id}"
+    steps: list[Step] = []
+    for p in plan.steps:
+        spec = flow_step_for(p.intent, p.tool)
+        tool = get_tool(p.tool)
+        depends = [full[d] for d in p.depends_on]
+        if request.verify_first and "verify" not in depends:
+            depends.insert(0, "verify")
+        steps.append({
+            "id": full[p.id], "intent": p.intent, "tool": p.tool, "args": dict(p.args), "depends_on": depends,
+            "why": p.why, "writes": tool.writes,
+            "status": "awaiting_confirmation" if spec is not None and spec.confirm else "pending",
+            "result": None, "error": None, "hold_reason": None, "approved_by": None, "confirmed": False,
+        })
+    return steps

@@ -1,0 +1,48 @@
+"""Consequences checked before a write, whoever planned it: what else is in flight on the same order.
+
+Cancelling an order refunds what is left on it; with a refund of that order still in flight (issued but not
+settled by the processor, or waiting for a reviewer's approval in this very plan) the customer could be refunded
+twice, so the step waits for a person. A refund without an amount refunds everything still refundable: the
+approval limit is checked against that amount, read with the refund-status tool.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphs.support.state import Step
+from tools.base import Policy, ToolContext
+from tools.registry import get_tool
+from tools.store import BusinessStore
+
+SETTLED_REFUNDS = {"succeeded", "failed", "cancelled", "canceled"}
+UNSETTLED_STEPS = {"pending", "awaiting_confirmation", "needs_approval", "approved"}
+
+
+def consequence_reasons(store: BusinessStore, ctx: ToolContext, plan: list[Step], step: Step, policy: Policy,
+                        *, check_amount: bool) -> list[str]:
+    """Why a write must wait for a human because of what it would do to other money movements."""
+    if step["tool"] not in ("cancel_order", "refund_order"):
+        return []
+    order_id = step["args"].get("order_id")
+    if not isinstance(order_id, int):
+        return []
+    reasons = []
+    others = [s for s in plan if s["id"] != step["id"] and s["status"] in UNSETTLED_STEPS
+              and s["tool"] in ("refund_order", "cancel_order") and s["args"].get("order_id") == order_id]
+    if others:
+        reasons.append(f"{step['tool'].replace('_', ' ')} of order {order_id} would refund it again while "
+                       f"{others[0]['tool'].replace('_', ' ')} of the same order is still in flight")
+    status = get_tool("get_refund_status").run(store, {"order_id": order_id}, ctx)
+    data: dict[str, Any] = status.data if status.ok and isinstance(status.data, dict) else {}
+    in_flight = [r for r in data.get("refunds", []) if str(r.get("status")) not in SETTLED_REFUNDS]
+    if in_flight:
+        amount = sum(float(r.get("amount") or 0) for r in in_flight)
+        reasons.append(f"order {order_id} has a refund of ${amount:,.2f} still in flight; "
+                       f"{step['tool'].replace('_', ' ')} could refund the customer twice")
+    if check_amount and step["tool"] == "refund_order" and step["args"].get("amount") is None and data:
+        remaining = float(data.get("remaining_refundable") or 0)
+        if remaining > policy.refund_approval_limit:
+            reasons.append(f"a refund of ${remaining:,.2f} is above the ${policy.refund_approval_limit:,.2f} "
+                           "limit and needs a human's approval")
+    return reasons

@@ -1,0 +1,37 @@
+"""Fixtures of the LLM-reasoner tests: the support graph with a scripted chat model, on SQLite and Postgres."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from supportgraph.audit import forget_audit_log
+from supportgraph.conversations import SupportService, open_service
+from tests.graph.session_home import use_session_home
+from tests.llm.scripted import ScriptedChatModel
+from tools.store import close_store
+
+LlmService = Callable[[ScriptedChatModel], SupportService]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def supportgraph_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return use_session_home(tmp_path_factory)
+
+
+@pytest.fixture
+def llm_service(database_url: str) -> Iterator[LlmService]:
+    """Open the support graph with the LLM reasoner on a scripted model (one service per model)."""
+    with ExitStack() as stack:
+
+        def make(model: ScriptedChatModel) -> SupportService:
+            service = stack.enter_context(open_service(database_url, reasoner="llm", chat_model=model))
+            service.warm_up()
+            return service
+
+        yield make
+    close_store(database_url)
+    forget_audit_log(database_url)
