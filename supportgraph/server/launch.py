@@ -1,0 +1,124 @@
+"""Starting the API server: its environment, and a running server for tests and scripts.
+
+``running_server(database_url, keys)`` starts ``supportgraph serve`` as a subprocess on a free loopback port,
+waits until it answers, and stops it on exit; ``write_key_file`` writes the key file for a set of principals
+and returns their fresh keys.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from supportgraph.server.keys import KEYS_ENV, Principal, hash_key
+
+AEGRA_CONFIG = Path(__file__).resolve().parents[2] / "aegra.json"
+
+
+def server_environment(database_url: str, keys_path: Path) -> dict[str, str]:
+    """Environment of a server process: Aegra and the graph's business store on the same database."""
+    env = {
+        "DATABASE_URL": database_url,  # Aegra: threads, runs, checkpoints
+        "SUPPORTGRAPH_DATABASE_URL": database_url,  # the graph's Context: business store, audit log, review queue
+        "AEGRA_CONFIG": str(AEGRA_CONFIG),
+        KEYS_ENV: str(keys_path.resolve()),
+        "AUTH_TYPE": "custom",
+    }
+    for name, default in (("LOG_LEVEL", "WARNING"), ("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                          ("LANGSMITH_TRACING", "false"), ("OMP_WAIT_POLICY", "PASSIVE"),
+                          ("TOKENIZERS_PARALLELISM", "false")):
+        env[name] = os.environ.get(name, default)
+    return env
+
+
+def write_key_file(path: Path, principals: list[Principal]) -> dict[str, str]:
+    """Write a key file for ``principals`` with new random keys; returns {principal name: key}."""
+    keys = {p.name: "sg-" + secrets.token_urlsafe(24) for p in principals}
+    entries = []
+    for p in principals:
+        entry: dict[str, object] = {"name": p.name, "role": p.role, "sha256": hash_key(keys[p.name])}
+        if p.customer_id:
+            entry["customer_id"] = p.customer_id
+        if p.queues:
+            entry["queues"] = list(p.queues)
+        entries.append(entry)
+    path.write_text(yaml.safe_dump({"keys": entries}, sort_keys=False), encoding="utf-8")
+    return keys
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RunningServer:
+    """A ``supportgraph serve`` process on loopback."""
+
+    base_url: str
+    database_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+
+@contextmanager
+def running_server(database_url: str, keys_path: Path, *, workers: int = 1,
+                   startup_timeout: float = 180.0) -> Iterator[RunningServer]:
+    """Start ``supportgraph serve`` on a free loopback port; yields once it answers /health, stops it on exit."""
+    port = free_port()
+    log_dir = Path(tempfile.mkdtemp(prefix="sg-serve-"))
+    log_path = log_dir / "server.log"
+    command = [sys.executable, "-m", "supportgraph", "serve", "--database-url", database_url, "--host", "127.0.0.1",
+               "--port", str(port), "--workers", str(workers), "--api-keys", str(keys_path)]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+    server = RunningServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
+    try:
+        _wait_until_up(server, startup_timeout)
+        yield server
+    finally:
+        stop(server)
+
+
+def stop(server: RunningServer) -> None:
+    """Stop the server process (SIGTERM, then SIGKILL after 20 s)."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+def _wait_until_up(server: RunningServer, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"supportgraph serve exited with {server.process.returncode}:\n{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(server.base_url + "/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    stop(server)
+    raise RuntimeError(f"supportgraph serve did not answer within {timeout:.0f} s:\n{server.log_tail()}")
