@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from langgraph_sdk import Auth
+from langgraph_sdk.auth.types import ThreadsCreate, ThreadsSearch
 
 from supportgraph.server.keys import API_KEY_HEADER, Principal, configured_keys
 
@@ -49,8 +50,12 @@ async def authenticate(headers: dict[Any, Any]) -> Auth.types.MinimalUserDict:
 
 
 @auth.on.threads.create
-async def stamp_customer(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> dict[str, Any] | None:
-    """A customer's new thread carries its customer id; reviewers do not open threads."""
+async def stamp_customer(ctx: Auth.types.AuthContext, value: ThreadsCreate) -> Any:
+    """A customer's new thread carries its customer id; reviewers do not open threads.
+
+    Aegra 0.6 merges a returned ``{"metadata": …}`` into the new thread's metadata (and, for a search, into its
+    metadata filter), hence ``Any`` rather than langgraph-sdk's FilterType.
+    """
     role = getattr(ctx.user, "role", None)
     if role == "reviewer":
         raise Auth.exceptions.HTTPException(status_code=403, detail="a reviewer key cannot open threads")
@@ -60,7 +65,7 @@ async def stamp_customer(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> 
 
 
 @auth.on.threads.search
-async def own_threads_only(ctx: Auth.types.AuthContext, value: dict[str, Any]) -> dict[str, Any] | None:
+async def own_threads_only(ctx: Auth.types.AuthContext, value: ThreadsSearch) -> Any:
     """A customer finds only its own threads (reviewers are narrowed to their queues by the guard)."""
     if getattr(ctx.user, "role", None) == "customer":
         return {"metadata": {"customer_id": getattr(ctx.user, "customer_id", None)}}

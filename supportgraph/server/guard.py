@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from graphs.support.messages import InvalidMessage, check_message
@@ -31,13 +30,18 @@ from supportgraph.server.threads import ThreadIndex
 PUBLIC_PATHS = frozenset({"/", "/health", "/ok", "/info", "/ready", "/live", "/docs", "/redoc", "/openapi.json"})
 PUBLIC_PREFIXES = ("/inbox",)
 MAX_BODY_BYTES = 256_000
-# Aegra 0.6 filters a thread search only by exact metadata values, so a reviewer's search (any of its queues)
-# asks Aegra for this many threads and keeps those waiting in the reviewer's queues.
-REVIEWER_SCAN = 1000
 _THREAD = re.compile(r"^/threads/(?P<thread_id>[^/]+)(?P<rest>/.*)?$")
 _RUN_CREATION = ("/runs", "/runs/stream", "/runs/wait")
 _READ_POSTS = ("/history", "/state/checkpoint")
 _ADMIN_ONLY_RUN_FIELDS = ("context", "config", "checkpoint", "checkpoint_id", "interrupt_before", "interrupt_after")
+
+
+class Answer(Exception):
+    """The guard answers the request itself with this JSON value (status 200)."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("answered by the guard")
+        self.value = value
 
 
 class Refusal(Exception):
@@ -51,17 +55,6 @@ class Refusal(Exception):
 
 _ERRORS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "payload_too_large",
            422: "invalid_request"}
-ResponseFilter = Callable[[Any], Any]
-
-
-@dataclass
-class Verdict:
-    """What the guard lets through: possibly a rewritten body, possibly a filter over the JSON response."""
-
-    body: bytes | None = None
-    response_filter: ResponseFilter | None = field(default=None)
-
-
 class AccessGuard:
     """ASGI middleware; ``index`` answers who a thread belongs to and what it waits for."""
 
@@ -80,33 +73,44 @@ class AccessGuard:
             return
         try:
             body = await _read_body(receive) if scope["method"] in ("POST", "PUT", "PATCH") else b""
-            verdict = await self.authorize(principal, scope["method"], path, body)
+            rewritten = await self.authorize(principal, scope["method"], path, body)
         except Refusal as refusal:
             await _refuse(send, refusal)
             return
-        if verdict.body is not None:
-            body = verdict.body
+        except Answer as answer:
+            await _send_json(send, 200, answer.value)
+            return
+        if rewritten is not None:
+            body = rewritten
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"content-length"]
                      + [(b"content-length", str(len(body)).encode())]}
-        replay = _replaying(body, receive)
-        await self.app(scope, replay, _filtering(send, verdict.response_filter) if verdict.response_filter else send)
+        await self.app(scope, _replaying(body, receive), send)
 
-    async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> Verdict:
-        if path == "/threads/search" and method == "POST":
-            return _reviewer_search(who, body, await self.index.reviewed_threads(who.queues, open_only=True)) \
-                if who.role == "reviewer" else Verdict()
+    async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> bytes | None:
+        """Refuse (Refusal), answer (Answer), or let the request through with this body (None: unchanged)."""
+        if path == "/threads/search" and method == "POST" and who.role == "reviewer":
+            raise Answer(await self._reviewer_search(who, body))
         if path == "/threads" and method == "POST":
-            return Verdict()  # the auth handler stamps the customer id, or refuses a reviewer
+            return None  # the auth handler stamps the customer id, or refuses a reviewer
         match = _THREAD.match(path)
         if match and match["thread_id"] not in ("search", "count"):
             return await self._thread_route(who, method, match["thread_id"], match["rest"] or "", body)
         if path.startswith("/assistants") and (method == "GET" or path in ("/assistants/search", "/assistants/count")):
-            return Verdict()
+            return None
         if who.role == "admin":
-            return Verdict()
+            return None
         raise Refusal(403, f"a {who.role} key may not {method} {path}")
 
-    async def _thread_route(self, who: Principal, method: str, thread_id: str, rest: str, body: bytes) -> Verdict:
+    async def _reviewer_search(self, who: Principal, body: bytes) -> list[dict[str, Any]]:
+        """Threads waiting in the reviewer's queues (see ThreadIndex.search for why this is not Aegra's route)."""
+        query = _json_object(body) if body else {}
+        try:
+            return await self.index.search(await self.index.reviewed_threads(who.queues, open_only=True), query)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise Refusal(422, f"invalid search at {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+    async def _thread_route(self, who: Principal, method: str, thread_id: str, rest: str, body: bytes) -> bytes | None:
         creates_run = method == "POST" and rest in _RUN_CREATION
         reads = method == "GET" or (method == "POST" and rest in _READ_POSTS)
         if who.role != "admin":
@@ -115,7 +119,7 @@ class AccessGuard:
             await self._check_reach(who, thread_id)
         if creates_run:
             return await self._check_run(who, thread_id, body)
-        return Verdict()
+        return None
 
     async def _check_reach(self, who: Principal, thread_id: str) -> None:
         not_found = Refusal(404, f"thread {thread_id!r} not found")
@@ -126,7 +130,7 @@ class AccessGuard:
         elif who.role == "reviewer" and thread_id not in await self.index.reviewed_threads(who.queues):
             raise not_found
 
-    async def _check_run(self, who: Principal, thread_id: str, body: bytes) -> Verdict:
+    async def _check_run(self, who: Principal, thread_id: str, body: bytes) -> bytes | None:
         payload = _json_object(body)
         if who.role != "admin":
             for name in _ADMIN_ONLY_RUN_FIELDS:
@@ -168,7 +172,7 @@ class AccessGuard:
         if who.role == "customer":
             run_input["customer_id"] = who.customer_id  # the signed-in customer is the key's, never the body's
             payload["input"] = run_input
-        return Verdict(body=json.dumps(payload).encode())
+        return json.dumps(payload).encode()
 
 
 def _check_messages(messages: Any) -> None:
@@ -201,20 +205,6 @@ def _customer_text(message: Any) -> str | None:
     if not isinstance(content, str):
         raise Refusal(422, "a message's 'content' must be text")
     return content
-
-
-def _reviewer_search(who: Principal, body: bytes, waiting: set[str]) -> Verdict:
-    query = _json_object(body) if body else {}
-    offset, limit = int(query.get("offset") or 0), int(query.get("limit") or 10)
-    rewritten = {**query, "offset": 0, "limit": REVIEWER_SCAN}
-
-    def keep_waiting(threads: Any) -> Any:
-        if not isinstance(threads, list):
-            return threads
-        mine = [t for t in threads if isinstance(t, dict) and t.get("thread_id") in waiting]
-        return mine[offset : offset + limit]
-
-    return Verdict(body=json.dumps(rewritten).encode(), response_filter=keep_waiting)
 
 
 def _json_object(body: bytes) -> dict[str, Any]:
@@ -269,35 +259,14 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _filtering(send: Send, transform: ResponseFilter) -> Send:
-    """Buffer a JSON response and send ``transform`` of it (only the reviewer's thread search comes here)."""
-    start: dict[str, Any] = {}
-    chunks: list[bytes] = []
-
-    async def filtered(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            start.update(message)
-            return
-        if message["type"] != "http.response.body":
-            await send(message)
-            return
-        chunks.append(message.get("body", b""))
-        if message.get("more_body", False):
-            return
-        body = b"".join(chunks)
-        if start.get("status") == 200:
-            body = json.dumps(transform(json.loads(body))).encode()
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-        await send({**start, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
-
-    return filtered
-
-
 async def _refuse(send: Send, refusal: Refusal) -> None:
-    body = json.dumps({"error": _ERRORS.get(refusal.status, "bad_request"), "message": refusal.message,
-                       "details": None}).encode()
-    await send({"type": "http.response.start", "status": refusal.status,
+    await _send_json(send, refusal.status, {"error": _ERRORS.get(refusal.status, "bad_request"),
+                                            "message": refusal.message, "details": None})
+
+
+async def _send_json(send: Send, status: int, value: Any) -> None:
+    body = json.dumps(value).encode()
+    await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 

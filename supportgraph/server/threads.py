@@ -52,6 +52,30 @@ class ThreadIndex:
 
         return await asyncio.to_thread(query)
 
+    async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Aegra's thread search (``POST /threads/search``) narrowed to ``thread_ids``.
+
+        Aegra 0.6 filters a search only by exact metadata values, and a reviewer's threads are "those waiting in
+        any of my queues", so a reviewer's search runs here: Aegra's own request model, table and serialiser,
+        plus one ``thread_id IN (…)`` condition. ``query`` must already be a valid ThreadSearchRequest.
+        """
+        from aegra_api.api.threads import _serialize_thread
+        from aegra_api.core.database import db_manager
+        from aegra_api.core.orm import Thread
+        from aegra_api.models.threads import ThreadSearchRequest
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        request = ThreadSearchRequest.model_validate(query)
+        stmt = select(Thread).where(Thread.thread_id.in_(sorted(thread_ids)))
+        if request.status:
+            stmt = stmt.where(Thread.status == request.status)
+        for key, value in (request.metadata or {}).items():
+            stmt = stmt.where(Thread.metadata_json[key].as_string() == str(value))
+        stmt = stmt.order_by(Thread.created_at.desc()).offset(request.offset or 0).limit(request.limit or 20)
+        async with AsyncSession(db_manager.get_engine()) as session:
+            rows = (await session.scalars(stmt)).all()
+        return [_serialize_thread(row).model_dump(mode="json") for row in rows]
+
     async def pending_review(self, thread_id: str) -> ReviewRequest | None:
         """The review request the thread waits on, or None (also for a thread with no checkpoint yet)."""
         from aegra_api.services.langgraph_service import get_langgraph_service
