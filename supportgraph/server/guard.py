@@ -88,8 +88,10 @@ class AccessGuard:
 
     async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> bytes | None:
         """Refuse (Refusal), answer (Answer), or let the request through with this body (None: unchanged)."""
-        if path == "/threads/search" and method == "POST" and who.role == "reviewer":
-            raise Answer(await self._reviewer_search(who, body))
+        if path == "/threads/search" and method == "POST":
+            if who.role == "reviewer":
+                raise Answer(await self._reviewer_search(who, body))
+            return None  # the auth handler narrows a customer's search to its own threads
         if path == "/threads" and method == "POST":
             return None  # the auth handler stamps the customer id, or refuses a reviewer
         match = _THREAD.match(path)

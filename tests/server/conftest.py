@@ -17,6 +17,7 @@ PRINCIPALS = [
     Principal("jonas", "customer", customer_id="C0002"),
     Principal("sam", "reviewer", queues=("billing", "accounts")),
     Principal("tess", "reviewer", queues=("technical",)),
+    Principal("gil", "reviewer", queues=("general",)),
     Principal("ops", "admin"),
 ]
 
