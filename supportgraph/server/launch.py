@@ -1,8 +1,8 @@
-"""Starting the API server: its environment, and a running server for tests and scripts.
+"""Starting the API server: its environment, and running servers for tests and scripts.
 
-``running_server(database_url, keys)`` starts ``supportgraph serve`` as a subprocess on a free loopback port,
-waits until it answers, and stops it on exit; ``write_key_file`` writes the key file for a set of principals
-and returns their fresh keys.
+``start_server(database_url, keys_path)`` starts ``supportgraph serve`` as a subprocess on a free loopback port
+and waits until it answers; ``stop`` ends it; ``running_server`` does both around a ``with`` block.
+``write_key_file`` writes the key file for a set of principals and returns their fresh keys.
 """
 
 from __future__ import annotations
@@ -78,20 +78,26 @@ class RunningServer:
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
 
 
-@contextmanager
-def running_server(database_url: str, keys_path: Path, *, workers: int = 1,
-                   startup_timeout: float = 180.0) -> Iterator[RunningServer]:
-    """Start ``supportgraph serve`` on a free loopback port; yields once it answers /health, stops it on exit."""
+def start_server(database_url: str, keys_path: Path, *, workers: int = 1,
+                 startup_timeout: float = 180.0) -> RunningServer:
+    """Start ``supportgraph serve`` on a free loopback port and return once it answers /health."""
     port = free_port()
-    log_dir = Path(tempfile.mkdtemp(prefix="sg-serve-"))
-    log_path = log_dir / "server.log"
+    log_path = Path(tempfile.mkdtemp(prefix="sg-serve-")) / "server.log"
     command = [sys.executable, "-m", "supportgraph", "serve", "--database-url", database_url, "--host", "127.0.0.1",
                "--port", str(port), "--workers", str(workers), "--api-keys", str(keys_path)]
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
     server = RunningServer(f"http://127.0.0.1:{port}", database_url, process, log_path)
+    _wait_until_up(server, startup_timeout)
+    return server
+
+
+@contextmanager
+def running_server(database_url: str, keys_path: Path, *, workers: int = 1,
+                   startup_timeout: float = 180.0) -> Iterator[RunningServer]:
+    """A started server (see start_server), stopped on exit."""
+    server = start_server(database_url, keys_path, workers=workers, startup_timeout=startup_timeout)
     try:
-        _wait_until_up(server, startup_timeout)
         yield server
     finally:
         stop(server)

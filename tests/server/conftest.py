@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from supportgraph.server.keys import Principal
-from supportgraph.server.launch import RunningServer, running_server, write_key_file
+from supportgraph.server.launch import RunningServer, start_server, stop, write_key_file
 from tests.pg import create_database, drop_database
 
 PRINCIPALS = [
@@ -38,6 +38,11 @@ class ApiServer:
     def database_url(self) -> str:
         return self.server.database_url
 
+    def restart(self) -> None:
+        """Stop the server process and start a new one over the same database (on a new port)."""
+        stop(self.server)
+        self.server = start_server(self.database_url, self.keys_path)
+
 
 @pytest.fixture(scope="session")
 def server_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
@@ -55,5 +60,8 @@ def server_database(pg_admin_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def api_server(server_database: str, server_keys: tuple[Path, dict[str, str]]) -> Iterator[ApiServer]:
     path, keys = server_keys
-    with running_server(server_database, path) as server:
-        yield ApiServer(server, keys, path)
+    handle = ApiServer(start_server(server_database, path), keys, path)
+    try:
+        yield handle
+    finally:
+        stop(handle.server)
