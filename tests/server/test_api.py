@@ -22,6 +22,7 @@ from tests.server.helpers import (
     resume,
     review_request,
 )
+from tests.studio.drawing import compiled, drawn
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -101,3 +102,9 @@ def test_approve_refunds_what_is_left(api_server: ApiServer, refund_reviews: dic
     rows = refunds_of(api_server.database_url, 10002)
     assert [(r["amount"], r["approved_by"]) for r in rows][-1] == (249.99, "sam"), rows
     assert "$249.99" in reply, reply
+
+
+def test_the_api_draws_the_same_graph_as_studio(api_server: ApiServer) -> None:
+    sam = client(api_server.base_url, api_server.keys["sam"])
+    assistant = sam.assistants.search(graph_id=ASSISTANT)[0]["assistant_id"]
+    assert drawn(dict(sam.assistants.get_graph(assistant))) == compiled()
