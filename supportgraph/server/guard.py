@@ -28,7 +28,6 @@ from supportgraph.server.keys import API_KEY_HEADER, Principal, configured_keys
 from supportgraph.server.threads import ThreadIndex
 
 PUBLIC_PATHS = frozenset({"/", "/health", "/ok", "/info", "/ready", "/live", "/docs", "/redoc", "/openapi.json"})
-PUBLIC_PREFIXES = ("/inbox",)
 MAX_BODY_BYTES = 256_000
 _THREAD = re.compile(r"^/threads/(?P<thread_id>[^/]+)(?P<rest>/.*)?$")
 _RUN_CREATION = ("/runs", "/runs/stream", "/runs/wait")
@@ -220,7 +219,7 @@ def _json_object(body: bytes) -> dict[str, Any]:
 
 
 def _public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+    return path in PUBLIC_PATHS
 
 
 def _header(scope: Scope, name: str) -> str | None:
