@@ -10,7 +10,7 @@ import typer
 
 from supportgraph.cli_common import CliError, DatabaseOpt, console
 from supportgraph.server.keys import KEYS_ENV, KeyFileError, hash_key, load_keys
-from supportgraph.server.launch import AEGRA_CONFIG, server_environment
+from supportgraph.server.launch import AEGRA_CONFIG, prepare_database, server_environment
 
 
 def serve(
@@ -38,6 +38,7 @@ def serve(
     except KeyFileError as exc:
         raise CliError(str(exc)) from None
     os.environ.update(server_environment(url, keys_path))
+    prepare_database(url)
     import uvicorn
 
     console.print(f"supportgraph API on http://{host}:{port} ({workers} worker(s), {len(registry.by_hash)} API "

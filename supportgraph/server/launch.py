@@ -128,3 +128,33 @@ def _wait_until_up(server: RunningServer, timeout: float) -> None:
         time.sleep(0.3)
     stop(server)
     raise RuntimeError(f"supportgraph serve did not answer within {timeout:.0f} s:\n{server.log_tail()}")
+
+
+def prepare_database(database_url: str) -> None:
+    """Create every table (Aegra's, LangGraph's, the business store's, the audit log's) before workers start.
+
+    Aegra 0.6 migrates at each worker's startup; several workers migrating a fresh database at once collide
+    (``duplicate key value violates unique constraint "pg_type_typname_nsp_index"``). Done once here, the
+    workers find everything in place. Seeds the demo company into an empty store, as the graph would.
+    """
+    import asyncio
+
+    from aegra_api.core.database import DatabaseManager
+    from aegra_api.core.migrations import run_migrations
+
+    from supportgraph.audit import open_audit_log
+    from supportgraph.db import close_database
+    from supportgraph.settings import get_settings
+    from tools.store import open_store
+
+    run_migrations()
+
+    async def checkpoint_and_store_tables() -> None:
+        manager = DatabaseManager()
+        await manager.initialize()
+        await manager.close()
+
+    asyncio.run(checkpoint_and_store_tables())
+    open_store(database_url, seed=get_settings().demo_seed)
+    open_audit_log(database_url)
+    close_database(database_url)
