@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -54,6 +55,17 @@ class Refusal(Exception):
 
 _ERRORS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict", 413: "payload_too_large",
            422: "invalid_request"}
+@dataclass(frozen=True)
+class Passage:
+    """A request let through: with a rewritten body, and with the review it claimed (thread id, turn)."""
+
+    body: bytes | None = None
+    claimed: tuple[str, int] | None = None
+
+
+PASS = Passage()
+
+
 class AccessGuard:
     """ASGI middleware; ``index`` answers who a thread belongs to and what it waits for."""
 
@@ -72,34 +84,54 @@ class AccessGuard:
             return
         try:
             body = await _read_body(receive) if scope["method"] in ("POST", "PUT", "PATCH") else b""
-            rewritten = await self.authorize(principal, scope["method"], path, body)
+            passage = await self.authorize(principal, scope["method"], path, body)
         except Refusal as refusal:
             await _refuse(send, refusal)
             return
         except Answer as answer:
             await _send_json(send, 200, answer.value)
             return
-        if rewritten is not None:
-            body = rewritten
+        if passage.body is not None:
+            body = passage.body
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"content-length"]
                      + [(b"content-length", str(len(body)).encode())]}
-        await self.app(scope, _replaying(body, receive), send)
+        if passage.claimed is None:
+            await self.app(scope, _replaying(body, receive), send)
+            return
+        # The review was claimed for this resume: give it back if Aegra refuses the run or the request fails.
+        thread_id, turn = passage.claimed
+        failed = False
 
-    async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> bytes | None:
-        """Refuse (Refusal), answer (Answer), or let the request through with this body (None: unchanged)."""
+        async def watching(message: Message) -> None:
+            nonlocal failed
+            if message["type"] == "http.response.start" and message["status"] >= 400:
+                failed = True
+            await send(message)
+
+        try:
+            await self.app(scope, _replaying(body, receive), watching)
+        except BaseException:
+            failed = True
+            raise
+        finally:
+            if failed:
+                await self.index.release_review(thread_id, turn)
+
+    async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> Passage:
+        """Refuse (Refusal), answer (Answer), or let the request through (Passage)."""
         if path == "/threads/search" and method == "POST":
             if who.role == "reviewer":
                 raise Answer(await self._reviewer_search(who, body))
-            return None  # the auth handler narrows a customer's search to its own threads
+            return PASS  # the auth handler narrows a customer's search to its own threads
         if path == "/threads" and method == "POST":
-            return None  # the auth handler stamps the customer id, or refuses a reviewer
+            return PASS  # the auth handler stamps the customer id, or refuses a reviewer
         match = _THREAD.match(path)
         if match and match["thread_id"] not in ("search", "count"):
             return await self._thread_route(who, method, match["thread_id"], match["rest"] or "", body)
         if path.startswith("/assistants") and (method == "GET" or path in ("/assistants/search", "/assistants/count")):
-            return None
+            return PASS
         if who.role == "admin":
-            return None
+            return PASS
         raise Refusal(403, f"a {who.role} key may not {method} {path}")
 
     async def _reviewer_search(self, who: Principal, body: bytes) -> list[dict[str, Any]]:
@@ -111,7 +143,7 @@ class AccessGuard:
             first = exc.errors()[0]
             raise Refusal(422, f"invalid search at {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
 
-    async def _thread_route(self, who: Principal, method: str, thread_id: str, rest: str, body: bytes) -> bytes | None:
+    async def _thread_route(self, who: Principal, method: str, thread_id: str, rest: str, body: bytes) -> Passage:
         creates_run = method == "POST" and rest in _RUN_CREATION
         reads = method == "GET" or (method == "POST" and rest in _READ_POSTS)
         if who.role != "admin":
@@ -120,7 +152,7 @@ class AccessGuard:
             await self._check_reach(who, thread_id)
         if creates_run:
             return await self._check_run(who, thread_id, body)
-        return None
+        return PASS
 
     async def _check_reach(self, who: Principal, thread_id: str) -> None:
         not_found = Refusal(404, f"thread {thread_id!r} not found")
@@ -131,7 +163,7 @@ class AccessGuard:
         elif who.role == "reviewer" and thread_id not in await self.index.reviewed_threads(who.queues):
             raise not_found
 
-    async def _check_run(self, who: Principal, thread_id: str, body: bytes) -> bytes | None:
+    async def _check_run(self, who: Principal, thread_id: str, body: bytes) -> Passage:
         payload = _json_object(body)
         if who.role != "admin":
             for name in _ADMIN_ONLY_RUN_FIELDS:
@@ -152,6 +184,7 @@ class AccessGuard:
             raise Refusal(403, "a reviewer key resumes threads with a decision; it does not send messages")
         _check_messages(run_input.get("messages"))
         pending = await self.index.pending_review(thread_id)
+        claimed: tuple[str, int] | None = None
         if "resume" in command:
             if pending is None:
                 raise Refusal(409, f"thread {thread_id!r} is not waiting for a review")
@@ -163,9 +196,11 @@ class AccessGuard:
                 if isinstance(resume, dict):
                     resume = command["resume"] = {**resume, "reviewer": who.name}
             try:
-                parse_response(resume, pending)
+                response = parse_response(resume, pending)
             except InvalidDecision as exc:
                 raise Refusal(422, str(exc)) from None
+            claimed = thread_id, int(pending["context"]["turn"])
+            await self._claim(*claimed, response.reviewer)
         elif run_input and pending is not None:
             raise Refusal(409, f"thread {thread_id!r} is waiting for a human reviewer; a reviewer must resume it")
         elif not run_input and not command:
@@ -173,7 +208,17 @@ class AccessGuard:
         if who.role == "customer":
             run_input["customer_id"] = who.customer_id  # the signed-in customer is the key's, never the body's
             payload["input"] = run_input
-        return json.dumps(payload).encode()
+        return Passage(json.dumps(payload).encode(), claimed)
+
+    async def _claim(self, thread_id: str, turn: int, reviewer: str) -> None:
+        """Take the review for this resume, as the CLI does: of two reviewers at once, exactly one proceeds."""
+        if await self.index.claim_review(thread_id, turn, reviewer):
+            return
+        item = await self.index.review_item(thread_id, turn)
+        if item is not None and item.status == "resolving":
+            raise Refusal(409, f"thread {thread_id!r} is already being resumed by {item.assigned_to}")
+        raise Refusal(409, f"thread {thread_id!r} is not waiting for a review "
+                           f"({f'it was {item.status}' if item else 'no entry in the review queue'})")
 
 
 def _check_messages(messages: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -88,3 +89,23 @@ def test_a_decision_not_allowed_for_the_action_and_a_resume_of_a_thread_not_wait
     resume(gil, waiting, {"decisions": [{"type": "respond", "message": "I'm sending a replacement today."}],
                           "hand_back": True})
     assert last_reply(gil, waiting) == "I'm sending a replacement today."
+
+
+def test_two_reviewers_at_once_exactly_one_decision_is_applied(api_server: ApiServer) -> None:
+    thread_id = open_review(client(api_server.base_url, api_server.keys["jonas"]), PERSON_TEXT)
+    url = f"{api_server.base_url}/threads/{thread_id}/runs/wait"
+
+    def answer(name: str) -> httpx.Response:
+        decision = {"decisions": [{"type": "respond", "message": f"Hi Jonas, this is {name}."}]}
+        return httpx.post(url, json={"assistant_id": ASSISTANT, "command": {"resume": decision}},
+                          headers={"x-api-key": api_server.keys[name]}, timeout=240)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        responses = list(pool.map(answer, ["gil", "ops"]))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200, 409], [(r.status_code, r.text[:200]) for r in responses]
+    loser = next(r for r in responses if r.status_code == 409).json()["message"]
+    assert "already being resumed" in loser or "not waiting for a review" in loser, loser
+    messages = client(api_server.base_url, api_server.keys["gil"]).threads.get_state(thread_id)["values"]["messages"]
+    replies = [m["content"] for m in messages if str(m["content"]).startswith("Hi Jonas, this is")]
+    assert len(replies) == 1, f"both decisions were applied: {replies}"
