@@ -182,7 +182,7 @@ class AccessGuard:
             raise Refusal(403, "a customer key sends messages; reviewers resume threads")
         if who.role == "reviewer" and run_input:
             raise Refusal(403, "a reviewer key resumes threads with a decision; it does not send messages")
-        _check_messages(run_input.get("messages"))
+        _check_messages(run_input.get("messages"), customer_only=who.role != "admin")
         pending = await self.index.pending_review(thread_id)
         claimed: tuple[str, int] | None = None
         if "resume" in command:
@@ -221,7 +221,8 @@ class AccessGuard:
                            f"({f'it was {item.status}' if item else 'no entry in the review queue'})")
 
 
-def _check_messages(messages: Any) -> None:
+def _check_messages(messages: Any, *, customer_only: bool) -> None:
+    """Every customer message must pass check_message; only an admin may send other roles' messages."""
     if messages is None:
         return
     if not isinstance(messages, list):
@@ -229,6 +230,8 @@ def _check_messages(messages: Any) -> None:
     for message in messages:
         text = _customer_text(message)
         if text is None:
+            if customer_only:
+                raise Refusal(403, "only an admin key may send messages other than the customer's (role 'user')")
             continue
         try:
             check_message(text)
