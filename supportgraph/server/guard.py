@@ -160,7 +160,7 @@ class AccessGuard:
             owner = await self.index.customer_of(thread_id)
             if owner is None or owner != who.customer_id:
                 raise not_found
-        elif who.role == "reviewer" and thread_id not in await self.index.reviewed_threads(who.queues):
+        elif who.role == "reviewer" and not await self.index.reviewed_threads(who.queues, thread_id=thread_id):
             raise not_found
 
     async def _check_run(self, who: Principal, thread_id: str, body: bytes) -> Passage:
@@ -201,10 +201,10 @@ class AccessGuard:
                 raise Refusal(422, str(exc)) from None
             claimed = thread_id, int(pending["context"]["turn"])
             await self._claim(*claimed, response.reviewer)
+        elif not run_input.get("messages") and not (who.role == "admin" and command):
+            raise Refusal(422, "a run needs 'input' with messages or a 'command' with 'resume'")
         elif run_input and pending is not None:
             raise Refusal(409, f"thread {thread_id!r} is waiting for a human reviewer; a reviewer must resume it")
-        elif not run_input and not command:
-            raise Refusal(422, "a run needs 'input' with messages or a 'command' with 'resume'")
         if who.role == "customer":
             run_input["customer_id"] = who.customer_id  # the signed-in customer is the key's, never the body's
             payload["input"] = run_input

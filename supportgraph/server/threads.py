@@ -39,14 +39,18 @@ class ThreadIndex:
         metadata = await self.metadata(thread_id)
         return None if metadata is None else metadata.get("customer_id")
 
-    async def reviewed_threads(self, queues: tuple[str, ...], *, open_only: bool = False) -> set[str]:
-        """Threads with a review in one of ``queues`` (only those still waiting, with ``open_only``)."""
+    async def reviewed_threads(self, queues: tuple[str, ...], *, open_only: bool = False,
+                               thread_id: str | None = None) -> set[str]:
+        """Threads with a review in one of ``queues`` (only those still waiting, with ``open_only``; only
+        ``thread_id``, if given)."""
 
         def query() -> set[str]:
             audit = open_audit_log(self.database_url)
             stmt = select(review_queue.c.thread_id).where(review_queue.c.queue.in_(queues))
             if open_only:
                 stmt = stmt.where(review_queue.c.status == "open")
+            if thread_id is not None:
+                stmt = stmt.where(review_queue.c.thread_id == thread_id)
             with audit.db.begin() as conn:
                 return set(conn.execute(stmt).scalars())
 

@@ -60,7 +60,8 @@ def test_bad_requests_get_reasons_not_500s(api_server: ApiServer, waiting: str) 
     headers = {"x-api-key": api_server.keys["jonas"], "content-type": "application/json"}
     runs = f"{api_server.base_url}/threads/{waiting}/runs/wait"
     for body, status in ((b"{not json", 422), (b"[1, 2]", 422), (b'{"input": "hello"}', 422),
-                         (b'{"assistant_id": "support"}', 422), (b"x" * 300_000, 413)):
+                         (b'{"assistant_id": "support"}', 422),
+                         (b'{"input": {"customer_id": "C0002"}}', 422), (b"x" * 300_000, 413)):
         response = httpx.post(runs, content=body, headers=headers, timeout=60)
         assert response.status_code == status, f"{body[:30]!r}: {response.status_code} {response.text[:200]}"
         assert response.json()["message"], response.text
