@@ -3,6 +3,7 @@ has every node and every conditional edge of the graph as compiled in-process.""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -27,11 +28,16 @@ OFFLINE = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "tru
 def studio_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     workdir = tmp_path_factory.mktemp("studio")
+    # langgraph dev resolves graph paths from its cwd and keeps state files in ./.langgraph_api: run it in a
+    # scratch directory on the project's langgraph.json with its paths made absolute.
+    config = json.loads((ROOT / "langgraph.json").read_text(encoding="utf-8"))
+    config["graphs"] = {name: str(ROOT / path) for name, path in config["graphs"].items()}
+    config["dependencies"] = [str(ROOT / dep) for dep in config.get("dependencies", [])]
+    (workdir / "langgraph.json").write_text(json.dumps(config), encoding="utf-8")
     log = (workdir / "langgraph-dev.log").open("wb")
     command = [str(Path(sys.executable).with_name("langgraph")), "dev", "--no-browser", "--no-reload",
-               "--host", "127.0.0.1", "--port", str(port), "--config", str(ROOT / "langgraph.json")]
-    # langgraph dev resolves graph paths from the cwd and keeps its state in ./.langgraph_api (git-ignored).
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+               "--host", "127.0.0.1", "--port", str(port), "--config", str(workdir / "langgraph.json")]
+    process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT,
                                env={**os.environ, **OFFLINE})
     url = f"http://127.0.0.1:{port}"
     try:
