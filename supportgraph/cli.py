@@ -19,6 +19,7 @@ from supportgraph.cli_llm import BaseUrlOpt, ModelOpt, bench_tokens, model_conte
 from supportgraph.cli_measure import bench_app, eval_app
 from supportgraph.cli_metrics import metrics, rate
 from supportgraph.cli_review import review_app
+from supportgraph.cli_serve import serve
 from supportgraph.cli_triage import triage
 from supportgraph.settings import get_settings
 
@@ -38,6 +39,7 @@ bench_app.command("tokens")(bench_tokens)
 app.command()(triage)
 app.command()(metrics)
 app.command()(rate)
+app.command()(serve)
 
 
 @app.command()
