@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from tests.tools.conftest import make_ctx, row_counts
 from tests.tools.helpers import Call, assert_replay_is_idempotent, dangling_references
-from tools.crm.migrate_account import OWNED
+from tools.crm.sql_merge import OWNED
 from tools.store import BusinessStore
 from tools.store.schema import customers, disputes, invoices, orders, subscriptions, tickets
 

@@ -35,6 +35,7 @@ class Plan:
     id: str
     name: str
     monthly_price_cents: int
+    description: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +51,15 @@ class CustomerProfile:
     customer_since: datetime | None = None
     addresses: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    card_last4: str | None = None  # of the card on file: compared when two accounts are merged, never shown
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountMerge:
+    """What ``merge_accounts`` did: rows moved per kind of record, and the one membership kept."""
+
+    moved: dict[str, int]
+    subscription_id: str | None
 
 
 class CrmBackend(Protocol):
@@ -85,6 +95,14 @@ class CrmBackend(Protocol):
 
     def delete_customer(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
         """Soft-delete: mark deleted and scrub personal data; orders stay for accounting."""
+        ...
+
+    def merge_accounts(
+        self, keep_id: str, merged_id: str, *, plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> AccountMerge:
+        """Move everything of ``merged_id`` (orders, payment methods, addresses, subscriptions, invoices,
+        tickets…) to ``keep_id``, keep one membership on ``plan_id`` and mark ``merged_id`` merged. Nothing
+        may point at the merged account afterwards. ``BackendRefusal`` if either account is not active."""
         ...
 
 
