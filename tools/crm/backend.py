@@ -2,7 +2,8 @@
 
 Tools hold the policy (verification, attempt limits, approvals, proration); a backend only reads and
 writes the company's CRM. ``SqlCrm`` (the demo store) is the default; ``HttpCrm`` talks JSON over HTTP
-to a company's own CRM when ``SUPPORTGRAPH_CRM_URL`` is set. See docs/plugging-in-your-systems.md.
+to a company's own CRM when ``SUPPORTGRAPH_CRM_URL`` is set; ``SUPPORTGRAPH_CRM_BACKEND`` names any other
+implementation (tools/systems.py). See docs/plugging-in-your-systems.md.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+
+from tools.systems import backend_env, configured_backend
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -107,12 +110,13 @@ class CrmBackend(Protocol):
 
 
 def crm_backend(store: BusinessStore) -> CrmBackend:
-    """The configured CRM: ``HttpCrm`` when ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
+    """The configured CRM: ``SUPPORTGRAPH_CRM_BACKEND`` if set (tools/systems.py), else ``HttpCrm`` when
+    ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
     url = os.environ.get(CRM_URL_ENV, "").strip()
-    if url:
+    if url and not os.environ.get(backend_env("crm"), "").strip():
         from tools.crm.http_crm import HttpCrm
 
         return HttpCrm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
     from tools.crm.sql_crm import SqlCrm
 
-    return SqlCrm(store)
+    return configured_backend(store, "crm", SqlCrm)
