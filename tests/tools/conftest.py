@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from sqlalchemy import func, select
 
+from supportgraph.db import close_database
 from tests.pg import create_database, drop_database
 from tools.base import ToolContext, ToolResult
 from tools.registry import get_tool
@@ -30,34 +33,61 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
         drop_database(made["postgres_admin"], made["postgres"])
 
 
-def _copy_seeded(request: pytest.FixtureRequest, url: str, templates: dict[str, str]) -> None:
-    """Make the empty database at ``url`` a copy of a seeded template store (built on first use)."""
-    if url.startswith("sqlite"):
-        if "sqlite" not in templates:
-            path = request.config._tmp_path_factory.mktemp("template") / "seeded.db"  # type: ignore[attr-defined]
-            open_store(f"sqlite:///{path}", customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
-            close_store(f"sqlite:///{path}")
-            templates["sqlite"] = str(path)
-        shutil.copyfile(templates["sqlite"], url.removeprefix("sqlite:///"))
-        return
-    admin = str(request.getfixturevalue("pg_admin_url"))
+def _sqlite_template(request: pytest.FixtureRequest, templates: dict[str, str]) -> str:
+    if "sqlite" not in templates:
+        path = request.config._tmp_path_factory.mktemp("template") / "seeded.db"  # type: ignore[attr-defined]
+        open_store(f"sqlite:///{path}", customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
+        close_store(f"sqlite:///{path}")
+        templates["sqlite"] = str(path)
+    return templates["sqlite"]
+
+
+def _postgres_template(admin: str, templates: dict[str, str]) -> str:
     if "postgres" not in templates:
         template = create_database(admin)
         open_store(template, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
         close_store(template)
         templates["postgres"], templates["postgres_admin"] = template, admin
-    name, source = url.rsplit("/", 1)[1], templates["postgres"].rsplit("/", 1)[1]
+    return templates["postgres"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, _templates: dict[str, str]) -> Iterator[str]:
+    """A fresh copy of the seeded demo company, once on SQLite and once on Postgres.
+
+    Overrides the root fixture (a fresh empty database) for the tool tests: the copy is made straight from
+    the session's seeded template (Postgres: ``CREATE DATABASE … TEMPLATE``), which saves creating and
+    dropping an empty database per test. ``empty_database_url`` is the empty one.
+    """
+    if request.param == "sqlite":
+        path = tmp_path / "supportgraph.db"
+        shutil.copyfile(_sqlite_template(request, _templates), path)
+        yield f"sqlite:///{path}"
+        return
+    admin = str(request.getfixturevalue("pg_admin_url"))
+    source = _postgres_template(admin, _templates).rsplit("/", 1)[1]
+    name = "sg_test_" + uuid.uuid4().hex[:12]
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE "{name}"')
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+    url = admin.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield url
+    finally:
+        close_database(url)  # release pooled connections before dropping the database
+        drop_database(admin, url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh empty database, once on SQLite and once on Postgres (the root ``database_url``)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'supportgraph.db'}"
+    return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
-def store(
-    request: pytest.FixtureRequest, database_url: str, _templates: dict[str, str]
-) -> Iterator[BusinessStore]:
+def store(database_url: str) -> Iterator[BusinessStore]:
     """A small demo company (40 customers) with a fixed reference time, on SQLite and on Postgres."""
-    _copy_seeded(request, database_url, _templates)
     s = open_store(database_url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
     try:
         yield s
@@ -98,7 +128,4 @@ def call(store: BusinessStore) -> Callable[..., ToolResult]:
 
 def row_counts(store: BusinessStore) -> dict[str, int]:
     with store.db.begin() as conn:
-        return {
-            t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
-            for t in metadata.sorted_tables
-        }
+        return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one() for t in metadata.sorted_tables}

@@ -63,8 +63,8 @@ def test_reopening_does_not_reseed(store: BusinessStore, database_url: str) -> N
     assert again.reference_time == REFERENCE_TIME
 
 
-def test_concurrent_first_open_seeds_once(database_url: str) -> None:
-    dbs = [Database(database_url), Database(database_url)]
+def test_concurrent_first_open_seeds_once(empty_database_url: str) -> None:
+    dbs = [Database(empty_database_url), Database(empty_database_url)]
     dbs[0].migrate(COMPONENT, MIGRATIONS)  # migrations have their own guard (supportgraph.db)
     errors: list[BaseException] = []
 
