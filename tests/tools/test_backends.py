@@ -35,7 +35,7 @@ from tools.ticketing.backend import TicketingBackend
 from tools.ticketing.sql_ticketing import SqlTicketing
 
 # The doubles keep nothing in the store, so one database kind is enough for them.
-sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+sqlite_only = pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)
 
 
 def _methods(protocol: type) -> list[str]:
@@ -95,6 +95,7 @@ def _count(store: BusinessStore, table: Any) -> int:
 
 
 @sqlite_only
+@pytest.mark.read_only
 def test_kb_tools_read_the_configured_knowledge_base(
     call: Call, memory: Memory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -224,6 +225,7 @@ def test_refunds_move_money_in_the_configured_payment_system(
     assert _count(store, refunds) == store_refunds
 
 
+@pytest.mark.read_only
 def test_the_sql_payment_system_never_refunds_a_charge_below_zero(store: BusinessStore) -> None:
     payments = SqlPayments(store)
     charge = payments.charges(order_id=10004)[0]

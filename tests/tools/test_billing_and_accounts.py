@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.tools.conftest import make_ctx, row_counts
@@ -16,6 +17,7 @@ def _invoice_status(store: BusinessStore, invoice_id: str) -> str:
         return str(conn.execute(select(invoices.c.status).where(invoices.c.id == invoice_id)).scalar_one())
 
 
+@pytest.mark.read_only
 def test_get_invoice_and_subscription(call: Call) -> None:
     inv = call("get_invoice", make_ctx("C0002"), invoice_id="INV-20002")
     assert inv.ok and inv.data is not None and inv.data["status"] == "paid"
