@@ -214,6 +214,8 @@ def test_refunds_move_money_in_the_configured_payment_system(
     assert first.ok, first.error
     assert call("refund_order", ctx, order_id=10004, amount="20.00", reason="scratched case") == first
     assert [r.amount_cents for r in memory.payments.refund_list] == [2000]
+    # Each part of a refund carries its own key (step and charge), so a payment provider can deduplicate it.
+    assert memory.calls == [("refund", "thread-1:refund-once:ch_mem_1")]
     too_much = call("refund_order", make_ctx("C0001"), order_id=10004, amount="40.00", reason="more")
     assert too_much.error == "Error: only $30.00 of order 10004 is still refundable; $40.00 is too much."
     status = call("get_refund_status", make_ctx("C0001"), order_id=10004)
