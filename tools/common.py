@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -53,6 +54,16 @@ def as_utc(value: datetime) -> datetime:
 def for_update(stmt: Select[Any], store: BusinessStore) -> Select[Any]:
     """Lock the selected rows until commit on Postgres (SQLite serialises writers anyway)."""
     return stmt.with_for_update() if store.db.dialect == "postgresql" else stmt
+
+
+@contextmanager
+def reading(store: BusinessStore, tx: Connection | None) -> Iterator[Connection]:
+    """``tx`` when a read belongs to an open transaction (it sees that transaction's writes), else a new one."""
+    if tx is not None:
+        yield tx
+    else:
+        with store.db.begin() as conn:
+            yield conn
 
 
 def next_id(conn: Connection, name: str, fmt: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.tools.conftest import make_ctx, row_counts
 from tools.base import ToolResult
 from tools.store import BusinessStore
@@ -63,6 +65,7 @@ CASES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+@pytest.mark.read_only
 def test_bad_arguments_are_refused_without_writes(call: Call, store: BusinessStore) -> None:
     # One store for all cases (a refusal writes nothing, so the cases cannot affect each other).
     before = row_counts(store)
@@ -73,6 +76,7 @@ def test_bad_arguments_are_refused_without_writes(call: Call, store: BusinessSto
         assert row_counts(store) == before, (n, name)
 
 
+@pytest.mark.read_only
 def test_sql_metacharacters_that_pass_validation_are_just_data(call: Call, store: BusinessStore) -> None:
     before = row_counts(store)
     r = call("find_customer", make_ctx(None), email="o'brien+test@example.com")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.tools.conftest import make_ctx, row_counts
 from tests.tools.helpers import Call, assert_replay_is_idempotent, dangling_references
-from tools.crm.migrate_account import OWNED
+from tools.crm.sql_merge import OWNED
 from tools.store import BusinessStore
 from tools.store.schema import customers, disputes, invoices, orders, subscriptions, tickets
 
@@ -16,6 +17,7 @@ def _invoice_status(store: BusinessStore, invoice_id: str) -> str:
         return str(conn.execute(select(invoices.c.status).where(invoices.c.id == invoice_id)).scalar_one())
 
 
+@pytest.mark.read_only
 def test_get_invoice_and_subscription(call: Call) -> None:
     inv = call("get_invoice", make_ctx("C0002"), invoice_id="INV-20002")
     assert inv.ok and inv.data is not None and inv.data["status"] == "paid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.tools.conftest import REFERENCE_TIME, make_ctx
@@ -16,6 +17,7 @@ Call = Callable[..., ToolResult]
 MISMATCH = "Error: those details do not match our records."
 
 
+@pytest.mark.read_only
 def test_find_customer(call: Call) -> None:
     found = call("find_customer", make_ctx(None), email="Maya.Chen@example.com")
     assert found.ok and found.data == {"customer_id": "C0001", "first_name": "Maya"}
@@ -66,6 +68,7 @@ def test_verify_identity_replayed_step_counts_once(call: Call) -> None:
     assert call("verify_identity", make_ctx(None), customer_id="C0001", zip_code="94107").ok
 
 
+@pytest.mark.read_only
 def test_account_tools_need_verification(call: Call) -> None:
     for name, args in [
         ("get_customer", {}),
@@ -77,6 +80,7 @@ def test_account_tools_need_verification(call: Call) -> None:
         assert not r.ok and "verify the customer's identity first" in (r.error or ""), name
 
 
+@pytest.mark.read_only
 def test_get_customer_only_own_record(call: Call) -> None:
     r = call("get_customer", make_ctx("C0001"))
     assert r.ok and r.data is not None

@@ -20,6 +20,7 @@ from tools.store import BusinessStore
 PEOPLE: dict[str, dict[str, Any]] = {
     "C9001": {"name": "Ines Duarte", "email": "ines@corp.example", "zip": "30301", "last4": "7777", "plan": "pro"},
     "C9002": {"name": "Kofi Mensah", "email": "kofi@corp.example", "zip": "73301", "last4": "1212", "plan": "basic"},
+    "C9003": {"name": "Ines Duarte", "email": "ines.d@corp.example", "zip": "30301", "last4": "8888", "plan": "plus"},
 }
 PLANS = {"basic": ("Basic", 0), "plus": ("Plus", 999), "pro": ("Pro", 5999)}
 
@@ -29,6 +30,7 @@ class FakeCrm(BaseHTTPRequestHandler):
 
     seen_keys: ClassVar[dict[str, Any]] = {}
     newsletter: ClassVar[dict[str, bool]] = {}
+    merges: ClassVar[list[tuple[str, ...]]] = []
 
     def log_message(self, *_: Any) -> None:  # keep test output quiet
         pass
@@ -70,7 +72,7 @@ class FakeCrm(BaseHTTPRequestHandler):
             ) if cid else self._send(404, {"error": "no such customer"})
         elif url.path == "/plans":
             self._send(200, [{"id": k, "name": n, "monthly_price_cents": c} for k, (n, c) in PLANS.items()])
-        elif url.path.removeprefix("/customers/") in PEOPLE:
+        elif url.path.removeprefix("/customers/") in set(PEOPLE) - {m[1] for m in self.merges}:
             self._send(200, self._profile(url.path.removeprefix("/customers/")))
         else:
             self._send(404, {"error": "not found"})
@@ -81,6 +83,10 @@ class FakeCrm(BaseHTTPRequestHandler):
             body, p = self._body(), PEOPLE[parts[1]]
             match = body.get("zip_code") in (None, p["zip"]) and body.get("card_last4") in (None, p["last4"])
             self._send(200, {"match": match})
+        elif len(parts) == 3 and parts[1] in PEOPLE and parts[2] == "merge" and self.headers.get("Idempotency-Key"):
+            body = self._body()
+            self.merges.append((parts[1], body["merged_customer_id"], body["plan_id"], self.headers["Idempotency-Key"]))
+            self._send(200, {"moved": {"orders": 1, "payment_methods": 1}, "subscription_id": None})
         else:
             self._send(404, {"error": "not found"})
 
@@ -108,7 +114,7 @@ def crm_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv(CRM_URL_ENV, url)
-    FakeCrm.seen_keys, FakeCrm.newsletter = {}, {}
+    FakeCrm.seen_keys, FakeCrm.newsletter, FakeCrm.merges = {}, {}, []
     try:
         yield url
     finally:
@@ -151,3 +157,23 @@ def test_http_crm_outage_is_an_exception_not_a_refusal(store: BusinessStore, mon
     monkeypatch.setenv(CRM_URL_ENV, "http://127.0.0.1:9")
     with pytest.raises(CrmUnavailable):
         crm_backend(store).find_by_email("ines@corp.example")
+
+
+def test_account_merge_goes_through_the_http_crm(call: Call, store: BusinessStore, crm_url: str) -> None:
+    stranger = call("migrate_account", make_ctx("C9001", approved_by="reviewer.ana"), other_customer_id="C9002")
+    assert (stranger.error or "").startswith("Error: account C9002 does not belong to the same person")
+    ctx = make_ctx("C9001", step="merge", approved_by="reviewer.ana")
+    merged = call("migrate_account", ctx, other_customer_id="C9003")
+    assert merged.ok and merged.data == {
+        "customer_id": "C9001",
+        "merged_account": "C9003",
+        "plan": "pro",  # the better of pro and plus, chosen by the tool
+        "subscription_id": None,
+        "moved": {"orders": 1, "payment_methods": 1},
+        "approved_by": "reviewer.ana",
+    }
+    assert call("migrate_account", ctx, other_customer_id="C9003") == merged
+    assert FakeCrm.merges == [("C9001", "C9003", "pro", "thread-1:merge")]
+    assert call("migrate_account", make_ctx("C9001", approved_by="ana"), other_customer_id="C9003").error == (
+        "Error: account C9003 was not found or was already merged or deleted."
+    )

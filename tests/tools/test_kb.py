@@ -13,6 +13,7 @@ from tools.store.kb_files import ARTICLES_DIR, load_articles, parse_article
 Call = Callable[..., ToolResult]
 
 
+@pytest.mark.read_only
 def test_search_finds_refund_policy(call: Call) -> None:
     r = call("search_articles", make_ctx(None), query="How do I get my money back for a refund?")
     assert r.ok and r.data is not None
@@ -24,6 +25,7 @@ def test_search_finds_refund_policy(call: Call) -> None:
     assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.read_only
 def test_search_returns_steps_for_troubleshooting(call: Call) -> None:
     r = call("search_articles", make_ctx(None), query="headphones bluetooth pairing", limit=10)
     assert r.data is not None
@@ -32,12 +34,14 @@ def test_search_returns_steps_for_troubleshooting(call: Call) -> None:
     assert r.data["articles"][0]["id"] == "KB-103"
 
 
+@pytest.mark.read_only
 def test_search_limits_and_no_match(call: Call) -> None:
     assert not call("search_articles", make_ctx(None), query="refund", limit=11).ok
     r = call("search_articles", make_ctx(None), query="zzqxv")
     assert r.ok and r.data == {"articles": [], "count": 0, "mode": "hybrid"}
 
 
+@pytest.mark.read_only
 def test_get_article(call: Call) -> None:
     r = call("get_article", make_ctx(None), article_id="KB-102")
     assert r.ok and r.data is not None and r.data["title"] == "Tracking your order"
@@ -65,6 +69,7 @@ def test_parse_article_rejects_malformed() -> None:
     assert a.tags == ["one"] and a.product_family is None and a.intents == []
 
 
+@pytest.mark.read_only
 def test_search_modes_blend_keywords_and_meaning(call: Call) -> None:
     # No shared keyword with "Headphones won't pair over Bluetooth", yet the meaning matches.
     semantic = call("search_articles", make_ctx(None), query="my earbuds refuse to connect", mode="semantic")
@@ -81,6 +86,7 @@ def test_search_modes_blend_keywords_and_meaning(call: Call) -> None:
     assert not call("search_articles", make_ctx(None), query="refund", mode="fuzzy").ok
 
 
+@pytest.mark.read_only
 def test_troubleshoot_several_products(call: Call) -> None:
     r = call(
         "troubleshoot",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from tests.tools.conftest import make_ctx, row_counts
@@ -14,6 +15,7 @@ from tools.store.schema import orders, refunds
 Call = Callable[..., ToolResult]
 
 
+@pytest.mark.read_only
 def test_get_order_with_tracking(call: Call) -> None:
     r = call("get_order", make_ctx("C0001"), order_id=10003)
     assert r.ok and r.data is not None
@@ -32,6 +34,7 @@ def test_get_order_with_tracking(call: Call) -> None:
     assert d["total"] == 129.0 and d["shipping_address"]["zip_code"] == "94107"
 
 
+@pytest.mark.read_only
 def test_get_order_of_someone_else_is_not_found(call: Call) -> None:
     r = call("get_order", make_ctx("C0002"), order_id=10003)
     assert not r.ok and r.error == "Error: order 10003 was not found on your account."
@@ -39,6 +42,7 @@ def test_get_order_of_someone_else_is_not_found(call: Call) -> None:
     assert r.error == "Error: order 99999 was not found on your account."
 
 
+@pytest.mark.read_only
 def test_list_orders(call: Call) -> None:
     r = call("list_orders", make_ctx("C0001"))
     assert r.ok and r.data is not None

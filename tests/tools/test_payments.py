@@ -125,6 +125,7 @@ def test_concurrent_refunds_never_exceed_the_charge(store: BusinessStore, same_k
         assert all("still refundable" in (r.error or "") for r in results if not r.ok)
 
 
+@pytest.mark.read_only
 def test_list_charges_invoices_payment_methods(call: Call) -> None:
     charges = call("list_charges", make_ctx("C0001"), order_id=10002)
     assert charges.ok and charges.data is not None

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from supportgraph.db import Database
@@ -42,6 +43,7 @@ def _snapshot(store: BusinessStore) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
+@pytest.mark.read_only
 def test_seed_is_deterministic_and_identical_on_both_databases(store: BusinessStore, tmp_path: Path) -> None:
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
     other = open_store(other_url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
@@ -63,8 +65,8 @@ def test_reopening_does_not_reseed(store: BusinessStore, database_url: str) -> N
     assert again.reference_time == REFERENCE_TIME
 
 
-def test_concurrent_first_open_seeds_once(database_url: str) -> None:
-    dbs = [Database(database_url), Database(database_url)]
+def test_concurrent_first_open_seeds_once(empty_database_url: str) -> None:
+    dbs = [Database(empty_database_url), Database(empty_database_url)]
     dbs[0].migrate(COMPONENT, MIGRATIONS)  # migrations have their own guard (supportgraph.db)
     errors: list[BaseException] = []
 
@@ -89,6 +91,7 @@ def test_concurrent_first_open_seeds_once(database_url: str) -> None:
             db.dispose()
 
 
+@pytest.mark.read_only
 def test_demo_invariants(store: BusinessStore) -> None:
     with store.db.begin() as conn:
         orders = {r.id: r for r in conn.execute(select(s.orders))}
@@ -132,6 +135,7 @@ def test_demo_invariants(store: BusinessStore) -> None:
     assert kb >= 3
 
 
+@pytest.mark.read_only
 def test_fixed_demo_customers(store: BusinessStore) -> None:
     ref = REFERENCE_TIME
     with store.db.begin() as conn:

@@ -2,7 +2,8 @@
 
 Tools hold the policy (verification, attempt limits, approvals, proration); a backend only reads and
 writes the company's CRM. ``SqlCrm`` (the demo store) is the default; ``HttpCrm`` talks JSON over HTTP
-to a company's own CRM when ``SUPPORTGRAPH_CRM_URL`` is set. See docs/plugging-in-your-systems.md.
+to a company's own CRM when ``SUPPORTGRAPH_CRM_URL`` is set; ``SUPPORTGRAPH_CRM_BACKEND`` names any other
+implementation (tools/systems.py). See docs/plugging-in-your-systems.md.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
+
+from tools.systems import backend_env, configured_backend
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -35,6 +38,7 @@ class Plan:
     id: str
     name: str
     monthly_price_cents: int
+    description: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,6 +54,15 @@ class CustomerProfile:
     customer_since: datetime | None = None
     addresses: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    card_last4: str | None = None  # of the card on file: compared when two accounts are merged, never shown
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountMerge:
+    """What ``merge_accounts`` did: rows moved per kind of record, and the one membership kept."""
+
+    moved: dict[str, int]
+    subscription_id: str | None
 
 
 class CrmBackend(Protocol):
@@ -87,14 +100,23 @@ class CrmBackend(Protocol):
         """Soft-delete: mark deleted and scrub personal data; orders stay for accounting."""
         ...
 
+    def merge_accounts(
+        self, keep_id: str, merged_id: str, *, plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> AccountMerge:
+        """Move everything of ``merged_id`` (orders, payment methods, addresses, subscriptions, invoices,
+        tickets…) to ``keep_id``, keep one membership on ``plan_id`` and mark ``merged_id`` merged. Nothing
+        may point at the merged account afterwards. ``BackendRefusal`` if either account is not active."""
+        ...
+
 
 def crm_backend(store: BusinessStore) -> CrmBackend:
-    """The configured CRM: ``HttpCrm`` when ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
+    """The configured CRM: ``SUPPORTGRAPH_CRM_BACKEND`` if set (tools/systems.py), else ``HttpCrm`` when
+    ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
     url = os.environ.get(CRM_URL_ENV, "").strip()
-    if url:
+    if url and not os.environ.get(backend_env("crm"), "").strip():
         from tools.crm.http_crm import HttpCrm
 
         return HttpCrm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
     from tools.crm.sql_crm import SqlCrm
 
-    return SqlCrm(store)
+    return configured_backend(store, "crm", SqlCrm)

@@ -6,14 +6,14 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import as_utc, idempotent_write, iso, money, next_id
+from tools.common import as_utc, idempotent_write, iso, money
 from tools.crm.backend import crm_backend
-from tools.payments.ledger import issue_refund, refundable_charges
+from tools.payments.backend import payments_backend
+from tools.payments.ledger import issue_refund
 from tools.store import BusinessStore
-from tools.store.schema import charges, invoices, subscriptions
 
 PERIOD = timedelta(days=30)
 
@@ -25,8 +25,8 @@ class ChangePlanArgs(BaseModel):
 
 
 def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) -> ToolResult:
-    crm = crm_backend(store)
-    customer_id = str(ctx.customer_id)
+    crm, payments = crm_backend(store), payments_backend(store)
+    customer_id, key = str(ctx.customer_id), ctx.idempotency_key
 
     def body(conn: Connection) -> ToolResult:
         profile = crm.get_profile(customer_id)
@@ -41,55 +41,35 @@ def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) ->
         period_end = as_utc(current["renews_at"]) if current and current.get("renews_at") else now + PERIOD
         fraction = min(1.0, max(0.0, (period_end - now) / PERIOD))
         difference = round((new.monthly_price_cents - old.monthly_price_cents) * fraction)
-        crm.set_plan(customer_id, new.id, tx=conn, key=ctx.idempotency_key, now=ctx.now)
+        crm.set_plan(customer_id, new.id, tx=conn, key=key, now=ctx.now)
         if new.monthly_price_cents == 0 and current:
-            changes: dict[str, Any] = {"status": "cancelled", "cancelled_at": ctx.now, "renews_at": None}
-            conn.execute(update(subscriptions).where(subscriptions.c.id == current["subscription_id"]).values(changes))
             sub_id = current["subscription_id"]
+            payments.cancel_subscription(sub_id, tx=conn, key=key, now=ctx.now)
         elif current:
             sub_id = current["subscription_id"]
-            conn.execute(update(subscriptions).where(subscriptions.c.id == sub_id).values(plan_id=new.id))
+            payments.change_subscription_plan(sub_id, new.id, tx=conn, key=key)
         else:
-            sub_id = next_id(conn, "subscription", "SUB-{}")
-            conn.execute(
-                insert(subscriptions).values(
-                    id=sub_id,
-                    customer_id=customer_id,
-                    plan_id=new.id,
-                    status="active",
-                    started_at=ctx.now,
-                    renews_at=period_end,
-                )
+            sub_id = payments.start_subscription(
+                customer_id, new.id, renews_at=period_end, tx=conn, key=key, now=ctx.now
             )
         billing: dict[str, Any] = {}
         if difference > 0:
-            invoice_id = next_id(conn, "invoice", "INV-{}")
-            conn.execute(
-                insert(invoices).values(
-                    id=invoice_id,
-                    customer_id=customer_id,
-                    subscription_id=sub_id,
-                    amount_cents=difference,
-                    status="open",
-                    issued_at=ctx.now,
-                    due_at=ctx.now + timedelta(days=14),
-                )
+            billing["invoice_id"] = payments.create_invoice(
+                customer_id=customer_id,
+                subscription_id=sub_id,
+                amount_cents=difference,
+                due_at=ctx.now + timedelta(days=14),
+                tx=conn,
+                key=key,
+                now=ctx.now,
             )
-            billing["invoice_id"] = invoice_id
         elif difference < 0:
             # The unused part of the period goes back to what paid for it (the latest membership payment).
-            paid = refundable_charges(conn, charges.c.customer_id == customer_id, charges.c.invoice_id.is_not(None))
-            last = next((c for c, left in reversed(paid) if left >= -difference), None)
+            paid = payments.charges(customer_id=customer_id, membership_only=True, tx=conn)
+            last = next((c for c in reversed(paid) if c.refundable_cents >= -difference), None)
             if last is not None:
                 billing["refunds"] = issue_refund(
-                    conn,
-                    None,
-                    -difference,
-                    reason=f"plan change {old.id} -> {new.id}: unused period",
-                    now=ctx.now,
-                    approved_by=ctx.approved_by,
-                    operation_key=ctx.idempotency_key,
-                    charge_id=last.id,
+                    payments, conn, ctx, [last], -difference, reason=f"plan change {old.id} -> {new.id}: unused period"
                 )
             else:
                 billing["credit_note"] = "credited against the next membership invoice"

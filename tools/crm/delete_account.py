@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import idempotent_write, iso
 from tools.crm.backend import crm_backend
+from tools.orders.backend import orders_backend
 from tools.store import BusinessStore
-from tools.store.schema import orders, tickets
-from tools.ticketing.queries import add_event
+from tools.ticketing.backend import TicketChanges, ticketing_backend
 
 IN_PROGRESS = ("pending", "processing", "shipped")
 
@@ -22,43 +22,26 @@ class DeleteAccountArgs(BaseModel):
 
 
 def delete_account(store: BusinessStore, args: DeleteAccountArgs, ctx: ToolContext) -> ToolResult:
-    crm = crm_backend(store)
-    customer_id = str(ctx.customer_id)
+    crm, orders, ticketing = crm_backend(store), orders_backend(store), ticketing_backend(store)
+    customer_id, key = str(ctx.customer_id), ctx.idempotency_key
 
     def body(conn: Connection) -> ToolResult:
         if crm.get_ref(customer_id) is None:
             return ToolResult.refuse(f"Error: customer {customer_id} was not found or is already deleted.")
-        open_orders = (
-            conn.execute(
-                select(orders.c.id)
-                .where(orders.c.customer_id == customer_id, orders.c.status.in_(IN_PROGRESS))
-                .order_by(orders.c.id)
-            )
-            .scalars()
-            .all()
-        )
+        open_orders = sorted(o.order_id for o in orders.list_orders(customer_id, statuses=IN_PROGRESS, tx=conn))
         if open_orders:
             listed = ", ".join(str(o) for o in open_orders)
             return ToolResult.refuse(
                 f"Error: orders {listed} are still in progress; cancel them or wait until they are delivered "
                 "before deleting the account."
             )
-        crm.delete_customer(customer_id, tx=conn, key=ctx.idempotency_key, now=ctx.now)
-        requests = (
-            conn.execute(
-                select(tickets.c.id).where(
-                    tickets.c.customer_id == customer_id,
-                    tickets.c.queue == "accounts",
-                    tickets.c.status.in_(("open", "pending")),
-                )
-            )
-            .scalars()
-            .all()
-        )
+        crm.delete_customer(customer_id, tx=conn, key=key, now=ctx.now)
+        requests = [t.ticket_id for t in ticketing.open_tickets(customer_id, queue="accounts", tx=conn)]
         for ticket_id in requests:
-            conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(status="resolved", updated_at=ctx.now))
-            add_event(conn, ticket_id, "status", "account deleted", ctx.approved_by or "agent", ctx.now)
-        kept = conn.execute(select(func.count()).where(orders.c.customer_id == customer_id)).scalar_one()
+            ticketing.update(ticket_id, TicketChanges(status="resolved"), tx=conn, key=key, now=ctx.now)
+            actor = ctx.approved_by or "agent"
+            ticketing.add_event(ticket_id, "status", "account deleted", actor=actor, tx=conn, key=key, now=ctx.now)
+        kept = len(orders.list_orders(customer_id, tx=conn))
         return ToolResult.success(
             {
                 "customer_id": customer_id,

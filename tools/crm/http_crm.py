@@ -3,7 +3,8 @@
 The endpoints (relative to ``SUPPORTGRAPH_CRM_URL``), documented in docs/plugging-in-your-systems.md:
 ``GET /customers?email=`` · ``GET /customers/{id}`` · ``POST /customers/{id}/verify`` · ``GET /plans`` ·
 ``POST /customers/{id}/password-reset`` · ``PATCH /customers/{id}`` · ``POST /customers/{id}/deletion-request``
-· ``DELETE /customers/{id}``. 404 means "no such customer"; 409/422 with ``{"error": "..."}`` is a refusal.
+· ``DELETE /customers/{id}`` · ``POST /customers/{id}/merge``. 404 means "no such customer"; 409/422 with
+``{"error": "..."}`` is a refusal.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import httpx
 from sqlalchemy import Connection
 
 from tools.base import BackendRefusal
-from tools.crm.backend import CustomerProfile, CustomerRef, Plan
+from tools.crm.backend import AccountMerge, CustomerProfile, CustomerRef, Plan
 
 
 class CrmUnavailable(RuntimeError):
@@ -84,6 +85,7 @@ class HttpCrm:
             customer_since=datetime.fromisoformat(since) if since else None,
             addresses=list(data.get("addresses", [])),
             subscriptions=subs,
+            card_last4=data.get("card_last4"),
         )
 
     def send_password_reset(self, customer_id: str, *, tx: Connection, key: str) -> str | None:
@@ -102,6 +104,14 @@ class HttpCrm:
 
     def delete_customer(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
         self._found(self._call("DELETE", f"/customers/{customer_id}", key=key), customer_id)
+
+    def merge_accounts(
+        self, keep_id: str, merged_id: str, *, plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> AccountMerge:
+        body = {"merged_customer_id": merged_id, "plan_id": plan_id}
+        data = self._call("POST", f"/customers/{keep_id}/merge", key=key, json=body)
+        self._found(data, keep_id)
+        return AccountMerge(moved=dict(data.get("moved", {})), subscription_id=data.get("subscription_id"))
 
     @staticmethod
     def _found(data: Any, customer_id: str) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import idempotent_write
 from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
-from tools.store.schema import tickets
 from tools.ticketing import queries as ticketing
+from tools.ticketing.backend import ticketing_backend
 
 SUBJECT = "Account deletion request"
 
@@ -28,24 +28,19 @@ class RequestAccountDeletionArgs(BaseModel):
 
 
 def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionArgs, ctx: ToolContext) -> ToolResult:
-    crm = crm_backend(store)
+    crm, tickets = crm_backend(store), ticketing_backend(store)
     customer_id = str(ctx.customer_id)
 
     def body(conn: Connection) -> ToolResult:
-        pending = conn.execute(
-            select(tickets.c.id).where(
-                tickets.c.customer_id == customer_id,
-                tickets.c.subject == SUBJECT,
-                tickets.c.status.in_(("open", "pending")),
-            )
-        ).scalar_one_or_none()
-        if pending is not None:
+        pending = tickets.open_tickets(customer_id, subject=SUBJECT, tx=conn)
+        if pending:
             return ToolResult.refuse(
-                f"Error: account deletion was already requested (ticket {pending}); a human agent will confirm it."
+                f"Error: account deletion was already requested (ticket {pending[0].ticket_id}); a human agent "
+                "will confirm it."
             )
         crm.request_deletion(customer_id, tx=conn, key=ctx.idempotency_key, now=ctx.now)
         ticket = ticketing.create(
-            conn, ctx, subject=SUBJECT, description=args.reason, queue="accounts", priority="normal"
+            tickets, conn, ctx, subject=SUBJECT, description=args.reason, queue="accounts", priority="normal"
         )
         return ToolResult.success(
             {

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select, update
 
 from tools.common import for_update
-from tools.crm.backend import CustomerProfile, CustomerRef, Plan
+from tools.crm.backend import AccountMerge, CustomerProfile, CustomerRef, Plan
+from tools.crm.sql_merge import merge_accounts
 from tools.store import BusinessStore
 from tools.store.schema import addresses, customers, orders, payment_methods, plans, subscriptions
 
@@ -46,7 +47,10 @@ class SqlCrm:
     def plans(self) -> list[Plan]:
         with self.store.db.begin() as conn:
             rows = conn.execute(select(plans).order_by(plans.c.monthly_price_cents)).all()
-        return [Plan(id=p.id, name=p.name, monthly_price_cents=p.monthly_price_cents) for p in rows]
+        return [
+            Plan(id=p.id, name=p.name, monthly_price_cents=p.monthly_price_cents, description=p.description)
+            for p in rows
+        ]
 
     def get_profile(self, customer_id: str) -> CustomerProfile | None:
         with self.store.db.begin() as conn:
@@ -71,6 +75,7 @@ class SqlCrm:
                 plan=Plan(id=row.plan_id, name=row.plan_name, monthly_price_cents=row.monthly_price_cents),
                 newsletter=bool(row.newsletter),
                 customer_since=row.created_at,
+                card_last4=row.card_last4,
                 addresses=[
                     {
                         "line1": a.line1,
@@ -139,3 +144,8 @@ class SqlCrm:
             .where(subscriptions.c.customer_id == customer_id, subscriptions.c.status != "cancelled")
             .values(status="cancelled", cancelled_at=now, renews_at=None)
         )
+
+    def merge_accounts(
+        self, keep_id: str, merged_id: str, *, plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> AccountMerge:
+        return merge_accounts(self.store, tx, keep_id, merged_id, plan_id=plan_id, now=now)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import ARTICLE_ID
+from tools.kb.backend import kb_backend
 from tools.store import BusinessStore
 from tools.store.kb_files import steps_of
-from tools.store.schema import kb_articles
 
 
 class GetArticleArgs(BaseModel):
@@ -21,16 +18,15 @@ class GetArticleArgs(BaseModel):
 
 
 def get_article(store: BusinessStore, args: GetArticleArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        row = conn.execute(select(kb_articles).where(kb_articles.c.id == args.article_id)).first()
+    row = kb_backend(store).get_article(args.article_id)
     if row is None:
         return ToolResult.refuse(f"Error: article {args.article_id} was not found.")
     return ToolResult.success(
         {
-            "id": row.id,
+            "id": row.article_id,
             "title": row.title,
-            "tags": json.loads(row.tags),
-            "intents": json.loads(row.intents),
+            "tags": list(row.tags),
+            "intents": list(row.intents),
             "product_family": row.product_family,
             "body": row.body,
             "steps": steps_of(row.body),

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tools.kb.backend import Article
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
@@ -27,17 +29,17 @@ def _stem(word: str) -> str:
     return word
 
 
-def head_text(row: Any) -> str:
-    """Title, tags and product family of an article row: what it is about, in a line."""
-    return f"{row.title} {' '.join(json.loads(row.tags))} {(row.product_family or '').replace('_', ' ')}"
+def head_text(article: Article) -> str:
+    """Title, tags and product family of an article: what it is about, in a line."""
+    return f"{article.title} {' '.join(article.tags)} {(article.product_family or '').replace('_', ' ')}"
 
 
-def bm25_scores(rows: Sequence[Any], query: str) -> list[float]:
-    """The BM25 score of each row for ``query`` (0.0 when no query word occurs in it)."""
+def bm25_scores(articles: Sequence[Article], query: str) -> list[float]:
+    """The BM25 score of each article for ``query`` (0.0 when no query word occurs in it)."""
     terms = set(tokens(query))
-    docs = [Counter(tokens(head_text(row)) * 2 + tokens(row.body)) for row in rows]
+    docs = [Counter(tokens(head_text(a)) * 2 + tokens(a.body)) for a in articles]
     if not docs or not terms:
-        return [0.0] * len(rows)
+        return [0.0] * len(articles)
     lengths = [sum(tf.values()) for tf in docs]
     avg = sum(lengths) / len(lengths) or 1.0
     df = {term: sum(1 for tf in docs if term in tf) for term in terms}

@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
+from tools.kb.backend import kb_backend
 from tools.kb.ranking import bm25_scores, snippet, tokens
 from tools.kb.semantic import cosine_scores
 from tools.store import BusinessStore
 from tools.store.kb_files import steps_of
-from tools.store.schema import kb_articles
 
 
 class SearchArticlesArgs(BaseModel):
@@ -31,10 +30,10 @@ MIN_COSINE = 0.3  # below this an article only matches on shared words (MiniLM: 
 
 
 def search_articles(store: BusinessStore, args: SearchArticlesArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        rows = conn.execute(select(kb_articles).order_by(kb_articles.c.id)).all()
+    kb = kb_backend(store)
+    rows = kb.articles()
     bm25 = bm25_scores(rows, args.query) if args.mode != "semantic" else [0.0] * len(rows)
-    cosine = cosine_scores(store, rows, args.query) if args.mode != "keyword" else [0.0] * len(rows)
+    cosine = cosine_scores(kb.version(), rows, args.query) if args.mode != "keyword" else [0.0] * len(rows)
     best = max(bm25, default=0.0) or 1.0
     scored = []
     for row, words, meaning in zip(rows, bm25, cosine, strict=True):
@@ -47,12 +46,12 @@ def search_articles(store: BusinessStore, args: SearchArticlesArgs, ctx: ToolCon
             found = words > 0 or meaning >= MIN_COSINE
         if found:
             scored.append((relevance, words, meaning, row))
-    scored.sort(key=lambda s: (-s[0], s[3].id))
+    scored.sort(key=lambda s: (-s[0], s[3].article_id))
     terms = set(tokens(args.query))
     results = []
     for relevance, words, meaning, row in scored[: args.limit]:
         item: dict[str, Any] = {
-            "id": row.id,
+            "id": row.article_id,
             "title": row.title,
             "score": round(relevance, 3),
             "relevance": round(relevance, 3),

@@ -6,13 +6,12 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
+from tools.kb.backend import CatalogueProduct, kb_backend
 from tools.kb.ranking import head_text, tokens
 from tools.store import BusinessStore
 from tools.store.kb_files import steps_of
-from tools.store.schema import kb_articles, products
 
 PRODUCT_TEXT = r"^[^\x00-\x1f]*$"
 
@@ -33,7 +32,7 @@ class TroubleshootArgs(BaseModel):
 ALIASES = {"tv": "tvs", "television": "tvs", "televisions": "tvs", "earbuds": "headphones", "smart home": "smart_home"}
 
 
-def _resolve(text: str, catalogue: Sequence[Any]) -> tuple[str | None, str | None]:
+def _resolve(text: str, catalogue: Sequence[CatalogueProduct]) -> tuple[str | None, str | None]:
     """(product name, family) for a product name or family the customer gave; (None, None) if unknown."""
     wanted = " ".join(text.casefold().replace("_", " ").split())
     wanted = ALIASES.get(wanted, wanted)
@@ -48,9 +47,9 @@ def _resolve(text: str, catalogue: Sequence[Any]) -> tuple[str | None, str | Non
 
 
 def troubleshoot(store: BusinessStore, args: TroubleshootArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        catalogue = conn.execute(select(products).where(products.c.active.is_(True)).order_by(products.c.id)).all()
-        guides = [a for a in conn.execute(select(kb_articles).order_by(kb_articles.c.id)) if steps_of(a.body)]
+    kb = kb_backend(store)
+    catalogue = kb.catalogue()
+    guides = [a for a in kb.articles() if steps_of(a.body)]
     found: list[dict[str, Any]] = []
     unknown: list[str] = []
     for text in args.products:
@@ -66,8 +65,8 @@ def troubleshoot(store: BusinessStore, args: TroubleshootArgs, ctx: ToolContext)
                 f"There is no troubleshooting guide for {family.replace('_', ' ')}; open a technical ticket."
             )
         else:
-            guide = max(candidates, key=lambda g: (len(words & set(tokens(head_text(g)))), -int(g.id[3:])))
-            entry |= {"article_id": guide.id, "title": guide.title, "steps": steps_of(guide.body)}
+            guide = max(candidates, key=lambda g: (len(words & set(tokens(head_text(g)))), -int(g.article_id[3:])))
+            entry |= {"article_id": guide.article_id, "title": guide.title, "steps": steps_of(guide.body)}
         found.append(entry)
     names = ", ".join(f"'{u}'" for u in unknown)
     if not found:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import OrderId, idempotent_write, iso, money
-from tools.orders.queries import load_order, not_found
-from tools.payments.ledger import issue_refund, refundable_by_charge
+from tools.orders.backend import orders_backend
+from tools.orders.queries import not_found
+from tools.payments.backend import payments_backend
+from tools.payments.ledger import issue_refund, refundable_cents
 from tools.store import BusinessStore
-from tools.store.schema import orders
 
 
 class CancelOrderArgs(BaseModel):
@@ -23,34 +24,28 @@ class CancelOrderArgs(BaseModel):
 
 
 def cancel_order(store: BusinessStore, args: CancelOrderArgs, ctx: ToolContext) -> ToolResult:
+    orders, payments = orders_backend(store), payments_backend(store)
+
     def body(conn: Connection) -> ToolResult:
-        row = load_order(conn, store, args.order_id, ctx.customer_id, lock=True)
+        # The order lock serialises this with a concurrent refund or change of the same order.
+        row = orders.lock_order(args.order_id, str(ctx.customer_id), tx=conn)
         if row is None:
             return ToolResult.refuse(not_found(args.order_id))
         if row.status != "pending":
             return ToolResult.refuse(
                 f"Error: order {args.order_id} is {row.status}; only pending orders can be cancelled."
             )
-        conn.execute(
-            update(orders).where(orders.c.id == row.id).values(status="cancelled", cancelled_at=ctx.now)
-        )
-        remaining = sum(left for _, left in refundable_by_charge(conn, row.id))
+        orders.set_status(row.order_id, "cancelled", tx=conn, key=ctx.idempotency_key, now=ctx.now)
+        charges = payments.charges(order_id=row.order_id, tx=conn)
+        remaining = refundable_cents(charges)
         made = (
-            issue_refund(
-                conn,
-                row.id,
-                remaining,
-                reason=f"order cancelled: {args.reason}",
-                now=ctx.now,
-                approved_by=ctx.approved_by,
-                operation_key=ctx.idempotency_key,
-            )
+            issue_refund(payments, conn, ctx, charges, remaining, reason=f"order cancelled: {args.reason}")
             if remaining > 0
             else []
         )
         return ToolResult.success(
             {
-                "order_id": row.id,
+                "order_id": row.order_id,
                 "status": "cancelled",
                 "cancelled_at": iso(ctx.now),
                 "refunded": money(remaining),

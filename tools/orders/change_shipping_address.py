@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import ZIP_CODE, OrderId, idempotent_write
-from tools.orders.queries import load_order, not_found
+from tools.orders.backend import ShippingAddress, orders_backend
+from tools.orders.queries import not_found
 from tools.store import BusinessStore
-from tools.store.schema import orders
 
 _TEXT = r"^[^\x00-\x1f]*$"  # printable, single line
 
@@ -29,8 +29,10 @@ class ChangeShippingAddressArgs(BaseModel):
 def change_shipping_address(
     store: BusinessStore, args: ChangeShippingAddressArgs, ctx: ToolContext
 ) -> ToolResult:
+    orders = orders_backend(store)
+
     def body(conn: Connection) -> ToolResult:
-        row = load_order(conn, store, args.order_id, ctx.customer_id, lock=True)
+        row = orders.lock_order(args.order_id, str(ctx.customer_id), tx=conn)
         if row is None:
             return ToolResult.refuse(not_found(args.order_id))
         if row.status not in ("pending", "processing"):
@@ -40,21 +42,21 @@ def change_shipping_address(
             )
         if args.country != "US":
             return ToolResult.refuse("Error: we only ship to addresses in the US.")
-        address = {
-            "ship_line1": args.line1,
-            "ship_line2": args.line2,
-            "ship_city": args.city,
-            "ship_zip": args.zip_code,
-            "ship_country": args.country,
-            "ship_name": args.name or row.ship_name,
-        }
-        conn.execute(update(orders).where(orders.c.id == row.id).values(**address))
+        address = ShippingAddress(
+            name=args.name or row.ship_to.name,
+            line1=args.line1,
+            line2=args.line2,
+            city=args.city,
+            zip_code=args.zip_code,
+            country=args.country,
+        )
+        orders.set_shipping_address(row.order_id, address, tx=conn, key=ctx.idempotency_key)
         return ToolResult.success(
             {
-                "order_id": row.id,
+                "order_id": row.order_id,
                 "status": row.status,
                 "shipping_address": {
-                    "name": address["ship_name"],
+                    "name": address.name,
                     "line1": args.line1,
                     "line2": args.line2,
                     "city": args.city,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import OrderId, dollars, idempotent_write, money, next_id
-from tools.orders.queries import load_order, not_found
-from tools.orders.returns import PRODUCT_ID, outside_window, record_return, replacement_order, returnable_items
+from tools.common import OrderId, dollars, idempotent_write, money
+from tools.orders.backend import ReturnRecord, orders_backend
+from tools.orders.queries import not_found
+from tools.orders.returns import PRODUCT_ID, outside_window, returnable_items
+from tools.payments.backend import payments_backend
 from tools.payments.ledger import issue_refund
 from tools.payments.refund_order import cents_limit
 from tools.store import BusinessStore
-from tools.store.schema import charges, products
 
 
 class ExchangeItemArgs(BaseModel):
@@ -25,25 +26,28 @@ class ExchangeItemArgs(BaseModel):
 
 
 def exchange_item(store: BusinessStore, args: ExchangeItemArgs, ctx: ToolContext) -> ToolResult:
+    orders, payments = orders_backend(store), payments_backend(store)
+    key = ctx.idempotency_key
+
     def body(conn: Connection) -> ToolResult:
-        order = load_order(conn, store, args.order_id, ctx.customer_id, lock=True)
+        order = orders.lock_order(args.order_id, str(ctx.customer_id), tx=conn)
         if order is None:
             return ToolResult.refuse(not_found(args.order_id))
         refusal = outside_window(order, ctx, "exchanged")
         if refusal:
             return ToolResult.refuse(refusal)
-        available = returnable_items(conn, order.id)
+        available = returnable_items(order)
         if args.product_id not in available:
-            return ToolResult.refuse(f"Error: product {args.product_id} is not on order {order.id}.")
+            return ToolResult.refuse(f"Error: product {args.product_id} is not on order {order.order_id}.")
         line, left = available[args.product_id]
         if args.quantity > left:
             return ToolResult.refuse(
-                f"Error: only {left} of {line.product_name} on order {order.id} can still be exchanged."
+                f"Error: only {left} of {line.product_name} on order {order.order_id} can still be exchanged."
             )
-        new = conn.execute(select(products).where(products.c.id == args.new_product_id)).first()
+        new = orders.get_product(args.new_product_id)
         if new is None or not new.active:
             return ToolResult.refuse(f"Error: product {args.new_product_id} does not exist or is not sold any more.")
-        if new.id == line.product_id:
+        if new.product_id == line.product_id:
             return ToolResult.refuse("Error: that is the same product; a faulty item is returned, not exchanged.")
         difference = (new.price_cents - line.unit_price_cents) * args.quantity
         limit = cents_limit(ctx.policy.refund_approval_limit)
@@ -52,37 +56,27 @@ def exchange_item(store: BusinessStore, args: ExchangeItemArgs, ctx: ToolContext
                 f"Error: the exchange refunds a difference of {dollars(-difference)}, above the {dollars(limit)} "
                 "limit; a human reviewer must approve it first."
             )
-        replacement_id = replacement_order(conn, ctx, order, new, args.quantity)
+        replacement_id = orders.create_replacement(order, new, args.quantity, tx=conn, key=key, now=ctx.now)
         settlement: dict[str, object] = {"difference": money(difference)}
         if difference > 0:
-            charge_id = next_id(conn, "charge", "ch_{:06d}")
-            conn.execute(
-                insert(charges).values(
-                    id=charge_id,
-                    customer_id=order.customer_id,
-                    order_id=replacement_id,
-                    payment_method_id=order.payment_method_id,
-                    amount_cents=difference,
-                    status="succeeded",
-                    created_at=ctx.now,
-                )
+            charge_id = payments.charge(
+                customer_id=order.customer_id,
+                order_id=replacement_id,
+                payment_method_id=order.payment_method_id,
+                amount_cents=difference,
+                tx=conn,
+                key=key,
+                now=ctx.now,
             )
             settlement["charged"] = {"charge_id": charge_id, "amount": money(difference)}
         elif difference < 0:
+            charges = payments.charges(order_id=order.order_id, tx=conn)
             settlement["refunds"] = issue_refund(
-                conn,
-                order.id,
-                -difference,
-                reason=f"exchange for {new.name}: price difference",
-                now=ctx.now,
-                approved_by=ctx.approved_by,
-                operation_key=ctx.idempotency_key,
+                payments, conn, ctx, charges, -difference, reason=f"exchange for {new.name}: price difference"
             )
-        return_id = record_return(
-            conn,
-            ctx,
-            order,
-            [(line, args.quantity)],
+        record = ReturnRecord(
+            order_id=order.order_id,
+            lines=((line.line_id, args.quantity),),
             kind="exchange",
             status="exchanged",
             reason=f"exchanged for {new.name}",
@@ -90,13 +84,14 @@ def exchange_item(store: BusinessStore, args: ExchangeItemArgs, ctx: ToolContext
             refund_to="original" if difference < 0 else None,
             replacement_order_id=replacement_id,
         )
+        return_id = orders.record_return(record, tx=conn, key=key, now=ctx.now)
         return ToolResult.success(
             {
                 "return_id": return_id,
-                "order_id": order.id,
+                "order_id": order.order_id,
                 "replacement_order_id": replacement_id,
                 "returned": {"product_id": line.product_id, "name": line.product_name, "quantity": args.quantity},
-                "sent": {"product_id": new.id, "name": new.name, "quantity": args.quantity},
+                "sent": {"product_id": new.product_id, "name": new.name, "quantity": args.quantity},
                 **settlement,
             }
         )

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import OrderId
-from tools.orders.queries import load_order, not_found, order_detail
+from tools.orders.backend import orders_backend
+from tools.orders.queries import not_found, order_detail
 from tools.store import BusinessStore
 
 
@@ -17,11 +18,10 @@ class GetOrderArgs(BaseModel):
 
 
 def get_order(store: BusinessStore, args: GetOrderArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        row = load_order(conn, store, args.order_id, ctx.customer_id)
-        if row is None:
-            return ToolResult.refuse(not_found(args.order_id))
-        return ToolResult.success(order_detail(conn, row))
+    order = orders_backend(store).get_order(args.order_id, str(ctx.customer_id))
+    if order is None:
+        return ToolResult.refuse(not_found(args.order_id))
+    return ToolResult.success(order_detail(order))
 
 
 tool = SupportTool(

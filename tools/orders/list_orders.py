@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
+from tools.orders.backend import orders_backend
 from tools.orders.queries import order_summary
 from tools.store import BusinessStore
-from tools.store.schema import orders
 
 OrderStatus = Literal["pending", "processing", "shipped", "delivered", "cancelled", "returned"]
 
@@ -23,12 +22,8 @@ class ListOrdersArgs(BaseModel):
 
 
 def list_orders(store: BusinessStore, args: ListOrdersArgs, ctx: ToolContext) -> ToolResult:
-    query = select(orders).where(orders.c.customer_id == ctx.customer_id)
-    if args.status:
-        query = query.where(orders.c.status == args.status)
-    query = query.order_by(orders.c.placed_at.desc(), orders.c.id.desc()).limit(args.limit)
-    with store.db.begin() as conn:
-        rows = conn.execute(query).all()
+    statuses = [args.status] if args.status else None
+    rows = orders_backend(store).list_orders(str(ctx.customer_id), statuses=statuses, limit=args.limit)
     return ToolResult.success({"orders": [order_summary(r) for r in rows], "count": len(rows)})
 
 

@@ -1,49 +1,36 @@
-"""Order look-ups shared by the order and payment tools (always scoped to the verified customer)."""
+"""How the order tools show an order to the reasoner (always one the verified customer owns)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
-
-from tools.common import for_update, iso, money
-from tools.store import BusinessStore
-from tools.store.schema import order_items, orders
+from tools.common import iso, money
+from tools.orders.backend import Order, OrderSummary
 
 
 def not_found(order_id: int) -> str:
     return f"Error: order {order_id} was not found on your account."
 
 
-def load_order(
-    conn: Connection, store: BusinessStore, order_id: int, customer_id: str | None, *, lock: bool = False
-) -> Row[Any] | None:
-    """The order if it belongs to ``customer_id`` (row-locked until commit on Postgres when ``lock``)."""
-    query = select(orders).where(orders.c.id == order_id, orders.c.customer_id == customer_id)
-    return conn.execute(for_update(query, store) if lock else query).first()
-
-
-def order_summary(row: Row[Any]) -> dict[str, Any]:
+def order_summary(order: OrderSummary) -> dict[str, Any]:
     return {
-        "order_id": row.id,
-        "status": row.status,
-        "placed_at": iso(row.placed_at),
-        "total": money(row.total_cents),
-        "carrier": row.carrier,
-        "tracking_number": row.tracking_number,
-        "estimated_delivery": iso(row.estimated_delivery),
-        "delivered_at": iso(row.delivered_at),
+        "order_id": order.order_id,
+        "status": order.status,
+        "placed_at": iso(order.placed_at),
+        "total": money(order.total_cents),
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "estimated_delivery": iso(order.estimated_delivery),
+        "delivered_at": iso(order.delivered_at),
     }
 
 
-def order_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
-    items = conn.execute(
-        select(order_items).where(order_items.c.order_id == row.id).order_by(order_items.c.id)
-    )
+def order_detail(order: Order) -> dict[str, Any]:
+    to = order.ship_to
     return {
-        **order_summary(row),
-        "shipped_at": iso(row.shipped_at),
-        "cancelled_at": iso(row.cancelled_at),
+        **order_summary(order),
+        "shipped_at": iso(order.shipped_at),
+        "cancelled_at": iso(order.cancelled_at),
         "items": [
             {
                 "product_id": i.product_id,
@@ -52,14 +39,14 @@ def order_detail(conn: Connection, row: Row[Any]) -> dict[str, Any]:
                 "unit_price": money(i.unit_price_cents),
                 "line_total": money(i.line_total_cents),
             }
-            for i in items
+            for i in order.items
         ],
         "shipping_address": {
-            "name": row.ship_name,
-            "line1": row.ship_line1,
-            "line2": row.ship_line2,
-            "city": row.ship_city,
-            "zip_code": row.ship_zip,
-            "country": row.ship_country,
+            "name": to.name,
+            "line1": to.line1,
+            "line2": to.line2,
+            "city": to.city,
+            "zip_code": to.zip_code,
+            "country": to.country,
         },
     }

@@ -7,9 +7,11 @@ from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import OrderId, dollars, idempotent_write, money
-from tools.orders.queries import load_order, not_found
-from tools.orders.returns import ItemQuantity, outside_window, record_return, returnable_items
-from tools.payments.ledger import issue_refund, refundable_by_charge
+from tools.orders.backend import ReturnRecord, orders_backend
+from tools.orders.queries import not_found
+from tools.orders.returns import ItemQuantity, outside_window, returnable_items
+from tools.payments.backend import payments_backend
+from tools.payments.ledger import issue_refund, refundable_cents
 from tools.payments.refund_order import cents_limit
 from tools.store import BusinessStore
 
@@ -28,32 +30,36 @@ class ReturnItemsArgs(BaseModel):
 
 
 def return_items(store: BusinessStore, args: ReturnItemsArgs, ctx: ToolContext) -> ToolResult:
+    orders, payments = orders_backend(store), payments_backend(store)
+    customer_id = str(ctx.customer_id)
+
     def body(conn: Connection) -> ToolResult:
-        # The order row lock serialises concurrent returns and refunds of the same order.
-        order = load_order(conn, store, args.order_id, ctx.customer_id, lock=True)
+        # The order lock serialises concurrent returns and refunds of the same order.
+        order = orders.lock_order(args.order_id, customer_id, tx=conn)
         if order is None:
             return ToolResult.refuse(not_found(args.order_id))
         refusal = outside_window(order, ctx, "returned")
         if refusal:
             return ToolResult.refuse(refusal)
-        available = returnable_items(conn, order.id)
+        available = returnable_items(order)
         wanted: dict[str, int] = {}
         for item in args.items:
             wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
         lines = []
         for product_id, qty in wanted.items():
             if product_id not in available:
-                return ToolResult.refuse(f"Error: product {product_id} is not on order {order.id}.")
+                return ToolResult.refuse(f"Error: product {product_id} is not on order {order.order_id}.")
             line, left = available[product_id]
             if qty > left:
                 return ToolResult.refuse(
-                    f"Error: only {left} of {line.product_name} on order {order.id} can still be returned; "
-                    f"{qty} is too many."
+                    f"Error: only {left} of {line.product_name} on order {order.order_id} can still be "
+                    f"returned; {qty} is too many."
                 )
             lines.append((line, qty))
         value = sum(line.unit_price_cents * qty for line, qty in lines)
         # Earlier partial refunds (goodwill, price match) reduce what is left to give back.
-        amount = min(value, sum(left for _, left in refundable_by_charge(conn, order.id)))
+        charges = payments.charges(order_id=order.order_id, tx=conn)
+        amount = min(value, refundable_cents(charges))
         limit = cents_limit(ctx.policy.refund_approval_limit)
         if amount > limit and not ctx.approved_by:
             return ToolResult.refuse(
@@ -62,41 +68,39 @@ def return_items(store: BusinessStore, args: ReturnItemsArgs, ctx: ToolContext) 
             )
         made = (
             issue_refund(
+                payments,
                 conn,
-                order.id,
+                ctx,
+                charges,
                 amount,
                 reason=f"items returned: {args.reason}",
-                now=ctx.now,
-                approved_by=ctx.approved_by,
-                operation_key=ctx.idempotency_key,
                 to_gift_card_of=order.customer_id if args.to_gift_card else None,
             )
             if amount > 0
             else []
         )
         refund_to = "gift_card" if args.to_gift_card else "original"
-        return_id = record_return(
-            conn,
-            ctx,
-            order,
-            lines,
+        record = ReturnRecord(
+            order_id=order.order_id,
+            lines=tuple((line.line_id, qty) for line, qty in lines),
             kind="return",
             status="refunded",
             reason=args.reason,
             amount_cents=amount,
             refund_to=refund_to,
         )
-        fully = all(left == 0 for _, left in returnable_items(conn, order.id).values())
+        return_id = orders.record_return(record, tx=conn, key=ctx.idempotency_key, now=ctx.now)
+        after = orders.get_order(order.order_id, customer_id, tx=conn)
         return ToolResult.success(
             {
                 "return_id": return_id,
-                "order_id": order.id,
+                "order_id": order.order_id,
                 "status": "refunded",
                 "items": [{"product_id": ln.product_id, "name": ln.product_name, "quantity": q} for ln, q in lines],
                 "refunded": money(amount),
                 "refund_to": refund_to,
                 "refunds": made,
-                "order_status": "returned" if fully else order.status,
+                "order_status": after.status if after is not None else order.status,
             }
         )
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import OrderId, iso, money
-from tools.orders.queries import load_order, not_found
-from tools.payments.ledger import refundable_by_charge
+from tools.orders.backend import orders_backend
+from tools.orders.queries import not_found
+from tools.payments.backend import payments_backend
+from tools.payments.ledger import refundable_cents
 from tools.store import BusinessStore
-from tools.store.schema import refunds
 
 
 class GetRefundStatusArgs(BaseModel):
@@ -20,22 +20,20 @@ class GetRefundStatusArgs(BaseModel):
 
 
 def get_refund_status(store: BusinessStore, args: GetRefundStatusArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        order = load_order(conn, store, args.order_id, ctx.customer_id)
-        if order is None:
-            return ToolResult.refuse(not_found(args.order_id))
-        rows = conn.execute(
-            select(refunds).where(refunds.c.order_id == order.id).order_by(refunds.c.created_at, refunds.c.id)
-        ).all()
-        remaining = sum(left for _, left in refundable_by_charge(conn, order.id))
-    total = sum(int(r.amount_cents) for r in rows)
+    order = orders_backend(store).get_order(args.order_id, str(ctx.customer_id))
+    if order is None:
+        return ToolResult.refuse(not_found(args.order_id))
+    payments = payments_backend(store)
+    rows = payments.refunds(order.order_id)
+    remaining = refundable_cents(payments.charges(order_id=order.order_id))
+    total = sum(r.amount_cents for r in rows)
     return ToolResult.success(
         {
-            "order_id": order.id,
+            "order_id": order.order_id,
             "order_status": order.status,
             "refunds": [
                 {
-                    "refund_id": r.id,
+                    "refund_id": r.refund_id,
                     "amount": money(r.amount_cents),
                     "status": r.status,
                     "reason": r.reason,

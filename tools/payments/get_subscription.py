@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import case, select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import iso, money
+from tools.crm.backend import crm_backend
+from tools.payments.backend import payments_backend
 from tools.store import BusinessStore
-from tools.store.schema import customers, plans, subscriptions
 
 
 class GetSubscriptionArgs(BaseModel):
@@ -18,19 +18,13 @@ class GetSubscriptionArgs(BaseModel):
 
 
 def get_subscription(store: BusinessStore, args: GetSubscriptionArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        plan_id = conn.execute(
-            select(customers.c.plan_id).where(customers.c.id == ctx.customer_id)
-        ).scalar_one_or_none()
-        if plan_id is None:
-            return ToolResult.refuse(f"Error: customer {ctx.customer_id} was not found.")
-        all_plans = {p.id: p for p in conn.execute(select(plans).order_by(plans.c.monthly_price_cents))}
-        subs = conn.execute(
-            select(subscriptions)
-            .where(subscriptions.c.customer_id == ctx.customer_id)
-            .order_by(case((subscriptions.c.status == "cancelled", 1), else_=0), subscriptions.c.started_at.desc())
-        ).all()
-    plan = all_plans[plan_id]
+    crm = crm_backend(store)
+    customer = crm.get_ref(str(ctx.customer_id))
+    if customer is None or customer.plan_id is None:
+        return ToolResult.refuse(f"Error: customer {ctx.customer_id} was not found.")
+    all_plans = {p.id: p for p in crm.plans()}
+    subs = payments_backend(store).subscriptions(customer.customer_id)
+    plan = all_plans[customer.plan_id]
     current = subs[0] if subs and subs[0].status != "cancelled" else None
     return ToolResult.success(
         {
@@ -43,13 +37,13 @@ def get_subscription(store: BusinessStore, args: GetSubscriptionArgs, ctx: ToolC
             "subscription": None
             if current is None
             else {
-                "subscription_id": current.id,
+                "subscription_id": current.subscription_id,
                 "status": current.status,
                 "started_at": iso(current.started_at),
                 "renews_at": iso(current.renews_at),
             },
             "past_subscriptions": [
-                {"subscription_id": s.id, "plan": s.plan_id, "cancelled_at": iso(s.cancelled_at)}
+                {"subscription_id": s.subscription_id, "plan": s.plan_id, "cancelled_at": iso(s.cancelled_at)}
                 for s in subs
                 if s.status == "cancelled"
             ],

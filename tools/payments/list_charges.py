@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import OrderId, iso, money
-from tools.orders.queries import load_order, not_found
+from tools.orders.backend import orders_backend
+from tools.orders.queries import not_found
+from tools.payments.backend import payments_backend
 from tools.store import BusinessStore
-from tools.store.schema import charges, payment_methods, refunds
 
 
 class ListChargesArgs(BaseModel):
@@ -20,42 +20,23 @@ class ListChargesArgs(BaseModel):
 
 
 def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) -> ToolResult:
-    refunded = (
-        select(refunds.c.charge_id, func.sum(refunds.c.amount_cents).label("refunded"))
-        .group_by(refunds.c.charge_id)
-        .subquery()
-    )
-    query = (
-        select(
-            charges,
-            func.coalesce(refunded.c.refunded, 0).label("refunded"),
-            payment_methods.c.kind,
-            payment_methods.c.card_last4,
-        )
-        .outerjoin(refunded, refunded.c.charge_id == charges.c.id)
-        .join(payment_methods, payment_methods.c.id == charges.c.payment_method_id)
-        .where(charges.c.customer_id == ctx.customer_id)
-    )
-    with store.db.begin() as conn:
-        if args.order_id is not None:
-            if load_order(conn, store, args.order_id, ctx.customer_id) is None:
-                return ToolResult.refuse(not_found(args.order_id))
-            query = query.where(charges.c.order_id == args.order_id)
-        rows = conn.execute(
-            query.order_by(charges.c.created_at.desc(), charges.c.id.desc()).limit(args.limit)
-        )
-        data = [
-            {
-                "charge_id": r.id,
-                "order_id": r.order_id,
-                "amount": money(r.amount_cents),
-                "refunded": money(int(r.refunded)),
-                "status": r.status,
-                "created_at": iso(r.created_at),
-                "payment_method": r.kind if r.card_last4 is None else f"{r.kind} ending {r.card_last4}",
-            }
-            for r in rows
-        ]
+    customer_id = str(ctx.customer_id)
+    if args.order_id is not None and orders_backend(store).get_order(args.order_id, customer_id) is None:
+        return ToolResult.refuse(not_found(args.order_id))
+    found = payments_backend(store).charges(customer_id=customer_id, order_id=args.order_id)
+    newest = sorted(found, key=lambda c: (c.created_at, c.charge_id), reverse=True)[: args.limit]
+    data = [
+        {
+            "charge_id": c.charge_id,
+            "order_id": c.order_id,
+            "amount": money(c.amount_cents),
+            "refunded": money(c.refunded_cents),
+            "status": c.status,
+            "created_at": iso(c.created_at),
+            "payment_method": c.payment_method,
+        }
+        for c in newest
+    ]
     return ToolResult.success({"charges": data, "count": len(data)})
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import iso, money
+from tools.payments.backend import payments_backend
 from tools.store import BusinessStore
-from tools.store.schema import invoices
 
 
 class ListInvoicesArgs(BaseModel):
@@ -23,25 +22,19 @@ class ListInvoicesArgs(BaseModel):
 
 
 def list_invoices(store: BusinessStore, args: ListInvoicesArgs, ctx: ToolContext) -> ToolResult:
-    query = select(invoices).where(invoices.c.customer_id == ctx.customer_id)
-    if args.status:
-        query = query.where(invoices.c.status == args.status)
-    with store.db.begin() as conn:
-        rows = conn.execute(
-            query.order_by(invoices.c.issued_at.desc(), invoices.c.id.desc()).limit(args.limit)
-        )
-        data = [
-            {
-                "invoice_id": r.id,
-                "subscription_id": r.subscription_id,
-                "amount": money(r.amount_cents),
-                "status": r.status,
-                "issued_at": iso(r.issued_at),
-                "due_at": iso(r.due_at),
-                "paid_at": iso(r.paid_at),
-            }
-            for r in rows
-        ]
+    found = payments_backend(store).invoices(str(ctx.customer_id), status=args.status, limit=args.limit)
+    data = [
+        {
+            "invoice_id": r.invoice_id,
+            "subscription_id": r.subscription_id,
+            "amount": money(r.amount_cents),
+            "status": r.status,
+            "issued_at": iso(r.issued_at),
+            "due_at": iso(r.due_at),
+            "paid_at": iso(r.paid_at),
+        }
+        for r in found
+    ]
     return ToolResult.success({"invoices": data, "count": len(data)})
 
 

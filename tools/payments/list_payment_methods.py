@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import select
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import mask_email, money
+from tools.payments.backend import payments_backend
 from tools.store import BusinessStore
-from tools.store.schema import payment_methods
 
 
 class ListPaymentMethodsArgs(BaseModel):
@@ -18,15 +17,9 @@ class ListPaymentMethodsArgs(BaseModel):
 
 
 def list_payment_methods(store: BusinessStore, args: ListPaymentMethodsArgs, ctx: ToolContext) -> ToolResult:
-    with store.db.begin() as conn:
-        rows = conn.execute(
-            select(payment_methods)
-            .where(payment_methods.c.customer_id == ctx.customer_id)
-            .order_by(payment_methods.c.is_default.desc(), payment_methods.c.id)
-        ).all()
     data = []
-    for r in rows:
-        item: dict[str, object] = {"payment_method_id": r.id, "kind": r.kind, "default": bool(r.is_default)}
+    for r in payments_backend(store).payment_methods(str(ctx.customer_id)):
+        item: dict[str, object] = {"payment_method_id": r.payment_method_id, "kind": r.kind, "default": r.default}
         if r.kind == "card":
             item.update(brand=r.brand, last4=r.card_last4)
         elif r.kind == "paypal":

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import for_update, idempotent_write, money, next_id
+from tools.common import idempotent_write, money
+from tools.payments.backend import payments_backend
 from tools.payments.get_invoice import INVOICE_ID, invoice_not_found
-from tools.payments.ledger import refundable_charges
 from tools.store import BusinessStore
-from tools.store.schema import charges, disputes, invoices
 from tools.ticketing import queries as tickets
+from tools.ticketing.backend import ticketing_backend
 
 CHARGE_ID = r"^ch_\d{1,9}$"
 
@@ -35,53 +35,52 @@ class OpenBillingDisputeArgs(BaseModel):
 
 
 def open_billing_dispute(store: BusinessStore, args: OpenBillingDisputeArgs, ctx: ToolContext) -> ToolResult:
+    payments, ticketing = payments_backend(store), ticketing_backend(store)
+    customer_id = str(ctx.customer_id)
+
     def body(conn: Connection) -> ToolResult:
         invoice_id, charge_id = args.invoice_id, args.charge_id
         if charge_id is not None:
-            found = refundable_charges(conn, charges.c.id == charge_id, charges.c.customer_id == ctx.customer_id)
-            if not found:
+            found = payments.charges(charge_id=charge_id, customer_id=customer_id, tx=conn)
+            if not found or found[0].status != "succeeded":
                 return ToolResult.refuse(f"Error: charge {charge_id} was not found on your account.")
-            charge, amount = found[0]
+            amount = found[0].refundable_cents
             if amount <= 0:
                 return ToolResult.refuse(f"Error: charge {charge_id} has already been refunded in full.")
-            invoice_id = charge.invoice_id
-        inv = None
+            invoice_id = found[0].invoice_id
         if invoice_id is not None:
-            query = select(invoices).where(invoices.c.id == invoice_id, invoices.c.customer_id == ctx.customer_id)
-            inv = conn.execute(for_update(query, store)).first()
+            inv = payments.get_invoice(invoice_id, customer_id, lock=True, tx=conn)
             if inv is None:
                 return ToolResult.refuse(invoice_not_found(invoice_id))
             if inv.status == "disputed":
                 return ToolResult.refuse(
-                    f"Error: invoice {inv.id} is already disputed; a billing specialist is reviewing it."
+                    f"Error: invoice {inv.invoice_id} is already disputed; a billing specialist is reviewing it."
                 )
             if charge_id is None:
-                amount = int(inv.amount_cents)
-        elif conn.execute(
-            select(disputes.c.id).where(disputes.c.charge_id == charge_id, disputes.c.status == "open")
-        ).first():
+                amount = inv.amount_cents
+        elif any(d.status == "open" for d in payments.disputes(charge_id=charge_id, tx=conn)):
             return ToolResult.refuse(f"Error: charge {charge_id} is already disputed; a billing specialist is on it.")
         target = f"invoice {invoice_id}" if charge_id is None else f"charge {charge_id}"
         ticket = tickets.create(
-            conn, ctx, subject=f"Billing dispute: {target}", description=args.reason, queue="billing", priority="normal"
+            ticketing,
+            conn,
+            ctx,
+            subject=f"Billing dispute: {target}",
+            description=args.reason,
+            queue="billing",
+            priority="normal",
         )
-        dispute_id = next_id(conn, "dispute", "DSP-{:05d}")
-        conn.execute(
-            insert(disputes).values(
-                id=dispute_id,
-                customer_id=ctx.customer_id,
-                invoice_id=invoice_id,
-                charge_id=charge_id,
-                ticket_id=ticket["ticket_id"],
-                amount_cents=amount,
-                reason=args.reason,
-                status="open",
-                previous_invoice_status=inv.status if inv is not None else None,
-                created_at=ctx.now,
-            )
+        dispute_id = payments.open_dispute(
+            customer_id=customer_id,
+            invoice_id=invoice_id,
+            charge_id=charge_id,
+            ticket_id=ticket["ticket_id"],
+            amount_cents=amount,
+            reason=args.reason,
+            tx=conn,
+            key=ctx.idempotency_key,
+            now=ctx.now,
         )
-        if inv is not None:
-            conn.execute(update(invoices).where(invoices.c.id == inv.id).values(status="disputed"))
         return ToolResult.success(
             {
                 "dispute_id": dispute_id,

@@ -9,8 +9,10 @@ from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import Amount, OrderId, as_utc, cents, dollars, idempotent_write, money
-from tools.orders.queries import load_order, not_found
-from tools.payments.ledger import issue_refund, refundable_by_charge
+from tools.orders.backend import orders_backend
+from tools.orders.queries import not_found
+from tools.payments.backend import payments_backend
+from tools.payments.ledger import issue_refund, refundable_cents
 from tools.store import BusinessStore
 
 
@@ -25,32 +27,34 @@ class RefundOrderArgs(BaseModel):
 
 def refund_order(store: BusinessStore, args: RefundOrderArgs, ctx: ToolContext) -> ToolResult:
     policy = ctx.policy
+    orders, payments = orders_backend(store), payments_backend(store)
 
     def body(conn: Connection) -> ToolResult:
-        # Lock the order row: a concurrent refund of the same order waits here and then sees our refunds.
-        row = load_order(conn, store, args.order_id, ctx.customer_id, lock=True)
+        # Lock the order: a concurrent refund of the same order waits here and then sees our refunds.
+        row = orders.lock_order(args.order_id, str(ctx.customer_id), tx=conn)
         if row is None:
             return ToolResult.refuse(not_found(args.order_id))
         if row.status == "delivered":
             delivered = as_utc(row.delivered_at) if row.delivered_at else None
             if delivered is None or as_utc(ctx.now) - delivered > timedelta(days=policy.refund_window_days):
                 return ToolResult.refuse(
-                    f"Error: order {row.id} was delivered more than {policy.refund_window_days} days ago; "
+                    f"Error: order {row.order_id} was delivered more than {policy.refund_window_days} days ago; "
                     "it is outside the refund window."
                 )
         elif row.status != "returned":
             return ToolResult.refuse(
-                f"Error: order {row.id} is {row.status}; only delivered orders (within "
+                f"Error: order {row.order_id} is {row.status}; only delivered orders (within "
                 f"{policy.refund_window_days} days) or returned orders can be refunded."
                 + (" A pending order can be cancelled instead." if row.status == "pending" else "")
             )
-        remaining = sum(left for _, left in refundable_by_charge(conn, row.id))
+        charges = payments.charges(order_id=row.order_id, tx=conn)
+        remaining = refundable_cents(charges)
         if remaining <= 0:
-            return ToolResult.refuse(f"Error: order {row.id} has already been refunded in full.")
+            return ToolResult.refuse(f"Error: order {row.order_id} has already been refunded in full.")
         amount = cents(args.amount) if args.amount is not None else remaining
         if amount > remaining:
             return ToolResult.refuse(
-                f"Error: only {dollars(remaining)} of order {row.id} is still refundable; "
+                f"Error: only {dollars(remaining)} of order {row.order_id} is still refundable; "
                 f"{dollars(amount)} is too much."
             )
         limit = cents_limit(policy.refund_approval_limit)
@@ -60,18 +64,17 @@ def refund_order(store: BusinessStore, args: RefundOrderArgs, ctx: ToolContext) 
                 "must approve it before it can be issued."
             )
         made = issue_refund(
+            payments,
             conn,
-            row.id,
+            ctx,
+            charges,
             amount,
             reason=args.reason,
-            now=ctx.now,
-            approved_by=ctx.approved_by,
-            operation_key=ctx.idempotency_key,
             to_gift_card_of=row.customer_id if args.to_gift_card else None,
         )
         return ToolResult.success(
             {
-                "order_id": row.id,
+                "order_id": row.order_id,
                 "refunded": money(amount),
                 "remaining_refundable": money(remaining - amount),
                 "approved_by": ctx.approved_by,

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import for_update, idempotent_write, iso, money
-from tools.payments.ledger import issue_refund, refundable_charges
+from tools.common import idempotent_write, iso, money
+from tools.payments.backend import payments_backend
+from tools.payments.ledger import issue_refund, refundable_cents
 from tools.store import BusinessStore
-from tools.store.schema import charges, disputes, invoices, tickets
-from tools.ticketing.queries import PLAIN_TEXT, add_event
+from tools.ticketing.backend import TicketChanges, ticketing_backend
+from tools.ticketing.queries import PLAIN_TEXT
 
 
 class ResolveBillingDisputeArgs(BaseModel):
@@ -26,59 +27,57 @@ class ResolveBillingDisputeArgs(BaseModel):
 
 
 def resolve_billing_dispute(store: BusinessStore, args: ResolveBillingDisputeArgs, ctx: ToolContext) -> ToolResult:
+    payments, ticketing = payments_backend(store), ticketing_backend(store)
+    key = ctx.idempotency_key
+
     def body(conn: Connection) -> ToolResult:
-        query = select(disputes).where(disputes.c.id == args.dispute_id, disputes.c.customer_id == ctx.customer_id)
-        dispute = conn.execute(for_update(query, store)).first()
+        dispute = payments.lock_dispute(args.dispute_id, str(ctx.customer_id), tx=conn)
         if dispute is None:
             return ToolResult.refuse(f"Error: dispute {args.dispute_id} was not found on your account.")
         if dispute.status != "open":
-            return ToolResult.refuse(f"Error: dispute {dispute.id} was already resolved ({dispute.status}).")
-        outcome: dict[str, Any] = {"dispute_id": dispute.id, "outcome": args.outcome, "approved_by": ctx.approved_by}
+            return ToolResult.refuse(f"Error: dispute {dispute.dispute_id} was already resolved ({dispute.status}).")
+        outcome: dict[str, Any] = {
+            "dispute_id": dispute.dispute_id,
+            "outcome": args.outcome,
+            "approved_by": ctx.approved_by,
+        }
         invoice_status = dispute.previous_invoice_status
         if args.outcome == "upheld":
-            paid_by = (
-                charges.c.id == dispute.charge_id if dispute.charge_id else charges.c.invoice_id == dispute.invoice_id
+            if dispute.charge_id:
+                available = payments.charges(charge_id=dispute.charge_id, tx=conn)
+            else:
+                available = payments.charges(invoice_id=dispute.invoice_id, tx=conn)
+            amount = min(refundable_cents(available), dispute.amount_cents)
+            made = issue_refund(
+                payments, conn, ctx, available, amount, reason=f"billing dispute {dispute.dispute_id} upheld"
             )
-            available = refundable_charges(conn, paid_by)
-            amount = min(sum(r for _, r in available), int(dispute.amount_cents))
-            made: list[dict[str, Any]] = []
-            still = amount
-            for charge, remaining in available:
-                part = min(remaining, still)
-                if part > 0:
-                    made += issue_refund(
-                        conn,
-                        None,
-                        part,
-                        reason=f"billing dispute {dispute.id} upheld",
-                        now=ctx.now,
-                        approved_by=ctx.approved_by,
-                        operation_key=ctx.idempotency_key,
-                        charge_id=charge.id,
-                    )
-                    still -= part
             outcome |= {"refunded": money(amount), "refunds": made}
             if dispute.invoice_id and not made:
                 # Nothing was paid yet: the invoice is settled by a credit note instead of a refund.
                 invoice_status = "paid"
-                outcome["credited"] = money(int(dispute.amount_cents))
+                outcome["credited"] = money(dispute.amount_cents)
         if dispute.invoice_id:
-            conn.execute(
-                update(invoices)
-                .where(invoices.c.id == dispute.invoice_id)
-                .values(status=invoice_status or "open", **({"paid_at": ctx.now} if "credited" in outcome else {}))
-            )
+            paid_at = ctx.now if "credited" in outcome else None
+            payments.set_invoice_status(dispute.invoice_id, invoice_status or "open", paid_at=paid_at, tx=conn, key=key)
             outcome["invoice"] = {"invoice_id": dispute.invoice_id, "status": invoice_status or "open"}
-        conn.execute(
-            update(disputes)
-            .where(disputes.c.id == dispute.id)
-            .values(status=args.outcome, resolved_by=ctx.approved_by, resolution_note=args.note, resolved_at=ctx.now)
+        payments.resolve_dispute(
+            dispute.dispute_id,
+            outcome=args.outcome,
+            resolved_by=ctx.approved_by,
+            note=args.note,
+            tx=conn,
+            key=key,
+            now=ctx.now,
         )
-        conn.execute(
-            update(tickets).where(tickets.c.id == dispute.ticket_id).values(status="closed", updated_at=ctx.now)
-        )
-        add_event(
-            conn, dispute.ticket_id, "status", f"dispute {args.outcome}: {args.note}", ctx.approved_by or "", ctx.now
+        ticketing.update(dispute.ticket_id, TicketChanges(status="closed"), tx=conn, key=key, now=ctx.now)
+        ticketing.add_event(
+            dispute.ticket_id,
+            "status",
+            f"dispute {args.outcome}: {args.note}",
+            actor=ctx.approved_by or "",
+            tx=conn,
+            key=key,
+            now=ctx.now,
         )
         return ToolResult.success(
             outcome | {"ticket_id": dispute.ticket_id, "ticket_status": "closed", "resolved_at": iso(ctx.now)}

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import idempotent_write
 from tools.store import BusinessStore
+from tools.ticketing.backend import ticketing_backend
 from tools.ticketing.queries import PLAIN_TEXT, Priority, Queue, create
 
 
@@ -23,9 +24,12 @@ class CreateTicketArgs(BaseModel):
 
 
 def create_ticket(store: BusinessStore, args: CreateTicketArgs, ctx: ToolContext) -> ToolResult:
+    ticketing = ticketing_backend(store)
+
     def body(conn: Connection) -> ToolResult:
         return ToolResult.success(
             create(
+                ticketing,
                 conn,
                 ctx,
                 subject=args.subject,

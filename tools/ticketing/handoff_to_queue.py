@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import TICKET_ID, idempotent_write, iso
 from tools.store import BusinessStore
-from tools.store.schema import tickets
-from tools.ticketing.queries import PLAIN_TEXT, Priority, Queue, add_event, create, load_ticket, not_found
+from tools.ticketing.backend import TicketChanges, ticketing_backend
+from tools.ticketing.queries import PLAIN_TEXT, Priority, Queue, create, load_ticket, not_found
 
 
 class HandoffToQueueArgs(BaseModel):
@@ -28,9 +28,12 @@ class HandoffToQueueArgs(BaseModel):
 
 
 def handoff_to_queue(store: BusinessStore, args: HandoffToQueueArgs, ctx: ToolContext) -> ToolResult:
+    ticketing = ticketing_backend(store)
+
     def body(conn: Connection) -> ToolResult:
         if args.ticket_id is None:
             created = create(
+                ticketing,
                 conn,
                 ctx,
                 subject=f"Handoff: {args.reason[:180]}",
@@ -38,24 +41,22 @@ def handoff_to_queue(store: BusinessStore, args: HandoffToQueueArgs, ctx: ToolCo
                 queue=args.queue,
                 priority=args.priority,
             )
-            ticket_id, previous = created["ticket_id"], args.queue
+            ticket_id, previous = str(created["ticket_id"]), str(args.queue)
         else:
-            row = load_ticket(conn, store, args.ticket_id, ctx)
+            row = load_ticket(ticketing, conn, args.ticket_id, ctx)
             if row is None:
                 return ToolResult.refuse(not_found(args.ticket_id))
-            ticket_id, previous = row.id, row.queue
-            conn.execute(
-                update(tickets)
-                .where(tickets.c.id == row.id)
-                .values(
-                    queue=args.queue,
-                    status="open",
-                    assignee=None,
-                    updated_at=ctx.now,
-                )
-            )
-        add_event(
-            conn, ticket_id, "handoff", f"queue {previous} -> {args.queue}: {args.reason}", "agent", ctx.now
+            ticket_id, previous = row.ticket_id, row.queue
+            handed = TicketChanges(queue=args.queue, status="open", unassign=True)
+            ticketing.update(row.ticket_id, handed, tx=conn, key=ctx.idempotency_key, now=ctx.now)
+        ticketing.add_event(
+            ticket_id,
+            "handoff",
+            f"queue {previous} -> {args.queue}: {args.reason}",
+            actor="agent",
+            tx=conn,
+            key=ctx.idempotency_key,
+            now=ctx.now,
         )
         return ToolResult.success(
             {

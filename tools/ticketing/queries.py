@@ -1,16 +1,19 @@
-"""Ticket helpers shared by the ticketing tools: SLA hours, creation, access checks, events."""
+"""Ticket rules shared by the tools: SLA hours, who may touch a ticket, opening one for a conversation.
+
+Everything here goes through ``TicketingBackend``; the rules themselves stay with the tools.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Literal
-
-from sqlalchemy import Connection, Row, insert, or_, select
+from typing import TYPE_CHECKING, Any, Literal
 
 from tools.base import ToolContext
-from tools.common import for_update, iso, next_id
-from tools.store import BusinessStore
-from tools.store.schema import ticket_events, tickets
+from tools.common import iso
+from tools.ticketing.backend import Ticket, TicketingBackend
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 Queue = Literal["billing", "technical", "accounts", "general"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -26,49 +29,44 @@ def sla_due(created_at: datetime, priority: str) -> datetime:
     return created_at + timedelta(hours=SLA_HOURS[priority])
 
 
-def add_event(conn: Connection, ticket_id: str, kind: str, detail: str, actor: str, now: datetime) -> None:
-    conn.execute(
-        insert(ticket_events).values(
-            ticket_id=ticket_id, kind=kind, detail=detail, actor=actor, created_at=now
-        )
-    )
-
-
 def create(
-    conn: Connection, ctx: ToolContext, *, subject: str, description: str, queue: str, priority: str
+    ticketing: TicketingBackend,
+    tx: Connection,
+    ctx: ToolContext,
+    *,
+    subject: str,
+    description: str,
+    queue: str,
+    priority: str,
 ) -> dict[str, Any]:
-    ticket_id = next_id(conn, "ticket", "T-{}")
-    due = sla_due(ctx.now, priority)
-    conn.execute(
-        insert(tickets).values(
-            id=ticket_id,
-            customer_id=ctx.customer_id,
-            thread_id=ctx.thread_id,
-            subject=subject,
-            description=description,
-            queue=queue,
-            priority=priority,
-            status="open",
-            assignee=None,
-            created_at=ctx.now,
-            updated_at=ctx.now,
-            sla_due_at=due,
-        )
+    """Open a ticket for this conversation (and the verified customer, if any); what the reasoner sees of it."""
+    ticket = ticketing.create(
+        customer_id=ctx.customer_id,
+        thread_id=ctx.thread_id,
+        subject=subject,
+        description=description,
+        queue=queue,
+        priority=priority,
+        sla_due_at=sla_due(ctx.now, priority),
+        tx=tx,
+        key=ctx.idempotency_key,
+        now=ctx.now,
     )
-    add_event(conn, ticket_id, "created", subject, "agent", ctx.now)
     return {
-        "ticket_id": ticket_id,
-        "queue": queue,
-        "priority": priority,
-        "status": "open",
-        "sla_due_at": iso(due),
+        "ticket_id": ticket.ticket_id,
+        "queue": ticket.queue,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "sla_due_at": iso(ticket.sla_due_at),
     }
 
 
-def load_ticket(conn: Connection, store: BusinessStore, ticket_id: str, ctx: ToolContext) -> Row[Any] | None:
-    """The ticket if this conversation may touch it: the verified customer's, or opened in this thread."""
-    allowed = [tickets.c.thread_id == ctx.thread_id]
-    if ctx.customer_id is not None:
-        allowed.append(tickets.c.customer_id == ctx.customer_id)
-    query = select(tickets).where(tickets.c.id == ticket_id, or_(*allowed))
-    return conn.execute(for_update(query, store)).first()
+def load_ticket(ticketing: TicketingBackend, tx: Connection, ticket_id: str, ctx: ToolContext) -> Ticket | None:
+    """The ticket (locked) if this conversation may touch it: the verified customer's, or opened in this thread."""
+    ticket = ticketing.lock(ticket_id, tx=tx)
+    if ticket is None:
+        return None
+    mine = ticket.thread_id == ctx.thread_id or (
+        ctx.customer_id is not None and ticket.customer_id == ctx.customer_id
+    )
+    return ticket if mine else None

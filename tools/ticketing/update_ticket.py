@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import TICKET_ID, as_utc, idempotent_write, iso
 from tools.store import BusinessStore
-from tools.store.schema import tickets
-from tools.ticketing.queries import PLAIN_TEXT, Priority, add_event, load_ticket, not_found, sla_due
+from tools.ticketing.backend import TicketChanges, ticketing_backend
+from tools.ticketing.queries import PLAIN_TEXT, Priority, load_ticket, not_found, sla_due
 
 
 class UpdateTicketArgs(BaseModel):
@@ -30,29 +30,39 @@ class UpdateTicketArgs(BaseModel):
 
 
 def update_ticket(store: BusinessStore, args: UpdateTicketArgs, ctx: ToolContext) -> ToolResult:
+    ticketing = ticketing_backend(store)
+
     def body(conn: Connection) -> ToolResult:
-        row = load_ticket(conn, store, args.ticket_id, ctx)
+        row = load_ticket(ticketing, conn, args.ticket_id, ctx)
         if row is None:
             return ToolResult.refuse(not_found(args.ticket_id))
-        changes: dict[str, object] = {"updated_at": ctx.now}
+
+        ticket_id = row.ticket_id
+
+        def event(kind: str, detail: str) -> None:
+            ticketing.add_event(ticket_id, kind, detail, actor="agent", tx=conn, key=ctx.idempotency_key, now=ctx.now)
+
+        status, priority, due = row.status, row.priority, row.sla_due_at
         if args.status and args.status != row.status:
-            changes["status"] = args.status
-            add_event(conn, row.id, "status", f"status {row.status} -> {args.status}", "agent", ctx.now)
+            status = args.status
+            event("status", f"status {row.status} -> {args.status}")
         if args.priority and args.priority != row.priority:
-            changes["priority"] = args.priority
-            changes["sla_due_at"] = sla_due(as_utc(row.created_at), args.priority)
-            add_event(
-                conn, row.id, "priority", f"priority {row.priority} -> {args.priority}", "agent", ctx.now
-            )
+            priority, due = args.priority, sla_due(as_utc(row.created_at), args.priority)
+            event("priority", f"priority {row.priority} -> {args.priority}")
         if args.note:
-            add_event(conn, row.id, "note", args.note, "agent", ctx.now)
-        conn.execute(update(tickets).where(tickets.c.id == row.id).values(**changes))
+            event("note", args.note)
+        changes = TicketChanges(
+            status=status if status != row.status else None,
+            priority=priority if priority != row.priority else None,
+            sla_due_at=due if priority != row.priority else None,
+        )
+        ticketing.update(row.ticket_id, changes, tx=conn, key=ctx.idempotency_key, now=ctx.now)
         return ToolResult.success(
             {
-                "ticket_id": row.id,
-                "status": changes.get("status", row.status),
-                "priority": changes.get("priority", row.priority),
-                "sla_due_at": iso(changes.get("sla_due_at", row.sla_due_at)),  # type: ignore[arg-type]
+                "ticket_id": row.ticket_id,
+                "status": status,
+                "priority": priority,
+                "sla_due_at": iso(due),
                 "note_added": bool(args.note),
             }
         )
