@@ -66,6 +66,8 @@ def compose_reply(state: State) -> str:
     return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
 
 
-def holding_reply(state: State, queue: str, reasons: list[str]) -> str:
-    """What the customer hears while a human reviews the thread."""
+def holding_reply(state: State, queue: str) -> str:
+    """What the customer hears while a human reviews the thread: the policy that holds a step, if one does,
+    never the agent's own doubts, sentiment scores or a model's failures (those are for the reviewer)."""
+    reasons = [s["customer_reason"] for s in state.plan if s["status"] == "needs_approval" and s.get("customer_reason")]
     return render_reply("review_pending", queue=queue, reasons=reasons, **_values(state))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph import add_messages
@@ -64,6 +64,7 @@ class Step(TypedDict):
     hold_reason: str | None
     approved_by: str | None
     confirmed: bool
+    customer_reason: NotRequired[str]  # the policy part of hold_reason, which the customer may be told
 
 
 class ActiveFlow(TypedDict):

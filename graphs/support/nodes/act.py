@@ -60,15 +60,18 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step["status"] == "awaiting_confirmation":
                 continue
             if step["status"] == "pending":
-                reasons = _hold_reasons(d, flow, step, spec, scope)
+                reasons = _hold_reasons(d, step, spec, scope)
+                unsure = _unsure_reason(flow, step)
                 if step["writes"]:
                     ctx = d.tool_context(state.turn, customer, step["id"])
                     limit_checked = any("limit" in r for r in reasons)
                     reasons += [r for r in consequence_reasons(
                         d.store, ctx, steps, step, d.context.policy(), check_amount=not limit_checked)
                         if r not in reasons]
-                if reasons:
-                    step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons)
+                if reasons or unsure:
+                    step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons + unsure)
+                    if reasons:  # policy sentences the customer may hear; the agent's doubt is for reviewers
+                        step["customer_reason"] = "; ".join(reasons)
                     continue
             runnable.append(step)
         if not runnable:
@@ -116,23 +119,26 @@ def _run(d: Deps, turn: int, customer: Customer | None, step: Step) -> tuple[dic
     return result.model_dump(), (time.perf_counter() - started) * 1000
 
 
-def _hold_reasons(d: Deps, flow: ActiveFlow | None, step: Step, spec: StepSpec | None,
-                  scope: dict[str, Any]) -> list[str]:
-    """Why a step must wait for a human: tools reserved for humans, the flow's policy checks, and writes the
-    agent is not sure the customer asked for."""
+def _hold_reasons(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, Any]) -> list[str]:
+    """Why policy makes a step wait for a human: tools reserved for humans and the flow's policy checks."""
     reasons = []
-    tool = get_tool(step["tool"])
-    if tool.needs_approval:
+    if get_tool(step["tool"]).needs_approval:
         reasons.append(f"{step['tool'].replace('_', ' ')} is reserved for a human's approval")
     if spec is not None:
         reasons += hold_reasons(spec.policy, step["args"], scope, d.context.policy())
-    if tool.writes and not step["confirmed"] and flow is not None and step["intent"] in flow["confidences"]:
+    return reasons
+
+
+def _unsure_reason(flow: ActiveFlow | None, step: Step) -> list[str]:
+    """A write the agent is not sure the customer asked for waits for a human too (said to reviewers only)."""
+    if get_tool(step["tool"]).writes and not step["confirmed"] and flow is not None \
+            and step["intent"] in flow["confidences"]:
         sure = flow["confidences"][step["intent"]]
         threshold = get_flow(step["intent"]).threshold
         if sure < threshold:
-            reasons.append(f"the agent is not sure the customer asked for this "
-                           f"({step['intent']} {sure:.2f} < {threshold:.2f})")
-    return reasons
+            return [f"the agent is not sure the customer asked for this ({step['intent']} {sure:.2f} < "
+                    f"{threshold:.2f})"]
+    return []
 
 
 def _spec(step: Step) -> StepSpec | None:

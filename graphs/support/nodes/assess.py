@@ -44,7 +44,7 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     update: dict[str, Any] = {"assessment": assessment, "flow": flow}
     if decision.route == "human_review":
         # The customer hears at once that a person is looking; the reviewer's decision follows later.
-        text = holding_reply(state, decision.queue, decision.reasons)
+        text = holding_reply(state, decision.queue)
         update["messages"] = [AIMessage(content=text, name="supportgraph")]
         update["status"] = "awaiting_review"
     return update
