@@ -124,13 +124,15 @@ def evaluate_paths(router: CascadeRouter, examples: list[Example], *, dataset: s
 
     Each text is scored once by each head; the cascade's answer is derived from both exactly as ``route`` does.
     """
-    fast_parts, full_parts = [], []
+    fast_parts, full_parts, deferred_parts = [], [], []
     for start in range(0, len(examples), batch):
         texts = [e.text for e in examples[start:start + batch]]
-        fast_parts.append(router.fast.text_probabilities(texts))
+        vectors = router.fast.vectors(texts)
+        fast_parts.append(router.fast.probabilities(vectors))
+        deferred_parts.append(router.deferred(fast_parts[-1], vectors))
         full_parts.append(router.full.text_probabilities(texts))
     fast, full = np.concatenate(fast_parts), np.concatenate(full_parts)
-    deferred = fast.max(axis=1) < router.threshold
+    deferred = np.concatenate(deferred_parts)
     cascade = np.where(deferred[:, None], full, fast)
     classes = router.classes
     return {

@@ -41,8 +41,11 @@ class CascadeRouter(IntentModel):
 
     def route(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities for ``texts`` and, per text, whether it was deferred to MiniLM."""
-        probs = self.fast.text_probabilities(texts)
-        deferred = probs.max(axis=1) < self.threshold if len(texts) else np.zeros(0, dtype=bool)
+        if not texts:
+            return np.zeros((0, len(self.classes)), dtype=np.float32), np.zeros(0, dtype=bool)
+        vectors = self.fast.vectors(texts)
+        probs = self.fast.probabilities(vectors)
+        deferred = self.deferred(probs, vectors)
         if deferred.any():
             probs = probs.copy()
             probs[deferred] = self.full.text_probabilities([t for t, d in zip(texts, deferred, strict=True) if d])
@@ -50,6 +53,11 @@ class CascadeRouter(IntentModel):
 
     def text_probabilities(self, texts: list[str]) -> np.ndarray:
         return self.route(texts)[0]
+
+    def deferred(self, fast_probs: np.ndarray, fast_vectors: np.ndarray) -> np.ndarray:
+        """Which texts go to MiniLM: those the fast head is unsure of, and those with no token it knows (their
+        zero vector would leave the answer to the intercepts alone)."""
+        return np.asarray((fast_probs.max(axis=1) < self.threshold) | ~fast_vectors.any(axis=1))
 
 
 def choose_threshold(fast: np.ndarray, full: np.ndarray, labels: np.ndarray,
