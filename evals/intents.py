@@ -12,11 +12,15 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sklearn.metrics import f1_score
 
-from graphs.reasoners.local.router import Example, IntentRouter, load_examples
+from graphs.reasoners.local.router import Example, IntentModel, load_examples
+
+if TYPE_CHECKING:
+    from graphs.reasoners.local.cascade import CascadeRouter
 
 BITEXT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "bitext-dev"
 
@@ -32,6 +36,8 @@ class IntentReport:
     per_intent_support: dict[str, int] = field(default_factory=dict)
     confusions: list[tuple[str, str, int]] = field(default_factory=list)
     reliability: list[ReliabilityBin] = field(default_factory=list)
+    model: str = "cascade"
+    deferred_share: float | None = None  # the cascade's share of messages re-scored by MiniLM
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict of every field."""
@@ -92,17 +98,57 @@ def reliability_bins(confidences: np.ndarray, correct: np.ndarray, bins: int = 1
     return out
 
 
-def evaluate(router: IntentRouter, examples: list[Example], *, dataset: str, batch: int = 512) -> IntentReport:
-    """Score the router's top intent against the labels."""
-    from graphs.reasoners.local.router import text_vectors
+def evaluate(router: IntentModel, examples: list[Example], *, dataset: str, batch: int = 512,
+             model: str = "cascade") -> IntentReport:
+    """Score the router's top intent against the labels (a cascade also reports its deferred share)."""
+    from graphs.reasoners.local.cascade import CascadeRouter
 
-    predicted: list[str] = []
-    confidences: list[float] = []
+    parts = []
+    deferred: list[np.ndarray] = []
     for start in range(0, len(examples), batch):
-        probs = router.probabilities(text_vectors([e.text for e in examples[start:start + batch]], batch_size=128))
-        best = probs.argmax(axis=1)
-        predicted += [router.classes[i] for i in best]
-        confidences += [float(p[i]) for p, i in zip(probs, best, strict=True)]
+        texts = [e.text for e in examples[start:start + batch]]
+        if isinstance(router, CascadeRouter):
+            probs, routed = router.route(texts)
+            deferred.append(routed)
+        else:
+            probs = router.text_probabilities(texts)
+        parts.append(probs)
+    share = float(np.concatenate(deferred).mean()) if deferred else None
+    return report_from_probabilities(router.classes, np.concatenate(parts), examples, dataset=dataset, model=model,
+                                     deferred_share=share)
+
+
+def evaluate_paths(router: CascadeRouter, examples: list[Example], *, dataset: str,
+                   batch: int = 512) -> dict[str, IntentReport]:
+    """Reports for the shipped cascade, its fast (static) path alone and its MiniLM path alone.
+
+    Each text is scored once by each head; the cascade's answer is derived from both exactly as ``route`` does.
+    """
+    fast_parts, full_parts, deferred_parts = [], [], []
+    for start in range(0, len(examples), batch):
+        texts = [e.text for e in examples[start:start + batch]]
+        vectors = router.fast.vectors(texts)
+        fast_parts.append(router.fast.probabilities(vectors))
+        deferred_parts.append(router.deferred(fast_parts[-1], vectors))
+        full_parts.append(router.full.text_probabilities(texts))
+    fast, full = np.concatenate(fast_parts), np.concatenate(full_parts)
+    deferred = np.concatenate(deferred_parts)
+    cascade = np.where(deferred[:, None], full, fast)
+    classes = router.classes
+    return {
+        "cascade": report_from_probabilities(classes, cascade, examples, dataset=dataset, model="cascade",
+                                             deferred_share=float(deferred.mean())),
+        "fast": report_from_probabilities(classes, fast, examples, dataset=dataset, model="fast"),
+        "minilm": report_from_probabilities(classes, full, examples, dataset=dataset, model="minilm"),
+    }
+
+
+def report_from_probabilities(classes: list[str], probs: np.ndarray, examples: list[Example], *, dataset: str,
+                              model: str, deferred_share: float | None = None) -> IntentReport:
+    """Accuracy, macro-F1, recall, confusions and calibration of ``probs`` (one row per example)."""
+    best = probs.argmax(axis=1)
+    predicted = [classes[i] for i in best]
+    confidences = [float(p[i]) for p, i in zip(probs, best, strict=True)]
     gold = [e.intent for e in examples]
     correct = np.array([p == g for p, g in zip(predicted, gold, strict=True)])
     recall = {
@@ -121,7 +167,11 @@ def evaluate(router: IntentRouter, examples: list[Example], *, dataset: str, bat
         per_intent_support=dict(sorted(Counter(gold).items())),
         confusions=[(g, p, n) for (g, p), n in confusions.most_common(20)],
         reliability=reliability_bins(conf, correct),
+        model=model,
+        deferred_share=deferred_share,
     )
+
+
 
 
 def save_reliability_diagram(report: IntentReport, path: Path) -> Path:
@@ -141,7 +191,7 @@ def save_reliability_diagram(report: IntentReport, path: Path) -> Path:
              marker="o", color="#dd8452", linewidth=1, label="(mean confidence, accuracy)")
     top.set_ylim(0, 1)
     top.set_ylabel("accuracy")
-    top.set_title(f"{report.dataset}: n={report.n}, accuracy {report.accuracy:.3f}, "
+    top.set_title(f"{report.dataset} ({report.model}): n={report.n}, accuracy {report.accuracy:.3f}, "
                   f"ECE {report.expected_calibration_error:.3f}", fontsize=9)
     top.legend(loc="upper left", fontsize=8)
     bottom.bar(centres, [b.count for b in report.reliability], width=width, color="#55a868", edgecolor="black",

@@ -1,8 +1,13 @@
-"""Generated support messages for router benchmarks: varied, mostly distinct, built from the project's examples."""
+"""Router benchmarks: generated support messages (varied, mostly distinct, built from the project's examples) and
+the timing loops of ``supportgraph bench router``."""
 
 from __future__ import annotations
 
 import random
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from graphs.reasoners.local.router import load_examples
 
@@ -25,3 +30,45 @@ def generated_messages(count: int, *, seed: int = 0) -> list[str]:
             text += f" - {rng.choice(_NAMES)}"
         out.append(f"{rng.choice(_OPENERS)}{text}{rng.choice(_CLOSERS)}")
     return out
+
+
+@dataclass
+class BatchFigures:
+    wall_rate: float  # messages per second of wall-clock time (median run)
+    cpu_rate: float  # messages per CPU-second of this process (median run)
+    wall_runs: list[float]
+
+
+@dataclass
+class SingleFigures:
+    p50_ms: float
+    p90_ms: float
+    cpu_p50_ms: float
+
+
+def bench_batch(run: Callable[[list[str]], int], texts: list[str], repeats: int) -> BatchFigures:
+    """Time ``run(texts)`` (which returns how many messages it handled) ``repeats`` times."""
+    walls, cpus = [], []
+    for _ in range(repeats):
+        wall, cpu = time.perf_counter(), time.process_time()
+        n = run(texts)
+        walls.append(n / max(time.perf_counter() - wall, 1e-9))
+        cpus.append(n / max(time.process_time() - cpu, 1e-9))
+    return BatchFigures(statistics.median(walls), statistics.median(cpus), walls)
+
+
+def bench_singles(detect: Callable[[str], object], texts: list[str], repeats: int) -> SingleFigures:
+    """Per-message latency of ``detect``, medians over ``repeats`` runs of p50 and p90 (wall) and p50 (CPU)."""
+    p50s, p90s, cpu50s = [], [], []
+    for _ in range(repeats):
+        walls, cpus = [], []
+        for text in texts:
+            wall, cpu = time.perf_counter(), time.process_time()
+            detect(text)
+            walls.append((time.perf_counter() - wall) * 1000)
+            cpus.append((time.process_time() - cpu) * 1000)
+        walls.sort()
+        p50s.append(statistics.median(walls))
+        p90s.append(walls[int(0.9 * (len(walls) - 1))])
+        cpu50s.append(statistics.median(cpus))
+    return SingleFigures(statistics.median(p50s), statistics.median(p90s), statistics.median(cpu50s))

@@ -24,11 +24,14 @@ def eval_intents(
     show_all: Annotated[bool, typer.Option("--all-intents", help="Print every intent's recall, not just the "
                                            "weakest.")] = False,
 ) -> None:
-    """Accuracy, macro-F1, calibration error, per-intent recall and top confusions of the intent router."""
+    """Accuracy, macro-F1, calibration error, per-intent recall and top confusions of the intent router.
+
+    Scores the shipped cascade (what the graph and triage use) in full, and its fast path and MiniLM path alone.
+    """
     import json
     import re
 
-    from evals.intents import BITEXT_DIR, evaluate, held_out_examples, load_labelled, save_reliability_diagram
+    from evals.intents import BITEXT_DIR, evaluate_paths, held_out_examples, load_labelled, save_reliability_diagram
     from graphs.reasoners.local.router import load_router
 
     sets = [("project held-out", held_out_examples)]
@@ -44,9 +47,16 @@ def eval_intents(
         examples = load()
         if not examples:
             raise CliError(f"no labelled examples in {name}")
-        report = evaluate(router, examples, dataset=name)
-        console.print(f"[bold]{name}[/] ({report.n} messages): accuracy {report.accuracy:.3f} · macro-F1 "
-                      f"{report.macro_f1:.3f} · expected calibration error {report.expected_calibration_error:.3f}")
+        reports = evaluate_paths(router, examples, dataset=name)
+        report = reports["cascade"]
+        console.print(f"[bold]{name}[/] ({report.n} messages), shipped cascade (threshold {router.threshold:.2f}, "
+                      f"{report.deferred_share or 0:.1%} deferred to MiniLM): accuracy {report.accuracy:.3f} · "
+                      f"macro-F1 {report.macro_f1:.3f} · expected calibration error "
+                      f"{report.expected_calibration_error:.3f}")
+        for label, key in (("fast path alone (static vectors)", "fast"), ("MiniLM path alone", "minilm")):
+            r = reports[key]
+            console.print(f"  {label}: accuracy {r.accuracy:.3f} · macro-F1 {r.macro_f1:.3f} · "
+                          f"expected calibration error {r.expected_calibration_error:.3f}")
         recalls = sorted(report.per_intent_recall.items(), key=lambda kv: kv[1])
         shown = recalls if show_all else recalls[:8]
         console.print("  recall (weakest first): " + ", ".join(
@@ -57,7 +67,9 @@ def eval_intents(
             slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[-60:] or "data"
             out.mkdir(parents=True, exist_ok=True)
             json_path = out / f"intents-{slug}.json"
-            json_path.write_text(json.dumps(report.to_json(), indent=2) + "\n", encoding="utf-8")
+            json_path.write_text(json.dumps({"threshold": router.threshold, **report.to_json(),
+                                             "paths": {k: r.to_json() for k, r in reports.items() if k != "cascade"}},
+                                            indent=2) + "\n", encoding="utf-8")
             png = save_reliability_diagram(report, out / f"intents-{slug}-reliability.png")
             console.print(f"  wrote {json_path} and {png}")
 
@@ -88,55 +100,59 @@ def bench_router_command(
     repeats: Annotated[int, typer.Option(min=1, max=20, help="Runs of each measurement; medians are printed.")] = 3,
     threads: Annotated[int | None, typer.Option(help="torch.set_num_threads for this run (default: torch's).")]
     = None,
-    max_seq_length: Annotated[int | None, typer.Option(help="Cap the embedder's tokens per message.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Triage batch size.")] = 256,
+    minilm_messages: Annotated[int, typer.Option(min=0, max=1_000_000, help="Messages for the MiniLM-only batch "
+                                                 "figure (0 skips it).")] = 500,
 ) -> None:
-    """Batch triage throughput (messages/s through triage_rows) and single-message detect() p50/p90 latency."""
+    """Batch triage throughput and single-message detect() p50/p90, for the shipped cascade and each path alone.
+
+    Prints wall-clock figures and, beside them, rates per CPU-second of this process (less sensitive to other
+    load on the machine), with the load average at the start.
+    """
+    import functools
     import os
-    import statistics
-    import time
 
     # Must precede torch's import: idle OpenMP workers then sleep instead of spinning, which on a busy 2-core machine
     # cut detect()'s p90 from ~470 ms to ~40 ms (and p50 from ~59 to ~21 ms) in our measurements.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
-    from evals.latency_router import generated_messages
-    from graphs.reasoners.local.embedder import load_embedder
+    from evals.latency_router import bench_batch, bench_singles, generated_messages
     from graphs.reasoners.local.router import load_router
     from supportgraph.triage import triage_rows
+    from tools.store.demo_catalogue import PRODUCTS
 
     if threads is not None:
         torch.set_num_threads(threads)
-    model = load_embedder()
-    if max_seq_length is not None:
-        model.max_seq_length = max_seq_length
     router = load_router()
     router.detect("warm up the model please")
+    router.full.detect("warm up the model please")
     texts = generated_messages(messages, seed=7)
-    console.print(f"torch threads {torch.get_num_threads()} · OMP_WAIT_POLICY {os.environ['OMP_WAIT_POLICY']} · "
-                  f"max_seq_length {model.max_seq_length} · "
-                  f"{len(texts)} generated messages ({len(set(texts))} distinct) · batch {batch_size}")
-    rates = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        n = sum(1 for _ in triage_rows(({"text": t} for t in texts), "text", batch_size=batch_size))
-        rates.append(n / (time.perf_counter() - started))
-    console.print(f"batch triage: {statistics.median(rates):,.0f} messages/s (median of {repeats}; "
-                  f"runs {', '.join(f'{r:,.0f}' for r in rates)})")
+    catalogue = tuple(name for name, _, _ in PRODUCTS)
+    load = os.getloadavg()
+    console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs · torch threads "
+                  f"{torch.get_num_threads()} · {len(texts)} generated messages ({len(set(texts))} distinct) · "
+                  f"batch {batch_size} · cascade threshold {router.threshold:.2f}")
+
+    def triage(sample: list[str], model: object) -> int:
+        return sum(1 for _ in triage_rows(({"text": t} for t in sample), "text", batch_size=batch_size,
+                                          catalogue=catalogue, router=model))
+
+    runs = [("cascade (shipped)", router, texts), ("fast path alone", router.fast, texts)]
+    if minilm_messages:
+        runs.append(("MiniLM path alone", router.full, texts[:minilm_messages]))
+    for label, model, sample in runs:
+        b = bench_batch(functools.partial(triage, model=model), sample, repeats)
+        console.print(f"batch triage, {label}: {b.wall_rate:,.0f} messages/s wall · {b.cpu_rate:,.0f} per CPU-second "
+                      f"(median of {repeats}; wall runs {', '.join(f'{r:,.0f}' for r in b.wall_runs)})")
+    _, deferred = router.route(texts)
+    console.print(f"  cascade deferred {deferred.mean():.1%} of the messages to MiniLM")
     singles_texts = generated_messages(singles, seed=11)
-    p50s, p90s = [], []
-    for _ in range(repeats):
-        times = []
-        for text in singles_texts:
-            started = time.perf_counter()
-            router.detect(text)
-            times.append((time.perf_counter() - started) * 1000)
-        times.sort()
-        p50s.append(statistics.median(times))
-        p90s.append(times[int(0.9 * (len(times) - 1))])
-    console.print(f"single detect(): p50 {statistics.median(p50s):.1f} ms · p90 {statistics.median(p90s):.1f} ms "
-                  f"(median of {repeats} runs of {singles})")
+    for label, model in (("cascade (shipped)", router), ("fast path alone", router.fast),
+                         ("MiniLM path alone", router.full)):
+        r = bench_singles(model.detect, singles_texts, repeats)
+        console.print(f"single detect(), {label}: p50 {r.p50_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · CPU p50 "
+                      f"{r.cpu_p50_ms:.1f} ms (median of {repeats} runs of {singles})")
 
 
 from supportgraph.cli_eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)

@@ -24,6 +24,9 @@ def triage(
     batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Messages embedded per batch.")] = 256,
     max_chars: Annotated[int, typer.Option(min=1, help="Longer messages are skipped (and counted).")] = 5_000,
     progress: Annotated[bool, typer.Option(help="Progress bar on stderr.")] = True,
+    catalogue: Annotated[str, typer.Option(help="Product names to recognise: 'store' (the business store's "
+                                           "catalogue), 'none', or a text file with one name per line.")]
+    = "store",
 ) -> None:
     """Add intent, confidence, secondary_intent, entities, sentiment and queue to every row of a ticket file.
 
@@ -35,9 +38,10 @@ def triage(
     if not file.is_file():
         raise CliError(f"no such file: {file}")
     started = time.perf_counter()
+    products = _catalogue(catalogue)
     try:
         summary = triage_file(file, text_column, out, batch_size=batch_size, max_chars=max_chars,
-                              progress=progress and sys.stderr.isatty())
+                              progress=progress and sys.stderr.isatty(), catalogue=products)
     except TriageError as exc:
         raise CliError(str(exc)) from None
     elapsed = time.perf_counter() - started
@@ -47,3 +51,21 @@ def triage(
         lines[0] += f" → {out}"
     for line in lines:
         print(line, file=sys.stderr)
+
+
+def _catalogue(option: str) -> tuple[str, ...]:
+    """The product names ``--catalogue`` names."""
+    if option == "none":
+        return ()
+    if option == "store":
+        from supportgraph.triage import store_catalogue
+
+        return store_catalogue()
+    path = Path(option)
+    if not path.is_file():
+        raise CliError(f"--catalogue: no such file: {path} (or use 'store' or 'none')")
+    try:
+        lines = path.read_text("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise CliError(f"--catalogue: {path} is not UTF-8 text") from None
+    return tuple(dict.fromkeys(line.strip() for line in lines if line.strip()))

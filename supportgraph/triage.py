@@ -24,8 +24,6 @@ from importlib import resources
 from pathlib import Path
 from typing import IO, Any
 
-import numpy as np
-
 OUTPUT_COLUMNS = ("intent", "confidence", "secondary_intent", "entities", "sentiment", "queue")
 BATCH_SIZE = 256
 MAX_TEXT_CHARS = 5_000
@@ -86,21 +84,20 @@ def queue_for(intent: str) -> str:
     return by_intent.get(intent, default)
 
 
-class _VectorCache:
-    """A bounded cache of feature vectors by text: ticket dumps repeat the same short messages often."""
+class _DetectionCache:
+    """A bounded cache of detections by text: ticket dumps repeat the same short messages often."""
 
-    def __init__(self, size: int = 5_000) -> None:
+    def __init__(self, router: Any, size: int = 5_000) -> None:
+        self.router = router
         self.size = size
-        self.items: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.items: OrderedDict[str, Any] = OrderedDict()
 
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        from graphs.reasoners.local.router import text_vectors
-
+    def detect_many(self, texts: list[str]) -> list[Any]:
         missing = [t for t in dict.fromkeys(texts) if t not in self.items]
         if missing:
-            for text, vector in zip(missing, text_vectors(missing, batch_size=32), strict=True):
-                self.items[text] = vector
-        out = np.stack([self.items[t] for t in texts])
+            for text, detected in zip(missing, self.router.detect_many(missing), strict=True):
+                self.items[text] = detected
+        out = [self.items[t] for t in texts]
         for text in texts:
             self.items.move_to_end(text)
         while len(self.items) > self.size:
@@ -117,16 +114,19 @@ def triage_rows(
     max_chars: int = MAX_TEXT_CHARS,
     now: datetime | None = None,
     catalogue: tuple[str, ...] = (),
+    router: Any = None,
 ) -> Iterator[dict[str, Any]]:
     """Each usable row, in order, with the triage columns added; unusable rows are counted in ``summary``.
 
-    Consumes ``rows`` lazily: at most ``batch_size`` rows are held at once.
+    Consumes ``rows`` lazily: at most ``batch_size`` rows are held at once. ``catalogue`` holds the product
+    names to recognise in the text (``store_catalogue()`` gives the business store's); ``router`` is the intent
+    model (default: the shipped cascade).
     """
     from graphs.reasoners.local.router import load_router
 
     summary = summary if summary is not None else TriageSummary()
-    router = load_router()
-    cache = _VectorCache()
+    router = router if router is not None else load_router()
+    cache = _DetectionCache(router)
     clock = now or datetime.now(UTC)
     batch: list[tuple[dict[str, Any], str]] = []
     for row in rows:
@@ -136,10 +136,10 @@ def triage_rows(
             continue
         batch.append((dict(row), text))
         if len(batch) >= batch_size:
-            yield from _triage_batch(batch, router, cache, clock, catalogue, summary)
+            yield from _triage_batch(batch, cache, clock, catalogue, summary)
             batch = []
     if batch:
-        yield from _triage_batch(batch, router, cache, clock, catalogue, summary)
+        yield from _triage_batch(batch, cache, clock, catalogue, summary)
 
 
 def _usable_text(row: Mapping[str, Any], column: str, max_chars: int, summary: TriageSummary) -> str | None:
@@ -158,13 +158,13 @@ def _usable_text(row: Mapping[str, Any], column: str, max_chars: int, summary: T
     return text
 
 
-def _triage_batch(batch: list[tuple[dict[str, Any], str]], router: Any, cache: _VectorCache, now: datetime,
+def _triage_batch(batch: list[tuple[dict[str, Any], str]], cache: _DetectionCache, now: datetime,
                   catalogue: tuple[str, ...], summary: TriageSummary) -> Iterator[dict[str, Any]]:
     from graphs.reasoners.local.entities import extract_entities
     from graphs.reasoners.local.sentiment import analyse_sentiment
 
     texts = [text for _, text in batch]
-    detected = router.detect_many(texts, vectors=cache.vectors(texts))
+    detected = cache.detect_many(texts)
     for (row, text), (intents, _margin) in zip(batch, detected, strict=True):
         main = intents[0]
         row["intent"] = main.intent
@@ -177,6 +177,20 @@ def _triage_batch(batch: list[tuple[dict[str, Any], str]], router: Any, cache: _
         summary.rows_written += 1
         summary.intents[main.intent] += 1
         yield row
+
+
+def store_catalogue(database_url: str | None = None) -> tuple[str, ...]:
+    """Product names of the business store's catalogue (the configured database unless ``database_url``)."""
+    from sqlalchemy import select
+
+    from supportgraph.settings import get_settings
+    from tools.store import open_store
+    from tools.store.schema import products
+
+    settings = get_settings()
+    store = open_store(database_url or settings.resolved_database_url(), seed=settings.demo_seed)
+    with store.db.begin() as conn:
+        return tuple(conn.execute(select(products.c.name).order_by(products.c.name)).scalars())
 
 
 # --- files -------------------------------------------------------------------------------------------------
@@ -325,6 +339,7 @@ def triage_file(
     progress: bool = False,
     now: datetime | None = None,
     on_row: Callable[[], None] | None = None,
+    catalogue: tuple[str, ...] = (),
 ) -> TriageSummary:
     """Triage a CSV or JSONL file into ``out`` (a path, an open text stream, or stdout when None).
 
@@ -342,7 +357,7 @@ def triage_file(
             if fmt_in == "csv" else read_jsonl(handle, summary)
         )
         triaged = triage_rows(rows, text_column, summary=summary, batch_size=batch_size, max_chars=max_chars,
-                              now=now)
+                              now=now, catalogue=catalogue)
         if isinstance(out, str | Path):
             target = Path(out)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -37,14 +37,15 @@ def test_two_intents_in_one_message() -> None:
 def test_probabilities_sum_to_one() -> None:
     router = load_router()
     texts = ["where is my order?", "I want my money back", "asdf qwerty", "cancel my order and reset my password"]
-    probs = router.probabilities(embed(texts))
-    assert probs.shape == (len(texts), len(router.classes)), probs.shape
-    assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5), probs.sum(axis=1)
-    assert (probs >= 0).all(), "negative probability"
+    for probs in (router.full.probabilities(embed(texts)), router.fast.text_probabilities(texts),
+                  router.text_probabilities(texts)):
+        assert probs.shape == (len(texts), len(router.classes)), probs.shape
+        assert np.allclose(probs.sum(axis=1), 1.0, atol=1e-5), probs.sum(axis=1)
+        assert (probs >= 0).all(), "negative probability"
     for scores in router.classify(texts):
         assert abs(sum(s.confidence for s in scores) - 1.0) < 1e-5, scores
         assert [s.confidence for s in scores] == sorted((s.confidence for s in scores), reverse=True)
-    assert router.temperature > 0, router.temperature
+    assert router.fast.temperature > 0 and router.full.temperature > 0
 
 
 def test_held_out_calibration_and_report_fields(tmp_path: Path) -> None:

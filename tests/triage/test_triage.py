@@ -135,3 +135,28 @@ def test_cli_prints_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[st
     captured = capsys.readouterr()
     assert captured.out.startswith("id,body,channel,intent,confidence,secondary_intent,entities,sentiment,queue")
     assert "triaged 3 rows; skipped 6" in captured.err and "undecodable" in captured.err, captured.err
+
+
+def test_catalogue_products_are_recognised(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = [{"text": "my Aurora ANC Headphonse stopped charging, order 10003"}, {"text": "where is my order?"}]
+    out = list(t.triage_rows(rows, "text", catalogue=("Aurora ANC Headphones", "Volt Laptop 14")))
+    assert json.loads(out[0]["entities"]).get("products") == ["Aurora ANC Headphones"], out[0]
+    assert "products" not in json.loads(out[1]["entities"]), out[1]
+    src, names = tmp_path / "t.jsonl", tmp_path / "products.txt"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    names.write_text("Aurora ANC Headphones\n\nVolt Laptop 14\n", encoding="utf-8")
+    triage_command(src, "text", None, progress=False, catalogue=str(names))
+    first = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert json.loads(first["entities"])["products"] == ["Aurora ANC Headphones"], first
+    triage_command(src, "text", None, progress=False, catalogue="none")
+    assert "products" not in capsys.readouterr().out
+    with pytest.raises(CliError, match="--catalogue: no such file"):
+        triage_command(src, "text", None, progress=False, catalogue=str(tmp_path / "nope.txt"))
+
+
+def test_store_catalogue_reads_the_business_store() -> None:
+    from tools.store.demo_catalogue import PRODUCTS
+
+    names = t.store_catalogue()
+    assert {"Aurora ANC Headphones", "Volt Laptop 14"} <= set(names), names[:5]
+    assert len(names) >= len(PRODUCTS) // 2, len(names)

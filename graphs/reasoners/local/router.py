@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -25,10 +27,17 @@ from threadpoolctl import threadpool_limits
 
 from graphs.reasoners.local.embedder import MODEL_ID, embed
 
+if TYPE_CHECKING:
+    from graphs.reasoners.local.cascade import CascadeRouter
+
+Embedder = Callable[[list[str]], np.ndarray]
+MINILM = "minilm"
+STATIC = "static"
 EXAMPLES_FILE = "intent_examples.jsonl"
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "mask-cv-1"
 C_GRID = (5.0, 10.0, 20.0, 40.0)
+STATIC_C_GRID = (20.0, 50.0, 100.0)  # averaged static vectors are smoother: they need less regularisation
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CLAUSE_SPLIT = re.compile(
@@ -67,8 +76,13 @@ def mask(text: str) -> str:
 
 
 def text_vectors(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-    """The router's input features: embeddings of the masked texts."""
+    """The MiniLM router's input features: MiniLM embeddings of the masked texts."""
     return embed([mask(t) for t in texts], batch_size=batch_size)
+
+
+def minilm_vectors(texts: list[str]) -> np.ndarray:
+    """MiniLM embeddings of already-masked texts, in batches of 128."""
+    return embed(texts, batch_size=128)
 
 
 def load_examples(path: Path | None = None) -> list[Example]:
@@ -81,26 +95,18 @@ def load_examples(path: Path | None = None) -> list[Example]:
     return [Example(text=r["text"], intent=r["intent"]) for r in rows]
 
 
-class IntentRouter:
-    """Calibrated intent probabilities for texts; no state beyond the fitted weights."""
+class IntentModel:
+    """What every intent model offers on top of ``text_probabilities``: ranked intents and multi-intent detection."""
 
-    def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, temperature: float) -> None:
-        self.classes = classes
-        self.coef = coef
-        self.intercept = intercept
-        self.temperature = temperature
+    classes: list[str]
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        logits = (vectors @ self.coef.T + self.intercept) / self.temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
 
     def classify(self, texts: list[str]) -> list[list[IntentScore]]:
         """For each text, every intent with its probability, best first."""
-        probs = self.probabilities(text_vectors(texts))
         out = []
-        for row in probs:
+        for row in self.text_probabilities(texts):
             order = np.argsort(-row)
             out.append([IntentScore(self.classes[i], float(row[i])) for i in order])
         return out
@@ -114,21 +120,13 @@ class IntentRouter:
         """
         return self.detect_many([text], secondary_threshold=secondary_threshold)[0]
 
-    def detect_many(self, texts: list[str], *, secondary_threshold: float = 0.55,
-                    vectors: np.ndarray | None = None) -> list[tuple[list[IntentScore], float]]:
-        """``detect`` for many messages, embedding the messages and all their clauses in one batch.
-
-        ``vectors`` may hold the messages' own feature vectors (from ``text_vectors``) when the caller has them.
-        """
+    def detect_many(self, texts: list[str], *,
+                    secondary_threshold: float = 0.55) -> list[tuple[list[IntentScore], float]]:
+        """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
         clause_lists = [split_clauses(t) for t in texts]
         clause_texts = [c for cs in clause_lists for c in cs]
-        if vectors is None:
-            probs = self.probabilities(text_vectors([*texts, *clause_texts], batch_size=128))
-            whole_probs, clause_probs = probs[:len(texts)], probs[len(texts):]
-        else:
-            whole_probs = self.probabilities(vectors)
-            clause_probs = (self.probabilities(text_vectors(clause_texts, batch_size=128)) if clause_texts
-                            else np.zeros((0, len(self.classes))))
+        probs = self.text_probabilities([*texts, *clause_texts])
+        whole_probs, clause_probs = probs[:len(texts)], probs[len(texts):]
         out = []
         at = 0
         for row, clauses in zip(whole_probs, clause_lists, strict=True):
@@ -147,35 +145,67 @@ class IntentRouter:
             out.append((intents, margin))
         return out
 
+
+class IntentRouter(IntentModel):
+    """Calibrated intent probabilities from one kind of text features (MiniLM or the distilled static vectors)."""
+
+    def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, temperature: float, *,
+                 features: str = MINILM, embedder: Embedder | None = None) -> None:
+        self.classes = classes
+        self.coef = coef
+        self.intercept = intercept
+        self.temperature = temperature
+        self.features = features
+        self.embedder: Embedder = embedder or minilm_vectors
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """This model's input features: embeddings of the masked texts."""
+        return self.embedder([mask(t) for t in texts])
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = (vectors @ self.coef.T + self.intercept) / self.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        exp = np.exp(logits)
+        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        return self.probabilities(self.vectors(texts))
+
     def to_file(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp.npz")
         np.savez(tmp, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
-                 temperature=np.array(self.temperature))
+                 temperature=np.array(self.temperature), features=np.array(self.features))
         tmp.replace(path)
 
     @classmethod
-    def from_file(cls, path: Path) -> IntentRouter:
+    def from_file(cls, path: Path, embedder: Embedder | None = None) -> IntentRouter:
         with np.load(path, allow_pickle=False) as data:
+            features = str(data["features"]) if "features" in data else MINILM
             return cls([str(c) for c in data["classes"]], data["coef"], data["intercept"],
-                       float(data["temperature"]))
+                       float(data["temperature"]), features=features, embedder=embedder)
 
 
-def train_router(examples: list[Example]) -> IntentRouter:
+def train_router(examples: list[Example], *, features: str = MINILM,
+                 embedder: Embedder | None = None) -> IntentRouter:
     """Fit the regression on the training split and the temperature on the held-out split."""
     train = [e for e in examples if not e.held_out]
     held = [e for e in examples if e.held_out]
-    x_train = text_vectors([e.text for e in train], batch_size=128)
+    router = IntentRouter([], np.zeros((0, 0)), np.zeros(0), 1.0, features=features, embedder=embedder)
+    x_train = router.vectors([e.text for e in train])
     y_train = [e.intent for e in train]
     # One BLAS thread: these problems are small, and on a busy 2-core machine multi-threaded BLAS spins ~10x slower.
+    grid = C_GRID if features == MINILM else STATIC_C_GRID
     with threadpool_limits(1):
-        clf = LogisticRegression(C=choose_c(x_train, y_train), max_iter=3000)
+        clf = LogisticRegression(C=choose_c(x_train, y_train, grid), max_iter=3000)
         clf.fit(x_train, y_train)
-    classes = [str(c) for c in clf.classes_]
-    router = IntentRouter(classes, clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32), 1.0)
+    router.classes = [str(c) for c in clf.classes_]
+    router.coef, router.intercept = clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32)
     if held:
-        x_held = text_vectors([e.text for e in held], batch_size=128)
-        y_held = np.array([classes.index(e.intent) for e in held])
+        x_held = router.vectors([e.text for e in held])
+        y_held = np.array([router.classes.index(e.intent) for e in held])
         router.temperature = fit_temperature(router, x_held, y_held)
     return router
 
@@ -205,27 +235,59 @@ def fit_temperature(router: IntentRouter, vectors: np.ndarray, labels: np.ndarra
     return float(minimize_scalar(nll, bounds=(0.05, 10.0), method="bounded").x)
 
 
-def _fingerprint(examples: list[Example]) -> str:
-    h = hashlib.sha256(f"{MODEL_ID}/{RECIPE}".encode())
+def fingerprint(examples: list[Example], features: str = MINILM) -> str:
+    """A hash of the examples, the model and the training recipe (and the distillation recipe for static)."""
+    from graphs.reasoners.local.static_embedder import STATIC_RECIPE
+
+    recipe = RECIPE if features == MINILM else f"{RECIPE}/{features}/{STATIC_RECIPE}"
+    h = hashlib.sha256(f"{MODEL_ID}/{recipe}".encode())
     for e in examples:
         h.update(f"{e.intent}\t{e.text}\n".encode())
     return h.hexdigest()[:16]
 
 
-@lru_cache(maxsize=1)
-def load_router(cache_dir: Path | None = None) -> IntentRouter:
-    """The process-wide router: from the on-disk cache when the examples are unchanged, else trained."""
-    examples = load_examples()
-    if cache_dir is None:
-        from supportgraph.settings import get_settings
+def cache_dir_default() -> Path:
+    from supportgraph.settings import get_settings
 
-        cache_dir = get_settings().home / "cache"
-    path = cache_dir / f"intent-router-{_fingerprint(examples)}.npz"
+    return get_settings().home / "cache"
+
+
+def load_head(features: str, cache_dir: Path, examples: list[Example] | None = None) -> IntentRouter:
+    """One feature kind's trained head: from the on-disk cache when the examples are unchanged, else trained."""
+    examples = examples if examples is not None else load_examples()
+    embedder: Embedder | None = None
+    prefix = "intent-router"
+    if features == STATIC:
+        from graphs.reasoners.local.static_embedder import load_static_embedder
+
+        embedder = load_static_embedder(cache_dir).embed
+        prefix = "intent-router-static"
+    elif features != MINILM:
+        raise ValueError(f"unknown router features {features!r}")
+    path = cache_dir / f"{prefix}-{fingerprint(examples, features)}.npz"
     if path.exists():
         try:
-            return IntentRouter.from_file(path)
+            return IntentRouter.from_file(path, embedder)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
-    router = train_router(examples)
+    router = train_router(examples, features=features, embedder=embedder)
     router.to_file(path)
     return router
+
+
+@lru_cache(maxsize=1)
+def load_router(cache_dir: Path | None = None) -> CascadeRouter:
+    """The process-wide router the graph and triage use: the static fast path, deferring to MiniLM when unsure.
+
+    Everything it needs (distilled vectors, both heads, the deferral threshold) is cached under
+    ``$SUPPORTGRAPH_HOME/cache`` on first use.
+    """
+    from graphs.reasoners.local.cascade import load_cascade
+
+    return load_cascade(cache_dir or cache_dir_default())
+
+
+@lru_cache(maxsize=1)
+def load_minilm_router(cache_dir: Path | None = None) -> IntentRouter:
+    """The MiniLM-only router (the cascade's slow, more accurate path)."""
+    return load_head(MINILM, cache_dir or cache_dir_default())

@@ -1,0 +1,99 @@
+"""The shipped router: the distilled static-vector head first, MiniLM only for the messages it is unsure of.
+
+The static head is ~50x cheaper than MiniLM but less accurate; its calibrated top probability says when it is
+likely wrong. Texts whose fast top probability is below ``threshold`` are re-scored by the MiniLM head, and
+their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's held-out split (never
+on evaluation data): the lowest one whose cascade accuracy stays within ``ACCURACY_TOLERANCE`` of MiniLM alone.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from graphs.reasoners.local.router import (
+    MINILM,
+    STATIC,
+    Example,
+    IntentModel,
+    IntentRouter,
+    fingerprint,
+    load_examples,
+    load_head,
+)
+
+THRESHOLD_GRID = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.50 … 0.95
+ACCURACY_TOLERANCE = 0.015
+
+
+class CascadeRouter(IntentModel):
+    """Calibrated intent probabilities: fast where the fast head is sure, MiniLM elsewhere."""
+
+    def __init__(self, fast: IntentRouter, full: IntentRouter, threshold: float) -> None:
+        if fast.classes != full.classes:
+            raise ValueError("the fast and the MiniLM heads must know the same intents")
+        self.fast = fast
+        self.full = full
+        self.threshold = threshold
+        self.classes = full.classes
+
+    def route(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities for ``texts`` and, per text, whether it was deferred to MiniLM."""
+        if not texts:
+            return np.zeros((0, len(self.classes)), dtype=np.float32), np.zeros(0, dtype=bool)
+        vectors = self.fast.vectors(texts)
+        probs = self.fast.probabilities(vectors)
+        deferred = self.deferred(probs, vectors)
+        if deferred.any():
+            probs = probs.copy()
+            probs[deferred] = self.full.text_probabilities([t for t, d in zip(texts, deferred, strict=True) if d])
+        return probs, deferred
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        return self.route(texts)[0]
+
+    def deferred(self, fast_probs: np.ndarray, fast_vectors: np.ndarray) -> np.ndarray:
+        """Which texts go to MiniLM: those the fast head is unsure of, and those with no token it knows (their
+        zero vector would leave the answer to the intercepts alone)."""
+        return np.asarray((fast_probs.max(axis=1) < self.threshold) | ~fast_vectors.any(axis=1))
+
+
+def choose_threshold(fast: np.ndarray, full: np.ndarray, labels: np.ndarray,
+                     tolerance: float = ACCURACY_TOLERANCE) -> float:
+    """The lowest threshold whose cascade accuracy is within ``tolerance`` of the MiniLM head's alone."""
+    target = float((full.argmax(axis=1) == labels).mean()) - tolerance
+    for threshold in THRESHOLD_GRID:
+        deferred = fast.max(axis=1) < threshold
+        probs = np.where(deferred[:, None], full, fast)
+        if float((probs.argmax(axis=1) == labels).mean()) >= target:
+            return threshold
+    return THRESHOLD_GRID[-1]
+
+
+def fit_threshold(fast: IntentRouter, full: IntentRouter, examples: list[Example]) -> float:
+    """``choose_threshold`` on the held-out split of ``examples``."""
+    held = [e for e in examples if e.held_out]
+    if not held:
+        return THRESHOLD_GRID[-1]
+    texts = [e.text for e in held]
+    labels = np.array([full.classes.index(e.intent) for e in held])
+    return choose_threshold(fast.text_probabilities(texts), full.text_probabilities(texts), labels)
+
+
+def load_cascade(cache_dir: Path, examples: list[Example] | None = None) -> CascadeRouter:
+    """Both heads and the threshold, each from the cache when there, else trained and cached."""
+    examples = examples if examples is not None else load_examples()
+    fast = load_head(STATIC, cache_dir, examples)
+    full = load_head(MINILM, cache_dir, examples)
+    path = cache_dir / f"intent-router-cascade-{fingerprint(examples, STATIC)}-{fingerprint(examples)}.json"
+    try:
+        threshold = float(json.loads(path.read_text("utf-8"))["threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        threshold = fit_threshold(fast, full, examples)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"threshold": threshold, "tolerance": ACCURACY_TOLERANCE}) + "\n", "utf-8")
+        tmp.replace(path)
+    return CascadeRouter(fast, full, threshold)

@@ -1,0 +1,83 @@
+"""The shipped router's fast path (static vectors distilled from MiniLM) and the cascade that defers to MiniLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphs.reasoners.local.cascade import THRESHOLD_GRID, CascadeRouter, choose_threshold
+from graphs.reasoners.local.router import STATIC, IntentRouter, load_examples, load_head, load_router
+from graphs.reasoners.local.static_embedder import load_static_embedder, table_path
+
+
+def test_static_vectors_are_distilled_once_and_cached() -> None:
+    load_router()
+    cache_dir = router_cache()
+    assert table_path(cache_dir).is_file(), "the distilled table was not cached"
+    embedder = load_static_embedder(cache_dir)
+    assert embedder is load_static_embedder(cache_dir), "the process-wide static embedder was built twice"
+    vectors = embedder.embed(["where is my order?", "WHERE IS MY ORDER?", "", "返金してください"])
+    assert vectors.shape == (4, 384), vectors.shape
+    assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0, atol=1e-4)
+    assert np.allclose(vectors[0], vectors[1], atol=1e-5), "the uncased tokenizer must ignore case"
+    assert not vectors[2].any() and not vectors[3].any(), "no known token must give a zero vector"
+    # A zero vector leaves the fast head unsure, so such messages go to MiniLM.
+    assert load_router().route(["返金してください"])[1].all()
+
+
+def test_a_cached_head_loads_with_the_same_weights() -> None:
+    router = load_router()
+    reloaded = load_head(STATIC, router_cache())
+    assert reloaded.classes == router.fast.classes
+    assert np.array_equal(reloaded.coef, router.fast.coef) and reloaded.temperature == router.fast.temperature
+
+
+def test_static_path_alone_is_a_usable_classifier() -> None:
+    held = [e for e in load_examples() if e.held_out]
+    fast = load_router().fast
+    ranked = fast.classify([e.text for e in held])
+    accuracy = sum(r[0].intent == e.intent for r, e in zip(ranked, held, strict=True)) / len(held)
+    print(f"\nstatic fast path held-out accuracy: {accuracy:.3f}")
+    assert accuracy >= 0.8, accuracy
+
+
+def test_cascade_defers_exactly_the_unsure_texts() -> None:
+    router = load_router()
+    texts = ["where is my order?", "asdf qwerty zxcv", "hmm so about that thing from before", "reset my password"]
+    fast = router.fast.text_probabilities(texts)
+    full = router.full.text_probabilities(texts)
+    probs, deferred = router.route(texts)
+    assert list(deferred) == list(fast.max(axis=1) < router.threshold)
+    assert not deferred[0] and deferred[1], (fast.max(axis=1), router.threshold)
+    assert np.allclose(probs[deferred], full[deferred], atol=1e-5)
+    assert np.allclose(probs[~deferred], fast[~deferred], atol=1e-6)
+    always = CascadeRouter(router.fast, router.full, threshold=1.01)
+    assert np.allclose(always.text_probabilities(texts), full, atol=1e-5)
+    never = CascadeRouter(router.fast, router.full, threshold=0.0)
+    assert np.allclose(never.text_probabilities(texts), fast, atol=1e-6)
+    assert router.route([])[0].shape == (0, len(router.classes))
+
+
+def test_the_threshold_is_the_lowest_that_keeps_accuracy() -> None:
+    labels = np.array([0, 1, 0, 1])
+    full = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
+    # The fast head is wrong only on the third text, at confidence 0.6: any threshold above 0.6 fixes it.
+    fast = np.array([[0.97, 0.03], [0.02, 0.98], [0.4, 0.6], [0.04, 0.96]])
+    assert choose_threshold(fast, full, labels, tolerance=0.0) == 0.65
+    assert choose_threshold(fast, full, labels, tolerance=0.3) == THRESHOLD_GRID[0]
+
+
+def test_heads_must_agree_on_intents() -> None:
+    router = load_router()
+    full = router.full
+    renamed = IntentRouter([f"x_{c}" for c in full.classes], full.coef, full.intercept, full.temperature)
+    with pytest.raises(ValueError, match="same intents"):
+        CascadeRouter(router.fast, renamed, 0.5)
+
+
+def router_cache() -> Path:
+    from supportgraph.settings import get_settings
+
+    return get_settings().home / "cache"
