@@ -6,7 +6,6 @@ intent-router cache) for the whole session and keep the number of subprocesses s
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -15,20 +14,22 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import CLI_TIMEOUT, CliResult, RunCli, cli_env
+from tests.graph.session_home import use_session_home
 
 
 @pytest.fixture(scope="session")
 def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SUPPORTGRAPH_HOME shared by every CLI subprocess of the session, with the intent router cached.
 
-    A router cache the developer already has is copied in (its file name carries a fingerprint of the
-    examples, so a stale one is simply ignored); then one subprocess loads the router, training and caching
-    it if needed, so no test pays for the training.
+    The session home's router cache is copied in (its file names carry a fingerprint of the examples, so a
+    stale one is simply ignored); then one subprocess loads the router, so no test pays for the training.
     """
-    home = tmp_path_factory.mktemp("supportgraph-home")
+    # The session's own home trains the router (and distils its static vectors) once for every test directory;
+    # the CLI's home starts from a copy of that cache.
+    existing = use_session_home(tmp_path_factory) / "cache"
+    home = tmp_path_factory.mktemp("supportgraph-cli-home")
     cache = home / "cache"
     cache.mkdir()
-    existing = Path(os.environ.get("SUPPORTGRAPH_HOME", ".supportgraph")) / "cache"
     for f in existing.glob("intent-router-*.npz") if existing.is_dir() else ():
         shutil.copy2(f, cache / f.name)
     done = subprocess.run([sys.executable, "-c", "from graphs.reasoners.local.router import load_router; "
