@@ -81,6 +81,9 @@ class FlowSpec(BaseModel):
     slots: dict[str, SlotSpec] = Field(default_factory=dict)
     steps: list[StepSpec] = Field(default_factory=list)
     review_reason: str | None = None
+    # The reply asks the customer something when a slot holds one of these values (a greeting is answered with
+    # "how can I help?"), so the conversation stays open instead of counting as resolved.
+    open_when: dict[str, list[str]] = Field(default_factory=dict)
     reply: str
 
     @model_validator(mode="after")

@@ -210,3 +210,12 @@ def test_a_successful_verification_clears_earlier_failures(service: SupportServi
     assert failed.values["verification_failures"] == 1
     passed = service.send("verify-reset", f"sorry, my email is {MAYA_EMAIL} and zip 94107")
     assert passed.values["verification_failures"] == 0 and passed.values["customer"]["verified"], passed.values
+
+
+def test_a_greeting_leaves_the_conversation_open_and_thanks_close_it(service: SupportService) -> None:
+    hello = service.send("greet", "Hi there!")
+    assert _intents(hello) == ["out_of_scope"], _intents(hello)
+    assert "how can i help" in hello.replies[-1].lower(), hello.replies
+    assert hello.status == "awaiting_customer", f"a greeting answered with a question is not resolved: {hello.status}"
+    bye = service.send("greet", "thanks, bye!")
+    assert bye.status == "resolved", f"status {bye.status!r} after the customer says goodbye"

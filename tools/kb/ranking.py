@@ -54,7 +54,24 @@ def bm25_scores(articles: Sequence[Article], query: str) -> list[float]:
     return scores
 
 
+_LIST_ITEM = re.compile(r"^(?:[-*]|\d+[.)])\s+")
+
+
 def snippet(body: str, terms: set[str], width: int = 240) -> str:
-    lines = [ln.strip() for ln in body.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    best = max(lines, key=lambda ln: len(terms & set(tokens(ln))), default="")
+    """The line that shares most words with the query; a line that introduces a list ("We accept the following
+    payment methods:") comes with its items, since the answer is in them."""
+    lines = [ln.strip() for ln in body.splitlines() if ln.strip()]  # headings stay: they end a list
+    text = [i for i, ln in enumerate(lines) if not ln.startswith("#")]
+    if not text:
+        return ""
+    at = max(text, key=lambda i: len(terms & set(tokens(lines[i]))))
+    best = lines[at]
+    if best.endswith(":"):
+        items = []
+        for line in lines[at + 1:]:
+            if not _LIST_ITEM.match(line):
+                break
+            items.append("- " + _LIST_ITEM.sub("", line).replace("**", ""))
+        best = "\n".join([best, *items])
+        width *= 3
     return best if len(best) <= width else best[: width - 1].rstrip() + "…"

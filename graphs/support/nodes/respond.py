@@ -9,8 +9,9 @@ from langgraph.runtime import Runtime
 
 from graphs.support.context import Context
 from graphs.support.deps import deps
+from graphs.support.flows import get_flow
 from graphs.support.replies import compose_reply
-from graphs.support.state import State
+from graphs.support.state import ActiveFlow, State
 from prompts import render_reply
 
 
@@ -25,7 +26,7 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     else:
         text = state.reply or compose_reply(state)
     flow = state.flow
-    finished = flow is not None and not flow["asking"] and flow["stage"] == "done"
+    finished = flow is not None and not flow["asking"] and flow["stage"] == "done" and not _asks_customer(flow)
     # A thread a person has taken over stays open until they hand it back.
     status = "resolved" if finished and not state.human_owner else "awaiting_customer"
     by = state.review["reviewer"] if state.review and state.reply else "agent"
@@ -37,3 +38,9 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d.audit.record(d.thread_id, state.turn, "respond",
                    {"reply": text, "status": status, "by": by, "csat_asked": ask_rating}, at=d.now)
     return {"messages": [AIMessage(content=text, name="supportgraph")], "reply": text, "status": status}
+
+
+def _asks_customer(flow: ActiveFlow) -> bool:
+    """The flow's reply is a question to the customer for these slots (flows.yaml ``open_when``)."""
+    return any(flow["slots"].get(slot) in values
+               for intent in flow["intents"] for slot, values in get_flow(intent).open_when.items())
