@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from itertools import takewhile
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -59,16 +60,22 @@ _LIST_ITEM = re.compile(r"^(?:[-*]|\d+[.)])\s+")
 
 def snippet(body: str, terms: set[str], width: int = 240) -> str:
     """The line that shares most words with the query; a line that introduces a list ("We accept the following
-    payment methods:") comes with its items, since the answer is in them."""
+    payment methods:") or a table comes with its items or rows, since the answer is in them."""
     lines = [ln.strip() for ln in body.splitlines() if ln.strip()]  # headings stay: they end a list
     text = [i for i, ln in enumerate(lines) if not ln.startswith("#")]
     if not text:
         return ""
     at = max(text, key=lambda i: len(terms & set(tokens(lines[i]))))
     best = lines[at]
-    if best.endswith(":"):
+    following = lines[at + 1:]
+    if following and following[0].startswith("|"):  # a table right after the line: its rows, past header and rule
+        rows = [[c.strip().replace("**", "") for c in ln.strip("|").split("|")]
+                for ln in takewhile(lambda ln: ln.startswith("|"), following)][2:]
+        best = "\n".join([best, *(f"- {r[0]}: {', '.join(r[1:])}" for r in rows)])
+        width *= 3
+    elif best.endswith(":"):
         items = []
-        for line in lines[at + 1:]:
+        for line in following:
             if not _LIST_ITEM.match(line):
                 break
             items.append("- " + _LIST_ITEM.sub("", line).replace("**", ""))
