@@ -219,3 +219,14 @@ def test_a_greeting_leaves_the_conversation_open_and_thanks_close_it(service: Su
     assert hello.status == "awaiting_customer", f"a greeting answered with a question is not resolved: {hello.status}"
     bye = service.send("greet", "thanks, bye!")
     assert bye.status == "resolved", f"status {bye.status!r} after the customer says goodbye"
+
+
+def test_a_plan_switch_is_confirmed_then_made_once(service: SupportService) -> None:
+    ask = service.send("plan", "I'd like to switch my membership from Plus to Pro.", customer_id="C0001")
+    assert [s["tool"] for s in ask.plan if s["status"] == "awaiting_confirmation"] == ["change_plan"], ask.plan
+    assert "Pro plan" in ask.replies[-1] and "go ahead" in ask.replies[-1], ask.replies
+    done = service.send("plan", "Yes, please do it.")
+    [change] = [s for s in done.plan if s["tool"] == "change_plan"]
+    assert change["status"] == "done" and change["result"]["data"]["plan"] == "pro", change
+    assert "now on the Pro plan" in done.replies[-1], done.replies
+    assert done.status == "resolved", done.status
