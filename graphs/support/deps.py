@@ -7,14 +7,13 @@ from datetime import datetime
 
 from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
-from sqlalchemy import select
 
 from graphs.support.context import Context
 from graphs.support.state import Customer
 from supportgraph.audit import AuditLog, open_audit_log
 from tools.base import ToolContext
+from tools.kb.backend import kb_backend
 from tools.store import BusinessStore, open_store
-from tools.store.schema import products
 
 
 @dataclass(frozen=True)
@@ -44,11 +43,11 @@ _catalogues: dict[str, tuple[str, ...]] = {}
 
 
 def catalogue(store: BusinessStore) -> tuple[str, ...]:
-    """Product names of the store's catalogue, for entity extraction (read once per process and store)."""
+    """Product names of the company's catalogue (through the KB interface), for entity extraction; read once
+    per process and store."""
     names = _catalogues.get(store.db.url)
     if names is None:
-        with store.db.begin() as conn:
-            names = tuple(conn.execute(select(products.c.name).order_by(products.c.name)).scalars())
+        names = tuple(sorted(p.name for p in kb_backend(store).catalogue()))
         _catalogues[store.db.url] = names
     return names
 
