@@ -15,6 +15,7 @@ import typer
 
 from supportgraph.cli_common import CliError, DatabaseOpt, console
 from supportgraph.cli_common import database_url_or_default as _url
+from supportgraph.cli_inbox import inbox
 from supportgraph.cli_measure import bench_app, eval_app
 from supportgraph.cli_review import review_app
 from supportgraph.cli_triage import triage
@@ -33,6 +34,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.command()(triage)
+app.command()(inbox)
 
 
 @app.command()
