@@ -7,6 +7,7 @@ Chromium is Debian's (/usr/bin/chromium, installed by ``make test``); in CI a mi
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -77,10 +78,17 @@ def graph_api(tmp_path_factory: pytest.TempPathFactory, web_home: Path) -> Itera
     port = _free_port()
     log = workdir / "server.log"
     langgraph = Path(sys.executable).with_name("langgraph")
+    # The project's langgraph.json with its paths made absolute: the server runs in workdir (where it keeps its
+    # own files), not in the repository.
+    config = json.loads((REPO / "langgraph.json").read_text())
+    config["dependencies"] = [str(REPO / d) if d.startswith(".") else d for d in config["dependencies"]]
+    config["graphs"] = {name: str(REPO / spec) if spec.startswith(".") else spec
+                        for name, spec in config["graphs"].items()}
+    (workdir / "langgraph.json").write_text(json.dumps(config))
     with log.open("wb") as out:
         process = subprocess.Popen(
             [str(langgraph), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", str(port),
-             "--config", str(REPO / "langgraph.json")],
+             "--config", str(workdir / "langgraph.json")],
             cwd=workdir, env=_env(web_home, database_url), stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -96,6 +104,7 @@ def graph_api(tmp_path_factory: pytest.TempPathFactory, web_home: Path) -> Itera
             if time.monotonic() > deadline:
                 pytest.fail(f"langgraph dev did not answer on {url} in {START_TIMEOUT}s:\n{_log_tail(log)}")
             time.sleep(0.3)
+        print(f"\n[inbox tests] langgraph dev ready on {url} after {time.monotonic() - deadline + START_TIMEOUT:.1f}s")
         yield GraphApi(url=url, database_url=database_url)
     finally:
         _stop(process)

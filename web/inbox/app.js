@@ -213,7 +213,7 @@ function renderThread() {
 
   const c = ctx.customer;
   $("#customer").textContent = c
-    ? `${c.name} (${c.customer_id})${c.plan ? ` · plan ${c.plan}` : ""} · ` +
+    ? `${c.name} (${c.customer_id})${c.plan ? ` · plan ${typeof c.plan === "object" ? c.plan.name || c.plan.id : c.plan}` : ""} · ` +
       (c.verified ? `verified by ${c.verified_by}` : "not verified")
     : "not identified";
   $("#summary").textContent = ctx.summary || ctx.latest_message || "";
@@ -257,6 +257,7 @@ function renderThread() {
       ),
     ),
   );
+  $("#plan").hidden = !(ctx.plan || []).length;
   renderDecisions(request);
 }
 
@@ -333,9 +334,14 @@ function showPanel(n, kind) {
 
 // A JSON-schema property, resolved: $ref followed, nullability and the non-null variants split out.
 function resolveProperty(schema, root) {
-  let prop = schema;
-  if (prop.$ref) prop = root.$defs[prop.$ref.split("/").pop()] || {};
-  const variants = (prop.anyOf || [prop]).map((v) => (v.$ref ? root.$defs[v.$ref.split("/").pop()] || {} : v));
+  const deref = (s) => (s && s.$ref ? (root.$defs || {})[s.$ref.split("/").pop()] || {} : s || {});
+  const flatten = (s) => {
+    const resolved = deref(s);
+    const options = resolved.anyOf || resolved.oneOf;
+    return options ? options.flatMap(flatten) : [resolved];
+  };
+  const prop = deref(schema);
+  const variants = flatten(prop);
   const nullable = variants.some((v) => v.type === "null");
   const types = variants.filter((v) => v.type !== "null");
   return { prop, types, nullable };
@@ -458,14 +464,16 @@ async function sendDecision(event) {
     take_over: Boolean(form.querySelector('[name="take_over"]')?.checked),
     hand_back: Boolean(form.querySelector('[name="hand_back"]')?.checked),
   };
-  $("#send-decision").disabled = true;
+  const button = $("#send-decision");
+  button.disabled = true;
+  let values;
   try {
-    const values = await api.resume(threadId, resume);
-    if (values && values.__error__) throw new Error(values.__error__.message || JSON.stringify(values.__error__));
-    showOutcome(threadId, values || {});
+    values = await api.resume(threadId, resume);
   } finally {
-    $("#send-decision").disabled = false;
+    button.disabled = false;
   }
+  if (values && values.__error__) throw new Error(values.__error__.message || JSON.stringify(values.__error__));
+  showOutcome(threadId, values || {});
   await refresh();
 }
 
