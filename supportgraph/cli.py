@@ -18,6 +18,7 @@ from supportgraph.cli_common import database_url_or_default as _url
 from supportgraph.cli_inbox import inbox
 from supportgraph.cli_measure import bench_app, eval_app
 from supportgraph.cli_review import review_app
+from supportgraph.cli_serve import serve
 from supportgraph.cli_triage import triage
 from supportgraph.settings import get_settings
 
@@ -34,6 +35,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.command()(triage)
+app.command()(serve)
 app.command()(inbox)
 
 

@@ -1,0 +1,86 @@
+"""What the guard needs to know about a thread: whose it is, which queues reviewed it, what it waits for.
+
+Ownership is the customer id stamped into the thread's metadata when a customer key opened it (Aegra's thread
+table); queues come from the project's review queue (supportgraph.audit); the pending review request is read
+from the checkpoint through the graph Aegra serves, exactly as SupportService reads it for the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import select
+
+from graphs.support.review import ReviewRequest
+from supportgraph.audit import open_audit_log, review_queue
+from supportgraph.conversations import _review_request as review_request_of
+from supportgraph.settings import get_settings
+
+GRAPH_ID = "support"
+
+
+class ThreadIndex:
+    """Read-only look-ups over Aegra's thread table, the review queue and the checkpoints."""
+
+    def __init__(self, database_url: str | None = None) -> None:
+        self.database_url = database_url or get_settings().resolved_database_url()
+
+    async def metadata(self, thread_id: str) -> dict[str, Any] | None:
+        """The thread's metadata, or None when Aegra has no such thread."""
+        from aegra_api.core.database import db_manager
+        from aegra_api.core.orm import Thread
+
+        async with db_manager.get_engine().connect() as conn:
+            row = (await conn.execute(select(Thread.metadata_json).where(Thread.thread_id == thread_id))).first()
+        return None if row is None else dict(row[0] or {})
+
+    async def customer_of(self, thread_id: str) -> str | None:
+        metadata = await self.metadata(thread_id)
+        return None if metadata is None else metadata.get("customer_id")
+
+    async def reviewed_threads(self, queues: tuple[str, ...], *, open_only: bool = False) -> set[str]:
+        """Threads with a review in one of ``queues`` (only those still waiting, with ``open_only``)."""
+
+        def query() -> set[str]:
+            audit = open_audit_log(self.database_url)
+            stmt = select(review_queue.c.thread_id).where(review_queue.c.queue.in_(queues))
+            if open_only:
+                stmt = stmt.where(review_queue.c.status == "open")
+            with audit.db.begin() as conn:
+                return set(conn.execute(stmt).scalars())
+
+        return await asyncio.to_thread(query)
+
+    async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:
+        """Aegra's thread search (``POST /threads/search``) narrowed to ``thread_ids``.
+
+        Aegra 0.6 filters a search only by exact metadata values, and a reviewer's threads are "those waiting in
+        any of my queues", so a reviewer's search runs here: Aegra's own request model, table and serialiser,
+        plus one ``thread_id IN (…)`` condition. ``query`` must already be a valid ThreadSearchRequest.
+        """
+        from aegra_api.api.threads import _serialize_thread
+        from aegra_api.core.database import db_manager
+        from aegra_api.core.orm import Thread
+        from aegra_api.models.threads import ThreadSearchRequest
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        request = ThreadSearchRequest.model_validate(query)
+        stmt = select(Thread).where(Thread.thread_id.in_(sorted(thread_ids)))
+        if request.status:
+            stmt = stmt.where(Thread.status == request.status)
+        for key, value in (request.metadata or {}).items():
+            stmt = stmt.where(Thread.metadata_json[key].as_string() == str(value))
+        stmt = stmt.order_by(Thread.created_at.desc()).offset(request.offset or 0).limit(request.limit or 20)
+        async with AsyncSession(db_manager.get_engine()) as session:
+            rows = (await session.scalars(stmt)).all()
+        return [_serialize_thread(row).model_dump(mode="json") for row in rows]
+
+    async def pending_review(self, thread_id: str) -> ReviewRequest | None:
+        """The review request the thread waits on, or None (also for a thread with no checkpoint yet)."""
+        from aegra_api.services.langgraph_service import get_langgraph_service
+
+        metadata = await self.metadata(thread_id) or {}
+        async with get_langgraph_service().get_graph(metadata.get("graph_id") or GRAPH_ID) as graph:
+            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+        return review_request_of(snapshot) if snapshot.values else None

@@ -1,0 +1,67 @@
+"""A real API server (supportgraph serve: Aegra on Postgres) on loopback, started once per test session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from supportgraph.server.keys import Principal
+from supportgraph.server.launch import RunningServer, start_server, stop, write_key_file
+from tests.pg import create_database, drop_database
+
+PRINCIPALS = [
+    Principal("maya", "customer", customer_id="C0001"),
+    Principal("jonas", "customer", customer_id="C0002"),
+    Principal("sam", "reviewer", queues=("billing", "accounts")),
+    Principal("tess", "reviewer", queues=("technical",)),
+    Principal("gil", "reviewer", queues=("general",)),
+    Principal("ops", "admin"),
+]
+
+
+@dataclass
+class ApiServer:
+    """A running server, its key file and a key per principal name."""
+
+    server: RunningServer
+    keys: dict[str, str]
+    keys_path: Path
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    @property
+    def database_url(self) -> str:
+        return self.server.database_url
+
+    def restart(self) -> None:
+        """Stop the server process and start a new one over the same database (on a new port)."""
+        stop(self.server)
+        self.server = start_server(self.database_url, self.keys_path)
+
+
+@pytest.fixture(scope="session")
+def server_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    path = tmp_path_factory.mktemp("keys") / "api-keys.yaml"
+    return path, write_key_file(path, PRINCIPALS)
+
+
+@pytest.fixture(scope="session")
+def server_database(pg_admin_url: str) -> Iterator[str]:
+    url = create_database(pg_admin_url)
+    yield url
+    drop_database(pg_admin_url, url)
+
+
+@pytest.fixture(scope="session")
+def api_server(server_database: str, server_keys: tuple[Path, dict[str, str]]) -> Iterator[ApiServer]:
+    path, keys = server_keys
+    handle = ApiServer(start_server(server_database, path), keys, path)
+    try:
+        yield handle
+    finally:
+        stop(handle.server)
