@@ -34,7 +34,8 @@ WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "inbox"
 _HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
         "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding"}
 MAX_REVIEWER = 100
-SEARCH_LIMIT = 1000
+SEARCH_PAGE = 100  # the Agent Protocol's largest page
+SEARCH_PAGES = 50
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,22 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, web_dir: Path = WEB_
         return {settings.key_header: key} if key else {}
 
     async def reviews(request: Request) -> Response:
-        try:
-            found = await client(request).post("/threads/search", headers=_caller(request),
-                                               json={"status": "interrupted", "limit": SEARCH_LIMIT})
-        except httpx.HTTPError as exc:
-            return JSONResponse({"detail": f"the graph API did not answer: {type(exc).__name__}"}, status_code=502)
-        if found.status_code != 200:
-            return Response(found.content, status_code=found.status_code,
-                            media_type=found.headers.get("content-type"))
-        visible = {t["thread_id"] for t in found.json() if isinstance(t, dict) and "thread_id" in t}
+        visible: set[str] = set()
+        for page in range(SEARCH_PAGES):
+            try:
+                found = await client(request).post(
+                    "/threads/search", headers=_caller(request),
+                    json={"status": "interrupted", "limit": SEARCH_PAGE, "offset": page * SEARCH_PAGE})
+            except httpx.HTTPError as exc:
+                return JSONResponse({"detail": f"the graph API did not answer: {type(exc).__name__}"},
+                                    status_code=502)
+            if found.status_code != 200:
+                return Response(found.content, status_code=found.status_code,
+                                media_type=found.headers.get("content-type"))
+            threads = found.json()
+            visible |= {t["thread_id"] for t in threads if isinstance(t, dict) and "thread_id" in t}
+            if len(threads) < SEARCH_PAGE:
+                break
         now = datetime.now(UTC)
         items = [_review_json(i, now) for i in audit.review_items(status=None) if i.thread_id in visible
                  and i.status in ("open", "resolving")]

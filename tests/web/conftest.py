@@ -1,43 +1,34 @@
 """Fixtures of the browser tests: a graph API on loopback, the inbox in front of it, and headless chromium.
 
-The graph API is ``langgraph dev`` (the Agent Protocol as Studio serves it) on a free port, in its own working
-directory with a fresh SQLite business store and review queue; the inbox is ``python -m supportgraph inbox``.
+The graph API is ``supportgraph serve`` (Aegra on a fresh Postgres database, API keys with roles: the fixture of
+tests/server); the inbox is ``python -m supportgraph inbox`` in front of it.
 Chromium is Debian's (/usr/bin/chromium, installed by ``make test``); in CI a missing browser fails the tests.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+# The API server of tests/server (supportgraph serve with its principals), imported as its branch provides it.
+from tests.server.conftest import ApiServer, api_server, server_database, server_keys  # noqa: F401
+
 CHROMIUM = os.environ.get("SUPPORTGRAPH_CHROMIUM", "/usr/bin/chromium")
-START_TIMEOUT = 240  # seconds: a cold start imports torch and loads the embedding model
 
 
 @dataclass(frozen=True)
 class GraphApi:
     url: str
     database_url: str
-    key: str | None = None  # langgraph dev has no auth
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    keys: dict[str, str]  # principal name → API key (empty: a server without auth)
 
 
 def _env(home: Path, database_url: str) -> dict[str, str]:
@@ -62,52 +53,21 @@ def _log_tail(path: Path) -> str:
     return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The session's SUPPORTGRAPH_HOME with the intent router trained and cached (shared with tests/graph)."""
+    """The session's SUPPORTGRAPH_HOME with the intent router trained and cached (shared with tests/graph).
+
+    Requested before the API server starts, so the server inherits the home and never trains the router itself.
+    """
     from tests.graph.session_home import use_session_home
 
     return use_session_home(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def graph_api(tmp_path_factory: pytest.TempPathFactory, web_home: Path) -> Iterator[GraphApi]:
-    """``langgraph dev`` serving the support graph on a free loopback port, on a fresh SQLite store."""
-    workdir = tmp_path_factory.mktemp("langgraph-dev")
-    database_url = f"sqlite:///{workdir / 'supportgraph.db'}"
-    port = _free_port()
-    log = workdir / "server.log"
-    langgraph = Path(sys.executable).with_name("langgraph")
-    # The project's langgraph.json with its paths made absolute: the server runs in workdir (where it keeps its
-    # own files), not in the repository.
-    config = json.loads((REPO / "langgraph.json").read_text())
-    config["dependencies"] = [str(REPO / d) if d.startswith(".") else d for d in config["dependencies"]]
-    config["graphs"] = {name: str(REPO / spec) if spec.startswith(".") else spec
-                        for name, spec in config["graphs"].items()}
-    (workdir / "langgraph.json").write_text(json.dumps(config))
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [str(langgraph), "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", str(port),
-             "--config", str(workdir / "langgraph.json")],
-            cwd=workdir, env=_env(web_home, database_url), stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"langgraph dev exited with {process.returncode}:\n{_log_tail(log)}")
-            try:
-                if httpx.get(f"{url}/ok", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"langgraph dev did not answer on {url} in {START_TIMEOUT}s:\n{_log_tail(log)}")
-            time.sleep(0.3)
-        print(f"\n[inbox tests] langgraph dev ready on {url} after {time.monotonic() - deadline + START_TIMEOUT:.1f}s")
-        yield GraphApi(url=url, database_url=database_url)
-    finally:
-        _stop(process)
+def graph_api(web_home: Path, api_server: ApiServer) -> GraphApi:  # noqa: F811
+    """``supportgraph serve`` (Aegra on a fresh Postgres database, API keys with roles), from tests/server."""
+    return GraphApi(url=api_server.base_url, database_url=api_server.database_url, keys=dict(api_server.keys))
 
 
 @dataclass(frozen=True)

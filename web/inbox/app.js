@@ -65,7 +65,11 @@ const api = {
       command: { resume },
     }),
   // The review-queue index is an addition to the Agent Protocol: a host without it still gets a working queue.
-  reviews: () => call("GET", inbox.config.reviews_url).catch(() => ({ now: new Date().toISOString(), reviews: [] })),
+  reviews: () =>
+    call("GET", inbox.config.reviews_url).catch((error) => {
+      notice(`Priority, SLA and assignment are unavailable (${error.message}).`, "warn");
+      return { now: new Date().toISOString(), reviews: [] };
+    }),
   assign: (threadId, reviewer) =>
     call("POST", inbox.config.assign_url.replace("{thread_id}", encodeURIComponent(threadId)), { reviewer }),
 };
@@ -124,7 +128,8 @@ function notice(text, kind = "info") {
 
 async function loadQueue() {
   localStorage.setItem("inbox.reviewer", $("#reviewer").value.trim());
-  const [threads, index] = await Promise.all([api.interrupted(), api.reviews()]);
+  const threads = await api.interrupted();
+  const index = await api.reviews();
   const list = Array.isArray(index) ? index : index.reviews || [];
   const reviews = new Map(list.map((r) => [r.thread_id, r]));
   const now = index.now ? Date.parse(index.now) : Date.now();
