@@ -46,20 +46,24 @@ class InboxSettings:
     api_timeout: float = 300.0
 
 
-def create_app(settings: InboxSettings, audit: AuditLog, *, web_dir: Path = WEB_DIR) -> Starlette:
-    """The inbox app; ``audit`` is the review-queue index of the database the API's graph writes to."""
+def create_app(settings: InboxSettings, audit: AuditLog, *, web_dir: Path = WEB_DIR,
+               transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The inbox app; ``audit`` is the review-queue index of the database the API's graph writes to.
+
+    ``transport`` replaces the network between this app and the API (tests).
+    """
     if not (web_dir / "index.html").is_file():
         raise FileNotFoundError(f"the inbox page is missing: {web_dir / 'index.html'}")
     api = settings.api_url.rstrip("/")
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(base_url=api, timeout=settings.api_timeout) as client:
+        async with httpx.AsyncClient(base_url=api, timeout=settings.api_timeout, transport=transport) as client:
             app.state.client = client
             yield
 
     def client(request: Request) -> httpx.AsyncClient:
-        return request.app.state.client  # type: ignore[no-any-return]
+        return request.app.state.client
 
     async def index(request: Request) -> Response:
         return FileResponse(web_dir / "index.html", headers={"cache-control": "no-store"})
@@ -74,7 +78,7 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, web_dir: Path = WEB_
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         try:
             upstream = await client(request).request(
-                request.method, f"/{path}", params=request.query_params.multi_items(), headers=headers,
+                request.method, f"/{path}", params=str(request.query_params), headers=headers,
                 content=await request.body())
         except httpx.HTTPError as exc:
             return JSONResponse({"detail": f"the graph API at {api} did not answer: {type(exc).__name__}"},
