@@ -34,7 +34,7 @@ class GraphApi:
 def _env(home: Path, database_url: str) -> dict[str, str]:
     env = {**os.environ, "SUPPORTGRAPH_HOME": str(home), "SUPPORTGRAPH_DATABASE_URL": database_url,
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "LANGSMITH_TRACING": "false",
-           "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true", "OMP_WAIT_POLICY": "PASSIVE",
+           "OMP_WAIT_POLICY": "PASSIVE",
            "PYTHONUNBUFFERED": "1"}
     env.pop("FORCE_COLOR", None)
     return env
