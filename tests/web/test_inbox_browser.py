@@ -69,8 +69,10 @@ def _open(page: Any, thread_id: str) -> None:
 
 
 def _send(page: Any, thread_id: str) -> None:
+    """Send the decision; the outcome shows (or the refusal, which fails the test) and the row leaves the queue."""
     page.click("#send-decision")
-    page.wait_for_selector("#outcome:not([hidden])", timeout=TIMEOUT)
+    page.wait_for_selector("#outcome:not([hidden]), #notice.error", timeout=TIMEOUT)
+    assert page.locator("#notice.error").count() == 0, page.inner_text("#notice")
     _row(page, thread_id).wait_for(state="detached")
 
 
