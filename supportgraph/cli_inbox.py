@@ -45,6 +45,7 @@ def inbox(
         sock.bind((host, port))
     except OSError as exc:
         raise CliError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.listen(128)  # connections made from here on wait in the backlog until the server accepts them
     bound = sock.getsockname()[1]
     console.print(f"reviewers' inbox on http://{host}:{bound}/ (graph API {api})", markup=False)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))

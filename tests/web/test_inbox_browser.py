@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 REFUND = next(c for c in CONVERSATIONS if c.reviewer_args == ("--approve",))
 UPSET = next(c for c in CONVERSATIONS if c.reviewer_args and c.reviewer_args[0] == "--respond")
 GIL_SAYS = "Hi Jonas, this is Gil from customer care. I'm calling you within the hour."
-TIMEOUT = 120_000  # ms for one resume: the graph runs the refund, the reply and the audit writes
+TIMEOUT = 40_000  # ms for one resume: the graph runs the refund, the reply and the audit writes
 
 
 def _start_thread(api: httpx.Client, text: str, key: str) -> tuple[str, dict[str, Any]]:
@@ -70,8 +70,14 @@ def _open(page: Any, thread_id: str) -> None:
 
 def _send(page: Any, thread_id: str) -> None:
     """Send the decision; the outcome shows (or the refusal, which fails the test) and the row leaves the queue."""
+    responses: list[str] = []
+    page.on("response", lambda r: responses.append(f"{r.request.method} {r.url} {r.status}"))
     page.click("#send-decision")
-    page.wait_for_selector("#outcome:not([hidden]), #notice.error", timeout=TIMEOUT)
+    try:
+        page.wait_for_selector("#outcome:not([hidden]), #notice.error", timeout=TIMEOUT)
+    except Exception:
+        page.screenshot(path="/tmp/inboxdev/fail.png", full_page=True)
+        raise AssertionError(f"no outcome; responses {responses}; notice {page.inner_text('#notice')!r}") from None
     assert page.locator("#notice.error").count() == 0, page.inner_text("#notice")
     _row(page, thread_id).wait_for(state="detached")
 
