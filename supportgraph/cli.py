@@ -15,6 +15,7 @@ import typer
 
 from supportgraph.cli_common import CliError, DatabaseOpt, console
 from supportgraph.cli_common import database_url_or_default as _url
+from supportgraph.cli_inbox import inbox
 from supportgraph.cli_llm import BaseUrlOpt, ModelOpt, bench_tokens, model_context
 from supportgraph.cli_measure import bench_app, eval_app
 from supportgraph.cli_metrics import metrics, rate
@@ -40,6 +41,7 @@ app.command()(triage)
 app.command()(metrics)
 app.command()(rate)
 app.command()(serve)
+app.command()(inbox)
 
 
 @app.command()

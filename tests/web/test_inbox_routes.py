@@ -1,0 +1,137 @@
+"""The inbox app's own routes, with a scripted graph API behind it: what is forwarded, what the key may see.
+
+The browser test (test_inbox_browser.py) runs the same app against the real server; these cover the refusals.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from supportgraph.audit import AuditLog, open_audit_log
+from supportgraph.inbox import InboxSettings, create_app
+
+KEY = "sg-sams-key"
+
+
+class FakeApi:
+    """An Agent Protocol server that knows one key, which may see thread t-1 only."""
+
+    def __init__(self) -> None:
+        self.seen: list[httpx.Request] = []
+        self.down = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.headers.get("x-api-key") != KEY:
+            return httpx.Response(401, json={"error": "unauthorized", "message": "missing or unknown API key"})
+        if request.url.path == "/threads/search":
+            return httpx.Response(200, json=[{"thread_id": "t-1", "status": "interrupted"}])
+        if request.url.path in ("/threads/t-1", "/threads/t-3"):
+            return httpx.Response(200, json={"thread_id": request.url.path.rsplit("/", 1)[1]})
+        if request.url.path == "/echo":
+            return httpx.Response(201, json={"method": request.method, "query": str(request.url.query, "ascii"),
+                                             "body": request.content.decode()},
+                                  headers={"x-upstream": "yes", "connection": "close"})
+        return httpx.Response(404, json={"error": "not_found", "message": "thread not found"})
+
+
+@pytest.fixture
+def audit(tmp_path: Path) -> AuditLog:
+    log = open_audit_log(f"sqlite:///{tmp_path / 'inbox.db'}")
+    for thread_id in ("t-1", "t-2"):
+        log.open_review(thread_id=thread_id, turn=1, queue="billing", priority="high", customer_id="C0001",
+                        summary="refund", reasons=["a refund above the limit"], confidence=0.9,
+                        at=datetime.now(UTC))
+    return log
+
+
+@pytest.fixture
+def fake_api() -> FakeApi:
+    return FakeApi()
+
+
+@pytest.fixture
+def client(audit: AuditLog, fake_api: FakeApi) -> Iterator[TestClient]:
+    app = create_app(InboxSettings(api_url="http://api.test"), audit, transport=httpx.MockTransport(fake_api))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_the_page_and_its_config_are_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and 'src="app.js"' in page.text
+    assert client.get("/app.js").status_code == 200
+    assert client.get("/style.css").status_code == 200
+    config = client.get("/inbox/config").json()
+    assert config["key_header"] == "x-api-key" and config["api_base"] == "/api"
+
+
+def test_the_api_is_forwarded_unchanged_with_the_key(client: TestClient, fake_api: FakeApi) -> None:
+    answer = client.post("/api/echo?a=1&a=2", content=b'{"x": 1}',
+                         headers={"x-api-key": KEY, "content-type": "application/json"})
+    assert answer.status_code == 201
+    assert answer.json() == {"method": "POST", "query": "a=1&a=2", "body": '{"x": 1}'}
+    assert answer.headers["x-upstream"] == "yes"
+    forwarded = fake_api.seen[-1]
+    assert forwarded.headers["x-api-key"] == KEY and forwarded.headers["host"] == "api.test"
+    refused = client.post("/api/threads/search", json={})
+    assert refused.status_code == 401 and "API key" in refused.json()["message"]
+
+
+def test_the_review_index_lists_only_what_the_key_may_see(client: TestClient) -> None:
+    answer = client.get("/inbox/reviews", headers={"x-api-key": KEY})
+    assert answer.status_code == 200
+    reviews = answer.json()["reviews"]
+    assert [r["thread_id"] for r in reviews] == ["t-1"]  # t-2 waits too, but not for this key
+    assert reviews[0]["priority"] == "high" and reviews[0]["queue"] == "billing"
+    assert 0 < reviews[0]["sla_seconds_left"] <= 4 * 3600  # high priority: a 4-hour SLA
+    assert client.get("/inbox/reviews").status_code == 401
+
+
+def test_assignment_needs_a_thread_the_key_may_see(client: TestClient, audit: AuditLog) -> None:
+    key = {"x-api-key": KEY}
+    assert client.post("/inbox/threads/t-1/assign", json={"reviewer": "sam"}, headers=key).json() == {
+        "thread_id": "t-1", "assigned_to": "sam"}
+    assert client.post("/inbox/threads/t-2/assign", json={"reviewer": "sam"}, headers=key).status_code == 404
+    assert client.post("/inbox/threads/t-1/assign", json={"reviewer": "sam"}).status_code == 401
+    assigned = {i.thread_id: i.assigned_to for i in audit.review_items()}
+    assert assigned == {"t-1": "sam", "t-2": None}
+    no_review = client.post("/inbox/threads/t-3/assign", json={"reviewer": "sam"}, headers=key)
+    assert no_review.status_code == 409 and "no open review" in no_review.json()["detail"]
+    assert client.post("/inbox/threads/t-1/assign", content=b"{", headers=key).status_code == 400
+    for bad in ({"reviewer": ""}, {"reviewer": "x" * 101}, {"who": "sam"}, ["sam"]):
+        assert client.post("/inbox/threads/t-1/assign", json=bad, headers=key).status_code == 422, bad
+
+
+def test_an_api_that_does_not_answer_is_a_502_with_a_reason(client: TestClient, fake_api: FakeApi) -> None:
+    fake_api.down = True
+    for answer in (client.get("/api/threads/t-1"), client.get("/inbox/reviews"),
+                   client.post("/inbox/threads/t-1/assign", json={"reviewer": "sam"})):
+        assert answer.status_code == 502 and "did not answer" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("args", "error"), [
+    (["--api", "localhost:2024"], "--api must be an http(s) URL such as http://127.0.0.1:2024, not 'localhost:2024'"),
+    (["--api", "http://127.0.0.1:2024", "--port", "70000"], "--port must be between 0 and 65535, not 70000"),
+    (["--api", "http://127.0.0.1:2024", "--key-header", "x api key"], "--key-header must be a header name, not "
+                                                                      "'x api key'"),
+])
+def test_the_command_refuses_bad_options_in_one_line(args: list[str], error: str, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from supportgraph.cli import main
+
+    monkeypatch.setenv("SUPPORTGRAPH_DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setattr(sys, "argv", ["supportgraph", "inbox", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [f"error: {error}"]
