@@ -11,11 +11,15 @@ from typing import Any
 import pytest
 
 from supportgraph.audit import AuditLog, forget_audit_log, open_audit_log
+from supportgraph.conversations import open_service
 from supportgraph.db import close_database
 from supportgraph.metrics import Metrics, MetricsSettings, compute_metrics
 from supportgraph.metrics.prometheus import prometheus_text
+from tests.graph.session_home import use_session_home
+from tests.llm.scripted import planned, scripted, step, understood
 from tests.metrics.audit_log import NOW, SINCE, T0, UNTIL, _assess, _ingest, _respond, _review
 from tests.pg import create_database, drop_database
+from tools.store import close_store
 
 SETTINGS = MetricsSettings(since=SINCE, until=UNTIL, cost_human=6.0, cost_automated=0.5,
                            price_input_per_million=2.0, price_output_per_million=8.0, now=NOW)
@@ -120,3 +124,25 @@ def test_the_exports_carry_the_model_cost(metrics: Metrics) -> None:
             samples[name] = float(value)
     assert samples['supportgraph_model_tokens{direction="input"}'] == 8000
     assert samples['supportgraph_cost_dollars{scenario="model_tokens"}'] == pytest.approx(0.002681)
+
+
+def test_the_llm_reasoners_own_events_reach_the_costs(database_url: str,
+                                                       tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The same reading on events the LLM reasoner itself wrote (a scripted model; tokens counted by tiktoken)."""
+    use_session_home(tmp_path_factory)
+    model = scripted(understood("track_order", order_ids=[10003]),
+                     planned(step("order", "track_order", "get_order", {"order_id": 10003})))
+    try:
+        with open_service(database_url, reasoner="llm", chat_model=model) as service:
+            service.send("m-llm", "where is my order 10003?", customer_id="C0001")
+        events = open_audit_log(database_url).events("m-llm")
+        calls = [e["payload"] for e in events if e["kind"] == "llm_call"]
+        assert len(calls) == 2 and any(e["kind"] == "llm_usage" for e in events), [e["kind"] for e in events]
+        costs = compute_metrics(open_audit_log(database_url).db, MetricsSettings()).costs
+    finally:
+        close_store(database_url)
+        forget_audit_log(database_url)
+    assert costs.input_tokens == sum(c["prompt_tokens"] for c in calls) > 0
+    assert costs.output_tokens == sum(c["completion_tokens"] for c in calls) > 0
+    assert costs.recorded_token_cost == pytest.approx(sum(c["cost_usd"] for c in calls), abs=1e-6)
+    assert costs.token_cost == costs.recorded_token_cost > 0  # nothing left to price at the (zero) metrics prices
