@@ -10,6 +10,7 @@ business data — so scoring itself needs no database.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -52,21 +53,27 @@ class Transcript:
     latency_ms: float = 0.0
     error: str | None = None
     turns: list[dict[str, Any]] = field(default_factory=list)
+    model_usage: dict[str, Any] = field(default_factory=dict)  # the play's llm_call totals (empty: no model)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def play_scenario(scenario: Scenario, *, trial: int = 1, server_url: str | None = None,
-                  reasoner: str = "local") -> Transcript:
-    """Run ``scenario`` once on a fresh database (SQLite, or a new database on ``server_url``'s Postgres)."""
+                  run_settings: Mapping[str, Any] | None = None) -> Transcript:
+    """Run ``scenario`` once on a fresh database (SQLite, or a new database on ``server_url``'s Postgres).
+
+    ``run_settings`` are fields of the graph's Context for the play (``{"reasoner": "llm", "model": …,
+    "base_url": …}`` plays it with a chat model); default: the offline local reasoner.
+    """
+    settings = dict(run_settings) if run_settings is not None else {"reasoner": "local"}
     clock = scenario.clock or DEFAULT_CLOCK
     now = datetime.fromisoformat(clock)
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     with fresh_database(server_url) as url:
         prepare_store(url, scenario.data, now)
         before = {name: _ids(url, name) for name in SNAPSHOT_TABLES}
-        with open_service(url, clock=now.isoformat(), reasoner=reasoner) as service:
+        with open_service(url, **settings, clock=now.isoformat()) as service:
             return _converse(service, scenario, trial, url, before)
 
 
@@ -112,6 +119,7 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
     reasons: list[str] = []
     intents: list[str] = []
     tools: list[dict[str, Any]] = []
+    calls = [e["payload"] for e in events if e["kind"] == "llm_call"]
     for event in events:
         payload = event["payload"]
         if event["kind"] == "assess":
@@ -132,13 +140,23 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
         confidences=confidences, tools=tools, replies=replies,
         last_replies=[r for report in reports[last_from:] for r in report.replies],
         reviews_applied=applied, unsent=unsent, unreviewed=unreviewed, facts=snapshot(url, before),
-        latency_ms=latency_ms, error=error,
+        latency_ms=latency_ms, error=error, model_usage=_model_usage(calls),
         turns=[{"message": r.customer_message, "replies": r.replies, "status": r.status,
                 "intents": [i["intent"] for i in (r.understanding or {}).get("intents", [])],
                 "confidence": (r.assessment or {}).get("confidence"), "route": (r.assessment or {}).get("route"),
                 "review_actions": [a["name"] for a in r.review_request["action_requests"]]
                 if r.review_request else []} for r in reports],
     )
+
+
+def _model_usage(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """Calls, tokens and recorded cost of the play's model calls (each ``llm_call`` event once)."""
+    if not calls:
+        return {}
+    return {"calls": len(calls), "failed_calls": sum(1 for c in calls if c.get("error")),
+            "prompt_tokens": sum(int(c["prompt_tokens"]) for c in calls),
+            "completion_tokens": sum(int(c["completion_tokens"]) for c in calls),
+            "cost_usd": round(sum(float(c["cost_usd"]) for c in calls), 8)}
 
 
 def choose_decisions(request: ReviewRequest, pending: list[dict[str, Any]]) -> list[dict[str, Any]] | None:

@@ -17,10 +17,22 @@ def _num(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def model_usage(run: ScenarioRun) -> dict[str, Any]:
+    """The model calls, tokens and recorded cost of every play together (empty when no model was used)."""
+    total: dict[str, Any] = {}
+    for t in run.transcripts:
+        for key, value in t.model_usage.items():
+            total[key] = total.get(key, 0) + value
+    if "cost_usd" in total:
+        total["cost_usd"] = round(total["cost_usd"], 8)
+    return total
+
+
 def report_json(run: ScenarioRun, meta: dict[str, Any]) -> dict[str, Any]:
     return {
         "meta": meta,
         "summary": run.summary,
+        "model_usage": model_usage(run),
         "trials": [{**r.to_json(), "transcript": t.to_json()}
                    for r, t in zip(run.results, run.transcripts, strict=True)],
         "langsmith": run.langsmith,
@@ -30,10 +42,11 @@ def report_json(run: ScenarioRun, meta: dict[str, Any]) -> dict[str, Any]:
 def report_markdown(run: ScenarioRun, meta: dict[str, Any]) -> str:
     s = run.summary
     k = s["trials_per_scenario"]
+    model = f" (model {meta['model']})" if meta.get("model") else ""
     lines = [
         "# Scenario evaluation",
         "",
-        f"{s['scenarios']} scenarios × {k} trial(s) · reasoner {meta.get('reasoner', '?')} · "
+        f"{s['scenarios']} scenarios × {k} trial(s) · reasoner {meta.get('reasoner', '?')}{model} · "
         f"database {meta.get('database', '?')} · {meta.get('started_at', '')}",
         "",
         "| figure | value |",
@@ -48,6 +61,10 @@ def report_markdown(run: ScenarioRun, meta: dict[str, Any]) -> str:
         f"| resolution rate | {_pct(s['resolution_rate'])} |",
         f"| confidence calibration error (ECE) | {_num(s['calibration']['expected_calibration_error'])} |",
     ]
+    usage = model_usage(run)
+    if usage:
+        lines.append(f"| model calls · tokens in / out · cost | {usage['calls']} · {usage['prompt_tokens']:,} / "
+                     f"{usage['completion_tokens']:,} · ${usage['cost_usd']:.4f} |")
     if run.langsmith:
         lines.append(f"| LangSmith experiment (offline) | {run.langsmith.get('experiment', '')} |")
     lines += ["", "## Per flow", "", f"| flow | scenarios | trials | pass rate | pass^{k} |", "|---|---|---|---|---|"]

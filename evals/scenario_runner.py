@@ -14,7 +14,7 @@ import contextlib
 import io
 import uuid
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,18 +35,21 @@ class ScenarioRun:
 
 
 def run_scenarios(scenarios: list[Scenario], *, trials: int = 1, server_url: str | None = None,
-                  reasoner: str = "local", langsmith: bool = False,
+                  run_settings: Mapping[str, Any] | None = None, langsmith: bool = False,
                   on_trial: OnTrial | None = None) -> ScenarioRun:
-    """Play every scenario ``trials`` times on fresh stores and score each play."""
+    """Play every scenario ``trials`` times on fresh stores and score each play.
+
+    ``run_settings``: the graph's Context fields for every play (see :func:`play_scenario`; default local).
+    """
     if trials < 1:
         raise ValueError("trials must be at least 1")
     if langsmith:
-        return _run_through_langsmith(scenarios, trials=trials, server_url=server_url, reasoner=reasoner,
-                                      on_trial=on_trial)
+        return _run_through_langsmith(scenarios, trials=trials, server_url=server_url,
+                                      run_settings=run_settings, on_trial=on_trial)
     results, transcripts = [], []
     for scenario in scenarios:
         for trial in range(1, trials + 1):
-            transcript = play_scenario(scenario, trial=trial, server_url=server_url, reasoner=reasoner)
+            transcript = play_scenario(scenario, trial=trial, server_url=server_url, run_settings=run_settings)
             result = score(scenario, transcript)
             transcripts.append(transcript)
             results.append(result)
@@ -62,6 +65,12 @@ def offline_client() -> Any:
     return Client(api_key="offline-evaluation", info={}, tracing_sampling_rate=0.0)
 
 
+def _plain(run_settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The run settings an experiment's metadata can hold (a ready chat model object is named, not kept)."""
+    return {k: v if isinstance(v, str | int | float | bool | None) else type(v).__name__
+            for k, v in run_settings.items()}
+
+
 def _part_checks(scenario: Scenario, transcript: Transcript) -> dict[str, bool]:
     """The tau2-style parts of the score, each on its own: business data, outcome, escalation (and queue)."""
     e = scenario.expect
@@ -73,8 +82,8 @@ def _part_checks(scenario: Scenario, transcript: Transcript) -> dict[str, bool]:
     return {"business_data": data_ok, "outcome": transcript.outcome in outcomes, "escalation": escalation_ok}
 
 
-def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url: str | None, reasoner: str,
-                           on_trial: OnTrial | None) -> ScenarioRun:
+def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url: str | None,
+                           run_settings: Mapping[str, Any] | None, on_trial: OnTrial | None) -> ScenarioRun:
     from langsmith.evaluation import evaluate
     from langsmith.schemas import Example
 
@@ -87,7 +96,8 @@ def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url
     def target(inputs: dict[str, Any]) -> dict[str, Any]:
         scenario = by_id[inputs["scenario"]["id"]]
         played[scenario.id] = played.get(scenario.id, 0) + 1
-        transcript = play_scenario(scenario, trial=played[scenario.id], server_url=server_url, reasoner=reasoner)
+        transcript = play_scenario(scenario, trial=played[scenario.id], server_url=server_url,
+                                   run_settings=run_settings)
         if on_trial:
             on_trial(score(scenario, transcript))
         return {"transcript": transcript.to_json()}
@@ -108,7 +118,7 @@ def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url
         experiment = evaluate(
             target, data=examples, evaluators=[passed, parts], client=offline_client(), upload_runs=False,
             num_repetitions=trials, max_concurrency=0, experiment_prefix="supportgraph-scenarios",
-            metadata={"reasoner": reasoner, "trials": trials},
+            metadata={**_plain(run_settings or {"reasoner": "local"}), "trials": trials},
         )
     results, transcripts = [], []
     feedback: list[dict[str, Any]] = []

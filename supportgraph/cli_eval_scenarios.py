@@ -9,6 +9,7 @@ from typing import Annotated, Any, get_args, get_type_hints
 import typer
 
 from supportgraph.cli_common import CliError, console
+from supportgraph.cli_llm import BaseUrlOpt, ModelOpt, model_context
 
 
 def _reasoners() -> tuple[str, ...]:
@@ -28,8 +29,11 @@ def eval_scenarios(
     database_url: Annotated[str | None, typer.Option(
         "--database-url", help="postgresql://… server to create a fresh database on per play (default: a fresh "
         "SQLite file per play).")] = None,
-    reasoner: Annotated[str, typer.Option(help="Which reasoner understands and plans (the graph's Context."
-                                          "reasoner; 'local' is the offline one).")] = "local",
+    reasoner: Annotated[str | None, typer.Option(help="Which reasoner understands and plans (the graph's Context."
+                                                 "reasoner; 'local' is the offline one). Default: 'llm' with "
+                                                 "--model or SUPPORTGRAPH_MODEL, else 'local'.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
     langsmith: Annotated[bool, typer.Option("--langsmith/--no-langsmith", help="Run through LangSmith's "
                                             "evaluate with an offline client (nothing is uploaded).")] = True,
 ) -> None:
@@ -38,12 +42,13 @@ def eval_scenarios(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from evals.scenario_format import ScenarioError, load_scenarios
-    from evals.scenario_report import write_reports
+    from evals.scenario_report import model_usage, write_reports
     from evals.scenario_runner import run_scenarios
     from evals.scenario_scoring import TrialResult
 
-    if reasoner not in _reasoners():
+    if reasoner is not None and reasoner not in _reasoners():
         raise CliError(f"unknown reasoner {reasoner!r}: this build has {', '.join(_reasoners())}")
+    run_settings = _run_settings(reasoner, model_context(model, base_url))
     if database_url and not database_url.startswith(("postgresql://", "postgres://", "sqlite")):
         raise CliError(f"unsupported --database-url {database_url[:60]!r}: use postgresql://user@host:port/db")
     try:
@@ -64,15 +69,45 @@ def eval_scenarios(
             progress.update(task, advance=1, description=result.scenario_id,
                             tally=f"[green]{tally['passed']} passed[/] [red]{tally['failed']} failed[/]")
 
-        run = run_scenarios(scenarios, trials=trials, server_url=database_url, reasoner=reasoner,
+        run = run_scenarios(scenarios, trials=trials, server_url=database_url, run_settings=run_settings,
                             langsmith=langsmith, on_trial=on_trial)
     _print_summary(run.summary, run.langsmith)
+    usage = model_usage(run)
+    if usage:
+        console.print(f"model {run_settings['model']}: {usage['calls']} calls ({usage['failed_calls']} failed) · "
+                      f"{usage['prompt_tokens']:,} tokens in / {usage['completion_tokens']:,} out · "
+                      f"${usage['cost_usd']:.4f} recorded")
     if out is not None:
-        meta = {"reasoner": reasoner, "database": "postgresql" if database_url else "sqlite",
+        meta = {**_described(run_settings), "database": "postgresql" if database_url else "sqlite",
                 "started_at": started.isoformat(timespec="seconds"), "trials": trials,
                 "source": str(path or "evals/scenarios"), "langsmith": langsmith}
         json_path, md_path = write_reports(run, out, meta)
         console.print(f"wrote {json_path} and {md_path}")
+
+
+def _run_settings(reasoner: str | None, model: dict[str, Any]) -> dict[str, Any]:
+    """The Context fields of every play: ``--model``/``--base-url`` as ``supportgraph send`` takes them, else the
+    ``--reasoner`` named, else the configured default (the LLM reasoner when SUPPORTGRAPH_MODEL is set)."""
+    from graphs.support.context import Context
+
+    if model and reasoner not in (None, "llm"):
+        raise CliError(f"--reasoner {reasoner} cannot use --model/--base-url: they choose the llm reasoner")
+    settings = model or ({"reasoner": reasoner} if reasoner else {})
+    context = Context(**settings)
+    if context.reasoner == "llm" and not context.llm_enabled():
+        raise CliError("the llm reasoner needs a model: pass --model NAME or set SUPPORTGRAPH_MODEL")
+    settings["reasoner"] = context.reasoner
+    if context.reasoner == "llm":
+        settings |= {"model": context.model, "base_url": context.base_url}
+    return settings
+
+
+def _described(run_settings: dict[str, Any]) -> dict[str, Any]:
+    """What the report's meta says about the reasoner: its name, and the model and endpoint it talked to."""
+    meta = {"reasoner": run_settings["reasoner"]}
+    if run_settings["reasoner"] == "llm":
+        meta |= {"model": run_settings["model"], "base_url": run_settings.get("base_url") or "OpenAI"}
+    return meta
 
 
 def _print_summary(s: dict[str, Any], langsmith: dict[str, Any]) -> None:

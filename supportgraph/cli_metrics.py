@@ -55,9 +55,11 @@ def metrics(
     cost_automated: Annotated[str, typer.Option(envvar="SUPPORTGRAPH_COST_AUTOMATED",
                                                 help="Dollars per conversation the agent handled alone.")] = "0.50",
     price_input: Annotated[str, typer.Option(envvar="SUPPORTGRAPH_PRICE_INPUT_TOKENS",
-                                             help="Dollars per million model input tokens.")] = "0",
+                                             help="Dollars per million model input tokens "
+                                                  "that recorded no cost of their own.")] = "0",
     price_output: Annotated[str, typer.Option(envvar="SUPPORTGRAPH_PRICE_OUTPUT_TOKENS",
-                                              help="Dollars per million model output tokens.")] = "0",
+                                              help="Dollars per million model output tokens "
+                                                   "that recorded no cost of their own.")] = "0",
     reopen_days: Annotated[str, typer.Option(help="A customer message this many days after the resolution "
                                                   "reopens the conversation.")] = "7",
     database_url: DatabaseOpt = None,

@@ -11,7 +11,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, true
 from sqlalchemy.sql import Subquery
@@ -35,7 +35,7 @@ from supportgraph.metrics.model import (
     SentimentDay,
     Workload,
 )
-from supportgraph.metrics.tokens import token_columns
+from supportgraph.metrics.tokens import counted, recorded_cost, token_columns
 
 ev = audit_events
 rq = review_queue
@@ -264,25 +264,41 @@ def _workload(conn: Connection, s: MetricsSettings) -> Workload:
 
 # --- tokens and costs ----------------------------------------------------------------------------------------------
 
-def _tokens(conn: Connection, s: MetricsSettings) -> tuple[int, int, int]:
+class _Tokens(NamedTuple):
+    input: int
+    output: int
+    carrying: int  # events with token counts
+    recorded_cost: float  # dollars the events recorded themselves (cost_usd)
+    unpriced_input: int  # tokens of events that recorded no cost: priced with the metrics settings
+    unpriced_output: int
+
+
+def _tokens(conn: Connection, s: MetricsSettings) -> _Tokens:
     threads = _period_threads(s)
     input_tokens, output_tokens = token_columns(ev.c.payload)
-    query = (select(func.coalesce(func.sum(input_tokens), 0), func.coalesce(func.sum(output_tokens), 0),
-                    func.count().filter(or_(input_tokens.is_not(None), output_tokens.is_not(None))))
-             .join(threads, threads.c.thread_id == ev.c.thread_id))
-    i, o, carrying = conn.execute(query).one()
-    return int(i), int(o), int(carrying)
+    cost = recorded_cost(ev.c.payload)
+
+    def total(column: Any, where: Any = None) -> Any:
+        return func.coalesce(func.sum(column if where is None else case((where, column))), 0)
+
+    query = (select(total(input_tokens), total(output_tokens),
+                    func.count().filter(or_(input_tokens.is_not(None), output_tokens.is_not(None))),
+                    total(cost), total(input_tokens, cost.is_(None)), total(output_tokens, cost.is_(None)))
+             .join(threads, threads.c.thread_id == ev.c.thread_id).where(counted(ev.c.kind)))
+    i, o, carrying, dollars, unpriced_i, unpriced_o = conn.execute(query).one()
+    return _Tokens(int(i), int(o), int(carrying), float(dollars), int(unpriced_i), int(unpriced_o))
 
 
-def _costs(conversations: int, human: int, tokens: tuple[int, int, int], s: MetricsSettings) -> Costs:
-    input_tokens, output_tokens, carrying = tokens
-    token_cost = (input_tokens * s.price_input_per_million + output_tokens * s.price_output_per_million) / 1e6
+def _costs(conversations: int, human: int, tokens: _Tokens, s: MetricsSettings) -> Costs:
+    priced = (tokens.unpriced_input * s.price_input_per_million
+              + tokens.unpriced_output * s.price_output_per_million) / 1e6
+    token_cost = tokens.recorded_cost + priced
     automated = conversations - human
     without = conversations * s.cost_human
     with_agent = human * s.cost_human + automated * s.cost_automated + token_cost
-    return Costs(conversations, human, automated, _ratio(automated, conversations), input_tokens, output_tokens,
-                 carrying > 0, round(token_cost, 6), round(without, 6), round(with_agent, 6),
-                 round(without - with_agent, 6))
+    return Costs(conversations, human, automated, _ratio(automated, conversations), tokens.input, tokens.output,
+                 tokens.carrying > 0, round(token_cost, 6), round(tokens.recorded_cost, 6), round(without, 6),
+                 round(with_agent, 6), round(without - with_agent, 6))
 
 
 # --- sentiment trend -----------------------------------------------------------------------------------------------

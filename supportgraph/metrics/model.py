@@ -119,7 +119,8 @@ class Costs:
     input_tokens: int
     output_tokens: int
     tokens_recorded: bool  # some audit event of the period carried token counts
-    token_cost: float
+    token_cost: float  # recorded_token_cost + the other events' tokens at the configured prices
+    recorded_token_cost: float  # what the model calls recorded they cost (cost_usd of llm_call events)
     cost_without_agent: float  # every conversation handled by a person
     cost_with_agent: float  # people for the escalated ones, the agent for the rest, plus tokens
     savings: float

@@ -83,7 +83,8 @@ def report_rows(m: Metrics) -> list[Row]:
     tokens = f"{k.input_tokens:,} in / {k.output_tokens:,} out" if k.tokens_recorded else "none recorded"
     rows += [
         ("Automation", "automation rate", f"{_pct(k.automation_rate)} ({k.automated} of {k.conversations})"),
-        ("Automation", "model tokens", f"{tokens} (${k.token_cost:,.4f})"),
+        ("Automation", "model tokens", f"{tokens} (${k.token_cost:,.4f}, ${k.recorded_token_cost:,.4f} of it "
+                                       "recorded by the model calls)"),
         ("Automation", "cost with / without the agent", f"${k.cost_with_agent:,.2f} / ${k.cost_without_agent:,.2f}"),
         ("Automation", "savings", f"${k.savings:,.2f}"),
     ]
