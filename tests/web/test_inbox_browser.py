@@ -154,7 +154,10 @@ def test_full_review_cycle_in_the_browser(inbox_server: Inbox, waiting: dict[str
     assert fieldset.locator('[data-arg="to_gift_card"]').get_attribute("type") == "checkbox"
     amount.fill("100")
     screenshot = artifacts_dir / "inbox-review.png"
-    page.screenshot(path=str(screenshot), full_page=True)
+    # A viewport screenshot: a full-page one resizes the viewport and back, and a click right after it can
+    # land where the button was not (the decision then never left the page).
+    fieldset.scroll_into_view_if_needed()
+    page.screenshot(path=str(screenshot))
     print(f"\n[inbox] screenshot of a review in the browser: {screenshot}")
     _send(page, waiting["edit"])
     assert "resolved" in page.inner_text("#outcome-status")
