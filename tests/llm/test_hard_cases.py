@@ -105,7 +105,8 @@ def test_two_products_are_troubleshot_in_parallel_then_the_broken_one_is_exchang
         planned(
             step("order", "technical_issue", "get_order", {"order_id": 10002}, why="the headphones' order"),
             step("exchange", "technical_issue", "exchange_item",
-                 {"order_id": "$steps.order.order_id", "product_id": "P002", "new_product_id": "P007"},
+                 {"order_id": "$steps.order.order_id", "product_id": "$steps.order.items.0.product_id",
+                  "new_product_id": "P007"},
                  ["order"], why="the guide did not help; swap for the earbuds the customer chose"),
             rationale="Still broken after the guide: exchange the headphones for the earbuds asked for.",
         ),
