@@ -1,15 +1,20 @@
 """The seed's remaining hard cases end to end with the LLM reasoner on a scripted model, on each checkpointer:
-a billing dispute (invoice, charges, dispute, ticket) and multi-product troubleshooting ending in an exchange."""
+a billing dispute (invoice, charges, dispute, ticket) and multi-product troubleshooting ending in an exchange
+whose refund of the price difference waits for a reviewer."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, cast
 
 from sqlalchemy import func, select
 
+from graphs.support.consequences import consequence_reasons
+from graphs.support.state import Step
 from supportgraph.audit import open_audit_log
 from tests.llm.conftest import LlmService
 from tests.llm.scripted import planned, scripted, step, understood
+from tools.base import Policy, ToolContext
 from tools.store import open_store
 from tools.store.schema import charges, disputes, invoices, orders, refunds, returns, tickets
 
@@ -121,6 +126,8 @@ def test_two_products_are_troubleshot_in_parallel_then_the_broken_one_is_exchang
     assert "Aurora ANC Headphones" in reply and "Nimbus Smart Speaker" in reply, reply
     titles = [g["title"] for s in first.plan for g in s["result"]["data"]["guides"]]
     assert all(t and t in reply for t in titles), f"every product's guide belongs in the reply: {titles}"
+    notes = [e["payload"]["note"] for e in open_audit_log(database_url).events("t-devices") if e["kind"] == "plan"]
+    assert notes[0] == "One guide per product; they do not depend on each other.", notes
 
     second = service.send("t-devices", "I did every step and the headphones from order 10002 still won't pair. "
                           "Please exchange them for the Aurora Lite Earbuds, product P007.")
@@ -129,6 +136,7 @@ def test_two_products_are_troubleshot_in_parallel_then_the_broken_one_is_exchang
     assert exchange["status"] == "needs_approval", "a $220.00 refund of the price difference is above the limit"
     assert "limit" in (exchange["hold_reason"] or ""), exchange
     assert second.review_request is not None
+    assert "above the $100.00 limit" in second.replies[-1], "the customer hears which policy holds the exchange"
     assert [a["name"] for a in second.review_request["action_requests"]] == ["exchange_item"]
     assert rows(database_url, select(returns).where(returns.c.order_id == 10002)) == [], "exchanged before review"
 
@@ -144,4 +152,25 @@ def test_two_products_are_troubleshot_in_parallel_then_the_broken_one_is_exchang
     refunded = rows(database_url, select(refunds).join(charges, refunds.c.charge_id == charges.c.id)
                     .where(charges.c.order_id == 10002))
     assert [r["amount_cents"] for r in refunded] == [22000], refunded
+    told = resumed.replies[-1]
+    assert f"replacement order {data['replacement_order_id']}" in told and "$220.00" in told, told
+    assert "Aurora Lite Earbuds" in told and "which product" not in told, told
     assert model.left == 0
+
+
+def test_returns_and_exchanges_that_refund_above_the_limit_wait_for_a_reviewer(database_url: str) -> None:
+    store = open_store(database_url)
+    ctx = ToolContext(thread_id="t-consequences", step_id="s", now=datetime.now(UTC), customer_id=MAYA)
+
+    def reasons(tool: str, **args: Any) -> list[str]:
+        planned_step = cast(Step, {"id": f"technical_issue.{tool}", "tool": tool, "args": args,
+                                   "status": "pending"})
+        return consequence_reasons(store, ctx, [planned_step], planned_step, Policy(), check_amount=True)
+
+    assert reasons("return_items", order_id=10002, items=[{"product_id": "P002", "quantity": 1}],
+                   reason="broken") == ["a refund of $349.99 is above the $100.00 limit and needs a human's approval"]
+    assert reasons("return_items", order_id=10004, items=[{"product_id": "P004"}], reason="too short") == []
+    assert reasons("exchange_item", order_id=10002, product_id="P002", new_product_id="P009") == [
+        "a refund of $150.00 is above the $100.00 limit and needs a human's approval"]
+    assert reasons("exchange_item", order_id=10004, product_id="P004", new_product_id="P002") == [], "dearer: charged"
+    assert reasons("exchange_item", order_id=10002, product_id="P999", new_product_id="P007") == [], "the tool refuses"
