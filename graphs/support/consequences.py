@@ -3,7 +3,8 @@
 Cancelling an order refunds what is left on it; with a refund of that order still in flight (issued but not
 settled by the processor, or waiting for a reviewer's approval in this very plan) the customer could be refunded
 twice, so the step waits for a person. A refund without an amount refunds everything still refundable: the
-approval limit is checked against that amount, read with the refund-status tool.
+approval limit is checked against that amount, read with the refund-status tool. A return or an exchange for a
+cheaper product refunds money too: above the limit it waits for a reviewer instead of being refused by the tool.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from graphs.support.state import Step
 from tools.base import Policy, ToolContext
+from tools.orders.backend import orders_backend
 from tools.registry import get_tool
 from tools.store import BusinessStore
 
@@ -22,6 +24,8 @@ UNSETTLED_STEPS = {"pending", "awaiting_confirmation", "needs_approval", "approv
 def consequence_reasons(store: BusinessStore, ctx: ToolContext, plan: list[Step], step: Step, policy: Policy,
                         *, check_amount: bool) -> list[str]:
     """Why a write must wait for a human because of what it would do to other money movements."""
+    if step["tool"] in ("return_items", "exchange_item"):
+        return _return_refund_reasons(store, ctx, step, policy) if check_amount else []
     if step["tool"] not in ("cancel_order", "refund_order"):
         return []
     order_id = step["args"].get("order_id")
@@ -46,3 +50,27 @@ def consequence_reasons(store: BusinessStore, ctx: ToolContext, plan: list[Step]
             reasons.append(f"a refund of ${remaining:,.2f} is above the ${policy.refund_approval_limit:,.2f} "
                            "limit and needs a human's approval")
     return reasons
+
+
+def _return_refund_reasons(store: BusinessStore, ctx: ToolContext, step: Step, policy: Policy) -> list[str]:
+    """A return (the items' price) or an exchange for a cheaper product (the difference) above the limit."""
+    args = step["args"]
+    order_id = args.get("order_id")
+    orders = orders_backend(store)
+    order = orders.get_order(order_id, str(ctx.customer_id)) if isinstance(order_id, int) else None
+    if order is None:
+        return []  # the tool refuses it with the reason
+    price = {line.product_id: line.unit_price_cents for line in order.items}
+    if step["tool"] == "exchange_item":
+        new = orders.get_product(str(args.get("new_product_id")))
+        old = price.get(str(args.get("product_id")))
+        if new is None or old is None:
+            return []
+        cents = (old - new.price_cents) * int(args.get("quantity", 1))
+    else:
+        items = [i for i in args.get("items") or [] if isinstance(i, dict)]
+        cents = sum(price.get(str(i.get("product_id")), 0) * int(i.get("quantity", 1)) for i in items)
+    if cents / 100 <= policy.refund_approval_limit:
+        return []
+    return [f"a refund of ${cents / 100:,.2f} is above the ${policy.refund_approval_limit:,.2f} limit and needs a "
+            "human's approval"]

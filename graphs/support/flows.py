@@ -119,7 +119,8 @@ def resolve(value: Any, scope: dict[str, Any]) -> Any:
     """Replace ``$a.b.c`` references by what they point to in ``scope``.
 
     A reference whose root is not in ``scope`` stays as it is (resolved later, when that part exists); one
-    whose root is there but whose path is not resolves to None.
+    whose root is there but whose path is not resolves to None. A number picks a list item
+    (``$steps.order.items.0.product_id``).
     """
     if isinstance(value, str) and value.startswith("$"):
         if value[1:].split(".", 1)[0] not in scope:
@@ -128,6 +129,8 @@ def resolve(value: Any, scope: dict[str, Any]) -> Any:
         for part in value[1:].split("."):
             if isinstance(current, dict):
                 current = current.get(part)
+            elif isinstance(current, list) and part.isdigit() and int(part) < len(current):
+                current = current[int(part)]
             else:
                 return None
         return current

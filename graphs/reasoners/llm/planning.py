@@ -141,6 +141,8 @@ def _argument_problems(step: PlannedStep, allowed: set[str], evidence: str) -> l
             field = str(err["loc"][0]) if err["loc"] else "arguments"
             if field in refs and err["type"] == "missing":
                 continue
+            if not err["loc"] and refs:
+                continue  # a check across fields (exactly one of invoice_id, charge_id) waits for the references
             problems.append(f"invalid arguments for {tool.name}: {field}: {err['msg']}")
     for key, value in literal.items():
         if key.endswith(("_id", "_ids")):
