@@ -16,6 +16,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from graphs.support.review import REPLY_ACTION
+
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 SCHEMA_PATH = SCENARIOS_DIR / "schema.json"
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -136,7 +138,7 @@ def consistency_problem(scenario: Scenario) -> str | None:
         if invoice.get("subscription") and invoice["subscription"] not in subscriptions:
             return f"data.invoices[{n}] names subscription {invoice['subscription']}, not among data.subscriptions"
     for n, decision in enumerate(scenario.reviewer):
-        if "action" in decision and decision["action"] not in tool_names | {"reply_to_customer"}:
+        if "action" in decision and decision["action"] not in tool_names | {REPLY_ACTION}:
             return f"reviewer[{n}].action {decision['action']!r} is not a tool of tools/registry.py"
         if decision["type"] == "edit" and "args" not in decision:
             return f"reviewer[{n}]: an edit needs args"

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from evals.scenario_format import Scenario
-from evals.scenario_store import fresh_database, prepare_store
+from evals.scenario_store import fresh_database, prepare_store, row_ids
 from graphs.support.review import REPLY_ACTION, ReviewRequest
 from supportgraph.audit import open_audit_log
 from supportgraph.conversations import SupportService, TurnReport, open_service
@@ -72,7 +72,7 @@ def play_scenario(scenario: Scenario, *, trial: int = 1, server_url: str | None 
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     with fresh_database(server_url) as url:
         prepare_store(url, scenario.data, now)
-        before = {name: _ids(url, name) for name in SNAPSHOT_TABLES}
+        before = {name: row_ids(url, s.metadata.tables[name]) for name in SNAPSHOT_TABLES}
         with open_service(url, **settings, clock=now.isoformat()) as service:
             return _converse(service, scenario, trial, url, before)
 
@@ -194,12 +194,6 @@ def resume_payload(request: ReviewRequest, decisions: list[dict[str, Any]]) -> d
         else:
             out.append({"type": "approve"})
     return {"decisions": out, "reviewer": decisions[0].get("reviewer", "scenario-reviewer")}
-
-
-def _ids(url: str, table_name: str) -> set[Any]:
-    table = s.metadata.tables[table_name]
-    with open_database(url).begin() as conn:
-        return set(conn.execute(select(table.c.id)).scalars())
 
 
 def snapshot(url: str, before: dict[str, set[Any]]) -> dict[str, Any]:

@@ -235,12 +235,6 @@ class Fixtures:
         self._rows(s.counters, [{"name": k, "value": v} for k, v in values.items()])
 
 
-def new_rows(url: str, table: Any, before: set[Any]) -> list[Row]:
-    """Rows of ``table`` whose id is not in ``before`` (what the conversation created)."""
-    with open_database(url).begin() as conn:
-        return [dict(r) for r in conn.execute(select(table)).mappings() if r["id"] not in before]
-
-
 def row_ids(url: str, table: Any) -> set[Any]:
     with open_database(url).begin() as conn:
         return set(conn.execute(select(table.c.id)).scalars())

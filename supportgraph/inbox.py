@@ -13,6 +13,7 @@ backed by the ``review_queue`` index that ``supportgraph review list/assign`` al
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -108,8 +109,9 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, web_dir: Path = WEB_
             if len(threads) < SEARCH_PAGE:
                 break
         now = datetime.now(UTC)
-        items = [_review_json(i, now) for i in audit.review_items(status=None) if i.thread_id in visible
-                 and i.status in ("open", "resolving")]
+        # The index is read in a worker thread: a blocking query must not stall the proxy's event loop.
+        waiting = await asyncio.to_thread(audit.review_items, status=None)
+        items = [_review_json(i, now) for i in waiting if i.thread_id in visible and i.status in ("open", "resolving")]
         return JSONResponse({"now": now.isoformat(), "reviews": items})
 
     async def assign(request: Request) -> Response:
@@ -128,7 +130,7 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, web_dir: Path = WEB_
             return JSONResponse({"detail": f"the graph API did not answer: {type(exc).__name__}"}, status_code=502)
         if seen.status_code != 200:
             return Response(seen.content, status_code=seen.status_code, media_type=seen.headers.get("content-type"))
-        if not audit.assign_review(thread_id, reviewer.strip()):
+        if not await asyncio.to_thread(audit.assign_review, thread_id, reviewer.strip()):
             return JSONResponse({"detail": f"thread {thread_id} has no open review to assign"}, status_code=409)
         return JSONResponse({"thread_id": thread_id, "assigned_to": reviewer.strip()})
 

@@ -60,5 +60,11 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
         if flow["low_confidence_turns"] >= 1:
             return Escalation("human_review", queue,
                               [f"confidence {confidence:.2f} is below the {threshold:.2f} threshold again"])
+        if any(s["writes"] and s["status"] == "done" for s in state.plan):
+            # Something was already changed on an uncertain reading: a person checks it, the customer is not
+            # asked to rephrase what was acted on.
+            return Escalation("human_review", queue,
+                              [f"confidence {confidence:.2f} is below the {threshold:.2f} threshold after a change "
+                               "was made"])
         return Escalation("respond", queue, clarify=True)
     return Escalation("respond", queue)

@@ -337,9 +337,7 @@ def _ratio(part: int, whole: int) -> float | None:
 
 
 def _aware(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return None if at is None else _utc(at)
 
 
 def _utc(at: datetime) -> datetime:

@@ -25,8 +25,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from graphs.support.state import Queue
+
 Role = Literal["customer", "reviewer", "admin"]
-QueueName = Literal["billing", "technical", "accounts", "general"]
 KEYS_ENV = "SUPPORTGRAPH_API_KEYS"
 API_KEY_HEADER = "x-api-key"
 
@@ -50,7 +51,7 @@ class _KeyEntry(BaseModel):
     role: Role
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     customer_id: str | None = None
-    queues: list[QueueName] = Field(default_factory=list)
+    queues: list[Queue] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _fits_role(self) -> _KeyEntry:

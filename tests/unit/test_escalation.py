@@ -62,10 +62,14 @@ def test_each_trigger_alone_goes_to_human_review(name: str) -> None:
     assert decision.reasons, f"{name}: a review needs a reason"
 
 
+def _read_only() -> list[Step]:
+    return [{**_step(), "tool": "get_order", "writes": False}]  # type: ignore[list-item]
+
+
 def test_low_confidence_asks_once_then_hands_over() -> None:
-    first = decide(_state(), confidence=0.4, threshold=0.7, max_verification_attempts=3)
+    first = decide(_state(plan=_read_only()), confidence=0.4, threshold=0.7, max_verification_attempts=3)
     assert first.route == "respond" and first.clarify, first
-    again = decide(_state(low_turns=1), confidence=0.4, threshold=0.7, max_verification_attempts=3)
+    again = decide(_state(plan=_read_only(), low_turns=1), confidence=0.4, threshold=0.7, max_verification_attempts=3)
     assert again.route == "human_review" and "below the 0.70 threshold" in again.reasons[0], again
 
 
@@ -78,3 +82,9 @@ def test_waiting_for_the_customer_is_not_a_reason_to_escalate() -> None:
 def test_two_failures_are_not_yet_repeated() -> None:
     decision = decide(_state(failures=2), confidence=0.95, threshold=0.7, max_verification_attempts=3)
     assert decision.route == "respond", decision
+
+
+def test_low_confidence_after_a_change_goes_to_a_person_at_once() -> None:
+    decision = decide(_state(), confidence=0.4, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and not decision.clarify, decision
+    assert "after a change was made" in decision.reasons[0], decision.reasons

@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import idempotent_write, iso
 from tools.crm.backend import crm_backend
+from tools.crm.request_account_deletion import SUBJECT as DELETION_SUBJECT
 from tools.orders.backend import orders_backend
 from tools.store import BusinessStore
 from tools.ticketing.backend import TicketChanges, ticketing_backend
@@ -36,7 +37,7 @@ def delete_account(store: BusinessStore, args: DeleteAccountArgs, ctx: ToolConte
                 "before deleting the account."
             )
         crm.delete_customer(customer_id, tx=conn, key=key, now=ctx.now)
-        requests = [t.ticket_id for t in ticketing.open_tickets(customer_id, queue="accounts", tx=conn)]
+        requests = [t.ticket_id for t in ticketing.open_tickets(customer_id, subject=DELETION_SUBJECT, tx=conn)]
         for ticket_id in requests:
             ticketing.update(ticket_id, TicketChanges(status="resolved"), tx=conn, key=key, now=ctx.now)
             actor = ctx.approved_by or "agent"

@@ -11,7 +11,7 @@ import yaml
 
 from graphs.support.flows import get_flow
 from tools.base import SupportTool
-from tools.registry import TOOLS, get_tool, tool_names
+from tools.registry import TOOLS, tool_names
 
 # Verification is the graph's own first step, never the model's.
 GRAPH_ONLY = {"verify_identity"}
@@ -45,6 +45,3 @@ def all_tools() -> list[SupportTool]:
 def langchain_tools(tools: Iterable[SupportTool]) -> list[object]:
     return [t.as_langchain_tool() for t in tools]
 
-
-def tool(name: str) -> SupportTool:
-    return get_tool(name)

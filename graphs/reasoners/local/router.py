@@ -75,11 +75,6 @@ def mask(text: str) -> str:
     return _NUMBER.sub("number", _EMAIL.sub("email address", text))
 
 
-def text_vectors(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-    """The MiniLM router's input features: MiniLM embeddings of the masked texts."""
-    return embed([mask(t) for t in texts], batch_size=batch_size)
-
-
 def minilm_vectors(texts: list[str]) -> np.ndarray:
     """MiniLM embeddings of already-masked texts, in batches of 128."""
     return embed(texts, batch_size=128)
@@ -286,8 +281,3 @@ def load_router(cache_dir: Path | None = None) -> CascadeRouter:
 
     return load_cascade(cache_dir or cache_dir_default())
 
-
-@lru_cache(maxsize=1)
-def load_minilm_router(cache_dir: Path | None = None) -> IntentRouter:
-    """The MiniLM-only router (the cascade's slow, more accurate path)."""
-    return load_head(MINILM, cache_dir or cache_dir_default())
