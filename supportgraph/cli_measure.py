@@ -106,11 +106,13 @@ def bench_router_command(
 ) -> None:
     """Batch triage throughput and single-message detect() p50/p90, for the shipped cascade and each path alone.
 
-    Prints wall-clock figures and, beside them, rates per CPU-second of this process (less sensitive to other
-    load on the machine), with the load average at the start.
+    Batch triage runs in one worker process per CPU (as `supportgraph triage` does) and, for comparison, in this
+    process alone; its rate is the steady one, after the first row is out, with the start-up reported beside it.
+    Prints the load average at the start: the machine may be shared.
     """
     import functools
     import os
+    from collections.abc import Iterator
 
     # Must precede torch's import: idle OpenMP workers then sleep instead of spinning, which on a busy 2-core machine
     # cut detect()'s p90 from ~470 ms to ~40 ms (and p50 from ~59 to ~21 ms) in our measurements.
@@ -134,23 +136,27 @@ def bench_router_command(
                   f"{torch.get_num_threads()} · {len(texts)} generated messages ({len(set(texts))} distinct) · "
                   f"batch {batch_size} · cascade threshold {router.threshold:.2f}")
 
-    def triage(sample: list[str], model: object) -> int:
-        return sum(1 for _ in triage_rows(({"text": t} for t in sample), "text", batch_size=batch_size,
-                                          catalogue=catalogue, router=model))
+    def triage(sample: list[str], model: str, workers: int) -> Iterator[dict[str, object]]:
+        return triage_rows(({"text": t} for t in sample), "text", batch_size=batch_size, catalogue=catalogue,
+                           router=model, workers=workers)
 
-    runs = [("cascade (shipped)", router, texts), ("fast path alone", router.fast, texts)]
+    cpus = os.cpu_count() or 1
+    runs = [("cascade (shipped)", "cascade", texts, cpus), ("cascade (shipped)", "cascade", texts, 1),
+            ("fast path alone", "fast", texts, cpus)]
     if minilm_messages:
-        runs.append(("MiniLM path alone", router.full, texts[:minilm_messages]))
-    for label, model, sample in runs:
-        b = bench_batch(functools.partial(triage, model=model), sample, repeats)
-        console.print(f"batch triage, {label}: {b.wall_rate:,.0f} messages/s wall · {b.cpu_rate:,.0f} per CPU-second "
-                      f"(median of {repeats}; wall runs {', '.join(f'{r:,.0f}' for r in b.wall_runs)})")
+        runs.append(("MiniLM path alone", "minilm", texts[:minilm_messages], cpus))
+    for label, model, sample, workers in runs:
+        b = bench_batch(functools.partial(triage, model=model, workers=workers), sample, repeats)
+        console.print(f"batch triage, {label}, {workers} worker process{'es' if workers > 1 else ''}: "
+                      f"{b.steady_rate:,.0f} messages/s (median of {repeats}; runs "
+                      f"{', '.join(f'{r:,.0f}' for r in b.steady_runs)}) · {b.overall_rate:,.0f} messages/s with "
+                      f"the {b.start_s:.1f} s start-up")
     _, deferred = router.route(texts)
     console.print(f"  cascade deferred {deferred.mean():.1%} of the messages to MiniLM")
     singles_texts = generated_messages(singles, seed=11)
-    for label, model in (("cascade (shipped)", router), ("fast path alone", router.fast),
-                         ("MiniLM path alone", router.full)):
-        r = bench_singles(model.detect, singles_texts, repeats)
+    for label, intent_model in (("cascade (shipped)", router), ("fast path alone", router.fast),
+                                ("MiniLM path alone", router.full)):
+        r = bench_singles(intent_model.detect, singles_texts, repeats)
         console.print(f"single detect(), {label}: p50 {r.p50_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · CPU p50 "
                       f"{r.cpu_p50_ms:.1f} ms (median of {repeats} runs of {singles})")
 

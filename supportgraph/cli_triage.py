@@ -27,21 +27,28 @@ def triage(
     catalogue: Annotated[str, typer.Option(help="Product names to recognise: 'store' (the business store's "
                                            "catalogue), 'none', or a text file with one name per line.")]
     = "store",
+    router: Annotated[str, typer.Option(help="Intent model: 'cascade' (the shipped one: the fast path, MiniLM "
+                                        "when unsure), 'fast' or 'minilm'.")] = "cascade",
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (default: one per CPU); files "
+                                         "under 256 kB run in this process.")] = os.cpu_count() or 1,
 ) -> None:
     """Add intent, confidence, secondary_intent, entities, sentiment and queue to every row of a ticket file.
 
     Streams the file (constant memory); rows it cannot use are skipped and counted by reason on stderr.
     """
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before torch loads: no busy-waiting OpenMP threads
-    from supportgraph.triage import TriageError, triage_file
+    from supportgraph.triage import ROUTERS, TriageError, triage_file
 
     if not file.is_file():
         raise CliError(f"no such file: {file}")
+    if router not in ROUTERS:
+        raise CliError(f"--router must be one of {', '.join(ROUTERS)}, not {router!r}")
     started = time.perf_counter()
     products = _catalogue(catalogue)
     try:
         summary = triage_file(file, text_column, out, batch_size=batch_size, max_chars=max_chars,
-                              progress=progress and sys.stderr.isatty(), catalogue=products)
+                              progress=progress and sys.stderr.isatty(), catalogue=products, router=router,
+                              workers=workers)
     except TriageError as exc:
         raise CliError(str(exc)) from None
     elapsed = time.perf_counter() - started

@@ -13,6 +13,7 @@ import pytest
 from supportgraph import triage as t
 from supportgraph.cli_common import CliError
 from supportgraph.cli_triage import triage as triage_command
+from supportgraph.triage import files
 
 TRIAGE_COLUMNS = {"intent", "confidence", "secondary_intent", "entities", "sentiment", "queue"}
 LONG = "where is my order " * 400  # 7,200 characters > MAX_TEXT_CHARS
@@ -92,7 +93,7 @@ def test_output_format_follows_out_suffix(tmp_path: Path) -> None:
 
 def test_a_line_too_long_to_read_is_skipped_without_holding_it(tmp_path: Path,
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(t, "MAX_LINE_BYTES", 1000)
+    monkeypatch.setattr(files, "MAX_LINE_BYTES", 1000)
     src = tmp_path / "t.jsonl"
     src.write_text(json.dumps({"text": "x" * 5000}) + "\n" + json.dumps({"text": "where is my order?"}) + "\n",
                    encoding="utf-8")
@@ -160,3 +161,66 @@ def test_store_catalogue_reads_the_business_store() -> None:
     names = t.store_catalogue()
     assert {"Aurora ANC Headphones", "Volt Laptop 14"} <= set(names), names[:5]
     assert len(names) >= len(PRODUCTS) // 2, len(names)
+
+
+def test_tsv_is_read_and_written_tab_separated(tmp_path: Path) -> None:
+    src, out = tmp_path / "tickets.tsv", tmp_path / "out.tsv"
+    src.write_text("id\tbody\n1\twhere is my order 10003, please?\n", encoding="utf-8")
+    t.triage_file(src, "body", out)
+    header, row = out.read_text("utf-8").splitlines()
+    assert header.split("\t") == ["id", "body", *t.OUTPUT_COLUMNS], header
+    assert row.split("\t")[:3] == ["1", "where is my order 10003, please?", "track_order"], row
+
+
+def test_worker_processes_give_the_same_rows_in_the_same_order(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    messages = ["where is my order 10003?", "I want my money back for the broken headphones",
+                "how do I reset my password", "cancel my order, and my password doesn't work either",
+                "do you ship to Canada?", "the invoice INV-10021 charged me twice, $59.99"]
+    src = tmp_path / "big.jsonl"
+    with src.open("w", encoding="utf-8") as handle:
+        for i in range(600):
+            handle.write(json.dumps({"id": i, "text": f"{messages[i % len(messages)]} (ref {i})"}) + "\n")
+    monkeypatch.setattr(files, "WORKERS_MIN_BYTES", 1000)
+    one, two = tmp_path / "one.jsonl", tmp_path / "two.jsonl"
+    # The fast path: the pool does not care which model runs, and the workers then skip loading MiniLM.
+    s1 = t.triage_file(src, "text", one, batch_size=32, router="fast", workers=1)
+    s2 = t.triage_file(src, "text", two, batch_size=32, router="fast", workers=2)
+    assert one.read_text("utf-8") == two.read_text("utf-8")
+    assert (s1.rows_written, s1.intents) == (s2.rows_written, s2.intents) == (600, s1.intents)
+    monkeypatch.setattr(files, "WORKERS_MIN_BYTES", 10**9)  # a small file runs in this process: no pool
+    monkeypatch.setattr("supportgraph.triage.pool.WorkerPool.__init__", _no_pool)
+    t.triage_file(src, "text", tmp_path / "three.jsonl", batch_size=32, router="fast", workers=2)
+
+
+def _no_pool(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a file below WORKERS_MIN_BYTES must not start worker processes")
+
+
+def test_worker_processes_keep_streaming() -> None:
+    pulled = 0
+
+    def rows() -> Iterator[dict[str, str]]:
+        nonlocal pulled
+        for i in range(10_000_000):
+            pulled += 1
+            yield {"id": str(i), "text": "where is my order?" if i % 2 else "I want a refund"}
+
+    out = t.triage_rows(rows(), "text", batch_size=16, router="fast", workers=2)
+    try:
+        first = [next(out) for _ in range(40)]
+    finally:
+        out.close()  # shuts the workers down
+    assert [r["id"] for r in first] == [str(i) for i in range(40)]
+    assert pulled <= 16 * 6, f"read {pulled} rows to produce 40: not streaming"
+
+
+def test_router_is_chosen_by_name(tmp_path: Path) -> None:
+    rows = [{"text": "where is my order?"}]
+    assert next(t.triage_rows(rows, "text", router="fast"))["intent"] == "track_order"
+    with pytest.raises(t.TriageError, match="unknown router 'gpt'"):
+        list(t.triage_rows(rows, "text", router="gpt"))
+    src = tmp_path / "t.jsonl"
+    src.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
+    with pytest.raises(CliError, match="--router must be one of cascade, fast, minilm"):
+        triage_command(src, "text", None, progress=False, router="gpt")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import TypedDict
 
 from rapidfuzz import fuzz, process
@@ -108,15 +109,18 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
 
 
 def _parse_dates(text: str, now: datetime) -> list[str]:
+    base = now.replace(tzinfo=None)
+    out = [d for m in _DATE.finditer(text) if (d := _parse_date(m.group(0).lower(), base)) is not None]
+    return list(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=4096)
+def _parse_date(phrase: str, base: datetime) -> str | None:
+    """One date phrase resolved against ``base`` (cached: dateparser takes ~10 ms, and phrases repeat)."""
     import dateparser
 
-    settings = {"RELATIVE_BASE": now.replace(tzinfo=None), "PREFER_DATES_FROM": "past"}
-    out = []
-    for m in _DATE.finditer(text):
-        parsed = dateparser.parse(m.group(0), settings=settings)
-        if parsed is not None:
-            out.append(parsed.date().isoformat())
-    return list(dict.fromkeys(out))
+    parsed = dateparser.parse(phrase, settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
+    return parsed.date().isoformat() if parsed is not None else None
 
 
 def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85.0) -> list[str]:
