@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.tools.conftest import make_ctx
+from tests.tools.conftest import REFERENCE_TIME, make_ctx
 from tests.tools.helpers import Call
+from tools.base import BackendRefusal
 from tools.crm.backend import CRM_URL_ENV, crm_backend
 from tools.crm.http_crm import HttpCrm
 from tools.store import BusinessStore
@@ -99,6 +100,10 @@ class FakeCrm(BaseHTTPRequestHandler):
         if key not in self.seen_keys:
             body = self._body()
             self.seen_keys[key] = {"previous": {"newsletter": self.newsletter.get(cid, False)}}
+            if body.get("previous_plan_id", PEOPLE[cid]["plan"]) != PEOPLE[cid]["plan"]:
+                self._send(409, {"error": "Error: the plan changed meanwhile; read it again."})
+                del self.seen_keys[key]
+                return
             if "plan_id" in body and body["plan_id"] == "pro" and PEOPLE[cid]["plan"] == "basic":
                 self._send(422, {"error": "Error: pro needs a credit check in our CRM; hand over to billing."})
                 del self.seen_keys[key]
@@ -149,6 +154,16 @@ def test_http_crm_writes_carry_the_idempotency_key_and_refusals_pass_through(
     assert list(FakeCrm.seen_keys) == ["thread-1:newsletter"]
     refused = call("change_plan", make_ctx("C9002"), plan="pro")
     assert refused.error == "Error: pro needs a credit check in our CRM; hand over to billing."
+
+
+def test_http_crm_plan_change_is_conditional_on_the_plan_read(store: BusinessStore, crm_url: str) -> None:
+    """HttpCrm cannot lock the remote record: the CRM refuses a change prorated from a plan it no longer has."""
+    crm = HttpCrm(crm_url)
+    with store.db.begin() as conn:
+        crm.set_plan("C9003", "pro", previous_plan_id="plus", tx=conn, key="k-current", now=REFERENCE_TIME)
+        with pytest.raises(BackendRefusal, match="the plan changed meanwhile"):
+            crm.set_plan("C9003", "basic", previous_plan_id="basic", tx=conn, key="k-stale", now=REFERENCE_TIME)
+    assert list(FakeCrm.seen_keys) == ["k-current"]
 
 
 def test_http_crm_outage_is_an_exception_not_a_refusal(store: BusinessStore, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,6 +5,13 @@ The endpoints (relative to ``SUPPORTGRAPH_CRM_URL``), documented in docs/pluggin
 ``POST /customers/{id}/password-reset`` · ``PATCH /customers/{id}`` · ``POST /customers/{id}/deletion-request``
 · ``DELETE /customers/{id}`` · ``POST /customers/{id}/merge``. 404 means "no such customer"; 409/422 with
 ``{"error": "..."}`` is a refusal.
+
+The CRM cannot join the tool's transaction on the supportgraph store, so ``lock=True`` on a read holds
+nothing here. What keeps two concurrent writes to one customer apart must then be the CRM's own guarantee:
+it applies the writes for one customer one at a time, answers a repeated ``Idempotency-Key`` with the first
+answer, and refuses (409) a plan change whose ``previous_plan_id`` is no longer the customer's plan. Of two
+racing plan changes the second is then refused, and its transaction, with its invoice, refund or credit in
+the store, rolls back: nothing is billed twice.
 """
 
 from __future__ import annotations
@@ -52,7 +59,7 @@ class HttpCrm:
             return None
         return CustomerRef(customer_id=data["customer_id"], name=data["name"], plan_id=data.get("plan_id"))
 
-    def get_ref(self, customer_id: str) -> CustomerRef | None:
+    def get_ref(self, customer_id: str, *, lock: bool = False, tx: Connection | None = None) -> CustomerRef | None:
         profile = self.get_profile(customer_id)
         if profile is None:
             return None
@@ -66,7 +73,9 @@ class HttpCrm:
     def plans(self) -> list[Plan]:
         return [Plan(**p) for p in self._call("GET", "/plans") or []]
 
-    def get_profile(self, customer_id: str) -> CustomerProfile | None:
+    def get_profile(
+        self, customer_id: str, *, lock: bool = False, tx: Connection | None = None
+    ) -> CustomerProfile | None:
         data = self._call("GET", f"/customers/{customer_id}")
         if not data:
             return None
@@ -96,8 +105,11 @@ class HttpCrm:
         data = self._call("PATCH", f"/customers/{customer_id}", key=key, json={"newsletter": subscribed})
         return None if data is None else bool(data["previous"]["newsletter"])
 
-    def set_plan(self, customer_id: str, plan_id: str, *, tx: Connection, key: str, now: datetime) -> None:
-        self._found(self._call("PATCH", f"/customers/{customer_id}", key=key, json={"plan_id": plan_id}), customer_id)
+    def set_plan(
+        self, customer_id: str, plan_id: str, *, previous_plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> None:
+        body = {"plan_id": plan_id, "previous_plan_id": previous_plan_id}
+        self._found(self._call("PATCH", f"/customers/{customer_id}", key=key, json=body), customer_id)
 
     def request_deletion(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
         self._found(self._call("POST", f"/customers/{customer_id}/deletion-request", key=key), customer_id)
