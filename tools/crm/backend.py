@@ -128,9 +128,9 @@ def crm_backend(store: BusinessStore) -> CrmBackend:
     ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
     url = os.environ.get(CRM_URL_ENV, "").strip()
     if url and not os.environ.get(backend_env("crm"), "").strip():
-        from tools.crm.http_crm import HttpCrm
+        from tools.crm.http_crm import shared_http_crm
 
-        return HttpCrm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
+        return shared_http_crm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
     from tools.crm.sql_crm import SqlCrm
 
     return configured_backend(store, "crm", SqlCrm)

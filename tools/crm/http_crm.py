@@ -16,6 +16,8 @@ the store, rolls back: nothing is billed twice.
 
 from __future__ import annotations
 
+import atexit
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -31,18 +33,29 @@ class CrmUnavailable(RuntimeError):
 
 
 class HttpCrm:
-    """Implements ``CrmBackend`` over HTTP; every write carries an ``Idempotency-Key`` header."""
+    """Implements ``CrmBackend`` over HTTP; every write carries an ``Idempotency-Key`` header.
+
+    One ``httpx.Client`` (its connection pool, kept alive between requests) per instance, thread-safe;
+    ``close()`` or ``with HttpCrm(…) as crm:`` releases it. ``shared_http_crm`` hands out one per configuration.
+    """
 
     def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
-        self.timeout = timeout
+        headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> HttpCrm:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
-        headers = self.headers | ({"Idempotency-Key": key} if key else {})
         try:
-            with httpx.Client(base_url=self.base_url, timeout=self.timeout, headers=headers) as client:
-                response = client.request(method, path, **kwargs)
+            response = self.client.request(method, path, headers={"Idempotency-Key": key} if key else None, **kwargs)
         except httpx.HTTPError as exc:
             raise CrmUnavailable(f"the CRM at {self.base_url} is unreachable: {exc}") from exc
         if response.status_code == 404:
@@ -129,3 +142,29 @@ class HttpCrm:
     def _found(data: Any, customer_id: str) -> None:
         if data is None:
             raise BackendRefusal(f"customer {customer_id} was not found in the CRM.")
+
+
+_shared: dict[tuple[str, str | None], HttpCrm] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_http_crm(base_url: str, *, token: str | None = None) -> HttpCrm:
+    """The process's ``HttpCrm`` for this URL and token, so tool calls reuse its connections. A new configuration
+    closes the previous one (the settings are read on every tool call); the last is closed at exit."""
+    config = (base_url, token)
+    with _shared_lock:
+        crm = _shared.get(config)
+        if crm is None:
+            for old in _shared.values():
+                old.close()
+            _shared.clear()
+            crm = _shared[config] = HttpCrm(base_url, token=token)
+        return crm
+
+
+@atexit.register
+def _close_shared() -> None:
+    with _shared_lock:
+        for crm in _shared.values():
+            crm.close()
+        _shared.clear()
