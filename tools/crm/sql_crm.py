@@ -109,9 +109,9 @@ class SqlCrm:
             )
 
     def _locked(self, tx: Connection, customer_id: str) -> Any:
-        """The active customer's row, locked until ``tx`` ends on Postgres. On SQLite every write tool's
-        transaction holds the database's write lock from its first statement (the operation record), so a
-        second writer waits for the first to commit before it reads anything."""
+        """The active customer's row, locked until ``tx`` ends on Postgres (``for_update``). SQLite needs no row
+        lock: a write tool's transaction (``idempotent_write``) takes the database's write lock with its first
+        statement, the operation record, so a second writer waits for the first to commit before it reads."""
         query = select(customers).where(_ACTIVE, customers.c.id == customer_id)
         return tx.execute(for_update(query, self.store)).first()
 
