@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 from tools.base import BackendRefusal
 from tools.kb.backend import Article, CatalogueProduct
 from tools.orders.backend import Order, OrderSummary, Product, ReturnRecord, ShippingAddress
-from tools.payments.backend import Charge, Dispute, Invoice, PaymentMethod, Refund, Subscription
+from tools.payments.backend import AccountCredit, Charge, Dispute, Invoice, PaymentMethod, Refund, Subscription
 from tools.store import BusinessStore
 from tools.ticketing.backend import Ticket, TicketChanges
 
@@ -316,6 +316,14 @@ class MemoryPayments:
 
     def cancel_subscription(self, subscription_id: str, *, tx: Connection, key: str, now: datetime) -> None:
         raise BackendRefusal("Error: memberships are billed elsewhere.")
+
+    def add_credit(
+        self, customer_id: str, amount_cents: int, *, reason: str, tx: Connection, key: str, now: datetime
+    ) -> str:
+        raise BackendRefusal("Error: memberships are billed elsewhere.")
+
+    def credits(self, customer_id: str, *, tx: Connection | None = None) -> list[AccountCredit]:
+        return []
 
     def disputes(
         self, *, invoice_id: str | None = None, charge_id: str | None = None, tx: Connection | None = None

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.tools.conftest import REFERENCE_TIME, make_ctx
-from tools.base import ToolResult
+from tools.base import BackendRefusal, ToolResult
+from tools.crm.sql_crm import SqlCrm
 from tools.store import BusinessStore
 from tools.store.schema import customers, operations, verification_attempts
 
@@ -111,3 +112,18 @@ def test_set_newsletter_subscription(call: Call, store: BusinessStore) -> None:
         )
     again = call("set_newsletter_subscription", make_ctx("C0001"), subscribed=True)
     assert again.ok and again.data is not None and again.data["changed"] is False
+
+
+def test_sql_crm_reads_in_a_transaction_see_its_writes_and_plan_changes_are_conditional(store: BusinessStore) -> None:
+    crm = SqlCrm(store)
+    with pytest.raises(ValueError, match="lock=True needs tx"):
+        crm.get_profile("C0001", lock=True)
+    with store.db.begin() as conn:
+        assert (ref := crm.get_ref("C0001", lock=True, tx=conn)) is not None and ref.plan_id == "plus"
+        crm.set_plan("C0001", "pro", previous_plan_id="plus", tx=conn, key="k1", now=REFERENCE_TIME)
+        profile = crm.get_profile("C0001", lock=True, tx=conn)
+        assert profile is not None and profile.plan.id == "pro"
+        assert (ref := crm.get_ref("C0001", tx=conn)) is not None and ref.plan_id == "pro"
+        with pytest.raises(BackendRefusal, match="plan changed while this change was made"):
+            crm.set_plan("C0001", "basic", previous_plan_id="plus", tx=conn, key="k2", now=REFERENCE_TIME)
+    assert crm.get_profile("C0002", lock=False) is not None and crm.get_ref("C9999", lock=False) is None

@@ -11,8 +11,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.tools.conftest import make_ctx
+from tests.tools.conftest import REFERENCE_TIME, make_ctx
 from tests.tools.helpers import Call
+from tools.base import BackendRefusal
 from tools.crm.backend import CRM_URL_ENV, crm_backend
 from tools.crm.http_crm import HttpCrm
 from tools.store import BusinessStore
@@ -28,14 +29,17 @@ PLANS = {"basic": ("Basic", 0), "plus": ("Plus", 999), "pro": ("Pro", 5999)}
 class FakeCrm(BaseHTTPRequestHandler):
     """A company CRM in 60 lines: the endpoints HttpCrm documents, with idempotency keys remembered."""
 
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real CRM (every answer has a Content-Length)
     seen_keys: ClassVar[dict[str, Any]] = {}
     newsletter: ClassVar[dict[str, bool]] = {}
     merges: ClassVar[list[tuple[str, ...]]] = []
+    connections: ClassVar[set[int]] = set()  # the client ports requests came from
 
     def log_message(self, *_: Any) -> None:  # keep test output quiet
         pass
 
     def _send(self, status: int, body: Any = None) -> None:
+        self.connections.add(self.client_address[1])
         raw = json.dumps(body).encode() if body is not None else b""
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -99,6 +103,10 @@ class FakeCrm(BaseHTTPRequestHandler):
         if key not in self.seen_keys:
             body = self._body()
             self.seen_keys[key] = {"previous": {"newsletter": self.newsletter.get(cid, False)}}
+            if body.get("previous_plan_id", PEOPLE[cid]["plan"]) != PEOPLE[cid]["plan"]:
+                self._send(409, {"error": "Error: the plan changed meanwhile; read it again."})
+                del self.seen_keys[key]
+                return
             if "plan_id" in body and body["plan_id"] == "pro" and PEOPLE[cid]["plan"] == "basic":
                 self._send(422, {"error": "Error: pro needs a credit check in our CRM; hand over to billing."})
                 del self.seen_keys[key]
@@ -114,7 +122,7 @@ def crm_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv(CRM_URL_ENV, url)
-    FakeCrm.seen_keys, FakeCrm.newsletter, FakeCrm.merges = {}, {}, []
+    FakeCrm.seen_keys, FakeCrm.newsletter, FakeCrm.merges, FakeCrm.connections = {}, {}, [], set()
     try:
         yield url
     finally:
@@ -149,6 +157,29 @@ def test_http_crm_writes_carry_the_idempotency_key_and_refusals_pass_through(
     assert list(FakeCrm.seen_keys) == ["thread-1:newsletter"]
     refused = call("change_plan", make_ctx("C9002"), plan="pro")
     assert refused.error == "Error: pro needs a credit check in our CRM; hand over to billing."
+
+
+def test_http_crm_plan_change_is_conditional_on_the_plan_read(store: BusinessStore, crm_url: str) -> None:
+    """HttpCrm cannot lock the remote record: the CRM refuses a change prorated from a plan it no longer has."""
+    with HttpCrm(crm_url) as crm, store.db.begin() as conn:
+        crm.set_plan("C9003", "pro", previous_plan_id="plus", tx=conn, key="k-current", now=REFERENCE_TIME)
+        with pytest.raises(BackendRefusal, match="the plan changed meanwhile"):
+            crm.set_plan("C9003", "basic", previous_plan_id="basic", tx=conn, key="k-stale", now=REFERENCE_TIME)
+    assert list(FakeCrm.seen_keys) == ["k-current"] and crm.client.is_closed
+
+
+def test_tool_calls_reuse_one_http_client_until_the_configuration_changes(
+    call: Call, store: BusinessStore, crm_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crm = crm_backend(store)
+    assert isinstance(crm, HttpCrm) and crm_backend(store) is crm
+    assert call("find_customer", make_ctx(None), email="ines@corp.example").ok
+    assert call("get_customer", make_ctx("C9001")).ok
+    assert call("set_newsletter_subscription", make_ctx("C9002"), subscribed=True).ok
+    assert len(FakeCrm.connections) == 1  # one kept-alive connection for the three calls (a client per request: 3)
+    monkeypatch.setenv(CRM_URL_ENV, crm_url + "/")
+    other = crm_backend(store)
+    assert other is not crm and crm.client.is_closed and not other.client.is_closed
 
 
 def test_http_crm_outage_is_an_exception_not_a_refusal(store: BusinessStore, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
+from sqlalchemy import event, update
 
 from tests.tools.conftest import make_ctx
 from tools.base import ToolResult
+from tools.kb.sql_kb import SqlKb
+from tools.store import BusinessStore
 from tools.store.kb_files import ARTICLES_DIR, load_articles, parse_article
+from tools.store.schema import kb_articles, store_meta
 
 Call = Callable[..., ToolResult]
 
@@ -108,3 +113,26 @@ def test_troubleshoot_several_products(call: Call) -> None:
     )
     assert not call("troubleshoot", make_ctx(None), products=[]).ok
     assert not call("troubleshoot", make_ctx(None), products=["x" * 81]).ok
+
+
+def test_articles_are_read_once_per_kb_version(store: BusinessStore) -> None:
+    reads: list[str] = []
+
+    def _count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM kb_articles" in statement:
+            reads.append(statement)
+
+    kb = SqlKb(store)
+    event.listen(store.db.engine, "before_cursor_execute", _count)
+    try:
+        first = kb.articles()
+        assert SqlKb(store).articles() == first and len(reads) == 1  # the second call, a new backend, is cached
+        # An article changes the way open_store changes them: the rows and the KB version together.
+        with store.db.begin() as conn:
+            conn.execute(update(kb_articles).where(kb_articles.c.id == "KB-101").values(title="Refunds, revised"))
+            conn.execute(update(store_meta).where(store_meta.c.key == "kb_digest").values(value="edited"))
+        changed = kb.articles()
+    finally:
+        event.remove(store.db.engine, "before_cursor_execute", _count)
+    assert len(reads) == 2 and kb.version() == "edited"
+    assert next(a.title for a in changed if a.article_id == "KB-101") == "Refunds, revised"

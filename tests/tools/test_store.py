@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, inspect, select
 
-from supportgraph.db import Database
+from supportgraph.db import Database, schema_migrations
 from tests.tools.conftest import REFERENCE_TIME, TEST_CUSTOMERS
 from tools.store import BusinessStore, _seed_if_empty, close_store, open_store
 from tools.store import schema as s
@@ -63,6 +63,25 @@ def test_reopening_does_not_reseed(store: BusinessStore, database_url: str) -> N
     with again.db.begin() as conn:
         assert conn.execute(select(func.count()).select_from(s.orders)).scalar_one() == before
     assert again.reference_time == REFERENCE_TIME
+
+
+def test_v3_adds_account_credit_to_an_existing_store(store: BusinessStore, database_url: str) -> None:
+    """A store migrated to v2 before account credit existed: v3 adds the table, the column and the counter."""
+    with store.db.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE account_credits")
+        conn.exec_driver_sql("ALTER TABLE invoices DROP COLUMN credit_applied_cents")
+        conn.execute(delete(s.counters).where(s.counters.c.name == "credit"))
+        v3 = (schema_migrations.c.component == COMPONENT) & (schema_migrations.c.version == 3)
+        conn.execute(delete(schema_migrations).where(v3))
+    close_store(database_url)
+    again = open_store(database_url, customers=TEST_CUSTOMERS)
+    with again.db.begin() as conn:
+        assert "credit_applied_cents" in {c["name"] for c in inspect(conn).get_columns("invoices")}
+        assert conn.execute(select(func.count()).where(s.invoices.c.credit_applied_cents != 0)).scalar_one() == 0
+        assert conn.execute(select(s.counters.c.value).where(s.counters.c.name == "credit")).scalar_one() == 1
+        assert conn.execute(select(func.count()).select_from(s.account_credits)).scalar_one() == 0
+        versions = select(func.max(schema_migrations.c.version)).where(schema_migrations.c.component == COMPONENT)
+        assert conn.execute(versions).scalar_one() == len(MIGRATIONS) == 3
 
 
 def test_concurrent_first_open_seeds_once(empty_database_url: str) -> None:

@@ -72,15 +72,24 @@ class CrmBackend(Protocol):
     is kept): a backend whose data lives in that store writes through it; a remote one ignores it and
     sends ``key`` as its idempotency key, so a retried step never applies twice. A business refusal is
     ``raise BackendRefusal("sentence")``; an outage is any other exception.
+
+    Reads given ``tx`` see the writes made in it. ``lock=True`` (with ``tx``) holds the customer until ``tx``
+    ends: the write tools read the customer that way, so two writes to one customer (two plan changes, a
+    change and a merge) run one after the other and the second reads what the first wrote. SqlCrm locks the
+    customer row; a remote CRM cannot join ``tx`` (see HttpCrm for what it must guarantee instead).
     """
 
     def find_by_email(self, email: str) -> CustomerRef | None: ...
 
-    def get_ref(self, customer_id: str) -> CustomerRef | None: ...
+    def get_ref(
+        self, customer_id: str, *, lock: bool = False, tx: Connection | None = None
+    ) -> CustomerRef | None: ...
 
     def check_identity(self, customer_id: str, *, zip_code: str | None, card_last4: str | None) -> bool: ...
 
-    def get_profile(self, customer_id: str) -> CustomerProfile | None: ...
+    def get_profile(
+        self, customer_id: str, *, lock: bool = False, tx: Connection | None = None
+    ) -> CustomerProfile | None: ...
 
     def plans(self) -> list[Plan]: ...
 
@@ -92,7 +101,12 @@ class CrmBackend(Protocol):
         """Set the newsletter flag; its previous value (``None``: no such customer)."""
         ...
 
-    def set_plan(self, customer_id: str, plan_id: str, *, tx: Connection, key: str, now: datetime) -> None: ...
+    def set_plan(
+        self, customer_id: str, plan_id: str, *, previous_plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> None:
+        """Move the customer to ``plan_id``. ``previous_plan_id`` is the plan the tool read and prorated from:
+        ``BackendRefusal`` if the customer is no longer on it (a concurrent change won the race)."""
+        ...
 
     def request_deletion(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None: ...
 
@@ -114,9 +128,9 @@ def crm_backend(store: BusinessStore) -> CrmBackend:
     ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
     url = os.environ.get(CRM_URL_ENV, "").strip()
     if url and not os.environ.get(backend_env("crm"), "").strip():
-        from tools.crm.http_crm import HttpCrm
+        from tools.crm.http_crm import shared_http_crm
 
-        return HttpCrm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
+        return shared_http_crm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
     from tools.crm.sql_crm import SqlCrm
 
     return configured_backend(store, "crm", SqlCrm)

@@ -29,7 +29,8 @@ def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) ->
     customer_id, key = str(ctx.customer_id), ctx.idempotency_key
 
     def body(conn: Connection) -> ToolResult:
-        profile = crm.get_profile(customer_id)
+        # The lock makes a concurrent change of this customer's plan wait for this one, then read its result.
+        profile = crm.get_profile(customer_id, lock=True, tx=conn)
         if profile is None:
             return ToolResult.refuse(f"Error: customer {customer_id} was not found.")
         old = profile.plan
@@ -41,7 +42,7 @@ def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) ->
         period_end = as_utc(current["renews_at"]) if current and current.get("renews_at") else now + PERIOD
         fraction = min(1.0, max(0.0, (period_end - now) / PERIOD))
         difference = round((new.monthly_price_cents - old.monthly_price_cents) * fraction)
-        crm.set_plan(customer_id, new.id, tx=conn, key=key, now=ctx.now)
+        crm.set_plan(customer_id, new.id, previous_plan_id=old.id, tx=conn, key=key, now=ctx.now)
         if new.monthly_price_cents == 0 and current:
             sub_id = current["subscription_id"]
             payments.cancel_subscription(sub_id, tx=conn, key=key, now=ctx.now)
@@ -54,7 +55,7 @@ def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) ->
             )
         billing: dict[str, Any] = {}
         if difference > 0:
-            billing["invoice_id"] = payments.create_invoice(
+            invoice_id = payments.create_invoice(
                 customer_id=customer_id,
                 subscription_id=sub_id,
                 amount_cents=difference,
@@ -63,16 +64,26 @@ def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) ->
                 key=key,
                 now=ctx.now,
             )
+            invoice = payments.get_invoice(invoice_id, customer_id, tx=conn)
+            billing["invoice_id"] = invoice_id
+            if invoice is not None and invoice.credit_applied_cents:
+                billing["credit_applied"] = money(invoice.credit_applied_cents)
+                billing["invoice_amount"] = money(invoice.amount_cents)
         elif difference < 0:
             # The unused part of the period goes back to what paid for it (the latest membership payment).
+            reason = f"plan change {old.id} -> {new.id}: unused period"
             paid = payments.charges(customer_id=customer_id, membership_only=True, tx=conn)
             last = next((c for c in reversed(paid) if c.refundable_cents >= -difference), None)
             if last is not None:
-                billing["refunds"] = issue_refund(
-                    payments, conn, ctx, [last], -difference, reason=f"plan change {old.id} -> {new.id}: unused period"
-                )
+                billing["refunds"] = issue_refund(payments, conn, ctx, [last], -difference, reason=reason)
             else:
-                billing["credit_note"] = "credited against the next membership invoice"
+                # No payment can take it back: it is kept as account credit, used by the next membership invoice.
+                credit_id = payments.add_credit(customer_id, -difference, reason=reason, tx=conn, key=key, now=ctx.now)
+                billing["credit"] = {
+                    "credit_id": credit_id,
+                    "amount": money(-difference),
+                    "note": "credited against the next membership invoice",
+                }
         return ToolResult.success(
             {
                 "previous_plan": old.id,
@@ -93,7 +104,8 @@ tool = SupportTool(
     system="crm",
     description=(
         "Switch the verified customer's membership plan (basic, plus or pro). The price difference for the "
-        "rest of the current period is prorated: an upgrade issues an invoice for it, a downgrade refunds it. "
+        "rest of the current period is prorated: an upgrade issues an invoice for it (account credit is used "
+        "first), a downgrade refunds it, or keeps it as account credit when nothing refundable was paid. "
         "Refuses the plan the customer already has."
     ),
     args_schema=ChangePlanArgs,

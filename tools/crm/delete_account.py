@@ -27,7 +27,8 @@ def delete_account(store: BusinessStore, args: DeleteAccountArgs, ctx: ToolConte
     customer_id, key = str(ctx.customer_id), ctx.idempotency_key
 
     def body(conn: Connection) -> ToolResult:
-        if crm.get_ref(customer_id) is None:
+        # Locked: a concurrent plan change, merge or second deletion of this customer waits for this one.
+        if crm.get_ref(customer_id, lock=True, tx=conn) is None:
             return ToolResult.refuse(f"Error: customer {customer_id} was not found or is already deleted.")
         open_orders = sorted(o.order_id for o in orders.list_orders(customer_id, statuses=IN_PROGRESS, tx=conn))
         if open_orders:

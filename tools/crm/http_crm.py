@@ -5,10 +5,19 @@ The endpoints (relative to ``SUPPORTGRAPH_CRM_URL``), documented in docs/pluggin
 ``POST /customers/{id}/password-reset`` · ``PATCH /customers/{id}`` · ``POST /customers/{id}/deletion-request``
 · ``DELETE /customers/{id}`` · ``POST /customers/{id}/merge``. 404 means "no such customer"; 409/422 with
 ``{"error": "..."}`` is a refusal.
+
+The CRM cannot join the tool's transaction on the supportgraph store, so ``lock=True`` on a read holds
+nothing here. What keeps two concurrent writes to one customer apart must then be the CRM's own guarantee:
+it applies the writes for one customer one at a time, answers a repeated ``Idempotency-Key`` with the first
+answer, and refuses (409) a plan change whose ``previous_plan_id`` is no longer the customer's plan. Of two
+racing plan changes the second is then refused, and its transaction, with its invoice, refund or credit in
+the store, rolls back: nothing is billed twice.
 """
 
 from __future__ import annotations
 
+import atexit
+import threading
 from datetime import datetime
 from typing import Any
 
@@ -24,18 +33,29 @@ class CrmUnavailable(RuntimeError):
 
 
 class HttpCrm:
-    """Implements ``CrmBackend`` over HTTP; every write carries an ``Idempotency-Key`` header."""
+    """Implements ``CrmBackend`` over HTTP; every write carries an ``Idempotency-Key`` header.
+
+    One ``httpx.Client`` (its connection pool, kept alive between requests) per instance, thread-safe;
+    ``close()`` or ``with HttpCrm(…) as crm:`` releases it. ``shared_http_crm`` hands out one per configuration.
+    """
 
     def __init__(self, base_url: str, *, token: str | None = None, timeout: float = 5.0) -> None:
         self.base_url = base_url.rstrip("/")
-        self.headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
-        self.timeout = timeout
+        headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+        self.client = httpx.Client(base_url=self.base_url, timeout=timeout, headers=headers)
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> HttpCrm:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
-        headers = self.headers | ({"Idempotency-Key": key} if key else {})
         try:
-            with httpx.Client(base_url=self.base_url, timeout=self.timeout, headers=headers) as client:
-                response = client.request(method, path, **kwargs)
+            response = self.client.request(method, path, headers={"Idempotency-Key": key} if key else None, **kwargs)
         except httpx.HTTPError as exc:
             raise CrmUnavailable(f"the CRM at {self.base_url} is unreachable: {exc}") from exc
         if response.status_code == 404:
@@ -52,7 +72,7 @@ class HttpCrm:
             return None
         return CustomerRef(customer_id=data["customer_id"], name=data["name"], plan_id=data.get("plan_id"))
 
-    def get_ref(self, customer_id: str) -> CustomerRef | None:
+    def get_ref(self, customer_id: str, *, lock: bool = False, tx: Connection | None = None) -> CustomerRef | None:
         profile = self.get_profile(customer_id)
         if profile is None:
             return None
@@ -66,7 +86,9 @@ class HttpCrm:
     def plans(self) -> list[Plan]:
         return [Plan(**p) for p in self._call("GET", "/plans") or []]
 
-    def get_profile(self, customer_id: str) -> CustomerProfile | None:
+    def get_profile(
+        self, customer_id: str, *, lock: bool = False, tx: Connection | None = None
+    ) -> CustomerProfile | None:
         data = self._call("GET", f"/customers/{customer_id}")
         if not data:
             return None
@@ -96,8 +118,11 @@ class HttpCrm:
         data = self._call("PATCH", f"/customers/{customer_id}", key=key, json={"newsletter": subscribed})
         return None if data is None else bool(data["previous"]["newsletter"])
 
-    def set_plan(self, customer_id: str, plan_id: str, *, tx: Connection, key: str, now: datetime) -> None:
-        self._found(self._call("PATCH", f"/customers/{customer_id}", key=key, json={"plan_id": plan_id}), customer_id)
+    def set_plan(
+        self, customer_id: str, plan_id: str, *, previous_plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> None:
+        body = {"plan_id": plan_id, "previous_plan_id": previous_plan_id}
+        self._found(self._call("PATCH", f"/customers/{customer_id}", key=key, json=body), customer_id)
 
     def request_deletion(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
         self._found(self._call("POST", f"/customers/{customer_id}/deletion-request", key=key), customer_id)
@@ -117,3 +142,29 @@ class HttpCrm:
     def _found(data: Any, customer_id: str) -> None:
         if data is None:
             raise BackendRefusal(f"customer {customer_id} was not found in the CRM.")
+
+
+_shared: dict[tuple[str, str | None], HttpCrm] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_http_crm(base_url: str, *, token: str | None = None) -> HttpCrm:
+    """The process's ``HttpCrm`` for this URL and token, so tool calls reuse its connections. A new configuration
+    closes the previous one (the settings are read on every tool call); the last is closed at exit."""
+    config = (base_url, token)
+    with _shared_lock:
+        crm = _shared.get(config)
+        if crm is None:
+            for old in _shared.values():
+                old.close()
+            _shared.clear()
+            crm = _shared[config] = HttpCrm(base_url, token=token)
+        return crm
+
+
+@atexit.register
+def _close_shared() -> None:
+    with _shared_lock:
+        for crm in _shared.values():
+            crm.close()
+        _shared.clear()

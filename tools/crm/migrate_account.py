@@ -26,7 +26,9 @@ def migrate_account(store: BusinessStore, args: MigrateAccountArgs, ctx: ToolCon
     def body(conn: Connection) -> ToolResult:
         if gone_id == keep_id:
             return ToolResult.refuse("Error: that is the verified account itself; give the other account's id.")
-        keep, gone = crm.get_profile(keep_id), crm.get_profile(gone_id)
+        # Both accounts locked, in id order (as a concurrent merge of the two in the other direction locks them).
+        found = {cid: crm.get_profile(cid, lock=True, tx=conn) for cid in sorted((keep_id, gone_id))}
+        keep, gone = found[keep_id], found[gone_id]
         if keep is None:
             return ToolResult.refuse(f"Error: customer {keep_id} was not found.")
         if gone is None:

@@ -7,13 +7,21 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
-from tools.common import for_update
+from tools.base import BackendRefusal
+from tools.common import for_update, reading
 from tools.crm.backend import AccountMerge, CustomerProfile, CustomerRef, Plan
 from tools.crm.sql_merge import merge_accounts
 from tools.store import BusinessStore
 from tools.store.schema import addresses, customers, orders, payment_methods, plans, subscriptions
 
 _ACTIVE = customers.c.status == "active"
+PLAN_CHANGED = "Error: the customer's plan changed while this change was made; read the plan again and retry."
+
+
+def _holding(tx: Connection | None) -> Connection:
+    if tx is None:
+        raise ValueError("lock=True needs tx, the transaction that holds the lock")
+    return tx
 
 
 class SqlCrm:
@@ -22,8 +30,8 @@ class SqlCrm:
     def __init__(self, store: BusinessStore) -> None:
         self.store = store
 
-    def _ref(self, *where: Any) -> CustomerRef | None:
-        with self.store.db.begin() as conn:
+    def _ref(self, *where: Any, tx: Connection | None = None) -> CustomerRef | None:
+        with reading(self.store, tx) as conn:
             row = conn.execute(
                 select(customers.c.id, customers.c.name, customers.c.plan_id).where(_ACTIVE, *where)
             ).first()
@@ -32,8 +40,11 @@ class SqlCrm:
     def find_by_email(self, email: str) -> CustomerRef | None:
         return self._ref(func.lower(customers.c.email) == email.strip().lower())
 
-    def get_ref(self, customer_id: str) -> CustomerRef | None:
-        return self._ref(customers.c.id == customer_id)
+    def get_ref(self, customer_id: str, *, lock: bool = False, tx: Connection | None = None) -> CustomerRef | None:
+        if lock:
+            row = self._locked(_holding(tx), customer_id)
+            return None if row is None else CustomerRef(customer_id=row.id, name=row.name, plan_id=row.plan_id)
+        return self._ref(customers.c.id == customer_id, tx=tx)
 
     def check_identity(self, customer_id: str, *, zip_code: str | None, card_last4: str | None) -> bool:
         with self.store.db.begin() as conn:
@@ -52,8 +63,12 @@ class SqlCrm:
             for p in rows
         ]
 
-    def get_profile(self, customer_id: str) -> CustomerProfile | None:
-        with self.store.db.begin() as conn:
+    def get_profile(
+        self, customer_id: str, *, lock: bool = False, tx: Connection | None = None
+    ) -> CustomerProfile | None:
+        if lock and self._locked(_holding(tx), customer_id) is None:
+            return None
+        with reading(self.store, tx) as conn:
             row = conn.execute(
                 select(customers, plans.c.name.label("plan_name"), plans.c.monthly_price_cents)
                 .join(plans, plans.c.id == customers.c.plan_id)
@@ -94,6 +109,9 @@ class SqlCrm:
             )
 
     def _locked(self, tx: Connection, customer_id: str) -> Any:
+        """The active customer's row, locked until ``tx`` ends on Postgres (``for_update``). SQLite needs no row
+        lock: a write tool's transaction (``idempotent_write``) takes the database's write lock with its first
+        statement, the operation record, so a second writer waits for the first to commit before it reads."""
         query = select(customers).where(_ACTIVE, customers.c.id == customer_id)
         return tx.execute(for_update(query, self.store)).first()
 
@@ -108,8 +126,16 @@ class SqlCrm:
         tx.execute(update(customers).where(customers.c.id == customer_id).values(newsletter=subscribed))
         return bool(row.newsletter)
 
-    def set_plan(self, customer_id: str, plan_id: str, *, tx: Connection, key: str, now: datetime) -> None:
-        tx.execute(update(customers).where(customers.c.id == customer_id).values(plan_id=plan_id))
+    def set_plan(
+        self, customer_id: str, plan_id: str, *, previous_plan_id: str, tx: Connection, key: str, now: datetime
+    ) -> None:
+        changed = tx.execute(
+            update(customers)
+            .where(customers.c.id == customer_id, customers.c.plan_id == previous_plan_id)
+            .values(plan_id=plan_id)
+        )
+        if not changed.rowcount:
+            raise BackendRefusal(PLAN_CHANGED)
 
     def request_deletion(self, customer_id: str, *, tx: Connection, key: str, now: datetime) -> None:
         tx.execute(update(customers).where(customers.c.id == customer_id).values(deletion_requested_at=now))

@@ -11,6 +11,7 @@ from tools.common import for_update
 from tools.crm.backend import AccountMerge
 from tools.store import BusinessStore
 from tools.store.schema import (
+    account_credits,
     addresses,
     charges,
     customers,
@@ -34,6 +35,7 @@ OWNED: tuple[Table, ...] = (
     tickets,
     returns,
     disputes,
+    account_credits,
 )
 
 

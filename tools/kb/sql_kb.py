@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,11 @@ def _article(row: Any) -> Article:
     )
 
 
+# The articles of each store (by URL) as last read, under the KB version they were read at.
+_articles: dict[str, tuple[str, tuple[Article, ...]]] = {}
+_articles_lock = threading.Lock()
+
+
 class SqlKb:
     """Implements ``KbBackend`` with SQL on the store."""
 
@@ -30,8 +36,20 @@ class SqlKb:
         self.store = store
 
     def articles(self) -> list[Article]:
+        """Every article. Kept per store under ``version()``, which changes whenever an article does, so a
+        search reads one short row instead of every article, and reads them again after a change. The
+        version is read first: articles changed in between are kept under the older version and read again."""
+        version, url = self.version(), self.store.db.url
+        with _articles_lock:
+            cached = _articles.get(url)
+        if cached is not None and cached[0] == version:
+            return list(cached[1])
         with self.store.db.begin() as conn:
-            return [_article(r) for r in conn.execute(select(kb_articles).order_by(kb_articles.c.id))]
+            found = tuple(_article(r) for r in conn.execute(select(kb_articles).order_by(kb_articles.c.id)))
+        if version != "unknown":
+            with _articles_lock:
+                _articles[url] = (version, found)
+        return list(found)
 
     def get_article(self, article_id: str) -> Article | None:
         with self.store.db.begin() as conn:

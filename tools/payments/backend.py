@@ -75,6 +75,19 @@ class Invoice:
     due_at: datetime
     paid_at: datetime | None = None
     plan_name: str | None = None  # of the subscription it bills
+    credit_applied_cents: int = 0  # account credit used up by it; ``amount_cents`` is what was left to pay
+
+
+@dataclass(frozen=True, kw_only=True)
+class AccountCredit:
+    """A credit note: money owed to the customer that their next membership invoices use up."""
+
+    credit_id: str
+    customer_id: str
+    amount_cents: int
+    remaining_cents: int  # not used up yet
+    reason: str
+    created_at: datetime
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -185,7 +198,11 @@ class PaymentsBackend(Protocol):
         key: str,
         now: datetime,
     ) -> str:
-        """An open invoice; its id."""
+        """An open invoice of ``amount_cents`` for the membership; its id.
+
+        The customer's account credit pays for it first (oldest credit first, never below zero): the invoice
+        records the credit used in ``credit_applied_cents`` and is for what is left; covered in full, it is
+        paid at once. Two invoices racing for the same credit never use it twice (SqlBilling locks it)."""
         ...
 
     def set_invoice_status(
@@ -205,6 +222,17 @@ class PaymentsBackend(Protocol):
     def change_subscription_plan(self, subscription_id: str, plan_id: str, *, tx: Connection, key: str) -> None: ...
 
     def cancel_subscription(self, subscription_id: str, *, tx: Connection, key: str, now: datetime) -> None: ...
+
+    def add_credit(
+        self, customer_id: str, amount_cents: int, *, reason: str, tx: Connection, key: str, now: datetime
+    ) -> str:
+        """Record account credit for the customer (``create_invoice`` uses it up); its id. A repeated ``key``
+        records nothing and returns the first credit's id."""
+        ...
+
+    def credits(self, customer_id: str, *, tx: Connection | None = None) -> list[AccountCredit]:
+        """The customer's account credits, oldest first (used-up ones too: ``remaining_cents`` 0)."""
+        ...
 
     # Billing disputes
 

@@ -31,17 +31,23 @@ def get_invoice(store: BusinessStore, args: GetInvoiceArgs, ctx: ToolContext) ->
     found = payments.disputes(invoice_id=inv.invoice_id)
     period_start = iso(inv.issued_at)
     description = f"{inv.plan_name} membership, monthly" if inv.plan_name else "Membership fee"
+    # A membership invoice's lines: the plan's fee for the month that starts on issue, less any account credit.
+    gross = inv.amount_cents + inv.credit_applied_cents
+    lines = [{"description": description, "period_start": period_start, "amount": money(gross)}]
+    if inv.credit_applied_cents:
+        credit = -money(inv.credit_applied_cents)
+        lines.append({"description": "Account credit", "period_start": period_start, "amount": credit})
     return ToolResult.success(
         {
             "invoice_id": inv.invoice_id,
             "status": inv.status,
             "amount": money(inv.amount_cents),
+            "credit_applied": money(inv.credit_applied_cents),  # account credit used; "amount" was left to pay
             "issued_at": iso(inv.issued_at),
             "due_at": iso(inv.due_at),
             "paid_at": iso(inv.paid_at),
             "subscription_id": inv.subscription_id,
-            # Membership invoices carry one line: the plan's fee for the month that starts on issue.
-            "lines": [{"description": description, "period_start": period_start, "amount": money(inv.amount_cents)}],
+            "lines": lines,
             "charges": [
                 {
                     "charge_id": c.charge_id,

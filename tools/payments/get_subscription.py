@@ -23,7 +23,9 @@ def get_subscription(store: BusinessStore, args: GetSubscriptionArgs, ctx: ToolC
     if customer is None or customer.plan_id is None:
         return ToolResult.refuse(f"Error: customer {ctx.customer_id} was not found.")
     all_plans = {p.id: p for p in crm.plans()}
-    subs = payments_backend(store).subscriptions(customer.customer_id)
+    payments = payments_backend(store)
+    subs = payments.subscriptions(customer.customer_id)
+    credit = sum(c.remaining_cents for c in payments.credits(customer.customer_id))
     plan = all_plans[customer.plan_id]
     current = subs[0] if subs and subs[0].status != "cancelled" else None
     return ToolResult.success(
@@ -47,6 +49,8 @@ def get_subscription(store: BusinessStore, args: GetSubscriptionArgs, ctx: ToolC
                 for s in subs
                 if s.status == "cancelled"
             ],
+            # Owed to the customer (e.g. a downgrade nothing refundable paid for); the next invoice uses it.
+            "account_credit": money(credit),
             "other_plans": [
                 {"id": p.id, "name": p.name, "monthly_price": money(p.monthly_price_cents)}
                 for p in all_plans.values()
@@ -61,7 +65,8 @@ tool = SupportTool(
     system="payments",
     description=(
         "The verified customer's membership: current plan (basic, plus or pro) and price, the subscription's "
-        "status and renewal date, past subscriptions, and the other plans they could switch to."
+        "status and renewal date, past subscriptions, account credit the next invoice will use, and the other "
+        "plans they could switch to."
     ),
     args_schema=GetSubscriptionArgs,
     fn=get_subscription,

@@ -28,6 +28,7 @@ def list_invoices(store: BusinessStore, args: ListInvoicesArgs, ctx: ToolContext
             "invoice_id": r.invoice_id,
             "subscription_id": r.subscription_id,
             "amount": money(r.amount_cents),
+            "credit_applied": money(r.credit_applied_cents),
             "status": r.status,
             "issued_at": iso(r.issued_at),
             "due_at": iso(r.due_at),

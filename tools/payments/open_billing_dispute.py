@@ -58,6 +58,11 @@ def open_billing_dispute(store: BusinessStore, args: OpenBillingDisputeArgs, ctx
                 )
             if charge_id is None:
                 amount = inv.amount_cents
+                if amount <= 0:
+                    return ToolResult.refuse(
+                        f"Error: invoice {inv.invoice_id} was paid in full with account credit; nothing was charged "
+                        "to dispute."
+                    )
         elif any(d.status == "open" for d in payments.disputes(charge_id=charge_id, tx=conn)):
             return ToolResult.refuse(f"Error: charge {charge_id} is already disputed; a billing specialist is on it.")
         target = f"invoice {invoice_id}" if charge_id is None else f"charge {charge_id}"

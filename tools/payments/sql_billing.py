@@ -1,4 +1,5 @@
-"""SqlBilling: membership invoices, subscriptions and billing disputes in the store's tables (part of SqlPayments)."""
+"""SqlBilling: membership invoices, account credit, subscriptions and billing disputes in the store's tables
+(part of SqlPayments)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from typing import Any
 
 from sqlalchemy import Connection, case, insert, select, update
 
+from tools.base import BackendRefusal
 from tools.common import for_update, next_id, reading
-from tools.payments.backend import Dispute, Invoice, Subscription
+from tools.payments.backend import AccountCredit, Dispute, Invoice, Subscription
 from tools.store import BusinessStore
-from tools.store.schema import disputes, invoices, plans, subscriptions
+from tools.store.schema import account_credits, disputes, invoices, plans, subscriptions
 
 
 def _dispute(row: Any) -> Dispute:
@@ -57,6 +59,7 @@ class SqlBilling:
                 due_at=r.due_at,
                 paid_at=r.paid_at,
                 plan_name=r.plan_name,
+                credit_applied_cents=int(r.credit_applied_cents),
             )
             for r in conn.execute(query)
         ]
@@ -86,19 +89,88 @@ class SqlBilling:
         key: str,
         now: datetime,
     ) -> str:
+        credit = self._use_credit(tx, customer_id, amount_cents)
         invoice_id = next_id(tx, "invoice", "INV-{}")
+        settled = credit > 0 and credit == amount_cents  # the credit paid all of it
         tx.execute(
             insert(invoices).values(
                 id=invoice_id,
                 customer_id=customer_id,
                 subscription_id=subscription_id,
-                amount_cents=amount_cents,
-                status="open",
+                amount_cents=amount_cents - credit,
+                credit_applied_cents=credit,
+                status="paid" if settled else "open",
                 issued_at=now,
                 due_at=due_at,
+                paid_at=now if settled else None,
             )
         )
         return invoice_id
+
+    def _use_credit(self, tx: Connection, customer_id: str, amount_cents: int) -> int:
+        """Take up to ``amount_cents`` from the customer's credit, oldest first; how much was taken.
+
+        The credit rows stay locked until ``tx`` ends, so two invoices racing for one credit never both use it.
+        """
+        query = (
+            select(account_credits.c.id, account_credits.c.remaining_cents)
+            .where(account_credits.c.customer_id == customer_id, account_credits.c.remaining_cents > 0)
+            .order_by(account_credits.c.created_at, account_credits.c.id)
+        )
+        used = 0
+        for row in tx.execute(for_update(query, self.store)).all():
+            take = min(int(row.remaining_cents), amount_cents - used)
+            if take <= 0:
+                break
+            tx.execute(
+                update(account_credits)
+                .where(account_credits.c.id == row.id)
+                .values(remaining_cents=account_credits.c.remaining_cents - take)
+            )
+            used += take
+        return used
+
+    def add_credit(
+        self, customer_id: str, amount_cents: int, *, reason: str, tx: Connection, key: str, now: datetime
+    ) -> str:
+        if amount_cents <= 0:
+            raise BackendRefusal("Error: account credit must be a positive amount.")
+        known = select(account_credits.c.id).where(account_credits.c.operation_key == key)
+        found = tx.execute(known).scalar_one_or_none()
+        if found is not None:
+            return str(found)
+        credit_id = next_id(tx, "credit", "CR-{:05d}")
+        tx.execute(
+            insert(account_credits).values(
+                id=credit_id,
+                customer_id=customer_id,
+                amount_cents=amount_cents,
+                remaining_cents=amount_cents,
+                reason=reason,
+                operation_key=key,
+                created_at=now,
+            )
+        )
+        return credit_id
+
+    def credits(self, customer_id: str, *, tx: Connection | None = None) -> list[AccountCredit]:
+        query = (
+            select(account_credits)
+            .where(account_credits.c.customer_id == customer_id)
+            .order_by(account_credits.c.created_at, account_credits.c.id)
+        )
+        with reading(self.store, tx) as conn:
+            return [
+                AccountCredit(
+                    credit_id=r.id,
+                    customer_id=r.customer_id,
+                    amount_cents=int(r.amount_cents),
+                    remaining_cents=int(r.remaining_cents),
+                    reason=r.reason,
+                    created_at=r.created_at,
+                )
+                for r in conn.execute(query)
+            ]
 
     def set_invoice_status(
         self, invoice_id: str, status: str, *, paid_at: datetime | None = None, tx: Connection, key: str

@@ -325,6 +325,7 @@ def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, 
         + [
             {"name": "return", "value": 1},
             {"name": "dispute", "value": 1},
+            {"name": "credit", "value": 1},
             {"name": "order", "value": max(o["id"] for o in b.rows["orders"]) + 1},
         ],
     )

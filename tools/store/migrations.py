@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, insert, inspect, select
+from sqlalchemy import Connection, DefaultClause, func, insert, inspect, select
 
 # Every system's tables module is imported so that ``metadata`` holds all tables before ``create_all``.
 from tools.store.tables import crm, kb, ticketing  # noqa: F401
 from tools.store.tables.base import counters, metadata
 from tools.store.tables.orders import orders
-from tools.store.tables.payments import subscriptions
+from tools.store.tables.payments import account_credits, subscriptions
 
 COMPONENT = "business"
 
@@ -27,21 +27,28 @@ _V2_COLUMNS = {
 NEW_COUNTERS = ("return", "dispute", "order", "subscription")
 
 
-def _v2_returns_disputes_accounts(conn: Connection) -> None:
-    """Returns, exchanges, disputes, gift-card refunds, soft deletion and account merges."""
+def _add_columns(conn: Connection, columns: dict[str, list[str]]) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for each named column of ``metadata`` the table does not have yet."""
     existing = inspect(conn)
-    for table_name, names in _V2_COLUMNS.items():
+    for table_name, names in columns.items():
         have = {c["name"] for c in existing.get_columns(table_name)}
         for name in names:
             if name in have:
                 continue
             column = metadata.tables[table_name].c[name]
             ddl = f"ALTER TABLE {table_name} ADD COLUMN {name} {column.type.compile(dialect=conn.dialect)}"
-            if column.server_default is not None:
-                ddl += " NOT NULL DEFAULT 'active'"
+            if isinstance(column.server_default, DefaultClause):
+                default = column.server_default.arg
+                literal = f"'{default}'" if isinstance(default, str) else str(getattr(default, "text", default))
+                ddl += f" NOT NULL DEFAULT {literal}"
             for fk in column.foreign_keys:
                 ddl += f" REFERENCES {fk.column.table.name}({fk.column.name})"
             conn.exec_driver_sql(ddl)
+
+
+def _v2_returns_disputes_accounts(conn: Connection) -> None:
+    """Returns, exchanges, disputes, gift-card refunds, soft deletion and account merges."""
+    _add_columns(conn, _V2_COLUMNS)
     metadata.create_all(conn, checkfirst=True)
     seeded = conn.execute(select(counters.c.name)).scalars().all()
     if seeded:  # an existing store: start the new counters after its data (a new one gets them when seeded)
@@ -54,4 +61,13 @@ def _v2_returns_disputes_accounts(conn: Connection) -> None:
                 conn.execute(insert(counters).values(name=name, value=starts[name]))
 
 
-MIGRATIONS = [_v1_create_tables, _v2_returns_disputes_accounts]
+def _v3_account_credit(conn: Connection) -> None:
+    """Account credit: credit notes (a downgrade nothing refundable paid for) that membership invoices use up."""
+    _add_columns(conn, {"invoices": ["credit_applied_cents"]})
+    metadata.create_all(conn, tables=[account_credits], checkfirst=True)
+    seeded = conn.execute(select(counters.c.name)).scalars().all()
+    if seeded and "credit" not in seeded:  # an existing store (a new one gets the counter when seeded)
+        conn.execute(insert(counters).values(name="credit", value=1))
+
+
+MIGRATIONS = [_v1_create_tables, _v2_returns_disputes_accounts, _v3_account_credit]

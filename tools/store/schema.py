@@ -12,7 +12,15 @@ from tools.store.tables.base import UTCDateTime, counters, metadata, operations,
 from tools.store.tables.crm import addresses, customers, plans
 from tools.store.tables.kb import kb_articles
 from tools.store.tables.orders import ORDER_STATUSES, order_items, orders, products, return_lines, returns
-from tools.store.tables.payments import charges, disputes, invoices, payment_methods, refunds, subscriptions
+from tools.store.tables.payments import (
+    account_credits,
+    charges,
+    disputes,
+    invoices,
+    payment_methods,
+    refunds,
+    subscriptions,
+)
 from tools.store.tables.ticketing import (
     TICKET_PRIORITIES,
     TICKET_QUEUES,
@@ -30,6 +38,7 @@ __all__ = [
     "TICKET_QUEUES",
     "TICKET_STATUSES",
     "UTCDateTime",
+    "account_credits",
     "addresses",
     "charges",
     "counters",

@@ -1,8 +1,8 @@
-"""Payment tables: payment methods, subscriptions, invoices, charges, refunds and billing disputes."""
+"""Payment tables: payment methods, subscriptions, invoices, charges, refunds, account credit and billing disputes."""
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Column, ForeignKey, String, Table, text
 
 from tools.store.tables.base import UTCDateTime, metadata
 
@@ -44,6 +44,8 @@ invoices = Table(
     Column("issued_at", UTCDateTime, nullable=False),
     Column("due_at", UTCDateTime, nullable=False),
     Column("paid_at", UTCDateTime, nullable=True),
+    # Account credit used up by this invoice; ``amount_cents`` is what is left to pay after it.
+    Column("credit_applied_cents", BigInteger, nullable=False, default=0, server_default=text("0")),
 )
 
 charges = Table(
@@ -73,6 +75,21 @@ refunds = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # NULL: back to the charge's payment method; otherwise the gift card credited (store credit).
     Column("destination_pm_id", String(16), ForeignKey("payment_methods.id"), nullable=True),
+)
+
+# Account credit (a credit note): money owed to the customer that their next membership invoices use up,
+# oldest first. ``remaining_cents`` is what is left of it; ``operation_key`` makes a retried write a no-op.
+account_credits = Table(
+    "account_credits",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("customer_id", String(16), ForeignKey("customers.id"), nullable=False, index=True),
+    Column("amount_cents", BigInteger, CheckConstraint("amount_cents > 0"), nullable=False),
+    Column("remaining_cents", BigInteger, nullable=False),
+    Column("reason", String(500), nullable=False),
+    Column("operation_key", String(300), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("remaining_cents >= 0 AND remaining_cents <= amount_cents", name="ck_account_credits_remaining"),
 )
 
 disputes = Table(
