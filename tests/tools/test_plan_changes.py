@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Connection, func, select
 
 from tests.tools.conftest import REFERENCE_TIME, make_ctx
 from tests.tools.helpers import Call, assert_replay_is_idempotent
 from tools.base import ToolResult
+from tools.common import idempotent_write
 from tools.payments.sql_payments import SqlPayments
 from tools.registry import get_tool
 from tools.store import BusinessStore
@@ -123,8 +124,6 @@ def test_credit_moves_with_a_merged_account(call: Call, store: BusinessStore) ->
 
 
 def test_two_invoices_never_use_the_same_credit(store: BusinessStore) -> None:
-    if store.db.dialect != "postgresql":
-        pytest.skip("SQLite runs one writer at a time; the race needs Postgres")
     payments = SqlPayments(store)
     with store.db.begin() as conn:
         payments.add_credit("C0003", 1000, reason="goodwill", tx=conn, key="credit-race", now=REFERENCE_TIME)
@@ -134,9 +133,15 @@ def test_two_invoices_never_use_the_same_credit(store: BusinessStore) -> None:
     barrier = threading.Barrier(2)
 
     def _invoice(n: int) -> None:
-        with store.db.begin() as conn:
-            barrier.wait()
-            payments.create_invoice(
+        # As the tools write: inside idempotent_write, whose operation row comes first. On SQLite that first write
+        # makes the writers queue up (so they meet before it); on Postgres (different keys) they meet inside their
+        # transactions and really race for the credit rows.
+        racing = store.db.dialect == "postgresql"
+
+        def body(conn: Connection) -> ToolResult:
+            if racing:
+                barrier.wait()
+            invoice_id = payments.create_invoice(
                 customer_id="C0003",
                 subscription_id=sub_id,
                 amount_cents=800,
@@ -145,6 +150,11 @@ def test_two_invoices_never_use_the_same_credit(store: BusinessStore) -> None:
                 key=f"credit-race-{n}",
                 now=REFERENCE_TIME,
             )
+            return ToolResult.success({"invoice_id": invoice_id})
+
+        if not racing:
+            barrier.wait()
+        assert idempotent_write(store, make_ctx("C0003", step=f"credit-race-{n}"), "create_invoice", body).ok
 
     threads = [threading.Thread(target=_invoice, args=(n,)) for n in range(2)]
     for t in threads:
