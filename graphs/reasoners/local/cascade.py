@@ -2,8 +2,9 @@
 
 The static head is ~50x cheaper than MiniLM but less accurate; its calibrated top probability says when it is
 likely wrong. Texts whose fast top probability is below ``threshold`` are re-scored by the MiniLM head, and
-their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's held-out split (never
-on evaluation data): the lowest one whose cascade accuracy stays within ``ACCURACY_TOLERANCE`` of MiniLM alone.
+their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's calibration split (never
+on the test split or on evaluation data): the lowest one whose cascade accuracy there stays within
+``ACCURACY_TOLERANCE`` of MiniLM alone.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from graphs.reasoners.local.router import (
+    CALIBRATION,
     MINILM,
     STATIC,
     Example,
     IntentModel,
     IntentRouter,
     fingerprint,
+    in_split,
     load_examples,
     load_head,
 )
@@ -73,8 +76,8 @@ def choose_threshold(fast: np.ndarray, full: np.ndarray, labels: np.ndarray,
 
 
 def fit_threshold(fast: IntentRouter, full: IntentRouter, examples: list[Example]) -> float:
-    """``choose_threshold`` on the held-out split of ``examples``."""
-    held = [e for e in examples if e.held_out]
+    """``choose_threshold`` on the calibration split of ``examples``."""
+    held = in_split(examples, CALIBRATION)
     if not held:
         return THRESHOLD_GRID[-1]
     texts = [e.text for e in held]
