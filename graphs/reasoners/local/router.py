@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -30,8 +30,10 @@ from graphs.reasoners.local.embedder import MODEL_ID, embed
 
 if TYPE_CHECKING:
     from graphs.reasoners.local.cascade import CascadeRouter
+    from graphs.reasoners.local.fast_head import FastRouter
 
 Embedder = Callable[[list[str]], np.ndarray]
+F = TypeVar("F")
 MINILM = "minilm"
 STATIC = "static"
 EXAMPLES_FILE = "intent_examples.jsonl"
@@ -39,7 +41,6 @@ TRAIN, CALIBRATION, TEST = "train", "calibration", "test"
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "mask-cv-split811-1"
 C_GRID = (5.0, 10.0, 20.0, 40.0)
-STATIC_C_GRID = (20.0, 50.0, 100.0)  # averaged static vectors are smoother: they need less regularisation
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CLAUSE_SPLIT = re.compile(
@@ -72,6 +73,14 @@ class Example:
 class IntentScore:
     intent: str
     confidence: float
+
+
+def calibrated_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Row-wise softmax of ``logits / temperature``."""
+    scaled = logits / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
 def mask(text: str) -> str:
@@ -150,7 +159,30 @@ class IntentModel:
         return out
 
 
-class IntentRouter(IntentModel):
+class Head(IntentModel, Generic[F]):
+    """One path's model: texts to features (``vectors``), features to calibrated probabilities."""
+
+    def vectors(self, texts: list[str]) -> F:
+        raise NotImplementedError
+
+    def probabilities(self, features: F) -> np.ndarray:
+        raise NotImplementedError
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        return self.probabilities(self.vectors(texts))
+
+
+def save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` to ``path`` atomically (a reader never sees a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(path)
+
+
+class IntentRouter(Head[np.ndarray]):
     """Calibrated intent probabilities from one kind of text features (MiniLM or the distilled static vectors)."""
 
     def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, temperature: float, *,
@@ -166,23 +198,12 @@ class IntentRouter(IntentModel):
         """This model's input features: embeddings of the masked texts."""
         return self.embedder([mask(t) for t in texts])
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        logits = (vectors @ self.coef.T + self.intercept) / self.temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
-
-    def text_probabilities(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, len(self.classes)), dtype=np.float32)
-        return self.probabilities(self.vectors(texts))
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return calibrated_softmax(features @ self.coef.T + self.intercept, self.temperature)
 
     def to_file(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
+        save_npz(path, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
                  temperature=np.array(self.temperature), features=np.array(self.features))
-        tmp.replace(path)
 
     @classmethod
     def from_file(cls, path: Path, embedder: Embedder | None = None) -> IntentRouter:
@@ -202,7 +223,7 @@ def train_router(examples: list[Example], *, features: str = MINILM,
     x_train = router.vectors([e.text for e in train])
     y_train = [e.intent for e in train]
     # One BLAS thread: these problems are small, and on a busy 2-core machine multi-threaded BLAS spins ~10x slower.
-    grid = C_GRID if features == MINILM else STATIC_C_GRID
+    grid = C_GRID
     with threadpool_limits(1):
         clf = LogisticRegression(C=choose_c(x_train, y_train, grid), max_iter=3000)
         clf.fit(x_train, y_train)
@@ -211,7 +232,7 @@ def train_router(examples: list[Example], *, features: str = MINILM,
     if held:
         x_held = router.vectors([e.text for e in held])
         y_held = np.array([router.classes.index(e.intent) for e in held])
-        router.temperature = fit_temperature(router, x_held, y_held)
+        router.temperature = fit_temperature(x_held @ router.coef.T + router.intercept, y_held)
     return router
 
 
@@ -227,9 +248,8 @@ def choose_c(vectors: np.ndarray, labels: list[str], grid: tuple[float, ...] = C
     return grid[int(np.argmax(scores))]
 
 
-def fit_temperature(router: IntentRouter, vectors: np.ndarray, labels: np.ndarray) -> float:
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
     """The temperature that minimises the negative log-likelihood of the calibration split's labels."""
-    logits = vectors @ router.coef.T + router.intercept
 
     def nll(t: float) -> float:
         z = logits / t
@@ -241,10 +261,15 @@ def fit_temperature(router: IntentRouter, vectors: np.ndarray, labels: np.ndarra
 
 
 def fingerprint(examples: list[Example], features: str = MINILM) -> str:
-    """A hash of the examples, the model and the training recipe (and the distillation recipe for static)."""
+    """A hash of the examples, the model and the training recipe (and the fast path's recipes for static)."""
+    from graphs.reasoners.local.augment import VOCAB_FILE
+    from graphs.reasoners.local.fast_head import FAST_RECIPE
     from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
-    recipe = RECIPE if features == MINILM else f"{RECIPE}/{features}/{STATIC_RECIPE}"
+    recipe = RECIPE
+    if features != MINILM:
+        vocab = resources.files("graphs.reasoners.local").joinpath("data", VOCAB_FILE).read_bytes()
+        recipe = f"{RECIPE}/{features}/{STATIC_RECIPE}/{FAST_RECIPE}/{hashlib.sha256(vocab).hexdigest()[:12]}"
     h = hashlib.sha256(f"{MODEL_ID}/{recipe}".encode())
     for e in examples:
         h.update(f"{e.intent}\t{e.text}\n".encode())
@@ -257,25 +282,23 @@ def cache_dir_default() -> Path:
     return get_settings().home / "cache"
 
 
-def load_head(features: str, cache_dir: Path, examples: list[Example] | None = None) -> IntentRouter:
-    """One feature kind's trained head: from the on-disk cache when the examples are unchanged, else trained."""
+def load_head(features: str, cache_dir: Path, examples: list[Example] | None = None) -> IntentRouter | FastRouter:
+    """One path's trained head (``MINILM``: an ``IntentRouter``; ``STATIC``: the fast path's ``FastRouter``):
+    from the on-disk cache when the examples and recipe are unchanged, else trained and cached."""
     examples = examples if examples is not None else load_examples()
-    embedder: Embedder | None = None
-    prefix = "intent-router"
     if features == STATIC:
-        from graphs.reasoners.local.static_embedder import load_static_embedder
+        from graphs.reasoners.local.fast_head import load_fast_head
 
-        embedder = load_static_embedder(cache_dir).embed
-        prefix = "intent-router-static"
-    elif features != MINILM:
+        return load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
+    if features != MINILM:
         raise ValueError(f"unknown router features {features!r}")
-    path = cache_dir / f"{prefix}-{fingerprint(examples, features)}.npz"
+    path = cache_dir / f"intent-router-{fingerprint(examples, features)}.npz"
     if path.exists():
         try:
-            return IntentRouter.from_file(path, embedder)
+            return IntentRouter.from_file(path)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
-    router = train_router(examples, features=features, embedder=embedder)
+    router = train_router(examples, features=features)
     router.to_file(path)
     return router
 
