@@ -70,7 +70,8 @@ def eval_intents(
                       f"{report.deferred_share or 0:.1%} deferred to MiniLM): accuracy {report.accuracy:.3f} · "
                       f"macro-F1 {report.macro_f1:.3f} · expected calibration error "
                       f"{report.expected_calibration_error:.3f}")
-        for label, key in (("fast path alone (static vectors + word n-grams)", "fast"), ("MiniLM path alone", "minilm")):
+        for label, key in (("fast path alone (static vectors + word n-grams)", "fast"),
+                           ("MiniLM path alone", "minilm")):
             r = reports[key]
             console.print(f"  {label}: accuracy {r.accuracy:.3f} · macro-F1 {r.macro_f1:.3f} · "
                           f"expected calibration error {r.expected_calibration_error:.3f}")

@@ -17,7 +17,6 @@ import numpy as np
 from graphs.reasoners.local.fast_head import FastFeatures, FastRouter, load_fast_head
 from graphs.reasoners.local.router import (
     CALIBRATION,
-    MINILM,
     STATIC,
     Example,
     IntentModel,
@@ -25,7 +24,7 @@ from graphs.reasoners.local.router import (
     fingerprint,
     in_split,
     load_examples,
-    load_head,
+    load_minilm_head,
 )
 
 THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 … 0.99
@@ -90,9 +89,7 @@ def load_cascade(cache_dir: Path, examples: list[Example] | None = None) -> Casc
     """Both heads and the threshold, each from the cache when there, else trained and cached."""
     examples = examples if examples is not None else load_examples()
     fast = load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
-    full = load_head(MINILM, cache_dir, examples)
-    if not isinstance(full, IntentRouter):
-        raise TypeError("the MiniLM head must be an IntentRouter")
+    full = load_minilm_head(cache_dir, examples)
     path = cache_dir / f"intent-router-cascade-{fingerprint(examples, STATIC)}-{fingerprint(examples)}.json"
     try:
         threshold = float(json.loads(path.read_text("utf-8"))["threshold"])

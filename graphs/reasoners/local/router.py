@@ -292,13 +292,18 @@ def load_head(features: str, cache_dir: Path, examples: list[Example] | None = N
         return load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
     if features != MINILM:
         raise ValueError(f"unknown router features {features!r}")
-    path = cache_dir / f"intent-router-{fingerprint(examples, features)}.npz"
+    return load_minilm_head(cache_dir, examples)
+
+
+def load_minilm_head(cache_dir: Path, examples: list[Example]) -> IntentRouter:
+    """The MiniLM head from the cache when the examples and recipe are unchanged, else trained and cached."""
+    path = cache_dir / f"intent-router-{fingerprint(examples, MINILM)}.npz"
     if path.exists():
         try:
             return IntentRouter.from_file(path)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
-    router = train_router(examples, features=features)
+    router = train_router(examples)
     router.to_file(path)
     return router
 
