@@ -45,7 +45,8 @@ HASH_FEATURES = 2**16
 AUGMENT_PER_TEXT = 8
 AUGMENT_SEED = 0
 FAST_C = 50.0
-_HASHER = HashingVectorizer(n_features=HASH_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm="l2")
+_HASHER = HashingVectorizer(n_features=HASH_FEATURES, ngram_range=(1, 2), alternate_sign=False, norm="l2",
+                            dtype=np.float32)  # float32 like the weights: a float64 product would copy them
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,9 @@ class FastRouter(Head[FastFeatures]):
     def __init__(self, classes: list[str], static_coef: np.ndarray, word_coef: np.ndarray, intercept: np.ndarray,
                  temperature: float, embedder: StaticEmbedder) -> None:
         self.classes = classes
-        self.static_coef = np.ascontiguousarray(static_coef * STATIC_SCALE, dtype=np.float32).T  # (dim, classes)
-        self.word_coef = np.ascontiguousarray(word_coef, dtype=np.float32).T  # (HASH_FEATURES, classes)
+        # Transposed and C-ordered, as the products below want them (anything else is copied on every call).
+        self.static_coef = np.ascontiguousarray((static_coef * STATIC_SCALE).T, dtype=np.float32)  # (dim, classes)
+        self.word_coef = np.ascontiguousarray(word_coef.T, dtype=np.float32)  # (HASH_FEATURES, classes)
         self.intercept = intercept.astype(np.float32)
         self.temperature = temperature
         self.embedder = embedder
