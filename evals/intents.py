@@ -1,7 +1,11 @@
 """Intent-routing evaluation: accuracy, macro-F1, per-intent recall, confusions and calibration error.
 
-Runs on the project's own held-out split, or on a labelled CSV/JSONL such as the public Bitext dev set
-(../shared/data/bitext-dev), which is used for evaluation only — never for training.
+Runs on the project's own test split (and, for diagnostics, its calibration split), or on a labelled CSV/JSONL
+such as the public Bitext dev set (../shared/data/bitext-dev), which is used for evaluation only — never for
+training, and never for choosing a recipe, a threshold or a hyper-parameter.
+
+The project's examples are split by text hash into train (80 %: fits the heads), calibration (10 %: fits the
+temperatures and the cascade's deferral rule) and test (10 %: only ever reported).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.metrics import f1_score
 
-from graphs.reasoners.local.router import Example, IntentModel, load_examples
+from graphs.reasoners.local.router import CALIBRATION, TEST, Example, IntentModel, in_split, load_examples
 
 if TYPE_CHECKING:
     from graphs.reasoners.local.cascade import CascadeRouter
@@ -71,9 +75,19 @@ def load_labelled(path: Path) -> list[Example]:
         return [Example(text=row[column], intent=row["intent"]) for row in reader if row.get(column)]
 
 
+def test_examples() -> list[Example]:
+    """The project's test split: never used to fit or choose anything, only reported."""
+    return in_split(load_examples(), TEST)
+
+
+def calibration_examples() -> list[Example]:
+    """The project's calibration split: fits the temperatures and the cascade's deferral rule, not the heads."""
+    return in_split(load_examples(), CALIBRATION)
+
+
 def held_out_examples() -> list[Example]:
-    """The project's own examples that the router never trained on."""
-    return [e for e in load_examples() if e.held_out]
+    """The project's examples the heads never trained on (calibration and test splits), e.g. to play as turns."""
+    return [e for e in load_examples() if e.split in (CALIBRATION, TEST)]
 
 
 def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:

@@ -17,8 +17,13 @@ bench_app = typer.Typer(help="Measure how fast it is (benchmarks print figures; 
 @eval_app.command("intents")
 def eval_intents(
     data: Annotated[Path | None, typer.Option(help="Labelled CSV/JSONL (or a folder holding one) to score on; "
-                                              "default: the project's held-out split and, when present, "
+                                              "default: the project's test split and, when present, "
                                               "../shared/data/bitext-dev.")] = None,
+    project_only: Annotated[bool, typer.Option("--project-only", help="Only the project's own splits (test, and "
+                                               "calibration with --calibration); never bitext-dev. Use this "
+                                               "while developing: bitext-dev is evaluation-only.")] = False,
+    calibration: Annotated[bool, typer.Option("--calibration", help="Also report the calibration split (what the "
+                                              "temperatures and the deferral rule were fitted on).")] = False,
     out: Annotated[Path | None, typer.Option(help="Folder for a JSON report and a reliability-diagram PNG "
                                              "per data set.")] = None,
     show_all: Annotated[bool, typer.Option("--all-intents", help="Print every intent's recall, not just the "
@@ -27,20 +32,32 @@ def eval_intents(
     """Accuracy, macro-F1, calibration error, per-intent recall and top confusions of the intent router.
 
     Scores the shipped cascade (what the graph and triage use) in full, and its fast path and MiniLM path alone.
+    The project test split is never used to fit or choose anything; bitext-dev is evaluation-only.
     """
     import json
     import re
 
-    from evals.intents import BITEXT_DIR, evaluate_paths, held_out_examples, load_labelled, save_reliability_diagram
+    from evals.intents import (
+        BITEXT_DIR,
+        calibration_examples,
+        evaluate_paths,
+        load_labelled,
+        save_reliability_diagram,
+        test_examples,
+    )
     from graphs.reasoners.local.router import load_router
 
-    sets = [("project held-out", held_out_examples)]
+    sets = [("project test", test_examples)]
+    if calibration:
+        sets.append(("project calibration", calibration_examples))
     if data is not None:
+        if project_only:
+            raise CliError("--data and --project-only exclude each other")
         if not data.exists():
             raise CliError(f"no such file or folder: {data}")
         path = data
         sets = [(str(data), lambda: load_labelled(path))]
-    elif BITEXT_DIR.exists():
+    elif BITEXT_DIR.exists() and not project_only:
         sets.append(("bitext-dev", lambda: load_labelled(BITEXT_DIR)))
     router = load_router()
     for name, load in sets:
@@ -53,7 +70,8 @@ def eval_intents(
                       f"{report.deferred_share or 0:.1%} deferred to MiniLM): accuracy {report.accuracy:.3f} · "
                       f"macro-F1 {report.macro_f1:.3f} · expected calibration error "
                       f"{report.expected_calibration_error:.3f}")
-        for label, key in (("fast path alone (static vectors)", "fast"), ("MiniLM path alone", "minilm")):
+        for label, key in (("fast path alone (static vectors + word n-grams)", "fast"),
+                           ("MiniLM path alone", "minilm")):
             r = reports[key]
             console.print(f"  {label}: accuracy {r.accuracy:.3f} · macro-F1 {r.macro_f1:.3f} · "
                           f"expected calibration error {r.expected_calibration_error:.3f}")

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from graphs.reasoners.local.cascade import THRESHOLD_GRID, CascadeRouter, choose_threshold
-from graphs.reasoners.local.router import STATIC, IntentRouter, load_examples, load_head, load_router
+from graphs.reasoners.local.fast_head import FastRouter, load_fast_head
+from graphs.reasoners.local.router import STATIC, TEST, IntentRouter, in_split, load_examples, load_head, load_router
 from graphs.reasoners.local.static_embedder import load_static_embedder, table_path
 
 
@@ -30,33 +31,60 @@ def test_static_vectors_are_distilled_once_and_cached() -> None:
 def test_a_cached_head_loads_with_the_same_weights() -> None:
     router = load_router()
     reloaded = load_head(STATIC, router_cache())
-    assert reloaded.classes == router.fast.classes
-    assert np.array_equal(reloaded.coef, router.fast.coef) and reloaded.temperature == router.fast.temperature
+    assert isinstance(reloaded, FastRouter) and reloaded.classes == router.fast.classes
+    assert np.allclose(reloaded.static_coef, router.fast.static_coef, atol=1e-6)
+    assert np.array_equal(reloaded.word_coef, router.fast.word_coef)
+    assert reloaded.temperature == router.fast.temperature
+    texts = ["hi there, where is my order #12345? thanks", "cancel it"]
+    assert np.allclose(reloaded.text_probabilities(texts), router.fast.text_probabilities(texts), atol=1e-6)
+
+
+def test_a_damaged_fast_head_file_is_rebuilt(tmp_path: Path) -> None:
+    import shutil
+
+    load_router()
+    shutil.copy(table_path(router_cache()), tmp_path / table_path(router_cache()).name)
+    few = [e for e in load_examples() if e.intent in {"track_order", "get_refund", "recover_password"}]
+    path = tmp_path / "intent-router-fast-k.npz"
+    path.write_bytes(b"not an npz file")
+    rebuilt = load_fast_head(tmp_path, few, "k")
+    assert rebuilt.classes == ["get_refund", "recover_password", "track_order"]
+    again = FastRouter.from_file(path, rebuilt.embedder)
+    assert np.array_equal(again.word_coef, rebuilt.word_coef) and again.temperature == rebuilt.temperature
+    assert again.classify(["where is my parcel"])[0][0].intent == "track_order"
+
+
+def test_padding_around_a_request_does_not_change_the_fast_answer() -> None:
+    fast = load_router().fast
+    plain = ["where is my order", "I want my money back", "how do I reset my password"]
+    padded = [f"hi team, {t} (order 12345) thanks - Maria" for t in plain]
+    assert [r[0].intent for r in fast.classify(plain)] == [r[0].intent for r in fast.classify(padded)]
 
 
 def test_static_path_alone_is_a_usable_classifier() -> None:
-    held = [e for e in load_examples() if e.held_out]
+    held = in_split(load_examples(), TEST)
     fast = load_router().fast
     ranked = fast.classify([e.text for e in held])
     accuracy = sum(r[0].intent == e.intent for r, e in zip(ranked, held, strict=True)) / len(held)
-    print(f"\nstatic fast path held-out accuracy: {accuracy:.3f}")
+    print(f"\nstatic fast path test-split accuracy: {accuracy:.3f}")
     assert accuracy >= 0.8, accuracy
 
 
 def test_cascade_defers_exactly_the_unsure_texts() -> None:
     router = load_router()
-    texts = ["where is my order?", "asdf qwerty zxcv", "hmm so about that thing from before", "reset my password"]
+    texts = ["where is my order?", "返金してください", "hmm so about that thing from before", "reset my password"]
     fast = router.fast.text_probabilities(texts)
     full = router.full.text_probabilities(texts)
     probs, deferred = router.route(texts)
-    assert list(deferred) == list(fast.max(axis=1) < router.threshold)
+    known = np.array([True, False, True, True])  # the second has no token the fast path knows
+    assert list(deferred) == list((fast.max(axis=1) < router.threshold) | ~known)
     assert not deferred[0] and deferred[1], (fast.max(axis=1), router.threshold)
     assert np.allclose(probs[deferred], full[deferred], atol=1e-5)
     assert np.allclose(probs[~deferred], fast[~deferred], atol=1e-6)
     always = CascadeRouter(router.fast, router.full, threshold=1.01)
     assert np.allclose(always.text_probabilities(texts), full, atol=1e-5)
     never = CascadeRouter(router.fast, router.full, threshold=0.0)
-    assert np.allclose(never.text_probabilities(texts), fast, atol=1e-6)
+    assert np.allclose(never.text_probabilities(texts)[known], fast[known], atol=1e-6)
     assert router.route([])[0].shape == (0, len(router.classes))
 
 
@@ -65,7 +93,7 @@ def test_the_threshold_is_the_lowest_that_keeps_accuracy() -> None:
     full = np.array([[0.9, 0.1], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6]])
     # The fast head is wrong only on the third text, at confidence 0.6: any threshold above 0.6 fixes it.
     fast = np.array([[0.97, 0.03], [0.02, 0.98], [0.4, 0.6], [0.04, 0.96]])
-    assert choose_threshold(fast, full, labels, tolerance=0.0) == 0.65
+    assert choose_threshold(fast, full, labels, tolerance=0.0) == 0.61
     assert choose_threshold(fast, full, labels, tolerance=0.3) == THRESHOLD_GRID[0]
 
 

@@ -1,4 +1,4 @@
-"""The intent router: held-out accuracy, multi-intent detection, calibrated probabilities."""
+"""The intent router: test-split accuracy, multi-intent detection, calibrated probabilities."""
 
 from __future__ import annotations
 
@@ -8,21 +8,21 @@ from pathlib import Path
 import numpy as np
 
 from graphs.reasoners.local.embedder import embed
-from graphs.reasoners.local.router import load_examples, load_router, mask
+from graphs.reasoners.local.router import TEST, in_split, load_examples, load_router, mask
 
-MIN_HELD_OUT_ACCURACY = 0.88
-MAX_HELD_OUT_ECE = 0.08
+MIN_TEST_ACCURACY = 0.88
+MAX_TEST_ECE = 0.08
 
 
-def test_held_out_accuracy() -> None:
-    held = [e for e in load_examples() if e.held_out]
-    assert len(held) >= 100, f"only {len(held)} held-out examples"
+def test_test_split_accuracy() -> None:
+    held = in_split(load_examples(), TEST)
+    assert len(held) >= 100, f"only {len(held)} test examples"
     router = load_router()
     ranked = router.classify([e.text for e in held])
     correct = sum(r[0].intent == e.intent for r, e in zip(ranked, held, strict=True))
     accuracy = correct / len(held)
-    print(f"\nintent router held-out accuracy: {accuracy:.3f} ({correct}/{len(held)})")
-    assert accuracy >= MIN_HELD_OUT_ACCURACY, f"held-out accuracy {accuracy:.3f} < {MIN_HELD_OUT_ACCURACY}"
+    print(f"\nintent router test-split accuracy: {accuracy:.3f} ({correct}/{len(held)})")
+    assert accuracy >= MIN_TEST_ACCURACY, f"test-split accuracy {accuracy:.3f} < {MIN_TEST_ACCURACY}"
 
 
 def test_two_intents_in_one_message() -> None:
@@ -48,13 +48,13 @@ def test_probabilities_sum_to_one() -> None:
     assert router.fast.temperature > 0 and router.full.temperature > 0
 
 
-def test_held_out_calibration_and_report_fields(tmp_path: Path) -> None:
-    from evals.intents import evaluate, held_out_examples, save_reliability_diagram
+def test_test_split_calibration_and_report_fields(tmp_path: Path) -> None:
+    from evals.intents import evaluate, save_reliability_diagram, test_examples
 
-    report = evaluate(load_router(), held_out_examples(), dataset="project held-out")
-    print(f"\nheld-out accuracy {report.accuracy:.3f} · macro-F1 {report.macro_f1:.3f} · "
+    report = evaluate(load_router(), test_examples(), dataset="project test")
+    print(f"\ntest-split accuracy {report.accuracy:.3f} · macro-F1 {report.macro_f1:.3f} · "
           f"ECE {report.expected_calibration_error:.3f}")
-    assert report.expected_calibration_error <= MAX_HELD_OUT_ECE, report.expected_calibration_error
+    assert report.expected_calibration_error <= MAX_TEST_ECE, report.expected_calibration_error
     data = report.to_json()
     for key in ("dataset", "n", "accuracy", "macro_f1", "expected_calibration_error", "per_intent_recall",
                 "per_intent_support", "confusions", "reliability"):

@@ -2,8 +2,9 @@
 
 The static head is ~50x cheaper than MiniLM but less accurate; its calibrated top probability says when it is
 likely wrong. Texts whose fast top probability is below ``threshold`` are re-scored by the MiniLM head, and
-their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's held-out split (never
-on evaluation data): the lowest one whose cascade accuracy stays within ``ACCURACY_TOLERANCE`` of MiniLM alone.
+their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's calibration split (never
+on the test split or on evaluation data): the lowest one whose cascade accuracy there stays within
+``ACCURACY_TOLERANCE`` of MiniLM alone.
 """
 
 from __future__ import annotations
@@ -13,25 +14,27 @@ from pathlib import Path
 
 import numpy as np
 
+from graphs.reasoners.local.fast_head import FastFeatures, FastRouter, load_fast_head
 from graphs.reasoners.local.router import (
-    MINILM,
+    CALIBRATION,
     STATIC,
     Example,
     IntentModel,
     IntentRouter,
     fingerprint,
+    in_split,
     load_examples,
-    load_head,
+    load_minilm_head,
 )
 
-THRESHOLD_GRID = tuple(round(0.5 + 0.05 * i, 2) for i in range(10))  # 0.50 … 0.95
+THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 … 0.99
 ACCURACY_TOLERANCE = 0.015
 
 
 class CascadeRouter(IntentModel):
     """Calibrated intent probabilities: fast where the fast head is sure, MiniLM elsewhere."""
 
-    def __init__(self, fast: IntentRouter, full: IntentRouter, threshold: float) -> None:
+    def __init__(self, fast: FastRouter, full: IntentRouter, threshold: float) -> None:
         if fast.classes != full.classes:
             raise ValueError("the fast and the MiniLM heads must know the same intents")
         self.fast = fast
@@ -54,10 +57,10 @@ class CascadeRouter(IntentModel):
     def text_probabilities(self, texts: list[str]) -> np.ndarray:
         return self.route(texts)[0]
 
-    def deferred(self, fast_probs: np.ndarray, fast_vectors: np.ndarray) -> np.ndarray:
+    def deferred(self, fast_probs: np.ndarray, fast_features: FastFeatures) -> np.ndarray:
         """Which texts go to MiniLM: those the fast head is unsure of, and those with no token it knows (their
         zero vector would leave the answer to the intercepts alone)."""
-        return np.asarray((fast_probs.max(axis=1) < self.threshold) | ~fast_vectors.any(axis=1))
+        return np.asarray((fast_probs.max(axis=1) < self.threshold) | ~fast_features.known())
 
 
 def choose_threshold(fast: np.ndarray, full: np.ndarray, labels: np.ndarray,
@@ -72,9 +75,9 @@ def choose_threshold(fast: np.ndarray, full: np.ndarray, labels: np.ndarray,
     return THRESHOLD_GRID[-1]
 
 
-def fit_threshold(fast: IntentRouter, full: IntentRouter, examples: list[Example]) -> float:
-    """``choose_threshold`` on the held-out split of ``examples``."""
-    held = [e for e in examples if e.held_out]
+def fit_threshold(fast: FastRouter, full: IntentRouter, examples: list[Example]) -> float:
+    """``choose_threshold`` on the calibration split of ``examples``."""
+    held = in_split(examples, CALIBRATION)
     if not held:
         return THRESHOLD_GRID[-1]
     texts = [e.text for e in held]
@@ -85,8 +88,8 @@ def fit_threshold(fast: IntentRouter, full: IntentRouter, examples: list[Example
 def load_cascade(cache_dir: Path, examples: list[Example] | None = None) -> CascadeRouter:
     """Both heads and the threshold, each from the cache when there, else trained and cached."""
     examples = examples if examples is not None else load_examples()
-    fast = load_head(STATIC, cache_dir, examples)
-    full = load_head(MINILM, cache_dir, examples)
+    fast = load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
+    full = load_minilm_head(cache_dir, examples)
     path = cache_dir / f"intent-router-cascade-{fingerprint(examples, STATIC)}-{fingerprint(examples)}.json"
     try:
         threshold = float(json.loads(path.read_text("utf-8"))["threshold"])

@@ -1,8 +1,9 @@
 """Intent routing: MiniLM sentence embeddings + a multinomial logistic regression, temperature-calibrated.
 
-Trained on the project's own labelled examples (``data/intent_examples.jsonl``): a deterministic 80/20 split
-by text hash; the regression learns on the 80 % (its C chosen by cross-validation on that 80 %), one
-temperature is fitted on the held-out 20 % so the probabilities mean what they say. Emails and numbers are
+Trained on the project's own labelled examples (``data/intent_examples.jsonl``), split deterministically by text
+hash into train (80 %), calibration (10 %) and test (10 %): the regression learns on train (its C chosen by
+cross-validation there), one temperature is fitted on calibration so the probabilities mean what they say, and
+test is only ever reported (``supportgraph eval intents``). Emails and numbers are
 masked before embedding ("order 10234" and "order 10871" mean the same thing). The fitted weights are cached
 on disk, keyed by a hash of the examples, the model and the training recipe, so later processes skip training.
 """
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
 from scipy.optimize import minimize_scalar
@@ -29,15 +30,17 @@ from graphs.reasoners.local.embedder import MODEL_ID, embed
 
 if TYPE_CHECKING:
     from graphs.reasoners.local.cascade import CascadeRouter
+    from graphs.reasoners.local.fast_head import FastRouter
 
 Embedder = Callable[[list[str]], np.ndarray]
+F = TypeVar("F")
 MINILM = "minilm"
 STATIC = "static"
 EXAMPLES_FILE = "intent_examples.jsonl"
+TRAIN, CALIBRATION, TEST = "train", "calibration", "test"
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
-RECIPE = "mask-cv-1"
+RECIPE = "mask-cv-split811-1"
 C_GRID = (5.0, 10.0, 20.0, 40.0)
-STATIC_C_GRID = (20.0, 50.0, 100.0)  # averaged static vectors are smoother: they need less regularisation
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CLAUSE_SPLIT = re.compile(
@@ -59,15 +62,25 @@ class Example:
     intent: str
 
     @property
-    def held_out(self) -> bool:
-        """Deterministic 20 % held-out split, stable across runs and machines."""
-        return int(hashlib.sha256(self.text.encode()).hexdigest(), 16) % 5 == 0
+    def split(self) -> str:
+        """``train`` (80 %), ``calibration`` (10 %) or ``test`` (10 %): by text hash, stable across runs and
+        machines, and unchanged for an example when others are added."""
+        bucket = int(hashlib.sha256(self.text.encode()).hexdigest(), 16) % 10
+        return TEST if bucket == 0 else CALIBRATION if bucket == 1 else TRAIN
 
 
 @dataclass(frozen=True)
 class IntentScore:
     intent: str
     confidence: float
+
+
+def calibrated_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """Row-wise softmax of ``logits / temperature``."""
+    scaled = logits / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True))
 
 
 def mask(text: str) -> str:
@@ -78,6 +91,11 @@ def mask(text: str) -> str:
 def minilm_vectors(texts: list[str]) -> np.ndarray:
     """MiniLM embeddings of already-masked texts, in batches of 128."""
     return embed(texts, batch_size=128)
+
+
+def in_split(examples: list[Example], split: str) -> list[Example]:
+    """The examples of one split (``TRAIN``, ``CALIBRATION`` or ``TEST``)."""
+    return [e for e in examples if e.split == split]
 
 
 def load_examples(path: Path | None = None) -> list[Example]:
@@ -141,7 +159,30 @@ class IntentModel:
         return out
 
 
-class IntentRouter(IntentModel):
+class Head(IntentModel, Generic[F]):
+    """One path's model: texts to features (``vectors``), features to calibrated probabilities."""
+
+    def vectors(self, texts: list[str]) -> F:
+        raise NotImplementedError
+
+    def probabilities(self, features: F) -> np.ndarray:
+        raise NotImplementedError
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        return self.probabilities(self.vectors(texts))
+
+
+def save_npz(path: Path, **arrays: np.ndarray) -> None:
+    """Write ``arrays`` to ``path`` atomically (a reader never sees a half-written file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **arrays)  # type: ignore[arg-type]
+    tmp.replace(path)
+
+
+class IntentRouter(Head[np.ndarray]):
     """Calibrated intent probabilities from one kind of text features (MiniLM or the distilled static vectors)."""
 
     def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, temperature: float, *,
@@ -157,23 +198,12 @@ class IntentRouter(IntentModel):
         """This model's input features: embeddings of the masked texts."""
         return self.embedder([mask(t) for t in texts])
 
-    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
-        logits = (vectors @ self.coef.T + self.intercept) / self.temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        exp = np.exp(logits)
-        return np.asarray(exp / exp.sum(axis=1, keepdims=True))
-
-    def text_probabilities(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, len(self.classes)), dtype=np.float32)
-        return self.probabilities(self.vectors(texts))
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return calibrated_softmax(features @ self.coef.T + self.intercept, self.temperature)
 
     def to_file(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
+        save_npz(path, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept,
                  temperature=np.array(self.temperature), features=np.array(self.features))
-        tmp.replace(path)
 
     @classmethod
     def from_file(cls, path: Path, embedder: Embedder | None = None) -> IntentRouter:
@@ -185,14 +215,15 @@ class IntentRouter(IntentModel):
 
 def train_router(examples: list[Example], *, features: str = MINILM,
                  embedder: Embedder | None = None) -> IntentRouter:
-    """Fit the regression on the training split and the temperature on the held-out split."""
-    train = [e for e in examples if not e.held_out]
-    held = [e for e in examples if e.held_out]
+    """Fit the regression on the training split (C by cross-validation there) and the temperature on the
+    calibration split; the test split is never looked at."""
+    train = in_split(examples, TRAIN)
+    held = in_split(examples, CALIBRATION)
     router = IntentRouter([], np.zeros((0, 0)), np.zeros(0), 1.0, features=features, embedder=embedder)
     x_train = router.vectors([e.text for e in train])
     y_train = [e.intent for e in train]
     # One BLAS thread: these problems are small, and on a busy 2-core machine multi-threaded BLAS spins ~10x slower.
-    grid = C_GRID if features == MINILM else STATIC_C_GRID
+    grid = C_GRID
     with threadpool_limits(1):
         clf = LogisticRegression(C=choose_c(x_train, y_train, grid), max_iter=3000)
         clf.fit(x_train, y_train)
@@ -201,7 +232,7 @@ def train_router(examples: list[Example], *, features: str = MINILM,
     if held:
         x_held = router.vectors([e.text for e in held])
         y_held = np.array([router.classes.index(e.intent) for e in held])
-        router.temperature = fit_temperature(router, x_held, y_held)
+        router.temperature = fit_temperature(x_held @ router.coef.T + router.intercept, y_held)
     return router
 
 
@@ -217,9 +248,8 @@ def choose_c(vectors: np.ndarray, labels: list[str], grid: tuple[float, ...] = C
     return grid[int(np.argmax(scores))]
 
 
-def fit_temperature(router: IntentRouter, vectors: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood of the held-out labels."""
-    logits = vectors @ router.coef.T + router.intercept
+def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
+    """The temperature that minimises the negative log-likelihood of the calibration split's labels."""
 
     def nll(t: float) -> float:
         z = logits / t
@@ -231,10 +261,15 @@ def fit_temperature(router: IntentRouter, vectors: np.ndarray, labels: np.ndarra
 
 
 def fingerprint(examples: list[Example], features: str = MINILM) -> str:
-    """A hash of the examples, the model and the training recipe (and the distillation recipe for static)."""
+    """A hash of the examples, the model and the training recipe (and the fast path's recipes for static)."""
+    from graphs.reasoners.local.augment import VOCAB_FILE
+    from graphs.reasoners.local.fast_head import FAST_RECIPE
     from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
-    recipe = RECIPE if features == MINILM else f"{RECIPE}/{features}/{STATIC_RECIPE}"
+    recipe = RECIPE
+    if features != MINILM:
+        vocab = resources.files("graphs.reasoners.local").joinpath("data", VOCAB_FILE).read_bytes()
+        recipe = f"{RECIPE}/{features}/{STATIC_RECIPE}/{FAST_RECIPE}/{hashlib.sha256(vocab).hexdigest()[:12]}"
     h = hashlib.sha256(f"{MODEL_ID}/{recipe}".encode())
     for e in examples:
         h.update(f"{e.intent}\t{e.text}\n".encode())
@@ -247,25 +282,28 @@ def cache_dir_default() -> Path:
     return get_settings().home / "cache"
 
 
-def load_head(features: str, cache_dir: Path, examples: list[Example] | None = None) -> IntentRouter:
-    """One feature kind's trained head: from the on-disk cache when the examples are unchanged, else trained."""
+def load_head(features: str, cache_dir: Path, examples: list[Example] | None = None) -> IntentRouter | FastRouter:
+    """One path's trained head (``MINILM``: an ``IntentRouter``; ``STATIC``: the fast path's ``FastRouter``):
+    from the on-disk cache when the examples and recipe are unchanged, else trained and cached."""
     examples = examples if examples is not None else load_examples()
-    embedder: Embedder | None = None
-    prefix = "intent-router"
     if features == STATIC:
-        from graphs.reasoners.local.static_embedder import load_static_embedder
+        from graphs.reasoners.local.fast_head import load_fast_head
 
-        embedder = load_static_embedder(cache_dir).embed
-        prefix = "intent-router-static"
-    elif features != MINILM:
+        return load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
+    if features != MINILM:
         raise ValueError(f"unknown router features {features!r}")
-    path = cache_dir / f"{prefix}-{fingerprint(examples, features)}.npz"
+    return load_minilm_head(cache_dir, examples)
+
+
+def load_minilm_head(cache_dir: Path, examples: list[Example]) -> IntentRouter:
+    """The MiniLM head from the cache when the examples and recipe are unchanged, else trained and cached."""
+    path = cache_dir / f"intent-router-{fingerprint(examples, MINILM)}.npz"
     if path.exists():
         try:
-            return IntentRouter.from_file(path, embedder)
+            return IntentRouter.from_file(path)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
-    router = train_router(examples, features=features, embedder=embedder)
+    router = train_router(examples)
     router.to_file(path)
     return router
 
