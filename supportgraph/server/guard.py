@@ -212,13 +212,9 @@ class AccessGuard:
 
     async def _claim(self, thread_id: str, turn: int, reviewer: str) -> None:
         """Take the review for this resume, as the CLI does: of two reviewers at once, exactly one proceeds."""
-        if await self.index.claim_review(thread_id, turn, reviewer):
-            return
-        item = await self.index.review_item(thread_id, turn)
-        if item is not None and item.status == "resolving":
-            raise Refusal(409, f"thread {thread_id!r} is already being resumed by {item.assigned_to}")
-        raise Refusal(409, f"thread {thread_id!r} is not waiting for a review "
-                           f"({f'it was {item.status}' if item else 'no entry in the review queue'})")
+        refusal = await self.index.claim_review(thread_id, turn, reviewer)
+        if refusal is not None:
+            raise Refusal(409, refusal.reason)
 
 
 def _check_messages(messages: Any, *, customer_only: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from graphs.support.review import ReviewRequest
-from supportgraph.audit import QueueItem, open_audit_log, review_queue
+from supportgraph.audit import ClaimRefusal, open_audit_log, review_queue
 from supportgraph.conversations import _review_request as review_request_of
 from supportgraph.settings import get_settings
 
@@ -56,14 +56,13 @@ class ThreadIndex:
 
         return await asyncio.to_thread(query)
 
-    async def claim_review(self, thread_id: str, turn: int, reviewer: str) -> bool:
-        return await asyncio.to_thread(open_audit_log(self.database_url).claim_review, thread_id, turn, reviewer)
+    async def claim_review(self, thread_id: str, turn: int, reviewer: str) -> ClaimRefusal | None:
+        """Claim the review for a resume, or why not (AuditLog.claim_review_or_reason, as the CLI claims it)."""
+        audit = open_audit_log(self.database_url)
+        return await asyncio.to_thread(audit.claim_review_or_reason, thread_id, turn, reviewer)
 
     async def release_review(self, thread_id: str, turn: int) -> None:
         await asyncio.to_thread(open_audit_log(self.database_url).release_review, thread_id, turn)
-
-    async def review_item(self, thread_id: str, turn: int) -> QueueItem | None:
-        return await asyncio.to_thread(open_audit_log(self.database_url).review_item, thread_id, turn)
 
     async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:
         """Aegra's thread search (``POST /threads/search``) narrowed to ``thread_ids``.
