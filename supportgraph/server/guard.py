@@ -146,24 +146,27 @@ class AccessGuard:
     async def _thread_route(self, who: Principal, method: str, thread_id: str, rest: str, body: bytes) -> Passage:
         creates_run = method == "POST" and rest in _RUN_CREATION
         reads = method == "GET" or (method == "POST" and rest in _READ_POSTS)
+        if who.role != "admin" and not (creates_run or reads):
+            raise Refusal(403, f"a {who.role} key may not {method} /threads/{{id}}{rest}")
+        # The thread's metadata (its owner, its graph) is read once per request, and only when it is needed.
+        metadata = await self.index.metadata(thread_id) if who.role == "customer" or creates_run else None
         if who.role != "admin":
-            if not (creates_run or reads):
-                raise Refusal(403, f"a {who.role} key may not {method} /threads/{{id}}{rest}")
-            await self._check_reach(who, thread_id)
+            await self._check_reach(who, thread_id, metadata)
         if creates_run:
-            return await self._check_run(who, thread_id, body)
+            return await self._check_run(who, thread_id, metadata, body)
         return PASS
 
-    async def _check_reach(self, who: Principal, thread_id: str) -> None:
+    async def _check_reach(self, who: Principal, thread_id: str, metadata: dict[str, Any] | None) -> None:
         not_found = Refusal(404, f"thread {thread_id!r} not found")
         if who.role == "customer":
-            owner = await self.index.customer_of(thread_id)
+            owner = None if metadata is None else metadata.get("customer_id")
             if owner is None or owner != who.customer_id:
                 raise not_found
         elif who.role == "reviewer" and not await self.index.reviewed_threads(who.queues, thread_id=thread_id):
             raise not_found
 
-    async def _check_run(self, who: Principal, thread_id: str, body: bytes) -> Passage:
+    async def _check_run(self, who: Principal, thread_id: str, metadata: dict[str, Any] | None,
+                         body: bytes) -> Passage:
         payload = _json_object(body)
         if who.role != "admin":
             for name in _ADMIN_ONLY_RUN_FIELDS:
@@ -183,7 +186,7 @@ class AccessGuard:
         if who.role == "reviewer" and run_input:
             raise Refusal(403, "a reviewer key resumes threads with a decision; it does not send messages")
         _check_messages(run_input.get("messages"), customer_only=who.role != "admin")
-        pending = await self.index.pending_review(thread_id)
+        pending = await self.index.pending_review(thread_id, (metadata or {}).get("graph_id"))
         claimed: tuple[str, int] | None = None
         if "resume" in command:
             if pending is None:
