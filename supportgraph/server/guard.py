@@ -7,6 +7,8 @@ So this layer, mounted in the custom app aegra.json names, checks every request 
 * no key or an unknown key → 401; a customer reaches only threads stamped with its customer id, a reviewer only
   threads reviewed in its queues, anything else → 404 (a thread you may not see does not exist for you);
   routes a role has no business with → 403; admin keys reach everything;
+* ``GET /whoami`` answers who the key is (name, role, customer id, queues): the reviewers' inbox assigns
+  reviews by it (supportgraph/inbox.py), never by a name in a request body;
 * run requests are checked the way SupportService checks them for the CLI: the customer message
   (graphs/support/messages.py), the resume payload against the pending review (graphs/support/review.py),
   a resume of a thread that is not waiting, a message to a thread that is → 409/413/422 with the reason, before
@@ -30,10 +32,16 @@ from supportgraph.server.threads import ThreadIndex
 
 PUBLIC_PATHS = frozenset({"/", "/health", "/ok", "/info", "/ready", "/live", "/docs", "/redoc", "/openapi.json"})
 MAX_BODY_BYTES = 256_000
+IDENTITY_PATH = "/whoami"  # any key: who the key is (name, role), for hosts in front of this API
 _THREAD = re.compile(r"^/threads/(?P<thread_id>[^/]+)(?P<rest>/.*)?$")
 _RUN_CREATION = ("/runs", "/runs/stream", "/runs/wait")
 _READ_POSTS = ("/history", "/state/checkpoint")
 _ADMIN_ONLY_RUN_FIELDS = ("context", "config", "checkpoint", "checkpoint_id", "interrupt_before", "interrupt_after")
+
+
+def identity_of(who: Principal) -> dict[str, Any]:
+    """What ``GET /whoami`` answers: the caller's key name and role (the reviewers' inbox assigns by it)."""
+    return {"name": who.name, "role": who.role, "customer_id": who.customer_id, "queues": list(who.queues)}
 
 
 class Answer(Exception):
@@ -119,6 +127,8 @@ class AccessGuard:
 
     async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> Passage:
         """Refuse (Refusal), answer (Answer), or let the request through (Passage)."""
+        if path == IDENTITY_PATH and method == "GET":
+            raise Answer(identity_of(who))
         if path == "/threads/search" and method == "POST":
             if who.role == "reviewer":
                 raise Answer(await self._reviewer_search(who, body))

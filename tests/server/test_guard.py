@@ -86,3 +86,12 @@ def test_the_guard_refuses_a_claim_with_the_reason_every_host_gives(index: Count
         assert refusal is not None and refused.value.status == 409 and refused.value.message == refusal.reason
     assert log.claim_review_or_reason("t-1", 1, "gil") == type(refusal)(
         "thread 't-1' is already being resumed by sam", in_progress=True)
+
+
+def test_whoami_answers_who_the_key_is(index: CountingIndex) -> None:
+    from supportgraph.server.guard import Answer
+
+    guard = AccessGuard(app=None, index=index)  # type: ignore[arg-type]
+    with pytest.raises(Answer) as answered:
+        asyncio.run(guard.authorize(SAM, "GET", "/whoami", b""))
+    assert answered.value.value == {"name": "sam", "role": "reviewer", "customer_id": None, "queues": ["billing"]}
