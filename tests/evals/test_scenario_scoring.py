@@ -171,8 +171,11 @@ def test_through_langsmith_each_trial_is_scored_once(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(scenario_runner, "play_scenario",
                         lambda s, *, trial, server_url, run_settings: transcript(trial=trial))
     monkeypatch.setattr(scenario_runner, "score", counting_score)
-    run = scenario_runner.run_scenarios([scenario()], trials=3, langsmith=True)
+    shown: list[int] = []  # the CLI's progress callback, which once scored each trial a third time
+    run = scenario_runner.run_scenarios([scenario()], trials=3, langsmith=True,
+                                        on_trial=lambda result: shown.append(result.trial))
     assert sorted(scored) == [1, 2, 3], "each trial is scored exactly once"
+    assert sorted(shown) == [1, 2, 3]
     assert [(r.trial, r.passed) for r in run.results] == [(1, True), (2, True), (3, True)]
     feedback = run.langsmith["feedback"]
     assert [(f["passed"], f["business_data"], f["outcome"], f["escalation"]) for f in feedback] == [(1.0,) * 4] * 3
