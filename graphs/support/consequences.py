@@ -25,16 +25,18 @@ UNSETTLED_STEPS = {"pending", "awaiting_confirmation", "needs_approval", "approv
 def consequence_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], step: Step, policy: Policy,
                       *, check_amount: bool) -> list[Hold]:
     """Why a write must wait for a human because of what it would do to other money movements."""
-    if step["tool"] in ("return_items", "exchange_item"):
+    tool = get_tool(step["tool"])
+    money = tool.moves_money
+    if money == "item_refund":
         return _return_refund_holds(store, ctx, step, policy) if check_amount else []
-    if step["tool"] not in ("cancel_order", "refund_order"):
+    if money != "order_refund":
         return []
     order_id = step["args"].get("order_id")
     if not isinstance(order_id, int):
         return []
     holds = []
     others = [s for s in plan if s["id"] != step["id"] and s["status"] in UNSETTLED_STEPS
-              and s["tool"] in ("refund_order", "cancel_order") and s["args"].get("order_id") == order_id]
+              and get_tool(s["tool"]).moves_money == "order_refund" and s["args"].get("order_id") == order_id]
     if others:
         holds.append(Hold("refund_in_flight", f"{step['tool'].replace('_', ' ')} of order {order_id} would refund it "
                           f"again while {others[0]['tool'].replace('_', ' ')} of the same order is still in flight"))
@@ -45,7 +47,8 @@ def consequence_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], 
         amount = sum(float(r.get("amount") or 0) for r in in_flight)
         holds.append(Hold("refund_in_flight", f"order {order_id} has a refund of ${amount:,.2f} still in flight; "
                           f"{step['tool'].replace('_', ' ')} could refund the customer twice"))
-    if check_amount and step["tool"] == "refund_order" and step["args"].get("amount") is None and data:
+    # An order refund that takes an amount refunds everything still refundable when it is given none.
+    if check_amount and "amount" in tool.args_schema.model_fields and step["args"].get("amount") is None and data:
         above = amount_above_limit(float(data.get("remaining_refundable") or 0), policy)
         holds += [above] if above else []
     return holds
@@ -60,7 +63,7 @@ def _return_refund_holds(store: BusinessStore, ctx: ToolContext, step: Step, pol
     if order is None:
         return []  # the tool refuses it with the reason
     price = {line.product_id: line.unit_price_cents for line in order.items}
-    if step["tool"] == "exchange_item":
+    if "new_product_id" in get_tool(step["tool"]).args_schema.model_fields:  # an exchange: refunds the difference
         new = orders.get_product(str(args.get("new_product_id")))
         old = price.get(str(args.get("product_id")))
         if new is None or old is None:

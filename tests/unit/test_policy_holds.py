@@ -15,3 +15,17 @@ def test_a_refund_above_the_limit_is_an_amount_limit_hold() -> None:
     order = {"steps": {"order": {"refundable_amount": 349.99, "total": 400.0}}}
     [hold] = policy_holds(["refund_limit"], {}, order, policy)
     assert hold.kind == "amount_limit" and "$349.99" in hold.reason
+
+
+def test_money_moving_tools_and_money_at_stake_come_from_the_registry_and_the_flows() -> None:
+    from graphs.support.flows import load_flows, money_at_stake
+    from tools.registry import TOOLS
+
+    moves = {t.name: t.moves_money for t in TOOLS if t.moves_money}
+    assert {n for n, kind in moves.items() if kind == "order_refund"} == {"refund_order", "cancel_order"}
+    assert {n for n, kind in moves.items() if kind == "item_refund"} == {"return_items", "exchange_item"}
+    assert all(t.writes for t in TOOLS if t.moves_money), "a tool that moves money writes"
+    # The flows whose order totals count as money at stake: those whose tools move money, and change_order
+    # (made by people through a ticket), which flows.yaml marks.
+    assert {i for i in load_flows() if money_at_stake(i)} == {
+        "get_refund", "cancel_order", "change_order", "billing_dispute", "switch_account"}

@@ -99,4 +99,5 @@ tool = SupportTool(
     args_schema=ChangePlanArgs,
     fn=change_plan,
     writes=True,
+    moves_money="adjustment",
 )
