@@ -2,10 +2,11 @@
 
 Through LangSmith (the default of ``supportgraph eval scenarios``) each scenario is an ``Example`` (its whole
 definition as inputs, its expectations as reference outputs), the target plays it on a fresh store, and
-evaluators score the run: ``passed`` (every expectation, with the failed ones as the comment) and one key per
-part of the tau2-style score (business data, outcome, escalation). The client is offline
-(``Client(api_key=..., info={}, tracing_sampling_rate=0.0)``, ``upload_runs=False``): nothing leaves the machine.
-Both paths produce the same :class:`TrialResult` list, scored by the same function.
+evaluators report the run: ``passed`` (every expectation, with the failed ones as the comment) and one key per
+part of the tau2-style score (business data, outcome, escalation). The target scores each trial once and the
+evaluators read that score. The client is offline (``Client(api_key=..., info={}, tracing_sampling_rate=0.0)``,
+``upload_runs=False``): nothing leaves the machine. Both paths produce the same :class:`TrialResult` list, scored
+by the same function.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from evals.scenario_format import Scenario
 from evals.scenario_play import Transcript, play_scenario
-from evals.scenario_scoring import DATA_CHECKS, TrialResult, score, summarise
+from evals.scenario_scoring import TrialResult, score, summarise
 
 NAMESPACE = uuid.UUID("5f0c6a2e-6a57-4a8f-9f0d-2f1f0c6b7a11")
 OnTrial = Callable[[TrialResult], None]
@@ -71,17 +72,6 @@ def _plain(run_settings: Mapping[str, Any]) -> dict[str, Any]:
             for k, v in run_settings.items()}
 
 
-def _part_checks(scenario: Scenario, transcript: Transcript) -> dict[str, bool]:
-    """The tau2-style parts of the score, each on its own: business data, outcome, escalation (and queue)."""
-    e = scenario.expect
-    data_ok = all(DATA_CHECKS[kind](transcript.facts, args) is None
-                  for assertion in e.get("data", []) for kind, args in assertion.items())
-    escalation_ok = transcript.escalated == e["escalated"] and (
-        not e["escalated"] or "queue" not in e or (transcript.queues[:1] == [e["queue"]]))
-    outcomes = e["outcome"] if isinstance(e["outcome"], list) else [e["outcome"]]
-    return {"business_data": data_ok, "outcome": transcript.outcome in outcomes, "escalation": escalation_ok}
-
-
 def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url: str | None,
                            run_settings: Mapping[str, Any] | None, on_trial: OnTrial | None) -> ScenarioRun:
     from langsmith.evaluation import evaluate
@@ -98,19 +88,17 @@ def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url
         played[scenario.id] = played.get(scenario.id, 0) + 1
         transcript = play_scenario(scenario, trial=played[scenario.id], server_url=server_url,
                                    run_settings=run_settings)
+        result = score(scenario, transcript)  # each trial is scored once, here; the evaluators report it
         if on_trial:
-            on_trial(score(scenario, transcript))
-        return {"transcript": transcript.to_json()}
+            on_trial(result)
+        return {"transcript": transcript.to_json(), "result": result.to_json()}
 
     def passed(run: Any, example: Any) -> dict[str, Any]:
-        scenario = by_id[example.inputs["scenario"]["id"]]
-        result = score(scenario, Transcript(**run.outputs["transcript"]))
-        return {"key": "passed", "score": float(result.passed), "comment": "; ".join(result.reasons) or None}
+        result = run.outputs["result"]
+        return {"key": "passed", "score": float(result["passed"]), "comment": "; ".join(result["reasons"]) or None}
 
     def parts(run: Any, example: Any) -> dict[str, Any]:
-        scenario = by_id[example.inputs["scenario"]["id"]]
-        checks = _part_checks(scenario, Transcript(**run.outputs["transcript"]))
-        return {"results": [{"key": k, "score": float(v)} for k, v in checks.items()]}
+        return {"results": [{"key": k, "score": float(v)} for k, v in run.outputs["result"]["parts"].items()]}
 
     # evaluate() prints its own tqdm bar and beta/ingestion notices on stderr; the caller shows progress itself.
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
@@ -129,10 +117,7 @@ def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url
             raise RuntimeError(f"scenario {scenario.id} crashed the LangSmith target: {run.error}")
         transcript = Transcript(**run.outputs["transcript"])
         scores = {r.key: r.score for r in row["evaluation_results"]["results"]}
-        result = score(scenario, transcript)
-        if scores.get("passed") != float(result.passed):  # the evaluator and the direct score are one function
-            raise RuntimeError(f"LangSmith scored {scenario.id} as {scores.get('passed')}, the runner as "
-                               f"{result.passed}")
+        result = TrialResult(**run.outputs["result"])
         results.append(result)
         transcripts.append(transcript)
         feedback.append({"scenario_id": scenario.id, "trial": transcript.trial, **scores})

@@ -39,6 +39,7 @@ class TrialResult:
     confidence: float | None
     latency_ms: float
     tags: list[str] = field(default_factory=list)
+    parts: dict[str, bool] = field(default_factory=dict)  # PARTS: whether each part of the score holds
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -147,60 +148,81 @@ DATA_CHECKS: dict[str, Callable[[dict[str, Any], dict[str, Any]], str | None]] =
 }
 
 
-def expectation_failures(scenario: Scenario, t: Transcript) -> list[str]:
-    """Every expectation of ``scenario`` that ``t`` violates, one sentence each (empty: the trial passes)."""
+# The tau2-style parts of the score, each reported on its own (LangSmith feedback keys); a trial passes only
+# when every part, and every other expectation, holds.
+PARTS = ("business_data", "outcome", "escalation")
+
+
+def failures_by_part(scenario: Scenario, t: Transcript) -> dict[str, list[str]]:
+    """Every expectation of ``scenario`` that ``t`` violates, one sentence each, by part of the score.
+
+    Parts: ``run`` (the play crashed), ``intents``, ``escalation`` (whether, and to which queue), ``outcome``,
+    ``business_data``, ``tools`` (forbidden and required), ``replies``. The one source of what passes:
+    :func:`expectation_failures` and the part scores both read it.
+    """
     e = scenario.expect
-    reasons: list[str] = []
+    parts: dict[str, list[str]] = {name: [] for name in ("run", "intents", "escalation", "outcome",
+                                                          "business_data", "tools", "replies")}
     if t.error:
-        reasons.append(f"the run failed: {t.error}")
+        parts["run"].append(f"the run failed: {t.error}")
     missing = [i for i in e.get("intents", []) if i not in t.intents]
     if missing:
-        reasons.append(f"intent {', '.join(missing)} not recognised (understood: {', '.join(t.intents) or 'none'})")
+        parts["intents"].append(f"intent {', '.join(missing)} not recognised "
+                                f"(understood: {', '.join(t.intents) or 'none'})")
+    escalation = parts["escalation"]
     if e["escalated"] and not t.escalated:
-        reasons.append("expected a human review, but the agent handled it alone")
+        escalation.append("expected a human review, but the agent handled it alone")
     elif not e["escalated"] and t.escalated:
-        reasons.append(f"expected no human review, but it went to the {t.queues[0] if t.queues else '?'} queue "
-                       f"({'; '.join(t.escalation_reasons) or 'no reason recorded'})")
-    elif e["escalated"] and "queue" in e and t.queues and t.queues[0] != e["queue"]:
-        reasons.append(f"escalated to the {t.queues[0]} queue, expected {e['queue']}")
+        escalation.append(f"expected no human review, but it went to the {t.queues[0] if t.queues else '?'} queue "
+                          f"({'; '.join(t.escalation_reasons) or 'no reason recorded'})")
+    elif e["escalated"] and "queue" in e and not t.queues:
+        escalation.append(f"escalated, but no queue was recorded; expected {e['queue']}")
+    elif e["escalated"] and "queue" in e and t.queues[0] != e["queue"]:
+        escalation.append(f"escalated to the {t.queues[0]} queue, expected {e['queue']}")
     outcomes = e["outcome"] if isinstance(e["outcome"], list) else [e["outcome"]]
     if t.outcome not in outcomes:
-        reasons.append(f"ended {t.outcome}, expected {' or '.join(outcomes)}")
+        parts["outcome"].append(f"ended {t.outcome}, expected {' or '.join(outcomes)}")
         if t.unreviewed:
-            reasons.append(f"left waiting for a review of {', '.join(t.unreviewed)}, which the scenario's reviewer "
-                           "has no decision for")
+            parts["outcome"].append(f"left waiting for a review of {', '.join(t.unreviewed)}, which the scenario's "
+                                    "reviewer has no decision for")
     for assertion in e.get("data", []):
         ((kind, args),) = assertion.items()
         problem = DATA_CHECKS[kind](t.facts, args)
         if problem:
-            reasons.append(problem)
+            parts["business_data"].append(problem)
     called = [c["tool"] for c in t.tools]
     for tool in e.get("forbidden_tools", []):
         if tool in called:
-            reasons.append(f"called the forbidden tool {tool}")
+            parts["tools"].append(f"called the forbidden tool {tool}")
     ran = {c["tool"] for c in t.tools if c["ok"]}
     for tool in e.get("required_tools", []):
         if tool not in ran:
             why = next((c["error"] for c in t.tools if c["tool"] == tool and c["error"]), None)
-            reasons.append(f"{tool} did not run" + (f" ({why})" if why else ""))
+            parts["tools"].append(f"{tool} did not run" + (f" ({why})" if why else ""))
     last = " ".join(t.last_replies).lower()
     for phrase in e.get("reply_contains", []):
         if phrase.lower() not in last:
-            reasons.append(f"the last reply does not say {phrase!r}")
+            parts["replies"].append(f"the last reply does not say {phrase!r}")
     everything = " ".join(t.replies).lower()
     for phrase in e.get("reply_excludes", []):
         if phrase.lower() in everything:
-            reasons.append(f"a reply says {phrase!r}")
-    return reasons
+            parts["replies"].append(f"a reply says {phrase!r}")
+    return parts
+
+
+def expectation_failures(scenario: Scenario, t: Transcript) -> list[str]:
+    """Every expectation of ``scenario`` that ``t`` violates, one sentence each (empty: the trial passes)."""
+    return [reason for reasons in failures_by_part(scenario, t).values() for reason in reasons]
 
 
 def score(scenario: Scenario, t: Transcript) -> TrialResult:
-    reasons = expectation_failures(scenario, t)
+    by_part = failures_by_part(scenario, t)
+    reasons = [reason for part in by_part.values() for reason in part]
     return TrialResult(scenario_id=scenario.id, flow=scenario.flow, trial=t.trial, passed=not reasons,
                        reasons=reasons, expected_escalation=bool(scenario.expect["escalated"]),
                        escalated=t.escalated, outcome=t.outcome,
                        confidence=min(t.confidences) if t.confidences else None, latency_ms=t.latency_ms,
-                       tags=list(scenario.tags))
+                       tags=list(scenario.tags), parts={name: not by_part[name] for name in PARTS})
 
 
 def pass_hat_k(passes: dict[str, list[bool]], k: int) -> float:

@@ -96,6 +96,14 @@ MIGRATIONS = [_m001_audit_and_review_queue, _m002_review_claim_time, _m003_event
 
 
 @dataclass(frozen=True)
+class ClaimRefusal:
+    """Why a review could not be claimed; ``in_progress``: another reviewer is resuming it right now."""
+
+    reason: str
+    in_progress: bool = False
+
+
+@dataclass(frozen=True)
 class QueueItem:
     thread_id: str
     turn: int
@@ -176,6 +184,19 @@ class AuditLog:
                 .values(status="resolving", assigned_to=reviewer, claimed_at=now)
             )
             return result.rowcount == 1
+
+    def claim_review_or_reason(self, thread_id: str, turn: int, reviewer: str) -> ClaimRefusal | None:
+        """Claim the review (None), or say why it cannot be: another reviewer is on it, it was already decided,
+        or the queue has no entry for that turn. Every host that resumes a thread claims it through this."""
+        if self.claim_review(thread_id, turn, reviewer):
+            return None
+        item = self.review_item(thread_id, turn)
+        if item is not None and item.status == "resolving":
+            return ClaimRefusal(f"thread {thread_id!r} is already being resumed by {item.assigned_to}",
+                                in_progress=True)
+        if item is not None:
+            return ClaimRefusal(f"thread {thread_id!r} is not waiting for a review (it was {item.status})")
+        return ClaimRefusal(f"thread {thread_id!r} has no entry in the review queue for turn {turn}")
 
     def release_review(self, thread_id: str, turn: int) -> None:
         """Give a claimed review back to the queue (the resume failed before the decision was applied)."""

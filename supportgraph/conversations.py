@@ -134,13 +134,9 @@ class SupportService:
         audit = open_audit_log(self.context.database_url)
         # Two reviewers may press the button at once: the review-queue row is claimed atomically first, so
         # exactly one decision is applied and the other reviewer hears who is on it.
-        if not audit.claim_review(thread_id, turn, response.reviewer):
-            item = audit.review_item(thread_id, turn)
-            if item is not None and item.status == "resolving":
-                raise ReviewInProgress(f"thread {thread_id!r} is already being resumed by {item.assigned_to}")
-            if item is not None:
-                raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review (it was {item.status})")
-            raise NotWaitingForReview(f"thread {thread_id!r} has no entry in the review queue for turn {turn}")
+        refusal = audit.claim_review_or_reason(thread_id, turn, response.reviewer)
+        if refusal is not None:
+            raise (ReviewInProgress if refusal.in_progress else NotWaitingForReview)(refusal.reason)
         config = self._config(thread_id)
         before = len(self.graph.get_state(config).values.get("messages", []))
         started = time.perf_counter()

@@ -7,8 +7,11 @@ backed by the ``review_queue`` index that ``supportgraph review list/assign`` al
 
 - ``GET /inbox/reviews``: priority, SLA due time, assignee and age of the open reviews, limited to the
   interrupted threads the caller's key can see (asked of the API with that key);
-- ``POST /inbox/threads/{id}/assign`` ``{"reviewer": NAME}``: assign a thread to oneself, once the API has
-  confirmed the caller's key may read that thread.
+- ``POST /inbox/threads/{id}/assign`` (body ``{}`` or ``{"reviewer": NAME}``): assign a thread, once the API has
+  confirmed the caller's key may read that thread. The assignee is the caller as the API knows the key
+  (``GET /whoami``, supportgraph/server/guard.py): a reviewer key assigns to its own name only, and only an admin
+  key may name someone else. In front of an API without keys (``langgraph dev``: no ``/whoami``) there is no
+  identity to check, and the name in the body is the assignee.
 """
 
 from __future__ import annotations
@@ -114,25 +117,59 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, web_dir: Path = WEB_
         items = [_review_json(i, now) for i in waiting if i.thread_id in visible and i.status in ("open", "resolving")]
         return JSONResponse({"now": now.isoformat(), "reviews": items})
 
+    async def identity(request: Request) -> dict[str, Any] | Response | None:
+        """Who the caller's key is, as the API says (``GET /whoami``); None when the API has no identities."""
+        try:
+            answer = await client(request).get("/whoami", headers=_caller(request))
+        except httpx.HTTPError as exc:
+            return JSONResponse({"detail": f"the graph API did not answer: {type(exc).__name__}"}, status_code=502)
+        if answer.status_code == 404:
+            return None
+        if answer.status_code != 200:
+            return Response(answer.content, status_code=answer.status_code,
+                            media_type=answer.headers.get("content-type"))
+        who = answer.json()
+        return who if isinstance(who, dict) else None
+
     async def assign(request: Request) -> Response:
         thread_id = request.path_params["thread_id"]
+        usage = f"the body must be {{}} or {{\"reviewer\": NAME}} (a name of 1 to {MAX_REVIEWER} characters)"
         try:
-            body = await request.json()
+            body = await request.json() if await request.body() else {}
         except ValueError:
-            return JSONResponse({"detail": "the body must be JSON: {\"reviewer\": NAME}"}, status_code=400)
-        reviewer = body.get("reviewer") if isinstance(body, dict) else None
-        if not isinstance(reviewer, str) or not reviewer.strip() or len(reviewer) > MAX_REVIEWER:
-            return JSONResponse({"detail": f"reviewer must be a name of 1 to {MAX_REVIEWER} characters"},
-                                status_code=422)
+            return JSONResponse({"detail": usage}, status_code=400)
+        if not isinstance(body, dict) or set(body) - {"reviewer"}:
+            return JSONResponse({"detail": usage}, status_code=422)
+        named = body.get("reviewer")
+        if named is not None and (not isinstance(named, str) or not named.strip() or len(named) > MAX_REVIEWER):
+            return JSONResponse({"detail": usage}, status_code=422)
+        named = named.strip() if named is not None else None
+        who = await identity(request)
+        if isinstance(who, Response):
+            return who
+        if who is None:  # an API without keys: nobody to check the name against
+            if named is None:
+                return JSONResponse({"detail": "this API has no identities: name the reviewer ({\"reviewer\": NAME})"},
+                                    status_code=422)
+            assignee = named
+        elif who.get("role") not in ("reviewer", "admin"):
+            return JSONResponse({"detail": f"a {who.get('role')} key does not work the review queue"},
+                                status_code=403)
+        else:
+            assignee = named or str(who.get("name"))
+            if assignee != who.get("name") and who.get("role") != "admin":
+                return JSONResponse({"detail": f"this key is {who.get('name')}'s: a {who.get('role')} key assigns "
+                                               "reviews to itself only; an admin key may assign them to others"},
+                                    status_code=403)
         try:
             seen = await client(request).get(f"/threads/{thread_id}", headers=_caller(request))
         except httpx.HTTPError as exc:
             return JSONResponse({"detail": f"the graph API did not answer: {type(exc).__name__}"}, status_code=502)
         if seen.status_code != 200:
             return Response(seen.content, status_code=seen.status_code, media_type=seen.headers.get("content-type"))
-        if not await asyncio.to_thread(audit.assign_review, thread_id, reviewer.strip()):
+        if not await asyncio.to_thread(audit.assign_review, thread_id, assignee):
             return JSONResponse({"detail": f"thread {thread_id} has no open review to assign"}, status_code=409)
-        return JSONResponse({"thread_id": thread_id, "assigned_to": reviewer.strip()})
+        return JSONResponse({"thread_id": thread_id, "assigned_to": assignee})
 
     return Starlette(
         routes=[

@@ -3,7 +3,8 @@
 A thread waits for a reviewer from the moment its ``__interrupt__`` write is committed to the checkpointer. The
 savers here insert the review-queue row in that same database transaction, so the queue and the checkpoints never
 disagree: a crash either leaves both (the thread waits and reviewers see it) or neither (the turn re-runs).
-The row's data come from the request's ``context`` (see graphs/support/nodes/human_review.py).
+The row is the request's ``context`` mapped by graphs/support/review.py ``queue_entry``, as the human_review node
+maps it when it writes the row itself.
 
 Hosts whose checkpointer is not one of these (an Agent Protocol server with its own saver) leave
 ``Context.review_index_by_checkpointer`` false, and the human_review node writes the row itself just before it
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -24,6 +25,8 @@ from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.postgres import _internal as pg_internal
 from langgraph.checkpoint.serde.types import INTERRUPT
 from langgraph.checkpoint.sqlite import SqliteSaver
+
+from graphs.support.review import queue_entry
 
 _COLUMNS = ("thread_id", "turn", "queue", "priority", "status", "customer_id", "summary", "reasons", "confidence",
             "created_at")
@@ -41,21 +44,9 @@ def review_rows(config: RunnableConfig, writes: Sequence[tuple[str, Any]]) -> li
             request = getattr(item, "value", None)
             if not (isinstance(request, dict) and "action_requests" in request and "context" in request):
                 continue
-            context = request["context"]
-            customer = context.get("customer") or {}
-            requested_at = context.get("requested_at")
-            rows.append({
-                "thread_id": str(config["configurable"]["thread_id"]),
-                "turn": int(context.get("turn", 0)),
-                "queue": str(context.get("queue", "general")),
-                "priority": str(context.get("priority", "normal")),
-                "status": "open",
-                "customer_id": customer.get("customer_id"),
-                "summary": str(context.get("latest_message", ""))[:300],
-                "reasons": list(context.get("reasons", [])),
-                "confidence": context.get("confidence"),
-                "created_at": datetime.fromisoformat(requested_at) if requested_at else datetime.now(UTC),
-            })
+            entry = queue_entry(config["configurable"]["thread_id"], request["context"])
+            at = entry.pop("at")
+            rows.append({**entry, "status": "open", "created_at": at})
     return rows
 
 

@@ -24,3 +24,20 @@ def test_every_flow_reply_template_exists_and_names_only_its_steps() -> None:
         if missing:
             problems.append(f"{flow.intent} ({flow.reply}.j2) refers to steps it does not have: {sorted(missing)}")
     assert not problems, "\n".join(problems)
+
+
+def test_every_problem_the_llm_reasoner_sends_back_is_a_template() -> None:
+    """The retry feedback is written in prompts/llm/problems.md: each kind the code names is a macro there."""
+    import pytest
+
+    from graphs.reasoners.llm.prompting import render_problem
+
+    root = Path(__file__).resolve().parents[1]
+    code = "".join(p.read_text("utf-8") for p in (root / "graphs" / "reasoners" / "llm").glob("*.py"))
+    used = set(re.findall(r'render_problem\(\s*"([a-z_]+)"', code))
+    defined = set(re.findall(r"\{% macro ([a-z_]+)\(", (root / "prompts" / "llm" / "problems.md").read_text("utf-8")))
+    assert used and used == defined
+    assert render_problem("text_answer", schema="SupportPlan") == (
+        "you answered in text; answer only by calling SupportPlan with valid JSON arguments")
+    with pytest.raises(KeyError):
+        render_problem("no_such_problem")

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from tools.store import BusinessStore
 
 System = Literal["crm", "orders", "payments", "ticketing", "kb"]
+# What a tool does with money: "order_refund" refunds (part of) what an order was charged; "item_refund" refunds
+# the price of items taken back or exchanged for cheaper ones; "adjustment" charges or refunds otherwise (an
+# order or plan change, a dispute's resolution).
+MoneyMove = Literal["order_refund", "item_refund", "adjustment"]
 
 
 class ToolResult(BaseModel):
@@ -97,6 +101,8 @@ class SupportTool:
     requires_verified_customer: bool = True
     # Always needs a human's approval (ctx.approved_by): the graph holds such steps for review first.
     needs_approval: bool = False
+    # Moves money, and how (None: it does not); the graph's consequence checks and money at stake read it.
+    moves_money: MoneyMove | None = None
 
     def run(self, store: BusinessStore, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         """Validate ``args``, check verification and approval, call the tool; failures are refusal sentences."""

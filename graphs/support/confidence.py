@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 
-from graphs.support.flows import get_flow
+from graphs.support.flows import get_flow, money_at_stake
 from graphs.support.state import State
 from tools.registry import get_tool
 
@@ -116,8 +116,7 @@ def _complexity(state: State) -> float:
     amount = 0.0
     for step in state.plan:
         data = (step["result"] or {}).get("data") if step["result"] else None
-        if isinstance(data, dict) and isinstance(data.get("total"), int | float) and step["intent"] in {
-                "get_refund", "cancel_order", "change_order", "billing_dispute"}:
+        if isinstance(data, dict) and isinstance(data.get("total"), int | float) and money_at_stake(step["intent"]):
             amount = max(amount, float(data["total"]))
         if isinstance(step["args"], dict) and isinstance(step["args"].get("amount"), int | float):
             amount = max(amount, float(step["args"]["amount"]))

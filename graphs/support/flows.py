@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -81,6 +81,9 @@ class FlowSpec(BaseModel):
     slots: dict[str, SlotSpec] = Field(default_factory=dict)
     steps: list[StepSpec] = Field(default_factory=list)
     review_reason: str | None = None
+    # The order's total is at stake even though no step of the flow moves money itself (an order change made by
+    # people): see money_at_stake.
+    money_at_stake: bool = False
     # The reply asks the customer something when a slot holds one of these values (a greeting is answered with
     # "how can I help?"), so the conversation stays open instead of counting as resolved.
     open_when: dict[str, list[str]] = Field(default_factory=dict)
@@ -113,6 +116,16 @@ def load_flows() -> dict[str, FlowSpec]:
 def get_flow(intent: str) -> FlowSpec:
     flows = load_flows()
     return flows.get(intent) or flows["out_of_scope"]
+
+
+@cache
+def money_at_stake(intent: str) -> bool:
+    """Whether the intent's request puts money at stake: its flow runs a tool that moves money (the registry's
+    ``moves_money``), or the flow says so (``money_at_stake`` in flows.yaml)."""
+    from tools.registry import get_tool
+
+    flow = get_flow(intent)
+    return flow.money_at_stake or any(get_tool(step.tool).moves_money for step in flow.steps)
 
 
 def resolve(value: Any, scope: dict[str, Any]) -> Any:

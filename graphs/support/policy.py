@@ -1,4 +1,4 @@
-"""Named policy checks that flows attach to steps; each returns why a human must approve, or None.
+"""Named policy checks that flows attach to steps; each returns why a human must approve (a Hold), or None.
 
 The tools enforce the same rules themselves (a refund above the limit is refused without an approver); the
 graph checks first so that it asks a reviewer instead of collecting a refusal.
@@ -7,38 +7,54 @@ graph checks first so that it asks a reviewer instead of collecting a refusal.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from tools.base import Policy
 
-PolicyCheck = Callable[[dict[str, Any], dict[str, Any], Policy], "str | None"]
+# What kind of rule holds a step for a human: what the graph decides by, where the reason is only for people.
+HoldKind = Literal["amount_limit", "reserved_for_humans", "refund_in_flight"]
 
 
-def refund_limit(args: dict[str, Any], scope: dict[str, Any], policy: Policy) -> str | None:
+@dataclass(frozen=True)
+class Hold:
+    """Why a step waits for a human: the kind of rule (``kind``) and the sentence people read (``reason``)."""
+
+    kind: HoldKind
+    reason: str
+
+
+PolicyCheck = Callable[[dict[str, Any], dict[str, Any], Policy], "Hold | None"]
+
+
+def amount_above_limit(amount: float, policy: Policy) -> Hold | None:
+    """A refund of ``amount`` above the approval limit: held for a human's approval."""
+    if amount <= policy.refund_approval_limit:
+        return None
+    return Hold("amount_limit", f"a refund of ${amount:,.2f} is above the ${policy.refund_approval_limit:,.2f} "
+                                "limit and needs a human's approval")
+
+
+def refund_limit(args: dict[str, Any], scope: dict[str, Any], policy: Policy) -> Hold | None:
     """Refunds above the approval limit go to a human (amount given, or what the order can still refund)."""
     amount = args.get("amount")
     if amount is None:
         order = scope.get("steps", {}).get("order") or {}
         amount = order.get("refundable_amount", order.get("total"))
-    if amount is None:
-        return None
-    if float(amount) > policy.refund_approval_limit:
-        return (f"a refund of ${float(amount):,.2f} is above the ${policy.refund_approval_limit:,.2f} "
-                "limit and needs a human's approval")
-    return None
+    return None if amount is None else amount_above_limit(float(amount), policy)
 
 
 CHECKS: dict[str, PolicyCheck] = {"refund_limit": refund_limit}
 
 
-def hold_reasons(names: list[str], args: dict[str, Any], scope: dict[str, Any], policy: Policy) -> list[str]:
-    """The reasons, from the named checks, for which a step must wait for a human."""
-    reasons = []
+def policy_holds(names: list[str], args: dict[str, Any], scope: dict[str, Any], policy: Policy) -> list[Hold]:
+    """The holds, from the named checks, for which a step must wait for a human."""
+    holds = []
     for name in names:
         check = CHECKS.get(name)
         if check is None:
             raise ValueError(f"flows.yaml names an unknown policy check {name!r}; known: {sorted(CHECKS)}")
-        reason = check(args, scope, policy)
-        if reason:
-            reasons.append(reason)
-    return reasons
+        hold = check(args, scope, policy)
+        if hold:
+            holds.append(hold)
+    return holds

@@ -9,6 +9,8 @@ action: ``approve``, ``edit`` (``edited_action`` with name and args, validated a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field, ValidationError
@@ -64,6 +66,27 @@ class ReviewResponse(BaseModel):
 
 class _ReplyArgs(BaseModel):
     message: str = Field(min_length=1, max_length=8000, description="The reply the customer will receive.")
+
+
+def queue_entry(thread_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
+    """The review-queue entry of a request's ``context``: the arguments of AuditLog.open_review.
+
+    The one mapping from a review request to its queue row, whether the human_review node writes the row or a
+    checkpointer indexes the interrupt (supportgraph/review_index.py).
+    """
+    customer = context.get("customer") or {}
+    requested_at = context.get("requested_at")
+    return {
+        "thread_id": str(thread_id),
+        "turn": int(context.get("turn", 0)),
+        "queue": str(context.get("queue", "general")),
+        "priority": str(context.get("priority", "normal")),
+        "customer_id": customer.get("customer_id"),
+        "summary": str(context.get("latest_message", ""))[:300],
+        "reasons": list(context.get("reasons", [])),
+        "confidence": context.get("confidence"),
+        "at": datetime.fromisoformat(requested_at) if requested_at else datetime.now(UTC),
+    }
 
 
 def held_steps(state: State) -> list[Step]:

@@ -7,6 +7,8 @@ So this layer, mounted in the custom app aegra.json names, checks every request 
 * no key or an unknown key → 401; a customer reaches only threads stamped with its customer id, a reviewer only
   threads reviewed in its queues, anything else → 404 (a thread you may not see does not exist for you);
   routes a role has no business with → 403; admin keys reach everything;
+* ``GET /whoami`` answers who the key is (name, role, customer id, queues): the reviewers' inbox assigns
+  reviews by it (supportgraph/inbox.py), never by a name in a request body;
 * run requests are checked the way SupportService checks them for the CLI: the customer message
   (graphs/support/messages.py), the resume payload against the pending review (graphs/support/review.py),
   a resume of a thread that is not waiting, a message to a thread that is → 409/413/422 with the reason, before
@@ -30,10 +32,16 @@ from supportgraph.server.threads import ThreadIndex
 
 PUBLIC_PATHS = frozenset({"/", "/health", "/ok", "/info", "/ready", "/live", "/docs", "/redoc", "/openapi.json"})
 MAX_BODY_BYTES = 256_000
+IDENTITY_PATH = "/whoami"  # any key: who the key is (name, role), for hosts in front of this API
 _THREAD = re.compile(r"^/threads/(?P<thread_id>[^/]+)(?P<rest>/.*)?$")
 _RUN_CREATION = ("/runs", "/runs/stream", "/runs/wait")
 _READ_POSTS = ("/history", "/state/checkpoint")
 _ADMIN_ONLY_RUN_FIELDS = ("context", "config", "checkpoint", "checkpoint_id", "interrupt_before", "interrupt_after")
+
+
+def identity_of(who: Principal) -> dict[str, Any]:
+    """What ``GET /whoami`` answers: the caller's key name and role (the reviewers' inbox assigns by it)."""
+    return {"name": who.name, "role": who.role, "customer_id": who.customer_id, "queues": list(who.queues)}
 
 
 class Answer(Exception):
@@ -119,6 +127,8 @@ class AccessGuard:
 
     async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> Passage:
         """Refuse (Refusal), answer (Answer), or let the request through (Passage)."""
+        if path == IDENTITY_PATH and method == "GET":
+            raise Answer(identity_of(who))
         if path == "/threads/search" and method == "POST":
             if who.role == "reviewer":
                 raise Answer(await self._reviewer_search(who, body))
@@ -146,24 +156,27 @@ class AccessGuard:
     async def _thread_route(self, who: Principal, method: str, thread_id: str, rest: str, body: bytes) -> Passage:
         creates_run = method == "POST" and rest in _RUN_CREATION
         reads = method == "GET" or (method == "POST" and rest in _READ_POSTS)
+        if who.role != "admin" and not (creates_run or reads):
+            raise Refusal(403, f"a {who.role} key may not {method} /threads/{{id}}{rest}")
+        # The thread's metadata (its owner, its graph) is read once per request, and only when it is needed.
+        metadata = await self.index.metadata(thread_id) if who.role == "customer" or creates_run else None
         if who.role != "admin":
-            if not (creates_run or reads):
-                raise Refusal(403, f"a {who.role} key may not {method} /threads/{{id}}{rest}")
-            await self._check_reach(who, thread_id)
+            await self._check_reach(who, thread_id, metadata)
         if creates_run:
-            return await self._check_run(who, thread_id, body)
+            return await self._check_run(who, thread_id, metadata, body)
         return PASS
 
-    async def _check_reach(self, who: Principal, thread_id: str) -> None:
+    async def _check_reach(self, who: Principal, thread_id: str, metadata: dict[str, Any] | None) -> None:
         not_found = Refusal(404, f"thread {thread_id!r} not found")
         if who.role == "customer":
-            owner = await self.index.customer_of(thread_id)
+            owner = None if metadata is None else metadata.get("customer_id")
             if owner is None or owner != who.customer_id:
                 raise not_found
         elif who.role == "reviewer" and not await self.index.reviewed_threads(who.queues, thread_id=thread_id):
             raise not_found
 
-    async def _check_run(self, who: Principal, thread_id: str, body: bytes) -> Passage:
+    async def _check_run(self, who: Principal, thread_id: str, metadata: dict[str, Any] | None,
+                         body: bytes) -> Passage:
         payload = _json_object(body)
         if who.role != "admin":
             for name in _ADMIN_ONLY_RUN_FIELDS:
@@ -183,7 +196,7 @@ class AccessGuard:
         if who.role == "reviewer" and run_input:
             raise Refusal(403, "a reviewer key resumes threads with a decision; it does not send messages")
         _check_messages(run_input.get("messages"), customer_only=who.role != "admin")
-        pending = await self.index.pending_review(thread_id)
+        pending = await self.index.pending_review(thread_id, (metadata or {}).get("graph_id"))
         claimed: tuple[str, int] | None = None
         if "resume" in command:
             if pending is None:
@@ -212,13 +225,9 @@ class AccessGuard:
 
     async def _claim(self, thread_id: str, turn: int, reviewer: str) -> None:
         """Take the review for this resume, as the CLI does: of two reviewers at once, exactly one proceeds."""
-        if await self.index.claim_review(thread_id, turn, reviewer):
-            return
-        item = await self.index.review_item(thread_id, turn)
-        if item is not None and item.status == "resolving":
-            raise Refusal(409, f"thread {thread_id!r} is already being resumed by {item.assigned_to}")
-        raise Refusal(409, f"thread {thread_id!r} is not waiting for a review "
-                           f"({f'it was {item.status}' if item else 'no entry in the review queue'})")
+        refusal = await self.index.claim_review(thread_id, turn, reviewer)
+        if refusal is not None:
+            raise Refusal(409, refusal.reason)
 
 
 def _check_messages(messages: Any, *, customer_only: bool) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from graphs.support.review import ReviewRequest
-from supportgraph.audit import QueueItem, open_audit_log, review_queue
+from supportgraph.audit import ClaimRefusal, open_audit_log, review_queue
 from supportgraph.conversations import _review_request as review_request_of
 from supportgraph.settings import get_settings
 
@@ -35,10 +35,6 @@ class ThreadIndex:
             row = (await conn.execute(select(Thread.metadata_json).where(Thread.thread_id == thread_id))).first()
         return None if row is None else dict(row[0] or {})
 
-    async def customer_of(self, thread_id: str) -> str | None:
-        metadata = await self.metadata(thread_id)
-        return None if metadata is None else metadata.get("customer_id")
-
     async def reviewed_threads(self, queues: tuple[str, ...], *, open_only: bool = False,
                                thread_id: str | None = None) -> set[str]:
         """Threads with a review in one of ``queues`` (only those still waiting, with ``open_only``; only
@@ -56,14 +52,13 @@ class ThreadIndex:
 
         return await asyncio.to_thread(query)
 
-    async def claim_review(self, thread_id: str, turn: int, reviewer: str) -> bool:
-        return await asyncio.to_thread(open_audit_log(self.database_url).claim_review, thread_id, turn, reviewer)
+    async def claim_review(self, thread_id: str, turn: int, reviewer: str) -> ClaimRefusal | None:
+        """Claim the review for a resume, or why not (AuditLog.claim_review_or_reason, as the CLI claims it)."""
+        audit = open_audit_log(self.database_url)
+        return await asyncio.to_thread(audit.claim_review_or_reason, thread_id, turn, reviewer)
 
     async def release_review(self, thread_id: str, turn: int) -> None:
         await asyncio.to_thread(open_audit_log(self.database_url).release_review, thread_id, turn)
-
-    async def review_item(self, thread_id: str, turn: int) -> QueueItem | None:
-        return await asyncio.to_thread(open_audit_log(self.database_url).review_item, thread_id, turn)
 
     async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:
         """Aegra's thread search (``POST /threads/search``) narrowed to ``thread_ids``.
@@ -89,11 +84,12 @@ class ThreadIndex:
             rows = (await session.scalars(stmt)).all()
         return [_serialize_thread(row).model_dump(mode="json") for row in rows]
 
-    async def pending_review(self, thread_id: str) -> ReviewRequest | None:
-        """The review request the thread waits on, or None (also for a thread with no checkpoint yet)."""
+    async def pending_review(self, thread_id: str, graph_id: str | None = None) -> ReviewRequest | None:
+        """The review request the thread waits on, or None (also for a thread with no checkpoint yet).
+
+        ``graph_id``: the thread's graph, from its metadata (which the caller has already read)."""
         from aegra_api.services.langgraph_service import get_langgraph_service
 
-        metadata = await self.metadata(thread_id) or {}
-        async with get_langgraph_service().get_graph(metadata.get("graph_id") or GRAPH_ID) as graph:
+        async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
             snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
         return review_request_of(snapshot) if snapshot.values else None

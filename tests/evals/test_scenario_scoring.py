@@ -145,3 +145,37 @@ def test_a_thread_left_waiting_on_an_unexpected_review_says_so() -> None:
     reasons = score(scenario(expect={"escalated": True, "outcome": "resolved"}), play).reasons
     assert reasons == ["ended escalated, expected resolved", "left waiting for a review of open_billing_dispute, "
                        "which the scenario's reviewer has no decision for"]
+
+
+def test_the_parts_and_the_verdict_agree_on_an_escalation_without_a_queue() -> None:
+    # The part scores once failed this trial (no queue to compare) while the verdict passed it.
+    expect = {"escalated": True, "queue": "billing", "outcome": "resolved"}
+    result = score(scenario(expect=expect), transcript(escalated=True, queues=[]))
+    assert not result.passed
+    assert result.reasons == ["escalated, but no queue was recorded; expected billing"]
+    assert result.parts == {"business_data": True, "outcome": True, "escalation": False}
+    passing = score(scenario(expect=expect), transcript(escalated=True, queues=["billing"]))
+    assert passing.passed and all(passing.parts.values())
+
+
+def test_through_langsmith_each_trial_is_scored_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from evals import scenario_runner
+
+    scored: list[int] = []
+    real_score = scenario_runner.score
+
+    def counting_score(s: Any, t: Any) -> TrialResult:
+        scored.append(t.trial)
+        return real_score(s, t)
+
+    monkeypatch.setattr(scenario_runner, "play_scenario",
+                        lambda s, *, trial, server_url, run_settings: transcript(trial=trial))
+    monkeypatch.setattr(scenario_runner, "score", counting_score)
+    shown: list[int] = []  # the CLI's progress callback, which once scored each trial a third time
+    run = scenario_runner.run_scenarios([scenario()], trials=3, langsmith=True,
+                                        on_trial=lambda result: shown.append(result.trial))
+    assert sorted(scored) == [1, 2, 3], "each trial is scored exactly once"
+    assert sorted(shown) == [1, 2, 3]
+    assert [(r.trial, r.passed) for r in run.results] == [(1, True), (2, True), (3, True)]
+    feedback = run.langsmith["feedback"]
+    assert [(f["passed"], f["business_data"], f["outcome"], f["escalation"]) for f in feedback] == [(1.0,) * 4] * 3

@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
-from graphs.support.consequences import consequence_reasons
+from graphs.support.consequences import consequence_holds
 from graphs.support.state import Step
 from supportgraph.audit import open_audit_log
 from tests.llm.conftest import LlmService
@@ -165,7 +165,9 @@ def test_returns_and_exchanges_that_refund_above_the_limit_wait_for_a_reviewer(d
     def reasons(tool: str, **args: Any) -> list[str]:
         planned_step = cast(Step, {"id": f"technical_issue.{tool}", "tool": tool, "args": args,
                                    "status": "pending"})
-        return consequence_reasons(store, ctx, [planned_step], planned_step, Policy(), check_amount=True)
+        holds = consequence_holds(store, ctx, [planned_step], planned_step, Policy(), check_amount=True)
+        assert all(h.kind == "amount_limit" for h in holds), holds
+        return [h.reason for h in holds]
 
     assert reasons("return_items", order_id=10002, items=[{"product_id": "P002", "quantity": 1}],
                    reason="broken") == ["a refund of $349.99 is above the $100.00 limit and needs a human's approval"]

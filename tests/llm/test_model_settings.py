@@ -85,3 +85,29 @@ def test_cli_model_options_become_run_settings_and_bad_ones_are_refused(
     fresh_settings.setenv("OPENAI_API_KEY", "sk-x")
     get_settings.cache_clear()
     assert model_context("gpt-4o-mini", None) == {"reasoner": "llm", "model": "gpt-4o-mini"}
+
+
+def test_one_chat_model_per_model_configuration(fresh_settings: pytest.MonkeyPatch) -> None:
+    fresh_settings.setenv("OPENAI_API_KEY", "sk-from-env")
+    first = chat_model_for(Context(model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1"))
+    assert chat_model_for(Context(model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1")) is first
+    other = chat_model_for(Context(model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1", temperature=0.5))
+    assert other is not first and isinstance(other, ChatOpenAI) and other.temperature == 0.5
+    fresh_settings.setenv("OPENAI_API_KEY", "sk-another")
+    get_settings.cache_clear()
+    rekeyed = chat_model_for(Context(model="gpt-4o-mini", base_url="http://127.0.0.1:9/v1"))
+    assert rekeyed is not first and isinstance(rekeyed, ChatOpenAI)
+    assert rekeyed.openai_api_key is not None and rekeyed.openai_api_key.get_secret_value() == "sk-another"
+
+
+def test_the_all_tools_token_count_is_computed_once_per_tool_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graphs.reasoners.llm import accounting
+    from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools
+
+    first = accounting.prompt_tokens([], langchain_tools(all_tools()))
+    counted: list[str] = []
+    real = accounting.count_tokens
+    monkeypatch.setattr(accounting, "count_tokens", lambda text: counted.append(text) or real(text))
+    for _ in range(3):  # as three plan calls build their all-tools list
+        assert accounting.prompt_tokens([], langchain_tools(all_tools())) == first
+    assert counted == []

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from supportgraph.server.keys import Principal
-from supportgraph.server.launch import RunningServer, start_server, stop, write_key_file
 from tests.pg import create_database, drop_database
+from tests.server.running import RunningServer, start_server, stop, write_key_file
 
 PRINCIPALS = [
     Principal("maya", "customer", customer_id="C0001"),

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from supportgraph.server.launch import running_server
 from tests.server.conftest import ApiServer
 from tests.server.helpers import PERSON_TEXT, client, last_reply, open_review, resume, review_request
+from tests.server.running import running_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from supportgraph.server.launch import free_port
+from tests.server.running import free_port
 from tests.studio.drawing import compiled, drawn
 
 pytestmark = pytest.mark.slow

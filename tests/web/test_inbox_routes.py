@@ -18,21 +18,30 @@ from supportgraph.audit import AuditLog, open_audit_log
 from supportgraph.inbox import InboxSettings, create_app
 
 KEY = "sg-sams-key"
+ADMIN_KEY = "sg-ops-key"
+CUSTOMER_KEY = "sg-mayas-key"
+IDENTITIES = {KEY: {"name": "sam", "role": "reviewer"}, ADMIN_KEY: {"name": "ops", "role": "admin"},
+              CUSTOMER_KEY: {"name": "maya", "role": "customer"}}
 
 
 class FakeApi:
-    """An Agent Protocol server that knows one key, which may see thread t-1 only."""
+    """An Agent Protocol server whose keys (sam's, above all) may see thread t-1 only; ``/whoami`` says who a key
+    is, as supportgraph serve does. Without ``identities`` it is an API without keys (langgraph dev)."""
 
     def __init__(self) -> None:
         self.seen: list[httpx.Request] = []
         self.down = False
+        self.identities = True
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
-        if request.headers.get("x-api-key") != KEY:
+        key = request.headers.get("x-api-key")
+        if self.identities and key not in IDENTITIES:
             return httpx.Response(401, json={"error": "unauthorized", "message": "missing or unknown API key"})
+        if request.url.path == "/whoami" and self.identities:
+            return httpx.Response(200, json=IDENTITIES[str(key)])
         if request.url.path == "/threads/search":
             return httpx.Response(200, json=[{"thread_id": "t-1", "status": "interrupted"}])
         if request.url.path in ("/threads/t-1", "/threads/t-3"):
@@ -110,6 +119,27 @@ def test_assignment_needs_a_thread_the_key_may_see(client: TestClient, audit: Au
     assert client.post("/inbox/threads/t-1/assign", content=b"{", headers=key).status_code == 400
     for bad in ({"reviewer": ""}, {"reviewer": "x" * 101}, {"who": "sam"}, ["sam"]):
         assert client.post("/inbox/threads/t-1/assign", json=bad, headers=key).status_code == 422, bad
+
+
+def test_a_reviewer_cannot_assign_as_another(client: TestClient, audit: AuditLog, fake_api: FakeApi) -> None:
+    def assign(key: str | None, body: object) -> httpx.Response:
+        return client.post("/inbox/threads/t-1/assign", json=body, headers={"x-api-key": key} if key else {})
+
+    def assignee() -> str | None:
+        return {i.thread_id: i.assigned_to for i in audit.review_items()}["t-1"]
+
+    refused = assign(KEY, {"reviewer": "tess"})
+    assert refused.status_code == 403 and "sam's" in refused.json()["detail"], refused.text
+    assert assignee() is None
+    assert assign(KEY, {}).json() == {"thread_id": "t-1", "assigned_to": "sam"}  # the key's own name
+    assert assign(ADMIN_KEY, {"reviewer": "tess"}).json()["assigned_to"] == "tess"  # an admin assigns others
+    assert assignee() == "tess"
+    assert assign(ADMIN_KEY, {}).json()["assigned_to"] == "ops"
+    assert assign(CUSTOMER_KEY, {}).status_code == 403
+    assert assignee() == "ops"
+    fake_api.identities = False  # langgraph dev: no keys, no /whoami, so the body names the assignee
+    assert assign(None, {"reviewer": "tess"}).json()["assigned_to"] == "tess"
+    assert assign(None, {}).status_code == 422
 
 
 def test_an_api_that_does_not_answer_is_a_502_with_a_reason(client: TestClient, fake_api: FakeApi) -> None:

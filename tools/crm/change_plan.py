@@ -111,4 +111,5 @@ tool = SupportTool(
     args_schema=ChangePlanArgs,
     fn=change_plan,
     writes=True,
+    moves_money="adjustment",
 )

@@ -66,4 +66,5 @@ tool = SupportTool(
     args_schema=CancelOrderArgs,
     fn=cancel_order,
     writes=True,
+    moves_money="order_refund",
 )

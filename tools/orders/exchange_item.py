@@ -110,4 +110,5 @@ tool = SupportTool(
     args_schema=ExchangeItemArgs,
     fn=exchange_item,
     writes=True,
+    moves_money="item_refund",
 )

@@ -84,4 +84,5 @@ tool = SupportTool(
     args_schema=ModifyOrderArgs,
     fn=modify_order,
     writes=True,
+    moves_money="adjustment",
 )

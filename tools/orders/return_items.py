@@ -118,4 +118,5 @@ tool = SupportTool(
     args_schema=ReturnItemsArgs,
     fn=return_items,
     writes=True,
+    moves_money="item_refund",
 )

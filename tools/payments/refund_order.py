@@ -104,4 +104,5 @@ tool = SupportTool(
     args_schema=RefundOrderArgs,
     fn=refund_order,
     writes=True,
+    moves_money="order_refund",
 )

@@ -98,4 +98,5 @@ tool = SupportTool(
     fn=resolve_billing_dispute,
     writes=True,
     needs_approval=True,
+    moves_money="adjustment",
 )

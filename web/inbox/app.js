@@ -537,8 +537,10 @@ async function start() {
     const reviewer = $("#reviewer").value.trim();
     if (!reviewer) throw new Error("enter your name first");
     const { threadId } = inbox.current;
-    await api.assign(threadId, reviewer);
-    notice(`Thread ${threadId} is assigned to ${reviewer}.`);
+    // The API's key decides who "me" is (the inbox checks the name against it); the name matters only in front
+    // of an API without keys.
+    const assigned = await api.assign(threadId, reviewer);
+    notice(`Thread ${threadId} is assigned to ${(assigned && assigned.assigned_to) || reviewer}.`);
     await refresh();
     renderThread();
   }));

@@ -28,9 +28,25 @@ def prompt_tokens(messages: Sequence[BaseMessage], tools: Sequence[Any]) -> int:
     for message in messages:
         content = message.content if isinstance(message.content, str) else json.dumps(message.content)
         total += TOKENS_PER_MESSAGE + count_tokens(content)
-    for schema in tool_schemas(tools):
-        total += count_tokens(json.dumps(schema, separators=(",", ":")))
-    return total
+    return total + sum(_schema_tokens(tool) for tool in tools)
+
+
+# Tokens of a tool's schema, per tool object: the tools bound to the model are long-lived (schema classes and
+# graphs/reasoners/llm/tool_selection.py's cached LangChain tools), so every plan call after the first reuses
+# the count for the whole tool set. The tool is kept with its count, so its id cannot be reused meanwhile.
+_SCHEMA_TOKENS: dict[int, tuple[Any, int]] = {}
+SCHEMA_TOKENS_KEPT = 1024
+
+
+def _schema_tokens(tool: Any) -> int:
+    kept = _SCHEMA_TOKENS.get(id(tool))
+    if kept is not None and kept[0] is tool:
+        return kept[1]
+    tokens = count_tokens(json.dumps(convert_to_openai_tool(tool), separators=(",", ":")))
+    if len(_SCHEMA_TOKENS) >= SCHEMA_TOKENS_KEPT:
+        _SCHEMA_TOKENS.clear()
+    _SCHEMA_TOKENS[id(tool)] = (tool, tokens)
+    return tokens
 
 
 @dataclass

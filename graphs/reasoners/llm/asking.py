@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from graphs.reasoners.llm.accounting import CallRecord, record
 from graphs.reasoners.llm.model import model_name
-from graphs.reasoners.llm.prompting import render_prompt
+from graphs.reasoners.llm.prompting import render_problem, render_prompt
 
 T = TypeVar("T", bound=BaseModel)
 ATTEMPTS = 2  # the first answer, and one retry with the error
@@ -79,17 +79,18 @@ def _parse(reply: AIMessage, schema: type[T]) -> tuple[T | None, list[str]]:
     name = schema.__name__
     for bad in reply.invalid_tool_calls:
         if bad.get("name") in (name, None):
-            return None, [f"the arguments of {name} were not valid JSON ({bad.get('error') or 'unparsable'})"]
+            return None, [render_problem("not_json", schema=name, error=bad.get("error") or "unparsable")]
     calls = [c for c in reply.tool_calls if c["name"] == name]
     if not calls:
         others = sorted({c["name"] for c in reply.tool_calls})
         if others:
-            return None, [f"you called {', '.join(others)}; answer only by calling {name}"]
-        return None, [f"you answered in text; answer only by calling {name} with valid JSON arguments"]
+            return None, [render_problem("other_tools", schema=name, called=others)]
+        return None, [render_problem("text_answer", schema=name)]
     try:
         return schema.model_validate(calls[0]["args"]), []
     except ValidationError as exc:
-        return None, [f"{name}.{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:6]]
+        return None, [render_problem("schema_error", schema=name, where=".".join(str(p) for p in e["loc"]),
+                                     message=e["msg"]) for e in exc.errors()[:6]]
 
 
 def _shown(reply: AIMessage) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from langchain_core.language_models import BaseChatModel
@@ -29,17 +30,20 @@ def chat_model_for(context: Context) -> BaseChatModel:
         return context.chat_model
     if not context.model:
         raise ModelNotConfigured("the llm reasoner needs a model: set SUPPORTGRAPH_MODEL or pass --model")
+    key = get_settings().api_key
+    api_key = key.get_secret_value() if key is not None else ("not-needed" if context.base_url else None)
+    return _chat_openai(context.model, context.base_url, api_key, context.temperature, context.timeout,
+                        context.max_retries)
+
+
+@lru_cache(maxsize=16)
+def _chat_openai(model: str, base_url: str | None, api_key: str | None, temperature: float, timeout: float,
+                 max_retries: int) -> BaseChatModel:
+    """One ChatOpenAI (and its HTTP connection pool) per model configuration, shared by the calls that use it."""
     from langchain_openai import ChatOpenAI
 
-    key = get_settings().api_key
-    return ChatOpenAI(
-        model=context.model,
-        base_url=context.base_url,
-        api_key=key if key is not None else (SecretStr("not-needed") if context.base_url else None),
-        temperature=context.temperature,
-        timeout=context.timeout,
-        max_retries=context.max_retries,
-    )
+    return ChatOpenAI(model=model, base_url=base_url, api_key=SecretStr(api_key) if api_key is not None else None,
+                      temperature=temperature, timeout=timeout, max_retries=max_retries)
 
 
 def model_name(model: BaseChatModel) -> str:

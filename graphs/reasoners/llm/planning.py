@@ -20,7 +20,7 @@ from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMes
 from pydantic import ValidationError
 
 from graphs.reasoners.llm.asking import Answer, ask
-from graphs.reasoners.llm.prompting import render_prompt
+from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import PlannedStep, SupportPlan
 from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools, relevant_tools
 from graphs.support.flows import StepSpec, get_flow
@@ -106,19 +106,18 @@ def plan_problems(plan: SupportPlan, *, bound: set[str], intents: set[str], kept
     ancestors: dict[str, set[str]] = {}
     for step in plan.steps:
         ancestors[step.id] = set(step.depends_on).union(*(ancestors.get(d, set()) for d in step.depends_on))
-        where = f"step {step.id!r}"
         if step.id in seen or step.id in kept_ids:
-            problems.append(f"{where}: the id is already used; give every step a new id")
+            problems.append(render_problem("step_id_used", step=step.id))
         if step.tool not in bound:
-            problems.append(f"{where}: unknown tool {step.tool!r}; use one of {', '.join(sorted(bound))}")
+            problems.append(render_problem("step_unknown_tool", step=step.id, tool=step.tool, tools=sorted(bound)))
         if step.intent not in intents:
-            problems.append(f"{where}: intent {step.intent!r} is not one of {', '.join(sorted(intents))}")
+            problems.append(render_problem("step_unknown_intent", step=step.id, intent=step.intent,
+                                           intents=sorted(intents)))
         for dep in step.depends_on:
             if dep not in seen and dep not in kept_ids:
-                problems.append(f"{where}: depends on {dep!r}, which is not an earlier step")
+                problems.append(render_problem("step_unknown_dependency", step=step.id, dependency=dep))
         if step.tool in bound:
-            allowed = ancestors[step.id] | kept_ids
-            problems += [f"{where}: {p}" for p in _argument_problems(step, allowed, evidence)]
+            problems += _argument_problems(step, ancestors[step.id] | kept_ids, evidence)
         seen.add(step.id)
     return problems
 
@@ -130,9 +129,10 @@ def _argument_problems(step: PlannedStep, allowed: set[str], evidence: str) -> l
     for key in refs:
         match = _REF.match(step.args[key])
         if not match:
-            problems.append(f"argument {key}={step.args[key]!r} must be $steps.ID.FIELD")
+            problems.append(render_problem("step_bad_reference", step=step.id, argument=key, value=step.args[key]))
         elif match.group(1) not in allowed:
-            problems.append(f"argument {key} refers to step {match.group(1)!r}, which it does not depend on")
+            problems.append(render_problem("step_unrelated_reference", step=step.id, argument=key,
+                                           referenced=match.group(1)))
     literal = {k: v for k, v in step.args.items() if k not in refs}
     try:
         tool.args_schema.model_validate(literal)
@@ -143,13 +143,13 @@ def _argument_problems(step: PlannedStep, allowed: set[str], evidence: str) -> l
                 continue
             if not err["loc"] and refs:
                 continue  # a check across fields (exactly one of invoice_id, charge_id) waits for the references
-            problems.append(f"invalid arguments for {tool.name}: {field}: {err['msg']}")
+            problems.append(render_problem("step_invalid_argument", step=step.id, tool=tool.name, field=field,
+                                           message=err["msg"]))
     for key, value in literal.items():
         if key.endswith(("_id", "_ids")):
             for item in value if isinstance(value, list) else [value]:
                 if str(item).lower() not in evidence:
-                    problems.append(f"{key} {item!r} appears nowhere in the conversation or in results; "
-                                    "never invent identifiers (refer to a result with $steps.ID.FIELD)")
+                    problems.append(render_problem("step_invented_id", step=step.id, argument=key, value=item))
     return problems
 
 

@@ -43,5 +43,11 @@ def all_tools() -> list[SupportTool]:
 
 
 def langchain_tools(tools: Iterable[SupportTool]) -> list[object]:
-    return [t.as_langchain_tool() for t in tools]
+    """The tools as LangChain tools, built once per tool (so their schemas' token counts are kept too)."""
+    return [_langchain_tool(t) for t in tools]
+
+
+@lru_cache(maxsize=256)
+def _langchain_tool(tool: SupportTool) -> object:
+    return tool.as_langchain_tool()
 

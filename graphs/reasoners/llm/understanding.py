@@ -14,7 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
 
 from graphs.reasoners.llm.asking import Answer, ask
-from graphs.reasoners.llm.prompting import render_prompt
+from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import CustomerUnderstanding
 from graphs.support.flows import load_flows
 from graphs.support.state import Customer, IntentGuess
@@ -45,16 +45,14 @@ def read_customer(model: BaseChatModel, history: Sequence[AnyMessage], customer:
 
 def _problems(reading: CustomerUnderstanding, said: str) -> list[str]:
     known = load_flows()
-    problems = [f"unknown intent {i.intent!r}; use only names from the list" for i in reading.intents
-                if i.intent not in known]
+    problems = [render_problem("unknown_intent", intent=i.intent) for i in reading.intents if i.intent not in known]
     digits = set(re.findall(r"\d+", said))
     lowered = said.lower()
-    problems += [f"order id {o} does not appear in the customer's messages; never invent identifiers"
-                 for o in reading.entities.order_ids if str(o) not in digits]
-    problems += [f"invoice id {i} does not appear in the customer's messages" for i in reading.entities.invoice_ids
+    problems += [render_problem("unsaid_order_id", order_id=o) for o in reading.entities.order_ids
+                 if str(o) not in digits]
+    problems += [render_problem("unsaid_invoice_id", invoice_id=i) for i in reading.entities.invoice_ids
                  if i.lower() not in lowered]
-    problems += [f"email {e} does not appear in the customer's messages" for e in reading.entities.emails
-                 if e.lower() not in lowered]
+    problems += [render_problem("unsaid_email", email=e) for e in reading.entities.emails if e.lower() not in lowered]
     return problems
 
 

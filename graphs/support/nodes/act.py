@@ -18,12 +18,12 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from graphs.support.consequences import consequence_reasons
+from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.flows import StepSpec, get_flow, resolve
 from graphs.support.messages import normalise
-from graphs.support.policy import hold_reasons
+from graphs.support.policy import Hold, policy_holds
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.registry import get_tool
 
@@ -60,14 +60,15 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step["status"] == "awaiting_confirmation":
                 continue
             if step["status"] == "pending":
-                reasons = _hold_reasons(d, step, spec, scope)
+                holds = _policy_holds(d, step, spec, scope)
                 unsure = _unsure_reason(flow, step)
                 if step["writes"]:
                     ctx = d.tool_context(state.turn, customer, step["id"])
-                    limit_checked = any("limit" in r for r in reasons)
-                    reasons += [r for r in consequence_reasons(
-                        d.store, ctx, steps, step, d.context.policy(), check_amount=not limit_checked)
-                        if r not in reasons]
+                    amount_checked = any(h.kind == "amount_limit" for h in holds)
+                    holds += [h for h in consequence_holds(
+                        d.store, ctx, steps, step, d.context.policy(), check_amount=not amount_checked)
+                        if h not in holds]
+                reasons = [h.reason for h in holds]
                 if reasons or unsure:
                     step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons + unsure)
                     if reasons:  # policy sentences the customer may hear; the agent's doubt is for reviewers
@@ -119,14 +120,15 @@ def _run(d: Deps, turn: int, customer: Customer | None, step: Step) -> tuple[dic
     return result.model_dump(), (time.perf_counter() - started) * 1000
 
 
-def _hold_reasons(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, Any]) -> list[str]:
+def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, Any]) -> list[Hold]:
     """Why policy makes a step wait for a human: tools reserved for humans and the flow's policy checks."""
-    reasons = []
+    holds = []
     if get_tool(step["tool"]).needs_approval:
-        reasons.append(f"{step['tool'].replace('_', ' ')} is reserved for a human's approval")
+        holds.append(Hold("reserved_for_humans",
+                          f"{step['tool'].replace('_', ' ')} is reserved for a human's approval"))
     if spec is not None:
-        reasons += hold_reasons(spec.policy, step["args"], scope, d.context.policy())
-    return reasons
+        holds += policy_holds(spec.policy, step["args"], scope, d.context.policy())
+    return holds
 
 
 def _unsure_reason(flow: ActiveFlow | None, step: Step) -> list[str]:

@@ -17,7 +17,7 @@ from langgraph.types import Command, interrupt
 from graphs.support.context import Context
 from graphs.support.deps import deps, last_customer_text
 from graphs.support.replies import clean_error, compose_reply
-from graphs.support.review import REPLY_ACTION, build_request, parse_response
+from graphs.support.review import REPLY_ACTION, build_request, parse_response, queue_entry
 from graphs.support.state import Review, State
 from prompts import render_reply
 
@@ -70,12 +70,7 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
     request = build_request(state, draft_reply=draft, context=context)
     if not d.context.review_index_by_checkpointer:
         # This host's checkpointer does not index reviews (supportgraph/review_index.py does it atomically).
-        d.audit.open_review(
-            thread_id=d.thread_id, turn=state.turn, queue=context["queue"], priority=context["priority"],
-            customer_id=state.customer["customer_id"] if state.customer else None,
-            summary=context["latest_message"][:300], reasons=context["reasons"], confidence=context["confidence"],
-            at=d.now,
-        )
+        d.audit.open_review(**queue_entry(d.thread_id, context))
     response = parse_response(interrupt(request), request)
 
     steps = copy.deepcopy(state.plan)

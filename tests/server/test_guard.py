@@ -1,0 +1,97 @@
+"""The access guard in process, without a server: what it reads per request, and how it refuses a claim."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from supportgraph.audit import open_audit_log
+from supportgraph.server.guard import AccessGuard, Refusal
+from supportgraph.server.keys import Principal
+from supportgraph.server.threads import ThreadIndex
+
+MAYA = Principal("maya", "customer", customer_id="C0001")
+SAM = Principal("sam", "reviewer", queues=("billing",))
+
+
+class CountingIndex(ThreadIndex):
+    """Thread t-1 belongs to maya and waits for nothing; counts how often its metadata is read."""
+
+    def __init__(self, database_url: str) -> None:
+        super().__init__(database_url)
+        self.metadata_reads = 0
+
+    async def metadata(self, thread_id: str) -> dict[str, Any] | None:
+        self.metadata_reads += 1
+        return {"customer_id": "C0001", "graph_id": "support"} if thread_id == "t-1" else None
+
+    async def reviewed_threads(self, queues: tuple[str, ...], *, open_only: bool = False,
+                               thread_id: str | None = None) -> set[str]:
+        return {"t-1"}
+
+
+class _Graph:
+    async def aget_state(self, config: Any) -> Any:
+        return SimpleNamespace(values={}, interrupts=())
+
+
+class _Service:
+    @asynccontextmanager
+    async def get_graph(self, graph_id: str) -> AsyncIterator[_Graph]:
+        assert graph_id == "support"
+        yield _Graph()
+
+
+@pytest.fixture
+def index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CountingIndex:
+    import aegra_api.services.langgraph_service as service
+
+    monkeypatch.setattr(service, "get_langgraph_service", lambda: _Service())
+    return CountingIndex(f"sqlite:///{tmp_path / 'guard.db'}")
+
+
+def test_a_run_request_reads_the_thread_metadata_once(index: CountingIndex) -> None:
+    guard = AccessGuard(app=None, index=index)  # type: ignore[arg-type]
+    body = json.dumps({"assistant_id": "support", "input": {"messages": [{"role": "user", "content": "hi"}]}})
+    passage = asyncio.run(guard.authorize(MAYA, "POST", "/threads/t-1/runs/wait", body.encode()))
+    assert passage.body is not None and json.loads(passage.body)["input"]["customer_id"] == "C0001"
+    assert index.metadata_reads == 1
+    index.metadata_reads = 0
+    with pytest.raises(Refusal) as refused:
+        asyncio.run(guard.authorize(MAYA, "POST", "/threads/t-2/runs/wait", body.encode()))
+    assert refused.value.status == 404 and index.metadata_reads == 1
+    index.metadata_reads = 0
+    asyncio.run(guard.authorize(SAM, "GET", "/threads/t-1/state", b""))
+    assert index.metadata_reads == 0, "a reviewer's read needs no metadata"
+
+
+def test_the_guard_refuses_a_claim_with_the_reason_every_host_gives(index: CountingIndex) -> None:
+    log = open_audit_log(index.database_url)
+    log.open_review(thread_id="t-1", turn=1, queue="billing", priority="normal", customer_id="C0001",
+                    summary="refund", reasons=["above the limit"], confidence=0.9, at=datetime.now(UTC))
+    guard = AccessGuard(app=None, index=index)  # type: ignore[arg-type]
+    asyncio.run(guard._claim("t-1", 1, "sam"))
+    for thread_id, turn in (("t-1", 1), ("t-1", 2)):
+        with pytest.raises(Refusal) as refused:
+            asyncio.run(guard._claim(thread_id, turn, "gil"))
+        refusal = log.claim_review_or_reason(thread_id, turn, "gil")
+        assert refusal is not None and refused.value.status == 409 and refused.value.message == refusal.reason
+    assert log.claim_review_or_reason("t-1", 1, "gil") == type(refusal)(
+        "thread 't-1' is already being resumed by sam", in_progress=True)
+
+
+def test_whoami_answers_who_the_key_is(index: CountingIndex) -> None:
+    from supportgraph.server.guard import Answer
+
+    guard = AccessGuard(app=None, index=index)  # type: ignore[arg-type]
+    with pytest.raises(Answer) as answered:
+        asyncio.run(guard.authorize(SAM, "GET", "/whoami", b""))
+    assert answered.value.value == {"name": "sam", "role": "reviewer", "customer_id": None, "queues": ["billing"]}
