@@ -83,3 +83,10 @@ def test_a_damaged_cached_graph_is_rebuilt(tmp_path: Path) -> None:
         load_onnx_minilm.cache_clear()
     assert ((vectors * torch_vectors(VARIED[:6])).sum(axis=1) >= 0.9999).all()
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".sha256"]
+
+
+def test_the_graph_is_exported_once_into_the_home_cache(fresh_home: Path) -> None:
+    embeddings.embed(["warm up"])
+    path = onnx_path((fresh_home / "cache").resolve(), embeddings.MODEL_ID)
+    assert _intact(path)
+    assert sorted(p.name for p in path.parent.glob("minilm-*")) == [path.name, path.name + ".sha256"]
