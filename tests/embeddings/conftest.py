@@ -1,4 +1,5 @@
-"""The embedding tests export the ONNX graph into a fresh SUPPORTGRAPH_HOME, as a first run would."""
+"""The embedding tests export the ONNX graph into a fresh SUPPORTGRAPH_HOME, as a first run would (per module,
+restored afterwards: later test directories rely on the session's home)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="module", autouse=True)
 def fresh_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from supportgraph.settings import get_settings
 
