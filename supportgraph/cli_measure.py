@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from supportgraph.cli_common import CliError, console
+
+if TYPE_CHECKING:
+    import numpy as np
 
 eval_app = typer.Typer(help="Measure how good the agent is.", no_args_is_help=True)
 bench_app = typer.Typer(help="Measure how fast it is (benchmarks print figures; they assert nothing).",
@@ -177,6 +181,62 @@ def bench_router_command(
         r = bench_singles(intent_model.detect, singles_texts, repeats)
         console.print(f"single detect(), {label}: p50 {r.p50_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · CPU p50 "
                       f"{r.cpu_p50_ms:.1f} ms (median of {repeats} runs of {singles})")
+
+
+@bench_app.command("embeddings")
+def bench_embeddings_command(
+    messages: Annotated[int, typer.Option(min=100, max=100_000, help="Generated messages per batch run.")] = 2_000,
+    singles: Annotated[int, typer.Option(min=10, max=10_000, help="Messages embedded one by one.")] = 300,
+    repeats: Annotated[int, typer.Option(min=1, max=20, help="Runs of each measurement; medians are printed.")] = 3,
+    batch_sizes: Annotated[str, typer.Option(help="Comma-separated batch sizes.")] = "32,64,128",
+    torch_too: Annotated[bool, typer.Option("--torch/--no-torch", help="Also time the PyTorch "
+                                            "sentence-transformers model, for comparison.")] = True,
+) -> None:
+    """MiniLM sentence embeddings alone: single-text p50/p90 and batch messages/s, ONNX Runtime (what embed() runs)
+    against the PyTorch model it was exported from. Texts are batched by length in both."""
+    import functools
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as in bench router: before torch's import
+    import numpy as np
+
+    from evals.latency_router import bench_batch, bench_singles, generated_messages
+    from supportgraph.embeddings import load_embedder, load_encoder
+
+    texts, singles_texts = generated_messages(messages, seed=7), generated_messages(singles, seed=11)
+    sizes = [int(b) for b in batch_sizes.split(",") if b.strip()]
+    encoder = load_encoder()
+    backends: dict[str, Callable[..., np.ndarray]] = {"onnxruntime fp32": encoder.embed}
+    if torch_too:
+        model = load_embedder()
+
+        def torch_embed(batch: list[str], batch_size: int = 64) -> np.ndarray:
+            return np.asarray(model.encode(batch, batch_size=batch_size, normalize_embeddings=True,
+                                           show_progress_bar=False))
+
+        backends["torch (sentence-transformers)"] = torch_embed
+    lengths = np.array([sum(e.attention_mask) for e in encoder.tokenizer.encode_batch(texts)])
+    load = os.getloadavg()
+    console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs · "
+                  f"{len(texts)} messages, tokens p50 {np.median(lengths):.0f} · "
+                  f"p90 {np.percentile(lengths, 90):.0f} · max {lengths.max()}")
+    for label, run in backends.items():
+        run(["warm up"])
+        r = bench_singles(functools.partial(_embed_one, run), singles_texts, repeats)
+        console.print(f"{label}: single p50 {r.p50_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · CPU p50 {r.cpu_p50_ms:.1f} ms "
+                      f"(median of {repeats} runs of {singles})")
+        for size in sizes:
+            b = bench_batch(functools.partial(_embed_count, run, size), texts, repeats)
+            console.print(f"  batch {size}: {b.wall_rate:,.0f} messages/s wall · {b.cpu_rate:,.0f} per CPU-second "
+                          f"(median of {repeats}; wall runs {', '.join(f'{x:,.0f}' for x in b.wall_runs)})")
+
+
+def _embed_one(run: Callable[..., Any], text: str) -> object:
+    return run([text])
+
+
+def _embed_count(run: Callable[..., Any], batch_size: int, texts: list[str]) -> int:
+    return len(run(texts, batch_size=batch_size))
 
 
 from supportgraph.cli_eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)

