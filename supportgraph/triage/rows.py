@@ -145,6 +145,8 @@ def triage_rows(
 
     summary = summary if summary is not None else TriageSummary()
     clock = now or datetime.now(UTC)
+    if isinstance(router, str) and router not in ROUTERS:
+        raise TriageError(f"unknown router {router!r}: use one of {', '.join(ROUTERS)}")
     if workers > 1 and router is not None and not isinstance(router, str):
         raise TriageError(f"with workers, name the router ({', '.join(ROUTERS)}) instead of passing a model")
     annotator: Annotator | None = None
