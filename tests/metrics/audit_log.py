@@ -15,10 +15,15 @@ Seven conversations, all but G on 2 and 3 November 2026 (T0 = 2 Nov 09:00 UTC):
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from supportgraph.audit import AuditLog
+import pytest
+
+from supportgraph.audit import AuditLog, forget_audit_log, open_audit_log
+from supportgraph.db import close_database
+from tests.pg import create_database, drop_database
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 SINCE = datetime(2026, 11, 1, tzinfo=UTC)
@@ -106,3 +111,22 @@ def write_audit_log(log: AuditLog) -> None:
     _respond(log, "G", 1, g + timedelta(seconds=9), "resolved")
     log.record("G", 1, "csat", {"score": 1, "comment": None, "source": "api"}, at=g + timedelta(minutes=1))
     log.record("G", 1, "understand", {"usage": {"input_tokens": 99999, "output_tokens": 99999}}, at=g)
+
+
+def written_log(request: pytest.FixtureRequest, factory: pytest.TempPathFactory, name: str,
+                write: Callable[[AuditLog], None]) -> Iterator[AuditLog]:
+    """For a module-scoped fixture parametrised sqlite/postgres: a fresh audit log with ``write``'s events."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{factory.mktemp(name) / 'audit.db'}"
+    else:
+        admin = request.getfixturevalue("pg_admin_url")
+        url = create_database(admin)
+    log = open_audit_log(url)
+    try:
+        write(log)
+        yield log
+    finally:
+        forget_audit_log(url)
+        close_database(url)
+        if request.param == "postgres":
+            drop_database(admin, url)

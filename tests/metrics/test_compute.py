@@ -7,11 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from supportgraph.audit import AuditLog, forget_audit_log, open_audit_log
-from supportgraph.db import close_database
+from supportgraph.audit import AuditLog
 from supportgraph.metrics import Metrics, MetricsSettings, compute_metrics
-from tests.metrics.audit_log import NOW, SINCE, UNTIL, write_audit_log
-from tests.pg import create_database, drop_database
+from tests.metrics.audit_log import NOW, SINCE, UNTIL, write_audit_log, written_log
 
 SETTINGS = MetricsSettings(since=SINCE, until=UNTIL, cost_human=6.0, cost_automated=0.5,
                            price_input_per_million=2.0, price_output_per_million=8.0, now=NOW)
@@ -20,20 +18,7 @@ SETTINGS = MetricsSettings(since=SINCE, until=UNTIL, cost_human=6.0, cost_automa
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def audit_log(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditLog]:
     """The hand-written log, written once per database for the tests of this module."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'audit.db'}"
-    else:
-        admin = request.getfixturevalue("pg_admin_url")
-        url = create_database(admin)
-    log = open_audit_log(url)
-    try:
-        write_audit_log(log)
-        yield log
-    finally:
-        forget_audit_log(url)
-        close_database(url)
-        if request.param == "postgres":
-            drop_database(admin, url)
+    yield from written_log(request, tmp_path_factory, "metrics", write_audit_log)
 
 
 @pytest.fixture(scope="module")

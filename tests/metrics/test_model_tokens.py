@@ -12,13 +12,11 @@ import pytest
 
 from supportgraph.audit import AuditLog, forget_audit_log, open_audit_log
 from supportgraph.conversations import open_service
-from supportgraph.db import close_database
 from supportgraph.metrics import Metrics, MetricsSettings, compute_metrics
 from supportgraph.metrics.prometheus import prometheus_text
 from tests.graph.session_home import use_session_home
 from tests.llm.scripted import planned, scripted, step, understood
-from tests.metrics.audit_log import NOW, SINCE, T0, UNTIL, _assess, _ingest, _respond, _review
-from tests.pg import create_database, drop_database
+from tests.metrics.audit_log import NOW, SINCE, T0, UNTIL, _assess, _ingest, _respond, _review, written_log
 from tools.store import close_store
 
 SETTINGS = MetricsSettings(since=SINCE, until=UNTIL, cost_human=6.0, cost_automated=0.5,
@@ -79,20 +77,7 @@ def write_model_log(log: AuditLog) -> None:
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def model_log(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditLog]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('model-metrics') / 'audit.db'}"
-    else:
-        admin = request.getfixturevalue("pg_admin_url")
-        url = create_database(admin)
-    log = open_audit_log(url)
-    try:
-        write_model_log(log)
-        yield log
-    finally:
-        forget_audit_log(url)
-        close_database(url)
-        if request.param == "postgres":
-            drop_database(admin, url)
+    yield from written_log(request, tmp_path_factory, "model-metrics", write_model_log)
 
 
 @pytest.fixture(scope="module")
