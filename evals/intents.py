@@ -85,6 +85,16 @@ def calibration_examples() -> list[Example]:
     return in_split(load_examples(), CALIBRATION)
 
 
+def shifted_test_examples() -> list[Example]:
+    """The test half of the separately written, differently phrased ``intent_shift.jsonl``: only reported."""
+    return in_split(load_examples(shifted=True), TEST)
+
+
+def shifted_calibration_examples() -> list[Example]:
+    """The calibration half of ``intent_shift.jsonl``: fits the cascade's deferral threshold."""
+    return in_split(load_examples(shifted=True), CALIBRATION)
+
+
 def held_out_examples() -> list[Example]:
     """The project's examples the heads never trained on (calibration and test splits), e.g. to play as turns."""
     return [e for e in load_examples() if e.split in (CALIBRATION, TEST)]

@@ -26,7 +26,7 @@ def eval_intents(
     project_only: Annotated[bool, typer.Option("--project-only", help="Only the project's own splits (test, and "
                                                "calibration with --calibration); never bitext-dev. Use this "
                                                "while developing: bitext-dev is evaluation-only.")] = False,
-    calibration: Annotated[bool, typer.Option("--calibration", help="Also report the calibration split (what the "
+    calibration: Annotated[bool, typer.Option("--calibration", help="Also report the calibration splits (what the "
                                               "temperatures and the deferral rule were fitted on).")] = False,
     out: Annotated[Path | None, typer.Option(help="Folder for a JSON report and a reliability-diagram PNG "
                                              "per data set.")] = None,
@@ -47,13 +47,16 @@ def eval_intents(
         evaluate_paths,
         load_labelled,
         save_reliability_diagram,
+        shifted_calibration_examples,
+        shifted_test_examples,
         test_examples,
     )
     from graphs.reasoners.local.router import load_router
 
-    sets = [("project test", test_examples)]
+    sets = [("project test", test_examples), ("project shifted test", shifted_test_examples)]
     if calibration:
-        sets.append(("project calibration", calibration_examples))
+        sets += [("project calibration", calibration_examples),
+                 ("project shifted calibration", shifted_calibration_examples)]
     if data is not None:
         if project_only:
             raise CliError("--data and --project-only exclude each other")
@@ -66,6 +69,8 @@ def eval_intents(
     router = load_router()
     for name, load in sets:
         examples = load()
+        if not examples and name.startswith("project shifted"):
+            continue  # intent_shift.jsonl is optional
         if not examples:
             raise CliError(f"no labelled examples in {name}")
         reports = evaluate_paths(router, examples, dataset=name)

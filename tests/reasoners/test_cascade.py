@@ -109,3 +109,36 @@ def router_cache() -> Path:
     from supportgraph.settings import get_settings
 
     return get_settings().home / "cache"
+
+
+class _Scripted:
+    """A head whose probabilities are looked up by text: [p(track_order), p(get_refund)]."""
+
+    def __init__(self, table: dict[str, tuple[float, float]]) -> None:
+        self.classes = ["get_refund", "track_order"]
+        self.table = table
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        return np.array([[self.table[t][1], self.table[t][0]] for t in texts])
+
+
+def test_the_threshold_is_fitted_on_the_shifted_calibration_half_not_its_test_half() -> None:
+    from typing import Any, cast
+
+    from graphs.reasoners.local.cascade import fit_threshold
+    from graphs.reasoners.local.router import CALIBRATION, Example
+
+    def pick(n: int, split: str, shifted: bool, tag: str) -> list[Example]:
+        found = (Example(f"{tag} {i}", "get_refund", shifted=shifted) for i in range(1000))
+        return [e for e in found if e.split == split][:n]
+
+    calibration = pick(40, CALIBRATION, False, "plain")  # the fast head is sure and right
+    shifted_cal = pick(10, CALIBRATION, True, "shifted")  # sure-ish (0.70) and wrong; MiniLM right
+    shifted_test = pick(10, TEST, True, "test")  # very sure (0.95) and wrong: must not move the threshold
+    fast = _Scripted({**{e.text: (0.02, 0.98) for e in calibration}, **{e.text: (0.70, 0.30) for e in shifted_cal},
+                      **{e.text: (0.95, 0.05) for e in shifted_test}})
+    full = _Scripted({e.text: (0.1, 0.9) for e in calibration + shifted_cal + shifted_test})
+    heads: tuple[Any, Any] = (cast(Any, fast), cast(Any, full))
+    assert fit_threshold(*heads, calibration) == THRESHOLD_GRID[0]
+    with_shift = fit_threshold(*heads, calibration, shifted_cal + shifted_test)
+    assert 0.70 < with_shift < 0.95, with_shift

@@ -49,3 +49,14 @@ def test_augmentation_pads_and_misspells() -> None:
     assert "password" not in slips or len(slips) > 1
     assert all(abs(len(s) - len("password")) <= 1 for s in slips), slips
     assert typo("to", rng) == "to" and typo("10234", rng) == "10234"
+
+
+def test_shifted_examples_are_never_trained_on_and_split_in_half() -> None:
+    shifted = [Example(f"a differently phrased message {i}", "track_order", shifted=True) for i in range(400)]
+    splits = [e.split for e in shifted]
+    assert TRAIN not in splits
+    assert 0.4 < splits.count(CALIBRATION) / len(splits) < 0.6, splits.count(CALIBRATION)
+    shipped = load_examples(shifted=True)
+    assert all(e.shifted for e in shipped)
+    assert not {e.text.lower() for e in shipped} & {e.text.lower() for e in load_examples()}, \
+        "a shifted message also in the training examples would be trained on"

@@ -2,8 +2,10 @@
 
 The static head is ~50x cheaper than MiniLM but less accurate; its calibrated top probability says when it is
 likely wrong. Texts whose fast top probability is below ``threshold`` are re-scored by the MiniLM head, and
-their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's calibration split (never
-on the test split or on evaluation data): the lowest one whose cascade accuracy there stays within
+their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's calibration data (never
+on a test split or on evaluation data): the calibration split of the examples, written like the training ones,
+together with the calibration half of the separately written, differently phrased ``intent_shift.jsonl``, where
+the fast head is unsure more often. It is the lowest threshold whose cascade accuracy there stays within
 ``ACCURACY_TOLERANCE`` of MiniLM alone.
 """
 
@@ -75,9 +77,10 @@ def choose_threshold(fast: np.ndarray, full: np.ndarray, labels: np.ndarray,
     return THRESHOLD_GRID[-1]
 
 
-def fit_threshold(fast: FastRouter, full: IntentRouter, examples: list[Example]) -> float:
-    """``choose_threshold`` on the calibration split of ``examples``."""
-    held = in_split(examples, CALIBRATION)
+def fit_threshold(fast: FastRouter, full: IntentRouter, examples: list[Example],
+                  shifted: list[Example] | None = None) -> float:
+    """``choose_threshold`` on the calibration split of ``examples`` and of the ``shifted`` ones."""
+    held = in_split(examples, CALIBRATION) + in_split(shifted or [], CALIBRATION)
     if not held:
         return THRESHOLD_GRID[-1]
     texts = [e.text for e in held]
@@ -85,16 +88,22 @@ def fit_threshold(fast: FastRouter, full: IntentRouter, examples: list[Example])
     return choose_threshold(fast.text_probabilities(texts), full.text_probabilities(texts), labels)
 
 
-def load_cascade(cache_dir: Path, examples: list[Example] | None = None) -> CascadeRouter:
-    """Both heads and the threshold, each from the cache when there, else trained and cached."""
-    examples = examples if examples is not None else load_examples()
+def load_cascade(cache_dir: Path, examples: list[Example] | None = None,
+                 shifted: list[Example] | None = None) -> CascadeRouter:
+    """Both heads and the threshold, each from the cache when there, else trained and cached. ``shifted``
+    defaults to the shipped ``intent_shift.jsonl`` when ``examples`` is not given, else to none."""
+    if examples is None:
+        examples = load_examples()
+        shifted = load_examples(shifted=True) if shifted is None else shifted
+    shifted = shifted or []
     fast = load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
     full = load_minilm_head(cache_dir, examples)
-    path = cache_dir / f"intent-router-cascade-{fingerprint(examples, STATIC)}-{fingerprint(examples)}.json"
+    keys = [fingerprint(examples, STATIC), fingerprint(examples)] + ([fingerprint(shifted)] if shifted else [])
+    path = cache_dir / f"intent-router-cascade-{'-'.join(keys)}.json"
     try:
         threshold = float(json.loads(path.read_text("utf-8"))["threshold"])
     except (OSError, ValueError, KeyError, TypeError):
-        threshold = fit_threshold(fast, full, examples)
+        threshold = fit_threshold(fast, full, examples, shifted)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"threshold": threshold, "tolerance": ACCURACY_TOLERANCE}) + "\n", "utf-8")

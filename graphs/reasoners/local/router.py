@@ -37,6 +37,9 @@ F = TypeVar("F")
 MINILM = "minilm"
 STATIC = "static"
 EXAMPLES_FILE = "intent_examples.jsonl"
+# Written separately from the examples, in other styles, never trained on: half fits the cascade's deferral
+# threshold (calibration), half is only reported (test). See ``Example.split``.
+SHIFT_FILE = "intent_shift.jsonl"
 TRAIN, CALIBRATION, TEST = "train", "calibration", "test"
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "mask-cv-split811-1"
@@ -60,12 +63,16 @@ def split_clauses(text: str) -> list[str]:
 class Example:
     text: str
     intent: str
+    shifted: bool = False  # from SHIFT_FILE: never trained on
 
     @property
     def split(self) -> str:
         """``train`` (80 %), ``calibration`` (10 %) or ``test`` (10 %): by text hash, stable across runs and
-        machines, and unchanged for an example when others are added."""
+        machines, and unchanged for an example when others are added. A shifted example is never ``train``:
+        ``calibration`` or ``test``, half each."""
         bucket = int(hashlib.sha256(self.text.encode()).hexdigest(), 16) % 10
+        if self.shifted:
+            return CALIBRATION if bucket % 2 else TEST
         return TEST if bucket == 0 else CALIBRATION if bucket == 1 else TRAIN
 
 
@@ -98,14 +105,18 @@ def in_split(examples: list[Example], split: str) -> list[Example]:
     return [e for e in examples if e.split == split]
 
 
-def load_examples(path: Path | None = None) -> list[Example]:
-    """The labelled examples shipped with the project (or those at ``path``)."""
+def load_examples(path: Path | None = None, *, shifted: bool = False) -> list[Example]:
+    """The labelled examples shipped with the project (or those at ``path``); with ``shifted``, those of
+    ``SHIFT_FILE`` instead (none when the file is absent)."""
     if path is None:
-        text = resources.files("graphs.reasoners.local").joinpath("data", EXAMPLES_FILE).read_text("utf-8")
+        data = resources.files("graphs.reasoners.local").joinpath("data", SHIFT_FILE if shifted else EXAMPLES_FILE)
+        if shifted and not data.is_file():
+            return []
+        text = data.read_text("utf-8")
     else:
         text = path.read_text("utf-8")
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [Example(text=r["text"], intent=r["intent"]) for r in rows]
+    return [Example(text=r["text"], intent=r["intent"], shifted=shifted) for r in rows]
 
 
 class IntentModel:
