@@ -144,10 +144,13 @@ def evaluate(router: IntentModel, examples: list[Example], *, dataset: str, batc
 
 def evaluate_paths(router: CascadeRouter, examples: list[Example], *, dataset: str,
                    batch: int = 512) -> dict[str, IntentReport]:
-    """Reports for the shipped cascade, its fast (static) path alone and its MiniLM path alone.
+    """Reports for the shipped cascade, its fast (static) path alone, its MiniLM path alone and both heads
+    combined on every text (what the cascade gives a deferred text).
 
     Each text is scored once by each head; the cascade's answer is derived from both exactly as ``route`` does.
     """
+    from graphs.reasoners.local.cascade import combine
+
     fast_parts, full_parts, deferred_parts = [], [], []
     for start in range(0, len(examples), batch):
         texts = [e.text for e in examples[start:start + batch]]
@@ -157,13 +160,15 @@ def evaluate_paths(router: CascadeRouter, examples: list[Example], *, dataset: s
         full_parts.append(router.full.text_probabilities(texts))
     fast, full = np.concatenate(fast_parts), np.concatenate(full_parts)
     deferred = np.concatenate(deferred_parts)
-    cascade = np.where(deferred[:, None], full, fast)
+    both = combine(fast, full, router.weights)
+    cascade = np.where(deferred[:, None], both, fast)
     classes = router.classes
     return {
         "cascade": report_from_probabilities(classes, cascade, examples, dataset=dataset, model="cascade",
                                              deferred_share=float(deferred.mean())),
         "fast": report_from_probabilities(classes, fast, examples, dataset=dataset, model="fast"),
         "minilm": report_from_probabilities(classes, full, examples, dataset=dataset, model="minilm"),
+        "both": report_from_probabilities(classes, both, examples, dataset=dataset, model="both"),
     }
 
 

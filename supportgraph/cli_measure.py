@@ -80,7 +80,8 @@ def eval_intents(
                       f"macro-F1 {report.macro_f1:.3f} · expected calibration error "
                       f"{report.expected_calibration_error:.3f}")
         for label, key in (("fast path alone (static vectors + word n-grams)", "fast"),
-                           ("MiniLM path alone", "minilm")):
+                           ("MiniLM path alone", "minilm"),
+                           ("both heads combined on every message", "both")):
             r = reports[key]
             console.print(f"  {label}: accuracy {r.accuracy:.3f} · macro-F1 {r.macro_f1:.3f} · "
                           f"expected calibration error {r.expected_calibration_error:.3f}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graphs.reasoners.local.cascade import THRESHOLD_GRID, CascadeRouter, choose_threshold
+from graphs.reasoners.local.cascade import THRESHOLD_GRID, CascadeRouter, choose_threshold, combine, fit_weights
 from graphs.reasoners.local.fast_head import FastRouter, load_fast_head
 from graphs.reasoners.local.router import STATIC, TEST, IntentRouter, in_split, load_examples, load_head, load_router
 from graphs.reasoners.local.static_embedder import load_static_embedder, table_path
@@ -79,10 +79,13 @@ def test_cascade_defers_exactly_the_unsure_texts() -> None:
     known = np.array([True, False, True, True])  # the second has no token the fast path knows
     assert list(deferred) == list((fast.max(axis=1) < router.threshold) | ~known)
     assert not deferred[0] and deferred[1], (fast.max(axis=1), router.threshold)
-    assert np.allclose(probs[deferred], full[deferred], atol=1e-5)
+    both = combine(fast, full, router.weights)
+    assert np.allclose(probs[deferred], both[deferred], atol=1e-5)
     assert np.allclose(probs[~deferred], fast[~deferred], atol=1e-6)
-    always = CascadeRouter(router.fast, router.full, threshold=1.01)
-    assert np.allclose(always.text_probabilities(texts), full, atol=1e-5)
+    always = CascadeRouter(router.fast, router.full, threshold=1.01, weights=router.weights)
+    assert np.allclose(always.text_probabilities(texts), both, atol=1e-5)
+    only_minilm = CascadeRouter(router.fast, router.full, threshold=1.01, weights=(0.0, 1.0))
+    assert np.allclose(only_minilm.text_probabilities(texts), full, atol=1e-5)
     never = CascadeRouter(router.fast, router.full, threshold=0.0)
     assert np.allclose(never.text_probabilities(texts)[known], fast[known], atol=1e-6)
     assert router.route([])[0].shape == (0, len(router.classes))
@@ -95,6 +98,20 @@ def test_the_threshold_is_the_lowest_that_keeps_accuracy() -> None:
     fast = np.array([[0.97, 0.03], [0.02, 0.98], [0.4, 0.6], [0.04, 0.96]])
     assert choose_threshold(fast, full, labels, tolerance=0.0) == 0.61
     assert choose_threshold(fast, full, labels, tolerance=0.3) == THRESHOLD_GRID[0]
+
+
+def test_the_combination_weights_follow_the_head_that_is_right() -> None:
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 300)
+    right = np.full((300, 3), 0.1)
+    right[np.arange(300), labels] = 0.8  # always right, fairly sure
+    noise = rng.dirichlet(np.ones(3), 300)  # knows nothing
+    weights = fit_weights(noise, right, labels)
+    assert weights[1] > 3 * weights[0], weights
+    swapped = fit_weights(right, noise, labels)
+    assert swapped[0] > 3 * swapped[1], swapped
+    both = combine(noise, right, weights)
+    assert np.allclose(both.sum(axis=1), 1.0, atol=1e-5) and (both.argmax(axis=1) == labels).mean() > 0.95
 
 
 def test_heads_must_agree_on_intents() -> None:
@@ -139,6 +156,6 @@ def test_the_threshold_is_fitted_on_the_shifted_calibration_half_not_its_test_ha
                       **{e.text: (0.95, 0.05) for e in shifted_test}})
     full = _Scripted({e.text: (0.1, 0.9) for e in calibration + shifted_cal + shifted_test})
     heads: tuple[Any, Any] = (cast(Any, fast), cast(Any, full))
-    assert fit_threshold(*heads, calibration) == THRESHOLD_GRID[0]
-    with_shift = fit_threshold(*heads, calibration, shifted_cal + shifted_test)
+    assert fit_threshold(*heads, calibration)[0] == THRESHOLD_GRID[0]
+    with_shift = fit_threshold(*heads, calibration, shifted_cal + shifted_test)[0]
     assert 0.70 < with_shift < 0.95, with_shift

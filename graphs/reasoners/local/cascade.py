@@ -1,8 +1,12 @@
 """The shipped router: the distilled static-vector head first, MiniLM only for the messages it is unsure of.
 
 The static head is ~50x cheaper than MiniLM but less accurate; its calibrated top probability says when it is
-likely wrong. Texts whose fast top probability is below ``threshold`` are re-scored by the MiniLM head, and
-their MiniLM probabilities replace the fast ones. The threshold is chosen on the project's calibration data (never
+likely wrong. Texts whose fast top probability is below ``threshold`` are re-scored by the MiniLM head too, and
+get the two heads' combined answer: a weighted product of their probabilities (``softmax(a·log p_fast +
+b·log p_MiniLM)``, the weights fitted by log-likelihood on the calibration data, so they also calibrate). The two
+heads see different features and err on different texts; together they beat either alone.
+
+The threshold is chosen on the project's calibration data (never
 on a test split or on evaluation data): the calibration split of the examples, written like the training ones,
 together with the calibration half of the separately written, differently phrased ``intent_shift.jsonl``, where
 the fast head is unsure more often. It is the lowest threshold whose cascade accuracy there stays within
@@ -11,10 +15,12 @@ the fast head is unsure more often. It is the lowest threshold whose cascade acc
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
+from scipy.optimize import minimize
 
 from graphs.reasoners.local.fast_head import FastFeatures, FastRouter, load_fast_head
 from graphs.reasoners.local.router import (
@@ -31,17 +37,43 @@ from graphs.reasoners.local.router import (
 
 THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 … 0.99
 ACCURACY_TOLERANCE = 0.015
+# Bump when the deferral rule or the combination changes, so a cached threshold is refitted.
+CASCADE_RECIPE = "product-of-heads-1"
+Weights = tuple[float, float]
+
+
+def combine(fast: np.ndarray, full: np.ndarray, weights: Weights) -> np.ndarray:
+    """The two heads' probabilities combined: ``softmax(a·log fast + b·log full)``, row-wise."""
+    logits = weights[0] * np.log(np.clip(fast, 1e-12, 1.0)) + weights[1] * np.log(np.clip(full, 1e-12, 1.0))
+    logits = logits - logits.max(axis=1, keepdims=True)
+    exp = np.exp(logits)
+    return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float32)
+
+
+def fit_weights(fast: np.ndarray, full: np.ndarray, labels: np.ndarray) -> Weights:
+    """The combination weights that minimise the negative log-likelihood of ``labels`` (calibration data)."""
+    if not len(labels):
+        return (0.5, 0.5)
+
+    def nll(w: np.ndarray) -> float:
+        probs = combine(fast, full, (abs(float(w[0])), abs(float(w[1]))))
+        return float(-np.log(np.clip(probs[np.arange(len(labels)), labels], 1e-12, 1.0)).mean())
+
+    found = minimize(nll, np.array([0.5, 0.5]), method="Nelder-Mead", options={"xatol": 1e-3, "fatol": 1e-6})
+    return (round(abs(float(found.x[0])), 4), round(abs(float(found.x[1])), 4))
 
 
 class CascadeRouter(IntentModel):
     """Calibrated intent probabilities: fast where the fast head is sure, MiniLM elsewhere."""
 
-    def __init__(self, fast: FastRouter, full: IntentRouter, threshold: float) -> None:
+    def __init__(self, fast: FastRouter, full: IntentRouter, threshold: float,
+                 weights: Weights = (0.5, 0.5)) -> None:
         if fast.classes != full.classes:
             raise ValueError("the fast and the MiniLM heads must know the same intents")
         self.fast = fast
         self.full = full
         self.threshold = threshold
+        self.weights = weights
         self.classes = full.classes
 
     def route(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -53,7 +85,8 @@ class CascadeRouter(IntentModel):
         deferred = self.deferred(probs, vectors)
         if deferred.any():
             probs = probs.copy()
-            probs[deferred] = self.full.text_probabilities([t for t, d in zip(texts, deferred, strict=True) if d])
+            full = self.full.text_probabilities([t for t, d in zip(texts, deferred, strict=True) if d])
+            probs[deferred] = combine(probs[deferred], full, self.weights)
         return probs, deferred
 
     def text_probabilities(self, texts: list[str]) -> np.ndarray:
@@ -65,27 +98,31 @@ class CascadeRouter(IntentModel):
         return np.asarray((fast_probs.max(axis=1) < self.threshold) | ~fast_features.known())
 
 
-def choose_threshold(fast: np.ndarray, full: np.ndarray, labels: np.ndarray,
+def choose_threshold(fast: np.ndarray, both: np.ndarray, labels: np.ndarray,
                      tolerance: float = ACCURACY_TOLERANCE) -> float:
-    """The lowest threshold whose cascade accuracy is within ``tolerance`` of the MiniLM head's alone."""
-    target = float((full.argmax(axis=1) == labels).mean()) - tolerance
+    """The lowest threshold whose cascade accuracy is within ``tolerance`` of the combined heads' on every text
+    (``both``: the probabilities a deferred text gets)."""
+    target = float((both.argmax(axis=1) == labels).mean()) - tolerance
     for threshold in THRESHOLD_GRID:
         deferred = fast.max(axis=1) < threshold
-        probs = np.where(deferred[:, None], full, fast)
+        probs = np.where(deferred[:, None], both, fast)
         if float((probs.argmax(axis=1) == labels).mean()) >= target:
             return threshold
     return THRESHOLD_GRID[-1]
 
 
 def fit_threshold(fast: FastRouter, full: IntentRouter, examples: list[Example],
-                  shifted: list[Example] | None = None) -> float:
-    """``choose_threshold`` on the calibration split of ``examples`` and of the ``shifted`` ones."""
+                  shifted: list[Example] | None = None) -> tuple[float, Weights]:
+    """The combination weights (``fit_weights``) and the deferral threshold (``choose_threshold``), both on the
+    calibration split of ``examples`` and of the ``shifted`` ones."""
     held = in_split(examples, CALIBRATION) + in_split(shifted or [], CALIBRATION)
     if not held:
-        return THRESHOLD_GRID[-1]
+        return THRESHOLD_GRID[-1], (0.5, 0.5)
     texts = [e.text for e in held]
     labels = np.array([full.classes.index(e.intent) for e in held])
-    return choose_threshold(fast.text_probabilities(texts), full.text_probabilities(texts), labels)
+    fast_probs, full_probs = fast.text_probabilities(texts), full.text_probabilities(texts)
+    weights = fit_weights(fast_probs, full_probs, labels)
+    return choose_threshold(fast_probs, combine(fast_probs, full_probs, weights), labels), weights
 
 
 def load_cascade(cache_dir: Path, examples: list[Example] | None = None,
@@ -99,13 +136,16 @@ def load_cascade(cache_dir: Path, examples: list[Example] | None = None,
     fast = load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
     full = load_minilm_head(cache_dir, examples)
     keys = [fingerprint(examples, STATIC), fingerprint(examples)] + ([fingerprint(shifted)] if shifted else [])
-    path = cache_dir / f"intent-router-cascade-{'-'.join(keys)}.json"
+    key = hashlib.sha256(f"{CASCADE_RECIPE}/{'-'.join(keys)}".encode()).hexdigest()[:16]
+    path = cache_dir / f"intent-router-cascade-{key}.json"
     try:
-        threshold = float(json.loads(path.read_text("utf-8"))["threshold"])
-    except (OSError, ValueError, KeyError, TypeError):
-        threshold = fit_threshold(fast, full, examples, shifted)
+        saved = json.loads(path.read_text("utf-8"))
+        threshold, weights = float(saved["threshold"]), (float(saved["weights"][0]), float(saved["weights"][1]))
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        threshold, weights = fit_threshold(fast, full, examples, shifted)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"threshold": threshold, "tolerance": ACCURACY_TOLERANCE}) + "\n", "utf-8")
+        tmp.write_text(json.dumps({"threshold": threshold, "weights": list(weights),
+                                   "tolerance": ACCURACY_TOLERANCE, "recipe": CASCADE_RECIPE}) + "\n", "utf-8")
         tmp.replace(path)
-    return CascadeRouter(fast, full, threshold)
+    return CascadeRouter(fast, full, threshold, weights)
