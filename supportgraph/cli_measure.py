@@ -181,7 +181,8 @@ def bench_router_command(
     _, deferred = router.route(texts)
     console.print(f"  cascade deferred {deferred.mean():.1%} of the messages to MiniLM")
     singles_texts = generated_messages(singles, seed=11)
-    for label, intent_model in (("cascade (shipped)", router), ("fast path alone", router.fast),
+    for label, intent_model in (("both heads (the conversation's router)", router.thorough()),
+                                ("cascade (bulk triage)", router), ("fast path alone", router.fast),
                                 ("MiniLM path alone", router.full)):
         r = bench_singles(intent_model.detect, singles_texts, repeats)
         console.print(f"single detect(), {label}: p50 {r.p50_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · CPU p50 "

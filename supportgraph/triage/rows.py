@@ -13,7 +13,7 @@ OUTPUT_COLUMNS = ("intent", "confidence", "secondary_intent", "entities", "senti
 BATCH_SIZE = 256
 MAX_TEXT_CHARS = 5_000
 # The intent models a run can use by name (a name, unlike a model object, can be handed to worker processes).
-ROUTERS = ("cascade", "fast", "minilm")
+ROUTERS = ("cascade", "both", "fast", "minilm")
 
 # Reasons a row is skipped, as counted in the summary.
 EMPTY_TEXT = "empty text"
@@ -69,6 +69,8 @@ def resolve_router(router: Any) -> Any:
         return load_router()
     if router == "fast":
         return load_router().fast
+    if router == "both":
+        return load_router().thorough()
     if router == "minilm":
         return load_router().full
     if isinstance(router, str):

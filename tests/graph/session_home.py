@@ -25,11 +25,12 @@ def use_session_home(factory: pytest.TempPathFactory) -> Path:
     os.environ.pop("SUPPORTGRAPH_DATABASE_URL", None)
 
     from graphs.reasoners.local.embedder import embed
-    from graphs.reasoners.local.router import load_router
+    from graphs.reasoners.local.router import load_router, load_thorough_router
     from supportgraph.settings import get_settings
 
     get_settings.cache_clear()
     load_router.cache_clear()
+    load_thorough_router.cache_clear()
     assert get_settings().home == home, "SUPPORTGRAPH_HOME was not picked up by the settings"
     started = time.perf_counter()
     load_router()

@@ -10,13 +10,17 @@ The threshold is chosen on the project's calibration data (never
 on a test split or on evaluation data): the calibration split of the examples, written like the training ones,
 together with the calibration half of the separately written, differently phrased ``intent_shift.jsonl``, where
 the fast head is unsure more often. It is the lowest threshold whose cascade accuracy there stays within
-``ACCURACY_TOLERANCE`` of MiniLM alone.
+``ACCURACY_TOLERANCE`` of both heads combined on every text.
+
+The threshold is a throughput budget for batches (bulk triage). One message at a time, as in a conversation,
+MiniLM's few milliseconds do not matter: ``thorough()`` is the same router with every text combined.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +79,10 @@ class CascadeRouter(IntentModel):
         self.threshold = threshold
         self.weights = weights
         self.classes = full.classes
+
+    def thorough(self) -> CascadeRouter:
+        """The same heads with every text deferred: both heads combined on each (the conversation's router)."""
+        return CascadeRouter(self.fast, self.full, math.inf, self.weights)
 
     def route(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities for ``texts`` and, per text, whether it was deferred to MiniLM."""

@@ -330,3 +330,10 @@ def load_router(cache_dir: Path | None = None) -> CascadeRouter:
 
     return load_cascade(cache_dir or cache_dir_default())
 
+
+@lru_cache(maxsize=1)
+def load_thorough_router() -> CascadeRouter:
+    """``load_router()`` with both heads combined on every text: what reads a conversation's messages, one at a
+    time, where the more accurate answer is worth MiniLM's few milliseconds."""
+    return load_router().thorough()
+

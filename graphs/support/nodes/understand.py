@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.entities import Entities, extract_entities
-from graphs.reasoners.local.router import load_router
+from graphs.reasoners.local.router import load_thorough_router
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps, last_customer_text
 from graphs.support.flows import get_flow
@@ -44,7 +44,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     conversation too (a new topic only: a continuation is the flow's own business)."""
     d = deps(runtime)
     text = normalise(last_customer_text(list(state.messages)))
-    detected, margin = load_router().detect(text)
+    detected, margin = load_thorough_router().detect(text)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
     entities = extract_entities(text, now=d.now, catalogue=catalogue(d.store))
     affirmation = affirmation_of(text)
