@@ -218,10 +218,11 @@ def test_worker_processes_keep_streaming() -> None:
 def test_router_is_chosen_by_name(tmp_path: Path) -> None:
     rows = [{"text": "where is my order?"}]
     assert next(t.triage_rows(rows, "text", router="fast"))["intent"] == "track_order"
+    assert next(t.triage_rows(rows, "text", router="both"))["intent"] == "track_order"
     for workers in (1, 2):  # refused before any worker starts
         with pytest.raises(t.TriageError, match="unknown router 'gpt'"):
             list(t.triage_rows(rows, "text", router="gpt", workers=workers))
     src = tmp_path / "t.jsonl"
     src.write_text(json.dumps(rows[0]) + "\n", encoding="utf-8")
-    with pytest.raises(CliError, match="--router must be one of cascade, fast, minilm"):
+    with pytest.raises(CliError, match="--router must be one of cascade, both, fast, minilm"):
         triage_command(src, "text", None, progress=False, router="gpt")
