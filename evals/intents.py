@@ -96,8 +96,9 @@ def shifted_calibration_examples() -> list[Example]:
 
 
 def held_out_examples() -> list[Example]:
-    """The project's examples the heads never trained on (calibration and test splits), e.g. to play as turns."""
-    return [e for e in load_examples() if e.split in (CALIBRATION, TEST)]
+    """The project's examples the heads never trained on (calibration and test splits, and the separately
+    written shifted set), e.g. to play as turns."""
+    return [e for e in load_examples() if e.split in (CALIBRATION, TEST)] + load_examples(shifted=True)
 
 
 def expected_calibration_error(confidences: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
