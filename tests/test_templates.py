@@ -41,3 +41,29 @@ def test_every_problem_the_llm_reasoner_sends_back_is_a_template() -> None:
         "you answered in text; answer only by calling SupportPlan with valid JSON arguments")
     with pytest.raises(KeyError):
         render_problem("no_such_problem")
+
+
+def test_the_troubleshooting_reply_gives_each_guide_once() -> None:
+    """Steps planned per product may each find the guide of the other's problem: it is shown once, under the
+    product named; a product named in two steps is shown once too; the rest keep their order."""
+    from prompts import render_reply
+
+    def guide(product: str, article_id: str, title: str, **more: object) -> dict[str, object]:
+        return {"product": product, "matched_product": more.pop("matched", product), "article_id": article_id,
+                "title": title, "steps": [f"{title}: first step"], **more}
+
+    plug = guide("Glow Smart Plug", "KB-133", "Smart plug not pairing")
+    speaker = guide("Nimbus Smart Speaker", "KB-130", "Nimbus Smart Speaker offline")
+    found_speaker = guide("Speaker", "KB-130", "Nimbus Smart Speaker offline", matched=None, from_problem=True)
+    phone = guide("Phone", "KB-129", "Phone not charging", matched=None, from_problem=True)
+    steps = {
+        "plug": {"tool": "troubleshoot", "status": "done",
+                 "result": {"data": {"guides": [phone, plug, found_speaker]}}},
+        "speaker": {"tool": "troubleshoot", "status": "done",
+                    "result": {"data": {"guides": [speaker, phone, plug]}}},
+    }
+    reply = render_reply("troubleshooting", steps=steps)
+    headings = [line for line in reply.splitlines() if "(KB-" in line]
+    assert headings == ['Phone — "Phone not charging" (KB-129):',
+                        'Glow Smart Plug — "Smart plug not pairing" (KB-133):',
+                        'Nimbus Smart Speaker — "Nimbus Smart Speaker offline" (KB-130):'], reply

@@ -125,6 +125,30 @@ def test_two_intents_in_one_message_are_both_planned(service: SupportService, da
     assert done.status == "resolved", done.status
 
 
+def _guides(report: object) -> list[tuple[str, str]]:
+    plan = getattr(report, "plan", [])
+    return [(g["product"], g["article_id"]) for s in plan if s["tool"] == "troubleshoot" and s["status"] == "done"
+            for g in s["result"]["data"]["guides"]]
+
+
+def test_each_product_and_problem_of_one_message_gets_its_own_guide(service: SupportService) -> None:
+    """Products named by name (one by its product line, whatever its size), and problems named by a kind of
+    product only ("my camera"), each get their guide once, in the order of the message."""
+    two = service.send("tv-and-headphones", "My Lumen 4K TV shows no signal from the HDMI input, and my Aurora "
+                       "ANC Headphones won't pair over Bluetooth either.")
+    assert _intents(two) == ["technical_issue"], _intents(two)
+    assert _guides(two) == [("Lumen 4K TV", "KB-131"), ("Aurora ANC Headphones", "KB-103")], two.plan
+    assert "Lumen 4K TV" in two.replies[-1] and "Aurora ANC Headphones" in two.replies[-1], two.replies
+
+    three = service.send("three-devices", "After the power cut my camera says memory card error, the Nimbus "
+                         "Smart Speaker is offline and my phone won't charge.")
+    assert _intents(three) == ["technical_issue"], _intents(three)
+    assert _guides(three) == [("Camera", "KB-132"), ("Nimbus Smart Speaker", "KB-130"), ("Phone", "KB-129")]
+    reply = three.replies[-1]
+    assert "Nimbus Mini Speaker" not in reply and reply.count("(KB-130)") == 1, reply
+    assert "memory card" in reply and "(KB-129)" in reply, reply
+
+
 @pytest.mark.parametrize("customer_id", ["C0001", None], ids=["signed-in", "anonymous"])
 def test_asking_for_a_person_goes_to_the_general_queue(service: SupportService, database_url: str,
                                                        customer_id: str | None) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from graphs.reasoners.local.entities import extract_entities
+from tools.store.demo_catalogue import PRODUCTS
 
 NOW = datetime(2025, 6, 5, 12, 0, tzinfo=UTC)  # a Thursday
 CATALOGUE = ("Aurora ANC Headphones", "HDMI Cable 2m", "Nimbus Smart Speaker", "USB-C Charger 65W")
@@ -88,3 +89,23 @@ def test_a_single_shared_word_is_not_a_product() -> None:
     found = _extract("my headphones are broken")
     assert "products" not in found, found
     assert _extract("where is my order?") == {}, "a message without entities must give none"
+
+
+DEMO_CATALOGUE = tuple(sorted(name for name, _family, _price in PRODUCTS))
+
+
+@pytest.mark.parametrize(("text", "products"), [
+    # Many names share a word with the text ("headphones", "tv", "hdmi"): none may crowd out the ones named.
+    ("My Lumen 4K TV 55in shows no signal from the HDMI input, and my Aurora ANC Headphones won't pair",
+     ["Lumen 4K TV 55in", "Aurora ANC Headphones"]),
+    # A full name leaves no room for a sibling sharing some of its words ("Nimbus Mini Speaker").
+    ("my phone won't charge, the Nimbus Smart Speaker is offline", ["Nimbus Smart Speaker"]),
+    ("the Nimbus Mini Speaker is fine but the nimbus smart speaker is offline",
+     ["Nimbus Mini Speaker", "Nimbus Smart Speaker"]),
+    ("my Volt Laptop 16 Pro won't boot", ["Volt Laptop 16 Pro"]),
+    # A name the sizes share is that product line, once: the text does not say which size.
+    ("my Lumen 4K TV shows no signal", ["Lumen 4K TV"]),
+])
+def test_products_named_in_a_message_about_several(text: str, products: list[str]) -> None:
+    found = extract_entities(text, now=NOW, catalogue=DEMO_CATALOGUE)
+    assert found.get("products") == products, f"{text!r} -> {found}"

@@ -115,6 +115,64 @@ def test_troubleshoot_several_products(call: Call) -> None:
     assert not call("troubleshoot", make_ctx(None), products=["x" * 81]).ok
 
 
+
+@pytest.mark.read_only
+def test_troubleshoot_gives_each_product_the_guide_of_its_own_problem(call: Call) -> None:
+    """A product's guide is the one about it (the Glow Smart Plug's, the Nimbus Smart Speaker's); a product
+    without a guide of its own (the doorbell, smart home like both) gets the one for the problem of the clause
+    that names it, not of the whole message."""
+    r = call("troubleshoot", make_ctx(None), products=["Sentry Video Doorbell", "Nimbus Smart Speaker"],
+             problem="My Sentry Video Doorbell won't pair with the home app, and the Nimbus Smart Speaker is offline.")
+    assert r.ok and r.data is not None
+    assert [(g["product"], g["article_id"]) for g in r.data["guides"]] == [
+        ("Sentry Video Doorbell", "KB-133"), ("Nimbus Smart Speaker", "KB-130")], r.data["guides"]
+    swapped = call("troubleshoot", make_ctx(None), products=["Sentry Video Doorbell", "Glow Smart Plug"],
+                   problem="The Sentry Video Doorbell is offline. The Glow Smart Plug won't pair during setup.")
+    assert [g["article_id"] for g in swapped.data["guides"]] == ["KB-130", "KB-133"], swapped.data["guides"]
+    named = call("troubleshoot", make_ctx(None), products=["Glow Smart Plug"], problem="The Glow Smart Plug is offline")
+    assert [g["article_id"] for g in named.data["guides"]] == ["KB-133"], named.data["guides"]
+    later = call("troubleshoot", make_ctx(None), products=["Sentry Video Doorbell"],
+                 problem="I have a Sentry Video Doorbell. It won't pair with the home app.")
+    assert [(g["product"], g["article_id"]) for g in later.data["guides"]] == [
+        ("Sentry Video Doorbell", "KB-133")], later.data["guides"]
+
+
+@pytest.mark.read_only
+def test_troubleshoot_finds_the_guide_of_a_problem_named_without_a_product(call: Call) -> None:
+    """A clause that names a kind of product, or only a symptom a guide covers, gets that guide, in the order
+    of the message; a clause a guide does not describe ("since we moved", "I want a refund for my phone")
+    gets none."""
+    r = call("troubleshoot", make_ctx(None), products=["Nimbus Smart Speaker"],
+             problem="Since we moved, my phone won't charge, the Nimbus Smart Speaker is offline and my camera "
+                     "says memory card error. Help!")
+    assert r.ok and r.data is not None
+    assert [(g["product"], g["article_id"]) for g in r.data["guides"]] == [
+        ("Phone", "KB-129"), ("Nimbus Smart Speaker", "KB-130"), ("Camera", "KB-132")], r.data["guides"]
+    assert [g.get("from_problem", False) for g in r.data["guides"]] == [True, False, True], r.data["guides"]
+    symptom_only = call("troubleshoot", make_ctx(None), products=["Volt Laptop 14"],
+                        problem="The Volt Laptop 14 won't turn on and the memory card shows an error")
+    assert [(g["product"], g["article_id"]) for g in symptom_only.data["guides"]] == [
+        ("Volt Laptop 14", "KB-128"), ("Camera", "KB-132")], symptom_only.data["guides"]
+    unrelated = call("troubleshoot", make_ctx(None), products=["Volt Laptop 14"],
+                     problem="My Volt Laptop 14 won't turn on, and I want a refund for my phone.")
+    assert [g["article_id"] for g in unrelated.data["guides"]] == ["KB-128"], unrelated.data["guides"]
+
+
+@pytest.mark.read_only
+def test_troubleshoot_gives_a_product_line_and_each_guide_once(call: Call) -> None:
+    """A name several sizes share is its family's, not a guess at one size; a product named twice, or a
+    clause that repeats a guide already given, adds nothing."""
+    line = call("troubleshoot", make_ctx(None), products=["Lumen 4K TV"], problem="My Lumen 4K TV shows no signal")
+    assert line.ok and line.data is not None
+    assert [(g["product"], g["matched_product"], g["family"], g["article_id"]) for g in line.data["guides"]] == [
+        ("Lumen 4K TV", None, "tvs", "KB-131")], line.data["guides"]
+    twice = call("troubleshoot", make_ctx(None), products=["Nimbus Smart Speaker", "nimbus smart speaker"],
+                 problem="The Nimbus Smart Speaker is offline; my smart speaker says it can't reach the Wi-Fi.")
+    assert [g["article_id"] for g in twice.data["guides"]] == ["KB-130"], twice.data["guides"]
+    long = call("troubleshoot", make_ctx(None), products=["tv"], problem="no signal\n" + "still nothing. " * 60)
+    assert long.ok and long.data["guides"][0]["article_id"] == "KB-131", long.error
+
+
 def test_articles_are_read_once_per_kb_version(store: BusinessStore) -> None:
     reads: list[str] = []
 

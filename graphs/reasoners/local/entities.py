@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 from rapidfuzz import fuzz, process
 
@@ -124,20 +124,61 @@ def _parse_date(phrase: str, base: datetime) -> str | None:
 
 
 def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85.0) -> list[str]:
-    """Catalogue product names the text mentions, tolerating typos and partial names."""
+    """Catalogue product names the text mentions, tolerating typos and partial names, in the order mentioned.
+
+    A name needs most of its words in the text. Words of the text belong to the name that accounts for them best:
+    "Nimbus Smart Speaker" leaves no room for "Nimbus Mini Speaker", whose "mini" is missing. Names that match the
+    same words equally ("Lumen 4K TV" for its 43, 55 and 65 inch sizes) give that product line once, in the
+    catalogue's words, since the text does not say which of them it is.
+    """
     if not catalogue:
         return []
     lowered = text.lower()
+    # partial_token_set_ratio scores a single shared word highly: a cheap filter only, so no limit on the hits.
     hits = process.extract(lowered, [c.lower() for c in catalogue], scorer=fuzz.partial_token_set_ratio,
-                           limit=5, score_cutoff=threshold)
-    names = [catalogue[index] for _, score, index in hits if score >= threshold]
-    # partial_token_set_ratio scores a single shared word highly; demand most of the name's words.
-    return [n for n in names if _word_overlap(n.lower(), lowered) >= 0.6]
+                           limit=None, score_cutoff=threshold)
+    words = [m.span() for m in _WORD.finditer(lowered)]
+    mentions = [m for _, _, index in hits if (m := _mention(catalogue[index], lowered, words)) is not None]
+    kept = [m for m in mentions if not any(_outdone(m, other) for other in mentions)]
+    lines: dict[frozenset[int], list[_Mention]] = {}
+    for m in kept:
+        lines.setdefault(m.at, []).append(m)
+    found = [(sorted(at), same[0].name if len(same) == 1 else _line_name(same)) for at, same in lines.items()]
+    return list(dict.fromkeys(name for _, name in sorted(found)))
 
 
-def _word_overlap(name: str, text: str) -> float:
-    words = [w for w in re.findall(r"[a-z0-9]+", name) if len(w) > 1]
-    if not words:
-        return 0.0
-    present = sum(1 for w in words if fuzz.partial_ratio(w, text) >= 85)
-    return present / len(words)
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+class _Mention(NamedTuple):
+    name: str
+    matched: tuple[str, ...]  # the name's words found in the text, in the name's order and spelling
+    total: int  # how many words the name has
+    at: frozenset[int]  # indexes of the text's words they were found at
+
+
+def _mention(name: str, text: str, words: Sequence[tuple[int, int]]) -> _Mention | None:
+    """Where the text mentions the catalogue name: most of the name's words (of two letters or more)."""
+    own = [w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1]
+    matched: list[str] = []
+    at: set[int] = set()
+    for word in own:
+        found = fuzz.partial_ratio_alignment(word.lower(), text)
+        if found is not None and found.score >= 85:
+            matched.append(word)
+            at |= {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
+    if not own or len(matched) / len(own) < 0.6:
+        return None
+    return _Mention(name, tuple(matched), len(own), frozenset(at))
+
+
+def _outdone(mention: _Mention, other: _Mention) -> bool:
+    """Whether ``other`` accounts for every text word ``mention`` was found at, and for more of its own name."""
+    return other is not mention and mention.at <= other.at and (
+        len(other.matched) / other.total > len(mention.matched) / mention.total
+        or (mention.at < other.at and len(other.matched) > len(mention.matched)))
+
+
+def _line_name(same: Sequence[_Mention]) -> str:
+    """The words several catalogue names share where the text mentions them, e.g. "Lumen 4K TV"."""
+    return " ".join(same[0].matched)
