@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from supportgraph import embeddings
-from supportgraph.minilm_onnx import _intact, load_onnx_minilm, max_seq_length, onnx_path
+from supportgraph.minilm_onnx import _intact, load_onnx_minilm, max_seq_length, onnx_path, similar_lengths
 from supportgraph.settings import get_settings
 
 VARIED = [
@@ -52,6 +52,14 @@ def test_batches_and_single_texts_give_the_same_vectors() -> None:
     singles = np.vstack([embeddings.embed([t]) for t in VARIED])
     np.testing.assert_allclose(batched, singles, atol=2e-5)
     assert embeddings.embed([]).shape == (0, 384)
+
+
+def test_a_batch_holds_texts_of_similar_token_counts() -> None:
+    lengths = np.array([3, 40, 4, 5, 41, 200, 6, 3])
+    batches = similar_lengths(lengths, batch_size=3)
+    assert sorted(int(i) for b in batches for i in b) == list(range(len(lengths)))
+    assert [lengths[b].tolist() for b in batches] == [[3, 3, 4], [5, 6], [40, 41], [200]]
+    assert similar_lengths(np.array([], dtype=int), batch_size=3) == []
 
 
 def test_embed_does_not_touch_torch_once_the_graph_is_cached(monkeypatch: pytest.MonkeyPatch) -> None:

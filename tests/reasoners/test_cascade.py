@@ -6,10 +6,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from graphs.reasoners.local.cascade import THRESHOLD_GRID, CascadeRouter, choose_threshold, combine, fit_weights
-from graphs.reasoners.local.fast_head import FastRouter, load_fast_head
-from graphs.reasoners.local.router import STATIC, TEST, IntentRouter, in_split, load_examples, load_head, load_router
+from graphs.reasoners.local.fast_head import FastFeatures, FastRouter, load_fast_head
+from graphs.reasoners.local.router import (
+    STATIC,
+    TEST,
+    IntentRouter,
+    in_split,
+    load_examples,
+    load_head,
+    load_router,
+    split_clauses,
+)
 from graphs.reasoners.local.static_embedder import load_static_embedder, table_path
 
 
@@ -159,3 +169,53 @@ def test_the_threshold_is_fitted_on_the_shifted_calibration_half_not_its_test_ha
     assert fit_threshold(*heads, calibration)[0] == THRESHOLD_GRID[0]
     with_shift = fit_threshold(*heads, calibration, shifted_cal + shifted_test)[0]
     assert 0.70 < with_shift < 0.95, with_shift
+
+
+class ScriptedFast(FastRouter):
+    """A fast head whose probabilities are scripted per text (every text has a known token)."""
+
+    def __init__(self, classes: list[str], script: dict[str, list[float]]) -> None:
+        self.classes, self.script, self.texts = classes, script, list(script)
+
+    def vectors(self, texts: list[str]) -> FastFeatures:
+        rows = np.array([[self.texts.index(t) + 1.0] for t in texts], dtype=np.float32)
+        return FastFeatures(rows, sparse.csr_matrix((len(texts), 1), dtype=np.float32))
+
+    def probabilities(self, features: FastFeatures) -> np.ndarray:
+        return np.array([self.script[self.texts[int(i) - 1]] for i in features.static[:, 0]], dtype=np.float32)
+
+
+class ScriptedFull(IntentRouter):
+    """A MiniLM head with scripted probabilities that records the texts it was asked about."""
+
+    def __init__(self, classes: list[str], script: dict[str, list[float]]) -> None:
+        super().__init__(classes, np.zeros((0, 0)), np.zeros(0), 1.0)
+        self.script, self.seen = script, []
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        self.seen += texts
+        return np.array([self.script[t] for t in texts], dtype=np.float32)
+
+
+def test_an_unsure_clause_goes_to_minilm_only_when_it_could_add_an_intent() -> None:
+    classes = ["cancel_order", "out_of_scope", "recover_password"]
+    could = "cancel my order please. my login thing is weird"
+    cannot = "cancel my order please. it is about the thing"
+    whole, could_clause, cannot_clause = "cancel my order please", "my login thing is weird", "it is about the thing"
+    assert split_clauses(could) == [whole, could_clause] and split_clauses(cannot) == [whole, cannot_clause]
+    fast = {could: [0.9, 0.05, 0.05], cannot: [0.9, 0.05, 0.05], whole: [0.95, 0.03, 0.02],
+            could_clause: [0.4, 0.3, 0.3],    # unsure, 0.3 on another intent: MiniLM may name it
+            cannot_clause: [0.5, 0.4, 0.1]}   # unsure, but nothing beyond cancel_order and out_of_scope
+    full = {could_clause: [0.05, 0.05, 0.9], cannot_clause: [0.1, 0.1, 0.8],
+            **{t: fast[t] for t in (could, cannot, whole)}}
+    minilm = ScriptedFull(classes, full)
+    # Weights (0, 1): a deferred text gets MiniLM's probabilities, so the test reads them directly.
+    router = CascadeRouter(ScriptedFast(classes, fast), minilm, threshold=0.6, weights=(0.0, 1.0))
+    found = [[i.intent for i in intents] for intents, _ in router.detect_many([could, cannot])]
+    assert found == [["cancel_order", "recover_password"], ["cancel_order"]], found
+    assert minilm.seen == [could_clause], minilm.seen
+    # The conversation's router spares nothing: every clause goes to MiniLM, and MiniLM has the last word.
+    minilm.seen = []
+    found = [[i.intent for i in intents] for intents, _ in router.thorough().detect_many([could, cannot])]
+    assert sorted(minilm.seen) == sorted([could, cannot, whole, could_clause, whole, cannot_clause]), minilm.seen
+    assert found[1] == ["cancel_order", "recover_password"], found

@@ -41,6 +41,7 @@ EXAMPLES_FILE = "intent_examples.jsonl"
 # threshold (calibration), half is only reported (test). See ``Example.split``.
 SHIFT_FILE = "intent_shift.jsonl"
 TRAIN, CALIBRATION, TEST = "train", "calibration", "test"
+OUT_OF_SCOPE = "out_of_scope"  # never a secondary intent; not the main one when a clause names another
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "mask-cv-split811-1"
 C_GRID = (5.0, 10.0, 20.0, 40.0)
@@ -135,6 +136,14 @@ class IntentModel:
             out.append([IntentScore(self.classes[i], float(row[i])) for i in order])
         return out
 
+    def message_and_clause_probabilities(self, texts: list[str], clauses: list[str],
+                                         owners: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities of ``texts`` and of ``clauses`` (clause ``i`` is part of ``texts[owners[i]]``), for
+        ``detect_many``; here both in one batch. A model may score a clause more cheaply when its answer cannot
+        change the result (``CascadeRouter``)."""
+        probs = self.text_probabilities([*texts, *clauses])
+        return probs[:len(texts)], probs[len(texts):]
+
     def detect(self, text: str, *, secondary_threshold: float = 0.55) -> tuple[list[IntentScore], float]:
         """The intents of one message and the margin of the main one.
 
@@ -149,8 +158,8 @@ class IntentModel:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
         clause_lists = [split_clauses(t) for t in texts]
         clause_texts = [c for cs in clause_lists for c in cs]
-        probs = self.text_probabilities([*texts, *clause_texts])
-        whole_probs, clause_probs = probs[:len(texts)], probs[len(texts):]
+        owners = np.repeat(np.arange(len(texts)), [len(cs) for cs in clause_lists])
+        whole_probs, clause_probs = self.message_and_clause_probabilities(texts, clause_texts, owners)
         out = []
         at = 0
         for row, clauses in zip(whole_probs, clause_lists, strict=True):
@@ -160,11 +169,11 @@ class IntentModel:
             for clause_row in clause_probs[at:at + len(clauses)]:
                 best = int(np.argmax(clause_row))
                 name, confidence = self.classes[best], float(clause_row[best])
-                if (confidence >= secondary_threshold and name != "out_of_scope"
+                if (confidence >= secondary_threshold and name != OUT_OF_SCOPE
                         and name not in {i.intent for i in intents}):
                     intents.append(IntentScore(name, confidence))
             at += len(clauses)
-            if len(intents) > 1 and intents[0].intent == "out_of_scope":
+            if len(intents) > 1 and intents[0].intent == OUT_OF_SCOPE:
                 intents = intents[1:]
             out.append((intents, margin))
         return out
