@@ -38,6 +38,7 @@ from graphs.reasoners.local.router import (
     in_split,
     load_examples,
     load_minilm_head,
+    mask,
 )
 
 THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 … 0.99
@@ -101,7 +102,7 @@ class CascadeRouter(IntentModel):
         deferred = self.deferred(probs, vectors)
         if deferred.any():
             probs = probs.copy()
-            full = self.full.text_probabilities([t for t, d in zip(texts, deferred, strict=True) if d])
+            full = self.minilm_probabilities([t for t, d in zip(texts, deferred, strict=True) if d])
             probs[deferred] = combine(probs[deferred], full, self.weights)
         return probs, deferred
 
@@ -127,9 +128,20 @@ class CascadeRouter(IntentModel):
             deferred &= self.may_add_intent(probs, whole.argmax(axis=1)[owners])
         if deferred.any():
             probs = probs.copy()
-            full = self.full.text_probabilities([c for c, d in zip(clauses, deferred, strict=True) if d])
+            full = self.minilm_probabilities([c for c, d in zip(clauses, deferred, strict=True) if d])
             probs[deferred] = combine(probs[deferred], full, self.weights)
         return whole, probs
+
+    def minilm_probabilities(self, texts: list[str]) -> np.ndarray:
+        """The MiniLM head's probabilities, each distinct masked text computed once (a batch repeats signatures,
+        greetings and id-only clauses). The same as ``full.text_probabilities``: MiniLM masks the texts itself,
+        and its vectors do not depend on the batch a text is in."""
+        keys = [mask(t) for t in texts]
+        distinct = list(dict.fromkeys(keys))
+        if len(distinct) == len(keys):
+            return self.full.text_probabilities(texts)
+        rows = dict(zip(distinct, self.full.text_probabilities(distinct), strict=True))
+        return np.stack([rows[k] for k in keys])
 
     def may_add_intent(self, fast_probs: np.ndarray, main: np.ndarray) -> np.ndarray:
         """Per clause, whether the fast head gives at least ``CLAUSE_DEFER_MASS`` to an intent other than its
