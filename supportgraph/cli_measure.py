@@ -129,8 +129,8 @@ def bench_router_command(
     threads: Annotated[int | None, typer.Option(help="torch.set_num_threads for this run (default: torch's).")]
     = None,
     batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Triage batch size.")] = 256,
-    minilm_messages: Annotated[int, typer.Option(min=0, max=1_000_000, help="Messages for the MiniLM-only batch "
-                                                 "figure (0 skips it).")] = 500,
+    minilm_messages: Annotated[int, typer.Option(min=0, max=1_000_000, help="Messages for the MiniLM-alone and "
+                                                 "both-heads batch figures (0 skips them).")] = 500,
 ) -> None:
     """Batch triage throughput and single-message detect() p50/p90, for the shipped cascade and each path alone.
 
@@ -171,7 +171,8 @@ def bench_router_command(
     runs = [("cascade (shipped)", "cascade", texts, cpus), ("cascade (shipped)", "cascade", texts, 1),
             ("fast path alone", "fast", texts, cpus)]
     if minilm_messages:
-        runs.append(("MiniLM path alone", "minilm", texts[:minilm_messages], cpus))
+        runs += [("MiniLM path alone", "minilm", texts[:minilm_messages], cpus),
+                 ("both heads on every message", "both", texts[:minilm_messages], cpus)]
     for label, model, sample, workers in runs:
         b = bench_batch(functools.partial(triage, model=model, workers=workers), sample, repeats)
         console.print(f"batch triage, {label}, {workers} worker process{'es' if workers > 1 else ''}: "
