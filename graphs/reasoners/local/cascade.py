@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -93,13 +94,17 @@ class CascadeRouter(IntentModel):
         router)."""
         return CascadeRouter(self.fast, self.full, math.inf, self.weights, spare_clauses=False)
 
-    def route(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """The probabilities for ``texts`` and, per text, whether it was deferred to MiniLM."""
+    def route(self, texts: list[str], *,
+              only: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities for ``texts`` and, per text, whether it was deferred to MiniLM. ``only`` (the fast
+        probabilities → a bool per text) narrows which of the unsure texts are deferred."""
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float32), np.zeros(0, dtype=bool)
         vectors = self.fast.vectors(texts)
         probs = self.fast.probabilities(vectors)
         deferred = self.deferred(probs, vectors)
+        if only is not None:
+            deferred &= only(probs)
         if deferred.any():
             probs = probs.copy()
             full = self.minilm_probabilities([t for t, d in zip(texts, deferred, strict=True) if d])
@@ -119,18 +124,10 @@ class CascadeRouter(IntentModel):
         on the bench's messages, most of which cannot change what ``detect_many`` returns.
         """
         whole, _ = self.route(texts)
-        if not clauses:
-            return whole, np.zeros((0, len(self.classes)), dtype=np.float32)
-        vectors = self.fast.vectors(clauses)
-        probs = self.fast.probabilities(vectors)
-        deferred = self.deferred(probs, vectors)
-        if self.spare_clauses:
-            deferred &= self.may_add_intent(probs, whole.argmax(axis=1)[owners])
-        if deferred.any():
-            probs = probs.copy()
-            full = self.minilm_probabilities([c for c, d in zip(clauses, deferred, strict=True) if d])
-            probs[deferred] = combine(probs[deferred], full, self.weights)
-        return whole, probs
+        if not self.spare_clauses:
+            return whole, self.route(clauses)[0]
+        mains = whole.argmax(axis=1)[owners]
+        return whole, self.route(clauses, only=lambda probs: self.may_add_intent(probs, mains))[0]
 
     def minilm_probabilities(self, texts: list[str]) -> np.ndarray:
         """The MiniLM head's probabilities, each distinct masked text computed once (a batch repeats signatures,
