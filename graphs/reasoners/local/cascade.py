@@ -76,7 +76,7 @@ def fit_weights(fast: np.ndarray, full: np.ndarray, labels: np.ndarray) -> Weigh
 
 
 class CascadeRouter(IntentModel):
-    """Calibrated intent probabilities: fast where the fast head is sure, MiniLM elsewhere."""
+    """Calibrated intent probabilities: the fast head where it is sure, both heads combined elsewhere."""
 
     def __init__(self, fast: FastRouter, full: IntentRouter, threshold: float,
                  weights: Weights = (0.5, 0.5), *, spare_clauses: bool = True) -> None:
