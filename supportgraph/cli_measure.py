@@ -132,7 +132,8 @@ def bench_router_command(
     minilm_messages: Annotated[int, typer.Option(min=0, max=1_000_000, help="Messages for the MiniLM-alone and "
                                                  "both-heads batch figures (0 skips them).")] = 500,
 ) -> None:
-    """Batch triage throughput and single-message detect() p50/p90, for the shipped cascade and each path alone.
+    """Batch triage throughput and single-message detect() p50/p90: the cascade (triage), both heads (the
+    conversation), each head alone.
 
     Batch triage runs in one worker process per CPU (as `supportgraph triage` does) and, for comparison, in this
     process alone; its rate is the steady one, after the first row is out, with the start-up reported beside it.
