@@ -200,8 +200,8 @@ def bench_embeddings_command(
     torch_too: Annotated[bool, typer.Option("--torch/--no-torch", help="Also time the PyTorch "
                                             "sentence-transformers model, for comparison.")] = True,
 ) -> None:
-    """MiniLM sentence embeddings alone: single-text p50/p90 and batch messages/s, ONNX Runtime (what embed() runs)
-    against the PyTorch model it was exported from. Texts are batched by length in both."""
+    """MiniLM sentence embeddings alone: single-text p50/p90 and batch messages/s, ONNX Runtime int8 (what embed()
+    runs) and float32 against the PyTorch model they were exported from. Texts are batched by length in both."""
     import functools
     import os
 
@@ -214,7 +214,8 @@ def bench_embeddings_command(
     texts, singles_texts = generated_messages(messages, seed=7), generated_messages(singles, seed=11)
     sizes = [int(b) for b in batch_sizes.split(",") if b.strip()]
     encoder = load_encoder()
-    backends: dict[str, Callable[..., np.ndarray]] = {"onnxruntime fp32": encoder.embed}
+    backends: dict[str, Callable[..., np.ndarray]] = {"onnxruntime int8 (what embed() runs)": encoder.embed,
+                                                      "onnxruntime fp32": load_encoder("fp32").embed}
     if torch_too:
         model = load_embedder()
 

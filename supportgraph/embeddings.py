@@ -2,7 +2,8 @@
 local reasoner (intent router) and the knowledge-base tools (semantic search).
 
 ``embed`` runs the model on ONNX Runtime (``supportgraph.minilm_onnx``: the graph is exported once from the local
-weights and cached under ``$SUPPORTGRAPH_HOME/cache``); it is the one production path, with no fallback to torch.
+weights, quantised to int8 and cached under ``$SUPPORTGRAPH_HOME/cache``); it is the one production path, with no
+fallback to torch.
 ``load_embedder`` is the PyTorch sentence-transformers model, kept for what needs the torch transformer itself
 (the ONNX export, the static-vector distillation) and as the reference the ONNX vectors are tested against.
 
@@ -40,12 +41,13 @@ def load_embedder() -> SentenceTransformer:
     return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
 
 
-def load_encoder() -> OnnxMiniLM:
-    """The process-wide ONNX Runtime encoder (the first process exports the graph, ~10 s; later ones load it)."""
+def load_encoder(precision: str = "int8") -> OnnxMiniLM:
+    """The process-wide ONNX Runtime encoder (the first process exports and quantises the graph, ~15 s; later ones
+    load it). ``precision="fp32"`` is the unquantised graph, for comparisons."""
     from supportgraph.minilm_onnx import load_onnx_minilm
     from supportgraph.settings import get_settings
 
-    return load_onnx_minilm((get_settings().home / "cache").resolve(), MODEL_ID)
+    return load_onnx_minilm((get_settings().home / "cache").resolve(), MODEL_ID, precision)
 
 
 def embed(texts: list[str], *, batch_size: int = 64) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""The ONNX Runtime MiniLM gives the sentence-transformers vectors, and its cached graph survives damage."""
+"""The ONNX Runtime MiniLM gives the sentence-transformers vectors (float32 exactly, int8 closely), and its cached
+graphs survive damage."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ import numpy as np
 import pytest
 
 from supportgraph import embeddings
-from supportgraph.minilm_onnx import _intact, load_onnx_minilm, max_seq_length, onnx_path, similar_lengths
+from supportgraph.minilm_onnx import (
+    FLOAT32,
+    INT8,
+    _intact,
+    load_onnx_minilm,
+    max_seq_length,
+    onnx_path,
+    similar_lengths,
+)
 from supportgraph.settings import get_settings
 
 VARIED = [
@@ -39,12 +48,26 @@ def test_the_long_texts_really_are_truncated() -> None:
     assert len(tokenizer(VARIED[-2], truncation=False)["input_ids"]) > 2 * max_seq_length()
 
 
-def test_onnx_vectors_equal_the_sentence_transformers_vectors() -> None:
-    onnx, reference = embeddings.embed(VARIED, batch_size=5), torch_vectors(VARIED)
+def test_float32_onnx_vectors_equal_the_sentence_transformers_vectors() -> None:
+    onnx, reference = embeddings.load_encoder(FLOAT32).embed(VARIED, batch_size=5), torch_vectors(VARIED)
     assert onnx.shape == (len(VARIED), 384) and onnx.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
     cosines = (onnx * reference).sum(axis=1)
     assert cosines.min() >= 0.9999, dict(zip(VARIED, cosines.round(6), strict=True))
+
+
+def test_embed_runs_the_int8_graph_whose_vectors_stay_close_to_the_sentence_transformers_ones() -> None:
+    import onnx
+
+    path = onnx_path((get_settings().home / "cache").resolve(), embeddings.MODEL_ID, INT8)
+    vectors, reference = embeddings.embed(VARIED, batch_size=5), torch_vectors(VARIED)
+    assert vectors.shape == (len(VARIED), 384) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosines = (vectors * reference).sum(axis=1)
+    assert cosines.min() >= 0.97 and np.median(cosines) >= 0.985, dict(zip(VARIED, cosines.round(4), strict=True))
+    assert cosines.max() < 0.9999  # quantised: not the float32 graph under another name
+    ops = {node.op_type for node in onnx.load(str(path)).graph.node}
+    assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops, ops
 
 
 def test_batches_and_single_texts_give_the_same_vectors() -> None:
@@ -72,29 +95,40 @@ def test_embed_does_not_touch_torch_once_the_graph_is_cached(monkeypatch: pytest
     assert embeddings.embed(["where is my order"]).shape == (1, 384)
 
 
-def test_a_damaged_cached_graph_is_rebuilt(tmp_path: Path) -> None:
-    embeddings.embed(["warm up"])  # the default cache holds an intact graph: start from a copy of it
-    source = onnx_path((get_settings().home / "cache").resolve(), embeddings.MODEL_ID)
-    path = onnx_path(tmp_path, embeddings.MODEL_ID)
-    shutil.copy(source, path)
-    shutil.copy(source.with_name(source.name + ".sha256"), path.with_name(path.name + ".sha256"))
-    assert _intact(path)
+@pytest.mark.parametrize("damaged", [INT8, FLOAT32])
+def test_a_damaged_cached_graph_is_rebuilt(tmp_path: Path, damaged: str) -> None:
+    embeddings.embed(["warm up"])  # the default cache holds intact graphs: start from a copy of them
+    paths = {}
+    for precision in (FLOAT32, INT8):
+        source = onnx_path((get_settings().home / "cache").resolve(), embeddings.MODEL_ID, precision)
+        paths[precision] = path = onnx_path(tmp_path, embeddings.MODEL_ID, precision)
+        shutil.copy(source, path)
+        shutil.copy(source.with_name(source.name + ".sha256"), path.with_name(path.name + ".sha256"))
+        assert _intact(path)
+    path = paths[damaged]
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])  # as a crash in the middle of writing would leave it
     assert not _intact(path)
     load_onnx_minilm.cache_clear()
     try:
-        encoder = load_onnx_minilm(tmp_path, embeddings.MODEL_ID)
+        encoder = load_onnx_minilm(tmp_path, embeddings.MODEL_ID, damaged)
         assert _intact(path)
         vectors = encoder.embed(VARIED[:6])
     finally:
         load_onnx_minilm.cache_clear()
-    assert ((vectors * torch_vectors(VARIED[:6])).sum(axis=1) >= 0.9999).all()
-    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".sha256"]
+    assert ((vectors * torch_vectors(VARIED[:6])).sum(axis=1) >= (0.9999 if damaged == FLOAT32 else 0.97)).all()
+    expected = sorted(n for p in paths.values() for n in (p.name, p.name + ".sha256"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == expected
 
 
-def test_the_graph_is_exported_once_into_the_home_cache(fresh_home: Path) -> None:
+def test_an_unknown_precision_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="precision"):
+        load_onnx_minilm(tmp_path, embeddings.MODEL_ID, "int4")
+
+
+def test_the_graphs_are_built_once_into_the_home_cache(fresh_home: Path) -> None:
     embeddings.embed(["warm up"])
-    path = onnx_path((fresh_home / "cache").resolve(), embeddings.MODEL_ID)
-    assert _intact(path)
-    assert sorted(p.name for p in path.parent.glob("minilm-*")) == [path.name, path.name + ".sha256"]
+    paths = [onnx_path((fresh_home / "cache").resolve(), embeddings.MODEL_ID, p) for p in (FLOAT32, INT8)]
+    assert all(_intact(p) for p in paths)
+    assert sorted(p.name for p in paths[0].parent.glob("minilm-*")) == sorted(
+        n for p in paths for n in (p.name, p.name + ".sha256"))

@@ -285,8 +285,9 @@ def fingerprint(examples: list[Example], features: str = MINILM) -> str:
     from graphs.reasoners.local.augment import VOCAB_FILE
     from graphs.reasoners.local.fast_head import FAST_RECIPE
     from graphs.reasoners.local.static_embedder import STATIC_RECIPE
+    from supportgraph.minilm_onnx import INT8_RECIPE, ONNX_RECIPE
 
-    recipe = RECIPE
+    recipe = f"{RECIPE}/{ONNX_RECIPE}/{INT8_RECIPE}"  # the MiniLM head learns from the int8 graph's vectors
     if features != MINILM:
         vocab = resources.files("graphs.reasoners.local").joinpath("data", VOCAB_FILE).read_bytes()
         recipe = f"{RECIPE}/{features}/{STATIC_RECIPE}/{FAST_RECIPE}/{hashlib.sha256(vocab).hexdigest()[:12]}"
