@@ -1,0 +1,58 @@
+"""Check-then-act races on one customer: identity verification's attempt limit and the deletion request.
+
+Each test interleaves two calls at the point between the read and the write (tests/tools/interleave.py), on
+SQLite and on Postgres: the first stops there while the second runs as far as it can.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.tools.conftest import make_ctx
+from tests.tools.interleave import Interleave
+from tools.base import ToolResult
+from tools.crm.sql_crm import SqlCrm
+from tools.registry import get_tool
+from tools.store import BusinessStore
+from tools.store.schema import verification_attempts
+
+MISMATCH = "Error: those details do not match our records."
+
+
+def _failed_attempts(store: BusinessStore, identifier: str) -> int:
+    with store.db.begin() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(verification_attempts)
+                .where(verification_attempts.c.identifier == identifier, verification_attempts.c.success.is_(False))
+            ).scalar_one()
+        )
+
+
+def test_two_verifications_at_once_never_check_more_than_the_limit(
+    store: BusinessStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One attempt left for C0001 and two wrong attempts at once: one is checked (the last allowed), the other
+    waits for it and is refused by the limit. Before, both counted 2 failures, both were checked: 4 recorded."""
+    tool = get_tool("verify_identity")
+
+    def attempt() -> ToolResult:
+        return tool.run(store, {"customer_id": "C0001", "zip_code": "00000"}, make_ctx(None))
+
+    assert [attempt().error for _ in range(2)] == [MISMATCH, MISMATCH]
+    race = Interleave(store)
+    check = SqlCrm.check_identity
+
+    def checked_after_the_count(self: SqlCrm, *args: Any, **kwargs: Any) -> bool:
+        race.checkpoint()  # the attempts are counted; this attempt is not recorded yet
+        return check(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqlCrm, "check_identity", checked_after_the_count)
+    first, second = race.run(attempt, attempt)
+    assert _failed_attempts(store, "C0001") == 3
+    assert first.error == f"{MISMATCH} That was the last attempt allowed; a human agent must verify the identity."
+    assert (second.error or "").startswith("Error: verification failed 3 times in the last 24 hours")
