@@ -17,7 +17,8 @@ from tools.base import ToolResult
 from tools.crm.sql_crm import SqlCrm
 from tools.registry import get_tool
 from tools.store import BusinessStore
-from tools.store.schema import verification_attempts
+from tools.store.schema import tickets, verification_attempts
+from tools.ticketing.sql_ticketing import SqlTicketing
 
 MISMATCH = "Error: those details do not match our records."
 
@@ -56,3 +57,40 @@ def test_two_verifications_at_once_never_check_more_than_the_limit(
     assert _failed_attempts(store, "C0001") == 3
     assert first.error == f"{MISMATCH} That was the last attempt allowed; a human agent must verify the identity."
     assert (second.error or "").startswith("Error: verification failed 3 times in the last 24 hours")
+
+
+def _open_deletion_tickets(store: BusinessStore, customer_id: str) -> list[str]:
+    with store.db.begin() as conn:
+        found = conn.execute(
+            select(tickets.c.id).where(
+                tickets.c.customer_id == customer_id,
+                tickets.c.subject == "Account deletion request",
+                tickets.c.status.in_(("open", "pending")),
+            )
+        )
+        return list(found.scalars())
+
+
+def test_two_deletion_requests_at_once_open_one_ticket(store: BusinessStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two conversations ask to delete C0002's account at the same moment: one ticket is opened, and the second
+    request answers with it. Before, on Postgres both found no pending request and both opened a ticket."""
+    tool = get_tool("request_account_deletion")
+    race = Interleave(store)
+    read = SqlTicketing.open_tickets
+
+    def pending_then_pause(self: SqlTicketing, *args: Any, **kwargs: Any) -> Any:
+        found = read(self, *args, **kwargs)
+        race.checkpoint()  # looked for a pending request; none opened yet
+        return found
+
+    monkeypatch.setattr(SqlTicketing, "open_tickets", pending_then_pause)
+
+    def ask(thread: str) -> ToolResult:
+        return tool.run(store, {"reason": "moving abroad"}, make_ctx("C0002", thread=thread))
+
+    first, second = race.run(lambda: ask("deletion-1"), lambda: ask("deletion-2"))
+    assert first.ok and first.data is not None, first.error
+    assert _open_deletion_tickets(store, "C0002") == [first.data["ticket"]["ticket_id"]]
+    assert second.ok and second.data is not None, second.error
+    assert second.data["ticket"] == first.data["ticket"] and second.data["already_requested"] is True
+    assert first.data["already_requested"] is False

@@ -32,11 +32,22 @@ def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionA
     customer_id = str(ctx.customer_id)
 
     def body(conn: Connection) -> ToolResult:
+        # Locked: a concurrent request (or deletion, merge) for this customer waits for this one to commit, then
+        # finds its ticket, so one customer never has two open deletion requests.
+        if crm.get_ref(customer_id, lock=True, tx=conn) is None:
+            return ToolResult.refuse(f"Error: customer {customer_id} was not found or is already deleted.")
         pending = tickets.open_tickets(customer_id, subject=SUBJECT, tx=conn)
         if pending:
-            return ToolResult.refuse(
-                f"Error: account deletion was already requested (ticket {pending[0].ticket_id}); a human agent "
-                "will confirm it."
+            return ToolResult.success(
+                {
+                    "customer_id": customer_id,
+                    "ticket": ticketing.summary(pending[0]),
+                    "already_requested": True,
+                    "note": (
+                        f"Deletion was already requested (ticket {pending[0].ticket_id}); no new request was "
+                        "opened. A human agent will confirm it; the account stays active until then."
+                    ),
+                }
             )
         crm.request_deletion(customer_id, tx=conn, key=ctx.idempotency_key, now=ctx.now)
         ticket = ticketing.create(
@@ -46,6 +57,7 @@ def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionA
             {
                 "customer_id": customer_id,
                 "ticket": ticket,
+                "already_requested": False,
                 "note": "Deletion needs a human's approval; the account stays active until then.",
             }
         )
@@ -57,8 +69,9 @@ tool = SupportTool(
     name="request_account_deletion",
     system="crm",
     description=(
-        "Record that the verified customer wants their account deleted and open an accounts-queue ticket. "
-        "The deletion itself (delete_account) needs a human reviewer's approval."
+        "Record that the verified customer wants their account deleted and open an accounts-queue ticket "
+        "(if deletion was already requested, the open ticket is returned instead). The deletion itself "
+        "(delete_account) needs a human reviewer's approval."
     ),
     args_schema=RequestAccountDeletionArgs,
     fn=request_account_deletion,
