@@ -38,16 +38,9 @@ def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionA
             return ToolResult.refuse(f"Error: customer {customer_id} was not found or is already deleted.")
         pending = tickets.open_tickets(customer_id, subject=SUBJECT, tx=conn)
         if pending:
-            return ToolResult.success(
-                {
-                    "customer_id": customer_id,
-                    "ticket": ticketing.summary(pending[0]),
-                    "already_requested": True,
-                    "note": (
-                        f"Deletion was already requested (ticket {pending[0].ticket_id}); no new request was "
-                        "opened. A human agent will confirm it; the account stays active until then."
-                    ),
-                }
+            return ToolResult.refuse(
+                f"Error: account deletion was already requested (ticket {pending[0].ticket_id}); a human agent "
+                "will confirm it."
             )
         crm.request_deletion(customer_id, tx=conn, key=ctx.idempotency_key, now=ctx.now)
         ticket = ticketing.create(
@@ -57,7 +50,6 @@ def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionA
             {
                 "customer_id": customer_id,
                 "ticket": ticket,
-                "already_requested": False,
                 "note": "Deletion needs a human's approval; the account stays active until then.",
             }
         )
@@ -69,9 +61,8 @@ tool = SupportTool(
     name="request_account_deletion",
     system="crm",
     description=(
-        "Record that the verified customer wants their account deleted and open an accounts-queue ticket "
-        "(if deletion was already requested, the open ticket is returned instead). The deletion itself "
-        "(delete_account) needs a human reviewer's approval."
+        "Record that the verified customer wants their account deleted and open an accounts-queue ticket. "
+        "The deletion itself (delete_account) needs a human reviewer's approval."
     ),
     args_schema=RequestAccountDeletionArgs,
     fn=request_account_deletion,

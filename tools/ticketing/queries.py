@@ -40,24 +40,18 @@ def create(
     priority: str,
 ) -> dict[str, Any]:
     """Open a ticket for this conversation (and the verified customer, if any); what the reasoner sees of it."""
-    return summary(
-        ticketing.create(
-            customer_id=ctx.customer_id,
-            thread_id=ctx.thread_id,
-            subject=subject,
-            description=description,
-            queue=queue,
-            priority=priority,
-            sla_due_at=sla_due(ctx.now, priority),
-            tx=tx,
-            key=ctx.idempotency_key,
-            now=ctx.now,
-        )
+    ticket = ticketing.create(
+        customer_id=ctx.customer_id,
+        thread_id=ctx.thread_id,
+        subject=subject,
+        description=description,
+        queue=queue,
+        priority=priority,
+        sla_due_at=sla_due(ctx.now, priority),
+        tx=tx,
+        key=ctx.idempotency_key,
+        now=ctx.now,
     )
-
-
-def summary(ticket: Ticket) -> dict[str, Any]:
-    """What the reasoner sees of a ticket it opened or found."""
     return {
         "ticket_id": ticket.ticket_id,
         "queue": ticket.queue,
