@@ -85,9 +85,17 @@ class Database:
         self._migrate_lock = threading.Lock()
 
     @contextmanager
-    def begin(self) -> Iterator[Connection]:
-        """A connection inside one transaction: committed on success, rolled back on any error."""
+    def begin(self, *, write: bool = False) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on any error.
+
+        ``write=True`` is for a transaction that writes on the strength of what it read first (a check, then
+        the act). On SQLite it takes the database's write lock at ``BEGIN IMMEDIATE``, so no other writer
+        commits between its reads and its writes (a deferred transaction would read a snapshot and then fail
+        to upgrade). On Postgres it is an ordinary transaction: lock the rows it reads (``for_update``).
+        """
         with self.engine.begin() as conn:
+            if write and self.dialect == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
 
     def migrate(self, component: str, migrations: Sequence[Migration]) -> int:

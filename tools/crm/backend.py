@@ -85,7 +85,12 @@ class CrmBackend(Protocol):
         self, customer_id: str, *, lock: bool = False, tx: Connection | None = None
     ) -> CustomerRef | None: ...
 
-    def check_identity(self, customer_id: str, *, zip_code: str | None, card_last4: str | None) -> bool: ...
+    def check_identity(
+        self, customer_id: str, *, zip_code: str | None, card_last4: str | None, tx: Connection | None = None
+    ) -> bool:
+        """Whether every given detail matches; read in ``tx`` when given (``verify_identity`` reads the customer
+        locked, then this, then records the attempt, all in one transaction)."""
+        ...
 
     def get_profile(
         self, customer_id: str, *, lock: bool = False, tx: Connection | None = None

@@ -78,7 +78,9 @@ class HttpCrm:
             return None
         return CustomerRef(customer_id=profile.customer_id, name=profile.name, plan_id=profile.plan.id)
 
-    def check_identity(self, customer_id: str, *, zip_code: str | None, card_last4: str | None) -> bool:
+    def check_identity(
+        self, customer_id: str, *, zip_code: str | None, card_last4: str | None, tx: Connection | None = None
+    ) -> bool:
         body = {"zip_code": zip_code, "card_last4": card_last4}
         data = self._call("POST", f"/customers/{customer_id}/verify", json=body)
         return bool(data and data.get("match"))

@@ -32,6 +32,10 @@ def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionA
     customer_id = str(ctx.customer_id)
 
     def body(conn: Connection) -> ToolResult:
+        # Locked: a concurrent request (or deletion, merge) for this customer waits for this one to commit, then
+        # finds its ticket, so one customer never has two open deletion requests.
+        if crm.get_ref(customer_id, lock=True, tx=conn) is None:
+            return ToolResult.refuse(f"Error: customer {customer_id} was not found or is already deleted.")
         pending = tickets.open_tickets(customer_id, subject=SUBJECT, tx=conn)
         if pending:
             return ToolResult.refuse(

@@ -46,8 +46,10 @@ class SqlCrm:
             return None if row is None else CustomerRef(customer_id=row.id, name=row.name, plan_id=row.plan_id)
         return self._ref(customers.c.id == customer_id, tx=tx)
 
-    def check_identity(self, customer_id: str, *, zip_code: str | None, card_last4: str | None) -> bool:
-        with self.store.db.begin() as conn:
+    def check_identity(
+        self, customer_id: str, *, zip_code: str | None, card_last4: str | None, tx: Connection | None = None
+    ) -> bool:
+        with reading(self.store, tx) as conn:
             row = conn.execute(select(customers).where(_ACTIVE, customers.c.id == customer_id)).first()
         return (
             row is not None
@@ -110,8 +112,9 @@ class SqlCrm:
 
     def _locked(self, tx: Connection, customer_id: str) -> Any:
         """The active customer's row, locked until ``tx`` ends on Postgres (``for_update``). SQLite needs no row
-        lock: a write tool's transaction (``idempotent_write``) takes the database's write lock with its first
-        statement, the operation record, so a second writer waits for the first to commit before it reads."""
+        lock: ``tx`` already holds the database's write lock, taken by its first statement (the operation record
+        of ``idempotent_write``) or at its start (``Database.begin(write=True)``), so a second writer waits for
+        the first to commit before it reads."""
         query = select(customers).where(_ACTIVE, customers.c.id == customer_id)
         return tx.execute(for_update(query, self.store)).first()
 

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import CUSTOMER_ID, EMAIL, ZIP_CODE
-from tools.crm.backend import crm_backend
+from tools.crm.backend import CrmBackend, crm_backend
 from tools.store import BusinessStore
 from tools.store.schema import verification_attempts
 
@@ -36,14 +36,25 @@ class VerifyIdentityArgs(BaseModel):
 
 
 def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolContext) -> ToolResult:
+    try:
+        return _verify(store, args, ctx)
+    except IntegrityError:
+        # A concurrent replay of this step recorded the attempt first (possible when no customer row was
+        # locked): run again; the attempt is found this time and not counted twice.
+        return _verify(store, args, ctx)
+
+
+def _verify(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolContext) -> ToolResult:
     crm = crm_backend(store)
-    row = crm.get_ref(args.customer_id) if args.customer_id else crm.find_by_email(str(args.email))
-    if row is not None and args.customer_id and args.email:
-        by_email = crm.find_by_email(args.email)
-        row = row if by_email is not None and by_email.customer_id == row.customer_id else None
-    # Attempts are counted here, in the store, whatever the CRM: the limit is support policy.
-    identifier = row.customer_id if row else (args.customer_id or str(args.email).lower())
-    with store.db.begin() as conn:
+    named = _named_customer(crm, args)
+    limit = ctx.policy.max_verification_attempts
+    # One transaction from the attempt count to the recorded attempt, holding the customer (SqlCrm: the row on
+    # Postgres, the write lock on SQLite): concurrent attempts are counted one after the other, so no more than
+    # the limit are ever checked, and the record checked is the one the attempt is recorded against.
+    with store.db.begin(write=True) as conn:
+        row = None if named is None else crm.get_ref(named, lock=True, tx=conn)
+        # Attempts are counted here, in the store, whatever the CRM: the limit is support policy.
+        identifier = row.customer_id if row else (args.customer_id or str(args.email).lower())
         failures = conn.execute(
             select(func.count())
             .select_from(verification_attempts)
@@ -53,17 +64,18 @@ def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolCon
                 verification_attempts.c.attempted_at > ctx.now - timedelta(hours=24),
             )
         ).scalar_one()
-        limit = ctx.policy.max_verification_attempts
         if failures >= limit:
             return ToolResult.refuse(
                 f"Error: verification failed {failures} times in the last 24 hours; a human agent must "
                 "verify this customer's identity. Hand the conversation over to the accounts queue."
             )
-    matches = row is not None and crm.check_identity(
-        row.customer_id, zip_code=args.zip_code, card_last4=args.card_last4
-    )
-    try:
-        with store.db.begin() as conn:
+        matches = row is not None and crm.check_identity(
+            row.customer_id, zip_code=args.zip_code, card_last4=args.card_last4, tx=conn
+        )
+        replayed = conn.execute(
+            select(verification_attempts.c.id).where(verification_attempts.c.attempt_key == ctx.idempotency_key)
+        ).first()
+        if replayed is None:  # a replayed step (same idempotency key) does not count twice
             conn.execute(
                 insert(verification_attempts).values(
                     attempt_key=ctx.idempotency_key,
@@ -73,9 +85,7 @@ def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolCon
                     attempted_at=ctx.now,
                 )
             )
-        failures += 0 if matches else 1
-    except IntegrityError:
-        pass  # a replayed step (same idempotency key) does not count twice
+            failures += 0 if matches else 1
     if not matches or row is None:
         if failures >= limit:
             return ToolResult.refuse(
@@ -83,6 +93,19 @@ def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolCon
             )
         return ToolResult.refuse(MISMATCH)
     return ToolResult.success({"customer_id": row.customer_id, "name": row.name, "plan": row.plan_id, "verified": True})
+
+
+def _named_customer(crm: CrmBackend, args: VerifyIdentityArgs) -> str | None:
+    """The customer id the details name: the id, the email's account, or the id when the email is its account.
+
+    Only resolves the email; the caller reads the customer itself, locked, in its transaction (an account
+    deleted or merged meanwhile is then not found)."""
+    by_email = crm.find_by_email(str(args.email)) if args.email else None
+    if args.customer_id is None:
+        return None if by_email is None else by_email.customer_id
+    if args.email and (by_email is None or by_email.customer_id != args.customer_id):
+        return None
+    return args.customer_id
 
 
 tool = SupportTool(

@@ -1,0 +1,98 @@
+"""Check-then-act races on one customer: identity verification's attempt limit and the deletion request.
+
+Each test interleaves two calls at the point between the read and the write (tests/tools/interleave.py), on
+SQLite and on Postgres: the first stops there while the second runs as far as it can.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.tools.conftest import make_ctx
+from tests.tools.interleave import Interleave
+from tools.base import ToolResult
+from tools.crm.sql_crm import SqlCrm
+from tools.registry import get_tool
+from tools.store import BusinessStore
+from tools.store.schema import tickets, verification_attempts
+from tools.ticketing.sql_ticketing import SqlTicketing
+
+MISMATCH = "Error: those details do not match our records."
+
+
+def _failed_attempts(store: BusinessStore, identifier: str) -> int:
+    with store.db.begin() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(verification_attempts)
+                .where(verification_attempts.c.identifier == identifier, verification_attempts.c.success.is_(False))
+            ).scalar_one()
+        )
+
+
+def test_two_verifications_at_once_never_check_more_than_the_limit(
+    store: BusinessStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One attempt left for C0001 and two wrong attempts at once: one is checked (the last allowed), the other
+    waits for it and is refused by the limit. Before, both counted 2 failures, both were checked: 4 recorded."""
+    tool = get_tool("verify_identity")
+
+    def attempt() -> ToolResult:
+        return tool.run(store, {"customer_id": "C0001", "zip_code": "00000"}, make_ctx(None))
+
+    assert [attempt().error for _ in range(2)] == [MISMATCH, MISMATCH]
+    race = Interleave(store)
+    check = SqlCrm.check_identity
+
+    def checked_after_the_count(self: SqlCrm, *args: Any, **kwargs: Any) -> bool:
+        race.checkpoint()  # the attempts are counted; this attempt is not recorded yet
+        return check(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqlCrm, "check_identity", checked_after_the_count)
+    first, second = race.run(attempt, attempt)
+    assert _failed_attempts(store, "C0001") == 3
+    assert first.error == f"{MISMATCH} That was the last attempt allowed; a human agent must verify the identity."
+    assert (second.error or "").startswith("Error: verification failed 3 times in the last 24 hours")
+
+
+def _open_deletion_tickets(store: BusinessStore, customer_id: str) -> list[str]:
+    with store.db.begin() as conn:
+        found = conn.execute(
+            select(tickets.c.id).where(
+                tickets.c.customer_id == customer_id,
+                tickets.c.subject == "Account deletion request",
+                tickets.c.status.in_(("open", "pending")),
+            )
+        )
+        return list(found.scalars())
+
+
+def test_two_deletion_requests_at_once_open_one_ticket(store: BusinessStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two conversations ask to delete C0002's account at the same moment: one ticket is opened, and the second
+    request is refused with its number (so no second deletion waits for a reviewer). Before, on Postgres both
+    found no pending request and both opened a ticket."""
+    tool = get_tool("request_account_deletion")
+    race = Interleave(store)
+    read = SqlTicketing.open_tickets
+
+    def pending_then_pause(self: SqlTicketing, *args: Any, **kwargs: Any) -> Any:
+        found = read(self, *args, **kwargs)
+        race.checkpoint()  # looked for a pending request; none opened yet
+        return found
+
+    monkeypatch.setattr(SqlTicketing, "open_tickets", pending_then_pause)
+
+    def ask(thread: str) -> ToolResult:
+        return tool.run(store, {"reason": "moving abroad"}, make_ctx("C0002", thread=thread))
+
+    first, second = race.run(lambda: ask("deletion-1"), lambda: ask("deletion-2"))
+    assert first.ok and first.data is not None, first.error
+    assert _open_deletion_tickets(store, "C0002") == [first.data["ticket"]["ticket_id"]]
+    ticket_id = first.data["ticket"]["ticket_id"]
+    assert second.error == (
+        f"Error: account deletion was already requested (ticket {ticket_id}); a human agent will confirm it."
+    )
