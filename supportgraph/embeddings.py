@@ -2,8 +2,8 @@
 local reasoner (intent router) and the knowledge-base tools (semantic search).
 
 ``embed`` runs the model on ONNX Runtime (``supportgraph.minilm_onnx``: the graph is exported once from the local
-weights, quantised to int8 and cached under ``$SUPPORTGRAPH_HOME/cache``); it is the one production path, with no
-fallback to torch.
+weights, quantised to int8 for the intent router, and cached under ``$SUPPORTGRAPH_HOME/cache``); it is the one
+production path, with no fallback to torch.
 ``load_embedder`` is the PyTorch sentence-transformers model, kept for what needs the torch transformer itself
 (the ONNX export, the static-vector distillation) and as the reference the ONNX vectors are tested against.
 
@@ -21,7 +21,7 @@ import numpy as np
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-    from supportgraph.minilm_onnx import OnnxMiniLM
+    from supportgraph.minilm_onnx import OnnxMiniLM, Precision
 
 MODEL_ID = "all-MiniLM-L6-v2"
 
@@ -41,18 +41,20 @@ def load_embedder() -> SentenceTransformer:
     return SentenceTransformer(str(get_model_path()), device="cpu", local_files_only=True)
 
 
-def load_encoder(precision: str = "int8") -> OnnxMiniLM:
-    """The process-wide ONNX Runtime encoder (the first process exports and quantises the graph, ~15 s; later ones
-    load it). ``precision="fp32"`` is the unquantised graph, for comparisons."""
+def load_encoder(precision: Precision = "int8") -> OnnxMiniLM:
+    """The process-wide ONNX Runtime encoder of ``precision`` (the first process exports and quantises the graph,
+    ~15 s; later ones load it): ``"int8"`` for the intent router, ``"fp32"`` for the knowledge base."""
     from supportgraph.minilm_onnx import load_onnx_minilm
     from supportgraph.settings import get_settings
 
-    return load_onnx_minilm((get_settings().home / "cache").resolve(), MODEL_ID, precision)
+    return load_onnx_minilm((get_settings().home / "cache").resolve(), MODEL_ID, precision)  # positional: one key
 
 
-def embed(texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+def embed(texts: list[str], *, batch_size: int = 64, precision: Precision = "int8") -> np.ndarray:
     """Unit-length embeddings, one row per text (float32, 384 columns), computed on ONNX Runtime.
 
-    Thread-safe: the encoder serialises calls with its own lock.
+    ``precision``: ``"int8"`` (the default; the intent router's MiniLM head, trained on these vectors) or
+    ``"fp32"`` (sentence-transformers' vectors; the knowledge base, whose ``MIN_COSINE`` was chosen on them and
+    whose articles are embedded once per process). Thread-safe: each encoder serialises calls with its own lock.
     """
-    return load_encoder().embed(texts, batch_size=batch_size)
+    return load_encoder(precision).embed(texts, batch_size=batch_size)

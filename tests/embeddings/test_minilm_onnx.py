@@ -3,6 +3,7 @@ graphs survive damage."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from supportgraph import embeddings
 from supportgraph.minilm_onnx import (
     FLOAT32,
     INT8,
+    OnnxMiniLM,
+    Precision,
     _intact,
     load_onnx_minilm,
     max_seq_length,
@@ -38,6 +41,10 @@ VARIED = [
 ]
 
 
+def encoder_path(precision: Precision) -> Path:
+    return onnx_path((get_settings().home / "cache").resolve(), embeddings.MODEL_ID, precision)
+
+
 def torch_vectors(texts: list[str]) -> np.ndarray:
     return np.asarray(embeddings.load_embedder().encode(texts, batch_size=4, normalize_embeddings=True))
 
@@ -59,7 +66,7 @@ def test_float32_onnx_vectors_equal_the_sentence_transformers_vectors() -> None:
 def test_embed_runs_the_int8_graph_whose_vectors_stay_close_to_the_sentence_transformers_ones() -> None:
     import onnx
 
-    path = onnx_path((get_settings().home / "cache").resolve(), embeddings.MODEL_ID, INT8)
+    path = encoder_path(INT8)
     vectors, reference = embeddings.embed(VARIED, batch_size=5), torch_vectors(VARIED)
     assert vectors.shape == (len(VARIED), 384) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
@@ -70,11 +77,20 @@ def test_embed_runs_the_int8_graph_whose_vectors_stay_close_to_the_sentence_tran
     assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops, ops
 
 
-def test_batches_and_single_texts_give_the_same_vectors() -> None:
-    batched = embeddings.embed(VARIED, batch_size=64)
-    singles = np.vstack([embeddings.embed([t]) for t in VARIED])
+@pytest.mark.parametrize("precision", [FLOAT32, INT8])
+def test_batches_and_single_texts_give_the_same_vectors(precision: Precision) -> None:
+    batched = embeddings.embed(VARIED, batch_size=64, precision=precision)
+    singles = np.vstack([embeddings.embed([t], precision=precision) for t in VARIED])
     np.testing.assert_allclose(batched, singles, atol=2e-5)
-    assert embeddings.embed([]).shape == (0, 384)
+    assert embeddings.embed([], precision=precision).shape == (0, 384)
+
+
+def test_the_int8_graph_would_depend_on_the_batch_if_it_ran_texts_together() -> None:
+    """Why the int8 encoder runs one text per call: its activations are quantised with one scale per run."""
+    encoder = embeddings.load_encoder(INT8)
+    together = OnnxMiniLM(encoder_path(INT8), threads=1, one_per_run=False).embed(VARIED, batch_size=64)
+    alone = encoder.embed(VARIED)
+    assert np.abs(together - alone).max() > 1e-3
 
 
 def test_a_batch_holds_texts_of_similar_token_counts() -> None:
@@ -93,6 +109,42 @@ def test_embed_does_not_touch_torch_once_the_graph_is_cached(monkeypatch: pytest
 
     monkeypatch.setattr(embeddings, "load_embedder", refuse)
     assert embeddings.embed(["where is my order"]).shape == (1, 384)
+
+
+def test_a_missing_int8_graph_is_quantised_from_the_cached_float32_one_without_torch(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    embeddings.embed(["warm up"])
+    source, path = encoder_path(FLOAT32), onnx_path(tmp_path, embeddings.MODEL_ID, FLOAT32)
+    shutil.copy(source, path)
+    shutil.copy(source.with_name(source.name + ".sha256"), path.with_name(path.name + ".sha256"))
+
+    def refuse() -> None:
+        raise AssertionError("the float32 graph was exported again")
+
+    monkeypatch.setattr(embeddings, "load_embedder", refuse)
+    load_onnx_minilm.cache_clear()
+    try:
+        vectors = load_onnx_minilm(tmp_path, embeddings.MODEL_ID, INT8).embed(VARIED[:4])
+    finally:
+        load_onnx_minilm.cache_clear()
+    assert _intact(onnx_path(tmp_path, embeddings.MODEL_ID, INT8))
+    np.testing.assert_allclose(vectors, embeddings.embed(VARIED[:4]), atol=1e-6)  # the same quantisation
+
+
+def test_a_float32_graph_that_matches_its_sidecar_but_is_not_a_graph_is_exported_again(tmp_path: Path) -> None:
+    """Bytes and sidecar agree (as after a bad copy of both), yet the file is no graph: quantising it fails, and
+    both graphs are built again instead of the error reaching the caller."""
+    path = onnx_path(tmp_path, embeddings.MODEL_ID, FLOAT32)
+    path.write_bytes(b"not an onnx graph at all")
+    path.with_name(path.name + ".sha256").write_text(hashlib.sha256(path.read_bytes()).hexdigest(), "ascii")
+    assert _intact(path)
+    load_onnx_minilm.cache_clear()
+    try:
+        vectors = load_onnx_minilm(tmp_path, embeddings.MODEL_ID, INT8).embed(VARIED[:4])
+    finally:
+        load_onnx_minilm.cache_clear()
+    assert path.stat().st_size > 1_000_000 and _intact(path)
+    np.testing.assert_allclose(vectors, embeddings.embed(VARIED[:4]), atol=1e-6)
 
 
 @pytest.mark.parametrize("damaged", [INT8, FLOAT32])

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from graphs.reasoners.local.embedder import embed
 from graphs.reasoners.local.router import TEST, in_split, load_examples, load_router, mask
@@ -83,3 +84,20 @@ def test_detect_many_matches_detect() -> None:
         single, single_margin = router.detect(text)
         assert [i.intent for i in intents] == [i.intent for i in single], text
         assert abs(margin - single_margin) < 1e-5, text
+
+
+def test_the_minilm_heads_fingerprint_follows_the_int8_graphs_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A head trained on one graph's vectors is not reused with another's (float32, another quantisation, another
+    ONNX Runtime); the fast head, which does not read MiniLM's vectors, keeps its key."""
+    import onnxruntime
+
+    from graphs.reasoners.local.router import STATIC, fingerprint
+    from supportgraph import minilm_onnx
+
+    examples = load_examples()[:50]
+    minilm, static = fingerprint(examples), fingerprint(examples, STATIC)
+    monkeypatch.setattr(minilm_onnx, "INT8_RECIPE", "another-quantisation")
+    assert fingerprint(examples) != minilm and fingerprint(examples, STATIC) == static
+    monkeypatch.undo()
+    monkeypatch.setattr(onnxruntime, "__version__", "0.0.0")
+    assert fingerprint(examples) != minilm

@@ -194,3 +194,24 @@ def test_articles_are_read_once_per_kb_version(store: BusinessStore) -> None:
         event.remove(store.db.engine, "before_cursor_execute", _count)
     assert len(reads) == 2 and kb.version() == "edited"
     assert next(a.title for a in changed if a.article_id == "KB-101") == "Refunds, revised"
+
+
+@pytest.mark.read_only
+def test_semantic_scores_use_the_float32_vectors(store: BusinessStore) -> None:
+    """The KB's cosine cut-off was chosen on sentence-transformers' float32 vectors; the intent router's int8 ones
+    would move scores by up to ~0.06 and the top article for some queries."""
+    import numpy as np
+
+    from supportgraph.embeddings import embed
+    from tools.kb.ranking import head_text
+    from tools.kb.semantic import cosine_scores
+
+    kb = SqlKb(store)
+    articles = kb.articles()
+    query = "my parcel never arrived, can I get my money back?"
+    expected = embed([f"{head_text(a)}. {a.body[:1200]}" for a in articles], precision="fp32") @ embed(
+        [query], precision="fp32")[0]
+    scores = np.array(cosine_scores(kb.version(), articles, query))
+    np.testing.assert_allclose(scores, expected, atol=1e-5)
+    int8 = embed([f"{head_text(a)}. {a.body[:1200]}" for a in articles]) @ embed([query])[0]
+    assert np.abs(scores - int8).max() > 1e-3  # the two really differ, so this test can tell them apart

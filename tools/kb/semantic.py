@@ -1,5 +1,8 @@
 """Semantic similarity between a query and the help-centre articles (MiniLM sentence embeddings).
 
+The float32 graph's vectors (sentence-transformers' own; ``MIN_COSINE`` and the ranking were chosen on them), not
+the intent router's int8 ones: articles are embedded once per process and a query is one text, so int8's saving
+does not matter here, and it moved the top article for 6 % of the examples used as queries.
 Article embeddings are computed once per process for each KB version and kept in memory, keyed by
 ``KbBackend.version()`` (so two stores with the same articles share them, and a changed article set is
 embedded afresh). Nothing a second worker needs lives only here: it recomputes.
@@ -29,7 +32,9 @@ def article_vectors(version: str, articles: Sequence[Article]) -> np.ndarray:
         if cached is not None and cached[0] == ids:
             return cached[1]
         vectors = (
-            embed([f"{head_text(a)}. {a.body[:1200]}" for a in articles]) if articles else np.zeros((0, 384))
+            embed([f"{head_text(a)}. {a.body[:1200]}" for a in articles], precision="fp32")
+            if articles
+            else np.zeros((0, 384))
         )
         _cache[version] = (ids, vectors)
         return vectors
@@ -42,4 +47,4 @@ def cosine_scores(version: str, articles: Sequence[Article], query: str) -> list
     if not articles:
         return []
     vectors = article_vectors(version, articles)
-    return [float(s) for s in vectors @ embed([query])[0]]
+    return [float(s) for s in vectors @ embed([query], precision="fp32")[0]]

@@ -97,7 +97,7 @@ def mask(text: str) -> str:
 
 
 def minilm_vectors(texts: list[str]) -> np.ndarray:
-    """MiniLM embeddings of already-masked texts, in batches of 128."""
+    """MiniLM embeddings (int8 graph, one text per run) of already-masked texts."""
     return embed(texts, batch_size=128)
 
 
@@ -285,9 +285,9 @@ def fingerprint(examples: list[Example], features: str = MINILM) -> str:
     from graphs.reasoners.local.augment import VOCAB_FILE
     from graphs.reasoners.local.fast_head import FAST_RECIPE
     from graphs.reasoners.local.static_embedder import STATIC_RECIPE
-    from supportgraph.minilm_onnx import INT8_RECIPE, ONNX_RECIPE
+    from supportgraph.minilm_onnx import INT8, graph_recipe
 
-    recipe = f"{RECIPE}/{ONNX_RECIPE}/{INT8_RECIPE}"  # the MiniLM head learns from the int8 graph's vectors
+    recipe = f"{RECIPE}/{graph_recipe(INT8)}"  # the MiniLM head learns from the int8 graph's vectors
     if features != MINILM:
         vocab = resources.files("graphs.reasoners.local").joinpath("data", VOCAB_FILE).read_bytes()
         recipe = f"{RECIPE}/{features}/{STATIC_RECIPE}/{FAST_RECIPE}/{hashlib.sha256(vocab).hexdigest()[:12]}"
