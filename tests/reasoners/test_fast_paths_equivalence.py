@@ -1,0 +1,148 @@
+"""The shortcuts of entity extraction and sentiment give exactly what the plain library calls give.
+
+``match_products`` only scores catalogue names that pass an exact substring test, and ``analyse_sentiment`` skips
+VADER where it cannot score anything: each is compared here with the reference code (the whole catalogue through
+rapidfuzz, VADER on every text) over the project's examples, the bench's generated messages and texts naming the
+catalogue's products with typos.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import pytest
+from rapidfuzz import fuzz, process
+
+from evals.latency_router import generated_messages
+from graphs.reasoners.local import entities, sentiment
+from graphs.reasoners.local.router import load_examples
+from tools.store.demo_catalogue import PRODUCTS
+
+CATALOGUE = tuple(name for name, _family, _price in PRODUCTS)
+_LETTERS = "abcdefghijklmnopqrstuvwxyz0123456789 "
+
+
+def _typo(name: str, rng: random.Random) -> str:
+    """``name`` with up to three random single-letter edits, in random case."""
+    chars = list(name)
+    for _ in range(rng.randint(0, 3)):
+        at = rng.randrange(len(chars) + 1)
+        edit = rng.choice(("drop", "add", "swap"))
+        if edit == "drop" and at < len(chars):
+            del chars[at]
+        elif edit == "add":
+            chars.insert(at, rng.choice(_LETTERS))
+        elif at < len(chars):
+            chars[at] = rng.choice(_LETTERS)
+    out = "".join(chars)
+    return rng.choice((out, out.lower(), out.upper()))
+
+
+def _corpus() -> list[str]:
+    rng = random.Random(3)
+    base = [e.text for e in load_examples()] + [e.text for e in load_examples(shifted=True)]
+    named = []
+    for _ in range(3000):
+        words = rng.choice(base).split()
+        at = rng.randrange(len(words) + 1)
+        names = [_typo(rng.choice(CATALOGUE), rng) for _ in range(rng.choice((1, 1, 2)))]
+        if rng.random() < 0.3:  # a fragment of a name only
+            names = [" ".join(rng.sample(n.split(), max(1, len(n.split()) - 1))) for n in names]
+        named.append(" ".join(words[:at] + names + words[at:]))
+    odd = ["", "tv", "4k", "hdmi", "Nimbus", "a", "Ｌｕｍｅｎ 4K TV", "laſt week the tv broke 😡", "ok 👍 thanks",
+           "THIS IS RIDICULOUS!!!", "no good", "not bad at all", "kind of ok", "I can't stand it :(", "meh :)"]
+    return base + generated_messages(3000, seed=5) + named + odd
+
+
+CORPUS = _corpus()
+
+
+# --- the reference: match_products before the substring shortlist ---------------------------------------------
+
+
+class _Mention(NamedTuple):
+    name: str
+    matched: tuple[str, ...]
+    total: int
+    at: frozenset[int]
+
+
+def _reference_products(text: str, catalogue: Sequence[str], threshold: float = 85.0) -> list[str]:
+    lowered = text.lower()
+    hits = process.extract(lowered, [c.lower() for c in catalogue], scorer=fuzz.partial_token_set_ratio,
+                           limit=None, score_cutoff=threshold)
+    words = [m.span() for m in re.finditer(r"[a-z0-9]+", lowered)]
+    mentions = [m for _, _, index in hits if (m := _reference_mention(catalogue[index], lowered, words)) is not None]
+    kept = [m for m in mentions if not any(_reference_outdone(m, other) for other in mentions)]
+    lines: dict[frozenset[int], list[_Mention]] = {}
+    for m in kept:
+        lines.setdefault(m.at, []).append(m)
+    found = [(sorted(at), same[0].name if len(same) == 1 else " ".join(same[0].matched))
+             for at, same in lines.items()]
+    return list(dict.fromkeys(name for _, name in sorted(found)))
+
+
+def _reference_mention(name: str, text: str, words: Sequence[tuple[int, int]]) -> _Mention | None:
+    own = [w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1]
+    matched: list[str] = []
+    at: set[int] = set()
+    for word in own:
+        found = fuzz.partial_ratio_alignment(word.lower(), text)
+        if found is not None and found.score >= 85:
+            matched.append(word)
+            at |= {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
+    if not own or len(matched) / len(own) < 0.6:
+        return None
+    return _Mention(name, tuple(matched), len(own), frozenset(at))
+
+
+def _reference_outdone(mention: _Mention, other: _Mention) -> bool:
+    return other is not mention and mention.at <= other.at and (
+        len(other.matched) / other.total > len(mention.matched) / mention.total
+        or (mention.at < other.at and len(other.matched) > len(mention.matched)))
+
+
+def test_the_corpus_names_products() -> None:
+    """Guards the comparison below against a corpus that names nothing (it would then prove nothing)."""
+    named = sum(bool(_reference_products(t, CATALOGUE)) for t in CORPUS)
+    assert named > 1500, named
+
+
+@pytest.mark.parametrize("catalogue", [CATALOGUE, CATALOGUE[:7], ("HDMI Cable 2m", "TV", "x", "USB-C Charger 65W")])
+def test_match_products_gives_what_the_whole_catalogue_scored_gives(catalogue: tuple[str, ...]) -> None:
+    differ = [(t, new, old) for t in CORPUS
+              if (new := entities.match_products(t, catalogue)) != (old := _reference_products(t, catalogue))]
+    assert not differ, f"{len(differ)} texts differ, e.g. {differ[:3]}"
+
+
+def test_a_word_found_in_a_text_leaves_one_of_its_pieces_whole_there() -> None:
+    """The lemma the shortlist rests on, on random words and edited copies of them inside random text."""
+    rng = random.Random(11)
+    checked = 0
+    for _ in range(20_000):
+        word = "".join(rng.choice(_LETTERS[:-1]) for _ in range(rng.randint(2, 14)))
+        copy = _typo(word, rng).lower()
+        text = "".join(rng.choice(_LETTERS) for _ in range(rng.randint(0, 8))) + copy + " and more words"
+        if len(text) > len(word) and fuzz.partial_ratio(word, text) >= 85:
+            checked += 1
+            assert any(p in text for p in entities._pieces(word)), (word, text, entities._pieces(word))
+    assert checked > 5_000, checked
+
+
+# --- sentiment ---------------------------------------------------------------------------------------------
+
+
+def test_analyse_sentiment_gives_what_vader_on_every_text_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = CORPUS + [t.upper() for t in CORPUS[:500]] + [t + "!!!" for t in CORPUS[:500]]
+    new = [sentiment.analyse_sentiment(t) for t in texts]
+    skipped = sum(sentiment._scores_nothing(t) for t in texts)
+    assert 0.05 * len(texts) < skipped < len(texts), f"VADER skipped for {skipped} of {len(texts)} texts"
+    vader = sentiment._analyzer()
+    assert all(vader.polarity_scores(t)["compound"] == 0.0 for t in texts if sentiment._scores_nothing(t))
+    monkeypatch.setattr(sentiment, "_scores_nothing", lambda text: False)
+    old = [sentiment.analyse_sentiment(t) for t in texts]
+    differ = [(t, a, b) for t, a, b in zip(texts, new, old, strict=True) if a != b]
+    assert not differ, f"{len(differ)} texts differ, e.g. {differ[:3]}"
