@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import pytest
@@ -53,7 +54,10 @@ def _corpus() -> list[str]:
             names = [" ".join(rng.sample(n.split(), max(1, len(n.split()) - 1))) for n in names]
         named.append(" ".join(words[:at] + names + words[at:]))
     odd = ["", "tv", "4k", "hdmi", "Nimbus", "a", "Ｌｕｍｅｎ 4K TV", "laſt week the tv broke 😡", "ok 👍 thanks",
-           "THIS IS RIDICULOUS!!!", "no good", "not bad at all", "kind of ok", "I can't stand it :(", "meh :)"]
+           "THIS IS RIDICULOUS!!!", "no good", "not bad at all", "kind of ok", "I can't stand it :(", "meh :)",
+           "It came YESTERDAY", "two weeks Ago", "LAST TUESDAY", "order ١٢٣٤٥ ago", "ZIP 10115, card ending in 4242",
+           "INV-12345 and T-1234 for C1234", "maya@example.com wrote on 2025-06-01", "£12,50 on 3/4/25",
+           "order #10023 on march 3rd", "the 5th of May", "laſt week", "ＬＡＳＴ week"]
     return base + generated_messages(3000, seed=5) + named + odd
 
 
@@ -130,6 +134,20 @@ def test_a_word_found_in_a_text_leaves_one_of_its_pieces_whole_there() -> None:
             checked += 1
             assert any(p in text for p in entities._pieces(word)), (word, text, entities._pieces(word))
     assert checked > 5_000, checked
+
+
+def test_extract_entities_gives_what_running_every_pattern_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The digit and day-word guards skip patterns that cannot match; the reference runs them all."""
+    now = datetime(2025, 6, 5, 12, 0, tzinfo=UTC)
+    new = [list(entities.extract_entities(t, now=now, catalogue=CATALOGUE).items()) for t in CORPUS]
+    assert sum(not entities._DIGIT.search(t) for t in CORPUS) > 2000, "too few texts without a digit to compare"
+    assert sum("dates" in dict(found) for found in new) > 50, "too few dates to compare"
+    monkeypatch.setattr(entities, "_DIGIT", re.compile(""))  # every text "has a digit"
+    monkeypatch.setattr(entities, "_may_name_a_day", lambda text: True)
+    monkeypatch.setattr(entities, "match_products", _reference_products)
+    old = [list(entities.extract_entities(t, now=now, catalogue=CATALOGUE).items()) for t in CORPUS]
+    differ = [(t, a, b) for t, a, b in zip(CORPUS, new, old, strict=True) if a != b]
+    assert not differ, f"{len(differ)} texts differ, e.g. {differ[:3]}"
 
 
 # --- sentiment ---------------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ _DATE = re.compile(
     r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)\b",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
+_DAY_WORDS = ("today", "yesterday", "tomorrow", "last", "ago")  # every digit-free alternative of _DATE has one
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP", "dollar": "USD",
              "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
 
@@ -65,21 +67,24 @@ class Entities(TypedDict, total=False):
 def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ()) -> Entities:
     """Every entity found in ``text``; keys are present only when something was found."""
     found: Entities = {}
-    emails = _EMAIL.findall(text)
+    # Every pattern but the email's and the worded dates' needs a digit (the same \d): without one, they are skipped.
+    digits = _DIGIT.search(text) is not None
+    emails = _EMAIL.findall(text) if "@" in text else []
     # Remove emails first so their digits are not read as order numbers.
-    rest = _EMAIL.sub(" ", text)
-    zip_match = _ZIP.search(rest)
-    last4 = _LAST4.search(rest)
+    rest = _EMAIL.sub(" ", text) if emails else text
+    zip_match = _ZIP.search(rest) if digits else None
+    last4 = _LAST4.search(rest) if digits else None
     if zip_match:
         found["zip_code"] = zip_match.group(1)
         rest = rest.replace(zip_match.group(0), " ")
     if last4:
         found["card_last4"] = last4.group(1)
         rest = rest.replace(last4.group(0), " ")
-    orders = [int(m) for m in _ORDER.findall(rest)]
-    orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
+    orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
+    if digits:
+        orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
     amounts: list[Amount] = []
-    for m in _AMOUNT.finditer(rest):
+    for m in _AMOUNT.finditer(rest) if digits else ():
         raw = m.group("num1") or m.group("num2")
         # "1,299.99" groups thousands; "12,50" is a decimal comma.
         num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
@@ -91,15 +96,15 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
         found["order_ids"] = list(dict.fromkeys(orders))
     if amounts:
         found["amounts"] = amounts
-    dates = _parse_dates(rest, now)
+    dates = _parse_dates(rest, now) if digits or _may_name_a_day(text) else []
     if dates:
         found["dates"] = dates
     products = match_products(text, catalogue)
     if products:
         found["products"] = products
-    invoices = [f"INV-{m}" for m in _INVOICE.findall(text)]
-    tickets = [f"T-{m}" for m in _TICKET.findall(text)]
-    customers = [f"C{m}" for m in _CUSTOMER.findall(text)]
+    invoices = [f"INV-{m}" for m in _INVOICE.findall(text)] if digits else []
+    tickets = [f"T-{m}" for m in _TICKET.findall(text)] if digits else []
+    customers = [f"C{m}" for m in _CUSTOMER.findall(text)] if digits else []
     if invoices:
         found["invoice_ids"] = list(dict.fromkeys(invoices))
     if tickets:
@@ -107,6 +112,14 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
     if customers:
         found["customer_ids"] = list(dict.fromkeys(customers))
     return found
+
+
+def _may_name_a_day(text: str) -> bool:
+    """Whether ``_DATE`` may match ``text`` though it has no digit: only by its words (any case, so ASCII only)."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _DAY_WORDS)
 
 
 def _parse_dates(text: str, now: datetime) -> list[str]:
