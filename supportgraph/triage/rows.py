@@ -27,6 +27,9 @@ TRUNCATED = "truncated last line"
 WRONG_FIELDS = "wrong number of CSV fields"
 MALFORMED_CSV = "malformed CSV"
 
+# What json.dumps(value, ensure_ascii=False, sort_keys=True) runs, without building the encoder for every row.
+_entities_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
 
 class TriageError(Exception):
     """Triage cannot start (bad file or header, or its workers died); raised with a readable reason."""
@@ -115,8 +118,7 @@ class Annotator:
                 "intent": main.intent,
                 "confidence": round(main.confidence, 4),
                 "secondary_intent": intents[1].intent if len(intents) > 1 else "",
-                "entities": json.dumps(extract_entities(text, now=self.now, catalogue=self.catalogue),
-                                       ensure_ascii=False, sort_keys=True),
+                "entities": _entities_json(extract_entities(text, now=self.now, catalogue=self.catalogue)),
                 "sentiment": analyse_sentiment(text)["label"],
                 "queue": queue_for(main.intent),
             })

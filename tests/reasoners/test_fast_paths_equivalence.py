@@ -1,13 +1,15 @@
 """The shortcuts of entity extraction and sentiment give exactly what the plain library calls give.
 
-``match_products`` only scores catalogue names that pass an exact substring test, and ``analyse_sentiment`` skips
-VADER where it cannot score anything: each is compared here with the reference code (the whole catalogue through
-rapidfuzz, VADER on every text) over the project's examples, the bench's generated messages and texts naming the
-catalogue's products with typos.
+``match_products`` only scores catalogue names that pass an exact substring test, ``extract_entities`` skips patterns
+that cannot match, and ``analyse_sentiment`` skips VADER where it cannot score anything and matches its cues on
+lower-cased ASCII text: each is compared here with the reference code (the whole catalogue through rapidfuzz, every
+pattern, VADER on every text, cues ignoring case) over the project's examples, the bench's generated messages and
+texts naming the catalogue's products with typos.
 """
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Sequence
@@ -16,10 +18,12 @@ from typing import NamedTuple
 
 import pytest
 from rapidfuzz import fuzz, process
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from evals.latency_router import generated_messages
 from graphs.reasoners.local import entities, sentiment
 from graphs.reasoners.local.router import load_examples
+from supportgraph.triage.rows import _entities_json
 from tools.store.demo_catalogue import PRODUCTS
 
 CATALOGUE = tuple(name for name, _family, _price in PRODUCTS)
@@ -57,7 +61,9 @@ def _corpus() -> list[str]:
            "THIS IS RIDICULOUS!!!", "no good", "not bad at all", "kind of ok", "I can't stand it :(", "meh :)",
            "It came YESTERDAY", "two weeks Ago", "LAST TUESDAY", "order ١٢٣٤٥ ago", "ZIP 10115, card ending in 4242",
            "INV-12345 and T-1234 for C1234", "maya@example.com wrote on 2025-06-01", "£12,50 on 3/4/25",
-           "order #10023 on march 3rd", "the 5th of May", "laſt week", "ＬＡＳＴ week"]
+           "order #10023 on march 3rd", "the 5th of May", "laſt week", "ＬＡＳＴ week", "I want a HUMAN",
+           "Speak To Someone now", "this is a SCAM!", "aſap please", "a real perſon", "URGENT: café broken",
+           "Ridiculous, get me a Manager ASAP", "the agent was useless 😡"]
     return base + generated_messages(3000, seed=5) + named + odd
 
 
@@ -148,19 +154,39 @@ def test_extract_entities_gives_what_running_every_pattern_gives(monkeypatch: py
     old = [list(entities.extract_entities(t, now=now, catalogue=CATALOGUE).items()) for t in CORPUS]
     differ = [(t, a, b) for t, a, b in zip(CORPUS, new, old, strict=True) if a != b]
     assert not differ, f"{len(differ)} texts differ, e.g. {differ[:3]}"
+    # and triage writes them as json.dumps did
+    assert all(_entities_json(dict(found)) == json.dumps(dict(found), ensure_ascii=False, sort_keys=True)
+               for found in new)
 
 
 # --- sentiment ---------------------------------------------------------------------------------------------
 
 
-def test_analyse_sentiment_gives_what_vader_on_every_text_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+def _reference_sentiment(text: str) -> dict[str, object]:
+    """analyse_sentiment before its shortcuts: VADER on every text, the cues matched ignoring case."""
+    score = float(_VADER.polarity_scores(text)["compound"])
+    letters = sum(map(str.isalpha, text))
+    shouting = letters >= 12 and sum(map(str.isupper, filter(str.isalpha, text))) / letters > 0.7
+    if sentiment._ANGRY.search(text) or shouting:
+        score = min(score, -0.6) if score < 0.2 else score - 0.5
+    score = max(-1.0, min(1.0, score))
+    label = "negative" if score <= -0.3 else "positive" if score >= 0.3 else "neutral"
+    urgency = "high" if sentiment._URGENT.search(text) or text.count("!") >= 3 or shouting else "normal"
+    return {"score": round(score, 3), "label": label, "urgency": urgency,
+            "asks_for_human": bool(sentiment._HUMAN.search(text))}
+
+
+_VADER = SentimentIntensityAnalyzer()
+
+
+def test_analyse_sentiment_gives_what_vader_on_every_text_gives() -> None:
     texts = CORPUS + [t.upper() for t in CORPUS[:500]] + [t + "!!!" for t in CORPUS[:500]]
-    new = [sentiment.analyse_sentiment(t) for t in texts]
-    skipped = sum(sentiment._scores_nothing(t) for t in texts)
-    assert 0.05 * len(texts) < skipped < len(texts), f"VADER skipped for {skipped} of {len(texts)} texts"
-    vader = sentiment._analyzer()
-    assert all(vader.polarity_scores(t)["compound"] == 0.0 for t in texts if sentiment._scores_nothing(t))
-    monkeypatch.setattr(sentiment, "_scores_nothing", lambda text: False)
-    old = [sentiment.analyse_sentiment(t) for t in texts]
-    differ = [(t, a, b) for t, a, b in zip(texts, new, old, strict=True) if a != b]
+    skipped = [t for t in texts if sentiment._scores_nothing(t)]
+    assert 0.05 * len(texts) < len(skipped) < len(texts), f"VADER skipped for {len(skipped)} of {len(texts)} texts"
+    assert all(_VADER.polarity_scores(t)["compound"] == 0.0 for t in skipped)
+    cues = sum(bool(sentiment._HUMAN.search(t) or sentiment._URGENT.search(t) or sentiment._ANGRY.search(t))
+               for t in texts)
+    assert cues > 500, f"only {cues} texts with an urgency, anger or ask-for-a-person cue"
+    differ = [(t, new, old) for t in texts
+              if (new := sentiment.analyse_sentiment(t)) != (old := _reference_sentiment(t))]
     assert not differ, f"{len(differ)} texts differ, e.g. {differ[:3]}"

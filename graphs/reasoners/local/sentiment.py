@@ -18,6 +18,9 @@ _HUMAN = re.compile(
     re.I,
 )
 _ANGRY = re.compile(r"\b(ridiculous|unacceptable|scam|furious|worst|disgusting|lawyer|sue|fraud|useless)\b", re.I)
+# The same cues, case-sensitive, for lower-cased ASCII text (where they match alike, about twice as fast): only ASCII,
+# because IGNORECASE also matches a few non-ASCII letters to these ("K" Kelvin sign to "k").
+_URGENT_LOWER, _HUMAN_LOWER, _ANGRY_LOWER = (re.compile(p.pattern) for p in (_URGENT, _HUMAN, _ANGRY))
 
 
 class Sentiment(TypedDict):
@@ -61,13 +64,18 @@ def analyse_sentiment(text: str) -> Sentiment:
     score = 0.0 if _scores_nothing(text) else float(_analyzer().polarity_scores(text)["compound"])
     letters = sum(map(str.isalpha, text))  # counted in C: a Python loop over the characters cost ~20 % here
     shouting = letters >= 12 and sum(map(str.isupper, filter(str.isalpha, text))) / letters > 0.7
-    if _ANGRY.search(text) or shouting:
+    if text.isascii():
+        cue_text, urgent, human, angry = text.lower(), _URGENT_LOWER, _HUMAN_LOWER, _ANGRY_LOWER
+    else:
+        cue_text, urgent, human, angry = text, _URGENT, _HUMAN, _ANGRY
+    if angry.search(cue_text) or shouting:
         score = min(score, -0.6) if score < 0.2 else score - 0.5
     score = max(-1.0, min(1.0, score))
     label: Literal["negative", "neutral", "positive"] = (
         "negative" if score <= -0.3 else "positive" if score >= 0.3 else "neutral"
     )
     urgency: Literal["low", "normal", "high"] = (
-        "high" if _URGENT.search(text) or text.count("!") >= 3 or shouting else "normal"
+        "high" if urgent.search(cue_text) or text.count("!") >= 3 or shouting else "normal"
     )
-    return {"score": round(score, 3), "label": label, "urgency": urgency, "asks_for_human": bool(_HUMAN.search(text))}
+    return {"score": round(score, 3), "label": label, "urgency": urgency,
+            "asks_for_human": bool(human.search(cue_text))}
