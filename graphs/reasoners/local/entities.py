@@ -241,7 +241,7 @@ class _Catalogue:
         for size in self.sizes:
             for start in range(len(token) - size + 1):
                 bits |= self.piece_bits.get(token[start:start + size], 0)
-        if len(self.tokens) >= 200_000:  # a bound for endless streams of distinct tokens (order numbers)
+        if len(self.tokens) >= 50_000:  # a bound for endless streams of distinct tokens (order numbers, ids)
             self.tokens.clear()
         self.tokens[token] = bits
         return bits
