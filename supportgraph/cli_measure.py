@@ -191,6 +191,26 @@ def bench_router_command(
                       f"{r.cpu_p50_ms:.1f} ms (median of {repeats} runs of {singles})")
 
 
+@bench_app.command("columns")
+def bench_columns_command(
+    messages: Annotated[int, typer.Option(min=100, max=1_000_000, help="Generated messages to time.")] = 20_000,
+    repeats: Annotated[int, typer.Option(min=1, max=20, help="Runs of each column; medians are printed.")] = 3,
+) -> None:
+    """CPU time per message of bulk triage's columns besides the intent model: entities (against the demo
+    catalogue) and sentiment, in this process. Prints the load average at the start: the machine may be shared."""
+    import os
+
+    from evals.latency_router import bench_columns, generated_messages
+    from tools.store.demo_catalogue import PRODUCTS
+
+    texts = generated_messages(messages, seed=7)
+    load = os.getloadavg()
+    console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs · {len(texts)} "
+                  f"generated messages ({len(set(texts))} distinct)")
+    for column, ms in bench_columns(texts, tuple(name for name, _, _ in PRODUCTS), repeats).items():
+        console.print(f"{column}: {ms:.4f} CPU ms per message (median of {repeats})")
+
+
 @bench_app.command("embeddings")
 def bench_embeddings_command(
     messages: Annotated[int, typer.Option(min=100, max=100_000, help="Generated messages per batch run.")] = 2_000,

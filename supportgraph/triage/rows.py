@@ -27,6 +27,9 @@ TRUNCATED = "truncated last line"
 WRONG_FIELDS = "wrong number of CSV fields"
 MALFORMED_CSV = "malformed CSV"
 
+# What json.dumps(value, ensure_ascii=False, sort_keys=True) runs, without building the encoder for every row.
+_entities_json = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
 
 class TriageError(Exception):
     """Triage cannot start (bad file or header, or its workers died); raised with a readable reason."""
@@ -81,7 +84,9 @@ def resolve_router(router: Any) -> Any:
 class Annotator:
     """The triage columns for batches of texts: one intent-model call per batch, entities, sentiment, queue.
 
-    Keeps a bounded cache of detections by text (ticket dumps repeat the same short messages often).
+    Keeps a bounded cache of the columns by text (ticket dumps repeat the same short messages often): a repeated
+    text costs neither the intent model nor entities and sentiment again. Every column depends on the text alone
+    (the clock and catalogue are the annotator's), so a cached row is the row it would compute.
     """
 
     def __init__(self, router: Any, *, now: datetime, catalogue: tuple[str, ...] = (), cache_size: int = 5_000):
@@ -89,37 +94,30 @@ class Annotator:
         self.now = now
         self.catalogue = catalogue
         self.cache_size = cache_size
-        self.detections: OrderedDict[str, Any] = OrderedDict()
-
-    def detect_many(self, texts: list[str]) -> list[Any]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.detections]
-        if missing:
-            for text, detected in zip(missing, self.router.detect_many(missing), strict=True):
-                self.detections[text] = detected
-        out = [self.detections[t] for t in texts]
-        for text in texts:
-            self.detections.move_to_end(text)
-        while len(self.detections) > self.cache_size:
-            self.detections.popitem(last=False)
-        return out
+        self.rows: OrderedDict[str, dict[str, Any]] = OrderedDict()
 
     def annotate(self, texts: list[str]) -> list[dict[str, Any]]:
         """The six triage columns for each text, in order."""
         from graphs.reasoners.local.entities import extract_entities
         from graphs.reasoners.local.sentiment import analyse_sentiment
 
-        out = []
-        for text, (intents, _margin) in zip(texts, self.detect_many(texts), strict=True):
-            main = intents[0]
-            out.append({
-                "intent": main.intent,
-                "confidence": round(main.confidence, 4),
-                "secondary_intent": intents[1].intent if len(intents) > 1 else "",
-                "entities": json.dumps(extract_entities(text, now=self.now, catalogue=self.catalogue),
-                                       ensure_ascii=False, sort_keys=True),
-                "sentiment": analyse_sentiment(text)["label"],
-                "queue": queue_for(main.intent),
-            })
+        missing = [t for t in dict.fromkeys(texts) if t not in self.rows]
+        if missing:
+            for text, (intents, _margin) in zip(missing, self.router.detect_many(missing), strict=True):
+                main = intents[0]
+                self.rows[text] = {
+                    "intent": main.intent,
+                    "confidence": round(main.confidence, 4),
+                    "secondary_intent": intents[1].intent if len(intents) > 1 else "",
+                    "entities": _entities_json(extract_entities(text, now=self.now, catalogue=self.catalogue)),
+                    "sentiment": analyse_sentiment(text)["label"],
+                    "queue": queue_for(main.intent),
+                }
+        out = [dict(self.rows[t]) for t in texts]
+        for text in texts:
+            self.rows.move_to_end(text)
+        while len(self.rows) > self.cache_size:
+            self.rows.popitem(last=False)
         return out
 
 

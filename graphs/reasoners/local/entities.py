@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
+from itertools import pairwise
 from typing import NamedTuple, TypedDict
 
 from rapidfuzz import fuzz, process
@@ -39,6 +40,8 @@ _DATE = re.compile(
     r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)\b",
     re.IGNORECASE,
 )
+_DIGIT = re.compile(r"\d")
+_DAY_WORDS = ("today", "yesterday", "tomorrow", "last", "ago")  # every digit-free alternative of _DATE has one
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP", "dollar": "USD",
              "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
 
@@ -64,21 +67,24 @@ class Entities(TypedDict, total=False):
 def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ()) -> Entities:
     """Every entity found in ``text``; keys are present only when something was found."""
     found: Entities = {}
-    emails = _EMAIL.findall(text)
+    # Every pattern but the email's and the worded dates' needs a digit (the same \d): without one, they are skipped.
+    digits = _DIGIT.search(text) is not None
+    emails = _EMAIL.findall(text) if "@" in text else []
     # Remove emails first so their digits are not read as order numbers.
-    rest = _EMAIL.sub(" ", text)
-    zip_match = _ZIP.search(rest)
-    last4 = _LAST4.search(rest)
+    rest = _EMAIL.sub(" ", text) if emails else text
+    zip_match = _ZIP.search(rest) if digits else None
+    last4 = _LAST4.search(rest) if digits else None
     if zip_match:
         found["zip_code"] = zip_match.group(1)
         rest = rest.replace(zip_match.group(0), " ")
     if last4:
         found["card_last4"] = last4.group(1)
         rest = rest.replace(last4.group(0), " ")
-    orders = [int(m) for m in _ORDER.findall(rest)]
-    orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
+    orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
+    if digits:
+        orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
     amounts: list[Amount] = []
-    for m in _AMOUNT.finditer(rest):
+    for m in _AMOUNT.finditer(rest) if digits else ():
         raw = m.group("num1") or m.group("num2")
         # "1,299.99" groups thousands; "12,50" is a decimal comma.
         num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
@@ -90,15 +96,15 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
         found["order_ids"] = list(dict.fromkeys(orders))
     if amounts:
         found["amounts"] = amounts
-    dates = _parse_dates(rest, now)
+    dates = _parse_dates(rest, now) if digits or _may_name_a_day(text) else []
     if dates:
         found["dates"] = dates
     products = match_products(text, catalogue)
     if products:
         found["products"] = products
-    invoices = [f"INV-{m}" for m in _INVOICE.findall(text)]
-    tickets = [f"T-{m}" for m in _TICKET.findall(text)]
-    customers = [f"C{m}" for m in _CUSTOMER.findall(text)]
+    invoices = [f"INV-{m}" for m in _INVOICE.findall(text)] if digits else []
+    tickets = [f"T-{m}" for m in _TICKET.findall(text)] if digits else []
+    customers = [f"C{m}" for m in _CUSTOMER.findall(text)] if digits else []
     if invoices:
         found["invoice_ids"] = list(dict.fromkeys(invoices))
     if tickets:
@@ -106,6 +112,14 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
     if customers:
         found["customer_ids"] = list(dict.fromkeys(customers))
     return found
+
+
+def _may_name_a_day(text: str) -> bool:
+    """Whether ``_DATE`` may match ``text`` though it has no digit: only by its words (any case, so ASCII only)."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _DAY_WORDS)
 
 
 def _parse_dates(text: str, now: datetime) -> list[str]:
@@ -134,11 +148,18 @@ def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85
     if not catalogue:
         return []
     lowered = text.lower()
+    tokens = list(_WORD.finditer(lowered))
+    # Only names with enough words that may be in the text (an exact substring test, see _Catalogue) are scored:
+    # the others cannot give a mention, so leaving them out of the fuzzy filter changes nothing.
+    names = _catalogue(tuple(catalogue)).shortlist(lowered, [m.group() for m in tokens])
+    if not names:
+        return []
     # partial_token_set_ratio scores a single shared word highly: a cheap filter only, so no limit on the hits.
-    hits = process.extract(lowered, [c.lower() for c in catalogue], scorer=fuzz.partial_token_set_ratio,
+    # (Ties come out in the choices' order, which the shortlist keeps: the hits' order is the whole catalogue's.)
+    hits = process.extract(lowered, [n.lowered for n in names], scorer=fuzz.partial_token_set_ratio,
                            limit=None, score_cutoff=threshold)
-    words = [m.span() for m in _WORD.finditer(lowered)]
-    mentions = [m for _, _, index in hits if (m := _mention(catalogue[index], lowered, words)) is not None]
+    words = [m.span() for m in tokens]
+    mentions = [m for _, _, index in hits if (m := _mention(names[index], lowered, words)) is not None]
     kept = [m for m in mentions if not any(_outdone(m, other) for other in mentions)]
     lines: dict[frozenset[int], list[_Mention]] = {}
     for m in kept:
@@ -148,6 +169,87 @@ def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+_WORD_SCORE = 85  # partial_ratio a name's word needs against the text to count as found
+
+
+class _Name(NamedTuple):
+    """A catalogue name as match_products reads it."""
+
+    name: str
+    lowered: str
+    own: tuple[str, ...]  # its words of two letters or more, in its spelling
+    needles: tuple[str, ...]  # the same words lower-cased
+    needed: int  # how many of its words must be found for a mention (0: it has none)
+
+
+def _pieces(word: str) -> tuple[str, ...]:
+    """Disjoint pieces of ``word``: every text ``fuzz.partial_ratio(word, text) >= 85`` holds one (text longer).
+
+    That score is the Indel ratio 100 * (1 - e / (m + l)) of the m-letter word against a window of the text of
+    l <= m letters, e the insertions and deletions between them; so e <= 0.15 * (m + l) <= 0.3 * m. An edit
+    breaks at most one piece, and there are more pieces than edits: one piece stays whole, in the window.
+    """
+    parts = 3 * len(word) // 10 + 1
+    size, extra = divmod(len(word), parts)
+    bounds = [i * size + min(i, extra) for i in range(parts + 1)]
+    return tuple(word[a:b] for a, b in pairwise(bounds))
+
+
+class _Catalogue:
+    """A catalogue's names, and which of them a text may mention (``shortlist``).
+
+    Every word of every name has a bit; a text's bits are those of the words one of whose ``_pieces`` it holds.
+    Pieces are letters and digits, so a piece in the text lies inside one of its ``_WORD`` tokens: the bits are
+    worked out once per distinct token and OR-ed.
+    """
+
+    def __init__(self, catalogue: tuple[str, ...]) -> None:
+        self.names: list[tuple[_Name, int]] = []
+        self.piece_bits: dict[str, int] = {}
+        bit = 0
+        for name in catalogue:
+            own = tuple(w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1)
+            needles = tuple(w.lower() for w in own)
+            # the fewest words _mention accepts, computed as it tests them
+            needed = next(k for k in range(len(own) + 1) if k / len(own) >= 0.6) if own else 0
+            mask = 0
+            for needle in needles:
+                for piece in _pieces(needle):
+                    self.piece_bits[piece] = self.piece_bits.get(piece, 0) | 1 << bit
+                mask |= 1 << bit
+                bit += 1
+            self.names.append((_Name(name, name.lower(), own, needles, needed), mask))
+        self.every_word = (1 << bit) - 1
+        self.longest = max((len(n) for name, _ in self.names for n in name.needles), default=0)
+        self.sizes = sorted({len(p) for p in self.piece_bits})
+        self.tokens: dict[str, int] = {}
+
+    def shortlist(self, text: str, tokens: Sequence[str]) -> list[_Name]:
+        """The names, in catalogue order, of which enough words may score ``_WORD_SCORE`` against ``text``.
+
+        A word at least as long as the text is not tested (partial_ratio then aligns the text inside the word).
+        """
+        found = self.every_word if len(text) <= self.longest else 0
+        if not found:
+            for token in tokens:
+                bits = self.tokens.get(token)
+                found |= bits if bits is not None else self._token_bits(token)
+        return [name for name, mask in self.names if name.needed and (found & mask).bit_count() >= name.needed]
+
+    def _token_bits(self, token: str) -> int:
+        bits = 0
+        for size in self.sizes:
+            for start in range(len(token) - size + 1):
+                bits |= self.piece_bits.get(token[start:start + size], 0)
+        if len(self.tokens) >= 50_000:  # a bound for endless streams of distinct tokens (order numbers, ids)
+            self.tokens.clear()
+        self.tokens[token] = bits
+        return bits
+
+
+@lru_cache(maxsize=16)
+def _catalogue(catalogue: tuple[str, ...]) -> _Catalogue:
+    return _Catalogue(catalogue)
 
 
 class _Mention(NamedTuple):
@@ -157,19 +259,19 @@ class _Mention(NamedTuple):
     at: frozenset[int]  # indexes of the text's words they were found at
 
 
-def _mention(name: str, text: str, words: Sequence[tuple[int, int]]) -> _Mention | None:
+def _mention(name: _Name, text: str, words: Sequence[tuple[int, int]]) -> _Mention | None:
     """Where the text mentions the catalogue name: most of the name's words (of two letters or more)."""
-    own = [w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1]
+    own = name.own
     matched: list[str] = []
     at: set[int] = set()
-    for word in own:
-        found = fuzz.partial_ratio_alignment(word.lower(), text)
-        if found is not None and found.score >= 85:
+    for word, needle in zip(own, name.needles, strict=True):
+        found = fuzz.partial_ratio_alignment(needle, text)
+        if found is not None and found.score >= _WORD_SCORE:
             matched.append(word)
             at |= {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
     if not own or len(matched) / len(own) < 0.6:
         return None
-    return _Mention(name, tuple(matched), len(own), frozenset(at))
+    return _Mention(name.name, tuple(matched), len(own), frozenset(at))
 
 
 def _outdone(mention: _Mention, other: _Mention) -> bool:
