@@ -131,9 +131,13 @@ def bench_router_command(
     batch_size: Annotated[int, typer.Option(min=1, max=4096, help="Triage batch size.")] = 256,
     minilm_messages: Annotated[int, typer.Option(min=0, max=1_000_000, help="Messages for the MiniLM-alone and "
                                                  "both-heads batch figures (0 skips them).")] = 500,
+    data: Annotated[Path | None, typer.Option(help="Time the batch figures on this CSV/JSONL file's messages (its "
+                                              "first --messages rows) instead of generated ones.")] = None,
+    text_column: Annotated[str, typer.Option(help="The message column of --data.")] = "text",
 ) -> None:
     """Batch triage throughput and single-message detect() p50/p90: the cascade (triage), both heads (the
-    conversation), each head alone.
+    conversation), each head alone. On generated messages, or on a file's (--data): how much the cascade defers,
+    and so its rate, depends on how the messages are written.
 
     Batch triage runs in one worker process per CPU (as `supportgraph triage` does) and, for comparison, in this
     process alone; its rate is the steady one, after the first row is out, with the start-up reported beside it.
@@ -157,11 +161,22 @@ def bench_router_command(
     router = load_router()
     router.detect("warm up the model please")
     router.full.detect("warm up the model please")
-    texts = generated_messages(messages, seed=7)
+    if data is None:
+        texts, source = generated_messages(messages, seed=7), "generated messages"
+    else:
+        from supportgraph.triage import TriageError
+        from supportgraph.triage.files import read_texts
+
+        if not data.is_file():
+            raise CliError(f"no such file: {data}")
+        try:
+            texts, source = read_texts(data, text_column, messages), f"messages of {data.name}"
+        except (TriageError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read {data}: {exc}") from None
     catalogue = tuple(name for name, _, _ in PRODUCTS)
     load = os.getloadavg()
     console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs · torch threads "
-                  f"{torch.get_num_threads()} · {len(texts)} generated messages ({len(set(texts))} distinct) · "
+                  f"{torch.get_num_threads()} · {len(texts)} {source} ({len(set(texts))} distinct) · "
                   f"batch {batch_size} · cascade threshold {router.threshold:.2f}")
 
     def triage(sample: list[str], model: str, workers: int) -> Iterator[dict[str, object]]:

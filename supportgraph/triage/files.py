@@ -217,6 +217,25 @@ def triage_file(
     return summary
 
 
+def read_texts(path: Path, text_column: str, limit: int) -> list[str]:
+    """Up to ``limit`` non-empty texts of ``text_column`` from a CSV or JSONL file, read as triage reads it (bad
+    rows skipped); ``TriageError`` for a file triage would refuse."""
+    summary = TriageSummary()
+    with path.open("rb") as handle:
+        rows = (read_csv(handle, summary, text_column, _delimiter(path)) if file_format(path) == "csv"
+                else read_jsonl(handle, summary))
+        texts = []
+        for row in rows:
+            value = row.get(text_column)
+            if isinstance(value, str) and value.strip():
+                texts.append(value)
+                if len(texts) >= limit:
+                    break
+    if not texts:
+        raise TriageError(f"no text in column {text_column!r} of {path}")
+    return texts
+
+
 def _delimiter(path: Path | str) -> str:
     return "\t" if Path(path).suffix.lower() == ".tsv" else ","
 
