@@ -182,7 +182,9 @@ class OnnxMiniLM:
         options = ort.SessionOptions()
         # SUPPORTGRAPH_EMBED_THREADS: set to 1 in triage's worker processes (one process per core already).
         env_threads = int(os.environ.get("SUPPORTGRAPH_EMBED_THREADS", "0") or 0)
-        options.intra_op_num_threads = threads or env_threads or len(os.sched_getaffinity(0))
+        # One text per run is too little work to share: on 2 cores a second thread made int8 slower (single text
+        # p50 2.5 vs 2.0 ms, 413 vs 531 texts/s; `supportgraph bench embeddings`), so such a graph gets one.
+        options.intra_op_num_threads = threads or env_threads or (1 if one_per_run else len(os.sched_getaffinity(0)))
         options.inter_op_num_threads = 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
