@@ -7,6 +7,7 @@ applies the ones not yet recorded in ``schema_migrations`` inside one transactio
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -91,12 +92,25 @@ class Database:
         ``write=True`` is for a transaction that writes on the strength of what it read first (a check, then
         the act). On SQLite it takes the database's write lock at ``BEGIN IMMEDIATE``, so no other writer
         commits between its reads and its writes (a deferred transaction would read a snapshot and then fail
-        to upgrade). On Postgres it is an ordinary transaction: lock the rows it reads (``for_update``).
+        to upgrade). On Postgres it is an ordinary transaction: lock the rows it reads (``for_update``), or a
+        name (:meth:`lock_key`) when what it reads has no row in this database to lock.
         """
         with self.engine.begin() as conn:
             if write and self.dialect == "sqlite":
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
             yield conn
+
+    def lock_key(self, conn: Connection, key: str) -> None:
+        """Hold the name ``key`` (e.g. ``"customer:C0001"``) until ``conn``'s transaction ends: another
+        transaction that locks the same name waits here until this one commits or rolls back.
+
+        For a check-then-act on something with no row in this database to lock (a customer kept in a remote
+        CRM). Postgres: ``pg_advisory_xact_lock`` on :func:`lock_number` of ``key``, so every process using this
+        database takes turns. SQLite: nothing to do, provided the transaction already holds the write lock
+        (``begin(write=True)``, or a write made first): that excludes every other writer until it ends.
+        """
+        if self.dialect == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (lock_number(key),))
 
     def migrate(self, component: str, migrations: Sequence[Migration]) -> int:
         """Apply the migrations of ``component`` that have not run yet; returns how many ran.
@@ -143,6 +157,12 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def lock_number(key: str) -> int:
+    """A signed 64-bit number for ``key``, the same in every process and release (``hash()`` is salted per
+    process; Postgres's ``hashtext`` is 32 bits and not promised stable across major versions)."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -56,6 +56,17 @@ def for_update(stmt: Select[Any], store: BusinessStore) -> Select[Any]:
     return stmt.with_for_update() if store.db.dialect == "postgresql" else stmt
 
 
+def lock_customer(store: BusinessStore, conn: Connection, customer_id: str) -> None:
+    """Hold the customer until ``conn``'s transaction ends, in the store's own database, whatever the CRM.
+
+    For a check-then-act whose check reads the store (attempts counted, a ticket looked for): a remote CRM's
+    ``lock=True`` holds nothing, so without this two conversations would both read before either wrote. Take
+    it first, before the CRM's own lock (``get_ref(lock=True)``), so every transaction locks in that order.
+    On SQLite the transaction must already hold the write lock (``Database.lock_key``).
+    """
+    store.db.lock_key(conn, f"customer:{customer_id}")
+
+
 @contextmanager
 def reading(store: BusinessStore, tx: Connection | None) -> Iterator[Connection]:
     """``tx`` when a read belongs to an open transaction (it sees that transaction's writes), else a new one."""

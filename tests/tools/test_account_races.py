@@ -1,19 +1,26 @@
 """Check-then-act races on one customer: identity verification's attempt limit and the deletion request.
 
 Each test interleaves two calls at the point between the read and the write (tests/tools/interleave.py), on
-SQLite and on Postgres: the first stops there while the second runs as far as it can.
+SQLite and on Postgres, with the store's own CRM (SqlCrm) and with a company CRM over HTTP (HttpCrm against a
+real server on 127.0.0.1, which cannot lock anything in the store's transaction): the first call stops there
+while the second runs as far as it can.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from supportgraph.db import lock_number
 from tests.tools.conftest import make_ctx
+from tests.tools.fake_crm import PEOPLE, FakeCrm, serve_fake_crm
 from tests.tools.interleave import Interleave
 from tools.base import ToolResult
+from tools.crm.backend import CRM_URL_ENV, crm_backend
+from tools.crm.http_crm import HttpCrm
 from tools.crm.sql_crm import SqlCrm
 from tools.registry import get_tool
 from tools.store import BusinessStore
@@ -21,6 +28,22 @@ from tools.store.schema import tickets, verification_attempts
 from tools.ticketing.sql_ticketing import SqlTicketing
 
 MISMATCH = "Error: those details do not match our records."
+
+
+@pytest.fixture(params=["sql", "http"])
+def crm(request: pytest.FixtureRequest, store: BusinessStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[type]:
+    """The CRM class the tools use: the store's tables, or a company CRM over HTTP that knows C0001 and C0002
+    too (their tickets and attempts still live in the store)."""
+    if request.param == "sql":
+        yield SqlCrm
+        return
+    for cid, last4 in (("C0001", "4242"), ("C0002", "5555")):
+        person = {"name": f"Customer {cid}", "email": f"{cid.lower()}@corp.example", "zip": "94107"}
+        monkeypatch.setitem(PEOPLE, cid, person | {"last4": last4, "plan": "basic"})
+    with serve_fake_crm() as url:
+        monkeypatch.setenv(CRM_URL_ENV, url)
+        assert isinstance(crm_backend(store), HttpCrm)
+        yield HttpCrm
 
 
 def _failed_attempts(store: BusinessStore, identifier: str) -> int:
@@ -35,10 +58,11 @@ def _failed_attempts(store: BusinessStore, identifier: str) -> int:
 
 
 def test_two_verifications_at_once_never_check_more_than_the_limit(
-    store: BusinessStore, monkeypatch: pytest.MonkeyPatch
+    store: BusinessStore, crm: type, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One attempt left for C0001 and two wrong attempts at once: one is checked (the last allowed), the other
-    waits for it and is refused by the limit. Before, both counted 2 failures, both were checked: 4 recorded."""
+    waits for it and is refused by the limit. Before, both counted 2 failures, both were checked: 4 recorded
+    (with SqlCrm before the transaction held the customer; with HttpCrm on Postgres before the store's lock)."""
     tool = get_tool("verify_identity")
 
     def attempt() -> ToolResult:
@@ -46,13 +70,13 @@ def test_two_verifications_at_once_never_check_more_than_the_limit(
 
     assert [attempt().error for _ in range(2)] == [MISMATCH, MISMATCH]
     race = Interleave(store)
-    check = SqlCrm.check_identity
+    check = crm.check_identity
 
-    def checked_after_the_count(self: SqlCrm, *args: Any, **kwargs: Any) -> bool:
+    def checked_after_the_count(self: Any, *args: Any, **kwargs: Any) -> bool:
         race.checkpoint()  # the attempts are counted; this attempt is not recorded yet
-        return check(self, *args, **kwargs)
+        return bool(check(self, *args, **kwargs))
 
-    monkeypatch.setattr(SqlCrm, "check_identity", checked_after_the_count)
+    monkeypatch.setattr(crm, "check_identity", checked_after_the_count)
     first, second = race.run(attempt, attempt)
     assert _failed_attempts(store, "C0001") == 3
     assert first.error == f"{MISMATCH} That was the last attempt allowed; a human agent must verify the identity."
@@ -71,10 +95,12 @@ def _open_deletion_tickets(store: BusinessStore, customer_id: str) -> list[str]:
         return list(found.scalars())
 
 
-def test_two_deletion_requests_at_once_open_one_ticket(store: BusinessStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_deletion_requests_at_once_open_one_ticket(
+    store: BusinessStore, crm: type, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Two conversations ask to delete C0002's account at the same moment: one ticket is opened, and the second
     request is refused with its number (so no second deletion waits for a reviewer). Before, on Postgres both
-    found no pending request and both opened a ticket."""
+    found no pending request and both opened a ticket (with HttpCrm until the store's own lock)."""
     tool = get_tool("request_account_deletion")
     race = Interleave(store)
     read = SqlTicketing.open_tickets
@@ -96,3 +122,12 @@ def test_two_deletion_requests_at_once_open_one_ticket(store: BusinessStore, mon
     assert second.error == (
         f"Error: account deletion was already requested (ticket {ticket_id}); a human agent will confirm it."
     )
+    if crm is HttpCrm:  # the refused request never reached the company's CRM either
+        assert [customer for customer, _key in FakeCrm.deletion_requests] == ["C0002"]
+
+
+def test_the_customer_lock_is_one_number_in_every_process() -> None:
+    """The advisory lock's number is derived from the name, not from ``hash()`` (salted per process: two
+    workers would lock different numbers for one customer and never wait for each other)."""
+    assert lock_number("customer:C0001") == lock_number("customer:C0001") == -3073667699055027203
+    assert lock_number("customer:C0002") != lock_number("customer:C0001")

@@ -11,7 +11,9 @@ nothing here. What keeps two concurrent writes to one customer apart must then b
 it applies the writes for one customer one at a time, answers a repeated ``Idempotency-Key`` with the first
 answer, and refuses (409) a plan change whose ``previous_plan_id`` is no longer the customer's plan. Of two
 racing plan changes the second is then refused, and its transaction, with its invoice, refund or credit in
-the store, rolls back: nothing is billed twice.
+the store, rolls back: nothing is billed twice. Where the check reads the store itself (attempts counted,
+an open ticket looked for), the tool also holds the customer there (``tools.common.lock_customer``), which
+holds with this CRM too.
 """
 
 from __future__ import annotations

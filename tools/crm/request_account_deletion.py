@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import idempotent_write
+from tools.common import idempotent_write, lock_customer
 from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
 from tools.ticketing import queries as ticketing
@@ -33,7 +33,9 @@ def request_account_deletion(store: BusinessStore, args: RequestAccountDeletionA
 
     def body(conn: Connection) -> ToolResult:
         # Locked: a concurrent request (or deletion, merge) for this customer waits for this one to commit, then
-        # finds its ticket, so one customer never has two open deletion requests.
+        # finds its ticket, so one customer never has two open deletion requests. The store's lock holds with any
+        # CRM (the ticket is looked for here, in the store); SqlCrm's row lock keeps out deletions and merges too.
+        lock_customer(store, conn, customer_id)
         if crm.get_ref(customer_id, lock=True, tx=conn) is None:
             return ToolResult.refuse(f"Error: customer {customer_id} was not found or is already deleted.")
         pending = tickets.open_tickets(customer_id, subject=SUBJECT, tx=conn)

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import CUSTOMER_ID, EMAIL, ZIP_CODE
+from tools.common import CUSTOMER_ID, EMAIL, ZIP_CODE, lock_customer
 from tools.crm.backend import CrmBackend, crm_backend
 from tools.store import BusinessStore
 from tools.store.schema import verification_attempts
@@ -48,10 +48,12 @@ def _verify(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolContext) ->
     crm = crm_backend(store)
     named = _named_customer(crm, args)
     limit = ctx.policy.max_verification_attempts
-    # One transaction from the attempt count to the recorded attempt, holding the customer (SqlCrm: the row on
-    # Postgres, the write lock on SQLite): concurrent attempts are counted one after the other, so no more than
-    # the limit are ever checked, and the record checked is the one the attempt is recorded against.
+    # One transaction from the attempt count to the recorded attempt, holding the customer (in the store, for
+    # every CRM: the write lock on SQLite, a lock on the name on Postgres; SqlCrm also locks the row): concurrent
+    # attempts are counted one after the other, so no more than the limit are ever checked, and the record
+    # checked is the one the attempt is recorded against.
     with store.db.begin(write=True) as conn:
+        lock_customer(store, conn, named or args.customer_id or str(args.email).lower())
         row = None if named is None else crm.get_ref(named, lock=True, tx=conn)
         # Attempts are counted here, in the store, whatever the CRM: the limit is support policy.
         identifier = row.customer_id if row else (args.customer_id or str(args.email).lower())
