@@ -29,7 +29,7 @@ def triage(
     = "store",
     router: Annotated[str, typer.Option(help="Intent model: 'cascade' (the default: the fast path, and both heads "
                                         "combined when it is unsure), 'both' (both heads on every message: "
-                                        "the conversation's router, more accurate, ~5x slower), 'fast' or "
+                                        "the conversation's router, more accurate, ~3x slower), 'fast' or "
                                         "'minilm'.")] = "cascade",
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (default: one per CPU); files "
                                          "under 256 kB run in this process.")] = os.cpu_count() or 1,
