@@ -21,6 +21,9 @@ from graphs.support.review import REPLY_ACTION
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 SCHEMA_PATH = SCENARIOS_DIR / "schema.json"
 SUFFIXES = (".yaml", ".yml", ".json")
+# Conversations written blind by independent writers (evals/scenarios/blind/README.md): played only when asked
+# for by path, so the default run stays "our own scenarios" and the blind test half is never scored by accident.
+BLIND_DIR = SCENARIOS_DIR / "blind"
 
 
 class ScenarioError(ValueError):
@@ -162,7 +165,7 @@ def load_file(path: Path) -> list[Scenario]:
 
 
 def load_scenarios(path: Path | None = None, *, only: list[str] | None = None) -> list[Scenario]:
-    """Every scenario of a file, or of the scenario files in a folder (default: evals/scenarios/).
+    """Every scenario of a file, or of the scenario files in a folder (default: evals/scenarios/ without blind/).
 
     ``only`` keeps the scenarios with these ids or tags (an unknown one is an error). Scenario ids are unique
     across the files loaded together.
@@ -171,7 +174,8 @@ def load_scenarios(path: Path | None = None, *, only: list[str] | None = None) -
     if not root.exists():
         raise ScenarioError(f"no such file or folder: {root}")
     files = ([root] if root.is_file()
-             else sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.name != SCHEMA_PATH.name))
+             else sorted(p for p in root.rglob("*") if p.suffix in SUFFIXES and p.name != SCHEMA_PATH.name
+                         and (path is not None or not p.is_relative_to(BLIND_DIR))))
     if not files:
         raise ScenarioError(f"no scenario files (.yaml, .yml, .json) in {root}")
     scenarios: list[Scenario] = []
