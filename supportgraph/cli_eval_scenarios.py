@@ -36,15 +36,21 @@ def eval_scenarios(
     base_url: BaseUrlOpt = None,
     langsmith: Annotated[bool, typer.Option("--langsmith/--no-langsmith", help="Run through LangSmith's "
                                             "evaluate with an offline client (nothing is uploaded).")] = True,
+    perturb: Annotated[str | None, typer.Option(
+        "--perturb", help="Also play every scenario with its customer messages rewritten (typos, lower, "
+        "no_punctuation, filler, reorder, id_formats, bare_answers; 'all' or a comma list) and report each "
+        "kind's pass-rate drop. The headline figures stay those of the originals.")] = None,
 ) -> None:
     """Play each scenario on a fresh store and report pass^k, escalation precision/recall, resolution rate,
     confidence calibration error and results per flow."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from evals.perturb import drop_table, parse_kinds
+    from evals.perturb import perturb as rewrite
     from evals.scenario_format import ScenarioError, load_scenarios
     from evals.scenario_report import model_usage, write_reports
     from evals.scenario_runner import run_scenarios
-    from evals.scenario_scoring import TrialResult
+    from evals.scenario_scoring import TrialResult, summarise
 
     if reasoner is not None and reasoner not in _reasoners():
         raise CliError(f"unknown reasoner {reasoner!r}: this build has {', '.join(_reasoners())}")
@@ -55,6 +61,12 @@ def eval_scenarios(
         scenarios = load_scenarios(path, only=only)
     except ScenarioError as exc:
         raise CliError(str(exc)) from None
+    try:
+        kinds = parse_kinds(perturb) if perturb is not None else []
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    originals = len(scenarios)
+    scenarios += [rewrite(s, kind) for kind in kinds for s in scenarios[:originals]]
     if database_url and not database_url.startswith("sqlite"):
         _check_server(database_url)
     started = datetime.now(UTC)
@@ -71,6 +83,13 @@ def eval_scenarios(
 
         run = run_scenarios(scenarios, trials=trials, server_url=database_url, run_settings=run_settings,
                             langsmith=langsmith, on_trial=on_trial)
+    if kinds:
+        own = {s.id for s in scenarios[:originals]}
+        passed: dict[str, list[bool]] = {}
+        for result in run.results:
+            passed.setdefault(result.scenario_id, []).append(result.passed)
+        run.summary = {**summarise([r for r in run.results if r.scenario_id in own], trials),
+                       "perturbation": drop_table({k: sum(v) / len(v) for k, v in passed.items()})}
     _print_summary(run.summary, run.langsmith)
     usage = model_usage(run)
     if usage:
@@ -131,6 +150,13 @@ def _print_summary(s: dict[str, Any], langsmith: dict[str, Any]) -> None:
     console.print(table)
     for sid, f in s["failing"].items():
         console.print(f"[red]FAIL[/] {sid} ({f['failed_trials']}/{f['trials']}): {'; '.join(f['reasons'])}")
+    if "perturbation" in s:
+        drops = Table("messages", "scenarios", "pass rate", "drop (points)", "broke", "mended",
+                      title="perturbation suite (same scenarios, customer messages rewritten)")
+        for kind, row in s["perturbation"].items():
+            drops.add_row(kind, str(row["scenarios"]), pct(row["pass_rate"]), f"{row['drop_points']:.1f}",
+                          str(row.get("broke", "")), str(row.get("mended", "")))
+        console.print(drops)
 
 
 def _check_server(url: str) -> None:
