@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from supportgraph.settings import get_settings
+from foundation.settings import get_settings
 from tools.base import Policy
 
 if TYPE_CHECKING:

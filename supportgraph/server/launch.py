@@ -41,9 +41,9 @@ def prepare_database(database_url: str) -> None:
     from aegra_api.core.database import DatabaseManager
     from aegra_api.core.migrations import run_migrations
 
-    from supportgraph.audit import open_audit_log
-    from supportgraph.db import close_database
-    from supportgraph.settings import get_settings
+    from foundation.audit import open_audit_log
+    from foundation.db import close_database
+    from foundation.settings import get_settings
     from tools.store import open_store
 
     run_migrations()

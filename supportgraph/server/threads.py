@@ -1,7 +1,7 @@
 """What the guard needs to know about a thread: whose it is, which queues reviewed it, what it waits for.
 
 Ownership is the customer id stamped into the thread's metadata when a customer key opened it (Aegra's thread
-table); queues come from the project's review queue (supportgraph.audit); the pending review request is read
+table); queues come from the project's review queue (foundation.audit); the pending review request is read
 from the checkpoint through the graph Aegra serves, exactly as SupportService reads it for the CLI.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from foundation.audit import ClaimRefusal, open_audit_log, review_queue
+from foundation.settings import get_settings
 from graphs.support.review import ReviewRequest
-from supportgraph.audit import ClaimRefusal, open_audit_log, review_queue
-from supportgraph.conversations import _review_request as review_request_of
-from supportgraph.settings import get_settings
+from service.conversations import _review_request as review_request_of
 
 GRAPH_ID = "support"
 

@@ -24,7 +24,7 @@ _cache_lock = threading.Lock()
 
 def article_vectors(version: str, articles: Sequence[Article]) -> np.ndarray:
     """One unit vector per article (title, tags, family and the start of the body), cached by KB version."""
-    from supportgraph.embeddings import embed
+    from foundation.embeddings import embed
 
     ids = tuple(a.article_id for a in articles)
     with _cache_lock:
@@ -42,7 +42,7 @@ def article_vectors(version: str, articles: Sequence[Article]) -> np.ndarray:
 
 def cosine_scores(version: str, articles: Sequence[Article], query: str) -> list[float]:
     """Cosine similarity of ``query`` with each article (embeddings are unit length, so a dot product)."""
-    from supportgraph.embeddings import embed
+    from foundation.embeddings import embed
 
     if not articles:
         return []

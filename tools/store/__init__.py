@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from supportgraph.db import Database, close_database, open_database
+from foundation.db import Database, close_database, open_database
 from tools.store.kb_files import articles_digest, load_articles, replace_articles
 from tools.store.schema import COMPONENT, MIGRATIONS, store_meta
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from supportgraph.settings import get_settings
+from foundation.settings import get_settings
 
 if TYPE_CHECKING:
     from graphs.support.context import Context

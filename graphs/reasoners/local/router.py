@@ -282,10 +282,10 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
 def fingerprint(examples: list[Example], features: str = MINILM) -> str:
     """A hash of the examples, the model and the training recipe (and the fast path's recipes for static)."""
+    from foundation.minilm_onnx import INT8, graph_recipe
     from graphs.reasoners.local.augment import VOCAB_FILE
     from graphs.reasoners.local.fast_head import FAST_RECIPE
     from graphs.reasoners.local.static_embedder import STATIC_RECIPE
-    from supportgraph.minilm_onnx import INT8, graph_recipe
 
     recipe = f"{RECIPE}/{graph_recipe(INT8)}"  # the MiniLM head learns from the int8 graph's vectors
     if features != MINILM:
@@ -298,7 +298,7 @@ def fingerprint(examples: list[Example], features: str = MINILM) -> str:
 
 
 def cache_dir_default() -> Path:
-    from supportgraph.settings import get_settings
+    from foundation.settings import get_settings
 
     return get_settings().home / "cache"
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from supportgraph.embeddings import MODEL_ID, load_embedder
+from foundation.embeddings import MODEL_ID, load_embedder
 
 # Bump when the distillation recipe changes, so an older table is not reused.
 STATIC_RECIPE = "m2v-cls-tok-sep-mean-sif-1e-4-ascii-1"
