@@ -13,15 +13,14 @@ from contextlib import contextmanager
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from foundation.audit import open_audit_log
 from foundation.db import psycopg_url, sqlite_path
+from service.review_index import IndexingPostgresSaver, IndexingSqliteSaver
 
 
 @contextmanager
 def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[str]]:
     """A ready checkpointer for ``url`` (``sqlite:///…`` or ``postgresql://…``), closed on exit."""
-    from foundation.audit import open_audit_log
-    from service.review_index import IndexingPostgresSaver, IndexingSqliteSaver
-
     open_audit_log(url)  # the review_queue table the savers write into
     if url.startswith("sqlite:///"):
         path = sqlite_path(url)

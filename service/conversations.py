@@ -19,12 +19,16 @@ from langgraph.types import Command, StateSnapshot
 
 from foundation.audit import open_audit_log
 from foundation.settings import get_settings
+from graphs.reasoners.local.embedder import embed
+from graphs.reasoners.local.router import load_router
 from graphs.support.context import Context
+from graphs.support.csat import Rating, check_score, record_rating
 from graphs.support.graph import builder
 from graphs.support.messages import check_message
 from graphs.support.review import ReviewRequest, parse_response
 from service.checkpointer import open_checkpointer
 from service.review_index import IndexingPostgresSaver, IndexingSqliteSaver
+from tools.store import open_store
 
 MAX_THREAD_ID = 200
 
@@ -89,10 +93,6 @@ class SupportService:
 
     def warm_up(self) -> None:
         """Open the business store and load the intent router now rather than on the first message."""
-        from graphs.reasoners.local.embedder import embed
-        from graphs.reasoners.local.router import load_router
-        from tools.store import open_store
-
         open_store(self.context.database_url, seed=self.context.demo_seed)
         load_router()
         embed(["warm up"])
@@ -156,7 +156,6 @@ class SupportService:
         """
         from datetime import UTC, datetime
 
-        from graphs.support.csat import Rating, check_score, record_rating
 
         try:
             value = check_score(score)

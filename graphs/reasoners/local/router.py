@@ -26,6 +26,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from threadpoolctl import threadpool_limits
 
+from foundation.minilm_onnx import INT8, graph_recipe
+from foundation.settings import get_settings
 from graphs.reasoners.local.embedder import MODEL_ID, embed
 
 if TYPE_CHECKING:
@@ -282,7 +284,6 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
 def fingerprint(examples: list[Example], features: str = MINILM) -> str:
     """A hash of the examples, the model and the training recipe (and the fast path's recipes for static)."""
-    from foundation.minilm_onnx import INT8, graph_recipe
     from graphs.reasoners.local.augment import VOCAB_FILE
     from graphs.reasoners.local.fast_head import FAST_RECIPE
     from graphs.reasoners.local.static_embedder import STATIC_RECIPE
@@ -298,8 +299,6 @@ def fingerprint(examples: list[Example], features: str = MINILM) -> str:
 
 
 def cache_dir_default() -> Path:
-    from foundation.settings import get_settings
-
     return get_settings().home / "cache"
 
 
