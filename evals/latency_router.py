@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.router import load_examples
+from graphs.reasoners.local.sentiment import analyse_sentiment
 
 _OPENERS = ("", "", "", "hi, ", "Hello! ", "hey ", "Good morning. ", "ok so ", "Excuse me, ", "URGENT: ")
 _CLOSERS = ("", "", "", " thanks", " Thank you!", " pls", " asap", " cheers", "??", " - sent from my phone")
@@ -95,8 +97,6 @@ def bench_columns(texts: list[str], catalogue: tuple[str, ...], repeats: int) ->
     """
     from datetime import UTC, datetime
 
-    from graphs.reasoners.local.entities import extract_entities
-    from graphs.reasoners.local.sentiment import analyse_sentiment
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     columns: dict[str, Callable[[str], object]] = {

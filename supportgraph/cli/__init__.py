@@ -23,6 +23,9 @@ from supportgraph.cli.llm import BaseUrlOpt, ModelOpt, bench_tokens, model_conte
 from supportgraph.cli.measure import bench_app, eval_app
 from supportgraph.cli.review import review_app
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 app = typer.Typer(
     help="supportgraph: a customer-support agent on LangGraph that understands, plans across business "
     "systems, scores its own confidence and hands over to humans.\n\n"

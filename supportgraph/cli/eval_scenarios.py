@@ -11,6 +11,9 @@ import typer
 from supportgraph.cli.common import CliError, console
 from supportgraph.cli.llm import BaseUrlOpt, ModelOpt, model_context
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 
 def _reasoners() -> tuple[str, ...]:
     from graphs.support.context import Context

@@ -10,6 +10,9 @@ import typer
 from supportgraph.cli.common import CliError, DatabaseOpt, console
 from supportgraph.cli.common import database_url_or_default as _url
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 
 def inbox(
     api: Annotated[str, typer.Option(help="The graph API (Agent Protocol) URL, e.g. http://127.0.0.1:2024.")],

@@ -9,6 +9,9 @@ import typer
 from foundation.settings import get_settings
 from supportgraph.cli.common import CliError, console
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 
 def bench_tokens() -> None:
     """Planner prompt tokens with the relevant tools vs every tool, on the same conversations (tiktoken, offline)."""

@@ -291,4 +291,7 @@ def _embed_rows(run: Callable[..., Any], batch_size: int, texts: list[str]) -> I
 
 from supportgraph.cli.eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 eval_app.command("scenarios")(eval_scenarios)

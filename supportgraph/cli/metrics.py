@@ -13,6 +13,9 @@ import typer
 from supportgraph.cli.common import CliError, DatabaseOpt, console
 from supportgraph.cli.common import database_url_or_default as _url
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 
 def _when(option: str, value: str | None, *, end: bool) -> datetime | None:
     """A DATE (YYYY-MM-DD, a whole UTC day: --until includes it) or an ISO date-time (naive = UTC)."""

@@ -13,6 +13,9 @@ from supportgraph.cli.common import database_url_or_default as _url
 if TYPE_CHECKING:
     from graphs.support.review import ActionRequest
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 review_app = typer.Typer(help="Work the queue of threads waiting for a human reviewer.", no_args_is_help=True)
 
 

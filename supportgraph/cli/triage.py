@@ -15,6 +15,9 @@ import typer
 
 from supportgraph.cli.common import CliError
 
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
+
 
 def triage(
     file: Annotated[Path, typer.Argument(help="Tickets to triage: a .csv (with a header) or .jsonl file.")],

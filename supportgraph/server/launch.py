@@ -36,6 +36,7 @@ def prepare_database(database_url: str) -> None:
     (``duplicate key value violates unique constraint "pg_type_typname_nsp_index"``). Done once here, the
     workers find everything in place. Seeds the demo company into an empty store, as the graph would.
     """
+    # inside: only `supportgraph serve` needs Aegra and the store; `supportgraph --help` imports this module
     import asyncio
 
     from aegra_api.core.database import DatabaseManager

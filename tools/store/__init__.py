@@ -40,6 +40,7 @@ def _meta(conn: Connection, key: str) -> str | None:
 
 
 def _seed_if_empty(db: Database, seed: int, customers: int, reference_time: datetime | None) -> None:
+    # inside: demo_company imports this package (schema, catalogue)
     from tools.store.demo_company import seed_demo_company
 
     with db.begin() as conn:
