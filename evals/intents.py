@@ -203,6 +203,7 @@ def report_from_probabilities(classes: list[str], probs: np.ndarray, examples: l
 
 def save_reliability_diagram(report: IntentReport, path: Path) -> Path:
     """A PNG reliability diagram: accuracy per confidence bin against the diagonal, with bin sizes below."""
+    # inside: matplotlib only for the diagram (Agg before pyplot)
     import matplotlib
 
     matplotlib.use("Agg")

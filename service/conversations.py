@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.messages import HumanMessage
@@ -154,8 +155,6 @@ class SupportService:
         Refuses an unknown thread, a score off the scale and an invalid comment; the thread's latest rating
         is the one the metrics count.
         """
-        from datetime import UTC, datetime
-
 
         try:
             value = check_score(score)

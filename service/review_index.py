@@ -125,6 +125,7 @@ def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 def _postgres_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    # inside: psycopg only on Postgres
     from psycopg.types.json import Json
 
     values = {**row, "reasons": Json(row["reasons"])}

@@ -248,6 +248,7 @@ def _write_all(rows: Iterator[dict[str, Any]], writer: _Writer, handle: IO[bytes
             if on_row:
                 on_row()
         return
+    # inside: tqdm only for the progress bar
     from tqdm import tqdm
 
     with tqdm(total=source.stat().st_size, unit="B", unit_scale=True, desc=f"triage {source.name}",

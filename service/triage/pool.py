@@ -30,6 +30,7 @@ def _start_worker(router: str | None, now: datetime, catalogue: tuple[str, ...])
     # Before numpy, torch or ONNX Runtime start their thread pools: one thread each per worker.
     os.environ.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                        "SUPPORTGRAPH_EMBED_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"})
+    # inside: in the worker, after the thread variables above are set
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)

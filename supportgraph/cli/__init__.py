@@ -9,6 +9,7 @@ import json
 import os
 import sys
 import uuid
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
@@ -186,8 +187,6 @@ def _is_refusal(exc: BaseException) -> bool:
 
 
 def _report_json(report: Any) -> dict[str, Any]:
-    from dataclasses import asdict
-
     data = asdict(report)
     data.pop("values", None)
     return data

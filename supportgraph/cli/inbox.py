@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 from urllib.parse import urlparse
 
@@ -26,8 +27,6 @@ def inbox(
 
     The database must be the one the API's graph writes its review queue to (SUPPORTGRAPH_DATABASE_URL).
     """
-    import socket
-
     import uvicorn
 
     from foundation.audit import open_audit_log

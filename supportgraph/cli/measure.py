@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
+import os
+import re
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +17,9 @@ from supportgraph.cli.common import CliError, console
 
 if TYPE_CHECKING:
     import numpy as np
+
+# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
+# (~2 s) that `supportgraph --help` and the other commands need not pay.
 
 eval_app = typer.Typer(help="Measure how good the agent is.", no_args_is_help=True)
 bench_app = typer.Typer(help="Measure how fast it is (benchmarks print figures; they assert nothing).",
@@ -38,9 +46,6 @@ def eval_intents(
     Scores the shipped cascade (what the graph and triage use) in full, and its fast path and MiniLM path alone.
     The project test split is never used to fit or choose anything; bitext-dev is evaluation-only.
     """
-    import json
-    import re
-
     from evals.intents import (
         BITEXT_DIR,
         calibration_examples,
@@ -109,8 +114,6 @@ def bench_turns_command(
         "--database-url", help="Database(s) to run on; default: a fresh SQLite file. Repeat to compare.")] = None,
 ) -> None:
     """Median and p90 latency of whole graph turns, after the model and store are warm."""
-    import tempfile
-
     from evals.latency import bench_turns
 
     urls = database_url or [f"sqlite:///{tempfile.mkdtemp(prefix='sg-bench-')}/bench.db"]
@@ -143,9 +146,6 @@ def bench_router_command(
     process alone; its rate is the steady one, after the first row is out, with the start-up reported beside it.
     Prints the load average at the start: the machine may be shared.
     """
-    import functools
-    import os
-
     # Must precede torch's import: idle OpenMP workers then sleep instead of spinning, which on a busy 2-core machine
     # cut detect()'s p90 from ~470 ms to ~40 ms (and p50 from ~59 to ~21 ms) in our measurements.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
@@ -213,8 +213,6 @@ def bench_columns_command(
 ) -> None:
     """CPU time per message of bulk triage's columns besides the intent model: entities (against the demo
     catalogue) and sentiment, in this process. Prints the load average at the start: the machine may be shared."""
-    import os
-
     from evals.latency_router import bench_columns, generated_messages
     from tools.store.demo_catalogue import PRODUCTS
 
@@ -239,9 +237,6 @@ def bench_embeddings_command(
     runs) and float32 against the PyTorch model they were exported from. float32 and torch batch texts by length;
     int8 runs one text per call whatever the batch size (its vectors would depend on the batch), so it gets one
     batch figure."""
-    import functools
-    import os
-
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as in bench router: before torch's import
     import numpy as np
 
@@ -290,8 +285,5 @@ def _embed_rows(run: Callable[..., Any], batch_size: int, texts: list[str]) -> I
 
 
 from supportgraph.cli.eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)
-
-# Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
-# (~2 s) that `supportgraph --help` and the other commands need not pay.
 
 eval_app.command("scenarios")(eval_scenarios)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -26,8 +27,6 @@ def review_list(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Threads waiting for a reviewer, most urgent and oldest first."""
-    from datetime import UTC, datetime
-
     from foundation.audit import open_audit_log
 
     items = open_audit_log(_url(database_url)).review_items(status=None if show_all else "open", queue=queue)

@@ -28,6 +28,7 @@ class ThreadIndex:
 
     async def metadata(self, thread_id: str) -> dict[str, Any] | None:
         """The thread's metadata, or None when Aegra has no such thread."""
+        # inside: Aegra loads only in the server process
         from aegra_api.core.database import db_manager
         from aegra_api.core.orm import Thread
 
@@ -67,6 +68,7 @@ class ThreadIndex:
         any of my queues", so a reviewer's search runs here: Aegra's own request model, table and serialiser,
         plus one ``thread_id IN (…)`` condition. ``query`` must already be a valid ThreadSearchRequest.
         """
+        # inside: Aegra loads only in the server process
         from aegra_api.api.threads import _serialize_thread
         from aegra_api.core.database import db_manager
         from aegra_api.core.orm import Thread
@@ -88,6 +90,7 @@ class ThreadIndex:
         """The review request the thread waits on, or None (also for a thread with no checkpoint yet).
 
         ``graph_id``: the thread's graph, from its metadata (which the caller has already read)."""
+        # inside: Aegra loads only in the server process
         from aegra_api.services.langgraph_service import get_langgraph_service
 
         async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
