@@ -1,6 +1,6 @@
 """``supportgraph triage FILE --text-column COL``: bulk triage of past tickets (CSV or JSONL in and out).
 
-Register in cli.py with ``app.command()(triage)``.
+Registered in supportgraph/cli/__init__.py with ``app.command()(triage.triage)``.
 """
 
 from __future__ import annotations
