@@ -22,7 +22,7 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from evals.intents import expected_calibration_error, held_out_examples
 from graphs.reasoners.local.router import Example
 from graphs.support.confidence import SIGNALS, ConfidenceModel, load_model
-from supportgraph.conversations import open_service
+from service.conversations import open_service
 
 
 @dataclass(frozen=True)

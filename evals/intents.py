@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.metrics import f1_score
 
+from graphs.reasoners.local.cascade import CascadeRouter, combine
 from graphs.reasoners.local.router import CALIBRATION, TEST, Example, IntentModel, in_split, load_examples
 
 if TYPE_CHECKING:
@@ -126,8 +127,6 @@ def reliability_bins(confidences: np.ndarray, correct: np.ndarray, bins: int = 1
 def evaluate(router: IntentModel, examples: list[Example], *, dataset: str, batch: int = 512,
              model: str = "cascade") -> IntentReport:
     """Score the router's top intent against the labels (a cascade also reports its deferred share)."""
-    from graphs.reasoners.local.cascade import CascadeRouter
-
     parts = []
     deferred: list[np.ndarray] = []
     for start in range(0, len(examples), batch):
@@ -150,8 +149,6 @@ def evaluate_paths(router: CascadeRouter, examples: list[Example], *, dataset: s
 
     Each text is scored once by each head; the cascade's answer is derived from both exactly as ``route`` does.
     """
-    from graphs.reasoners.local.cascade import combine
-
     fast_parts, full_parts, deferred_parts = [], [], []
     for start in range(0, len(examples), batch):
         texts = [e.text for e in examples[start:start + batch]]
@@ -206,6 +203,7 @@ def report_from_probabilities(classes: list[str], probs: np.ndarray, examples: l
 
 def save_reliability_diagram(report: IntentReport, path: Path) -> Path:
     """A PNG reliability diagram: accuracy per confidence bin against the diagonal, with bin sizes below."""
+    # inside: matplotlib only for the diagram (Agg before pyplot)
     import matplotlib
 
     matplotlib.use("Agg")

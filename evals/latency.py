@@ -10,7 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from supportgraph.conversations import open_service
+from service.conversations import open_service
 
 # Signed-in customer C0001; each script is one short conversation, replayed on new threads.
 SCRIPTS: tuple[tuple[str, ...], ...] = (

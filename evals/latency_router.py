@@ -8,8 +8,11 @@ import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
+from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.router import load_examples
+from graphs.reasoners.local.sentiment import analyse_sentiment
 
 _OPENERS = ("", "", "", "hi, ", "Hello! ", "hey ", "Good morning. ", "ok so ", "Excuse me, ", "URGENT: ")
 _CLOSERS = ("", "", "", " thanks", " Thank you!", " pls", " asap", " cheers", "??", " - sent from my phone")
@@ -93,10 +96,6 @@ def bench_columns(texts: list[str], catalogue: tuple[str, ...], repeats: int) ->
     Each column is run once over the texts before timing, so the caches (dates, catalogue tokens) are as warm
     as they are in a long triage run.
     """
-    from datetime import UTC, datetime
-
-    from graphs.reasoners.local.entities import extract_entities
-    from graphs.reasoners.local.sentiment import analyse_sentiment
 
     now = datetime(2026, 1, 1, tzinfo=UTC)
     columns: dict[str, Callable[[str], object]] = {

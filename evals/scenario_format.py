@@ -16,7 +16,10 @@ import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from graphs.support.flows import load_flows
 from graphs.support.review import REPLY_ACTION
+from tools.registry import TOOLS
+from tools.store.demo_catalogue import PRODUCTS
 
 SCENARIOS_DIR = Path(__file__).resolve().parent / "scenarios"
 SCHEMA_PATH = SCENARIOS_DIR / "schema.json"
@@ -99,10 +102,6 @@ def parse_document(document: Any, source: str) -> list[Scenario]:
 
 def consistency_problem(scenario: Scenario) -> str | None:
     """What the schema cannot see: references between fixtures, products, duplicate ids."""
-    from graphs.support.flows import load_flows
-    from tools.registry import TOOLS
-    from tools.store.demo_catalogue import PRODUCTS
-
     flows = load_flows()
     if scenario.flow not in flows:
         return f"flow {scenario.flow!r} is not a flow of graphs/support/flows.yaml"

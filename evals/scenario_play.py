@@ -19,10 +19,10 @@ from sqlalchemy import func, select
 
 from evals.scenario_format import Scenario
 from evals.scenario_store import fresh_database, prepare_store, row_ids
+from foundation.audit import open_audit_log
+from foundation.db import open_database
 from graphs.support.review import REPLY_ACTION, ReviewRequest
-from supportgraph.audit import open_audit_log
-from supportgraph.conversations import SupportService, TurnReport, open_service
-from supportgraph.db import open_database
+from service.conversations import SupportService, TurnReport, open_service
 from tools.store import schema as s
 
 DEFAULT_CLOCK = "2026-03-02T15:00:00+00:00"

@@ -61,6 +61,7 @@ def run_scenarios(scenarios: list[Scenario], *, trials: int = 1, server_url: str
 
 def offline_client() -> Any:
     """A LangSmith client that never sends anything (DESIGN.md: how evaluate runs offline)."""
+    # inside: LangSmith only for a LangSmith run
     from langsmith import Client
 
     return Client(api_key="offline-evaluation", info={}, tracing_sampling_rate=0.0)
@@ -74,6 +75,7 @@ def _plain(run_settings: Mapping[str, Any]) -> dict[str, Any]:
 
 def _run_through_langsmith(scenarios: list[Scenario], *, trials: int, server_url: str | None,
                            run_settings: Mapping[str, Any] | None, on_trial: OnTrial | None) -> ScenarioRun:
+    # inside: LangSmith only for a LangSmith run
     from langsmith.evaluation import evaluate
     from langsmith.schemas import Example
 

@@ -19,13 +19,14 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from supportgraph.audit import forget_audit_log
-from supportgraph.db import close_database, open_database, psycopg_url
+from foundation.audit import forget_audit_log
+from foundation.db import close_database, open_database, psycopg_url
+from foundation.sla import SLA_HOURS
 from tools.store import close_store
 from tools.store import schema as s
 from tools.store.demo_builder import DemoBuilder
 from tools.store.demo_catalogue import PLACES
-from tools.store.demo_company import SLA_HOURS, seed_catalogue
+from tools.store.demo_company import seed_catalogue
 from tools.store.kb_files import articles_digest, load_articles
 
 Row = dict[str, Any]
@@ -43,6 +44,7 @@ def fresh_database(server_url: str | None = None) -> Iterator[str]:
             _forget(url)
             shutil.rmtree(folder, ignore_errors=True)
         return
+    # inside: psycopg only on Postgres
     import psycopg
 
     admin = psycopg_url(server_url)

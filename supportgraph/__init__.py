@@ -1,1 +1,1 @@
-"""How supportgraph runs: settings, storage, checkpointer, CLI, audit and the review queue."""
+"""The entry points, the top layer: the CLI (cli/), the graph API server (server/) and the reviewers' inbox."""

@@ -31,7 +31,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from supportgraph.audit import AuditLog, QueueItem
+from foundation.audit import AuditLog, QueueItem
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "inbox"
 # Hop-by-hop headers (RFC 9110 §7.6.1) and those httpx sets itself are not forwarded.

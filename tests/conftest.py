@@ -34,7 +34,7 @@ def pg_url(pg_admin_url: str) -> Iterator[str]:
     try:
         yield url
     finally:
-        from supportgraph.db import close_database
+        from foundation.db import close_database
 
         close_database(url)  # release pooled connections before dropping the database
         drop_database(pg_admin_url, url)

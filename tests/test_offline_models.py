@@ -15,7 +15,7 @@ def test_tiktoken_counts_tokens_offline(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(requests, "get", no_network)
     monkeypatch.setenv("TIKTOKEN_CACHE_DIR", str(tmp_path / "tiktoken"))
-    from supportgraph import tokens
+    from foundation import tokens
 
     tokens.encoding.cache_clear()
     try:

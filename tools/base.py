@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ValidationError
 
 if TYPE_CHECKING:
+    # inside: only the LLM planner binds tools; the local path never loads LangChain's tools
     from langchain_core.tools import StructuredTool
 
     from tools.store import BusinessStore
@@ -129,6 +130,7 @@ class SupportTool:
 
     def as_langchain_tool(self) -> StructuredTool:
         """The same tool as a LangChain tool (name, description and schema derived, not rewritten)."""
+        # inside: only the LLM planner binds tools; the local path never loads LangChain's tools
         from langchain_core.tools import StructuredTool
 
         def _unbound(**_: Any) -> str:

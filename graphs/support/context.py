@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from supportgraph.settings import get_settings
+from foundation.settings import get_settings
+from graphs.reasoners.llm.model import chat_model_for
 from tools.base import Policy
 
 if TYPE_CHECKING:
@@ -96,8 +97,6 @@ class Context:
 
     def build_chat_model(self) -> BaseChatModel:
         """The run's chat model: the one given, else a ChatOpenAI built from the run settings."""
-        from graphs.reasoners.llm.model import chat_model_for
-
         return chat_model_for(self)
 
     def policy(self) -> Policy:

@@ -8,9 +8,9 @@ from datetime import datetime
 from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
 
+from foundation.audit import AuditLog, open_audit_log
 from graphs.support.context import Context
 from graphs.support.state import Customer
-from supportgraph.audit import AuditLog, open_audit_log
 from tools.base import ToolContext
 from tools.kb.backend import kb_backend
 from tools.store import BusinessStore, open_store

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, Field, model_validator
 
 from graphs.support.state import Queue
+from tools.registry import get_tool
 
 
 class SlotSpec(BaseModel):
@@ -122,8 +123,6 @@ def get_flow(intent: str) -> FlowSpec:
 def money_at_stake(intent: str) -> bool:
     """Whether the intent's request puts money at stake: its flow runs a tool that moves money (the registry's
     ``moves_money``), or the flow says so (``money_at_stake`` in flows.yaml)."""
-    from tools.registry import get_tool
-
     flow = get_flow(intent)
     return flow.money_at_stake or any(get_tool(step.tool).moves_money for step in flow.steps)
 

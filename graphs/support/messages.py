@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from supportgraph.tokens import count_tokens
+from foundation.tokens import count_tokens
 
 MAX_MESSAGE_CHARS = 8_000
 MAX_MESSAGE_TOKENS = 2_000

@@ -72,7 +72,7 @@ def queue_entry(thread_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     """The review-queue entry of a request's ``context``: the arguments of AuditLog.open_review.
 
     The one mapping from a review request to its queue row, whether the human_review node writes the row or a
-    checkpointer indexes the interrupt (supportgraph/review_index.py).
+    checkpointer indexes the interrupt (service/review_index.py).
     """
     customer = context.get("customer") or {}
     requested_at = context.get("requested_at")

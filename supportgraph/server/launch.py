@@ -36,14 +36,15 @@ def prepare_database(database_url: str) -> None:
     (``duplicate key value violates unique constraint "pg_type_typname_nsp_index"``). Done once here, the
     workers find everything in place. Seeds the demo company into an empty store, as the graph would.
     """
+    # inside: only `supportgraph serve` needs Aegra and the store; `supportgraph --help` imports this module
     import asyncio
 
     from aegra_api.core.database import DatabaseManager
     from aegra_api.core.migrations import run_migrations
 
-    from supportgraph.audit import open_audit_log
-    from supportgraph.db import close_database
-    from supportgraph.settings import get_settings
+    from foundation.audit import open_audit_log
+    from foundation.db import close_database
+    from foundation.settings import get_settings
     from tools.store import open_store
 
     run_migrations()

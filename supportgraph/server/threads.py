@@ -1,7 +1,7 @@
 """What the guard needs to know about a thread: whose it is, which queues reviewed it, what it waits for.
 
 Ownership is the customer id stamped into the thread's metadata when a customer key opened it (Aegra's thread
-table); queues come from the project's review queue (supportgraph.audit); the pending review request is read
+table); queues come from the project's review queue (foundation.audit); the pending review request is read
 from the checkpoint through the graph Aegra serves, exactly as SupportService reads it for the CLI.
 """
 
@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from foundation.audit import ClaimRefusal, open_audit_log, review_queue
+from foundation.settings import get_settings
 from graphs.support.review import ReviewRequest
-from supportgraph.audit import ClaimRefusal, open_audit_log, review_queue
-from supportgraph.conversations import _review_request as review_request_of
-from supportgraph.settings import get_settings
+from service.conversations import _review_request as review_request_of
 
 GRAPH_ID = "support"
 
@@ -28,6 +28,7 @@ class ThreadIndex:
 
     async def metadata(self, thread_id: str) -> dict[str, Any] | None:
         """The thread's metadata, or None when Aegra has no such thread."""
+        # inside: Aegra loads only in the server process
         from aegra_api.core.database import db_manager
         from aegra_api.core.orm import Thread
 
@@ -67,6 +68,7 @@ class ThreadIndex:
         any of my queues", so a reviewer's search runs here: Aegra's own request model, table and serialiser,
         plus one ``thread_id IN (…)`` condition. ``query`` must already be a valid ThreadSearchRequest.
         """
+        # inside: Aegra loads only in the server process
         from aegra_api.api.threads import _serialize_thread
         from aegra_api.core.database import db_manager
         from aegra_api.core.orm import Thread
@@ -88,6 +90,7 @@ class ThreadIndex:
         """The review request the thread waits on, or None (also for a thread with no checkpoint yet).
 
         ``graph_id``: the thread's graph, from its metadata (which the caller has already read)."""
+        # inside: Aegra loads only in the server process
         from aegra_api.services.langgraph_service import get_langgraph_service
 
         async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:

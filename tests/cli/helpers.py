@@ -55,7 +55,7 @@ def assert_refused(result: CliResult, *, contains: str | None = None) -> str:
 
 def thread_state(database_url: str, thread_id: str) -> dict[str, Any] | None:
     """The stored state of a thread (read in this process), or None if it does not exist."""
-    from supportgraph.conversations import open_service
+    from service.conversations import open_service
 
     with open_service(database_url) as service:
         snapshot = service.graph.get_state({"configurable": {"thread_id": thread_id}})

@@ -12,7 +12,7 @@ import pytest
 
 @pytest.fixture(scope="module", autouse=True)
 def fresh_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from supportgraph.settings import get_settings
+    from foundation.settings import get_settings
 
     home = tmp_path_factory.mktemp("embeddings-home")
     previous = os.environ.get("SUPPORTGRAPH_HOME")

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from supportgraph import embeddings
-from supportgraph.minilm_onnx import (
+from foundation import embeddings
+from foundation.minilm_onnx import (
     FLOAT32,
     INT8,
     OnnxMiniLM,
@@ -22,7 +22,7 @@ from supportgraph.minilm_onnx import (
     onnx_path,
     similar_lengths,
 )
-from supportgraph.settings import get_settings
+from foundation.settings import get_settings
 
 VARIED = [
     "",

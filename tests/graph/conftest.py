@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from supportgraph.audit import forget_audit_log
-from supportgraph.conversations import SupportService, open_service
+from foundation.audit import forget_audit_log
+from service.conversations import SupportService, open_service
 from tests.graph.session_home import use_session_home
 from tools.store import close_store, open_store
 from tools.store.schema import orders, refunds

@@ -24,9 +24,9 @@ def use_session_home(factory: pytest.TempPathFactory) -> Path:
     os.environ["SUPPORTGRAPH_HOME"] = str(home)
     os.environ.pop("SUPPORTGRAPH_DATABASE_URL", None)
 
+    from foundation.settings import get_settings
     from graphs.reasoners.local.embedder import embed
     from graphs.reasoners.local.router import load_router, load_thorough_router
-    from supportgraph.settings import get_settings
 
     get_settings.cache_clear()
     load_router.cache_clear()

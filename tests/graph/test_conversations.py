@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from supportgraph.audit import open_audit_log
-from supportgraph.conversations import SupportService
+from foundation.audit import open_audit_log
+from service.conversations import SupportService
 from tests.graph.conftest import order_status, refunds_of, tools_run
 
 MAYA_EMAIL = "maya.chen@example.com"

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from foundation.audit import open_audit_log
 from graphs.support.review import InvalidDecision
-from supportgraph.audit import open_audit_log
-from supportgraph.conversations import NotWaitingForReview, SupportService, TurnReport, WaitingForReview
+from service.conversations import NotWaitingForReview, SupportService, TurnReport, WaitingForReview
 from tests.graph.conftest import message_count, refunds_of
 
 THREAD = "refund-review"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from supportgraph.audit import AuditLog, open_audit_log
-from supportgraph.conversations import SupportService
+from foundation.audit import AuditLog, open_audit_log
+from service.conversations import SupportService
 
 THREAD = "indexed-review"
 REFUND_TEXT = "I want a refund for order 10002, the headphones arrived broken"

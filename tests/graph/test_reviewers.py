@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from foundation.audit import open_audit_log
 from graphs.support.review import InvalidDecision
-from supportgraph.audit import open_audit_log
-from supportgraph.conversations import (
+from service.conversations import (
     NotWaitingForReview,
     ReviewInProgress,
     SupportService,
@@ -110,7 +110,7 @@ def test_several_held_actions_get_one_decision_each(service: SupportService, dat
 def test_a_claim_left_by_a_dead_resume_expires(service: SupportService, database_url: str) -> None:
     from datetime import UTC, datetime, timedelta
 
-    from supportgraph.audit import CLAIM_EXPIRES_AFTER
+    from foundation.audit import CLAIM_EXPIRES_AFTER
 
     report = service.send("dead-claim", REFUND_TEXT, customer_id="C0001")
     turn = report.turn

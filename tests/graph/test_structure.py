@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from supportgraph.conversations import SupportService
+from service.conversations import SupportService
 
 NODES = {"ingest", "understand", "plan", "act", "assess", "respond", "human_review"}
 

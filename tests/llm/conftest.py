@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from supportgraph.audit import forget_audit_log
-from supportgraph.conversations import SupportService, open_service
+from foundation.audit import forget_audit_log
+from service.conversations import SupportService, open_service
 from tests.graph.session_home import use_session_home
 from tests.llm.scripted import ScriptedChatModel
 from tools.store import close_store

@@ -6,7 +6,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage
 
-from supportgraph.audit import open_audit_log
+from foundation.audit import open_audit_log
 from tests.graph.conftest import tools_run
 from tests.llm.conftest import LlmService
 from tests.llm.scripted import not_json, planned, scripted, step, understood

@@ -9,9 +9,9 @@ from typing import Any, cast
 
 from sqlalchemy import func, select
 
+from foundation.audit import open_audit_log
 from graphs.support.consequences import consequence_holds
 from graphs.support.state import Step
-from supportgraph.audit import open_audit_log
 from tests.llm.conftest import LlmService
 from tests.llm.scripted import planned, scripted, step, understood
 from tools.base import Policy, ToolContext

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import openai
 
-from supportgraph.audit import open_audit_log
+from foundation.audit import open_audit_log
 from tests.graph.conftest import order_status, tools_run
 from tests.llm.conftest import LlmService
 from tests.llm.scripted import planned, scripted, step, understood

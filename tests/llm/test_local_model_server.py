@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from supportgraph.audit import forget_audit_log, open_audit_log
-from supportgraph.conversations import open_service
+from foundation.audit import forget_audit_log, open_audit_log
+from service.conversations import open_service
 from tests.graph.conftest import tools_run
 from tests.llm.fake_openai_server import Reply, fake_openai_server, tool_reply
 from tools.store import close_store

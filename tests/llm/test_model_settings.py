@@ -7,12 +7,12 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from evals.confidence_fit import LabelledTurn, fit
+from foundation.settings import get_settings
 from graphs.reasoners.llm.model import ModelNotConfigured, chat_model_for
 from graphs.support.confidence import SIGNALS, load_model
 from graphs.support.context import Context
-from supportgraph.cli_common import CliError
-from supportgraph.cli_llm import model_context
-from supportgraph.settings import get_settings
+from supportgraph.cli.common import CliError
+from supportgraph.cli.llm import model_context
 from tests.llm.scripted import scripted
 
 

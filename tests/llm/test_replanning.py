@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 
-from supportgraph.audit import open_audit_log
+from foundation.audit import open_audit_log
 from tests.graph.conftest import order_status
 from tests.llm.conftest import LlmService
 from tests.llm.scripted import planned, scripted, step, understood

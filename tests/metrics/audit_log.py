@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from supportgraph.audit import AuditLog, forget_audit_log, open_audit_log
-from supportgraph.db import close_database
+from foundation.audit import AuditLog, forget_audit_log, open_audit_log
+from foundation.db import close_database
 from tests.pg import create_database, drop_database
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

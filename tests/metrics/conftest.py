@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from supportgraph.audit import forget_audit_log
-from supportgraph.conversations import SupportService, open_service
+from foundation.audit import forget_audit_log
+from service.conversations import SupportService, open_service
 from tests.graph.session_home import use_session_home
 from tools.store import close_store
 

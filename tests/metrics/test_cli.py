@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from supportgraph.audit import forget_audit_log, open_audit_log
+from foundation.audit import forget_audit_log, open_audit_log
 from supportgraph.cli import main
 from tests.cli.helpers import CLI_TIMEOUT, CliResult, assert_ok, assert_refused, cli_env
 from tests.metrics.audit_log import write_audit_log

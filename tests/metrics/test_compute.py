@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from supportgraph.audit import AuditLog
-from supportgraph.metrics import Metrics, MetricsSettings, compute_metrics
+from foundation.audit import AuditLog
+from service.metrics import Metrics, MetricsSettings, compute_metrics
 from tests.metrics.audit_log import NOW, SINCE, UNTIL, write_audit_log, written_log
 
 SETTINGS = MetricsSettings(since=SINCE, until=UNTIL, cost_human=6.0, cost_automated=0.5,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from supportgraph.audit import open_audit_log
-from supportgraph.conversations import SupportError, SupportService, UnknownThread
-from supportgraph.csat import Rating, check_score, rating_of
+from foundation.audit import open_audit_log
+from graphs.support.csat import Rating, check_score, rating_of
+from service.conversations import SupportError, SupportService, UnknownThread
 
 
 @pytest.mark.parametrize(("text", "expected"), [

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from supportgraph.audit import forget_audit_log, open_audit_log
-from supportgraph.metrics import Metrics, compute_metrics
-from supportgraph.metrics.prometheus import prometheus_text
-from supportgraph.metrics.report import write_html
+from foundation.audit import forget_audit_log, open_audit_log
+from service.metrics import Metrics, compute_metrics
+from service.metrics.prometheus import prometheus_text
+from service.metrics.report import write_html
 from tests.metrics.audit_log import write_audit_log
 from tests.metrics.test_compute import SETTINGS
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from supportgraph.audit import AuditLog, forget_audit_log, open_audit_log
-from supportgraph.conversations import open_service
-from supportgraph.metrics import Metrics, MetricsSettings, compute_metrics
-from supportgraph.metrics.prometheus import prometheus_text
+from foundation.audit import AuditLog, forget_audit_log, open_audit_log
+from service.conversations import open_service
+from service.metrics import Metrics, MetricsSettings, compute_metrics
+from service.metrics.prometheus import prometheus_text
 from tests.graph.session_home import use_session_home
 from tests.llm.scripted import planned, scripted, step, understood
 from tests.metrics.audit_log import NOW, SINCE, T0, UNTIL, _assess, _ingest, _respond, _review, written_log

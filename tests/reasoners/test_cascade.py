@@ -133,7 +133,7 @@ def test_heads_must_agree_on_intents() -> None:
 
 
 def router_cache() -> Path:
-    from supportgraph.settings import get_settings
+    from foundation.settings import get_settings
 
     return get_settings().home / "cache"
 

@@ -23,7 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from evals.latency_router import generated_messages
 from graphs.reasoners.local import entities, sentiment
 from graphs.reasoners.local.router import load_examples
-from supportgraph.triage.rows import _entities_json
+from service.triage.rows import _entities_json
 from tools.store.demo_catalogue import PRODUCTS
 
 CATALOGUE = tuple(name for name, _family, _price in PRODUCTS)

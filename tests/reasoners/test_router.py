@@ -91,8 +91,8 @@ def test_the_minilm_heads_fingerprint_follows_the_int8_graphs_recipe(monkeypatch
     ONNX Runtime); the fast head, which does not read MiniLM's vectors, keeps its key."""
     import onnxruntime
 
+    from foundation import minilm_onnx
     from graphs.reasoners.local.router import STATIC, fingerprint
-    from supportgraph import minilm_onnx
 
     examples = load_examples()[:50]
     minilm, static = fingerprint(examples), fingerprint(examples, STATIC)

@@ -9,7 +9,7 @@ import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
-from supportgraph.demo import CONVERSATIONS
+from service.demo import CONVERSATIONS
 
 ASSISTANT = "support"
 # The demo's refund above the approval limit (C0001, order 10002, $349.99 → billing queue) and the demo's

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from supportgraph.audit import open_audit_log
+from foundation.audit import open_audit_log
 from supportgraph.server.guard import AccessGuard, Refusal
 from supportgraph.server.keys import Principal
 from supportgraph.server.threads import ThreadIndex

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from supportgraph.db import close_database
+from foundation.db import close_database
 from tests.pg import create_database, drop_database
 from tools.base import ToolContext, ToolResult
 from tools.registry import get_tool

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from supportgraph.db import lock_number
+from foundation.db import lock_number
 from tests.tools.conftest import make_ctx
 from tests.tools.fake_crm import PEOPLE, FakeCrm, serve_fake_crm
 from tests.tools.interleave import Interleave

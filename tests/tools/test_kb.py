@@ -202,7 +202,7 @@ def test_semantic_scores_use_the_float32_vectors(store: BusinessStore) -> None:
     would move scores by up to ~0.06 and the top article for some queries."""
     import numpy as np
 
-    from supportgraph.embeddings import embed
+    from foundation.embeddings import embed
     from tools.kb.ranking import head_text
     from tools.kb.semantic import cosine_scores
 

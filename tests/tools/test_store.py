@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, func, inspect, select
 
-from supportgraph.db import Database, schema_migrations
+from foundation.db import Database, schema_migrations
 from tests.tools.conftest import REFERENCE_TIME, TEST_CUSTOMERS
 from tools.store import BusinessStore, _seed_if_empty, close_store, open_store
 from tools.store import schema as s
@@ -86,7 +86,7 @@ def test_v3_adds_account_credit_to_an_existing_store(store: BusinessStore, datab
 
 def test_concurrent_first_open_seeds_once(empty_database_url: str) -> None:
     dbs = [Database(empty_database_url), Database(empty_database_url)]
-    dbs[0].migrate(COMPONENT, MIGRATIONS)  # migrations have their own guard (supportgraph.db)
+    dbs[0].migrate(COMPONENT, MIGRATIONS)  # migrations have their own guard (foundation.db)
     errors: list[BaseException] = []
 
     def _open(db: Database) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from graphs.reasoners.local import entities, router
-from supportgraph.triage.rows import Annotator
+from service.triage.rows import Annotator
 
 NOW = datetime(2025, 6, 5, 12, 0, tzinfo=UTC)
 CATALOGUE = ("Aurora ANC Headphones", "HDMI Cable 2m")

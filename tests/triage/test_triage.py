@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from supportgraph import triage as t
-from supportgraph.cli_common import CliError
-from supportgraph.cli_triage import triage as triage_command
-from supportgraph.triage import files
+from service import triage as t
+from service.triage import files
+from supportgraph.cli.common import CliError
+from supportgraph.cli.triage import triage as triage_command
 
 TRIAGE_COLUMNS = {"intent", "confidence", "secondary_intent", "entities", "sentiment", "queue"}
 LONG = "where is my order " * 400  # 7,200 characters > MAX_TEXT_CHARS
@@ -189,7 +189,7 @@ def test_worker_processes_give_the_same_rows_in_the_same_order(tmp_path: Path,
     assert one.read_text("utf-8") == two.read_text("utf-8")
     assert (s1.rows_written, s1.intents) == (s2.rows_written, s2.intents) == (600, s1.intents)
     monkeypatch.setattr(files, "WORKERS_MIN_BYTES", 10**9)  # a small file runs in this process: no pool
-    monkeypatch.setattr("supportgraph.triage.pool.WorkerPool.__init__", _no_pool)
+    monkeypatch.setattr("service.triage.pool.WorkerPool.__init__", _no_pool)
     t.triage_file(src, "text", tmp_path / "three.jsonl", batch_size=32, router="fast", workers=2)
 
 

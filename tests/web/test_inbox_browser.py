@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from supportgraph.demo import CONVERSATIONS
+from service.demo import CONVERSATIONS
 from tests.web.conftest import Inbox
 
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ def _sign_in(page: Any, inbox: Inbox, reviewer: str) -> None:
 
 def test_full_review_cycle_in_the_browser(inbox_server: Inbox, waiting: dict[str, str], browser: Any,
                                           artifacts_dir: Path) -> None:
-    from supportgraph.audit import open_audit_log
+    from foundation.audit import open_audit_log
 
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     problems: list[str] = []

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from supportgraph.audit import AuditLog, open_audit_log
+from foundation.audit import AuditLog, open_audit_log
 from supportgraph.inbox import InboxSettings, create_app
 
 KEY = "sg-sams-key"

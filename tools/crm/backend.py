@@ -133,9 +133,11 @@ def crm_backend(store: BusinessStore) -> CrmBackend:
     ``SUPPORTGRAPH_CRM_URL`` is set, else the store's own tables."""
     url = os.environ.get(CRM_URL_ENV, "").strip()
     if url and not os.environ.get(backend_env("crm"), "").strip():
+        # inside: tools.crm.http_crm imports this module's types
         from tools.crm.http_crm import shared_http_crm
 
         return shared_http_crm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
+    # inside: tools.crm.sql_crm imports this module's types
     from tools.crm.sql_crm import SqlCrm
 
     return configured_backend(store, "crm", SqlCrm)

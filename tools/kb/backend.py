@@ -57,6 +57,7 @@ class KbBackend(Protocol):
 
 def kb_backend(store: BusinessStore) -> KbBackend:
     """The configured knowledge base: ``SUPPORTGRAPH_KB_BACKEND`` if set, else the store's own tables."""
+    # inside: tools.kb.sql_kb imports this module's types
     from tools.kb.sql_kb import SqlKb
 
     return configured_backend(store, "kb", SqlKb)

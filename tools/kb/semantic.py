@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from foundation.embeddings import embed
 from tools.kb.backend import Article
 from tools.kb.ranking import head_text
 
@@ -24,8 +25,6 @@ _cache_lock = threading.Lock()
 
 def article_vectors(version: str, articles: Sequence[Article]) -> np.ndarray:
     """One unit vector per article (title, tags, family and the start of the body), cached by KB version."""
-    from supportgraph.embeddings import embed
-
     ids = tuple(a.article_id for a in articles)
     with _cache_lock:
         cached = _cache.get(version)
@@ -42,8 +41,6 @@ def article_vectors(version: str, articles: Sequence[Article]) -> np.ndarray:
 
 def cosine_scores(version: str, articles: Sequence[Article], query: str) -> list[float]:
     """Cosine similarity of ``query`` with each article (embeddings are unit length, so a dot product)."""
-    from supportgraph.embeddings import embed
-
     if not articles:
         return []
     vectors = article_vectors(version, articles)

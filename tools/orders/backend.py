@@ -147,6 +147,7 @@ class OrdersBackend(Protocol):
 
 def orders_backend(store: BusinessStore) -> OrdersBackend:
     """The configured order system: ``SUPPORTGRAPH_ORDERS_BACKEND`` if set, else the store's own tables."""
+    # inside: tools.orders.sql_orders imports this module's types
     from tools.orders.sql_orders import SqlOrders
 
     return configured_backend(store, "orders", SqlOrders)

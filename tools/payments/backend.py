@@ -279,6 +279,7 @@ class PaymentsBackend(Protocol):
 
 def payments_backend(store: BusinessStore) -> PaymentsBackend:
     """The configured payment system: ``SUPPORTGRAPH_PAYMENTS_BACKEND`` if set, else the store's own tables."""
+    # inside: tools.payments.sql_payments imports this module's types
     from tools.payments.sql_payments import SqlPayments
 
     return configured_backend(store, "payments", SqlPayments)

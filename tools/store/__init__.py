@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from supportgraph.db import Database, close_database, open_database
+from foundation.db import Database, close_database, open_database
 from tools.store.kb_files import articles_digest, load_articles, replace_articles
 from tools.store.schema import COMPONENT, MIGRATIONS, store_meta
 
@@ -40,6 +40,7 @@ def _meta(conn: Connection, key: str) -> str | None:
 
 
 def _seed_if_empty(db: Database, seed: int, customers: int, reference_time: datetime | None) -> None:
+    # inside: demo_company imports this package (schema, catalogue)
     from tools.store.demo_company import seed_demo_company
 
     with db.begin() as conn:

@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert
 
+from foundation.sla import SLA_HOURS
 from tools.store import demo_catalogue as cat
 from tools.store import schema as s
 from tools.store.demo_builder import DemoBuilder as _Builder
 from tools.store.kb_files import load_articles, replace_articles
-
-SLA_HOURS = {"urgent": 1, "high": 4, "normal": 24, "low": 72}
 
 
 def _fixed_customers(b: _Builder) -> None:

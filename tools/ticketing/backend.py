@@ -99,6 +99,7 @@ class TicketingBackend(Protocol):
 
 def ticketing_backend(store: BusinessStore) -> TicketingBackend:
     """The configured ticketing system: ``SUPPORTGRAPH_TICKETING_BACKEND`` if set, else the store's tables."""
+    # inside: tools.ticketing.sql_ticketing imports this module's types
     from tools.ticketing.sql_ticketing import SqlTicketing
 
     return configured_backend(store, "ticketing", SqlTicketing)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
+from foundation.sla import SLA_HOURS
 from tools.base import ToolContext
 from tools.common import iso
 from tools.ticketing.backend import Ticket, TicketingBackend
@@ -17,7 +18,6 @@ if TYPE_CHECKING:
 
 Queue = Literal["billing", "technical", "accounts", "general"]
 Priority = Literal["low", "normal", "high", "urgent"]
-SLA_HOURS: dict[str, int] = {"urgent": 1, "high": 4, "normal": 24, "low": 72}
 PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # no control characters except tab and newlines
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
+from foundation.tokens import count_tokens
 from graphs.reasoners.llm.model import cost_usd
-from supportgraph.tokens import count_tokens
 
 # OpenAI's chat format spends a few tokens per message on roles and separators.
 TOKENS_PER_MESSAGE = 4

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
 
-from supportgraph.settings import get_settings
+from foundation.settings import get_settings
 
 if TYPE_CHECKING:
     from graphs.support.context import Context
@@ -40,6 +40,7 @@ def chat_model_for(context: Context) -> BaseChatModel:
 def _chat_openai(model: str, base_url: str | None, api_key: str | None, temperature: float, timeout: float,
                  max_retries: int) -> BaseChatModel:
     """One ChatOpenAI (and its HTTP connection pool) per model configuration, shared by the calls that use it."""
+    # inside: langchain_openai (and openai) load only when an LLM run builds a model
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(model=model, base_url=base_url, api_key=SecretStr(api_key) if api_key is not None else None,

@@ -1,5 +1,5 @@
-"""Moved to supportgraph.embeddings (the tools' semantic search uses it too); re-exported here."""
+"""Moved to foundation.embeddings (the tools' semantic search uses it too); re-exported here."""
 
-from supportgraph.embeddings import MODEL_ID, embed, load_embedder
+from foundation.embeddings import MODEL_ID, embed, load_embedder
 
 __all__ = ["MODEL_ID", "embed", "load_embedder"]

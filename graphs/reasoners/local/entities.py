@@ -131,6 +131,7 @@ def _parse_dates(text: str, now: datetime) -> list[str]:
 @lru_cache(maxsize=4096)
 def _parse_date(phrase: str, base: datetime) -> str | None:
     """One date phrase resolved against ``base`` (cached: dateparser takes ~10 ms, and phrases repeat)."""
+    # inside: dateparser is slow to import; only date phrases need it
     import dateparser
 
     parsed = dateparser.parse(phrase, settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})

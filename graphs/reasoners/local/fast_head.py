@@ -36,7 +36,7 @@ from graphs.reasoners.local.router import (
     mask,
     save_npz,
 )
-from graphs.reasoners.local.static_embedder import StaticEmbedder
+from graphs.reasoners.local.static_embedder import StaticEmbedder, load_static_embedder
 
 # Bump (with router.RECIPE's fingerprint) when anything below changes, so cached weights are not reused.
 FAST_RECIPE = "static-x2-words12-h16-aug8-c50-1"
@@ -133,8 +133,6 @@ def train_fast(examples: list[Example], embedder: StaticEmbedder) -> FastRouter:
 def load_fast_head(cache_dir: Path, examples: list[Example], key: str) -> FastRouter:
     """The fast head from ``cache_dir`` (file named by ``key``, the examples' and recipe's fingerprint), else
     trained now and cached (atomically; a damaged file is rebuilt)."""
-    from graphs.reasoners.local.static_embedder import load_static_embedder
-
     embedder = load_static_embedder(cache_dir)
     path = cache_dir / f"intent-router-fast-{key}.npz"
     if path.exists():

@@ -26,7 +26,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from threadpoolctl import threadpool_limits
 
+from foundation.minilm_onnx import INT8, graph_recipe
+from foundation.settings import get_settings
+from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
+from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
     from graphs.reasoners.local.cascade import CascadeRouter
@@ -282,10 +286,8 @@ def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
 
 def fingerprint(examples: list[Example], features: str = MINILM) -> str:
     """A hash of the examples, the model and the training recipe (and the fast path's recipes for static)."""
-    from graphs.reasoners.local.augment import VOCAB_FILE
+    # inside: fast_head and cascade import this module
     from graphs.reasoners.local.fast_head import FAST_RECIPE
-    from graphs.reasoners.local.static_embedder import STATIC_RECIPE
-    from supportgraph.minilm_onnx import INT8, graph_recipe
 
     recipe = f"{RECIPE}/{graph_recipe(INT8)}"  # the MiniLM head learns from the int8 graph's vectors
     if features != MINILM:
@@ -298,8 +300,6 @@ def fingerprint(examples: list[Example], features: str = MINILM) -> str:
 
 
 def cache_dir_default() -> Path:
-    from supportgraph.settings import get_settings
-
     return get_settings().home / "cache"
 
 
@@ -308,6 +308,7 @@ def load_head(features: str, cache_dir: Path, examples: list[Example] | None = N
     from the on-disk cache when the examples and recipe are unchanged, else trained and cached."""
     examples = examples if examples is not None else load_examples()
     if features == STATIC:
+        # inside: fast_head imports this module
         from graphs.reasoners.local.fast_head import load_fast_head
 
         return load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
@@ -336,6 +337,7 @@ def load_router(cache_dir: Path | None = None) -> CascadeRouter:
     Everything it needs (distilled vectors, both heads, the deferral threshold) is cached under
     ``$SUPPORTGRAPH_HOME/cache`` on first use.
     """
+    # inside: cascade imports this module
     from graphs.reasoners.local.cascade import load_cascade
 
     return load_cascade(cache_dir or cache_dir_default())

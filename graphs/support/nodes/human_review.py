@@ -1,7 +1,7 @@
 """human_review: hand the thread to a person, wait durably, then carry out their decision.
 
 The node ``interrupt()``s with a request in LangChain's human-in-the-loop format (see graphs/support/review.py);
-the interrupt's write and the thread's review-queue row commit together (supportgraph/review_index.py). The
+the interrupt's write and the thread's review-queue row commit together (service/review_index.py). The
 thread waits in the checkpointer; a reviewer in any process resumes it with one decision per proposed action.
 Approved or edited steps go back to ``act``; a rejection or a reviewer's own answer goes straight to ``respond``.
 """
@@ -69,7 +69,7 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
     context["priority"], context["requested_at"] = _priority(state), d.now.isoformat()
     request = build_request(state, draft_reply=draft, context=context)
     if not d.context.review_index_by_checkpointer:
-        # This host's checkpointer does not index reviews (supportgraph/review_index.py does it atomically).
+        # This host's checkpointer does not index reviews (service/review_index.py does it atomically).
         d.audit.open_review(**queue_entry(d.thread_id, context))
     response = parse_response(interrupt(request), request)
 

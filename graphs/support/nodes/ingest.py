@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
 from langgraph.runtime import Runtime
 
+from foundation.audit import redact
 from graphs.reasoners.local.sentiment import analyse_sentiment
 from graphs.support.context import Context
+from graphs.support.csat import rating_of, record_rating
 from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.messages import InvalidMessage, check_message
 from graphs.support.state import Customer, State
 from prompts import render_reply
-from supportgraph.csat import rating_of, record_rating
 from tools.registry import get_tool
-
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_DIGITS = re.compile(r"\b\d{4,}\b")
-
-
-def redact(text: str) -> str:
-    """The message as the audit log keeps it: emails and long numbers masked."""
-    return _DIGITS.sub(lambda m: "#" * len(m.group(0)), _EMAIL.sub("<email>", text))
 
 
 def ingest(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -1,0 +1,282 @@
+"""The audit log and the review-queue index, in the same database as the business store.
+
+Every decision a turn makes (intents, plan, tool calls, confidence with its signals, route, reviewer decision)
+is one row of ``audit_events``. ``review_queue`` indexes the threads waiting for a human, so reviewers list them
+without scanning checkpoints.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from foundation.db import Database, open_database
+from foundation.sla import SLA_HOURS
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_DIGITS = re.compile(r"\b\d{4,}\b")
+
+
+def redact(text: str) -> str:
+    """The message as the audit log keeps it: emails and long numbers masked."""
+    return _DIGITS.sub(lambda m: "#" * len(m.group(0)), _EMAIL.sub("<email>", text))
+
+
+metadata = MetaData()
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("thread_id", String(200), nullable=False, index=True),
+    Column("turn", Integer, nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("latency_ms", Float),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+review_queue = Table(
+    "review_queue",
+    metadata,
+    Column("thread_id", String(200), primary_key=True),
+    Column("turn", Integer, primary_key=True),
+    Column("queue", String(20), nullable=False, index=True),
+    Column("priority", String(10), nullable=False),
+    Column("status", String(20), nullable=False, index=True),  # open | resolving | resolved
+    Column("customer_id", String(20)),
+    Column("summary", Text, nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("confidence", Float),
+    Column("assigned_to", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("decision", JSON),
+    Column("claimed_at", DateTime(timezone=True)),
+)
+# A resume that claimed a review but died (killed process) gives the review back after this long.
+CLAIM_EXPIRES_AFTER = timedelta(minutes=10)
+
+
+def _m001_audit_and_review_queue(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[audit_events, review_queue])
+
+
+def _m002_review_claim_time(conn: Connection) -> None:
+    # Stores created by m001 after claimed_at joined the table definition already have the column.
+    if "claimed_at" not in {c["name"] for c in inspect(conn).get_columns("review_queue")}:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "TIMESTAMP"
+        conn.exec_driver_sql(f"ALTER TABLE review_queue ADD COLUMN claimed_at {kind}")
+
+
+# Metrics select events by kind and period (service/metrics/compute.py).
+events_by_kind_and_time = Index("ix_audit_events_kind_created_at", audit_events.c.kind, audit_events.c.created_at)
+
+
+def _m003_events_by_kind_and_time(conn: Connection) -> None:
+    events_by_kind_and_time.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [_m001_audit_and_review_queue, _m002_review_claim_time, _m003_events_by_kind_and_time]
+
+
+@dataclass(frozen=True)
+class ClaimRefusal:
+    """Why a review could not be claimed; ``in_progress``: another reviewer is resuming it right now."""
+
+    reason: str
+    in_progress: bool = False
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    thread_id: str
+    turn: int
+    queue: str
+    priority: str
+    status: str
+    customer_id: str | None
+    summary: str
+    reasons: list[str]
+    confidence: float | None
+    assigned_to: str | None
+    created_at: datetime
+
+    @property
+    def sla_due_at(self) -> datetime:
+        """When a reviewer should have answered: the ticket SLA of the item's priority (prompts/policy.md)."""
+        return self.created_at + timedelta(hours=SLA_HOURS.get(self.priority, SLA_HOURS["normal"]))
+
+
+class AuditLog:
+    """Append-only decision log plus the review-queue index."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def record(self, thread_id: str, turn: int, kind: str, payload: dict[str, Any],
+               *, latency_ms: float | None = None, at: datetime | None = None) -> None:
+        with self.db.begin() as conn:
+            conn.execute(insert(audit_events).values(
+                thread_id=thread_id, turn=turn, kind=kind, payload=_jsonable(payload), latency_ms=latency_ms,
+                created_at=at or datetime.now(UTC),
+            ))
+
+    def events(self, thread_id: str) -> list[dict[str, Any]]:
+        with self.db.begin() as conn:
+            rows = conn.execute(
+                select(audit_events).where(audit_events.c.thread_id == thread_id).order_by(audit_events.c.id)
+            ).mappings()
+            return [dict(r) for r in rows]
+
+    def open_review(self, *, thread_id: str, turn: int, queue: str, priority: str, customer_id: str | None,
+                    summary: str, reasons: list[str], confidence: float | None, at: datetime) -> None:
+        """Index a thread as waiting for review; a re-run of the same turn leaves the first entry as it is."""
+        try:
+            with self.db.begin() as conn:
+                conn.execute(insert(review_queue).values(
+                    thread_id=thread_id, turn=turn, queue=queue, priority=priority, status="open",
+                    customer_id=customer_id, summary=summary, reasons=reasons, confidence=confidence,
+                    created_at=at,
+                ))
+        except IntegrityError:
+            pass
+
+    def resolve_review(self, thread_id: str, turn: int, decision: dict[str, Any], at: datetime) -> None:
+        with self.db.begin() as conn:
+            conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))
+                .values(status="resolved", resolved_at=at, decision=_jsonable(decision))
+            )
+
+    def claim_review(self, thread_id: str, turn: int, reviewer: str, *, now: datetime | None = None) -> bool:
+        """Atomically take an open review for resuming; False if another reviewer got there first.
+
+        A thread assigned to someone else can still be claimed: assignment says who should work on it, the
+        claim says who is resuming it right now. A claim older than CLAIM_EXPIRES_AFTER belongs to a resume
+        that died, and can be taken over.
+        """
+        now = now or datetime.now(UTC)
+        claimable = or_(
+            review_queue.c.status == "open",
+            and_(review_queue.c.status == "resolving", review_queue.c.claimed_at < now - CLAIM_EXPIRES_AFTER),
+        )
+        with self.db.begin() as conn:
+            result = conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn, claimable))
+                .values(status="resolving", assigned_to=reviewer, claimed_at=now)
+            )
+            return result.rowcount == 1
+
+    def claim_review_or_reason(self, thread_id: str, turn: int, reviewer: str) -> ClaimRefusal | None:
+        """Claim the review (None), or say why it cannot be: another reviewer is on it, it was already decided,
+        or the queue has no entry for that turn. Every host that resumes a thread claims it through this."""
+        if self.claim_review(thread_id, turn, reviewer):
+            return None
+        item = self.review_item(thread_id, turn)
+        if item is not None and item.status == "resolving":
+            return ClaimRefusal(f"thread {thread_id!r} is already being resumed by {item.assigned_to}",
+                                in_progress=True)
+        if item is not None:
+            return ClaimRefusal(f"thread {thread_id!r} is not waiting for a review (it was {item.status})")
+        return ClaimRefusal(f"thread {thread_id!r} has no entry in the review queue for turn {turn}")
+
+    def release_review(self, thread_id: str, turn: int) -> None:
+        """Give a claimed review back to the queue (the resume failed before the decision was applied)."""
+        with self.db.begin() as conn:
+            conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn,
+                            review_queue.c.status == "resolving"))
+                .values(status="open")
+            )
+
+    def assign_review(self, thread_id: str, reviewer: str) -> bool:
+        """Assign the thread's open review to ``reviewer``; False when it has none open."""
+        with self.db.begin() as conn:
+            result = conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.status == "open"))
+                .values(assigned_to=reviewer)
+            )
+            return result.rowcount > 0
+
+    def review_item(self, thread_id: str, turn: int) -> QueueItem | None:
+        with self.db.begin() as conn:
+            row = conn.execute(select(review_queue).where(
+                and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))).mappings().first()
+        return _item(row) if row else None
+
+    def review_items(self, *, status: str | None = "open", queue: str | None = None) -> list[QueueItem]:
+        """Waiting threads, most urgent first (priority, then oldest)."""
+        query = select(review_queue)
+        if status:
+            query = query.where(review_queue.c.status == status)
+        if queue:
+            query = query.where(review_queue.c.queue == queue)
+        with self.db.begin() as conn:
+            rows = list(conn.execute(query).mappings())
+        rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+        items = [_item(r) for r in rows]
+        return sorted(items, key=lambda i: (rank.get(i.priority, 9), i.created_at))
+
+
+def _item(row: Any) -> QueueItem:
+    values = {k: row[k] for k in QueueItem.__dataclass_fields__}
+    values["created_at"] = _aware(values["created_at"])  # SQLite hands back naive UTC datetimes
+    return QueueItem(**values)
+
+
+def _aware(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))
+
+
+_logs: dict[str, AuditLog] = {}
+_lock = threading.Lock()
+
+
+def open_audit_log(url: str) -> AuditLog:
+    """The process-wide audit log for ``url``, migrated on first use."""
+    with _lock:
+        log = _logs.get(url)
+        if log is None:
+            db = open_database(url)
+            db.migrate("audit", MIGRATIONS)
+            log = _logs[url] = AuditLog(db)
+        return log
+
+
+def forget_audit_log(url: str) -> None:
+    with _lock:
+        _logs.pop(url, None)

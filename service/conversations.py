@@ -1,0 +1,207 @@
+"""Talking to the support graph from a host process: send a customer message, resume a reviewed thread.
+
+The CLI, the demo and the tests all go through :class:`SupportService`, which compiles the graph with the
+configured checkpointer and checks input before it enters a thread, so a bad message or a bad decision is
+refused with a reason and never stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.messages import HumanMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.types import Command, StateSnapshot
+
+from foundation.audit import open_audit_log
+from foundation.settings import get_settings
+from graphs.reasoners.local.embedder import embed
+from graphs.reasoners.local.router import load_router
+from graphs.support.context import Context
+from graphs.support.csat import Rating, check_score, record_rating
+from graphs.support.graph import builder
+from graphs.support.messages import check_message
+from graphs.support.review import ReviewRequest, parse_response
+from service.checkpointer import open_checkpointer
+from service.review_index import IndexingPostgresSaver, IndexingSqliteSaver
+from tools.store import open_store
+
+MAX_THREAD_ID = 200
+
+
+class SupportError(Exception):
+    """A request the service refuses, with one line a person can act on."""
+
+
+class UnknownThread(SupportError):
+    pass
+
+
+class NotWaitingForReview(SupportError):
+    pass
+
+
+class WaitingForReview(SupportError):
+    pass
+
+
+class ReviewInProgress(SupportError):
+    pass
+
+
+@dataclass
+class TurnReport:
+    """What one turn did, for printing and for tests."""
+
+    thread_id: str
+    turn: int
+    customer_message: str | None
+    understanding: dict[str, Any] | None
+    plan: list[dict[str, Any]]
+    assessment: dict[str, Any] | None
+    replies: list[str]
+    review_request: ReviewRequest | None
+    review: dict[str, Any] | None
+    status: str
+    latency_ms: float
+    customer: dict[str, Any] | None = None
+    values: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+class SupportService:
+    """The support graph with a checkpointer, plus the input checks every host needs."""
+
+    def __init__(self, checkpointer: Any, context: Context) -> None:
+        self.graph = builder.compile(checkpointer=checkpointer, name="support")
+        if isinstance(checkpointer, IndexingSqliteSaver | IndexingPostgresSaver):
+            context = replace(context, review_index_by_checkpointer=True)
+        self.context = context
+
+    @staticmethod
+    def _config(thread_id: str) -> RunnableConfig:
+        return {"configurable": {"thread_id": thread_id}}
+
+    @staticmethod
+    def check_thread_id(thread_id: str) -> str:
+        if not thread_id or len(thread_id) > MAX_THREAD_ID or not thread_id.isprintable():
+            raise SupportError(f"invalid thread id {thread_id[:40]!r}: use 1–{MAX_THREAD_ID} printable characters")
+        return thread_id
+
+    def warm_up(self) -> None:
+        """Open the business store and load the intent router now rather than on the first message."""
+        open_store(self.context.database_url, seed=self.context.demo_seed)
+        load_router()
+        embed(["warm up"])
+
+    def exists(self, thread_id: str) -> bool:
+        return bool(self.graph.get_state(self._config(thread_id)).values)
+
+    def pending_review(self, thread_id: str) -> ReviewRequest | None:
+        """The review request a thread waits on, or None."""
+        snapshot = self.graph.get_state(self._config(self.check_thread_id(thread_id)))
+        if not snapshot.values:
+            raise UnknownThread(f"no conversation with thread id {thread_id!r}")
+        return _review_request(snapshot)
+
+    def send(self, thread_id: str, text: str, *, customer_id: str | None = None) -> TurnReport:
+        """Run one customer turn; refuses bad input and threads that wait for a human."""
+        self.check_thread_id(thread_id)
+        clean = check_message(text)
+        config = self._config(thread_id)
+        snapshot = self.graph.get_state(config)
+        if snapshot.values and _review_request(snapshot) is not None:
+            raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
+                                   f"resume it with: supportgraph review resume {thread_id} …")
+        before = len(snapshot.values.get("messages", [])) if snapshot.values else 0
+        payload: Any = {"messages": [HumanMessage(content=clean)]}
+        if customer_id and not snapshot.values:
+            payload["customer_id"] = customer_id
+        started = time.perf_counter()
+        self.graph.invoke(payload, config, context=self.context)
+        return self.report(thread_id, before, clean, (time.perf_counter() - started) * 1000)
+
+    def resume(self, thread_id: str, decision: dict[str, Any]) -> TurnReport:
+        """Resume a thread waiting for review with a reviewer's decision (validated before anything runs)."""
+        request = self.pending_review(thread_id)
+        if request is None:
+            raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review")
+        response = parse_response(decision, request)
+        turn = int(request["context"]["turn"])
+        audit = open_audit_log(self.context.database_url)
+        # Two reviewers may press the button at once: the review-queue row is claimed atomically first, so
+        # exactly one decision is applied and the other reviewer hears who is on it.
+        refusal = audit.claim_review_or_reason(thread_id, turn, response.reviewer)
+        if refusal is not None:
+            raise (ReviewInProgress if refusal.in_progress else NotWaitingForReview)(refusal.reason)
+        config = self._config(thread_id)
+        before = len(self.graph.get_state(config).values.get("messages", []))
+        started = time.perf_counter()
+        command: Command[Any] = Command(resume=decision)
+        try:
+            self.graph.invoke(command, config, context=self.context)
+        except BaseException:
+            audit.release_review(thread_id, turn)
+            raise
+        return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
+
+    def rate(self, thread_id: str, score: int | str, comment: str | None = None) -> None:
+        """Store the customer's 1–5 satisfaction rating of a conversation (graphs/support/csat.py).
+
+        Refuses an unknown thread, a score off the scale and an invalid comment; the thread's latest rating
+        is the one the metrics count.
+        """
+
+        try:
+            value = check_score(score)
+        except ValueError as exc:
+            raise SupportError(str(exc)) from None
+        snapshot = self.graph.get_state(self._config(self.check_thread_id(thread_id)))
+        if not snapshot.values:
+            raise UnknownThread(f"no conversation with thread id {thread_id!r}")
+        note = check_message(comment) if comment is not None and comment.strip() else None
+        at = self.context.now() if self.context.clock else datetime.now(UTC)
+        record_rating(open_audit_log(self.context.database_url), thread_id, int(snapshot.values.get("turn", 0)),
+                      Rating(value, note), source="api", at=at)
+
+    def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:
+        snapshot = self.graph.get_state(self._config(thread_id))
+        values = dict(snapshot.values)
+        messages = values.get("messages", [])
+        replies = [str(m.content) for m in messages[before:] if m.type == "ai"]
+        return TurnReport(
+            thread_id=thread_id,
+            turn=values.get("turn", 0),
+            customer_message=text,
+            understanding=values.get("understanding"),
+            plan=list(values.get("plan", [])),
+            assessment=values.get("assessment"),
+            replies=replies,
+            review_request=_review_request(snapshot),
+            review=values.get("review"),
+            status=values.get("status", "active"),
+            latency_ms=latency_ms,
+            customer=values.get("customer"),
+            values=values,
+        )
+
+
+def _review_request(snapshot: StateSnapshot) -> ReviewRequest | None:
+    """The human-review request among a state snapshot's pending interrupts, if any."""
+    for item in snapshot.interrupts:
+        value = item.value
+        if isinstance(value, dict) and "action_requests" in value:
+            return value  # type: ignore[return-value]
+    return None
+
+
+@contextmanager
+def open_service(database_url: str | None = None, **context: Any) -> Iterator[SupportService]:
+    """A :class:`SupportService` on ``database_url`` (default: the configured one), closed on exit."""
+    url = database_url or get_settings().resolved_database_url()
+    with open_checkpointer(url) as saver:
+        yield SupportService(saver, Context(database_url=url, **context))

@@ -1,0 +1,132 @@
+"""Checkpointers that index a human-review interrupt in ``review_queue`` in the interrupt's own transaction.
+
+A thread waits for a reviewer from the moment its ``__interrupt__`` write is committed to the checkpointer. The
+savers here insert the review-queue row in that same database transaction, so the queue and the checkpoints never
+disagree: a crash either leaves both (the thread waits and reviewers see it) or neither (the turn re-runs).
+The row is the request's ``context`` mapped by graphs/support/review.py ``queue_entry``, as the human_review node
+maps it when it writes the row itself.
+
+Hosts whose checkpointer is not one of these (an Agent Protocol server with its own saver) leave
+``Context.review_index_by_checkpointer`` false, and the human_review node writes the row itself just before it
+interrupts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import WRITES_IDX_MAP
+from langgraph.checkpoint.postgres import PostgresSaver
+from langgraph.checkpoint.postgres import _internal as pg_internal
+from langgraph.checkpoint.serde.types import INTERRUPT
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+from graphs.support.review import queue_entry
+
+_COLUMNS = ("thread_id", "turn", "queue", "priority", "status", "customer_id", "summary", "reasons", "confidence",
+            "created_at")
+
+
+def review_rows(config: RunnableConfig, writes: Sequence[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """One review-queue row per human-review request among ``writes`` (other interrupts are not indexed)."""
+    if config["configurable"].get("checkpoint_ns"):
+        return []  # a subgraph's interrupt surfaces again on the parent graph's task; index it once, there
+    rows = []
+    for channel, value in writes:
+        if channel != INTERRUPT:
+            continue
+        for item in value if isinstance(value, list | tuple) else [value]:
+            request = getattr(item, "value", None)
+            if not (isinstance(request, dict) and "action_requests" in request and "context" in request):
+                continue
+            entry = queue_entry(config["configurable"]["thread_id"], request["context"])
+            at = entry.pop("at")
+            rows.append({**entry, "status": "open", "created_at": at})
+    return rows
+
+
+class IndexingSqliteSaver(SqliteSaver):
+    """SqliteSaver whose interrupt writes and review-queue rows commit together."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Re-entrant, so the row inserted under it and the parent's writes share one implicit transaction.
+        self.lock = threading.RLock()  # type: ignore[assignment]
+
+    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                   task_path: str = "") -> None:
+        rows = review_rows(config, writes)
+        if not rows:
+            super().put_writes(config, writes, task_id, task_path)
+            return
+        sql = (f"INSERT OR IGNORE INTO review_queue ({', '.join(_COLUMNS)}) "
+               f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+        with self.lock:
+            conn = self.conn
+            # sqlite3 opens a transaction at this INSERT. The parent's put_writes commits even when it fails
+            # (in a ``finally``), so it runs on a view of the connection whose commit waits for ours.
+            self.conn = _CommitLater(conn)  # type: ignore[assignment]
+            try:
+                conn.executemany(sql, [_sqlite_values(row) for row in rows])
+                super().put_writes(config, writes, task_id, task_path)
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                conn.commit()
+            finally:
+                self.conn = conn
+
+
+class _CommitLater:
+    """A sqlite3 connection whose ``commit`` does nothing: the caller commits or rolls back the whole."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def commit(self) -> None:
+        pass
+
+
+class IndexingPostgresSaver(PostgresSaver):
+    """PostgresSaver whose interrupt writes and review-queue rows commit in one transaction."""
+
+    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                   task_path: str = "") -> None:
+        rows = review_rows(config, writes)
+        if not rows:
+            super().put_writes(config, writes, task_id, task_path)
+            return
+        query = (self.UPSERT_CHECKPOINT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes)
+                 else self.INSERT_CHECKPOINT_WRITES_SQL)
+        params = self._dump_writes(config["configurable"]["thread_id"], config["configurable"]["checkpoint_ns"],
+                                   config["configurable"]["checkpoint_id"], task_id, task_path, writes)
+        sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) VALUES ({', '.join('%s' for _ in _COLUMNS)}) "
+               "ON CONFLICT (thread_id, turn) DO NOTHING")
+        with self.lock, pg_internal.get_connection(self.conn) as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(sql, [_postgres_values(row) for row in rows])
+            cur.executemany(query, params)
+
+
+def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    # The same text forms SQLAlchemy writes for the table's JSON and DateTime columns on SQLite (naive UTC).
+    at = row["created_at"].astimezone(UTC).replace(tzinfo=None) if row["created_at"].tzinfo else row["created_at"]
+    stamp = at.isoformat(sep=" ", timespec="microseconds")
+    values = {**row, "reasons": json.dumps(row["reasons"]), "created_at": stamp}
+    return tuple(values[c] for c in _COLUMNS)
+
+
+def _postgres_values(row: dict[str, Any]) -> tuple[Any, ...]:
+    # inside: psycopg only on Postgres
+    from psycopg.types.json import Json
+
+    values = {**row, "reasons": Json(row["reasons"])}
+    return tuple(values[c] for c in _COLUMNS)

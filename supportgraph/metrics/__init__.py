@@ -1,6 +1,0 @@
-"""Support metrics a lead reads, computed from the audit log: see docs/metrics.md."""
-
-from supportgraph.metrics.compute import compute_metrics
-from supportgraph.metrics.model import Metrics, MetricsSettings
-
-__all__ = ["Metrics", "MetricsSettings", "compute_metrics"]
