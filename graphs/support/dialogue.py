@@ -136,7 +136,8 @@ def supplied(asked: Asked, entities: Entities) -> list[str]:
 
 def residual(text: str) -> str:
     """The message without its values (emails, numbers, ids) and the words that only introduce them."""
-    return " ".join(_VALUE_CUES.sub(" ", _VALUE.sub(" ", text)).split())
+    kept = _VALUE_CUES.sub(" ", _VALUE.sub(" ", text))
+    return " ".join(re.findall(r"[\w']+|\?", kept))
 
 
 def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
@@ -156,9 +157,13 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     def state(act: DialogueAct) -> DialogueState:
         return {"asked": asked, "known": [], "act": act, "supplies": gives, "cues": cues}
 
-    if asked["kind"] == "confirmation" and affirmation is not None and not new_topic:
+    if asked["kind"] == "confirmation" and affirmation is not None:  # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")
         return state("confirm" if affirmation == "yes" else "deny")
+    if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in flow_intents
+            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not entities):
+        cues.append(f"restates the pending {top['intent']} request")
+        return state("confirm")
     correction = _CORRECTION.search(text)
     if gives and correction and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}")

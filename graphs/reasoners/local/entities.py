@@ -28,6 +28,7 @@ _LAST4 = re.compile(
     r"(?P<gap>\D{0,20}?)(?<![\d.$€£,])(\d{4})\b(?![.,/:]?\d)", re.IGNORECASE
 )
 _NOT_A_CARD_GAP = re.compile(r"expir|\bexp\b|valid|since|year|\$|€|£", re.IGNORECASE)
+ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare number below it is no order id
 # Bare numbers, typed by what the conversation expects (see ``extract_entities``'s ``expecting``).
 _BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
 _BARE4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{4})\b(?![.,/:-]?\d)")
@@ -123,7 +124,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     if digits:
         orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
         if "order_ids" in expecting and not orders:
-            orders = [int(m) for m in _BARE5.findall(rest) if not _in_address(rest, m)]
+            orders = [int(m) for m in _BARE5.findall(rest) if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN]
     amounts: list[Amount] = []
     for m in _AMOUNT.finditer(rest) if digits else ():
         raw = m.group("num1") or m.group("num2")

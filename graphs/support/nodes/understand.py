@@ -28,8 +28,8 @@ from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentG
 
 _YES = re.compile(
     r"^\W*(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
-    r"absolutely|of course|please)\b", re.I)
-_NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait)\b", re.I)
+    r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
+_NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
 NEW_TOPIC_CONFIDENCE = 0.6
 
 
@@ -63,6 +63,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         done_intents)
     dialogue["known"] = sorted(known_slots(state))
     act = dialogue["act"]
+    if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
+        affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
     continues = flow is not None and _continues(flow, intents, act, affirmation)
     if continues and flow is not None:
         intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in flow["intents"]]
