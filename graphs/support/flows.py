@@ -20,11 +20,13 @@ class SlotSpec(BaseModel):
     entity: str | None = None
     pick: Literal["first", "last", "all"] = Field("first", description="which of several extracted values")
     text: dict[str, str] = Field(default_factory=dict, description="value → regex; first match wins")
+    acts: dict[str, Any] = Field(default_factory=dict, description="dialogue act of the reply → value "
+                                 "(graphs/support/dialogue.py): a closing thanks is 'thanks' whatever its words")
     default: Any = None
 
     @model_validator(mode="after")
     def _one_source(self) -> SlotSpec:
-        if not self.entity and not self.text:
+        if not self.entity and not self.text and not self.acts:
             raise ValueError("a slot needs an entity or text patterns")
         return self
 

@@ -37,6 +37,28 @@ class IntentGuess(TypedDict):
     confidence: float
 
 
+DialogueAct = Literal["answer", "confirm", "deny", "correct", "close", "smalltalk", "new_request"]
+
+
+class Asked(TypedDict):
+    """What the agent's last reply asked the customer (graphs/support/dialogue.py reads it off the thread)."""
+
+    kind: Literal["nothing", "information", "confirmation", "choice", "open"]
+    slots: list[str]  # the information asked for: slot names, and "identity"
+    expects: list[str]  # entity kinds that would answer it (zip_code, card_last4, order_ids, emails, ...)
+    options: list[str]  # for a choice: the intents offered
+
+
+class DialogueState(TypedDict):
+    """The reply read against the conversation: what was asked, what is on record, and what the reply does."""
+
+    asked: Asked
+    known: list[str]  # slots on record: never asked for again
+    act: DialogueAct
+    supplies: list[str]  # the asked information this reply gives
+    cues: list[str]  # why the act was read so (audit trail)
+
+
 class Understanding(TypedDict):
     intents: list[IntentGuess]
     margin: float
@@ -48,6 +70,7 @@ class Understanding(TypedDict):
     source: Literal["local", "llm"]
     # Share of the LLM's intents the local router also found; 1.0 when the local reasoner decided alone.
     agreement: float
+    dialogue: NotRequired[DialogueState]
 
 
 class Step(TypedDict):

@@ -109,3 +109,71 @@ DEMO_CATALOGUE = tuple(sorted(name for name, _family, _price in PRODUCTS))
 def test_products_named_in_a_message_about_several(text: str, products: list[str]) -> None:
     found = extract_entities(text, now=NOW, catalogue=DEMO_CATALOGUE)
     assert found.get("products") == products, f"{text!r} -> {found}"
+
+
+def _typed(text: str, *expecting: str) -> dict:
+    return dict(extract_entities(text, now=NOW, catalogue=CATALOGUE, expecting=expecting))
+
+
+@pytest.mark.parametrize(("text", "order_ids"), [
+    ("ref #20456", [20456]),
+    ("order no. 30921", [30921]),
+    ("O-30921 please", [30921]),
+    ("ord#30921", [30921]),
+])
+def test_order_ids_in_their_common_forms(text: str, order_ids: list[int]) -> None:
+    assert _typed(text).get("order_ids") == order_ids, _typed(text)
+
+
+@pytest.mark.parametrize("text", ["INV 20314", "inv-20314", "INV20314", "invoice no. 20314", "invoice #20314"])
+def test_invoice_ids_in_their_common_forms_are_not_order_ids(text: str) -> None:
+    found = _typed(text, "order_ids")
+    assert found.get("invoice_ids") == ["INV-20314"] and "order_ids" not in found, found
+
+
+@pytest.mark.parametrize("text", ["visa 7712", "the card's last digits are 7712", "mastercard ending 7712",
+                                  "card finishes on 7712", "debit card is 7712"])
+def test_card_digits_after_card_words(text: str) -> None:
+    found = _typed(text)
+    assert found.get("card_last4") == "7712" and "order_ids" not in found, found
+
+
+def test_a_bare_four_digit_number_is_the_card_only_when_the_card_was_asked() -> None:
+    assert _typed("3390").get("card_last4") is None
+    assert _typed("3390", "zip_code", "card_last4").get("card_last4") == "3390"
+    assert "card_last4" not in _typed("my card expired in 2025", "card_last4")
+    assert "card_last4" not in _typed("it's 1200 Elm Street now", "card_last4")
+
+
+def test_a_bare_five_digit_number_is_typed_by_what_was_asked() -> None:
+    assert _typed("30309") == {}
+    assert _typed("30309", "zip_code", "card_last4") == {"zip_code": "30309"}
+    assert _typed("30309", "order_ids") == {"order_ids": [30309]}
+    # Both asked: with the account or the order named in the message, the bare number is the zip.
+    assert _typed("ella@corp.io 30309", "zip_code", "order_ids").get("zip_code") == "30309"
+    assert _typed("order 41234, 30309", "zip_code", "order_ids") == {"order_ids": [41234], "zip_code": "30309"}
+
+
+def test_postal_code_words_in_other_languages_and_an_address_zip() -> None:
+    assert _typed("PLZ 80331").get("zip_code") == "80331"
+    assert _typed("CEP 04538").get("zip_code") == "04538"
+    found = _typed("please send it to 77 Birch Road, Austin TX 73301", "zip_code", "order_ids", "card_last4")
+    assert "zip_code" not in found and "order_ids" not in found and "card_last4" not in found, found
+
+
+def test_customer_ids_in_any_case_identify_the_account() -> None:
+    assert _typed("c0042 and zip 30309") == {"customer_ids": ["C0042"], "zip_code": "30309"}
+
+
+def test_a_corrected_secret_is_the_last_one_given() -> None:
+    assert _typed("card 1111, no wait, card 2222").get("card_last4") == "2222"
+
+
+def test_two_accounts_keep_their_own_credentials() -> None:
+    found = _typed("mine is ella@corp.io with zip 30309; merge in ella.old@corp.io (card 8080)")
+    assert found["accounts"] == [{"email": "ella@corp.io", "zip_code": "30309"},
+                                 {"email": "ella.old@corp.io", "card_last4": "8080"}], found
+
+
+def test_a_bare_number_below_the_order_id_form_is_no_order_id() -> None:
+    assert "order_ids" not in _typed("the limit is now 10000", "order_ids")

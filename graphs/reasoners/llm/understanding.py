@@ -17,7 +17,7 @@ from graphs.reasoners.llm.asking import Answer, ask
 from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import CustomerUnderstanding
 from graphs.support.flows import load_flows
-from graphs.support.state import Customer, IntentGuess
+from graphs.support.state import Customer, DialogueState, IntentGuess
 
 HISTORY = 8  # messages of the conversation the model reads
 
@@ -29,11 +29,14 @@ class ModelReading:
 
 
 def read_customer(model: BaseChatModel, history: Sequence[AnyMessage], customer: Customer | None,
-                  flow_intents: Sequence[str]) -> ModelReading:
-    """Ask the model what the customer wants, checked against the intent list and the customer's own words."""
+                  flow_intents: Sequence[str], dialogue: DialogueState | None = None) -> ModelReading:
+    """Ask the model what the customer wants, checked against the intent list and the customer's own words.
+
+    ``dialogue`` is the dialogue state the local reading found (graphs/support/dialogue.py): what the agent
+    asked, what is on record and the reply's dialogue act; the model reads the reply against the same state."""
     verified = customer if customer and customer["verified"] else None
     system = render_prompt("understand", intents=sorted(load_flows()), customer=verified,
-                           flow_intents=list(flow_intents))
+                           flow_intents=list(flow_intents), dialogue=dialogue)
     messages: list[BaseMessage] = [SystemMessage(content=system)]
     for message in list(history)[-HISTORY:]:
         if isinstance(message, HumanMessage | AIMessage) and isinstance(message.content, str):

@@ -7,21 +7,36 @@ and dateparser for dates such as "last Tuesday" resolved against the run's clock
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
-from typing import NamedTuple, TypedDict
+from typing import Literal, NamedTuple, TypedDict
 
 from rapidfuzz import fuzz, process
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
-_ORDER = re.compile(r"(?:\border\b[^0-9\n]{0,12}|#\s*|\bno\.?\s*|\bnumber\s*)(\d{5,6})\b", re.IGNORECASE)
+_ORDER = re.compile(
+    r"(?:\border\b[^0-9\n]{0,12}|#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
 _BARE_ORDER = re.compile(r"(?<![\d.$€£])\b(1\d{4})\b(?![.,]\d)")
-_ZIP = re.compile(r"\b(?:zip|zip code|zipcode|postal code|postcode|post code)\D{0,12}(\d{5})\b", re.IGNORECASE)
+_ZIP = re.compile(
+    r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|postal|cep|cap|plz)\b\D{0,12}(\d{5})\b", re.IGNORECASE)
+# The card's last four: after "last four", "ending"... or after the card's own name ("card 4417", "visa 4411").
 _LAST4 = re.compile(
-    r"\b(?:last (?:four|4)(?: digits)?|ending(?: in| with)?|ends in|last digits)\D{0,20}(\d{4})\b", re.IGNORECASE
+    r"\b(?:last (?:four|4)(?: digits| numbers)?|ending(?: in| with| on)?|ends(?: in| with| on)?|"
+    r"finish(?:es|ing)?(?: in| with| on)?|last digits|card|visa|mastercard|amex|debit|credit)"
+    r"(?P<gap>\D{0,20}?)(?<![\d.$€£,])(\d{4})\b(?![.,/:]?\d)", re.IGNORECASE
 )
+_NOT_A_CARD_GAP = re.compile(r"expir|\bexp\b|valid|since|year|\$|€|£", re.IGNORECASE)
+ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare number below it is no order id
+# Bare numbers, typed by what the conversation expects (see ``extract_entities``'s ``expecting``).
+_BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
+_BARE4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{4})\b(?![.,/:-]?\d)")
+# A five-digit number that ends a postal address ("Chicago IL 60651", "12 Oak Street, Madison 53703") is the
+# address's zip code: neither an order id nor the verification zip.
+_ADDRESS_ZIP = re.compile(
+    r"(?:\b[A-Z]{2},?\s+|\b(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl|"
+    r"apt|apartment|suite|unit|floor|office)\b[^\n]{0,60}?)(\d{5})\b")
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)"
 _AMOUNT = re.compile(
     rf"(?P<cur1>[$€£])\s?(?P<num1>{_NUMBER})"
@@ -29,9 +44,9 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
-_INVOICE = re.compile(r"\bINV-?\s?(\d{5})\b", re.IGNORECASE)
+_INVOICE = re.compile(r"\b(?:INV|invoice)(?:\s*(?:no\.?|number|nr\.?))?[\s#:.-]{0,3}(\d{5})\b", re.IGNORECASE)
 _TICKET = re.compile(r"\bT-(\d{4,6})\b")
-_CUSTOMER = re.compile(r"\bC(\d{4})\b")
+_CUSTOMER = re.compile(r"\bC-?(\d{4})\b", re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:today|yesterday|tomorrow|last (?:mon|tues|wednes|thurs|fri|satur|sun)day|last week|last month|"
     r"(?:\d+|a|one|two|three|four|five|six|seven) (?:days?|weeks?|months?) ago|"
@@ -51,6 +66,15 @@ class Amount(TypedDict):
     currency: str
 
 
+class Account(TypedDict, total=False):
+    """The credentials one account was named with: its email or customer id, and the secrets given with it."""
+
+    email: str
+    customer_id: str
+    zip_code: str
+    card_last4: str
+
+
 class Entities(TypedDict, total=False):
     order_ids: list[int]
     emails: list[str]
@@ -62,27 +86,45 @@ class Entities(TypedDict, total=False):
     invoice_ids: list[str]
     ticket_ids: list[str]
     customer_ids: list[str]
+    # Two or more accounts named in one message (a merge): each with the secrets written next to it.
+    accounts: list[Account]
 
 
-def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ()) -> Entities:
-    """Every entity found in ``text``; keys are present only when something was found."""
+# What a bare number may be, when the conversation expects it (the slot the agent asked for, or one the
+# customer's request needs): ``extract_entities``'s ``expecting``.
+Expectable = Literal["zip_code", "card_last4", "order_ids"]
+
+
+def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
+                     expecting: Collection[str] = ()) -> Entities:
+    """Every entity found in ``text``; keys are present only when something was found.
+
+    Shaped values (emails, "order 10234", "#10234", "O-10234", "INV 20001", "zip 60614", "card ending 4411",
+    "visa 4411") are read anywhere. A bare number is typed by context: ``expecting`` names what the
+    conversation waits for, so a bare five-digit number is the zip code when the zip was asked (unless an order
+    id was asked too and the message names no account), else an order id when one was asked; a bare four-digit
+    number is the card's last four when the card was asked. A number that ends a postal address is neither.
+    """
     found: Entities = {}
     # Every pattern but the email's and the worded dates' needs a digit (the same \d): without one, they are skipped.
     digits = _DIGIT.search(text) is not None
     emails = _EMAIL.findall(text) if "@" in text else []
-    # Remove emails first so their digits are not read as order numbers.
-    rest = _EMAIL.sub(" ", text) if emails else text
-    zip_match = _ZIP.search(rest) if digits else None
-    last4 = _LAST4.search(rest) if digits else None
-    if zip_match:
-        found["zip_code"] = zip_match.group(1)
-        rest = rest.replace(zip_match.group(0), " ")
-    if last4:
-        found["card_last4"] = last4.group(1)
-        rest = rest.replace(last4.group(0), " ")
+    # Remove emails first so their digits are not read as order numbers (same length: spans stay valid).
+    rest = _EMAIL.sub(lambda m: " " * len(m.group(0)), text) if emails else text
+    invoices = [f"INV-{m}" for m in _INVOICE.findall(rest)] if digits else []
+    tickets = [f"T-{m}" for m in _TICKET.findall(rest)] if digits else []
+    customers = [f"C{m}" for m in _CUSTOMER.findall(rest)] if digits else []
+    if digits:
+        for pattern in (_INVOICE, _TICKET, _CUSTOMER):
+            rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
+    secrets: list[tuple[int, str, str]] = []  # (position, kind, value) of every zip code and card digits
+    if digits:
+        rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers))
     orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
     if digits:
         orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
+        if "order_ids" in expecting and not orders:
+            orders = [int(m) for m in _BARE5.findall(rest) if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN]
     amounts: list[Amount] = []
     for m in _AMOUNT.finditer(rest) if digits else ():
         raw = m.group("num1") or m.group("num2")
@@ -90,6 +132,10 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
         num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
         cur = _CURRENCY[(m.group("cur1") or m.group("cur2")).lower()]
         amounts.append({"value": round(float(num), 2), "currency": cur})
+    for kind in ("zip_code", "card_last4"):
+        values = [value for _, k, value in secrets if k == kind]
+        if values:
+            found[kind] = values[-1]  # type: ignore[literal-required,unused-ignore]  # a correction comes last
     if emails:
         found["emails"] = list(dict.fromkeys(e.lower() for e in emails))
     if orders:
@@ -102,16 +148,75 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = ())
     products = match_products(text, catalogue)
     if products:
         found["products"] = products
-    invoices = [f"INV-{m}" for m in _INVOICE.findall(text)] if digits else []
-    tickets = [f"T-{m}" for m in _TICKET.findall(text)] if digits else []
-    customers = [f"C{m}" for m in _CUSTOMER.findall(text)] if digits else []
     if invoices:
         found["invoice_ids"] = list(dict.fromkeys(invoices))
     if tickets:
         found["ticket_ids"] = list(dict.fromkeys(tickets))
     if customers:
-        found["customer_ids"] = list(dict.fromkeys(customers))
+        found["customer_ids"] = list(dict.fromkeys(c.upper() for c in customers))
+    accounts = _accounts(text, secrets)
+    if len(accounts) > 1:
+        found["accounts"] = accounts
     return found
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
+def _in_address(text: str, number: str) -> bool:
+    return any(m.group(1) == number for m in _ADDRESS_ZIP.finditer(text))
+
+
+def _typed_numbers(rest: str, expecting: set[str], secrets: list[tuple[int, str, str]], *,
+                   has_account: bool) -> str:
+    """Find zip codes and card digits (cued, or bare where expected) into ``secrets``; blank them out of the text."""
+    for m in _ZIP.finditer(rest):
+        if not _in_address(rest, m.group(1)) or re.search(r"zip|postal|post ?code", m.group(0), re.IGNORECASE):
+            secrets.append((m.start(1), "zip_code", m.group(1)))
+            rest = _blank(rest, m.start(1), m.end(1))
+    for m in _LAST4.finditer(rest):
+        if not _NOT_A_CARD_GAP.search(m.group("gap")):
+            secrets.append((m.start(2), "card_last4", m.group(2)))
+            rest = _blank(rest, m.start(2), m.end(2))
+    order_cued = {m.group(1) for m in _ORDER.finditer(rest)}
+    # A bare five-digit number is the zip when only the zip is expected, or when both are and the message names
+    # the account (an email or customer id with a number is a login, not an order) or its order id ("order
+    # 36677, 77005").
+    zip_wanted = "zip_code" in expecting and ("order_ids" not in expecting or has_account or bool(order_cued))
+    if zip_wanted and not any(k == "zip_code" for _, k, _ in secrets):
+        for m in _BARE5.finditer(rest):
+            if m.group(1) not in order_cued and not _in_address(rest, m.group(1)):
+                secrets.append((m.start(1), "zip_code", m.group(1)))
+                rest = _blank(rest, m.start(1), m.end(1))
+    if "card_last4" in expecting and not any(k == "card_last4" for _, k, _ in secrets):
+        for m in _BARE4.finditer(rest):
+            before, after = rest[max(0, m.start() - 12):m.start()], rest[m.end():m.end() + 30]
+            if not _YEAR_CONTEXT.search(before) and not _STREET.search(after):
+                secrets.append((m.start(1), "card_last4", m.group(1)))
+                rest = _blank(rest, m.start(1), m.end(1))
+    secrets.sort()
+    return rest
+
+
+_STREET = re.compile(r"\b(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl)\b",
+                     re.IGNORECASE)  # after a house number
+_YEAR_CONTEXT = re.compile(r"\b(?:in|since|of|from|year|jan\w*|feb\w*|mar\w*|apr\w*|may|jun\w*|jul\w*|aug\w*|"
+                           r"sep\w*|oct\w*|nov\w*|dec\w*)\W*$", re.IGNORECASE)
+
+
+def _accounts(text: str, secrets: list[tuple[int, str, str]]) -> list[Account]:
+    """The accounts the message names, in its order, each with the secrets written after it (before the next
+    account); secrets before the first account belong to the first."""
+    names: list[tuple[int, str, str]] = [(m.start(), "email", m.group(0).lower()) for m in _EMAIL.finditer(text)]
+    names += [(m.start(), "customer_id", f"C{m.group(1)}") for m in _CUSTOMER.finditer(text)]
+    names.sort()
+    accounts: list[Account] = [{kind: value} for _, kind, value in names]  # type: ignore[misc]
+    for at, kind, value in secrets:
+        owner = max((i for i, (start, _, _) in enumerate(names) if start < at), default=0)
+        if accounts and kind not in accounts[owner]:
+            accounts[owner][kind] = value  # type: ignore[literal-required]
+    return accounts
 
 
 def _may_name_a_day(text: str) -> bool:

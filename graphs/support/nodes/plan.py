@@ -21,12 +21,12 @@ from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps, last_customer_text
+from graphs.support.dialogue import IDENTIFIERS, SECRETS, carried_slots, identity_args
 from graphs.support.flows import FlowSpec, get_flow, resolve
 from graphs.support.messages import normalise
 from graphs.support.state import ActiveFlow, State, Step, Understanding
 from tools.registry import get_tool
 
-IDENTITY_SLOTS = {"emails": "email", "zip_code": "zip_code", "card_last4": "card_last4"}
 SETTLED = {"done", "rejected"}
 
 
@@ -38,7 +38,8 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if state.replan and state.flow is not None and d.context.llm_enabled():
         return _replan(state, d, state.flow, text)
     flow = _flow_for_turn(state, understanding)
-    _fill_slots(flow, understanding, text)
+    identity_failed = any(s["id"] == "verify" and s["status"] == "failed" for s in state.plan)
+    _fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"])
 
     answered = understanding["affirmation"] is not None
     note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
@@ -120,28 +121,64 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     previous = state.flow
     if understanding["continues_flow"] and previous is not None:
         return copy.deepcopy(previous)
+    # A new request keeps what is on record (an order number, who the customer said they are): never asked twice.
+    carried = carried_slots(state, understanding["intents"])
+    if not (previous is not None and "customer_id" in previous["slots"]):
+        carried.pop("customer_id", None)  # the verified customer's own id is not an identity slot
     return {
         "intents": [i["intent"] for i in understanding["intents"]],
         "confidences": {i["intent"]: i["confidence"] for i in understanding["intents"]},
-        "slots": {},
+        "slots": carried,
         "stage": "collecting",
         "asking": [],
         "low_confidence_turns": 0,
     }
 
 
-def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str) -> None:
+def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False) -> None:
+    """The turn's entities into the flow's slots, typed by their flow's slot specs.
+
+    After a failed identity check the reply is a new attempt: secrets of the failed one are not sent again
+    with the new ones (nor alone), and a new identifier replaces the other kind of identifier. With two accounts
+    in one message (a merge), the identity is the account given with a secret, and other slots reading the same
+    kind of value take the other account's.
+    """
     entities: dict[str, Any] = dict(understanding["entities"])
-    for entity, slot in IDENTITY_SLOTS.items():
-        if entity in entities:
-            value = entities[entity]
-            flow["slots"][slot] = value[0] if isinstance(value, list) else value
+    slots = flow["slots"]
+    if identity_failed:
+        if not any(k in entities for k in (*IDENTIFIERS, *SECRETS)):
+            for name in SECRETS.values():
+                slots.pop(name, None)
+        if sum(k in entities for k in IDENTIFIERS) == 1:
+            for entity, name in IDENTIFIERS.items():
+                if entity not in entities:
+                    slots.pop(name, None)
+    if any(k in entities for k in SECRETS):
+        for name in SECRETS.values():
+            slots.pop(name, None)
+    identity: dict[str, Any] = {}
+    accounts = entities.get("accounts") or []
+    own = next((a for a in accounts if "zip_code" in a or "card_last4" in a), None)
+    if own is not None:
+        identity = dict(own)
+    else:
+        for entity, name in {**IDENTIFIERS, **SECRETS}.items():
+            if entity in entities:
+                value = entities[entity]
+                identity[name] = value[0] if isinstance(value, list) else value
+    slots.update(identity)
+    act = understanding.get("dialogue", {}).get("act")
     for intent in flow["intents"]:
         for name, spec in get_flow(intent).slots.items():
             if spec.entity and spec.entity in entities:
-                flow["slots"][name] = spec.take(entities[spec.entity])
-            elif spec.text and name not in flow["slots"]:
-                flow["slots"][name] = spec.read_text(text)
+                values = entities[spec.entity]
+                if spec.entity == "emails" and identity.get("email") and len(values) > 1:
+                    values = [v for v in values if v != identity["email"]]  # the other account's
+                slots[name] = spec.take(values)
+            elif act in spec.acts:
+                slots[name] = spec.acts[act]
+            elif spec.text and name not in slots:
+                slots[name] = spec.read_text(text)
 
 
 def _apply_confirmation(previous: list[Step], understanding: Understanding) -> list[Step]:
@@ -162,9 +199,8 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
     asking: list[str] = []
     steps: list[Step] = []
     if any(s.needs_verification for s in specs) and not verified:
-        slots = flow["slots"]
-        if slots.get("email") and (slots.get("zip_code") or slots.get("card_last4")):
-            args = {k: slots[k] for k in ("email", "zip_code", "card_last4") if slots.get(k)}
+        args = identity_args(flow["slots"])
+        if args is not None:
             steps.append(_step("verify", "identity", "verify_identity", args, [], "confirm who the customer is"))
         else:
             asking.append("identity")

@@ -13,19 +13,24 @@ from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps, last_customer_text
+from graphs.support.dialogue import (
+    IDENTIFIERS,
+    SECRETS,
+    asked_of,
+    carried_slots,
+    expected_entities,
+    known_slots,
+    read_act,
+)
 from graphs.support.flows import get_flow
 from graphs.support.messages import normalise
-from graphs.support.state import ActiveFlow, IntentGuess, State, Understanding
+from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 
 _YES = re.compile(
     r"^\W*(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
-    r"absolutely|of course|please)\b", re.I)
-_NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait)\b", re.I)
-IDENTITY_FIELDS = ("emails", "zip_code", "card_last4")
+    r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
+_NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
 NEW_TOPIC_CONFIDENCE = 0.6
-# A message that supplies what the flow waits for ("my email is … zip …") carries little meaning of its own, so
-# the router's guess about it is weak evidence; only a near-certain new intent interrupts the flow.
-SUPPLIED_NEW_TOPIC_CONFIDENCE = 0.9
 
 
 def affirmation_of(text: str) -> Literal["yes", "no"] | None:
@@ -40,19 +45,41 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
 
 
 def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    """The local router reads the message first; with the LLM reasoner a chat model then reads the
-    conversation too (a new topic only: a continuation is the flow's own business)."""
+    """The reply is read against what the agent just asked (graphs/support/dialogue.py) and the local router
+    reads the message; with the LLM reasoner a chat model then reads the conversation too (a new topic only: a
+    continuation is the flow's own business)."""
     d = deps(runtime)
     text = normalise(last_customer_text(list(state.messages)))
     detected, margin = load_thorough_router().detect(text)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
-    entities = extract_entities(text, now=d.now, catalogue=catalogue(d.store))
+    asked = asked_of(state)
+    products = catalogue(d.store)
+    entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
     affirmation = affirmation_of(text)
     flow = state.flow
-    continues = flow is not None and _continues(flow, intents, entities, affirmation)
+    flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
+    done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
+    dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
+                        done_intents)
+    dialogue["known"] = sorted(known_slots(state))
+    act = dialogue["act"]
+    if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
+        affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
+    continues = flow is not None and _continues(flow, intents, act, affirmation)
     if continues and flow is not None:
         intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in flow["intents"]]
-    missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None)
+    elif act in ("close", "smalltalk", "deny"):
+        # Thanks, a greeting or "never mind" open no intent, whatever words the router latched on to.
+        top = next((i["confidence"] for i in intents if i["intent"] == "out_of_scope"), 0.0)
+        intents = [{"intent": "out_of_scope", "confidence": max(top, intents[0]["confidence"] if intents else 0.0)}]
+    else:
+        # A new request: a bare number its flows need ("cancel 58870") is read as that slot.
+        wanted = [k for k in expected_entities([i["intent"] for i in intents]) if k not in asked["expects"]]
+        if wanted:
+            entities = extract_entities(text, now=d.now, catalogue=products,
+                                        expecting=[*asked["expects"], *wanted])
+    missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
+                       intents[0]["confidence"] if intents else 0.0)
     understanding: Understanding = {
         "intents": intents,
         "margin": round(margin, 4),
@@ -60,12 +87,13 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "continues_flow": continues,
         "affirmation": affirmation,
         "missing": missing,
-        "rationale": _rationale(intents, margin, entities, continues, flow, affirmation, missing),
+        "rationale": _rationale(intents, margin, entities, continues, flow, affirmation, missing, dialogue),
         "source": "local",
         "agreement": 1.0,
+        "dialogue": dialogue,
     }
     problems: list[str] = []
-    if d.context.llm_enabled() and not continues:
+    if d.context.llm_enabled() and not continues and act == "new_request":
         understanding, problems = _with_model(state, d, understanding, text)
     d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
     return {"understanding": understanding, "replan": None, "replans": 0, "model_problems": problems}
@@ -74,7 +102,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 def _with_model(state: State, d: Deps, local: Understanding, text: str) -> tuple[Understanding, list[str]]:
     """The model's reading of a new topic, merged with the router's; the router's alone if the model is down."""
     flow_intents = state.flow["intents"] if state.flow else []
-    reading = read_customer(d.context.build_chat_model(), list(state.messages), state.customer, flow_intents)
+    reading = read_customer(d.context.build_chat_model(), list(state.messages), state.customer, flow_intents,
+                            local.get("dialogue"))
     audit_calls(d.audit, d.thread_id, state.turn, reading.answer.calls, d.now)
     answer = reading.answer
     if answer.value is None:
@@ -96,19 +125,15 @@ def _with_model(state: State, d: Deps, local: Understanding, text: str) -> tuple
     return merged, []
 
 
-def _continues(flow: ActiveFlow, intents: list[IntentGuess], entities: Entities,
+def _continues(flow: ActiveFlow, intents: list[IntentGuess], act: DialogueAct,
                affirmation: Literal["yes", "no"] | None) -> bool:
-    """Does this message answer what the flow in progress is waiting for, rather than open a new topic?"""
+    """Does this message carry on the flow in progress, rather than open a new topic?"""
     if flow["stage"] == "done":
         return False
-    asking = set(flow["asking"])
-    asked_entities = {spec.slots[name].entity for spec in map(get_flow, flow["intents"])
-                      for name in asking if name in spec.slots}
-    supplies = (
-        ("confirmation" in asking and affirmation is not None)
-        or ("identity" in asking and any(k in entities for k in IDENTITY_FIELDS))
-        or any(e in entities for e in asked_entities if e)
-    )
+    if act in ("answer", "correct", "confirm") or (act == "deny" and "confirmation" in flow["asking"]):
+        return True
+    if act != "new_request":
+        return False
     top = intents[0]
     new_topic = (
         top["confidence"] >= NEW_TOPIC_CONFIDENCE
@@ -116,22 +141,23 @@ def _continues(flow: ActiveFlow, intents: list[IntentGuess], entities: Entities,
         and top["intent"] != "out_of_scope"
         and affirmation is None
     )
-    if supplies and not (new_topic and top["confidence"] >= SUPPLIED_NEW_TOPIC_CONFIDENCE):
-        return True
     # The customer restates the same request ("I said cancel order 10001") — keep the flow and its slots.
     return top["intent"] in flow["intents"] and not new_topic
 
 
-def _missing(state: State, intents: list[str], entities: Entities, flow: ActiveFlow | None) -> list[str]:
+def _missing(state: State, intents: list[str], entities: Entities, flow: ActiveFlow | None,
+             confidence: float = 1.0) -> list[str]:
     """Information the flows need that neither this message nor the flow so far provides."""
-    have = set(flow["slots"]) if flow else set()
+    # What is on record carries over to a new request (CARRIED_SLOTS): it is never asked for twice.
+    have = set(flow["slots"]) if flow else set(carried_slots(state, [{"intent": i, "confidence": confidence}
+                                                                     for i in intents]))
     missing: list[str] = []
     verified = bool(state.customer and state.customer["verified"])
     for intent in intents:
         spec = get_flow(intent)
         if spec.needs_verification and not verified:
-            has_email = "emails" in entities or "email" in have
-            has_secret = any(k in entities for k in ("zip_code", "card_last4"))
+            has_email = any(k in entities for k in IDENTIFIERS) or bool(have & set(IDENTIFIERS.values()))
+            has_secret = any(k in entities for k in SECRETS) or bool(have & set(SECRETS.values()))
             if not (has_email and has_secret) and "identity" not in missing:
                 missing.append("identity")
         for name, slot in spec.slots.items():
@@ -144,8 +170,8 @@ def _missing(state: State, intents: list[str], entities: Entities, flow: ActiveF
 
 
 def _rationale(intents: list[IntentGuess], margin: float, entities: Entities, continues: bool,
-               flow: ActiveFlow | None, affirmation: str | None, missing: list[str]) -> str:
-    parts = []
+               flow: ActiveFlow | None, affirmation: str | None, missing: list[str], dialogue: DialogueState) -> str:
+    parts = [f"Dialogue act: {dialogue['act']} ({'; '.join(dialogue['cues'])})."]
     if continues and flow is not None:
         waited = ", ".join(flow["asking"]) or "the next step"
         parts.append(f"Continues the {' + '.join(flow['intents'])} flow, which was waiting for {waited}.")

@@ -1,0 +1,205 @@
+"""Dialogue state: every customer reply is read against what the agent just asked and what is already known.
+
+Like a collect step in a dialogue manager (Rasa CALM) or a dialogue-state tracker, the thread knows what its
+last reply asked: information (slots, or identity), a confirmation, a choice between intents (a clarifying
+question), or an open "how can I help?". The customer's reply is then read as a dialogue act before any intent
+routing decides a new topic:
+
+- ``answer``: it gives what was asked ("60614" after the zip was asked);
+- ``confirm`` / ``deny``: a yes or a no to a pending confirmation (a no with nothing pending drops the request);
+- ``correct``: it replaces something given before ("oops, 60615", "no wait, the other card: 7314", "no, the
+  other one"); after a failed identity check it is a new attempt;
+- ``close``: thanks, goodbye or a bare acknowledgement without a request of its own ("alright I'll try that,
+  cheers"); it opens no intent;
+- ``smalltalk``: a greeting only;
+- ``new_request``: anything else — the router's intents decide, and a request with its own evidence replaces
+  the flow in progress even when it also gives what was asked (an earlier turn's intents never stick to it).
+
+An entity alone is never a request: what is left of the message once the values and their cue words are taken
+out must carry the request's words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from typing import Any, Literal
+
+from graphs.reasoners.local.entities import Entities
+from graphs.support.flows import get_flow
+from graphs.support.state import Asked, DialogueAct, DialogueState, IntentGuess, State
+
+# Identity: an identifier (email or customer id) and a secret (zip code or the card's last four).
+IDENTIFIERS = {"emails": "email", "customer_ids": "customer_id"}
+SECRETS = {"zip_code": "zip_code", "card_last4": "card_last4"}
+IDENTITY_ENTITIES = (*IDENTIFIERS, *SECRETS)
+# Slots a later request of the same conversation may use without asking again.
+CARRIED_SLOTS = ("order_id", "invoice_id", "email", "customer_id")
+# A new request needs the router this sure of it when the reply also answers what was asked; a slot on record
+# fills a new request only when the router is this sure of it (an unsure reading asks, and can be corrected).
+NEW_REQUEST_CONFIDENCE = 0.6
+# Thanks in a longer message, or followed by "but", introduce something else ("I appreciate that, but ...").
+CLOSING_MAX_WORDS = 15
+_BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
+_ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
+
+_CORRECTION = re.compile(
+    r"\b(oops|whoops|sorry|typo|wrong|mistake|mistyped|i mean|i meant|meant|actually|no wait|wait|correction|"
+    r"rather|instead|not that one|the other one|other one|scratch that|try)\b", re.I)
+_THANKS = re.compile(
+    r"\b(thanks?|thank (you|u)|thx|ty|cheers|ta|bye|goodbye|appreciated?|gracias|merci|danke|shukran|grazie|"
+    r"obrigad[oa]|much obliged)\b", re.I)
+_ACK_WORDS = frozenset(re.findall(r"\S+", (
+    "ok okay k kk alright allright right fine great good perfect lovely cool nice noted understood got it sure "
+    "thanks thank you u ty thx cheers ta bye goodbye appreciated appreciate that awesome brilliant super "
+    "excellent wonderful sounds all set done then so ah oh well yes yeah yep will do makes sense")))
+_REQUEST = re.compile(
+    r"\?|\b(can|could|would|will|won't|can't|cannot|couldn't) (you|u|i|we|someone|somebody)\b|"
+    r"\b(i|we) (want|need|would like|'d like|wanna|would love)\b|\bi'd like\b|\bplease\b|\bpls\b|\bplz\b|"
+    r"\b(rather|prefer)\b|"
+    r"\b(how|what|where|when|why|which|who)\b|\b(is|are|do|does|did) (there|it|you|my|i)\b|"
+    r"\b(also|another|one more thing|and then)\b", re.I)
+_GREETING = re.compile(
+    r"^\W*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening|day)|hola|bonjour|salam|guten tag)\b[\W\w]{0,20}$",
+    re.I)
+# Words that only introduce a value ("my zip is", "card ending", "email:"): not evidence of a request.
+_VALUE_CUES = re.compile(
+    r"\b(my|the|its|it's|it is|is|are|was|and|or|with|on|in|of|for|number|no|nr|id|customer|account|acct|email|"
+    r"e-mail|mail|address|zip|zip code|postal|post|code|postcode|cep|cap|plz|card|visa|mastercard|amex|debit|"
+    r"credit|last|four|4|digits|numbers|ending|ends|finishes|order|invoice|inv|here|there|that|this|then|"
+    r"just|also|too)\b", re.I)
+_VALUE = re.compile(r"[\w.+-]+@[\w.-]+|#?\w*\d[\w-]*")
+
+
+def asked_of(state: State) -> Asked:
+    """What the agent's last reply asked, read off the flow (and the last assessment, for a clarification)."""
+    flow = state.flow
+    nothing: Asked = {"kind": "nothing", "slots": [], "expects": [], "options": []}
+    if flow is None:
+        return nothing
+    asking = list(flow["asking"])
+    if "confirmation" in asking:
+        return {"kind": "confirmation", "slots": asking, "expects": [], "options": []}
+    if asking and flow["stage"] != "done":
+        return {"kind": "information", "slots": asking, "expects": expected_entities(flow["intents"], asking),
+                "options": []}
+    assessment = state.assessment
+    if (flow["low_confidence_turns"] and assessment and assessment["route"] == "respond"
+            and assessment["confidence"] < assessment["threshold"]):
+        return {**nothing, "kind": "choice", "options": list(flow["intents"][:2])}
+    if any(flow["slots"].get(slot) in values for intent in flow["intents"]
+           for slot, values in get_flow(intent).open_when.items()):
+        return {**nothing, "kind": "open"}
+    return nothing
+
+
+def expected_entities(intents: Sequence[str], asking: Collection[str] | None = None) -> list[str]:
+    """Entity kinds that would give what the intents' flows ask for (all they need, when ``asking`` is None)."""
+    kinds: list[str] = []
+    for intent in intents:
+        spec = get_flow(intent)
+        wanted = set(spec.slots) if asking is None else set(asking)
+        if ("identity" in wanted or (asking is None and spec.needs_verification)):
+            kinds += [k for k in IDENTITY_ENTITIES if k not in kinds]
+        kinds += [s.entity for name, s in spec.slots.items()
+                  if name in wanted and s.entity and s.required and s.entity not in kinds]
+    return kinds
+
+
+def carried_slots(state: State, intents: Sequence[IntentGuess]) -> dict[str, Any]:
+    """The slots on record a new request starts with: only when the router is sure of that request."""
+    if not intents or intents[0]["confidence"] < NEW_REQUEST_CONFIDENCE:
+        return {}
+    return {k: v for k, v in known_slots(state).items() if k in CARRIED_SLOTS}
+
+
+def known_slots(state: State) -> dict[str, Any]:
+    """Slot values on record in this conversation: the flow's, and the verified customer's id."""
+    slots = state.flow["slots"] if state.flow is not None else {}
+    known = {k: v for k, v in slots.items() if v is not None}
+    if state.customer and state.customer["verified"]:
+        known["customer_id"] = state.customer["customer_id"]
+    return known
+
+
+def supplied(asked: Asked, entities: Entities) -> list[str]:
+    """The asked information this reply gives."""
+    out = []
+    for slot in asked["slots"]:
+        if slot == "identity":
+            if any(k in entities for k in IDENTITY_ENTITIES):
+                out.append(slot)
+        elif any(k in entities for k in asked["expects"] if k not in IDENTITY_ENTITIES):
+            out.append(slot)
+    return out
+
+
+def residual(text: str) -> str:
+    """The message without its values (emails, numbers, ids) and the words that only introduce them."""
+    kept = _VALUE_CUES.sub(" ", _VALUE.sub(" ", text))
+    return " ".join(re.findall(r"[\w']+|\?", kept))
+
+
+def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
+             top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = ()) -> DialogueState:
+    """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
+
+    ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished."""
+    gives = supplied(asked, entities)
+    rest = residual(text)
+    request = _REQUEST.search(rest) is not None
+    words = re.findall(r"[a-z']+", text.lower())
+    cues: list[str] = []
+    # A request with evidence of its own: request words beyond the values, and the router sure of a new topic.
+    new_topic = (top is not None and top["confidence"] >= NEW_REQUEST_CONFIDENCE and top["intent"] not in flow_intents
+                 and top["intent"] != "out_of_scope" and len(rest.split()) >= 2 and request)
+
+    def state(act: DialogueAct) -> DialogueState:
+        return {"asked": asked, "known": [], "act": act, "supplies": gives, "cues": cues}
+
+    if asked["kind"] == "confirmation" and affirmation is not None:  # "yes, please do it" is no new request
+        cues.append(f"a {affirmation} to the pending confirmation")
+        return state("confirm" if affirmation == "yes" else "deny")
+    if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in flow_intents
+            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not entities):
+        cues.append(f"restates the pending {top['intent']} request")
+        return state("confirm")
+    correction = _CORRECTION.search(text)
+    if gives and correction and not new_topic:
+        cues.append(f"corrects with {correction.group(0)!r}")
+        return state("correct")
+    if gives and not new_topic:
+        cues.append("gives what was asked: " + ", ".join(gives))
+        return state("answer")
+    if flow_intents and asked["kind"] in ("information", "choice") and correction and not request and not new_topic:
+        cues.append(f"corrects with {correction.group(0)!r}, no new request")
+        return state("correct")
+    acknowledgement = bool(words) and all(w in _ACK_WORDS for w in words)
+    thanks = _THANKS.search(text)
+    closing = (thanks is not None and len(words) <= CLOSING_MAX_WORDS and not _BUT.search(text, thanks.end()))
+    unsure = top is None or top["confidence"] < NEW_REQUEST_CONFIDENCE or top["intent"] == "out_of_scope"
+    if (closing or acknowledgement) and not request and not entities:
+        cues.append("thanks or an acknowledgement, no request of its own")
+        return state("close")
+    if _ACK_OPENER.search(text) and unsure and not request and not entities:
+        cues.append("an acknowledgement and a remark the router finds no request in")
+        return state("close")
+    if (affirmation == "yes" and asked["kind"] == "nothing" and top is not None and top["intent"] in done_intents
+            and not request and not entities):
+        cues.append("a yes to what was just done")
+        return state("close")
+    if affirmation == "no" and asked["kind"] != "confirmation" and not request and not entities:
+        cues.append("drops the request (a no with nothing pending)")
+        return state("deny")
+    if _GREETING.search(text) and not request and not entities:
+        cues.append("a greeting")
+        return state("smalltalk")
+    cues.append("a request of its own" if new_topic else "no answer to what was asked")
+    return state("new_request")
+
+
+def identity_args(slots: dict[str, Any]) -> dict[str, Any] | None:
+    """verify_identity's arguments when the slots hold an identifier and a secret; None otherwise."""
+    if not (slots.get("email") or slots.get("customer_id")) or not (slots.get("zip_code") or slots.get("card_last4")):
+        return None
+    return {k: slots[k] for k in ("customer_id", "email", "zip_code", "card_last4") if slots.get(k)}

@@ -1,0 +1,85 @@
+"""Replies read against what the agent asked, through the whole graph on each checkpointer: bare answers,
+corrections after a failed check (a new attempt each), customer ids, closings that open no intent, slots on
+record not asked for twice, and a request that replaces the flow in progress."""
+
+from __future__ import annotations
+
+from supportgraph.conversations import SupportService
+from tests.graph.conftest import tools_run
+
+MAYA_EMAIL = "maya.chen@example.com"
+
+
+def _intents(report: object) -> list[str]:
+    understanding = getattr(report, "understanding", None) or {}
+    return [i["intent"] for i in understanding.get("intents", [])]
+
+
+def _act(report: object) -> str:
+    understanding = getattr(report, "understanding", None) or {}
+    return str(understanding.get("dialogue", {}).get("act"))
+
+
+def test_a_bare_zip_after_the_identity_question_verifies(service: SupportService) -> None:
+    service.send("bare-zip", "where is my order 10003?")
+    service.send("bare-zip", MAYA_EMAIL)
+    report = service.send("bare-zip", "94107")
+    assert _act(report) == "answer", report.understanding
+    assert tools_run(report.plan) == ["verify_identity", "get_order"], report.plan
+    assert "1Z999AA10123456784" in report.replies[-1], report.replies
+
+
+def test_customer_id_and_bare_card_digits_verify(service: SupportService) -> None:
+    service.send("cid", "please track my order 10003")
+    service.send("cid", "customer number c0001")
+    report = service.send("cid", "4242")
+    assert report.customer is not None and report.customer["customer_id"] == "C0001", report.plan
+    assert tools_run(report.plan) == ["verify_identity", "get_order"], report.plan
+
+
+def test_a_correction_after_a_failed_check_is_a_new_attempt_with_the_new_secret_only(service: SupportService) -> None:
+    service.send("retry", "where is my order 10003?")
+    failed = service.send("retry", f"{MAYA_EMAIL}, card 1111")
+    assert failed.values["verification_failures"] == 1, failed.plan
+    second = service.send("retry", "oops, 94107")
+    assert _act(second) == "correct", second.understanding
+    [verify] = [s for s in second.plan if s["tool"] == "verify_identity"]
+    assert verify["args"] == {"email": MAYA_EMAIL, "zip_code": "94107"}, verify["args"]
+    assert second.customer is not None and second.customer["verified"], second.plan
+
+
+def test_a_reply_without_new_details_after_a_failed_check_is_not_another_attempt(service: SupportService) -> None:
+    service.send("no-repeat-check", "track order 10003 please")
+    service.send("no-repeat-check", f"{MAYA_EMAIL} zip 11111")
+    again = service.send("no-repeat-check", "what do you mean it doesn't match??")
+    assert again.values["verification_failures"] == 1, [s["tool"] for s in again.plan]
+    assert "verify_identity" not in tools_run(again.plan), again.plan
+
+
+def test_thanks_after_a_resolved_request_open_no_intent(service: SupportService) -> None:
+    service.send("thanks", "I can't sign in, how do I reset my password?", customer_id="C0001")
+    bye = service.send("thanks", "ok that reset worked, cheers")
+    assert _act(bye) == "close" and _intents(bye) == ["out_of_scope"], bye.understanding
+    assert tools_run(bye.plan) == [], bye.plan
+    assert bye.status == "resolved", bye.status
+
+
+def test_an_order_number_on_record_is_not_asked_for_again(service: SupportService) -> None:
+    first = service.send("carry", "can you cancel order 10002?", customer_id="C0001")
+    assert any(s["tool"] == "get_order" for s in first.plan), first.plan
+    follow = service.send("carry", "ok then where is that order right now?")
+    assert _intents(follow)[0] == "track_order", follow.understanding
+    assert "order_id" not in (follow.values["flow"] or {}).get("asking", []), follow.values["flow"]
+    assert [s["args"] for s in follow.plan if s["tool"] == "get_order"] == [{"order_id": 10002}], follow.plan
+
+
+def test_a_bare_number_is_the_order_id_when_the_request_needs_one(service: SupportService) -> None:
+    report = service.send("bare-order", "please cancel 10001", customer_id="C0001")
+    assert [s["args"] for s in report.plan if s["tool"] == "get_order"] == [{"order_id": 10001}], report.plan
+
+
+def test_a_new_request_with_identity_details_replaces_the_flow_in_progress(service: SupportService) -> None:
+    service.send("switch-topic", "I want to delete my account")
+    report = service.send("switch-topic", f"{MAYA_EMAIL} zip 94107. Where is my order 10003?")
+    assert _act(report) == "new_request" and _intents(report)[0] == "track_order", report.understanding
+    assert tools_run(report.plan) == ["verify_identity", "get_order"], report.plan

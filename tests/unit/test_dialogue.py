@@ -1,0 +1,135 @@
+"""Dialogue acts, what the agent asked, and identity arguments (graphs/support/dialogue.py), without a graph."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from graphs.reasoners.local.entities import extract_entities
+from graphs.support.dialogue import asked_of, carried_slots, expected_entities, identity_args, read_act, residual
+from graphs.support.nodes.understand import affirmation_of
+from graphs.support.state import ActiveFlow, Asked, IntentGuess, State
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+NOTHING: Asked = {"kind": "nothing", "slots": [], "expects": [], "options": []}
+
+
+def _flow(intents: list[str], asking: list[str], stage: str = "collecting", **slots: Any) -> ActiveFlow:
+    return {"intents": intents, "confidences": dict.fromkeys(intents, 0.9), "slots": slots,
+            "stage": stage, "asking": asking, "low_confidence_turns": 0}  # type: ignore[typeddict-item]
+
+
+def _asked_identity(intent: str = "track_order") -> Asked:
+    return asked_of(State(flow=_flow([intent], ["identity"], "verifying")))
+
+
+def _act(text: str, asked: Asked, top: tuple[str, float] | None = None, flow: tuple[str, ...] = (),
+         done: tuple[str, ...] = ()) -> str:
+    entities = extract_entities(text, now=NOW, expecting=asked["expects"])
+    guess: IntentGuess | None = {"intent": top[0], "confidence": top[1]} if top else None
+    return read_act(text, asked, entities, affirmation_of(text), guess, list(flow), list(done))["act"]
+
+
+def test_asked_identity_expects_identifiers_and_secrets() -> None:
+    asked = _asked_identity()
+    assert asked["kind"] == "information" and asked["slots"] == ["identity"], asked
+    assert {"emails", "customer_ids", "zip_code", "card_last4"} <= set(asked["expects"]), asked
+
+
+def test_asked_confirmation_and_nothing() -> None:
+    assert asked_of(State(flow=_flow(["cancel_order"], ["confirmation"], "confirming")))["kind"] == "confirmation"
+    assert asked_of(State(flow=_flow(["track_order"], [], "done")))["kind"] == "nothing"
+    assert asked_of(State())["kind"] == "nothing"
+
+
+def test_an_order_flow_expects_an_order_id_when_it_asks_for_one() -> None:
+    asked = asked_of(State(flow=_flow(["get_refund"], ["order_id"])))
+    assert asked["expects"] == ["order_ids"], asked
+    assert "order_ids" in expected_entities(["cancel_order"]), expected_entities(["cancel_order"])
+
+
+@pytest.mark.parametrize("text", ["94110", "my card's last digits: 1234", "it's ella@corp.io", "C0042 5555"])
+def test_a_bare_value_answers_the_identity_question(text: str) -> None:
+    assert _act(text, _asked_identity(), top=("check_payment_methods", 0.95), flow=("track_order",)) == "answer"
+
+
+@pytest.mark.parametrize("text", ["whoops, 94111", "sorry typo, zip is 94111", "no wait the card is 9911"])
+def test_a_new_value_with_a_correction_word_is_a_correction(text: str) -> None:
+    assert _act(text, _asked_identity(), top=("out_of_scope", 0.9), flow=("track_order",)) == "correct"
+
+
+def test_an_answer_with_a_request_of_its_own_is_a_new_request() -> None:
+    text = "ella@corp.io zip 94110 - and can you also cancel my order 10001 please?"
+    assert _act(text, _asked_identity(), top=("cancel_order", 0.93), flow=("track_order",)) == "new_request"
+
+
+@pytest.mark.parametrize("text", ["brilliant, ta", "cool that fixed it, many thanks", "ok", "all good now cheers",
+                                  "right, I'll give that a go then. thanks!"])
+def test_thanks_and_acknowledgements_close(text: str) -> None:
+    assert _act(text, NOTHING, top=("recover_password", 0.97), done=("technical_issue",)) == "close"
+
+
+@pytest.mark.parametrize("text", [
+    "thanks, but can you check order 10002 as well?",
+    "Much appreciated. However I would rather talk to one of your staff about the broken screen, it has been "
+    "weeks and nothing has happened",
+    "thank you! how long is the reset link valid",
+])
+def test_thanks_that_lead_to_a_request_do_not_close(text: str) -> None:
+    assert _act(text, NOTHING, top=("contact_human_agent", 0.9)) == "new_request"
+
+
+def test_a_yes_to_the_pending_confirmation_confirms_and_a_no_denies() -> None:
+    asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
+    assert _act("sure, do it", asked, top=("switch_account", 0.5), flow=("switch_account",)) == "confirm"
+    assert _act("nope, leave it", asked, top=("out_of_scope", 0.5), flow=("switch_account",)) == "deny"
+
+
+def test_never_mind_with_nothing_pending_drops_the_request() -> None:
+    assert _act("never mind, leave everything as it is", NOTHING, top=("change_order", 0.7)) == "deny"
+
+
+def test_a_yes_to_what_was_just_done_closes_it() -> None:
+    assert _act("yes transfer all of it", NOTHING, top=("account_migration", 0.95),
+                done=("account_migration",)) == "close"
+
+
+def test_the_other_one_corrects_the_flow_in_progress() -> None:
+    asked = asked_of(State(flow=_flow(["billing_dispute"], ["invoice_id"])))
+    assert _act("no, the other one", asked, top=("check_invoice", 0.8), flow=("billing_dispute",)) == "correct"
+
+
+def test_residual_drops_values_and_their_cue_words() -> None:
+    assert residual("my email is ella@corp.io and the zip code is 94110") == ""
+    assert residual("customer C0042, card ending 5555") == ""
+
+
+def test_identity_args_need_an_identifier_and_a_secret() -> None:
+    assert identity_args({"email": "a@b.co"}) is None
+    assert identity_args({"zip_code": "94110"}) is None
+    assert identity_args({"customer_id": "C0042", "card_last4": "5555", "order_id": 1}) == {
+        "customer_id": "C0042", "card_last4": "5555"}
+
+
+def test_slots_on_record_carry_to_a_confident_new_request_only() -> None:
+    state = State(flow=_flow(["cancel_order"], [], "done", order_id=10002, zip_code="94110"))
+    assert carried_slots(state, [{"intent": "track_order", "confidence": 0.9}]) == {"order_id": 10002}
+    assert carried_slots(state, [{"intent": "get_refund", "confidence": 0.4}]) == {}
+
+
+def test_a_yes_with_request_words_still_answers_the_pending_confirmation() -> None:
+    asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
+    assert _act("Yes, please go ahead and do it.", asked, top=("cancel_order", 0.9),
+                flow=("switch_account",)) == "confirm"
+
+
+def test_restating_the_pending_request_confirms_it() -> None:
+    asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
+    assert _act("Move me to Basic then.", asked, top=("switch_account", 0.93), flow=("switch_account",)) == "confirm"
+
+
+@pytest.mark.parametrize(("text", "answer"), [("Sí, por favor", "yes"), ("oui merci", "yes"), ("nein, danke", "no")])
+def test_yes_and_no_in_other_languages(text: str, answer: str) -> None:
+    assert affirmation_of(text) == answer
