@@ -40,6 +40,9 @@ EXAMPLES_FILE = "intent_examples.jsonl"
 # Written separately from the examples, in other styles, never trained on: half fits the cascade's deferral
 # threshold (calibration), half is only reported (test). See ``Example.split``.
 SHIFT_FILE = "intent_shift.jsonl"
+# Hand-written in many styles before examples of those styles were added; never trained on, never used to fit or
+# choose anything: only reported (``supportgraph eval intents``, "project varied held-out").
+HELDOUT_FILE = "intent_heldout.jsonl"
 TRAIN, CALIBRATION, TEST = "train", "calibration", "test"
 OUT_OF_SCOPE = "out_of_scope"  # never a secondary intent; not the main one when a clause names another
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
@@ -106,12 +109,13 @@ def in_split(examples: list[Example], split: str) -> list[Example]:
     return [e for e in examples if e.split == split]
 
 
-def load_examples(path: Path | None = None, *, shifted: bool = False) -> list[Example]:
+def load_examples(path: Path | None = None, *, shifted: bool = False, heldout: bool = False) -> list[Example]:
     """The labelled examples shipped with the project (or those at ``path``); with ``shifted``, those of
-    ``SHIFT_FILE`` instead (none when the file is absent)."""
+    ``SHIFT_FILE`` instead, with ``heldout`` those of ``HELDOUT_FILE`` (none when the file is absent)."""
     if path is None:
-        data = resources.files("graphs.reasoners.local").joinpath("data", SHIFT_FILE if shifted else EXAMPLES_FILE)
-        if shifted and not data.is_file():
+        name = SHIFT_FILE if shifted else HELDOUT_FILE if heldout else EXAMPLES_FILE
+        data = resources.files("graphs.reasoners.local").joinpath("data", name)
+        if (shifted or heldout) and not data.is_file():
             return []
         text = data.read_text("utf-8")
     else:
