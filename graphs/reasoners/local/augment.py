@@ -44,8 +44,8 @@ class Vocabulary:
 def load_vocabulary() -> Vocabulary:
     """The shipped augmentation vocabulary."""
     raw = json.loads(resources.files("graphs.reasoners.local").joinpath("data", VOCAB_FILE).read_text("utf-8"))
-    return Vocabulary(**{k: tuple(v.items()) if isinstance(v, dict) else tuple(v)
-                         for k, v in raw.items() if not k.startswith("_")})
+    lists = {k: tuple(v) for k, v in raw.items() if not k.startswith("_") and k != "shorthand"}
+    return Vocabulary(**lists, shorthand=tuple(raw["shorthand"].items()))
 
 
 def typo(word: str, rng: random.Random) -> str:
