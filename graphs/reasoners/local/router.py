@@ -170,15 +170,22 @@ class IntentModel:
             order = np.argsort(-row)
             intents = [IntentScore(self.classes[order[0]], float(row[order[0]]))]
             margin = float(row[order[0]] - row[order[1]]) if len(order) > 1 else float(row[order[0]])
+            main_in_clause = 0.0  # the main intent's best probability in a clause that names it
             for clause_row in clause_probs[at:at + len(clauses)]:
                 best = int(np.argmax(clause_row))
                 name, confidence = self.classes[best], float(clause_row[best])
-                if (confidence >= secondary_threshold and name != OUT_OF_SCOPE
+                if name == intents[0].intent:
+                    main_in_clause = max(main_in_clause, confidence)
+                elif (confidence >= secondary_threshold and name != OUT_OF_SCOPE
                         and name not in {i.intent for i in intents}):
                     intents.append(IntentScore(name, confidence))
             at += len(clauses)
             if len(intents) > 1 and intents[0].intent == OUT_OF_SCOPE:
                 intents = intents[1:]
+            elif len(intents) > 1 and main_in_clause > intents[0].confidence:
+                # Two requests split the whole message's probability between them; the clause that names the
+                # main one on its own is the better evidence for it, as for the others.
+                intents[0] = IntentScore(intents[0].intent, main_in_clause)
             out.append((intents, margin))
         return out
 
