@@ -96,6 +96,13 @@ def shifted_calibration_examples() -> list[Example]:
     return in_split(load_examples(shifted=True), CALIBRATION)
 
 
+def varied_held_out_examples() -> list[Example]:
+    """``intent_heldout.jsonl``: hand-written messages in many styles (typos, indirect speech, offensive words,
+    morphology, colloquial, non-native, rambling), written before the examples of those styles were added and
+    never trained on, nor used to fit or choose anything: only reported."""
+    return load_examples(heldout=True)
+
+
 def held_out_examples() -> list[Example]:
     """The project's examples the heads never trained on (calibration and test splits, and the separately
     written shifted set), e.g. to play as turns."""

@@ -55,10 +55,12 @@ def eval_intents(
         shifted_calibration_examples,
         shifted_test_examples,
         test_examples,
+        varied_held_out_examples,
     )
     from graphs.reasoners.local.router import load_router
 
-    sets = [("project test", test_examples), ("project shifted test", shifted_test_examples)]
+    sets = [("project test", test_examples), ("project shifted test", shifted_test_examples),
+            ("project varied held-out", varied_held_out_examples)]
     if calibration:
         sets += [("project calibration", calibration_examples),
                  ("project shifted calibration", shifted_calibration_examples)]
@@ -74,8 +76,8 @@ def eval_intents(
     router = load_router()
     for name, load in sets:
         examples = load()
-        if not examples and name.startswith("project shifted"):
-            continue  # intent_shift.jsonl is optional
+        if not examples and name.startswith(("project shifted", "project varied")):
+            continue  # intent_shift.jsonl and intent_heldout.jsonl are optional
         if not examples:
             raise CliError(f"no labelled examples in {name}")
         reports = evaluate_paths(router, examples, dataset=name)

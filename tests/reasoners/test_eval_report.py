@@ -33,3 +33,10 @@ def test_eval_intents_writes_json_and_png(tmp_path: Path) -> None:
 def test_eval_intents_refuses_a_missing_file(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "intents", "--data", str(tmp_path / "nope.csv")])
     assert result.exit_code != 0 and "no such file" in str(result.exception), result.output
+
+
+def test_eval_intents_project_only_reports_the_varied_held_out_set() -> None:
+    result = CliRunner().invoke(app, ["eval", "intents", "--project-only"])
+    assert result.exit_code == 0, result.output
+    assert "project varied held-out (310 messages)" in result.output, result.output
+    assert "bitext" not in result.output, "--project-only never scores bitext-dev"

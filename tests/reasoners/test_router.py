@@ -101,3 +101,29 @@ def test_the_minilm_heads_fingerprint_follows_the_int8_graphs_recipe(monkeypatch
     monkeypatch.undo()
     monkeypatch.setattr(onnxruntime, "__version__", "0.0.0")
     assert fingerprint(examples) != minilm
+
+
+def test_a_main_intent_named_alone_by_a_clause_keeps_that_clauses_confidence() -> None:
+    """Two requests in one message split the whole message's probability; the main one's confidence is then the
+    best of its clause's, as the secondary one's is (else a clear request looks unsure and waits for a human)."""
+    from graphs.reasoners.local.router import IntentModel
+
+    rows = {"cancel order 16002, and unsubscribe me from the newsletter": [0.35, 0.6, 0.05],
+            "cancel order 16002": [0.97, 0.02, 0.01], "unsubscribe me from the newsletter": [0.01, 0.98, 0.01],
+            "I ordered a speaker. unsubscribe me from the newsletter": [0.1, 0.6, 0.3],
+            "I ordered a speaker": [0.2, 0.1, 0.7]}
+
+    class Scripted(IntentModel):
+        def __init__(self) -> None:
+            self.classes = ["cancel_order", "newsletter_subscription", "out_of_scope"]
+
+        def text_probabilities(self, texts: list[str]) -> np.ndarray:
+            return np.array([rows[t] for t in texts])
+
+    intents, margin = Scripted().detect("cancel order 16002, and unsubscribe me from the newsletter")
+    assert [(i.intent, round(i.confidence, 2)) for i in intents] == [("newsletter_subscription", 0.98),
+                                                                     ("cancel_order", 0.97)], intents
+    assert margin == pytest.approx(0.25)
+    single, _ = Scripted().detect("I ordered a speaker. unsubscribe me from the newsletter")
+    assert [(i.intent, round(i.confidence, 2)) for i in single] == [("newsletter_subscription", 0.6)], \
+        "one request: its confidence is the whole message's"

@@ -60,3 +60,32 @@ def test_shifted_examples_are_never_trained_on_and_split_in_half() -> None:
     assert all(e.shifted for e in shipped)
     assert not {e.text.lower() for e in shipped} & {e.text.lower() for e in load_examples()}, \
         "a shifted message also in the training examples would be trained on"
+
+
+def test_augmentation_frames_shorthand_and_runs_words_together() -> None:
+    from graphs.reasoners.local.augment import add_frame, run_together, shorthand
+
+    vocab = load_vocabulary()
+    rng = random.Random(0)
+    text = "Could you please tell me what you charge for express delivery?"
+    framed = {add_frame(text, rng, vocab) for _ in range(40)}
+    assert len(framed) > 5 and all("tell me what you charge for express delivery" in f for f in framed), framed
+    assert any(f.startswith("could you please") or " could you please" in f for f in framed), framed
+    short = shorthand(text, random.Random(1), vocab)
+    assert short != text and set(short.split()) & {"u", "pls", "4", "wat"}, short
+    assert shorthand("your order", random.Random(1), vocab) in {"your order", "ur order"}
+    assert shorthand("yourself", random.Random(1), vocab) == "yourself", "only whole words are shortened"
+    joined = run_together("where is my parcel", random.Random(2))
+    assert len(joined.split()) == 3 and joined.replace(" ", "") == "whereismyparcel", joined
+    variants = augment([text], 60, seed=0)[0]
+    assert any(any(f.split("{text}")[0].strip() and v.lower().startswith(f.split("{text}")[0].strip().lower())
+                   for f in vocab.frames) for v in variants), "the frames take part in the variants"
+
+
+def test_the_varied_held_out_set_is_never_trained_on_and_covers_every_intent() -> None:
+    examples = load_examples()
+    held_out = load_examples(heldout=True)
+    assert len(held_out) >= 300
+    assert {e.intent for e in held_out} == {e.intent for e in examples}
+    trained = {e.text.lower() for e in examples} | {e.text.lower() for e in load_examples(shifted=True)}
+    assert not [e.text for e in held_out if e.text.lower() in trained]

@@ -1,7 +1,9 @@
 """Label-preserving variants of the training examples, for the router's fast path.
 
-A support message keeps its intent when it is misspelt, loses a word, or is wrapped in a greeting, a sign-off, an
-order number, an email address, a name or an unrelated clause. The averaged static vectors of the fast path are
+A support message keeps its intent when it is misspelt, typed in phone shorthand ("u", "pls"), run together, loses
+a word, swears, or is wrapped in a greeting, a sign-off, an order number, an email address, a name, an unrelated
+clause or an indirect-speech frame ("could you get someone to help me with this: …": asking for someone's help is
+not asking for a human agent). The averaged static vectors of the fast path are
 thrown off by exactly that padding, so its head learns on such variants too. The intent-neutral words come from
 ``data/augment_vocab.json`` (written for this project). Everything is deterministic: the same text, seed and
 count always give the same variants, whatever the other examples are.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import string
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,13 +36,16 @@ class Vocabulary:
     neutral_clauses: tuple[str, ...]
     fillers: tuple[str, ...]
     id_templates: tuple[str, ...]
+    frames: tuple[str, ...]  # indirect-speech wrappers, "{text}" is the request
+    shorthand: tuple[tuple[str, str], ...]  # (word or phrase, how phone typers write it)
 
 
 @lru_cache(maxsize=1)
 def load_vocabulary() -> Vocabulary:
     """The shipped augmentation vocabulary."""
     raw = json.loads(resources.files("graphs.reasoners.local").joinpath("data", VOCAB_FILE).read_text("utf-8"))
-    return Vocabulary(**{k: tuple(v) for k, v in raw.items() if not k.startswith("_")})
+    lists = {k: tuple(v) for k, v in raw.items() if not k.startswith("_") and k != "shorthand"}
+    return Vocabulary(**lists, shorthand=tuple(raw["shorthand"].items()))
 
 
 def typo(word: str, rng: random.Random) -> str:
@@ -106,6 +112,31 @@ def add_clause(text: str, rng: random.Random, vocab: Vocabulary) -> str:
     return f"{clause}. {text}" if rng.random() < 0.5 else f"{text}. {clause[0].upper()}{clause[1:]}."
 
 
+def add_frame(text: str, rng: random.Random, vocab: Vocabulary) -> str:
+    """The request inside an indirect-speech frame ("not sure who to ask, but …")."""
+    frame = rng.choice(vocab.frames)
+    inner = text if frame.startswith("{text}") or text[:2].isupper() else text[:1].lower() + text[1:]
+    return frame.format(text=inner)
+
+
+def shorthand(text: str, rng: random.Random, vocab: Vocabulary) -> str:
+    """Phone shorthand: each known word or phrase rewritten ("you" → "u", "please" → "pls") with probability 0.7."""
+    out = text
+    for word, short in vocab.shorthand:
+        if rng.random() < 0.7:
+            out = re.sub(rf"(?<![\w']){re.escape(word)}(?![\w'])", short, out, flags=re.IGNORECASE)
+    return out
+
+
+def run_together(text: str, rng: random.Random) -> str:
+    """Two neighbouring words typed without the space between them."""
+    words = text.split()
+    if len(words) < 3:
+        return text
+    i = rng.randrange(len(words) - 1)
+    return " ".join([*words[:i], words[i] + words[i + 1], *words[i + 2:]])
+
+
 def change_case(text: str, rng: random.Random) -> str:
     return text.lower() if rng.random() < 0.7 else text.upper()
 
@@ -114,9 +145,11 @@ def strip_punctuation(text: str, rng: random.Random) -> str:
     return text.translate(str.maketrans("", "", string.punctuation)) or text
 
 
-_NOISE: tuple[Callable[[str, random.Random], str], ...] = (misspell, drop_word, change_case, strip_punctuation)
+_NOISE: tuple[Callable[[str, random.Random], str], ...] = (
+    misspell, drop_word, change_case, strip_punctuation, run_together,
+)
 _PADDING: tuple[Callable[[str, random.Random, Vocabulary], str], ...] = (
-    add_greeting, add_sign_off, add_identifier, add_contact, add_clause, add_filler,
+    add_greeting, add_sign_off, add_identifier, add_contact, add_clause, add_filler, add_frame, shorthand,
 )
 
 

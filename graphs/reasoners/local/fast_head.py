@@ -39,7 +39,7 @@ from graphs.reasoners.local.router import (
 from graphs.reasoners.local.static_embedder import StaticEmbedder, load_static_embedder
 
 # Bump (with router.RECIPE's fingerprint) when anything below changes, so cached weights are not reused.
-FAST_RECIPE = "static-x2-words12-h16-aug8-c50-1"
+FAST_RECIPE = "static-x2-words12-h16-aug8-c50-2"
 STATIC_SCALE = 2.0
 HASH_FEATURES = 2**16
 AUGMENT_PER_TEXT = 8
