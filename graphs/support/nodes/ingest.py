@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
@@ -15,15 +14,11 @@ from graphs.support.messages import InvalidMessage, check_message
 from graphs.support.state import Customer, State
 from prompts import render_reply
 from supportgraph.csat import rating_of, record_rating
+from tools.common import redact as common_redact
 from tools.registry import get_tool
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_DIGITS = re.compile(r"\b\d{4,}\b")
-
-
-def redact(text: str) -> str:
-    """The message as the audit log keeps it: emails and long numbers masked."""
-    return _DIGITS.sub(lambda m: "#" * len(m.group(0)), _EMAIL.sub("<email>", text))
+# The message as the audit log keeps it: emails and long numbers masked (the same redaction refund notes get).
+redact = common_redact
 
 
 def ingest(state: State, runtime: Runtime[Context]) -> dict[str, Any]:

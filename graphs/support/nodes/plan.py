@@ -123,6 +123,7 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     return {
         "intents": [i["intent"] for i in understanding["intents"]],
         "confidences": {i["intent"]: i["confidence"] for i in understanding["intents"]},
+        "router_confidences": dict(understanding.get("router") or {}),
         "slots": {},
         "stage": "collecting",
         "asking": [],

@@ -44,8 +44,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     conversation too (a new topic only: a continuation is the flow's own business)."""
     d = deps(runtime)
     text = normalise(last_customer_text(list(state.messages)))
-    detected, margin = load_thorough_router().detect(text)
+    router = load_thorough_router()
+    detected, margin = router.detect(text)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
+    seen = {i["intent"]: i["confidence"] for i in intents}
+    if d.context.llm_enabled():  # every intent's probability: the model may name one the router did not detect
+        seen = {s.intent: round(s.confidence, 4) for s in router.classify([text])[0] if s.confidence >= 0.01} | seen
     entities = extract_entities(text, now=d.now, catalogue=catalogue(d.store))
     affirmation = affirmation_of(text)
     flow = state.flow
@@ -63,6 +67,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "rationale": _rationale(intents, margin, entities, continues, flow, affirmation, missing),
         "source": "local",
         "agreement": 1.0,
+        "router": seen,
     }
     problems: list[str] = []
     if d.context.llm_enabled() and not continues:
