@@ -43,7 +43,8 @@ _DIGITS = re.compile(r"\b\d{4,}\b")
 
 
 def redact(text: str) -> str:
-    """The message as the audit log keeps it: emails and long numbers masked."""
+    """Text as records keep it (the audit log, a refund's note): emails and long numbers (ZIP codes, card
+    digits, phone numbers) masked."""
     return _DIGITS.sub(lambda m: "#" * len(m.group(0)), _EMAIL.sub("<email>", text))
 
 
@@ -156,7 +157,8 @@ class AuditLog:
 
     def open_review(self, *, thread_id: str, turn: int, queue: str, priority: str, customer_id: str | None,
                     summary: str, reasons: list[str], confidence: float | None, at: datetime) -> None:
-        """Index a thread as waiting for review; a re-run of the same turn leaves the first entry as it is."""
+        """Index a thread as waiting for review; a re-run of the same turn leaves an open entry as it is, a decided
+        one opens again (a step went back to the reviewer in the same turn)."""
         try:
             with self.db.begin() as conn:
                 conn.execute(insert(review_queue).values(
@@ -165,7 +167,11 @@ class AuditLog:
                     created_at=at,
                 ))
         except IntegrityError:
-            pass
+            with self.db.begin() as conn:
+                conn.execute(update(review_queue).where(and_(
+                    review_queue.c.thread_id == thread_id, review_queue.c.turn == turn,
+                    review_queue.c.status == "resolved")).values(
+                    status="open", reasons=reasons, claimed_at=None, resolved_at=None, decision=None))
 
     def resolve_review(self, thread_id: str, turn: int, decision: dict[str, Any], at: datetime) -> None:
         with self.db.begin() as conn:

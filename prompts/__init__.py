@@ -6,7 +6,7 @@ this module. No prompt or reply text lives in Python code.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from jinja2 import ChainableUndefined, Environment, PackageLoader
@@ -37,6 +37,13 @@ def render_reply(name: str, /, **values: object) -> str:
         if line or (tidy and tidy[-1]):
             tidy.append(line)
     return "\n".join(tidy)
+
+
+@cache
+def reply_mentions(name: str, tool: str) -> bool:
+    """Does reply template NAME describe steps that run ``tool`` (it names the tool)?"""
+    source = resources.files("prompts").joinpath("replies", f"{name}.j2").read_text("utf-8")
+    return f'"{tool}"' in source
 
 
 def reply_exists(name: str) -> bool:

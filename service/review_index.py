@@ -30,6 +30,10 @@ from graphs.support.review import queue_entry
 
 _COLUMNS = ("thread_id", "turn", "queue", "priority", "status", "customer_id", "summary", "reasons", "confidence",
             "created_at")
+# A re-run of the same turn leaves an open entry as it is; a decided one opens again, because a step went back
+# to the reviewer in the same turn (the tool refused what was approved, or what it would move changed).
+_REOPEN = ("ON CONFLICT (thread_id, turn) DO UPDATE SET status = 'open', reasons = excluded.reasons, "
+           "claimed_at = NULL, resolved_at = NULL, decision = NULL WHERE review_queue.status = 'resolved'")
 
 
 def review_rows(config: RunnableConfig, writes: Sequence[tuple[str, Any]]) -> list[dict[str, Any]]:
@@ -64,8 +68,8 @@ class IndexingSqliteSaver(SqliteSaver):
         if not rows:
             super().put_writes(config, writes, task_id, task_path)
             return
-        sql = (f"INSERT OR IGNORE INTO review_queue ({', '.join(_COLUMNS)}) "
-               f"VALUES ({', '.join('?' for _ in _COLUMNS)})")
+        sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+               f"{_REOPEN}")
         with self.lock:
             conn = self.conn
             # sqlite3 opens a transaction at this INSERT. The parent's put_writes commits even when it fails
@@ -110,7 +114,7 @@ class IndexingPostgresSaver(PostgresSaver):
         params = self._dump_writes(config["configurable"]["thread_id"], config["configurable"]["checkpoint_ns"],
                                    config["configurable"]["checkpoint_id"], task_id, task_path, writes)
         sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) VALUES ({', '.join('%s' for _ in _COLUMNS)}) "
-               "ON CONFLICT (thread_id, turn) DO NOTHING")
+               f"{_REOPEN}")
         with self.lock, pg_internal.get_connection(self.conn) as conn, conn.transaction(), conn.cursor() as cur:
             cur.executemany(sql, [_postgres_values(row) for row in rows])
             cur.executemany(query, params)

@@ -34,14 +34,17 @@ class ToolResult(BaseModel):
     ok: bool
     data: dict[str, Any] | list[Any] | None = None
     error: str | None = None
+    # What kind of refusal, when the graph acts on it rather than passing it on: "effect_changed" means the
+    # money the call would move is not what a reviewer approved (the step goes back to review).
+    code: str | None = None
 
     @classmethod
     def success(cls, data: dict[str, Any] | list[Any] | None = None) -> ToolResult:
         return cls(ok=True, data=data)
 
     @classmethod
-    def refuse(cls, error: str) -> ToolResult:
-        return cls(ok=False, error=error)
+    def refuse(cls, error: str, *, code: str | None = None) -> ToolResult:
+        return cls(ok=False, error=error, code=code)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -50,7 +53,9 @@ class ToolContext:
 
     ``customer_id`` is the customer whose identity the conversation has verified (``None`` until then);
     ``idempotency_key`` is derived from the thread and the plan step so a replayed write never runs twice;
-    ``approved_by`` names the human reviewer who approved an action that policy reserves for humans.
+    ``approved_by`` names the human reviewer who approved an action that policy reserves for humans;
+    ``approved_effect`` is the money effect (``SupportTool.preview``) the reviewer saw and approved: a tool that
+    would now move anything else refuses with ``code="effect_changed"`` instead of moving it.
     """
 
     thread_id: str
@@ -58,6 +63,7 @@ class ToolContext:
     now: datetime
     customer_id: str | None = None
     approved_by: str | None = None
+    approved_effect: dict[str, Any] | None = None
     policy: Policy = field(default_factory=lambda: Policy())
 
     @property
@@ -67,9 +73,16 @@ class ToolContext:
 
 @dataclass(frozen=True, kw_only=True)
 class Policy:
-    """The numbers of the written support policy (prompts/policy.md) that tools enforce."""
+    """The numbers of the written support policy (prompts/policy.md) that tools enforce.
+
+    The approval limits add up: refunds and account credit given back over the last ``limit_window_days``
+    count, whichever turn, thread or channel gave them (refunds of cancelled orders excepted). Above
+    ``refund_approval_limit`` for one order, or ``customer_refund_limit`` for one customer, a human approves.
+    """
 
     refund_approval_limit: float = 100.00
+    customer_refund_limit: float = 250.00
+    limit_window_days: int = 30
     refund_window_days: int = 30
     max_verification_attempts: int = 3
 
@@ -87,6 +100,10 @@ class BackendRefusal(Exception):
 
 
 ToolFn = Callable[["BusinessStore", Any, ToolContext], ToolResult]
+# The money a call would move, worked out without moving it: ToolResult.success(effect) or the tool's refusal.
+# An effect is {"amount", "movements": [{"charge_id", "amount", "payment_method", "to"}], "over_limit": str |
+# None, "binds": {argument: value}, ...} (tools/payments/ledger.py money_effect).
+EffectFn = Callable[["BusinessStore", Any, ToolContext], ToolResult]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -104,9 +121,10 @@ class SupportTool:
     needs_approval: bool = False
     # Moves money, and how (None: it does not); the graph's consequence checks and money at stake read it.
     moves_money: MoneyMove | None = None
+    # Works out the money effect of a call without making it (tools that move money): what a review shows.
+    effect: EffectFn | None = None
 
-    def run(self, store: BusinessStore, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
-        """Validate ``args``, check verification and approval, call the tool; failures are refusal sentences."""
+    def _checked(self, args: dict[str, Any], ctx: ToolContext) -> BaseModel | ToolResult:
         try:
             parsed = self.args_schema.model_validate(args)
         except ValidationError as exc:
@@ -118,6 +136,25 @@ class SupportTool:
             return ToolResult.refuse(
                 f"Error: {self.name} needs a verified customer; verify the customer's identity first."
             )
+        return parsed
+
+    def preview(self, store: BusinessStore, args: dict[str, Any], ctx: ToolContext) -> ToolResult | None:
+        """The money this call would move (see ``EffectFn``), or None for a tool that moves none."""
+        if self.effect is None:
+            return None
+        parsed = self._checked(args, ctx)
+        if isinstance(parsed, ToolResult):
+            return parsed
+        try:
+            return self.effect(store, parsed, ctx)
+        except BackendRefusal as refusal:
+            return ToolResult.refuse(refusal.message)
+
+    def run(self, store: BusinessStore, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
+        """Validate ``args``, check verification and approval, call the tool; failures are refusal sentences."""
+        parsed = self._checked(args, ctx)
+        if isinstance(parsed, ToolResult):
+            return parsed
         if self.needs_approval and not ctx.approved_by:
             return ToolResult.refuse(
                 f"Error: {self.name} always needs a human reviewer's approval; hold this step for review and "

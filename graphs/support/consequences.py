@@ -1,20 +1,20 @@
-"""Consequences checked before a write, whoever planned it: what else is in flight on the same order.
+"""Consequences checked before a write, whoever planned it: what else is in flight, and what money it moves.
 
 Cancelling an order refunds what is left on it; with a refund of that order still in flight (issued but not
 settled by the processor, or waiting for a reviewer's approval in this very plan) the customer could be refunded
-twice, so the step waits for a person. A refund without an amount refunds everything still refundable: the
-approval limit is checked against that amount, read with the refund-status tool. A return or an exchange for a
-cheaper product refunds money too: above the limit it waits for a reviewer instead of being refused by the tool.
+twice, so the step waits for a person. Every tool that moves money works out its effect first
+(``SupportTool.preview``: which charges, how much, where to, and what the order's and the customer's refunds of
+the policy's window come to with it); an effect above an approval limit waits for a reviewer instead of being
+refused by the tool. The limits add up: refunds settled in earlier turns and threads count.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from graphs.support.policy import Hold, amount_above_limit
+from graphs.support.policy import Hold
 from graphs.support.state import Step
 from tools.base import Policy, ToolContext
-from tools.orders.backend import orders_backend
 from tools.registry import get_tool
 from tools.store import BusinessStore
 
@@ -23,14 +23,21 @@ UNSETTLED_STEPS = {"pending", "awaiting_confirmation", "needs_approval", "approv
 
 
 def consequence_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], step: Step, policy: Policy,
-                      *, check_amount: bool) -> list[Hold]:
-    """Why a write must wait for a human because of what it would do to other money movements."""
+                      *, check_amount: bool, effect: dict[str, Any] | None = None) -> list[Hold]:
+    """Why a write must wait for a human because of what it would do to money: ``effect`` is the step's money
+    effect if already worked out (else the tool's preview is asked here). ``policy`` is ``ctx.policy``'s."""
     tool = get_tool(step["tool"])
-    money = tool.moves_money
-    if money == "item_refund":
-        return _return_refund_holds(store, ctx, step, policy) if check_amount else []
-    if money != "order_refund":
-        return []
+    holds = _in_flight_holds(store, ctx, plan, step) if tool.moves_money == "order_refund" else []
+    if check_amount and tool.moves_money:
+        if effect is None:
+            preview = tool.preview(store, step["args"], ctx)
+            effect = preview.data if preview is not None and preview.ok and isinstance(preview.data, dict) else None
+        if effect is not None and effect.get("over_limit"):
+            holds.append(Hold("amount_limit", str(effect["over_limit"])))
+    return holds
+
+
+def _in_flight_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], step: Step) -> list[Hold]:
     order_id = step["args"].get("order_id")
     if not isinstance(order_id, int):
         return []
@@ -47,30 +54,4 @@ def consequence_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], 
         amount = sum(float(r.get("amount") or 0) for r in in_flight)
         holds.append(Hold("refund_in_flight", f"order {order_id} has a refund of ${amount:,.2f} still in flight; "
                           f"{step['tool'].replace('_', ' ')} could refund the customer twice"))
-    # An order refund that takes an amount refunds everything still refundable when it is given none.
-    if check_amount and "amount" in tool.args_schema.model_fields and step["args"].get("amount") is None and data:
-        above = amount_above_limit(float(data.get("remaining_refundable") or 0), policy)
-        holds += [above] if above else []
     return holds
-
-
-def _return_refund_holds(store: BusinessStore, ctx: ToolContext, step: Step, policy: Policy) -> list[Hold]:
-    """A return (the items' price) or an exchange for a cheaper product (the difference) above the limit."""
-    args = step["args"]
-    order_id = args.get("order_id")
-    orders = orders_backend(store)
-    order = orders.get_order(order_id, str(ctx.customer_id)) if isinstance(order_id, int) else None
-    if order is None:
-        return []  # the tool refuses it with the reason
-    price = {line.product_id: line.unit_price_cents for line in order.items}
-    if "new_product_id" in get_tool(step["tool"]).args_schema.model_fields:  # an exchange: refunds the difference
-        new = orders.get_product(str(args.get("new_product_id")))
-        old = price.get(str(args.get("product_id")))
-        if new is None or old is None:
-            return []
-        cents = (old - new.price_cents) * int(args.get("quantity", 1))
-    else:
-        items = [i for i in args.get("items") or [] if isinstance(i, dict)]
-        cents = sum(price.get(str(i.get("product_id")), 0) * int(i.get("quantity", 1)) for i in items)
-    above = amount_above_limit(cents / 100, policy)
-    return [above] if above else []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.runtime import Runtime
@@ -27,7 +28,8 @@ class Deps:
     now: datetime
 
     def tool_context(self, turn: int, customer: Customer | None, step_id: str, *,
-                     approved_by: str | None = None) -> ToolContext:
+                     approved_by: str | None = None,
+                     approved_effect: dict[str, Any] | None = None) -> ToolContext:
         """Who acts for this step: the verified customer, the approver, and a per-turn idempotency key."""
         return ToolContext(
             thread_id=self.thread_id,
@@ -35,6 +37,7 @@ class Deps:
             now=self.now,
             customer_id=customer["customer_id"] if customer and customer["verified"] else None,
             approved_by=approved_by,
+            approved_effect=approved_effect,
             policy=self.context.policy(),
         )
 

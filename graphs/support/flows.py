@@ -122,6 +122,33 @@ def get_flow(intent: str) -> FlowSpec:
 
 
 @cache
+def own_steps(tool: str) -> tuple[tuple[FlowSpec, StepSpec], ...]:
+    """Every flow step that runs ``tool``: the tool's own intents and what their flows say about it.
+
+    Confirmation, policy checks and the confidence a write needs follow the tool a step runs, whatever intent
+    a model labelled the step with (a label is only a model's word)."""
+    return tuple((flow, step) for flow in load_flows().values() for step in flow.steps if step.tool == tool)
+
+
+@cache
+def needs_confirmation(tool: str) -> bool:
+    """Does a step running ``tool`` wait for the customer's yes? A write does, unless the flows of the tool's own
+    intents run it without asking (a flow step without ``confirm``); any of them asking is enough."""
+    from tools.registry import get_tool
+
+    if not get_tool(tool).writes:
+        return False
+    steps = own_steps(tool)
+    return not steps or any(step.confirm for _, step in steps)
+
+
+@cache
+def tool_policy(tool: str) -> tuple[str, ...]:
+    """The named policy checks of every flow step that runs ``tool``."""
+    return tuple(dict.fromkeys(name for _, step in own_steps(tool) for name in step.policy))
+
+
+@cache
 def money_at_stake(intent: str) -> bool:
     """Whether the intent's request puts money at stake: its flow runs a tool that moves money (the registry's
     ``moves_money``), or the flow says so (``money_at_stake`` in flows.yaml)."""

@@ -36,7 +36,12 @@ def amount_above_limit(amount: float, policy: Policy) -> Hold | None:
 
 
 def refund_limit(args: dict[str, Any], scope: dict[str, Any], policy: Policy) -> Hold | None:
-    """Refunds above the approval limit go to a human (amount given, or what the order can still refund)."""
+    """Refunds above the approval limits go to a human. The tool's own effect decides when act has it
+    (``scope["effect"]``: the exact amount, added up with the window's earlier refunds); otherwise the amount
+    given, or what the order can still refund."""
+    effect = scope.get("effect")
+    if effect is not None:
+        return Hold("amount_limit", str(effect["over_limit"])) if effect.get("over_limit") else None
     amount = args.get("amount")
     if amount is None:
         order = scope.get("steps", {}).get("order") or {}

@@ -6,7 +6,7 @@ from typing import Any
 
 from graphs.support.flows import get_flow
 from graphs.support.state import State, Step
-from prompts import render_reply
+from prompts import render_reply, reply_mentions
 
 
 def clean_error(error: str | None) -> str:
@@ -56,6 +56,9 @@ def compose_reply(state: State) -> str:
         if any(s["status"] == "awaiting_confirmation" for s in steps.values()):
             continue  # asked below
         parts.append(render_reply(get_flow(intent).reply, steps=steps, intent=intent, **values))
+    unmentioned = [s for s in state.plan if s["writes"] and s["status"] == "done" and not _described(s)]
+    if unmentioned:
+        parts.append(render_reply("actions_taken", steps=unmentioned, **values))
     asking = flow["asking"] if flow else []
     if "confirmation" in asking:
         pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]
@@ -64,6 +67,16 @@ def compose_reply(state: State) -> str:
     if information:
         parts.append(render_reply("ask_information", asking=information, **values))
     return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
+
+
+def _described(step: Step) -> bool:
+    """Does the reply of the step's intent describe it: the flow's own step, or a tool its template names?"""
+    if "." not in step["id"] or step["id"] == "verify":
+        return True
+    spec = get_flow(step["intent"])
+    local = step["id"].split(".", 1)[1]
+    own = any(s.id == local and s.tool == step["tool"] for s in spec.steps)
+    return own or reply_mentions(spec.reply, step["tool"])
 
 
 def holding_reply(state: State, queue: str) -> str:

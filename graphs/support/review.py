@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field, ValidationError
 
 from graphs.support.state import State, Step
+from tools.payments.ledger import describe
 from tools.registry import get_tool
 
 REPLY_ACTION = "reply_to_customer"
@@ -27,6 +28,9 @@ class ActionRequest(TypedDict):
     name: str
     args: dict[str, Any]
     description: str
+    # The money the action moves, as fields (amount, movements: charge, amount, payment method, destination;
+    # the order's and customer's totals of the window): approving runs exactly this (None: it moves none).
+    effect: NotRequired[dict[str, Any] | None]
 
 
 class ReviewConfig(TypedDict):
@@ -107,8 +111,10 @@ def build_request(state: State, *, draft_reply: str, context: dict[str, Any]) ->
         return {"action_requests": actions, "review_configs": configs, "context": context}
     for step in held_steps(state):
         tool = get_tool(step["tool"])
-        actions.append({"name": step["tool"], "args": step["args"],
-                        "description": f"Proposed: {step['why']}. Held because {step['hold_reason']}."})
+        effect = step.get("effect")
+        moves = f" Moves {describe(effect)}." if effect else ""
+        actions.append({"name": step["tool"], "args": step["args"], "effect": effect,
+                        "description": f"Proposed: {step['why']}.{moves} Held because {step['hold_reason']}."})
         configs.append({"action_name": step["tool"], "allowed_decisions": ALLOWED,
                         "args_schema": tool.args_schema.model_json_schema()})
     if not actions:

@@ -71,6 +71,9 @@ class Understanding(TypedDict):
     # Share of the LLM's intents the local router also found; 1.0 when the local reasoner decided alone.
     agreement: float
     dialogue: NotRequired[DialogueState]
+    # The local router's probability of each intent (those above 0.01), whichever reasoner decided: what a
+    # write's confidence check trusts, since a model cannot set it.
+    router: NotRequired[dict[str, float]]
 
 
 class Step(TypedDict):
@@ -88,6 +91,9 @@ class Step(TypedDict):
     approved_by: str | None
     confirmed: bool
     customer_reason: NotRequired[str]  # the policy part of hold_reason, which the customer may be told
+    # The money the step would move (SupportTool.preview), bound when it is held for review: approving runs
+    # exactly this, and a step that would move anything else goes back to the reviewer.
+    effect: NotRequired[dict[str, Any] | None]
 
 
 class ActiveFlow(TypedDict):
@@ -97,6 +103,7 @@ class ActiveFlow(TypedDict):
     stage: Literal["collecting", "verifying", "confirming", "executing", "done"]
     asking: list[str]
     low_confidence_turns: int
+    router_confidences: NotRequired[dict[str, float]]  # Understanding.router of the turn that opened the flow
 
 
 class Assessment(TypedDict):

@@ -4,7 +4,7 @@ record not asked for twice, and a request that replaces the flow in progress."""
 
 from __future__ import annotations
 
-from supportgraph.conversations import SupportService
+from service.conversations import SupportService
 from tests.graph.conftest import tools_run
 
 MAYA_EMAIL = "maya.chen@example.com"

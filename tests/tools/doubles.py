@@ -251,6 +251,7 @@ class MemoryPayments:
         tx: Connection,
         key: str,
         now: datetime,
+        reason_code: str = "other",
     ) -> Refund:
         self.memory.calls.append(("refund", key))
         index, charge = next((i, c) for i, c in enumerate(self.charge_list) if c.charge_id == charge_id)
@@ -267,12 +268,17 @@ class MemoryPayments:
             approved_by=approved_by,
             created_at=now,
             payment_method_id=charge.payment_method_id,
+            reason_code=reason_code,
+            customer_id=charge.customer_id,
         )
         self.refund_list.append(refund)
         return refund
 
     def refunds(self, order_id: int, *, tx: Connection | None = None) -> list[Refund]:
         return [r for r in self.refund_list if r.order_id == order_id]
+
+    def customer_refunds(self, customer_id: str, *, since: datetime, tx: Connection | None = None) -> list[Refund]:
+        return [r for r in self.refund_list if r.customer_id == customer_id and r.created_at >= since]
 
     def payment_methods(self, customer_id: str) -> list[PaymentMethod]:
         return self.methods.get(customer_id, [])

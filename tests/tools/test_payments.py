@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.tools.conftest import make_ctx, row_counts
-from tools.base import ToolResult
+from tools.base import Policy, ToolResult
 from tools.registry import get_tool
 from tools.store import BusinessStore
 from tools.store.schema import refunds
@@ -152,3 +153,30 @@ def test_list_charges_invoices_payment_methods(call: Call) -> None:
     assert call("get_refund_status", make_ctx("C0003"), order_id=10001).error == (
         "Error: order 10001 was not found on your account."
     )
+
+
+def test_refunds_add_up_to_the_approval_limits_per_order_and_per_customer(call: Call, store: BusinessStore) -> None:
+    """Issue 17: three $90.00 refunds of one order are not three refunds under the $100.00 limit."""
+    first = call("refund_order", make_ctx("C0001", step="sum-1"), order_id=10002, amount=90, reason="goodwill")
+    assert first.ok, first.error
+    second = call("refund_order", make_ctx("C0001", step="sum-2"), order_id=10002, amount=90, reason="goodwill")
+    assert not second.ok and "brings the refunds of order 10002 in 30 days to $180.00" in (second.error or "")
+    approved = call("refund_order", make_ctx("C0001", step="sum-3", approved_by="reviewer.ana"), order_id=10002,
+                    amount=90, reason="goodwill")
+    assert approved.ok, approved.error
+    # The customer's total counts every order (and returns too): with a $100.00 customer limit, $14.99 more on
+    # another order is too much.
+    tight = dataclasses.replace(make_ctx("C0001", step="sum-4"), policy=Policy(customer_refund_limit=100.0))
+    other = call("return_items", tight, order_id=10004, items=[{"product_id": "P004"}], reason="not needed")
+    assert not other.ok and "the customer's refunds and credit in 30 days to $194.99" in (other.error or ""), other
+    assert _refunded(store, 10002) == 18000 and _refunded(store, 10004) == 0
+
+
+def test_a_refund_note_is_redacted_and_carries_a_reason_code(call: Call, store: BusinessStore) -> None:
+    done = call("refund_order", make_ctx("C0001", step="note"), order_id=10002, amount=20,
+                reason="maya.chen@example.com zip 94107 card 4242 says it broke", reason_code="damaged_or_defective")
+    assert done.ok, done.error
+    with store.db.begin() as conn:
+        row = conn.execute(select(refunds.c.reason, refunds.c.reason_code).where(refunds.c.order_id == 10002)).one()
+    assert row.reason_code == "damaged_or_defective", row
+    assert not any(secret in row.reason for secret in ("maya.chen@example.com", "94107", "4242")), row.reason

@@ -51,6 +51,8 @@ class Refund:
     created_at: datetime
     payment_method_id: str  # where the money went: the charge's method, or the gift card credited
     to_gift_card: bool = False
+    reason_code: str = "other"  # tools/payments/ledger.py ReasonCode
+    customer_id: str | None = None  # whose charge it refunds
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,13 +164,21 @@ class PaymentsBackend(Protocol):
         tx: Connection,
         key: str,
         now: datetime,
+        reason_code: str = "other",
     ) -> Refund:
         """Give back part of a charge: to its payment method, or as store credit on the gift card of the
-        customer ``to_gift_card_of`` (created if needed). Refuses more than is left on the charge."""
+        customer ``to_gift_card_of`` (created if needed). Refuses more than is left on the charge.
+        ``reason`` is a redacted note, ``reason_code`` one of ledger.ReasonCode; both are stored."""
         ...
 
     def refunds(self, order_id: int, *, tx: Connection | None = None) -> list[Refund]:
         """The refunds of an order's charges, oldest first."""
+        ...
+
+    def customer_refunds(self, customer_id: str, *, since: datetime, tx: Connection | None = None) -> list[Refund]:
+        """Every refund of the customer's charges created at or after ``since``, oldest first, whatever made it
+        (this agent in any thread, another channel, a person). The approval limits add these up: a refund the
+        system made and does not return here is a refund the limits cannot see."""
         ...
 
     def payment_methods(self, customer_id: str) -> list[PaymentMethod]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from tools.base import BackendRefusal
 from tools.common import dollars, for_update, next_id, reading
@@ -30,7 +30,7 @@ def _charge(row: Any) -> Charge:
     )
 
 
-def _refund(row: Any, charge_method: str) -> Refund:
+def _refund(row: Any, charge_method: str, customer_id: str | None = None) -> Refund:
     return Refund(
         refund_id=row.id,
         charge_id=row.charge_id,
@@ -42,6 +42,8 @@ def _refund(row: Any, charge_method: str) -> Refund:
         created_at=row.created_at,
         payment_method_id=row.destination_pm_id or charge_method,
         to_gift_card=row.destination_pm_id is not None,
+        reason_code=row.reason_code,
+        customer_id=customer_id,
     )
 
 
@@ -141,6 +143,7 @@ class SqlPayments(SqlBilling):
         tx: Connection,
         key: str,
         now: datetime,
+        reason_code: str = "other",
     ) -> Refund:
         # The charge row lock makes "what is left" exact while two refunds of the same charge race.
         charge = tx.execute(for_update(select(charges).where(charges.c.id == charge_id), self.store)).first()
@@ -169,6 +172,7 @@ class SqlPayments(SqlBilling):
                 operation_key=key,
                 created_at=now,
                 destination_pm_id=destination,
+                reason_code=reason_code,
             )
         )
         if destination is not None:
@@ -188,17 +192,26 @@ class SqlPayments(SqlBilling):
             created_at=now,
             payment_method_id=destination or charge.payment_method_id,
             to_gift_card=destination is not None,
+            reason_code=reason_code,
+            customer_id=charge.customer_id,
         )
 
     def refunds(self, order_id: int, *, tx: Connection | None = None) -> list[Refund]:
+        return self._refunds(refunds.c.order_id == order_id, tx)
+
+    def customer_refunds(self, customer_id: str, *, since: datetime, tx: Connection | None = None) -> list[Refund]:
+        return self._refunds(and_(charges.c.customer_id == customer_id, refunds.c.created_at >= since), tx)
+
+    def _refunds(self, where: Any, tx: Connection | None) -> list[Refund]:
         query = (
-            select(refunds, charges.c.payment_method_id.label("charge_method"))
+            select(refunds, charges.c.payment_method_id.label("charge_method"),
+                   charges.c.customer_id.label("charge_customer"))
             .join(charges, charges.c.id == refunds.c.charge_id)
-            .where(refunds.c.order_id == order_id)
+            .where(where)
             .order_by(refunds.c.created_at, refunds.c.id)
         )
         with reading(self.store, tx) as conn:
-            return [_refund(r, r.charge_method) for r in conn.execute(query)]
+            return [_refund(r, r.charge_method, r.charge_customer) for r in conn.execute(query)]
 
     def payment_methods(self, customer_id: str) -> list[PaymentMethod]:
         query = (

@@ -70,4 +70,9 @@ def _v3_account_credit(conn: Connection) -> None:
         conn.execute(insert(counters).values(name="credit", value=1))
 
 
-MIGRATIONS = [_v1_create_tables, _v2_returns_disputes_accounts, _v3_account_credit]
+def _v4_refund_reason_codes(conn: Connection) -> None:
+    """Refunds carry a structured reason code beside their (redacted) note."""
+    _add_columns(conn, {"refunds": ["reason_code"]})
+
+
+MIGRATIONS = [_v1_create_tables, _v2_returns_disputes_accounts, _v3_account_credit, _v4_refund_reason_codes]

@@ -23,12 +23,15 @@ from graphs.reasoners.llm.asking import Answer, ask
 from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import PlannedStep, SupportPlan
 from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools, relevant_tools
-from graphs.support.flows import StepSpec, get_flow
+from graphs.support.flows import StepSpec, get_flow, needs_confirmation, resolve
 from graphs.support.state import ActiveFlow, Customer, Step
 from tools.registry import get_tool
 
 HISTORY = 8
 _REF = re.compile(r"^\$steps\.([a-z][a-z0-9_]*)\.")
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9_]*(?:-[a-z0-9_]+)*")
+# How the usual steps show what the flow fills in itself, as values the plan checker accepts (a literal).
+_FILLED_BY_FLOW = {"$message": "<a brief note in your words>"}
 RESULT_CHARS = 600  # of an earlier result shown to the model when replanning
 
 
@@ -61,9 +64,9 @@ def plan_with_model(model: BaseChatModel, history: Sequence[AnyMessage], request
     bound = {t.name for t in tools}
     messages = planning_messages(history, request)
     said = " ".join(str(m.content) for m in history if isinstance(m, HumanMessage))
-    evidence = " ".join([said, json.dumps(request.flow["slots"], default=str),
-                         json.dumps(request.customer or {}, default=str),
-                         *(json.dumps(s["result"], default=str) for s in request.kept if s["result"])]).lower()
+    evidence = tokens(" ".join([said, json.dumps(request.flow["slots"], default=str),
+                                json.dumps(request.customer or {}, default=str),
+                                *(json.dumps(s["result"], default=str) for s in request.kept if s["result"])]))
     kept_ids = {local_id(s["id"]) for s in request.kept}
 
     def check(plan: SupportPlan) -> list[str]:
@@ -77,18 +80,38 @@ def plan_with_model(model: BaseChatModel, history: Sequence[AnyMessage], request
 
 def planning_messages(history: Sequence[AnyMessage], request: PlanRequest) -> list[BaseMessage]:
     """The messages of a planning request (system prompt, then the recent conversation)."""
-    usual = {intent: get_flow(intent).steps for intent in request.intents}
+    facts = {k: v for k, v in request.flow["slots"].items() if v is not None}
+    usual = {intent: [example_step(s, facts) for s in get_flow(intent).steps] for intent in request.intents}
     kept = [{"id": local_id(s["id"]), "status": s["status"], "tool": s["tool"], "args": s["args"],
              "result": _short((s["result"] or {}).get("data")), "error": s["error"]} for s in request.kept]
     system = render_prompt(
         "plan", intents=request.intents, customer=request.customer if request.customer else None,
-        facts={k: v for k, v in request.flow["slots"].items() if v is not None}, usual=usual, kept=kept,
+        facts=facts, usual=usual, kept=kept,
         reason=request.reason, refund_limit=f"${request.refund_limit:,.2f}")
     messages: list[BaseMessage] = [SystemMessage(content=system)]
     for message in list(history)[-HISTORY:]:
         if isinstance(message, HumanMessage | AIMessage) and isinstance(message.content, str):
             messages.append(type(message)(content=message.content))
     return messages
+
+
+def example_step(spec: StepSpec, facts: dict[str, Any]) -> StepSpec:
+    """A flow step as the plan prompt shows it: ``$slots.X`` as the known fact (or ``<X>``), ``$message`` as a
+    note to write; only ``$steps.ID.FIELD`` references stay, the one kind a plan may use."""
+
+    def shown(value: Any) -> Any:
+        if isinstance(value, str) and value in _FILLED_BY_FLOW:
+            return _FILLED_BY_FLOW[value]
+        if isinstance(value, str) and value.startswith("$slots."):
+            known = resolve(value, {"slots": facts})
+            return known if known is not None else f"<{value.split('.', 1)[1]}>"
+        if isinstance(value, dict):
+            return {k: shown(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [shown(v) for v in value]
+        return value
+
+    return spec.model_copy(update={"args": shown(spec.args)})
 
 
 def _short(data: Any) -> Any:
@@ -98,8 +121,14 @@ def _short(data: Any) -> Any:
     return data if len(text) <= RESULT_CHARS else text[:RESULT_CHARS] + "…"
 
 
+def tokens(text: str) -> set[str]:
+    """The identifier-like words of ``text``, lower case: an id must be one of them exactly (order 1000 is not in
+    "order 10001")."""
+    return set(_TOKEN.findall(text.lower()))
+
+
 def plan_problems(plan: SupportPlan, *, bound: set[str], intents: set[str], kept_ids: set[str],
-                  evidence: str) -> list[str]:
+                  evidence: set[str]) -> list[str]:
     """Everything wrong with a proposed plan, as sentences the model can act on (empty: it may run)."""
     problems: list[str] = []
     seen: set[str] = set()
@@ -122,7 +151,7 @@ def plan_problems(plan: SupportPlan, *, bound: set[str], intents: set[str], kept
     return problems
 
 
-def _argument_problems(step: PlannedStep, allowed: set[str], evidence: str) -> list[str]:
+def _argument_problems(step: PlannedStep, allowed: set[str], evidence: set[str]) -> list[str]:
     tool = get_tool(step.tool)
     refs = {k for k, v in step.args.items() if isinstance(v, str) and v.startswith("$")}
     problems = []
@@ -153,18 +182,12 @@ def _argument_problems(step: PlannedStep, allowed: set[str], evidence: str) -> l
     return problems
 
 
-def flow_step_for(intent: str, tool: str) -> StepSpec | None:
-    """The flow's own step with this tool, whose confirm and policy settings then apply to the model's step."""
-    return next((s for s in get_flow(intent).steps if s.tool == tool), None)
-
-
 def to_steps(plan: SupportPlan, request: PlanRequest) -> list[Step]:
     full = {local_id(s["id"]): s["id"] for s in request.kept}
     for p in plan.steps:
         full[p.id] = f"{p.intent}.{p.id}"
     steps: list[Step] = []
     for p in plan.steps:
-        spec = flow_step_for(p.intent, p.tool)
         tool = get_tool(p.tool)
         depends = [full[d] for d in p.depends_on]
         if request.verify_first and "verify" not in depends:
@@ -172,7 +195,8 @@ def to_steps(plan: SupportPlan, request: PlanRequest) -> list[Step]:
         steps.append({
             "id": full[p.id], "intent": p.intent, "tool": p.tool, "args": dict(p.args), "depends_on": depends,
             "why": p.why, "writes": tool.writes,
-            "status": "awaiting_confirmation" if spec is not None and spec.confirm else "pending",
+            # The tool decides whether the customer's yes is needed, never the intent label the model chose.
+            "status": "awaiting_confirmation" if needs_confirmation(p.tool) else "pending",
             "result": None, "error": None, "hold_reason": None, "approved_by": None, "confirmed": False,
         })
     return steps

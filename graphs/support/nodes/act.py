@@ -21,10 +21,12 @@ from langgraph.runtime import Runtime
 from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps, last_customer_text
-from graphs.support.flows import StepSpec, get_flow, resolve
+from graphs.support.flows import StepSpec, get_flow, own_steps, resolve, tool_policy
 from graphs.support.messages import normalise
 from graphs.support.policy import Hold, policy_holds
 from graphs.support.state import ActiveFlow, Customer, State, Step
+from tools.base import ToolContext
+from tools.payments.ledger import binding, describe
 from tools.registry import get_tool
 
 TERMINAL = {"done", "failed", "skipped", "rejected"}
@@ -60,20 +62,25 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step["status"] == "awaiting_confirmation":
                 continue
             if step["status"] == "pending":
+                ctx = d.tool_context(state.turn, customer, step["id"])
+                effect = _effect(d, ctx, step)
+                if effect is not None:
+                    scope["effect"] = effect
                 holds = _policy_holds(d, step, spec, scope)
                 unsure = _unsure_reason(flow, step)
                 if step["writes"]:
-                    ctx = d.tool_context(state.turn, customer, step["id"])
-                    amount_checked = any(h.kind == "amount_limit" for h in holds)
                     holds += [h for h in consequence_holds(
-                        d.store, ctx, steps, step, d.context.policy(), check_amount=not amount_checked)
+                        d.store, ctx, steps, step, d.context.policy(), check_amount=True, effect=effect)
                         if h not in holds]
                 reasons = [h.reason for h in holds]
                 if reasons or unsure:
-                    step["status"], step["hold_reason"] = "needs_approval", "; ".join(reasons + unsure)
+                    _hold(step, "; ".join(reasons + unsure), effect)
                     if reasons:  # policy sentences the customer may hear; the agent's doubt is for reviewers
                         step["customer_reason"] = "; ".join(reasons)
                     continue
+            elif step["status"] == "approved" and (why := _approval_no_longer_fits(d, state.turn, customer, step)):
+                _hold(step, why, step.get("effect"))
+                continue
             runnable.append(step)
         if not runnable:
             break
@@ -86,6 +93,12 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 "step": step["id"], "tool": step["tool"], "args": step["args"], "ok": result["ok"],
                 "error": result.get("error"), "approved_by": step["approved_by"],
             }, latency_ms=latency_ms, at=d.now)
+            if not result["ok"] and step["approved_by"]:
+                # What a reviewer approved (or edited) was refused: it goes back to them with the refusal, and
+                # the customer hears nothing until they decide again.
+                _hold(step, f"the tool refused it after approval: {result.get('error')}", step.get("effect"))
+                step["result"] = None
+                continue
             if not result["ok"] and step["tool"] != "verify_identity":
                 trouble.append(f"step {step['id']} ({step['tool']}) failed: {result.get('error')}")
             if step["tool"] == "verify_identity":
@@ -115,31 +128,80 @@ def _missing_results(args: Any, scope: dict[str, Any]) -> str | None:
 
 def _run(d: Deps, turn: int, customer: Customer | None, step: Step) -> tuple[dict[str, Any], float]:
     started = time.perf_counter()
-    ctx = d.tool_context(turn, customer, step["id"], approved_by=step["approved_by"])
+    ctx = d.tool_context(turn, customer, step["id"], approved_by=step["approved_by"],
+                         approved_effect=step.get("effect") if step["approved_by"] else None)
     result = get_tool(step["tool"]).run(d.store, step["args"], ctx)
     return result.model_dump(), (time.perf_counter() - started) * 1000
 
 
+def _effect(d: Deps, ctx: ToolContext, step: Step) -> dict[str, Any] | None:
+    """The money the step would move (the tool works it out), or None: it moves none, or the tool refuses it."""
+    preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
+    return preview.data if preview is not None and preview.ok and isinstance(preview.data, dict) else None
+
+
+def _hold(step: Step, reason: str, effect: dict[str, Any] | None) -> None:
+    """Hold the step for a reviewer with the exact money it would move bound into its arguments: an order
+    refund "without amount" becomes the amount the reviewer sees."""
+    step["status"], step["hold_reason"], step["approved_by"] = "needs_approval", reason, None
+    step["effect"] = effect
+    if effect:
+        step["args"] = {**step["args"], **effect.get("binds", {})}
+
+
+def _approval_no_longer_fits(d: Deps, turn: int, customer: Customer | None, step: Step) -> str | None:
+    """Why an approved step must go back to review before it moves money: what it would move now is not what
+    the reviewer saw (the state changed), or an edit left the amount open. None: run it."""
+    ctx = d.tool_context(turn, customer, step["id"])
+    now = _effect(d, ctx, step)
+    if now is None:
+        return None  # moves no money, or the tool refuses it: the run says why
+    bound = step.get("effect")
+    if bound is None:  # the reviewer edited the arguments
+        open_args = {k: v for k, v in now.get("binds", {}).items() if step["args"].get(k) is None}
+        if open_args:
+            step["effect"] = now
+            return f"the edit leaves the amount open; it would move {describe(now)}: approve that or edit it"
+        step["effect"] = now
+        return None
+    if binding(bound) != binding(now):
+        step["effect"] = now
+        return (f"what it would move changed since the review: {describe(bound)} was approved, it would now move "
+                f"{describe(now)}")
+    return None
+
+
 def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, Any]) -> list[Hold]:
-    """Why policy makes a step wait for a human: tools reserved for humans and the flow's policy checks."""
+    """Why policy makes a step wait for a human: tools reserved for humans and the policy checks of the flows
+    that run the step's tool (whatever intent the step is labelled with)."""
     holds = []
     if get_tool(step["tool"]).needs_approval:
         holds.append(Hold("reserved_for_humans",
                           f"{step['tool'].replace('_', ' ')} is reserved for a human's approval"))
-    if spec is not None:
-        holds += policy_holds(spec.policy, step["args"], scope, d.context.policy())
+    names = list(dict.fromkeys([*(spec.policy if spec else []), *tool_policy(step["tool"])]))
+    holds += policy_holds(names, step["args"], scope, d.context.policy())
     return holds
 
 
 def _unsure_reason(flow: ActiveFlow | None, step: Step) -> list[str]:
-    """A write the agent is not sure the customer asked for waits for a human too (said to reviewers only)."""
-    if get_tool(step["tool"]).writes and not step["confirmed"] and flow is not None \
-            and step["intent"] in flow["confidences"]:
-        sure = flow["confidences"][step["intent"]]
-        threshold = get_flow(step["intent"]).threshold
-        if sure < threshold:
-            return [f"the agent is not sure the customer asked for this ({step['intent']} {sure:.2f} < "
-                    f"{threshold:.2f})"]
+    """A write the agent is not sure the customer asked for waits for a human too (said to reviewers only).
+
+    How sure: for the intents whose flows run the step's tool (the step's own label only for a tool no flow
+    runs), the lower of the local router's probability and the understanding's confidence; a model's
+    self-reported confidence alone never lets a write through.
+    """
+    if not get_tool(step["tool"]).writes or step["confirmed"] or flow is None:
+        return []
+    intents = list(dict.fromkeys(f.intent for f, _ in own_steps(step["tool"]))) or [step["intent"]]
+    router = flow.get("router_confidences") or flow["confidences"]
+
+    def sure(intent: str) -> float:
+        return min(flow["confidences"].get(intent, 0.0), router.get(intent, 0.0))
+
+    best = max(intents, key=sure)
+    threshold = get_flow(best).threshold
+    if sure(best) < threshold:
+        return [f"the agent is not sure the customer asked for this ({best} {sure(best):.2f} < {threshold:.2f})"]
     return []
 
 

@@ -43,8 +43,11 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                        at=d.now)
     update: dict[str, Any] = {"assessment": assessment, "flow": flow}
     if decision.route == "human_review":
-        # The customer hears at once that a person is looking; the reviewer's decision follows later.
-        text = holding_reply(state, decision.queue)
-        update["messages"] = [AIMessage(content=text, name="supportgraph")]
+        again = state.review is not None and state.review["turn"] == state.turn
+        if not again:
+            # The customer hears at once that a person is looking; the reviewer's decision follows later. A step
+            # that goes back to the reviewer in the same turn (its refusal, a changed amount) says nothing more.
+            text = holding_reply(state, decision.queue)
+            update["messages"] = [AIMessage(content=text, name="supportgraph")]
         update["status"] = "awaiting_review"
     return update

@@ -92,6 +92,7 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
         if decision.type in ("approve", "edit"):
             if decision.type == "edit" and decision.edited_action:
                 step["args"] = decision.edited_action.args
+                step["effect"] = None  # act works out what the edited arguments move before they run
             step["status"], step["approved_by"] = "approved", response.reviewer
             run_again = True
         else:

@@ -128,6 +128,7 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     return {
         "intents": [i["intent"] for i in understanding["intents"]],
         "confidences": {i["intent"]: i["confidence"] for i in understanding["intents"]},
+        "router_confidences": dict(understanding.get("router") or {}),
         "slots": carried,
         "stage": "collecting",
         "asking": [],

@@ -26,7 +26,8 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     else:
         text = state.reply or compose_reply(state)
     flow = state.flow
-    finished = flow is not None and not flow["asking"] and flow["stage"] == "done" and not _asks_customer(flow)
+    finished = flow is not None and not flow["asking"] and flow["stage"] == "done" and not _asks_customer(flow) \
+        and not _did_nothing(state, flow)
     # A thread a person has taken over stays open until they hand it back.
     status = "resolved" if finished and not state.human_owner else "awaiting_customer"
     by = state.review["reviewer"] if state.review and state.reply else "agent"
@@ -38,6 +39,11 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d.audit.record(d.thread_id, state.turn, "respond",
                    {"reply": text, "status": status, "by": by, "csat_asked": ask_rating}, at=d.now)
     return {"messages": [AIMessage(content=text, name="supportgraph")], "reply": text, "status": status}
+
+
+def _did_nothing(state: State, flow: ActiveFlow) -> bool:
+    """An empty or no-op plan (nothing ran) for a request whose flow has work to do is not a resolution."""
+    return any(get_flow(i).steps for i in flow["intents"]) and not any(s["status"] == "done" for s in state.plan)
 
 
 def _asks_customer(flow: ActiveFlow) -> bool:

@@ -50,8 +50,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     continuation is the flow's own business)."""
     d = deps(runtime)
     text = normalise(last_customer_text(list(state.messages)))
-    detected, margin = load_thorough_router().detect(text)
+    router = load_thorough_router()
+    detected, margin = router.detect(text)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
+    seen = {i["intent"]: i["confidence"] for i in intents}
+    if d.context.llm_enabled():  # every intent's probability: the model may name one the router did not detect
+        seen = {s.intent: round(s.confidence, 4) for s in router.classify([text])[0] if s.confidence >= 0.01} | seen
     asked = asked_of(state)
     products = catalogue(d.store)
     entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
@@ -91,6 +95,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "source": "local",
         "agreement": 1.0,
         "dialogue": dialogue,
+        "router": seen,
     }
     problems: list[str] = []
     if d.context.llm_enabled() and not continues and act == "new_request":

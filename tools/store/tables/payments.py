@@ -68,13 +68,16 @@ refunds = Table(
     Column("charge_id", String(16), ForeignKey("charges.id"), nullable=False, index=True),
     Column("order_id", BigInteger, ForeignKey("orders.id"), nullable=True, index=True),
     Column("amount_cents", BigInteger, CheckConstraint("amount_cents > 0"), nullable=False),
-    Column("reason", String(500), nullable=False),
+    Column("reason", String(500), nullable=False),  # a redacted note, never the customer's raw message
     Column("status", String(16), nullable=False),
     Column("approved_by", String(120), nullable=True),
     Column("operation_key", String(300), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     # NULL: back to the charge's payment method; otherwise the gift card credited (store credit).
     Column("destination_pm_id", String(16), ForeignKey("payment_methods.id"), nullable=True),
+    # Why, as a code (tools/payments/ledger.py ReasonCode): order_cancelled refunds do not count toward the
+    # approval limits, every other code does.
+    Column("reason_code", String(32), nullable=False, server_default="other"),
 )
 
 # Account credit (a credit note): money owed to the customer that their next membership invoices use up,
