@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tools.store import BusinessStore
 
 CRM_URL_ENV = "SUPPORTGRAPH_CRM_URL"
+CRM_TIMEOUT_ENV = "SUPPORTGRAPH_CRM_TIMEOUT"  # seconds to wait for one CRM answer (default 5)
 CRM_TOKEN_ENV = "SUPPORTGRAPH_CRM_TOKEN"
 
 
@@ -135,7 +136,8 @@ def crm_backend(store: BusinessStore) -> CrmBackend:
     if url and not os.environ.get(backend_env("crm"), "").strip():
         from tools.crm.http_crm import shared_http_crm
 
-        return shared_http_crm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
+        return shared_http_crm(url, token=os.environ.get(CRM_TOKEN_ENV) or None,
+                               timeout=float(os.environ.get(CRM_TIMEOUT_ENV) or 5.0))
     from tools.crm.sql_crm import SqlCrm
 
     return configured_backend(store, "crm", SqlCrm)
