@@ -188,11 +188,9 @@ def _is_refusal(exc: BaseException) -> bool:
 
 def _database_failure(exc: BaseException) -> bool:
     """The database went away or failed mid-command (a restart, a dropped connection): not a bug of ours."""
-    import psycopg
-    from psycopg_pool import PoolTimeout
-    from sqlalchemy.exc import DBAPIError
+    from supportgraph.db import database_failure
 
-    return isinstance(exc, psycopg.Error | DBAPIError | PoolTimeout)
+    return database_failure(exc)
 
 
 def _refusal_line(exc: BaseException) -> str:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from graphs.support.deps import last_customer_text
 from graphs.support.review import queue_entry
 from supportgraph.audit import QueueItem, open_audit_log
+from supportgraph.db import database_failure
 
 if TYPE_CHECKING:
     from langgraph.types import StateSnapshot
@@ -44,7 +45,15 @@ def recover_thread(service: SupportService, thread_id: str) -> TurnReport | None
         before = next((i + 1 for i in range(len(messages) - 1, -1, -1) if messages[i].type == "human"), 0)
         started = time.perf_counter()
         log.warning("thread %s: resuming a run that was cut short", thread_id)
-        service.graph.invoke(None, config, context=service.context, durability="sync")
+        try:
+            service.graph.invoke(None, config, context=service.context, durability="sync")
+        except Exception as exc:
+            if database_failure(exc):
+                raise  # nothing can be finished now; the next touch tries again
+            # The run fails again by itself (not for want of a database): it is rolled back instead. The next
+            # input starts a new run, and LangGraph discards the unfinished tasks of the old one.
+            log.exception("thread %s: the run cut short fails again; rolling it back", thread_id)
+            return None
         finished = service.report(thread_id, before, last_customer_text(messages) or None,
                                   (time.perf_counter() - started) * 1000)
         live = service.graph.get_state(config)

@@ -105,15 +105,24 @@ class ThreadIndex:
         return slot
 
     async def _repair(self, thread_id: str, graph_id: str | None) -> None:
-        """No run is under way on the thread (the caller holds it): make Aegra's thread status and the review
-        queue say what the checkpoint says, so a run that failed (status ``error``) or a server that died
-        mid-run (``busy``) leaves the thread resumable, with its review open."""
+        """No run is under way on the thread (the caller holds it): finish a run that was cut short, then make
+        Aegra's thread status and the review queue say what the checkpoint says, so a run that failed (status
+        ``error``) or a server that died mid-run (``busy``) leaves the thread resumable, with its review open."""
         from aegra_api.core.database import db_manager
         from aegra_api.core.orm import Thread
+        from aegra_api.services.langgraph_service import get_langgraph_service
         from sqlalchemy import update
 
         from supportgraph.recovery import settle_rows
 
+        config: Any = {"configurable": {"thread_id": thread_id}}
+        async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
+            live = await graph.aget_state(config)
+            if live.values and review_request_of(live) is None and (
+                    live.next or (await graph.aget_state(live.config)).next):
+                # A run the server lost mid-way (a restart, a database outage): finish it before the next one.
+                # Its writes are idempotent per turn and step, so what it did already is not done again.
+                await graph.ainvoke(None, config, durability="sync")
         pending = await self.pending_review(thread_id, graph_id)
         if self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
             async with db_manager.get_engine().begin() as conn:
