@@ -15,11 +15,12 @@ The lock dies with its holder, so a killed process never leaves a thread locked:
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 
 from supportgraph.db import lock_number, psycopg_url, sqlite_path
 
@@ -45,6 +46,35 @@ def thread_lock(database_url: str, thread_id: str, *, wait: float) -> Iterator[N
         return
     with _advisory_lock(database_url, thread_id, deadline):
         yield
+
+
+@asynccontextmanager
+async def async_thread_lock(database_url: str, thread_id: str, *, wait: float) -> AsyncIterator[None]:
+    """:func:`thread_lock` for an event loop (the API server): waiting for the lock does not hold a thread."""
+    deadline = time.monotonic() + max(0.0, wait)
+    if database_url.startswith("sqlite:///"):
+        stack = ExitStack()
+        await asyncio.to_thread(stack.enter_context, thread_lock(database_url, thread_id, wait=wait))
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(stack.close)
+        return
+    import psycopg
+
+    key = lock_number(lock_key(thread_id))
+    async with await psycopg.AsyncConnection.connect(psycopg_url(database_url), autocommit=True,
+                                                     connect_timeout=10) as conn:
+        while not (await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone())[0]:  # type: ignore[index]
+            if time.monotonic() >= deadline:
+                raise _busy(thread_id)
+            await asyncio.sleep(POLL_SECONDS)
+        try:
+            yield
+        finally:
+            if not conn.closed:
+                with suppress(psycopg.Error):
+                    await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def _busy(thread_id: str) -> ThreadBusy:

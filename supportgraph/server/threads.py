@@ -8,7 +8,7 @@ from the checkpoint through the graph Aegra serves, exactly as SupportService re
 from __future__ import annotations
 
 import asyncio
-from contextlib import ExitStack
+from contextlib import AsyncExitStack
 from typing import Any
 
 from sqlalchemy import select
@@ -30,13 +30,13 @@ class RunSlot:
     """The thread's lock (supportgraph/thread_lock.py, the one every SupportService turn takes), held from
     the checks of a run request until Aegra has recorded the run; ``release`` lets the next request in."""
 
-    def __init__(self, stack: ExitStack) -> None:
-        self._stack: ExitStack | None = stack
+    def __init__(self, stack: AsyncExitStack) -> None:
+        self._stack: AsyncExitStack | None = stack
 
     async def release(self) -> None:
         stack, self._stack = self._stack, None
         if stack is not None:
-            await asyncio.to_thread(stack.close)
+            await stack.aclose()
 
 
 class ThreadIndex:
@@ -85,12 +85,12 @@ class ThreadIndex:
         thread until ``release``. Aegra 0.6 accepts ``multitask_strategy`` but does not apply it; every run
         request is handled as ``reject`` here."""
         from supportgraph.recovery import api_run_in_progress
-        from supportgraph.thread_lock import ThreadBusy, thread_lock
+        from supportgraph.thread_lock import ThreadBusy, async_thread_lock
 
-        stack = ExitStack()
+        stack = AsyncExitStack()
         try:
-            await asyncio.to_thread(stack.enter_context,
-                                    thread_lock(self.database_url, thread_id, wait=RUN_SLOT_WAIT_SECONDS))
+            await stack.enter_async_context(async_thread_lock(self.database_url, thread_id,
+                                                              wait=RUN_SLOT_WAIT_SECONDS))
         except ThreadBusy as exc:
             raise RunInProgress(str(exc)) from None
         slot = RunSlot(stack)
