@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -127,6 +127,12 @@ class QueueItem:
     confidence: float | None
     assigned_to: str | None
     created_at: datetime
+    claimed_at: datetime | None = None
+
+    def claim_expired(self, now: datetime) -> bool:
+        """A resume claimed this review and died: it is open again for everyone."""
+        return self.status == "resolving" and (self.claimed_at is None
+                                               or _aware(self.claimed_at) < now - CLAIM_EXPIRES_AFTER)
 
     @property
     def sla_due_at(self) -> datetime:
@@ -189,10 +195,7 @@ class AuditLog:
         that died, and can be taken over.
         """
         now = now or datetime.now(UTC)
-        claimable = or_(
-            review_queue.c.status == "open",
-            and_(review_queue.c.status == "resolving", review_queue.c.claimed_at < now - CLAIM_EXPIRES_AFTER),
-        )
+        claimable = _waiting(now)
         with self.db.begin() as conn:
             result = conn.execute(
                 update(review_queue)
@@ -221,8 +224,27 @@ class AuditLog:
                 update(review_queue)
                 .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn,
                             review_queue.c.status == "resolving"))
-                .values(status="open")
+                .values(status="open", claimed_at=None)
             )
+
+    def reopen_review(self, thread_id: str, turn: int) -> None:
+        """The checkpoint still waits on this review, so it is open, whatever an interrupted resume left in its
+        row (a claim, or a resolution whose effect never became durable). Called with the thread's lock held."""
+        with self.db.begin() as conn:
+            conn.execute(
+                update(review_queue)
+                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn,
+                            review_queue.c.status != "open"))
+                .values(status="open", claimed_at=None, resolved_at=None, decision=None)
+            )
+
+    def unsettled_reviews(self, thread_id: str | None = None) -> list[QueueItem]:
+        """Reviews not resolved (open or claimed), of one thread or of all."""
+        query = select(review_queue).where(review_queue.c.status != "resolved")
+        if thread_id is not None:
+            query = query.where(review_queue.c.thread_id == thread_id)
+        with self.db.begin() as conn:
+            return [_item(r) for r in conn.execute(query).mappings()]
 
     def assign_review(self, thread_id: str, reviewer: str) -> bool:
         """Assign the thread's open review to ``reviewer``; False when it has none open."""
@@ -241,9 +263,12 @@ class AuditLog:
         return _item(row) if row else None
 
     def review_items(self, *, status: str | None = "open", queue: str | None = None) -> list[QueueItem]:
-        """Waiting threads, most urgent first (priority, then oldest)."""
+        """Waiting threads, most urgent first (priority, then oldest). ``status="open"`` includes reviews whose
+        claim expired (the resume that claimed them died): they are back in the queue."""
         query = select(review_queue)
-        if status:
+        if status == "open":
+            query = query.where(_waiting(datetime.now(UTC)))
+        elif status:
             query = query.where(review_queue.c.status == status)
         if queue:
             query = query.where(review_queue.c.queue == queue)
@@ -254,10 +279,22 @@ class AuditLog:
         return sorted(items, key=lambda i: (rank.get(i.priority, 9), i.created_at))
 
 
+def _waiting(now: datetime) -> Any:
+    """Reviews a reviewer may take: open ones, and claimed ones whose claim expired."""
+    return or_(
+        review_queue.c.status == "open",
+        and_(review_queue.c.status == "resolving",
+             or_(review_queue.c.claimed_at.is_(None), review_queue.c.claimed_at < now - CLAIM_EXPIRES_AFTER)),
+    )
+
+
 def _item(row: Any) -> QueueItem:
     values = {k: row[k] for k in QueueItem.__dataclass_fields__}
     values["created_at"] = _aware(values["created_at"])  # SQLite hands back naive UTC datetimes
-    return QueueItem(**values)
+    if values["claimed_at"] is not None:
+        values["claimed_at"] = _aware(values["claimed_at"])
+    item = QueueItem(**values)
+    return replace(item, status="open") if item.claim_expired(datetime.now(UTC)) else item
 
 
 def _aware(at: datetime) -> datetime:

@@ -159,6 +159,17 @@ class Database:
         self.engine.dispose()
 
 
+def database_failure(exc: BaseException) -> bool:
+    """Did the database fail (went away, restarted, refused a connection) rather than our code?"""
+    import sqlite3
+
+    import psycopg
+    from psycopg_pool import PoolTimeout
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(exc, psycopg.Error | DBAPIError | PoolTimeout | sqlite3.OperationalError)
+
+
 def lock_number(key: str) -> int:
     """A signed 64-bit number for ``key``, the same in every process and release (``hash()`` is salted per
     process; Postgres's ``hashtext`` is 32 bits and not promised stable across major versions)."""

@@ -19,7 +19,10 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command, StateSnapshot
 
 from foundation.audit import open_audit_log
+from foundation.crash import crash_point
 from foundation.settings import get_settings
+from foundation.thread_lock import ThreadBusy as LockBusy
+from foundation.thread_lock import thread_lock
 from graphs.reasoners.local.embedder import embed
 from graphs.reasoners.local.router import load_router
 from graphs.support.context import Context
@@ -28,10 +31,12 @@ from graphs.support.graph import builder
 from graphs.support.messages import check_message
 from graphs.support.review import ReviewRequest, parse_response
 from service.checkpointer import open_checkpointer
+from service.recovery import api_run_in_progress, recover_thread, settle_after_failure
 from service.review_index import IndexingPostgresSaver, IndexingSqliteSaver
 from tools.store import open_store
 
 MAX_THREAD_ID = 200
+TURN_WAIT_SECONDS = 60.0  # how long a turn waits for another turn on the same thread before it is refused
 
 
 class SupportError(Exception):
@@ -54,6 +59,10 @@ class ReviewInProgress(SupportError):
     pass
 
 
+class ThreadBusy(SupportError):
+    """Another turn holds the thread for longer than this one may wait (foundation/thread_lock.py)."""
+
+
 @dataclass
 class TurnReport:
     """What one turn did, for printing and for tests."""
@@ -74,13 +83,19 @@ class TurnReport:
 
 
 class SupportService:
-    """The support graph with a checkpointer, plus the input checks every host needs."""
+    """The support graph with a checkpointer, plus the input checks every host needs.
 
-    def __init__(self, checkpointer: Any, context: Context) -> None:
+    Every turn holds its thread's lock (foundation/thread_lock.py) and starts by finishing whatever a crash
+    left: a run cut short is resumed from its last checkpoint (its writes are idempotent per turn and step, so
+    nothing is done twice), and the review queue is brought in line with the checkpoint (service/recovery.py).
+    """
+
+    def __init__(self, checkpointer: Any, context: Context, *, lock_wait: float = TURN_WAIT_SECONDS) -> None:
         self.graph = builder.compile(checkpointer=checkpointer, name="support")
         if isinstance(checkpointer, IndexingSqliteSaver | IndexingPostgresSaver):
             context = replace(context, review_index_by_checkpointer=True)
         self.context = context
+        self.lock_wait = lock_wait
 
     @staticmethod
     def _config(thread_id: str) -> RunnableConfig:
@@ -101,9 +116,43 @@ class SupportService:
     def exists(self, thread_id: str) -> bool:
         return bool(self.graph.get_state(self._config(thread_id)).values)
 
+    @contextmanager
+    def turn(self, thread_id: str, *, wait: float | None = None) -> Iterator[None]:
+        """Hold the thread for one turn (ThreadBusy if another turn keeps it longer than ``wait`` seconds)."""
+        try:
+            with thread_lock(self.context.database_url, self.check_thread_id(thread_id),
+                             wait=self.lock_wait if wait is None else wait):
+                if api_run_in_progress(self.context.database_url, thread_id):
+                    raise ThreadBusy(f"thread {thread_id!r} has a run in progress on the API server; "
+                                     "try again when it has finished")
+                yield
+        except LockBusy as exc:
+            raise ThreadBusy(str(exc)) from None
+
+    def recover(self, thread_id: str) -> TurnReport | None:
+        """Finish what a crash left on the thread (call it holding the thread): resume a run cut short, and
+        settle the review queue by the checkpoint. Returns the report of the turn it finished, if any."""
+        return recover_thread(self, thread_id)
+
+    def recover_claimed_reviews(self) -> None:
+        """Recover every thread whose review a resume claimed and that no turn holds now (its resumer died)."""
+        for item in open_audit_log(self.context.database_url).unsettled_reviews():
+            if item.claimed_at is None:
+                continue
+            try:
+                with self.turn(item.thread_id, wait=0):
+                    self.recover(item.thread_id)
+            except ThreadBusy:
+                continue  # being worked on right now
+
     def pending_review(self, thread_id: str) -> ReviewRequest | None:
-        """The review request a thread waits on, or None."""
-        snapshot = self.graph.get_state(self._config(self.check_thread_id(thread_id)))
+        """The review request a thread waits on, or None (after recovering the thread)."""
+        with self.turn(thread_id):
+            self.recover(thread_id)
+            return self._pending(thread_id)
+
+    def _pending(self, thread_id: str) -> ReviewRequest | None:
+        snapshot = self.graph.get_state(self._config(thread_id))
         if not snapshot.values:
             raise UnknownThread(f"no conversation with thread id {thread_id!r}")
         return _review_request(snapshot)
@@ -113,41 +162,66 @@ class SupportService:
         self.check_thread_id(thread_id)
         clean = check_message(text)
         config = self._config(thread_id)
-        snapshot = self.graph.get_state(config)
-        if snapshot.values and _review_request(snapshot) is not None:
-            raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
-                                   f"resume it with: supportgraph review resume {thread_id} …")
-        before = len(snapshot.values.get("messages", [])) if snapshot.values else 0
-        payload: Any = {"messages": [HumanMessage(content=clean)]}
-        if customer_id and not snapshot.values:
-            payload["customer_id"] = customer_id
-        started = time.perf_counter()
-        self.graph.invoke(payload, config, context=self.context)
-        return self.report(thread_id, before, clean, (time.perf_counter() - started) * 1000)
+        with self.turn(thread_id):
+            finished = self.recover(thread_id)
+            if finished is not None and finished.customer_message == clean:
+                return finished  # the message was taken before the crash: this is its retry, answered now
+            snapshot = self.graph.get_state(config)
+            if snapshot.values and _review_request(snapshot) is not None:
+                raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
+                                       f"resume it with: supportgraph review resume {thread_id} …")
+            if customer_id is not None:
+                self._check_customer(customer_id)
+            before = len(snapshot.values.get("messages", [])) if snapshot.values else 0
+            payload: Any = {"messages": [HumanMessage(content=clean)]}
+            if customer_id and not snapshot.values:
+                payload["customer_id"] = customer_id
+            started = time.perf_counter()
+            self.graph.invoke(payload, config, context=self.context, durability="sync")
+            return self.report(thread_id, before, clean, (time.perf_counter() - started) * 1000)
+
+    def _check_customer(self, customer_id: str) -> None:
+        """Refuse a signed-in customer id the CRM does not know (an unreachable CRM decides nothing here)."""
+        from tools.crm.backend import crm_backend
+        from tools.store import open_store
+
+        store = open_store(self.context.database_url, seed=self.context.demo_seed)
+        try:
+            known = crm_backend(store).get_ref(customer_id) is not None
+        except Exception:  # an outage: the turn itself reports it as a failed step
+            return
+        if not known:
+            raise SupportError(f"unknown customer {customer_id!r}: see `supportgraph customers`")
 
     def resume(self, thread_id: str, decision: dict[str, Any]) -> TurnReport:
-        """Resume a thread waiting for review with a reviewer's decision (validated before anything runs)."""
-        request = self.pending_review(thread_id)
-        if request is None:
-            raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review")
-        response = parse_response(decision, request)
-        turn = int(request["context"]["turn"])
-        audit = open_audit_log(self.context.database_url)
-        # Two reviewers may press the button at once: the review-queue row is claimed atomically first, so
-        # exactly one decision is applied and the other reviewer hears who is on it.
-        refusal = audit.claim_review_or_reason(thread_id, turn, response.reviewer)
-        if refusal is not None:
-            raise (ReviewInProgress if refusal.in_progress else NotWaitingForReview)(refusal.reason)
+        """Resume a thread waiting for review with a reviewer's decision (validated before anything runs).
+
+        The review is resolved in the transaction that makes the decision durable in the checkpoint
+        (service/review_index.py); a resume that fails before that gives the review back to the queue."""
         config = self._config(thread_id)
-        before = len(self.graph.get_state(config).values.get("messages", []))
-        started = time.perf_counter()
-        command: Command[Any] = Command(resume=decision)
-        try:
-            self.graph.invoke(command, config, context=self.context)
-        except BaseException:
-            audit.release_review(thread_id, turn)
-            raise
-        return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
+        with self.turn(thread_id):
+            self.recover(thread_id)
+            request = self._pending(thread_id)
+            if request is None:
+                raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review")
+            response = parse_response(decision, request)
+            turn = int(request["context"]["turn"])
+            audit = open_audit_log(self.context.database_url)
+            # A reviewer on the API may press the button at the same time: the review-queue row is claimed
+            # atomically first, so exactly one decision is applied and the other reviewer hears who is on it.
+            refusal = audit.claim_review_or_reason(thread_id, turn, response.reviewer)
+            if refusal is not None:
+                raise (ReviewInProgress if refusal.in_progress else NotWaitingForReview)(refusal.reason)
+            crash_point("claim")
+            before = len(self.graph.get_state(config).values.get("messages", []))
+            started = time.perf_counter()
+            command: Command[Any] = Command(resume=decision)
+            try:
+                self.graph.invoke(command, config, context=self.context, durability="sync")
+            except BaseException:
+                settle_after_failure(self, thread_id)
+                raise
+            return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
 
     def rate(self, thread_id: str, score: int | str, comment: str | None = None) -> None:
         """Store the customer's 1–5 satisfaction rating of a conversation (graphs/support/csat.py).

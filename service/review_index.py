@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -26,6 +26,7 @@ from langgraph.checkpoint.postgres import _internal as pg_internal
 from langgraph.checkpoint.serde.types import INTERRUPT
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from foundation.crash import crash_point
 from graphs.support.review import queue_entry
 
 _COLUMNS = ("thread_id", "turn", "queue", "priority", "status", "customer_id", "summary", "reasons", "confidence",
@@ -54,6 +55,24 @@ def review_rows(config: RunnableConfig, writes: Sequence[tuple[str, Any]]) -> li
     return rows
 
 
+def review_resolutions(config: RunnableConfig, writes: Sequence[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The reviews that ``writes`` (the human_review node's result) decide: they are resolved in the same
+    transaction, so a review is never marked done unless its decision is durable in the thread."""
+    if config["configurable"].get("checkpoint_ns"):
+        return []
+    decided = []
+    for channel, value in writes:
+        if channel == "review" and isinstance(value, dict) and value.get("decision") is not None:
+            decided.append({"thread_id": str(config["configurable"]["thread_id"]), "turn": int(value["turn"]),
+                            "decision": json.loads(json.dumps(value["decision"], default=str)),
+                            "at": datetime.now(UTC)})
+    return decided
+
+
+_RESOLVE_SQL = ("UPDATE review_queue SET status = 'resolved', resolved_at = %s, decision = %s "
+                "WHERE thread_id = %s AND turn = %s")
+
+
 class IndexingSqliteSaver(SqliteSaver):
     """SqliteSaver whose interrupt writes and review-queue rows commit together."""
 
@@ -64,19 +83,23 @@ class IndexingSqliteSaver(SqliteSaver):
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:
-        rows = review_rows(config, writes)
-        if not rows:
+        rows, decided = review_rows(config, writes), review_resolutions(config, writes)
+        if not rows and not decided:
             super().put_writes(config, writes, task_id, task_path)
+            crash_point("checkpoint")
             return
-        sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
-               f"{_REOPEN}")
+        insert_sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) "
+                      f"VALUES ({', '.join('?' for _ in _COLUMNS)}) {_REOPEN}")
         with self.lock:
             conn = self.conn
             # sqlite3 opens a transaction at this INSERT. The parent's put_writes commits even when it fails
             # (in a ``finally``), so it runs on a view of the connection whose commit waits for ours.
             self.conn = _CommitLater(conn)  # type: ignore[assignment]
             try:
-                conn.executemany(sql, [_sqlite_values(row) for row in rows])
+                conn.executemany(insert_sql, [_sqlite_values(row) for row in rows])
+                conn.executemany(_RESOLVE_SQL.replace("%s", "?"), [
+                    (_sqlite_stamp(d["at"]), json.dumps(d["decision"], default=str), d["thread_id"], d["turn"])
+                    for d in decided])
                 super().put_writes(config, writes, task_id, task_path)
             except BaseException:
                 conn.rollback()
@@ -85,6 +108,12 @@ class IndexingSqliteSaver(SqliteSaver):
                 conn.commit()
             finally:
                 self.conn = conn
+        crash_point("checkpoint")
+
+    def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
+        saved = super().put(*args, **kwargs)
+        crash_point("checkpoint")
+        return saved
 
 
 class _CommitLater:
@@ -105,10 +134,13 @@ class IndexingPostgresSaver(PostgresSaver):
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:
-        rows = review_rows(config, writes)
-        if not rows:
+        rows, decided = review_rows(config, writes), review_resolutions(config, writes)
+        if not rows and not decided:
             super().put_writes(config, writes, task_id, task_path)
+            crash_point("checkpoint")
             return
+        from psycopg.types.json import Json
+
         query = (self.UPSERT_CHECKPOINT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes)
                  else self.INSERT_CHECKPOINT_WRITES_SQL)
         params = self._dump_writes(config["configurable"]["thread_id"], config["configurable"]["checkpoint_ns"],
@@ -116,15 +148,29 @@ class IndexingPostgresSaver(PostgresSaver):
         sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) VALUES ({', '.join('%s' for _ in _COLUMNS)}) "
                f"{_REOPEN}")
         with self.lock, pg_internal.get_connection(self.conn) as conn, conn.transaction(), conn.cursor() as cur:
-            cur.executemany(sql, [_postgres_values(row) for row in rows])
+            if rows:
+                cur.executemany(sql, [_postgres_values(row) for row in rows])
+            if decided:
+                cur.executemany(_RESOLVE_SQL, [(d["at"], Json(d["decision"]), d["thread_id"], d["turn"])
+                                               for d in decided])
             cur.executemany(query, params)
+        crash_point("checkpoint")
+
+    def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
+        saved = super().put(*args, **kwargs)
+        crash_point("checkpoint")
+        return saved
+
+
+def _sqlite_stamp(at: datetime) -> str:
+    # The text form SQLAlchemy writes for the table's DateTime columns on SQLite (naive UTC).
+    naive = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
+    return naive.isoformat(sep=" ", timespec="microseconds")
 
 
 def _sqlite_values(row: dict[str, Any]) -> tuple[Any, ...]:
     # The same text forms SQLAlchemy writes for the table's JSON and DateTime columns on SQLite (naive UTC).
-    at = row["created_at"].astimezone(UTC).replace(tzinfo=None) if row["created_at"].tzinfo else row["created_at"]
-    stamp = at.isoformat(sep=" ", timespec="microseconds")
-    values = {**row, "reasons": json.dumps(row["reasons"]), "created_at": stamp}
+    values = {**row, "reasons": json.dumps(row["reasons"]), "created_at": _sqlite_stamp(row["created_at"])}
     return tuple(values[c] for c in _COLUMNS)
 
 

@@ -99,6 +99,14 @@ class BackendRefusal(Exception):
         self.message = message if message.startswith("Error:") else f"Error: {message}"
 
 
+class BackendUnavailable(RuntimeError):
+    """Raised by a backend that cannot answer now (a remote system down, hanging, answering 5xx or garbage).
+
+    ``SupportTool.run`` turns it into a failed step whose error says which system is unavailable, so the turn
+    goes on: the reasoner tells the customer or hands the thread to a person, with the reason.
+    """
+
+
 ToolFn = Callable[["BusinessStore", Any, ToolContext], ToolResult]
 # The money a call would move, worked out without moving it: ToolResult.success(effect) or the tool's refusal.
 # An effect is {"amount", "movements": [{"charge_id", "amount", "payment_method", "to"}], "over_limit": str |
@@ -164,6 +172,11 @@ class SupportTool:
             return self.fn(store, parsed, ctx)
         except BackendRefusal as refusal:
             return ToolResult.refuse(refusal.message)
+        except BackendUnavailable as outage:
+            return ToolResult.refuse(
+                f"Error: the {self.system} system is unavailable right now ({outage}); nothing was changed by "
+                f"{self.name}. Try again later, or hand this over to a person."
+            )
 
     def as_langchain_tool(self) -> StructuredTool:
         """The same tool as a LangChain tool (name, description and schema derived, not rewritten)."""

@@ -13,6 +13,7 @@ from pydantic import Field
 from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from foundation.crash import crash_point
 from tools.base import ToolContext, ToolResult
 from tools.store import BusinessStore
 from tools.store.schema import counters, operations
@@ -129,6 +130,7 @@ def idempotent_write(
             conn.execute(
                 update(operations).where(operations.c.key == key).values(result=result.model_dump_json())
             )
+        crash_point("store")
         return result
     except _Refused as refused:
         return refused.result

@@ -10,6 +10,9 @@ from foundation.tokens import count_tokens
 MAX_MESSAGE_CHARS = 8_000
 MAX_MESSAGE_TOKENS = 2_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What a person may not type into anything the agent keeps: C0 and C1 control characters other than tab and
+# line feed (a CR is taken only as part of a CRLF line end). Postgres cannot even store U+0000 in text or JSON.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class InvalidMessage(ValueError):
@@ -23,18 +26,26 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def control_character(text: str) -> str | None:
+    """Why ``text`` may not be kept: it holds a control character (or an undecodable byte); None if it is fine."""
+    try:
+        text.encode("utf-8")  # undecodable bytes arrive as lone surrogates (surrogateescape)
+    except UnicodeEncodeError:
+        return "is not valid UTF-8 text"
+    found = _FORBIDDEN.search(text.replace("\r\n", "\n"))
+    if found is None:
+        return None
+    return f"contains the control character U+{ord(found.group(0)):04X}; remove it and send the text again"
+
+
 def check_message(text: str) -> str:
     """The normalised message, or InvalidMessage saying what is wrong with it."""
     if not isinstance(text, str):
         raise InvalidMessage("the message must be text")
-    try:
-        text.encode("utf-8")  # undecodable bytes arrive as lone surrogates (surrogateescape)
-    except UnicodeEncodeError:
-        raise InvalidMessage("the message is not valid UTF-8 text") from None
-    if "\ufffd" in text:
-        raise InvalidMessage("the message is not valid UTF-8 text")
     if len(text) > MAX_MESSAGE_CHARS * 4:
         raise InvalidMessage(f"the message is too long ({len(text):,} characters; at most {MAX_MESSAGE_CHARS:,})")
+    if problem := control_character(text):
+        raise InvalidMessage(f"the message {problem}")
     clean = normalise(text)
     if not clean:
         raise InvalidMessage("the message is empty")

@@ -15,6 +15,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field, ValidationError
 
+from graphs.support.messages import control_character
 from graphs.support.state import State, Step
 from tools.payments.ledger import describe
 from tools.registry import get_tool
@@ -22,6 +23,7 @@ from tools.registry import get_tool
 REPLY_ACTION = "reply_to_customer"
 DecisionType = Literal["approve", "edit", "reject", "respond"]
 ALLOWED: list[DecisionType] = ["approve", "edit", "reject", "respond"]
+MAX_ARGS_DEPTH = 8  # a tool's arguments are flat records; deeper nesting is a mistake or an attack
 
 
 class ActionRequest(TypedDict):
@@ -135,6 +137,9 @@ def parse_response(payload: Any, request: ReviewRequest) -> ReviewResponse:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidDecision(f"invalid review decision at {where or 'top level'}: {first['msg']}") from None
+    for where, text in _texts(response):
+        if problem := control_character(text):
+            raise InvalidDecision(f"invalid review decision at {where}: the text {problem}")
     if response.turn is not None and response.turn != request["context"].get("turn"):
         raise InvalidDecision(f"this decision is for turn {response.turn}, but the thread now waits on turn "
                               f"{request['context'].get('turn')}: look at the review again")
@@ -152,6 +157,31 @@ def parse_response(payload: Any, request: ReviewRequest) -> ReviewResponse:
         if decision.type == "edit":
             _check_edit(decision, action)
     return response
+
+
+def _texts(response: ReviewResponse) -> list[tuple[str, str]]:
+    """Every text a reviewer wrote into a decision (the customer may read it, the store keeps it), with where."""
+    found: list[tuple[str, str]] = [("reviewer", response.reviewer)]
+    pending: list[tuple[str, Any, int]] = []
+    for i, decision in enumerate(response.decisions):
+        if decision.message is not None:
+            found.append((f"decisions.{i}.message", decision.message))
+        if decision.edited_action is not None:
+            found.append((f"decisions.{i}.edited_action.name", decision.edited_action.name))
+            pending.append((f"decisions.{i}.edited_action.args", decision.edited_action.args, 1))
+    while pending:  # a walk, not a recursion: arguments may nest deeply
+        where, value, depth = pending.pop()
+        if depth > MAX_ARGS_DEPTH and isinstance(value, dict | list):
+            raise InvalidDecision(f"invalid review decision at {where}: arguments nest deeper than "
+                                  f"{MAX_ARGS_DEPTH} levels")
+        if isinstance(value, str):
+            found.append((where, value))
+        elif isinstance(value, dict):
+            pending += [(f"{where}.{k}", v, depth + 1) for k, v in value.items()]
+            found += [(where, str(k)) for k in value]
+        elif isinstance(value, list):
+            pending += [(f"{where}.{n}", v, depth + 1) for n, v in enumerate(value)]
+    return found
 
 
 def _check_edit(decision: Decision, action: ActionRequest) -> None:

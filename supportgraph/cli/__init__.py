@@ -20,6 +20,7 @@ from foundation.settings import get_settings
 from supportgraph.cli import inbox, metrics, serve, triage
 from supportgraph.cli.common import CliError, DatabaseOpt, console
 from supportgraph.cli.common import database_url_or_default as _url
+from supportgraph.cli.faults import bench_faults
 from supportgraph.cli.llm import BaseUrlOpt, ModelOpt, bench_tokens, model_context
 from supportgraph.cli.measure import bench_app, eval_app
 from supportgraph.cli.review import review_app
@@ -40,6 +41,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 bench_app.command("tokens")(bench_tokens)
+bench_app.command("faults")(bench_faults)
 app.command()(triage.triage)
 app.command()(metrics.metrics)
 app.command()(metrics.rate)
@@ -92,16 +94,17 @@ def chat(
                 if not _is_refusal(exc):
                     raise
                 failed = True
-                print(f"error: {exc}", file=sys.stderr)
+                print(f"error: {_refusal_line(exc)}", file=sys.stderr)
                 continue
             print_turn(console, report)
     if failed:
         raise typer.Exit(2)
 
 
-@app.command()
+# A message may start with "-" ("-5 stars for the delay"): taken as the message, not as an unknown option.
+@app.command(context_settings={"ignore_unknown_options": True})
 def send(
-    text: Annotated[str, typer.Argument(help="The customer's message, or - to read it from stdin.")],
+    text: Annotated[str, typer.Argument(help="The customer's message, or - to read it from stdin.", metavar="TEXT")],
     thread: Annotated[str, typer.Option(help="Thread id; a new thread starts if it does not exist.")],
     customer: Annotated[str | None, typer.Option(help="Signed-in demo customer for a new thread.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the turn as JSON.")] = False,
@@ -114,7 +117,8 @@ def send(
     from service.render import print_turn
 
     if text == "-":
-        text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+        # Undecodable bytes stay recognisable (lone surrogates) and are refused; a real U+FFFD is text.
+        text = sys.stdin.buffer.read().decode("utf-8", errors="surrogateescape")
     with open_service(_url(database_url), **model_context(model, base_url)) as service:
         report = service.send(thread, text, customer_id=customer)
     if as_json:
@@ -176,14 +180,31 @@ def customers(database_url: DatabaseOpt = None, limit: int = 10) -> None:
 
 def _is_refusal(exc: BaseException) -> bool:
     from pydantic import ValidationError
-    from sqlalchemy.exc import OperationalError as SAOperationalError
 
     from graphs.support.messages import InvalidMessage
     from graphs.support.review import InvalidDecision
     from service.conversations import SupportError
 
     return isinstance(exc, CliError | SupportError | InvalidMessage | InvalidDecision | ValidationError |
-                      SAOperationalError | OSError)
+                      OSError) or _database_failure(exc)
+
+
+def _database_failure(exc: BaseException) -> bool:
+    """The database went away or failed mid-command (a restart, a dropped connection): not a bug of ours."""
+    from foundation.db import database_failure
+
+    return database_failure(exc)
+
+
+def _refusal_line(exc: BaseException) -> str:
+    """The one line a refusal prints: its first line; a database failure's without SQL or parameters."""
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if _database_failure(exc):
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        return (f"the database failed ({first.strip()}); what was done is kept, and the next command on this "
+                "thread finishes it")
+    return message
 
 
 def _report_json(report: Any) -> dict[str, Any]:
@@ -205,8 +226,7 @@ def main() -> None:
     except Exception as exc:
         if not _is_refusal(exc):
             raise
-        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {_refusal_line(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
 
 

@@ -28,7 +28,10 @@ def review_list(
 ) -> None:
     """Threads waiting for a reviewer, most urgent and oldest first."""
     from foundation.audit import open_audit_log
+    from service.conversations import open_service
 
+    with open_service(_url(database_url)) as service:
+        service.recover_claimed_reviews()  # a resume that died gives its review back to the queue now
     items = open_audit_log(_url(database_url)).review_items(status=None if show_all else "open", queue=queue)
     if not items:
         console.print("no threads are waiting for review" + (f" in queue {queue}" if queue else ""))
@@ -107,10 +110,7 @@ def review_resume(
         if request is None:
             raise NotWaitingForReview(f"thread {thread!r} is not waiting for a review")
         if decisions is not None:
-            try:
-                chosen_decisions = json.loads(decisions)
-            except json.JSONDecodeError as exc:
-                raise CliError(f"--decisions is not valid JSON: {exc.msg} at position {exc.pos}") from None
+            chosen_decisions = _json_option("--decisions", decisions)
         else:
             chosen_decisions = [_decision(chosen[0], action, reason=reason, edit=edit, respond=respond)
                                 for action in request["action_requests"]]
@@ -120,13 +120,20 @@ def review_resume(
     print_turn(console, report, who="Reviewer")
 
 
+def _json_option(name: str, text: str) -> Any:
+    """The JSON value of an option, or one line saying what is wrong with it (nesting too deep included)."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{name} is not valid JSON: {exc.msg} at position {exc.pos}") from None
+    except RecursionError:
+        raise CliError(f"{name} nests too deeply to be a decision") from None
+
+
 def _decision(kind: str, action: ActionRequest, *, reason: str | None, edit: str | None,
               respond: str | None) -> dict[str, Any]:
     if kind == "edit":
-        try:
-            args = json.loads(edit or "")
-        except json.JSONDecodeError as exc:
-            raise CliError(f"--edit is not valid JSON: {exc.msg} at position {exc.pos}") from None
+        args = _json_option("--edit", edit or "")
         if not isinstance(args, dict):
             raise CliError("--edit must be a JSON object of arguments, e.g. '{\"amount\": 50}'")
         merged = {**action["args"], **args}

@@ -12,14 +12,16 @@ So this layer, mounted in the custom app aegra.json names, checks every request 
 * run requests are checked the way SupportService checks them for the CLI: the customer message
   (graphs/support/messages.py), the resume payload against the pending review (graphs/support/review.py),
   a resume of a thread that is not waiting, a message to a thread that is → 409/413/422 with the reason, before
-  anything runs, so the thread stays resumable.
+  anything runs, so the thread stays resumable;
+* runs on one thread are taken one at a time: a run request holds the thread (ThreadIndex.run_slot) until
+  Aegra has recorded its run, and one that finds a run in progress answers 409.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import ValidationError
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from graphs.support.messages import InvalidMessage, check_message
 from graphs.support.review import InvalidDecision, parse_response
 from supportgraph.server.keys import API_KEY_HEADER, Principal, configured_keys
-from supportgraph.server.threads import ThreadIndex
+from supportgraph.server.threads import RunInProgress, RunSlot, ThreadIndex
 
 PUBLIC_PATHS = frozenset({"/", "/health", "/ok", "/info", "/ready", "/live", "/docs", "/redoc", "/openapi.json"})
 MAX_BODY_BYTES = 256_000
@@ -65,10 +67,12 @@ _ERRORS = {401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "confli
            422: "invalid_request"}
 @dataclass(frozen=True)
 class Passage:
-    """A request let through: with a rewritten body, and with the review it claimed (thread id, turn)."""
+    """A request let through: with a rewritten body, with the review it claimed (thread id, turn), and with
+    the thread held for the run it creates (released once Aegra answers, i.e. has recorded the run)."""
 
     body: bytes | None = None
     claimed: tuple[str, int] | None = None
+    slot: RunSlot | None = None
 
 
 PASS = Passage()
@@ -103,6 +107,15 @@ class AccessGuard:
             body = passage.body
             scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k != b"content-length"]
                      + [(b"content-length", str(len(body)).encode())]}
+        if passage.slot is not None:
+            try:
+                await self._pass(scope, body, receive, _releasing(passage.slot, send), passage)
+            finally:
+                await passage.slot.release()
+            return
+        await self._pass(scope, body, receive, send, passage)
+
+    async def _pass(self, scope: Scope, body: bytes, receive: Receive, send: Send, passage: Passage) -> None:
         if passage.claimed is None:
             await self.app(scope, _replaying(body, receive), send)
             return
@@ -163,7 +176,16 @@ class AccessGuard:
         if who.role != "admin":
             await self._check_reach(who, thread_id, metadata)
         if creates_run:
-            return await self._check_run(who, thread_id, metadata, body)
+            # One run at a time per thread: held from these checks until Aegra has recorded the run.
+            try:
+                slot = await self.index.run_slot(thread_id, (metadata or {}).get("graph_id"))
+            except RunInProgress as busy:
+                raise Refusal(409, str(busy)) from None
+            try:
+                return replace(await self._check_run(who, thread_id, metadata, body), slot=slot)
+            except BaseException:
+                await slot.release()
+                raise
         return PASS
 
     async def _check_reach(self, who: Principal, thread_id: str, metadata: dict[str, Any] | None) -> None:
@@ -302,6 +324,17 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _releasing(slot: RunSlot, send: Send) -> Send:
+    """``send``, releasing the thread when the response starts (Aegra has recorded the run by then)."""
+
+    async def releasing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await slot.release()
+        await send(message)
+
+    return releasing
 
 
 def _replaying(body: bytes, receive: Receive) -> Receive:

@@ -8,6 +8,7 @@ from the checkpoint through the graph Aegra serves, exactly as SupportService re
 from __future__ import annotations
 
 import asyncio
+from contextlib import AsyncExitStack
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,24 @@ from graphs.support.review import ReviewRequest
 from service.conversations import _review_request as review_request_of
 
 GRAPH_ID = "support"
+RUN_SLOT_WAIT_SECONDS = 10.0  # how long a run request waits for another request creating a run on its thread
+
+
+class RunInProgress(Exception):
+    """The thread already has a run pending or running: this one is refused (Agent Protocol's ``reject``)."""
+
+
+class RunSlot:
+    """The thread's lock (foundation/thread_lock.py, the one every SupportService turn takes), held from
+    the checks of a run request until Aegra has recorded the run; ``release`` lets the next request in."""
+
+    def __init__(self, stack: AsyncExitStack) -> None:
+        self._stack: AsyncExitStack | None = stack
+
+    async def release(self) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            await stack.aclose()
 
 
 class ThreadIndex:
@@ -60,6 +79,58 @@ class ThreadIndex:
 
     async def release_review(self, thread_id: str, turn: int) -> None:
         await asyncio.to_thread(open_audit_log(self.database_url).release_review, thread_id, turn)
+
+    async def run_slot(self, thread_id: str, graph_id: str | None) -> RunSlot:
+        """Take the thread for creating a run: refuse (RunInProgress) when a run is pending or running on it,
+        else repair what a run that failed or died left (Aegra's thread status, the review queue) and hold the
+        thread until ``release``. Aegra 0.6 accepts ``multitask_strategy`` but does not apply it; every run
+        request is handled as ``reject`` here."""
+        from foundation.thread_lock import ThreadBusy, async_thread_lock
+        from service.recovery import api_run_in_progress
+
+        stack = AsyncExitStack()
+        try:
+            await stack.enter_async_context(async_thread_lock(self.database_url, thread_id,
+                                                              wait=RUN_SLOT_WAIT_SECONDS))
+        except ThreadBusy as exc:
+            raise RunInProgress(str(exc)) from None
+        slot = RunSlot(stack)
+        try:
+            if await asyncio.to_thread(api_run_in_progress, self.database_url, thread_id):
+                raise RunInProgress(f"thread {thread_id!r} already has a run in progress; send this again when "
+                                    "it has finished (runs on a thread are taken one at a time)")
+            await self._repair(thread_id, graph_id)
+        except BaseException:
+            await slot.release()
+            raise
+        return slot
+
+    async def _repair(self, thread_id: str, graph_id: str | None) -> None:
+        """No run is under way on the thread (the caller holds it): finish a run that was cut short, then make
+        Aegra's thread status and the review queue say what the checkpoint says, so a run that failed (status
+        ``error``) or a server that died mid-run (``busy``) leaves the thread resumable, with its review open."""
+        from aegra_api.core.database import db_manager
+        from aegra_api.core.orm import Thread
+        from aegra_api.services.langgraph_service import get_langgraph_service
+        from sqlalchemy import update
+
+        from service.recovery import settle_rows
+
+        config: Any = {"configurable": {"thread_id": thread_id}}
+        async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
+            live = await graph.aget_state(config)
+            if live.values and review_request_of(live) is None and (
+                    live.next or (await graph.aget_state(live.config)).next):
+                # A run the server lost mid-way (a restart, a database outage): finish it before the next one.
+                # Its writes are idempotent per turn and step, so what it did already is not done again.
+                await graph.ainvoke(None, config, durability="sync")
+        pending = await self.pending_review(thread_id, graph_id)
+        if self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
+            async with db_manager.get_engine().begin() as conn:
+                await conn.execute(update(Thread).where(Thread.thread_id == thread_id,
+                                                        Thread.status.in_(("error", "busy")))
+                                   .values(status="interrupted" if pending is not None else "idle"))
+        await asyncio.to_thread(settle_rows, self.database_url, thread_id, pending, {}, claims_are_dead=True)
 
     async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:
         """Aegra's thread search (``POST /threads/search``) narrowed to ``thread_ids``.

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from tools.store import BusinessStore
 
 CRM_URL_ENV = "SUPPORTGRAPH_CRM_URL"
+CRM_TIMEOUT_ENV = "SUPPORTGRAPH_CRM_TIMEOUT"  # seconds to wait for one CRM answer (default 5)
 CRM_TOKEN_ENV = "SUPPORTGRAPH_CRM_TOKEN"
 
 
@@ -136,7 +137,8 @@ def crm_backend(store: BusinessStore) -> CrmBackend:
         # inside: tools.crm.http_crm imports this module's types
         from tools.crm.http_crm import shared_http_crm
 
-        return shared_http_crm(url, token=os.environ.get(CRM_TOKEN_ENV) or None)
+        return shared_http_crm(url, token=os.environ.get(CRM_TOKEN_ENV) or None,
+                               timeout=float(os.environ.get(CRM_TIMEOUT_ENV) or 5.0))
     # inside: tools.crm.sql_crm imports this module's types
     from tools.crm.sql_crm import SqlCrm
 

@@ -19,19 +19,25 @@ holds with this CRM too.
 from __future__ import annotations
 
 import atexit
+import functools
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import Connection
 
-from tools.base import BackendRefusal
+from tools.base import BackendRefusal, BackendUnavailable
 from tools.crm.backend import AccountMerge, CustomerProfile, CustomerRef, Plan
 
 
-class CrmUnavailable(RuntimeError):
-    """The CRM did not answer, or answered with a server error: an outage, not a refusal."""
+class CrmUnavailable(BackendUnavailable):
+    """The CRM did not answer, answered with a server error or with something that is not JSON: an outage,
+    not a refusal (the tool's step fails with the reason, tools/base.py)."""
+
+
+RETRIES = 1  # one more try after a transport error or a 5xx: safe, reads are reads and writes carry their key
 
 
 class HttpCrm:
@@ -56,17 +62,28 @@ class HttpCrm:
         self.close()
 
     def _call(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
+        for attempt in range(RETRIES + 1):
+            try:
+                return self._call_once(method, path, key=key, **kwargs)
+            except CrmUnavailable:
+                if attempt == RETRIES:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _call_once(self, method: str, path: str, *, key: str | None = None, **kwargs: Any) -> Any:
         try:
             response = self.client.request(method, path, headers={"Idempotency-Key": key} if key else None, **kwargs)
+        except httpx.TimeoutException as exc:
+            raise CrmUnavailable(f"the CRM did not answer {method} {path} in time") from exc
         except httpx.HTTPError as exc:
-            raise CrmUnavailable(f"the CRM at {self.base_url} is unreachable: {exc}") from exc
+            raise CrmUnavailable(f"the CRM is unreachable ({type(exc).__name__})") from exc
         if response.status_code == 404:
             return None
         if response.status_code in (400, 409, 422):
-            raise BackendRefusal(str(response.json().get("error") or "the CRM refused the request."))
+            raise BackendRefusal(str(_json(response, method, path).get("error") or "the CRM refused the request."))
         if response.status_code >= 300:
             raise CrmUnavailable(f"the CRM answered {response.status_code} to {method} {path}")
-        return response.json() if response.content else {}
+        return _json(response, method, path) if response.content else {}
 
     def find_by_email(self, email: str) -> CustomerRef | None:
         data = self._call("GET", "/customers", params={"email": email.strip().lower()})
@@ -148,21 +165,46 @@ class HttpCrm:
             raise BackendRefusal(f"customer {customer_id} was not found in the CRM.")
 
 
-_shared: dict[tuple[str, str | None], HttpCrm] = {}
+def _shape_checked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A CRM answer that is JSON but not of the documented shape is an outage too, not a crash."""
+
+    @functools.wraps(method)
+    def checked(self: HttpCrm, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CrmUnavailable(f"the CRM answered {method.__name__} in an unexpected form") from exc
+
+    return checked
+
+
+for _name in ("find_by_email", "get_ref", "check_identity", "plans", "get_profile", "send_password_reset",
+              "set_newsletter", "set_plan", "request_deletion", "delete_customer", "merge_accounts"):
+    setattr(HttpCrm, _name, _shape_checked(getattr(HttpCrm, _name)))
+
+
+def _json(response: httpx.Response, method: str, path: str) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise CrmUnavailable(f"the CRM answered {method} {path} with something that is not JSON") from exc
+
+
+_shared: dict[tuple[str, str | None, float], HttpCrm] = {}
 _shared_lock = threading.Lock()
 
 
-def shared_http_crm(base_url: str, *, token: str | None = None) -> HttpCrm:
+def shared_http_crm(base_url: str, *, token: str | None = None, timeout: float = 5.0) -> HttpCrm:
     """The process's ``HttpCrm`` for this URL and token, so tool calls reuse its connections. A new configuration
     closes the previous one (the settings are read on every tool call); the last is closed at exit."""
-    config = (base_url, token)
+    config = (base_url, token, timeout)
     with _shared_lock:
         crm = _shared.get(config)
         if crm is None:
             for old in _shared.values():
                 old.close()
             _shared.clear()
-            crm = _shared[config] = HttpCrm(base_url, token=token)
+            crm = _shared[config] = HttpCrm(base_url, token=token, timeout=timeout)
         return crm
 
 

@@ -1,7 +1,8 @@
 """human_review: hand the thread to a person, wait durably, then carry out their decision.
 
 The node ``interrupt()``s with a request in LangChain's human-in-the-loop format (see graphs/support/review.py);
-the interrupt's write and the thread's review-queue row commit together (service/review_index.py). The
+the interrupt's write and the thread's review-queue row commit together, and so do this node's result and the
+row's resolution (service/review_index.py). The
 thread waits in the checkpointer; a reviewer in any process resumes it with one decision per proposed action.
 Approved or edited steps go back to ``act``; a rejection or a reviewer's own answer goes straight to ``respond``.
 """
@@ -106,7 +107,10 @@ def human_review(state: State, runtime: Runtime[Context]) -> Command[Literal["ac
     decided = response.model_dump()
     review: Review = {"turn": state.turn, "queue": context["queue"], "reasons": list(context["reasons"]),
                       "decision": decided, "reviewer": response.reviewer}
-    d.audit.resolve_review(d.thread_id, state.turn, decided, at=d.now)
+    if not d.context.review_index_by_checkpointer:
+        # Marked here, a moment before the decision is durable; the host repairs the row on its next read if
+        # the run dies in between. supportgraph's savers resolve it with this node's writes, atomically.
+        d.audit.resolve_review(d.thread_id, state.turn, decided, at=d.now)
     d.audit.record(d.thread_id, state.turn, "review_decision", decided, at=d.now)
     update: dict[str, Any] = {"plan": steps, "review": review, "reply": reply}
     if response.take_over or response.hand_back:
