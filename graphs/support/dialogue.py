@@ -147,7 +147,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished."""
     gives = supplied(asked, entities)
     rest = residual(text)
-    request = _REQUEST.search(rest) is not None
+    request = _REQUEST.search(_VALUE.sub(" ", text)) is not None
     words = re.findall(r"[a-z']+", text.lower())
     cues: list[str] = []
     # A request with evidence of its own: request words beyond the values, and the router sure of a new topic.
@@ -188,7 +188,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
             and not request and not entities):
         cues.append("a yes to what was just done")
         return state("close")
-    if affirmation == "no" and asked["kind"] != "confirmation" and not request and not entities:
+    if affirmation == "no" and asked["kind"] in ("nothing", "open", "choice") and not request and not entities:
         cues.append("drops the request (a no with nothing pending)")
         return state("deny")
     if _GREETING.search(text) and not request and not entities:

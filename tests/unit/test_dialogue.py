@@ -133,3 +133,8 @@ def test_restating_the_pending_request_confirms_it() -> None:
 @pytest.mark.parametrize(("text", "answer"), [("Sí, por favor", "yes"), ("oui merci", "yes"), ("nein, danke", "no")])
 def test_yes_and_no_in_other_languages(text: str, answer: str) -> None:
     assert affirmation_of(text) == answer
+
+
+def test_a_no_to_an_information_question_does_not_drop_the_request() -> None:
+    asked = asked_of(State(flow=_flow(["cancel_order"], ["order_id"])))
+    assert _act("no I don't have it to hand", asked, top=("cancel_order", 0.7), flow=("cancel_order",)) != "deny"
