@@ -147,7 +147,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished."""
     gives = supplied(asked, entities)
     rest = residual(text)
-    request = _REQUEST.search(rest) is not None
+    request = _REQUEST.search(_VALUE.sub(" ", text)) is not None
     words = re.findall(r"[a-z']+", text.lower())
     cues: list[str] = []
     # A request with evidence of its own: request words beyond the values, and the router sure of a new topic.
@@ -156,6 +156,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
 
     def state(act: DialogueAct) -> DialogueState:
         return {"asked": asked, "known": [], "act": act, "supplies": gives, "cues": cues}
+
+    chosen = chosen_option(text, asked)
+    if chosen is not None:
+        cues.append(f"picks {chosen} of the options offered")
+        return {**state("answer"), "chosen": chosen}
 
     if asked["kind"] == "confirmation" and affirmation is not None:  # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")
@@ -188,7 +193,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
             and not request and not entities):
         cues.append("a yes to what was just done")
         return state("close")
-    if affirmation == "no" and asked["kind"] != "confirmation" and not request and not entities:
+    if affirmation == "no" and asked["kind"] in ("nothing", "open", "choice") and not request and not entities:
         cues.append("drops the request (a no with nothing pending)")
         return state("deny")
     if _GREETING.search(text) and not request and not entities:
@@ -196,6 +201,31 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("smalltalk")
     cues.append("a request of its own" if new_topic else "no answer to what was asked")
     return state("new_request")
+
+
+def chosen_option(text: str, asked: Asked) -> str | None:
+    """The option of a choice the reply picks: by position ("the first one", "the latter") or by the words that
+    tell the option from the others ("the refund" for get_refund against change_order); None if unclear."""
+    options = asked["options"]
+    if asked["kind"] != "choice" or not options:
+        return None
+    lowered = text.lower()
+    for pattern, index in ((_FIRST, 0), (_SECOND, 1)):
+        if pattern.search(lowered) and index < len(options):
+            return options[index]
+    words = set(re.findall(r"[a-z]+", lowered))
+    picked = []
+    for option in options:
+        own = set(option.split("_")) - {w for other in options if other != option for w in other.split("_")}
+        own -= _GENERIC_NAME_WORDS
+        if any(w.startswith(o[:5]) for o in own for w in words):
+            picked.append(option)
+    return picked[0] if len(picked) == 1 else None
+
+
+_FIRST = re.compile(r"\b(the )?(first|1st|former)( one)?\b")
+_SECOND = re.compile(r"\b(the )?(second|2nd|latter)( one)?\b")
+_GENERIC_NAME_WORDS = frozenset({"get", "check", "set", "up", "issue", "account"})
 
 
 def identity_args(slots: dict[str, Any]) -> dict[str, Any] | None:

@@ -57,6 +57,7 @@ class DialogueState(TypedDict):
     act: DialogueAct
     supplies: list[str]  # the asked information this reply gives
     cues: list[str]  # why the act was read so (audit trail)
+    chosen: NotRequired[str]  # the option of a choice the reply picks (an intent offered by a clarifying question)
 
 
 class Understanding(TypedDict):

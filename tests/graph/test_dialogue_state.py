@@ -83,3 +83,13 @@ def test_a_new_request_with_identity_details_replaces_the_flow_in_progress(servi
     report = service.send("switch-topic", f"{MAYA_EMAIL} zip 94107. Where is my order 10003?")
     assert _act(report) == "new_request" and _intents(report)[0] == "track_order", report.understanding
     assert tools_run(report.plan) == ["verify_identity", "get_order"], report.plan
+
+
+def test_a_merge_keeps_each_account_s_credentials_with_its_own_email(service: SupportService) -> None:
+    report = service.send("merge", "please merge my old account amara.o@example.net into this one. "
+                                   "I'm amara.okafor@example.com, zip 60601")
+    [verify] = [s for s in report.plan if s["tool"] == "verify_identity"]
+    assert verify["args"] == {"email": "amara.okafor@example.com", "zip_code": "60601"}, verify["args"]
+    assert report.customer is not None and report.customer["customer_id"] == "C0003", report.customer
+    [other] = [s for s in report.plan if s["tool"] == "find_customer"]
+    assert other["args"] == {"email": "amara.o@example.net"}, other["args"]

@@ -133,3 +133,36 @@ def test_restating_the_pending_request_confirms_it() -> None:
 @pytest.mark.parametrize(("text", "answer"), [("Sí, por favor", "yes"), ("oui merci", "yes"), ("nein, danke", "no")])
 def test_yes_and_no_in_other_languages(text: str, answer: str) -> None:
     assert affirmation_of(text) == answer
+
+
+def test_a_no_to_an_information_question_does_not_drop_the_request() -> None:
+    asked = asked_of(State(flow=_flow(["cancel_order"], ["order_id"])))
+    assert _act("no I don't have it to hand", asked, top=("cancel_order", 0.7), flow=("cancel_order",)) != "deny"
+
+
+def _choice() -> Asked:
+    flow = _flow(["get_refund", "change_order"], [], "executing")
+    flow["low_confidence_turns"] = 1
+    return asked_of(State(flow=flow, assessment={"confidence": 0.4, "threshold": 0.7, "signals": {},
+                                                 "route": "respond", "reasons": [], "queue": "billing"}))
+
+
+def test_a_clarifying_question_is_a_choice_between_its_intents() -> None:
+    asked = _choice()
+    assert asked["kind"] == "choice" and asked["options"] == ["get_refund", "change_order"], asked
+
+
+@pytest.mark.parametrize(("text", "option"), [
+    ("the first one", "get_refund"), ("the latter please", "change_order"),
+    ("I just want my money refunded", "get_refund"), ("changing it, not money back", "change_order"),
+])
+def test_the_reply_to_a_choice_picks_an_option(text: str, option: str) -> None:
+    entities = extract_entities(text, now=NOW)
+    dialogue = read_act(text, _choice(), entities, affirmation_of(text), {"intent": "check_invoice", "confidence": 0.8},
+                        ["get_refund", "change_order"])
+    assert dialogue.get("chosen") == option and dialogue["act"] == "answer", dialogue
+
+
+def test_an_unclear_reply_to_a_choice_picks_nothing() -> None:
+    dialogue = read_act("hmm not sure", _choice(), {}, None, None, ["get_refund", "change_order"])
+    assert "chosen" not in dialogue, dialogue

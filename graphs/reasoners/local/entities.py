@@ -122,7 +122,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
         rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers))
     orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
     if digits:
-        orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders]
+        orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders and int(m) >= ORDER_ID_MIN]
         if "order_ids" in expecting and not orders:
             orders = [int(m) for m in _BARE5.findall(rest) if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN]
     amounts: list[Amount] = []

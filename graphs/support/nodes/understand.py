@@ -31,6 +31,8 @@ _YES = re.compile(
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
 NEW_TOPIC_CONFIDENCE = 0.6
+# An intent the customer picked from the options a clarifying question offered is as sure as a stated request.
+CHOSEN_CONFIDENCE = 0.9
 
 
 def affirmation_of(text: str) -> Literal["yes", "no"] | None:
@@ -69,8 +71,11 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
-    continues = flow is not None and _continues(flow, intents, act, affirmation)
-    if continues and flow is not None:
+    continues = "chosen" not in dialogue and flow is not None and _continues(flow, intents, act, affirmation)
+    if "chosen" in dialogue:
+        # The customer picked one of the intents a clarifying question offered: that doubt is settled.
+        intents = [{"intent": dialogue["chosen"], "confidence": CHOSEN_CONFIDENCE}]
+    elif continues and flow is not None:
         intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in flow["intents"]]
     elif act in ("close", "smalltalk", "deny"):
         # Thanks, a greeting or "never mind" open no intent, whatever words the router latched on to.
