@@ -104,6 +104,15 @@ def print_review_request(console: Console, thread_id: str, request: dict[str, An
                                              strict=True), 1):
         console.print(f"  {n}. {escape(action['name'])} {escape(_short(action['args'], 300))}")
         console.print(f"     {escape(action['description'])}")
+        effect = action.get("effect")
+        if effect:  # the exact money approving moves (the reviewer approves these fields, nothing else)
+            console.print(f"     moves ${float(effect['amount']):,.2f}:")
+            for m in effect["movements"]:
+                console.print(f"       - ${float(m['amount']):,.2f} of {escape(str(m['charge_id']))} "
+                              f"({escape(str(m['payment_method']))}) to {escape(str(m['to']))}")
+            console.print(f"     in {effect['window_days']} days with it: order "
+                          f"${float(effect['order_total_in_window']):,.2f}, customer "
+                          f"${float(effect['customer_total_in_window']):,.2f}")
         console.print(f"     allowed: {', '.join(config['allowed_decisions'])}")
 
 

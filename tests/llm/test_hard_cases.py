@@ -133,6 +133,11 @@ def test_two_products_are_troubleshot_in_parallel_then_the_broken_one_is_exchang
                           "Please exchange them for the Aurora Lite Earbuds, product P007.")
     exchange = next(s for s in second.plan if s["tool"] == "exchange_item")
     assert exchange["args"]["order_id"] == 10002, exchange
+    # No flow runs exchange_item without asking: the write waits for the customer's yes first (issue 17).
+    assert exchange["status"] == "awaiting_confirmation", exchange
+    assert rows(database_url, select(returns).where(returns.c.order_id == 10002)) == [], "exchanged before the yes"
+    second = service.send("t-devices", "yes please")
+    exchange = next(s for s in second.plan if s["tool"] == "exchange_item")
     assert exchange["status"] == "needs_approval", "a $220.00 refund of the price difference is above the limit"
     assert "limit" in (exchange["hold_reason"] or ""), exchange
     assert second.review_request is not None

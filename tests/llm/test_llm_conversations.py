@@ -71,8 +71,9 @@ def test_several_issues_in_one_message_run_independent_steps_and_a_dependent_wri
         ),
     )
     service = llm_service(model)
-    report = service.send("t-multi", "where is 10003? and refund $20 on 10002, it arrived scratched",
-                          customer_id="C0001")
+    # (a wording the local router also reads as both requests: a write needs its confidence too)
+    report = service.send("t-multi", "where is my order 10003? and I want my money back for 10002, it arrived "
+                          "scratched: refund $20", customer_id="C0001")
     by_id = {s["id"]: s for s in report.plan}
     assert by_id["get_refund.refund"]["depends_on"] == ["get_refund.order"], by_id["get_refund.refund"]
     assert by_id["track_order.track"]["depends_on"] == [], "independent steps must not wait for each other"

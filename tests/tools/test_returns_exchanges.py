@@ -107,7 +107,8 @@ def test_return_refusals_write_nothing(call: Call, store: BusinessStore) -> None
     item = [{"product_id": "P002"}]
     big = call("return_items", make_ctx("C0001"), order_id=10002, items=item, reason="too loud")
     assert big.error == (
-        "Error: returning these items refunds $349.99, above the $100.00 limit; a human reviewer must approve it first."
+        "Error: a refund of $349.99 is above the $100.00 limit; a human reviewer must approve it before it can be "
+        "issued."
     )
     late = call("return_items", make_ctx("C0002"), order_id=10005, items=[{"product_id": "P005"}], reason="late")
     assert late.error == "Error: order 10005 was delivered more than 30 days ago; it is outside the return window."

@@ -81,7 +81,7 @@ def test_v3_adds_account_credit_to_an_existing_store(store: BusinessStore, datab
         assert conn.execute(select(s.counters.c.value).where(s.counters.c.name == "credit")).scalar_one() == 1
         assert conn.execute(select(func.count()).select_from(s.account_credits)).scalar_one() == 0
         versions = select(func.max(schema_migrations.c.version)).where(schema_migrations.c.component == COMPONENT)
-        assert conn.execute(versions).scalar_one() == len(MIGRATIONS) == 3
+        assert conn.execute(versions).scalar_one() == len(MIGRATIONS) == 4
 
 
 def test_concurrent_first_open_seeds_once(empty_database_url: str) -> None:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import as_utc, idempotent_write, iso, money
-from tools.crm.backend import crm_backend
-from tools.payments.backend import payments_backend
-from tools.payments.ledger import issue_refund
+from tools.common import as_utc, idempotent_write, iso, lock_customer, money
+from tools.crm.backend import Plan, crm_backend
+from tools.payments.backend import Charge, PaymentsBackend, payments_backend
+from tools.payments.ledger import authorize, issue_refund, money_effect
 from tools.store import BusinessStore
 
 PERIOD = timedelta(days=30)
@@ -24,24 +25,76 @@ class ChangePlanArgs(BaseModel):
     plan: Literal["basic", "plus", "pro"] = Field(description="The membership plan to switch to.")
 
 
+@dataclass(frozen=True)
+class _Change:
+    old: Plan
+    new: Plan
+    current: dict[str, Any] | None
+    period_end: datetime
+    difference: int  # cents: > 0 invoiced, < 0 given back
+
+
+def _prepare(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext, conn: Connection) -> _Change | ToolResult:
+    crm = crm_backend(store)
+    customer_id = str(ctx.customer_id)
+    # The lock makes a concurrent change of this customer's plan wait for this one, then read its result.
+    profile = crm.get_profile(customer_id, lock=True, tx=conn)
+    if profile is None:
+        return ToolResult.refuse(f"Error: customer {customer_id} was not found.")
+    old = profile.plan
+    if old.id == args.plan:
+        return ToolResult.refuse(f"Error: the customer is already on the {old.name} plan; nothing to change.")
+    new = next(p for p in crm.plans() if p.id == args.plan)
+    now = as_utc(ctx.now)
+    current = next((s for s in profile.subscriptions if s["status"] != "cancelled"), None)
+    period_end = as_utc(current["renews_at"]) if current and current.get("renews_at") else now + PERIOD
+    fraction = min(1.0, max(0.0, (period_end - now) / PERIOD))
+    difference = round((new.monthly_price_cents - old.monthly_price_cents) * fraction)
+    return _Change(old, new, current, period_end, difference)
+
+
+def _give_back(payments: PaymentsBackend, customer_id: str, change: _Change,
+               conn: Connection) -> tuple[Charge | None, int]:
+    """Where a downgrade's unused period goes: the latest membership payment that can take it, else credit."""
+    if change.difference >= 0:
+        return None, 0
+    paid = payments.charges(customer_id=customer_id, membership_only=True, tx=conn)
+    last = next((c for c in reversed(paid) if c.refundable_cents >= -change.difference), None)
+    return last, -change.difference
+
+
+def _effect_of(payments: PaymentsBackend, ctx: ToolContext, conn: Connection, change: _Change) -> dict[str, Any]:
+    customer_id = str(ctx.customer_id)
+    last, back = _give_back(payments, customer_id, change, conn)
+    return money_effect(payments, conn, ctx, customer_id=customer_id, order_id=None,
+                        parts=[(last, back)] if last is not None and back else [], to_gift_card=False,
+                        reason_code="plan_change", credit_cents=back if last is None else 0)
+
+
+def plan_effect(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) -> ToolResult:
+    """What a downgrade would give back (a refund of the unused period, or account credit), moving nothing."""
+    payments = payments_backend(store)
+    with store.db.begin() as conn:
+        change = _prepare(store, args, ctx, conn)
+        if isinstance(change, ToolResult):
+            return change
+        return ToolResult.success(_effect_of(payments, ctx, conn, change))
+
+
 def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) -> ToolResult:
     crm, payments = crm_backend(store), payments_backend(store)
     customer_id, key = str(ctx.customer_id), ctx.idempotency_key
 
     def body(conn: Connection) -> ToolResult:
-        # The lock makes a concurrent change of this customer's plan wait for this one, then read its result.
-        profile = crm.get_profile(customer_id, lock=True, tx=conn)
-        if profile is None:
-            return ToolResult.refuse(f"Error: customer {customer_id} was not found.")
-        old = profile.plan
-        if old.id == args.plan:
-            return ToolResult.refuse(f"Error: the customer is already on the {old.name} plan; nothing to change.")
-        new = next(p for p in crm.plans() if p.id == args.plan)
-        now = as_utc(ctx.now)
-        current = next((s for s in profile.subscriptions if s["status"] != "cancelled"), None)
-        period_end = as_utc(current["renews_at"]) if current and current.get("renews_at") else now + PERIOD
-        fraction = min(1.0, max(0.0, (period_end - now) / PERIOD))
-        difference = round((new.monthly_price_cents - old.monthly_price_cents) * fraction)
+        lock_customer(store, conn, customer_id)  # first: money given back counts toward the customer's limit
+        change = _prepare(store, args, ctx, conn)
+        if isinstance(change, ToolResult):
+            return change
+        refusal = authorize(ctx, _effect_of(payments, ctx, conn, change))
+        if refusal is not None:
+            return refusal
+        old, new, current, period_end, difference = (change.old, change.new, change.current, change.period_end,
+                                                     change.difference)
         crm.set_plan(customer_id, new.id, previous_plan_id=old.id, tx=conn, key=key, now=ctx.now)
         if new.monthly_price_cents == 0 and current:
             sub_id = current["subscription_id"]
@@ -72,10 +125,10 @@ def change_plan(store: BusinessStore, args: ChangePlanArgs, ctx: ToolContext) ->
         elif difference < 0:
             # The unused part of the period goes back to what paid for it (the latest membership payment).
             reason = f"plan change {old.id} -> {new.id}: unused period"
-            paid = payments.charges(customer_id=customer_id, membership_only=True, tx=conn)
-            last = next((c for c in reversed(paid) if c.refundable_cents >= -difference), None)
+            last, _ = _give_back(payments, customer_id, change, conn)
             if last is not None:
-                billing["refunds"] = issue_refund(payments, conn, ctx, [last], -difference, reason=reason)
+                billing["refunds"] = issue_refund(payments, conn, ctx, [last], -difference, reason=reason,
+                                                  reason_code="plan_change")
             else:
                 # No payment can take it back: it is kept as account credit, used by the next membership invoice.
                 credit_id = payments.add_credit(customer_id, -difference, reason=reason, tx=conn, key=key, now=ctx.now)
@@ -112,4 +165,5 @@ tool = SupportTool(
     fn=change_plan,
     writes=True,
     moves_money="adjustment",
+    effect=plan_effect,
 )

@@ -64,7 +64,8 @@ def modify_order(store: BusinessStore, args: ModifyOrderArgs, ctx: ToolContext) 
             adjustment = {"charged": money(delta), "charge_id": charge_id}
         else:
             charges = payments.charges(order_id=order.order_id, tx=conn)
-            made = issue_refund(payments, conn, ctx, charges, -delta, reason="order changed: fewer items")
+            made = issue_refund(payments, conn, ctx, charges, -delta, reason="order changed: fewer items",
+                                reason_code="order_changed")
             adjustment = {"refunded": money(-delta), "refunds": made}
         changed = orders.get_order(order.order_id, customer_id, tx=conn)
         assert changed is not None

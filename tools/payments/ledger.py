@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from foundation.audit import redact
 from tools.base import ToolContext, ToolResult
-from tools.common import dollars, money
+from tools.common import as_utc, dollars, money
 from tools.payments.backend import Charge, PaymentsBackend
 
 if TYPE_CHECKING:
@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 # Why money goes back, as stored with every refund (refunds.reason_code) beside a redacted note.
 ReasonCode = Literal[
     "customer_request", "damaged_or_defective", "not_as_described", "not_received", "double_charge",
-    "goodwill", "order_cancelled", "items_returned", "exchange_difference", "plan_change", "dispute_upheld",
-    "other",
+    "goodwill", "order_cancelled", "order_changed", "items_returned", "exchange_difference", "plan_change",
+    "dispute_upheld", "other",
 ]
-# Refunds that do not count toward the approval limits: a pending order's cancellation gives back exactly what
-# was paid for goods that never shipped.
-UNLIMITED_CODES = {"order_cancelled"}
+# Refunds that do not count toward the approval limits: a pending order's cancellation, or fewer items on it,
+# gives back exactly what was paid for goods that never shipped.
+UNLIMITED_CODES = {"order_cancelled", "order_changed"}
 NOT_MOVED = {"failed", "cancelled", "canceled"}
 EFFECT_CHANGED = "effect_changed"
 NEEDS_APPROVAL = " and needs a human's approval"
@@ -67,8 +67,6 @@ def window_totals(payments: PaymentsBackend, tx: Connection | None, ctx: ToolCon
 
 
 def _at_or_after(when: Any, since: Any) -> bool:
-    from tools.common import as_utc
-
     return bool(as_utc(when) >= as_utc(since))
 
 

@@ -11,6 +11,7 @@ from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import idempotent_write, money
 from tools.payments.backend import payments_backend
 from tools.payments.get_invoice import INVOICE_ID, invoice_not_found
+from tools.payments.ledger import note
 from tools.store import BusinessStore
 from tools.ticketing import queries as tickets
 from tools.ticketing.backend import ticketing_backend
@@ -81,7 +82,7 @@ def open_billing_dispute(store: BusinessStore, args: OpenBillingDisputeArgs, ctx
             charge_id=charge_id,
             ticket_id=ticket["ticket_id"],
             amount_cents=amount,
-            reason=args.reason,
+            reason=note(args.reason),  # redacted: no emails, ZIP codes or card digits
             tx=conn,
             key=ctx.idempotency_key,
             now=ctx.now,

@@ -49,7 +49,8 @@ def resolve_billing_dispute(store: BusinessStore, args: ResolveBillingDisputeArg
                 available = payments.charges(invoice_id=dispute.invoice_id, tx=conn)
             amount = min(refundable_cents(available), dispute.amount_cents)
             made = issue_refund(
-                payments, conn, ctx, available, amount, reason=f"billing dispute {dispute.dispute_id} upheld"
+                payments, conn, ctx, available, amount, reason=f"billing dispute {dispute.dispute_id} upheld",
+                reason_code="dispute_upheld",
             )
             outcome |= {"refunded": money(amount), "refunds": made}
             if dispute.invoice_id and not made:

@@ -268,6 +268,18 @@ function renderThread() {
 
 // ---- the decision form, one fieldset per proposed action ----------------------------------------------------
 
+// The exact money an approval moves (charge, amount, destination), as the review payload's fields.
+function effectRows(effect) {
+  if (!effect) return [];
+  const money = (v) => `$${Number(v).toFixed(2)}`;
+  const rows = effect.movements.map((m) =>
+    el("li", { text: `${money(m.amount)} of ${m.charge_id || "account credit"} (${m.payment_method}) to ${m.to.replaceAll("_", " ")}` }));
+  return [
+    el("p", { class: "effect", text: `Approving moves ${money(effect.amount)}:` }),
+    el("ul", { class: "effect" }, ...rows),
+  ];
+}
+
 function renderDecisions(request) {
   const form = $("#decisions");
   const fieldsets = request.action_requests.map((action, n) => {
@@ -296,6 +308,7 @@ function renderDecisions(request) {
       el("legend", { text: action.name }),
       el("p", { class: "description", text: action.description || "" }),
       el("pre", { class: "args", text: JSON.stringify(action.args, null, 2) }),
+      ...effectRows(action.effect),
       choice,
       el("div", { class: "panel", "data-for": "edit", hidden: true }, ...argFields(n, action, config.args_schema)),
       el(

@@ -4,12 +4,12 @@ step being replanned — never the whole registry (fewer prompt tokens, fewer wr
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import yaml
 
-from graphs.support.flows import get_flow
+from graphs.support.flows import get_flow, own_steps
 from tools.base import SupportTool
 from tools.registry import TOOLS, tool_names
 
@@ -26,6 +26,14 @@ def related_tools() -> dict[str, list[str]]:
         if unknown:
             raise ValueError(f"related_tools.yaml: {intent} names unknown tools {sorted(unknown)}")
     return {str(k): list(v) for k, v in raw.items()}
+
+
+@cache
+def tool_intents(tool: str) -> list[str]:
+    """The intents a tool belongs to: those whose flows run it, then those that may need it (related_tools.yaml)."""
+    named = [flow.intent for flow, _ in own_steps(tool)]
+    named += [intent for intent, tools in related_tools().items() if tool in tools]
+    return list(dict.fromkeys(named))
 
 
 def relevant_tools(intents: Iterable[str], also: Iterable[str] = ()) -> list[SupportTool]:

@@ -18,10 +18,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps, last_customer_text
-from graphs.support.flows import StepSpec, get_flow, own_steps, resolve, tool_policy
+from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
 from graphs.support.messages import normalise
 from graphs.support.policy import Hold, policy_holds
 from graphs.support.state import ActiveFlow, Customer, State, Step
@@ -186,13 +187,13 @@ def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, A
 def _unsure_reason(flow: ActiveFlow | None, step: Step) -> list[str]:
     """A write the agent is not sure the customer asked for waits for a human too (said to reviewers only).
 
-    How sure: for the intents whose flows run the step's tool (the step's own label only for a tool no flow
-    runs), the lower of the local router's probability and the understanding's confidence; a model's
-    self-reported confidence alone never lets a write through.
+    How sure: for the tool's own intents (those whose flows run it or may use it, related_tools.yaml; the
+    step's label only for a tool no intent names), the lower of the local router's probability and the
+    understanding's confidence; a model's self-reported confidence alone never lets a write through.
     """
     if not get_tool(step["tool"]).writes or step["confirmed"] or flow is None:
         return []
-    intents = list(dict.fromkeys(f.intent for f, _ in own_steps(step["tool"]))) or [step["intent"]]
+    intents = tool_intents(step["tool"]) or [step["intent"]]
     router = flow.get("router_confidences") or flow["confidences"]
 
     def sure(intent: str) -> float:
