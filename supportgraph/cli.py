@@ -217,9 +217,11 @@ def _log_to_file() -> None:
     the terminal: a command's own output is its result or one `error:` line."""
     import logging
 
+    from supportgraph.settings import Settings
+
     root = logging.getLogger()
     try:
-        home = get_settings().home
+        home = Settings().home  # not get_settings(): it caches, and `serve` sets the environment after this
         home.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.FileHandler(home / "supportgraph.log", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
