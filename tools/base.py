@@ -8,6 +8,7 @@ refusal into a sentence the reasoner can act on. Tools never raise for business 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     from tools.store import BusinessStore
 
 System = Literal["crm", "orders", "payments", "ticketing", "kb"]
+SYSTEM_NAMES: dict[str, str] = {"crm": "customer accounts", "orders": "orders", "payments": "payments",
+                                "ticketing": "ticketing", "kb": "help centre"}
 # What a tool does with money: "order_refund" refunds (part of) what an order was charged; "item_refund" refunds
 # the price of items taken back or exchanged for cheaper ones; "adjustment" charges or refunds otherwise (an
 # order or plan change, a dispute's resolution).
@@ -37,6 +40,8 @@ class ToolResult(BaseModel):
     # What kind of refusal, when the graph acts on it rather than passing it on: "effect_changed" means the
     # money the call would move is not what a reviewer approved (the step goes back to review).
     code: str | None = None
+    # The system behind the tool could not answer (an outage, BackendUnavailable): trying later may succeed.
+    unavailable: bool = False
 
     @classmethod
     def success(cls, data: dict[str, Any] | list[Any] | None = None) -> ToolResult:
@@ -173,10 +178,11 @@ class SupportTool:
         except BackendRefusal as refusal:
             return ToolResult.refuse(refusal.message)
         except BackendUnavailable as outage:
-            return ToolResult.refuse(
-                f"Error: the {self.system} system is unavailable right now ({outage}); nothing was changed by "
-                f"{self.name}. Try again later, or hand this over to a person."
-            )
+            # The customer may read this sentence; what exactly failed goes to the log.
+            logging.getLogger(__name__).warning("%s: the %s system is unavailable: %s", self.name, self.system, outage)
+            return ToolResult(ok=False, unavailable=True, error=(
+                f"Error: our {SYSTEM_NAMES[self.system]} system is not answering right now, so nothing was changed; "
+                "it can be tried again in a little while."))
 
     def as_langchain_tool(self) -> StructuredTool:
         """The same tool as a LangChain tool (name, description and schema derived, not rewritten)."""

@@ -213,6 +213,25 @@ def _report_json(report: Any) -> dict[str, Any]:
     return data
 
 
+def _log_to_file() -> None:
+    """Warnings and errors of the libraries and of recovery go to $SUPPORTGRAPH_HOME/supportgraph.log, not to
+    the terminal: a command's own output is its result or one `error:` line."""
+    import logging
+
+    from foundation.settings import Settings
+
+    root = logging.getLogger()
+    try:
+        home = Settings().home  # not get_settings(): it caches, and `serve` sets the environment after this
+        home.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(home / "supportgraph.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setLevel(logging.WARNING)
+    root.addHandler(handler)
+
+
 def main() -> None:
     """Console entry point: run the app, turning refusals into one line and exit status 2."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -221,6 +240,7 @@ def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     # Idle OpenMP threads spin by default; on a shared 2-core machine that multiplies inference latency.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    _log_to_file()
     try:
         app()
     except Exception as exc:

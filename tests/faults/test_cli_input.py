@@ -40,7 +40,7 @@ def test_bad_text_and_deep_json_from_customers_and_reviewers(run_cli: RunCli, tm
     assert_ok(run_cli("send", "--customer", "C0001", "--thread", "review",
                       "I want a refund for order 10002, the headphones arrived broken", database_url=url))
     before = thread_state(url, "review")
-    deep = "[" * 100_000 + "]" * 100_000
+    deep = "[" * 20_000 + "]" * 20_000
     assert_refused(run_cli("review", "resume", "review", "--decisions", deep, database_url=url),
                    contains="nests too deeply")
     assert_refused(run_cli("review", "resume", "review", "--reject", "--reason", "no\x1b[31m", database_url=url),

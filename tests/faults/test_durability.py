@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from foundation.audit import open_audit_log
+from foundation.audit import AuditLog, open_audit_log
 from service.conversations import NotWaitingForReview, SupportService
 from tests.faults.conftest import Killed
 from tests.graph.conftest import message_count, refunds_of
@@ -79,24 +79,23 @@ def test_a_resume_killed_before_the_decision_is_durable_gives_the_review_back(
 
 def test_a_review_is_resolved_only_with_its_decision(service: SupportService, database_url: str,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The human_review node dies after it has worked out the decision, before its result is stored."""
     _waiting(service)
-    saver = service.graph.checkpointer
-    assert saver is not None
-    dumps = saver.serde.dumps_typed
+    record = AuditLog.record
 
-    def fail_on_the_decision(value: Any) -> tuple[str, bytes]:
-        if isinstance(value, dict) and value.get("decision"):
-            raise Killed  # the node ran; its result never reaches the checkpoint
-        return dumps(value)
+    def die_at_the_decision(self: AuditLog, thread_id: str, turn: int, kind: str, *args: Any, **kw: Any) -> None:
+        if kind == "review_decision":
+            raise Killed
+        record(self, thread_id, turn, kind, *args, **kw)
 
-    monkeypatch.setattr(saver.serde, "dumps_typed", fail_on_the_decision)
+    monkeypatch.setattr(AuditLog, "record", die_at_the_decision)
     with pytest.raises(Killed):
         service.resume(THREAD, APPROVE)
     monkeypatch.undo()
     [item] = open_audit_log(database_url).review_items(status=None)
     assert item.status != "resolved", "the review was marked done before its decision was durable"
     assert refunds_of(database_url, 10002) == []
-    # The reviewer's answer itself was durable (the resume write): the next read carries the decision out.
+    # The reviewer's answer itself is durable (the resume write): the next read carries the decision out.
     assert service.pending_review(THREAD) is None
     [item] = open_audit_log(database_url).review_items(status=None)
     assert item.status == "resolved", item

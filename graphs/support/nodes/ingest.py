@@ -53,6 +53,10 @@ def _channel_customer(state: State, d: Deps, customer_id: str) -> Customer | Non
     """The customer an authenticated channel vouches for (None when the id is unknown)."""
     ctx = replace(d.tool_context(state.turn, None, "channel"), customer_id=customer_id)
     result = get_tool("get_customer").run(d.store, {"customer_id": customer_id}, ctx)
+    if result.unavailable:
+        # The CRM is down, but the channel still vouches for the customer: they stay signed in, and the steps
+        # that need the CRM fail with the outage as their reason.
+        return {"customer_id": customer_id, "name": "", "plan": None, "verified": True, "verified_by": "channel"}
     if not result.ok or not isinstance(result.data, dict):
         return None
     return {
