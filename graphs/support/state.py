@@ -67,6 +67,15 @@ class Step(TypedDict):
     customer_reason: NotRequired[str]  # the policy part of hold_reason, which the customer may be told
 
 
+class RequestState(TypedDict):
+    """One request of a flow that serves several (graphs/support/requests.py)."""
+
+    text: str  # the customer's words of the request: its clause of the message that opened it ($message)
+    slots: dict[str, Any]  # its own values over the flow's shared slots (None: not this request's, ask)
+    described: dict[str, list[Any]]  # what the customer said that may identify a record (amounts, dates, products)
+    choices: dict[str, list[dict[str, Any]]]  # slot → the records it may be, when the customer is asked which
+
+
 class ActiveFlow(TypedDict):
     intents: list[str]
     confidences: dict[str, float]
@@ -74,6 +83,7 @@ class ActiveFlow(TypedDict):
     stage: Literal["collecting", "verifying", "confirming", "executing", "done"]
     asking: list[str]
     low_confidence_turns: int
+    requests: NotRequired[dict[str, RequestState]]
 
 
 class Assessment(TypedDict):

@@ -24,6 +24,7 @@ from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.flows import StepSpec, get_flow, resolve
 from graphs.support.messages import normalise
 from graphs.support.policy import Hold, policy_holds
+from graphs.support.requests import settle_lookup
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.registry import get_tool
 
@@ -86,6 +87,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 "step": step["id"], "tool": step["tool"], "args": step["args"], "ok": result["ok"],
                 "error": result.get("error"), "approved_by": step["approved_by"],
             }, latency_ms=latency_ms, at=d.now)
+            if result["ok"] and flow is not None:
+                settle_lookup(flow, steps, step)  # a lookup's result may resolve a slot later steps need
             if not result["ok"] and step["tool"] != "verify_identity":
                 trouble.append(f"step {step['id']} ({step['tool']}) failed: {result.get('error')}")
             if step["tool"] == "verify_identity":
