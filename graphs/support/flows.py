@@ -106,6 +106,9 @@ class FlowSpec(BaseModel):
     # The reply asks the customer something when a slot holds one of these values (a greeting is answered with
     # "how can I help?"), so the conversation stays open instead of counting as resolved.
     open_when: dict[str, list[str]] = Field(default_factory=dict)
+    # Requests this flow fulfils itself (a cancellation refunds the order): read in the same message as this one,
+    # they are not planned again.
+    covers: list[str] = Field(default_factory=list)
     reply: str
 
     @model_validator(mode="after")

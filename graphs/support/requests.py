@@ -64,8 +64,18 @@ def assign_clauses(text: str, intents: list[str]) -> dict[str, int]:
             for intent in intents if intent in router.classes}
 
 
+def drop_covered(flow: ActiveFlow) -> None:
+    """A request another request of the message fulfils ("cancel it and give me my money back") is not planned
+    twice (flows.yaml ``covers``)."""
+    covered = {c for intent in flow["intents"] for c in get_flow(intent).covers}
+    kept = [i for i in flow["intents"] if i not in covered]
+    if kept and len(kept) < len(flow["intents"]):
+        flow["intents"] = kept
+
+
 def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any, catalogue: list[str]) -> None:
     """Give each request of a new several-request message its own entity slots and description (see module)."""
+    drop_covered(flow)
     intents = flow["intents"]
     owners = assign_clauses(text, intents)
     clauses = split_clauses(text)
@@ -227,6 +237,21 @@ def answer_choices(flow: ActiveFlow, text: str, entities: Entities) -> None:
             if found and len(found) < len(candidates) and (several or len(found) == 1):
                 request["slots"][name] = _value(lookup, spec.slots[name].pick == "all", found, len(candidates))
                 del request["choices"][name]
+
+
+def requests_asking(flow: ActiveFlow, asking: list[str]) -> dict[str, list[str]]:
+    """For a flow of several requests: slot → the words of the requests that need it, when not all of them do
+    (so the question says which request the order number is for)."""
+    if len(flow["intents"]) < 2:
+        return {}
+    out: dict[str, list[str]] = {}
+    for name in asking:
+        needing = [intent for intent in flow["intents"] if name in get_flow(intent).slots
+                   and slots_for(flow, intent).get(name) is None]
+        texts = [t for i in needing if (t := text_for(flow, i, ""))]
+        if needing and len(needing) < len(flow["intents"]) and len(texts) == len(needing):
+            out[name] = texts
+    return out
 
 
 def waiting_intents(flow: ActiveFlow) -> set[str]:

@@ -97,6 +97,23 @@ def test_a_request_without_its_own_id_asks_for_it_instead_of_borrowing_the_other
     assert "1Z777AA10000000001" in report.replies[-1], report.replies
 
 
+def test_the_missing_id_is_asked_for_its_own_request_and_the_answer_goes_there(shop: SupportService,
+                                                                               database_url: str) -> None:
+    first = shop.send("ask-one", "please refund my order, and has order 18102 shipped yet?", customer_id="C7001")
+    steps = _by_intent(first.plan)
+    assert steps["track_order"]["get_order"]["args"]["order_id"] == 18102, first.plan
+    assert "get_refund" not in steps, f"the refund must not borrow the tracked order's id: {first.plan}"
+    reply = first.replies[-1]
+    assert "1Z777AA10000000001" in reply and "order number" in reply, reply
+    assert "“please refund my order”" in reply, f"the question must say which request needs the number: {reply!r}"
+
+    second = shop.send("ask-one", "18103", customer_id="C7001")
+    steps = _by_intent(second.plan)
+    assert steps["get_refund"]["get_order"]["args"]["order_id"] == 18103, second.plan
+    assert steps["track_order"]["get_order"]["args"]["order_id"] == 18102, second.plan
+    assert refunds_of(database_url, 18102) == [], "the tracked order must not be refunded"
+
+
 def test_a_named_item_is_refunded_not_the_whole_order(shop: SupportService, database_url: str) -> None:
     report = shop.send("item", "the power bank from order 18101 arrived cracked, I want my money back for it",
                        customer_id="C7001")

@@ -177,3 +177,12 @@ def test_an_id_only_a_later_request_names_is_not_borrowed(monkeypatch: pytest.Mo
 ])
 def test_and_splits_requests_not_noun_phrases(text: str, pieces: int) -> None:
     assert len(split_clauses(text)) == pieces, split_clauses(text)
+
+
+def test_a_request_another_one_fulfils_is_not_planned_twice() -> None:
+    flow = _flow(["cancel_order", "get_refund", "track_order"])
+    requests.drop_covered(flow)
+    assert flow["intents"] == ["cancel_order", "track_order"], "cancelling already refunds the order"
+    alone = _flow(["get_refund"])
+    requests.drop_covered(alone)
+    assert alone["intents"] == ["get_refund"]
