@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 
-from graphs.reasoners.local.router import split_clauses
+from graphs.reasoners.local.router import IntentModel, split_clauses
 from graphs.support import requests
 from graphs.support.flows import Lookup, load_flows
 from graphs.support.requests import (
@@ -186,3 +187,30 @@ def test_a_request_another_one_fulfils_is_not_planned_twice() -> None:
     alone = _flow(["get_refund"])
     requests.drop_covered(alone)
     assert alone["intents"] == ["get_refund"]
+
+
+class _Scripted(IntentModel):
+    def __init__(self, script: dict[str, list[float]]) -> None:
+        self.classes = ["get_refund", "track_order", "complaint", "out_of_scope"]
+        self.script = script
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.script[t] for t in texts], dtype=np.float32)
+
+
+def test_a_clause_of_backstory_adds_no_request_the_whole_message_does_not_support() -> None:
+    text = "the box came dented and crushed. please refund order 18103"
+    backstory, request = split_clauses(text)
+    model = _Scripted({text: [0.95, 0.005, 0.004, 0.041], backstory: [0.1, 0.0, 0.7, 0.2],
+                       request: [0.99, 0.0, 0.0, 0.01]})
+    assert [i.intent for i in model.detect(text)[0]] == ["get_refund"], "the dented box is no complaint request"
+    model.script[text] = [0.9, 0.005, 0.02, 0.075]  # the whole message does lean towards a complaint
+    assert [i.intent for i in model.detect(text)[0]] == ["get_refund", "complaint"]
+
+
+def test_two_sure_clauses_outvote_a_blended_reading_of_the_whole_message() -> None:
+    text = "can you track 18102 and please refund order 18103"
+    track, refund = split_clauses(text)
+    model = _Scripted({text: [0.3, 0.001, 0.6, 0.099], track: [0.05, 0.9, 0.0, 0.05],
+                       refund: [0.99, 0.0, 0.0, 0.01]})
+    assert [i.intent for i in model.detect(text)[0]] == ["track_order", "get_refund"]
