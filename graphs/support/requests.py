@@ -17,7 +17,7 @@ matched against the same candidates (``answer_choices``).
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,8 @@ from graphs.support.state import ActiveFlow, RequestState, Step
 DESCRIBED = ("amounts", "dates", "products")
 # A price written without a currency ("two 9.99s", "a 59.99 charge") still describes an amount.
 _BARE_PRICE = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d{2})(?![\d.,]*\d)")
+_DAY_MONTH = re.compile(r"(?<![\d.,$€£])\b(\d{1,2})[./](\d{1,2})\b(?![.,/]?\d)")
+_DAY_OF_MONTH = re.compile(r"\b(?:the|on) (\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 DATE_TOLERANCE_DAYS = 3  # customers remember the day a charge showed on their bank app, not when it was issued
 MAX_CHOICES = 5
 
@@ -83,10 +85,10 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
     for intent in intents:
         request = request_of(flow, intent)
         if intent not in owners:
-            request["text"], request["described"] = text, described_in(text, entities)
+            request["text"], request["described"] = text, described_in(text, entities, now)
             continue
         at = owners[intent]
-        request["text"], request["described"] = clauses[at], described_in(clauses[at], per_clause[at])
+        request["text"], request["described"] = clauses[at], described_in(clauses[at], per_clause[at], now)
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity:
                 request["slots"][name] = spec.read_text(clauses[at])  # "return the hub, refund the rest"
@@ -100,18 +102,45 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
                 request["slots"][name] = None  # only another request's clause names one: not this request's
 
 
-def described_in(text: str, entities: Entities) -> dict[str, list[Any]]:
-    """What a message says that may identify a record: amounts (with or without a currency), dates, products."""
+def described_in(text: str, entities: Entities, now: datetime | None = None) -> dict[str, list[Any]]:
+    """What a message says that may identify a record: amounts (with or without a currency), dates (also "14.02"
+    and "the 27th", read against ``now``), products."""
     amounts = [float(a["value"]) for a in entities.get("amounts", [])]
     amounts += [v for m in _BARE_PRICE.finditer(text) if (v := float(m.group(1).replace(",", "."))) not in amounts]
-    found: dict[str, list[Any]] = {"amounts": amounts, "dates": list(entities.get("dates", [])),
-                                   "products": list(entities.get("products", []))}
+    dates = list(entities.get("dates", []))
+    dates += [d for d in _short_dates(text, now) if d not in dates] if now is not None else []
+    found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": list(entities.get("products", []))}
     return {k: v for k, v in found.items() if v}
 
 
-def add_description(flow: ActiveFlow, text: str, entities: Entities) -> None:
+def _short_dates(text: str, now: datetime) -> list[str]:
+    """Dates written without a month name: "14.02" or "02/14" (either order that is a date), "the 27th" (the
+    latest such day), each the latest one not after ``now``."""
+    today = now.date()
+    found = []
+    for m in _DAY_MONTH.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        found += [d for day, month in ((a, b), (b, a)) if (d := _latest(today, month, day))]
+    for m in _DAY_OF_MONTH.finditer(text):
+        month = today.month if int(m.group(1)) <= today.day else (today.month - 2) % 12 + 1
+        found += [d for d in [_latest(today, month, int(m.group(1)))] if d]
+    return [d.isoformat() for d in dict.fromkeys(found)]
+
+
+def _latest(today: date, month: int, day: int) -> date | None:
+    for year in (today.year, today.year - 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate <= today:
+            return candidate
+    return None
+
+
+def add_description(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:
     """A later turn of the same flow may describe more ("it was the one on the 3rd")."""
-    more = described_in(text, entities)
+    more = described_in(text, entities, now)
     for intent in flow["intents"]:
         described = request_of(flow, intent)["described"]
         for key, values in more.items():
@@ -158,7 +187,9 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
     for entity, field in lookup.match.items():
         wanted = described.get(entity)
         if wanted:
-            kept = [c for c in kept if any(_fits(entity, c.get(field), w) for w in wanted)]
+            narrowed = [c for c in kept if any(_fits(entity, c.get(field), w) for w in wanted)]
+            # A remembered date only narrows: "feb 1" for a charge issued on the 29th of January still counts.
+            kept = narrowed if narrowed or entity != "dates" else kept
     return kept
 
 
@@ -220,7 +251,7 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         flow["stage"] = "collecting"
 
 
-def answer_choices(flow: ActiveFlow, text: str, entities: Entities) -> None:
+def answer_choices(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:
     """The customer answers a question about which record they mean: match it against the offered choices."""
     for intent in flow["intents"]:
         request = request_of(flow, intent)
@@ -232,7 +263,7 @@ def answer_choices(flow: ActiveFlow, text: str, entities: Entities) -> None:
                 continue
             candidates = [c["_candidate"] for c in offered]
             named = [c for c in candidates if lookup.value and str(c.get(lookup.value)).casefold() in text.casefold()]
-            found = named or matches(candidates, lookup, described_in(text, entities))
+            found = named or matches(candidates, lookup, described_in(text, entities, now))
             several = spec.slots[name].pick == "all" or lookup.total
             if found and len(found) < len(candidates) and (several or len(found) == 1):
                 request["slots"][name] = _value(lookup, spec.slots[name].pick == "all", found, len(candidates))

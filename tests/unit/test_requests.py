@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -47,7 +48,7 @@ def _step(step_id: str, intent: str, tool: str, args: dict[str, Any], status: An
     ({"amounts": [59.99]}, ["INV-3"]),
     ({"amounts": [9.99]}, ["INV-1", "INV-2"]),
     ({"amounts": [9.99], "dates": ["2026-05-02"]}, ["INV-2"]),  # a day off: what the bank app showed
-    ({"amounts": [9.99], "dates": ["2026-05-20"]}, []),
+    ({"amounts": [9.99], "dates": ["2026-05-20"]}, ["INV-1", "INV-2"]),  # a date fitting none only fails to narrow
     ({"amounts": [12.5]}, []),
     ({}, ["INV-1", "INV-2", "INV-3"]),
 ])
@@ -60,6 +61,19 @@ def test_prices_are_described_with_or_without_a_currency() -> None:
         {"value": 5.0, "currency": "USD"}]})
     assert sorted(described["amounts"]) == [5.0, 9.99, 59.99]
     assert described_in("order 10234 please", {}) == {}, "an order number is no price"
+
+
+def test_dates_written_with_numbers_only_are_read_against_the_clock() -> None:
+    now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert described_in("you have taken 59,99 USD the 14.02", {}, now)["dates"] == ["2026-02-14"]
+    assert described_in("two 9.99s on the 27th", {}, now)["dates"] == ["2026-02-27"]
+    assert described_in("on the 1st", {}, now)["dates"] == ["2026-03-01"]
+    assert "dates" not in described_in("a 9.99 charge", {}, now), "a price is no date"
+    # the customer's amount and day pick one of two invoices of different amounts
+    both = [{"invoice_id": "INV-A", "amount": 59.99, "issued_at": "2026-02-14T09:00:00+00:00"},
+            {"invoice_id": "INV-B", "amount": 9.99, "issued_at": "2026-01-14T09:00:00+00:00"}]
+    described = described_in("you took 59,99 the 14.02, normally I pay 9,99", {}, now)
+    assert [c["invoice_id"] for c in matches(both, INVOICES, described)] == ["INV-A"]
 
 
 def test_a_lookup_resolves_the_slot_into_the_steps_that_wait_for_it() -> None:
@@ -150,8 +164,6 @@ def test_each_request_keeps_the_id_of_its_own_clause(monkeypatch: pytest.MonkeyP
     assert len(split_clauses(text)) == 2
     monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"get_refund": 0, "track_order": 1})
     flow = _flow(["get_refund", "track_order"], order_id=18101)
-    from datetime import UTC, datetime
-
     split_requests(flow, text, {"order_ids": [18101, 18102]}, now=datetime(2026, 5, 1, tzinfo=UTC),
                    catalogue=["Mechanical Keyboard"])
     assert slots_for(flow, "get_refund")["order_id"] == 18101
@@ -163,8 +175,6 @@ def test_an_id_only_a_later_request_names_is_not_borrowed(monkeypatch: pytest.Mo
     text = "return the scratched tablet, and has order 18102 shipped yet?"
     monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"get_refund": 0, "track_order": 1})
     flow = _flow(["get_refund", "track_order"], order_id=18102)
-    from datetime import UTC, datetime
-
     split_requests(flow, text, {"order_ids": [18102]}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
     assert slots_for(flow, "get_refund")["order_id"] is None, "the tracking question's order is not the return's"
     assert slots_for(flow, "track_order")["order_id"] == 18102

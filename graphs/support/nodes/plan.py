@@ -170,9 +170,9 @@ def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, tex
     if not understanding["continues_flow"]:
         split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)))
         return
-    add_description(flow, text, entities)
+    add_description(flow, text, entities, d.now)
     fill_answered(flow, entities)
-    answer_choices(flow, text, entities)
+    answer_choices(flow, text, entities, d.now)
 
 
 def _apply_confirmation(previous: list[Step], understanding: Understanding) -> list[Step]:
