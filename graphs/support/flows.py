@@ -8,14 +8,32 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graphs.support.state import Queue
 from tools.registry import get_tool
 
 
+class Lookup(BaseModel):
+    """How a step's result resolves a slot the customer described instead of naming ("the 59.99 charge from
+    feb 1", "the cracked hub"): the candidates are a list in that step's result, kept when they match what the
+    customer described (graphs/support/requests.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    step: str = Field(description="the flow step whose result holds the candidates")
+    items: str = Field(description="the list of candidates in that result")
+    match: dict[str, str] = Field(description="described entity (amounts, dates, products) → the candidate's field")
+    value: str | None = Field(None, description="the candidate's field that becomes the slot; none: the candidates")
+    keep: list[str] = Field(default_factory=list, description="with pick all: the fields kept of each candidate")
+    show: list[str] = Field(default_factory=list, description="fields that tell two candidates apart when asking")
+    total: str | None = Field(None, description="the slot is an amount: this field summed over the matches")
+    partial: bool = Field(False, description="with total: no value when every candidate matches (all of it)")
+
+
 class SlotSpec(BaseModel):
-    """A piece of information a flow needs: an extracted entity, or a value read off the message's words."""
+    """A piece of information a flow needs: an extracted entity, or a value read off the message's words, or
+    found in a step's result from what the customer described (``resolve``)."""
 
     entity: str | None = None
     pick: Literal["first", "last", "all"] = Field("first", description="which of several extracted values")
@@ -23,11 +41,12 @@ class SlotSpec(BaseModel):
     acts: dict[str, Any] = Field(default_factory=dict, description="dialogue act of the reply → value "
                                  "(graphs/support/dialogue.py): a closing thanks is 'thanks' whatever its words")
     default: Any = None
+    resolve: Lookup | None = None
 
     @model_validator(mode="after")
     def _one_source(self) -> SlotSpec:
-        if not self.entity and not self.text and not self.acts:
-            raise ValueError("a slot needs an entity or text patterns")
+        if not self.entity and not self.text and not self.acts and not self.resolve:
+            raise ValueError("a slot needs an entity, text patterns, dialogue acts or a lookup")
         return self
 
     def take(self, values: Any) -> Any:
@@ -90,6 +109,9 @@ class FlowSpec(BaseModel):
     # The reply asks the customer something when a slot holds one of these values (a greeting is answered with
     # "how can I help?"), so the conversation stays open instead of counting as resolved.
     open_when: dict[str, list[str]] = Field(default_factory=dict)
+    # Requests this flow fulfils itself (a cancellation refunds the order): read in the same message as this one,
+    # they are not planned again.
+    covers: list[str] = Field(default_factory=list)
     reply: str
 
     @model_validator(mode="after")
@@ -99,6 +121,9 @@ class FlowSpec(BaseModel):
             unknown = set(step.depends_on) - set(ids[: ids.index(step.id)])
             if unknown:
                 raise ValueError(f"{self.intent}.{step.id} depends on unknown or later steps {sorted(unknown)}")
+        for name, slot in self.slots.items():
+            if slot.resolve and slot.resolve.step not in ids:
+                raise ValueError(f"{self.intent}.{name} is resolved by an unknown step {slot.resolve.step!r}")
         return self
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.support.flows import get_flow
+from graphs.support.requests import requests_asking, waiting_intents
 from graphs.support.state import State, Step
 from prompts import render_reply, reply_mentions
 
@@ -47,9 +48,12 @@ def compose_reply(state: State) -> str:
         parts.append(render_reply("verification_failed", error=clean_error(verify["error"]),
                                   failures=state.verification_failures, **values))
     identity_failed = verify is not None and verify["status"] == "failed"
+    choosing = waiting_intents(flow) if flow else set()
     for intent in flow["intents"] if flow else []:
         if identity_failed and get_flow(intent).needs_verification:
             continue  # nothing ran for it; the customer is asked to verify again below
+        if intent in choosing:
+            continue  # the customer is asked below which record they mean
         steps = _steps_of(state, intent)
         if not steps and get_flow(intent).steps:
             continue  # still waiting for information for this intent
@@ -64,8 +68,12 @@ def compose_reply(state: State) -> str:
         pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]
         parts.append(render_reply("confirm_steps", pending=pending, **values))
     information = [a for a in asking if a != "confirmation"]
-    if information:
-        parts.append(render_reply("ask_information", asking=information, **values))
+    if information and flow:
+        choices = {name: [{k: v for k, v in c.items() if k != "_candidate"} for c in offered]
+                   for request in (flow.get("requests") or {}).values()
+                   for name, offered in request["choices"].items()}
+        parts.append(render_reply("ask_information", asking=information, choices=choices,
+                                  asked_for=requests_asking(flow, information), **values))
     return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
 
 

@@ -97,6 +97,15 @@ class Step(TypedDict):
     effect: NotRequired[dict[str, Any] | None]
 
 
+class RequestState(TypedDict):
+    """One request of a flow that serves several (graphs/support/requests.py)."""
+
+    text: str  # the customer's words of the request: its clause of the message that opened it ($message)
+    slots: dict[str, Any]  # its own values over the flow's shared slots (None: not this request's, ask)
+    described: dict[str, list[Any]]  # what the customer said that may identify a record (amounts, dates, products)
+    choices: dict[str, list[dict[str, Any]]]  # slot → the records it may be, when the customer is asked which
+
+
 class ActiveFlow(TypedDict):
     intents: list[str]
     confidences: dict[str, float]
@@ -105,6 +114,7 @@ class ActiveFlow(TypedDict):
     asking: list[str]
     low_confidence_turns: int
     router_confidences: NotRequired[dict[str, float]]  # Understanding.router of the turn that opened the flow
+    requests: NotRequired[dict[str, RequestState]]
 
 
 class Assessment(TypedDict):

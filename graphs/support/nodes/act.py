@@ -25,6 +25,7 @@ from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
 from graphs.support.messages import normalise
 from graphs.support.policy import Hold, policy_holds
+from graphs.support.requests import settle_lookup
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
 from tools.payments.ledger import binding, describe
@@ -100,6 +101,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 _hold(step, f"the tool refused it after approval: {result.get('error')}", step.get("effect"))
                 step["result"] = None
                 continue
+            if result["ok"] and flow is not None:
+                settle_lookup(flow, steps, step)  # a lookup's result may resolve a slot later steps need
             if not result["ok"] and step["tool"] != "verify_identity":
                 trouble.append(f"step {step['id']} ({step['tool']}) failed: {result.get('error')}")
             if step["tool"] == "verify_identity":

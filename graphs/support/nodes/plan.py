@@ -20,10 +20,22 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.support.context import Context
-from graphs.support.deps import Deps, deps, last_customer_text
+from graphs.support.deps import Deps, catalogue, deps, last_customer_text
 from graphs.support.dialogue import IDENTIFIERS, SECRETS, carried_slots, identity_args
 from graphs.support.flows import FlowSpec, get_flow, resolve
 from graphs.support.messages import normalise
+from graphs.support.requests import (
+    add_description,
+    answer_choices,
+    fill_answered,
+    lookup_pending,
+    pending_lookups,
+    request_of,
+    resolve_known,
+    slots_for,
+    split_requests,
+    text_for,
+)
 from graphs.support.state import ActiveFlow, State, Step, Understanding
 from tools.registry import get_tool
 
@@ -40,6 +52,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = _flow_for_turn(state, understanding)
     identity_failed = any(s["id"] == "verify" and s["status"] == "failed" for s in state.plan)
     _fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"])
+    _place_requests(d, flow, understanding, text)
 
     answered = understanding["affirmation"] is not None
     note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
@@ -63,9 +76,15 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             steps, problems, note = _model_steps(state, d, flow, steps, earlier_settled, None)
             if problems:
                 return _audited(d, state, flow, steps, note, {"model_problems": problems})
-        # What the customer said is known now; results of earlier steps are filled in by act.
+        # What the customer said is known now; results of earlier steps are filled in by act, and a slot a
+        # lookup step will find stays a reference until it does (requests.settle_lookup).
         for step in steps:
-            step["args"] = resolve(step["args"], {"slots": flow["slots"], "message": text})
+            if step["status"] in SETTLED:
+                continue
+            slots = slots_for(flow, step["intent"])
+            pending = pending_lookups(get_flow(step["intent"]), slots) if step["intent"] in flow["intents"] else set()
+            scope = {"slots": slots, "message": text_for(flow, step["intent"], text)}
+            step["args"] = resolve_known(step["args"], scope, pending)
     return _audited(d, state, flow, steps, note, {})
 
 
@@ -182,6 +201,18 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
                 slots[name] = spec.read_text(text)
 
 
+def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str) -> None:
+    """Each request of the message gets its own slots and description (graphs/support/requests.py); a reply to
+    the flow adds to them, and may answer which record the customer meant."""
+    entities = understanding["entities"]
+    if not understanding["continues_flow"]:
+        split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)))
+        return
+    add_description(flow, text, entities, d.now)
+    fill_answered(flow, entities)
+    answer_choices(flow, text, entities, d.now)
+
+
 def _apply_confirmation(previous: list[Step], understanding: Understanding) -> list[Step]:
     yes = understanding["affirmation"] == "yes"
     steps = copy.deepcopy(previous)
@@ -206,13 +237,14 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
         else:
             asking.append("identity")
     for spec in specs:
+        slots = slots_for(flow, spec.intent)
         missing = _missing_slots(state, spec, flow)
         asking.extend(m for m in missing if m not in asking)
         if missing or (spec.needs_verification and "identity" in asking):
             continue
         after_verify = ["verify"] if steps and steps[0]["id"] == "verify" and spec.needs_verification else []
         for s in spec.steps:
-            if (s.when and not flow["slots"].get(s.when)) or (s.unless and flow["slots"].get(s.unless)):
+            if (s.when and not slots.get(s.when)) or (s.unless and slots.get(s.unless)):
                 continue
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
@@ -225,11 +257,15 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
 
 
 def _missing_slots(state: State, spec: FlowSpec, flow: ActiveFlow) -> list[str]:
+    """What this request still needs from the customer: a required slot without a value (unless a lookup step
+    finds it from their description), or a slot they were asked to choose a record for."""
+    slots = slots_for(flow, spec.intent)
+    choosing = request_of(flow, spec.intent)["choices"]
     missing = []
     for name, slot in spec.slots.items():
-        if not slot.required or flow["slots"].get(name) is not None:
-            continue
-        missing.append(name)
+        asked_to_choose = name in choosing
+        if slots.get(name) is None and (asked_to_choose or (slot.required and not lookup_pending(spec, slots, name))):
+            missing.append(name)
     return missing
 
 

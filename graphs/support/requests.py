@@ -1,0 +1,314 @@
+"""Several requests in one message, and slots that a step's result resolves.
+
+A message may carry several requests ("return the tablet from 10877, and has 10901 shipped?"). The router finds
+their intents (the whole message and each clause); here each intent gets the clause that names it most
+(``assign_clauses``), and its own slot values from that clause: an id in another request's clause is not this
+request's, an id in an earlier clause carries over ("order 10877: return the hub and track the rest"). One flow
+plans all of them; a request's own values live in ``flow["requests"][intent]["slots"]`` over the shared
+``flow["slots"]`` (``slots_for``).
+
+A slot with a ``resolve`` lookup (flows.yaml) is found from what the customer described when they did not name
+it: the lookup step's result (the customer's invoices, the order's items) is matched against the amounts, dates
+and products they mentioned (``settle_lookup``, run by act when the step is done). One match fills the slot; two
+or more that fit equally make a question listing them, and so does none (with what is there). The answer is
+matched against the same candidates (``answer_choices``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+
+from graphs.reasoners.local.entities import Entities, extract_entities
+from graphs.reasoners.local.router import load_thorough_router, split_clauses
+from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
+from graphs.support.state import ActiveFlow, RequestState, Step
+
+# What a description may say about a record, and the entity that says it.
+DESCRIBED = ("amounts", "dates", "products")
+# A price written without a currency ("two 9.99s", "a 59.99 charge") still describes an amount.
+_BARE_PRICE = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d{2})(?![\d.,]*\d)")
+_DAY_MONTH = re.compile(r"(?<![\d.,$€£])\b(\d{1,2})[./](\d{1,2})\b(?![.,/]?\d)")
+_DAY_OF_MONTH = re.compile(r"\b(?:the|on) (\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+DATE_TOLERANCE_DAYS = 3  # customers remember the day a charge showed on their bank app, not when it was issued
+MAX_CHOICES = 5
+
+
+def request_of(flow: ActiveFlow, intent: str) -> RequestState:
+    requests = flow.setdefault("requests", {})
+    return requests.setdefault(intent, {"text": "", "slots": {}, "described": {}, "choices": {}})
+
+
+def text_for(flow: ActiveFlow, intent: str, current: str) -> str:
+    """The words a request's steps quote ($message): its own clause of the message that opened it, else the
+    current message."""
+    own = (flow.get("requests") or {}).get(intent)
+    return (own.get("text") if own else None) or current
+
+
+def slots_for(flow: ActiveFlow, intent: str) -> dict[str, Any]:
+    """The slots one request plans with: the flow's shared ones, overridden by the request's own."""
+    own = (flow.get("requests") or {}).get(intent)
+    return {**flow["slots"], **(own["slots"] if own else {})}
+
+
+def assign_clauses(text: str, intents: list[str]) -> dict[str, int]:
+    """For a message with several intents, the clause (index into ``split_clauses``) that names each most."""
+    clauses = split_clauses(text)
+    if len(intents) < 2 or not clauses:
+        return {}
+    router = load_thorough_router()
+    probs = router.text_probabilities(clauses)
+    return {intent: int(np.argmax(probs[:, router.classes.index(intent)]))
+            for intent in intents if intent in router.classes}
+
+
+def drop_covered(flow: ActiveFlow) -> None:
+    """A request another request of the message fulfils ("cancel it and give me my money back") is not planned
+    twice (flows.yaml ``covers``)."""
+    covered = {c for intent in flow["intents"] for c in get_flow(intent).covers}
+    kept = [i for i in flow["intents"] if i not in covered]
+    if kept and len(kept) < len(flow["intents"]):
+        flow["intents"] = kept
+
+
+def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any, catalogue: list[str]) -> None:
+    """Give each request of a new several-request message its own entity slots and description (see module)."""
+    drop_covered(flow)
+    intents = flow["intents"]
+    owners = assign_clauses(text, intents)
+    clauses = split_clauses(text)
+    per_clause = [extract_entities(c, now=now, catalogue=catalogue) for c in clauses] if owners else []
+    for intent in intents:
+        request = request_of(flow, intent)
+        if intent not in owners:
+            request["text"], request["described"] = text, described_in(text, entities, now)
+            continue
+        at = owners[intent]
+        request["text"], request["described"] = clauses[at], described_in(clauses[at], per_clause[at], now)
+        for name, spec in get_flow(intent).slots.items():
+            if spec.text and not spec.entity:
+                request["slots"][name] = spec.read_text(clauses[at])  # "return the hub, refund the rest"
+            if not spec.entity or spec.entity not in entities:
+                continue
+            holders = [i for i, found in enumerate(per_clause) if spec.entity in found]
+            earlier = [i for i in holders if i <= at]
+            if earlier:
+                request["slots"][name] = spec.take(per_clause[earlier[-1]][spec.entity])  # type: ignore[literal-required]
+            elif holders:
+                request["slots"][name] = None  # only another request's clause names one: not this request's
+
+
+def described_in(text: str, entities: Entities, now: datetime | None = None) -> dict[str, list[Any]]:
+    """What a message says that may identify a record: amounts (with or without a currency), dates (also "14.02"
+    and "the 27th", read against ``now``), products."""
+    amounts = [float(a["value"]) for a in entities.get("amounts", [])]
+    amounts += [v for m in _BARE_PRICE.finditer(text) if (v := float(m.group(1).replace(",", "."))) not in amounts]
+    dates = list(entities.get("dates", []))
+    dates += [d for d in _short_dates(text, now) if d not in dates] if now is not None else []
+    found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": list(entities.get("products", []))}
+    return {k: v for k, v in found.items() if v}
+
+
+def _short_dates(text: str, now: datetime) -> list[str]:
+    """Dates written without a month name: "14.02" or "02/14" (either order that is a date), "the 27th" (the
+    latest such day), each the latest one not after ``now``."""
+    today = now.date()
+    found = []
+    for m in _DAY_MONTH.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        found += [d for day, month in ((a, b), (b, a)) if (d := _latest(today, month, day))]
+    for m in _DAY_OF_MONTH.finditer(text):
+        month = today.month if int(m.group(1)) <= today.day else (today.month - 2) % 12 + 1
+        found += [d for d in [_latest(today, month, int(m.group(1)))] if d]
+    return [d.isoformat() for d in dict.fromkeys(found)]
+
+
+def _latest(today: date, month: int, day: int) -> date | None:
+    for year in (today.year, today.year - 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate <= today:
+            return candidate
+    return None
+
+
+def add_description(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:
+    """A later turn of the same flow may describe more ("it was the one on the 3rd")."""
+    more = described_in(text, entities, now)
+    for intent in flow["intents"]:
+        described = request_of(flow, intent)["described"]
+        for key, values in more.items():
+            described[key] = [*described.get(key, []), *(v for v in values if v not in described.get(key, []))]
+
+
+def fill_answered(flow: ActiveFlow, entities: Entities) -> None:
+    """A value the customer gives when asked belongs to the requests that were asking for it."""
+    for intent in flow["intents"]:
+        request = request_of(flow, intent)
+        for name, spec in get_flow(intent).slots.items():
+            if name in flow["asking"] and spec.entity in entities and request["slots"].get(name) is None:
+                request["slots"].pop(name, None)
+
+
+def lookup_pending(spec: FlowSpec, slots: dict[str, Any], name: str) -> bool:
+    """Whether slot ``name`` is left to its lookup: not given, and the lookup step is planned."""
+    slot = spec.slots[name]
+    if slot.resolve is None or slots.get(name) is not None:
+        return False
+    step = next(s for s in spec.steps if s.id == slot.resolve.step)
+    return not (step.when and not slots.get(step.when)) and not (step.unless and slots.get(step.unless))
+
+
+def pending_lookups(spec: FlowSpec, slots: dict[str, Any]) -> set[str]:
+    """The slots a lookup step will fill: references to them stay in the planned steps until it does."""
+    return {name for name in spec.slots if lookup_pending(spec, slots, name)}
+
+
+def resolve_known(args: Any, scope: dict[str, Any], pending: set[str]) -> Any:
+    """``resolve`` the arguments, leaving references to ``pending`` slots for their lookup (``settle_lookup``)."""
+    if isinstance(args, str) and any(_mentions(args, f"$slots.{name}") for name in pending):
+        return args
+    if isinstance(args, dict):
+        return {k: resolve_known(v, scope, pending) for k, v in args.items()}
+    if isinstance(args, list):
+        return [resolve_known(v, scope, pending) for v in args]
+    return resolve(args, scope)
+
+
+def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The candidates that fit every described criterion of the lookup (a criterion not described keeps all)."""
+    kept = candidates
+    for entity, field in lookup.match.items():
+        wanted = described.get(entity)
+        if wanted:
+            narrowed = [c for c in kept if any(_fits(entity, c.get(field), w) for w in wanted)]
+            # A remembered date only narrows: "feb 1" for a charge issued on the 29th of January still counts.
+            kept = narrowed if narrowed or entity != "dates" else kept
+    return kept
+
+
+def _fits(entity: str, value: Any, wanted: Any) -> bool:
+    if value is None:
+        return False
+    if entity == "amounts":
+        return abs(float(value) - float(wanted)) < 0.005
+    if entity == "dates":
+        try:
+            return abs((date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(wanted)[:10])).days) \
+                <= DATE_TOLERANCE_DAYS
+        except ValueError:
+            return False
+    return str(wanted).casefold() in str(value).casefold() or str(value).casefold() in str(wanted).casefold()
+
+
+def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int) -> Any:
+    if lookup.total:
+        if lookup.partial and len(found) == every:
+            return None  # all of it: the step's own default (a refund of everything still refundable)
+        return {"value": round(sum(float(c.get(lookup.total) or 0) for c in found), 2)}
+    if pick_all:
+        return [{k: c[k] for k in lookup.keep} if lookup.keep else c for c in found]
+    return found[0].get(lookup.value) if lookup.value else found[0]
+
+
+def _choice(lookup: Lookup, candidate: dict[str, Any]) -> dict[str, Any]:
+    return {k: candidate.get(k) for k in (lookup.show or list(candidate))} | {"_candidate": candidate}
+
+
+def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
+    """A lookup step finished: resolve the slots it serves, or ask the customer which record they mean."""
+    if "." not in done["id"] or not done["result"]:
+        return
+    intent, local = done["intent"], done["id"].split(".", 1)[1]
+    spec = get_flow(intent)
+    for name, slot in spec.slots.items():
+        lookup = slot.resolve
+        reference = f"$slots.{name}"
+        waiting = [s for s in steps if s["intent"] == intent and s["status"] in {"pending", "awaiting_confirmation"}
+                   and _mentions(s["args"], reference)]
+        if lookup is None or lookup.step != local or not waiting:
+            continue
+        request = request_of(flow, intent)
+        candidates = list((done["result"].get("data") or {}).get(lookup.items) or [])
+        found = matches(candidates, lookup, request["described"])
+        if found and (slot.pick == "all" or lookup.total or len(found) == 1):
+            value = _value(lookup, slot.pick == "all", found, len(candidates))
+            request["slots"][name] = value
+            for step in waiting:
+                step["args"] = _substitute(step["args"], reference, value)
+            continue
+        request["choices"][name] = [_choice(lookup, c) for c in (found or candidates)[:MAX_CHOICES]]
+        for step in waiting:
+            step["status"], step["error"] = "skipped", f"waiting for the customer to say which {name} they mean"
+        if name not in flow["asking"]:
+            flow["asking"] = [*flow["asking"], name]
+        flow["stage"] = "collecting"
+
+
+def answer_choices(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:
+    """The customer answers a question about which record they mean: match it against the offered choices."""
+    for intent in flow["intents"]:
+        request = request_of(flow, intent)
+        spec = get_flow(intent)
+        for name, offered in list(request["choices"].items()):
+            lookup = spec.slots[name].resolve
+            if lookup is None or slots_for(flow, intent).get(name) is not None:
+                del request["choices"][name]  # the customer named it outright
+                continue
+            candidates = [c["_candidate"] for c in offered]
+            named = [c for c in candidates if lookup.value and str(c.get(lookup.value)).casefold() in text.casefold()]
+            found = named or matches(candidates, lookup, described_in(text, entities, now))
+            several = spec.slots[name].pick == "all" or lookup.total
+            if found and len(found) < len(candidates) and (several or len(found) == 1):
+                request["slots"][name] = _value(lookup, spec.slots[name].pick == "all", found, len(candidates))
+                del request["choices"][name]
+
+
+def requests_asking(flow: ActiveFlow, asking: list[str]) -> dict[str, list[str]]:
+    """For a flow of several requests: slot → the words of the requests that need it, when not all of them do
+    (so the question says which request the order number is for)."""
+    if len(flow["intents"]) < 2:
+        return {}
+    out: dict[str, list[str]] = {}
+    for name in asking:
+        needing = [intent for intent in flow["intents"] if name in get_flow(intent).slots
+                   and slots_for(flow, intent).get(name) is None]
+        texts = [t for i in needing if (t := text_for(flow, i, ""))]
+        if needing and len(needing) < len(flow["intents"]) and len(texts) == len(needing):
+            out[name] = texts
+    return out
+
+
+def waiting_intents(flow: ActiveFlow) -> set[str]:
+    """Requests that wait for the customer to say which record they mean."""
+    return {intent for intent, request in (flow.get("requests") or {}).items() if request["choices"]}
+
+
+def _mentions(value: Any, reference: str) -> bool:
+    if isinstance(value, str):
+        return value == reference or value.startswith(reference + ".")
+    if isinstance(value, dict):
+        return any(_mentions(v, reference) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, reference) for v in value)
+    return False
+
+
+def _substitute(value: Any, reference: str, resolved: Any) -> Any:
+    if isinstance(value, str) and (value == reference or value.startswith(reference + ".")):
+        rest = value[len(reference):].lstrip(".")
+        current = resolved
+        for part in rest.split(".") if rest else []:
+            current = current.get(part) if isinstance(current, dict) else None
+        return current
+    if isinstance(value, dict):
+        return {k: _substitute(v, reference, resolved) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, reference, resolved) for v in value]
+    return value

@@ -1,0 +1,179 @@
+"""Several requests in one message, item-level refunds and disputes found from the customer's description, through
+the whole graph on each checkpointer. The store holds only this file's own fixtures (not the demo company)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from evals.scenario_store import prepare_store
+from foundation.audit import forget_audit_log
+from service.conversations import SupportService, open_service
+from tests.graph.conftest import order_status, refunds_of
+from tools.store import close_store, open_store
+from tools.store.schema import disputes
+
+NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
+DATA: dict[str, list[dict[str, Any]]] = {
+    "customers": [
+        {"id": "C7001", "name": "Rosa Lind", "email": "rosa.lind@example.com", "zip_code": "30301",
+         "card_last4": "7310", "plan": "plus"},
+        {"id": "C7002", "name": "Ivo Marsh", "email": "ivo.marsh@example.com", "zip_code": "80202",
+         "card_last4": "5120", "plan": "plus"},
+    ],
+    "subscriptions": [
+        {"id": "SUB-7001", "customer": "C7001", "plan": "plus", "status": "active", "started_days_ago": 100},
+        {"id": "SUB-7002", "customer": "C7002", "plan": "plus", "status": "active", "started_days_ago": 100},
+    ],
+    "invoices": [
+        {"id": "INV-30001", "customer": "C7001", "subscription": "SUB-7001", "amount": 9.99, "status": "paid",
+         "issued_days_ago": 35},
+        {"id": "INV-30002", "customer": "C7001", "subscription": "SUB-7001", "amount": 59.99, "status": "paid",
+         "issued_days_ago": 5},
+        # Ivo has two 9.99 invoices: "the 9.99 charge" alone does not say which one.
+        {"id": "INV-30011", "customer": "C7002", "subscription": "SUB-7002", "amount": 9.99, "status": "paid",
+         "issued_days_ago": 40},
+        {"id": "INV-30012", "customer": "C7002", "subscription": "SUB-7002", "amount": 9.99, "status": "paid",
+         "issued_days_ago": 10},
+    ],
+    "orders": [
+        {"id": 18101, "customer": "C7001", "status": "delivered", "placed_days_ago": 8, "delivered_days_ago": 4,
+         "items": [{"product": "Power Bank 20000mAh"}, {"product": "Mechanical Keyboard"}]},
+        {"id": 18102, "customer": "C7001", "status": "shipped", "placed_days_ago": 3, "shipped_days_ago": 2,
+         "carrier": "UPS", "tracking": "1Z777AA10000000001", "arrives_in_days": 2,
+         "items": [{"product": "Laptop Sleeve 14in"}]},
+        {"id": 18103, "customer": "C7001", "status": "delivered", "placed_days_ago": 6, "delivered_days_ago": 2,
+         "items": [{"product": "Phone Case Clear"}]},
+    ],
+}
+
+
+@pytest.fixture
+def shop(database_url: str) -> Iterator[SupportService]:
+    """The graph on a store holding only ``DATA``, at a fixed clock."""
+    prepare_store(database_url, DATA, NOW)
+    with open_service(database_url, reasoner="local", clock=NOW.isoformat()) as svc:
+        yield svc
+    close_store(database_url)
+    forget_audit_log(database_url)
+
+
+def _by_intent(plan: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for step in plan:
+        out.setdefault(step["intent"], {})[step["tool"]] = step
+    return out
+
+
+def _disputes(url: str) -> list[dict[str, Any]]:
+    with open_store(url).db.begin() as conn:
+        return [dict(r) for r in conn.execute(select(disputes)).mappings()]
+
+
+def test_two_requests_with_two_order_ids_each_get_their_own(shop: SupportService, database_url: str) -> None:
+    report = shop.send("two-orders", "can you track 18102 and please refund order 18103",
+                       customer_id="C7001")
+    steps = _by_intent(report.plan)
+    assert set(steps) == {"track_order", "get_refund"}, f"both requests must be planned: {report.plan}"
+    assert steps["track_order"]["get_order"]["args"]["order_id"] == 18102, steps["track_order"]
+    assert steps["get_refund"]["get_order"]["args"]["order_id"] == 18103, steps["get_refund"]
+    assert [r["amount"] for r in refunds_of(database_url, 18103)] == [19.99]
+    assert refunds_of(database_url, 18102) == [], "the tracked order must not be refunded"
+    reply = report.replies[-1]
+    assert "1Z777AA10000000001" in reply, f"the tracking answer is missing: {reply!r}"
+    assert "$19.99" in reply, f"the refund answer is missing: {reply!r}"
+
+
+def test_a_request_without_its_own_id_asks_for_it_instead_of_borrowing_the_other(shop: SupportService) -> None:
+    report = shop.send("borrow", "please switch me to the pro plan, and has order 18102 shipped yet?",
+                       customer_id="C7001")
+    steps = _by_intent(report.plan)
+    assert "track_order" in steps and steps["track_order"]["get_order"]["status"] == "done", report.plan
+    assert "switch_account" in steps, f"the plan switch was dropped: {report.plan}"
+    assert "1Z777AA10000000001" in report.replies[-1], report.replies
+
+
+def test_the_missing_id_is_asked_for_its_own_request_and_the_answer_goes_there(shop: SupportService,
+                                                                               database_url: str) -> None:
+    first = shop.send("ask-one", "please refund my order, and has order 18102 shipped yet?", customer_id="C7001")
+    steps = _by_intent(first.plan)
+    assert steps["track_order"]["get_order"]["args"]["order_id"] == 18102, first.plan
+    assert "get_refund" not in steps, f"the refund must not borrow the tracked order's id: {first.plan}"
+    reply = first.replies[-1]
+    assert "1Z777AA10000000001" in reply and "order number" in reply, reply
+    assert "“please refund my order”" in reply, f"the question must say which request needs the number: {reply!r}"
+
+    second = shop.send("ask-one", "18103", customer_id="C7001")
+    steps = _by_intent(second.plan)
+    assert steps["get_refund"]["get_order"]["args"]["order_id"] == 18103, second.plan
+    assert steps["track_order"]["get_order"]["args"]["order_id"] == 18102, second.plan
+    assert refunds_of(database_url, 18102) == [], "the tracked order must not be refunded"
+
+
+def test_a_named_item_is_refunded_not_the_whole_order(shop: SupportService, database_url: str) -> None:
+    report = shop.send("item", "the power bank from order 18101 arrived cracked, I want my money back for it",
+                       customer_id="C7001")
+    refund = next(s for s in report.plan if s["tool"] == "refund_order")
+    assert refund["status"] == "done" and refund["args"]["amount"] == 49.99, refund
+    amounts = [r["amount"] for r in refunds_of(database_url, 18101)]
+    assert amounts == [49.99], f"only the power bank's price is refunded, got {amounts}"
+    assert order_status(database_url, 18101) == "delivered", "the keyboard stays with the customer"
+    assert "$49.99" in report.replies[-1], report.replies
+
+
+def test_a_named_item_sent_back_is_returned_alone(shop: SupportService, database_url: str) -> None:
+    report = shop.send("return", "I want a refund for the mechanical keyboard from order 18101, I will send it "
+                       "back", customer_id="C7001")
+    ran = {s["tool"]: s for s in report.plan}
+    assert "refund_order" not in ran, f"a return is no plain refund: {report.plan}"
+    assert ran["return_items"]["status"] == "done", ran["return_items"]
+    assert len(ran["return_items"]["args"]["items"]) == 1, ran["return_items"]["args"]
+    assert [r["amount"] for r in refunds_of(database_url, 18101)] == [89.99]
+    assert order_status(database_url, 18101) == "delivered", "the power bank stays with the customer"
+    assert "Mechanical Keyboard" in report.replies[-1] and "$89.99" in report.replies[-1], report.replies
+
+
+def test_a_named_amount_is_refunded_instead_of_the_whole_order(shop: SupportService, database_url: str) -> None:
+    report = shop.send("partial", "the keyboard on order 18101 has a sticky key, could you refund $20 of it?",
+                       customer_id="C7001")
+    refund = next(s for s in report.plan if s["tool"] == "refund_order")
+    assert refund["args"]["amount"] == 20.0, refund["args"]
+    assert [r["amount"] for r in refunds_of(database_url, 18101)] == [20.0]
+
+
+def test_a_dispute_is_found_from_the_amount_the_customer_describes(shop: SupportService, database_url: str) -> None:
+    report = shop.send("dispute-amount", "there's a 59.99 charge from you last week, I never upgraded to that",
+                       customer_id="C7001")
+    steps = {s["tool"]: s for s in report.plan}
+    assert steps["list_invoices"]["status"] == "done", report.plan
+    assert steps["open_billing_dispute"]["args"]["invoice_id"] == "INV-30002", steps["open_billing_dispute"]
+    assert steps["open_billing_dispute"]["status"] == "done", steps["open_billing_dispute"]
+    assert [d["invoice_id"] for d in _disputes(database_url)] == ["INV-30002"]
+    assert "invoice number" not in report.replies[-1].lower(), "asked for what the records already say"
+
+
+def test_two_fitting_charges_make_one_question_then_the_answer_picks_one(shop: SupportService,
+                                                                         database_url: str) -> None:
+    first = shop.send("dispute-two", "I don't recognise a $9.99 charge from you", customer_id="C7002")
+    assert "open_billing_dispute" not in [s["tool"] for s in first.plan if s["status"] == "done"], first.plan
+    assert _disputes(database_url) == [], "nothing may be disputed while it is unclear which charge"
+    reply = first.replies[-1]
+    assert "INV-30011" in reply and "INV-30012" in reply, f"the question must offer both charges: {reply!r}"
+    assert first.status == "awaiting_customer", first.status
+
+    second = shop.send("dispute-two", "the INV-30012 one", customer_id="C7002")
+    dispute = next(s for s in second.plan if s["tool"] == "open_billing_dispute")
+    assert dispute["status"] == "done" and dispute["args"]["invoice_id"] == "INV-30012", dispute
+    assert [d["invoice_id"] for d in _disputes(database_url)] == ["INV-30012"]
+
+
+def test_a_described_charge_is_found_after_the_customer_verifies(shop: SupportService, database_url: str) -> None:
+    shop.send("dispute-anon", "why was I charged 59.99 this month? I'm on plus")
+    report = shop.send("dispute-anon", "rosa.lind@example.com, zip 30301")
+    tools = [s["tool"] for s in report.plan if s["status"] == "done"]
+    assert tools[:2] == ["verify_identity", "list_invoices"], report.plan
+    assert [d["invoice_id"] for d in _disputes(database_url)] == ["INV-30002"], report.plan

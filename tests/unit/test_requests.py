@@ -1,0 +1,226 @@
+"""Slots per request and slots a lookup step resolves (graphs/support/requests.py), without the router."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pytest
+
+from graphs.reasoners.local.router import IntentModel, split_clauses
+from graphs.support import requests
+from graphs.support.flows import Lookup, load_flows
+from graphs.support.requests import (
+    answer_choices,
+    described_in,
+    matches,
+    pending_lookups,
+    request_of,
+    resolve_known,
+    settle_lookup,
+    slots_for,
+    split_requests,
+)
+from graphs.support.state import ActiveFlow, Step
+
+INVOICES = Lookup(step="invoices", items="invoices", value="invoice_id",
+                  match={"amounts": "amount", "dates": "issued_at"})
+RECORDS = [
+    {"invoice_id": "INV-1", "amount": 9.99, "issued_at": "2026-04-01T10:00:00+00:00"},
+    {"invoice_id": "INV-2", "amount": 9.99, "issued_at": "2026-05-01T10:00:00+00:00"},
+    {"invoice_id": "INV-3", "amount": 59.99, "issued_at": "2026-05-03T10:00:00+00:00"},
+]
+
+
+def _flow(intents: list[str], **slots: Any) -> ActiveFlow:
+    return {"intents": intents, "confidences": dict.fromkeys(intents, 0.9), "slots": dict(slots),
+            "stage": "executing", "asking": [], "low_confidence_turns": 0}
+
+
+def _step(step_id: str, intent: str, tool: str, args: dict[str, Any], status: Any = "pending") -> Step:
+    return {"id": step_id, "intent": intent, "tool": tool, "args": args, "depends_on": [], "why": "",
+            "writes": False, "status": status, "result": None, "error": None, "hold_reason": None,
+            "approved_by": None, "confirmed": False}
+
+
+@pytest.mark.parametrize(("described", "expected"), [
+    ({"amounts": [59.99]}, ["INV-3"]),
+    ({"amounts": [9.99]}, ["INV-1", "INV-2"]),
+    ({"amounts": [9.99], "dates": ["2026-05-02"]}, ["INV-2"]),  # a day off: what the bank app showed
+    ({"amounts": [9.99], "dates": ["2026-05-20"]}, ["INV-1", "INV-2"]),  # a date fitting none only fails to narrow
+    ({"amounts": [12.5]}, []),
+    ({}, ["INV-1", "INV-2", "INV-3"]),
+])
+def test_candidates_fit_every_described_criterion(described: dict[str, list[Any]], expected: list[str]) -> None:
+    assert [c["invoice_id"] for c in matches(RECORDS, INVOICES, described)] == expected
+
+
+def test_prices_are_described_with_or_without_a_currency() -> None:
+    described = described_in("two 9.99s on the 27th and a 59,99 one, plus $5", {"amounts": [
+        {"value": 5.0, "currency": "USD"}]})
+    assert sorted(described["amounts"]) == [5.0, 9.99, 59.99]
+    assert described_in("order 10234 please", {}) == {}, "an order number is no price"
+
+
+def test_dates_written_with_numbers_only_are_read_against_the_clock() -> None:
+    now = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+    assert described_in("you have taken 59,99 USD the 14.02", {}, now)["dates"] == ["2026-02-14"]
+    assert described_in("two 9.99s on the 27th", {}, now)["dates"] == ["2026-02-27"]
+    assert described_in("on the 1st", {}, now)["dates"] == ["2026-03-01"]
+    assert "dates" not in described_in("a 9.99 charge", {}, now), "a price is no date"
+    # the customer's amount and day pick one of two invoices of different amounts
+    both = [{"invoice_id": "INV-A", "amount": 59.99, "issued_at": "2026-02-14T09:00:00+00:00"},
+            {"invoice_id": "INV-B", "amount": 9.99, "issued_at": "2026-01-14T09:00:00+00:00"}]
+    described = described_in("you took 59,99 the 14.02, normally I pay 9,99", {}, now)
+    assert [c["invoice_id"] for c in matches(both, INVOICES, described)] == ["INV-A"]
+
+
+def test_a_lookup_resolves_the_slot_into_the_steps_that_wait_for_it() -> None:
+    flow = _flow(["billing_dispute"])
+    request_of(flow, "billing_dispute")["described"] = {"amounts": [59.99]}
+    lookup = _step("billing_dispute.invoices", "billing_dispute", "list_invoices", {}, "done")
+    lookup["result"] = {"ok": True, "data": {"invoices": RECORDS}}
+    dispute = _step("billing_dispute.dispute", "billing_dispute", "open_billing_dispute",
+                    {"invoice_id": "$slots.invoice_id", "reason": "never asked for pro"})
+    settle_lookup(flow, [lookup, dispute], lookup)
+    assert dispute["args"] == {"invoice_id": "INV-3", "reason": "never asked for pro"}
+    assert dispute["status"] == "pending" and flow["asking"] == []
+    assert slots_for(flow, "billing_dispute")["invoice_id"] == "INV-3"
+
+
+def test_two_fitting_records_hold_the_steps_and_ask_which_then_the_answer_picks_one() -> None:
+    flow = _flow(["billing_dispute"])
+    request_of(flow, "billing_dispute")["described"] = {"amounts": [9.99]}
+    lookup = _step("billing_dispute.invoices", "billing_dispute", "list_invoices", {}, "done")
+    lookup["result"] = {"ok": True, "data": {"invoices": RECORDS}}
+    dispute = _step("billing_dispute.dispute", "billing_dispute", "open_billing_dispute",
+                    {"invoice_id": "$slots.invoice_id", "reason": "x"})
+    settle_lookup(flow, [lookup, dispute], lookup)
+    assert dispute["status"] == "skipped", dispute
+    assert flow["asking"] == ["invoice_id"] and flow["stage"] == "collecting"
+    offered = request_of(flow, "billing_dispute")["choices"]["invoice_id"]
+    assert [c["invoice_id"] for c in offered] == ["INV-1", "INV-2"]
+
+    answer_choices(flow, "the one from may 1st", {"dates": ["2026-05-01"]})
+    assert slots_for(flow, "billing_dispute")["invoice_id"] == "INV-2"
+    assert request_of(flow, "billing_dispute")["choices"] == {}
+
+
+def test_an_answer_that_fits_every_offered_record_decides_nothing() -> None:
+    flow = _flow(["billing_dispute"])
+    request_of(flow, "billing_dispute")["choices"] = {"invoice_id": [{"_candidate": r} for r in RECORDS[:2]]}
+    answer_choices(flow, "the 9.99 one", {})
+    assert "invoice_id" not in slots_for(flow, "billing_dispute")
+    assert request_of(flow, "billing_dispute")["choices"], "the question stands"
+
+
+def test_a_named_item_list_is_resolved_from_the_order() -> None:
+    flow = _flow(["get_refund"], order_id=18101, products=["Power Bank 20000mAh"])
+    request_of(flow, "get_refund")["described"] = {"products": ["Power Bank 20000mAh"]}
+    order = _step("get_refund.order", "get_refund", "get_order", {"order_id": 18101}, "done")
+    order["result"] = {"ok": True, "data": {"items": [
+        {"product_id": "P034", "name": "Power Bank 20000mAh", "unit_price": 49.99},
+        {"product_id": "P038", "name": "Mechanical Keyboard", "unit_price": 89.99}]}}
+    ret = _step("get_refund.return", "get_refund", "return_items", {"order_id": 18101, "items": "$slots.items"})
+    settle_lookup(flow, [order, ret], order)
+    assert ret["args"]["items"] == [{"product_id": "P034"}]
+
+
+def test_slots_a_lookup_will_fill_stay_references_until_it_does() -> None:
+    flows = load_flows()
+    assert pending_lookups(flows["billing_dispute"], {}) == {"invoice_id"}
+    assert pending_lookups(flows["billing_dispute"], {"invoice_id": "INV-20001"}) == set()
+    assert pending_lookups(flows["get_refund"], {"amount": {"value": 20.0}}) == {"items"}
+    args = {"invoice_id": "$slots.invoice_id", "reason": "$message", "amount": "$slots.amount.value"}
+    scope = {"slots": {"amount": {"value": 5.0}}, "message": "never asked for it"}
+    assert resolve_known(args, scope, {"invoice_id"}) == {
+        "invoice_id": "$slots.invoice_id", "reason": "never asked for it", "amount": 5.0}
+
+
+ORDER_ITEMS = [{"product_id": "P034", "name": "Power Bank 20000mAh", "unit_price": 49.99},
+               {"product_id": "P032", "name": "Mechanical Keyboard", "unit_price": 89.99}]
+
+
+@pytest.mark.parametrize(("products", "expected"), [
+    (["Power Bank 20000mAh"], {"value": 49.99}),  # one item of two: its price
+    (["Power Bank 20000mAh", "Mechanical Keyboard"], None),  # all of the order: everything still refundable
+    ([], None),  # nothing named
+])
+def test_the_price_of_named_items_is_refunded_not_the_whole_order(products: list[str], expected: Any) -> None:
+    flow = _flow(["get_refund"], order_id=18101)
+    request_of(flow, "get_refund")["described"] = {"products": products} if products else {}
+    order = _step("get_refund.order", "get_refund", "get_order", {"order_id": 18101}, "done")
+    order["result"] = {"ok": True, "data": {"items": ORDER_ITEMS}}
+    refund = _step("get_refund.refund", "get_refund", "refund_order", {"order_id": 18101,
+                                                                        "amount": "$slots.amount.value"})
+    settle_lookup(flow, [order, refund], order)
+    assert refund["args"]["amount"] == (expected["value"] if expected else None), refund["args"]
+    assert refund["status"] == "pending"
+
+
+def test_each_request_keeps_the_id_of_its_own_clause(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "return the keyboard from order 18101, and has order 18102 shipped yet?"
+    assert len(split_clauses(text)) == 2
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"get_refund": 0, "track_order": 1})
+    flow = _flow(["get_refund", "track_order"], order_id=18101)
+    split_requests(flow, text, {"order_ids": [18101, 18102]}, now=datetime(2026, 5, 1, tzinfo=UTC),
+                   catalogue=["Mechanical Keyboard"])
+    assert slots_for(flow, "get_refund")["order_id"] == 18101
+    assert slots_for(flow, "track_order")["order_id"] == 18102
+    assert request_of(flow, "get_refund")["text"] == "return the keyboard from order 18101"
+
+
+def test_an_id_only_a_later_request_names_is_not_borrowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "return the scratched tablet, and has order 18102 shipped yet?"
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"get_refund": 0, "track_order": 1})
+    flow = _flow(["get_refund", "track_order"], order_id=18102)
+    split_requests(flow, text, {"order_ids": [18102]}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert slots_for(flow, "get_refund")["order_id"] is None, "the tracking question's order is not the return's"
+    assert slots_for(flow, "track_order")["order_id"] == 18102
+
+
+@pytest.mark.parametrize(("text", "pieces"), [
+    ("return the tablet from 10877 and has 10901 shipped?", 2),
+    ("please unsubscribe me from the newsletter and switch me to the basic plan", 2),
+    ("I ordered a keyboard and a mouse last week", 0),  # one request: "and a mouse" continues a noun phrase
+    ("my keyboard and mouse stopped working", 0),
+])
+def test_and_splits_requests_not_noun_phrases(text: str, pieces: int) -> None:
+    assert len(split_clauses(text)) == pieces, split_clauses(text)
+
+
+def test_a_request_another_one_fulfils_is_not_planned_twice() -> None:
+    flow = _flow(["cancel_order", "get_refund", "track_order"])
+    requests.drop_covered(flow)
+    assert flow["intents"] == ["cancel_order", "track_order"], "cancelling already refunds the order"
+    alone = _flow(["get_refund"])
+    requests.drop_covered(alone)
+    assert alone["intents"] == ["get_refund"]
+
+
+class _Scripted(IntentModel):
+    def __init__(self, script: dict[str, list[float]]) -> None:
+        self.classes = ["get_refund", "track_order", "complaint", "out_of_scope"]
+        self.script = script
+
+    def text_probabilities(self, texts: list[str]) -> np.ndarray:
+        return np.array([self.script[t] for t in texts], dtype=np.float32)
+
+
+def test_a_clause_of_backstory_adds_no_request_the_whole_message_does_not_support() -> None:
+    text = "the box came dented and crushed. please refund order 18103"
+    backstory, request = split_clauses(text)
+    model = _Scripted({text: [0.95, 0.005, 0.004, 0.041], backstory: [0.1, 0.0, 0.7, 0.2],
+                       request: [0.99, 0.0, 0.0, 0.01]})
+    assert [i.intent for i in model.detect(text)[0]] == ["get_refund"], "the dented box is no complaint request"
+    model.script[text] = [0.9, 0.005, 0.02, 0.075]  # the whole message does lean towards a complaint
+    assert [i.intent for i in model.detect(text)[0]] == ["get_refund", "complaint"]
+
+
+def test_two_sure_clauses_outvote_a_blended_reading_of_the_whole_message() -> None:
+    text = "can you track 18102 and please refund order 18103"
+    track, refund = split_clauses(text)
+    model = _Scripted({text: [0.3, 0.001, 0.6, 0.099], track: [0.05, 0.9, 0.0, 0.05],
+                       refund: [0.99, 0.0, 0.0, 0.01]})
+    assert [i.intent for i in model.detect(text)[0]] == ["track_order", "get_refund"]
