@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from supportgraph.server.keys import KEYS_ENV
+from supportgraph.settings import get_settings
 
 AEGRA_CONFIG = Path(__file__).resolve().parents[2] / "aegra.json"
 
@@ -21,6 +22,9 @@ def server_environment(database_url: str, keys_path: Path) -> dict[str, str]:
         "AEGRA_CONFIG": str(AEGRA_CONFIG),
         KEYS_ENV: str(keys_path.resolve()),
         "AUTH_TYPE": "custom",
+        # The model cache (intent router, MiniLM encoder) of every worker: one absolute folder, whatever the
+        # workers' current directory.
+        "SUPPORTGRAPH_HOME": str(get_settings().home.resolve()),
     }
     for name, default in (("LOG_LEVEL", "WARNING"), ("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
                           ("LANGSMITH_TRACING", "false"), ("OMP_WAIT_POLICY", "PASSIVE"),
@@ -57,3 +61,20 @@ def prepare_database(database_url: str) -> None:
     open_store(database_url, seed=get_settings().demo_seed)
     open_audit_log(database_url)
     close_database(database_url)
+
+
+def warm_models() -> dict[str, str]:
+    """Build (first time) or load the intent router and the MiniLM encoder, so no request pays for either.
+
+    Both live under ``$SUPPORTGRAPH_HOME/cache`` (``serve`` makes the home absolute before its workers start);
+    returns what was loaded, for ``GET /ready``."""
+    import time
+
+    from graphs.reasoners.local.router import cache_dir_default, load_router
+    from supportgraph.embeddings import embed
+
+    started = time.perf_counter()
+    router = load_router()
+    embed(["warm up"])
+    return {"router": type(router).__name__, "cache": str(cache_dir_default().resolve()),
+            "seconds": f"{time.perf_counter() - started:.1f}"}

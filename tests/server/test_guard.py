@@ -40,7 +40,7 @@ class CountingIndex(ThreadIndex):
 
 class _Graph:
     async def aget_state(self, config: Any) -> Any:
-        return SimpleNamespace(values={}, interrupts=())
+        return SimpleNamespace(values={}, interrupts=(), config=config)
 
 
 class _Service:
@@ -78,10 +78,10 @@ def test_the_guard_refuses_a_claim_with_the_reason_every_host_gives(index: Count
     log.open_review(thread_id="t-1", turn=1, queue="billing", priority="normal", customer_id="C0001",
                     summary="refund", reasons=["above the limit"], confidence=0.9, at=datetime.now(UTC))
     guard = AccessGuard(app=None, index=index)  # type: ignore[arg-type]
-    asyncio.run(guard._claim("t-1", 1, "sam"))
+    asyncio.run(guard.rules.claim("t-1", 1, "sam"))
     for thread_id, turn in (("t-1", 1), ("t-1", 2)):
         with pytest.raises(Refusal) as refused:
-            asyncio.run(guard._claim(thread_id, turn, "gil"))
+            asyncio.run(guard.rules.claim(thread_id, turn, "gil"))
         refusal = log.claim_review_or_reason(thread_id, turn, "gil")
         assert refusal is not None and refused.value.status == 409 and refused.value.message == refusal.reason
     assert log.claim_review_or_reason("t-1", 1, "gil") == type(refusal)(

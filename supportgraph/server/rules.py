@@ -1,0 +1,235 @@
+"""The guard's route table: for each Agent Protocol route, who may call it, what is checked, and how its response
+is shaped (supportgraph.server.views).
+
+A route not in the table is an admin's. Thread routes first check reach: a customer reaches only threads stamped
+with its customer id, a reviewer only threads reviewed in its queues, anything else answers 404 exactly as an
+unknown thread does (a thread you may not see does not exist for you). Admin keys reach everything.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID, uuid5
+
+from supportgraph.server.keys import Principal, Role
+from supportgraph.server.payloads import CheckpointRequest, HistoryRequest, PayloadError, ThreadCreateRequest, parse
+from supportgraph.server.threads import GRAPH_ID, ThreadIndex
+
+ASSISTANT_NAMESPACE = "6ba7b821-9dad-11d1-80b4-00c04fd430c8"  # aegra_api.constants.ASSISTANT_NAMESPACE_UUID
+# The graph's own assistant, as clients name it: by graph id, or by the id Aegra derives from it.
+OWN_ASSISTANT = frozenset({GRAPH_ID, str(uuid5(UUID(ASSISTANT_NAMESPACE), GRAPH_ID))})
+EVERYONE: frozenset[Role] = frozenset({"customer", "reviewer", "admin"})
+
+
+class Refusal(Exception):
+    """A request refused with an HTTP status and a reason."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class Answer(Exception):
+    """The guard answers the request itself with this JSON value (status 200)."""
+
+    def __init__(self, value: Any) -> None:
+        super().__init__("answered by the guard")
+        self.value = value
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A request let through: with a rewritten body, the review it claimed (thread id, turn), and the view its
+    response goes through (a supportgraph.server.views shape, or "stream")."""
+
+    body: bytes | None = None
+    claimed: tuple[str, int] | None = None
+    view: str | None = None
+
+
+@dataclass
+class Call:
+    """One request as a rule sees it."""
+
+    who: Principal
+    method: str
+    params: dict[str, str]
+    body: bytes
+    metadata: dict[str, Any] | None = None  # the thread's, once read
+
+    def json(self) -> Any:
+        try:
+            return json.loads(self.body or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise Refusal(422, "the request body is not valid JSON") from None
+
+    def payload(self) -> dict[str, Any]:
+        value = self.json()
+        if not isinstance(value, dict):
+            raise Refusal(422, "the request body must be a JSON object")
+        return value
+
+
+Check = Callable[["Rules", Call], Awaitable[Passage]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    method: str
+    template: str  # "/threads/{thread_id}/runs/wait"
+    check: Check
+    roles: frozenset[Role] = EVERYONE
+    view: str | None = None
+    pattern: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        regex = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", self.template)
+        object.__setattr__(self, "pattern", re.compile(f"^{regex}$"))
+
+
+class Rules:
+    """The checks the table names; ``index`` answers who a thread belongs to and what it waits for."""
+
+    def __init__(self, index: ThreadIndex) -> None:
+        self.index = index
+
+    def route(self, method: str, path: str) -> tuple[Rule, dict[str, str]] | None:
+        for rule in TABLE:
+            match = rule.pattern.match(path)
+            if match and rule.method == method:
+                return rule, match.groupdict()
+        return None
+
+    async def authorize(self, who: Principal, method: str, path: str, body: bytes) -> Passage:
+        """Refuse (Refusal), answer (Answer), or let the request through (Passage)."""
+        routed = self.route(method, path)
+        if routed is None:
+            if who.role == "admin":
+                return Passage()
+            raise Refusal(403, f"a {who.role} key may not {method} {path}")
+        rule, params = routed
+        if who.role not in rule.roles:
+            raise Refusal(403, f"a {who.role} key may not {method} {rule.template}")
+        call = Call(who, method, params, body)
+        if "thread_id" in params and params["thread_id"] not in ("search", "count"):
+            await self._check_reach(rule, call)
+        passage = await rule.check(self, call)
+        return passage if rule.view is None or passage.view else Passage(passage.body, passage.claimed, rule.view)
+
+    # ---- reach -------------------------------------------------------------------------------------------------
+
+    async def _check_reach(self, rule: Rule, call: Call) -> None:
+        thread_id, who = call.params["thread_id"], call.who
+        if who.role == "customer" or rule.check is Rules.run:
+            call.metadata = await self.index.metadata(thread_id)
+        not_found = Refusal(404, f"thread {thread_id!r} not found")
+        if who.role == "customer":
+            if call.metadata is None or call.metadata.get("customer_id") != who.customer_id:
+                raise not_found
+        elif who.role == "reviewer" and not await self.index.reviewed_threads(who.queues, thread_id=thread_id):
+            raise not_found
+
+    # ---- checks ------------------------------------------------------------------------------------------------
+
+    async def passes(self, call: Call) -> Passage:
+        return Passage()
+
+    async def whoami(self, call: Call) -> Passage:
+        who = call.who
+        raise Answer({"name": who.name, "role": who.role, "customer_id": who.customer_id, "queues": list(who.queues)})
+
+    async def search_threads(self, call: Call) -> Passage:
+        """A customer's search is narrowed by the auth handler; a reviewer's runs here (ThreadIndex.search)."""
+        if call.who.role != "reviewer":
+            return Passage()
+        query = call.payload() if call.body else {}
+        reviewed = await self.index.reviewed_threads(call.who.queues, open_only=True)
+        try:
+            raise Answer(await self.index.search(reviewed, query))
+        except Answer:
+            raise
+        except ValueError as exc:  # pydantic's ValidationError
+            first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
+            raise Refusal(422, f"invalid search at {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+
+    async def create_thread(self, call: Call) -> Passage:
+        """A customer opens new threads (the auth handler stamps its customer id). A thread id it names must be one
+        of its own threads: any other id, unknown or another customer's, gets the same refusal."""
+        request = parsed(ThreadCreateRequest, call.payload())
+        if call.who.role == "customer" and request.thread_id is not None:
+            owner = (await self.index.metadata(request.thread_id) or {}).get("customer_id")
+            if owner != call.who.customer_id:
+                raise Refusal(403, "a customer key cannot choose a new thread's id: leave thread_id out")
+        return Passage()
+
+    async def own_assistant(self, call: Call) -> Passage:
+        """The support graph's drawing and schemas (no configuration) for any key; other assistants are an admin's."""
+        if call.who.role != "admin" and call.params["assistant_id"] not in OWN_ASSISTANT:
+            raise Refusal(404, f"assistant {call.params['assistant_id']!r} not found")
+        return Passage()
+
+    async def history(self, call: Call) -> Passage:
+        if call.who.role != "admin":
+            request = parsed(HistoryRequest, call.payload())
+            _same_thread(call, request.checkpoint.thread_id if request.checkpoint else None)
+        return Passage()
+
+    async def checkpoint(self, call: Call) -> Passage:
+        if call.who.role != "admin":
+            _same_thread(call, parsed(CheckpointRequest, call.payload()).checkpoint.thread_id)
+        return Passage()
+
+    async def run(self, call: Call) -> Passage:
+        """A run request, checked the way SupportService checks the CLI's, before anything runs."""
+        from supportgraph.server.run_checks import check_run
+
+        return await check_run(self, call)
+
+    # ---- what the run check needs ------------------------------------------------------------------------------
+
+    async def claim(self, thread_id: str, turn: int, reviewer: str) -> None:
+        """Take the review for this resume, as the CLI does: of two reviewers at once, exactly one proceeds."""
+        refusal = await self.index.claim_review(thread_id, turn, reviewer)
+        if refusal is not None:
+            raise Refusal(409, refusal.reason)
+
+
+def parsed(model: Any, value: Any) -> Any:
+    try:
+        return parse(model, value)
+    except PayloadError as exc:
+        raise Refusal(exc.status, str(exc)) from None
+
+
+def _same_thread(call: Call, named: str | None) -> None:
+    if named not in (None, call.params["thread_id"]):
+        raise Refusal(403, "a checkpoint of another thread cannot be read through this one")
+
+
+R = Rules
+TABLE: tuple[Rule, ...] = (
+    Rule("GET", "/whoami", R.whoami),
+    Rule("POST", "/threads/search", R.search_threads),
+    Rule("POST", "/threads", R.create_thread, frozenset({"customer", "admin"})),
+    Rule("GET", "/threads/{thread_id}", R.passes),
+    Rule("GET", "/threads/{thread_id}/state", R.passes, view="state"),
+    Rule("GET", "/threads/{thread_id}/state/{checkpoint_id}", R.passes, view="state"),
+    Rule("POST", "/threads/{thread_id}/state/checkpoint", R.checkpoint, view="state"),
+    Rule("GET", "/threads/{thread_id}/history", R.passes, view="states"),
+    Rule("POST", "/threads/{thread_id}/history", R.history, view="states"),
+    Rule("POST", "/threads/{thread_id}/runs", R.run, view="run"),
+    Rule("POST", "/threads/{thread_id}/runs/stream", R.run, view="stream"),
+    Rule("POST", "/threads/{thread_id}/runs/wait", R.run, view="values"),
+    Rule("GET", "/threads/{thread_id}/runs", R.passes, view="runs"),
+    Rule("GET", "/threads/{thread_id}/runs/{run_id}", R.passes, view="run"),
+    Rule("GET", "/threads/{thread_id}/runs/{run_id}/join", R.passes, view="values"),
+    Rule("GET", "/threads/{thread_id}/runs/{run_id}/stream", R.passes, view="stream"),
+    Rule("GET", "/assistants/{assistant_id}/graph", R.own_assistant),
+    Rule("GET", "/assistants/{assistant_id}/schemas", R.own_assistant),
+    Rule("GET", "/assistants/{assistant_id}/subgraphs", R.own_assistant),
+)
