@@ -11,6 +11,7 @@ import typer
 from supportgraph.cli_common import CliError, DatabaseOpt, console
 from supportgraph.server.keys import KEYS_ENV, KeyFileError, hash_key, load_keys
 from supportgraph.server.launch import AEGRA_CONFIG, prepare_database, server_environment, warm_models
+from supportgraph.settings import get_settings
 
 
 def serve(
@@ -38,6 +39,7 @@ def serve(
     except KeyFileError as exc:
         raise CliError(str(exc)) from None
     os.environ.update(server_environment(url, keys_path))
+    get_settings.cache_clear()  # the graph, the store and the model cache read the environment just set
     prepare_database(url)
     console.print(f"loading the models (model cache {os.environ['SUPPORTGRAPH_HOME']}/cache; the first start "
                   "builds it, ~1-2 min)")

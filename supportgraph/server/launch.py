@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from supportgraph.server.keys import KEYS_ENV
-from supportgraph.settings import get_settings
+from supportgraph.settings import Settings
 
 AEGRA_CONFIG = Path(__file__).resolve().parents[2] / "aegra.json"
 
@@ -24,7 +24,7 @@ def server_environment(database_url: str, keys_path: Path) -> dict[str, str]:
         "AUTH_TYPE": "custom",
         # The model cache (intent router, MiniLM encoder) of every worker: one absolute folder, whatever the
         # workers' current directory.
-        "SUPPORTGRAPH_HOME": str(get_settings().home.resolve()),
+        "SUPPORTGRAPH_HOME": str(Settings().home.resolve()),
     }
     for name, default in (("LOG_LEVEL", "WARNING"), ("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
                           ("LANGSMITH_TRACING", "false"), ("OMP_WAIT_POLICY", "PASSIVE"),
@@ -47,7 +47,6 @@ def prepare_database(database_url: str) -> None:
 
     from supportgraph.audit import open_audit_log
     from supportgraph.db import close_database
-    from supportgraph.settings import get_settings
     from tools.store import open_store
 
     run_migrations()
@@ -58,7 +57,7 @@ def prepare_database(database_url: str) -> None:
         await manager.close()
 
     asyncio.run(checkpoint_and_store_tables())
-    open_store(database_url, seed=get_settings().demo_seed)
+    open_store(database_url, seed=Settings().demo_seed)
     open_audit_log(database_url)
     close_database(database_url)
 
