@@ -20,7 +20,9 @@ log = logging.getLogger("supportgraph.server")
 
 CUSTOMER_KEYS = frozenset({"messages", "customer_id", "customer", "turn", "status", "reply"})
 CUSTOMER_METADATA_KEYS = ("source", "step")
-CUSTOMER_STREAM_MODES = frozenset({"values", "updates", "messages", "messages-tuple"})
+# What a customer may stream (agent-chat-ui asks for values, messages-tuple and custom); "custom" events reach a
+# customer empty, as the graph writes none a customer should read.
+CUSTOMER_STREAM_MODES = frozenset({"values", "updates", "messages", "messages-tuple", "custom"})
 AWAITING_REVIEW = {"awaiting": "human_review"}
 INTERRUPT_KEY = "__interrupt__"
 ERROR_KEY = "__error__"
@@ -141,6 +143,8 @@ def event(name: str, data: Value, customer: bool, request_id: str) -> Value:
         return {"error": "internal_error", "message": _error(message, request_id, "stream error")}
     if mode == "values":
         return values(data, customer, request_id)
+    if mode == "custom" and customer:
+        return None
     if mode == "updates" and isinstance(data, dict):
         return {node: (_interrupts(update, customer) if node == INTERRUPT_KEY
                        else values(update, customer, request_id)) for node, update in data.items()}

@@ -118,7 +118,8 @@ def test_a_customer_and_a_reviewer_on_use_stream(own_server: ApiServer, bundle: 
     assert sam.locator("#error").count() == 0, sam.inner_text("#error")
     assert sam.locator("#interrupt").count() == 0, "the thread still waits after the approval"
 
-    maya.reload()
+    maya.close()
+    maya = _open(browser, own_server, bundle, "maya", thread)  # the customer comes back to its thread
     maya.wait_for_selector("#messages li.ai >> nth=2", timeout=TIMEOUT_MS)
     reply = maya.inner_text("#messages li.ai >> nth=2")
     assert "$349.99" in reply and "\\$" not in reply, reply

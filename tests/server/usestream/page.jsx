@@ -38,6 +38,7 @@ function App() {
     apiUrl, apiKey, assistantId: "support", threadId, onThreadId: setThreadId, fetchStateHistory: true,
     onError: (e) => setError(String(e && e.message ? e.message : e)),
     onFinish: () => setSent((n) => n + 1),
+    onCustomEvent: () => {}, // as agent-chat-ui: the hook then streams "custom" too
   });
 
   async function send(event) {
@@ -48,7 +49,8 @@ function App() {
     setError("");
     const message = { id: crypto.randomUUID(), type: "human", content: [{ type: "text", text }] };
     stream.submit({ messages: [message] }, {
-      checkpoint: await latestCheckpoint(threadId), streamMode: ["values"],
+      checkpoint: await latestCheckpoint(threadId), streamMode: ["values"], streamSubgraphs: true,
+      streamResumable: true,
       optimisticValues: (prev) => ({ ...prev, messages: [...(prev.messages || []), message] }),
     });
   }
@@ -57,6 +59,7 @@ function App() {
     setError("");
     stream.submit({}, {
       command: { resume: { decisions: [{ type: "approve" }] } }, checkpoint: await latestCheckpoint(threadId),
+      streamSubgraphs: true, streamResumable: true,
     });
   }
 
