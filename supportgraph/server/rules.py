@@ -8,72 +8,19 @@ unknown thread does (a thread you may not see does not exist for you). Admin key
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
-from uuid import UUID, uuid5
 
+from pydantic import ValidationError
+
+from supportgraph.server.calls import EVERYONE, OWN_ASSISTANT, Answer, Call, Passage, Refusal, parsed
 from supportgraph.server.keys import Principal, Role
-from supportgraph.server.payloads import CheckpointRequest, HistoryRequest, PayloadError, ThreadCreateRequest, parse
-from supportgraph.server.threads import GRAPH_ID, ThreadIndex
+from supportgraph.server.payloads import CheckpointRequest, HistoryRequest, ThreadCreateRequest
+from supportgraph.server.run_checks import check_run, claim
+from supportgraph.server.threads import ThreadIndex
 
-ASSISTANT_NAMESPACE = "6ba7b821-9dad-11d1-80b4-00c04fd430c8"  # aegra_api.constants.ASSISTANT_NAMESPACE_UUID
-# The graph's own assistant, as clients name it: by graph id, or by the id Aegra derives from it.
-OWN_ASSISTANT = frozenset({GRAPH_ID, str(uuid5(UUID(ASSISTANT_NAMESPACE), GRAPH_ID))})
-EVERYONE: frozenset[Role] = frozenset({"customer", "reviewer", "admin"})
-
-
-class Refusal(Exception):
-    """A request refused with an HTTP status and a reason."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-class Answer(Exception):
-    """The guard answers the request itself with this JSON value (status 200)."""
-
-    def __init__(self, value: Any) -> None:
-        super().__init__("answered by the guard")
-        self.value = value
-
-
-@dataclass(frozen=True)
-class Passage:
-    """A request let through: with a rewritten body, the review it claimed (thread id, turn), and the view its
-    response goes through (a supportgraph.server.views shape, or "stream")."""
-
-    body: bytes | None = None
-    claimed: tuple[str, int] | None = None
-    view: str | None = None
-
-
-@dataclass
-class Call:
-    """One request as a rule sees it."""
-
-    who: Principal
-    method: str
-    params: dict[str, str]
-    body: bytes
-    metadata: dict[str, Any] | None = None  # the thread's, once read
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body or b"{}")
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise Refusal(422, "the request body is not valid JSON") from None
-
-    def payload(self) -> dict[str, Any]:
-        value = self.json()
-        if not isinstance(value, dict):
-            raise Refusal(422, "the request body must be a JSON object")
-        return value
-
+__all__ = ["OWN_ASSISTANT", "TABLE", "Answer", "Passage", "Refusal", "Rules"]
 
 Check = Callable[["Rules", Call], Awaitable[Passage]]
 
@@ -150,12 +97,11 @@ class Rules:
         query = call.payload() if call.body else {}
         reviewed = await self.index.reviewed_threads(call.who.queues, open_only=True)
         try:
-            raise Answer(await self.index.search(reviewed, query))
-        except Answer:
-            raise
-        except ValueError as exc:  # pydantic's ValidationError
-            first = exc.errors()[0] if hasattr(exc, "errors") else {"loc": (), "msg": str(exc)}
+            found = await self.index.search(reviewed, query)
+        except ValidationError as exc:
+            first = exc.errors()[0]
             raise Refusal(422, f"invalid search at {'.'.join(str(p) for p in first['loc'])}: {first['msg']}") from None
+        raise Answer(found)
 
     async def create_thread(self, call: Call) -> Passage:
         """A customer opens new threads (the auth handler stamps its customer id). A thread id it names must be one
@@ -186,24 +132,10 @@ class Rules:
 
     async def run(self, call: Call) -> Passage:
         """A run request, checked the way SupportService checks the CLI's, before anything runs."""
-        from supportgraph.server.run_checks import check_run
-
-        return await check_run(self, call)
-
-    # ---- what the run check needs ------------------------------------------------------------------------------
+        return await check_run(self.index, call)
 
     async def claim(self, thread_id: str, turn: int, reviewer: str) -> None:
-        """Take the review for this resume, as the CLI does: of two reviewers at once, exactly one proceeds."""
-        refusal = await self.index.claim_review(thread_id, turn, reviewer)
-        if refusal is not None:
-            raise Refusal(409, refusal.reason)
-
-
-def parsed(model: Any, value: Any) -> Any:
-    try:
-        return parse(model, value)
-    except PayloadError as exc:
-        raise Refusal(exc.status, str(exc)) from None
+        await claim(self.index, thread_id, turn, reviewer)
 
 
 def _same_thread(call: Call, named: str | None) -> None:

@@ -8,20 +8,22 @@ assistant and checkpoint a run may name, and message ids that would replace stor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from graphs.support.review import InvalidDecision, parse_response
+from supportgraph.server.calls import OWN_ASSISTANT, Call, Passage, Refusal, parsed
 from supportgraph.server.keys import Principal
 from supportgraph.server.payloads import STEERING_FIELDS, CheckpointRef, MessageIn, PayloadError, RunRequest
-from supportgraph.server.rules import OWN_ASSISTANT, Call, Passage, Refusal, parsed
-from supportgraph.server.threads import GRAPH_ID
+from supportgraph.server.threads import GRAPH_ID, ThreadIndex
 from supportgraph.server.views import CUSTOMER_STREAM_MODES
 
-if TYPE_CHECKING:
-    from supportgraph.server.rules import Rules
+
+async def claim(index: ThreadIndex, thread_id: str, turn: int, reviewer: str) -> None:
+    """Take the review for this resume, as the CLI does: of two reviewers at once, exactly one proceeds."""
+    refusal = await index.claim_review(thread_id, turn, reviewer)
+    if refusal is not None:
+        raise Refusal(409, refusal.reason)
 
 
-async def check_run(rules: Rules, call: Call) -> Passage:
+async def check_run(index: ThreadIndex, call: Call) -> Passage:
     who, thread_id = call.who, call.params["thread_id"]
     request: RunRequest = parsed(RunRequest, call.payload())
     command = request.command
@@ -35,7 +37,7 @@ async def check_run(rules: Rules, call: Call) -> Passage:
     if who.role == "reviewer" and has_input:
         raise Refusal(403, "a reviewer key resumes threads with a decision; it does not send messages")
     messages = run_input.customer_messages() if run_input is not None else []
-    snapshot = await rules.index.snapshot(thread_id, (call.metadata or {}).get("graph_id"))
+    snapshot = await index.snapshot(thread_id, (call.metadata or {}).get("graph_id"))
     _check_fields(who, request, thread_id, snapshot.head)
     _check_messages(messages, customer_only=who.role != "admin", known_ids=snapshot.message_ids)
     pending = snapshot.pending
@@ -56,7 +58,7 @@ async def check_run(rules: Rules, call: Call) -> Passage:
         except InvalidDecision as exc:
             raise Refusal(422, str(exc)) from None
         claimed = thread_id, int(pending["context"]["turn"])
-        await rules.claim(*claimed, response.reviewer)
+        await claim(index, *claimed, response.reviewer)
     elif not messages and not (who.role == "admin" and command is not None):
         raise Refusal(422, "a run needs 'input' with messages or a 'command' with 'resume'")
     elif messages and pending is not None:
