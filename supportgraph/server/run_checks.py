@@ -36,6 +36,8 @@ async def check_run(index: ThreadIndex, call: Call) -> Passage:
     has_input = run_input is not None and bool(run_input.model_dump(exclude_unset=True))
     if who.role == "reviewer" and has_input:
         raise Refusal(403, "a reviewer key resumes threads with a decision; it does not send messages")
+    if who.role != "admin" and run_input is not None and run_input.model_extra:
+        raise Refusal(403, f"only an admin key may set {', '.join(sorted(run_input.model_extra))} in a run's input")
     messages = run_input.customer_messages() if run_input is not None else []
     snapshot = await index.snapshot(thread_id, (call.metadata or {}).get("graph_id"))
     _check_fields(who, request, thread_id, snapshot.head)

@@ -189,6 +189,7 @@ def _run_variants(scene: dict[str, Any], reply_id: str) -> list[tuple[str, str, 
          "only an admin"),
         ("replace-reply", "jonas", idle, {"input": {"messages": [{"type": "human", "content": "I never asked",
                                                                  "id": reply_id}]}}, 409, "already in this thread"),
+        ("input-field", "jonas", idle, {"input": {**msg["input"], "human_owner": "jonas"}}, 403, "human_owner"),
         ("stream-debug", "jonas", idle, {**msg, "stream_mode": ["values", "debug"]}, 403, "debug"),
         ("stream-checkpoints", "jonas", idle, {**msg, "stream_mode": "checkpoints"}, 403, "checkpoints"),
     ]
