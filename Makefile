@@ -22,13 +22,18 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# The browser tests (tests/web) drive Debian's chromium with playwright; installed once, as root (CI is).
+# The browser tests (tests/web, tests/server) drive Debian's chromium with playwright; the useStream page of
+# tests/server is bundled from npm in the test setup. Both installed once, as root (CI is).
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
-test: lint $(CHROMIUM)
+NPM := /usr/bin/npm
+$(NPM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
+
+test: lint $(CHROMIUM) $(NPM)
 	$(BIN)/pytest -q
 
 clean:
-	rm -rf $(VENV) .supportgraph
+	rm -rf $(VENV) .supportgraph .test-cache

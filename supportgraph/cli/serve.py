@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
+from foundation.settings import get_settings
 from supportgraph.cli.common import CliError, DatabaseOpt, console
 from supportgraph.server.keys import KEYS_ENV, KeyFileError, hash_key, load_keys
-from supportgraph.server.launch import AEGRA_CONFIG, prepare_database, server_environment
+from supportgraph.server.launch import AEGRA_CONFIG, prepare_database, server_environment, warm_models
 
 
 def serve(
@@ -38,10 +39,15 @@ def serve(
     except KeyFileError as exc:
         raise CliError(str(exc)) from None
     os.environ.update(server_environment(url, keys_path))
+    get_settings.cache_clear()  # the graph, the store and the model cache read the environment just set
     prepare_database(url)
+    console.print(f"loading the models (model cache {os.environ['SUPPORTGRAPH_HOME']}/cache; the first start "
+                  "builds it, ~1-2 min)")
+    loaded = warm_models()
     import uvicorn
 
     console.print(f"supportgraph API on http://{host}:{port} ({workers} worker(s), {len(registry.by_hash)} API "
-                  f"key(s), config {AEGRA_CONFIG})")
+                  f"key(s), config {AEGRA_CONFIG}, models ready in {loaded['seconds']} s; GET /ready answers "
+                  "once a worker has loaded them)")
     uvicorn.run("aegra_api.main:app", host=host, port=port, workers=workers, log_level="warning",
                 timeout_graceful_shutdown=5)

@@ -1,16 +1,43 @@
 """The custom app aegra.json names (``http.app``): Aegra mounts its Agent Protocol routes on it.
 
-The app adds the access guard in front of every route (supportgraph.server.guard), and its own handler for
-failures, which answers with a request id instead of Aegra's exception text (supportgraph.server.errors).
+The app adds what is its own: the access guard in front of every route (supportgraph.server.guard); its own
+handler for failures, which answers with a request id instead of Aegra's exception text
+(supportgraph.server.errors); and readiness: each worker loads the intent router and the MiniLM encoder before it
+takes its first request (the lifespan below, run after Aegra's), and ``GET /ready`` says what it loaded.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from supportgraph.server.errors import internal_error
 from supportgraph.server.guard import AccessGuard
+from supportgraph.server.launch import warm_models
 
-app = FastAPI(title="supportgraph", description="The support graph behind the Agent Protocol (Aegra).")
+_loaded: dict[str, Any] = {}
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    _loaded.update(await asyncio.to_thread(warm_models))
+    yield
+
+
+app = FastAPI(title="supportgraph", description="The support graph behind the Agent Protocol (Aegra).",
+              lifespan=lifespan)
 app.add_middleware(AccessGuard)
 app.add_exception_handler(Exception, internal_error)  # Aegra keeps a handler the app already has
+
+
+@app.get("/ready")
+async def ready() -> JSONResponse:
+    """200 once this worker has its models loaded (what it loaded, from where); 503 before."""
+    if not _loaded:
+        return JSONResponse({"ready": False, "models": {}}, status_code=503)
+    return JSONResponse({"ready": True, "models": _loaded})

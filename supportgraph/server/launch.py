@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from foundation.settings import Settings
 from supportgraph.server.keys import KEYS_ENV
 
 AEGRA_CONFIG = Path(__file__).resolve().parents[2] / "aegra.json"
@@ -21,6 +22,9 @@ def server_environment(database_url: str, keys_path: Path) -> dict[str, str]:
         "AEGRA_CONFIG": str(AEGRA_CONFIG),
         KEYS_ENV: str(keys_path.resolve()),
         "AUTH_TYPE": "custom",
+        # The model cache (intent router, MiniLM encoder) of every worker: one absolute folder, whatever the
+        # workers' current directory.
+        "SUPPORTGRAPH_HOME": str(Settings().home.resolve()),
     }
     for name, default in (("LOG_LEVEL", "WARNING"), ("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
                           ("LANGSMITH_TRACING", "false"), ("OMP_WAIT_POLICY", "PASSIVE"),
@@ -44,7 +48,6 @@ def prepare_database(database_url: str) -> None:
 
     from foundation.audit import open_audit_log
     from foundation.db import close_database
-    from foundation.settings import get_settings
     from tools.store import open_store
 
     run_migrations()
@@ -55,6 +58,23 @@ def prepare_database(database_url: str) -> None:
         await manager.close()
 
     asyncio.run(checkpoint_and_store_tables())
-    open_store(database_url, seed=get_settings().demo_seed)
+    open_store(database_url, seed=Settings().demo_seed)
     open_audit_log(database_url)
     close_database(database_url)
+
+
+def warm_models() -> dict[str, str]:
+    """Build (first time) or load the intent router and the MiniLM encoder, so no request pays for either.
+
+    Both live under ``$SUPPORTGRAPH_HOME/cache`` (``serve`` makes the home absolute before its workers start);
+    returns what was loaded, for ``GET /ready``."""
+    import time
+
+    from foundation.embeddings import embed
+    from graphs.reasoners.local.router import cache_dir_default, load_router
+
+    started = time.perf_counter()
+    router = load_router()
+    embed(["warm up"])
+    return {"router": type(router).__name__, "cache": str(cache_dir_default().resolve()),
+            "seconds": f"{time.perf_counter() - started:.1f}"}

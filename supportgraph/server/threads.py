@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -37,6 +38,15 @@ class RunSlot:
         stack, self._stack = self._stack, None
         if stack is not None:
             await stack.aclose()
+
+
+@dataclass(frozen=True)
+class ThreadSnapshot:
+    """A thread's latest checkpoint, as far as the guard needs it."""
+
+    pending: ReviewRequest | None
+    message_ids: frozenset[str]
+    head: str | None  # the latest checkpoint's id
 
 
 class ThreadIndex:
@@ -157,8 +167,9 @@ class ThreadIndex:
             rows = (await session.scalars(stmt)).all()
         return [_serialize_thread(row).model_dump(mode="json") for row in rows]
 
-    async def pending_review(self, thread_id: str, graph_id: str | None = None) -> ReviewRequest | None:
-        """The review request the thread waits on, or None (also for a thread with no checkpoint yet).
+    async def snapshot(self, thread_id: str, graph_id: str | None = None) -> ThreadSnapshot:
+        """What a run request is checked against: the pending review request (None also for a thread with no
+        checkpoint yet), the ids of the messages already in the thread, and the latest checkpoint's id.
 
         ``graph_id``: the thread's graph, from its metadata (which the caller has already read)."""
         # inside: Aegra loads only in the server process
@@ -166,4 +177,12 @@ class ThreadIndex:
 
         async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
             snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-        return review_request_of(snapshot) if snapshot.values else None
+        if not snapshot.values:
+            return ThreadSnapshot(None, frozenset(), None)
+        messages = snapshot.values.get("messages", []) if isinstance(snapshot.values, dict) else []
+        head = (getattr(snapshot, "config", None) or {}).get("configurable", {}).get("checkpoint_id")
+        return ThreadSnapshot(review_request_of(snapshot), frozenset(str(m.id) for m in messages if m.id), head)
+
+    async def pending_review(self, thread_id: str, graph_id: str | None = None) -> ReviewRequest | None:
+        """The review request the thread waits on, or None."""
+        return (await self.snapshot(thread_id, graph_id)).pending

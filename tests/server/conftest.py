@@ -65,3 +65,16 @@ def api_server(server_database: str, server_keys: tuple[Path, dict[str, str]]) -
         yield handle
     finally:
         stop(handle.server)
+
+
+@pytest.fixture(scope="module")
+def own_server(pg_admin_url: str, server_keys: tuple[Path, dict[str, str]]) -> Iterator[ApiServer]:
+    """A server of the module's own, on a fresh database: its tests spend the demo's refundable orders."""
+    path, keys = server_keys
+    url = create_database(pg_admin_url)
+    handle = ApiServer(start_server(url, path), keys, path)
+    try:
+        yield handle
+    finally:
+        stop(handle.server)
+        drop_database(pg_admin_url, url)

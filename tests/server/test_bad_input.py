@@ -65,7 +65,8 @@ def test_bad_requests_get_reasons_not_500s(api_server: ApiServer, waiting: str) 
         response = httpx.post(runs, content=body, headers=headers, timeout=60)
         assert response.status_code == status, f"{body[:30]!r}: {response.status_code} {response.text[:200]}"
         assert response.json()["message"], response.text
-    lone_surrogate = b'{"input": {"messages": [{"role": "user", "content": "refund \\ud800 now"}]}}'
+    lone_surrogate = (b'{"assistant_id": "support", '
+                      b'"input": {"messages": [{"role": "user", "content": "refund \\ud800 now"}]}}')
     response = httpx.post(runs, content=lone_surrogate, headers=headers, timeout=60)
     assert response.status_code == 422 and "UTF-8" in response.json()["message"], response.text
     assert "only an admin" in refused(403, jonas.runs.wait, waiting, ASSISTANT,

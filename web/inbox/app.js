@@ -495,6 +495,12 @@ async function sendDecision(event) {
   await refresh();
 }
 
+// The API serves the agent's messages as markdown ("$" escaped so math renderers leave amounts alone); this page
+// shows them as plain text.
+function plainText(markdown) {
+  return String(markdown).replace(/\\([\\$])/g, "$1");
+}
+
 function showOutcome(threadId, values) {
   const messages = values.messages || [];
   const last = [...messages].reverse().find((m) => m.type === "ai");
@@ -502,7 +508,7 @@ function showOutcome(threadId, values) {
   outcome.replaceChildren(
     el("h3", { text: "Decision sent" }),
     el("p", { id: "outcome-status", text: `Thread ${threadId} is now ${values.status || "updated"}.` }),
-    last ? el("p", { id: "outcome-reply" }, el("strong", { text: "Reply to the customer: " }), String(last.content)) : null,
+    last ? el("p", { id: "outcome-reply" }, el("strong", { text: "Reply to the customer: " }), plainText(last.content)) : null,
   );
   outcome.hidden = false;
   $("#decisions").replaceChildren();
