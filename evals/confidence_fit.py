@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -36,6 +37,8 @@ class LabelledTurn:
     predicted: str
     signals: dict[str, float]
     correct: bool
+    conversation: str = ""  # the scenario the turn belongs to ("" for a turn played alone)
+    conversation_right: bool | None = None  # whether that conversation passed
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,7 @@ def collect_turns(path: Path = DEV) -> list[LabelledTurn]:
         raise ValueError("the blind test half is never used for fitting")
     run = run_scenarios(load_scenarios(path))
     return [LabelledTurn(f"{r.scenario_id}#{t['turn']}", "right", "right" if t["right"] else "wrong",
-                         dict(t["signals"]), bool(t["right"]))
+                         dict(t["signals"]), bool(t["right"]), f"{r.scenario_id}/{r.trial}", r.passed)
             for r in run.results for t in r.turns if t["signals"]]
 
 
@@ -90,7 +93,9 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
     bias = float(clf.intercept_[0]) - sum(current.weights.get(n, 0.0) * turns[0].signals.get(n, 0.0)
                                           for n in constant)
     now_scores = np.array([current.score(t.signals) for t in turns])
+    conversation, conversation_quality = _fit_conversations(turns, cv)
     model = ConfidenceModel(
+        conversation=conversation,
         clarify_below=current.clarify_below if current.clarify_below < 1.0 else 0.5,
         bias=bias,
         weights={name: fitted.get(name, current.weights.get(name, 0.0) if name in constant else 0.0)
@@ -102,12 +107,36 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
             "kept_from_prior": constant,
             "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
             "cv_brier": round(float(brier_score_loss(y, cv)), 4),
+            **conversation_quality,
             "date": datetime.now(UTC).date().isoformat(),
         },
     )
     return FitReport(model, len(turns), int(y.sum()), expected_calibration_error(cv, y.astype(bool)),
                      float(brier_score_loss(y, cv)), expected_calibration_error(now_scores, y.astype(bool)),
                      float(brier_score_loss(y, now_scores)))
+
+
+def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[str, float], dict[str, Any]]:
+    """Fit the conversation map sigmoid(a · logit(Π p) + b) on the product of each conversation's cross-validated
+    turn probabilities against whether it passed; identity when the turns carry no conversations."""
+    groups: dict[str, list[int]] = {}
+    for n, t in enumerate(turns):
+        if t.conversation and t.conversation_right is not None:
+            groups.setdefault(t.conversation, []).append(n)
+    passed = np.array([bool(turns[idx[0]].conversation_right) for idx in groups.values()], dtype=int)
+    if len(groups) < 10 or len(set(passed)) < 2:
+        return {"a": 1.0, "b": 0.0}, {}
+    product = np.clip([float(np.prod(cv[idx])) for idx in groups.values()], 1e-6, 1 - 1e-6)
+    x = np.log(product / (1 - product)).reshape(-1, 1)
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(x, passed)
+    folds = StratifiedKFold(n_splits=min(5, int(min(passed.sum(), len(passed) - passed.sum()))), shuffle=True,
+                            random_state=7)
+    conv_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), x, passed, cv=folds,
+                                method="predict_proba")[:, 1]
+    quality = {"conversations": len(groups), "conversations_passed": int(passed.sum()),
+               "cv_conversation_calibration_error": round(
+                   expected_calibration_error(conv_cv, passed.astype(bool)), 4)}
+    return {"a": float(platt.coef_[0][0]), "b": float(platt.intercept_[0])}, quality
 
 
 def fit_confidence(write_to: Path | None = None, path: Path = DEV) -> FitReport:

@@ -1,17 +1,17 @@
 """Scoring a scenario play as tau2-bench does, and the figures over many plays.
 
-A trial passes when every expectation holds: the final business data (refunds, orders, tickets, invoices,
-disputes, customers, subscriptions), the outcome, whether and where it escalated, the intents, the forbidden and
-required tools and the reply phrases. A failing trial says which expectations failed, one sentence each.
+A trial passes when every expectation holds: the final business data (refunds, orders, tickets, invoices, disputes,
+customers, subscriptions), the outcome, whether and where it escalated, the intents, the forbidden and required
+tools and the reply phrases. A failing trial says which expectations failed, one sentence each.
 
 Over all trials: pass^k (tau-bench: per scenario with n trials and c passes, C(c, k) / C(n, k), averaged over
-scenarios — the chance that k plays of a scenario all pass), escalation precision and recall (a trial
-"escalates" when the thread reached a human reviewer at any point), the resolution rate (trials that ended
-resolved), and the confidence calibration error: each turn's confidence is the probability that the turn is right,
-so a trial's confidence is the probability that every turn is (a conversation goes right only if every turn does):
-the product of its turns' confidences; its label is whether the trial passed, and the expected calibration error
-over ten equal-width bins is sum_b (n_b / N) · |pass rate_b − mean confidence_b|. Per turn, the same figures and
-the risk–coverage curve of selective answering come from evals/selective.py.
+scenarios — the chance that k plays of a scenario all pass), escalation precision and recall (a trial "escalates"
+when the thread reached a human reviewer at any point), the resolution rate (trials that ended resolved), and the
+confidence calibration error: each turn's confidence is the probability that the turn is right, so a trial's
+confidence is the probability that every turn is (a conversation goes right only if every turn does): the product of
+its turns' confidences, through the model's fitted conversation map; its label is whether the trial passed, and the
+expected calibration error over ten equal-width bins is sum_b (n_b / N) · |pass rate_b − mean confidence_b|. Per
+turn, the same figures and the risk–coverage curve of selective answering come from evals/selective.py.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from evals.intents import expected_calibration_error, reliability_bins
 from evals.scenario_format import Scenario
 from evals.scenario_play import Transcript
 from evals.selective import selective_figures, turn_labels
+from graphs.support.confidence import load_model
 
 
 @dataclass
@@ -236,8 +237,9 @@ def score(scenario: Scenario, t: Transcript) -> TrialResult:
 
 
 def conversation_confidence(turns: list[float]) -> float | None:
-    """The probability that every turn went right: the product of the turns' confidences (None: no turn)."""
-    return float(np.prod(turns)) if turns else None
+    """The probability that every turn went right: the product of the turns' confidences, recalibrated by the
+    confidence model's conversation map (turns of one conversation are not independent); None: no turn."""
+    return load_model().conversation_score(list(turns))
 
 
 def pass_hat_k(passes: dict[str, list[bool]], k: int) -> float:

@@ -12,6 +12,7 @@ prior weight.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -45,6 +46,8 @@ EXPLAIN = {
 WORDS_PER_INTENT = 18
 UNEXPLAINED_SCALE = 80
 MODEL_FILE = "confidence.yaml"
+_VALUE = re.compile(r"[\w.@+-]+")
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 # Order totals above this count fully towards the money-at-stake part of complexity.
 LARGE_AMOUNT = 1000.0
 
@@ -60,16 +63,28 @@ class ConfidenceModel:
     # likely as a right one, so the agent asks the customer (then hands over) even where a flow's threshold,
     # set before the score was calibrated on conversations written by others, is higher.
     clarify_below: float = 0.5
+    # A conversation goes right only if every turn does: sigmoid(a · logit(Π turn confidences) + b), with a and b
+    # fitted on the dev conversations (identity until fitted): turns of one conversation are not independent.
+    conversation: dict[str, float] = field(default_factory=lambda: {"a": 1.0, "b": 0.0})
 
     def score(self, signals: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(name, 0.0) * signals.get(name, 0.0) for name in SIGNALS)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def conversation_score(self, turns: list[float]) -> float | None:
+        """The probability that every turn of a conversation went right (None: no turn)."""
+        if not turns:
+            return None
+        p = min(max(math.prod(turns), 1e-6), 1 - 1e-6)
+        z = self.conversation["a"] * math.log(p / (1 - p)) + self.conversation["b"]
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_yaml(self) -> str:
         header = ("# Confidence model: confidence = sigmoid(bias + sum(weight * signal)).\n"
                   "# Written by `supportgraph fit confidence`; edit the labelled data, not these numbers.\n")
         body = {"bias": round(self.bias, 4), "weights": {k: round(self.weights.get(k, 0.0), 4) for k in SIGNALS},
-                "clarify_below": self.clarify_below, "fitted": self.fitted}
+                "clarify_below": self.clarify_below,
+                "conversation": {k: round(v, 4) for k, v in self.conversation.items()}, "fitted": self.fitted}
         return header + yaml.safe_dump(body, sort_keys=False)
 
 
@@ -92,7 +107,8 @@ def load_model() -> ConfidenceModel:
     if unknown:
         raise ValueError(f"{MODEL_FILE} has weights for unknown signals {sorted(unknown)}")
     return ConfidenceModel(float(raw["bias"]), {k: float(v) for k, v in raw["weights"].items()},
-                           dict(raw.get("fitted") or {}), float(raw.get("clarify_below", 1.0)))
+                           dict(raw.get("fitted") or {}), float(raw.get("clarify_below", 1.0)),
+                           {k: float(v) for k, v in (raw.get("conversation") or {"a": 1.0, "b": 0.0}).items()})
 
 
 def signals_of(state: State, *, repeats: int = 0) -> dict[str, float]:
@@ -140,11 +156,13 @@ def _unclaimed(state: State) -> float:
     """Share of the message's entities (order ids, amounts, emails, dates) no slot or step argument took."""
     assert state.understanding is not None and state.flow is not None
     e = state.understanding["entities"]
-    values = [str(o) for o in e.get("order_ids", [])] + list(e.get("emails", [])) + list(e.get("dates", []))
-    values += [f"{a['value']:g}" for a in e.get("amounts", [])]
+    values: list[str | float] = [float(o) for o in e.get("order_ids", [])]
+    values += [float(a["value"]) for a in e.get("amounts", [])]
+    values += [str(v).lower() for v in (*e.get("emails", []), *e.get("dates", []))]
     if not values:
         return 0.0
-    taken = str(state.flow["slots"]) + " ".join(str(s["args"]) for s in state.plan)
+    tokens = set(_VALUE.findall((str(state.flow["slots"]) + " ".join(str(s["args"]) for s in state.plan)).lower()))
+    taken: set[str | float] = {*tokens, *(float(t) for t in tokens if _NUMBER.fullmatch(t))}
     return sum(v not in taken for v in values) / len(values)
 
 

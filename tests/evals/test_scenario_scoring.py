@@ -8,6 +8,7 @@ import pytest
 
 from evals.scenario_play import choose_decisions, resume_payload
 from evals.scenario_scoring import TrialResult, pass_hat_k, score, summarise
+from graphs.support.confidence import ConfidenceModel, load_model
 from tests.evals.helpers import facts, scenario, transcript
 
 
@@ -16,7 +17,9 @@ def test_a_play_that_meets_every_expectation_passes() -> None:
     assert result.passed, result.reasons
     assert result.reasons == []
     # the probability that every turn went right: the product of the turns' confidences
-    assert result.confidence == pytest.approx(0.93 * 0.88)
+    assert result.confidence == pytest.approx(load_model().conversation_score([0.93, 0.88]))
+    identity = ConfidenceModel(0.0, {}, conversation={"a": 1.0, "b": 0.0})
+    assert identity.conversation_score([0.93, 0.88]) == pytest.approx(0.93 * 0.88)
 
 
 def test_wrong_refund_amount_fails_with_the_amounts() -> None:
