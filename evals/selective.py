@@ -59,10 +59,10 @@ def risk_coverage(confidence: Sequence[float], right: Sequence[bool]) -> list[di
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(right, dtype=bool)
     points = []
-    for t in sorted(set(np.round(conf, 4).tolist()), reverse=True):
-        answered = conf >= t - 1e-9
+    for t in sorted(set(conf.tolist()), reverse=True):
+        answered = conf >= t
         n = int(answered.sum())
-        points.append({"threshold": float(t), "coverage": n / len(conf), "answered": n,
+        points.append({"threshold": round(float(t), 4), "coverage": n / len(conf), "answered": n,
                        "risk": float(1.0 - ok[answered].mean())})
     return points
 

@@ -98,11 +98,11 @@ def _selective_rows(m: Metrics) -> list[Row]:
     sel = m.selective
     if sel is None or not sel.curve:
         return []
-    chosen = (f"{sel.chosen.threshold:.2f}: {_pct(sel.chosen.coverage)} of turns answered alone, "
-              f"{_pct(sel.chosen.risk)} of them wrong" if sel.chosen else "no threshold reaches it")
-    curve = " · ".join(f"≥{p.threshold:.1f} {_pct(p.coverage)}/{_pct(p.risk)}" for p in sel.curve)
-    return [("Selective answering", f"threshold for {_pct(sel.target_risk)} risk", chosen),
-            ("Selective answering", "risk–coverage (threshold coverage/risk)", curve)]
+    chosen = (f"≥ {sel.chosen.threshold:.1f}: {_pct(sel.chosen.coverage)} alone, {_pct(sel.chosen.risk)} wrong"
+              if sel.chosen else "none reaches it")
+    everything = sel.curve[-1]
+    return [("Confidence", f"threshold for {_pct(sel.target_risk)} risk", chosen),
+            ("Confidence", "risk answering every turn", _pct(everything.risk))]
 
 
 def print_report(console: Console, m: Metrics) -> None:

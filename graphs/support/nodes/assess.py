@@ -28,8 +28,11 @@ from prompts import render_reply
 
 
 def _repeats(state: State) -> int:
-    """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review)."""
+    """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, and on an
+    identity attempt: failed attempts have their own limit, policy §1)."""
     if state.review is not None or state.flow is None:
+        return 0
+    if any(s["id"] == "verify" and s["status"] in {"done", "failed"} for s in state.plan):
         return 0
     return agent_repeats(state.messages, compose_reply(replace(state, assessment=None)))
 
