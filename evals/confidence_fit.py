@@ -1,28 +1,33 @@
 """Fit the confidence model on labelled turns: ``supportgraph fit confidence``.
 
-The labelled turns are the project's held-out intent examples (graphs/reasoners/local/data, never seen by the
-router in training), each played as a real first turn through the support graph on a fresh demo store, signed
-in as C0001. A turn is labelled correct when the agent's main intent is the gold intent — the agent then
-follows the right flow. A logistic regression over the turn's signals predicts that label; its
-cross-validated calibration error is reported next to the current model's.
+The labelled turns are the turns of the blind DEV half (evals/scenarios/blind/dev, conversations written by
+people who never saw the agent), each scenario played as ``supportgraph eval scenarios`` plays it. A turn is
+right when the agent's action and reply for it were right, labelled by the automatic rule of
+:func:`evals.selective.turn_labels` from the scenario's expectations (no hand labels; the rule's limits are in
+docs/confidence.md). The blind test half is never fitted on: a path under it is refused. A sign-constrained
+logistic regression over the turn's signals predicts the label; its cross-validated calibration error is
+reported next to the current model's.
 """
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from evals.intents import expected_calibration_error, held_out_examples
-from graphs.reasoners.local.router import Example
+from evals.intents import expected_calibration_error
+from evals.scenario_format import load_scenarios
+from evals.scenario_runner import run_scenarios
 from graphs.support.confidence import SIGNALS, ConfidenceModel, load_model
-from service.conversations import open_service
+
+DEV = Path(__file__).parent / "scenarios" / "blind" / "dev"
+FITTED_ON = "blind dev turns, labelled by evals/selective.py's rule (evals/confidence_fit.py)"
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,8 @@ class LabelledTurn:
     predicted: str
     signals: dict[str, float]
     correct: bool
+    conversation: str = ""  # the scenario the turn belongs to ("" for a turn played alone)
+    conversation_right: bool | None = None  # whether that conversation passed
 
 
 @dataclass(frozen=True)
@@ -45,25 +52,21 @@ class FitReport:
     current_brier: float
 
 
-def collect_turns(examples: list[Example], database_url: str | None = None) -> list[LabelledTurn]:
-    """Play each example as the first turn of its own thread and record its signals and correctness."""
-    url = database_url or f"sqlite:///{tempfile.mkdtemp(prefix='sg-fit-')}/fit.db"
-    turns = []
-    with open_service(url) as service:
-        for n, example in enumerate(examples):
-            report = service.send(f"fit-{n}", example.text, customer_id="C0001")
-            if report.understanding is None or report.assessment is None:
-                continue
-            predicted = report.understanding["intents"][0]["intent"]
-            turns.append(LabelledTurn(example.text, example.intent, predicted,
-                                      dict(report.assessment["signals"]), predicted == example.intent))
-    return turns
+def collect_turns(path: Path = DEV) -> list[LabelledTurn]:
+    """Play every scenario under ``path`` once and return its turns with their signals and labels."""
+    if "test" in path.resolve().parts and "blind" in path.resolve().parts:
+        raise ValueError("the blind test half is never used for fitting")
+    run = run_scenarios(load_scenarios(path))
+    return [LabelledTurn(f"{r.scenario_id}#{t['turn']}", "right", "right" if t["right"] else "wrong",
+                         dict(t["signals"]), bool(t["right"]), f"{r.scenario_id}/{r.trial}", r.passed)
+            for r in run.results for t in r.turns if t["signals"]]
 
 
 # The direction each signal may move confidence in. A fitted weight of the other sign is an artefact of few
 # examples (more tool failures must never make the agent surer), so that signal is dropped and the rest refitted.
 EXPECTED_SIGN = {"pattern_recognition": 1, "margin": 1, "data_completeness": 1, "complexity": -1,
-                 "sentiment": 1, "tool_failures": -1, "model_disagreement": -1}
+                 "sentiment": 1, "tool_failures": -1, "model_disagreement": -1, "unexplained_content": -1,
+                 "unclaimed_entities": -1, "repair": -1, "record_conflict": -1}
 
 
 def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
@@ -77,7 +80,7 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
     constant = [n for n in SIGNALS if len({t.signals.get(n, 0.0) for t in turns}) < 2]
     used = [n for n in SIGNALS if n not in constant]
     while True:
-        x = np.array([[t.signals[name] for name in used] for t in turns])
+        x = np.array([[t.signals.get(name, 0.0) for name in used] for t in turns])
         clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
         wrong = [n for n, w in zip(used, clf.coef_[0], strict=True) if w * EXPECTED_SIGN[n] < 0]
         if not wrong:
@@ -90,17 +93,21 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
     bias = float(clf.intercept_[0]) - sum(current.weights.get(n, 0.0) * turns[0].signals.get(n, 0.0)
                                           for n in constant)
     now_scores = np.array([current.score(t.signals) for t in turns])
+    conversation, conversation_quality = _fit_conversations(turns, cv)
     model = ConfidenceModel(
+        conversation=conversation,
+        clarify_below=current.clarify_below if current.clarify_below < 1.0 else 0.5,
         bias=bias,
         weights={name: fitted.get(name, current.weights.get(name, 0.0) if name in constant else 0.0)
                  for name in SIGNALS},
         fitted={
-            "on": "held-out intent examples played as first turns (evals/confidence_fit.py)",
+            "on": FITTED_ON,
             "turns": len(turns), "correct": int(y.sum()), "regularisation_c": c,
             "dropped_for_wrong_sign": [n for n in SIGNALS if n not in used and n not in constant],
             "kept_from_prior": constant,
             "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
             "cv_brier": round(float(brier_score_loss(y, cv)), 4),
+            **conversation_quality,
             "date": datetime.now(UTC).date().isoformat(),
         },
     )
@@ -109,8 +116,31 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
                      float(brier_score_loss(y, now_scores)))
 
 
-def fit_confidence(write_to: Path | None = None) -> FitReport:
-    report = fit(collect_turns(held_out_examples()))
+def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[str, float], dict[str, Any]]:
+    """Fit the conversation map sigmoid(a · logit(Π p) + b) on the product of each conversation's cross-validated
+    turn probabilities against whether it passed; identity when the turns carry no conversations."""
+    groups: dict[str, list[int]] = {}
+    for n, t in enumerate(turns):
+        if t.conversation and t.conversation_right is not None:
+            groups.setdefault(t.conversation, []).append(n)
+    passed = np.array([bool(turns[idx[0]].conversation_right) for idx in groups.values()], dtype=int)
+    if len(groups) < 10 or len(set(passed)) < 2:
+        return {"a": 1.0, "b": 0.0}, {}
+    product = np.clip([float(np.prod(cv[idx])) for idx in groups.values()], 1e-6, 1 - 1e-6)
+    x = np.log(product / (1 - product)).reshape(-1, 1)
+    platt = LogisticRegression(C=1e4, max_iter=1000).fit(x, passed)
+    folds = StratifiedKFold(n_splits=min(5, int(min(passed.sum(), len(passed) - passed.sum()))), shuffle=True,
+                            random_state=7)
+    conv_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), x, passed, cv=folds,
+                                method="predict_proba")[:, 1]
+    quality = {"conversations": len(groups), "conversations_passed": int(passed.sum()),
+               "cv_conversation_calibration_error": round(
+                   expected_calibration_error(conv_cv, passed.astype(bool)), 4)}
+    return {"a": float(platt.coef_[0][0]), "b": float(platt.intercept_[0])}, quality
+
+
+def fit_confidence(write_to: Path | None = None, path: Path = DEV) -> FitReport:
+    report = fit(collect_turns(path))
     if write_to is not None:
         write_to.write_text(report.model.to_yaml(), "utf-8")
         load_model.cache_clear()

@@ -144,6 +144,7 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
         turns=[{"message": r.customer_message, "replies": r.replies, "status": r.status,
                 "intents": [i["intent"] for i in (r.understanding or {}).get("intents", [])],
                 "confidence": (r.assessment or {}).get("confidence"), "route": (r.assessment or {}).get("route"),
+                "signals": dict((r.assessment or {}).get("signals") or {}),
                 "review_actions": [a["name"] for a in r.review_request["action_requests"]]
                 if r.review_request else []} for r in reports],
     )

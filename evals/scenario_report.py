@@ -67,6 +67,7 @@ def report_markdown(run: ScenarioRun, meta: dict[str, Any]) -> str:
                      f"{usage['completion_tokens']:,} · ${usage['cost_usd']:.4f} |")
     if run.langsmith:
         lines.append(f"| LangSmith experiment (offline) | {run.langsmith.get('experiment', '')} |")
+    lines += selective_lines(s.get("selective") or {})
     lines += ["", "## Per flow", "", f"| flow | scenarios | trials | pass rate | pass^{k} |", "|---|---|---|---|---|"]
     for flow, f in s["per_flow"].items():
         lines.append(f"| {flow} | {f['scenarios']} | {f['trials']} | {_pct(f['pass_rate'])} | "
@@ -76,12 +77,42 @@ def report_markdown(run: ScenarioRun, meta: dict[str, Any]) -> str:
         lines.append("None.")
     for sid, f in s["failing"].items():
         lines.append(f"- **{sid}** ({f['failed_trials']}/{f['trials']} trials failed): " + "; ".join(f["reasons"]))
-    lines += ["", "## Calibration bins (lowest turn confidence vs pass)", "",
+    lines += ["", "## Calibration bins per conversation (product of turn confidences vs pass)", "",
               "| confidence | trials | mean confidence | pass rate |", "|---|---|---|---|"]
     for b in s["calibration"]["bins"]:
         lines.append(f"| {b['low']:.1f}–{b['high']:.1f} | {b['count']} | {b['mean_confidence']:.3f} | "
                      f"{b['accuracy']:.3f} |")
     return "\n".join(lines) + "\n"
+
+
+def selective_lines(sel: dict[str, Any]) -> list[str]:
+    """Selective answering: ECE and the threshold for the target risk, per turn and per conversation, and the
+    risk–coverage curve per turn (every point where coverage moves by 5 % or more)."""
+    if not sel or not sel.get("per_turn"):
+        return []
+    lines = ["", f"## Selective answering (target risk {_pct(sel['target_risk'])})", "",
+             "| unit | n | right | ECE | threshold | coverage | risk at it | risk at 60 % coverage | "
+             "risk answering all |", "|---|---|---|---|---|---|---|---|---|"]
+    for unit in ("per_turn", "per_conversation"):
+        f = sel.get(unit)
+        if not f:
+            continue
+        c = f["chosen"]
+        lines.append(f"| {unit.replace('_', ' ')} | {f['n']} | {f['right']} | {_num(f['expected_calibration_error'])} "
+                     f"| {_num(c['threshold']) if c else 'none'} | {_pct(c['coverage']) if c else 'n/a'} | "
+                     f"{_pct(c['risk']) if c else 'n/a'} | {_pct(f['risk_at_60_coverage'])} | "
+                     f"{_pct(f['risk_at_full_coverage'])} |")
+    routed = sel["per_turn"].get("as_routed")
+    if routed:
+        lines += ["", f"As routed by the agent: {_pct(routed['coverage'])} of turns answered alone, "
+                      f"{_pct(routed['risk'])} of those wrong."]
+    lines += ["", "Risk–coverage per turn:", "", "| threshold | coverage | risk |", "|---|---|---|"]
+    last = -1.0
+    for p in sel["per_turn"]["curve"]:
+        if p["coverage"] - last >= 0.05 or p is sel["per_turn"]["curve"][-1]:
+            lines.append(f"| {p['threshold']:.3f} | {_pct(p['coverage'])} | {_pct(p['risk'])} |")
+            last = p["coverage"]
+    return lines
 
 
 def write_reports(run: ScenarioRun, out: Path, meta: dict[str, Any]) -> tuple[Path, Path]:

@@ -1,15 +1,17 @@
 """Scoring a scenario play as tau2-bench does, and the figures over many plays.
 
-A trial passes when every expectation holds: the final business data (refunds, orders, tickets, invoices,
-disputes, customers, subscriptions), the outcome, whether and where it escalated, the intents, the forbidden and
-required tools and the reply phrases. A failing trial says which expectations failed, one sentence each.
+A trial passes when every expectation holds: the final business data (refunds, orders, tickets, invoices, disputes,
+customers, subscriptions), the outcome, whether and where it escalated, the intents, the forbidden and required
+tools and the reply phrases. A failing trial says which expectations failed, one sentence each.
 
 Over all trials: pass^k (tau-bench: per scenario with n trials and c passes, C(c, k) / C(n, k), averaged over
-scenarios — the chance that k plays of a scenario all pass), escalation precision and recall (a trial
-"escalates" when the thread reached a human reviewer at any point), the resolution rate (trials that ended
-resolved), and the confidence calibration error: each trial's confidence is the lowest confidence the agent gave
-any of its turns (a conversation goes right only if every turn does), its label is whether the trial passed, and
-the expected calibration error over ten equal-width bins is sum_b (n_b / N) · |pass rate_b − mean confidence_b|.
+scenarios — the chance that k plays of a scenario all pass), escalation precision and recall (a trial "escalates"
+when the thread reached a human reviewer at any point), the resolution rate (trials that ended resolved), and the
+confidence calibration error: each turn's confidence is the probability that the turn is right, so a trial's
+confidence is the probability that every turn is (a conversation goes right only if every turn does): the product of
+its turns' confidences, through the model's fitted conversation map; its label is whether the trial passed, and the
+expected calibration error over ten equal-width bins is sum_b (n_b / N) · |pass rate_b − mean confidence_b|. Per
+turn, the same figures and the risk–coverage curve of selective answering come from evals/selective.py.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import numpy as np
 from evals.intents import expected_calibration_error, reliability_bins
 from evals.scenario_format import Scenario
 from evals.scenario_play import Transcript
+from evals.selective import selective_figures, turn_labels
+from graphs.support.confidence import load_model
 
 
 @dataclass
@@ -40,6 +44,8 @@ class TrialResult:
     latency_ms: float
     tags: list[str] = field(default_factory=list)
     parts: dict[str, bool] = field(default_factory=dict)  # PARTS: whether each part of the score holds
+    # Per played turn: its confidence, route, signals and whether it was right (evals/selective.py's rule).
+    turns: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -218,11 +224,22 @@ def expectation_failures(scenario: Scenario, t: Transcript) -> list[str]:
 def score(scenario: Scenario, t: Transcript) -> TrialResult:
     by_part = failures_by_part(scenario, t)
     reasons = [reason for part in by_part.values() for reason in part]
+    labels = turn_labels(t.turns, passed=not reasons, expected_intents=scenario.expect.get("intents", []),
+                         expected_escalation=bool(scenario.expect["escalated"]))
+    turns = [{"turn": n, "confidence": turn["confidence"], "route": turn.get("route"), "right": label,
+              "signals": turn.get("signals") or {}}
+             for n, (turn, label) in enumerate(zip(t.turns, labels, strict=True)) if label is not None]
     return TrialResult(scenario_id=scenario.id, flow=scenario.flow, trial=t.trial, passed=not reasons,
                        reasons=reasons, expected_escalation=bool(scenario.expect["escalated"]),
                        escalated=t.escalated, outcome=t.outcome,
-                       confidence=min(t.confidences) if t.confidences else None, latency_ms=t.latency_ms,
-                       tags=list(scenario.tags), parts={name: not by_part[name] for name in PARTS})
+                       confidence=conversation_confidence(t.confidences), latency_ms=t.latency_ms,
+                       tags=list(scenario.tags), parts={name: not by_part[name] for name in PARTS}, turns=turns)
+
+
+def conversation_confidence(turns: list[float]) -> float | None:
+    """The probability that every turn went right: the product of the turns' confidences, recalibrated by the
+    confidence model's conversation map (turns of one conversation are not independent); None: no turn."""
+    return load_model().conversation_score(list(turns))
 
 
 def pass_hat_k(passes: dict[str, list[bool]], k: int) -> float:
@@ -240,6 +257,15 @@ def pass_hat_k(passes: dict[str, list[bool]], k: int) -> float:
 
 def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
+
+
+def _selective(results: list[TrialResult]) -> dict[str, Any]:
+    turns = [t for r in results for t in r.turns]
+    scored = [r for r in results if r.confidence is not None]
+    return selective_figures([t["confidence"] for t in turns], [bool(t["right"]) for t in turns],
+                             [float(r.confidence) for r in scored if r.confidence is not None],
+                             [r.passed for r in scored],
+                             routed_alone=[t["route"] == "respond" for t in turns])
 
 
 def summarise(results: list[TrialResult], trials: int) -> dict[str, Any]:
@@ -282,6 +308,7 @@ def summarise(results: list[TrialResult], trials: int) -> dict[str, Any]:
             "trials": len(scored),
             "bins": [asdict(b) for b in reliability_bins(conf, label)] if len(scored) else [],
         },
+        "selective": _selective(results),
         "per_flow": flows,
         "failing": failing,
     }

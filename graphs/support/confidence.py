@@ -12,6 +12,7 @@ prior weight.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -21,12 +22,32 @@ from typing import Any
 import yaml
 
 from graphs.support.flows import get_flow, money_at_stake
+from graphs.support.handoff import cues_in, customer_repeats
 from graphs.support.state import State
 from tools.registry import get_tool
 
 SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures",
-           "model_disagreement")
+           "model_disagreement", "unexplained_content", "unclaimed_entities", "repair", "record_conflict")
+# What each signal measures, for the reviewer and the audit (assess records it with the weight).
+EXPLAIN = {
+    "pattern_recognition": "how strongly the router recognised the intents (mean probability)",
+    "margin": "how far the router's first intent is ahead of the second (1 for a continued flow)",
+    "data_completeness": "share of the information the flows need that is present and confirmed by a tool",
+    "complexity": "intents, systems, steps, money at stake and held steps of the case",
+    "sentiment": "how negative the customer is (0 neutral or better, -1 furious)",
+    "tool_failures": "share of the turn's tool calls that failed",
+    "model_disagreement": "share of the chat model's intents the local router did not find (LLM reasoner)",
+    "unexplained_content": "how much of the message is left over beyond what the recognised requests account for",
+    "unclaimed_entities": "share of the order numbers, amounts, emails and dates in the message that no slot took",
+    "repair": "dialogue repair: the agent about to repeat itself, the customer repeating or correcting",
+    "record_conflict": "share of the turn's look-ups where the records contradict what the customer said",
+}
+# Words a recognised request accounts for; the rest of a message is content the understanding did not explain.
+WORDS_PER_INTENT = 18
+UNEXPLAINED_SCALE = 80
 MODEL_FILE = "confidence.yaml"
+_VALUE = re.compile(r"[\w.@+-]+")
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 # Order totals above this count fully towards the money-at-stake part of complexity.
 LARGE_AMOUNT = 1000.0
 
@@ -38,17 +59,41 @@ class ConfidenceModel:
     bias: float
     weights: dict[str, float]
     fitted: dict[str, Any] = field(default_factory=dict)
+    # The confidence is a calibrated probability that the turn is right: below this a wrong answer is at least as
+    # likely as a right one, so the agent asks the customer (then hands over) even where a flow's threshold,
+    # set before the score was calibrated on conversations written by others, is higher.
+    clarify_below: float = 0.5
+    # A conversation goes right only if every turn does: sigmoid(a · logit(Π turn confidences) + b), with a and b
+    # fitted on the dev conversations (identity until fitted): turns of one conversation are not independent.
+    conversation: dict[str, float] = field(default_factory=lambda: {"a": 1.0, "b": 0.0})
 
     def score(self, signals: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(name, 0.0) * signals.get(name, 0.0) for name in SIGNALS)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    def conversation_score(self, turns: list[float]) -> float | None:
+        """The probability that every turn of a conversation went right (None: no turn)."""
+        if not turns:
+            return None
+        p = min(max(math.prod(turns), 1e-6), 1 - 1e-6)
+        z = self.conversation["a"] * math.log(p / (1 - p)) + self.conversation["b"]
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def to_yaml(self) -> str:
         header = ("# Confidence model: confidence = sigmoid(bias + sum(weight * signal)).\n"
                   "# Written by `supportgraph fit confidence`; edit the labelled data, not these numbers.\n")
         body = {"bias": round(self.bias, 4), "weights": {k: round(self.weights.get(k, 0.0), 4) for k in SIGNALS},
-                "fitted": self.fitted}
+                "clarify_below": self.clarify_below,
+                "conversation": {k: round(v, 4) for k, v in self.conversation.items()}, "fitted": self.fitted}
         return header + yaml.safe_dump(body, sort_keys=False)
+
+
+def weakest(signals: dict[str, float], model: ConfidenceModel, n: int = 2) -> str:
+    """The signals that pulled confidence down most, explained: for a reviewer reading a low-confidence hand-off."""
+    pulls = sorted(((model.weights.get(k, 0.0) * v, k) for k, v in signals.items()), key=lambda x: x[0])
+    named = [f"{k} {signals[k]:.2f} ({EXPLAIN[k]}; weight {model.weights.get(k, 0.0):+.2f})"
+             for pull, k in pulls[:n] if pull < 0]
+    return "; ".join(named)
 
 
 def model_path() -> Path:
@@ -62,11 +107,15 @@ def load_model() -> ConfidenceModel:
     if unknown:
         raise ValueError(f"{MODEL_FILE} has weights for unknown signals {sorted(unknown)}")
     return ConfidenceModel(float(raw["bias"]), {k: float(v) for k, v in raw["weights"].items()},
-                           dict(raw.get("fitted") or {}))
+                           dict(raw.get("fitted") or {}), float(raw.get("clarify_below", 1.0)),
+                           {k: float(v) for k, v in (raw.get("conversation") or {"a": 1.0, "b": 0.0}).items()})
 
 
-def signals_of(state: State) -> dict[str, float]:
-    """The named signals of the turn in ``state`` (each in [0, 1], sentiment in [-1, 0])."""
+def signals_of(state: State, *, repeats: int = 0) -> dict[str, float]:
+    """The named signals of the turn in ``state`` (each in [0, 1], sentiment in [-1, 0]).
+
+    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (assess drafts it).
+    """
     understanding = state.understanding
     flow = state.flow
     assert understanding is not None and flow is not None, "signals need an understood turn"
@@ -83,7 +132,52 @@ def signals_of(state: State) -> dict[str, float]:
         # The LLM's intents that the local router did not find; 0 when the local reasoner decided alone.
         "model_disagreement": round(1.0 - float(understanding.get("agreement", 1.0)), 4)
         if understanding["source"] == "llm" else 0.0,
+        "unexplained_content": round(_unexplained(state), 4),
+        "unclaimed_entities": round(_unclaimed(state), 4),
+        "repair": round(_repair(state, repeats), 4),
+        "record_conflict": round(_record_conflict(state), 4),
     }
+
+
+def _latest_text(state: State) -> str:
+    return next((str(m.content) for m in reversed(state.messages) if m.type == "human"), "")
+
+
+def _unexplained(state: State) -> float:
+    """Words past what the recognised requests account for, scaled to [0, 1]: a long message read as one
+    request has content nobody looked at."""
+    assert state.understanding is not None
+    words = len(_latest_text(state).split())
+    intents = len([i for i in state.understanding["intents"] if i["intent"] != "out_of_scope"])
+    return min(1.0, max(0, words - WORDS_PER_INTENT * max(1, intents)) / UNEXPLAINED_SCALE)
+
+
+def _unclaimed(state: State) -> float:
+    """Share of the message's entities (order ids, amounts, emails, dates) no slot or step argument took."""
+    assert state.understanding is not None and state.flow is not None
+    e = state.understanding["entities"]
+    values: list[str | float] = [float(o) for o in e.get("order_ids", [])]
+    values += [float(a["value"]) for a in e.get("amounts", [])]
+    values += [str(v).lower() for v in (*e.get("emails", []), *e.get("dates", []))]
+    if not values:
+        return 0.0
+    tokens = set(_VALUE.findall((str(state.flow["slots"]) + " ".join(str(s["args"]) for s in state.plan)).lower()))
+    taken: set[str | float] = {*tokens, *(float(t) for t in tokens if _NUMBER.fullmatch(t))}
+    return sum(v not in taken for v in values) / len(values)
+
+
+def _repair(state: State, repeats: int) -> float:
+    """1 when the agent is about to repeat itself; half for the customer repeating, half for a correction."""
+    text = _latest_text(state)
+    corrects = any(c.name == "correction" for c in cues_in(text))
+    return min(1.0, float(repeats > 0) + 0.5 * customer_repeats(state.messages) + 0.5 * corrects)
+
+
+def _record_conflict(state: State) -> float:
+    """Look-ups (steps that change nothing) that failed: the order is not on the account, the identity details do
+    not match, the invoice does not exist — the records contradict the customer."""
+    lookups = [s for s in state.plan if not s["writes"] and s["status"] in {"done", "failed"}]
+    return sum(s["status"] == "failed" for s in lookups) / len(lookups) if lookups else 0.0
 
 
 def _completeness(state: State) -> float:

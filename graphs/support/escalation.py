@@ -1,20 +1,32 @@
-"""When a human must look: the routing rules of assess, as one pure function (tested as a truth table).
+"""When a human must look, and when a request is declined: the routing rules of assess, as one pure function.
 
-A thread goes to human review when any trigger holds — a step held by policy (refund above the limit,
-account deletion, account migration, …), a flow that always needs a person, the customer asking for one,
-repeated failed identity checks, strongly negative sentiment — or when confidence stays below the flow's
-threshold after one clarifying question. The queue follows the issue: the flow's specialist queue, accounts
-for identity problems.
+The hand-off triggers of prompts/policy.md §5, each with its queue and a reason the reviewer reads:
+- a step held by policy (refund above the limit, account deletion, migration, …) or a flow that always needs a
+  person;
+- the customer asking for a person, in any words (the router's contact_human_agent intent, or the ``person`` cue
+  of graphs/support/handoff.yaml: "put me through to whoever can approve this");
+- a chargeback threat (billing), a legal or regulatory threat, a request for an exception a person could grant;
+- identity verification failed ``max_verification_attempts`` times (accounts);
+- very strong anger (sentiment at or below ``STRONGLY_NEGATIVE``);
+- no progress: the agent is about to say again what it already said, or confidence stays below the flow's
+  threshold after one clarifying question.
+A message claiming an approval or an authority the chat cannot accept ("this is head office", "your colleague
+already approved it", override codes) is declined instead: nothing it asks for runs and no person is asked, as
+no person would grant it. Requests the tools refuse (more than was paid, another customer's order) are refused
+by the tools and are not escalated either.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from graphs.support.flows import get_flow
+from graphs.support.handoff import cues_in
 from graphs.support.state import Queue, Route, State
 
-STRONGLY_NEGATIVE = -0.7
+STRONGLY_NEGATIVE = -0.85
+IDENTITY_STAGES = ("verifying",)
 
 
 @dataclass(frozen=True)
@@ -23,10 +35,21 @@ class Escalation:
     queue: Queue
     reasons: list[str] = field(default_factory=list)
     clarify: bool = False  # below threshold for the first time: ask the customer instead of escalating
+    decline: bool = False  # a request no person would grant: say no, change nothing, hand nothing over
 
 
-def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int) -> Escalation:
-    """The route for the turn in ``state`` given its confidence; pure, no I/O."""
+def latest_customer_text(state: State) -> str:
+    return next((str(m.content) for m in reversed(state.messages) if m.type == "human"), "")
+
+
+def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int,
+           repeats: int = 0, why_unsure: str = "") -> Escalation:
+    """The route for the turn in ``state`` given its confidence; pure, no I/O.
+
+    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (dialogue repair);
+    ``why_unsure``: the signals that lowered confidence most, added to a low-confidence reason for the reviewer.
+    """
+    unsure = f" (lowered most by {why_unsure})" if why_unsure else ""
     assert state.flow is not None
     flow = state.flow
     specs = [get_flow(i) for i in flow["intents"]]
@@ -34,37 +57,56 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
     held_now = any(s["status"] == "needs_approval" for s in state.plan)
     if state.review and state.review["decision"] is not None and not held_now:
         return Escalation("respond", queue)  # a human has already decided this turn
+    found = cues_in(latest_customer_text(state))
+    claim = next((c for c in found if c.effect == "decline"), None)
+    if claim is not None:
+        return Escalation("respond", queue, [claim.reason], decline=True)
     reasons: list[str] = []
     for step in state.plan:
         if step["status"] == "needs_approval" and step["hold_reason"]:
             reasons.append(step["hold_reason"])
             queue = get_flow(step["intent"]).queue if step["intent"] in flow["intents"] else queue
-    if not flow["asking"]:
-        for spec in specs:
-            if spec.review_reason and spec.review_reason not in reasons:
-                reasons.append(spec.review_reason)
-                queue = spec.queue
+    person_cue = any(c.name == "person" for c in found)
+    for n, spec in enumerate(specs):
+        # A flow that always goes to a person does when it is what the customer mainly asked for, or when the
+        # message itself asks for a person (two readings agree); a side reading of the router alone does not.
+        if spec.review_reason and (n == 0 or person_cue) and spec.review_reason not in reasons:
+            reasons.append(spec.review_reason)
+            queue = spec.queue if n == 0 else queue
     # A model answer refused twice (invalid JSON, unknown tool, made-up id, bad arguments): none of it ran.
     reasons += [p for p in state.model_problems if p not in reasons]
-    sentiment = state.sentiment
-    if sentiment and sentiment["asks_for_human"] and not reasons:
-        reasons.append("the customer asked for a human")
+    asked_for_person = any(spec.review_reason for spec in specs[:1]) or (
+        person_cue and any(s.review_reason for s in specs))
+    for cue in found:
+        if cue.effect != "escalate" or (cue.name == "person" and asked_for_person):
+            continue
+        reasons.append(cue.reason)
+        if cue.queue and not held_now:
+            queue = cast(Queue, cue.queue)
     if state.verification_failures >= max_verification_attempts:
         reasons.append(f"identity verification failed {state.verification_failures} times")
         queue = "accounts"
+    sentiment = state.sentiment
     if sentiment and sentiment["score"] <= STRONGLY_NEGATIVE:
         reasons.append(f"the customer is very upset (sentiment {sentiment['score']:.2f})")
+    # The same question or answer twice (an identity question too: a failed attempt changes the reply) is stuck.
+    if repeats and not reasons:
+        what = "asking for identity details" if flow["stage"] in IDENTITY_STAGES else "saying"
+        reasons.append(f"no progress: the agent would be {what} the same thing again ({repeats + 1} times)")
+        if flow["stage"] in IDENTITY_STAGES:
+            queue = "accounts"
     if reasons:
         return Escalation("human_review", queue, reasons)
     if confidence < threshold and not flow["asking"]:
         if flow["low_confidence_turns"] >= 1:
             return Escalation("human_review", queue,
-                              [f"confidence {confidence:.2f} is below the {threshold:.2f} threshold again"])
+                              [f"no progress: confidence {confidence:.2f} is below the {threshold:.2f} threshold "
+                               f"for the second turn running{unsure}"])
         if any(s["writes"] and s["status"] == "done" for s in state.plan):
             # Something was already changed on an uncertain reading: a person checks it, the customer is not
             # asked to rephrase what was acted on.
             return Escalation("human_review", queue,
                               [f"confidence {confidence:.2f} is below the {threshold:.2f} threshold after a change "
-                               "was made"])
+                               f"was made{unsure}"])
         return Escalation("respond", queue, clarify=True)
     return Escalation("respond", queue)

@@ -10,7 +10,7 @@ from graphs.support.nodes.ingest import ingest
 from graphs.support.nodes.plan import plan
 from graphs.support.nodes.respond import respond
 from graphs.support.nodes.understand import understand
-from graphs.support.routing import after_act, after_assess, after_ingest
+from graphs.support.routing import after_act, after_assess, after_ingest, after_plan
 from graphs.support.state import InputState, State
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
@@ -24,7 +24,7 @@ builder.add_node("human_review", human_review)
 builder.add_edge(START, "ingest")
 builder.add_conditional_edges("ingest", after_ingest)
 builder.add_edge("understand", "plan")
-builder.add_edge("plan", "act")
+builder.add_conditional_edges("plan", after_plan)
 builder.add_conditional_edges("act", after_act)
 builder.add_conditional_edges("assess", after_assess)
 builder.add_edge("respond", END)

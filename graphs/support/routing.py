@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from graphs.support.handoff import cues_in
 from graphs.support.state import State
 
 
@@ -13,6 +14,14 @@ def after_ingest(state: State) -> Literal["understand", "respond", "human_review
     if state.reply:
         return "respond"
     return "human_review" if state.human_owner else "understand"
+
+
+def after_plan(state: State) -> Literal["act", "assess"]:
+    """A message claiming an approval or authority the chat cannot accept (graphs/support/handoff.yaml, effect
+    ``decline``) runs nothing: assess declines it. Anything else is acted on."""
+    text = next((str(m.content) for m in reversed(state.messages) if m.type == "human"), "")
+    declined = any(c.effect == "decline" for c in cues_in(text))
+    return "assess" if declined and not state.review else "act"
 
 
 def after_assess(state: State) -> Literal["respond", "human_review"]:

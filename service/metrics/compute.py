@@ -32,6 +32,8 @@ from service.metrics.model import (
     QueueCount,
     Resolution,
     ReviewerLoad,
+    RiskPoint,
+    Selective,
     SentimentDay,
     Workload,
 )
@@ -61,6 +63,7 @@ def compute_metrics(db: Database, settings: MetricsSettings | None = None) -> Me
         since=s.since, until=s.until, resolution=resolution, handling_time=handling, escalation=escalation,
         csat=_fold_csat(*csat_rows), calibration=calibration, workload=workload,
         costs=_costs(len(conversations), human, tokens, s), sentiment=sentiment,
+        selective=selective(calibration, s.target_risk),
     )
 
 
@@ -233,6 +236,22 @@ def _calibration(conn: Connection, s: MetricsSettings) -> Calibration:
         ece = sum(bn.judged / total_judged * abs((bn.observed or 0.0) - (bn.mean_confidence or 0.0))
                   for bn in bins if bn.judged)
     return Calibration(sum(turns.values()), total_judged, bins, ece)
+
+
+def selective(cal: Calibration, target_risk: float) -> Selective:
+    """The risk–coverage curve at each bin's lower edge: answering alone every turn at or above it."""
+    curve = []
+    total = cal.turns
+    for b in range(len(cal.bins) - 1, -1, -1):
+        above = cal.bins[b:]
+        turns = sum(x.turns for x in above)
+        judged = sum(x.judged for x in above)
+        if not turns:
+            continue
+        risk = 1.0 - sum(x.handled_ok for x in above) / judged if judged else None
+        curve.append(RiskPoint(cal.bins[b].lower, turns / total, risk))
+    within = [p for p in curve if p.risk is not None and p.risk <= target_risk + 1e-12]
+    return Selective(target_risk, curve, max(within, key=lambda p: p.coverage) if within else None)
 
 
 def corrected(decision: dict[str, Any]) -> bool:

@@ -21,6 +21,7 @@ class MetricsSettings:
     price_output_per_million: float = 0.0  # dollars per million model output tokens
     reopen_window: timedelta = timedelta(days=7)  # a customer message this soon after resolution reopens it
     confidence_bins: int = 10
+    target_risk: float = 0.05  # selective answering: the error rate allowed among turns answered alone
     now: datetime | None = None  # for the age of open reviews; default the wall clock
 
 
@@ -96,6 +97,22 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class RiskPoint:
+    threshold: float  # answer alone the turns whose confidence is at least this
+    coverage: float  # share of assessed turns at or above the threshold
+    risk: float | None  # share of the judged turns at or above it that went wrong (a reviewer corrected them)
+
+
+@dataclass(frozen=True)
+class Selective:
+    """Selective answering: the risk–coverage curve over the confidence bins and the threshold for a target risk."""
+
+    target_risk: float
+    curve: list[RiskPoint]
+    chosen: RiskPoint | None  # the most coverage whose risk stays within target_risk (None: none does)
+
+
+@dataclass(frozen=True)
 class ReviewerLoad:
     reviewer: str
     reviews: int
@@ -146,3 +163,4 @@ class Metrics:
     workload: Workload
     costs: Costs
     sentiment: list[SentimentDay] = field(default_factory=list)
+    selective: Selective | None = None

@@ -74,9 +74,24 @@ def _sentiment(ax: Axes, m: Metrics) -> None:
     ax.tick_params(axis="x", labelrotation=45, labelsize=7)
 
 
+def _risk_coverage(ax: Axes, m: Metrics) -> None:
+    sel = m.selective
+    points = [(p.coverage, p.risk) for p in (sel.curve if sel else []) if p.risk is not None]
+    ax.plot([x for x, _ in points], [y for _, y in points], marker="o", color="#55a868", label="answered alone")
+    if sel is not None:
+        ax.axhline(sel.target_risk, linestyle="--", color="grey", label=f"target risk {sel.target_risk:.0%}")
+        if sel.chosen is not None and sel.chosen.risk is not None:
+            ax.plot([sel.chosen.coverage], [sel.chosen.risk], marker="*", markersize=12, color="#c44e52",
+                    label=f"threshold {sel.chosen.threshold:.2f}")
+    ax.set(title="Risk–coverage", xlabel="share of turns answered alone", ylabel="error rate among them",
+           xlim=(0, 1.02), ylim=(0, None))
+    ax.legend(loc="upper left", fontsize=8)
+
+
 PLOTS: dict[str, tuple[str, Plot]] = {
     "confidence_histogram": ("Confidence histogram", _confidence_histogram),
     "reliability_diagram": ("Reliability diagram", _reliability),
+    "risk_coverage": ("Risk–coverage curve", _risk_coverage),
     "csat": ("CSAT distribution", _csat),
     "escalations": ("Escalations by queue", _escalations),
     "handling_time": ("Handling time", _handling_time),

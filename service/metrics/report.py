@@ -73,6 +73,7 @@ def report_rows(m: Metrics) -> list[Row]:
         ("Confidence", "assessed turns", f"{cal.turns} ({cal.judged} with a known outcome)"),
         ("Confidence", "histogram", " ".join(str(b.turns) for b in cal.bins)),
         ("Confidence", "expected calibration error", _num(cal.ece, 3)),
+        *_selective_rows(m),
         ("Reviewers", "waiting now",
          " · ".join(f"{q} {n}" for q, n in w.open_by_queue.items()) or "none"),
         ("Reviewers", "oldest waiting", _time(w.oldest_open_seconds)),
@@ -91,6 +92,17 @@ def report_rows(m: Metrics) -> list[Row]:
     rows += [("Sentiment", d.day, f"mean {_num(d.mean_score)} · {d.negative} negative of {d.messages}")
              for d in m.sentiment[-14:]]
     return rows
+
+
+def _selective_rows(m: Metrics) -> list[Row]:
+    sel = m.selective
+    if sel is None or not sel.curve:
+        return []
+    chosen = (f"≥ {sel.chosen.threshold:.1f}: {_pct(sel.chosen.coverage)} alone, {_pct(sel.chosen.risk)} wrong"
+              if sel.chosen else "none reaches it")
+    everything = sel.curve[-1]
+    return [("Confidence", f"threshold for {_pct(sel.target_risk)} risk", chosen),
+            ("Confidence", "risk answering every turn", _pct(everything.risk))]
 
 
 def print_report(console: Console, m: Metrics) -> None:

@@ -8,6 +8,7 @@ import pytest
 
 from evals.scenario_play import choose_decisions, resume_payload
 from evals.scenario_scoring import TrialResult, pass_hat_k, score, summarise
+from graphs.support.confidence import ConfidenceModel, load_model
 from tests.evals.helpers import facts, scenario, transcript
 
 
@@ -15,7 +16,10 @@ def test_a_play_that_meets_every_expectation_passes() -> None:
     result = score(scenario(), transcript())
     assert result.passed, result.reasons
     assert result.reasons == []
-    assert result.confidence == 0.88  # the lowest turn confidence
+    # the probability that every turn went right: the product of the turns' confidences
+    assert result.confidence == pytest.approx(load_model().conversation_score([0.93, 0.88]))
+    identity = ConfidenceModel(0.0, {}, conversation={"a": 1.0, "b": 0.0})
+    assert identity.conversation_score([0.93, 0.88]) == pytest.approx(0.93 * 0.88)
 
 
 def test_wrong_refund_amount_fails_with_the_amounts() -> None:
@@ -179,3 +183,37 @@ def test_through_langsmith_each_trial_is_scored_once(monkeypatch: pytest.MonkeyP
     assert [(r.trial, r.passed) for r in run.results] == [(1, True), (2, True), (3, True)]
     feedback = run.langsmith["feedback"]
     assert [(f["passed"], f["business_data"], f["outcome"], f["escalation"]) for f in feedback] == [(1.0,) * 4] * 3
+
+
+def test_turn_labels_follow_the_rule_of_the_expectations() -> None:
+    from evals.selective import turn_labels
+
+    turns = [{"message": "refund 19001", "intents": ["get_refund"], "confidence": 0.9, "route": "respond"},
+             {"message": "my details", "intents": ["check_payment_methods"], "confidence": 0.8, "route": "respond"},
+             {"message": "hello?", "intents": ["out_of_scope"], "confidence": 0.7, "route": "respond"},
+             {"message": "and?", "intents": ["get_refund"], "confidence": 0.6, "route": "respond"}]
+    assert turn_labels(turns, passed=True, expected_intents=["get_refund"], expected_escalation=False) == [True] * 4
+    # failing: the misread turn and the last turn are wrong; a small-talk reading is no misreading
+    assert turn_labels(turns, passed=False, expected_intents=["get_refund"],
+                       expected_escalation=False) == [True, False, True, False]
+    handed = [{**turns[0], "route": "human_review", "review_actions": ["refund_order"]},
+              {**turns[0], "route": "respond"}, turns[3]]
+    # an unwanted hand-off is wrong; the resumed review of the same message is no new turn
+    assert turn_labels(handed, passed=False, expected_intents=["get_refund"],
+                       expected_escalation=False) == [False, None, False]
+
+
+def test_risk_coverage_and_the_threshold_for_a_target_risk() -> None:
+    from evals.selective import risk_coverage, selective_figures, threshold_for
+
+    conf = [0.95, 0.9, 0.85, 0.8, 0.6, 0.5, 0.4, 0.3]
+    right = [True, True, True, True, False, True, False, False]
+    curve = risk_coverage(conf, right)
+    assert curve[0] == {"threshold": 0.95, "coverage": 1 / 8, "answered": 1, "risk": 0.0}
+    assert curve[-1]["coverage"] == 1.0 and curve[-1]["risk"] == pytest.approx(3 / 8)
+    chosen = threshold_for(curve, 0.05)
+    assert chosen is not None and chosen["threshold"] == 0.8 and chosen["coverage"] == 0.5
+    figures = selective_figures(conf, right, [0.9, 0.2], [True, False], routed_alone=[True] * 6 + [False] * 2)
+    assert figures["per_turn"]["chosen"]["threshold"] == 0.8
+    assert figures["per_turn"]["as_routed"] == {"coverage": 0.75, "risk": pytest.approx(1 / 6)}
+    assert figures["per_conversation"]["expected_calibration_error"] == pytest.approx(0.15)

@@ -82,6 +82,19 @@ def test_confidence_histogram_and_reliability(metrics: Metrics) -> None:
     assert cal.ece == pytest.approx(1.76 / 6)
 
 
+def test_risk_coverage_and_the_threshold_for_the_target_risk(metrics: Metrics) -> None:
+    sel = metrics.selective
+    assert sel is not None and sel.target_risk == 0.05
+    by_threshold = {round(p.threshold, 1): p for p in sel.curve}
+    # ≥ 0.7: A .95, B1 .85, F .72 — all judged right (3 of 7 turns)
+    assert by_threshold[0.7].coverage == pytest.approx(3 / 7) and by_threshold[0.7].risk == 0.0
+    # ≥ 0.3 adds C .62 (right), B2 .45 (right), D .35 (wrong): 1 wrong of 6 judged
+    assert by_threshold[0.3].coverage == pytest.approx(6 / 7) and by_threshold[0.3].risk == pytest.approx(1 / 6)
+    # the most coverage whose risk is within 5 %: answering alone from 0.4 up (C and B2 were right too)
+    assert sel.chosen is not None and round(sel.chosen.threshold, 1) == 0.4, sel.chosen
+    assert sel.chosen.coverage == pytest.approx(5 / 7) and sel.chosen.risk == 0.0
+
+
 def test_reviewer_workload(metrics: Metrics) -> None:
     w = metrics.workload
     assert w.open_by_queue == {"billing": 1}  # E

@@ -52,7 +52,8 @@ def test_html_report_is_self_contained_with_the_plots(metrics: Metrics, tmp_path
     write_html(path, metrics)
     page = path.read_text("utf-8")
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 6, "one embedded PNG per plot"
+    assert len(images) == 7, "one embedded PNG per plot (risk–coverage included)"
     assert all(base64.b64decode(i).startswith(b"\x89PNG\r\n\x1a\n") for i in images)
     assert "Reliability diagram" in page and "first-contact resolution" in page
+    assert "Risk–coverage curve" in page and "threshold for 5.0% risk" in page
     assert "http://" not in page and "https://" not in page, "nothing is fetched from elsewhere"

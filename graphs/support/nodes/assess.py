@@ -1,47 +1,74 @@
-"""assess: how sure are we, and may the agent answer alone or must a human look?
+"""assess: how sure are we, and may the agent answer alone, must a human look, or is the request declined?
 
 Confidence comes from the named signals of graphs/support/confidence.py combined by the fitted model in
-``confidence.yaml``, compared with the flow's threshold; graphs/support/escalation.py decides the route.
+``confidence.yaml``, compared with the flow's threshold; graphs/support/escalation.py decides the route. The
+reply the agent would send is drafted here once, so that dialogue repair (the agent about to say again what it
+already said) is a signal and a hand-off trigger. The audit records every signal with its weight and meaning.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from graphs.reasoners.llm.accounting import turn_usage
-from graphs.support.confidence import load_model, signals_of
+from graphs.support.confidence import EXPLAIN, load_model, signals_of, weakest
 from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.escalation import decide
 from graphs.support.flows import get_flow
-from graphs.support.replies import holding_reply
+from graphs.support.handoff import agent_repeats
+from graphs.support.replies import compose_reply, holding_reply
 from graphs.support.state import Assessment, State
+from prompts import render_reply
+
+
+def _repeats(state: State) -> int:
+    """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, and on an
+    identity attempt: failed attempts have their own limit, policy §1)."""
+    if state.review is not None or state.flow is None:
+        return 0
+    if any(s["id"] == "verify" and s["status"] in {"done", "failed"} for s in state.plan):
+        return 0
+    return agent_repeats(state.messages, compose_reply(replace(state, assessment=None)))
 
 
 def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     assert state.flow is not None
     flow = copy.deepcopy(state.flow)
-    signals = signals_of(state)
-    confidence = load_model().score(signals)
-    threshold = max(get_flow(i).threshold for i in flow["intents"])
-    decision = decide(state, confidence, threshold, max_verification_attempts=d.context.max_verification_attempts)
+    repeats = _repeats(state)
+    signals = signals_of(state, repeats=repeats)
+    model = load_model()
+    confidence = model.score(signals)
+    threshold = min(max(get_flow(i).threshold for i in flow["intents"]), model.clarify_below)
+    decision = decide(state, confidence, threshold, max_verification_attempts=d.context.max_verification_attempts,
+                      repeats=repeats, why_unsure=weakest(signals, model))
     if decision.clarify:
         flow["low_confidence_turns"] += 1  # ask the customer to clarify once before handing over
     elif confidence >= threshold:
         flow["low_confidence_turns"] = 0
     assessment: Assessment = {"confidence": round(confidence, 4), "threshold": threshold, "signals": signals,
                               "route": decision.route, "reasons": decision.reasons, "queue": decision.queue}
-    d.audit.record(d.thread_id, state.turn, "assess", dict(assessment), at=d.now)
+    audited = {**assessment, "declined": decision.decline,
+               "signal_weights": {name: round(model.weights.get(name, 0.0), 4) for name in signals},
+               "signal_meaning": {name: EXPLAIN[name] for name in signals}}
+    d.audit.record(d.thread_id, state.turn, "assess", audited, at=d.now)
     if d.context.llm_enabled():
         # Tokens and cost of the turn's model calls so far (a turn resumed after a review repeats the total).
         d.audit.record(d.thread_id, state.turn, "llm_usage", turn_usage(d.audit.events(d.thread_id), state.turn),
                        at=d.now)
     update: dict[str, Any] = {"assessment": assessment, "flow": flow}
+    if decision.decline:
+        # Nothing the claim asks for runs and nobody is asked: the customer hears why, the flow ends here.
+        flow["asking"], flow["stage"] = [], "done"
+        update["plan"] = [{**s, "status": "skipped"} if s["status"] not in {"done", "failed"} else s
+                          for s in state.plan]
+        update["reply"] = render_reply("decline")
     if decision.route == "human_review":
         again = state.review is not None and state.review["turn"] == state.turn
         if not again:

@@ -1,0 +1,94 @@
+"""Hand-off cues and dialogue repair: what a message and the conversation say about needing a person.
+
+The cues are a small lexicon of speech acts kept as data in ``handoff.yaml`` (asking for a person in any words,
+chargeback and legal threats, exception requests, claimed approvals or authority, corrections). Dialogue repair
+is read from the conversation itself: the agent about to say what it already said, the customer saying again
+what they already said. graphs/support/escalation.py turns these into routes (prompts/policy.md §5);
+graphs/support/confidence.py turns them into signals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Literal
+
+import yaml
+from langchain_core.messages import AnyMessage
+
+Effect = Literal["escalate", "decline", "signal"]
+CUES_FILE = "handoff.yaml"
+# Two customer messages this similar (token Jaccard) say the same thing again.
+REPEAT_SIMILARITY = 0.7
+_TOKEN = re.compile(r"[a-z0-9@.]+")
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    effect: Effect
+    queue: str | None
+    reason: str
+    patterns: tuple[re.Pattern[str], ...]
+
+    def matches(self, text: str) -> bool:
+        return any(p.search(text) for p in self.patterns)
+
+
+@lru_cache(maxsize=1)
+def cues() -> tuple[Cue, ...]:
+    raw = yaml.safe_load(resources.files("graphs.support").joinpath(CUES_FILE).read_text("utf-8"))
+    out = []
+    for name, spec in raw.items():
+        if spec["effect"] not in ("escalate", "decline", "signal"):
+            raise ValueError(f"{CUES_FILE}: cue {name} has an unknown effect {spec['effect']!r}")
+        out.append(Cue(name, spec["effect"], spec.get("queue"), spec["reason"],
+                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"])))
+    return tuple(out)
+
+
+def normalise(text: str) -> str:
+    """Lower case, typographic apostrophes as ASCII ones, runs of whitespace as one space."""
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
+
+
+def cues_in(text: str) -> list[Cue]:
+    """The cues ``text`` carries, in the lexicon's order."""
+    clean = normalise(text)
+    return [c for c in cues() if c.matches(clean)]
+
+
+def _tokens(text: str) -> set[str]:
+    return set(_TOKEN.findall(normalise(text)))
+
+
+def similarity(a: str, b: str) -> float:
+    ta, tb = _tokens(a), _tokens(b)
+    return len(ta & tb) / len(ta | tb) if ta and tb else 0.0
+
+
+def customer_texts(messages: Sequence[AnyMessage]) -> list[str]:
+    return [str(m.content) for m in messages if m.type == "human"]
+
+
+def agent_texts(messages: Sequence[AnyMessage]) -> list[str]:
+    return [str(m.content) for m in messages if m.type == "ai"]
+
+
+def customer_repeats(messages: Sequence[AnyMessage]) -> bool:
+    """The latest customer message says again what an earlier one said (three words or more)."""
+    said = customer_texts(messages)
+    if len(said) < 2 or len(_tokens(said[-1])) < 3:
+        return False
+    return any(similarity(said[-1], earlier) >= REPEAT_SIMILARITY for earlier in said[:-1])
+
+
+def agent_repeats(messages: Sequence[AnyMessage], draft: str) -> int:
+    """How many earlier agent messages the draft reply repeats (a rating request after it does not count)."""
+    draft = normalise(draft)
+    if not draft:
+        return 0
+    return sum(normalise(m).startswith(draft) for m in agent_texts(messages))
