@@ -104,7 +104,7 @@ def print_review_request(console: Console, thread_id: str, request: dict[str, An
                                              strict=True), 1):
         console.print(f"  {n}. {escape(action['name'])} {escape(_short(action['args'], 300))}")
         console.print(f"     {escape(action['description'])}")
-        effect = action.get("effect")
+        effect = (ctx.get("effects") or [None] * n)[n - 1]
         if effect:  # the exact money approving moves (the reviewer approves these fields, nothing else)
             console.print(f"     moves ${float(effect['amount']):,.2f}:")
             for m in effect["movements"]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -30,9 +30,6 @@ class ActionRequest(TypedDict):
     name: str
     args: dict[str, Any]
     description: str
-    # The money the action moves, as fields (amount, movements: charge, amount, payment method, destination;
-    # the order's and customer's totals of the window): approving runs exactly this (None: it moves none).
-    effect: NotRequired[dict[str, Any] | None]
 
 
 class ReviewConfig(TypedDict):
@@ -111,11 +108,16 @@ def build_request(state: State, *, draft_reply: str, context: dict[str, Any]) ->
         configs.append({"action_name": REPLY_ACTION, "allowed_decisions": ["respond"],
                         "args_schema": _ReplyArgs.model_json_schema()})
         return {"action_requests": actions, "review_configs": configs, "context": context}
+    # context["effects"][i]: the money action i moves, as fields (amount; movements: charge, amount, payment
+    # method, destination; the window's totals), or None. Approving runs exactly this. (Beside the actions, which
+    # keep LangChain's human-in-the-loop format.)
+    effects: list[dict[str, Any] | None] = []
     for step in held_steps(state):
         tool = get_tool(step["tool"])
         effect = step.get("effect")
         moves = f" Moves {describe(effect)}." if effect else ""
-        actions.append({"name": step["tool"], "args": step["args"], "effect": effect,
+        effects.append(effect)
+        actions.append({"name": step["tool"], "args": step["args"],
                         "description": f"Proposed: {step['why']}.{moves} Held because {step['hold_reason']}."})
         configs.append({"action_name": step["tool"], "allowed_decisions": ALLOWED,
                         "args_schema": tool.args_schema.model_json_schema()})
@@ -124,7 +126,8 @@ def build_request(state: State, *, draft_reply: str, context: dict[str, Any]) ->
                         "description": "Send this reply, edit it, answer the customer yourself, or reject it."})
         configs.append({"action_name": REPLY_ACTION, "allowed_decisions": ALLOWED,
                         "args_schema": _ReplyArgs.model_json_schema()})
-    return {"action_requests": actions, "review_configs": configs, "context": context}
+        effects.append(None)
+    return {"action_requests": actions, "review_configs": configs, "context": {**context, "effects": effects}}
 
 
 def parse_response(payload: Any, request: ReviewRequest) -> ReviewResponse:

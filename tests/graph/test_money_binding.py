@@ -59,7 +59,7 @@ def test_a_double_charged_order_refunds_exactly_what_the_reviewer_approved(servi
     # The review's fields: the amount is fixed in the arguments, the effect names each movement.
     amount = action["args"]["amount"]
     assert amount is not None, "an order refund without an amount must not go to a reviewer"
-    effect: dict[str, Any] = action["effect"]  # type: ignore[typeddict-item]
+    effect: dict[str, Any] = report.review_request["context"]["effects"][0]  # type: ignore[index]
     assert effect["amount"] == float(amount) == moved(database_url) == 699.98, effect
     assert {m["charge_id"] for m in effect["movements"]} >= {duplicate}, effect["movements"]
     assert {m["to"] for m in effect["movements"]} == {"original_payment_method"}, effect["movements"]

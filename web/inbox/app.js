@@ -308,7 +308,7 @@ function renderDecisions(request) {
       el("legend", { text: action.name }),
       el("p", { class: "description", text: action.description || "" }),
       el("pre", { class: "args", text: JSON.stringify(action.args, null, 2) }),
-      ...effectRows(action.effect),
+      ...effectRows((request.context.effects || [])[n]),
       choice,
       el("div", { class: "panel", "data-for": "edit", hidden: true }, ...argFields(n, action, config.args_schema)),
       el(
