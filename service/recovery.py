@@ -41,8 +41,6 @@ def recover_thread(service: SupportService, thread_id: str) -> TurnReport | None
         return None
     finished = None
     if _review_request(live) is None and unfinished(service, live):
-        messages = list(live.values.get("messages", []))
-        before = next((i + 1 for i in range(len(messages) - 1, -1, -1) if messages[i].type == "human"), 0)
         started = time.perf_counter()
         log.warning("thread %s: resuming a run that was cut short", thread_id)
         try:
@@ -54,9 +52,13 @@ def recover_thread(service: SupportService, thread_id: str) -> TurnReport | None
             # input starts a new run, and LangGraph discards the unfinished tasks of the old one.
             log.exception("thread %s: the run cut short fails again; rolling it back", thread_id)
             return None
+        live = service.graph.get_state(config)
+        # The finished turn: from its customer message (which a crash right after the input was stored may
+        # not have shown before the run went on) to the replies it ended with.
+        messages = list(live.values.get("messages", []))
+        before = next((i + 1 for i in range(len(messages) - 1, -1, -1) if messages[i].type == "human"), 0)
         finished = service.report(thread_id, before, last_customer_text(messages) or None,
                                   (time.perf_counter() - started) * 1000)
-        live = service.graph.get_state(config)
     settle_reviews(service, thread_id, live)
     return finished
 
