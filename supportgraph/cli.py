@@ -15,6 +15,7 @@ import typer
 
 from supportgraph.cli_common import CliError, DatabaseOpt, console
 from supportgraph.cli_common import database_url_or_default as _url
+from supportgraph.cli_fuzz import fuzz_app
 from supportgraph.cli_inbox import inbox
 from supportgraph.cli_llm import BaseUrlOpt, ModelOpt, bench_tokens, model_context
 from supportgraph.cli_measure import bench_app, eval_app
@@ -36,6 +37,7 @@ app = typer.Typer(
 app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+app.add_typer(fuzz_app, name="fuzz")
 bench_app.command("tokens")(bench_tokens)
 app.command()(triage)
 app.command()(metrics)
