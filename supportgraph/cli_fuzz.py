@@ -30,6 +30,7 @@ def fuzz_policy(
     seed: Annotated[int | None, typer.Option(help="Random seed (the same seed generates the same scenarios).")] = None,
     max_turns: Annotated[int, typer.Option(min=1, max=50, help="Most turns per scenario.")] = 6,
     no_shrink: Annotated[bool, typer.Option("--no-shrink", help="Report breaches as found, unshrunk.")] = False,
+    progress_every: Annotated[int, typer.Option(min=1, help="Print the counts every this many examples.")] = 100,
 ) -> None:
     """Run the policy fuzzer and report examples tried, breaches found (minimal scenarios) and time; exit 1 on a
     breach."""
@@ -43,9 +44,10 @@ def fuzz_policy(
         raise CliError(f"--database-url must be sqlite:///… or postgresql://…, not {database_url[:60]!r}")
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(prefix="sg-fuzz-", dir=shm if shm.is_dir() else None) as tmp:
-        with template_database(database_url, Path(tmp)) as url:
-            result = fuzz(url, Path(tmp), examples, seed=seed, max_turns=max_turns, shrink=not no_shrink,
-                          progress=lambda r: console.print(f"… {r.summary()}"))
+        workdir = Path(tmp)
+        with template_database(database_url, workdir) as url:
+            result = fuzz(url, workdir, examples, seed=seed, max_turns=max_turns, shrink=not no_shrink,
+                          progress=lambda r: console.print(f"… {r.summary()}"), every=progress_every)
     console.print(result.summary())
     console.print("writes that went through, by tool: " + (", ".join(
         f"{tool} {n}" for tool, n in result.ran.most_common()) or "none"))

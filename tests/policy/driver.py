@@ -4,8 +4,8 @@ every customer turn and every reviewer decision."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 

@@ -109,7 +109,8 @@ def install_triggers(url: str) -> None:
                 conn.exec_driver_sql(f"CREATE TRIGGER fuzz_{t.name} AFTER INSERT OR UPDATE OR DELETE ON {t.name} "
                                      "FOR EACH ROW EXECUTE FUNCTION fuzz_log()")
             return
-        conn.exec_driver_sql(f"CREATE TABLE {CHANGES} (n INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, pk TEXT)")
+        conn.exec_driver_sql(f"CREATE TABLE {CHANGES} (n INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, "
+                             "pk TEXT)")
         for t in OWNED:
             for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
                 conn.exec_driver_sql(
