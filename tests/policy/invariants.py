@@ -271,7 +271,7 @@ def _movements(url: str, tools: dict[str, str], ledger: Ledger) -> list[Movement
 
 def check_money(url: str, ledger: Ledger, policy: Policy) -> None:
     with open_store(url).db.begin() as conn:
-        tools = dict(conn.execute(select(operations.c.key, operations.c.tool)).tuples().all())
+        tools = {str(k): str(t) for k, t in conn.execute(select(operations.c.key, operations.c.tool)).all()}
     moves = _movements(url, tools, ledger)
     window = timedelta(days=policy.limit_window_days)
     order_limit = round(policy.refund_approval_limit * 100)
