@@ -21,6 +21,7 @@ from supportgraph.cli import inbox, metrics, serve, triage
 from supportgraph.cli.common import CliError, DatabaseOpt, console
 from supportgraph.cli.common import database_url_or_default as _url
 from supportgraph.cli.faults import bench_faults
+from supportgraph.cli.fuzz import fuzz_app
 from supportgraph.cli.llm import BaseUrlOpt, ModelOpt, bench_tokens, model_context
 from supportgraph.cli.measure import bench_app, eval_app
 from supportgraph.cli.review import review_app
@@ -40,6 +41,7 @@ app = typer.Typer(
 app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+app.add_typer(fuzz_app, name="fuzz")
 bench_app.command("tokens")(bench_tokens)
 bench_app.command("faults")(bench_faults)
 app.command()(triage.triage)
