@@ -119,7 +119,7 @@ def test_a_claim_left_by_a_dead_resume_expires(service: SupportService, database
     later = datetime.now(UTC) + CLAIM_EXPIRES_AFTER + timedelta(minutes=1)
     assert log.claim_review("dead-claim", turn, "hal", now=later), "an expired claim can be taken over"
     assert not log.claim_review("dead-claim", turn, "ivy", now=later), "but only by one reviewer"
-    # hal's resume dies too. A live resume would hold the thread (supportgraph/thread_lock.py); nobody does, so
+    # hal's resume dies too. A live resume would hold the thread (foundation/thread_lock.py); nobody does, so
     # the next resume gives the dead claim back at once and applies its own decision, exactly once.
     report = service.resume("dead-claim", {"decisions": [{"type": "approve"}], "reviewer": "jo"})
     assert report.review_request is None and "349.99" in report.replies[-1], report.replies
