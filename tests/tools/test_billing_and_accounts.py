@@ -229,3 +229,26 @@ def test_migrate_keeps_the_better_plan(call: Call, store: BusinessStore) -> None
             .all()
         )
     assert active == ["pro"]
+
+
+def test_an_upheld_dispute_moves_exactly_the_effect_a_reviewer_approved(call: Call, store: BusinessStore) -> None:
+    """The policy fuzzer's breach: an upheld dispute refunded money its review never showed. Now the review
+    shows the refund (tool.preview) and the tool moves only that, refusing anything else."""
+    from dataclasses import replace
+
+    from tools.registry import get_tool
+
+    opened = call("open_billing_dispute", make_ctx("C0002"), invoice_id="INV-20002", reason="charged twice")
+    assert opened.data is not None
+    args = {"dispute_id": opened.data["dispute_id"], "outcome": "upheld", "note": "confirmed"}
+    shown = get_tool("resolve_billing_dispute").preview(store, args, make_ctx("C0002"))
+    assert shown is not None and shown.ok and isinstance(shown.data, dict)
+    assert shown.data["amount"] == 59.99 and [m["amount"] for m in shown.data["movements"]] == [59.99]
+    other = {**shown.data, "amount": 9.99, "movements": [{**shown.data["movements"][0], "amount": 9.99}]}
+    refused = call("resolve_billing_dispute", replace(make_ctx("C0002", approved_by="sam"), approved_effect=other),
+                   **args)
+    assert refused.code == "effect_changed" and "$59.99" in str(refused.error)
+    assert _invoice_status(store, "INV-20002") == "disputed"
+    done = call("resolve_billing_dispute", replace(make_ctx("C0002", approved_by="sam"), approved_effect=shown.data),
+                **args)
+    assert done.ok and done.data is not None and done.data["refunded"] == 59.99

@@ -1,4 +1,8 @@
-"""resolve_billing_dispute: a human's decision on a dispute: upheld (refund or credit) or rejected."""
+"""resolve_billing_dispute: a human's decision on a dispute: upheld (refund or credit) or rejected.
+
+The ``effect`` of a call (what the review shows: which charges give back how much) and the refund itself come
+from the same ``_upheld_refund``, so what a reviewer approves is what moves (ledger.authorize).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import idempotent_write, iso, money
-from tools.payments.backend import payments_backend
-from tools.payments.ledger import issue_refund, refundable_cents
+from tools.payments.backend import Charge, Dispute, PaymentsBackend, payments_backend
+from tools.payments.ledger import authorize, issue_refund, money_effect, refund_parts, refundable_cents
 from tools.store import BusinessStore
 from tools.ticketing.backend import TicketChanges, ticketing_backend
 from tools.ticketing.queries import PLAIN_TEXT
@@ -24,6 +28,33 @@ class ResolveBillingDisputeArgs(BaseModel):
         description="upheld: the customer is right, refund or credit the amount; rejected: the bill stands."
     )
     note: str = Field(min_length=3, max_length=500, pattern=PLAIN_TEXT, description="The reviewer's reasoning.")
+
+
+def _upheld_refund(payments: PaymentsBackend, dispute: Dispute, conn: Connection) -> tuple[list[Charge], int]:
+    """The charges an upheld dispute refunds, and how much (the disputed amount, at most what is left)."""
+    if dispute.charge_id:
+        available = payments.charges(charge_id=dispute.charge_id, tx=conn)
+    else:
+        available = payments.charges(invoice_id=dispute.invoice_id, tx=conn)
+    return available, min(refundable_cents(available), dispute.amount_cents)
+
+
+def _effect_of(payments: PaymentsBackend, args: ResolveBillingDisputeArgs, ctx: ToolContext, conn: Connection,
+               dispute: Dispute) -> dict[str, Any]:
+    available, amount = _upheld_refund(payments, dispute, conn) if args.outcome == "upheld" else ([], 0)
+    return money_effect(payments, conn, ctx, customer_id=str(ctx.customer_id), order_id=None,
+                        parts=refund_parts(available, amount), to_gift_card=False, reason_code="dispute_upheld",
+                        binds={"outcome": args.outcome})
+
+
+def resolve_effect(store: BusinessStore, args: ResolveBillingDisputeArgs, ctx: ToolContext) -> ToolResult:
+    """What this decision would refund (charges, amount, destination), moving nothing."""
+    payments = payments_backend(store)
+    with store.db.begin() as conn:
+        dispute = payments.lock_dispute(args.dispute_id, str(ctx.customer_id), tx=conn)
+        if dispute is None:
+            return ToolResult.refuse(f"Error: dispute {args.dispute_id} was not found on your account.")
+        return ToolResult.success(_effect_of(payments, args, ctx, conn, dispute))
 
 
 def resolve_billing_dispute(store: BusinessStore, args: ResolveBillingDisputeArgs, ctx: ToolContext) -> ToolResult:
@@ -42,12 +73,11 @@ def resolve_billing_dispute(store: BusinessStore, args: ResolveBillingDisputeArg
             "approved_by": ctx.approved_by,
         }
         invoice_status = dispute.previous_invoice_status
+        refusal = authorize(ctx, _effect_of(payments, args, ctx, conn, dispute))
+        if refusal is not None:
+            return refusal
         if args.outcome == "upheld":
-            if dispute.charge_id:
-                available = payments.charges(charge_id=dispute.charge_id, tx=conn)
-            else:
-                available = payments.charges(invoice_id=dispute.invoice_id, tx=conn)
-            amount = min(refundable_cents(available), dispute.amount_cents)
+            available, amount = _upheld_refund(payments, dispute, conn)
             made = issue_refund(
                 payments, conn, ctx, available, amount, reason=f"billing dispute {dispute.dispute_id} upheld",
                 reason_code="dispute_upheld",
@@ -100,4 +130,5 @@ tool = SupportTool(
     writes=True,
     needs_approval=True,
     moves_money="adjustment",
+    effect=resolve_effect,
 )
