@@ -142,6 +142,10 @@ def test_a_named_amount_is_refunded_instead_of_the_whole_order(shop: SupportServ
                        customer_id="C7001")
     refund = next(s for s in report.plan if s["tool"] == "refund_order")
     assert refund["args"]["amount"] == 20.0, refund["args"]
+    if report.review_request is not None:
+        # The router may be unsure of the request (a write below the flow's threshold waits for a person);
+        # what a reviewer approves is then the named amount, and exactly that moves.
+        shop.resume("partial", {"decisions": [{"type": "approve"}], "reviewer": "sam"})
     assert [r["amount"] for r in refunds_of(database_url, 18101)] == [20.0]
 
 

@@ -65,8 +65,8 @@ def test_fitting_keeps_the_prior_of_a_signal_the_labelled_turns_never_vary() -> 
         turns.append(LabelledTurn(f"t{n}", "track_order", "track_order", signals, n % 10 >= 4))
     report = fit(turns)
     assert report.model.weights["model_disagreement"] == prior
-    assert report.model.fitted["kept_from_prior"] == [
-        "data_completeness", "sentiment", "tool_failures", "model_disagreement"]
+    varied = {"pattern_recognition", "margin", "complexity"}
+    assert report.model.fitted["kept_from_prior"] == [s for s in SIGNALS if s not in varied]
     agreeing = turns[9].signals
     assert report.model.score({**agreeing, "model_disagreement": 1.0}) < report.model.score(agreeing)
 

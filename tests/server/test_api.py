@@ -99,8 +99,23 @@ def test_edit_refunds_the_edited_amount(api_server: ApiServer, refund_reviews: d
     assert [(r["amount"], r["approved_by"]) for r in rows] == [(100.0, "sam")], rows
 
 
-def test_approve_refunds_what_is_left(api_server: ApiServer, refund_reviews: dict[str, str]) -> None:
-    reply = _decide(api_server, refund_reviews["approve"], {"type": "approve"})
+def test_approve_after_another_refund_reviews_again_then_refunds_what_is_left(
+        api_server: ApiServer, refund_reviews: dict[str, str]) -> None:
+    """The review was opened for the whole $349.99; the edit test refunded $100 of the order since. Approving
+    the old review would now move something else than it showed: nothing moves and the review comes back with
+    the tool's refusal (issue 17: what a reviewer approves is what moves); the reviewer edits it to what is left,
+    and exactly that moves."""
+    sam = client(api_server.base_url, api_server.keys["sam"])
+    thread_id = refund_reviews["approve"]
+    before = refunds_of(api_server.database_url, 10002)
+    assert sum(r["amount"] for r in before) == 100.0, "the edit test runs first and refunds $100"
+    resume(sam, thread_id, {"decisions": [{"type": "approve"}]})
+    assert refunds_of(api_server.database_url, 10002) == before, "moved more than the review showed"
+    again = review_request(sam, thread_id)
+    assert "249.99" in str(again["context"]), again["context"]
+    action = again["action_requests"][0]
+    edited = {"name": action["name"], "args": {**action["args"], "amount": 249.99}}
+    reply = _decide(api_server, thread_id, {"type": "edit", "edited_action": edited})
     rows = refunds_of(api_server.database_url, 10002)
     assert [(r["amount"], r["approved_by"]) for r in rows][-1] == (249.99, "sam"), rows
     assert "\\$249.99" in reply, reply

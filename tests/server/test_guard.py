@@ -103,6 +103,9 @@ class HeadIndex(CountingIndex):
     async def snapshot(self, thread_id: str, graph_id: str | None = None) -> ThreadSnapshot:
         return ThreadSnapshot(None, frozenset({"h-1", "a-1"}), "cp-2")
 
+    async def _repair(self, thread_id: str, graph_id: str | None) -> None:
+        """Nothing to repair: the thread is what ``snapshot`` says (the run slot still takes the thread's lock)."""
+
 
 def _run(guard: AccessGuard, who: Principal, body: dict[str, Any]) -> Any:
     message = {"type": "human", "content": [{"type": "text", "text": "and order 10004?"}], "id": "h-2"}

@@ -28,9 +28,13 @@ from prompts import render_reply
 
 
 def _repeats(state: State) -> int:
-    """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, and on an
-    identity attempt: failed attempts have their own limit, policy §1)."""
+    """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, on an
+    identity attempt: failed attempts have their own limit, policy §1, and when the customer's reply gave some
+    of what was asked: asking again for what is still missing is progress, not repetition)."""
     if state.review is not None or state.flow is None:
+        return 0
+    dialogue = state.understanding.get("dialogue") if state.understanding else None
+    if dialogue and dialogue["supplies"]:
         return 0
     if any(s["id"] == "verify" and s["status"] in {"done", "failed"} for s in state.plan):
         return 0
