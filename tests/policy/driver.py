@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,7 +142,7 @@ class Driver:
             self.stats.reviews += 1
             self._check(thread)
 
-    def _decide(self, key: str, action: dict[str, Any], decision: Decision) -> dict[str, Any]:
+    def _decide(self, key: str, action: Mapping[str, Any], decision: Decision) -> dict[str, Any]:
         """The reviewer's decision, and the amount it names (what the review showed, or the edited amount)."""
         kind = decision.kind
         if action["name"] == "migrate_account":

@@ -42,7 +42,7 @@ class FuzzChatModel(BaseChatModel):
         self.answers = {name: list(items) for name, items in answers.items()}
         self.last = {}
 
-    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **_: Any) -> BaseChatModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[Any], *, tool_choice: Any = None, **_: Any) -> BaseChatModel:
         first = tools[0] if tools else None
         self.asking = str(tool_choice or getattr(first, "__name__", ""))
         return self
