@@ -104,7 +104,7 @@ def customer_history(store: BusinessStore, db: Database, customer_id: str, *, th
         "customer_id": customer_id,
         "profile": profile.data if profile.ok else None,
         "profile_error": None if profile.ok else profile.error,
-        "orders": (orders.data or {}).get("orders", []) if orders.ok else [],
+        "orders": orders.data.get("orders", []) if orders.ok and isinstance(orders.data, dict) else [],
         "orders_error": None if orders.ok else orders.error,
         "open_tickets": tickets,
         "earlier_threads": [{"thread_id": t, "last_review_at": _aware(at).isoformat(), "reviews": n,

@@ -38,7 +38,7 @@ def buckets(since: datetime, until: datetime, bucket: Bucket) -> list[tuple[date
     start = since.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     if bucket == "week":
         start -= timedelta(days=start.weekday())
-    out = []
+    out: list[tuple[datetime, datetime]] = []
     while start < until and len(out) < MAX_BUCKETS:
         out.append((start, start + step))
         start += step
