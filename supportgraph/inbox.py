@@ -192,6 +192,7 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, store: BusinessStore
         except ValueError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=422)
         upstream = _upstream(request)
+        who = await upstream.reviewer()  # refused before any waiting
         token = await asyncio.to_thread(queue_token, audit.db)
         if query.after is not None and query.after == token:
             deadline = asyncio.get_running_loop().time() + query.wait
@@ -203,7 +204,6 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, store: BusinessStore
             if token == query.after:
                 return JSONResponse({"token": token, "changed": False})
         visible = await upstream.interrupted()  # asked after the wait: what the key sees now
-        who = await upstream.caller()
         now = datetime.now(UTC)
         waiting = await asyncio.to_thread(audit.review_items, status=None)
         items = [i for i in waiting if i.thread_id in visible and i.status in ("open", "resolving")]

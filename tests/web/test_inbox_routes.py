@@ -105,6 +105,7 @@ def test_the_review_index_lists_only_what_the_key_may_see(client: TestClient) ->
     assert reviews[0]["priority"] == "high" and reviews[0]["queue"] == "billing"
     assert 0 < reviews[0]["sla_seconds_left"] <= 4 * 3600  # high priority: a 4-hour SLA
     assert client.get("/inbox/reviews").status_code == 401
+    assert _reviews(client, CUSTOMER_KEY).status_code == 403  # the queue is the reviewers'
 
 
 def test_assignment_needs_a_thread_the_key_may_see(client: TestClient, audit: AuditLog) -> None:
