@@ -54,6 +54,7 @@ MAX_REVIEWER = 100
 MAX_WAIT = 25.0  # seconds a long poll of the queue may wait for a change
 POLL_SECONDS = 0.5  # how often a waiting poll looks at the queue's change token
 RECENT = timedelta(hours=1)  # decisions shown as "just decided"
+SETTLING = timedelta(minutes=1)  # a new review whose thread the API does not list yet, for at most this long
 QUEUES: tuple[str, ...] = get_args(Queue)
 PRIORITIES = ("urgent", "high", "normal", "low")
 
@@ -210,7 +211,12 @@ def create_app(settings: InboxSettings, audit: AuditLog, *, store: BusinessStore
         intents = await asyncio.to_thread(turn_intents, audit.db, [(i.thread_id, i.turn) for i in items])
         rows = [_review_json(i, now) | {"intents": intents.get((i.thread_id, i.turn), [])} for i in items]
         decided = await asyncio.to_thread(recent_decisions, audit.db, who.queues, now - RECENT)
-        return JSONResponse({"now": now.isoformat(), "token": token, "changed": True, "total": len(rows),
+        # A review opens before its run ends and the API lists the thread as interrupted: until then the answer
+        # carries no token, so the next poll answers at once instead of waiting for the next change.
+        settling = any(i.thread_id not in visible and i.status == "open" and now - i.created_at < SETTLING
+                       and (who.queues is None or i.queue in who.queues) for i in waiting)
+        return JSONResponse({"now": now.isoformat(), "token": None if settling else token, "changed": True,
+                             "settling": settling, "total": len(rows),
                              "reviews": [r for r in rows if query.matches(r)], "decided": decided})
 
     async def assign(request: Request) -> Response:

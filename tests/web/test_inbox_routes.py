@@ -32,6 +32,7 @@ class FakeApi:
         self.seen: list[httpx.Request] = []
         self.down = False
         self.identities = True
+        self.interrupted = ["t-1"]
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
@@ -43,7 +44,7 @@ class FakeApi:
         if request.url.path == "/whoami" and self.identities:
             return httpx.Response(200, json=IDENTITIES[str(key)])
         if request.url.path == "/threads/search":
-            return httpx.Response(200, json=[{"thread_id": "t-1", "status": "interrupted"}])
+            return httpx.Response(200, json=[{"thread_id": t, "status": "interrupted"} for t in self.interrupted])
         if request.url.path in ("/threads/t-1", "/threads/t-3"):
             return httpx.Response(200, json={"thread_id": request.url.path.rsplit("/", 1)[1]})
         if request.url.path == "/echo":
@@ -188,8 +189,15 @@ def test_the_queue_filters_and_carries_intents(client: TestClient) -> None:
         assert answer.status_code == 422 and answer.json()["detail"], bad
 
 
-def test_the_long_poll_answers_when_the_queue_changes(client: TestClient, audit: AuditLog) -> None:
+def test_the_long_poll_answers_when_the_queue_changes(client: TestClient, audit: AuditLog,
+                                                     fake_api: FakeApi) -> None:
+    # t-2 was queued a moment ago and its thread is not listed as interrupted yet: no token, so the page asks
+    # again at once instead of waiting for the next change
+    settling = _reviews(client).json()
+    assert settling["settling"] and settling["token"] is None
+    fake_api.interrupted = ["t-1", "t-2"]
     first = _reviews(client).json()
+    assert not first["settling"] and [r["thread_id"] for r in first["reviews"]] == ["t-1", "t-2"]
     token = first["token"]
     unchanged = _reviews(client, after=token, wait="0.6").json()
     assert unchanged == {"token": token, "changed": False}
@@ -198,7 +206,7 @@ def test_the_long_poll_answers_when_the_queue_changes(client: TestClient, audit:
     assert taken["changed"] and taken["token"] != token and taken["reviews"][0]["assigned_to"] == "sam"
     audit.resolve_review("t-1", 1, {"decisions": [{"type": "approve"}]}, at=datetime.now(UTC))
     decided = _reviews(client, after=taken["token"], wait="20").json()
-    assert decided["reviews"] == []
+    assert [r["thread_id"] for r in decided["reviews"]] == ["t-2"]
     assert [(d["thread_id"], d["reviewer"], d["decisions"]) for d in decided["decided"]] == [
         ("t-1", "sam", ["approve"])]
 

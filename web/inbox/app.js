@@ -139,7 +139,8 @@ function accept(answer) {
     .sort((a, b) => (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) || a.created - b.created);
   const known = new Set(inbox.threads.map((t) => t.thread_id));
   const decidedNow = answer.decided || [];
-  if (inbox.current && !known.has(inbox.current.threadId)) {
+  // The open thread left the queue because someone else decided it (not while this page sends its own decision).
+  if (inbox.current && !inbox.current.sending && !known.has(inbox.current.threadId)) {
     const by = decidedNow.find((d) => d.thread_id === inbox.current.threadId);
     notice(`Thread ${inbox.current.threadId} left the queue${by ? `: ${by.reviewer} decided it (${by.decisions.join(", ")})` : ""}.`, "warn");
     closeThread();
@@ -167,6 +168,8 @@ async function live(session) {
         accept(answer);
         refreshWorkload(session);
       }
+      // A review whose thread the API does not list yet (its run is finishing): look again in a moment.
+      if (answer && answer.settling) await new Promise((done) => setTimeout(done, 1000));
     } catch (error) {
       if (session !== inbox.session) return;
       $("#live").textContent = "● reconnecting";
@@ -265,7 +268,7 @@ async function openThread(threadId) {
       renderCustomer(request.context || {}, history);
       renderHistory(history);
     },
-    (error) => renderHistory({ orders_error: `history unavailable (${error.message})` }),
+    (error) => renderHistory({ orders_error: `history unavailable (${error.message})`, detail: "unavailable" }),
   );
 }
 
@@ -310,11 +313,13 @@ async function sendDecision(event) {
   };
   const button = $("#send-decision");
   button.disabled = true;
+  inbox.current.sending = true;
   let values;
   try {
     values = await api.resume(threadId, resume);
   } finally {
     button.disabled = false;
+    if (inbox.current) inbox.current.sending = false;
   }
   if (values && values.__error__) throw new Error(values.__error__.message || JSON.stringify(values.__error__));
   showOutcome(threadId, values || {});

@@ -130,24 +130,26 @@ function renderCustomer(ctx, history) {
   );
 }
 
+// ``history`` null: still being read (the thread shows at once, its customer's records when they come).
 function renderHistory(history) {
+  const loading = history === null;
   const orders = (history && history.orders) || [];
   $("#orders").replaceChildren(
     orders.length
       ? listTable(orders.map((o) => ({ order: o.order_id, placed: day(o.placed_at), status: o.status, total: money(o.total) })))
-      : el("tbody", {}, el("tr", {}, el("td", { text: (history && history.orders_error) || "no orders" }))),
+      : el("p", { class: "meta", text: loading ? "reading…" : history.orders_error || "no orders" }),
   );
   const tickets = (history && history.open_tickets) || [];
   $("#tickets").replaceChildren(
     tickets.length
       ? listTable(tickets.map((t) => ({ ticket: t.ticket_id, subject: t.subject, queue: t.queue, status: t.status, opened: day(t.created_at) })))
-      : el("tbody", {}, el("tr", {}, el("td", { text: "no open tickets" }))),
+      : el("p", { class: "meta", text: loading ? "reading…" : "no open tickets" }),
   );
   const earlier = (history && history.earlier_threads) || [];
   $("#earlier").replaceChildren(
     ...(earlier.length
       ? earlier.map((t) => el("li", { "data-thread": t.thread_id, text: `${day(t.last_review_at)} · ${t.status} · ${short(t.summary, 90)}` }))
-      : [el("li", { class: "meta", text: history && history.detail ? history.detail : "none in your queues" })]),
+      : [el("li", { class: "meta", text: loading ? "reading…" : history.detail || "none in your queues" })]),
   );
 }
 
