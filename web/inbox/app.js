@@ -331,7 +331,8 @@ function showOutcome(threadId, values) {
   const messages = values.messages || [];
   const last = [...messages].reverse().find((m) => m.type === "ai");
   const outcome = $("#outcome");
-  outcome.replaceChildren(
+  fill(
+    outcome,
     el("h3", { text: "Decision sent" }),
     el("p", { id: "outcome-status", text: `Thread ${threadId} is now ${values.status || "updated"}.` }),
     last ? el("p", { id: "outcome-reply" }, el("strong", { text: "Reply to the customer: " }), plainText(last.content)) : null,

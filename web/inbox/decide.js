@@ -70,7 +70,8 @@ function renderDecisions(request) {
     );
   });
   const respondable = request.review_configs.some((c) => c.allowed_decisions.includes("respond"));
-  form.replaceChildren(
+  fill(
+    form,
     ...fieldsets,
     respondable
       ? el(

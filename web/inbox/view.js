@@ -16,6 +16,11 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// replaceChildren, leaving out the parts that are not there (the DOM would write them as "null").
+function fill(node, ...children) {
+  node.replaceChildren(...children.filter((c) => c !== null && c !== undefined));
+}
+
 function words(name) {
   const text = String(name).replaceAll("_", " ");
   return text.charAt(0).toUpperCase() + text.slice(1);
@@ -121,7 +126,8 @@ function renderCustomer(ctx, history) {
   const id = profile.customer_id || c.customer_id || (history && history.customer_id);
   const plan = profile.plan || c.plan;
   const planText = plan ? (typeof plan === "object" ? `${plan.name || plan.id}${plan.monthly_price ? ` (${money(plan.monthly_price)}/month)` : ""}` : plan) : null;
-  $("#customer").replaceChildren(
+  fill(
+    $("#customer"),
     el("strong", { class: "name", text: name ? `${name} (${id})` : id || "not identified" }),
     planText ? el("span", { class: "plan", text: ` · plan ${planText}` }) : null,
     el("span", { text: c.verified ? ` · verified by ${c.verified_by}` : " · not verified" }),
