@@ -207,7 +207,7 @@ function renderQueue(total) {
         el("td", { "data-label": "Queue", text: t.queue }),
         el("td", { "data-label": "Customer", text: t.customer_id || "not identified" }),
         el("td", { "data-label": "Waiting", class: "age", text: duration(t.waiting) }),
-        el("td", { "data-label": "SLA", class: t.slaLeft < 0 ? "overdue" : "", text: sla }),
+        el("td", { "data-label": "SLA", class: t.slaLeft < 0 ? "sla overdue" : "sla", text: sla }),
         el("td", { "data-label": "Assigned", class: "assignee", text: t.assigned_to || "—" }),
         el("td", { "data-label": "Why", class: "why", title: t.summary, text: t.reasons.join("; ") }),
       );
