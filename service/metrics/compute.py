@@ -37,6 +37,7 @@ from service.metrics.model import (
     SentimentDay,
     Workload,
 )
+from service.metrics.reasons import group_reasons
 from service.metrics.tokens import counted, recorded_cost, token_columns
 
 ev = audit_events
@@ -58,7 +59,7 @@ def compute_metrics(db: Database, settings: MetricsSettings | None = None) -> Me
     resolution, handling, escalation_base, human = _fold_conversations(conversations, s)
     queues = {queue: QueueCount(n, _ratio(n, len(conversations))) for queue, n in sorted(reviews.queues.items())}
     escalation = Escalation(escalation_base[0], escalation_base[1], _ratio(escalation_base[1], escalation_base[0]),
-                            queues, dict(reviews.reasons.most_common()))
+                            queues, dict(reviews.reasons.most_common()), group_reasons(reviews.texts))
     return Metrics(
         since=s.since, until=s.until, resolution=resolution, handling_time=handling, escalation=escalation,
         csat=_fold_csat(*csat_rows), calibration=calibration, workload=workload,
@@ -87,7 +88,18 @@ def _in_period(s: MetricsSettings, column: Any) -> ColumnElement[bool]:
 def _period_threads(s: MetricsSettings) -> Subquery:
     started = _started()
     return select(started.c.thread_id, started.c.started_at).where(
-        _in_period(s, started.c.started_at)).subquery("period_threads")
+        _in_period(s, started.c.started_at), _in_queues(s, started.c.thread_id)).subquery("period_threads")
+
+
+def _assessed_queue() -> Any:
+    return ev.c.payload["queue"].as_string()
+
+
+def _in_queues(s: MetricsSettings, thread_id: Any) -> ColumnElement[bool]:
+    """Threads of ``s.queues``: a turn of theirs was assessed for one of those queues (all threads: no filter)."""
+    if s.queues is None:
+        return true()
+    return thread_id.in_(select(ev.c.thread_id).where(ev.c.kind == "assess", _assessed_queue().in_(s.queues)))
 
 
 def _conversations(conn: Connection, s: MetricsSettings) -> list[dict[str, Any]]:
@@ -146,6 +158,7 @@ class _Reviews:
     def __init__(self) -> None:
         self.queues: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
+        self.texts: list[str] = []
 
 
 def _review_reasons(conn: Connection, s: MetricsSettings) -> _Reviews:
@@ -158,6 +171,7 @@ def _review_reasons(conn: Connection, s: MetricsSettings) -> _Reviews:
     for (reasons,) in conn.execute(select(rq.c.reasons).join(threads, threads.c.thread_id == rq.c.thread_id)):
         for reason in reasons or []:
             out.reasons[reason_category(str(reason))] += 1
+            out.texts.append(str(reason))
     return out
 
 
@@ -195,7 +209,9 @@ def _fold_csat(rows: list[tuple[str, int]], asked: set[str]) -> Csat:
 
 def _calibration(conn: Connection, s: MetricsSettings) -> Calibration:
     n = s.confidence_bins
-    first_assess = (select(func.min(ev.c.id).label("id")).where(ev.c.kind == "assess", _in_period(s, ev.c.created_at))
+    in_queues = true() if s.queues is None else _assessed_queue().in_(s.queues)
+    first_assess = (select(func.min(ev.c.id).label("id"))
+                    .where(ev.c.kind == "assess", _in_period(s, ev.c.created_at), in_queues)
                     .group_by(ev.c.thread_id, ev.c.turn).subquery("first_assess"))
     confidence = ev.c.payload["confidence"].as_float()
     bin_of = case(*[(confidence < (b + 1) / n, b) for b in range(n - 1)], else_=n - 1).label("bin")
@@ -263,14 +279,15 @@ def corrected(decision: dict[str, Any]) -> bool:
 # --- reviewer workload ---------------------------------------------------------------------------------------------
 
 def _workload(conn: Connection, s: MetricsSettings) -> Workload:
-    waiting = rq.c.status.in_(("open", "resolving"))
+    waiting = and_(rq.c.status.in_(("open", "resolving")), true() if s.queues is None else rq.c.queue.in_(s.queues))
     open_by_queue = {str(q): int(n) for q, n in conn.execute(
         select(rq.c.queue, func.count()).where(waiting).group_by(rq.c.queue).order_by(rq.c.queue))}
     oldest = _aware(conn.execute(select(func.min(rq.c.created_at)).where(waiting)).scalar())
     now = _utc(s.now or datetime.now(UTC))
     rows = conn.execute(select(rq.c.assigned_to, rq.c.created_at, rq.c.resolved_at)
                         .where(rq.c.status == "resolved", rq.c.resolved_at.is_not(None),
-                               _in_period(s, rq.c.created_at)))
+                               _in_period(s, rq.c.created_at),
+                               true() if s.queues is None else rq.c.queue.in_(s.queues)))
     every: list[float] = []
     per: defaultdict[str, list[float]] = defaultdict(list)
     for reviewer, created, resolved in rows:
@@ -328,7 +345,8 @@ def _sentiment(conn: Connection, db: Database, s: MetricsSettings) -> list[Senti
     score = ev.c.payload[("sentiment", "score")].as_float()
     negative = ev.c.payload[("sentiment", "label")].as_string() == "negative"
     query = (select(day, func.count(score), func.avg(score), func.count().filter(negative))
-             .where(ev.c.kind == "ingest", _in_period(s, ev.c.created_at), score.is_not(None))
+             .where(ev.c.kind == "ingest", _in_period(s, ev.c.created_at), _in_queues(s, ev.c.thread_id),
+                    score.is_not(None))
              .group_by(day).order_by(day))
     return [SentimentDay(str(d), int(n), float(mean) if mean is not None else None, int(neg))
             for d, n, mean, neg in conn.execute(query)]

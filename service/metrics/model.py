@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from service.metrics.reasons import ReasonGroup
+
 
 @dataclass(frozen=True)
 class MetricsSettings:
@@ -22,6 +24,7 @@ class MetricsSettings:
     reopen_window: timedelta = timedelta(days=7)  # a customer message this soon after resolution reopens it
     confidence_bins: int = 10
     target_risk: float = 0.05  # selective answering: the error rate allowed among turns answered alone
+    queues: tuple[str, ...] | None = None  # only conversations assessed for these queues (None: all)
     now: datetime | None = None  # for the age of open reviews; default the wall clock
 
 
@@ -66,6 +69,7 @@ class Escalation:
     rate: float | None
     by_queue: dict[str, QueueCount]
     by_reason: dict[str, int]  # reviews per reason (numbers masked as '#', so "refund of $#" groups)
+    by_code: list[ReasonGroup] = field(default_factory=list)  # reasons per rule (reason code), in words
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,20 @@
-"""The metrics as rows a person reads: a rich table in the terminal, a self-contained HTML page with the plots."""
+"""The metrics as rows a person reads: a rich table in the terminal; the dashboard as a self-contained HTML page."""
 
 from __future__ import annotations
 
-import base64
-import html
+import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from service.metrics.model import Durations, Metrics
-from service.metrics.plots import render_plots
 
 Row = tuple[str, str, str]  # section, figure, value
+# The lead's dashboard page and its script (the inbox serves them; --html inlines them).
+WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "inbox"
 
 
 def _pct(value: float | None) -> str:
@@ -65,7 +66,7 @@ def report_rows(m: Metrics) -> list[Row]:
         ("Escalation", "rate", f"{_pct(e.rate)} ({e.escalated} of {e.conversations})"),
     ]
     rows += [("Escalation", f"queue {q}", f"{_pct(qc.rate)} ({qc.conversations})") for q, qc in e.by_queue.items()]
-    rows += [("Escalation", f"reason: {reason}", str(n)) for reason, n in list(e.by_reason.items())[:8]]
+    rows += [("Escalation", f"reason: {g.label}", str(g.reviews)) for g in e.by_code[:8]]
     rows += [
         ("CSAT", "mean rating (1–5)", f"{_num(c.mean)} ({c.ratings} rated)"),
         ("CSAT", "distribution", " · ".join(f"{s}★ {n}" for s, n in c.distribution.items())),
@@ -119,25 +120,15 @@ def print_report(console: Console, m: Metrics) -> None:
     console.print(table)
 
 
-def write_html(path: Path, m: Metrics) -> None:
-    """A single self-contained page: the table and every plot as an embedded PNG."""
-    cells = "\n".join(f"<tr><th>{html.escape(s)}</th><td>{html.escape(f)}</td><td>{html.escape(v)}</td></tr>"
-                      for s, f, v in report_rows(m))
-    figures = "\n".join(
-        f'<figure><img alt="{html.escape(title)}" src="data:image/png;base64,'
-        f'{base64.b64encode(png).decode("ascii")}"><figcaption>{html.escape(title)}</figcaption></figure>'
-        for title, png in render_plots(m).values())
-    title = f"supportgraph metrics — {html.escape(_period(m))}"
-    path.write_text(f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse}}
-th,td{{text-align:left;padding:.25em .8em;border-bottom:1px solid #ddd}} figure{{display:inline-block;margin:1em}}
-</style></head><body>
-<h1>{title}</h1>
-<p>Definitions: docs/metrics.md.</p>
-<table>
-{cells}
-</table>
-{figures}
-</body></html>
-""", encoding="utf-8")
+def write_html(path: Path, data: dict[str, Any]) -> None:
+    """The lead's dashboard (service/metrics/dashboard.py ``dashboard_data``) as one self-contained page: the
+    inbox's own dashboard page with its script, style and the figures inlined, so both draw it the same way."""
+    page = (WEB_DIR / "dashboard.html").read_text("utf-8")
+    style = (WEB_DIR / "style.css").read_text("utf-8")
+    script = (WEB_DIR / "dashboard.js").read_text("utf-8")
+    figures = json.dumps(data, default=str).replace("</", "<\\/")
+    page = page.replace('<link rel="stylesheet" href="style.css">', f"<style>\n{style}</style>")
+    page = page.replace('<script src="dashboard.js"></script>',
+                        f'<script type="application/json" id="dashboard-data">{figures}</script>\n'
+                        f"<script>\n{script}</script>")
+    path.write_text(page, encoding="utf-8")

@@ -23,14 +23,17 @@ def inbox(
     assistant: Annotated[str, typer.Option(help="Assistant or graph id that resumes threads.")] = "support",
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Serve the reviewers' inbox page: the queue by priority and age, a thread's context, the four decisions.
+    """Serve the reviewers' inbox (live queue, a thread's context and customer history, the four decisions,
+    workload) and the lead's dashboard (/dashboard).
 
     The database must be the one the API's graph writes its review queue to (SUPPORTGRAPH_DATABASE_URL).
     """
     import uvicorn
 
     from foundation.audit import open_audit_log
+    from foundation.settings import get_settings
     from supportgraph.inbox import InboxSettings, create_app
+    from tools.store import open_store
 
     parsed = urlparse(api)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
@@ -39,8 +42,9 @@ def inbox(
         raise CliError(f"--port must be between 0 and 65535, not {port}")
     if not key_header.strip() or any(c in key_header for c in " :\r\n"):
         raise CliError(f"--key-header must be a header name, not {key_header!r}")
+    url = _url(database_url)
     app = create_app(InboxSettings(api_url=api, key_header=key_header.lower(), assistant_id=assistant),
-                     open_audit_log(_url(database_url)))
+                     open_audit_log(url), store=open_store(url, seed=get_settings().demo_seed))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

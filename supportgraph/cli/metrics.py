@@ -48,8 +48,8 @@ def _amount(option: str, value: str) -> float:
 def metrics(
     since: Annotated[str | None, typer.Option(help="Conversations started on or after DATE (YYYY-MM-DD, UTC).")] = None,
     until: Annotated[str | None, typer.Option(help="… and up to DATE, inclusive (or before an ISO date-time).")] = None,
-    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report with the "
-                                                              "plots to FILE.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the lead's dashboard (the inbox's "
+                                                              "/dashboard page) as one self-contained FILE.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of a table.")] = False,
     prometheus: Annotated[bool, typer.Option("--prometheus", help="Print the Prometheus text exposition format "
                                                                   "instead of a table.")] = False,
@@ -88,7 +88,8 @@ def metrics(
         price_output_per_million=_amount("--price-output", price_output),
         reopen_window=timedelta(days=_amount("--reopen-days", reopen_days)),
     )
-    report = compute_metrics(open_audit_log(_url(database_url)).db, settings)
+    db = open_audit_log(_url(database_url)).db
+    report = compute_metrics(db, settings)
     if prometheus:
         from service.metrics.prometheus import prometheus_text
 
@@ -100,9 +101,11 @@ def metrics(
 
         print_report(console, report)
     if html is not None:
+        from service.metrics.dashboard import dashboard_data
         from service.metrics.report import write_html
 
-        write_html(html, report)
+        days = ((end or datetime.now(UTC)) - (start or datetime.now(UTC) - timedelta(days=30))).days
+        write_html(html, dashboard_data(db, settings, "week" if days > 62 else "day"))
         if not (as_json or prometheus):
             console.print(f"HTML report written to {html}")
 

@@ -132,3 +132,13 @@ def test_the_period_selects_conversations_by_their_start(audit_log: AuditLog) ->
     assert nothing.resolution.conversations == 0 and nothing.resolution.fcr_rate is None
     assert nothing.handling_time.all.mean is None and nothing.csat.mean is None
     assert nothing.costs.tokens_recorded is False and nothing.calibration.ece is None
+
+
+def test_a_queue_filter_keeps_the_conversations_assessed_for_it(audit_log: AuditLog) -> None:
+    from dataclasses import replace
+
+    general = compute_metrics(audit_log.db, replace(SETTINGS, queues=("general",)))
+    assert general.resolution.conversations == 6 and general.calibration.turns > 0  # every turn was for general
+    billing = compute_metrics(audit_log.db, replace(SETTINGS, queues=("billing",)))
+    assert (billing.resolution.conversations, billing.calibration.turns, billing.escalation.by_code) == (0, 0, [])
+    assert billing.workload.open_by_queue == {"billing": 1}  # E waits in billing

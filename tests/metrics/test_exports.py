@@ -1,9 +1,9 @@
-"""The same figures as Prometheus text (parsed back with prometheus_client's parser) and as an HTML report with
-the plots embedded."""
+"""The same figures as Prometheus text (parsed back with prometheus_client's parser) and as the dashboard page in
+one self-contained HTML file."""
 
 from __future__ import annotations
 
-import base64
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from foundation.audit import forget_audit_log, open_audit_log
+from foundation.audit import AuditLog, forget_audit_log, open_audit_log
 from service.metrics import Metrics, compute_metrics
+from service.metrics.dashboard import dashboard_data
 from service.metrics.prometheus import prometheus_text
 from service.metrics.report import write_html
 from tests.metrics.audit_log import write_audit_log
@@ -20,12 +21,17 @@ from tests.metrics.test_compute import SETTINGS
 
 
 @pytest.fixture
-def metrics(tmp_path: Path) -> Iterator[Metrics]:
+def log(tmp_path: Path) -> Iterator[AuditLog]:
     url = f"sqlite:///{tmp_path / 'audit.db'}"
     log = open_audit_log(url)
     write_audit_log(log)
-    yield compute_metrics(log.db, SETTINGS)
+    yield log
     forget_audit_log(url)
+
+
+@pytest.fixture
+def metrics(log: AuditLog) -> Metrics:
+    return compute_metrics(log.db, SETTINGS)
 
 
 def test_prometheus_text_parses_and_carries_the_figures(metrics: Metrics) -> None:
@@ -47,13 +53,17 @@ def test_prometheus_text_parses_and_carries_the_figures(metrics: Metrics) -> Non
     assert ("supportgraph_confidence_observed_ratio", (("bin", "0.10"),)) not in samples
 
 
-def test_html_report_is_self_contained_with_the_plots(metrics: Metrics, tmp_path: Path) -> None:
+def test_html_report_is_the_dashboard_page_with_the_figures_inlined(log: AuditLog, tmp_path: Path) -> None:
     path = tmp_path / "report.html"
-    write_html(path, metrics)
+    data = dashboard_data(log.db, SETTINGS, "day")
+    write_html(path, data)
     page = path.read_text("utf-8")
-    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
-    assert len(images) == 7, "one embedded PNG per plot (risk–coverage included)"
-    assert all(base64.b64decode(i).startswith(b"\x89PNG\r\n\x1a\n") for i in images)
-    assert "Reliability diagram" in page and "first-contact resolution" in page
-    assert "Risk–coverage curve" in page and "threshold for 5.0% risk" in page
-    assert "http://" not in page and "https://" not in page, "nothing is fetched from elsewhere"
+    inlined = re.search(r'<script type="application/json" id="dashboard-data">(.*?)</script>', page, re.S)
+    assert inlined is not None
+    assert json.loads(inlined.group(1).replace("<\\/", "</")) == json.loads(json.dumps(data, default=str))
+    assert "function render(data)" in page and "Reliability diagram" in page and "Risk–coverage curve" in page
+    assert 'src="dashboard.js"' not in page and 'href="style.css"' not in page  # inlined, not fetched
+    assert "http://" not in page.replace('"http://www.w3.org/2000/svg"', "") and "https://" not in page
+    # reasons grouped by rule, in words, not by their masked sentence
+    codes = {g["code"]: g["reviews"] for g in data["metrics"]["escalation"]["by_code"]}
+    assert codes == {"refund_over_limit": 2, "identity_failed": 1, "very_upset": 1}

@@ -20,8 +20,8 @@ from supportgraph.inbox import InboxSettings, create_app
 KEY = "sg-sams-key"
 ADMIN_KEY = "sg-ops-key"
 CUSTOMER_KEY = "sg-mayas-key"
-IDENTITIES = {KEY: {"name": "sam", "role": "reviewer"}, ADMIN_KEY: {"name": "ops", "role": "admin"},
-              CUSTOMER_KEY: {"name": "maya", "role": "customer"}}
+IDENTITIES = {KEY: {"name": "sam", "role": "reviewer", "queues": ["billing"]},
+              ADMIN_KEY: {"name": "ops", "role": "admin"}, CUSTOMER_KEY: {"name": "maya", "role": "customer"}}
 
 
 class FakeApi:
@@ -32,6 +32,7 @@ class FakeApi:
         self.seen: list[httpx.Request] = []
         self.down = False
         self.identities = True
+        self.interrupted = ["t-1"]
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.seen.append(request)
@@ -43,7 +44,7 @@ class FakeApi:
         if request.url.path == "/whoami" and self.identities:
             return httpx.Response(200, json=IDENTITIES[str(key)])
         if request.url.path == "/threads/search":
-            return httpx.Response(200, json=[{"thread_id": "t-1", "status": "interrupted"}])
+            return httpx.Response(200, json=[{"thread_id": t, "status": "interrupted"} for t in self.interrupted])
         if request.url.path in ("/threads/t-1", "/threads/t-3"):
             return httpx.Response(200, json={"thread_id": request.url.path.rsplit("/", 1)[1]})
         if request.url.path == "/echo":
@@ -60,6 +61,7 @@ def audit(tmp_path: Path) -> AuditLog:
         log.open_review(thread_id=thread_id, turn=1, queue="billing", priority="high", customer_id="C0001",
                         summary="refund", reasons=["a refund above the limit"], confidence=0.9,
                         at=datetime.now(UTC))
+    log.record("t-1", 1, "understand", {"intents": [{"intent": "refund_request", "confidence": 0.9}]})
     return log
 
 
@@ -104,6 +106,7 @@ def test_the_review_index_lists_only_what_the_key_may_see(client: TestClient) ->
     assert reviews[0]["priority"] == "high" and reviews[0]["queue"] == "billing"
     assert 0 < reviews[0]["sla_seconds_left"] <= 4 * 3600  # high priority: a 4-hour SLA
     assert client.get("/inbox/reviews").status_code == 401
+    assert _reviews(client, CUSTOMER_KEY).status_code == 403  # the queue is the reviewers'
 
 
 def test_assignment_needs_a_thread_the_key_may_see(client: TestClient, audit: AuditLog) -> None:
@@ -165,3 +168,103 @@ def test_the_command_refuses_bad_options_in_one_line(args: list[str], error: str
         main()
     assert exit_.value.code == 2
     assert capsys.readouterr().err.splitlines() == [f"error: {error}"]
+
+
+def _reviews(client: TestClient, key: str = KEY, **params: str) -> httpx.Response:
+    return client.get("/inbox/reviews", params=params, headers={"x-api-key": key})
+
+
+def test_the_queue_filters_and_carries_intents(client: TestClient) -> None:
+    assert _reviews(client).json()["reviews"][0]["intents"] == ["refund_request"]
+    for params, found in (({"queue": "billing"}, ["t-1"]), ({"queue": "general"}, []),
+                          ({"priority": "high"}, ["t-1"]), ({"priority": "low"}, []),
+                          ({"breached": "1"}, []), ({"customer": "c0001"}, ["t-1"]), ({"customer": "C0002"}, []),
+                          ({"intent": "refund_request"}, ["t-1"]), ({"intent": "cancel_order"}, []),
+                          ({"q": "refund limit"}, ["t-1"]), ({"q": "refund shipping"}, [])):
+        answer = _reviews(client, **params).json()
+        assert [r["thread_id"] for r in answer["reviews"]] == found, params
+        assert answer["total"] == 1  # what the key sees before the filters
+    for bad in ({"queue": "sales"}, {"priority": "asap"}, {"wait": "forever"}, {"wait": "99"}, {"colour": "red"}):
+        answer = _reviews(client, **bad)
+        assert answer.status_code == 422 and answer.json()["detail"], bad
+
+
+def test_the_long_poll_answers_when_the_queue_changes(client: TestClient, audit: AuditLog,
+                                                     fake_api: FakeApi) -> None:
+    # t-2 was queued a moment ago and its thread is not listed as interrupted yet: no token, so the page asks
+    # again at once instead of waiting for the next change
+    settling = _reviews(client).json()
+    assert settling["settling"] and settling["token"] is None
+    fake_api.interrupted = ["t-1", "t-2"]
+    first = _reviews(client).json()
+    assert not first["settling"] and [r["thread_id"] for r in first["reviews"]] == ["t-1", "t-2"]
+    token = first["token"]
+    unchanged = _reviews(client, after=token, wait="0.6").json()
+    assert unchanged == {"token": token, "changed": False}
+    assert audit.assign_review("t-1", "sam")  # taken: the token moves, the poll answers at once
+    taken = _reviews(client, after=token, wait="20").json()
+    assert taken["changed"] and taken["token"] != token and taken["reviews"][0]["assigned_to"] == "sam"
+    audit.resolve_review("t-1", 1, {"decisions": [{"type": "approve"}]}, at=datetime.now(UTC))
+    decided = _reviews(client, after=taken["token"], wait="20").json()
+    assert [r["thread_id"] for r in decided["reviews"]] == ["t-2"]
+    assert [(d["thread_id"], d["reviewer"], d["decisions"]) for d in decided["decided"]] == [
+        ("t-1", "sam", ["approve"])]
+
+
+def test_workload_counts_only_the_keys_queues(client: TestClient, audit: AuditLog) -> None:
+    audit.open_review(thread_id="t-9", turn=1, queue="general", priority="normal", customer_id="C0002",
+                      summary="upset", reasons=["the customer asked for a person"], confidence=0.5,
+                      at=datetime.now(UTC))
+    audit.assign_review("t-2", "sam")
+    audit.resolve_review("t-2", 1, {"decisions": [{"type": "approve"}]}, at=datetime.now(UTC))
+    mine = client.get("/inbox/workload", headers={"x-api-key": KEY}).json()
+    assert (mine["me"], mine["queues"], mine["waiting"], mine["waiting_by_queue"]) == ("sam", ["billing"], 1,
+                                                                                      {"billing": 1})
+    assert mine["decided_today"] == 1 and mine["reviewers"][0]["reviewer"] == "sam"
+    assert mine["oldest_seconds"] >= 0
+    everyone = client.get("/inbox/workload", headers={"x-api-key": ADMIN_KEY}).json()
+    assert everyone["waiting_by_queue"] == {"billing": 1, "general": 1}
+    assert client.get("/inbox/workload", headers={"x-api-key": CUSTOMER_KEY}).status_code == 403
+    assert client.get("/inbox/workload").status_code == 401
+
+
+def test_a_customers_history_needs_a_thread_the_key_may_see(audit: AuditLog, fake_api: FakeApi,
+                                                            tmp_path: Path) -> None:
+    from tools.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'inbox.db'}", customers=20)
+    audit.open_review(thread_id="t-0", turn=1, queue="billing", priority="normal", customer_id="C0001",
+                      summary="where is my order", reasons=["x"], confidence=0.5, at=datetime.now(UTC))
+    audit.open_review(thread_id="t-8", turn=1, queue="technical", priority="normal", customer_id="C0001",
+                      summary="wifi", reasons=["x"], confidence=0.5, at=datetime.now(UTC))
+    app = create_app(InboxSettings(api_url="http://api.test"), audit, store=store,
+                     transport=httpx.MockTransport(fake_api))
+    with TestClient(app) as client:
+        answer = client.get("/inbox/threads/t-1/customer", headers={"x-api-key": KEY})
+        assert answer.status_code == 200, answer.text
+        history = answer.json()
+        assert history["profile"]["name"] == "Maya Chen" and history["profile"]["plan"]["name"]
+        assert history["orders"] and all(o["order_id"] for o in history["orders"])
+        # earlier threads: the billing key sees t-0 and t-2 (billing), not the technical t-8
+        assert sorted(t["thread_id"] for t in history["earlier_threads"]) == ["t-0", "t-2"]
+        assert client.get("/inbox/threads/t-2/customer", headers={"x-api-key": KEY}).status_code == 404
+        assert client.get("/inbox/threads/t-1/customer").status_code == 401
+        admin = client.get("/inbox/threads/t-1/customer", headers={"x-api-key": ADMIN_KEY}).json()
+        assert sorted(t["thread_id"] for t in admin["earlier_threads"]) == ["t-0", "t-2", "t-8"]
+
+
+def test_the_dashboard_is_limited_to_the_keys_queues(client: TestClient) -> None:
+    mine = client.get("/inbox/dashboard", params={"days": "7"}, headers={"x-api-key": KEY})
+    assert mine.status_code == 200, mine.text
+    data = mine.json()
+    assert data["queues"] == ["billing"] and data["bucket"] == "day" and len(data["trend"]) in (7, 8)
+    assert set(data["headline"]) >= {"fcr_rate", "handling_median_seconds", "csat_mean", "escalation_rate",
+                                     "automation_rate", "savings"}
+    refused = client.get("/inbox/dashboard", params={"queue": "general"}, headers={"x-api-key": KEY})
+    assert refused.status_code == 403 and "general" in refused.json()["detail"]
+    weekly = client.get("/inbox/dashboard", params={"queue": "general", "bucket": "week", "days": "60"},
+                        headers={"x-api-key": ADMIN_KEY}).json()
+    assert weekly["queues"] == ["general"] and weekly["bucket"] == "week" and 9 <= len(weekly["trend"]) <= 10
+    for bad in ({"days": "0"}, {"days": "many"}, {"bucket": "month"}, {"queue": "sales"}, {"who": "me"}):
+        assert client.get("/inbox/dashboard", params=bad, headers={"x-api-key": ADMIN_KEY}).status_code == 422, bad
+    assert client.get("/dashboard").status_code == 200

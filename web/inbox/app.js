@@ -1,46 +1,30 @@
-// The reviewers' inbox: lists interrupted threads, shows one thread's context, sends the reviewer's decisions.
-// It speaks the Agent Protocol (the same endpoints as langgraph-sdk) with the API key in the configured header.
-// Served by `supportgraph inbox`, the API is behind /api and /inbox/config says so; served by the API server
-// itself, the API is the page's own origin. The review-queue index (priority, SLA, assignee) and assignment
-// come from the routes the config names; without them the queue shows what the interrupts carry.
+// The reviewers' inbox: who the key is, the live queue (a long poll on the queue's change token), the workload,
+// one thread's context, the decision sent as the key's own identity, and keyboard shortcuts.
+// It speaks the Agent Protocol (the same endpoints as langgraph-sdk) with the API key in the configured header;
+// the review-queue routes (/inbox/…) are the inbox's own additions (supportgraph/inbox.py).
 "use strict";
 
 const PRIORITY_RANK = { urgent: 0, high: 1, normal: 2, low: 3 };
-const DECISION_LABELS = {
-  approve: "Approve",
-  edit: "Edit, then approve",
-  reject: "Reject",
-  respond: "Answer the customer myself",
-};
-const $ = (selector) => document.querySelector(selector);
+const LIVE_WAIT_SECONDS = 20;
 
 const inbox = {
-  config: {
-    key_header: "x-api-key",
-    assistant_id: "support",
-    api_base: "",
-    reviews_url: "/reviews",
-    assign_url: "/reviews/{thread_id}/assign",
-  },
+  config: { key_header: "x-api-key", assistant_id: "support", api_base: "/api", signals: {}, queues: [], priorities: [] },
+  key: "",
+  who: null, // { name, role, queues } as the API knows the key; { name: null } for an API without keys
+  session: 0, // bumped on every sign-in: answers for an earlier key are dropped
+  token: null,
   threads: [],
-  current: null, // { threadId, request, state }
+  decided: [],
+  current: null, // { threadId, request, state, history }
+  seen: new Set(),
 };
 
 // ---- talking to the API --------------------------------------------------------------------------------------
 
-function headers() {
-  const h = { "content-type": "application/json" };
-  const key = $("#api-key").value.trim();
-  if (key) h[inbox.config.key_header] = key;
-  return h;
-}
-
-async function call(method, path, body) {
-  const response = await fetch(path, {
-    method,
-    headers: headers(),
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+async function call(method, path, body, signal) {
+  const headers = { "content-type": "application/json" };
+  if (inbox.key) headers[inbox.config.key_header] = inbox.key;
+  const response = await fetch(path, { method, headers, signal, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await response.text();
   let data = null;
   try {
@@ -50,31 +34,33 @@ async function call(method, path, body) {
   }
   if (!response.ok) {
     const reason = data && (data.detail || data.message || data.error);
-    throw new Error(`${response.status}: ${typeof reason === "string" ? reason : JSON.stringify(reason || data)}`);
+    const error = new Error(`${response.status}: ${typeof reason === "string" ? reason : JSON.stringify(reason || data)}`);
+    error.status = response.status;
+    throw error;
   }
   return data;
 }
 
+const at = (template, threadId) => template.replace("{thread_id}", encodeURIComponent(threadId));
 const api = {
-  url: (path) => inbox.config.api_base + path,
-  interrupted: () => call("POST", api.url("/threads/search"), { status: "interrupted", limit: 100 }),
-  state: (threadId) => call("GET", api.url(`/threads/${encodeURIComponent(threadId)}/state`)),
-  resume: (threadId, resume) =>
-    call("POST", api.url(`/threads/${encodeURIComponent(threadId)}/runs/wait`), {
-      assistant_id: inbox.config.assistant_id,
-      command: { resume },
-    }),
-  // The review-queue index is an addition to the Agent Protocol: a host without it still gets a working queue.
-  reviews: () =>
-    call("GET", inbox.config.reviews_url).catch((error) => {
-      notice(`Priority, SLA and assignment are unavailable (${error.message}).`, "warn");
-      return { now: new Date().toISOString(), reviews: [] };
-    }),
-  assign: (threadId, reviewer) =>
-    call("POST", inbox.config.assign_url.replace("{thread_id}", encodeURIComponent(threadId)), { reviewer }),
+  whoami: () => call("GET", `${inbox.config.api_base}/whoami`),
+  state: (id) => call("GET", `${inbox.config.api_base}/threads/${encodeURIComponent(id)}/state`),
+  resume: (id, resume) =>
+    call("POST", `${inbox.config.api_base}/threads/${encodeURIComponent(id)}/runs/wait`, { assistant_id: inbox.config.assistant_id, command: { resume } }),
+  reviews: (params, signal) => call("GET", `${inbox.config.reviews_url}?${new URLSearchParams(params)}`, undefined, signal),
+  assign: (id) => call("POST", at(inbox.config.assign_url, id), inbox.who && inbox.who.name ? {} : { reviewer: reviewerName() }),
+  customer: (id) => call("GET", at(inbox.config.customer_url, id)),
+  workload: () => call("GET", inbox.config.workload_url),
 };
 
-// The pending human-in-the-loop request of a thread or of its state, whichever shape the server uses.
+function reviewerName() {
+  if (inbox.who && inbox.who.name) return inbox.who.name; // the key's own identity: nothing typed
+  const typed = $("#reviewer").value.trim();
+  if (!typed) throw new Error("this API has no keys: enter your name (it goes into the audit log)");
+  return typed;
+}
+
+// The pending human-in-the-loop request of a thread's state.
 function pendingRequest(source) {
   const lists = [];
   if (Array.isArray(source.interrupts)) lists.push(source.interrupts);
@@ -89,34 +75,6 @@ function pendingRequest(source) {
   return null;
 }
 
-// ---- small DOM helpers (text only: nothing from the API is ever parsed as HTML) -------------------------------
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (name === "text") node.textContent = value;
-    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-    else node.setAttribute(name, value === true ? "" : value);
-  }
-  for (const child of children) if (child !== null && child !== undefined) node.append(child);
-  return node;
-}
-
-function short(value, limit = 140) {
-  const text = typeof value === "string" ? value : JSON.stringify(value);
-  if (text === undefined) return "";
-  return text.length <= limit ? text : text.slice(0, limit - 1) + "…";
-}
-
-function duration(seconds) {
-  const s = Math.max(0, Math.floor(seconds));
-  const hours = Math.floor(s / 3600);
-  const minutes = Math.floor((s % 3600) / 60);
-  if (hours >= 24) return `${Math.floor(hours / 24)}d ${hours % 24}h`;
-  return hours ? `${hours}h ${String(minutes).padStart(2, "0")}m` : `${minutes}m`;
-}
-
 function notice(text, kind = "info") {
   const node = $("#notice");
   node.textContent = text;
@@ -124,388 +82,257 @@ function notice(text, kind = "info") {
   node.hidden = !text;
 }
 
-// ---- the queue ----------------------------------------------------------------------------------------------
+// ---- signing in: the key says who you are; a new key starts from an empty page ------------------------------
 
-async function loadQueue() {
-  localStorage.setItem("inbox.reviewer", $("#reviewer").value.trim());
-  const threads = await api.interrupted();
-  const index = await api.reviews();
-  const list = Array.isArray(index) ? index : index.reviews || [];
-  const reviews = new Map(list.map((r) => [r.thread_id, r]));
-  const now = index.now ? Date.parse(index.now) : Date.now();
-  inbox.threads = threads
-    .map((thread) => {
-      const request = pendingRequest(thread);
-      const context = (request && request.context) || {};
-      const review = reviews.get(thread.thread_id);
-      const created = review ? Date.parse(review.created_at) : Date.parse(thread.updated_at);
-      return {
-        threadId: thread.thread_id,
-        queue: review ? review.queue : context.queue || "general",
-        priority: review ? review.priority : "normal",
-        customer: review ? review.customer_id : context.customer && context.customer.customer_id,
-        waiting: (now - created) / 1000,
-        slaLeft: !review ? null : review.sla_seconds_left ?? (review.sla_due_at ? (Date.parse(review.sla_due_at) - now) / 1000 : null),
-        assignedTo: review ? review.assigned_to : null,
-        reasons: review ? review.reasons : context.reasons || [],
-        summary: review ? review.summary : context.latest_message || "",
-        created,
-      };
-    })
-    .filter((t) => !$("#queue-filter").value || t.queue === $("#queue-filter").value)
-    .sort((a, b) => (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) || a.created - b.created);
-  renderQueue();
+function clearView() {
+  inbox.threads = [];
+  inbox.decided = [];
+  inbox.current = null;
+  inbox.token = null;
+  inbox.seen = new Set();
+  $("#queue tbody").replaceChildren();
+  $("#decided ul").replaceChildren();
+  $("#queue-count").textContent = "";
+  $("#detail").hidden = true;
+  $("#detail").dataset.thread = "";
+  $("#decisions").replaceChildren();
+  $("#outcome").hidden = true;
+  $("#workload").hidden = true;
+  $("#whoami").textContent = "";
+  document.title = "supportgraph · reviewers' inbox";
 }
 
-function renderQueue() {
-  const body = $("#queue tbody");
-  body.replaceChildren(
+async function signIn() {
+  const session = ++inbox.session;
+  inbox.key = $("#api-key").value.trim();
+  clearView();
+  notice("");
+  let who;
+  try {
+    who = await api.whoami();
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    who = { name: null, role: null, queues: null }; // langgraph dev: no keys, no identities
+  }
+  if (session !== inbox.session) return;
+  inbox.who = who;
+  $("#name-field").hidden = Boolean(who.name);
+  $("#whoami").textContent = who.name ? `${who.name} · ${who.role}${who.queues && who.queues.length ? ` · ${who.queues.join(", ")}` : ""}` : "no identity (API without keys)";
+  await refreshQueue(session);
+  refreshWorkload(session);
+  live(session);
+}
+
+// ---- the live queue -------------------------------------------------------------------------------------------
+
+function filters() {
+  const f = { q: $("#f-q").value.trim(), queue: $("#f-queue").value, priority: $("#f-priority").value, customer: $("#f-customer").value.trim(), intent: $("#f-intent").value };
+  if ($("#f-breached").checked) f.breached = "1";
+  return Object.fromEntries(Object.entries(f).filter(([, v]) => v));
+}
+
+function accept(answer) {
+  inbox.token = answer.token;
+  const now = Date.parse(answer.now);
+  inbox.threads = answer.reviews
+    .map((r) => ({ ...r, waiting: r.age_seconds, slaLeft: r.sla_seconds_left, created: Date.parse(r.created_at), now }))
+    .sort((a, b) => (PRIORITY_RANK[a.priority] ?? 9) - (PRIORITY_RANK[b.priority] ?? 9) || a.created - b.created);
+  const known = new Set(inbox.threads.map((t) => t.thread_id));
+  const decidedNow = answer.decided || [];
+  // The open thread left the queue because someone else decided it (not while this page sends its own decision).
+  if (inbox.current && !inbox.current.sending && !known.has(inbox.current.threadId)) {
+    const by = decidedNow.find((d) => d.thread_id === inbox.current.threadId);
+    notice(`Thread ${inbox.current.threadId} left the queue${by ? `: ${by.reviewer} decided it (${by.decisions.join(", ")})` : ""}.`, "warn");
+    closeThread();
+  }
+  inbox.decided = decidedNow;
+  intentsChoice(answer.reviews);
+  renderQueue(answer.total);
+}
+
+async function refreshQueue(session = inbox.session) {
+  const answer = await api.reviews(filters());
+  if (session === inbox.session) accept(answer);
+}
+
+async function live(session) {
+  $("#live").hidden = false;
+  while (session === inbox.session) {
+    try {
+      $("#live").textContent = "● live";
+      $("#live").className = "live";
+      const asked = JSON.stringify(filters());
+      const answer = await api.reviews({ ...filters(), after: inbox.token || "", wait: String(LIVE_WAIT_SECONDS) });
+      if (session !== inbox.session) return;
+      if (answer && answer.changed && asked === JSON.stringify(filters())) {
+        accept(answer);
+        refreshWorkload(session);
+      }
+      // A review whose thread the API does not list yet (its run is finishing): look again in a moment.
+      if (answer && answer.settling) await new Promise((done) => setTimeout(done, 1000));
+    } catch (error) {
+      if (session !== inbox.session) return;
+      $("#live").textContent = "● reconnecting";
+      $("#live").className = "live down";
+      await new Promise((done) => setTimeout(done, 3000));
+    }
+  }
+}
+
+function intentsChoice(reviews) {
+  const select = $("#f-intent");
+  const chosen = select.value;
+  const intents = [...new Set(reviews.flatMap((r) => r.intents || []).concat(chosen ? [chosen] : []))].sort();
+  select.replaceChildren(el("option", { value: "", text: "all" }), ...intents.map((i) => el("option", { value: i, text: words(i), selected: i === chosen })));
+}
+
+function renderQueue(total) {
+  const mine = inbox.who && inbox.who.name;
+  $("#queue tbody").replaceChildren(
     ...inbox.threads.map((t) => {
-      const sla =
-        t.slaLeft === null ? "—" : t.slaLeft >= 0 ? `due in ${duration(t.slaLeft)}` : `overdue ${duration(-t.slaLeft)}`;
-      const row = el(
+      const sla = t.slaLeft >= 0 ? `due in ${duration(t.slaLeft)}` : `overdue ${duration(-t.slaLeft)}`;
+      const fresh = inbox.seen.size > 0 && !inbox.seen.has(t.thread_id);
+      const classes = [`priority-${t.priority}`, inbox.current && inbox.current.threadId === t.thread_id ? "selected" : "", fresh ? "fresh" : "", t.assigned_to && t.assigned_to === mine ? "mine" : ""];
+      return el(
         "tr",
         {
-          "data-thread": t.threadId,
-          class: `priority-${t.priority}${inbox.current && inbox.current.threadId === t.threadId ? " selected" : ""}`,
+          "data-thread": t.thread_id,
+          class: classes.filter(Boolean).join(" "),
           tabindex: "0",
-          onclick: guarded(() => openThread(t.threadId)),
-          onkeydown: guarded((e) => (e.key === "Enter" ? openThread(t.threadId) : undefined)),
+          "aria-label": `${t.priority} ${t.queue} review of ${t.customer_id || "an unidentified customer"}, ${sla}`,
+          onclick: guarded(() => openThread(t.thread_id)),
+          onkeydown: guarded((e) => (e.key === "Enter" ? openThread(t.thread_id) : undefined)),
         },
-        el("td", {}, el("span", { class: `badge ${t.priority}`, text: t.priority })),
-        el("td", { text: t.queue }),
-        el("td", { text: t.customer || "not identified" }),
-        el("td", { class: "age", text: duration(t.waiting) }),
-        el("td", { class: t.slaLeft !== null && t.slaLeft < 0 ? "overdue" : "", text: sla }),
-        el("td", { class: "assignee", text: t.assignedTo || "—" }),
-        el("td", { title: t.summary, text: short(t.reasons.join("; "), 90) }),
+        el("td", { "data-label": "Priority" }, el("span", { class: `badge ${t.priority}`, text: t.priority })),
+        el("td", { "data-label": "Queue", text: t.queue }),
+        el("td", { "data-label": "Customer", text: t.customer_id || "not identified" }),
+        el("td", { "data-label": "Waiting", class: "age", text: duration(t.waiting) }),
+        el("td", { "data-label": "SLA", class: t.slaLeft < 0 ? "sla overdue" : "sla", text: sla }),
+        el("td", { "data-label": "Assigned", class: "assignee", text: t.assigned_to || "—" }),
+        el("td", { "data-label": "Why", class: "why", title: t.summary, text: t.reasons.join("; ") }),
       );
-      return row;
     }),
   );
-  $("#queue-count").textContent = `(${inbox.threads.length})`;
-  $("#queue-empty").hidden = inbox.threads.length > 0;
+  inbox.threads.forEach((t) => inbox.seen.add(t.thread_id));
+  if (!inbox.seen.size) inbox.seen.add("");
+  const shown = inbox.threads.length;
+  $("#queue-count").textContent = total !== undefined && total !== shown ? `${shown} of ${total}` : String(shown);
+  document.title = `(${total ?? shown}) supportgraph · reviewers' inbox`;
+  $("#queue-empty").hidden = shown > 0;
+  $("#decided-count").textContent = `(${inbox.decided.length})`;
+  $("#decided ul").replaceChildren(
+    ...inbox.decided.map((d) => el("li", { "data-thread": d.thread_id, text: `${d.reviewer || "someone"}: ${d.decisions.join(", ") || "decided"} · ${d.queue} · ${d.customer_id || ""} · ${new Date(d.decided_at).toLocaleTimeString()}` })),
+  );
+}
+
+async function refreshWorkload(session = inbox.session) {
+  let load;
+  try {
+    load = await api.workload();
+  } catch (error) {
+    return; // the queue says what went wrong; the panel just stays as it was
+  }
+  if (session !== inbox.session) return;
+  $("#workload").hidden = false;
+  $("#load-waiting").textContent = `${load.waiting}` + (Object.keys(load.waiting_by_queue).length ? ` (${Object.entries(load.waiting_by_queue).map(([q, n]) => `${q} ${n}`).join(", ")})` : "");
+  $("#load-unassigned").textContent = String(load.unassigned);
+  $("#load-oldest").textContent = load.oldest_seconds === null ? "–" : duration(load.oldest_seconds);
+  $("#load-decided").textContent = String(load.decided_today);
+  $("#load-reviewers tbody").replaceChildren(
+    ...load.reviewers.map((r) =>
+      el("tr", { class: r.reviewer === load.me ? "mine" : "" }, el("th", { scope: "row", text: r.reviewer }), el("td", { text: String(r.decided_today) }), el("td", { text: String(r.assigned_waiting) }), el("td", { text: r.median_seconds_to_decide === null ? "–" : duration(r.median_seconds_to_decide) })),
+    ),
+  );
 }
 
 // ---- one thread ---------------------------------------------------------------------------------------------
 
 async function openThread(threadId) {
+  const session = inbox.session;
   notice("");
   const state = await api.state(threadId);
   const request = pendingRequest(state);
+  if (session !== inbox.session) return;
   if (!request) {
     notice(`Thread ${threadId} is no longer waiting for review.`, "warn");
-    await refresh();
+    await refreshQueue();
     return;
   }
-  inbox.current = { threadId, request, state };
+  inbox.current = { threadId, request, state, history: null };
   renderThread();
   renderQueue();
+  api.customer(threadId).then(
+    (history) => {
+      if (session !== inbox.session || !inbox.current || inbox.current.threadId !== threadId) return;
+      inbox.current.history = history;
+      renderCustomer(request.context || {}, history);
+      renderHistory(history);
+    },
+    (error) => renderHistory({ orders_error: `history unavailable (${error.message})`, detail: "unavailable" }),
+  );
+}
+
+function closeThread() {
+  inbox.current = null;
+  $("#detail").hidden = true;
+  $("#detail").dataset.thread = "";
+  $("#decisions").replaceChildren();
 }
 
 function renderThread() {
   const { threadId, request } = inbox.current;
   const ctx = request.context || {};
-  const entry = inbox.threads.find((t) => t.threadId === threadId);
+  const entry = inbox.threads.find((t) => t.thread_id === threadId);
+  const c = ctx.customer || {};
   $("#detail").hidden = false;
   $("#detail").dataset.thread = threadId;
   $("#outcome").hidden = true;
-  $("#detail-title").textContent = `Thread ${threadId}`;
+  $("#detail-title").textContent = `${c.name || c.customer_id || "Unidentified customer"} · ${threadId}`;
   $("#detail-meta").textContent =
     `queue ${ctx.queue || "general"} · turn ${ctx.turn ?? "?"}` +
-    (entry ? ` · priority ${entry.priority} · waiting ${duration(entry.waiting)}` : "") +
-    (entry && entry.assignedTo ? ` · assigned to ${entry.assignedTo}` : " · unassigned");
-
-  const c = ctx.customer;
-  $("#customer").textContent = c
-    ? `${c.name} (${c.customer_id})${c.plan ? ` · plan ${typeof c.plan === "object" ? c.plan.name || c.plan.id : c.plan}` : ""} · ` +
-      (c.verified ? `verified by ${c.verified_by}` : "not verified")
-    : "not identified";
-  $("#summary").textContent = ctx.summary || ctx.latest_message || "";
-  $("#conversation").replaceChildren(
-    ...(ctx.conversation || []).map((m) =>
-      el("li", { class: m.role }, el("strong", { text: `${m.role}: ` }), document.createTextNode(m.text)),
-    ),
-  );
-  $("#reasons").replaceChildren(...(ctx.reasons || []).map((r) => el("li", { text: r })));
-  const conf = typeof ctx.confidence === "number" ? ctx.confidence.toFixed(2) : "—";
-  const threshold = typeof ctx.threshold === "number" ? ctx.threshold.toFixed(2) : "—";
-  const s = ctx.sentiment;
-  $("#confidence").textContent =
-    `${conf} (threshold ${threshold})` + (s ? ` · sentiment ${s.label} ${Number(s.score).toFixed(2)}` : "");
-  $("#signals tbody").replaceChildren(
-    ...Object.entries(ctx.signals || {}).map(([name, value]) =>
-      el(
-        "tr",
-        { "data-signal": name },
-        el("th", { text: name.replaceAll("_", " ") }),
-        el("td", {}, el("meter", { min: "0", max: "1", value: String(value) })),
-        el("td", { text: Number(value).toFixed(2) }),
-      ),
-    ),
-  );
-  $("#intents").replaceChildren(
-    ...(ctx.intents || []).map((i) => el("li", { text: `${i.intent} (${Number(i.confidence).toFixed(2)})` })),
-  );
-  $("#rationale").textContent = ctx.rationale || "";
-  $("#entities").textContent = JSON.stringify(ctx.entities || {}, null, 1);
-  $("#plan tbody").replaceChildren(
-    ...(ctx.plan || []).map((step) =>
-      el(
-        "tr",
-        { "data-step": step.id, class: `status-${step.status}` },
-        el("td", { text: step.id }),
-        el("td", { title: step.why, text: step.tool }),
-        el("td", {}, el("code", { text: short(step.args, 200) })),
-        el("td", { text: step.status + (step.hold_reason ? `: ${step.hold_reason}` : "") }),
-        el("td", { text: step.error ? step.error : step.result === null ? "" : short(step.result, 200) }),
-      ),
-    ),
-  );
-  $("#plan").hidden = !(ctx.plan || []).length;
+    (entry ? ` · priority ${entry.priority} · waiting ${duration(entry.waiting)} · ${entry.slaLeft >= 0 ? `SLA due in ${duration(entry.slaLeft)}` : `SLA overdue ${duration(-entry.slaLeft)}`}` : "") +
+    (entry && entry.assigned_to ? ` · assigned to ${entry.assigned_to}` : " · unassigned");
+  renderCustomer(ctx, null);
+  renderHistory(null);
+  renderContext(ctx, inbox.config.signals || {});
   renderDecisions(request);
-}
-
-// ---- the decision form, one fieldset per proposed action ----------------------------------------------------
-
-// The exact money an approval moves (charge, amount, destination), as the review payload's fields.
-function effectRows(effect) {
-  if (!effect) return [];
-  const money = (v) => `$${Number(v).toFixed(2)}`;
-  const rows = effect.movements.map((m) =>
-    el("li", { text: `${money(m.amount)} of ${m.charge_id || "account credit"} (${m.payment_method}) to ${m.to.replaceAll("_", " ")}` }));
-  return [
-    el("p", { class: "effect", text: `Approving moves ${money(effect.amount)}:` }),
-    el("ul", { class: "effect" }, ...rows),
-  ];
-}
-
-function renderDecisions(request) {
-  const form = $("#decisions");
-  const fieldsets = request.action_requests.map((action, n) => {
-    const config = request.review_configs.find((c) => c.action_name === action.name) || request.review_configs[n];
-    const allowed = config.allowed_decisions;
-    const choice = el("div", { class: "choices" });
-    for (const kind of allowed) {
-      choice.append(
-        el(
-          "label",
-          {},
-          el("input", {
-            type: "radio",
-            name: `decision-${n}`,
-            value: kind,
-            checked: kind === allowed[0],
-            onchange: () => showPanel(n, kind),
-          }),
-          ` ${DECISION_LABELS[kind] || kind}`,
-        ),
-      );
-    }
-    return el(
-      "fieldset",
-      { "data-action": String(n), "data-name": action.name },
-      el("legend", { text: action.name }),
-      el("p", { class: "description", text: action.description || "" }),
-      el("pre", { class: "args", text: JSON.stringify(action.args, null, 2) }),
-      ...effectRows((request.context.effects || [])[n]),
-      choice,
-      el("div", { class: "panel", "data-for": "edit", hidden: true }, ...argFields(n, action, config.args_schema)),
-      el(
-        "div",
-        { class: "panel", "data-for": "reject", hidden: true },
-        el("label", {}, "Reason (the customer sees it)", el("textarea", { name: `reason-${n}`, maxlength: "8000" })),
-      ),
-      el(
-        "div",
-        { class: "panel", "data-for": "respond", hidden: true },
-        el(
-          "label",
-          {},
-          "Your answer to the customer",
-          el("textarea", { name: `message-${n}`, maxlength: "8000" }),
-        ),
-      ),
-    );
-  });
-  const respondable = request.review_configs.some((c) => c.allowed_decisions.includes("respond"));
-  form.replaceChildren(
-    ...fieldsets,
-    respondable
-      ? el(
-          "p",
-          { class: "ownership" },
-          el("label", {}, el("input", { type: "checkbox", name: "take_over" }), " take this thread over"),
-          el("label", {}, el("input", { type: "checkbox", name: "hand_back" }), " hand it back to the agent"),
-        )
-      : null,
-    el("button", { type: "submit", id: "send-decision", text: "Send decision" }),
-  );
-  request.action_requests.forEach((_, n) => showPanel(n, form.querySelector(`[name="decision-${n}"]:checked`).value));
-}
-
-function showPanel(n, kind) {
-  for (const panel of document.querySelectorAll(`fieldset[data-action="${n}"] .panel`)) {
-    panel.hidden = panel.dataset.for !== kind;
-  }
-}
-
-// A JSON-schema property, resolved: $ref followed, nullability and the non-null variants split out.
-function resolveProperty(schema, root) {
-  const deref = (s) => (s && s.$ref ? (root.$defs || {})[s.$ref.split("/").pop()] || {} : s || {});
-  const flatten = (s) => {
-    const resolved = deref(s);
-    const options = resolved.anyOf || resolved.oneOf;
-    return options ? options.flatMap(flatten) : [resolved];
-  };
-  const prop = deref(schema);
-  const variants = flatten(prop);
-  const nullable = variants.some((v) => v.type === "null");
-  const types = variants.filter((v) => v.type !== "null");
-  return { prop, types, nullable };
-}
-
-function argFields(n, action, schema) {
-  const root = schema || { properties: {} };
-  const required = new Set(root.required || []);
-  const names = new Set([...Object.keys(root.properties || {}), ...Object.keys(action.args || {})]);
-  return [...names].map((name) => {
-    const { prop, types, nullable } = resolveProperty((root.properties || {})[name] || {}, root);
-    const value = (action.args || {})[name];
-    const first = types[0] || {};
-    const kinds = new Set(types.map((t) => t.type));
-    const field = `arg-${n}-${name}`;
-    let input;
-    let kind;
-    if (first.enum) {
-      kind = "enum";
-      input = el("select", { name: field }, ...first.enum.map((v) => el("option", { value: v, selected: v === value, text: v })));
-    } else if (kinds.has("boolean") && kinds.size === 1) {
-      kind = "boolean";
-      input = el("input", { type: "checkbox", name: field, checked: Boolean(value) });
-    } else if (kinds.has("number") || kinds.has("integer")) {
-      kind = kinds.has("number") ? "number" : "integer";
-      const bounds = types.find((t) => t.type === "number" || t.type === "integer");
-      input = el("input", {
-        type: "number",
-        name: field,
-        step: kind === "integer" ? "1" : "0.01",
-        min: bounds.minimum ?? (bounds.exclusiveMinimum !== undefined ? bounds.exclusiveMinimum : undefined),
-        max: bounds.maximum,
-        value: value === null || value === undefined ? "" : String(value),
-      });
-    } else if (kinds.has("string") && kinds.size === 1) {
-      kind = "string";
-      const long = (first.maxLength || 0) > 200 || (typeof value === "string" && value.length > 60);
-      input = long
-        ? el("textarea", { name: field, maxlength: first.maxLength, text: value ?? "" })
-        : el("input", { type: "text", name: field, maxlength: first.maxLength, value: value ?? "" });
-    } else {
-      kind = "json";
-      input = el("textarea", { name: field, class: "json", text: JSON.stringify(value ?? null, null, 1) });
-    }
-    input.dataset.kind = kind;
-    input.dataset.arg = name;
-    input.dataset.nullable = String(nullable || !required.has(name));
-    const help = prop.description || first.description || "";
-    return el(
-      "label",
-      { class: "arg" },
-      el("span", { class: "arg-name", text: name + (required.has(name) ? " *" : "") }),
-      input,
-      help ? el("small", { text: help }) : null,
-    );
-  });
-}
-
-function editedArgs(n) {
-  const args = {};
-  for (const input of document.querySelectorAll(`fieldset[data-action="${n}"] [data-arg]`)) {
-    const name = input.dataset.arg;
-    const empty = input.value === "" && input.dataset.kind !== "boolean";
-    if (empty && input.dataset.nullable === "true") {
-      args[name] = null;
-      continue;
-    }
-    switch (input.dataset.kind) {
-      case "boolean":
-        args[name] = input.checked;
-        break;
-      case "number":
-      case "integer":
-        if (Number.isNaN(Number(input.value)) || input.value === "") throw new Error(`${name} must be a number`);
-        args[name] = Number(input.value);
-        break;
-      case "json":
-        try {
-          args[name] = JSON.parse(input.value);
-        } catch (_) {
-          throw new Error(`${name} is not valid JSON`);
-        }
-        break;
-      default:
-        args[name] = input.value;
-    }
-  }
-  return args;
-}
-
-function collectDecisions() {
-  const { request } = inbox.current;
-  const form = $("#decisions");
-  return request.action_requests.map((action, n) => {
-    const kind = form.querySelector(`[name="decision-${n}"]:checked`).value;
-    if (kind === "edit") return { type: "edit", edited_action: { name: action.name, args: editedArgs(n) } };
-    if (kind === "reject") {
-      const reason = form.querySelector(`[name="reason-${n}"]`).value.trim();
-      return reason ? { type: "reject", message: reason } : { type: "reject" };
-    }
-    if (kind === "respond") {
-      const message = form.querySelector(`[name="message-${n}"]`).value.trim();
-      if (!message) throw new Error("write the answer the customer will receive");
-      return { type: "respond", message };
-    }
-    return { type: "approve" };
-  });
+  $("#detail").scrollIntoView({ block: "nearest" });
 }
 
 async function sendDecision(event) {
-  event.preventDefault();
+  if (event) event.preventDefault();
+  if (!inbox.current) return;
   const { threadId, request } = inbox.current;
   const form = $("#decisions");
-  const reviewer = $("#reviewer").value.trim();
-  if (!reviewer) throw new Error("enter your name first: it goes into the audit log");
   const resume = {
-    decisions: collectDecisions(),
-    reviewer,
+    decisions: collectDecisions(request),
+    reviewer: reviewerName(), // with keys the server records the key's own name whatever is sent
     turn: (request.context || {}).turn,
     take_over: Boolean(form.querySelector('[name="take_over"]')?.checked),
     hand_back: Boolean(form.querySelector('[name="hand_back"]')?.checked),
   };
   const button = $("#send-decision");
   button.disabled = true;
+  inbox.current.sending = true;
   let values;
   try {
     values = await api.resume(threadId, resume);
   } finally {
     button.disabled = false;
+    if (inbox.current) inbox.current.sending = false;
   }
   if (values && values.__error__) throw new Error(values.__error__.message || JSON.stringify(values.__error__));
   showOutcome(threadId, values || {});
-  await refresh();
-}
-
-// The API serves the agent's messages as markdown ("$" escaped so math renderers leave amounts alone); this page
-// shows them as plain text.
-function plainText(markdown) {
-  return String(markdown).replace(/\\([\\$])/g, "$1");
+  await refreshQueue();
+  refreshWorkload();
 }
 
 function showOutcome(threadId, values) {
   const messages = values.messages || [];
   const last = [...messages].reverse().find((m) => m.type === "ai");
   const outcome = $("#outcome");
-  outcome.replaceChildren(
+  fill(
+    outcome,
     el("h3", { text: "Decision sent" }),
     el("p", { id: "outcome-status", text: `Thread ${threadId} is now ${values.status || "updated"}.` }),
     last ? el("p", { id: "outcome-reply" }, el("strong", { text: "Reply to the customer: " }), plainText(last.content)) : null,
@@ -517,14 +344,6 @@ function showOutcome(threadId, values) {
 }
 
 // ---- wiring -------------------------------------------------------------------------------------------------
-
-async function refresh() {
-  await loadQueue();
-  if (inbox.current && !inbox.threads.some((t) => t.threadId === inbox.current.threadId)) {
-    inbox.current = null;
-    $("#detail").hidden = true;
-  }
-}
 
 function guarded(fn) {
   return async (event) => {
@@ -542,25 +361,35 @@ async function start() {
     const response = await fetch("/inbox/config");
     if (response.ok) inbox.config = { ...inbox.config, ...(await response.json()) };
   } catch (_) {
-    /* served by the API server itself: keep the defaults */
+    /* keep the defaults */
   }
-  $("#reviewer").value = localStorage.getItem("inbox.reviewer") || "";
+  for (const q of inbox.config.queues || []) $("#f-queue").append(el("option", { value: q, text: q }));
+  for (const p of inbox.config.priorities || []) $("#f-priority").append(el("option", { value: p, text: p }));
   $("#signin").addEventListener("submit", guarded(async (e) => {
     e.preventDefault();
-    notice("");
-    await refresh();
+    await signIn();
   }));
-  $("#queue-filter").addEventListener("change", guarded(refresh));
+  // A different key is a different person: nothing of the previous one stays on screen.
+  $("#api-key").addEventListener("input", () => {
+    if (inbox.key && $("#api-key").value.trim() !== inbox.key) {
+      inbox.session++;
+      inbox.key = "";
+      inbox.who = null;
+      clearView();
+      notice("Sign in with the new key.");
+    }
+  });
+  const refilter = guarded(() => inbox.key !== undefined && inbox.who && refreshQueue());
+  for (const id of ["#f-queue", "#f-priority", "#f-intent", "#f-breached"]) $(id).addEventListener("change", refilter);
+  for (const id of ["#f-q", "#f-customer"]) $(id).addEventListener("input", refilter);
+  $("#filters").addEventListener("submit", (e) => e.preventDefault());
   $("#decisions").addEventListener("submit", guarded(sendDecision));
+  document.addEventListener("keydown", guarded(onKey));
   $("#assign-me").addEventListener("click", guarded(async () => {
-    const reviewer = $("#reviewer").value.trim();
-    if (!reviewer) throw new Error("enter your name first");
     const { threadId } = inbox.current;
-    // The API's key decides who "me" is (the inbox checks the name against it); the name matters only in front
-    // of an API without keys.
-    const assigned = await api.assign(threadId, reviewer);
-    notice(`Thread ${threadId} is assigned to ${(assigned && assigned.assigned_to) || reviewer}.`);
-    await refresh();
+    const assigned = await api.assign(threadId);
+    notice(`Thread ${threadId} is assigned to ${assigned.assigned_to}.`);
+    await refreshQueue();
     renderThread();
   }));
 }
