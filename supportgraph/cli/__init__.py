@@ -24,6 +24,7 @@ from supportgraph.cli.faults import bench_faults
 from supportgraph.cli.fuzz import fuzz_app
 from supportgraph.cli.llm import BaseUrlOpt, ModelOpt, bench_tokens, model_context
 from supportgraph.cli.measure import bench_app, eval_app
+from supportgraph.cli.policy import policy_app
 from supportgraph.cli.review import review_app
 
 # Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
@@ -42,6 +43,7 @@ app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.add_typer(fuzz_app, name="fuzz")
+app.add_typer(policy_app, name="policy")
 bench_app.command("tokens")(bench_tokens)
 bench_app.command("faults")(bench_faults)
 app.command()(triage.triage)

@@ -24,7 +24,7 @@ from graphs.support.context import Context
 from graphs.support.deps import Deps, deps, last_customer_text
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
 from graphs.support.messages import normalise
-from graphs.support.policy import Hold, policy_holds
+from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.requests import settle_lookup
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
@@ -180,8 +180,7 @@ def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, A
     that run the step's tool (whatever intent the step is labelled with)."""
     holds = []
     if get_tool(step["tool"]).needs_approval:
-        holds.append(Hold("reserved_for_humans",
-                          f"{step['tool'].replace('_', ' ')} is reserved for a human's approval"))
+        holds.append(reserved_for_humans(step["tool"]))
     names = list(dict.fromkeys([*(spec.policy if spec else []), *tool_policy(step["tool"])]))
     holds += policy_holds(names, step["args"], scope, d.context.policy())
     return holds

@@ -109,7 +109,7 @@ def _model_steps(state: State, d: Deps, flow: ActiveFlow, flow_steps: list[Step]
         intents=flow["intents"], flow=flow, customer=state.customer if state.customer and
         state.customer["verified"] else None, kept=kept + verify, reason=reason,
         also_tools=tuple(s["tool"] for s in kept if s["status"] == "failed"),
-        refund_limit=d.context.refund_approval_limit, verify_first=bool(verify))
+        policy=d.context.policy(), verify_first=bool(verify))
     proposal = plan_with_model(d.context.build_chat_model(), list(state.messages), request)
     audit_calls(d.audit, d.thread_id, state.turn, proposal.answer.calls, d.now)
     answer = proposal.answer
