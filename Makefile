@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine (Python 3.11, no API key, no database running):
-#   make demo   — set up .venv and play the demo conversations
+#   make demo   — set up .venv, migrate and seed the embedded store, and play the demo conversations
 #   make test   — set up .venv and run ruff, mypy and the test suite
 PYTHON ?= python3
 VENV ?= .venv
@@ -15,7 +15,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The demo migrates and seeds its own database; the default store (what `supportgraph chat` uses) is migrated and
+# given the demo company too, so the README's commands work right after.
 demo: $(STAMP)
+	$(BIN)/supportgraph db upgrade
+	$(BIN)/supportgraph demo seed
 	$(BIN)/supportgraph demo
 
 lint: $(STAMP)

@@ -25,6 +25,9 @@ class Settings(BaseSettings, Policy):
     home: Path = Field(default=Path(".supportgraph"), description="Directory for the embedded SQLite database.")
     database_url: str | None = Field(default=None, description="postgresql://… to use Postgres for everything.")
     demo_seed: int = Field(default=7, description="Seed of the deterministic demo-company generator.")
+    provision_demo: bool = Field(
+        default=False, description="Development and tests only: migrate an un-migrated business store and seed the "
+                                   "demo company into an empty one when it is first opened.")
 
     # The LLM reasoner: unset model = the offline local reasoner only.
     model: str | None = Field(default=None, description="Chat model name (e.g. gpt-4o-mini); set = LLM reasoner.")

@@ -66,10 +66,6 @@ class Context:
         metadata={"description": "A ready chat model to use instead of building one from the fields above "
                                  "(hosts embedding supportgraph, scripted models in tests)."},
     )
-    demo_seed: int = field(
-        default_factory=lambda: get_settings().demo_seed,
-        metadata={"description": "Seed of the demo company generated into an empty store."},
-    )
     # The support policy (foundation/policy.py), one field per value and under the same name.
     refund_approval_limit: float = _policy_field("refund_approval_limit")
     customer_refund_limit: float = _policy_field("customer_refund_limit")
