@@ -21,9 +21,8 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
-from graphs.support.deps import Deps, deps, last_customer_text
+from graphs.support.deps import Deps, deps
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
-from graphs.support.messages import normalise
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.requests import settle_lookup
 from graphs.support.state import ActiveFlow, Customer, State, Step
@@ -41,7 +40,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = copy.deepcopy(state.flow)
     customer = state.customer
     failures = state.verification_failures
-    text = normalise(last_customer_text(list(state.messages)))
+    text = state.customer_message
     by_id = {s["id"]: s for s in steps}
     trouble: list[str] = []
     while True:
