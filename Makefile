@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean
+.PHONY: demo test lint setup clean generate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ demo: $(STAMP)
 	$(BIN)/supportgraph db upgrade
 	$(BIN)/supportgraph demo seed
 	$(BIN)/supportgraph demo
+
+# Files generated from their one definition: the written policy (from Policy and prompts/policy.md.j2) and the
+# scenario format's JSON Schema (from evals/scenario_format.py). Tests fail while a committed copy differs.
+generate: $(STAMP)
+	$(BIN)/supportgraph policy render
+	$(BIN)/python -m evals.scenario_format
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
