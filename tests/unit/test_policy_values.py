@@ -77,3 +77,23 @@ def test_hold_sentences_are_rendered_from_prompts() -> None:
     with pytest.raises(KeyError):
         render_hold("no_such_hold")
     assert (ROOT / "prompts" / "holds.j2").is_file()
+
+
+def test_policy_show_and_render_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from foundation.settings import get_settings
+    from supportgraph.cli.policy import policy_app
+
+    assert CliRunner().invoke(policy_app, ["render", "--check"]).exit_code == 0, "prompts/policy.md is stale"
+    monkeypatch.setenv("SUPPORTGRAPH_REFUND_APPROVAL_LIMIT", "175")
+    get_settings.cache_clear()
+    try:
+        shown = CliRunner().invoke(policy_app, ["show"])
+        written = CliRunner().invoke(policy_app, ["show", "--written"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert shown.exit_code == 0 and "refund_approval_limit = 175.0" in shown.output, shown.output
+    assert "(default 100.0)" in shown.output
+    assert "Refunds above $175.00 need a human reviewer's approval" in written.output
