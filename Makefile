@@ -1,12 +1,12 @@
 # Two commands do everything on a fresh machine (Python 3.11, no API key, no database running):
-#   make demo   — set up .venv and play the demo conversations
+#   make demo   — set up .venv, migrate and seed the embedded store, and play the demo conversations
 #   make test   — set up .venv and run ruff, mypy and the test suite
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint setup clean
+.PHONY: demo test lint setup clean generate
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +15,18 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The demo migrates and seeds its own database; the default store (what `supportgraph chat` uses) is migrated and
+# given the demo company too, so the README's commands work right after.
 demo: $(STAMP)
+	$(BIN)/supportgraph db upgrade
+	$(BIN)/supportgraph demo seed
 	$(BIN)/supportgraph demo
+
+# Files generated from their one definition: the written policy (from Policy and prompts/policy.md.j2) and the
+# scenario format's JSON Schema (from evals/scenario_format.py). Tests fail while a committed copy differs.
+generate: $(STAMP)
+	$(BIN)/supportgraph policy render
+	$(BIN)/python -m evals.scenario_format
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

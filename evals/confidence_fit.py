@@ -22,7 +22,7 @@ from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from evals.intents import expected_calibration_error
-from evals.scenario_format import load_scenarios
+from evals.scenario_files import load_scenarios
 from evals.scenario_runner import run_scenarios
 from graphs.support.confidence import SIGNALS, ConfidenceModel, load_model
 

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from foundation.crash import ENV as CRASH_ENV
 from foundation.crash import PAUSE_ENV, PAUSE_FILE_ENV
 from service.conversations import SupportError, SupportService, open_service
+from tools.store import prepare_demo_store
 
 REFUND_TEXT = "I want a refund for order 10002, the headphones arrived broken"  # $349.99, needs a reviewer
 SMALL_REFUND = "I'd like a refund for order 10004"  # $14.99, the agent refunds it itself
@@ -62,8 +63,9 @@ class Databases:
             url = f"sqlite:///{self.workdir / 'template.db'}"
         else:
             url = _create_pg_database(self.kind, "sg_fault_tpl_" + uuid.uuid4().hex[:8], None)
+        prepare_demo_store(url)  # migrated, with the demo company
         with open_service(url) as service:
-            service.warm_up()  # seeds the demo company, creates the checkpoint and audit tables
+            service.warm_up()  # creates the checkpoint and audit tables
         from foundation.db import close_database
 
         close_database(url)

@@ -28,6 +28,7 @@ from tools.store.demo_builder import DemoBuilder
 from tools.store.demo_catalogue import PLACES
 from tools.store.demo_company import seed_catalogue
 from tools.store.kb_files import articles_digest, load_articles
+from tools.store.lifecycle import upgrade_store
 
 Row = dict[str, Any]
 
@@ -69,8 +70,8 @@ def _forget(url: str) -> None:
 
 def prepare_store(url: str, data: dict[str, list[Row]], now: datetime) -> None:
     """Migrate an empty database and fill it with the catalogue and ``data`` (a scenario's fixtures)."""
+    upgrade_store(url)
     db = open_database(url)
-    db.migrate(s.COMPONENT, s.MIGRATIONS)
     catalogue = DemoBuilder(random.Random(0), now).products  # product ids as every store numbers them
     with db.begin() as conn:
         conn.execute(insert(s.store_meta), [

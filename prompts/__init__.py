@@ -1,7 +1,9 @@
 """What supportgraph says: reply templates, prompt templates and the written policy, loaded by name.
 
-Reply templates are Jinja2 files in ``prompts/replies/NAME.j2``; documents such as ``policy.md`` sit beside
-this module. No prompt or reply text lives in Python code.
+Reply templates are Jinja2 files in ``prompts/replies/NAME.j2``; the sentences people read about why a step
+waits for a human are the macros of ``prompts/holds.j2``; documents such as ``policy.md`` sit beside this
+module, rendered from ``NAME.j2`` when they carry values (``render_document``). No prompt or reply text lives in
+Python code.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from functools import cache, lru_cache
 from importlib import resources
 
-from jinja2 import ChainableUndefined, Environment, PackageLoader
+from jinja2 import ChainableUndefined, Environment, PackageLoader, StrictUndefined
 
 
 @lru_cache(maxsize=1)
@@ -24,7 +26,20 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=False,
     )
-    env.filters["money"] = lambda v: f"${float(v):,.2f}" if isinstance(v, int | float | str) and v != "" else ""
+    env.filters["money"] = _money
+    return env
+
+
+def _money(value: object) -> str:
+    return f"${float(value):,.2f}" if isinstance(value, int | float | str) and value != "" else ""
+
+
+@lru_cache(maxsize=1)
+def _documents() -> Environment:
+    # Documents and sentences are rendered exactly as written; a value missing is an error, not an empty string.
+    env = Environment(loader=PackageLoader("prompts", "."), undefined=StrictUndefined, autoescape=False,
+                      keep_trailing_newline=True)
+    env.filters["money"] = _money
     return env
 
 
@@ -48,6 +63,19 @@ def reply_mentions(name: str, tool: str) -> bool:
 
 def reply_exists(name: str) -> bool:
     return resources.files("prompts").joinpath("replies", f"{name}.j2").is_file()
+
+
+def render_document(name: str, /, **values: object) -> str:
+    """Render the document template ``prompts/NAME.j2`` (e.g. ``policy.md``) with ``values``."""
+    return _documents().get_template(f"{name}.j2").render(**values)
+
+
+def render_hold(kind: str, /, **values: object) -> str:
+    """Why a step waits for a human: the macro ``kind`` of prompts/holds.j2 (customers may read it)."""
+    macro = getattr(_documents().get_template("holds.j2").module, kind, None)
+    if macro is None:
+        raise KeyError(f"prompts/holds.j2 has no hold sentence {kind!r}")
+    return str(macro(**values))
 
 
 def load_document(name: str) -> str:

@@ -109,7 +109,7 @@ class SupportService:
 
     def warm_up(self) -> None:
         """Open the business store and load the intent router now rather than on the first message."""
-        open_store(self.context.database_url, seed=self.context.demo_seed)
+        open_store(self.context.database_url)
         load_router()
         embed(["warm up"])
 
@@ -185,7 +185,7 @@ class SupportService:
         from tools.crm.backend import crm_backend
         from tools.store import open_store
 
-        store = open_store(self.context.database_url, seed=self.context.demo_seed)
+        store = open_store(self.context.database_url)
         try:
             known = crm_backend(store).get_ref(customer_id) is not None
         except Exception:  # an outage: the turn itself reports it as a failed step
@@ -275,7 +275,11 @@ def _review_request(snapshot: StateSnapshot) -> ReviewRequest | None:
 
 @contextmanager
 def open_service(database_url: str | None = None, **context: Any) -> Iterator[SupportService]:
-    """A :class:`SupportService` on ``database_url`` (default: the configured one), closed on exit."""
+    """A :class:`SupportService` on ``database_url`` (default: the configured one), closed on exit.
+
+    A business store that cannot serve (not migrated, or empty) raises ``StoreNotReady`` here, before anything is
+    written: its message says what to run."""
     url = database_url or get_settings().resolved_database_url()
+    open_store(url)
     with open_checkpointer(url) as saver:
         yield SupportService(saver, Context(database_url=url, **context))

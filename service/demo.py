@@ -24,6 +24,7 @@ from service.conversations import open_service
 from service.metrics import MetricsSettings, compute_metrics
 from service.metrics.report import print_report
 from service.render import print_turn
+from tools.store.lifecycle import seed_demo_store, upgrade_store
 
 
 @dataclass(frozen=True)
@@ -75,9 +76,13 @@ def run_demo(console: Console, *, database_url: str | None = None, fresh: bool =
     console.print(Rule("supportgraph demo"))
     console.print(f"database: {url}\nreasoner: local (offline MiniLM intent router), no API key needed\n")
     started = time.perf_counter()
+    before, after = upgrade_store(url)
+    seeded = seed_demo_store(url, seed=settings.demo_seed)
+    console.print(f"[dim]store at revision {after}" + (f" (was {before or 'not migrated'})" if before != after else "")
+                  + (", demo company seeded" if seeded else ", data kept") + "[/]")
     with open_service(url) as service:
         service.warm_up()
-        console.print(f"[dim]ready in {time.perf_counter() - started:.1f} s (store seeded, model loaded)[/]\n")
+        console.print(f"[dim]ready in {time.perf_counter() - started:.1f} s (store opened, model loaded)[/]\n")
         waiting: list[tuple[str, Conversation]] = []
         for n, conv in enumerate(CONVERSATIONS, 1):
             thread_id = f"demo-{run}-{n}"

@@ -13,6 +13,10 @@ from tests.pg import create_database, drop_database, postgres_server
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("LANGSMITH_TRACING", "false")
+# Tests ask for the demo company: a store a test (or a command it runs, or a server it starts) opens first is
+# migrated and seeded, as `supportgraph db upgrade` and `supportgraph demo seed` would do it. Tests of the
+# lifecycle itself clear this (tests/tools/test_store_lifecycle.py).
+os.environ.setdefault("SUPPORTGRAPH_PROVISION_DEMO", "true")
 
 
 @pytest.fixture(scope="session")

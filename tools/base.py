@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from foundation.policy import Policy
+
 if TYPE_CHECKING:
     # inside: only the LLM planner binds tools; the local path never loads LangChain's tools
     from langchain_core.tools import StructuredTool
@@ -69,27 +71,11 @@ class ToolContext:
     customer_id: str | None = None
     approved_by: str | None = None
     approved_effect: dict[str, Any] | None = None
-    policy: Policy = field(default_factory=lambda: Policy())
+    policy: Policy = field(default_factory=Policy)
 
     @property
     def idempotency_key(self) -> str:
         return f"{self.thread_id}:{self.step_id}"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Policy:
-    """The numbers of the written support policy (prompts/policy.md) that tools enforce.
-
-    The approval limits add up: refunds and account credit given back over the last ``limit_window_days``
-    count, whichever turn, thread or channel gave them (refunds of cancelled orders excepted). Above
-    ``refund_approval_limit`` for one order, or ``customer_refund_limit`` for one customer, a human approves.
-    """
-
-    refund_approval_limit: float = 100.00
-    customer_refund_limit: float = 250.00
-    limit_window_days: int = 30
-    refund_window_days: int = 30
-    max_verification_attempts: int = 3
 
 
 class BackendRefusal(Exception):

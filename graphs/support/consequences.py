@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from foundation.policy import Policy
 from graphs.support.policy import Hold
 from graphs.support.state import Step
-from tools.base import Policy, ToolContext
+from prompts import render_hold
+from tools.base import ToolContext
 from tools.registry import get_tool
 from tools.store import BusinessStore
 
@@ -45,13 +47,13 @@ def _in_flight_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], s
     others = [s for s in plan if s["id"] != step["id"] and s["status"] in UNSETTLED_STEPS
               and get_tool(s["tool"]).moves_money == "order_refund" and s["args"].get("order_id") == order_id]
     if others:
-        holds.append(Hold("refund_in_flight", f"{step['tool'].replace('_', ' ')} of order {order_id} would refund it "
-                          f"again while {others[0]['tool'].replace('_', ' ')} of the same order is still in flight"))
+        holds.append(Hold("refund_in_flight", render_hold("refund_again_in_flight", tool=step["tool"],
+                                                          order_id=order_id, other_tool=others[0]["tool"])))
     status = get_tool("get_refund_status").run(store, {"order_id": order_id}, ctx)
     data: dict[str, Any] = status.data if status.ok and isinstance(status.data, dict) else {}
     in_flight = [r for r in data.get("refunds", []) if str(r.get("status")) not in SETTLED_REFUNDS]
     if in_flight:
         amount = sum(float(r.get("amount") or 0) for r in in_flight)
-        holds.append(Hold("refund_in_flight", f"order {order_id} has a refund of ${amount:,.2f} still in flight; "
-                          f"{step['tool'].replace('_', ' ')} could refund the customer twice"))
+        holds.append(Hold("refund_in_flight", render_hold("refund_in_flight", tool=step["tool"], order_id=order_id,
+                                                          amount=amount)))
     return holds

@@ -6,14 +6,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from foundation.policy import Policy
 from foundation.settings import get_settings
 from graphs.reasoners.llm.model import chat_model_for
-from tools.base import Policy
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-_policy = Policy()
+
+
+def _policy_field(name: str) -> Any:
+    """A run setting for the policy value ``name``: the deployment's value (settings/env) unless the run sets it."""
+    return field(default_factory=lambda: getattr(get_settings(), name),
+                 metadata={"description": Policy.model_fields[name].description})
 
 
 def _default_reasoner() -> Literal["local", "llm"]:
@@ -61,18 +66,13 @@ class Context:
         metadata={"description": "A ready chat model to use instead of building one from the fields above "
                                  "(hosts embedding supportgraph, scripted models in tests)."},
     )
-    demo_seed: int = field(
-        default_factory=lambda: get_settings().demo_seed,
-        metadata={"description": "Seed of the demo company generated into an empty store."},
-    )
-    refund_approval_limit: float = field(
-        default=_policy.refund_approval_limit,
-        metadata={"description": "Refunds above this amount need a human reviewer's approval."},
-    )
-    max_verification_attempts: int = field(
-        default=_policy.max_verification_attempts,
-        metadata={"description": "Failed identity checks before a human must verify the customer."},
-    )
+    # The support policy (foundation/policy.py), one field per value and under the same name.
+    refund_approval_limit: float = _policy_field("refund_approval_limit")
+    customer_refund_limit: float = _policy_field("customer_refund_limit")
+    limit_window_days: int = _policy_field("limit_window_days")
+    refund_window_days: int = _policy_field("refund_window_days")
+    max_verification_attempts: int = _policy_field("max_verification_attempts")
+    verification_window_hours: int = _policy_field("verification_window_hours")
     clock: str | None = field(
         default=None,
         metadata={"description": "ISO time to run at instead of the wall clock (repeatable evals and tests)."},
@@ -100,8 +100,5 @@ class Context:
         return chat_model_for(self)
 
     def policy(self) -> Policy:
-        return Policy(
-            refund_approval_limit=self.refund_approval_limit,
-            refund_window_days=_policy.refund_window_days,
-            max_verification_attempts=self.max_verification_attempts,
-        )
+        """The run's policy: the deployment's values with what this run's context overrides (validated)."""
+        return Policy(**{name: getattr(self, name) for name in Policy.model_fields})

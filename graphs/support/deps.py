@@ -60,7 +60,7 @@ def deps(runtime: Runtime[Context]) -> Deps:
     thread_id = (runtime.execution_info.thread_id if runtime.execution_info else None) or "no-thread"
     return Deps(
         context=context,
-        store=open_store(context.database_url, seed=context.demo_seed),
+        store=open_store(context.database_url),
         audit=open_audit_log(context.database_url),
         thread_id=thread_id,
         now=context.now(),

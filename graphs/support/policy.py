@@ -10,7 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from tools.base import Policy
+from foundation.policy import Policy
+from foundation.sla import SLA_HOURS
+from prompts import render_document, render_hold
 
 # What kind of rule holds a step for a human: what the graph decides by, where the reason is only for people.
 HoldKind = Literal["amount_limit", "reserved_for_humans", "refund_in_flight"]
@@ -27,12 +29,21 @@ class Hold:
 PolicyCheck = Callable[[dict[str, Any], dict[str, Any], Policy], "Hold | None"]
 
 
+def written_policy(policy: Policy) -> str:
+    """The written support policy (prompts/policy.md) with ``policy``'s values: what people and the planner read."""
+    return render_document("policy.md", **policy.model_dump(), sla_hours=SLA_HOURS)
+
+
 def amount_above_limit(amount: float, policy: Policy) -> Hold | None:
     """A refund of ``amount`` above the approval limit: held for a human's approval."""
     if amount <= policy.refund_approval_limit:
         return None
-    return Hold("amount_limit", f"a refund of ${amount:,.2f} is above the ${policy.refund_approval_limit:,.2f} "
-                                "limit and needs a human's approval")
+    return Hold("amount_limit", render_hold("above_limit", amount=amount, limit=policy.refund_approval_limit))
+
+
+def reserved_for_humans(tool: str) -> Hold:
+    """A step of a tool that always needs a human's approval (``SupportTool.needs_approval``)."""
+    return Hold("reserved_for_humans", render_hold("reserved_for_humans", tool=tool))
 
 
 def refund_limit(args: dict[str, Any], scope: dict[str, Any], policy: Policy) -> Hold | None:

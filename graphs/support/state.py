@@ -147,6 +147,9 @@ class State(InputState):
     """Everything the thread keeps across turns."""
 
     turn: int = 0
+    # The customer's message of this turn as ingest checked and normalised it (graphs/support/messages.py; ""
+    # when it was refused): every node after ingest reads it here instead of cleaning the raw message again.
+    customer_message: str = ""
     customer: Customer | None = None
     verification_failures: int = 0
     sentiment: Sentiment | None = None

@@ -209,4 +209,4 @@ def _emit(done: Iterable[tuple[list[tuple[dict[str, Any], str]], list[dict[str, 
 def store_catalogue(database_url: str | None = None) -> tuple[str, ...]:
     """Product names of the business store's catalogue (the configured database unless ``database_url``)."""
     settings = get_settings()
-    return catalogue(open_store(database_url or settings.resolved_database_url(), seed=settings.demo_seed))
+    return catalogue(open_store(database_url or settings.resolved_database_url()))

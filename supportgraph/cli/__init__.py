@@ -1,4 +1,4 @@
-"""The ``supportgraph`` command line: demo, chat, send, review, audit.
+"""The ``supportgraph`` command line: demo, db, chat, send, review, audit, policy.
 
 Every refusal is one readable line on stderr and a non-zero exit; tracebacks are for bugs only.
 """
@@ -14,8 +14,6 @@ from typing import Annotated, Any
 
 import typer
 
-from foundation.settings import get_settings
-
 # The command modules by name: a submodule and the command it defines share a name (metrics, serve, ...).
 from supportgraph.cli import inbox, metrics, serve, triage
 from supportgraph.cli.common import CliError, DatabaseOpt, console
@@ -24,7 +22,9 @@ from supportgraph.cli.faults import bench_faults
 from supportgraph.cli.fuzz import fuzz_app
 from supportgraph.cli.llm import BaseUrlOpt, ModelOpt, bench_tokens, model_context
 from supportgraph.cli.measure import bench_app, eval_app
+from supportgraph.cli.policy import policy_app
 from supportgraph.cli.review import review_app
+from supportgraph.cli.store import db_app, demo_app
 
 # Commands import service/, evals/ and graphs/ inside the function: they load LangGraph, the router and torch
 # (~2 s) that `supportgraph --help` and the other commands need not pay.
@@ -42,6 +42,9 @@ app.add_typer(review_app, name="review")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
 app.add_typer(fuzz_app, name="fuzz")
+app.add_typer(policy_app, name="policy")
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
 bench_app.command("tokens")(bench_tokens)
 bench_app.command("faults")(bench_faults)
 app.command()(triage.triage)
@@ -49,17 +52,6 @@ app.command()(metrics.metrics)
 app.command()(metrics.rate)
 app.command()(serve.serve)
 app.command()(inbox.inbox)
-
-
-@app.command()
-def demo(
-    database_url: DatabaseOpt = None,
-    keep: Annotated[bool, typer.Option(help="Reuse the demo database instead of starting afresh.")] = False,
-) -> None:
-    """Play the demo conversations against the demo company, including a human review resumed by a reviewer."""
-    from service.demo import run_demo
-
-    run_demo(console, database_url=database_url, fresh=not keep)
 
 
 @app.command()
@@ -173,7 +165,7 @@ def customers(database_url: DatabaseOpt = None, limit: int = 10) -> None:
     from tools.store import open_store
     from tools.store.schema import customers as table
 
-    store = open_store(_url(database_url), seed=get_settings().demo_seed)
+    store = open_store(_url(database_url))
     with store.db.begin() as conn:
         rows = conn.execute(select(table.c.id, table.c.name, table.c.email).order_by(table.c.id).limit(limit))
         for row in rows:
@@ -186,9 +178,10 @@ def _is_refusal(exc: BaseException) -> bool:
     from graphs.support.messages import InvalidMessage
     from graphs.support.review import InvalidDecision
     from service.conversations import SupportError
+    from tools.store import StoreNotReady
 
     return isinstance(exc, CliError | SupportError | InvalidMessage | InvalidDecision | ValidationError |
-                      OSError) or _database_failure(exc)
+                      OSError | StoreNotReady) or _database_failure(exc)
 
 
 def _database_failure(exc: BaseException) -> bool:

@@ -50,7 +50,8 @@ def eval_scenarios(
 
     from evals.perturb import drop_table, parse_kinds
     from evals.perturb import perturb as rewrite
-    from evals.scenario_format import ScenarioError, load_scenarios
+    from evals.scenario_files import load_scenarios
+    from evals.scenario_format import ScenarioError
     from evals.scenario_report import model_usage, write_reports
     from evals.scenario_runner import run_scenarios
     from evals.scenario_scoring import TrialResult, summarise

@@ -115,10 +115,14 @@ def bench_turns_command(
     database_url: Annotated[list[str] | None, typer.Option(
         "--database-url", help="Database(s) to run on; default: a fresh SQLite file. Repeat to compare.")] = None,
 ) -> None:
-    """Median and p90 latency of whole graph turns, after the model and store are warm."""
+    """Median and p90 latency of whole graph turns, after the model and store are warm (a given database must be
+    migrated and hold the demo company: supportgraph db upgrade, supportgraph demo seed)."""
     from evals.latency import bench_turns
+    from tools.store import prepare_demo_store
 
     urls = database_url or [f"sqlite:///{tempfile.mkdtemp(prefix='sg-bench-')}/bench.db"]
+    if not database_url:
+        prepare_demo_store(urls[0])  # the throwaway database gets the demo company
     for url in urls:
         r = bench_turns(url, turns=turns)
         console.print(f"{r.database}: {r.turns} turns · median {r.median_ms:.1f} ms · p90 {r.p90_ms:.1f} ms · "

@@ -16,9 +16,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from supportgraph.server.errors import internal_error
+from supportgraph.server.errors import internal_error, store_not_ready
 from supportgraph.server.guard import AccessGuard
-from supportgraph.server.launch import warm_models
+from supportgraph.server.launch import business_store_problem, warm_models
+from tools.store import StoreNotReady
 
 _loaded: dict[str, Any] = {}
 
@@ -33,11 +34,16 @@ app = FastAPI(title="supportgraph", description="The support graph behind the Ag
               lifespan=lifespan)
 app.add_middleware(AccessGuard)
 app.add_exception_handler(Exception, internal_error)  # Aegra keeps a handler the app already has
+app.add_exception_handler(StoreNotReady, store_not_ready)
 
 
 @app.get("/ready")
 async def ready() -> JSONResponse:
-    """200 once this worker has its models loaded (what it loaded, from where); 503 before."""
+    """200 once this worker has its models loaded (what it loaded, from where) and the business store can serve;
+    503 before, with the store's problem when it has one."""
+    problem = await asyncio.to_thread(business_store_problem)
+    if problem is not None:
+        return JSONResponse({"ready": False, "models": _loaded, "store": problem}, status_code=503)
     if not _loaded:
         return JSONResponse({"ready": False, "models": {}}, status_code=503)
     return JSONResponse({"ready": True, "models": _loaded})

@@ -14,6 +14,11 @@ from starlette.responses import JSONResponse
 log = logging.getLogger("supportgraph.server")
 
 
+async def store_not_ready(request: Request, exc: Exception) -> JSONResponse:
+    """503 with the reason when the business store cannot serve (not migrated, or empty): what to run is in it."""
+    return JSONResponse(status_code=503, content={"error": "store_not_ready", "message": str(exc)})
+
+
 async def internal_error(request: Request, exc: Exception) -> JSONResponse:
     """The app's handler for any exception a route or middleware lets through (status 500)."""
     request_id = uuid.uuid4().hex[:16]

@@ -34,11 +34,13 @@ def server_environment(database_url: str, keys_path: Path) -> dict[str, str]:
 
 
 def prepare_database(database_url: str) -> None:
-    """Create every table (Aegra's, LangGraph's, the business store's, the audit log's) before workers start.
+    """Create Aegra's, LangGraph's and the audit log's tables before workers start; check the business store.
 
     Aegra 0.6 migrates at each worker's startup; several workers migrating a fresh database at once collide
     (``duplicate key value violates unique constraint "pg_type_typname_nsp_index"``). Done once here, the
-    workers find everything in place. Seeds the demo company into an empty store, as the graph would.
+    workers find everything in place. The business store is not migrated or seeded here (``supportgraph db
+    upgrade``, ``supportgraph demo seed``; ``SUPPORTGRAPH_PROVISION_DEMO`` in development and tests): a store that
+    cannot serve stops the launch with ``StoreNotReady``, whose message says what to run.
     """
     # inside: only `supportgraph serve` needs Aegra and the store; `supportgraph --help` imports this module
     import asyncio
@@ -48,7 +50,7 @@ def prepare_database(database_url: str) -> None:
 
     from foundation.audit import open_audit_log
     from foundation.db import close_database
-    from tools.store import open_store
+    from tools.store import close_store, open_store
 
     run_migrations()
 
@@ -58,9 +60,18 @@ def prepare_database(database_url: str) -> None:
         await manager.close()
 
     asyncio.run(checkpoint_and_store_tables())
-    open_store(database_url, seed=Settings().demo_seed)
+    open_store(database_url)  # StoreNotReady (one line: what to run) stops the launch
+    close_store(database_url)
     open_audit_log(database_url)
     close_database(database_url)
+
+
+def business_store_problem() -> str | None:
+    """Why the graph's business store (SUPPORTGRAPH_DATABASE_URL) cannot serve, or None (tools/store/lifecycle.py)."""
+    from foundation.db import open_database
+    from tools.store.lifecycle import store_problem
+
+    return store_problem(open_database(Settings().resolved_database_url()))
 
 
 def warm_models() -> dict[str, str]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from evals.scenario_format import Scenario, parse_document
+from evals.scenario_files import parse_document
+from evals.scenario_format import Scenario
 from evals.scenario_play import Transcript
 
 REFUND_SCENARIO: dict[str, Any] = {

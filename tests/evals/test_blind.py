@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from evals.scenario_format import BLIND_DIR, SCENARIOS_DIR, load_scenarios
+from evals.scenario_files import BLIND_DIR, load_scenarios
+from evals.scenario_format import SCENARIOS_DIR
 
 
 def _half(scenario_id: str) -> str:

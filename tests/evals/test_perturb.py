@@ -8,7 +8,7 @@ import re
 import pytest
 
 from evals.perturb import KINDS, bare_answers, drop_table, id_formats, parse_kinds, perturb, reorder
-from evals.scenario_format import load_scenarios
+from evals.scenario_files import load_scenarios
 
 MESSAGE = "Hi! The earbuds from order 13001 cost $89.99, email me at jo.ng@example.com. I'd like a refund."
 

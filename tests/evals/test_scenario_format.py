@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from evals.scenario_format import ScenarioError, load_scenarios, parse_document
+from evals.scenario_files import load_scenarios, parse_document
+from evals.scenario_format import ScenarioError
 from graphs.support.flows import load_flows
 from tests.evals.helpers import REFUND_SCENARIO
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from evals.scenario_format import load_scenarios, parse_document
+from evals.scenario_files import load_scenarios, parse_document
 from evals.scenario_runner import run_scenarios
 from supportgraph.cli import app
 from tests.evals.helpers import REFUND_SCENARIO

@@ -1,7 +1,7 @@
 """Fixtures of the support-graph tests: a SupportService on a fresh database (SQLite and Postgres).
 
 Every test here takes ``database_url`` (through ``service``), so it runs once on each checkpointer. The demo
-company is seeded on first use of the store, with dates relative to that moment.
+company is seeded before the service opens, with dates relative to that moment.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from foundation.audit import forget_audit_log
 from service.conversations import SupportService, open_service
 from tests.graph.session_home import use_session_home
-from tools.store import close_store, open_store
+from tools.store import close_store, open_store, prepare_demo_store
 from tools.store.schema import orders, refunds
 
 
@@ -27,7 +27,8 @@ def supportgraph_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def service(database_url: str) -> Iterator[SupportService]:
-    """The support graph with the database's own checkpointer; the demo store is seeded up front."""
+    """The support graph with the database's own checkpointer; the demo store is migrated and seeded up front."""
+    prepare_demo_store(database_url)
     with open_service(database_url) as svc:
         svc.warm_up()
         yield svc

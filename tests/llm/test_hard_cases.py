@@ -10,11 +10,12 @@ from typing import Any, cast
 from sqlalchemy import func, select
 
 from foundation.audit import open_audit_log
+from foundation.policy import Policy
 from graphs.support.consequences import consequence_holds
 from graphs.support.state import Step
 from tests.llm.conftest import LlmService
 from tests.llm.scripted import planned, scripted, step, understood
-from tools.base import Policy, ToolContext
+from tools.base import ToolContext
 from tools.store import open_store
 from tools.store.schema import charges, disputes, invoices, orders, refunds, returns, tickets
 

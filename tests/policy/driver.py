@@ -9,13 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from foundation.policy import Policy
 from graphs.support.review import REPLY_ACTION, InvalidDecision
 from service.conversations import SupportError, SupportService
 from tests.policy import invariants as inv
 from tests.policy.model import FuzzChatModel
 from tests.policy.plans import Decision, Scenario, Turn
 from tests.policy.world import World
-from tools.base import Policy
 
 YES, NO = "yes, go ahead", "no, don't do that"
 REVIEWS_PER_TURN = 3

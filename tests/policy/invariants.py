@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 
 from foundation.audit import audit_events
+from foundation.policy import Policy
 from graphs.support.flows import needs_confirmation
 from graphs.support.nodes.understand import affirmation_of
-from tools.base import Policy
 from tools.registry import get_tool
 from tools.store import open_store
 from tools.store.schema import (

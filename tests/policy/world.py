@@ -21,7 +21,7 @@ from sqlalchemy import select
 from foundation.audit import forget_audit_log, open_audit_log
 from foundation.db import close_database, psycopg_url, sqlite_path
 from service.checkpointer import open_checkpointer
-from tools.store import close_store, open_store
+from tools.store import close_store, open_store, prepare_demo_store
 from tools.store.schema import charges, customers, invoices, order_items, orders, tickets
 
 # The customers an example talks as (Maya has a pending, a shipped and two delivered orders); the others' ids are
@@ -80,7 +80,7 @@ def prepare_template(url: str) -> None:
     """Seed the store and create the audit and checkpoint tables at ``url``, then let go of every connection."""
     from tests.policy.invariants import install_triggers
 
-    open_store(url)
+    prepare_demo_store(url)
     install_triggers(url)
     open_audit_log(url)
     with open_checkpointer(url):

@@ -17,7 +17,7 @@ from foundation.db import close_database
 from tests.pg import create_database, drop_database
 from tools.base import ToolContext, ToolResult
 from tools.registry import get_tool
-from tools.store import BusinessStore, close_store, open_store
+from tools.store import BusinessStore, close_store, prepare_demo_store
 from tools.store.schema import metadata
 
 REFERENCE_TIME = datetime(2025, 6, 2, 12, 0, 0, tzinfo=UTC)
@@ -44,7 +44,7 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, s
 def _sqlite_template(request: pytest.FixtureRequest, templates: dict[str, str]) -> str:
     if "sqlite" not in templates:
         path = request.config._tmp_path_factory.mktemp("template") / "seeded.db"  # type: ignore[attr-defined]
-        open_store(f"sqlite:///{path}", customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
+        prepare_demo_store(f"sqlite:///{path}", customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
         close_store(f"sqlite:///{path}")
         templates["sqlite"] = str(path)
     return templates["sqlite"]
@@ -53,7 +53,7 @@ def _sqlite_template(request: pytest.FixtureRequest, templates: dict[str, str]) 
 def _postgres_template(admin: str, templates: dict[str, str]) -> str:
     if "postgres" not in templates:
         template = create_database(admin)
-        open_store(template, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
+        prepare_demo_store(template, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
         close_store(template)
         templates["postgres"], templates["postgres_admin"] = template, admin
     return templates["postgres"]
@@ -143,7 +143,7 @@ def store(
     """
     if request.node.get_closest_marker("read_only") is None:
         url = str(request.getfixturevalue("database_url"))
-        fresh = open_store(url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
+        fresh = prepare_demo_store(url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
         try:
             yield fresh
         finally:
@@ -153,7 +153,7 @@ def store(
     if not url:
         directory = request.config._tmp_path_factory.mktemp("shared")  # type: ignore[attr-defined]
         url = _copy_of_template(request, db_kind, directory, _templates)
-        shared = open_store(url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
+        shared = prepare_demo_store(url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
         _shared_stores[url] = (shared, fingerprint(shared))
     shared, before = _shared_stores[url]
     yield shared

@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from foundation.policy import Policy
 from tests.tools.conftest import make_ctx, row_counts
-from tools.base import Policy, ToolResult
+from tools.base import ToolResult
 from tools.registry import get_tool
 from tools.store import BusinessStore
 from tools.store.schema import refunds

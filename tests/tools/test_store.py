@@ -1,4 +1,4 @@
-"""The business store: migrations, the deterministic demo company and its invariants."""
+"""The business store: the deterministic demo company and its invariants (the lifecycle: test_store_lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, func, inspect, select
+from sqlalchemy import func, select
 
-from foundation.db import Database, schema_migrations
+from foundation.db import Database
 from tests.tools.conftest import REFERENCE_TIME, TEST_CUSTOMERS
-from tools.store import BusinessStore, _seed_if_empty, close_store, open_store
+from tools.store import BusinessStore, close_store, prepare_demo_store
 from tools.store import schema as s
-from tools.store.schema import COMPONENT, MIGRATIONS
+from tools.store.lifecycle import seed_if_empty, upgrade_store
 
 SNAPSHOT_TABLES = (
     "customers",
@@ -46,7 +46,7 @@ def _snapshot(store: BusinessStore) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.mark.read_only
 def test_seed_is_deterministic_and_identical_on_both_databases(store: BusinessStore, tmp_path: Path) -> None:
     other_url = f"sqlite:///{tmp_path / 'other.db'}"
-    other = open_store(other_url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
+    other = prepare_demo_store(other_url, customers=TEST_CUSTOMERS, reference_time=REFERENCE_TIME)
     try:
         assert _snapshot(store) == _snapshot(other)
     finally:
@@ -59,39 +59,20 @@ def test_reopening_does_not_reseed(store: BusinessStore, database_url: str) -> N
     with store.db.begin() as conn:
         before = conn.execute(select(func.count()).select_from(s.orders)).scalar_one()
     close_store(database_url)
-    again = open_store(database_url, customers=TEST_CUSTOMERS)
+    again = prepare_demo_store(database_url, customers=TEST_CUSTOMERS)
     with again.db.begin() as conn:
         assert conn.execute(select(func.count()).select_from(s.orders)).scalar_one() == before
     assert again.reference_time == REFERENCE_TIME
 
 
-def test_v3_adds_account_credit_to_an_existing_store(store: BusinessStore, database_url: str) -> None:
-    """A store migrated to v2 before account credit existed: v3 adds the table, the column and the counter."""
-    with store.db.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE account_credits")
-        conn.exec_driver_sql("ALTER TABLE invoices DROP COLUMN credit_applied_cents")
-        conn.execute(delete(s.counters).where(s.counters.c.name == "credit"))
-        v3 = (schema_migrations.c.component == COMPONENT) & (schema_migrations.c.version == 3)
-        conn.execute(delete(schema_migrations).where(v3))
-    close_store(database_url)
-    again = open_store(database_url, customers=TEST_CUSTOMERS)
-    with again.db.begin() as conn:
-        assert "credit_applied_cents" in {c["name"] for c in inspect(conn).get_columns("invoices")}
-        assert conn.execute(select(func.count()).where(s.invoices.c.credit_applied_cents != 0)).scalar_one() == 0
-        assert conn.execute(select(s.counters.c.value).where(s.counters.c.name == "credit")).scalar_one() == 1
-        assert conn.execute(select(func.count()).select_from(s.account_credits)).scalar_one() == 0
-        versions = select(func.max(schema_migrations.c.version)).where(schema_migrations.c.component == COMPONENT)
-        assert conn.execute(versions).scalar_one() == len(MIGRATIONS) == 4
-
-
 def test_concurrent_first_open_seeds_once(empty_database_url: str) -> None:
+    upgrade_store(empty_database_url)
     dbs = [Database(empty_database_url), Database(empty_database_url)]
-    dbs[0].migrate(COMPONENT, MIGRATIONS)  # migrations have their own guard (foundation.db)
     errors: list[BaseException] = []
 
     def _open(db: Database) -> None:
         try:
-            _seed_if_empty(db, 7, 10, REFERENCE_TIME)
+            seed_if_empty(db, 7, 10, REFERENCE_TIME)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from foundation.policy import Policy
 from graphs.support.policy import Hold, policy_holds
-from tools.base import Policy
 
 
 def test_a_refund_above_the_limit_is_an_amount_limit_hold() -> None:

@@ -47,7 +47,7 @@ def verify_identity(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolCon
 def _verify(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolContext) -> ToolResult:
     crm = crm_backend(store)
     named = _named_customer(crm, args)
-    limit = ctx.policy.max_verification_attempts
+    limit, hours = ctx.policy.max_verification_attempts, ctx.policy.verification_window_hours
     # One transaction from the attempt count to the recorded attempt, holding the customer (in the store, for
     # every CRM: the write lock on SQLite, a lock on the name on Postgres; SqlCrm also locks the row): concurrent
     # attempts are counted one after the other, so no more than the limit are ever checked, and the record
@@ -63,12 +63,12 @@ def _verify(store: BusinessStore, args: VerifyIdentityArgs, ctx: ToolContext) ->
             .where(
                 verification_attempts.c.identifier == identifier,
                 verification_attempts.c.success.is_(False),
-                verification_attempts.c.attempted_at > ctx.now - timedelta(hours=24),
+                verification_attempts.c.attempted_at > ctx.now - timedelta(hours=hours),
             )
         ).scalar_one()
         if failures >= limit:
             return ToolResult.refuse(
-                f"Error: verification failed {failures} times in the last 24 hours; a human agent must "
+                f"Error: verification failed {failures} times in the last {hours} hours; a human agent must "
                 "verify this customer's identity. Hand the conversation over to the accounts queue."
             )
         matches = row is not None and crm.check_identity(

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from foundation.audit import redact
+from prompts import render_hold
 from tools.base import ToolContext, ToolResult
 from tools.common import as_utc, dollars, money
 from tools.payments.backend import Charge, PaymentsBackend
@@ -34,7 +35,7 @@ ReasonCode = Literal[
 UNLIMITED_CODES = {"order_cancelled", "order_changed"}
 NOT_MOVED = {"failed", "cancelled", "canceled"}
 EFFECT_CHANGED = "effect_changed"
-NEEDS_APPROVAL = " and needs a human's approval"
+NEEDS_APPROVAL = render_hold("needs_approval")
 
 
 def note(text: str) -> str:
@@ -102,13 +103,13 @@ def _over_limit(ctx: ToolContext, amount: int, order_id: int | None, order_total
     policy, days = ctx.policy, ctx.policy.limit_window_days
     order_limit, customer_limit = round(policy.refund_approval_limit * 100), round(policy.customer_refund_limit * 100)
     if amount > order_limit:
-        return f"a refund of {dollars(amount)} is above the {dollars(order_limit)} limit{NEEDS_APPROVAL}"
+        return render_hold("above_limit", amount=amount / 100, limit=order_limit / 100)
     if order_id is not None and order_total > order_limit:
-        return (f"a refund of {dollars(amount)} brings the refunds of order {order_id} in {days} days to "
-                f"{dollars(order_total)}, above the {dollars(order_limit)} limit{NEEDS_APPROVAL}")
+        return render_hold("order_over_limit", amount=amount / 100, order_id=order_id, days=days,
+                           total=order_total / 100, limit=order_limit / 100)
     if customer_total > customer_limit:
-        return (f"a refund of {dollars(amount)} brings the customer's refunds and credit in {days} days to "
-                f"{dollars(customer_total)}, above the {dollars(customer_limit)} limit{NEEDS_APPROVAL}")
+        return render_hold("customer_over_limit", amount=amount / 100, days=days, total=customer_total / 100,
+                           limit=customer_limit / 100)
     return None
 
 

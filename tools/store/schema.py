@@ -1,13 +1,12 @@
 """The business store's tables (SQLAlchemy Core, identical on SQLite and Postgres) and their migrations.
 
-The tables are defined per business system in ``tools/store/tables/`` and the migrations in
-``tools/store/migrations.py``; this module gathers them under one name for the store, the SQL backends
-and the tests. Money is stored as integer cents; datetimes as naive UTC (``UTCDateTime``).
+The tables are defined per business system in ``tools/store/tables/`` and migrated by the Alembic revisions
+of ``tools/store/migrations/versions/`` (tools/store/lifecycle.py); this module gathers them under one name for
+the store, the SQL backends and the tests. Money is stored as integer cents; datetimes as naive UTC (``UTCDateTime``).
 """
 
 from __future__ import annotations
 
-from tools.store.migrations import COMPONENT, MIGRATIONS, NEW_COUNTERS
 from tools.store.tables.base import UTCDateTime, counters, metadata, operations, store_meta, verification_attempts
 from tools.store.tables.crm import addresses, customers, plans
 from tools.store.tables.kb import kb_articles
@@ -30,9 +29,6 @@ from tools.store.tables.ticketing import (
 )
 
 __all__ = [
-    "COMPONENT",
-    "MIGRATIONS",
-    "NEW_COUNTERS",
     "ORDER_STATUSES",
     "TICKET_PRIORITIES",
     "TICKET_QUEUES",

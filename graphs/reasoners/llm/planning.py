@@ -12,18 +12,21 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AnyMessage, BaseMessage, HumanMessage, SystemMessage
 from pydantic import ValidationError
 
+from foundation.policy import Policy
+from foundation.settings import get_settings
 from graphs.reasoners.llm.asking import Answer, ask
 from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import PlannedStep, SupportPlan
 from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools, relevant_tools
 from graphs.support.flows import StepSpec, get_flow, needs_confirmation, resolve
+from graphs.support.policy import written_policy
 from graphs.support.state import ActiveFlow, Customer, Step
 from tools.registry import get_tool
 
@@ -43,7 +46,8 @@ class PlanRequest:
     kept: list[Step]  # steps already in the plan, kept as they are
     reason: str | None = None  # why a replan was asked for
     also_tools: tuple[str, ...] = ()
-    refund_limit: float = 100.0
+    # The run's policy (Context.policy()); the deployment's when not given.
+    policy: Policy = field(default_factory=lambda: get_settings().policy())
     verify_first: bool = False
 
 
@@ -87,7 +91,8 @@ def planning_messages(history: Sequence[AnyMessage], request: PlanRequest) -> li
     system = render_prompt(
         "plan", intents=request.intents, customer=request.customer if request.customer else None,
         facts=facts, usual=usual, kept=kept,
-        reason=request.reason, refund_limit=f"${request.refund_limit:,.2f}")
+        reason=request.reason, refund_limit=f"${request.policy.refund_approval_limit:,.2f}",
+        policy=written_policy(request.policy))
     messages: list[BaseMessage] = [SystemMessage(content=system)]
     for message in list(history)[-HISTORY:]:
         if isinstance(message, HumanMessage | AIMessage) and isinstance(message.content, str):

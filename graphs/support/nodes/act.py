@@ -21,10 +21,9 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
-from graphs.support.deps import Deps, deps, last_customer_text
+from graphs.support.deps import Deps, deps
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
-from graphs.support.messages import normalise
-from graphs.support.policy import Hold, policy_holds
+from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.requests import settle_lookup
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
@@ -41,7 +40,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = copy.deepcopy(state.flow)
     customer = state.customer
     failures = state.verification_failures
-    text = normalise(last_customer_text(list(state.messages)))
+    text = state.customer_message
     by_id = {s["id"]: s for s in steps}
     trouble: list[str] = []
     while True:
@@ -180,8 +179,7 @@ def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, A
     that run the step's tool (whatever intent the step is labelled with)."""
     holds = []
     if get_tool(step["tool"]).needs_approval:
-        holds.append(Hold("reserved_for_humans",
-                          f"{step['tool'].replace('_', ' ')} is reserved for a human's approval"))
+        holds.append(reserved_for_humans(step["tool"]))
     names = list(dict.fromkeys([*(spec.policy if spec else []), *tool_policy(step["tool"])]))
     holds += policy_holds(names, step["args"], scope, d.context.policy())
     return holds

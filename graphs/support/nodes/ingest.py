@@ -1,4 +1,5 @@
-"""ingest: validate and normalise the customer's message, read its sentiment, know who is writing."""
+"""ingest: validate and normalise the customer's message (kept as ``customer_message``), read its sentiment, know who
+is writing."""
 
 from __future__ import annotations
 
@@ -22,9 +23,9 @@ def ingest(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     turn = state.turn + 1
     raw = last_customer_text(list(state.messages))
-    update: dict[str, Any] = {"turn": turn, "reply": None, "review": None, "assessment": None}
+    update: dict[str, Any] = {"turn": turn, "reply": None, "review": None, "assessment": None, "customer_message": ""}
     try:
-        text = check_message(raw)
+        text = update["customer_message"] = check_message(raw)
     except InvalidMessage as exc:
         # Hosts reject such messages before they reach a thread; this guards callers that do not.
         update["reply"] = render_reply("invalid_message", problem=str(exc))

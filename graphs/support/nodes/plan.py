@@ -20,10 +20,9 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.support.context import Context
-from graphs.support.deps import Deps, catalogue, deps, last_customer_text
+from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import IDENTIFIERS, SECRETS, carried_slots, identity_args
 from graphs.support.flows import FlowSpec, get_flow, resolve
-from graphs.support.messages import normalise
 from graphs.support.requests import (
     add_description,
     answer_choices,
@@ -46,7 +45,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     understanding = state.understanding
     assert understanding is not None, "plan runs only after understand"
-    text = normalise(last_customer_text(list(state.messages)))
+    text = state.customer_message
     if state.replan and state.flow is not None and d.context.llm_enabled():
         return _replan(state, d, state.flow, text)
     flow = _flow_for_turn(state, understanding)
@@ -109,7 +108,7 @@ def _model_steps(state: State, d: Deps, flow: ActiveFlow, flow_steps: list[Step]
         intents=flow["intents"], flow=flow, customer=state.customer if state.customer and
         state.customer["verified"] else None, kept=kept + verify, reason=reason,
         also_tools=tuple(s["tool"] for s in kept if s["status"] == "failed"),
-        refund_limit=d.context.refund_approval_limit, verify_first=bool(verify))
+        policy=d.context.policy(), verify_first=bool(verify))
     proposal = plan_with_model(d.context.build_chat_model(), list(state.messages), request)
     audit_calls(d.audit, d.thread_id, state.turn, proposal.answer.calls, d.now)
     answer = proposal.answer

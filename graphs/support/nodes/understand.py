@@ -12,7 +12,7 @@ from graphs.reasoners.llm.understanding import agreement, entities_of, intents_o
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router
 from graphs.support.context import Context
-from graphs.support.deps import Deps, catalogue, deps, last_customer_text
+from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import (
     IDENTIFIERS,
     SECRETS,
@@ -23,7 +23,6 @@ from graphs.support.dialogue import (
     read_act,
 )
 from graphs.support.flows import get_flow
-from graphs.support.messages import normalise
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 
 _YES = re.compile(
@@ -51,7 +50,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     reads the message; with the LLM reasoner a chat model then reads the conversation too (a new topic only: a
     continuation is the flow's own business)."""
     d = deps(runtime)
-    text = normalise(last_customer_text(list(state.messages)))
+    text = state.customer_message
     router = load_thorough_router()
     detected, margin = router.detect(text)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]

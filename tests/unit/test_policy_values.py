@@ -1,0 +1,99 @@
+"""One Policy: its values come from one record, overridable under the same names, and the written policy is
+rendered from them (the committed prompts/policy.md is the render of the defaults)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import HumanMessage
+from pydantic import ValidationError
+
+from foundation.policy import Policy
+from foundation.settings import Settings
+from graphs.reasoners.llm.planning import PlanRequest, planning_messages
+from graphs.support.context import Context
+from graphs.support.policy import written_policy
+from graphs.support.state import ActiveFlow
+from prompts import load_document, render_hold
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_committed_policy_is_the_render_of_the_defaults() -> None:
+    # `supportgraph policy render` writes it; change the template or the defaults, never the rendered file.
+    assert load_document("policy.md") == written_policy(Policy())
+
+
+def test_the_written_policy_states_the_values_it_is_rendered_with() -> None:
+    text = written_policy(Policy(refund_approval_limit=1234.5, customer_refund_limit=2000, limit_window_days=14,
+                                 refund_window_days=45, max_verification_attempts=5, verification_window_hours=12))
+    assert "Refunds above $1,234.50 need a human reviewer's approval" in text
+    assert "for the order ($1,234.50) and for the customer\n  ($2,000.00)" in text
+    assert "the last 14 days count" in text
+    assert "The refund window is 45 days from delivery" in text and "within 45 days of delivery" in text
+    assert "After 5 failed verification attempts within 12 hours" in text
+    assert "| identity verification failed 5 times within 12 hours | accounts |" in text
+    assert "urgent 1 hour, high 4 hours, normal 24 hours, low 72 hours." in text
+    assert not re.search(r"\{\{|\{%", text), "a template tag was left unrendered"
+
+
+def test_a_deployment_overrides_the_policy_through_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUPPORTGRAPH_REFUND_APPROVAL_LIMIT", "150")
+    monkeypatch.setenv("SUPPORTGRAPH_VERIFICATION_WINDOW_HOURS", "48")
+    policy = Settings().policy()
+    assert policy == Policy(refund_approval_limit=150, verification_window_hours=48)
+    monkeypatch.setenv("SUPPORTGRAPH_MAX_VERIFICATION_ATTEMPTS", "0")
+    with pytest.raises(ValidationError):
+        Settings()
+
+
+def test_the_run_context_has_every_policy_value_under_the_same_name() -> None:
+    fields = {f.name: f for f in dataclasses.fields(Context)}
+    for name, spec in Policy.model_fields.items():
+        assert name in fields, f"Context has no field {name}"
+        assert fields[name].metadata["description"] == spec.description
+    context = Context(refund_approval_limit=500.0, customer_refund_limit=900.0, limit_window_days=7)
+    assert context.policy() == Policy(refund_approval_limit=500.0, customer_refund_limit=900.0, limit_window_days=7)
+
+
+def test_the_planner_reads_the_runs_written_policy() -> None:
+    flow: ActiveFlow = {"intents": ["get_refund"], "confidences": {"get_refund": 0.9}, "slots": {},
+                        "stage": "executing", "asking": [], "low_confidence_turns": 0}
+    policy = Policy(refund_approval_limit=175.0)
+    request = PlanRequest(intents=["get_refund"], flow=flow, customer=None, kept=[], policy=policy)
+    system = str(planning_messages([HumanMessage("refund order 10003")], request)[0].content)
+    assert written_policy(policy).strip() in system
+    assert "Refunds above $175.00 need a human reviewer's approval" in system
+
+
+def test_hold_sentences_are_rendered_from_prompts() -> None:
+    assert render_hold("above_limit", amount=349.99, limit=100) == (
+        "a refund of $349.99 is above the $100.00 limit and needs a human's approval")
+    assert render_hold("reserved_for_humans", tool="delete_account") == (
+        "delete account is reserved for a human's approval")
+    with pytest.raises(KeyError):
+        render_hold("no_such_hold")
+    assert (ROOT / "prompts" / "holds.j2").is_file()
+
+
+def test_policy_show_and_render_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from foundation.settings import get_settings
+    from supportgraph.cli.policy import policy_app
+
+    assert CliRunner().invoke(policy_app, ["render", "--check"]).exit_code == 0, "prompts/policy.md is stale"
+    monkeypatch.setenv("SUPPORTGRAPH_REFUND_APPROVAL_LIMIT", "175")
+    get_settings.cache_clear()
+    try:
+        shown = CliRunner().invoke(policy_app, ["show"])
+        written = CliRunner().invoke(policy_app, ["show", "--written"])
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert shown.exit_code == 0 and "refund_approval_limit = 175.0" in shown.output, shown.output
+    assert "(default 100.0)" in shown.output
+    assert "Refunds above $175.00 need a human reviewer's approval" in written.output

@@ -1,0 +1,1 @@
+"""The business store's Alembic environment and revisions (tools/store/lifecycle.py runs them)."""

@@ -1,0 +1,1 @@
+"""The business store's Alembic revisions, oldest first."""
