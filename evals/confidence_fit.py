@@ -12,7 +12,7 @@ reported next to the current model's.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -166,7 +166,15 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
 def fit_confidence(write_to: Path | None = None, paths: Sequence[Path] = (DEV,)) -> FitReport:
     """Fit on the turns of the scenarios under ``paths`` (the blind dev halves) and write the model if asked."""
     report = fit([t for path in paths for t in collect_turns(path)])
+    folders = sorted({_relative(p) for p in paths})
+    report = replace(report, model=replace(report.model, fitted={**report.model.fitted, "folders": folders}))
     if write_to is not None:
         write_to.write_text(report.model.to_yaml(), "utf-8")
         load_model.cache_clear()
     return report
+
+
+def _relative(path: Path) -> str:
+    """The folder as the project names it (evals/scenarios/blind/dev), wherever the checkout is."""
+    parts = path.resolve().parts
+    return "/".join(parts[parts.index("evals"):]) if "evals" in parts else str(path)

@@ -2,8 +2,11 @@
 
 The signals say how well the agent recognised the request (router probability and margin), how complete and
 tool-verified the information is, how complex the case is (intents, systems, steps, money at stake, policy
-exceptions), how the customer feels, how the tools fared and, with the LLM reasoner, whether the chat model and
-the local router disagree. ``supportgraph fit confidence`` fits the weights on labelled turns
+exceptions), how the customer feels, how the tools fared, how much of the message the understanding accounts for,
+dialogue repair, conflicts with the records, and independent readings of the message: its distance from the
+router's training examples and their nearest-neighbour vote (familiarity.py), the router's own reading against
+the intents acted on, the slot filler's details against what those intents take and, with the LLM reasoner,
+whether the chat model and the local router disagree. ``supportgraph fit confidence`` fits the weights on labelled turns
 (evals/confidence_fit.py) so that the score is the probability that the agent handled the turn correctly; a
 signal the labelled turns never vary (model_disagreement, as they are played by the local reasoner) keeps its
 prior weight.
@@ -177,7 +180,7 @@ def _readings(state: State) -> dict[str, float]:
     if understanding["continues_flow"]:
         # A reply carrying on the flow ("10234", "yes") is no request: the doubt about the request that opened the
         # flow is what stays, so its reading is inherited (0 for a flow opened before readings were kept).
-        opening = (state.flow or {}).get("reading") or {}
+        opening = state.flow.get("reading", {}) if state.flow else {}
         novelty, intent_novelty, neighbours = (opening.get(k, 0.0) for k in FAMILIARITY)
     else:
         novelty, intent_novelty, neighbours = load_neighbours().reading(text, acted) if text else (0.0, 0.0, 0.0)
@@ -202,7 +205,8 @@ def _slot_disagreement(state: State, acted: list[str]) -> float:
     """Share of the kinds of detail in the message that no intent acted on (nor the question the agent asked)
     takes: an order number read as a password reset, an amount read as small talk."""
     assert state.understanding is not None
-    present = [k for k in DETAIL_KINDS if state.understanding["entities"].get(k)]  # type: ignore[misc]
+    entities: dict[str, Any] = dict(state.understanding["entities"])
+    present = [k for k in DETAIL_KINDS if entities.get(k)]
     if not present:
         return 0.0
     dialogue = state.understanding.get("dialogue")
