@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 
 from evals.intents import expected_calibration_error
 from evals.scenario_format import load_scenarios
@@ -82,8 +82,14 @@ def collect_turns(path: Path = DEV) -> list[LabelledTurn]:
 EXPECTED_SIGN = DIRECTION
 
 
-def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
-    """Sign-constrained logistic regression of correctness on the signals; metrics from 5-fold CV."""
+# The regularisation strengths tried; the one with the lowest cross-validated Brier score is kept.
+C_GRID = (0.3, 1.0, 3.0, 10.0)
+
+
+def fit(turns: list[LabelledTurn], *, c: float | None = None) -> FitReport:
+    """Sign-constrained logistic regression of correctness on the signals; metrics from 5-fold CV, the folds split
+    by conversation (a conversation's turns are not independent). ``c``: the regularisation strength, else the
+    best of ``C_GRID`` by cross-validated Brier score."""
     y = np.array([t.correct for t in turns], dtype=int)
     if len(set(y)) < 2:
         raise ValueError("the labelled turns are all correct or all wrong; nothing to fit")
@@ -91,16 +97,11 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
     # A signal that never varies in the labelled turns (model_disagreement, when they were played by the local
     # reasoner) carries no information to fit: it keeps the current model's weight as a prior.
     constant = [n for n in SIGNALS if len({t.signals.get(n, 0.0) for t in turns}) < 2]
-    used = [n for n in SIGNALS if n not in constant]
-    while True:
-        x = np.array([[t.signals.get(name, 0.0) for name in used] for t in turns])
-        clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
-        wrong = [n for n, w in zip(used, clf.coef_[0], strict=True) if w * EXPECTED_SIGN[n] < 0]
-        if not wrong:
-            break
-        used = [n for n in used if n not in wrong]
-    folds = StratifiedKFold(n_splits=min(5, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=7)
-    cv = cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, y, cv=folds, method="predict_proba")[:, 1]
+    folds = _folds(turns, y)
+    fits = {strength: _fit_at(turns, y, [n for n in SIGNALS if n not in constant], strength, folds)
+            for strength in ((c,) if c is not None else C_GRID)}
+    c = min(fits, key=lambda strength: brier_score_loss(y, fits[strength][2]))
+    used, clf, cv = fits[c]
     fitted = dict(zip(used, (float(w) for w in clf.coef_[0]), strict=True))
     # The intercept absorbs constant signals at their observed value; a prior weight must then start from 0.
     bias = float(clf.intercept_[0]) - sum(current.weights.get(n, 0.0) * turns[0].signals.get(n, 0.0)
@@ -120,6 +121,7 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
         fitted={
             "on": FITTED_ON,
             "turns": len(turns), "correct": int(y.sum()), "regularisation_c": c,
+            "cv_folds": "5, stratified, a conversation's turns in one fold",
             "dropped_for_wrong_sign": [n for n in SIGNALS if n not in used and n not in constant],
             "kept_from_prior": constant,
             "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
@@ -138,6 +140,30 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
                      current_separation=separation(now_scores.tolist(), right, signals),
                      cv_chosen=chosen, cv_risk_at_60=next((p["risk"] for p in curve if p["coverage"] >= 0.6), None),
                      cv_risk_all=curve[-1]["risk"])
+
+
+def _folds(turns: list[LabelledTurn], y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Five stratified folds, a conversation's turns all in one (by turn when the turns carry no conversations)."""
+    n = min(5, int(min(y.sum(), len(y) - y.sum())))
+    groups = [t.conversation or t.text for t in turns]
+    if len(set(groups)) == len(turns):
+        return list(StratifiedKFold(n_splits=n, shuffle=True, random_state=7).split(np.zeros(len(y)), y))
+    return list(StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=7).split(np.zeros(len(y)), y, groups))
+
+
+def _fit_at(turns: list[LabelledTurn], y: np.ndarray, used: list[str], c: float,
+            folds: list[tuple[np.ndarray, np.ndarray]]) -> tuple[list[str], LogisticRegression, np.ndarray]:
+    """The signals kept (a weight against its signal's meaning is dropped and the rest refitted), the model on all
+    turns and its cross-validated probabilities, at regularisation strength ``c``."""
+    while True:
+        x = np.array([[t.signals.get(name, 0.0) for name in used] for t in turns])
+        clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
+        wrong = [n for n, w in zip(used, clf.coef_[0], strict=True) if w * EXPECTED_SIGN[n] < 0]
+        if not wrong:
+            break
+        used = [n for n in used if n not in wrong]
+    cv = cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, y, cv=folds, method="predict_proba")[:, 1]
+    return used, clf, cv
 
 
 def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[str, float], dict[str, Any]]:

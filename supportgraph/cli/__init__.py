@@ -167,8 +167,8 @@ def fit_confidence_command(
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     console.print(f"{report.n} labelled turns, {report.positives} handled correctly")
-    console.print(f"fitted model (5-fold CV): expected calibration error {report.cv_ece:.3f} · "
-                  f"Brier {report.cv_brier:.3f}")
+    console.print(f"fitted model (5-fold CV by conversation, C {report.model.fitted['regularisation_c']}): "
+                  f"expected calibration error {report.cv_ece:.3f} · Brier {report.cv_brier:.3f}")
     console.print(f"current model:            expected calibration error {report.current_ece:.3f} · "
                   f"Brier {report.current_brier:.3f}")
     cv, now = report.cv_separation or {}, report.current_separation or {}
