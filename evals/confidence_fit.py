@@ -11,20 +11,22 @@ reported next to the current model's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 
 from evals.intents import expected_calibration_error
 from evals.scenario_files import load_scenarios
 from evals.scenario_runner import run_scenarios
-from graphs.support.confidence import SIGNALS, ConfidenceModel, load_model
+from evals.selective import risk_coverage, separation, threshold_for
+from graphs.support.confidence import DIRECTION, SIGNALS, ConfidenceModel, load_model
 
 DEV = Path(__file__).parent / "scenarios" / "blind" / "dev"
 FITTED_ON = "blind dev turns, labelled by evals/selective.py's rule (evals/confidence_fit.py)"
@@ -50,12 +52,25 @@ class FitReport:
     cv_brier: float
     current_ece: float
     current_brier: float
+    # Separation of right from wrong turns (AUC): the fitted model's cross-validated probabilities, the current
+    # model's scores and each signal alone (evals/selective.py ``separation``).
+    cv_separation: dict[str, Any] | None = None
+    current_separation: dict[str, Any] | None = None
+    # Selective answering on the cross-validated probabilities: the threshold for the target risk (None: none
+    # reaches it) and the risk when the most confident 60 % are answered alone.
+    cv_chosen: dict[str, float] | None = None
+    cv_risk_at_60: float | None = None
+    cv_risk_all: float | None = None
 
 
 def collect_turns(path: Path = DEV) -> list[LabelledTurn]:
-    """Play every scenario under ``path`` once and return its turns with their signals and labels."""
-    if "test" in path.resolve().parts and "blind" in path.resolve().parts:
-        raise ValueError("the blind test half is never used for fitting")
+    """Play every scenario under ``path`` once and return its turns with their signals and labels.
+
+    Under ``blind/`` only the dev halves (``dev``, ``dev2``…) may be fitted on; the test halves and the fresh
+    batches are refused."""
+    parts = path.resolve().parts
+    if "blind" in parts and not any(p.startswith("dev") for p in parts[parts.index("blind") + 1:][:1]):
+        raise ValueError("only the blind dev halves are fitted on: the blind test half is never used for fitting")
     run = run_scenarios(load_scenarios(path))
     return [LabelledTurn(f"{r.scenario_id}#{t['turn']}", "right", "right" if t["right"] else "wrong",
                          dict(t["signals"]), bool(t["right"]), f"{r.scenario_id}/{r.trial}", r.passed)
@@ -64,13 +79,17 @@ def collect_turns(path: Path = DEV) -> list[LabelledTurn]:
 
 # The direction each signal may move confidence in. A fitted weight of the other sign is an artefact of few
 # examples (more tool failures must never make the agent surer), so that signal is dropped and the rest refitted.
-EXPECTED_SIGN = {"pattern_recognition": 1, "margin": 1, "data_completeness": 1, "complexity": -1,
-                 "sentiment": 1, "tool_failures": -1, "model_disagreement": -1, "unexplained_content": -1,
-                 "unclaimed_entities": -1, "repair": -1, "record_conflict": -1}
+EXPECTED_SIGN = DIRECTION
 
 
-def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
-    """Sign-constrained logistic regression of correctness on the signals; metrics from 5-fold CV."""
+# The regularisation strengths tried; the one with the lowest cross-validated Brier score is kept.
+C_GRID = (0.3, 1.0, 3.0, 10.0)
+
+
+def fit(turns: list[LabelledTurn], *, c: float | None = None) -> FitReport:
+    """Sign-constrained logistic regression of correctness on the signals; metrics from 5-fold CV, the folds split
+    by conversation (a conversation's turns are not independent). ``c``: the regularisation strength, else the
+    best of ``C_GRID`` by cross-validated Brier score."""
     y = np.array([t.correct for t in turns], dtype=int)
     if len(set(y)) < 2:
         raise ValueError("the labelled turns are all correct or all wrong; nothing to fit")
@@ -78,21 +97,20 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
     # A signal that never varies in the labelled turns (model_disagreement, when they were played by the local
     # reasoner) carries no information to fit: it keeps the current model's weight as a prior.
     constant = [n for n in SIGNALS if len({t.signals.get(n, 0.0) for t in turns}) < 2]
-    used = [n for n in SIGNALS if n not in constant]
-    while True:
-        x = np.array([[t.signals.get(name, 0.0) for name in used] for t in turns])
-        clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
-        wrong = [n for n, w in zip(used, clf.coef_[0], strict=True) if w * EXPECTED_SIGN[n] < 0]
-        if not wrong:
-            break
-        used = [n for n in used if n not in wrong]
-    folds = StratifiedKFold(n_splits=min(5, int(min(y.sum(), len(y) - y.sum()))), shuffle=True, random_state=7)
-    cv = cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, y, cv=folds, method="predict_proba")[:, 1]
+    folds = _folds(turns, y)
+    fits = {strength: _fit_at(turns, y, [n for n in SIGNALS if n not in constant], strength, folds)
+            for strength in ((c,) if c is not None else C_GRID)}
+    c = min(fits, key=lambda strength: brier_score_loss(y, fits[strength][2]))
+    used, clf, cv = fits[c]
     fitted = dict(zip(used, (float(w) for w in clf.coef_[0]), strict=True))
     # The intercept absorbs constant signals at their observed value; a prior weight must then start from 0.
     bias = float(clf.intercept_[0]) - sum(current.weights.get(n, 0.0) * turns[0].signals.get(n, 0.0)
                                           for n in constant)
     now_scores = np.array([current.score(t.signals) for t in turns])
+    right = y.astype(bool).tolist()
+    signals = [t.signals for t in turns]
+    curve = risk_coverage(cv.tolist(), right)
+    chosen = threshold_for(curve)
     conversation, conversation_quality = _fit_conversations(turns, cv)
     model = ConfidenceModel(
         conversation=conversation,
@@ -103,17 +121,49 @@ def fit(turns: list[LabelledTurn], *, c: float = 1.0) -> FitReport:
         fitted={
             "on": FITTED_ON,
             "turns": len(turns), "correct": int(y.sum()), "regularisation_c": c,
+            "cv_folds": "5, stratified, a conversation's turns in one fold",
             "dropped_for_wrong_sign": [n for n in SIGNALS if n not in used and n not in constant],
             "kept_from_prior": constant,
             "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
             "cv_brier": round(float(brier_score_loss(y, cv)), 4),
+            "cv_auc": round(float(roc_auc_score(y, cv)), 4),
+            "cv_threshold_for_5pc_risk": None if chosen is None else
+            {"threshold": chosen["threshold"], "coverage": round(chosen["coverage"], 4)},
             **conversation_quality,
             "date": datetime.now(UTC).date().isoformat(),
         },
     )
     return FitReport(model, len(turns), int(y.sum()), expected_calibration_error(cv, y.astype(bool)),
                      float(brier_score_loss(y, cv)), expected_calibration_error(now_scores, y.astype(bool)),
-                     float(brier_score_loss(y, now_scores)))
+                     float(brier_score_loss(y, now_scores)),
+                     cv_separation=separation(cv.tolist(), right, signals),
+                     current_separation=separation(now_scores.tolist(), right, signals),
+                     cv_chosen=chosen, cv_risk_at_60=next((p["risk"] for p in curve if p["coverage"] >= 0.6), None),
+                     cv_risk_all=curve[-1]["risk"])
+
+
+def _folds(turns: list[LabelledTurn], y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Five stratified folds, a conversation's turns all in one (by turn when the turns carry no conversations)."""
+    n = min(5, int(min(y.sum(), len(y) - y.sum())))
+    groups = [t.conversation or t.text for t in turns]
+    if len(set(groups)) == len(turns):
+        return list(StratifiedKFold(n_splits=n, shuffle=True, random_state=7).split(np.zeros(len(y)), y))
+    return list(StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=7).split(np.zeros(len(y)), y, groups))
+
+
+def _fit_at(turns: list[LabelledTurn], y: np.ndarray, used: list[str], c: float,
+            folds: list[tuple[np.ndarray, np.ndarray]]) -> tuple[list[str], LogisticRegression, np.ndarray]:
+    """The signals kept (a weight against its signal's meaning is dropped and the rest refitted), the model on all
+    turns and its cross-validated probabilities, at regularisation strength ``c``."""
+    while True:
+        x = np.array([[t.signals.get(name, 0.0) for name in used] for t in turns])
+        clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
+        wrong = [n for n, w in zip(used, clf.coef_[0], strict=True) if w * EXPECTED_SIGN[n] < 0]
+        if not wrong:
+            break
+        used = [n for n in used if n not in wrong]
+    cv = cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, y, cv=folds, method="predict_proba")[:, 1]
+    return used, clf, cv
 
 
 def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[str, float], dict[str, Any]]:
@@ -139,9 +189,18 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
     return {"a": float(platt.coef_[0][0]), "b": float(platt.intercept_[0])}, quality
 
 
-def fit_confidence(write_to: Path | None = None, path: Path = DEV) -> FitReport:
-    report = fit(collect_turns(path))
+def fit_confidence(write_to: Path | None = None, paths: Sequence[Path] = (DEV,)) -> FitReport:
+    """Fit on the turns of the scenarios under ``paths`` (the blind dev halves) and write the model if asked."""
+    report = fit([t for path in paths for t in collect_turns(path)])
+    folders = sorted({_relative(p) for p in paths})
+    report = replace(report, model=replace(report.model, fitted={**report.model.fitted, "folders": folders}))
     if write_to is not None:
         write_to.write_text(report.model.to_yaml(), "utf-8")
         load_model.cache_clear()
     return report
+
+
+def _relative(path: Path) -> str:
+    """The folder as the project names it (evals/scenarios/blind/dev), wherever the checkout is."""
+    parts = path.resolve().parts
+    return "/".join(parts[parts.index("evals"):]) if "evals" in parts else str(path)

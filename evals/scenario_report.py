@@ -106,12 +106,25 @@ def selective_lines(sel: dict[str, Any]) -> list[str]:
     if routed:
         lines += ["", f"As routed by the agent: {_pct(routed['coverage'])} of turns answered alone, "
                       f"{_pct(routed['risk'])} of those wrong."]
+    lines += separation_lines(sel.get("separation"))
     lines += ["", "Risk–coverage per turn:", "", "| threshold | coverage | risk |", "|---|---|---|"]
     last = -1.0
     for p in sel["per_turn"]["curve"]:
         if p["coverage"] - last >= 0.05 or p is sel["per_turn"]["curve"][-1]:
             lines.append(f"| {p['threshold']:.3f} | {_pct(p['coverage'])} | {_pct(p['risk'])} |")
             last = p["coverage"]
+    return lines
+
+
+def separation_lines(sep: dict[str, Any] | None) -> list[str]:
+    """How well the confidence and each signal tell right turns from wrong ones (AUC, evals/selective.py)."""
+    if not sep:
+        return []
+    lines = ["", f"Right vs wrong turns ({sep['n']} turns, {sep['wrong']} wrong), area under the ROC curve "
+                 "(0.5 chance; a signal oriented by its meaning, below 0.5 it points the wrong way):", "",
+             "| score | AUC |", "|---|---|", f"| confidence (combined) | {sep['confidence']:.3f} |"]
+    ranked = sorted(sep["signals"].items(), key=lambda kv: -kv[1])
+    lines += [f"| {name} | {auc:.3f} |" for name, auc in ranked]
     return lines
 
 

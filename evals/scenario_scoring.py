@@ -265,7 +265,8 @@ def _selective(results: list[TrialResult]) -> dict[str, Any]:
     return selective_figures([t["confidence"] for t in turns], [bool(t["right"]) for t in turns],
                              [float(r.confidence) for r in scored if r.confidence is not None],
                              [r.passed for r in scored],
-                             routed_alone=[t["route"] == "respond" for t in turns])
+                             routed_alone=[t["route"] == "respond" for t in turns],
+                             turn_signals=[t["signals"] for t in turns])
 
 
 def summarise(results: list[TrialResult], trials: int) -> dict[str, Any]:

@@ -14,8 +14,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from evals.intents import expected_calibration_error
+from graphs.support.confidence import DIRECTION, SIGNALS
 
 TARGET_RISK = 0.05
 # Intents that never contradict a scenario's expectations: a greeting, thanks, a bare answer read as small talk.
@@ -82,11 +84,33 @@ def at_threshold(confidence: Sequence[float], right: Sequence[bool], threshold: 
             "risk": float(1.0 - ok[answered].mean()) if n else None}
 
 
+def separation(confidence: Sequence[float], right: Sequence[bool],
+               signals: Sequence[dict[str, float]] | None = None) -> dict[str, Any] | None:
+    """How well the confidence, and each signal alone, tell right turns from wrong ones: the area under the ROC
+    curve (0.5 is chance, 1 perfect). A signal's AUC is taken in the direction its meaning says (a higher
+    ``repair`` should mean a wrong turn more likely), so below 0.5 it points the wrong way on these turns; a signal
+    that is the same on every turn is left out. None when the turns are all right or all wrong."""
+    ok = np.asarray(right, dtype=int)
+    if len(set(ok.tolist())) < 2:
+        return None
+    out: dict[str, Any] = {"n": len(ok), "wrong": int(len(ok) - ok.sum()),
+                           "confidence": float(roc_auc_score(ok, np.asarray(confidence, dtype=float))),
+                           "signals": {}}
+    for name in SIGNALS:
+        values = np.array([DIRECTION[name] * float(s.get(name, 0.0)) for s in signals or []])
+        if len(values) == len(ok) and len(set(values.tolist())) > 1:
+            out["signals"][name] = float(roc_auc_score(ok, values))
+    return out
+
+
 def selective_figures(turn_conf: Sequence[float], turn_right: Sequence[bool], conv_conf: Sequence[float],
                       conv_right: Sequence[bool], *, routed_alone: Sequence[bool] | None = None,
+                      turn_signals: Sequence[dict[str, float]] | None = None,
                       target_risk: float = TARGET_RISK) -> dict[str, Any]:
-    """Risk–coverage per turn and per conversation, the threshold for ``target_risk`` and the ECE of each."""
-    out: dict[str, Any] = {"target_risk": target_risk}
+    """Risk–coverage per turn and per conversation, the threshold for ``target_risk`` and the ECE of each, and
+    how well the confidence and each signal separate right from wrong turns (AUC)."""
+    out: dict[str, Any] = {"target_risk": target_risk,
+                           "separation": separation(turn_conf, turn_right, turn_signals)}
     for name, conf, right in (("per_turn", turn_conf, turn_right), ("per_conversation", conv_conf, conv_right)):
         if not len(conf):
             out[name] = None

@@ -2,8 +2,11 @@
 
 The signals say how well the agent recognised the request (router probability and margin), how complete and
 tool-verified the information is, how complex the case is (intents, systems, steps, money at stake, policy
-exceptions), how the customer feels, how the tools fared and, with the LLM reasoner, whether the chat model and
-the local router disagree. ``supportgraph fit confidence`` fits the weights on labelled turns
+exceptions), how the customer feels, how the tools fared, how much of the message the understanding accounts for,
+dialogue repair, conflicts with the records, and independent readings of the message: its distance from the
+router's training examples and their nearest-neighbour vote (familiarity.py), the router's own reading against
+the intents acted on, the slot filler's details against what those intents take and, with the LLM reasoner,
+whether the chat model and the local router disagree. ``supportgraph fit confidence`` fits the weights on labelled turns
 (evals/confidence_fit.py) so that the score is the probability that the agent handled the turn correctly; a
 signal the labelled turns never vary (model_disagreement, as they are played by the local reasoner) keeps its
 prior weight.
@@ -21,13 +24,18 @@ from typing import Any
 
 import yaml
 
+from graphs.reasoners.local.router import OUT_OF_SCOPE, load_thorough_router
+from graphs.support.dialogue import IDENTITY_ENTITIES
+from graphs.support.familiarity import load_neighbours
 from graphs.support.flows import get_flow, money_at_stake
 from graphs.support.handoff import cues_in, customer_repeats
+from graphs.support.messages import normalise
 from graphs.support.state import State
 from tools.registry import get_tool
 
 SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures",
-           "model_disagreement", "unexplained_content", "unclaimed_entities", "repair", "record_conflict")
+           "model_disagreement", "unexplained_content", "unclaimed_entities", "repair", "record_conflict",
+           "novelty", "intent_novelty", "neighbour_disagreement", "router_disagreement", "slot_disagreement")
 # What each signal measures, for the reviewer and the audit (assess records it with the weight).
 EXPLAIN = {
     "pattern_recognition": "how strongly the router recognised the intents (mean probability)",
@@ -41,7 +49,28 @@ EXPLAIN = {
     "unclaimed_entities": "share of the order numbers, amounts, emails and dates in the message that no slot took",
     "repair": "dialogue repair: the agent about to repeat itself, the customer repeating or correcting",
     "record_conflict": "share of the turn's look-ups where the records contradict what the customer said",
+    "novelty": "how far the message is from everything the router was trained on (1 - cosine of its nearest "
+               "examples)",
+    "intent_novelty": "how far the message is from the router's training examples of the intent acted on",
+    "neighbour_disagreement": "share of the message's nearest training examples that carry another intent than "
+                              "the one acted on (a second, nearest-neighbour reading)",
+    "router_disagreement": "how much more the router's own reading of the message gives another request than the "
+                           "one the dialogue carried on or picked",
+    "slot_disagreement": "share of the kinds of detail in the message (order, amount, email, date...) that the "
+                         "intent acted on takes nowhere: the slot filler's reading disagrees with the router's",
 }
+# The direction each signal moves confidence in by its meaning (+1: more of it, surer). The fit drops a weight of
+# the other sign (an artefact of few examples), and the separation report orients each signal's AUC by it.
+DIRECTION = {"pattern_recognition": 1, "margin": 1, "data_completeness": 1, "sentiment": 1,
+             **{name: -1 for name in SIGNALS if name not in {"pattern_recognition", "margin", "data_completeness",
+                                                             "sentiment"}}}
+# The signals measured on the message that opens a flow and inherited by the replies that carry it on.
+FAMILIARITY = ("novelty", "intent_novelty", "neighbour_disagreement")
+# A reply shorter than this is an answer, not a request the router could read on its own.
+MIN_REQUEST_WORDS = 4
+# The kinds of detail the slot filler finds that a flow may take (products and free text are too common to tell).
+DETAIL_KINDS = ("order_ids", "amounts", "emails", "dates", "zip_code", "card_last4", "invoice_ids", "ticket_ids",
+                "customer_ids")
 # Words a recognised request accounts for; the rest of a message is content the understanding did not explain.
 WORDS_PER_INTENT = 18
 UNEXPLAINED_SCALE = 80
@@ -136,7 +165,60 @@ def signals_of(state: State, *, repeats: int = 0) -> dict[str, float]:
         "unclaimed_entities": round(_unclaimed(state), 4),
         "repair": round(_repair(state, repeats), 4),
         "record_conflict": round(_record_conflict(state), 4),
+        **_readings(state),
     }
+
+
+def _readings(state: State) -> dict[str, float]:
+    """Signals from independent readings of the latest message: its distance from the router's training examples
+    and their nearest-neighbour vote (graphs/support/familiarity.py), the router's own reading against the intents
+    the agent acts on, and the slot filler's entities against what those intents take."""
+    assert state.understanding is not None
+    understanding = state.understanding
+    text = normalise(_latest_text(state)).strip()
+    acted = [i["intent"] for i in understanding["intents"]]
+    if understanding["continues_flow"]:
+        # A reply carrying on the flow ("10234", "yes") is no request: the doubt about the request that opened the
+        # flow is what stays, so its reading is inherited (0 for a flow opened before readings were kept).
+        opening = state.flow.get("reading", {}) if state.flow else {}
+        novelty, intent_novelty, neighbours = (opening.get(k, 0.0) for k in FAMILIARITY)
+    else:
+        novelty, intent_novelty, neighbours = load_neighbours().reading(text, acted) if text else (0.0, 0.0, 0.0)
+    return {"novelty": round(novelty, 4), "intent_novelty": round(intent_novelty, 4),
+            "neighbour_disagreement": round(neighbours, 4),
+            "router_disagreement": round(_router_disagreement(text, acted), 4),
+            "slot_disagreement": round(_slot_disagreement(state, acted), 4)}
+
+
+def _router_disagreement(text: str, acted: list[str]) -> float:
+    """How far the router's best other request (not small talk) outweighs the intents acted on, for this message
+    alone; 0 for a reply too short to be a request of its own."""
+    if len(text.split()) < MIN_REQUEST_WORDS:
+        return 0.0
+    scores = load_thorough_router().classify([text])[0]
+    mine = sum(s.confidence for s in scores if s.intent in acted)
+    other = max((s.confidence for s in scores if s.intent not in acted and s.intent != OUT_OF_SCOPE), default=0.0)
+    return max(0.0, other - mine)
+
+
+def _slot_disagreement(state: State, acted: list[str]) -> float:
+    """Share of the kinds of detail in the message that no intent acted on (nor the question the agent asked)
+    takes: an order number read as a password reset, an amount read as small talk."""
+    assert state.understanding is not None
+    entities: dict[str, Any] = dict(state.understanding["entities"])
+    present = [k for k in DETAIL_KINDS if entities.get(k)]
+    if not present:
+        return 0.0
+    dialogue = state.understanding.get("dialogue")
+    taken = set(dialogue["asked"]["expects"]) if dialogue else set()
+    for intent in acted:
+        spec = get_flow(intent)
+        if spec.needs_verification:
+            taken |= set(IDENTITY_ENTITIES)
+        for slot in spec.slots.values():
+            taken |= {slot.entity} if slot.entity else set()
+            taken |= set(slot.resolve.match) if slot.resolve else set()
+    return sum(k not in taken for k in present) / len(present)
 
 
 def _latest_text(state: State) -> str:

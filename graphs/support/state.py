@@ -114,6 +114,9 @@ class ActiveFlow(TypedDict):
     asking: list[str]
     low_confidence_turns: int
     router_confidences: NotRequired[dict[str, float]]  # Understanding.router of the turn that opened the flow
+    # The familiarity signals of the message that opened the flow (graphs/support/confidence.py): its replies
+    # inherit them, since a misread opening stays misread while the flow goes on.
+    reading: NotRequired[dict[str, float]]
     requests: NotRequired[dict[str, RequestState]]
 
 

@@ -10,6 +10,7 @@ import os
 import sys
 import uuid
 from dataclasses import asdict
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -140,21 +141,46 @@ app.add_typer(fit_app, name="fit")
 @fit_app.command("confidence")
 def fit_confidence_command(
     write: Annotated[bool, typer.Option(help="Write the fitted weights to graphs/support/confidence.yaml.")] = False,
+    on: Annotated[list[Path] | None, typer.Option(
+        help="Scenario folders whose turns are fitted on (repeatable; blind dev halves only). "
+             "Default: evals/scenarios/blind/dev.")] = None,
 ) -> None:
-    """Fit the confidence model's weights on labelled turns and report its cross-validated calibration."""
-    from evals.confidence_fit import fit_confidence
+    """Fit the confidence model's weights on labelled turns and report its cross-validated calibration, how well
+    it and each signal separate right from wrong turns (AUC) and its risk–coverage."""
+    from evals.confidence_fit import DEV, fit_confidence
     from graphs.support.confidence import model_path
 
-    report = fit_confidence(model_path() if write else None)
+    folders = on or [DEV]
+    missing = [str(p) for p in folders if not p.is_dir()]
+    if missing:
+        raise CliError(f"no scenario folder {', '.join(missing)}")
+    try:
+        report = fit_confidence(model_path() if write else None, folders)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     console.print(f"{report.n} labelled turns, {report.positives} handled correctly")
-    console.print(f"fitted model (5-fold CV): expected calibration error {report.cv_ece:.3f} · "
-                  f"Brier {report.cv_brier:.3f}")
+    console.print(f"fitted model (5-fold CV by conversation, C {report.model.fitted['regularisation_c']}): "
+                  f"expected calibration error {report.cv_ece:.3f} · Brier {report.cv_brier:.3f}")
     console.print(f"current model:            expected calibration error {report.current_ece:.3f} · "
                   f"Brier {report.current_brier:.3f}")
+    cv, now = report.cv_separation or {}, report.current_separation or {}
+    console.print(f"AUC right vs wrong turns: fitted model (5-fold CV) {cv.get('confidence', 0.5):.3f} · "
+                  f"current model {now.get('confidence', 0.5):.3f}")
+    console.print("AUC per signal: " + ", ".join(f"{k} {v:.3f}" for k, v in sorted(
+        (cv.get("signals") or {}).items(), key=lambda kv: -kv[1])))
+    chosen = report.cv_chosen
+    console.print("risk–coverage (5-fold CV): " + (
+        f"threshold {chosen['threshold']:.3f} for 5 % risk answers {chosen['coverage']:.1%} alone"
+        if chosen else "no threshold reaches 5 % risk")
+        + f"; risk at 60 % coverage {_pct(report.cv_risk_at_60)}; answering all {_pct(report.cv_risk_all)}")
     console.print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in report.model.weights.items())
                   + f", bias {report.model.bias:+.2f}")
     if write:
         console.print(f"written to {model_path()}")
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.1%}"
 
 
 @app.command()

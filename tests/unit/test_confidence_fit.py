@@ -70,3 +70,18 @@ def test_the_blind_test_half_is_never_fitted_on(tmp_path: object) -> None:
 
     with pytest.raises(ValueError, match="never used for fitting"):
         collect_turns(Path("evals/scenarios/blind/test"))
+
+
+def test_cross_validation_keeps_a_conversations_turns_in_one_fold() -> None:
+    import numpy as np
+
+    from evals.confidence_fit import _folds
+
+    turns = [LabelledTurn(t.text, t.gold, t.predicted, t.signals, t.correct, f"c{n // 3}")
+             for n, t in enumerate(_turns(120))]
+    y = np.array([t.correct for t in turns], dtype=int)
+    for _, held in _folds(turns, y):
+        held_conversations = {turns[i].conversation for i in held}
+        assert all(turns[i].conversation not in held_conversations for i in set(range(len(turns))) - set(held))
+    report = fit(turns)
+    assert report.model.fitted["regularisation_c"] in (0.3, 1.0, 3.0, 10.0)

@@ -16,7 +16,7 @@ from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from graphs.reasoners.llm.accounting import turn_usage
-from graphs.support.confidence import EXPLAIN, load_model, signals_of, weakest
+from graphs.support.confidence import EXPLAIN, FAMILIARITY, load_model, signals_of, weakest
 from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.escalation import decide
@@ -56,6 +56,8 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         flow["low_confidence_turns"] += 1  # ask the customer to clarify once before handing over
     elif confidence >= threshold:
         flow["low_confidence_turns"] = 0
+    if not state.understanding or not state.understanding["continues_flow"]:
+        flow["reading"] = {name: signals[name] for name in FAMILIARITY}  # the replies that carry it on inherit it
     assessment: Assessment = {"confidence": round(confidence, 4), "threshold": threshold, "signals": signals,
                               "route": decision.route, "reasons": decision.reasons, "queue": decision.queue}
     audited = {**assessment, "declined": decision.decline,
