@@ -31,7 +31,6 @@ def inbox(
     import uvicorn
 
     from foundation.audit import open_audit_log
-    from foundation.settings import get_settings
     from supportgraph.inbox import InboxSettings, create_app
     from tools.store import open_store
 
@@ -44,7 +43,7 @@ def inbox(
         raise CliError(f"--key-header must be a header name, not {key_header!r}")
     url = _url(database_url)
     app = create_app(InboxSettings(api_url=api, key_header=key_header.lower(), assistant_id=assistant),
-                     open_audit_log(url), store=open_store(url, seed=get_settings().demo_seed))
+                     open_audit_log(url), store=open_store(url))
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
