@@ -230,9 +230,9 @@ def test_workload_counts_only_the_keys_queues(client: TestClient, audit: AuditLo
 
 def test_a_customers_history_needs_a_thread_the_key_may_see(audit: AuditLog, fake_api: FakeApi,
                                                             tmp_path: Path) -> None:
-    from tools.store import open_store
+    from tools.store import prepare_demo_store
 
-    store = open_store(f"sqlite:///{tmp_path / 'inbox.db'}", customers=20)
+    store = prepare_demo_store(f"sqlite:///{tmp_path / 'inbox.db'}", customers=20)
     audit.open_review(thread_id="t-0", turn=1, queue="billing", priority="normal", customer_id="C0001",
                       summary="where is my order", reasons=["x"], confidence=0.5, at=datetime.now(UTC))
     audit.open_review(thread_id="t-8", turn=1, queue="technical", priority="normal", customer_id="C0001",
