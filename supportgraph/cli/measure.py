@@ -286,6 +286,52 @@ def _embed_rows(run: Callable[..., Any], batch_size: int, texts: list[str]) -> I
         yield from run(texts[start:start + batch_size], batch_size=batch_size)
 
 
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PostgresOpt = Annotated[str, typer.Option("--database-url", help="A Postgres server the benchmark may create (and "
+                                          "then drops) its databases on.")]
+
+
+def _counts(text: str, option: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        counts = ()
+    if not counts or min(counts) < 1:
+        raise CliError(f"{option} takes comma-separated positive whole numbers, e.g. 20,50 (got {text!r})")
+    return counts
+
+
+@bench_app.command("serve")
+def bench_serve_command(
+    database_url: PostgresOpt = ADMIN_URL,
+    rounds: Annotated[int, typer.Option(min=1, max=50, help="Interleaved rounds; medians are printed.")] = 3,
+    sequential: Annotated[int, typer.Option(min=1, max=10_000, help="Runs timed one by one per round.")] = 30,
+    clients: Annotated[str, typer.Option(help="Comma-separated concurrent client counts.")] = "20,50",
+    runs_per_client: Annotated[int, typer.Option(min=1, max=100, help="Runs per client at each client count.")]
+    = 3,
+    workers: Annotated[str, typer.Option(help="Comma-separated worker counts, each started in turn.")] = "1,2",
+) -> None:
+    """The served support graph against its server's floor (a trivial 3-node graph on bare Aegra with the same
+    checkpointer), interleaved in rounds on loopback: sequential p50/p99 on fresh threads, throughput per client
+    count and worker count, the second worker's gain, and each figure's support/floor ratio."""
+    from evals.serve_bench import bench_serve
+
+    client_counts, worker_counts = _counts(clients, "--clients"), _counts(workers, "--workers")
+    load = os.getloadavg()
+    console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs · {rounds} "
+                  f"round(s) · {sequential} sequential runs per round · clients {clients} · workers {workers}")
+    try:
+        report = bench_serve(database_url, rounds=rounds, sequential_runs=sequential, clients=client_counts,
+                             runs_per_client=runs_per_client, workers=worker_counts, progress=console.print)
+    except Exception as exc:  # a server that would not start, a database that cannot be reached
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CliError(f"the benchmark failed: {reason}") from None
+    console.print(f"{'figure':<44} {'floor':>9} {'support':>9} {'ratio':>7}")
+    for label, floor, support, ratio in report.rows():
+        console.print(f"{label:<44} {floor:>9.1f} {support:>9.1f} {ratio:>7.2f}")
+    console.print(f"failed runs: floor {report.floor.errors}, support {report.support.errors}")
+
+
 from supportgraph.cli.eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)
 
 eval_app.command("scenarios")(eval_scenarios)

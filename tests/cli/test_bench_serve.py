@@ -1,0 +1,26 @@
+"""``supportgraph bench serve`` with tiny settings: it starts both servers, runs, and prints every column."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cli.helpers import RunCli, assert_ok, assert_refused
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+def test_bench_serve_runs_and_prints_the_figures(run_cli: RunCli, pg_admin_url: str) -> None:
+    result = run_cli("bench", "serve", "--database-url", pg_admin_url, "--rounds", "1", "--sequential", "2",
+                     "--clients", "2", "--runs-per-client", "1", "--workers", "1")
+    assert_ok(result)
+    header = next(line for line in result.stdout.splitlines() if line.startswith("figure"))
+    assert header.split() == ["figure", "floor", "support", "ratio"], result.describe()
+    for figure in ("1 worker, sequential p50 ms", "1 worker, sequential p99 ms", "1 worker, 2 clients runs/s"):
+        row = next(line for line in result.stdout.splitlines() if line.startswith(figure))
+        floor, support, ratio = (float(v) for v in row[len(figure):].split())
+        assert floor > 0 and support > 0 and ratio == pytest.approx(support / floor, abs=0.01), row
+    assert "failed runs: floor 0, support 0" in result.stdout, result.describe()
+
+
+def test_bench_serve_refuses_bad_counts(run_cli: RunCli) -> None:
+    assert_refused(run_cli("bench", "serve", "--clients", "twenty"), contains="--clients takes")
