@@ -6,6 +6,7 @@ import functools
 import json
 import os
 import re
+import statistics
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -330,6 +331,46 @@ def bench_serve_command(
     for label, floor, support, ratio in report.rows():
         console.print(f"{label:<44} {floor:>9.1f} {support:>9.1f} {ratio:>7.2f}")
     console.print(f"failed runs: floor {report.floor.errors}, support {report.support.errors}")
+
+
+@bench_app.command("checkpoint")
+def bench_checkpoint_command(
+    database_url: Annotated[list[str] | None, typer.Option(
+        "--database-url", help="Database(s) to run on; default: a fresh SQLite file and, when one answers, a fresh "
+        f"database on {ADMIN_URL}. Repeat to compare.")] = None,
+    turns: Annotated[int, typer.Option(min=1, max=500, help="Turns of the conversation.")] = 20,
+    resumes: Annotated[int, typer.Option(min=0, max=500, help="Interrupted threads resumed and timed.")] = 10,
+) -> None:
+    """Checkpoint bytes written per turn over one conversation, what the latest state keeps (per key), and the
+    resume latency of an interrupted thread, in process."""
+    from evals.checkpoint_bench import bench_checkpoint
+    from evals.served import create_database, drop_database
+
+    created: list[str] = []
+    urls = list(database_url or [f"sqlite:///{tempfile.mkdtemp(prefix='sg-bench-')}/bench.db"])
+    if database_url is None:
+        try:
+            created.append(create_database(ADMIN_URL))
+            urls.append(created[0])
+        except Exception:
+            console.print(f"(no Postgres at {ADMIN_URL}: SQLite only)")
+    try:
+        for url in urls:
+            r = bench_checkpoint(url, turns=turns, resumes=resumes)
+            per_turn = ", ".join(f"{b / 1024:.1f}" for b in r.bytes_per_turn)
+            console.print(f"{r.database}: {r.turns} turns · checkpoint KB per turn: median "
+                          f"{r.median_bytes / 1024:.1f} · max {max(r.bytes_per_turn) / 1024:.1f} · total "
+                          f"{sum(r.bytes_per_turn) / 1024:.1f} ({per_turn})")
+            console.print(f"  latest state {r.latest_bytes / 1024:.1f} KB as JSON: " + ", ".join(
+                f"{k} {v / 1024:.1f}" for k, v in r.state_keys.items() if v >= 64))
+            console.print(f"  turn p50 {statistics.median(r.turn_ms):.1f} ms · resume of an interrupted thread: "
+                          f"p50 {r.resume_p50_ms:.1f} ms over {len(r.resume_ms)}")
+    finally:
+        for url in created:
+            from foundation.db import close_database
+
+            close_database(url)
+            drop_database(ADMIN_URL, url)
 
 
 from supportgraph.cli.eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.cli.helpers import RunCli, assert_ok, assert_refused
@@ -24,3 +26,13 @@ def test_bench_serve_runs_and_prints_the_figures(run_cli: RunCli, pg_admin_url: 
 
 def test_bench_serve_refuses_bad_counts(run_cli: RunCli) -> None:
     assert_refused(run_cli("bench", "serve", "--clients", "twenty"), contains="--clients takes")
+
+
+def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(run_cli: RunCli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    result = run_cli("bench", "checkpoint", "--database-url", url, "--turns", "2", "--resumes", "1")
+    assert_ok(result)
+    out = " ".join(result.stdout.split())
+    assert "sqlite: 2 turns · checkpoint KB per turn: median" in out, result.describe()
+    assert "latest state" in out and "messages" in out, result.describe()
+    assert "resume of an interrupted thread: p50" in out and "over 1" in out, result.describe()
