@@ -10,10 +10,12 @@ throughput at each client count, with 1 and then 2 worker processes. A benchmark
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -35,6 +37,7 @@ class ServeFigures:
 
     sequential_ms: list[float] = field(default_factory=list)
     throughput: dict[tuple[int, int], list[float]] = field(default_factory=dict)  # (workers, clients) → runs/s
+    cpu_ms: list[float] = field(default_factory=list)  # server CPU per run (all its processes) in each phase
     errors: int = 0
 
 
@@ -58,6 +61,8 @@ class ServeReport:
                 s = _median(self.support.throughput.get((workers, clients), []))
                 rows.append((f"{workers} worker{'s' if workers > 1 else ''}, {clients} clients runs/s", f, s,
                              s / f if f else 0.0))
+        f, s = _median(self.floor.cpu_ms), _median(self.support.cpu_ms)
+        rows.append(("server CPU ms per run (all phases)", f, s, s / f if f else 0.0))
         if len(self.workers) > 1:
             most, first = max(self.clients), self.workers[0]
             for second in self.workers[1:]:
@@ -73,6 +78,21 @@ def percentile(values: Sequence[float], pct: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process ``pid`` and its children so far, from /proc (0 where there is none):
+    a figure the other processes of a shared machine barely move, unlike wall time."""
+    clock = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for each in (pid, *map(int, children)):
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / clock
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return total
 
 
 def _median(values: Sequence[float]) -> float:
@@ -178,7 +198,9 @@ def bench_serve(admin_url: str, *, rounds: int = 3, sequential_runs: int = 30, c
                         if count == workers[0]:
                             mine.sequential_ms += asyncio.run(sequential(server, sequential_runs))
                         for n in clients:
+                            cpu = cpu_seconds(server.process.pid)
                             rate, failed = asyncio.run(throughput(server, n, n * runs_per_client))
+                            mine.cpu_ms.append((cpu_seconds(server.process.pid) - cpu) * 1000 / (n * runs_per_client))
                             mine.throughput.setdefault((count, n), []).append(rate)
                             mine.errors += failed
                     progress(f"  round {r + 1}/{rounds} done")

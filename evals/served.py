@@ -126,10 +126,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_support(database_url: str, workers: int, folder: Path) -> Server:
-    """``supportgraph serve`` over ``database_url`` with the benchmark's key file."""
+def start_support(database_url: str, workers: int, folder: Path,
+                  principals: tuple[Principal, ...] = BENCH_PRINCIPALS) -> Server:
+    """``supportgraph serve`` over ``database_url`` with a key file for ``principals``."""
     keys_path = folder / "api-keys.yaml"
-    keys = write_keys(keys_path)
+    keys = write_keys(keys_path, principals)
     port = _free_port()
     command = [sys.executable, "-m", "supportgraph", "serve", "--database-url", database_url, "--host",
                "127.0.0.1", "--port", str(port), "--workers", str(workers), "--api-keys", str(keys_path)]

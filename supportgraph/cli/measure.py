@@ -373,6 +373,34 @@ def bench_checkpoint_command(
             drop_database(ADMIN_URL, url)
 
 
+@bench_app.command("load")
+def bench_load_command(
+    database_url: PostgresOpt = ADMIN_URL,
+    conversations: Annotated[int, typer.Option(min=1, max=300, help="Conversations at once (one demo customer "
+                                               "each).")] = 100,
+    turns: Annotated[int, typer.Option(min=1, max=5, help="Customer turns per conversation.")] = 4,
+    workers: Annotated[int, typer.Option(min=1, max=16, help="Worker processes of the server.")] = 2,
+) -> None:
+    """Many conversations at once through `supportgraph serve` on one Postgres, a reviewer client answering every
+    thread that waits: errors, turn p50/p99, resume p50, and the refunds checked afterwards (none twice, none
+    unasked)."""
+    from evals.load_bench import bench_load
+
+    load = os.getloadavg()
+    console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
+    try:
+        report = bench_load(database_url, conversations=conversations, turns=turns, workers=workers,
+                            progress=console.print)
+    except Exception as exc:  # a server that would not start, a database that cannot be reached
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise CliError(f"the benchmark failed: {reason}") from None
+    console.print(report.line())
+    for error in report.errors[:10]:
+        console.print(f"  error: {error}")
+    if report.double_refunds or report.unasked_refunds:
+        console.print(f"  refunded twice: {report.double_refunds} · refunded unasked: {report.unasked_refunds}")
+
+
 from supportgraph.cli.eval_scenarios import eval_scenarios  # noqa: E402  (its own module; registered here)
 
 eval_app.command("scenarios")(eval_scenarios)
