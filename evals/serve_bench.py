@@ -114,17 +114,18 @@ def _client(server: Server, connections: int) -> httpx.AsyncClient:
 
 
 async def new_threads(client: httpx.AsyncClient, count: int, concurrency: int = 10) -> list[str]:
-    """``count`` fresh threads (not timed)."""
+    """Up to ``count`` fresh threads (not timed); one the server fails to open is left out (a failed run)."""
     gate = asyncio.Semaphore(concurrency)
 
-    async def one() -> str:
+    async def one() -> str | None:
         async with gate:
-            response = await client.post("/threads", json={})
-            if response.status_code != 200:
-                raise RunFailed(f"POST /threads answered {response.status_code}: {response.text[:300]}")
-            return str(response.json()["thread_id"])
+            try:
+                response = await client.post("/threads", json={})
+            except httpx.HTTPError:
+                return None
+            return str(response.json()["thread_id"]) if response.status_code == 200 else None
 
-    return list(await asyncio.gather(*(one() for _ in range(count))))
+    return [t for t in await asyncio.gather(*(one() for _ in range(count))) if t is not None]
 
 
 async def ask(client: httpx.AsyncClient, server: Server, thread_id: str, text: str = QUESTION) -> dict[str, Any]:
@@ -139,16 +140,20 @@ async def ask(client: httpx.AsyncClient, server: Server, thread_id: str, text: s
     return values
 
 
-async def sequential(server: Server, runs: int) -> list[float]:
-    """ms of each of ``runs`` runs, one after another, each on a fresh thread."""
+async def sequential(server: Server, runs: int) -> tuple[list[float], int]:
+    """ms of each of ``runs`` runs, one after another, each on a fresh thread; and how many failed."""
     async with _client(server, 2) as client:
         threads = await new_threads(client, runs)
-        timings = []
+        timings, failed = [], runs - len(threads)
         for thread_id in threads:
             started = time.perf_counter()
-            await ask(client, server, thread_id)
+            try:
+                await ask(client, server, thread_id)
+            except (RunFailed, httpx.HTTPError):
+                failed += 1
+                continue
             timings.append((time.perf_counter() - started) * 1000)
-    return timings
+    return timings, failed
 
 
 async def throughput(server: Server, clients: int, runs: int) -> tuple[float, int]:
@@ -158,7 +163,7 @@ async def throughput(server: Server, clients: int, runs: int) -> tuple[float, in
         queue: asyncio.Queue[str] = asyncio.Queue()
         for thread_id in threads:
             queue.put_nowait(thread_id)
-        failed = 0
+        failed = runs - len(threads)
 
         async def worker() -> None:
             nonlocal failed
@@ -196,7 +201,9 @@ def bench_serve(admin_url: str, *, rounds: int = 3, sequential_runs: int = 30, c
                     for server in servers if r % 2 == 0 else servers[::-1]:
                         mine = figures[server.kind]
                         if count == workers[0]:
-                            mine.sequential_ms += asyncio.run(sequential(server, sequential_runs))
+                            timings, failed = asyncio.run(sequential(server, sequential_runs))
+                            mine.sequential_ms += timings
+                            mine.errors += failed
                         for n in clients:
                             cpu = cpu_seconds(server.process.pid)
                             rate, failed = asyncio.run(throughput(server, n, n * runs_per_client))
