@@ -10,6 +10,7 @@ on an order nobody asked about. A benchmark: it prints errors, turn latency and 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ IN_PERSON = "Hi, this is Sam from customer care: I have read your messages and I
 class LoadReport:
     conversations: int
     workers: int
+    think: float
     turn_ms: list[float] = field(default_factory=list)  # every customer turn (runs.wait)
     resume_ms: list[float] = field(default_factory=list)  # every reviewer resume (runs.wait)
     errors: list[str] = field(default_factory=list)
@@ -43,7 +45,8 @@ class LoadReport:
 
     def line(self) -> str:
         every = self.turn_ms + self.resume_ms
-        return (f"{self.conversations} conversations at once, {self.workers} worker(s): {len(self.errors)} errors · "
+        return (f"{self.conversations} conversations at once ({self.think:g} s between turns), {self.workers} "
+                f"worker(s): {len(self.errors)} errors · "
                 f"{len(self.turn_ms)} customer turns + {len(self.resume_ms)} reviewer resumes in "
                 f"{self.seconds:.1f} s · turn p50 {percentile(every, 50):.0f} ms · p99 {percentile(every, 99):.0f} "
                 f"ms · resume p50 {percentile(self.resume_ms, 50):.0f} ms · {self.interrupted} interrupted · "
@@ -58,10 +61,10 @@ def _customers(count: int) -> list[str]:
 def _orders(database_url: str, customers: list[str]) -> dict[str, tuple[int, int | None]]:
     """customer → (an order to track, a delivered order to ask a refund for, if any)."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        rows = conn.execute("SELECT customer_id, id, status FROM orders WHERE customer_id = ANY(%s) ORDER BY id",
-                            (customers,)).fetchall()
+        rows = conn.execute("SELECT customer_id, id, status FROM orders WHERE customer_id = ANY(%s) "
+                            "ORDER BY placed_at DESC", (customers,)).fetchall()
     found: dict[str, tuple[int, int | None]] = {}
-    for customer, order, status in rows:
+    for customer, order, status in rows:  # newest first: the delivered order most likely in the refund window
         first, delivered = found.get(customer, (order, None))
         found[customer] = (first, delivered if delivered is not None or status != "delivered" else order)
     return found
@@ -103,16 +106,20 @@ class _Conversation:
                               self.report.turn_ms, "customer turn")
         if not ok:
             return False
-        state = await self.reviewer.get(f"/threads/{thread_id}/state")
-        interrupts = state.json().get("interrupts") or [] if state.status_code == 200 else []
-        if not interrupts:
-            return True
-        self.report.interrupted += 1
-        return await self._wait(self.reviewer, thread_id, {"command": {"resume": _decisions(interrupts[0]["value"])}},
-                                self.report.resume_ms, "reviewer resume")
+        for _ in range(3):  # a decision may bring the thread back to a reviewer (a step that needs another)
+            state = await self.reviewer.get(f"/threads/{thread_id}/state")
+            interrupts = state.json().get("interrupts") or [] if state.status_code == 200 else []
+            if not interrupts:
+                return True
+            self.report.interrupted += 1
+            resume = {"command": {"resume": _decisions(interrupts[0]["value"])}}
+            if not await self._wait(self.reviewer, thread_id, resume, self.report.resume_ms, "reviewer resume"):
+                return False
+        return True
 
 
-async def _play(conversation: _Conversation, n: int, orders: tuple[int, int | None], turns: int) -> int | None:
+async def _play(conversation: _Conversation, n: int, orders: tuple[int, int | None], turns: int,
+                think: float) -> int | None:
     """One conversation; returns the order it asked a refund for, if any."""
     response = await conversation.customer.post("/threads", json={})
     if response.status_code != 200:
@@ -124,12 +131,14 @@ async def _play(conversation: _Conversation, n: int, orders: tuple[int, int | No
     if n % 4 == 0:
         texts = [f"Where is my order {tracked}?", PERSON_TEXT]
     elif refund is not None:
-        texts = [f"Where is my order {tracked}?", f"I'd like a refund for order {refund}, it arrived damaged.",
-                 "yes, please go ahead"]
+        texts = [f"Where is my order {tracked}?", f"I'd like a refund for order {refund}, it arrived damaged."]
     else:
         texts = [f"Where is my order {tracked}?", "What payment methods do you accept?"]
     texts += ["How long does standard delivery take?", "thanks, that's all"]
-    for text in texts[:turns]:
+    await asyncio.sleep(random.uniform(0, think))  # conversations open at once, not in lock step
+    for i, text in enumerate(texts[:turns]):
+        if i:
+            await asyncio.sleep(random.uniform(0.5, 1.5) * think)  # the customer reads and types
         if not await conversation.turn(thread_id, text):
             break
     return refund if refund is not None and turns >= 2 else None
@@ -153,19 +162,20 @@ def _check_refunds(database_url: str, before: set[str], asked: set[int], report:
     report.unasked_refunds = sorted(order for order in made if order not in asked)
 
 
-def bench_load(admin_url: str, *, conversations: int = 100, turns: int = 4, workers: int = 2,
+def bench_load(admin_url: str, *, conversations: int = 100, turns: int = 4, workers: int = 2, think: float = 10.0,
                progress: Callable[[str], None] = print) -> LoadReport:
-    """``conversations`` conversations at once (``turns`` customer turns each) on one fresh database."""
+    """``conversations`` conversations at once (``turns`` customer turns each, ``think`` seconds on average
+    between a conversation's turns, as a customer reads and types) on one fresh database."""
     customers = _customers(conversations)
     principals = (*(Principal(f"load-{c}", "customer", customer_id=c) for c in customers),
                   Principal(REVIEWER, "reviewer", queues=("billing", "technical", "accounts", "general")))
-    report = LoadReport(conversations, workers)
+    report = LoadReport(conversations, workers, think)
     with work_folder() as folder, databases(admin_url, 1) as (database_url,):
         progress(f"starting supportgraph serve with {workers} worker(s)")
         server = start_support(database_url, workers, folder, principals)
         try:
             orders, before = _orders(database_url, customers), _refund_ids(database_url)
-            asked = asyncio.run(_run(server, customers, orders, turns, report))
+            asked = asyncio.run(_run(server, customers, orders, turns, think, report))
             _check_refunds(database_url, before, asked, report)
         finally:
             stop(server)
@@ -173,7 +183,7 @@ def bench_load(admin_url: str, *, conversations: int = 100, turns: int = 4, work
 
 
 async def _run(server: Server, customers: list[str], orders: dict[str, tuple[int, int | None]], turns: int,
-               report: LoadReport) -> set[int]:
+               think: float, report: LoadReport) -> set[int]:
     limits = httpx.Limits(max_connections=len(customers) + 10, max_keepalive_connections=len(customers) + 10)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=TIMEOUT, limits=limits,
                                  headers=server.headers(REVIEWER)) as reviewer:
@@ -182,7 +192,7 @@ async def _run(server: Server, customers: list[str], orders: dict[str, tuple[int
         try:
             started = time.perf_counter()
             refunds = await asyncio.gather(*(
-                _play(_Conversation(server, client, reviewer, report), n, orders.get(c, (10001, None)), turns)
+                _play(_Conversation(server, client, reviewer, report), n, orders.get(c, (10001, None)), turns, think)
                 for n, (c, client) in enumerate(zip(customers, clients, strict=True))))
             report.seconds = time.perf_counter() - started
         finally:

@@ -380,6 +380,8 @@ def bench_load_command(
                                                "each).")] = 100,
     turns: Annotated[int, typer.Option(min=1, max=5, help="Customer turns per conversation.")] = 4,
     workers: Annotated[int, typer.Option(min=1, max=16, help="Worker processes of the server.")] = 2,
+    think: Annotated[float, typer.Option(min=0, max=600, help="Seconds between a conversation's turns, on average "
+                                         "(the customer reading and typing); 0 sends them back to back.")] = 10.0,
 ) -> None:
     """Many conversations at once through `supportgraph serve` on one Postgres, a reviewer client answering every
     thread that waits: errors, turn p50/p99, resume p50, and the refunds checked afterwards (none twice, none
@@ -389,7 +391,7 @@ def bench_load_command(
     load = os.getloadavg()
     console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     try:
-        report = bench_load(database_url, conversations=conversations, turns=turns, workers=workers,
+        report = bench_load(database_url, conversations=conversations, turns=turns, workers=workers, think=think,
                             progress=console.print)
     except Exception as exc:  # a server that would not start, a database that cannot be reached
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -40,10 +40,11 @@ def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(run_cli: RunC
 
 def test_bench_load_plays_conversations_at_once_and_checks_the_refunds(run_cli: RunCli, pg_admin_url: str) -> None:
     result = run_cli("bench", "load", "--database-url", pg_admin_url, "--conversations", "3", "--turns", "2",
-                     "--workers", "1")
+                     "--workers", "1", "--think", "0")
     assert_ok(result)
     out = " ".join(result.stdout.split())
-    assert "3 conversations at once, 1 worker(s): 0 errors · 6 customer turns" in out, result.describe()
+    expected = "3 conversations at once (0 s between turns), 1 worker(s): 0 errors · 6 customer turns"
+    assert expected in out, result.describe()
     # Conversation 0 asks for a person: a reviewer answers it. Conversation 1 asks for a refund.
     assert "1 interrupted" in out or "2 interrupted" in out, result.describe()
     assert "refunds asked 1" in out and "twice 0, unasked 0" in out, result.describe()
