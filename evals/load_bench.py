@@ -87,35 +87,52 @@ class _Conversation:
         self.server, self.customer, self.reviewer, self.report = server, customer, reviewer, report
 
     async def _wait(self, client: httpx.AsyncClient, thread_id: str, body: dict[str, Any], times: list[float],
-                    what: str) -> bool:
+                    what: str) -> dict[str, Any] | None:
+        """The run's values (None on an error, recorded)."""
         started = time.perf_counter()
         try:
             response = await client.post(f"/threads/{thread_id}/runs/wait",
                                          json={"assistant_id": self.server.assistant, **body})
         except httpx.HTTPError as exc:
             self.report.errors.append(f"{what}: {type(exc).__name__}")
-            return False
+            return None
         times.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200 or "__error__" in response.text[:2000]:
+        values = response.json() if response.status_code == 200 else None
+        if not isinstance(values, dict) or "__error__" in values:
             self.report.errors.append(f"{what}: {response.status_code} {response.text[:200]}")
-            return False
-        return True
+            return None
+        return values
+
+    async def _request(self, thread_id: str) -> dict[str, Any] | None:
+        """The review request the thread waits on, as the reviewer reads it."""
+        for _ in range(5):
+            state = await self.reviewer.get(f"/threads/{thread_id}/state")
+            interrupts = (state.json().get("interrupts") or []) if state.status_code == 200 else []
+            if interrupts:
+                return dict(interrupts[0]["value"])
+            await asyncio.sleep(0.2)
+        self.report.errors.append(f"the reviewer cannot read the waiting thread's request (last answer "
+                                  f"{state.status_code})")
+        return None
 
     async def turn(self, thread_id: str, text: str) -> bool:
-        ok = await self._wait(self.customer, thread_id, {"input": {"messages": [{"role": "user", "content": text}]}},
-                              self.report.turn_ms, "customer turn")
-        if not ok:
-            return False
+        values = await self._wait(self.customer, thread_id, {"input": {"messages": [{"role": "user",
+                                                                                     "content": text}]}},
+                                  self.report.turn_ms, "customer turn")
         for _ in range(3):  # a decision may bring the thread back to a reviewer (a step that needs another)
-            state = await self.reviewer.get(f"/threads/{thread_id}/state")
-            interrupts = state.json().get("interrupts") or [] if state.status_code == 200 else []
-            if not interrupts:
+            if values is None:
+                return False
+            if "__interrupt__" not in values:
                 return True
             self.report.interrupted += 1
-            resume = {"command": {"resume": _decisions(interrupts[0]["value"])}}
-            if not await self._wait(self.reviewer, thread_id, resume, self.report.resume_ms, "reviewer resume"):
+            request = await self._request(thread_id)
+            if request is None:
                 return False
-        return True
+            values = await self._wait(self.reviewer, thread_id, {"command": {"resume": _decisions(request)}},
+                                      self.report.resume_ms, "reviewer resume")
+        if values is not None and "__interrupt__" in values:
+            self.report.errors.append("the thread still waits for a reviewer after three decisions")
+        return False
 
 
 async def _play(conversation: _Conversation, n: int, orders: tuple[int, int | None], turns: int,
