@@ -86,6 +86,7 @@ class _SharedLocks:
         self.conn: Any = None
         self.connecting = asyncio.Lock()
         self.held: dict[int, Any] = {}  # key → the connection that holds it
+        self._tasks: set[asyncio.Future[None]] = set()  # locks being given back after a cancelled request
 
     async def _connection(self) -> Any:
         import psycopg
@@ -101,7 +102,18 @@ class _SharedLocks:
                 self.held[key] = None  # taken in this process before the first await: no second try on the key
                 try:
                     conn = await self._connection()
-                    taken = (await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone())[0]
+                except BaseException:
+                    del self.held[key]
+                    raise
+                attempt = asyncio.ensure_future(self._try(conn, key))
+                try:
+                    taken = await asyncio.shield(attempt)
+                except asyncio.CancelledError:
+                    # The statement runs to its end regardless; a lock it took must not outlive this request.
+                    giving_back = asyncio.ensure_future(self._give_back(attempt, conn, key))
+                    self._tasks.add(giving_back)
+                    giving_back.add_done_callback(self._tasks.discard)
+                    raise
                 except BaseException:
                     del self.held[key]
                     raise
@@ -113,11 +125,33 @@ class _SharedLocks:
                 raise _busy(thread_id)
             await asyncio.sleep(POLL_SECONDS)
 
+    @staticmethod
+    async def _try(conn: Any, key: int) -> bool:
+        return bool((await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone())[0])
+
+    async def _give_back(self, attempt: asyncio.Future[bool], conn: Any, key: int) -> None:
+        try:
+            if await attempt:
+                await self._unlock(conn, key)
+        except Exception:  # the connection failed: the lock went with it
+            pass
+        finally:
+            self.held.pop(key, None)
+
     async def release(self, key: int) -> None:
+        conn = self.held.get(key)
+        try:
+            if conn is not None:
+                # shielded: a cancelled request still gives its thread back (the key stays reserved until then)
+                await asyncio.shield(self._unlock(conn, key))
+        finally:
+            self.held.pop(key, None)
+
+    @staticmethod
+    async def _unlock(conn: Any, key: int) -> None:
         import psycopg
 
-        conn = self.held.pop(key, None)
-        if conn is not None and not conn.closed:  # a lost connection took its locks with it
+        if not conn.closed:  # a lost connection took its locks with it
             with suppress(psycopg.Error):
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 

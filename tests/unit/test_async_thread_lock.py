@@ -60,3 +60,29 @@ def test_a_waiting_turn_gets_the_thread_when_the_first_lets_go(pg_url: str) -> N
 
     asyncio.run(scenario())
     assert order == ["first in", "first out", "second in", "second out"]
+
+
+def test_a_cancelled_turn_gives_its_thread_back(pg_url: str) -> None:
+    async def holder(entered: asyncio.Event) -> None:
+        async with async_thread_lock(pg_url, "t", wait=1):
+            entered.set()
+            await asyncio.sleep(30)
+
+    async def scenario() -> None:
+        entered = asyncio.Event()
+        task = asyncio.create_task(holder(entered))
+        await entered.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with async_thread_lock(pg_url, "t", wait=1):
+            pass
+        # and another process may take it: the session holds no lock on it any more
+        await asyncio.to_thread(_cli_turn, pg_url)
+
+    asyncio.run(scenario())
+
+
+def _cli_turn(url: str) -> None:
+    with thread_lock(url, "t", wait=1):
+        pass
