@@ -148,7 +148,7 @@ class AuditLog:
 
     def record(self, thread_id: str, turn: int, kind: str, payload: dict[str, Any],
                *, latency_ms: float | None = None, at: datetime | None = None) -> None:
-        with self.db.begin() as conn:
+        with self.db.single() as conn:  # one insert, nothing to read first: no transaction of its own
             conn.execute(insert(audit_events).values(
                 thread_id=thread_id, turn=turn, kind=kind, payload=_jsonable(payload), latency_ms=latency_ms,
                 created_at=at or datetime.now(UTC),

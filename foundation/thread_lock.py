@@ -8,7 +8,8 @@ overwrite the other's messages, and turn numbers (and the idempotency keys built
 The lock dies with its holder, so a killed process never leaves a thread locked:
 
 * Postgres: a session-level ``pg_advisory_lock`` on :func:`foundation.db.lock_number` of ``thread:<id>``,
-  held on a connection of its own (the server drops it when the connection goes);
+  held on a connection of its own (the server drops it when the connection goes); an event loop (the API
+  server's worker) holds all of its threads' locks on one connection;
 * SQLite: an exclusive ``flock`` on a per-thread file beside the database (the kernel drops it with the
   process). SQLite hosts are local processes (the API server needs Postgres), so a file lock reaches them all.
 """
@@ -19,8 +20,10 @@ import asyncio
 import hashlib
 import os
 import time
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
+from typing import Any
 
 from foundation.db import lock_number, psycopg_url, sqlite_path
 
@@ -60,21 +63,110 @@ async def async_thread_lock(database_url: str, thread_id: str, *, wait: float) -
         finally:
             await asyncio.to_thread(stack.close)
         return
-    import psycopg
-
     key = lock_number(lock_key(thread_id))
-    async with await psycopg.AsyncConnection.connect(psycopg_url(database_url), autocommit=True,
-                                                     connect_timeout=10) as conn:
-        while not (await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone())[0]:  # type: ignore[index]
+    holder = await _shared_locks(database_url)
+    await holder.acquire(key, thread_id, deadline)
+    try:
+        yield
+    finally:
+        await holder.release(key)
+
+
+class _SharedLocks:
+    """Every advisory lock one event loop holds on one database, on one connection of its own.
+
+    A connection per lock would cost a connection set-up per run and a server connection per run in flight (a
+    server with 100 runs at once would hold 100); session-level advisory locks of different keys share one
+    session, so this process holds all of its threads on one connection, and they still die with it. Locks are
+    re-entrant within a session, so ``held`` keeps two turns of this process off one thread; the connection's
+    own lock serializes the statements."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = psycopg_url(database_url)
+        self.conn: Any = None
+        self.connecting = asyncio.Lock()
+        self.held: dict[int, Any] = {}  # key → the connection that holds it
+        self._tasks: set[asyncio.Future[None]] = set()  # locks being given back after a cancelled request
+
+    async def _connection(self) -> Any:
+        import psycopg
+
+        async with self.connecting:
+            if self.conn is None or self.conn.closed or self.conn.broken:
+                self.conn = await psycopg.AsyncConnection.connect(self.url, autocommit=True, connect_timeout=10)
+            return self.conn
+
+    async def acquire(self, key: int, thread_id: str, deadline: float) -> None:
+        while True:
+            if key not in self.held:
+                self.held[key] = None  # taken in this process before the first await: no second try on the key
+                try:
+                    conn = await self._connection()
+                except BaseException:
+                    del self.held[key]
+                    raise
+                attempt = asyncio.ensure_future(self._try(conn, key))
+                try:
+                    taken = await asyncio.shield(attempt)
+                except asyncio.CancelledError:
+                    # The statement runs to its end regardless; a lock it took must not outlive this request.
+                    giving_back = asyncio.ensure_future(self._give_back(attempt, conn, key))
+                    self._tasks.add(giving_back)
+                    giving_back.add_done_callback(self._tasks.discard)
+                    raise
+                except BaseException:
+                    del self.held[key]
+                    raise
+                if taken:
+                    self.held[key] = conn
+                    return
+                del self.held[key]
             if time.monotonic() >= deadline:
                 raise _busy(thread_id)
             await asyncio.sleep(POLL_SECONDS)
+
+    @staticmethod
+    async def _try(conn: Any, key: int) -> bool:
+        return bool((await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone())[0])
+
+    async def _give_back(self, attempt: asyncio.Future[bool], conn: Any, key: int) -> None:
         try:
-            yield
+            if await attempt:
+                await self._unlock(conn, key)
+        except Exception:  # the connection failed: the lock went with it
+            pass
         finally:
-            if not conn.closed:
-                with suppress(psycopg.Error):
-                    await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+            self.held.pop(key, None)
+
+    async def release(self, key: int) -> None:
+        conn = self.held.get(key)
+        try:
+            if conn is not None:
+                # shielded: a cancelled request still gives its thread back (the key stays reserved until then)
+                await asyncio.shield(self._unlock(conn, key))
+        finally:
+            self.held.pop(key, None)
+
+    @staticmethod
+    async def _unlock(conn: Any, key: int) -> None:
+        import psycopg
+
+        if not conn.closed:  # a lost connection took its locks with it
+            with suppress(psycopg.Error):
+                await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+_holders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _SharedLocks]] = (
+    weakref.WeakKeyDictionary())
+
+
+async def _shared_locks(database_url: str) -> _SharedLocks:
+    """This event loop's lock holder for ``database_url`` (a connection belongs to the loop that made it)."""
+    holders = _holders.setdefault(asyncio.get_running_loop(), {})
+    holder = holders.get(database_url)
+    if holder is None:
+        holder = holders[database_url] = _SharedLocks(database_url)
+    return holder
 
 
 def _busy(thread_id: str) -> ThreadBusy:

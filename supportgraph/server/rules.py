@@ -139,7 +139,7 @@ class Rules:
         except RunInProgress as busy:
             raise Refusal(409, str(busy)) from None
         try:
-            return replace(await check_run(self.index, call), slot=slot)
+            return replace(await check_run(self.index, call, slot.snapshot), slot=slot)
         except BaseException:
             await slot.release()
             raise

@@ -12,7 +12,7 @@ from graphs.support.review import InvalidDecision, parse_response
 from supportgraph.server.calls import OWN_ASSISTANT, Call, Passage, Refusal, parsed
 from supportgraph.server.keys import Principal
 from supportgraph.server.payloads import STEERING_FIELDS, CheckpointRef, MessageIn, PayloadError, RunRequest
-from supportgraph.server.threads import GRAPH_ID, ThreadIndex
+from supportgraph.server.threads import GRAPH_ID, ThreadIndex, ThreadSnapshot
 from supportgraph.server.views import CUSTOMER_STREAM_MODES
 
 
@@ -23,7 +23,8 @@ async def claim(index: ThreadIndex, thread_id: str, turn: int, reviewer: str) ->
         raise Refusal(409, refusal.reason)
 
 
-async def check_run(index: ThreadIndex, call: Call) -> Passage:
+async def check_run(index: ThreadIndex, call: Call, snapshot: ThreadSnapshot | None = None) -> Passage:
+    """``snapshot``: the thread as the run slot found it (read here when not given)."""
     who, thread_id = call.who, call.params["thread_id"]
     request: RunRequest = parsed(RunRequest, call.payload())
     command = request.command
@@ -39,7 +40,8 @@ async def check_run(index: ThreadIndex, call: Call) -> Passage:
     if who.role != "admin" and run_input is not None and run_input.model_extra:
         raise Refusal(403, f"only an admin key may set {', '.join(sorted(run_input.model_extra))} in a run's input")
     messages = run_input.customer_messages() if run_input is not None else []
-    snapshot = await index.snapshot(thread_id, (call.metadata or {}).get("graph_id"))
+    if snapshot is None:
+        snapshot = await index.snapshot(thread_id, (call.metadata or {}).get("graph_id"))
     _check_fields(who, request, thread_id, snapshot.head)
     _check_messages(messages, customer_only=who.role != "admin", known_ids=snapshot.message_ids)
     pending = snapshot.pending

@@ -29,10 +29,12 @@ class RunInProgress(Exception):
 
 class RunSlot:
     """The thread's lock (foundation/thread_lock.py, the one every SupportService turn takes), held from
-    the checks of a run request until Aegra has recorded the run; ``release`` lets the next request in."""
+    the checks of a run request until Aegra has recorded the run; ``release`` lets the next request in.
+    ``snapshot``: the thread as the slot found it (after any repair), which the run's checks read."""
 
     def __init__(self, stack: AsyncExitStack) -> None:
         self._stack: AsyncExitStack | None = stack
+        self.snapshot: ThreadSnapshot | None = None
 
     async def release(self) -> None:
         stack, self._stack = self._stack, None
@@ -109,16 +111,17 @@ class ThreadIndex:
             if await asyncio.to_thread(api_run_in_progress, self.database_url, thread_id):
                 raise RunInProgress(f"thread {thread_id!r} already has a run in progress; send this again when "
                                     "it has finished (runs on a thread are taken one at a time)")
-            await self._repair(thread_id, graph_id)
+            slot.snapshot = await self._repair(thread_id, graph_id)
         except BaseException:
             await slot.release()
             raise
         return slot
 
-    async def _repair(self, thread_id: str, graph_id: str | None) -> None:
+    async def _repair(self, thread_id: str, graph_id: str | None) -> ThreadSnapshot:
         """No run is under way on the thread (the caller holds it): finish a run that was cut short, then make
         Aegra's thread status and the review queue say what the checkpoint says, so a run that failed (status
-        ``error``) or a server that died mid-run (``busy``) leaves the thread resumable, with its review open."""
+        ``error``) or a server that died mid-run (``busy``) leaves the thread resumable, with its review open.
+        Returns the thread as it now is (one checkpoint read when there was nothing to finish)."""
         from aegra_api.core.database import db_manager
         from aegra_api.core.orm import Thread
         from aegra_api.services.langgraph_service import get_langgraph_service
@@ -129,18 +132,22 @@ class ThreadIndex:
         config: Any = {"configurable": {"thread_id": thread_id}}
         async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
             live = await graph.aget_state(config)
-            if live.values and review_request_of(live) is None and (
-                    live.next or (await graph.aget_state(live.config)).next):
+            # live.tasks lists every task of the latest checkpoint's step, finished or not (service/recovery.py
+            # `unfinished` reads the same from the checkpoint as recorded).
+            if live.values and review_request_of(live) is None and (live.next or live.tasks):
                 # A run the server lost mid-way (a restart, a database outage): finish it before the next one.
                 # Its writes are idempotent per turn and step, so what it did already is not done again.
                 await graph.ainvoke(None, config, durability="sync")
-        pending = await self.pending_review(thread_id, graph_id)
+                live = await graph.aget_state(config)
+        snapshot = _snapshot_of(live)
+        pending = snapshot.pending
         if self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
             async with db_manager.get_engine().begin() as conn:
                 await conn.execute(update(Thread).where(Thread.thread_id == thread_id,
                                                         Thread.status.in_(("error", "busy")))
                                    .values(status="interrupted" if pending is not None else "idle"))
         await asyncio.to_thread(settle_rows, self.database_url, thread_id, pending, {}, claims_are_dead=True)
+        return snapshot
 
     async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:
         """Aegra's thread search (``POST /threads/search``) narrowed to ``thread_ids``.
@@ -176,13 +183,13 @@ class ThreadIndex:
         from aegra_api.services.langgraph_service import get_langgraph_service
 
         async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
-            snapshot = await graph.aget_state({"configurable": {"thread_id": thread_id}})
-        if not snapshot.values:
-            return ThreadSnapshot(None, frozenset(), None)
-        messages = snapshot.values.get("messages", []) if isinstance(snapshot.values, dict) else []
-        head = (getattr(snapshot, "config", None) or {}).get("configurable", {}).get("checkpoint_id")
-        return ThreadSnapshot(review_request_of(snapshot), frozenset(str(m.id) for m in messages if m.id), head)
+            return _snapshot_of(await graph.aget_state({"configurable": {"thread_id": thread_id}}))
 
-    async def pending_review(self, thread_id: str, graph_id: str | None = None) -> ReviewRequest | None:
-        """The review request the thread waits on, or None."""
-        return (await self.snapshot(thread_id, graph_id)).pending
+
+def _snapshot_of(state: Any) -> ThreadSnapshot:
+    """ThreadSnapshot of a LangGraph StateSnapshot."""
+    if not state.values:
+        return ThreadSnapshot(None, frozenset(), None)
+    messages = state.values.get("messages", []) if isinstance(state.values, dict) else []
+    head = (getattr(state, "config", None) or {}).get("configurable", {}).get("checkpoint_id")
+    return ThreadSnapshot(review_request_of(state), frozenset(str(m.id) for m in messages if m.id), head)

@@ -1,0 +1,119 @@
+"""``supportgraph bench checkpoint``: how much a conversation writes to the checkpointer, what the latest
+checkpoint keeps, and how long resuming an interrupted thread takes (in process, SQLite and Postgres).
+
+Bytes are what the checkpointer's own tables hold for the thread after each turn (SQLite: ``checkpoints`` and
+``writes``; Postgres: ``checkpoints``, ``checkpoint_blobs`` and ``checkpoint_writes``), so a turn's figure is
+everything it added: every checkpoint of every step, and the writes between them. A benchmark: it prints.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.conversations import SupportService, open_service
+from service.demo import CONVERSATIONS
+
+# Signed-in customer C0001, twenty turns that never wait for a reviewer: tracking, questions, a cancellation
+# asked and withdrawn.
+CONVERSATION: tuple[str, ...] = (
+    "Where is my order 10003?", "How long does standard delivery take?", "What payment methods do you accept?",
+    "Please cancel order 10001", "no, leave it", "Do you ship abroad?", "where is order 10003 now?",
+    "what is your return policy?", "I forgot my password", "How do I change my email address?",
+    "Where is my order 10003?", "Can I pay with PayPal?", "thanks, and how long do refunds take?",
+    "What's the warranty on headphones?", "Where is my order 10003?", "Do you have a student discount?",
+    "How long does express delivery take?", "What payment methods do you accept?", "where is order 10003?",
+    "thanks, that's all",
+)
+# The demo's upset customer asking for a person (C0002): the thread waits for a reviewer, who answers.
+INTERRUPTING = CONVERSATIONS[3].messages[0]
+ANSWER = {"decisions": [{"type": "respond", "message": "Hi, this is Sam from customer care: I'm calling you now.",
+                         "reviewer": "bench"}]}
+
+
+@dataclass
+class CheckpointReport:
+    database: str
+    turns: int
+    bytes_per_turn: list[int]  # what each turn added to the thread's checkpoint tables
+    latest_bytes: int  # the latest checkpoint of the thread, as JSON of its values
+    state_keys: dict[str, int] = field(default_factory=dict)  # state key → its JSON bytes in the latest values
+    resume_ms: list[float] = field(default_factory=list)
+    turn_ms: list[float] = field(default_factory=list)
+
+    @property
+    def median_bytes(self) -> float:
+        return statistics.median(self.bytes_per_turn) if self.bytes_per_turn else 0.0
+
+    @property
+    def resume_p50_ms(self) -> float:
+        return statistics.median(self.resume_ms) if self.resume_ms else 0.0
+
+
+def thread_bytes(service: SupportService, thread_id: str) -> int:
+    """Bytes the checkpointer holds for ``thread_id`` (every checkpoint, blob and write)."""
+    saver: Any = service.graph.checkpointer
+    if service.context.database_url.startswith("sqlite:///"):
+        conn = saver.conn
+        with saver.lock:
+            one = conn.execute("SELECT coalesce(sum(length(checkpoint) + length(metadata)), 0) FROM checkpoints "
+                               "WHERE thread_id = ?", (thread_id,)).fetchone()[0]
+            two = conn.execute("SELECT coalesce(sum(length(value)), 0) FROM writes WHERE thread_id = ?",
+                               (thread_id,)).fetchone()[0]
+        return int(one) + int(two)
+    with saver._cursor() as cur:
+        total = 0
+        for sql in ("SELECT coalesce(sum(pg_column_size(checkpoint) + pg_column_size(metadata)), 0) AS n "
+                    "FROM checkpoints WHERE thread_id = %s",
+                    "SELECT coalesce(sum(octet_length(blob)), 0) AS n FROM checkpoint_blobs WHERE thread_id = %s",
+                    "SELECT coalesce(sum(octet_length(blob)), 0) AS n FROM checkpoint_writes WHERE thread_id = %s"):
+            cur.execute(sql, (thread_id,))
+            total += int(cur.fetchone()["n"])
+        return total
+
+
+def state_sizes(values: dict[str, Any]) -> dict[str, int]:
+    """JSON bytes of each state key (messages as their content and kind), largest first."""
+    sizes = {}
+    for key, value in values.items():
+        if key == "messages":
+            value = [{"type": m.type, "content": m.content, "id": m.id} for m in value]
+        sizes[key] = len(json.dumps(value, default=str))
+    return dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
+
+
+def bench_checkpoint(database_url: str, *, turns: int = 20, resumes: int = 10) -> CheckpointReport:
+    """A ``turns``-turn conversation (CONVERSATION, repeated if longer), then ``resumes`` interrupted threads
+    resumed by a reviewer, timed."""
+    run = uuid.uuid4().hex[:6]
+    thread = f"bench-ckpt-{run}"
+    with open_service(database_url) as service:
+        service.warm_up()
+        added, turn_ms = [], []
+        before = thread_bytes(service, thread)
+        for n in range(turns):
+            started = time.perf_counter()
+            service.send(thread, CONVERSATION[n % len(CONVERSATION)], customer_id="C0001")
+            if service.pending_review(thread) is not None:  # held for a person: a reviewer answers in the turn
+                service.resume(thread, ANSWER)
+            turn_ms.append((time.perf_counter() - started) * 1000)
+            after = thread_bytes(service, thread)
+            added.append(after - before)
+            before = after
+        values = service.graph.get_state({"configurable": {"thread_id": thread}}).values
+        sizes = state_sizes(values)
+        resume_ms = []
+        for n in range(resumes):
+            waiting = f"bench-resume-{run}-{n}"
+            service.send(waiting, INTERRUPTING, customer_id="C0002")
+            if service.pending_review(waiting) is None:
+                continue
+            started = time.perf_counter()
+            service.resume(waiting, ANSWER)
+            resume_ms.append((time.perf_counter() - started) * 1000)
+    label = database_url.split("@")[-1] if "@" in database_url else "sqlite"
+    return CheckpointReport(label, turns, added, sum(sizes.values()), sizes, resume_ms, turn_ms)

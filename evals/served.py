@@ -1,0 +1,205 @@
+"""Servers for the served benchmarks (``supportgraph bench serve``, ``bench load``): a fresh Postgres database
+each, a key file, and a server process on a free loopback port.
+
+Two kinds, both Aegra on Postgres: the support graph as ``supportgraph serve`` runs it (its guard, its keys), and
+the floor graph (evals/serve_floor.py) on bare Aegra, the same server with nothing of supportgraph's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SUPPORT_ASSISTANT = "support"
+FLOOR_ASSISTANT = "floor"
+STARTUP_SECONDS = 300.0
+
+
+@dataclass
+class Principal:
+    """Who a benchmark client is (a key file entry of docs/deploying.md)."""
+
+    name: str
+    role: str
+    customer_id: str | None = None
+    queues: tuple[str, ...] = ()
+
+
+BENCH_PRINCIPALS = (
+    Principal("bench-customer", "customer", customer_id="C0001"),
+    Principal("bench-reviewer", "reviewer", queues=("billing", "technical", "accounts", "general")),
+    Principal("bench-admin", "admin"),
+)
+
+
+@dataclass
+class Server:
+    """A server process on loopback, with the key (if any) each principal sends."""
+
+    kind: str  # "support" | "floor"
+    base_url: str
+    database_url: str
+    workers: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def assistant(self) -> str:
+        return SUPPORT_ASSISTANT if self.kind == "support" else FLOOR_ASSISTANT
+
+    def headers(self, principal: str | None = None) -> dict[str, str]:
+        return {"x-api-key": self.keys[principal]} if principal else {}
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")[-chars:]
+
+
+def create_database(admin_url: str, prefix: str = "sg_bench_") -> str:
+    """A new empty database on the server of ``admin_url``; returns its URL."""
+    import psycopg
+
+    name = prefix + uuid.uuid4().hex[:10]
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_database(admin_url: str, url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def databases(admin_url: str, count: int) -> Iterator[list[str]]:
+    """``count`` fresh databases, dropped on exit."""
+    urls: list[str] = []
+    try:
+        for _ in range(count):
+            urls.append(create_database(admin_url))
+        yield urls
+    finally:
+        for url in urls:
+            drop_database(admin_url, url)
+
+
+def write_keys(path: Path, principals: tuple[Principal, ...] = BENCH_PRINCIPALS) -> dict[str, str]:
+    """A key file (sha256 of each key) for ``principals``; returns {name: key}."""
+    keys = {p.name: "sg-" + secrets.token_urlsafe(24) for p in principals}
+    entries = []
+    for p in principals:
+        entry: dict[str, object] = {"name": p.name, "role": p.role,
+                                    "sha256": hashlib.sha256(keys[p.name].encode()).hexdigest()}
+        if p.customer_id:
+            entry["customer_id"] = p.customer_id
+        if p.queues:
+            entry["queues"] = list(p.queues)
+        entries.append(entry)
+    path.write_text(yaml.safe_dump({"keys": entries}, sort_keys=False), encoding="utf-8")
+    return keys
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_support(database_url: str, workers: int, folder: Path,
+                  principals: tuple[Principal, ...] = BENCH_PRINCIPALS) -> Server:
+    """``supportgraph serve`` over ``database_url`` with a key file for ``principals``."""
+    keys_path = folder / "api-keys.yaml"
+    keys = write_keys(keys_path, principals)
+    port = _free_port()
+    command = [sys.executable, "-m", "supportgraph", "serve", "--database-url", database_url, "--host",
+               "127.0.0.1", "--port", str(port), "--workers", str(workers), "--api-keys", str(keys_path)]
+    server = _launch("support", command, dict(os.environ), port, database_url, workers, folder)
+    server.keys = keys
+    _wait_ready(server, "/ready")
+    return server
+
+
+def start_floor(database_url: str, workers: int, folder: Path) -> Server:
+    """Bare Aegra serving the floor graph over ``database_url``, configured as ``serve`` configures it (log
+    level, uvicorn settings) but without supportgraph's app, guard or keys."""
+    config = folder / "floor-aegra.json"
+    config.write_text(json.dumps({"graphs": {FLOOR_ASSISTANT: f"{ROOT / 'evals' / 'serve_floor.py'}:graph"},
+                                  "dependencies": [str(ROOT)]}), encoding="utf-8")
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "AEGRA_CONFIG": str(config), "AUTH_TYPE": "noop",
+           "LOG_LEVEL": "WARNING", "LANGSMITH_TRACING": "false"}
+    if workers > 1:  # Aegra migrates at each worker's start: once first, so workers never migrate at once
+        subprocess.run([sys.executable, "-c", "from aegra_api.core.migrations import run_migrations; "
+                        "run_migrations()"], env=env, check=True, capture_output=True, timeout=120)
+    command = [sys.executable, "-m", "uvicorn", "aegra_api.main:app", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--log-level", "warning", "--timeout-graceful-shutdown", "5"]
+    server = _launch("floor", command, env, port, database_url, workers, folder)
+    _wait_ready(server, "/health")
+    return server
+
+
+def _launch(kind: str, command: list[str], env: dict[str, str], port: int, database_url: str, workers: int,
+            folder: Path) -> Server:
+    log_path = folder / f"{kind}-{workers}w-{port}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    return Server(kind, f"http://127.0.0.1:{port}", database_url, workers, process, log_path)
+
+
+def _wait_ready(server: Server, path: str) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"the {server.kind} server exited with {server.process.returncode}:\n"
+                               f"{server.log_tail()}")
+        try:
+            with urllib.request.urlopen(server.base_url + path, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    stop(server)
+    raise RuntimeError(f"the {server.kind} server did not answer within {STARTUP_SECONDS:.0f} s:\n"
+                       f"{server.log_tail()}")
+
+
+def stop(server: Server) -> None:
+    """SIGTERM, then SIGKILL after 20 s."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+@contextmanager
+def work_folder() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(prefix="sg-bench-serve-"))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

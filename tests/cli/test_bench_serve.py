@@ -1,0 +1,50 @@
+"""``supportgraph bench serve`` with tiny settings: it starts both servers, runs, and prints every column."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.helpers import RunCli, assert_ok, assert_refused
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+def test_bench_serve_runs_and_prints_the_figures(run_cli: RunCli, pg_admin_url: str) -> None:
+    result = run_cli("bench", "serve", "--database-url", pg_admin_url, "--rounds", "1", "--sequential", "2",
+                     "--clients", "2", "--runs-per-client", "1", "--workers", "1")
+    assert_ok(result)
+    header = next(line for line in result.stdout.splitlines() if line.startswith("figure"))
+    assert header.split() == ["figure", "floor", "support", "ratio"], result.describe()
+    for figure in ("1 worker, sequential p50 ms", "1 worker, sequential p99 ms", "1 worker, 2 clients runs/s"):
+        row = next(line for line in result.stdout.splitlines() if line.startswith(figure))
+        floor, support, ratio = (float(v) for v in row[len(figure):].split())
+        assert floor > 0 and support > 0 and ratio == pytest.approx(support / floor, abs=0.01), row
+    assert "failed runs: floor 0, support 0" in result.stdout, result.describe()
+
+
+def test_bench_serve_refuses_bad_counts(run_cli: RunCli) -> None:
+    assert_refused(run_cli("bench", "serve", "--clients", "twenty"), contains="--clients takes")
+
+
+def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(run_cli: RunCli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    result = run_cli("bench", "checkpoint", "--database-url", url, "--turns", "2", "--resumes", "1")
+    assert_ok(result)
+    out = " ".join(result.stdout.split())
+    assert "sqlite: 2 turns · checkpoint KB per turn: median" in out, result.describe()
+    assert "latest state" in out and "messages" in out, result.describe()
+    assert "resume of an interrupted thread: p50" in out and "over 1" in out, result.describe()
+
+
+def test_bench_load_plays_conversations_at_once_and_checks_the_refunds(run_cli: RunCli, pg_admin_url: str) -> None:
+    result = run_cli("bench", "load", "--database-url", pg_admin_url, "--conversations", "3", "--turns", "2",
+                     "--workers", "1", "--think", "0")
+    assert_ok(result)
+    out = " ".join(result.stdout.split())
+    expected = "3 conversations at once (0 s between turns), 1 worker(s): 0 errors · 6 customer turns"
+    assert expected in out, result.describe()
+    # Conversation 0 asks for a person: a reviewer answers it. Conversation 1 asks for a refund.
+    assert "1 interrupted" in out or "2 interrupted" in out, result.describe()
+    assert "refunds asked 1" in out and "twice 0, unasked 0" in out, result.describe()
