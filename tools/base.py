@@ -148,6 +148,8 @@ class SupportTool:
             return self.effect(store, parsed, ctx)
         except BackendRefusal as refusal:
             return ToolResult.refuse(refusal.message)
+        except BackendUnavailable as outage:
+            return self._unavailable(outage)
 
     def run(self, store: BusinessStore, args: dict[str, Any], ctx: ToolContext) -> ToolResult:
         """Validate ``args``, check verification and approval, call the tool; failures are refusal sentences."""
@@ -164,11 +166,14 @@ class SupportTool:
         except BackendRefusal as refusal:
             return ToolResult.refuse(refusal.message)
         except BackendUnavailable as outage:
-            # The customer may read this sentence; what exactly failed goes to the log.
-            logging.getLogger(__name__).warning("%s: the %s system is unavailable: %s", self.name, self.system, outage)
-            return ToolResult(ok=False, unavailable=True, error=(
-                f"Error: our {SYSTEM_NAMES[self.system]} system is not answering right now, so nothing was changed; "
-                "it can be tried again in a little while."))
+            return self._unavailable(outage)
+
+    def _unavailable(self, outage: BackendUnavailable) -> ToolResult:
+        # The customer may read this sentence; what exactly failed goes to the log.
+        logging.getLogger(__name__).warning("%s: the %s system is unavailable: %s", self.name, self.system, outage)
+        return ToolResult(ok=False, unavailable=True, error=(
+            f"Error: our {SYSTEM_NAMES[self.system]} system is not answering right now, so nothing was changed; "
+            "it can be tried again in a little while."))
 
     def as_langchain_tool(self) -> StructuredTool:
         """The same tool as a LangChain tool (name, description and schema derived, not rewritten)."""

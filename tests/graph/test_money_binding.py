@@ -151,3 +151,22 @@ def test_the_tool_itself_refuses_to_move_anything_but_the_approved_effect(servic
     done = tool.run(store, args, ToolContext(thread_id="direct", step_id="1:refund", now=datetime.now(UTC),
                                              customer_id=MAYA, approved_by="alice", approved_effect=now.data))
     assert done.ok and moved(database_url) == 400.0, done
+
+
+def test_a_refund_the_tool_would_refuse_is_not_held_for_a_reviewer(service: SupportService,
+                                                                   database_url: str) -> None:
+    """Outside the refund window there is nothing a reviewer's approval could move: the step fails with the
+    tool's reason at once (an approval would only bring the same review back), and nothing moves."""
+    from sqlalchemy import update
+
+    from tools.store.schema import orders
+
+    with open_store(database_url).db.begin() as conn:
+        conn.execute(update(orders).where(orders.c.id == 10002).values(
+            delivered_at=datetime.now(UTC) - timedelta(days=45)))
+    report = service.send("late", REFUND_TEXT, customer_id=MAYA)
+    assert report.review_request is None, report.review_request
+    [refund] = [s for s in report.plan if s["tool"] == "refund_order"]
+    assert refund["status"] == "failed" and "outside the refund window" in (refund["error"] or ""), refund
+    assert "refund window" in report.replies[-1], report.replies
+    assert refunds_of(database_url, 10002) == []

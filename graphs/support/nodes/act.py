@@ -46,7 +46,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     while True:
         _skip_blocked(steps, by_id)
         ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and _deps_done(s, by_id)]
-        runnable = []
+        runnable, refused = [], []
         for step in ready:
             scope = _scope(state, customer, flow, steps, step, text)
             missing = _missing_results(step["args"], scope)
@@ -64,7 +64,13 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 continue
             if step["status"] == "pending":
                 ctx = d.tool_context(state.turn, customer, step["id"])
-                effect = _effect(d, ctx, step)
+                preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
+                if preview is not None and not preview.ok:
+                    # The tool refuses the call as it stands (outside the window, refunded already, its system
+                    # down): there is nothing to confirm or approve; the step fails with the tool's own reason.
+                    refused.append((step, (preview.model_dump(), 0.0)))
+                    continue
+                effect = preview.data if preview is not None and isinstance(preview.data, dict) else None
                 if effect is not None:
                     scope["effect"] = effect
                 holds = _policy_holds(d, step, spec, scope)
@@ -83,11 +89,13 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 _hold(step, why, step.get("effect"))
                 continue
             runnable.append(step)
-        if not runnable:
+        if not runnable and not refused:
             break
-        with ThreadPoolExecutor(max_workers=min(4, len(runnable))) as pool:
-            outcomes = list(pool.map(partial(_run, d, state.turn, customer), runnable))
-        for step, (result, latency_ms) in zip(runnable, outcomes, strict=True):
+        outcomes = refused
+        if runnable:
+            with ThreadPoolExecutor(max_workers=min(4, len(runnable))) as pool:
+                outcomes += zip(runnable, pool.map(partial(_run, d, state.turn, customer), runnable), strict=True)
+        for step, (result, latency_ms) in outcomes:
             step["status"] = "done" if result["ok"] else "failed"
             step["result"], step["error"] = result, result.get("error")
             d.audit.record(d.thread_id, state.turn, "tool_call", {
