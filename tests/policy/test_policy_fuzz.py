@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import insert, select, update
 
 from service.conversations import open_service
-from tests.policy import invariants as inv
-from tests.policy.driver import Driver
-from tests.policy.model import FuzzChatModel
-from tests.policy.plans import PHRASES, Decision, Scenario, Turn
-from tests.policy.runner import fuzz, play
-from tests.policy.world import Copies, World, load_world, prepare_template, release
+from evals.policy_fuzz import invariants as inv
+from evals.policy_fuzz.driver import Driver
+from evals.policy_fuzz.model import FuzzChatModel
+from evals.policy_fuzz.plans import PHRASES, Decision, Scenario, Turn
+from evals.policy_fuzz.runner import fuzz, play
+from evals.policy_fuzz.world import Copies, World, load_world, prepare_template, release
 from tools.store import open_store
 from tools.store.schema import orders, refunds
 

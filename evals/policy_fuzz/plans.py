@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from graphs.reasoners.llm.tool_selection import relevant_tools
 from graphs.support.flows import load_flows, own_steps
-from tests.policy.world import Person, World
+from evals.policy_fuzz.world import Person, World
 from tools.payments.ledger import ReasonCode
 from tools.registry import TOOLS
 
