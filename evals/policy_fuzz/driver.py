@@ -9,12 +9,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphs.support.review import REPLY_ACTION, InvalidDecision
-from service.conversations import SupportError, SupportService
 from evals.policy_fuzz import invariants as inv
 from evals.policy_fuzz.model import FuzzChatModel
 from evals.policy_fuzz.plans import Decision, Scenario, Turn
 from evals.policy_fuzz.world import World
+from graphs.support.review import REPLY_ACTION, InvalidDecision
+from service.conversations import SupportError, SupportService
 from tools.base import Policy
 
 YES, NO = "yes, go ahead", "no, don't do that"

@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
-from service.conversations import open_service
 from evals.policy_fuzz import invariants as inv
 from evals.policy_fuzz.driver import Driver
 from evals.policy_fuzz.model import FuzzChatModel
 from evals.policy_fuzz.plans import PHRASES, Decision, Scenario, Turn
 from evals.policy_fuzz.runner import fuzz, play
 from evals.policy_fuzz.world import Copies, World, load_world, prepare_template, release
+from service.conversations import open_service
 from tools.store import open_store
 from tools.store.schema import orders, refunds
 
