@@ -1,7 +1,7 @@
 """The invariants the fuzzer asserts on the store after every turn, read from the business tables directly.
 
-- no write that needs the customer's yes ran unless the customer's message of that turn was a yes, or a statement
-  (not a question) of a request that write's tool serves;
+- no write that needs the customer's yes ran unless the customer's message of that turn was a yes, or restated (as a
+  statement, not a question) a request for that write's tool the customer had made earlier in the thread;
 - no money above the approval limits (per order and per customer, cumulative over the policy's window, counting
   refunds and account credit whichever turn, thread or channel gave them; only a cancelled order's refund is
   exempt) moved without a reviewer's approval;
@@ -248,7 +248,8 @@ def check_confirmations(url: str, thread: str, turn_keys: Collection[str], ledge
         said = ledger.said.get(parts[0], [])
         turn = int(parts[1]) if parts[1].isdigit() else 0
         text = said[turn - 1] if 0 < turn <= len(said) else ""
-        if affirmation_of(text) != "yes" and not restates(text, tool):
+        restated = restates(text, tool) and any(restates(earlier, tool) for earlier in said[:turn - 1])
+        if affirmation_of(text) != "yes" and not restated:
             raise WriteWithoutYes(f"{tool} ran ({key}) although the customer's message was {text!r}")
     return dict(ops)
 

@@ -52,7 +52,7 @@ def step(tool: str, intent: str, **args: object) -> dict[str, object]:
 # The customer names the order and the amount, so the slot filler is sure of them: what holds a write here is the
 # policy under test, not the doubt about a value only the model gave.
 SAYS = {"get_refund": "I want $150 back for order 10002, the headphones arrived broken",
-        "cancel_order": "Please cancel my order 10001"}
+        "cancel_order": "I need to cancel order 10001"}
 
 
 def asked(intent: str, plan: list[dict[str, object]], kind: str = "request") -> Turn:
