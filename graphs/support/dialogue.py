@@ -40,6 +40,8 @@ CARRIED_SLOTS = ("order_id", "invoice_id", "email", "customer_id")
 NEW_REQUEST_CONFIDENCE = 0.6
 # Thanks in a longer message, or followed by "but", introduce something else ("I appreciate that, but ...").
 CLOSING_MAX_WORDS = 15
+# An information question ("how do I upgrade?"), not a polite request ("can you cancel it?").
+_QUESTION = re.compile(r"^\W*(how|what|why|when|where|which|who|whether|is|are|does|did)\b", re.I)
 _BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
 _ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
 
@@ -166,9 +168,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cues.append(f"a {affirmation} to the pending confirmation")
         return state("confirm" if affirmation == "yes" else "deny")
     if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in flow_intents
-            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not entities):
+            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not entities and not _QUESTION.search(text)):
+        # A question about the request ("how do I upgrade?") asks; it does not decide.
         cues.append(f"restates the pending {top['intent']} request")
-        return state("confirm")
+        return {**state("confirm"), "restates": top["intent"]}
     correction = _CORRECTION.search(text)
     if gives and correction and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}")

@@ -58,6 +58,7 @@ class DialogueState(TypedDict):
     supplies: list[str]  # the asked information this reply gives
     cues: list[str]  # why the act was read so (audit trail)
     chosen: NotRequired[str]  # the option of a choice the reply picks (an intent offered by a clarifying question)
+    restates: NotRequired[str]  # the pending request's intent a reply restates (it confirms that intent's tools only)
 
 
 class Understanding(TypedDict):

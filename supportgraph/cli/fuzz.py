@@ -1,4 +1,4 @@
-"""``supportgraph fuzz policy``: the policy fuzzer's long run (tests/policy), from a source checkout.
+"""``supportgraph fuzz policy``: the policy fuzzer's long run (evals/policy_fuzz; tests/policy is its bounded run).
 
 Generates plans through a scripted chat model with the LLM reasoner, over several turns and threads of one customer,
 with reviewers' decisions, and checks the money and access invariants on the store after every turn. Prints the
@@ -34,12 +34,9 @@ def fuzz_policy(
 ) -> None:
     """Run the policy fuzzer and report examples tried, breaches found (minimal scenarios) and time; exit 1 on a
     breach."""
-    try:
-        from tests.policy.runner import fuzz
-        from tests.policy.world import template_database
-    except ImportError as exc:
-        raise CliError(f"the policy fuzzer needs a source checkout with the dev extra installed "
-                       f"(pip install -e '.[dev]'): {exc}") from None
+    from evals.policy_fuzz.runner import fuzz
+    from evals.policy_fuzz.world import template_database
+
     if database_url is not None and not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise CliError(f"--database-url must be sqlite:///… or postgresql://…, not {database_url[:60]!r}")
     shm = Path("/dev/shm")

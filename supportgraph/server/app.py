@@ -3,7 +3,9 @@
 The app adds what is its own: the access guard in front of every route (supportgraph.server.guard); its own
 handler for failures, which answers with a request id instead of Aegra's exception text
 (supportgraph.server.errors); and readiness: each worker loads the intent router and the MiniLM encoder before it
-takes its first request (the lifespan below, run after Aegra's), and ``GET /ready`` says what it loaded.
+takes its first request (the lifespan below, run after Aegra's), and ``GET /ready`` says what it loaded; and
+runs no server finishes: each worker holds its run-owner lock while it lives, and at start expires the runs of
+server processes that are gone (service/api_runs.py), so their threads can be resumed.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from fastapi.responses import JSONResponse
 from supportgraph.server.errors import internal_error, store_not_ready
 from supportgraph.server.guard import AccessGuard
 from supportgraph.server.launch import business_store_problem, warm_models
+from supportgraph.server.threads import ThreadIndex
 from tools.store import StoreNotReady
 
 _loaded: dict[str, Any] = {}
@@ -27,7 +30,13 @@ _loaded: dict[str, Any] = {}
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     _loaded.update(await asyncio.to_thread(warm_models))
-    yield
+    index = ThreadIndex()
+    await index.start()
+    owner = asyncio.create_task(index.keep_owner())
+    try:
+        yield
+    finally:
+        owner.cancel()
 
 
 app = FastAPI(title="supportgraph", description="The support graph behind the Agent Protocol (Aegra).",

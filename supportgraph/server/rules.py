@@ -80,6 +80,9 @@ class Rules:
                 raise not_found
         elif who.role == "reviewer" and not await self.index.reviewed_threads(who.queues, thread_id=thread_id):
             raise not_found
+        if rule.check is not Rules.run:
+            # A read repairs what a failed or dead run left (a review marked done too early, a thread left busy).
+            await self.index.settle_on_read(thread_id, (call.metadata or {}).get("graph_id"))
 
     # ---- checks ------------------------------------------------------------------------------------------------
 
@@ -95,6 +98,7 @@ class Rules:
         if call.who.role != "reviewer":
             return Passage()
         query = call.payload() if call.body else {}
+        await self.index.settle_queues(call.who.queues)
         reviewed = await self.index.reviewed_threads(call.who.queues, open_only=True)
         try:
             found = await self.index.search(reviewed, query)

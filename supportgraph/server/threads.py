@@ -8,6 +8,7 @@ from the checkpoint through the graph Aegra serves, exactly as SupportService re
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -17,10 +18,22 @@ from sqlalchemy import select
 from foundation.audit import ClaimRefusal, open_audit_log, review_queue
 from foundation.settings import get_settings
 from graphs.support.review import ReviewRequest
+from service.api_runs import Owner, expire_runs
 from service.conversations import _review_request as review_request_of
 
 GRAPH_ID = "support"
 RUN_SLOT_WAIT_SECONDS = 10.0  # how long a run request waits for another request creating a run on its thread
+OWNER_CHECK_SECONDS = 10.0  # how often a worker checks that it still holds its run-owner lock
+log = logging.getLogger("supportgraph.server")
+_owners: dict[str, Owner] = {}
+
+
+def process_owner(database_url: str) -> Owner:
+    """This worker process as the owner of the runs it creates (service/api_runs.py), one per database."""
+    owner = _owners.get(database_url)
+    if owner is None:
+        owner = _owners[database_url] = Owner(database_url)
+    return owner
 
 
 class RunInProgress(Exception):
@@ -92,11 +105,34 @@ class ThreadIndex:
     async def release_review(self, thread_id: str, turn: int) -> None:
         await asyncio.to_thread(open_audit_log(self.database_url).release_review, thread_id, turn)
 
+    async def start(self) -> None:
+        """A worker starting: hold its owner lock, expire the runs of server processes that are gone and repair
+        their threads (so none stays ``busy`` forever)."""
+        if not self.database_url.startswith(("postgresql", "postgres://")):
+            return
+        await asyncio.to_thread(process_owner(self.database_url).hold)
+        for thread_id in await asyncio.to_thread(expire_runs, self.database_url):
+            try:
+                await self.settle_on_read(thread_id, None)
+            except Exception:
+                log.exception("thread %s: could not repair it after expiring its run", thread_id)
+
+    async def keep_owner(self) -> None:
+        """Take the owner lock again whenever its connection broke (a Postgres restart), for as long as the
+        worker lives."""
+        while True:
+            await asyncio.sleep(OWNER_CHECK_SECONDS)
+            try:
+                await asyncio.to_thread(process_owner(self.database_url).hold)
+            except Exception:
+                log.exception("could not hold this worker's run-owner lock; trying again")
+
     async def run_slot(self, thread_id: str, graph_id: str | None) -> RunSlot:
-        """Take the thread for creating a run: refuse (RunInProgress) when a run is pending or running on it,
-        else repair what a run that failed or died left (Aegra's thread status, the review queue) and hold the
-        thread until ``release``. Aegra 0.6 accepts ``multitask_strategy`` but does not apply it; every run
-        request is handled as ``reject`` here."""
+        """Take the thread for creating a run: refuse (RunInProgress) when a run is pending or running on it
+        (a run whose server process is gone is expired first, service/api_runs.py), else repair what a run
+        that failed or died left (Aegra's thread status, the review queue), record this worker as the owner of
+        the run to come, and hold the thread until ``release``. Aegra 0.6 accepts ``multitask_strategy`` but
+        does not apply it; every run request is handled as ``reject`` here."""
         from foundation.thread_lock import ThreadBusy, async_thread_lock
         from service.recovery import api_run_in_progress
 
@@ -108,26 +144,61 @@ class ThreadIndex:
             raise RunInProgress(str(exc)) from None
         slot = RunSlot(stack)
         try:
+            await asyncio.to_thread(expire_runs, self.database_url, thread_id)
             if await asyncio.to_thread(api_run_in_progress, self.database_url, thread_id):
                 raise RunInProgress(f"thread {thread_id!r} already has a run in progress; send this again when "
                                     "it has finished (runs on a thread are taken one at a time)")
             slot.snapshot = await self._repair(thread_id, graph_id)
+            if self.database_url.startswith(("postgresql", "postgres://")):
+                await asyncio.to_thread(process_owner(self.database_url).own, thread_id)
         except BaseException:
             await slot.release()
             raise
         return slot
+
+    async def settle_on_read(self, thread_id: str, graph_id: str | None) -> None:
+        """A read of the thread (its state, history, runs, or a reviewer's queue) repairs what a run that died or
+        failed left behind, when no run is under way: a run whose server is gone is expired, Aegra's thread
+        status and the review queue are set by the checkpoint (a review the node marked resolved before its
+        result was stored is open again). A thread another request holds is left to that request."""
+        from foundation.thread_lock import ThreadBusy, async_thread_lock
+        from service.recovery import api_run_in_progress
+
+        try:
+            async with async_thread_lock(self.database_url, thread_id, wait=0):
+                await asyncio.to_thread(expire_runs, self.database_url, thread_id)
+                if not await asyncio.to_thread(api_run_in_progress, self.database_url, thread_id):
+                    await self._settle(thread_id, (await self.snapshot(thread_id, graph_id)).pending)
+        except ThreadBusy:
+            return
+
+    async def settle_queues(self, queues: tuple[str, ...]) -> None:
+        """Before a reviewer's queue is listed: repair the threads of its reviews that a failed or dead run may
+        have marked resolved too early (the thread is in ``error`` or ``busy`` in Aegra's table)."""
+        if not self.database_url.startswith(("postgresql", "postgres://")):
+            return
+        from sqlalchemy import text
+
+        from foundation.db import open_database
+
+        def suspects() -> list[str]:
+            with open_database(self.database_url).begin() as conn:
+                rows = conn.execute(text(
+                    "SELECT DISTINCT q.thread_id FROM review_queue q JOIN thread t ON t.thread_id = q.thread_id "
+                    "WHERE q.queue = ANY(:queues) AND q.status <> 'open' AND t.status IN ('error', 'busy')"),
+                    {"queues": list(queues)})
+                return [str(r[0]) for r in rows]
+
+        await asyncio.to_thread(expire_runs, self.database_url)
+        for thread_id in await asyncio.to_thread(suspects):
+            await self.settle_on_read(thread_id, None)
 
     async def _repair(self, thread_id: str, graph_id: str | None) -> ThreadSnapshot:
         """No run is under way on the thread (the caller holds it): finish a run that was cut short, then make
         Aegra's thread status and the review queue say what the checkpoint says, so a run that failed (status
         ``error``) or a server that died mid-run (``busy``) leaves the thread resumable, with its review open.
         Returns the thread as it now is (one checkpoint read when there was nothing to finish)."""
-        from aegra_api.core.database import db_manager
-        from aegra_api.core.orm import Thread
         from aegra_api.services.langgraph_service import get_langgraph_service
-        from sqlalchemy import update
-
-        from service.recovery import settle_rows
 
         config: Any = {"configurable": {"thread_id": thread_id}}
         async with get_langgraph_service().get_graph(graph_id or GRAPH_ID) as graph:
@@ -140,14 +211,24 @@ class ThreadIndex:
                 await graph.ainvoke(None, config, durability="sync")
                 live = await graph.aget_state(config)
         snapshot = _snapshot_of(live)
-        pending = snapshot.pending
+        await self._settle(thread_id, snapshot.pending)
+        return snapshot
+
+    async def _settle(self, thread_id: str, pending: ReviewRequest | None) -> None:
+        """Aegra's thread status and the thread's review-queue rows, set by its checkpoint (the caller holds the
+        thread and knows no run is under way, so a claim left on its review belongs to a resume that died)."""
+        from aegra_api.core.database import db_manager
+        from aegra_api.core.orm import Thread
+        from sqlalchemy import update
+
+        from service.recovery import settle_rows
+
         if self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
             async with db_manager.get_engine().begin() as conn:
                 await conn.execute(update(Thread).where(Thread.thread_id == thread_id,
                                                         Thread.status.in_(("error", "busy")))
                                    .values(status="interrupted" if pending is not None else "idle"))
         await asyncio.to_thread(settle_rows, self.database_url, thread_id, pending, {}, claims_are_dead=True)
-        return snapshot
 
     async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:
         """Aegra's thread search (``POST /threads/search``) narrowed to ``thread_ids``.

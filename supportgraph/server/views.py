@@ -189,7 +189,9 @@ class EventStream:
         try:
             data = json.loads(payload)
         except json.JSONDecodeError:
-            return raw
+            if name.split("|", 1)[0] != "error":
+                return raw
+            data = payload  # an error event's text is an exception's text all the same
         shaped = json.dumps(event(name, data, self.customer, self.request_id), ensure_ascii=False)
         kept = [line for line in lines if not line.startswith("data:")]
         return "\n".join([*kept, f"data: {shaped}"]).encode()

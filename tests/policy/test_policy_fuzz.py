@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert, select, update
 
+from evals.policy_fuzz import invariants as inv
+from evals.policy_fuzz.driver import Driver
+from evals.policy_fuzz.model import FuzzChatModel
+from evals.policy_fuzz.plans import Decision, Scenario, Turn
+from evals.policy_fuzz.runner import fuzz, play
+from evals.policy_fuzz.world import Copies, World, load_world, prepare_template, release
 from service.conversations import open_service
-from tests.policy import invariants as inv
-from tests.policy.driver import Driver
-from tests.policy.model import FuzzChatModel
-from tests.policy.plans import PHRASES, Decision, Scenario, Turn
-from tests.policy.runner import fuzz, play
-from tests.policy.world import Copies, World, load_world, prepare_template, release
 from tools.store import open_store
 from tools.store.schema import orders, refunds
 
@@ -49,7 +49,10 @@ def step(tool: str, intent: str, **args: object) -> dict[str, object]:
     return {"id": "t0p0s0", "intent": intent, "tool": tool, "args": args, "depends_on": [], "why": "fuzzed"}
 
 
-SAYS = {"get_refund": "I want my money back, the headphones arrived broken", "cancel_order": PHRASES["cancel_order"][0]}
+# The customer names the order and the amount, so the slot filler is sure of them: what holds a write here is the
+# policy under test, not the doubt about a value only the model gave.
+SAYS = {"get_refund": "I want $150 back for order 10002, the headphones arrived broken",
+        "cancel_order": "I need to cancel order 10001"}
 
 
 def asked(intent: str, plan: list[dict[str, object]], kind: str = "request") -> Turn:

@@ -130,6 +130,15 @@ def test_restating_the_pending_request_confirms_it() -> None:
     assert _act("Move me to Basic then.", asked, top=("switch_account", 0.93), flow=("switch_account",)) == "confirm"
 
 
+@pytest.mark.parametrize("text", ["How do I upgrade my membership from basic to plus?",
+                                  "How do I upgrade my membership from basic to plus.", "what does plus cost"])
+def test_a_question_about_the_pending_request_does_not_confirm_it(text: str) -> None:
+    """Found by the policy fuzzer: the question, read as a restated request, ran the pending write."""
+    asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
+    assert _act(text, asked, top=("switch_account", 0.93), flow=("switch_account",)) != "confirm"
+    assert _act("can you switch me to plus", asked, top=("switch_account", 0.93), flow=("switch_account",)) == "confirm"
+
+
 @pytest.mark.parametrize(("text", "answer"), [("Sí, por favor", "yes"), ("oui merci", "yes"), ("nein, danke", "no")])
 def test_yes_and_no_in_other_languages(text: str, answer: str) -> None:
     assert affirmation_of(text) == answer

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from graphs.reasoners.llm.tool_selection import tool_intents
@@ -25,6 +26,7 @@ from graphs.support.deps import Deps, deps
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.requests import settle_lookup
+from graphs.support.slot_confidence import slot_confidence
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
 from tools.payments.ledger import binding, describe
@@ -74,7 +76,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 if effect is not None:
                     scope["effect"] = effect
                 holds = _policy_holds(d, step, spec, scope)
-                unsure = _unsure_reason(flow, step)
+                unsure = _unsure_reason(d, state, customer, flow, steps, step)
                 if step["writes"]:
                     holds += [h for h in consequence_holds(
                         d.store, ctx, steps, step, d.context.policy(), check_amount=True, effect=effect)
@@ -193,26 +195,32 @@ def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, A
     return holds
 
 
-def _unsure_reason(flow: ActiveFlow | None, step: Step) -> list[str]:
-    """A write the agent is not sure the customer asked for waits for a human too (said to reviewers only).
+def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: ActiveFlow | None, steps: list[Step],
+                   step: Step) -> list[str]:
+    """A write the agent is not sure the customer asked for, or not sure of the ids and amounts it would use,
+    waits for a human too (said to reviewers only).
 
-    How sure: for the tool's own intents (those whose flows run it or may use it, related_tools.yaml; the
-    step's label only for a tool no intent names), the lower of the local router's probability and the
-    understanding's confidence; a model's self-reported confidence alone never lets a write through.
+    How sure: the lower of the local router's probability for the tool's own intents (those whose flows run it
+    or may use it, related_tools.yaml; the step's label only for a tool no intent names) and the slot filler's
+    confidence in the write's ids and amounts (graphs/support/slot_confidence.py). Neither is a number a model
+    sets: a model's self-reported confidence never lets a write through.
     """
     if not get_tool(step["tool"]).writes or step["confirmed"] or flow is None:
         return []
     intents = tool_intents(step["tool"]) or [step["intent"]]
     router = flow.get("router_confidences") or flow["confidences"]
-
-    def sure(intent: str) -> float:
-        return min(flow["confidences"].get(intent, 0.0), router.get(intent, 0.0))
-
-    best = max(intents, key=sure)
+    best = max(intents, key=lambda intent: router.get(intent, 0.0))
     threshold = get_flow(best).threshold
-    if sure(best) < threshold:
-        return [f"the agent is not sure the customer asked for this ({best} {sure(best):.2f} < {threshold:.2f})"]
-    return []
+    said = [str(m.content) for m in state.messages if isinstance(m, HumanMessage)]
+    results = [(s["result"] or {}).get("data") for s in steps if s["status"] == "done" and s is not step]
+    slots = slot_confidence(step["args"], said=said, results=results, customer=customer, now=d.now)
+    sure = min(router.get(best, 0.0), slots.confidence)
+    if sure >= threshold:
+        return []
+    if slots.confidence < router.get(best, 0.0):
+        return [f"the agent is not sure of the values this write would use ({slots.weakest}: "
+                f"{slots.confidence:.2f} < {threshold:.2f})"]
+    return [f"the agent is not sure the customer asked for this ({best} {sure:.2f} < {threshold:.2f})"]
 
 
 def _spec(step: Step) -> StepSpec | None:

@@ -19,6 +19,7 @@ from langgraph.runtime import Runtime
 
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
+from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import IDENTIFIERS, SECRETS, carried_slots, identity_args
@@ -213,9 +214,14 @@ def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, tex
 
 
 def _apply_confirmation(previous: list[Step], understanding: Understanding) -> list[Step]:
+    """A yes confirms the steps waiting for it, a no drops them; a restated request confirms only the steps whose
+    tool serves that request (the tool decides, never the intent label a model gave the step)."""
     yes = understanding["affirmation"] == "yes"
+    restates = understanding.get("dialogue", {}).get("restates")
     steps = copy.deepcopy(previous)
     for step in steps:
+        if restates and restates not in (tool_intents(step["tool"]) or [step["intent"]]):
+            continue
         if step["status"] == "awaiting_confirmation":
             step["status"] = "pending" if yes else "skipped"
             step["confirmed"] = yes

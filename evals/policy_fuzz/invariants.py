@@ -1,6 +1,7 @@
 """The invariants the fuzzer asserts on the store after every turn, read from the business tables directly.
 
-- no write that needs the customer's yes ran unless the customer's message of that turn was a yes;
+- no write that needs the customer's yes ran unless the customer's message of that turn was a yes, or restated (as a
+  statement, not a question) a request for that write's tool the customer had made earlier in the thread;
 - no money above the approval limits (per order and per customer, cumulative over the policy's window, counting
   refunds and account credit whichever turn, thread or channel gave them; only a cancelled order's refund is
   exempt) moved without a reviewer's approval;
@@ -14,6 +15,7 @@ Each invariant raises its own exception class, so hypothesis reports distinct br
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from sqlalchemy import Connection, Table, func, select
 
 from foundation.audit import audit_events
 from foundation.policy import Policy
+from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.flows import needs_confirmation
 from graphs.support.nodes.understand import affirmation_of
 from tools.registry import get_tool
@@ -218,6 +221,20 @@ def _object_owners(conn: Connection, template: Snapshot, key: str, value: Any, t
     return owners(conn, template, table, value)
 
 
+# An information question ("how do I upgrade?"), not a polite request ("can you cancel it?").
+_QUESTION = re.compile(r"^\W*(how|what|why|when|where|which|who|whether|is|are|does|did)\b", re.I)
+
+
+def restates(text: str, tool: str) -> bool:
+    """Is the message a statement of a request this tool serves (one of the fuzzer's phrases of the tool's own
+    intents, not a question)? Restating the pending request answers its confirmation, for that request's tools."""
+    from evals.policy_fuzz.plans import PHRASES
+
+    lowered = text.lower()
+    return not _QUESTION.search(text.strip()) and any(
+        phrase.lower().rstrip(".!?") in lowered for intent in tool_intents(tool) for phrase in PHRASES.get(intent, []))
+
+
 def check_confirmations(url: str, thread: str, turn_keys: Collection[str], ledger: Ledger) -> dict[str, str]:
     """Every write that needs a yes ran in a turn whose customer message was a yes; returns the operation keys."""
     with open_store(url).db.begin() as conn:
@@ -231,7 +248,8 @@ def check_confirmations(url: str, thread: str, turn_keys: Collection[str], ledge
         said = ledger.said.get(parts[0], [])
         turn = int(parts[1]) if parts[1].isdigit() else 0
         text = said[turn - 1] if 0 < turn <= len(said) else ""
-        if affirmation_of(text) != "yes":
+        restated = restates(text, tool) and any(restates(earlier, tool) for earlier in said[:turn - 1])
+        if affirmation_of(text) != "yes" and not restated:
             raise WriteWithoutYes(f"{tool} ran ({key}) although the customer's message was {text!r}")
     return dict(ops)
 

@@ -78,7 +78,7 @@ def load_world(url: str) -> World:
 
 def prepare_template(url: str) -> None:
     """Seed the store and create the audit and checkpoint tables at ``url``, then let go of every connection."""
-    from tests.policy.invariants import install_triggers
+    from evals.policy_fuzz.invariants import install_triggers
 
     prepare_demo_store(url)
     install_triggers(url)

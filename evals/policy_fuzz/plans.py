@@ -17,9 +17,9 @@ from typing import Any, get_args
 
 from hypothesis import strategies as st
 
+from evals.policy_fuzz.world import Person, World
 from graphs.reasoners.llm.tool_selection import relevant_tools
 from graphs.support.flows import load_flows, own_steps
-from tests.policy.world import Person, World
 from tools.payments.ledger import ReasonCode
 from tools.registry import TOOLS
 

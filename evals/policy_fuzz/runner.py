@@ -1,5 +1,6 @@
 """Run the policy fuzzer: ``examples`` generated scenarios, each on a fresh copy of a seeded store, every breach
-shrunk by hypothesis to a minimal reproducing scenario. Used by the tests here and by ``supportgraph fuzz policy``.
+shrunk by hypothesis to a minimal reproducing scenario. Used by tests/policy (a bounded run) and by
+``supportgraph fuzz policy``.
 """
 
 from __future__ import annotations
@@ -14,12 +15,12 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as seeded
 
+from evals.policy_fuzz.driver import Driver, Stats
+from evals.policy_fuzz.invariants import Snapshot, snapshot
+from evals.policy_fuzz.model import FuzzChatModel
+from evals.policy_fuzz.plans import Scenario, scenarios
+from evals.policy_fuzz.world import Copies, World, load_world, prepare_template, release
 from service.conversations import open_service
-from tests.policy.driver import Driver, Stats
-from tests.policy.invariants import Snapshot, snapshot
-from tests.policy.model import FuzzChatModel
-from tests.policy.plans import Scenario, scenarios
-from tests.policy.world import Copies, World, load_world, prepare_template, release
 
 
 @dataclass

@@ -9,13 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from evals.policy_fuzz import invariants as inv
+from evals.policy_fuzz.model import FuzzChatModel
+from evals.policy_fuzz.plans import Decision, Scenario, Turn
+from evals.policy_fuzz.world import World
 from foundation.policy import Policy
 from graphs.support.review import REPLY_ACTION, InvalidDecision
 from service.conversations import SupportError, SupportService
-from tests.policy import invariants as inv
-from tests.policy.model import FuzzChatModel
-from tests.policy.plans import Decision, Scenario, Turn
-from tests.policy.world import World
 
 YES, NO = "yes, go ahead", "no, don't do that"
 REVIEWS_PER_TURN = 3

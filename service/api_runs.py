@@ -1,0 +1,129 @@
+"""Runs of the API server (Aegra, Postgres) whose server is gone: who runs what, and expiring what no one runs.
+
+Aegra runs a run as a task inside the worker process that accepted it and marks it ``success``, ``error`` or
+``interrupted`` when it ends. A worker that dies (kill -9, a crash, the host going away) leaves its runs ``pending``
+or ``running`` forever, and the thread ``busy``: every later run on the thread would be refused as "in progress".
+
+So every worker is an *owner*: at start it takes a session-level advisory lock on its own id and holds it on a
+connection of its own for as long as it lives; Postgres drops the lock the moment the process or its connection is
+gone. Before a worker creates a run on a thread (holding the thread, supportgraph/server/threads.py) it records
+itself as the thread's owner. A run ``pending`` or ``running`` is alive while its thread's owner holds its lock;
+one whose owner is gone (or unknown and idle for UNOWNED_GRACE: a run from before owners were recorded, or
+one an admin started outside a thread's run routes) is *expired*: marked ``error``
+with a reason, its thread no longer ``busy``, so the next touch (a run request, a read) repairs and resumes it.
+Expiry runs when a worker starts and whenever a thread is touched.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from foundation.db import lock_number, psycopg_url
+
+log = logging.getLogger(__name__)
+
+OWNERS = "api_run_owners"
+EXPIRED = "interrupted: the server process running it stopped before it finished; the thread resumes on its next run"
+UNOWNED_GRACE = "10 minutes"
+_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {OWNERS} (thread_id TEXT PRIMARY KEY, owner TEXT NOT NULL, "
+    "at TIMESTAMPTZ NOT NULL DEFAULT now())"
+)
+
+
+def owner_key(owner: str) -> int:
+    return lock_number(f"api-owner:{owner}")
+
+
+@dataclass
+class Owner:
+    """This process, as the owner of the runs it creates: its id and the connection that holds its lock."""
+
+    database_url: str
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _conn: Any = None
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def hold(self) -> None:
+        """Take (or take again, after the connection broke) this owner's lock; create the owners table."""
+        import psycopg
+
+        with self._guard:
+            if self._conn is not None and not self._conn.closed:
+                try:
+                    self._conn.execute("SELECT 1")
+                    return
+                except psycopg.Error:
+                    self._conn.close()
+            conn = psycopg.connect(psycopg_url(self.database_url), autocommit=True, connect_timeout=10)
+            conn.execute(_DDL)
+            conn.execute("SELECT pg_advisory_lock(%s)", (owner_key(self.id),))
+            self._conn = conn
+
+    def own(self, thread_id: str) -> None:
+        """Record this owner as the one creating the thread's next run (the caller holds the thread)."""
+        import psycopg
+
+        self.hold()
+        with psycopg.connect(psycopg_url(self.database_url), autocommit=True, connect_timeout=10) as conn:
+            conn.execute(
+                f"INSERT INTO {OWNERS} (thread_id, owner) VALUES (%s, %s) ON CONFLICT (thread_id) DO "
+                "UPDATE SET owner = EXCLUDED.owner, at = now()",
+                (thread_id, self.id),
+            )
+
+    def close(self) -> None:
+        with self._guard:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+def expire_runs(database_url: str, thread_id: str | None = None) -> list[str]:
+    """Mark ``error`` every pending or running run (of ``thread_id``, or of every thread) whose owner is gone,
+    and take its thread out of ``busy``; returns the threads whose runs were expired. Postgres only (Aegra)."""
+    if not database_url.startswith(("postgresql", "postgres://")):
+        return []
+    import psycopg
+
+    with psycopg.connect(psycopg_url(database_url), autocommit=True, connect_timeout=10) as conn:
+        if conn.execute("SELECT to_regclass('public.runs')").fetchone() == (None,):
+            return []
+        conn.execute(_DDL)
+        where = "AND r.thread_id = %s" if thread_id is not None else ""
+        rows = conn.execute(
+            f"SELECT r.run_id, r.thread_id, o.owner, r.updated_at < now() - interval '{UNOWNED_GRACE}' FROM runs r "
+            f"LEFT JOIN {OWNERS} o ON o.thread_id = r.thread_id WHERE r.status IN ('pending', 'running') {where}",
+            (thread_id,) if thread_id is not None else (),
+        ).fetchall()
+        gone = [
+            (run_id, thread)
+            for run_id, thread, owner, stale in rows
+            if (stale if owner is None else not _alive(conn, owner))
+        ]
+        for run_id, thread in gone:
+            conn.execute(
+                "UPDATE runs SET status = 'error', error_message = %s, updated_at = now() "
+                "WHERE run_id = %s AND status IN ('pending', 'running')",
+                (EXPIRED, run_id),
+            )
+            conn.execute(
+                "UPDATE thread SET status = 'error', updated_at = now() WHERE thread_id = %s AND status = 'busy'",
+                (thread,),
+            )
+            log.warning("run %s on thread %s expired: its server process is gone", run_id, thread)
+    return sorted({thread for _, thread in gone})
+
+
+def _alive(conn: Any, owner: str) -> bool:
+    """Does a live process hold ``owner``'s lock? (Taking it here means no one did; it is given back at once.)"""
+    key = owner_key(owner)
+    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+    if row and row[0]:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+        return False
+    return True
