@@ -196,6 +196,8 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
 def _fits(entity: str, value: Any, wanted: Any) -> bool:
     if value is None:
         return False
+    if isinstance(value, list):  # a record with several (an order's products): one of them fits
+        return any(_fits(entity, v, wanted) for v in value)
     if entity == "amounts":
         return abs(float(value) - float(wanted)) < 0.005
     if entity == "dates":

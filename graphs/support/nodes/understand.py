@@ -171,8 +171,8 @@ def _missing(state: State, intents: list[str], entities: Entities, flow: ActiveF
             if not (has_email and has_secret) and "identity" not in missing:
                 missing.append("identity")
         for name, slot in spec.slots.items():
-            if not slot.required or name in have or name in missing:
-                continue
+            if not slot.required or name in have or name in missing or slot.resolve is not None:
+                continue  # a slot a lookup step resolves is found from the customer's description, not asked
             if slot.entity and slot.entity in entities:
                 continue
             missing.append(name)
