@@ -16,6 +16,7 @@ from typing import Literal, NamedTuple, TypedDict
 from rapidfuzz import fuzz, process
 
 from graphs.reasoners.local.addresses import Address, find_addresses
+from graphs.reasoners.local.spoken import spoken_values
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 _ORDER = re.compile(
@@ -109,6 +110,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     number is the card's last four when the card was asked. A number that ends a postal address is neither.
     """
     found: Entities = {}
+    text = spoken_values(text)  # "one three seven oh two", "leah dot whitman at hotmail dot com"
     # Every pattern but the email's and the worded dates' needs a digit (the same \d): without one, they are skipped.
     digits = _DIGIT.search(text) is not None
     emails = _EMAIL.findall(text) if "@" in text else []
