@@ -18,6 +18,7 @@ from graphs.support.dialogue import (
     SECRETS,
     asked_of,
     carried_slots,
+    core_of,
     expected_entities,
     known_slots,
     read_act,
@@ -39,9 +40,10 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks")."""
     if len(text.split()) > 25:
         return None
-    if _NO.search(text):
+    core = core_of(text)  # "good morning! yes, please do it. thanks"
+    if _NO.search(core):
         return "no"
-    if _YES.search(text):
+    if _YES.search(core):
         return "yes"
     return None
 
