@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from graphs.reasoners.local.typos import mend_typos
 from graphs.support.state import Queue
 from tools.registry import get_tool
 
@@ -58,9 +59,11 @@ class SlotSpec(BaseModel):
         return values if self.pick == "all" else values[-1] if self.pick == "last" else values[0]
 
     def read_text(self, message: str) -> Any:
-        for value, pattern in self.text.items():
-            if re.search(pattern, message, re.IGNORECASE):
-                return yaml.safe_load(value)
+        """The value whose pattern the message matches, as written or with its typos mended ("unsubscrieb")."""
+        for text in dict.fromkeys((message, mend_typos(message))):
+            for value, pattern in self.text.items():
+                if re.search(pattern, text, re.IGNORECASE):
+                    return yaml.safe_load(value)
         return self.default
 
     @property

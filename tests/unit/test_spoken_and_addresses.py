@@ -1,4 +1,5 @@
-"""Dictated values, postal addresses and backstory clauses (graphs/reasoners/local: spoken, addresses, segments)."""
+"""Dictated values, postal addresses, backstory clauses and typos (graphs/reasoners/local: spoken, addresses,
+segments, typos)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from graphs.reasoners.local.addresses import find_addresses
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.segments import carries_request
 from graphs.reasoners.local.spoken import spoken_values
+from graphs.reasoners.local.typos import mend_typos
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 
@@ -54,9 +56,20 @@ def test_an_address_holds_no_order_id_zip_or_card() -> None:
     ("my sister got married in June and we had a lovely time", False),
     ("I bought the speaker after reading a review", False),
     ("could you take the mouse off the order", True),
-    ("the screen arrived cracked", False),
+    ("the screen arrived cracked", True),
     ("the screen doesn't turn on", True),
     ("is there a way to save my address", True),
 ])
 def test_backstory_carries_no_request(clause: str, asks: bool) -> None:
     assert carries_request(clause) is asks
+
+
+@pytest.mark.parametrize(("text", "mended"), [
+    ("Camcel order 12001 please", "Cancel order 12001 please"),
+    ("Unsubscrieb me from the newsletter", "Unsubscribe me from the newsletter"),
+    ("the kyboard is broken", "the keyboard is broken"),
+    ("I havent had a lovely time with Marguerite", "I havent had a lovely time with Marguerite"),
+    ("mail sam.reyes@mailbox.org about order 12345", "mail sam.reyes@mailbox.org about order 12345"),
+])
+def test_typos_are_mended_and_words_we_know_kept(text: str, mended: str) -> None:
+    assert mend_typos(text) == mended

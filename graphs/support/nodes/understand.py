@@ -11,6 +11,7 @@ from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router
+from graphs.reasoners.local.typos import mend_typos
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps, last_customer_text
 from graphs.support.dialogue import (
@@ -55,11 +56,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     text = normalise(last_customer_text(list(state.messages)))
     router = load_thorough_router()
-    detected, margin = router.detect(text)
+    detected, margin = router.detect(mend_typos(text))  # "Camcel order 12001": entities read the text as written
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
     seen = {i["intent"]: i["confidence"] for i in intents}
     if d.context.llm_enabled():  # every intent's probability: the model may name one the router did not detect
-        seen = {s.intent: round(s.confidence, 4) for s in router.classify([text])[0] if s.confidence >= 0.01} | seen
+        seen = {s.intent: round(s.confidence, 4) for s in router.classify([mend_typos(text)])[0]
+                if s.confidence >= 0.01} | seen
     asked = asked_of(state)
     products = catalogue(d.store)
     entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
