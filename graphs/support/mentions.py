@@ -58,7 +58,7 @@ def by_words(candidates: list[dict[str, Any]], field: str, described: dict[str, 
     """The candidates whose ``field`` (a name, or a list of names) has a word the customer wants that tells it
     from the other candidates (a word last mentioned in a clause that rules it out is not wanted). Empty when the
     words fit none."""
-    wanted, unwanted = described.get(WANTED, []), described.get(UNWANTED, [])
+    wanted = described.get(WANTED, [])
     if not wanted:
         return []
     own = [_words(c.get(field)) for c in candidates]

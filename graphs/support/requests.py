@@ -251,8 +251,8 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         request = request_of(flow, intent)
         candidates = list((done["result"].get("data") or {}).get(lookup.items) or [])
         slots = slots_for(flow, intent)
-        candidates = [c for c in candidates if not any(
-            slots.get(slot) is not None and str(c.get(field)) == str(slots[slot]) for field, slot in lookup.differs.items())]
+        candidates = [c for c in candidates if not any(slots.get(slot) is not None and str(c.get(field)) == str(
+            slots[slot]) for field, slot in lookup.differs.items())]
         found = matches(candidates, lookup, request["described"])
         if found and (slot.pick == "all" or lookup.total or len(found) == 1):
             value = _value(lookup, slot.pick == "all", found, len(candidates))

@@ -16,9 +16,9 @@ from functools import lru_cache
 from importlib import resources
 
 from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from foundation.minilm_onnx import model_dir
-from rapidfuzz.distance import DamerauLevenshtein
 
 _WORD = re.compile(r"[A-Za-z][a-z']*")
 _LETTERS = re.compile(r"[a-z]+")
