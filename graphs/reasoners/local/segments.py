@@ -18,7 +18,8 @@ _REQUESTING = re.compile(
     r"\b(please|pls|plz|kindly|rather|prefer|how|what|where|when|why|which|who|also|another)\b|"
     r"\b(is|are) there\b|\b(do|does|did) (you|it|i|we)\b|\b(have|has) to\b|\b(must|should|supposed|way to|any)\b|"
     r"\b(want|wanna|need|like to|help|fix|sort|refund|cancel|return|send|change|switch|stop|remove|track|"
-    r"update|reset|close|delete|merge|move|swap|exchange|check|tell|give|take|get)\b|"
+    r"update|reset|close|delete|merge|move|swap|exchange|check|tell|give|take|get|subscribe|unsubscribe|sign|opt|"
+    r"add|put|let|show|upgrade|downgrade|renew|activate|deactivate|apply|confirm|verify|redirect|replace|repair)\b|"
     r"n't\b|\b(not|no|never|nothing|broken|wrong|missing|twice|again|still|damaged|dented|crushed|cracked|"
     r"scratched|faulty|defective|late|lost|stolen|leaking|dead)\b",
     re.IGNORECASE,
