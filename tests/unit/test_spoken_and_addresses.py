@@ -73,3 +73,8 @@ def test_backstory_carries_no_request(clause: str, asks: bool) -> None:
 ])
 def test_typos_are_mended_and_words_we_know_kept(text: str, mended: str) -> None:
     assert mend_typos(text) == mended
+
+
+def test_an_order_number_before_the_address_is_not_its_house_number() -> None:
+    [(_, address)] = find_addresses("please send order 18201 to 40 Birch Lane, Apt 7, Denver, CO 80203 instead")
+    assert address["line1"] == "40 Birch Lane", address

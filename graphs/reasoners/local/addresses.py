@@ -16,7 +16,8 @@ _STREET_TYPES = (
     "parkway|pkwy|circle|cir|highway|hwy|square|sq|trail|trl|row|walk|alley|plaza|loop|crescent|close")
 _UNIT = r"(?:apt|apartment|suite|ste|unit|floor|fl|flat|room|rm|#)\.?\s*#?\s*[\w-]{1,6}"
 _ADDRESS = re.compile(
-    rf"(?P<line1>\b\d{{1,6}}[A-Za-z]?\s+(?:[A-Za-z0-9.'-]+\s+){{0,4}}?(?:{_STREET_TYPES})\b\.?)"
+    rf"(?P<line1>\b\d{{1,6}}[A-Za-z]?\s+(?:(?:[A-Za-z][A-Za-z0-9.'-]*|\d+(?:st|nd|rd|th))\s+){{0,4}}?"
+    rf"(?:{_STREET_TYPES})\b\.?)"
     rf"(?:\s*,?\s*(?P<line2>{_UNIT}))?"
     r"\s*,?\s+(?P<city>[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){0,3})"
     r"\s*,?\s*(?P<state>[A-Z]{2})?\s*,?\s*(?P<zip>\d{5})(?:-\d{4})?\b",
