@@ -71,6 +71,29 @@ _VALUE_CUES = re.compile(
     r"credit|last|four|4|digits|numbers|ending|ends|finishes|order|invoice|inv|here|there|that|this|then|"
     r"just|also|too)\b", re.I)
 _VALUE = re.compile(r"[\w.+-]+@[\w.-]+|#?\w*\d[\w-]*")
+# Filler around what a reply says: a greeting or a discourse marker before it ("good morning!", "um,", "ok so"),
+# politeness after it ("thanks", "many thanks for your help", "appreciate it"). A bare "ok" or "right" is kept:
+# it is an answer of its own.
+_LEADING_FILLER = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day))(?: (?:there|team|all)\b|"
+    r"(?! (?:there|team|all)\b))|"
+    r"(?:i )?hope (?:you(?:'re| are) well|all is well|you(?:'re| are) doing well)|um+|uh+|erm+|hmm+|so|well|"
+    r"(?:ok(?:ay)?|alright|right) so|anyway)\b[\s,.!;:-]+(?=\S)", re.I)
+_TRAILING_FILLER = re.compile(
+    r"[\s,.!;:-]+(?:(?:many |thanks? (?:you )?)?(?:thanks?|thank you|thx|ty|cheers)(?: (?:a lot|so much|in advance|"
+    r"for (?:your|the) help))?|appreciate it|much appreciated|(?:kind |best )?regards)[\s.!]*$", re.I)
+
+
+def core_of(text: str) -> str:
+    """What a reply says without the filler around it (see ``_LEADING_FILLER``); the text itself if nothing is
+    left."""
+    core = text.strip()
+    for _ in range(3):
+        stripped = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", core)).strip()
+        if stripped == core or not stripped:
+            break
+        core = stripped
+    return core
 
 
 def asked_of(state: State) -> Asked:
@@ -184,8 +207,16 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("correct")
     acknowledgement = bool(words) and all(w in _ACK_WORDS for w in words)
     thanks = _THANKS.search(text)
-    closing = (thanks is not None and len(words) <= CLOSING_MAX_WORDS and not _BUT.search(text, thanks.end()))
     unsure = top is None or top["confidence"] < NEW_REQUEST_CONFIDENCE or top["intent"] == "out_of_scope"
+    # Thanks close a conversation; in its first message they are politeness around a request the router is sure
+    # of ("um, I can't log in, I forgot my password. thx in advance"). A greeting with filler is a greeting.
+    core = core_of(text)
+    opening = not flow_intents and not done_intents and asked["kind"] == "nothing"
+    closing = (thanks is not None and len(words) <= CLOSING_MAX_WORDS and not _BUT.search(text, thanks.end())
+               and (unsure or not opening or all(w in _ACK_WORDS for w in re.findall(r"[a-z']+", core.lower()))))
+    if _GREETING.fullmatch(core) and _GREETING.search(text) is None and not request and not entities:
+        cues.append("a greeting with filler around it")
+        return state("smalltalk")
     if (closing or acknowledgement) and not request and not entities:
         cues.append("thanks or an acknowledgement, no request of its own")
         return state("close")

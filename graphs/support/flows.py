@@ -10,6 +10,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from graphs.reasoners.local.typos import mend_typos
 from graphs.support.state import Queue
 from tools.registry import get_tool
 
@@ -29,6 +30,8 @@ class Lookup(BaseModel):
     show: list[str] = Field(default_factory=list, description="fields that tell two candidates apart when asking")
     total: str | None = Field(None, description="the slot is an amount: this field summed over the matches")
     partial: bool = Field(False, description="with total: no value when every candidate matches (all of it)")
+    differs: dict[str, str] = Field(default_factory=dict, description="candidate field → slot: a candidate whose "
+                                    "field already holds the slot's value is none (a change to it changes nothing)")
 
 
 class SlotSpec(BaseModel):
@@ -56,9 +59,11 @@ class SlotSpec(BaseModel):
         return values if self.pick == "all" else values[-1] if self.pick == "last" else values[0]
 
     def read_text(self, message: str) -> Any:
-        for value, pattern in self.text.items():
-            if re.search(pattern, message, re.IGNORECASE):
-                return yaml.safe_load(value)
+        """The value whose pattern the message matches, as written or with its typos mended ("unsubscrieb")."""
+        for text in dict.fromkeys((message, mend_typos(message))):
+            for value, pattern in self.text.items():
+                if re.search(pattern, text, re.IGNORECASE):
+                    return yaml.safe_load(value)
         return self.default
 
     @property
@@ -79,7 +84,19 @@ class Precondition(BaseModel):
         value = resolve(self.ref, scope)
         if value in self.allowed:
             return None
-        return self.message.format(value=value, **scope.get("slots", {}))
+        # The message may name the slots and any field of the record the value is read from ("order {order_id}"
+        # of $steps.order.status: the order's id also when a lookup, not a slot of the flow, found it).
+        record = resolve(self.ref.rsplit(".", 1)[0], scope)
+        fields = {**(record if isinstance(record, dict) else {}), **scope.get("slots", {})}
+        known = _Fields({k: v for k, v in fields.items() if v is not None} | {"value": value})
+        return self.message.format_map(known)
+
+
+class _Fields(dict[str, Any]):
+    """Fields a message names; one that is not known reads as "it" rather than failing the run."""
+
+    def __missing__(self, key: str) -> str:
+        return "it"
 
 
 class StepSpec(BaseModel):

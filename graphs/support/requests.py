@@ -25,6 +25,7 @@ import numpy as np
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
+from graphs.support.mentions import by_words, ruled_out, word_polarity
 from graphs.support.state import ActiveFlow, RequestState, Step
 
 # What a description may say about a record, and the entity that says it.
@@ -88,7 +89,12 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
             request["text"], request["described"] = text, described_in(text, entities, now)
             continue
         at = owners[intent]
-        request["text"], request["described"] = clauses[at], described_in(clauses[at], per_clause[at], now)
+        # What the request describes: every clause but the other requests' own ones (a correction in a later
+        # clause, "yes the keyboard, not the mouse", or the product named before "can I send it back?").
+        others = {owner for other, owner in owners.items() if other != intent and owner != at}
+        own = " ".join(c for k, c in enumerate(clauses) if k not in others)
+        request["text"] = clauses[at]
+        request["described"] = described_in(own, extract_entities(own, now=now, catalogue=catalogue), now)
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity:
                 request["slots"][name] = spec.read_text(clauses[at])  # "return the hub, refund the rest"
@@ -109,7 +115,10 @@ def described_in(text: str, entities: Entities, now: datetime | None = None) -> 
     amounts += [v for m in _BARE_PRICE.finditer(text) if (v := float(m.group(1).replace(",", "."))) not in amounts]
     dates = list(entities.get("dates", []))
     dates += [d for d in _short_dates(text, now) if d not in dates] if now is not None else []
-    found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": list(entities.get("products", []))}
+    words = word_polarity(text)
+    out = set(ruled_out(entities.get("products", []), words))
+    products = [p for p in entities.get("products", []) if p not in out]
+    found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": products, **words}
     return {k: v for k, v in found.items() if v}
 
 
@@ -186,7 +195,10 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
     kept = candidates
     for entity, field in lookup.match.items():
         wanted = described.get(entity)
-        if wanted:
+        if entity == "products" and not (wanted and any(_fits(entity, c.get(field), w) for c in kept for w in wanted)):
+            # No full product name that fits: a word of a name that tells it from the others ("the headphones").
+            kept = by_words(kept, field, described) or (kept if not wanted else [])
+        elif wanted:
             narrowed = [c for c in kept if any(_fits(entity, c.get(field), w) for w in wanted)]
             # A remembered date only narrows: "feb 1" for a charge issued on the 29th of January still counts.
             kept = narrowed if narrowed or entity != "dates" else kept
@@ -196,6 +208,8 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
 def _fits(entity: str, value: Any, wanted: Any) -> bool:
     if value is None:
         return False
+    if isinstance(value, list):  # a record with several (an order's products): one of them fits
+        return any(_fits(entity, v, wanted) for v in value)
     if entity == "amounts":
         return abs(float(value) - float(wanted)) < 0.005
     if entity == "dates":
@@ -236,6 +250,9 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
             continue
         request = request_of(flow, intent)
         candidates = list((done["result"].get("data") or {}).get(lookup.items) or [])
+        slots = slots_for(flow, intent)
+        candidates = [c for c in candidates if not any(slots.get(slot) is not None and str(c.get(field)) == str(
+            slots[slot]) for field, slot in lookup.differs.items())]
         found = matches(candidates, lookup, request["described"])
         if found and (slot.pick == "all" or lookup.total or len(found) == 1):
             value = _value(lookup, slot.pick == "all", found, len(candidates))

@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from graphs.reasoners.local.entities import extract_entities
-from graphs.support.dialogue import asked_of, carried_slots, expected_entities, identity_args, read_act, residual
+from graphs.support.dialogue import (
+    asked_of,
+    carried_slots,
+    core_of,
+    expected_entities,
+    identity_args,
+    read_act,
+    residual,
+)
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, Asked, IntentGuess, State
 
@@ -175,3 +183,30 @@ def test_the_reply_to_a_choice_picks_an_option(text: str, option: str) -> None:
 def test_an_unclear_reply_to_a_choice_picks_nothing() -> None:
     dialogue = read_act("hmm not sure", _choice(), {}, None, None, ["get_refund", "change_order"])
     assert "chosen" not in dialogue, dialogue
+
+
+@pytest.mark.parametrize(("text", "core"), [
+    ("good morning! Yes, please do it. thanks", "Yes, please do it"),
+    ("ok so No, wait, keep it. thanks", "No, wait, keep it"),
+    ("hello, hope you're well. I want to cancel order 12002. many thanks for your help.",
+     "I want to cancel order 12002"),
+    ("ok", "ok"),
+    ("thanks!", "thanks!"),
+])
+def test_filler_around_a_reply_is_not_what_it_says(text: str, core: str) -> None:
+    assert core_of(text) == core
+
+
+def test_a_yes_or_no_inside_filler_answers_the_confirmation() -> None:
+    confirming = asked_of(State(flow=_flow(["cancel_order"], ["confirmation"], "confirming")))
+    assert _act("good morning! Yes, please go ahead. thanks", confirming) == "confirm"
+    assert _act("ok so No, wait, keep it. thanks", confirming) == "deny"
+
+
+def test_thanks_around_a_first_request_do_not_close_it() -> None:
+    text = "um, I can't log in, I forgot my password. thx in advance"
+    assert _act(text, NOTHING, top=("recover_password", 0.97)) == "new_request"
+
+
+def test_a_greeting_inside_filler_is_a_greeting() -> None:
+    assert _act("um, Hi there! cheers!", NOTHING, top=("out_of_scope", 0.9)) == "smalltalk"

@@ -15,6 +15,9 @@ from typing import Literal, NamedTuple, TypedDict
 
 from rapidfuzz import fuzz, process
 
+from graphs.reasoners.local.addresses import Address, find_addresses
+from graphs.reasoners.local.spoken import spoken_values
+
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 _ORDER = re.compile(
     r"(?:\border\b[^0-9\n]{0,12}|#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
@@ -88,6 +91,7 @@ class Entities(TypedDict, total=False):
     customer_ids: list[str]
     # Two or more accounts named in one message (a merge): each with the secrets written next to it.
     accounts: list[Account]
+    addresses: list[Address]  # postal addresses (graphs/reasoners/local/addresses.py)
 
 
 # What a bare number may be, when the conversation expects it (the slot the agent asked for, or one the
@@ -106,6 +110,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     number is the card's last four when the card was asked. A number that ends a postal address is neither.
     """
     found: Entities = {}
+    text = spoken_values(text)  # "one three seven oh two", "leah dot whitman at hotmail dot com"
     # Every pattern but the email's and the worded dates' needs a digit (the same \d): without one, they are skipped.
     digits = _DIGIT.search(text) is not None
     emails = _EMAIL.findall(text) if "@" in text else []
@@ -117,6 +122,9 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     if digits:
         for pattern in (_INVOICE, _TICKET, _CUSTOMER):
             rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
+    addresses = find_addresses(rest) if digits else []
+    for (start, end), _ in addresses:  # a house number or an address's zip is no order id, zip or card
+        rest = _blank(rest, start, end)
     secrets: list[tuple[int, str, str]] = []  # (position, kind, value) of every zip code and card digits
     if digits:
         rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers))
@@ -157,6 +165,8 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     accounts = _accounts(text, secrets)
     if len(accounts) > 1:
         found["accounts"] = accounts
+    if addresses:
+        found["addresses"] = [address for _, address in addresses]
     return found
 
 

@@ -30,6 +30,7 @@ from foundation.minilm_onnx import INT8, graph_recipe
 from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
+from graphs.reasoners.local.segments import carries_request
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
@@ -188,12 +189,13 @@ class IntentModel:
             main = intents[0].intent
             main_in_clause = 0.0  # the main intent's best probability in a clause that names it
             tops = []  # per clause that confidently names an intent: (intent, confidence, whole message's weight)
-            for clause_row in clause_probs[at:at + len(clauses)]:
+            for clause, clause_row in zip(clauses, clause_probs[at:at + len(clauses)], strict=True):
                 best = int(np.argmax(clause_row))
                 name, confidence = self.classes[best], float(clause_row[best])
                 if name == main:
                     main_in_clause = max(main_in_clause, confidence)
-                if confidence >= secondary_threshold and name != OUT_OF_SCOPE:
+                # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
+                if confidence >= secondary_threshold and name != OUT_OF_SCOPE and carries_request(clause):
                     tops.append((name, confidence, float(row[best])))
             at += len(clauses)
             if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and intents[0].intent not in {

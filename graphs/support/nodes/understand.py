@@ -11,6 +11,7 @@ from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router
+from graphs.reasoners.local.typos import mend_typos
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import (
@@ -18,6 +19,7 @@ from graphs.support.dialogue import (
     SECRETS,
     asked_of,
     carried_slots,
+    core_of,
     expected_entities,
     known_slots,
     read_act,
@@ -38,9 +40,10 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks")."""
     if len(text.split()) > 25:
         return None
-    if _NO.search(text):
+    core = core_of(text)  # "good morning! yes, please do it. thanks"
+    if _NO.search(core):
         return "no"
-    if _YES.search(text):
+    if _YES.search(core):
         return "yes"
     return None
 
@@ -52,11 +55,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     text = state.customer_message
     router = load_thorough_router()
-    detected, margin = router.detect(text)
+    detected, margin = router.detect(mend_typos(text))  # "Camcel order 12001": entities read the text as written
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
     seen = {i["intent"]: i["confidence"] for i in intents}
     if d.context.llm_enabled():  # every intent's probability: the model may name one the router did not detect
-        seen = {s.intent: round(s.confidence, 4) for s in router.classify([text])[0] if s.confidence >= 0.01} | seen
+        seen = {s.intent: round(s.confidence, 4) for s in router.classify([mend_typos(text)])[0]
+                if s.confidence >= 0.01} | seen
     asked = asked_of(state)
     products = catalogue(d.store)
     entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
@@ -170,8 +174,8 @@ def _missing(state: State, intents: list[str], entities: Entities, flow: ActiveF
             if not (has_email and has_secret) and "identity" not in missing:
                 missing.append("identity")
         for name, slot in spec.slots.items():
-            if not slot.required or name in have or name in missing:
-                continue
+            if not slot.required or name in have or name in missing or slot.resolve is not None:
+                continue  # a slot a lookup step resolves is found from the customer's description, not asked
             if slot.entity and slot.entity in entities:
                 continue
             missing.append(name)

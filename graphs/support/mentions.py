@@ -1,0 +1,80 @@
+"""Which records a customer's words point at: the words they want and the ones they rule out.
+
+Customers name products by a word of the name ("the headphones one", "the keyboard"), not the catalogue's full
+name, and they often say what they do NOT mean in the same breath ("the keyboard, not the mouse", "the mouse is
+fine", "not fussed about the little speaker"). Among a few candidate records (a customer's orders, an order's
+items) a word that tells one from the others is enough, with typos tolerated (rapidfuzz). A word's polarity is
+that of its last mention: later words correct earlier ones ("the mouse — hang on, the keyboard, not the mouse").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from rapidfuzz import fuzz
+
+WANTED, UNWANTED = "wanted_words", "unwanted_words"
+_WORD = re.compile(r"[a-z0-9]+")
+# A clause ends at punctuation, a dash between spaces, or "but".
+_CLAUSE = re.compile(r"[.!?;,:()\n]+|\s[-–—]+\s|\bbut\b", re.IGNORECASE)
+# A clause that rules out what it names ("not the mouse", "the mouse is fine", "keep the case", "apart from the
+# charger", "not fussed about the speaker"); a negated state ("the cable wasn't in the box") rules nothing out.
+_RULES_OUT = re.compile(
+    r"\bnot (the|that|this|those|these|my|a|an|fussed|bothered|worried)\b|\b(is|are|'s|'re) (fine|ok|okay|good|"
+    r"alright|all right)\b|\bkeep(ing)?\b|\b(except|apart from|other than|besides)\b|"
+    r"\b(don't|do not) (care|mind) about\b", re.IGNORECASE)
+_SAME_WORD = 85  # fuzz.ratio for two words of four letters or more to count as the same word (a typo)
+
+
+def word_polarity(text: str) -> dict[str, list[str]]:
+    """The words of ``text`` the customer wants and those they rule out (each word by its last mention)."""
+    polarity: dict[str, bool] = {}
+    for clause in _CLAUSE.split(text):
+        positive = _RULES_OUT.search(clause) is None
+        for word in (w for w in _WORD.findall(clause.lower()) if len(w) >= 2):
+            polarity.pop(word, None)
+            polarity[word] = positive
+    return {WANTED: [w for w, p in polarity.items() if p], UNWANTED: [w for w, p in polarity.items() if not p]}
+
+
+def _words(value: Any) -> set[str]:
+    names = value if isinstance(value, list) else [value]
+    return {w for name in names if isinstance(name, str) for w in _WORD.findall(name.lower()) if len(w) >= 2}
+
+
+def _same(a: str, b: str) -> bool:
+    if a == b or a.rstrip("s") == b.rstrip("s"):
+        return True
+    return min(len(a), len(b)) >= 4 and fuzz.ratio(a, b) >= _SAME_WORD
+
+
+def _said(words: Iterable[str], said: Sequence[str]) -> bool:
+    return any(_same(w, s) for w in words for s in said)
+
+
+def by_words(candidates: list[dict[str, Any]], field: str, described: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The candidates whose ``field`` (a name, or a list of names) has a word the customer wants that tells it
+    from the other candidates (a word last mentioned in a clause that rules it out is not wanted). Empty when the
+    words fit none."""
+    wanted = described.get(WANTED, [])
+    if not wanted:
+        return []
+    own = [_words(c.get(field)) for c in candidates]
+    shared = set.intersection(*own) if len(own) > 1 else set()
+    kept = []
+    for candidate, words in zip(candidates, own, strict=True):
+        telling = words - shared
+        if _said(telling, wanted):
+            kept.append(candidate)
+    return kept
+
+
+def ruled_out(names: Sequence[str], described: dict[str, list[Any]]) -> list[str]:
+    """Of the product ``names`` a message mentions, those it only rules out ("not the mouse")."""
+    wanted, unwanted = described.get(WANTED, []), described.get(UNWANTED, [])
+    own = [_words(n) for n in names]
+    shared = set.intersection(*own) if len(own) > 1 else set()
+    return [n for n, words in zip(names, own, strict=True)
+            if _said(words - shared, unwanted) and not _said(words - shared, wanted)]

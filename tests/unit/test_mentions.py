@@ -1,0 +1,51 @@
+"""Which records a customer's words point at (graphs/support/mentions.py) and the lookups that use them."""
+
+from __future__ import annotations
+
+from graphs.support.flows import Lookup
+from graphs.support.mentions import UNWANTED, WANTED, by_words, ruled_out, word_polarity
+from graphs.support.requests import described_in, matches
+
+ORDERS = [
+    {"order_id": 20001, "products": ["Studio Over-Ear Headphones"], "placed_at": "2026-05-10T10:00:00"},
+    {"order_id": 20002, "products": ["Nimbus Mini Speaker"], "placed_at": "2026-05-12T10:00:00"},
+]
+ITEMS = [{"name": "Wireless Mouse"}, {"name": "Mechanical Keyboard"}, {"name": "HDMI Cable 2m"}]
+ORDER_LOOKUP = Lookup(step="orders", items="orders", value="order_id", match={"products": "products",
+                                                                              "dates": "placed_at"})
+
+
+def test_a_word_counts_by_its_last_mention() -> None:
+    words = word_polarity("send back the mouse - hang on, that's the keyboard. yes the keyboard, not the mouse")
+    assert "keyboard" in words[WANTED] and "keyboard" not in words[UNWANTED]
+    assert "mouse" in words[UNWANTED] and "mouse" not in words[WANTED]
+
+
+def test_a_negated_state_rules_nothing_out() -> None:
+    words = word_polarity("the cable wasn't in the box, refund it please")
+    assert "cable" in words[WANTED], words
+
+
+def test_the_word_that_tells_a_record_from_the_others_finds_it() -> None:
+    described = described_in("the headphones one. not fussed about the little speaker", {})
+    assert [o["order_id"] for o in by_words(ORDERS, "products", described)] == [20001]
+    assert [o["order_id"] for o in matches(ORDERS, ORDER_LOOKUP, described)] == [20001]
+
+
+def test_a_typo_still_tells_the_record() -> None:
+    described = described_in("where are my hedphones", {})
+    assert [o["order_id"] for o in matches(ORDERS, ORDER_LOOKUP, described)] == [20001]
+
+
+def test_words_that_fit_no_record_keep_them_all() -> None:
+    described = described_in("where is my order?", {})
+    assert matches(ORDERS, ORDER_LOOKUP, described) == ORDERS
+
+
+def test_a_product_only_ruled_out_is_not_described() -> None:
+    text = "I'd like to return the keyboard, the mouse is fine"
+    described = described_in(text, {"products": ["Wireless Mouse", "Mechanical Keyboard"]})
+    assert described["products"] == ["Mechanical Keyboard"]
+    assert ruled_out(["Wireless Mouse", "Mechanical Keyboard"], word_polarity(text)) == ["Wireless Mouse"]
+    item_lookup = Lookup(step="order", items="items", match={"products": "name"})
+    assert matches(ITEMS, item_lookup, described) == [{"name": "Mechanical Keyboard"}]
