@@ -29,7 +29,6 @@ from graphs.support.dialogue import IDENTITY_ENTITIES
 from graphs.support.familiarity import load_neighbours
 from graphs.support.flows import get_flow, money_at_stake
 from graphs.support.handoff import cues_in, customer_repeats
-from graphs.support.messages import normalise
 from graphs.support.state import State
 from tools.registry import get_tool
 
@@ -175,7 +174,7 @@ def _readings(state: State) -> dict[str, float]:
     the agent acts on, and the slot filler's entities against what those intents take."""
     assert state.understanding is not None
     understanding = state.understanding
-    text = normalise(_latest_text(state)).strip()
+    text = _latest_text(state)
     acted = [i["intent"] for i in understanding["intents"]]
     if understanding["continues_flow"]:
         # A reply carrying on the flow ("10234", "yes") is no request: the doubt about the request that opened the
@@ -222,7 +221,7 @@ def _slot_disagreement(state: State, acted: list[str]) -> float:
 
 
 def _latest_text(state: State) -> str:
-    return next((str(m.content) for m in reversed(state.messages) if m.type == "human"), "")
+    return state.customer_text()
 
 
 def _unexplained(state: State) -> float:

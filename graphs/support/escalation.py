@@ -39,7 +39,7 @@ class Escalation:
 
 
 def latest_customer_text(state: State) -> str:
-    return next((str(m.content) for m in reversed(state.messages) if m.type == "human"), "")
+    return state.customer_text()
 
 
 def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int,

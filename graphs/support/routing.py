@@ -19,7 +19,7 @@ def after_ingest(state: State) -> Literal["understand", "respond", "human_review
 def after_plan(state: State) -> Literal["act", "assess"]:
     """A message claiming an approval or authority the chat cannot accept (graphs/support/handoff.yaml, effect
     ``decline``) runs nothing: assess declines it. Anything else is acted on."""
-    text = next((str(m.content) for m in reversed(state.messages) if m.type == "human"), "")
+    text = state.customer_text()
     declined = any(c.effect == "decline" for c in cues_in(text))
     return "assess" if declined and not state.review else "act"
 

@@ -16,6 +16,7 @@ from langgraph.graph import add_messages
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.sentiment import Sentiment
+from graphs.support.messages import normalise
 
 StepStatus = Literal[
     "pending", "awaiting_confirmation", "needs_approval", "approved", "done", "failed", "skipped", "rejected"
@@ -170,3 +171,10 @@ class State(InputState):
     replans: int = 0
     model_problems: list[str] = field(default_factory=list)
     status: Literal["active", "awaiting_customer", "awaiting_review", "resolved", "escalated"] = "active"
+
+    def customer_text(self) -> str:
+        """The latest customer message as ingest cleaned it (``customer_message``); a state built without ingest
+        (a unit test, a thread checkpointed before the field) normalises its latest human message here."""
+        if self.customer_message:
+            return self.customer_message
+        return normalise(next((str(m.content) for m in reversed(self.messages) if m.type == "human"), ""))
