@@ -250,7 +250,10 @@ def _unclaimed(state: State) -> float:
 def _repair(state: State, repeats: int) -> float:
     """1 when the agent is about to repeat itself; half for the customer repeating, half for a correction."""
     text = _latest_text(state)
-    corrects = any(c.name == "correction" for c in cues_in(text))
+    # A correction needs something to correct: in a thread's first message "again" is what happened to the
+    # customer ("charged me again"), not a repair of this dialogue.
+    answered = any(m.type == "ai" for m in state.messages)
+    corrects = answered and any(c.name == "correction" for c in cues_in(text))
     return min(1.0, float(repeats > 0) + 0.5 * customer_repeats(state.messages) + 0.5 * corrects)
 
 

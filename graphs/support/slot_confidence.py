@@ -76,10 +76,12 @@ def _typed(said: Sequence[str], customer: Mapping[str, Any] | None, now: datetim
     for text in said:
         entities = extract_entities(text, now=now)
         for key, values in entities.items():
-            if key in {"dates", "products", "accounts"}:
-                continue
+            if key in {"dates", "products", "accounts", "addresses"}:
+                continue  # not ids or amounts a write could take
             for value in values if isinstance(values, list) else [values]:
-                found |= _forms(value["value"] if isinstance(value, dict) else value)
+                value = value.get("value") if isinstance(value, dict) else value
+                if value is not None:
+                    found |= _forms(value)
     if customer and customer.get("verified"):
         found |= _forms(customer.get("customer_id"))
     return found

@@ -199,9 +199,9 @@ class ScriptedFull(IntentRouter):
 
 def test_an_unsure_clause_goes_to_minilm_only_when_it_could_add_an_intent() -> None:
     classes = ["cancel_order", "out_of_scope", "recover_password"]
-    could = "cancel my order please. my login thing is weird"
+    could = "cancel my order please. my login thing is broken"
     cannot = "cancel my order please. it is about the thing"
-    whole, could_clause, cannot_clause = "cancel my order please", "my login thing is weird", "it is about the thing"
+    whole, could_clause, cannot_clause = "cancel my order please", "my login thing is broken", "it is about the thing"
     assert split_clauses(could) == [whole, could_clause] and split_clauses(cannot) == [whole, cannot_clause]
     fast = {could: [0.9, 0.05, 0.05], cannot: [0.9, 0.05, 0.05], whole: [0.95, 0.03, 0.02],
             could_clause: [0.4, 0.3, 0.3],    # unsure, 0.3 on another intent: MiniLM may name it
@@ -222,4 +222,6 @@ def test_an_unsure_clause_goes_to_minilm_only_when_it_could_add_an_intent() -> N
     minilm.seen = []
     found = [[i.intent for i in intents] for intents, _ in router.thorough().detect_many([could, cannot])]
     assert sorted(minilm.seen) == sorted([could, cannot, whole, could_clause, cannot_clause]), minilm.seen
-    assert found[1] == ["cancel_order", "recover_password"], found
+    # MiniLM names recover_password for "it is about the thing", but a clause that asks for nothing and reports no
+    # problem is backstory (graphs/reasoners/local/segments.py): it adds no intent.
+    assert found == [["cancel_order", "recover_password"], ["cancel_order"]], found

@@ -69,8 +69,13 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
                 if preview is not None and not preview.ok:
                     # The tool refuses the call as it stands (outside the window, refunded already, its system
-                    # down): there is nothing to confirm or approve; the step fails with the tool's own reason.
-                    refused.append((step, (preview.model_dump(), 0.0)))
+                    # down): there is nothing to confirm or approve. Run it: it refuses with its own reason, or
+                    # replays what this very step already did (a turn retried after a crash mid-write). A tool
+                    # only a reviewer may run would refuse for want of approval instead: it fails with the reason.
+                    if get_tool(step["tool"]).needs_approval:
+                        refused.append((step, (preview.model_dump(), 0.0)))
+                    else:
+                        runnable.append(step)
                     continue
                 effect = preview.data if preview is not None and isinstance(preview.data, dict) else None
                 if effect is not None:
