@@ -65,6 +65,11 @@ def reply_exists(name: str) -> bool:
     return resources.files("prompts").joinpath("replies", f"{name}.j2").is_file()
 
 
+def render_text(text: str, /, **values: object) -> str:
+    """Render ``text`` as a document template (the same filters; a value missing is an error)."""
+    return _documents().from_string(text).render(**values)
+
+
 def render_document(name: str, /, **values: object) -> str:
     """Render the document template ``prompts/NAME.j2`` (e.g. ``policy.md``) with ``values``."""
     return _documents().get_template(f"{name}.j2").render(**values)

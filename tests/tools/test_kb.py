@@ -65,6 +65,25 @@ def test_article_files_parse() -> None:
     assert len(ids) == len(articles)
 
 
+def test_articles_say_what_the_deployments_policy_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    from foundation.settings import get_settings
+
+    def refunds_article() -> str:
+        return next(a.body for a in load_articles(ARTICLES_DIR) if a.source_file == "returns-and-refunds.md")
+
+    assert not any("{{" in a.body or "{%" in a.body for a in load_articles(ARTICLES_DIR))
+    assert "up to $100.00 straight away" in refunds_article() and "within 30 days of delivery" in refunds_article()
+    monkeypatch.setenv("SUPPORTGRAPH_REFUND_APPROVAL_LIMIT", "250")
+    monkeypatch.setenv("SUPPORTGRAPH_REFUND_WINDOW_DAYS", "45")
+    get_settings.cache_clear()
+    try:
+        body = refunds_article()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+    assert "up to $250.00 straight away" in body and "within 45 days of delivery" in body, body
+
+
 def test_parse_article_rejects_malformed() -> None:
     with pytest.raises(ValueError, match="front matter"):
         parse_article("no front matter", "x.md")

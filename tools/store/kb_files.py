@@ -11,8 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import TemplateError
 from sqlalchemy import Connection, delete, insert
 
+from foundation.settings import get_settings
+from prompts import render_text
 from tools.store.schema import kb_articles
 
 log = logging.getLogger(__name__)
@@ -68,12 +71,17 @@ def parse_article(text: str, source_file: str) -> Article:
 
 
 def load_articles(directory: Path = ARTICLES_DIR) -> list[Article]:
-    """All well-formed articles in ``directory`` (sorted by file name; malformed or duplicate ids skipped)."""
+    """All well-formed articles in ``directory`` (sorted by file name; malformed or duplicate ids skipped).
+
+    An article's text is a template of the deployment's policy values (``{{ refund_approval_limit | money }}``,
+    ``{{ refund_window_days }}``: foundation/policy.py), so the help centre says what the policy says; a changed
+    value changes the articles' digest, and the store's copy is refreshed."""
+    policy = get_settings().policy().model_dump()
     articles: dict[str, Article] = {}
     for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
         try:
-            article = parse_article(path.read_text(encoding="utf-8"), path.name)
-        except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
+            article = parse_article(render_text(path.read_text(encoding="utf-8"), **policy), path.name)
+        except (ValueError, yaml.YAMLError, UnicodeDecodeError, TemplateError) as exc:
             log.warning("skipping KB article %s: %s", path.name, exc)
             continue
         if article.id in articles:
