@@ -120,7 +120,8 @@ def write_keys(path: Path, principals: tuple[Principal, ...] = BENCH_PRINCIPALS)
     return keys
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port free right now (the servers of the benches and the tests bind it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -131,7 +132,7 @@ def start_support(database_url: str, workers: int, folder: Path,
     """``supportgraph serve`` over ``database_url`` with a key file for ``principals``."""
     keys_path = folder / "api-keys.yaml"
     keys = write_keys(keys_path, principals)
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "supportgraph", "serve", "--database-url", database_url, "--host",
                "127.0.0.1", "--port", str(port), "--workers", str(workers), "--api-keys", str(keys_path)]
     server = _launch("support", command, dict(os.environ), port, database_url, workers, folder)
@@ -146,7 +147,7 @@ def start_floor(database_url: str, workers: int, folder: Path) -> Server:
     config = folder / "floor-aegra.json"
     config.write_text(json.dumps({"graphs": {FLOOR_ASSISTANT: f"{ROOT / 'evals' / 'serve_floor.py'}:graph"},
                                   "dependencies": [str(ROOT)]}), encoding="utf-8")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "AEGRA_CONFIG": str(config), "AUTH_TYPE": "noop",
            "LOG_LEVEL": "WARNING", "LANGSMITH_TRACING": "false"}
     if workers > 1:  # Aegra migrates at each worker's start: once first, so workers never migrate at once

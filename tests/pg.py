@@ -8,7 +8,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+
+from evals.served import free_port
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -27,12 +28,6 @@ def _reachable(url: str) -> bool:
             return True
     except psycopg.OperationalError:
         return False
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -48,7 +43,7 @@ def postgres_server() -> Iterator[str | None]:
         return
     bindir = os.path.dirname(bins[-1])
     tmp = tempfile.mkdtemp(prefix="sg-pg-")
-    port = _free_port()
+    port = free_port()
     user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if user:
         shutil.chown(tmp, "postgres")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from evals.served import free_port
 from supportgraph.server.keys import Principal, hash_key
 
 
@@ -36,12 +36,6 @@ def write_key_file(path: Path, principals: list[Principal]) -> dict[str, str]:
         entries.append(entry)
     path.write_text(yaml.safe_dump({"keys": entries}, sort_keys=False), encoding="utf-8")
     return keys
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

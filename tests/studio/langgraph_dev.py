@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.server.running import free_port
+from evals.served import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true", "HF_HUB_OFFLINE": "1",
