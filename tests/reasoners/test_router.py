@@ -125,5 +125,34 @@ def test_a_main_intent_named_alone_by_a_clause_keeps_that_clauses_confidence() -
                                                                      ("cancel_order", 0.97)], intents
     assert margin == pytest.approx(0.25)
     single, _ = Scripted().detect("I ordered a speaker. unsubscribe me from the newsletter")
-    assert [(i.intent, round(i.confidence, 2)) for i in single] == [("newsletter_subscription", 0.6)], \
-        "one request: its confidence is the whole message's"
+    assert [(i.intent, round(i.confidence, 2)) for i in single] == [("newsletter_subscription", 0.98)], \
+        "one request: the piece that asks for it is the better evidence"
+
+
+def test_the_piece_that_asks_names_the_main_intent_over_the_story_around_it() -> None:
+    """A message whose backstory or pasted text outweighs its request ("the laptop will not power on. I want a
+    refund") is read by the piece that asks; a piece that asks less surely than the whole message names its own
+    intent, or one the whole message gives no weight, changes nothing."""
+    from graphs.reasoners.local.router import IntentModel
+
+    rows = {"Laptop 14 will not power on. I went through the guide twice. I want a full refund.": [0.3, 0.6, 0.1],
+            "Laptop 14 will not power on": [0.02, 0.95, 0.03], "I went through the guide twice": [0.2, 0.5, 0.3],
+            "I want a full refund.": [0.97, 0.02, 0.01],
+            "The laptop is broken. Please help.": [0.1, 0.85, 0.05], "Please help.": [0.6, 0.3, 0.1],
+            "Order: 1234\nStatus: shipped\nCancel it.": [0.005, 0.7, 0.295], "Order: 1234": [0.1, 0.2, 0.7],
+            "Status: shipped": [0.1, 0.6, 0.3], "Cancel it.": [0.9, 0.05, 0.05]}
+
+    class Scripted(IntentModel):
+        def __init__(self) -> None:
+            self.classes = ["get_refund", "technical_issue", "out_of_scope"]
+
+        def text_probabilities(self, texts: list[str]) -> np.ndarray:
+            return np.array([rows[t] for t in texts])
+
+    intents, margin = Scripted().detect("Laptop 14 will not power on. I went through the guide twice. I want a full refund.")
+    assert [(i.intent, round(i.confidence, 2)) for i in intents] == [("get_refund", 0.97), ("technical_issue", 0.95)]
+    assert margin == pytest.approx(0.95)
+    unsure, _ = Scripted().detect("The laptop is broken. Please help.")
+    assert [i.intent for i in unsure] == ["technical_issue"], "an ask less sure than the whole changes nothing"
+    pasted, _ = Scripted().detect("Order: 1234\nStatus: shipped\nCancel it.")
+    assert [i.intent for i in pasted] == ["technical_issue"], "an intent the whole message gives no weight stays out"

@@ -30,7 +30,7 @@ from foundation.minilm_onnx import INT8, graph_recipe
 from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
-from graphs.reasoners.local.segments import carries_request
+from graphs.reasoners.local.segments import ask_pieces, carries_request
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
@@ -177,19 +177,22 @@ class IntentModel:
                     secondary_threshold: float = 0.55) -> list[tuple[list[IntentScore], float]]:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
         clause_lists = [split_clauses(t) for t in texts]
-        clause_texts = [c for cs in clause_lists for c in cs]
-        owners = np.repeat(np.arange(len(texts)), [len(cs) for cs in clause_lists])
-        whole_probs, clause_probs = self.message_and_clause_probabilities(texts, clause_texts, owners)
+        ask_lists = [ask_pieces(t) for t in texts]
+        pieces = [[*cs, *asked] for cs, asked in zip(clause_lists, ask_lists, strict=True)]
+        owners = np.repeat(np.arange(len(texts)), [len(ps) for ps in pieces])
+        whole_probs, piece_probs = self.message_and_clause_probabilities(texts, [p for ps in pieces for p in ps],
+                                                                         owners)
         out = []
         at = 0
-        for row, clauses in zip(whole_probs, clause_lists, strict=True):
-            order = np.argsort(-row)
-            intents = [IntentScore(self.classes[order[0]], float(row[order[0]]))]
-            margin = float(row[order[0]] - row[order[1]]) if len(order) > 1 else float(row[order[0]])
-            main = intents[0].intent
+        for row, clauses, asked in zip(whole_probs, clause_lists, ask_lists, strict=True):
+            clause_probs, ask_probs = piece_probs[at:at + len(clauses)], piece_probs[at + len(clauses):][:len(asked)]
+            at += len(clauses) + len(asked)
+            main_score, margin = self.main_intent(row, ask_probs, secondary_threshold)
+            intents = [main_score]
+            main = main_score.intent
             main_in_clause = 0.0  # the main intent's best probability in a clause that names it
             tops = []  # per clause that confidently names an intent: (intent, confidence, whole message's weight)
-            for clause, clause_row in zip(clauses, clause_probs[at:at + len(clauses)], strict=True):
+            for clause, clause_row in zip(clauses, clause_probs, strict=True):
                 best = int(np.argmax(clause_row))
                 name, confidence = self.classes[best], float(clause_row[best])
                 if name == main:
@@ -197,7 +200,6 @@ class IntentModel:
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
                 if confidence >= secondary_threshold and name != OUT_OF_SCOPE and carries_request(clause):
                     tops.append((name, confidence, float(row[best])))
-            at += len(clauses)
             if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and intents[0].intent not in {
                     n for n, _, _ in tops}:
                 # Clauses name two requests and the whole message's intent is neither: a blend of the two
@@ -219,6 +221,33 @@ class IntentModel:
                 intents[0] = IntentScore(intents[0].intent, main_in_clause)
             out.append((intents, margin))
         return out
+
+
+    def main_intent(self, row: np.ndarray, ask_probs: np.ndarray, threshold: float) -> tuple[IntentScore, float]:
+        """The main intent of a message (its probabilities ``row``) and its margin, given the probabilities of the
+        pieces that ask for something (``segments.ask_pieces``).
+
+        The whole message's intent, unless no asking piece names it and one names another intent more surely than
+        the whole message names its own (the whole giving that intent some weight, ``SECONDARY_SUPPORT``): then the
+        ask is the request, and the rest the story around it or a pasted email. When an asking piece names the
+        whole message's intent, its confidence is the better evidence that the customer asked for it.
+        """
+        order = np.argsort(-row)
+        best = int(order[0])
+        margin = float(row[best] - row[order[1]]) if len(order) > 1 else float(row[best])
+        main = IntentScore(self.classes[best], float(row[best]))
+        asked = [(int(np.argmax(r)), float(r.max()), float(r.max() - np.sort(r)[-2]) if len(r) > 1 else float(r.max()))
+                 for r in ask_probs]
+        asked = [a for a in asked if a[1] >= threshold and self.classes[a[0]] != OUT_OF_SCOPE]
+        naming_main = [a for a in asked if a[0] == best]
+        if naming_main:
+            top = max(naming_main, key=lambda a: a[1])
+            return IntentScore(main.intent, max(top[1], main.confidence)), margin
+        surer = [a for a in asked if a[1] > main.confidence and row[a[0]] >= SECONDARY_SUPPORT[0]]
+        if not surer:
+            return main, margin
+        top = max(surer, key=lambda a: a[1])
+        return IntentScore(self.classes[top[0]], top[1]), top[2]
 
 
 class Head(IntentModel, Generic[F]):
