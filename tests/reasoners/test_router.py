@@ -149,7 +149,8 @@ def test_the_piece_that_asks_names_the_main_intent_over_the_story_around_it() ->
         def text_probabilities(self, texts: list[str]) -> np.ndarray:
             return np.array([rows[t] for t in texts])
 
-    intents, margin = Scripted().detect("Laptop 14 will not power on. I went through the guide twice. I want a full refund.")
+    story = "Laptop 14 will not power on. I went through the guide twice. I want a full refund."
+    intents, margin = Scripted().detect(story)
     assert [(i.intent, round(i.confidence, 2)) for i in intents] == [("get_refund", 0.97), ("technical_issue", 0.95)]
     assert margin == pytest.approx(0.95)
     unsure, _ = Scripted().detect("The laptop is broken. Please help.")

@@ -44,8 +44,8 @@ _ASKING = re.compile(
     r"exchange|upgrade|downgrade|unsubscribe|subscribe|sign|let|help|transfer|credit|void|undo|redirect)\b",
     re.IGNORECASE,
 )
-# Finer than the router's clause split: after sentence ends and colons (a question keeps its mark), line breaks (pasted text comes in lines), "but"
-# and the connectives; no least length.
+# Finer than the router's clause split: after sentence ends and colons (a question keeps its mark), line breaks
+# (pasted text comes in lines), "but" and the connectives; no least length.
 _PIECE_SPLIT = re.compile(
     r"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:and also|also|plus|and then|oh and|another thing|besides that|"
     r"on top of that|as well as|but)\s+|,?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|"
