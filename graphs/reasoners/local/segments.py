@@ -11,7 +11,7 @@ missing, wrong, doubled). Only such clauses may add an intent beside the whole m
 Of the clauses that carry a request, those that *ask* (``asks``: a question, "can you", "please", "I want / I'd
 like / I need", an imperative at the clause's start) say what the customer wants done; a reported problem ("it
 won't power on") or a pasted email, receipt or order page only explains it. ``ask_pieces`` cuts a message finer
-than ``split_clauses`` (also at line breaks, colons and "but", with no least length: "Cancel it.") and keeps the
+than ``split_clauses`` (also at colons and "but", with no least length: "Cancel it.") and keeps the
 asking pieces; ``IntentModel.detect_many`` lets them name the main intent when the whole message, diluted by the
 story around the ask, is less sure of its own.
 """
@@ -45,7 +45,8 @@ _ASKING = re.compile(
     re.IGNORECASE,
 )
 # Finer than the router's clause split: after sentence ends and colons (a question keeps its mark), line breaks
-# (pasted text comes in lines), "but" and the connectives; no least length.
+# where a text keeps them (triage; a conversation's messages arrive with whitespace collapsed), "but" and the
+# connectives; no least length.
 _PIECE_SPLIT = re.compile(
     r"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:and also|also|plus|and then|oh and|another thing|besides that|"
     r"on top of that|as well as|but)\s+|,?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|"
