@@ -35,8 +35,9 @@ _REQUESTING = re.compile(
 
 _ASKING = re.compile(
     r"\?|\b(can|could|would|will|may) (you|u|i|we|someone|somebody|it|they|this)\b|\b(please|pls|plz|kindly)\b|"
-    r"\b(i|we|i'd|id|i'm|im|we'd)\s+(really\s+|just\s+|would\s+|only\s+|still\s+)?(want|wanna|need|like|would like|"
-    r"'d like|wish|demand|expect|prefer|rather|am asking|asking|looking to|hoping)\b|"
+    r"\b(i|we|i'd|id|i'm|im|we'd)\s+(really\s+|just\s+|would\s+|only\s+|still\s+)?(want|wanted|wanna|need|needed|like|"
+    r"would like|'d like|would love|wish|demand|expect|prefer|rather|am asking|asking|looking to|hoping|was hoping|"
+    r"hope|was wondering|were wondering|were hoping|am wondering|wondered)\b|\bwondering (if|whether)\b|"
     r"\b(is it possible|is possible|any way|any chance|how do i|how can i|how long|how much|where is|where's|wheres|"
     r"when will|when is|what is|what's)\b|"
     r"^(just\s+|pls\s+|please\s+|now\s+)?(cancel|refund|return|send|change|switch|move|put|take|give|stop|remove|track|"
