@@ -9,7 +9,7 @@ import pytest
 
 from graphs.reasoners.local.addresses import find_addresses
 from graphs.reasoners.local.entities import extract_entities
-from graphs.reasoners.local.segments import carries_request
+from graphs.reasoners.local.segments import ask_pieces, carries_request
 from graphs.reasoners.local.spoken import spoken_values
 from graphs.reasoners.local.typos import mend_typos
 
@@ -62,6 +62,18 @@ def test_an_address_holds_no_order_id_zip_or_card() -> None:
 ])
 def test_backstory_carries_no_request(clause: str, asks: bool) -> None:
     assert carries_request(clause) is asks
+
+
+@pytest.mark.parametrize(("text", "pieces"), [
+    ("Your order is on its way! Order: 34455 Carrier: DHL. Found it cheaper elsewhere. Cancel it.", ["Cancel it."]),
+    ("I wanted to see where my order got to, but I can't get into the account.",
+     ["I wanted to see where my order got to"]),
+    ("The laptop will not power on. I tried a different outlet. I want a full refund.", ["I want a full refund."]),
+    ("The screen arrived cracked. It was a gift.", []),  # a reported problem explains; it does not ask
+    ("please cancel order 10234", []),  # one piece: the whole message is the ask
+])
+def test_the_pieces_that_ask(text: str, pieces: list[str]) -> None:
+    assert ask_pieces(text) == pieces
 
 
 @pytest.mark.parametrize(("text", "mended"), [
