@@ -65,10 +65,10 @@ def test_backstory_carries_no_request(clause: str, asks: bool) -> None:
 
 
 @pytest.mark.parametrize(("text", "pieces"), [
-    ("Your order is on its way! Order: 34455 Carrier: DHL. Found it cheaper elsewhere. Cancel it.", ["Cancel it."]),
+    ("Your order is on its way! Order: 34455 Carrier: DHL. Found it cheaper elsewhere. Cancel it.", ["Cancel it"]),
     ("I wanted to see where my order got to, but I can't get into the account.",
      ["I wanted to see where my order got to"]),
-    ("The laptop will not power on. I tried a different outlet. I want a full refund.", ["I want a full refund."]),
+    ("The laptop will not power on. I tried a different outlet. I want a full refund.", ["I want a full refund"]),
     ("The screen arrived cracked. It was a gift.", []),  # a reported problem explains; it does not ask
     ("please cancel order 10234", []),  # one piece: the whole message is the ask
 ])

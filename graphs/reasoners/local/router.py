@@ -178,16 +178,18 @@ class IntentModel:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]
-        pieces = [[*cs, *asked] for cs, asked in zip(clause_lists, ask_lists, strict=True)]
+        # Each message's clauses, then its asking pieces that are not already one of them (segments.py).
+        pieces = [[*cs, *(a for a in asked if a not in cs)] for cs, asked in zip(clause_lists, ask_lists, strict=True)]
         owners = np.repeat(np.arange(len(texts)), [len(ps) for ps in pieces])
         whole_probs, piece_probs = self.message_and_clause_probabilities(texts, [p for ps in pieces for p in ps],
                                                                          owners)
         out = []
         at = 0
-        for row, clauses, asked in zip(whole_probs, clause_lists, ask_lists, strict=True):
-            clause_probs, ask_probs = piece_probs[at:at + len(clauses)], piece_probs[at + len(clauses):][:len(asked)]
-            at += len(clauses) + len(asked)
-            main_score, margin = self.main_intent(row, ask_probs, secondary_threshold)
+        for row, clauses, asked, own in zip(whole_probs, clause_lists, ask_lists, pieces, strict=True):
+            probs = piece_probs[at:at + len(own)]
+            at += len(own)
+            clause_probs = probs[:len(clauses)]
+            main_score, margin = self.main_intent(row, probs[[own.index(a) for a in asked]], secondary_threshold)
             intents = [main_score]
             main = main_score.intent
             main_in_clause = 0.0  # the main intent's best probability in a clause that names it

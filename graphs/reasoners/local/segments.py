@@ -64,7 +64,8 @@ def asks(piece: str) -> bool:
 def ask_pieces(text: str) -> list[str]:
     """The pieces of a message that ask for something; empty when the message is one piece."""
     pieces = [p.strip() for p in _PIECE_SPLIT.split(text) if p and p.strip()]
-    return [p for p in pieces if asks(p)] if len(pieces) > 1 else []
+    # A piece ends as the router's clauses do (a question keeps its mark), so a clause that asks is scored once.
+    return [p.rstrip(".!;:, ") for p in pieces if asks(p)] if len(pieces) > 1 else []
 
 
 def carries_request(clause: str) -> bool:
