@@ -137,7 +137,7 @@ def test_the_piece_that_asks_names_the_main_intent_over_the_story_around_it() ->
 
     rows = {"Laptop 14 will not power on. I went through the guide twice. I want a full refund.": [0.3, 0.6, 0.1],
             "Laptop 14 will not power on": [0.02, 0.95, 0.03], "I went through the guide twice": [0.2, 0.5, 0.3],
-            "I want a full refund": [0.97, 0.02, 0.01],
+            "I want a full refund.": [0.97, 0.02, 0.01],
             "The laptop is broken. Please help.": [0.1, 0.85, 0.05], "Please help": [0.6, 0.3, 0.1],
             "Order: 1234\nStatus: shipped\nCancel it.": [0.005, 0.7, 0.295], "Order: 1234": [0.1, 0.2, 0.7],
             "Status: shipped": [0.1, 0.6, 0.3], "Cancel it": [0.9, 0.05, 0.05]}

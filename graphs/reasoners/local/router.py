@@ -30,7 +30,7 @@ from foundation.minilm_onnx import INT8, graph_recipe
 from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
-from graphs.reasoners.local.segments import ask_pieces, carries_request
+from graphs.reasoners.local.segments import ask_pieces, bare, carries_request, split_clauses
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
@@ -62,23 +62,6 @@ RECIPE = "mask-cv-split811-1"
 C_GRID = (5.0, 10.0, 20.0, 40.0)
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# Where one request may end and another begin: a sentence end, a connective ("also", "plus", "oh and"), or "and"
-# before anything but a noun phrase's determiner or number ("the keyboard and a mouse" is one request; "return the
-# tablet and has 10877 shipped?" is two). A piece shorter than three words is no request of its own.
-_CLAUSE_SPLIT = re.compile(
-    r"(?:[.!?;]+\s+|\s*,?\s+(?:and also|also|plus|and then|oh and|another thing|besides that|"
-    r"on top of that|as well as)\s+|,?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|"
-    r"another|other|more|\d)\b))",
-    re.IGNORECASE,
-)
-
-
-def split_clauses(text: str) -> list[str]:
-    """The clauses of a message that may each carry an intent; empty when it is a single clause."""
-    clauses = [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and len(c.split()) >= 3]
-    return clauses if len(clauses) > 1 else []
-
-
 @dataclass(frozen=True)
 class Example:
     text: str
@@ -179,7 +162,8 @@ class IntentModel:
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]
         # Each message's clauses, then its asking pieces that are not already one of them (segments.py).
-        pieces = [[*cs, *(a for a in asked if a not in cs)] for cs, asked in zip(clause_lists, ask_lists, strict=True)]
+        pieces = [[*cs, *(a for a in asked if a not in {bare(c) for c in cs})]
+                  for cs, asked in zip(clause_lists, ask_lists, strict=True)]
         owners = np.repeat(np.arange(len(texts)), [len(ps) for ps in pieces])
         whole_probs, piece_probs = self.message_and_clause_probabilities(texts, [p for ps in pieces for p in ps],
                                                                          owners)
@@ -189,7 +173,9 @@ class IntentModel:
             probs = piece_probs[at:at + len(own)]
             at += len(own)
             clause_probs = probs[:len(clauses)]
-            main_score, margin = self.main_intent(row, probs[[own.index(a) for a in asked]], secondary_threshold)
+            stripped = [bare(p) for p in own]
+            main_score, margin = self.main_intent(row, probs[[stripped.index(a) for a in asked]], secondary_threshold)
+            whole_main = self.classes[int(np.argmax(row))]
             intents = [main_score]
             main = main_score.intent
             main_in_clause = 0.0  # the main intent's best probability in a clause that names it
@@ -202,8 +188,7 @@ class IntentModel:
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
                 if confidence >= secondary_threshold and name != OUT_OF_SCOPE and carries_request(clause):
                     tops.append((name, confidence, float(row[best])))
-            if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and intents[0].intent not in {
-                    n for n, _, _ in tops}:
+            if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and whole_main not in {n for n, _, _ in tops}:
                 # Clauses name two requests and the whole message's intent is neither: a blend of the two
                 # ("track 18102 and refund 18103" read as tracking a refund), so the clauses decide alone.
                 intents = []
@@ -223,7 +208,6 @@ class IntentModel:
                 intents[0] = IntentScore(intents[0].intent, main_in_clause)
             out.append((intents, margin))
         return out
-
 
     def main_intent(self, row: np.ndarray, ask_probs: np.ndarray, threshold: float) -> tuple[IntentScore, float]:
         """The main intent of a message (its probabilities ``row``) and its margin, given the probabilities of the

@@ -33,6 +33,28 @@ _REQUESTING = re.compile(
 )
 
 
+# Where one request may end and another begin: a sentence end, a connective ("also", "plus", "oh and"), or "and"
+# before anything but a noun phrase's determiner or number ("the keyboard and a mouse" is one request; "return the
+# tablet and has 10877 shipped?" is two). A piece shorter than three words is no request of its own.
+_CLAUSE_SPLIT = re.compile(
+    r"(?:[.!?;]+\s+|\s*,?\s+(?:and also|also|plus|and then|oh and|another thing|besides that|"
+    r"on top of that|as well as)\s+|,?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|"
+    r"another|other|more|\d)\b))",
+    re.IGNORECASE,
+)
+
+
+def bare(piece: str) -> str:
+    """A clause or piece without its closing punctuation (a question keeps its mark): how the two are matched."""
+    return piece.rstrip(".!;:, ")
+
+
+def split_clauses(text: str) -> list[str]:
+    """The clauses of a message that may each carry an intent; empty when it is a single clause."""
+    clauses = [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and len(c.split()) >= 3]
+    return clauses if len(clauses) > 1 else []
+
+
 _ASKING = re.compile(
     r"\?|\b(can|could|would|will|may) (you|u|i|we|someone|somebody|it|they|this)\b|\b(please|pls|plz|kindly)\b|"
     r"\b(i|we|i'd|id|i'm|im|we'd)\s+(really\s+|just\s+|would\s+|only\s+|still\s+)?(want|wanted|wanna|need|needed|like|"
@@ -65,7 +87,7 @@ def ask_pieces(text: str) -> list[str]:
     """The pieces of a message that ask for something; empty when the message is one piece."""
     pieces = [p.strip() for p in _PIECE_SPLIT.split(text) if p and p.strip()]
     # A piece ends as the router's clauses do (a question keeps its mark), so a clause that asks is scored once.
-    return [p.rstrip(".!;:, ") for p in pieces if asks(p)] if len(pieces) > 1 else []
+    return [bare(p) for p in pieces if asks(p)] if len(pieces) > 1 else []
 
 
 def carries_request(clause: str) -> bool:
