@@ -36,12 +36,9 @@ _REQUESTING = re.compile(
 # Where one request may end and another begin: a sentence end, a connective ("also", "plus", "oh and"), or "and"
 # before anything but a noun phrase's determiner or number ("the keyboard and a mouse" is one request; "return the
 # tablet and has 10877 shipped?" is two). A piece shorter than three words is no request of its own.
-_CLAUSE_SPLIT = re.compile(
-    r"(?:[.!?;]+\s+|\s*,?\s+(?:and also|also|plus|and then|oh and|another thing|besides that|"
-    r"on top of that|as well as)\s+|,?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|"
-    r"another|other|more|\d)\b))",
-    re.IGNORECASE,
-)
+_CONNECTIVES = "and also|also|plus|and then|oh and|another thing|besides that|on top of that|as well as"
+_AND_NOT_NOUN = r",?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|another|other|more|\d)\b)"
+_CLAUSE_SPLIT = re.compile(rf"(?:[.!?;]+\s+|\s*,?\s+(?:{_CONNECTIVES})\s+|{_AND_NOT_NOUN})", re.IGNORECASE)
 
 
 def bare(piece: str) -> str:
@@ -70,12 +67,8 @@ _ASKING = re.compile(
 # Finer than the router's clause split: after sentence ends and colons (a question keeps its mark), line breaks
 # where a text keeps them (triage; a conversation's messages arrive with whitespace collapsed), "but" and the
 # connectives; no least length.
-_PIECE_SPLIT = re.compile(
-    r"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:and also|also|plus|and then|oh and|another thing|besides that|"
-    r"on top of that|as well as|but)\s+|,?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|"
-    r"another|other|more|\d)\b))",
-    re.IGNORECASE,
-)
+_PIECE_SPLIT = re.compile(rf"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES}|but)\s+|{_AND_NOT_NOUN})",
+                          re.IGNORECASE)
 
 
 def asks(piece: str) -> bool:
