@@ -346,9 +346,11 @@ def bench_checkpoint_command(
     resumes: Annotated[int, typer.Option(min=0, max=500, help="Interrupted threads resumed and timed.")] = 10,
 ) -> None:
     """Checkpoint bytes written per turn over one conversation, what the latest state keeps (per key), and the
-    resume latency of an interrupted thread, in process."""
+    resume latency of an interrupted thread, in process (a given database must be migrated and hold the demo
+    company: supportgraph db upgrade, supportgraph demo seed)."""
     from evals.checkpoint_bench import bench_checkpoint
     from evals.served import create_database, drop_database
+    from tools.store import prepare_demo_store
 
     created: list[str] = []
     urls = list(database_url or [f"sqlite:///{tempfile.mkdtemp(prefix='sg-bench-')}/bench.db"])
@@ -359,6 +361,9 @@ def bench_checkpoint_command(
         except Exception:
             console.print(f"(no Postgres at {ADMIN_URL}: SQLite only)")
     try:
+        if database_url is None:
+            for url in urls:
+                prepare_demo_store(url)  # the throwaway databases get the demo company
         for url in urls:
             r = bench_checkpoint(url, turns=turns, resumes=resumes)
             per_turn = ", ".join(f"{b / 1024:.1f}" for b in r.bytes_per_turn)

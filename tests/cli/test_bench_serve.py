@@ -48,3 +48,12 @@ def test_bench_load_plays_conversations_at_once_and_checks_the_refunds(run_cli: 
     # Conversation 0 asks for a person: a reviewer answers it. Conversation 1 asks for a refund.
     assert "1 interrupted" in out or "2 interrupted" in out, result.describe()
     assert "refunds asked 1" in out and "twice 0, unasked 0" in out, result.describe()
+
+
+def test_bench_checkpoint_prepares_its_own_databases(run_cli: RunCli) -> None:
+    """Without --database-url the benchmark makes throwaway databases: they get the demo company themselves."""
+    result = run_cli("bench", "checkpoint", "--turns", "1", "--resumes", "0",
+                     extra_env={"SUPPORTGRAPH_PROVISION_DEMO": "false"})
+    assert_ok(result)
+    out = " ".join(result.stdout.split())
+    assert "sqlite: 1 turns · checkpoint KB per turn: median" in out, result.describe()
