@@ -370,6 +370,9 @@ def bench_checkpoint_command(
             console.print(f"{r.database}: {r.turns} turns · checkpoint KB per turn: median "
                           f"{r.median_bytes / 1024:.1f} · max {max(r.bytes_per_turn) / 1024:.1f} · total "
                           f"{sum(r.bytes_per_turn) / 1024:.1f} ({per_turn})")
+            console.print(f"  {r.checkpoints / r.turns:.1f} checkpoints per turn · KB per turn by channel "
+                          "(writes and blobs; checkpoints: the rows): " + ", ".join(
+                              f"{k} {v / r.turns / 1024:.2f}" for k, v in r.channels.items() if v >= 16 * r.turns))
             console.print(f"  latest state {r.latest_bytes / 1024:.1f} KB as JSON: " + ", ".join(
                 f"{k} {v / 1024:.1f}" for k, v in r.state_keys.items() if v >= 64))
             console.print(f"  turn p50 {statistics.median(r.turn_ms):.1f} ms · resume of an interrupted thread: "
