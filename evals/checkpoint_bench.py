@@ -45,6 +45,7 @@ class CheckpointReport:
     resume_ms: list[float] = field(default_factory=list)
     turn_ms: list[float] = field(default_factory=list)
     checkpoints: int = 0  # checkpoints the conversation wrote
+    read_ms: list[float] = field(default_factory=list)  # reads of the conversation's state at its end
     channels: dict[str, int] = field(default_factory=dict)  # channel_bytes of the conversation
 
     @property
@@ -54,6 +55,22 @@ class CheckpointReport:
     @property
     def resume_p50_ms(self) -> float:
         return statistics.median(self.resume_ms) if self.resume_ms else 0.0
+
+    def lines(self) -> list[str]:
+        """The report as the benchmark prints it."""
+        per_turn = ", ".join(f"{b / 1024:.1f}" for b in self.bytes_per_turn)
+        return [
+            f"{self.database}: {self.turns} turns · checkpoint KB per turn: median {self.median_bytes / 1024:.1f} · "
+            f"max {max(self.bytes_per_turn) / 1024:.1f} · total {sum(self.bytes_per_turn) / 1024:.1f} ({per_turn})",
+            f"  {self.checkpoints / self.turns:.1f} checkpoints per turn · KB per turn by channel (writes and blobs; "
+            "checkpoints: the rows): " + ", ".join(f"{k} {v / self.turns / 1024:.2f}"
+                                                   for k, v in self.channels.items() if v >= 16 * self.turns),
+            f"  latest state {self.latest_bytes / 1024:.1f} KB as JSON: " + ", ".join(
+                f"{k} {v / 1024:.1f}" for k, v in self.state_keys.items() if v >= 64),
+            f"  turn p50 {statistics.median(self.turn_ms):.1f} ms · state read at the end p50 "
+            f"{statistics.median(self.read_ms):.1f} ms · resume of an interrupted thread: p50 "
+            f"{self.resume_p50_ms:.1f} ms over {len(self.resume_ms)}",
+        ]
 
 
 def thread_bytes(service: SupportService, thread_id: str) -> int:
@@ -168,6 +185,11 @@ def bench_checkpoint(database_url: str, *, turns: int = 20, resumes: int = 10) -
         values = service.graph.get_state({"configurable": {"thread_id": thread}}).values
         sizes = state_sizes(values)
         checkpoints, channels = checkpoint_count(service, thread), channel_bytes(service, thread)
+        read_ms = []
+        for _ in range(10):  # what every turn of the thread pays at its start (and every read of the thread)
+            started = time.perf_counter()
+            service.graph.get_state({"configurable": {"thread_id": thread}})
+            read_ms.append((time.perf_counter() - started) * 1000)
         resume_ms = []
         for n in range(resumes):
             waiting = f"bench-resume-{run}-{n}"
@@ -178,5 +200,5 @@ def bench_checkpoint(database_url: str, *, turns: int = 20, resumes: int = 10) -
             service.resume(waiting, ANSWER)
             resume_ms.append((time.perf_counter() - started) * 1000)
     label = database_url.split("@")[-1] if "@" in database_url else "sqlite"
-    return CheckpointReport(label, turns, added, sum(sizes.values()), sizes, resume_ms, turn_ms, checkpoints,
-                            channels)
+    return CheckpointReport(label, turns, added, sum(sizes.values()), sizes, resume_ms, turn_ms,
+                            checkpoints=checkpoints, channels=channels, read_ms=read_ms)

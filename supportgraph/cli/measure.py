@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import re
-import statistics
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -366,17 +365,8 @@ def bench_checkpoint_command(
                 prepare_demo_store(url)  # the throwaway databases get the demo company
         for url in urls:
             r = bench_checkpoint(url, turns=turns, resumes=resumes)
-            per_turn = ", ".join(f"{b / 1024:.1f}" for b in r.bytes_per_turn)
-            console.print(f"{r.database}: {r.turns} turns · checkpoint KB per turn: median "
-                          f"{r.median_bytes / 1024:.1f} · max {max(r.bytes_per_turn) / 1024:.1f} · total "
-                          f"{sum(r.bytes_per_turn) / 1024:.1f} ({per_turn})")
-            console.print(f"  {r.checkpoints / r.turns:.1f} checkpoints per turn · KB per turn by channel "
-                          "(writes and blobs; checkpoints: the rows): " + ", ".join(
-                              f"{k} {v / r.turns / 1024:.2f}" for k, v in r.channels.items() if v >= 16 * r.turns))
-            console.print(f"  latest state {r.latest_bytes / 1024:.1f} KB as JSON: " + ", ".join(
-                f"{k} {v / 1024:.1f}" for k, v in r.state_keys.items() if v >= 64))
-            console.print(f"  turn p50 {statistics.median(r.turn_ms):.1f} ms · resume of an interrupted thread: "
-                          f"p50 {r.resume_p50_ms:.1f} ms over {len(r.resume_ms)}")
+            for line in r.lines():
+                console.print(line)
     finally:
         for url in created:
             from foundation.db import close_database
