@@ -144,6 +144,8 @@ class Review(TypedDict):
 class InputState:
     """What a host sends: the conversation and, from an authenticated channel, who the customer is."""
 
+    # A DeltaChannel: each checkpoint stores the messages its step added, not the transcript whole (a read
+    # replays them; docs/deploying.md, "Checkpoints").
     messages: Annotated[Sequence[AnyMessage], DeltaChannel(_messages_delta_reducer)] = field(default_factory=list)
     customer_id: str | None = None
 
