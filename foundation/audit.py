@@ -196,7 +196,7 @@ class AuditLog:
         """
         now = now or datetime.now(UTC)
         claimable = _waiting(now)
-        with self.db.begin() as conn:
+        with self.db.single() as conn:  # one UPDATE, atomic by itself: no transaction of its own
             result = conn.execute(
                 update(review_queue)
                 .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn, claimable))
