@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 def test_bench_serve_runs_and_prints_the_figures(run_cli: RunCli, pg_admin_url: str) -> None:
     result = run_cli("bench", "serve", "--database-url", pg_admin_url, "--rounds", "1", "--sequential", "2",
-                     "--clients", "2", "--runs-per-client", "1", "--workers", "1")
+                     "--clients", "2", "--runs-per-client", "1", "--workers", "1",
+                     extra_env={"SUPPORTGRAPH_PROVISION_DEMO": "false"})  # its own database gets the demo
     assert_ok(result)
     header = next(line for line in result.stdout.splitlines() if line.startswith("figure"))
     assert header.split() == ["figure", "floor", "support", "ratio"], result.describe()
@@ -40,7 +41,7 @@ def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(run_cli: RunC
 
 def test_bench_load_plays_conversations_at_once_and_checks_the_refunds(run_cli: RunCli, pg_admin_url: str) -> None:
     result = run_cli("bench", "load", "--database-url", pg_admin_url, "--conversations", "3", "--turns", "2",
-                     "--workers", "1", "--think", "0")
+                     "--workers", "1", "--think", "0", extra_env={"SUPPORTGRAPH_PROVISION_DEMO": "false"})
     assert_ok(result)
     out = " ".join(result.stdout.split())
     expected = "3 conversations at once (0 s between turns), 1 worker(s): 0 errors · 6 customer turns"
