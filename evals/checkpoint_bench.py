@@ -44,6 +44,9 @@ class CheckpointReport:
     state_keys: dict[str, int] = field(default_factory=dict)  # state key → its JSON bytes in the latest values
     resume_ms: list[float] = field(default_factory=list)
     turn_ms: list[float] = field(default_factory=list)
+    checkpoints: int = 0  # checkpoints the conversation wrote
+    read_ms: list[float] = field(default_factory=list)  # reads of the conversation's state at its end
+    channels: dict[str, int] = field(default_factory=dict)  # channel_bytes of the conversation
 
     @property
     def median_bytes(self) -> float:
@@ -52,6 +55,22 @@ class CheckpointReport:
     @property
     def resume_p50_ms(self) -> float:
         return statistics.median(self.resume_ms) if self.resume_ms else 0.0
+
+    def lines(self) -> list[str]:
+        """The report as the benchmark prints it."""
+        per_turn = ", ".join(f"{b / 1024:.1f}" for b in self.bytes_per_turn)
+        return [
+            f"{self.database}: {self.turns} turns · checkpoint KB per turn: median {self.median_bytes / 1024:.1f} · "
+            f"max {max(self.bytes_per_turn) / 1024:.1f} · total {sum(self.bytes_per_turn) / 1024:.1f} ({per_turn})",
+            f"  {self.checkpoints / self.turns:.1f} checkpoints per turn · KB per turn by channel (writes and blobs; "
+            "checkpoints: the rows): " + ", ".join(f"{k} {v / self.turns / 1024:.2f}"
+                                                   for k, v in self.channels.items() if v >= 16 * self.turns),
+            f"  latest state {self.latest_bytes / 1024:.1f} KB as JSON: " + ", ".join(
+                f"{k} {v / 1024:.1f}" for k, v in self.state_keys.items() if v >= 64),
+            f"  turn p50 {statistics.median(self.turn_ms):.1f} ms · state read at the end p50 "
+            f"{statistics.median(self.read_ms):.1f} ms · resume of an interrupted thread: p50 "
+            f"{self.resume_p50_ms:.1f} ms over {len(self.resume_ms)}",
+        ]
 
 
 def thread_bytes(service: SupportService, thread_id: str) -> int:
@@ -74,6 +93,65 @@ def thread_bytes(service: SupportService, thread_id: str) -> int:
             cur.execute(sql, (thread_id,))
             total += int(cur.fetchone()["n"])
         return total
+
+
+def channel_bytes(service: SupportService, thread_id: str) -> dict[str, int]:
+    """``thread_bytes`` split by where it goes: the checkpoint rows (SQLite: each with every value but the
+    messages'; Postgres: versions and inline values), and per channel its writes and (Postgres) blobs."""
+    saver: Any = service.graph.checkpointer
+    sizes: dict[str, int] = {}
+    if service.context.database_url.startswith("sqlite:///"):
+        with saver.lock:
+            rows = [("(checkpoints)", saver.conn.execute(
+                "SELECT coalesce(sum(length(checkpoint) + length(metadata)), 0) FROM checkpoints WHERE thread_id = ?",
+                (thread_id,)).fetchone()[0])]
+            rows += saver.conn.execute("SELECT channel, sum(length(value)) FROM writes WHERE thread_id = ? "
+                                       "GROUP BY channel", (thread_id,)).fetchall()
+    else:
+        with saver._cursor() as cur:
+            cur.execute("SELECT coalesce(sum(pg_column_size(checkpoint) + pg_column_size(metadata)), 0) AS n "
+                        "FROM checkpoints WHERE thread_id = %s", (thread_id,))
+            rows = [("(checkpoints)", cur.fetchone()["n"])]
+            for table in ("checkpoint_blobs", "checkpoint_writes"):
+                cur.execute(f"SELECT channel, sum(octet_length(blob)) AS n FROM {table} WHERE thread_id = %s "
+                            "GROUP BY channel", (thread_id,))
+                rows += [(r["channel"], r["n"]) for r in cur.fetchall()]
+    for channel, n in rows:
+        sizes[channel] = sizes.get(channel, 0) + int(n or 0)
+    return dict(sorted(sizes.items(), key=lambda kv: -kv[1]))
+
+
+def checkpoint_count(service: SupportService, thread_id: str) -> int:
+    saver: Any = service.graph.checkpointer
+    return sum(1 for _ in saver.list({"configurable": {"thread_id": thread_id}}))
+
+
+def stored_payloads(service: SupportService, thread_id: str) -> dict[tuple[str, ...], bytes]:
+    """Every payload the checkpointer holds for ``thread_id``, by its key: each checkpoint (SQLite: with its
+    values; Postgres: the row, its inline values), each channel blob (Postgres) and each write."""
+    saver: Any = service.graph.checkpointer
+    found: dict[tuple[str, ...], bytes] = {}
+    if service.context.database_url.startswith("sqlite:///"):
+        with saver.lock:
+            for cid, blob in saver.conn.execute("SELECT checkpoint_id, checkpoint FROM checkpoints "
+                                                "WHERE thread_id = ?", (thread_id,)):
+                found[("checkpoint", cid)] = bytes(blob)
+            for cid, task, idx, channel, value in saver.conn.execute(
+                    "SELECT checkpoint_id, task_id, idx, channel, value FROM writes WHERE thread_id = ?",
+                    (thread_id,)):
+                found[("write", cid, task, str(idx), channel)] = bytes(value or b"")
+        return found
+    with saver._cursor() as cur:
+        cur.execute("SELECT checkpoint_id, checkpoint::text AS body FROM checkpoints WHERE thread_id = %s",
+                    (thread_id,))
+        found.update({("checkpoint", r["checkpoint_id"]): r["body"].encode() for r in cur.fetchall()})
+        cur.execute("SELECT channel, version, blob FROM checkpoint_blobs WHERE thread_id = %s", (thread_id,))
+        found.update({("blob", r["channel"], r["version"]): bytes(r["blob"] or b"") for r in cur.fetchall()})
+        cur.execute("SELECT checkpoint_id, task_id, idx, channel, blob FROM checkpoint_writes WHERE thread_id = %s",
+                    (thread_id,))
+        found.update({("write", r["checkpoint_id"], r["task_id"], str(r["idx"]), r["channel"]): bytes(r["blob"] or b"")
+                      for r in cur.fetchall()})
+    return found
 
 
 def state_sizes(values: dict[str, Any]) -> dict[str, int]:
@@ -106,6 +184,12 @@ def bench_checkpoint(database_url: str, *, turns: int = 20, resumes: int = 10) -
             before = after
         values = service.graph.get_state({"configurable": {"thread_id": thread}}).values
         sizes = state_sizes(values)
+        checkpoints, channels = checkpoint_count(service, thread), channel_bytes(service, thread)
+        read_ms = []
+        for _ in range(10):  # what every turn of the thread pays at its start (and every read of the thread)
+            started = time.perf_counter()
+            service.graph.get_state({"configurable": {"thread_id": thread}})
+            read_ms.append((time.perf_counter() - started) * 1000)
         resume_ms = []
         for n in range(resumes):
             waiting = f"bench-resume-{run}-{n}"
@@ -116,4 +200,5 @@ def bench_checkpoint(database_url: str, *, turns: int = 20, resumes: int = 10) -
             service.resume(waiting, ANSWER)
             resume_ms.append((time.perf_counter() - started) * 1000)
     label = database_url.split("@")[-1] if "@" in database_url else "sqlite"
-    return CheckpointReport(label, turns, added, sum(sizes.values()), sizes, resume_ms, turn_ms)
+    return CheckpointReport(label, turns, added, sum(sizes.values()), sizes, resume_ms, turn_ms,
+                            checkpoints=checkpoints, channels=channels, read_ms=read_ms)

@@ -22,6 +22,7 @@ import psycopg
 from evals.serve_bench import TIMEOUT, percentile
 from evals.served import Principal, Server, databases, start_support, stop, work_folder
 from service.demo import CONVERSATIONS
+from tools.store import prepare_demo_store
 
 PERSON_TEXT = CONVERSATIONS[3].messages[0]  # the demo's upset customer asking for a person
 REVIEWER = "load-reviewer"
@@ -190,6 +191,7 @@ def bench_load(admin_url: str, *, conversations: int = 100, turns: int = 4, work
                   Principal(REVIEWER, "reviewer", queues=("billing", "technical", "accounts", "general")))
     report = LoadReport(conversations, workers, think)
     with work_folder() as folder, databases(admin_url, 1) as (database_url,):
+        prepare_demo_store(database_url)  # the throwaway database gets the demo company (serve seeds nothing)
         progress(f"starting supportgraph serve with {workers} worker(s)")
         server = start_support(database_url, workers, folder, principals)
         try:

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from evals.served import Server, databases, start_floor, start_support, stop, work_folder
+from tools.store import prepare_demo_store
 
 QUESTION = "where is my order 10003?"
 CUSTOMER = "bench-customer"
@@ -191,6 +192,7 @@ def bench_serve(admin_url: str, *, rounds: int = 3, sequential_runs: int = 30, c
     client at each client count."""
     figures = {"floor": ServeFigures(), "support": ServeFigures()}
     with work_folder() as folder, databases(admin_url, 2) as (floor_db, support_db):
+        prepare_demo_store(support_db)  # the throwaway database gets the demo company (serve seeds nothing)
         for count in workers:
             progress(f"starting the floor and the support server with {count} worker(s)")
             servers = [start_floor(floor_db, count, folder)]

@@ -196,7 +196,7 @@ class AuditLog:
         """
         now = now or datetime.now(UTC)
         claimable = _waiting(now)
-        with self.db.begin() as conn:
+        with self.db.single() as conn:  # one UPDATE, atomic by itself: no transaction of its own
             result = conn.execute(
                 update(review_queue)
                 .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn, claimable))
@@ -243,7 +243,7 @@ class AuditLog:
         query = select(review_queue).where(review_queue.c.status != "resolved")
         if thread_id is not None:
             query = query.where(review_queue.c.thread_id == thread_id)
-        with self.db.begin() as conn:
+        with self.db.single() as conn:  # one read: no transaction of its own
             return [_item(r) for r in conn.execute(query).mappings()]
 
     def assign_review(self, thread_id: str, reviewer: str) -> bool:
@@ -257,7 +257,7 @@ class AuditLog:
             return result.rowcount > 0
 
     def review_item(self, thread_id: str, turn: int) -> QueueItem | None:
-        with self.db.begin() as conn:
+        with self.db.single() as conn:  # one read: no transaction of its own
             row = conn.execute(select(review_queue).where(
                 and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))).mappings().first()
         return _item(row) if row else None

@@ -204,9 +204,20 @@ def open_database(url: str) -> Database:
         return db
 
 
+_closers: list[Callable[[str], None]] = []
+
+
+def on_close(closer: Callable[[str], None]) -> None:
+    """Have :func:`close_database` call ``closer(url)`` too (a module holding connections of its own)."""
+    _closers.append(closer)
+
+
 def close_database(url: str) -> None:
-    """Dispose of the engine for ``url`` if this process opened one (tests drop databases after this)."""
+    """Dispose of the engine for ``url`` if this process opened one, and of the connections other modules keep
+    for it (tests drop databases after this)."""
     with _databases_lock:
         db = _databases.pop(url, None)
     if db is not None:
         db.dispose()
+    for closer in _closers:
+        closer(url)

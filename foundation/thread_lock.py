@@ -7,9 +7,9 @@ overwrite the other's messages, and turn numbers (and the idempotency keys built
 
 The lock dies with its holder, so a killed process never leaves a thread locked:
 
-* Postgres: a session-level ``pg_advisory_lock`` on :func:`foundation.db.lock_number` of ``thread:<id>``,
-  held on a connection of its own (the server drops it when the connection goes); an event loop (the API
-  server's worker) holds all of its threads' locks on one connection;
+* Postgres: a session-level ``pg_advisory_lock`` on :func:`foundation.db.lock_number` of ``thread:<id>``
+  (the server drops it when the connection goes); a process holds all of its threads' locks on one connection
+  of their own, and so does an event loop (the API server's worker);
 * SQLite: an exclusive ``flock`` on a per-thread file beside the database (the kernel drops it with the
   process). SQLite hosts are local processes (the API server needs Postgres), so a file lock reaches them all.
 """
@@ -19,13 +19,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 from typing import Any
 
-from foundation.db import lock_number, psycopg_url, sqlite_path
+from foundation.db import lock_number, on_close, psycopg_url, sqlite_path
 
 POLL_SECONDS = 0.05
 
@@ -200,17 +201,85 @@ def _file_lock(database_url: str, thread_id: str, deadline: float) -> Iterator[N
 
 @contextmanager
 def _advisory_lock(database_url: str, thread_id: str, deadline: float) -> Iterator[None]:
-    import psycopg
-
+    holder = _process_locks(database_url)
     key = lock_number(lock_key(thread_id))
-    with psycopg.connect(psycopg_url(database_url), autocommit=True, connect_timeout=10) as conn:
-        while not conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:  # type: ignore[index]
+    holder.acquire(key, thread_id, deadline)
+    try:
+        yield
+    finally:
+        holder.release(key)
+
+
+class _ProcessLocks:
+    """Every advisory lock this process holds on one database outside an event loop, on one connection of its
+    own (as :class:`_SharedLocks` does for an event loop): a turn no longer opens a connection to take its
+    thread. ``held`` keeps two turns of this process off one thread (the session's locks are re-entrant); the
+    mutex serializes the connection's statements, and a waiting turn polls without holding it."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = psycopg_url(database_url)
+        self.conn: Any = None
+        self.mutex = threading.Lock()
+        self.held: set[int] = set()
+
+    def _connection(self) -> Any:
+        import psycopg
+
+        if self.conn is None or self.conn.closed or self.conn.broken:
+            self.conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        return self.conn
+
+    def acquire(self, key: int, thread_id: str, deadline: float) -> None:
+        import psycopg
+
+        while True:
+            with self.mutex:
+                if key not in self.held:
+                    try:
+                        taken = self._connection().execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+                    except psycopg.OperationalError:  # a connection Postgres dropped: once more on a new one
+                        self.conn = None
+                        taken = self._connection().execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
+                    if taken:
+                        self.held.add(key)
+                        return
             if time.monotonic() >= deadline:
                 raise _busy(thread_id)
             time.sleep(POLL_SECONDS)
-        try:
-            yield
-        finally:
-            if not conn.closed:
+
+    def release(self, key: int) -> None:
+        import psycopg
+
+        with self.mutex:
+            self.held.discard(key)
+            conn = self.conn
+            if conn is not None and not conn.closed:
                 with suppress(psycopg.Error):  # the connection is gone, and the lock with it
                     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+
+
+_process_holders: dict[tuple[int, str], _ProcessLocks] = {}
+_process_holders_lock = threading.Lock()
+
+
+def _process_locks(database_url: str) -> _ProcessLocks:
+    """This process's lock holder for ``database_url`` (a forked child makes its own connection)."""
+    with _process_holders_lock:
+        key = (os.getpid(), database_url)
+        holder = _process_holders.get(key)
+        if holder is None:
+            holder = _process_holders[key] = _ProcessLocks(database_url)
+        return holder
+
+
+def _close_process_locks(database_url: str) -> None:
+    with _process_holders_lock:
+        holder = _process_holders.pop((os.getpid(), database_url), None)
+    if holder is not None:
+        with holder.mutex:
+            if holder.conn is not None:
+                holder.conn.close()  # its locks go with it
+                holder.conn = None
+
+
+on_close(_close_process_locks)

@@ -8,7 +8,7 @@ refused with a reason and never stored.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,7 +16,7 @@ from typing import Any
 
 from langchain_core.messages import HumanMessage
 from langchain_core.runnables import RunnableConfig
-from langgraph.types import Command, StateSnapshot
+from langgraph.types import Command, Interrupt, StateSnapshot
 
 from foundation.audit import open_audit_log
 from foundation.crash import crash_point
@@ -132,7 +132,7 @@ class SupportService:
     def recover(self, thread_id: str) -> TurnReport | None:
         """Finish what a crash left on the thread (call it holding the thread): resume a run cut short, and
         settle the review queue by the checkpoint. Returns the report of the turn it finished, if any."""
-        return recover_thread(self, thread_id)
+        return recover_thread(self, thread_id)[0]
 
     def recover_claimed_reviews(self) -> None:
         """Recover every thread whose review a resume claimed and that no turn holds now (its resumer died)."""
@@ -148,11 +148,11 @@ class SupportService:
     def pending_review(self, thread_id: str) -> ReviewRequest | None:
         """The review request a thread waits on, or None (after recovering the thread)."""
         with self.turn(thread_id):
-            self.recover(thread_id)
-            return self._pending(thread_id)
+            return self._pending(thread_id, recover_thread(self, thread_id)[1])
 
-    def _pending(self, thread_id: str) -> ReviewRequest | None:
-        snapshot = self.graph.get_state(self._config(thread_id))
+    def _pending(self, thread_id: str, snapshot: StateSnapshot | None = None) -> ReviewRequest | None:
+        if snapshot is None:
+            snapshot = self.graph.get_state(self._config(thread_id))
         if not snapshot.values:
             raise UnknownThread(f"no conversation with thread id {thread_id!r}")
         return _review_request(snapshot)
@@ -163,10 +163,9 @@ class SupportService:
         clean = check_message(text)
         config = self._config(thread_id)
         with self.turn(thread_id):
-            finished = self.recover(thread_id)
+            finished, snapshot = recover_thread(self, thread_id)
             if finished is not None and finished.customer_message == clean:
                 return finished  # the message was taken before the crash: this is its retry, answered now
-            snapshot = self.graph.get_state(config)
             if snapshot.values and _review_request(snapshot) is not None:
                 raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
                                        f"resume it with: supportgraph review resume {thread_id} …")
@@ -177,8 +176,8 @@ class SupportService:
             if customer_id and not snapshot.values:
                 payload["customer_id"] = customer_id
             started = time.perf_counter()
-            self.graph.invoke(payload, config, context=self.context, durability="sync")
-            return self.report(thread_id, before, clean, (time.perf_counter() - started) * 1000)
+            output = self.graph.invoke(payload, config, context=self.context, durability="sync")
+            return self.report(thread_id, before, clean, (time.perf_counter() - started) * 1000, output)
 
     def _check_customer(self, customer_id: str) -> None:
         """Refuse a signed-in customer id the CRM does not know (an unreachable CRM decides nothing here)."""
@@ -200,8 +199,8 @@ class SupportService:
         (service/review_index.py); a resume that fails before that gives the review back to the queue."""
         config = self._config(thread_id)
         with self.turn(thread_id):
-            self.recover(thread_id)
-            request = self._pending(thread_id)
+            live = recover_thread(self, thread_id)[1]
+            request = self._pending(thread_id, live)
             if request is None:
                 raise NotWaitingForReview(f"thread {thread_id!r} is not waiting for a review")
             response = parse_response(decision, request)
@@ -213,15 +212,15 @@ class SupportService:
             if refusal is not None:
                 raise (ReviewInProgress if refusal.in_progress else NotWaitingForReview)(refusal.reason)
             crash_point("claim")
-            before = len(self.graph.get_state(config).values.get("messages", []))
+            before = len(live.values.get("messages", []))  # the claim changes nothing in the checkpoint
             started = time.perf_counter()
             command: Command[Any] = Command(resume=decision)
             try:
-                self.graph.invoke(command, config, context=self.context, durability="sync")
+                output = self.graph.invoke(command, config, context=self.context, durability="sync")
             except BaseException:
                 settle_after_failure(self, thread_id)
                 raise
-            return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000)
+            return self.report(thread_id, before, None, (time.perf_counter() - started) * 1000, output)
 
     def rate(self, thread_id: str, score: int | str, comment: str | None = None) -> None:
         """Store the customer's 1–5 satisfaction rating of a conversation (graphs/support/csat.py).
@@ -242,9 +241,16 @@ class SupportService:
         record_rating(open_audit_log(self.context.database_url), thread_id, int(snapshot.values.get("turn", 0)),
                       Rating(value, note), source="api", at=at)
 
-    def report(self, thread_id: str, before: int, text: str | None, latency_ms: float) -> TurnReport:
-        snapshot = self.graph.get_state(self._config(thread_id))
-        values = dict(snapshot.values)
+    def report(self, thread_id: str, before: int, text: str | None, latency_ms: float,
+               output: dict[str, Any] | None = None) -> TurnReport:
+        """What the turn did: from the run's ``output`` (the state it ended with, and its interrupts) when given,
+        else read from the checkpoint."""
+        if output is None:
+            snapshot = self.graph.get_state(self._config(thread_id))
+            values, interrupts = dict(snapshot.values), tuple(snapshot.interrupts)
+        else:
+            values = {k: v for k, v in output.items() if k != "__interrupt__"}
+            interrupts = tuple(output.get("__interrupt__", ()))
         messages = values.get("messages", [])
         replies = [str(m.content) for m in messages[before:] if m.type == "ai"]
         return TurnReport(
@@ -255,7 +261,7 @@ class SupportService:
             plan=list(values.get("plan", [])),
             assessment=values.get("assessment"),
             replies=replies,
-            review_request=_review_request(snapshot),
+            review_request=_review_request_among(interrupts),
             review=values.get("review"),
             status=values.get("status", "active"),
             latency_ms=latency_ms,
@@ -266,7 +272,11 @@ class SupportService:
 
 def _review_request(snapshot: StateSnapshot) -> ReviewRequest | None:
     """The human-review request among a state snapshot's pending interrupts, if any."""
-    for item in snapshot.interrupts:
+    return _review_request_among(snapshot.interrupts)
+
+
+def _review_request_among(interrupts: Sequence[Interrupt]) -> ReviewRequest | None:
+    for item in interrupts:
         value = item.value
         if isinstance(value, dict) and "action_requests" in value:
             return value  # type: ignore[return-value]

@@ -31,14 +31,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def recover_thread(service: SupportService, thread_id: str) -> TurnReport | None:
-    """Resume the thread's unfinished run, if any, then settle its reviews; the caller holds the thread."""
+def recover_thread(service: SupportService, thread_id: str) -> tuple[TurnReport | None, StateSnapshot]:
+    """Resume the thread's unfinished run, if any, then settle its reviews; the caller holds the thread.
+    Returns the report of the turn it finished (if any) and the thread's state as it leaves it."""
     from service.conversations import _review_request
 
     config = service._config(thread_id)
     live = service.graph.get_state(config)
     if not live.values:
-        return None
+        return None, live
     finished = None
     if _review_request(live) is None and unfinished(service, live):
         started = time.perf_counter()
@@ -51,7 +52,7 @@ def recover_thread(service: SupportService, thread_id: str) -> TurnReport | None
             # The run fails again by itself (not for want of a database): it is rolled back instead. The next
             # input starts a new run, and LangGraph discards the unfinished tasks of the old one.
             log.exception("thread %s: the run cut short fails again; rolling it back", thread_id)
-            return None
+            return None, service.graph.get_state(config)
         live = service.graph.get_state(config)
         # The finished turn: from its customer message (which a crash right after the input was stored may
         # not have shown before the run went on) to the replies it ended with.
@@ -60,7 +61,7 @@ def recover_thread(service: SupportService, thread_id: str) -> TurnReport | None
         finished = service.report(thread_id, before, last_customer_text(messages) or None,
                                   (time.perf_counter() - started) * 1000)
     settle_reviews(service, thread_id, live)
-    return finished
+    return finished, live
 
 
 def unfinished(service: SupportService, live: StateSnapshot) -> bool:
@@ -91,7 +92,8 @@ def settle_rows(database_url: str, thread_id: str, pending: Mapping[str, Any] | 
     audit = open_audit_log(database_url)
     waiting_turn = int(pending["context"]["turn"]) if pending else None
     now = datetime.now(UTC)
-    for item in audit.unsettled_reviews(thread_id):
+    unsettled = audit.unsettled_reviews(thread_id)
+    for item in unsettled:
         if item.turn == waiting_turn:
             continue
         decided = review.get("decision") if review.get("turn") == item.turn else None
@@ -99,7 +101,8 @@ def settle_rows(database_url: str, thread_id: str, pending: Mapping[str, Any] | 
                              at=now)
     if pending is None or waiting_turn is None:
         return
-    row = audit.review_item(thread_id, waiting_turn)
+    # The review waited on is usually among the unsettled ones: read it again only when it is not.
+    row = next((i for i in unsettled if i.turn == waiting_turn), None) or audit.review_item(thread_id, waiting_turn)
     if row is None:
         audit.open_review(**queue_entry(thread_id, pending["context"]))
     elif row.status != "open" and (claims_are_dead or not _someone_on_it(database_url, thread_id, row, now)):

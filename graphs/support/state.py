@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from langchain_core.messages import AnyMessage
-from langgraph.graph import add_messages
+from langgraph.channels.delta import DeltaChannel
+from langgraph.graph.message import _messages_delta_reducer
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.sentiment import Sentiment
@@ -143,7 +144,9 @@ class Review(TypedDict):
 class InputState:
     """What a host sends: the conversation and, from an authenticated channel, who the customer is."""
 
-    messages: Annotated[Sequence[AnyMessage], add_messages] = field(default_factory=list)
+    # A DeltaChannel: each checkpoint stores the messages its step added, not the transcript whole (a read
+    # replays them; docs/deploying.md, "Checkpoints").
+    messages: Annotated[Sequence[AnyMessage], DeltaChannel(_messages_delta_reducer)] = field(default_factory=list)
     customer_id: str | None = None
 
 

@@ -6,7 +6,6 @@ import functools
 import json
 import os
 import re
-import statistics
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -346,9 +345,11 @@ def bench_checkpoint_command(
     resumes: Annotated[int, typer.Option(min=0, max=500, help="Interrupted threads resumed and timed.")] = 10,
 ) -> None:
     """Checkpoint bytes written per turn over one conversation, what the latest state keeps (per key), and the
-    resume latency of an interrupted thread, in process."""
+    resume latency of an interrupted thread, in process (a given database must be migrated and hold the demo
+    company: supportgraph db upgrade, supportgraph demo seed)."""
     from evals.checkpoint_bench import bench_checkpoint
     from evals.served import create_database, drop_database
+    from tools.store import prepare_demo_store
 
     created: list[str] = []
     urls = list(database_url or [f"sqlite:///{tempfile.mkdtemp(prefix='sg-bench-')}/bench.db"])
@@ -359,16 +360,13 @@ def bench_checkpoint_command(
         except Exception:
             console.print(f"(no Postgres at {ADMIN_URL}: SQLite only)")
     try:
+        if database_url is None:
+            for url in urls:
+                prepare_demo_store(url)  # the throwaway databases get the demo company
         for url in urls:
             r = bench_checkpoint(url, turns=turns, resumes=resumes)
-            per_turn = ", ".join(f"{b / 1024:.1f}" for b in r.bytes_per_turn)
-            console.print(f"{r.database}: {r.turns} turns · checkpoint KB per turn: median "
-                          f"{r.median_bytes / 1024:.1f} · max {max(r.bytes_per_turn) / 1024:.1f} · total "
-                          f"{sum(r.bytes_per_turn) / 1024:.1f} ({per_turn})")
-            console.print(f"  latest state {r.latest_bytes / 1024:.1f} KB as JSON: " + ", ".join(
-                f"{k} {v / 1024:.1f}" for k, v in r.state_keys.items() if v >= 64))
-            console.print(f"  turn p50 {statistics.median(r.turn_ms):.1f} ms · resume of an interrupted thread: "
-                          f"p50 {r.resume_p50_ms:.1f} ms over {len(r.resume_ms)}")
+            for line in r.lines():
+                console.print(line)
     finally:
         for url in created:
             from foundation.db import close_database

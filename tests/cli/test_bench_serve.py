@@ -13,7 +13,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 def test_bench_serve_runs_and_prints_the_figures(run_cli: RunCli, pg_admin_url: str) -> None:
     result = run_cli("bench", "serve", "--database-url", pg_admin_url, "--rounds", "1", "--sequential", "2",
-                     "--clients", "2", "--runs-per-client", "1", "--workers", "1")
+                     "--clients", "2", "--runs-per-client", "1", "--workers", "1",
+                     extra_env={"SUPPORTGRAPH_PROVISION_DEMO": "false"})  # its own database gets the demo
     assert_ok(result)
     header = next(line for line in result.stdout.splitlines() if line.startswith("figure"))
     assert header.split() == ["figure", "floor", "support", "ratio"], result.describe()
@@ -40,7 +41,7 @@ def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(run_cli: RunC
 
 def test_bench_load_plays_conversations_at_once_and_checks_the_refunds(run_cli: RunCli, pg_admin_url: str) -> None:
     result = run_cli("bench", "load", "--database-url", pg_admin_url, "--conversations", "3", "--turns", "2",
-                     "--workers", "1", "--think", "0")
+                     "--workers", "1", "--think", "0", extra_env={"SUPPORTGRAPH_PROVISION_DEMO": "false"})
     assert_ok(result)
     out = " ".join(result.stdout.split())
     expected = "3 conversations at once (0 s between turns), 1 worker(s): 0 errors · 6 customer turns"
@@ -48,3 +49,12 @@ def test_bench_load_plays_conversations_at_once_and_checks_the_refunds(run_cli: 
     # Conversation 0 asks for a person: a reviewer answers it. Conversation 1 asks for a refund.
     assert "1 interrupted" in out or "2 interrupted" in out, result.describe()
     assert "refunds asked 1" in out and "twice 0, unasked 0" in out, result.describe()
+
+
+def test_bench_checkpoint_prepares_its_own_databases(run_cli: RunCli) -> None:
+    """Without --database-url the benchmark makes throwaway databases: they get the demo company themselves."""
+    result = run_cli("bench", "checkpoint", "--turns", "1", "--resumes", "0",
+                     extra_env={"SUPPORTGRAPH_PROVISION_DEMO": "false"})
+    assert_ok(result)
+    out = " ".join(result.stdout.split())
+    assert "sqlite: 1 turns · checkpoint KB per turn: median" in out, result.describe()

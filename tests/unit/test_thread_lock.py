@@ -1,0 +1,67 @@
+"""The thread lock of a process outside an event loop (the CLI, SupportService) on Postgres: every thread it takes
+shares one connection, opened once, and two turns of the process or of two processes never hold one thread."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from typing import Any
+
+import psycopg
+import pytest
+
+from foundation.thread_lock import ThreadBusy, thread_lock
+from tests.unit.test_async_thread_lock import _lock_connections
+
+pytestmark = pytest.mark.postgres
+
+
+def test_turns_share_one_connection_opened_once(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[Any] = []
+    connect = psycopg.connect
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        opened.append(args)
+        return connect(*args, **kwargs)
+
+    monkeypatch.setattr(psycopg, "connect", counting)
+    with thread_lock(pg_url, "a", wait=1), thread_lock(pg_url, "b", wait=1):
+        mine = len(opened)
+        assert _lock_connections(pg_url) == 1, "the process's locks should share one connection"
+        del opened[mine:]  # the probe's own connection
+    for _ in range(3):
+        with thread_lock(pg_url, "c", wait=1):
+            pass
+    assert len(opened) == 1, f"a turn opened a connection to take its thread ({len(opened)} for 5 turns)"
+
+
+def test_two_turns_of_one_process_never_hold_one_thread(pg_url: str) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with thread_lock(pg_url, "t", wait=1):
+            held.set()
+            release.wait(10)
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    try:
+        assert held.wait(10)
+        with pytest.raises(ThreadBusy), thread_lock(pg_url, "t", wait=0.2):
+            pass
+    finally:
+        release.set()
+        worker.join(10)
+    with thread_lock(pg_url, "t", wait=1):  # given back
+        pass
+
+
+def test_another_process_waits_for_the_thread(pg_url: str) -> None:
+    other = ("import sys; from foundation.thread_lock import ThreadBusy, thread_lock\n"
+             "try:\n    with thread_lock(sys.argv[1], 't', wait=0.2): print('took it')\n"
+             "except ThreadBusy: print('busy')")
+    with thread_lock(pg_url, "t", wait=1):
+        busy = subprocess.run([sys.executable, "-c", other, pg_url], capture_output=True, text=True, timeout=60)
+    free = subprocess.run([sys.executable, "-c", other, pg_url], capture_output=True, text=True, timeout=60)
+    assert (busy.stdout.strip(), free.stdout.strip()) == ("busy", "took it"), (busy, free)
