@@ -165,11 +165,44 @@ def residual(text: str) -> str:
     return " ".join(re.findall(r"[\w']+|\?", kept))
 
 
+def amendable(state: State, entities: Entities) -> list[str]:
+    """Slots of the request just finished that values of this reply would replace: a slot filled from an entity
+    kind the reply gives, or one whose value has a part of that kind (the ZIP code of an address)."""
+    flow = state.flow
+    if flow is None or flow["stage"] != "done":
+        return []
+    found: list[str] = []
+    for intent in flow["intents"]:
+        for name, spec in get_flow(intent).slots.items():
+            value = flow["slots"].get(name)
+            if value is None or name in found:
+                continue
+            if (spec.entity and spec.entity in entities) or (
+                    isinstance(value, dict) and any(part in entities for part in value)):
+                found.append(name)
+    return found
+
+
+def amend(flow_slots: dict[str, Any], names: Sequence[str], entities: Entities, intents: Sequence[str]) -> None:
+    """Replace the amended slots' values (or the parts of them) with what the correction gives."""
+    for intent in intents:
+        for name, spec in get_flow(intent).slots.items():
+            value = flow_slots.get(name)
+            if name not in names or value is None:
+                continue
+            if spec.entity and spec.entity in entities:
+                flow_slots[name] = spec.take(entities[spec.entity])  # type: ignore[literal-required]
+            elif isinstance(value, dict):
+                flow_slots[name] = {**value, **{k: entities[k] for k in value if k in entities}}  # type: ignore[literal-required]
+
+
 def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
-             top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = ()) -> DialogueState:
+             top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
+             amends: Sequence[str] = ()) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
-    ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished."""
+    ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
+    ``amends`` the finished flow's slots this reply's values would replace (``amendable``)."""
     gives = supplied(asked, entities)
     rest = residual(text)
     request = _REQUEST.search(_VALUE.sub(" ", text)) is not None
@@ -196,6 +229,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cues.append(f"restates the pending {top['intent']} request")
         return {**state("confirm"), "restates": top["intent"]}
     correction = _CORRECTION.search(text)
+    if amends and done_intents and correction and not new_topic:
+        cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)} with "
+                    f"{correction.group(0)!r}")
+        return {**state("correct"), "amends": list(amends)}
     if gives and correction and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}")
         return state("correct")

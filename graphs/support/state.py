@@ -60,6 +60,7 @@ class DialogueState(TypedDict):
     cues: list[str]  # why the act was read so (audit trail)
     chosen: NotRequired[str]  # the option of a choice the reply picks (an intent offered by a clarifying question)
     restates: NotRequired[str]  # the pending request's intent a reply restates (it confirms that intent's tools only)
+    amends: NotRequired[list[str]]  # slots of the request just finished that a correction replaces (it runs again)
 
 
 class Understanding(TypedDict):
