@@ -37,7 +37,7 @@ from graphs.support.requests import (
     split_requests,
     text_for,
 )
-from graphs.support.state import ActiveFlow, State, Step, Understanding
+from graphs.support.state import ActiveFlow, Customer, State, Step, Understanding
 from tools.registry import get_tool, tool_names
 
 SETTLED = {"done", "rejected"}
@@ -52,8 +52,9 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return _replan(state, d, state.flow, text)
     flow = _flow_for_turn(state, understanding)
     identity_failed = any(s["id"] == "verify" and s["status"] == "failed" for s in state.plan)
-    _fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"])
-    _place_requests(d, flow, understanding, text)
+    _fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"],
+                customer=state.customer)
+    _place_requests(d, flow, understanding, text, state.customer)
 
     answered = understanding["affirmation"] is not None
     note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
@@ -160,7 +161,8 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     }
 
 
-def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False) -> None:
+def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False,
+                customer: Customer | None = None) -> None:
     """The turn's entities into the flow's slots, typed by their flow's slot specs.
 
     After a failed identity check the reply is a new attempt: secrets of the failed one are not sent again
@@ -210,15 +212,16 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
             elif act in spec.acts:
                 slots[name] = spec.acts[act]
             elif spec.text and name not in slots:
-                slots[name] = spec.read_text(text)
+                slots[name] = spec.read_text(text, customer)
 
 
-def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str) -> None:
+def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str,
+                    customer: Customer | None = None) -> None:
     """Each request of the message gets its own slots and description (graphs/support/requests.py); a reply to
     the flow adds to them, and may answer which record the customer meant."""
     entities = understanding["entities"]
     if not understanding["continues_flow"]:
-        split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)))
+        split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)), customer=customer)
         return
     add_description(flow, text, entities, d.now)
     fill_answered(flow, entities)
