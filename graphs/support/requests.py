@@ -255,6 +255,9 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         slots = slots_for(flow, intent)
         candidates = [c for c in candidates if not any(slots.get(slot) is not None and str(c.get(field)) == str(
             slots[slot]) for field, slot in lookup.differs.items())]
+        excluded = [str(v) for v in (request.get("excluded") or {}).get(name, [])]
+        if lookup.value and excluded:  # "the other one": not the record found last time
+            candidates = [c for c in candidates if str(c.get(lookup.value)) not in excluded]
         found = matches(candidates, lookup, request["described"])
         if found and (slot.pick == "all" or lookup.total or len(found) == 1):
             value = _value(lookup, slot.pick == "all", found, len(candidates))

@@ -107,6 +107,7 @@ class RequestState(TypedDict):
     slots: dict[str, Any]  # its own values over the flow's shared slots (None: not this request's, ask)
     described: dict[str, list[Any]]  # what the customer said that may identify a record (amounts, dates, products)
     choices: dict[str, list[dict[str, Any]]]  # slot → the records it may be, when the customer is asked which
+    excluded: NotRequired[dict[str, list[Any]]]  # slot → records it is not ("the other one": not the last one)
 
 
 class ActiveFlow(TypedDict):

@@ -32,3 +32,16 @@ def test_a_correction_after_a_finished_change_amends_it(service: SupportService,
     assert [c["status"] for c in changes] == ["done"] and changes[0]["args"]["zip_code"] == "62701", report.plan
     assert changes[0]["args"]["line1"] == "12 Oak Street", changes[0]["args"]
     assert "62701" in report.replies[-1], report.replies
+
+
+def test_the_other_one_asks_the_finished_request_again_about_another_record(service: SupportService) -> None:
+    """Order 10003 is tracked; "and the other one? the hdmi cable" tracks the order the cable is on (10004,
+    delivered), found from the new description (never the order tracked last time)."""
+    first = service.send("other", "where is my order 10003?", customer_id=MAYA)
+    assert "1Z999AA10123456784" in first.replies[-1], first.replies
+    report = service.send("other", "ok and the other one? the hdmi cable", customer_id=MAYA)
+    assert report.understanding is not None
+    assert report.understanding["dialogue"].get("amends") == ["order_id"], report.understanding["rationale"]
+    [lookup] = [s for s in report.plan if s["tool"] == "get_order" and s["status"] == "done"]
+    assert lookup["args"] == {"order_id": 10004}, report.plan
+    assert "Order 10004 was delivered" in report.replies[-1], report.replies

@@ -66,3 +66,27 @@ def test_a_plan_named_by_its_bare_word_is_the_one_the_customer_is_not_on() -> No
     assert plan.read_text("please move me to basic", {"plan": "pro"}) == "basic"
     assert plan.read_text("what's the difference between plus and pro?", {"plan": "basic"}) is None
     assert plan.read_text("how do plans work?", {"plan": "pro"}) is None
+
+
+def test_the_other_one_after_a_finished_request_finds_the_record_again_but_not_the_last_one() -> None:
+    state = _done("track_order", order_id=40217)
+    text = "ok and the other one? the keyboard, I ordered it the day after"
+    entities = extract_entities(text, now=NOW, catalogue=["Mechanical Keyboard", "Lumen 4K TV 55in"])
+    amends = amendable(state, entities, text)
+    assert amends == ["order_id"], amends
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "change_order", "confidence": 0.8}, [], ["track_order"], amends)
+    assert reading["act"] == "correct" and reading.get("amends") == ["order_id"], reading
+    assert state.flow is not None
+    slots = dict(state.flow["slots"])
+    assert amend(slots, amends, entities, ["track_order"]) == {"order_id": 40217} and "order_id" not in slots
+
+
+def test_a_follow_up_with_a_request_of_its_own_is_a_new_request() -> None:
+    state = _done("track_order", order_id=40217)
+    text = "and the keyboard, can you refund it?"
+    entities = extract_entities(text, now=NOW, catalogue=["Mechanical Keyboard"])
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "get_refund", "confidence": 0.9}, [], ["track_order"],
+                       amendable(state, entities, text))
+    assert reading["act"] == "new_request" and "amends" not in reading, reading

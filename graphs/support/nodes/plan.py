@@ -174,10 +174,15 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
     slots = flow["slots"]
     amended = understanding.get("dialogue", {}).get("amends")
     if amended:  # a correction of a finished request: only the values it replaces change
-        amend(slots, amended, understanding["entities"], flow["intents"])
-        for request in (flow.get("requests") or {}).values():
-            amend(request["slots"], [n for n in amended if n in request["slots"]], understanding["entities"],
-                  flow["intents"])
+        cleared = amend(slots, amended, understanding["entities"], flow["intents"])
+        for intent in flow["intents"]:
+            request = request_of(flow, intent)
+            cleared |= amend(request["slots"], [n for n in amended if n in request["slots"]],
+                             understanding["entities"], [intent])
+            excluded = request.setdefault("excluded", {})
+            for name, value in cleared.items():  # "the other one": not the record found last time
+                excluded[name] = [*excluded.get(name, []), value]
+                request["described"] = {}
         return
     if identity_failed:
         if not any(k in entities for k in (*IDENTIFIERS, *SECRETS)):
@@ -233,9 +238,11 @@ def _uses(step: Step, slots: list[str]) -> bool:
     if not slots or "." not in step["id"] or step["intent"] not in load_flows():
         return False
     local = step["id"].split(".", 1)[1]
-    spec = next((s for s in get_flow(step["intent"]).steps if s.id == local), None)
+    flow = get_flow(step["intent"])
+    spec = next((s for s in flow.steps if s.id == local), None)
     refs = re.findall(r"\$slots\.(\w+)", str(spec.args)) if spec is not None else []
-    return any(ref in slots for ref in refs)
+    lookups = [name for name, slot in flow.slots.items() if slot.resolve is not None and slot.resolve.step == local]
+    return any(ref in slots for ref in [*refs, *lookups])
 
 
 def offered_tools(previous: list[Step]) -> set[str]:

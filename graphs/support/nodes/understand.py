@@ -70,7 +70,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
-                        done_intents, amendable(state, entities))
+                        done_intents, amendable(state, entities, text))
     dialogue["known"] = sorted(known_slots(state))
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
