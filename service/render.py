@@ -129,8 +129,8 @@ def _audit_line(kind: str, p: dict[str, Any]) -> str:
         steps = " → ".join(f"{s['tool']}[{s['status']}]" for s in p.get("steps", [])) or "no steps"
         asking = f" · asking {', '.join(p['asking'])}" if p.get("asking") else ""
         return steps + asking
-    if kind == "tool_call":
-        mark = "✓" if p.get("ok") else "✗"
+    if kind in ("tool_call", "tool_declined"):
+        mark = "✓" if p.get("ok") else "✗" if kind == "tool_call" else "declined before the call:"
         tail = f" — {p.get('error')}" if p.get("error") else ""
         by = f" (approved by {p['approved_by']})" if p.get("approved_by") else ""
         return f"{mark} {p.get('tool')}({_short(p.get('args', {}), 100)}){by}{tail}"

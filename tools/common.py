@@ -106,6 +106,11 @@ def _stored(store: BusinessStore, key: str) -> ToolResult | None:
     return None if raw is None else ToolResult.model_validate(json.loads(raw))
 
 
+def stored_result(store: BusinessStore, ctx: ToolContext) -> ToolResult | None:
+    """What a write with this context already did (its idempotency key), or None: it has not run."""
+    return _stored(store, ctx.idempotency_key)
+
+
 def idempotent_write(
     store: BusinessStore, ctx: ToolContext, tool: str, body: Callable[[Connection], ToolResult]
 ) -> ToolResult:

@@ -42,6 +42,14 @@ NEW_REQUEST_CONFIDENCE = 0.6
 CLOSING_MAX_WORDS = 15
 # An information question ("how do I upgrade?"), not a polite request ("can you cancel it?").
 _QUESTION = re.compile(r"^\W*(how|what|why|when|where|which|who|whether|is|are|does|did)\b", re.I)
+# An elliptical follow-up on the request just finished: an opener and a noun phrase ("ok and the keyboard?",
+# "what about my other order"), or "the other one / order".
+_ELLIPSIS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|right|alright|cool|great|thanks?|cheers)\b[\s,.!]*)?(?:and|what about|how about)\s+"
+    r"(?:the|my|that|this|those|these|order|#?\d)\b", re.I)
+_OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
+# Entities that describe a record ("the keyboard", "the one from last week").
+DESCRIBING = ("products", "dates", "amounts")
 _BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
 _ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
 
@@ -165,11 +173,63 @@ def residual(text: str) -> str:
     return " ".join(re.findall(r"[\w']+|\?", kept))
 
 
+def follows_up(text: str) -> bool:
+    """An elliptical follow-up: "and the X?", "what about my Y", "the other one" — the last request again, about
+    another record."""
+    return bool(_ELLIPSIS.search(text) or _OTHER.search(text))
+
+
+def amendable(state: State, entities: Entities, text: str = "") -> list[str]:
+    """Slots of the request just finished that this reply would replace: a slot filled from an entity kind the
+    reply gives, or one whose value has a part of that kind (the ZIP code of an address); after an elliptical
+    follow-up ("and the keyboard?", "the other one"), also a record the request found from a description, to be
+    found again from the new one."""
+    flow = state.flow
+    if flow is None or flow["stage"] != "done":
+        return []
+    other = follows_up(text) and (any(k in entities for k in DESCRIBING) or _OTHER.search(text) is not None)
+    found: list[str] = []
+    for intent in flow["intents"]:
+        for name, spec in get_flow(intent).slots.items():
+            value = flow["slots"].get(name)
+            own = (flow.get("requests") or {}).get(intent)
+            if value is None and own is not None:
+                value = own["slots"].get(name)
+            if value is None or name in found:
+                continue
+            if (spec.entity and spec.entity in entities) or (
+                    isinstance(value, dict) and any(part in entities for part in value)) or (
+                    other and spec.resolve is not None and spec.required):
+                found.append(name)
+    return found
+
+
+def amend(flow_slots: dict[str, Any], names: Sequence[str], entities: Entities,
+          intents: Sequence[str]) -> dict[str, Any]:
+    """Replace the amended slots' values (or the parts of them) with what the correction gives; a record slot
+    the reply only describes is cleared for its lookup to find again. Returns the cleared slots' old values."""
+    cleared: dict[str, Any] = {}
+    for intent in intents:
+        for name, spec in get_flow(intent).slots.items():
+            value = flow_slots.get(name)
+            if name not in names or value is None:
+                continue
+            if spec.entity and spec.entity in entities:
+                flow_slots[name] = spec.take(entities[spec.entity])  # type: ignore[literal-required]
+            elif isinstance(value, dict) and any(k in entities for k in value):
+                flow_slots[name] = {**value, **{k: entities[k] for k in value if k in entities}}  # type: ignore[literal-required]
+            elif spec.resolve is not None:
+                cleared[name] = flow_slots.pop(name)
+    return cleared
+
+
 def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
-             top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = ()) -> DialogueState:
+             top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
+             amends: Sequence[str] = ()) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
-    ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished."""
+    ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
+    ``amends`` the finished flow's slots this reply's values would replace (``amendable``)."""
     gives = supplied(asked, entities)
     rest = residual(text)
     request = _REQUEST.search(_VALUE.sub(" ", text)) is not None
@@ -196,6 +256,14 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cues.append(f"restates the pending {top['intent']} request")
         return {**state("confirm"), "restates": top["intent"]}
     correction = _CORRECTION.search(text)
+    # A follow-up's own request words would be a new topic the router is sure of ("and the mouse, can you refund
+    # it?"), unless it says it means another record of the same request ("the other one").
+    follow_up = follows_up(text) and (not new_topic or _OTHER.search(text) is not None)
+    if amends and done_intents and ((correction and not new_topic) or follow_up):
+        cue = correction or _OTHER.search(text) or _ELLIPSIS.search(text)
+        cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
+                    + (f" with {cue.group(0)!r}" if cue else ""))
+        return {**state("correct"), "amends": list(amends)}
     if gives and correction and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}")
         return state("correct")

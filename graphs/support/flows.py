@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
@@ -45,6 +46,8 @@ class SlotSpec(BaseModel):
                                  "(graphs/support/dialogue.py): a closing thanks is 'thanks' whatever its words")
     default: Any = None
     resolve: Lookup | None = None
+    other_than: str | None = Field(None, description="with text values: the customer's field holding the current "
+                                   "value; the one other value named by its bare word is the slot's")
 
     @model_validator(mode="after")
     def _one_source(self) -> SlotSpec:
@@ -58,12 +61,22 @@ class SlotSpec(BaseModel):
             return values
         return values if self.pick == "all" else values[-1] if self.pick == "last" else values[0]
 
-    def read_text(self, message: str) -> Any:
-        """The value whose pattern the message matches, as written or with its typos mended ("unsubscrieb")."""
-        for text in dict.fromkeys((message, mend_typos(message))):
+    def read_text(self, message: str, customer: Mapping[str, Any] | None = None) -> Any:
+        """The value whose pattern the message matches, as written or with its typos mended ("unsubscrieb"); with
+        ``other_than``, else the one value the message names by its bare word that is not the customer's current
+        one ("Pro isn't worth it, Plus would do" for a Pro member)."""
+        texts = list(dict.fromkeys((message, mend_typos(message))))
+        for text in texts:
             for value, pattern in self.text.items():
                 if re.search(pattern, text, re.IGNORECASE):
                     return yaml.safe_load(value)
+        if self.other_than:
+            current = str((customer or {}).get(self.other_than) or "").casefold()
+            named = {value for value in self.text for text in texts
+                     if re.search(rf"\b{re.escape(value)}\b", text, re.IGNORECASE)}
+            others = [value for value in named if value.casefold() != current]
+            if len(others) == 1:
+                return yaml.safe_load(others[0])
         return self.default
 
     @property

@@ -17,6 +17,7 @@ matched against the same candidates (``answer_choices``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -76,7 +77,8 @@ def drop_covered(flow: ActiveFlow) -> None:
         flow["intents"] = kept
 
 
-def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any, catalogue: list[str]) -> None:
+def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any, catalogue: list[str],
+                   customer: Mapping[str, Any] | None = None) -> None:
     """Give each request of a new several-request message its own entity slots and description (see module)."""
     drop_covered(flow)
     intents = flow["intents"]
@@ -97,7 +99,7 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
         request["described"] = described_in(own, extract_entities(own, now=now, catalogue=catalogue), now)
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity:
-                request["slots"][name] = spec.read_text(clauses[at])  # "return the hub, refund the rest"
+                request["slots"][name] = spec.read_text(clauses[at], customer)  # "return the hub, refund the rest"
             if not spec.entity or spec.entity not in entities:
                 continue
             holders = [i for i, found in enumerate(per_clause) if spec.entity in found]
@@ -253,6 +255,9 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         slots = slots_for(flow, intent)
         candidates = [c for c in candidates if not any(slots.get(slot) is not None and str(c.get(field)) == str(
             slots[slot]) for field, slot in lookup.differs.items())]
+        excluded = [str(v) for v in (request.get("excluded") or {}).get(name, [])]
+        if lookup.value and excluded:  # "the other one": not the record found last time
+            candidates = [c for c in candidates if str(c.get(lookup.value)) not in excluded]
         found = matches(candidates, lookup, request["described"])
         if found and (slot.pick == "all" or lookup.total or len(found) == 1):
             value = _value(lookup, slot.pick == "all", found, len(candidates))

@@ -61,6 +61,7 @@ class DialogueState(TypedDict):
     cues: list[str]  # why the act was read so (audit trail)
     chosen: NotRequired[str]  # the option of a choice the reply picks (an intent offered by a clarifying question)
     restates: NotRequired[str]  # the pending request's intent a reply restates (it confirms that intent's tools only)
+    amends: NotRequired[list[str]]  # slots of the request just finished that a correction replaces (it runs again)
 
 
 class Understanding(TypedDict):
@@ -107,6 +108,7 @@ class RequestState(TypedDict):
     slots: dict[str, Any]  # its own values over the flow's shared slots (None: not this request's, ask)
     described: dict[str, list[Any]]  # what the customer said that may identify a record (amounts, dates, products)
     choices: dict[str, list[dict[str, Any]]]  # slot → the records it may be, when the customer is asked which
+    excluded: NotRequired[dict[str, list[Any]]]  # slot → records it is not ("the other one": not the last one)
 
 
 class ActiveFlow(TypedDict):

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
+from foundation.audit import open_audit_log
 from service.conversations import SupportService, TurnReport
 from tests.graph.conftest import refunds_of
 from tools.base import ToolContext
@@ -170,3 +171,8 @@ def test_a_refund_the_tool_would_refuse_is_not_held_for_a_reviewer(service: Supp
     assert refund["status"] == "failed" and "outside the refund window" in (refund["error"] or ""), refund
     assert "refund window" in report.replies[-1], report.replies
     assert refunds_of(database_url, 10002) == []
+    # The agent declines without calling the tool: the audit records the declined call, never a call.
+    events = open_audit_log(database_url).events("late")
+    calls = [e["payload"]["tool"] for e in events if e["kind"] == "tool_call"]
+    declined = [e["payload"]["tool"] for e in events if e["kind"] == "tool_declined"]
+    assert "refund_order" not in calls and declined == ["refund_order"], (calls, declined)

@@ -177,3 +177,12 @@ def test_two_accounts_keep_their_own_credentials() -> None:
 
 def test_a_bare_number_below_the_order_id_form_is_no_order_id() -> None:
     assert "order_ids" not in _typed("the limit is now 10000", "order_ids")
+
+
+def test_a_number_after_the_end_of_a_sentence_naming_a_place_is_no_address_zip() -> None:
+    """"the old place. 78751" when the zip was asked: the sentence ended, the number is the zip of the reply."""
+    found = extract_entities("ugh sorry, the card's probably still billed to the old place. 78751", now=NOW,
+                             expecting=["emails", "customer_ids", "zip_code", "card_last4"])
+    assert found.get("zip_code") == "78751", found
+    address = extract_entities("it goes to 12 Oak St. Springfield 62704", now=NOW)["addresses"]
+    assert address[0]["zip_code"] == "62704", address

@@ -36,10 +36,11 @@ ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare numb
 _BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
 _BARE4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{4})\b(?![.,/:-]?\d)")
 # A five-digit number that ends a postal address ("Chicago IL 60651", "12 Oak Street, Madison 53703") is the
-# address's zip code: neither an order id nor the verification zip.
+# address's zip code: neither an order id nor the verification zip. A sentence's end comes between an address
+# word and a number of the next sentence ("billed to the old place. 78751").
 _ADDRESS_ZIP = re.compile(
     r"(?:\b[A-Z]{2},?\s+|\b(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl|"
-    r"apt|apartment|suite|unit|floor|office)\b[^\n]{0,60}?)(\d{5})\b")
+    r"apt|apartment|suite|unit|floor|office)\b(?:[^\n.!?]|[.!?](?=\S)){0,60}?)(\d{5})\b")
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)"
 _AMOUNT = re.compile(
     rf"(?P<cur1>[$€£])\s?(?P<num1>{_NUMBER})"

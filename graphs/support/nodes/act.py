@@ -29,6 +29,7 @@ from graphs.support.requests import settle_lookup
 from graphs.support.slot_confidence import slot_confidence
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
+from tools.common import stored_result
 from tools.payments.ledger import binding, describe
 from tools.registry import get_tool
 
@@ -68,14 +69,14 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 ctx = d.tool_context(state.turn, customer, step["id"])
                 preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
                 if preview is not None and not preview.ok:
-                    # The tool refuses the call as it stands (outside the window, refunded already, its system
-                    # down): there is nothing to confirm or approve. Run it: it refuses with its own reason, or
-                    # replays what this very step already did (a turn retried after a crash mid-write). A tool
-                    # only a reviewer may run would refuse for want of approval instead: it fails with the reason.
-                    if get_tool(step["tool"]).needs_approval:
-                        refused.append((step, (preview.model_dump(), 0.0)))
-                    else:
+                    # The tool refuses the call as it stands (outside the window, more than was paid, refunded
+                    # already, its system down): there is nothing to confirm or approve, and the agent declines
+                    # without calling it; the step fails with the tool's own reason. Only a step that already ran
+                    # (a turn retried after a crash mid-write) runs again, to replay what it did.
+                    if not get_tool(step["tool"]).needs_approval and stored_result(d.store, ctx) is not None:
                         runnable.append(step)
+                    else:
+                        refused.append((step, (preview.model_dump(), 0.0)))
                     continue
                 effect = preview.data if preview is not None and isinstance(preview.data, dict) else None
                 if effect is not None:
@@ -98,14 +99,17 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             runnable.append(step)
         if not runnable and not refused:
             break
-        outcomes = refused
+        outcomes = list(refused)
         if runnable:
             with ThreadPoolExecutor(max_workers=min(4, len(runnable))) as pool:
                 outcomes += zip(runnable, pool.map(partial(_run, d, state.turn, customer), runnable), strict=True)
+        declined = {id(step) for step, _ in refused}
         for step, (result, latency_ms) in outcomes:
             step["status"] = "done" if result["ok"] else "failed"
             step["result"], step["error"] = result, result.get("error")
-            d.audit.record(d.thread_id, state.turn, "tool_call", {
+            # A call the tool's preview refused never reached the tool: recorded as declined, not as a call.
+            kind = "tool_declined" if id(step) in declined else "tool_call"
+            d.audit.record(d.thread_id, state.turn, kind, {
                 "step": step["id"], "tool": step["tool"], "args": step["args"], "ok": result["ok"],
                 "error": result.get("error"), "approved_by": step["approved_by"],
             }, latency_ms=latency_ms, at=d.now)

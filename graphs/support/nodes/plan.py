@@ -13,6 +13,7 @@ already happened, a bounded number of times per turn.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -22,8 +23,8 @@ from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
-from graphs.support.dialogue import IDENTIFIERS, SECRETS, carried_slots, identity_args
-from graphs.support.flows import FlowSpec, get_flow, resolve
+from graphs.support.dialogue import IDENTIFIERS, SECRETS, amend, carried_slots, identity_args
+from graphs.support.flows import FlowSpec, get_flow, load_flows, resolve
 from graphs.support.requests import (
     add_description,
     answer_choices,
@@ -36,8 +37,8 @@ from graphs.support.requests import (
     split_requests,
     text_for,
 )
-from graphs.support.state import ActiveFlow, State, Step, Understanding
-from tools.registry import get_tool
+from graphs.support.state import ActiveFlow, Customer, State, Step, Understanding
+from tools.registry import get_tool, tool_names
 
 SETTLED = {"done", "rejected"}
 
@@ -51,8 +52,9 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return _replan(state, d, state.flow, text)
     flow = _flow_for_turn(state, understanding)
     identity_failed = any(s["id"] == "verify" and s["status"] == "failed" for s in state.plan)
-    _fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"])
-    _place_requests(d, flow, understanding, text)
+    _fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"],
+                customer=state.customer)
+    _place_requests(d, flow, understanding, text, state.customer)
 
     answered = understanding["affirmation"] is not None
     note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
@@ -62,9 +64,13 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         flow["stage"] = "executing" if understanding["affirmation"] == "yes" else "done"
     else:
         steps = _build_steps(state, flow)
+        if not understanding["continues_flow"]:
+            _accept_offers(state.plan, steps)
         if understanding["continues_flow"]:
-            # A step that already ran (or was decided) in an earlier turn keeps its outcome: writes never repeat.
-            earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED}
+            # A step that already ran (or was decided) in an earlier turn keeps its outcome: writes never repeat,
+            # unless the customer corrected a value it used (it runs again with the new one).
+            amended = understanding.get("dialogue", {}).get("amends") or []
+            earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED and not _uses(s, amended)}
             steps = [earlier.get(s["id"], s) for s in steps]
         if d.context.llm_enabled() and state.model_problems:
             steps = []  # the model's reading was refused twice: a person decides what happens, nothing runs
@@ -155,7 +161,8 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     }
 
 
-def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False) -> None:
+def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False,
+                customer: Customer | None = None) -> None:
     """The turn's entities into the flow's slots, typed by their flow's slot specs.
 
     After a failed identity check the reply is a new attempt: secrets of the failed one are not sent again
@@ -165,6 +172,18 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
     """
     entities: dict[str, Any] = dict(understanding["entities"])
     slots = flow["slots"]
+    amended = understanding.get("dialogue", {}).get("amends")
+    if amended:  # a correction of a finished request: only the values it replaces change
+        cleared = amend(slots, amended, understanding["entities"], flow["intents"])
+        for intent in flow["intents"]:
+            request = request_of(flow, intent)
+            cleared |= amend(request["slots"], [n for n in amended if n in request["slots"]],
+                             understanding["entities"], [intent])
+            excluded = request.setdefault("excluded", {})
+            for name, value in cleared.items():  # "the other one": not the record found last time
+                excluded[name] = [*excluded.get(name, []), value]
+                request["described"] = {}
+        return
     if identity_failed:
         if not any(k in entities for k in (*IDENTIFIERS, *SECRETS)):
             for name in SECRETS.values():
@@ -198,19 +217,48 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
             elif act in spec.acts:
                 slots[name] = spec.acts[act]
             elif spec.text and name not in slots:
-                slots[name] = spec.read_text(text)
+                slots[name] = spec.read_text(text, customer)
 
 
-def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str) -> None:
+def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str,
+                    customer: Customer | None = None) -> None:
     """Each request of the message gets its own slots and description (graphs/support/requests.py); a reply to
     the flow adds to them, and may answer which record the customer meant."""
     entities = understanding["entities"]
     if not understanding["continues_flow"]:
-        split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)))
+        split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)), customer=customer)
         return
     add_description(flow, text, entities, d.now)
     fill_answered(flow, entities)
     answer_choices(flow, text, entities, d.now)
+
+
+def _uses(step: Step, slots: list[str]) -> bool:
+    """Does the flow step behind ``step`` take any of these slots as arguments?"""
+    if not slots or "." not in step["id"] or step["intent"] not in load_flows():
+        return False
+    local = step["id"].split(".", 1)[1]
+    flow = get_flow(step["intent"])
+    spec = next((s for s in flow.steps if s.id == local), None)
+    refs = re.findall(r"\$slots\.(\w+)", str(spec.args)) if spec is not None else []
+    lookups = [name for name, slot in flow.slots.items() if slot.resolve is not None and slot.resolve.step == local]
+    return any(ref in slots for ref in [*refs, *lookups])
+
+
+def offered_tools(previous: list[Step]) -> set[str]:
+    """Tools the last turn's refusals offered the customer instead ("Cancel the order instead (cancel_order)")."""
+    names = set(tool_names())
+    return {name for s in previous if s["status"] == "failed" and s["error"]
+            for name in re.findall(r"\((\w+)\)", s["error"]) if name in names}
+
+
+def _accept_offers(previous: list[Step], steps: list[Step]) -> None:
+    """A request for what the agent itself just offered instead is the customer's yes to it: its steps do not
+    ask again ("I couldn't ...: cancel the order instead" — "ok, cancel it then")."""
+    offered = offered_tools(previous)
+    for step in steps:
+        if step["status"] == "awaiting_confirmation" and step["tool"] in offered:
+            step["status"], step["confirmed"] = "pending", True
 
 
 def _apply_confirmation(previous: list[Step], understanding: Understanding) -> list[Step]:

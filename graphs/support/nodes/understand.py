@@ -17,6 +17,7 @@ from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import (
     IDENTIFIERS,
     SECRETS,
+    amendable,
     asked_of,
     carried_slots,
     core_of,
@@ -69,12 +70,13 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
-                        done_intents)
+                        done_intents, amendable(state, entities, text))
     dialogue["known"] = sorted(known_slots(state))
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
-    continues = "chosen" not in dialogue and flow is not None and _continues(flow, intents, act, affirmation)
+    continues = "chosen" not in dialogue and flow is not None and (
+        bool(dialogue.get("amends")) or _continues(flow, intents, act, affirmation))
     if "chosen" in dialogue:
         # The customer picked one of the intents a clarifying question offered: that doubt is settled.
         intents = [{"intent": dialogue["chosen"], "confidence": CHOSEN_CONFIDENCE}]

@@ -1,0 +1,92 @@
+"""After a step finished, without a graph: which slots of the finished request a correction amends, the offer a
+refusal makes, and a plan named by its bare word (graphs/support/dialogue.py, nodes/plan.py, flows.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from graphs.reasoners.local.entities import extract_entities
+from graphs.support.dialogue import amend, amendable, asked_of, read_act
+from graphs.support.flows import get_flow
+from graphs.support.nodes.plan import offered_tools
+from graphs.support.nodes.understand import affirmation_of
+from graphs.support.state import ActiveFlow, State, Step
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}
+
+
+def _done(intent: str, **slots: Any) -> State:
+    flow: ActiveFlow = {"intents": [intent], "confidences": {intent: 0.9}, "slots": slots, "stage": "done",
+                        "asking": [], "low_confidence_turns": 0}  # type: ignore[typeddict-item]
+    return State(flow=flow)
+
+
+def test_a_corrected_zip_amends_the_address_of_a_finished_change() -> None:
+    state = _done("change_shipping_address", order_id=10001, address=dict(ADDRESS), zip_code="94107")
+    text = "oops wrong zip, it's 62701"
+    entities = extract_entities(text, now=NOW)
+    amends = amendable(state, entities)
+    assert amends == ["address"], amends
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text), {"intent": "out_of_scope",
+                       "confidence": 0.3}, [], ["change_shipping_address"], amends)
+    assert reading["act"] == "correct" and reading.get("amends") == ["address"], reading
+    assert state.flow is not None
+    slots = dict(state.flow["slots"])
+    amend(slots, amends, entities, ["change_shipping_address"])
+    assert slots["address"] == {**ADDRESS, "zip_code": "62701"} and slots["order_id"] == 10001, slots
+
+
+def test_nothing_is_amended_without_a_correction_or_while_the_request_is_open() -> None:
+    state = _done("change_shipping_address", order_id=10001, address=dict(ADDRESS))
+    text = "thanks, and is 62701 in your delivery area?"
+    entities = extract_entities(text, now=NOW)
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text), None, [], ["change_shipping_address"],
+                       amendable(state, entities))
+    assert reading["act"] != "correct" and "amends" not in reading, reading
+    open_flow = State(flow={**state.flow, "stage": "executing"})  # type: ignore[typeddict-item]
+    assert amendable(open_flow, extract_entities("oops, 62701", now=NOW)) == []
+
+
+def test_a_refusal_that_names_another_tool_offers_it() -> None:
+    failed: Step = {"id": "change_order.modify", "intent": "change_order", "tool": "modify_order", "args": {},
+                    "depends_on": [], "why": "", "writes": True, "status": "failed", "result": None,
+                    "error": "Error: X is the only item of order 1; removing it would leave an empty order. Cancel "
+                             "the order instead (cancel_order).", "hold_reason": None, "approved_by": None,
+                    "confirmed": False}
+    assert offered_tools([failed]) == {"cancel_order"}
+    assert offered_tools([{**failed, "error": "Error: see (the notes)"}]) == set()  # type: ignore[typeddict-item]
+
+
+def test_a_plan_named_by_its_bare_word_is_the_one_the_customer_is_not_on() -> None:
+    plan = get_flow("switch_account").slots["plan"]
+    said = "Pro isn't really worth it for me any more, I suppose Plus would do me perfectly well"
+    assert plan.read_text(said, {"plan": "pro"}) == "plus"
+    assert plan.read_text("please move me to basic", {"plan": "pro"}) == "basic"
+    assert plan.read_text("what's the difference between plus and pro?", {"plan": "basic"}) is None
+    assert plan.read_text("how do plans work?", {"plan": "pro"}) is None
+
+
+def test_the_other_one_after_a_finished_request_finds_the_record_again_but_not_the_last_one() -> None:
+    state = _done("track_order", order_id=40217)
+    text = "ok and the other one? the keyboard, I ordered it the day after"
+    entities = extract_entities(text, now=NOW, catalogue=["Mechanical Keyboard", "Lumen 4K TV 55in"])
+    amends = amendable(state, entities, text)
+    assert amends == ["order_id"], amends
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "change_order", "confidence": 0.8}, [], ["track_order"], amends)
+    assert reading["act"] == "correct" and reading.get("amends") == ["order_id"], reading
+    assert state.flow is not None
+    slots = dict(state.flow["slots"])
+    assert amend(slots, amends, entities, ["track_order"]) == {"order_id": 40217} and "order_id" not in slots
+
+
+def test_a_follow_up_with_a_request_of_its_own_is_a_new_request() -> None:
+    state = _done("track_order", order_id=40217)
+    text = "and the keyboard, can you refund it?"
+    entities = extract_entities(text, now=NOW, catalogue=["Mechanical Keyboard"])
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "get_refund", "confidence": 0.9}, [], ["track_order"],
+                       amendable(state, entities, text))
+    assert reading["act"] == "new_request" and "amends" not in reading, reading
