@@ -20,7 +20,8 @@ import httpx
 import psycopg
 
 from evals.serve_bench import TIMEOUT, percentile
-from evals.served import Principal, Server, databases, start_support, stop, work_folder
+from evals.served import Server, databases, start_support, stop, work_folder
+from foundation.principals import Principal
 from service.demo import CONVERSATIONS
 
 PERSON_TEXT = CONVERSATIONS[3].messages[0]  # the demo's upset customer asking for a person
