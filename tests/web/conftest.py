@@ -2,13 +2,12 @@
 
 The graph API is ``supportgraph serve`` (Aegra on a fresh Postgres database, API keys with roles: the fixture of
 tests/server); the inbox is ``python -m supportgraph inbox`` in front of it.
-Chromium is Debian's (/usr/bin/chromium, installed by ``make test``); in CI a missing browser fails the tests.
+Chromium is the session's ``browser`` (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,8 +19,6 @@ import pytest
 
 # The API server of tests/server (supportgraph serve with its principals), imported as its branch provides it.
 from tests.server.conftest import ApiServer, api_server, server_database, server_keys  # noqa: F401
-
-CHROMIUM = os.environ.get("SUPPORTGRAPH_CHROMIUM", "/usr/bin/chromium")
 
 
 @dataclass(frozen=True)
@@ -92,25 +89,6 @@ def inbox_server(graph_api: GraphApi, web_home: Path, tmp_path_factory: pytest.T
         yield Inbox(url=url, api=graph_api)
     finally:
         _stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian chromium driven by playwright (no browser download: executable_path)."""
-    if not Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is None:
-        reason = f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 @pytest.fixture(scope="session")
