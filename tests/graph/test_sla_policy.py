@@ -14,7 +14,7 @@ from foundation.policy import Policy
 from foundation.settings import get_settings
 from service.conversations import open_service
 from supportgraph.inbox import ReviewQuery, _review_json
-from tools.store import close_store, open_store, prepare_demo_store
+from tools.store import close_store, open_store
 from tools.store.schema import tickets
 
 CLOCK = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -34,8 +34,8 @@ def _complaint_ticket_due(database_url: str, thread_id: str, **context: object) 
     return due - created
 
 
-def test_a_runs_sla_hours_set_the_due_time_of_the_ticket_it_opens(database_url: str) -> None:
-    prepare_demo_store(database_url)
+def test_a_runs_sla_hours_set_the_due_time_of_the_ticket_it_opens(demo_database_url: str) -> None:
+    database_url = demo_database_url
     try:
         assert _complaint_ticket_due(database_url, "sla-default") == timedelta(hours=4)
         assert _complaint_ticket_due(database_url, "sla-run", sla_hours_high=9) == timedelta(hours=9)

@@ -12,6 +12,7 @@ from langgraph_sdk.client import SyncLangGraphClient
 from evals.served import Server, stop
 from foundation.audit import QueueItem, open_audit_log
 from foundation.principals import Principal, write_key_file
+from tests.graph.session_home import use_session_home
 from tests.pg import create_database, drop_database
 from tests.server.helpers import PERSON_TEXT, client, open_review
 from tests.server.running import start_server
@@ -61,7 +62,14 @@ class ApiServer:
 
 
 @pytest.fixture(scope="session")
-def server_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def server_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's SUPPORTGRAPH_HOME with the intent router trained and cached before any server starts: the
+    servers inherit it and load the router instead of each training it within its start-up limit."""
+    return use_session_home(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def server_keys(tmp_path_factory: pytest.TempPathFactory, server_home: Path) -> tuple[Path, dict[str, str]]:
     path = tmp_path_factory.mktemp("keys") / "api-keys.yaml"
     return path, write_key_file(path, PRINCIPALS)
 

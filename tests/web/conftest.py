@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 # The API server of tests/server (supportgraph serve with its principals), imported as its branch provides it.
-from tests.server.conftest import ApiServer, api_server, server_database, server_keys  # noqa: F401
+from tests.server.conftest import ApiServer, api_server, server_database, server_home, server_keys  # noqa: F401
 
 
 @dataclass(frozen=True)
