@@ -168,13 +168,18 @@ def _wait_ready(server: Server, path: str, seconds: float = STARTUP_SECONDS) -> 
 
 def stop(server: Server) -> None:
     """SIGTERM, then SIGKILL after 20 s."""
-    if server.process.poll() is None:
-        server.process.terminate()
+    stop_process(server.process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """End a process we started: SIGTERM, then SIGKILL after 20 s; returns once it is gone."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            server.process.wait(timeout=20)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+            process.kill()
+            process.wait()
 
 
 @contextmanager

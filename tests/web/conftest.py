@@ -13,9 +13,10 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
+
+from evals.served import stop_process
 
 # The API server of tests/server (supportgraph serve with its principals), imported as its branch provides it.
 from tests.server.conftest import ApiServer, api_server, server_database, server_home, server_keys  # noqa: F401
@@ -35,15 +36,6 @@ def _env(home: Path, database_url: str) -> dict[str, str]:
            "PYTHONUNBUFFERED": "1"}
     env.pop("FORCE_COLOR", None)
     return env
-
-
-def _stop(process: subprocess.Popen[Any]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _log_tail(path: Path) -> str:
@@ -88,7 +80,7 @@ def inbox_server(graph_api: GraphApi, web_home: Path, tmp_path_factory: pytest.T
         url = line[line.index("http://"):].split()[0]
         yield Inbox(url=url, api=graph_api)
     finally:
-        _stop(process)
+        stop_process(process)
 
 
 @pytest.fixture(scope="session")
