@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -306,17 +305,6 @@ def run_trials(kind: str, scenario: str, trials: int, *, workdir: Path, seed: in
             close_database(url)
             if url.startswith("sqlite:///"):
                 Path(url[len("sqlite:///"):]).unlink(missing_ok=True)
-
-
-@contextmanager
-def workspace() -> Iterator[Path]:
-    import tempfile
-
-    path = Path(tempfile.mkdtemp(prefix="sg-faults-"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def summary(trials: list[Trial]) -> dict[str, Any]:

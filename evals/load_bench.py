@@ -20,7 +20,8 @@ import httpx
 import psycopg
 
 from evals.serve_bench import TIMEOUT, percentile
-from evals.served import Principal, Server, databases, start_support, stop, work_folder
+from evals.served import Server, databases, start_support, stop, work_folder
+from foundation.principals import Principal
 from service.demo import CONVERSATIONS
 from tools.store import prepare_demo_store
 

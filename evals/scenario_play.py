@@ -21,6 +21,7 @@ from evals.scenario_format import Scenario
 from evals.scenario_store import fresh_database, prepare_store, row_ids
 from foundation.audit import open_audit_log
 from foundation.db import open_database
+from graphs.support.context import Context
 from graphs.support.review import REPLY_ACTION, ReviewRequest
 from service.conversations import SupportService, TurnReport, open_service
 from tools.store import schema as s
@@ -71,7 +72,7 @@ def play_scenario(scenario: Scenario, *, trial: int = 1, server_url: str | None 
     now = datetime.fromisoformat(clock)
     now = now if now.tzinfo else now.replace(tzinfo=UTC)
     with fresh_database(server_url) as url:
-        prepare_store(url, scenario.data, now)
+        prepare_store(url, scenario.data, now, Context(**settings).policy())  # the play's policy
         before = {name: row_ids(url, s.metadata.tables[name]) for name in SNAPSHOT_TABLES}
         with open_service(url, **settings, clock=now.isoformat()) as service:
             return _converse(service, scenario, trial, url, before)

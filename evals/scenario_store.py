@@ -21,7 +21,7 @@ from sqlalchemy import Connection, insert, select
 
 from foundation.audit import forget_audit_log
 from foundation.db import close_database, open_database, psycopg_url
-from foundation.sla import SLA_HOURS
+from foundation.policy import Policy
 from tools.store import close_store
 from tools.store import schema as s
 from tools.store.demo_builder import DemoBuilder
@@ -68,8 +68,9 @@ def _forget(url: str) -> None:
     close_database(url)
 
 
-def prepare_store(url: str, data: dict[str, list[Row]], now: datetime) -> None:
-    """Migrate an empty database and fill it with the catalogue and ``data`` (a scenario's fixtures)."""
+def prepare_store(url: str, data: dict[str, list[Row]], now: datetime, policy: Policy) -> None:
+    """Migrate an empty database and fill it with the catalogue and ``data`` (a scenario's fixtures); tickets are
+    due by ``policy``'s SLA hours (the play's)."""
     upgrade_store(url)
     db = open_database(url)
     catalogue = DemoBuilder(random.Random(0), now).products  # product ids as every store numbers them
@@ -82,14 +83,16 @@ def prepare_store(url: str, data: dict[str, list[Row]], now: datetime) -> None:
             {"key": "kb_digest", "value": articles_digest(load_articles())},
         ])
         seed_catalogue(conn, catalogue)
-        Fixtures(conn, now, catalogue).insert(data)
+        Fixtures(conn, now, catalogue, policy).insert(data)
 
 
 class Fixtures:
     """Turns a scenario's ``data`` section into rows, with ids the tools' counters continue from."""
 
-    def __init__(self, conn: Connection, now: datetime, catalogue: dict[str, tuple[str, str, int]]) -> None:
+    def __init__(self, conn: Connection, now: datetime, catalogue: dict[str, tuple[str, str, int]],
+                 policy: Policy) -> None:
         self.conn = conn
+        self.policy = policy
         self.now = now
         self.catalogue = catalogue
         self.next = {"charge": 1, "refund": 1, "ticket": 1001, "pm": 1}
@@ -221,7 +224,7 @@ class Fixtures:
             "id": tid, "customer_id": t["customer"], "thread_id": None, "subject": t["subject"],
             "description": t.get("description", t["subject"]), "queue": t.get("queue", "general"),
             "priority": priority, "status": t.get("status", "open"), "assignee": None, "created_at": created,
-            "updated_at": created, "sla_due_at": created + timedelta(hours=SLA_HOURS[priority])}])
+            "updated_at": created, "sla_due_at": self.policy.sla_due(created, priority)}])
         self._rows(s.ticket_events, [{"ticket_id": tid, "kind": "created", "detail": t["subject"],
                                       "actor": "customer", "created_at": created}])
 

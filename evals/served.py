@@ -1,5 +1,5 @@
-"""Servers for the served benchmarks (``supportgraph bench serve``, ``bench load``): a fresh Postgres database
-each, a key file, and a server process on a free loopback port.
+"""Servers for the served benchmarks (``supportgraph bench serve``, ``bench load``) and the server tests: a fresh
+Postgres database each, a key file, a server process on a free loopback port (up once it answers), and stopping it.
 
 Two kinds, both Aegra on Postgres: the support graph as ``supportgraph serve`` runs it (its guard, its keys), and
 the floor graph (evals/serve_floor.py) on bare Aegra, the same server with nothing of supportgraph's.
@@ -7,10 +7,8 @@ the floor graph (evals/serve_floor.py) on bare Aegra, the same server with nothi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import secrets
 import shutil
 import socket
 import subprocess
@@ -25,22 +23,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from foundation.principals import Principal, write_key_file
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPORT_ASSISTANT = "support"
 FLOOR_ASSISTANT = "floor"
 STARTUP_SECONDS = 300.0
-
-
-@dataclass
-class Principal:
-    """Who a benchmark client is (a key file entry of docs/deploying.md)."""
-
-    name: str
-    role: str
-    customer_id: str | None = None
-    queues: tuple[str, ...] = ()
 
 
 BENCH_PRINCIPALS = (
@@ -104,22 +92,6 @@ def databases(admin_url: str, count: int) -> Iterator[list[str]]:
             drop_database(admin_url, url)
 
 
-def write_keys(path: Path, principals: tuple[Principal, ...] = BENCH_PRINCIPALS) -> dict[str, str]:
-    """A key file (sha256 of each key) for ``principals``; returns {name: key}."""
-    keys = {p.name: "sg-" + secrets.token_urlsafe(24) for p in principals}
-    entries = []
-    for p in principals:
-        entry: dict[str, object] = {"name": p.name, "role": p.role,
-                                    "sha256": hashlib.sha256(keys[p.name].encode()).hexdigest()}
-        if p.customer_id:
-            entry["customer_id"] = p.customer_id
-        if p.queues:
-            entry["queues"] = list(p.queues)
-        entries.append(entry)
-    path.write_text(yaml.safe_dump({"keys": entries}, sort_keys=False), encoding="utf-8")
-    return keys
-
-
 def free_port() -> int:
     """A loopback port free right now (the servers of the benches and the tests bind it)."""
     with socket.socket() as s:
@@ -129,15 +101,23 @@ def free_port() -> int:
 
 def start_support(database_url: str, workers: int, folder: Path,
                   principals: tuple[Principal, ...] = BENCH_PRINCIPALS) -> Server:
-    """``supportgraph serve`` over ``database_url`` with a key file for ``principals``."""
+    """``supportgraph serve`` over ``database_url`` with a key file for ``principals``, once it is ready."""
     keys_path = folder / "api-keys.yaml"
-    keys = write_keys(keys_path, principals)
+    keys = write_key_file(keys_path, principals)
+    server = serve(database_url, keys_path, workers=workers, folder=folder)
+    server.keys = keys
+    return server
+
+
+def serve(database_url: str, keys_path: Path, *, workers: int = 1, folder: Path, ready_path: str = "/ready",
+          startup_seconds: float = STARTUP_SECONDS) -> Server:
+    """``supportgraph serve`` over ``database_url`` with the key file ``keys_path``, on a free loopback port (its
+    log in ``folder``); returns once ``ready_path`` answers 200."""
     port = free_port()
     command = [sys.executable, "-m", "supportgraph", "serve", "--database-url", database_url, "--host",
                "127.0.0.1", "--port", str(port), "--workers", str(workers), "--api-keys", str(keys_path)]
     server = _launch("support", command, dict(os.environ), port, database_url, workers, folder)
-    server.keys = keys
-    _wait_ready(server, "/ready")
+    _wait_ready(server, ready_path, startup_seconds)
     return server
 
 
@@ -168,8 +148,8 @@ def _launch(kind: str, command: list[str], env: dict[str, str], port: int, datab
     return Server(kind, f"http://127.0.0.1:{port}", database_url, workers, process, log_path)
 
 
-def _wait_ready(server: Server, path: str) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
+def _wait_ready(server: Server, path: str, seconds: float = STARTUP_SECONDS) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"the {server.kind} server exited with {server.process.returncode}:\n"
@@ -182,24 +162,30 @@ def _wait_ready(server: Server, path: str) -> None:
             pass
         time.sleep(0.3)
     stop(server)
-    raise RuntimeError(f"the {server.kind} server did not answer within {STARTUP_SECONDS:.0f} s:\n"
+    raise RuntimeError(f"the {server.kind} server did not answer within {seconds:.0f} s:\n"
                        f"{server.log_tail()}")
 
 
 def stop(server: Server) -> None:
     """SIGTERM, then SIGKILL after 20 s."""
-    if server.process.poll() is None:
-        server.process.terminate()
+    stop_process(server.process)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """End a process we started: SIGTERM, then SIGKILL after 20 s; returns once it is gone."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            server.process.wait(timeout=20)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+            process.kill()
+            process.wait()
 
 
 @contextmanager
-def work_folder() -> Iterator[Path]:
-    folder = Path(tempfile.mkdtemp(prefix="sg-bench-serve-"))
+def work_folder(prefix: str = "sg-bench-serve-") -> Iterator[Path]:
+    """A temporary folder, removed with what it holds on exit."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
     try:
         yield folder
     finally:

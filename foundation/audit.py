@@ -2,7 +2,8 @@
 
 Every decision a turn makes (intents, plan, tool calls, confidence with its signals, route, reviewer decision)
 is one row of ``audit_events``. ``review_queue`` indexes the threads waiting for a human, so reviewers list them
-without scanning checkpoints.
+without scanning checkpoints; an item is due by the deployment's SLA hours (``Policy.sla_due``, unless a
+reader passes another policy) and the queue lists the earliest due first.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from foundation.db import Database, open_database
-from foundation.sla import SLA_HOURS
+from foundation.policy import PRIORITIES, Policy
+from foundation.settings import get_settings
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _DIGITS = re.compile(r"\b\d{4,}\b")
@@ -127,17 +129,13 @@ class QueueItem:
     confidence: float | None
     assigned_to: str | None
     created_at: datetime
+    sla_due_at: datetime  # when a reviewer should have answered: the SLA of the item's priority (Policy)
     claimed_at: datetime | None = None
 
     def claim_expired(self, now: datetime) -> bool:
         """A resume claimed this review and died: it is open again for everyone."""
         return self.status == "resolving" and (self.claimed_at is None
                                                or _aware(self.claimed_at) < now - CLAIM_EXPIRES_AFTER)
-
-    @property
-    def sla_due_at(self) -> datetime:
-        """When a reviewer should have answered: the ticket SLA of the item's priority (prompts/policy.md)."""
-        return self.created_at + timedelta(hours=SLA_HOURS.get(self.priority, SLA_HOURS["normal"]))
 
 
 class AuditLog:
@@ -238,13 +236,13 @@ class AuditLog:
                 .values(status="open", claimed_at=None, resolved_at=None, decision=None)
             )
 
-    def unsettled_reviews(self, thread_id: str | None = None) -> list[QueueItem]:
+    def unsettled_reviews(self, thread_id: str | None = None, *, policy: Policy | None = None) -> list[QueueItem]:
         """Reviews not resolved (open or claimed), of one thread or of all."""
         query = select(review_queue).where(review_queue.c.status != "resolved")
         if thread_id is not None:
             query = query.where(review_queue.c.thread_id == thread_id)
         with self.db.single() as conn:  # one read: no transaction of its own
-            return [_item(r) for r in conn.execute(query).mappings()]
+            return [_item(r, policy) for r in conn.execute(query).mappings()]
 
     def assign_review(self, thread_id: str, reviewer: str) -> bool:
         """Assign the thread's open review to ``reviewer``; False when it has none open."""
@@ -256,15 +254,17 @@ class AuditLog:
             )
             return result.rowcount > 0
 
-    def review_item(self, thread_id: str, turn: int) -> QueueItem | None:
+    def review_item(self, thread_id: str, turn: int, *, policy: Policy | None = None) -> QueueItem | None:
         with self.db.single() as conn:  # one read: no transaction of its own
             row = conn.execute(select(review_queue).where(
                 and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn))).mappings().first()
-        return _item(row) if row else None
+        return _item(row, policy) if row else None
 
-    def review_items(self, *, status: str | None = "open", queue: str | None = None) -> list[QueueItem]:
-        """Waiting threads, most urgent first (priority, then oldest). ``status="open"`` includes reviews whose
-        claim expired (the resume that claimed them died): they are back in the queue."""
+    def review_items(self, *, status: str | None = "open", queue: str | None = None,
+                     policy: Policy | None = None) -> list[QueueItem]:
+        """Waiting threads, most urgent first: the earliest SLA due time (``policy``'s hours, the deployment's
+        by default), then the higher priority, then the oldest. ``status="open"`` includes reviews whose claim
+        expired (the resume that claimed them died): they are back in the queue."""
         query = select(review_queue)
         if status == "open":
             query = query.where(_waiting(datetime.now(UTC)))
@@ -274,9 +274,9 @@ class AuditLog:
             query = query.where(review_queue.c.queue == queue)
         with self.db.begin() as conn:
             rows = list(conn.execute(query).mappings())
-        rank = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-        items = [_item(r) for r in rows]
-        return sorted(items, key=lambda i: (rank.get(i.priority, 9), i.created_at))
+        rank: dict[str, int] = {priority: n for n, priority in enumerate(PRIORITIES)}
+        items = [_item(r, policy) for r in rows]
+        return sorted(items, key=lambda i: (i.sla_due_at, rank.get(i.priority, len(rank)), i.created_at))
 
 
 def _waiting(now: datetime) -> Any:
@@ -288,12 +288,16 @@ def _waiting(now: datetime) -> Any:
     )
 
 
-def _item(row: Any) -> QueueItem:
-    values = {k: row[k] for k in QueueItem.__dataclass_fields__}
+def _item(row: Any, policy: Policy | None) -> QueueItem:
+    """The queue item of ``row``, due by ``policy`` (the deployment's when None); an unknown priority is due as a
+    normal one."""
+    values = {k: row[k] for k in QueueItem.__dataclass_fields__ if k != "sla_due_at"}
     values["created_at"] = _aware(values["created_at"])  # SQLite hands back naive UTC datetimes
     if values["claimed_at"] is not None:
         values["claimed_at"] = _aware(values["claimed_at"])
-    item = QueueItem(**values)
+    priority = values["priority"] if values["priority"] in PRIORITIES else "normal"
+    due = (policy or get_settings().policy()).sla_due(values["created_at"], priority)
+    item = QueueItem(**values, sla_due_at=due)
     return replace(item, status="open") if item.claim_expired(datetime.now(UTC)) else item
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import WRITES_IDX_MAP
+from langgraph.checkpoint.base import WRITES_IDX_MAP, BaseCheckpointSaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.postgres import _internal as pg_internal
 from langgraph.checkpoint.serde.types import INTERRUPT
@@ -73,7 +73,36 @@ _RESOLVE_SQL = ("UPDATE review_queue SET status = 'resolved', resolved_at = %s, 
                 "WHERE thread_id = %s AND turn = %s")
 
 
-class IndexingSqliteSaver(SqliteSaver):
+class _IndexingSaver(BaseCheckpointSaver[str]):
+    """What both savers share: writes without a review to index or resolve go to the parent saver as they are;
+    the others, with their review-queue rows, to ``_put_writes_indexed`` (one transaction). Every write is a
+    crash point."""
+
+    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                   task_path: str = "") -> None:
+        rows, decided = review_rows(config, writes), review_resolutions(config, writes)
+        if rows or decided:
+            self._put_writes_indexed(config, writes, task_id, task_path, rows, decided)
+        else:
+            super().put_writes(config, writes, task_id, task_path)
+        crash_point("checkpoint")
+
+    def _put_writes_indexed(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                            task_path: str, rows: list[dict[str, Any]], decided: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
+        saved = super().put(*args, **kwargs)
+        crash_point("checkpoint")
+        return saved
+
+
+def _insert_sql(mark: str) -> str:
+    """The review-queue insert with ``mark`` as the parameter placeholder (``?`` SQLite, ``%s`` Postgres)."""
+    return f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) VALUES ({', '.join(mark for _ in _COLUMNS)}) {_REOPEN}"
+
+
+class IndexingSqliteSaver(_IndexingSaver, SqliteSaver):
     """SqliteSaver whose interrupt writes and review-queue rows commit together."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -81,26 +110,19 @@ class IndexingSqliteSaver(SqliteSaver):
         # Re-entrant, so the row inserted under it and the parent's writes share one implicit transaction.
         self.lock = threading.RLock()  # type: ignore[assignment]
 
-    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
-                   task_path: str = "") -> None:
-        rows, decided = review_rows(config, writes), review_resolutions(config, writes)
-        if not rows and not decided:
-            super().put_writes(config, writes, task_id, task_path)
-            crash_point("checkpoint")
-            return
-        insert_sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) "
-                      f"VALUES ({', '.join('?' for _ in _COLUMNS)}) {_REOPEN}")
+    def _put_writes_indexed(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                            task_path: str, rows: list[dict[str, Any]], decided: list[dict[str, Any]]) -> None:
         with self.lock:
             conn = self.conn
             # sqlite3 opens a transaction at this INSERT. The parent's put_writes commits even when it fails
             # (in a ``finally``), so it runs on a view of the connection whose commit waits for ours.
             self.conn = _CommitLater(conn)  # type: ignore[assignment]
             try:
-                conn.executemany(insert_sql, [_sqlite_values(row) for row in rows])
+                conn.executemany(_insert_sql("?"), [_sqlite_values(row) for row in rows])
                 conn.executemany(_RESOLVE_SQL.replace("%s", "?"), [
                     (_sqlite_stamp(d["at"]), json.dumps(d["decision"], default=str), d["thread_id"], d["turn"])
                     for d in decided])
-                super().put_writes(config, writes, task_id, task_path)
+                SqliteSaver.put_writes(self, config, writes, task_id, task_path)
             except BaseException:
                 conn.rollback()
                 raise
@@ -108,12 +130,6 @@ class IndexingSqliteSaver(SqliteSaver):
                 conn.commit()
             finally:
                 self.conn = conn
-        crash_point("checkpoint")
-
-    def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
-        saved = super().put(*args, **kwargs)
-        crash_point("checkpoint")
-        return saved
 
 
 class _CommitLater:
@@ -129,37 +145,24 @@ class _CommitLater:
         pass
 
 
-class IndexingPostgresSaver(PostgresSaver):
+class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
     """PostgresSaver whose interrupt writes and review-queue rows commit in one transaction."""
 
-    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
-                   task_path: str = "") -> None:
-        rows, decided = review_rows(config, writes), review_resolutions(config, writes)
-        if not rows and not decided:
-            super().put_writes(config, writes, task_id, task_path)
-            crash_point("checkpoint")
-            return
+    def _put_writes_indexed(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                            task_path: str, rows: list[dict[str, Any]], decided: list[dict[str, Any]]) -> None:
         from psycopg.types.json import Json
 
         query = (self.UPSERT_CHECKPOINT_WRITES_SQL if all(w[0] in WRITES_IDX_MAP for w in writes)
                  else self.INSERT_CHECKPOINT_WRITES_SQL)
         params = self._dump_writes(config["configurable"]["thread_id"], config["configurable"]["checkpoint_ns"],
                                    config["configurable"]["checkpoint_id"], task_id, task_path, writes)
-        sql = (f"INSERT INTO review_queue ({', '.join(_COLUMNS)}) VALUES ({', '.join('%s' for _ in _COLUMNS)}) "
-               f"{_REOPEN}")
         with self.lock, pg_internal.get_connection(self.conn) as conn, conn.transaction(), conn.cursor() as cur:
             if rows:
-                cur.executemany(sql, [_postgres_values(row) for row in rows])
+                cur.executemany(_insert_sql("%s"), [_postgres_values(row) for row in rows])
             if decided:
                 cur.executemany(_RESOLVE_SQL, [(d["at"], Json(d["decision"]), d["thread_id"], d["turn"])
                                                for d in decided])
             cur.executemany(query, params)
-        crash_point("checkpoint")
-
-    def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
-        saved = super().put(*args, **kwargs)
-        crash_point("checkpoint")
-        return saved
 
 
 def _sqlite_stamp(at: datetime) -> str:

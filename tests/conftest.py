@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -52,6 +54,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_url"))
 
 
+CHROMIUM = os.environ.get("SUPPORTGRAPH_CHROMIUM", "/usr/bin/chromium")
+
+
+def missing_in_ci(reason: str) -> None:
+    """Something a test needs is not installed: a failure in CI, a skip elsewhere."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian chromium driven by playwright (no browser download: executable_path), launched once per
+    session for the browser tests of tests/web and tests/server (each test opens its own pages)."""
+    if not Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is None:
+        missing_in_ci(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 @pytest.fixture(autouse=True)
 def _no_real_model_calls(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fail any call that would reach a hosted model; tests use scripted fake chat models instead.
@@ -68,3 +97,10 @@ def _no_real_model_calls(request: pytest.FixtureRequest, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(openai._base_client.SyncAPIClient, "request", _refuse)
     monkeypatch.setattr(openai._base_client.AsyncAPIClient, "request", _refuse)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the Postgres templates of the seeded demo company (tests/seeded.py) this session made."""
+    from tests.seeded import drop_templates
+
+    drop_templates()

@@ -73,6 +73,10 @@ class Context:
     refund_window_days: int = _policy_field("refund_window_days")
     max_verification_attempts: int = _policy_field("max_verification_attempts")
     verification_window_hours: int = _policy_field("verification_window_hours")
+    sla_hours_urgent: int = _policy_field("sla_hours_urgent")
+    sla_hours_high: int = _policy_field("sla_hours_high")
+    sla_hours_normal: int = _policy_field("sla_hours_normal")
+    sla_hours_low: int = _policy_field("sla_hours_low")
     clock: str | None = field(
         default=None,
         metadata={"description": "ISO time to run at instead of the wall clock (repeatable evals and tests)."},

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from foundation.policy import Policy
-from foundation.sla import SLA_HOURS
 from prompts import render_document, render_hold
 
 # What kind of rule holds a step for a human: what the graph decides by, where the reason is only for people.
@@ -31,7 +30,7 @@ PolicyCheck = Callable[[dict[str, Any], dict[str, Any], Policy], "Hold | None"]
 
 def written_policy(policy: Policy) -> str:
     """The written support policy (prompts/policy.md) with ``policy``'s values: what people and the planner read."""
-    return render_document("policy.md", **policy.model_dump(), sla_hours=SLA_HOURS)
+    return render_document("policy.md", **policy.model_dump(), sla_hours=policy.sla_hours())
 
 
 def amount_above_limit(amount: float, policy: Policy) -> Hold | None:

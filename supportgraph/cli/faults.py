@@ -25,8 +25,9 @@ def bench_faults(
     store: every approved movement happened exactly once, no accepted message or reply was lost, every thread
     ends resumable. Exit status 1 if any invariant was breached.
     """
-    from evals.faults import SCENARIOS, run_trials, workspace
+    from evals.faults import SCENARIOS, run_trials
     from evals.faults_pg import PG_SCENARIOS, throwaway_postgres
+    from evals.served import work_folder
 
     if trials < 1:
         raise CliError("--trials must be at least 1")
@@ -37,7 +38,7 @@ def bench_faults(
     if database not in ("sqlite", "postgres", "both"):
         raise CliError("--database is sqlite, postgres or both")
     breaches = 0
-    with workspace() as workdir, throwaway_postgres() if database != "sqlite" else _none() as cluster:
+    with work_folder("sg-faults-") as workdir, throwaway_postgres() if database != "sqlite" else _none() as cluster:
         kinds = ([("sqlite", "sqlite")] if database != "postgres" else []) + \
                 ([("postgres", cluster.admin_url)] if cluster is not None else [])
         for name in chosen:

@@ -26,7 +26,7 @@ def review_list(
     show_all: Annotated[bool, typer.Option("--all", help="Include resolved reviews.")] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
-    """Threads waiting for a reviewer, most urgent and oldest first."""
+    """Threads waiting for a reviewer, the earliest SLA deadline first (the policy's hours by priority)."""
     from foundation.audit import open_audit_log
     from service.conversations import open_service
 

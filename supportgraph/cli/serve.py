@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
+from foundation.principals import hash_key
 from foundation.settings import get_settings
 from supportgraph.cli.common import CliError, DatabaseOpt, console
-from supportgraph.server.keys import KEYS_ENV, KeyFileError, hash_key, load_keys
+from supportgraph.server.keys import KEYS_ENV, KeyFileError, load_keys
 from supportgraph.server.launch import AEGRA_CONFIG, prepare_database, server_environment, warm_models
 
 

@@ -14,7 +14,8 @@ from typing import Any
 from langgraph_sdk import Auth
 from langgraph_sdk.auth.types import ThreadsCreate, ThreadsSearch
 
-from supportgraph.server.keys import API_KEY_HEADER, Principal, configured_keys
+from foundation.principals import Principal
+from supportgraph.server.keys import API_KEY_HEADER, configured_keys
 
 TENANT = "supportgraph"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid5
 
-from supportgraph.server.keys import Principal, Role
+from foundation.principals import Principal, Role
 from supportgraph.server.payloads import M, PayloadError, parse
 from supportgraph.server.threads import GRAPH_ID, RunSlot
 

@@ -25,8 +25,9 @@ from uuid import uuid4
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from foundation.principals import Principal
 from supportgraph.server import views
-from supportgraph.server.keys import API_KEY_HEADER, Principal, configured_keys
+from supportgraph.server.keys import API_KEY_HEADER, configured_keys
 from supportgraph.server.rules import Answer, Passage, Refusal, Rules
 from supportgraph.server.threads import RunSlot, ThreadIndex
 

@@ -15,35 +15,23 @@ Only SHA-256 hashes of the keys are stored::
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from foundation.principals import Principal, Role, hash_key
 from graphs.support.state import Queue
 
-Role = Literal["customer", "reviewer", "admin"]
 KEYS_ENV = "SUPPORTGRAPH_API_KEYS"
 API_KEY_HEADER = "x-api-key"
 
 
 class KeyFileError(ValueError):
     """A key file that cannot be used, with the reason."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the key's name, role, and what it may reach."""
-
-    name: str
-    role: Role
-    customer_id: str | None = None
-    queues: tuple[str, ...] = ()
 
 
 class _KeyEntry(BaseModel):
@@ -64,10 +52,6 @@ class _KeyEntry(BaseModel):
 
 class _KeyFile(BaseModel):
     keys: list[_KeyEntry]
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 
 from pydantic import ValidationError
 
+from foundation.principals import Principal, Role
 from supportgraph.server.calls import EVERYONE, OWN_ASSISTANT, Answer, Call, Passage, Refusal, parsed
-from supportgraph.server.keys import Principal, Role
 from supportgraph.server.payloads import CheckpointRequest, HistoryRequest, ThreadCreateRequest
 from supportgraph.server.run_checks import check_run, claim
 from supportgraph.server.threads import RunInProgress, ThreadIndex

@@ -8,9 +8,9 @@ assistant and checkpoint a run may name, and message ids that would replace stor
 
 from __future__ import annotations
 
+from foundation.principals import Principal
 from graphs.support.review import InvalidDecision, parse_response
 from supportgraph.server.calls import OWN_ASSISTANT, Call, Passage, Refusal, parsed
-from supportgraph.server.keys import Principal
 from supportgraph.server.payloads import STEERING_FIELDS, CheckpointRef, MessageIn, PayloadError, RunRequest
 from supportgraph.server.threads import GRAPH_ID, ThreadIndex, ThreadSnapshot
 from supportgraph.server.views import CUSTOMER_STREAM_MODES

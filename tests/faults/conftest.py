@@ -13,7 +13,11 @@ import pytest
 
 from foundation import crash
 from tests.cli.conftest import cli_home, run_cli  # noqa: F401  (fixtures shared with tests/cli)
-from tests.graph.conftest import service, supportgraph_home  # noqa: F401  (fixtures shared with tests/graph)
+from tests.graph.conftest import (  # noqa: F401  (fixtures shared with tests/graph)
+    demo_database_url,
+    service,
+    supportgraph_home,
+)
 
 
 class Killed(BaseException):

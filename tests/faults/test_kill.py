@@ -17,11 +17,12 @@ from evals.faults_pg import Cluster, pg_restart, throwaway_postgres
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Databases:
-    """A seeded template database (the tests' Postgres server, or SQLite) and a fresh copy per trial."""
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def databases(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    """A seeded template database (the tests' Postgres server, or SQLite), made once per module and kind (no
+    trial writes to it), and a fresh copy per trial."""
     kind = "sqlite" if request.param == "sqlite" else str(request.getfixturevalue("pg_admin_url"))
-    return Databases(kind, tmp_path)
+    return Databases(kind, tmp_path_factory.mktemp("fault-dbs"))
 
 
 def _held(trial: Trial) -> None:
@@ -54,10 +55,16 @@ def cluster() -> Iterator[Cluster]:
         pytest.fail(str(exc))
 
 
+@pytest.fixture(scope="module")
+def cluster_databases(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Databases:
+    """The seeded template on the throwaway cluster, made once; a fresh copy per trial."""
+    return Databases(cluster.admin_url, tmp_path_factory.mktemp("cluster-dbs"))
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("point", ["store:1", "checkpoint:4"])
 def test_a_postgres_restart_mid_turn_is_no_traceback_and_the_retry_completes_it(
-        cluster: Cluster, tmp_path: Path, point: str) -> None:
-    trial = pg_restart(cluster, Databases(cluster.admin_url, tmp_path).fresh(), point, tmp_path)
+        cluster: Cluster, cluster_databases: Databases, tmp_path: Path, point: str) -> None:
+    trial = pg_restart(cluster, cluster_databases.fresh(), point, tmp_path)
     assert trial.outcome.startswith("restarted at pause"), trial
     _held(trial)

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from foundation.audit import forget_audit_log
 from service.conversations import SupportService, open_service
 from tests.graph.session_home import use_session_home
-from tools.store import close_store, open_store, prepare_demo_store
+from tests.seeded import seed_copy
+from tools.store import close_store, open_store
 from tools.store.schema import orders, refunds
 
 
@@ -26,9 +27,17 @@ def supportgraph_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def service(database_url: str) -> Iterator[SupportService]:
+def demo_database_url(request: pytest.FixtureRequest, database_url: str) -> str:
+    """``database_url`` migrated and holding the demo company: a copy of the session's (tests/seeded.py)."""
+    admin = None if database_url.startswith("sqlite") else str(request.getfixturevalue("pg_admin_url"))
+    seed_copy(database_url, admin_url=admin)
+    return database_url
+
+
+@pytest.fixture
+def service(demo_database_url: str) -> Iterator[SupportService]:
     """The support graph with the database's own checkpointer; the demo store is migrated and seeded up front."""
-    prepare_demo_store(database_url)
+    database_url = demo_database_url
     with open_service(database_url) as svc:
         svc.warm_up()
         yield svc

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from evals.scenario_store import prepare_store
 from foundation.audit import forget_audit_log
+from foundation.policy import Policy
 from service.conversations import SupportService, open_service
 from tests.graph.conftest import order_status, refunds_of
 from tools.store import close_store, open_store
@@ -57,7 +58,7 @@ DATA: dict[str, list[dict[str, Any]]] = {
 @pytest.fixture
 def shop(database_url: str) -> Iterator[SupportService]:
     """The graph on a store holding only ``DATA``, at a fixed clock."""
-    prepare_store(database_url, DATA, NOW)
+    prepare_store(database_url, DATA, NOW, Policy())
     with open_service(database_url, reasoner="local", clock=NOW.isoformat()) as svc:
         yield svc
     close_store(database_url)

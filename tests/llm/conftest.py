@@ -10,6 +10,7 @@ import pytest
 
 from foundation.audit import forget_audit_log
 from service.conversations import SupportService, open_service
+from tests.graph.conftest import demo_database_url  # noqa: F401  (the seeded copy, shared with tests/graph)
 from tests.graph.session_home import use_session_home
 from tests.llm.scripted import ScriptedChatModel
 from tools.store import close_store
@@ -23,8 +24,10 @@ def supportgraph_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def llm_service(database_url: str) -> Iterator[LlmService]:
-    """Open the support graph with the LLM reasoner on a scripted model (one service per model)."""
+def llm_service(demo_database_url: str) -> Iterator[LlmService]:  # noqa: F811
+    """Open the support graph with the LLM reasoner on a scripted model (one service per model), on a copy of the
+    seeded demo company."""
+    database_url = demo_database_url
     with ExitStack() as stack:
 
         def make(model: ScriptedChatModel) -> SupportService:

@@ -7,10 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from langgraph_sdk.client import SyncLangGraphClient
 
-from supportgraph.server.keys import Principal
+from evals.served import Server, stop
+from foundation.audit import QueueItem, open_audit_log
+from foundation.principals import Principal, write_key_file
+from tests.graph.session_home import use_session_home
 from tests.pg import create_database, drop_database
-from tests.server.running import RunningServer, start_server, stop, write_key_file
+from tests.server.helpers import PERSON_TEXT, client, open_review
+from tests.server.running import start_server
 
 PRINCIPALS = [
     Principal("maya", "customer", customer_id="C0001"),
@@ -26,7 +31,7 @@ PRINCIPALS = [
 class ApiServer:
     """A running server, its key file and a key per principal name."""
 
-    server: RunningServer
+    server: Server
     keys: dict[str, str]
     keys_path: Path
 
@@ -38,6 +43,18 @@ class ApiServer:
     def database_url(self) -> str:
         return self.server.database_url
 
+    def client(self, principal: str) -> SyncLangGraphClient:
+        """A langgraph-sdk client of this server with ``principal``'s key."""
+        return client(self.base_url, self.keys[principal])
+
+    def person_review(self) -> str:
+        """A new thread of jonas's (C0002) asking for a person: it waits in the general queue, gil's."""
+        return open_review(self.client("jonas"), PERSON_TEXT)
+
+    def review_rows(self, thread_id: str, status: str | None = None) -> list[QueueItem]:
+        """The thread's review-queue rows (of every status unless ``status``), as the audit log reads them."""
+        return [i for i in open_audit_log(self.database_url).review_items(status=status) if i.thread_id == thread_id]
+
     def restart(self) -> None:
         """Stop the server process and start a new one over the same database (on a new port)."""
         stop(self.server)
@@ -45,7 +62,14 @@ class ApiServer:
 
 
 @pytest.fixture(scope="session")
-def server_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+def server_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The session's SUPPORTGRAPH_HOME with the intent router trained and cached before any server starts: the
+    servers inherit it and load the router instead of each training it within its start-up limit."""
+    return use_session_home(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def server_keys(tmp_path_factory: pytest.TempPathFactory, server_home: Path) -> tuple[Path, dict[str, str]]:
     path = tmp_path_factory.mktemp("keys") / "api-keys.yaml"
     return path, write_key_file(path, PRINCIPALS)
 

@@ -16,7 +16,6 @@ from tests.server.conftest import ApiServer
 from tests.server.helpers import (
     ASSISTANT,
     REFUND_TEXT,
-    client,
     customer_message,
     last_reply,
     open_review,
@@ -29,7 +28,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_a_streamed_conversation_reaches_a_review_that_reviewers_find(api_server: ApiServer) -> None:
-    maya = client(api_server.base_url, api_server.keys["maya"])
+    maya = api_server.client("maya")
     thread_id = str(maya.threads.create()["thread_id"])
     updates: list[str] = []
     events: list[str] = []
@@ -46,7 +45,7 @@ def test_a_streamed_conversation_reaches_a_review_that_reviewers_find(api_server
     # The customer learns that its conversation waits for a person, not what the reviewer will read.
     assert interrupts and interrupts[0]["value"] == {"awaiting": "human_review"}, f"interrupts streamed: {interrupts}"
 
-    sam = client(api_server.base_url, api_server.keys["sam"])  # billing reviewer
+    sam = api_server.client("sam")  # billing reviewer
     waiting = [t["thread_id"] for t in sam.threads.search(status="interrupted", limit=100)]
     assert thread_id in waiting, f"{thread_id} missing from the billing reviewer's search {waiting}"
     request = review_request(sam, thread_id)
@@ -56,19 +55,19 @@ def test_a_streamed_conversation_reaches_a_review_that_reviewers_find(api_server
     context = request["context"]
     assert context["customer"]["customer_id"] == "C0001" and context["queue"] == "billing", context
     assert thread_id in [t["thread_id"] for t in maya.threads.search(limit=100)], "the customer sees its thread"
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    jonas = api_server.client("jonas")
     assert thread_id not in [t["thread_id"] for t in jonas.threads.search(limit=100)], "another customer sees it"
 
 
 @pytest.fixture(scope="module")
 def refund_reviews(api_server: ApiServer) -> dict[str, str]:
     """One waiting refund thread per decision, all opened before any refund is made."""
-    maya = client(api_server.base_url, api_server.keys["maya"])
+    maya = api_server.client("maya")
     return {decision: open_review(maya, REFUND_TEXT) for decision in ("reject", "respond", "edit", "approve")}
 
 
 def _decide(api_server: ApiServer, thread_id: str, decision: dict[str, Any]) -> str:
-    sam = client(api_server.base_url, api_server.keys["sam"])
+    sam = api_server.client("sam")
     resume(sam, thread_id, {"decisions": [decision]})
     assert sam.threads.get(thread_id)["status"] == "idle", "the thread must leave the review queue"
     assert thread_id not in [t["thread_id"] for t in sam.threads.search(status="interrupted", limit=100)]
@@ -90,7 +89,7 @@ def test_respond_sends_the_reviewers_own_words(api_server: ApiServer, refund_rev
 
 
 def test_edit_refunds_the_edited_amount(api_server: ApiServer, refund_reviews: dict[str, str]) -> None:
-    sam = client(api_server.base_url, api_server.keys["sam"])
+    sam = api_server.client("sam")
     action = review_request(sam, refund_reviews["edit"])["action_requests"][0]
     edited = {"name": action["name"], "args": {**action["args"], "amount": 100.0}}
     reply = _decide(api_server, refund_reviews["edit"], {"type": "edit", "edited_action": edited})
@@ -105,7 +104,7 @@ def test_approve_after_another_refund_reviews_again_then_refunds_what_is_left(
     the old review would now move something else than it showed: nothing moves and the review comes back with
     the tool's refusal (issue 17: what a reviewer approves is what moves); the reviewer edits it to what is left,
     and exactly that moves."""
-    sam = client(api_server.base_url, api_server.keys["sam"])
+    sam = api_server.client("sam")
     thread_id = refund_reviews["approve"]
     before = refunds_of(api_server.database_url, 10002)
     assert sum(r["amount"] for r in before) == 100.0, "the edit test runs first and refunds $100"
@@ -122,8 +121,8 @@ def test_approve_after_another_refund_reviews_again_then_refunds_what_is_left(
 
 
 def test_the_api_draws_the_same_graph_as_studio(api_server: ApiServer) -> None:
-    ops = client(api_server.base_url, api_server.keys["ops"])  # only an admin lists assistants
+    ops = api_server.client("ops")  # only an admin lists assistants
     assistant = next(a["assistant_id"] for a in ops.assistants.search(graph_id=ASSISTANT, limit=100)
                      if a["assistant_id"] in OWN_ASSISTANT)
-    sam = client(api_server.base_url, api_server.keys["sam"])  # any key reads the graph's own drawing
+    sam = api_server.client("sam")  # any key reads the graph's own drawing
     assert drawn(dict(sam.assistants.get_graph(assistant))) == compiled()

@@ -10,17 +10,7 @@ import pytest
 
 from graphs.support.messages import MAX_MESSAGE_CHARS
 from tests.server.conftest import ApiServer
-from tests.server.helpers import (
-    ASSISTANT,
-    PERSON_TEXT,
-    client,
-    customer_message,
-    last_reply,
-    open_review,
-    refused,
-    resume,
-    review_request,
-)
+from tests.server.helpers import ASSISTANT, customer_message, last_reply, refused, resume, review_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -42,11 +32,11 @@ MALFORMED: list[tuple[Any, str]] = [
 
 @pytest.fixture(scope="module")
 def waiting(api_server: ApiServer) -> str:
-    return open_review(client(api_server.base_url, api_server.keys["jonas"]), PERSON_TEXT)
+    return api_server.person_review()
 
 
 def test_malformed_decisions_are_refused_and_the_thread_keeps_waiting(api_server: ApiServer, waiting: str) -> None:
-    gil = client(api_server.base_url, api_server.keys["gil"])
+    gil = api_server.client("gil")
     before = review_request(gil, waiting)
     for payload, reason in MALFORMED:
         message = refused(422, resume, gil, waiting, payload)
@@ -56,7 +46,7 @@ def test_malformed_decisions_are_refused_and_the_thread_keeps_waiting(api_server
 
 
 def test_bad_requests_get_reasons_not_500s(api_server: ApiServer, waiting: str) -> None:
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    jonas = api_server.client("jonas")
     headers = {"x-api-key": api_server.keys["jonas"], "content-type": "application/json"}
     runs = f"{api_server.base_url}/threads/{waiting}/runs/wait"
     for body, status in ((b"{not json", 422), (b"[1, 2]", 422), (b'{"input": "hello"}', 422),
@@ -76,13 +66,13 @@ def test_bad_requests_get_reasons_not_500s(api_server: ApiServer, waiting: str) 
     assert "too long" in refused(413, jonas.runs.wait, waiting, ASSISTANT,
                                  input=customer_message("refund " * MAX_MESSAGE_CHARS))
     assert "empty" in refused(422, jonas.runs.stream(waiting, ASSISTANT, input=customer_message(" \n ")).__next__)
-    assert client(api_server.base_url, api_server.keys["gil"]).threads.get(waiting)["status"] == "interrupted"
+    assert api_server.client("gil").threads.get(waiting)["status"] == "interrupted"
 
 
 def test_a_decision_not_allowed_for_the_action_and_a_resume_of_a_thread_not_waiting(api_server: ApiServer,
                                                                                  waiting: str) -> None:
-    gil = client(api_server.base_url, api_server.keys["gil"])
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    gil = api_server.client("gil")
+    jonas = api_server.client("jonas")
     # Gil takes the thread over: from now on the agent drafts nothing and only 'respond' is allowed.
     resume(gil, waiting, {"decisions": [{"type": "respond", "message": "Hi Jonas, Gil here. What happened?"}],
                           "take_over": True})
@@ -99,7 +89,7 @@ def test_a_decision_not_allowed_for_the_action_and_a_resume_of_a_thread_not_wait
 
 
 def test_two_reviewers_at_once_exactly_one_decision_is_applied(api_server: ApiServer) -> None:
-    thread_id = open_review(client(api_server.base_url, api_server.keys["jonas"]), PERSON_TEXT)
+    thread_id = api_server.person_review()
     url = f"{api_server.base_url}/threads/{thread_id}/runs/wait"
 
     def answer(name: str) -> httpx.Response:
@@ -113,6 +103,6 @@ def test_two_reviewers_at_once_exactly_one_decision_is_applied(api_server: ApiSe
     assert statuses == [200, 409], [(r.status_code, r.text[:200]) for r in responses]
     loser = next(r for r in responses if r.status_code == 409).json()["message"]
     assert "already being resumed" in loser or "not waiting for a review" in loser, loser
-    messages = client(api_server.base_url, api_server.keys["gil"]).threads.get_state(thread_id)["values"]["messages"]
+    messages = api_server.client("gil").threads.get_state(thread_id)["values"]["messages"]
     replies = [m["content"] for m in messages if str(m["content"]).startswith("Hi Jonas, this is")]
     assert len(replies) == 1, f"both decisions were applied: {replies}"

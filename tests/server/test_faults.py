@@ -10,26 +10,15 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from foundation.audit import open_audit_log
 from foundation.db import open_database
 from tests.server.conftest import ApiServer
-from tests.server.helpers import (
-    ASSISTANT,
-    PERSON_TEXT,
-    client,
-    customer_message,
-    last_reply,
-    open_review,
-    refused,
-    resume,
-    review_request,
-)
+from tests.server.helpers import ASSISTANT, customer_message, last_reply, refused, resume, review_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_a_message_with_nul_gets_a_4xx_without_sql_and_the_thread_stays_usable(api_server: ApiServer) -> None:
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    jonas = api_server.client("jonas")
     thread_id = str(jonas.threads.create()["thread_id"])
     headers = {"x-api-key": api_server.keys["jonas"]}
     response = httpx.post(f"{api_server.base_url}/threads/{thread_id}/runs/wait", headers=headers, timeout=240,
@@ -46,20 +35,20 @@ def test_a_message_with_nul_gets_a_4xx_without_sql_and_the_thread_stays_usable(a
                                       {"type": "respond", "message": "Hello\u0000 Jonas"}], ids=["reject", "respond"])
 def test_a_reviewer_decision_with_nul_is_refused_and_the_review_stays_open(api_server: ApiServer,
                                                                            decision: dict[str, str]) -> None:
-    thread_id = open_review(client(api_server.base_url, api_server.keys["jonas"]), PERSON_TEXT)
-    gil = client(api_server.base_url, api_server.keys["gil"])
+    thread_id = api_server.person_review()
+    gil = api_server.client("gil")
     before = review_request(gil, thread_id)
     assert "U+0000" in refused(422, resume, gil, thread_id, {"decisions": [decision]})
     assert review_request(gil, thread_id) == before
     assert gil.threads.get(thread_id)["status"] == "interrupted"
-    [item] = [i for i in open_audit_log(api_server.database_url).review_items() if i.thread_id == thread_id]
+    [item] = api_server.review_rows(thread_id, "open")
     assert item.status == "open", item
     resume(gil, thread_id, {"decisions": [{"type": "respond", "message": "Hi Jonas, Gil here."}]})
     assert last_reply(gil, thread_id) == "Hi Jonas, Gil here."
 
 
 def test_messages_sent_at_once_into_one_thread_are_taken_one_at_a_time(api_server: ApiServer) -> None:
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    jonas = api_server.client("jonas")
     thread_id = str(jonas.threads.create()["thread_id"])
     jonas.runs.wait(thread_id, ASSISTANT, input=customer_message("hello"))
     texts = ["where is order 10005?", "what is your return policy?", "how do I change my plan?"]
@@ -86,14 +75,14 @@ def test_messages_sent_at_once_into_one_thread_are_taken_one_at_a_time(api_serve
 
 
 def test_a_thread_a_failed_run_left_in_error_is_resumable_with_its_review_open(api_server: ApiServer) -> None:
-    thread_id = open_review(client(api_server.base_url, api_server.keys["jonas"]), PERSON_TEXT)
+    thread_id = api_server.person_review()
     # What a resume whose run failed after the node marked the review done leaves behind (issue 22, case 4).
     with open_database(api_server.database_url).begin() as conn:
         conn.execute(text("UPDATE thread SET status = 'error' WHERE thread_id = :t"), {"t": thread_id})
         conn.execute(text("UPDATE review_queue SET status = 'resolved' WHERE thread_id = :t"), {"t": thread_id})
-    gil = client(api_server.base_url, api_server.keys["gil"])
+    gil = api_server.client("gil")
     resume(gil, thread_id, {"decisions": [{"type": "respond", "message": "Hi Jonas, sorted."}]})
     assert last_reply(gil, thread_id) == "Hi Jonas, sorted."
-    rows = [i for i in open_audit_log(api_server.database_url).review_items(status=None) if i.thread_id == thread_id]
+    rows = api_server.review_rows(thread_id)
     assert [r.status for r in rows] == ["resolved"], rows
     assert json.dumps(gil.threads.get(thread_id)["status"]) == '"idle"'

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from foundation.audit import open_audit_log
+from foundation.principals import Principal
 from supportgraph.server.guard import AccessGuard, Refusal
-from supportgraph.server.keys import Principal
 from supportgraph.server.threads import ThreadIndex, ThreadSnapshot
 
 MAYA = Principal("maya", "customer", customer_id="C0001")

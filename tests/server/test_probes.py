@@ -18,7 +18,7 @@ import pytest
 from supportgraph.server.rules import OWN_ASSISTANT
 from supportgraph.server.views import AWAITING_REVIEW, CUSTOMER_KEYS
 from tests.server.conftest import ApiServer
-from tests.server.helpers import PERSON_TEXT, client, customer_message, open_review
+from tests.server.helpers import PERSON_TEXT, customer_message, open_review
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -61,11 +61,11 @@ def call(server: ApiServer, who: str | None, method: str, path: str, body: Any =
 def scene(api_server: ApiServer) -> dict[str, Any]:
     """jonas asking for a person (waiting in the general queue), jonas's answered question, an admin's lenient
     assistant."""
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    jonas = api_server.client("jonas")
     waiting = open_review(jonas, PERSON_TEXT)
     idle = str(jonas.threads.create()["thread_id"])
     jonas.runs.wait(idle, "support", input=customer_message("Where is my order 10005?"))
-    ops = client(api_server.base_url, api_server.keys["ops"])
+    ops = api_server.client("ops")
     lenient = ops.assistants.create("support", context={"refund_approval_limit": 100000}, name="lenient")
     history = ops.threads.get_history(waiting, limit=50)
     return {"waiting": waiting, "idle": idle, "lenient": lenient["assistant_id"],
@@ -196,7 +196,7 @@ def _run_variants(scene: dict[str, Any], reply_id: str) -> list[tuple[str, str, 
 
 
 def test_every_refused_run_variant(api_server: ApiServer, scene: dict[str, Any]) -> None:
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    jonas = api_server.client("jonas")
     before = jonas.threads.get_state(scene["idle"])["values"]["messages"]
     reply_id = before[-1]["id"]
     for name, who, thread, body, status, reason in _run_variants(scene, reply_id):
@@ -205,13 +205,13 @@ def test_every_refused_run_variant(api_server: ApiServer, scene: dict[str, Any])
             assert response.status_code == status and reason in response.json()["message"], \
                 f"{name} {route}: {response.status_code} {response.text[:300]}"
     assert jonas.threads.get_state(scene["idle"])["values"]["messages"] == before, "a refused run changed the thread"
-    assert client(api_server.base_url, api_server.keys["gil"]).threads.get(scene["waiting"])["status"] == "interrupted"
+    assert api_server.client("gil").threads.get(scene["waiting"])["status"] == "interrupted"
 
 
 def test_the_latest_checkpoint_is_accepted_and_the_stream_shows_a_customer_only_the_conversation(
         api_server: ApiServer, scene: dict[str, Any]) -> None:
     """S7: what useStream and agent-chat-ui send with each run (agent-chat-ui's stream modes and options)."""
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    jonas = api_server.client("jonas")
     head = jonas.threads.get_state(scene["idle"])["checkpoint"]
     events: list[tuple[str, Any]] = []
     for part in jonas.runs.stream(scene["idle"], UUID_ASSISTANT, input=customer_message("Thanks! 5 stars."),
@@ -233,8 +233,8 @@ def test_the_latest_checkpoint_is_accepted_and_the_stream_shows_a_customer_only_
 
 def test_a_customer_sees_its_conversation_not_the_reviews_internals(api_server: ApiServer,
                                                                     scene: dict[str, Any]) -> None:
-    jonas = client(api_server.base_url, api_server.keys["jonas"])
-    gil = client(api_server.base_url, api_server.keys["gil"])
+    jonas = api_server.client("jonas")
+    gil = api_server.client("gil")
     waiting = scene["waiting"]
     state = jonas.threads.get_state(waiting)
     assert set(state["values"]) <= CUSTOMER_KEYS and [i["value"] for i in state["interrupts"]] == [AWAITING_REVIEW]
@@ -266,7 +266,7 @@ def test_errors_carry_a_request_id_not_sql_or_exception_text(api_server: ApiServ
     request_id = body["details"]["request_id"]
     assert request_id in body["message"] and not any(w in response.text for w in SQL_WORDS), response.text
     assert request_id in api_server.server.log_tail(2_000_000), "the details are not in the log under the request id"
-    ops = client(api_server.base_url, api_server.keys["ops"])
+    ops = api_server.client("ops")
     for route in ("runs/wait", "runs/stream"):  # a character Postgres cannot store: 4xx, or 5xx without details
         thread = str(ops.threads.create()["thread_id"])
         response = call(api_server, "ops", "POST", f"/threads/{thread}/{route}",

@@ -15,11 +15,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from foundation.audit import open_audit_log
 from foundation.db import open_database
 from service.api_runs import EXPIRED
 from tests.server.conftest import ApiServer
-from tests.server.helpers import ASSISTANT, PERSON_TEXT, client, customer_message, last_reply, open_review
+from tests.server.helpers import ASSISTANT, customer_message, last_reply
 from tests.server.running import start_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -64,7 +63,7 @@ def thread_status(database_url: str, thread_id: str) -> str:
 
 
 def test_a_run_failing_inside_a_node_streams_a_request_id_not_sql(own_server: ApiServer) -> None:
-    jonas = client(own_server.base_url, own_server.keys["jonas"])
+    jonas = own_server.client("jonas")
     thread_id = str(jonas.threads.create()["thread_id"])
     jonas.runs.wait(thread_id, ASSISTANT, input=customer_message("hello"))
     db = open_database(own_server.database_url)
@@ -96,7 +95,7 @@ def test_a_run_failing_inside_a_node_streams_a_request_id_not_sql(own_server: Ap
 
 def test_a_run_of_a_killed_server_expires_and_its_thread_is_resumed(own_server: ApiServer) -> None:
     headers = {"x-api-key": own_server.keys["jonas"]}
-    jonas = client(own_server.base_url, own_server.keys["jonas"])
+    jonas = own_server.client("jonas")
     for _attempt in range(4):
         thread_id = str(jonas.threads.create()["thread_id"])
         started = httpx.post(
@@ -121,7 +120,7 @@ def test_a_run_of_a_killed_server_expires_and_its_thread_is_resumed(own_server: 
         time.sleep(0.5)
     assert run_rows(own_server.database_url, thread_id)[0][2] == EXPIRED
     assert thread_status(own_server.database_url, thread_id) != "busy"
-    jonas = client(own_server.base_url, own_server.keys["jonas"])
+    jonas = own_server.client("jonas")
     jonas.runs.wait(thread_id, ASSISTANT, input=customer_message("and is order 10005 shipped yet?"))
     said = [
         m["content"]
@@ -133,7 +132,7 @@ def test_a_run_of_a_killed_server_expires_and_its_thread_is_resumed(own_server: 
 
 def test_a_run_expires_on_the_next_touch_of_its_thread_too(own_server: ApiServer) -> None:
     """A run left running by an owner that is gone, found by a request on its thread (not at a start)."""
-    jonas = client(own_server.base_url, own_server.keys["jonas"])
+    jonas = own_server.client("jonas")
     thread_id = str(jonas.threads.create()["thread_id"])
     jonas.runs.wait(thread_id, ASSISTANT, input=customer_message("hello"))
     with open_database(own_server.database_url).begin() as conn:
@@ -149,7 +148,7 @@ def test_a_run_expires_on_the_next_touch_of_its_thread_too(own_server: ApiServer
 
 
 def test_a_review_marked_done_by_a_run_that_died_is_open_again_on_the_next_read(api_server: ApiServer) -> None:
-    thread_id = open_review(client(api_server.base_url, api_server.keys["jonas"]), PERSON_TEXT)
+    thread_id = api_server.person_review()
     # What the node leaves when the run dies after it marked the review resolved and before its result was
     # stored (the Aegra host resolves the row a moment before the checkpoint): the checkpoint still waits.
     with open_database(api_server.database_url).begin() as conn:
@@ -158,22 +157,22 @@ def test_a_review_marked_done_by_a_run_that_died_is_open_again_on_the_next_read(
             text("UPDATE review_queue SET status = 'resolved', resolved_at = now() WHERE thread_id = :t"),
             {"t": thread_id},
         )
-    gil = client(api_server.base_url, api_server.keys["gil"])
+    gil = api_server.client("gil")
     listed = [t["thread_id"] for t in gil.threads.search(limit=100)]
     assert thread_id in listed, "the reviewer's queue lost a review the thread still waits on"
-    [item] = [i for i in open_audit_log(api_server.database_url).review_items(status=None) if i.thread_id == thread_id]
+    [item] = api_server.review_rows(thread_id)
     assert item.status == "open", item
     assert gil.threads.get(thread_id)["status"] == "interrupted"
 
 
 def test_a_review_marked_done_too_early_is_open_again_when_its_thread_is_read(api_server: ApiServer) -> None:
-    thread_id = open_review(client(api_server.base_url, api_server.keys["jonas"]), PERSON_TEXT)
+    thread_id = api_server.person_review()
     with open_database(api_server.database_url).begin() as conn:
         conn.execute(
             text("UPDATE review_queue SET status = 'resolved', resolved_at = now() WHERE thread_id = :t"),
             {"t": thread_id},
         )
-    gil = client(api_server.base_url, api_server.keys["gil"])
+    gil = api_server.client("gil")
     assert gil.threads.get_state(thread_id)["interrupts"], "the thread still waits for its reviewer"
-    [item] = [i for i in open_audit_log(api_server.database_url).review_items(status=None) if i.thread_id == thread_id]
+    [item] = api_server.review_rows(thread_id)
     assert item.status == "open", item

@@ -15,13 +15,13 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from supportgraph.server.views import AWAITING_REVIEW
+from tests.conftest import missing_in_ci
 from tests.server.conftest import ApiServer
 from tests.server.helpers import REFUND_TEXT
 
@@ -29,21 +29,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 PAGE_DIR = Path(__file__).parent / "usestream"
 CACHE = Path(os.environ.get("SUPPORTGRAPH_TEST_CACHE", Path(__file__).parents[2] / ".test-cache"))
-CHROMIUM = os.environ.get("SUPPORTGRAPH_CHROMIUM", "/usr/bin/chromium")
 TIMEOUT_MS = 120_000
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
 def bundle() -> Path:
     """page.jsx bundled with its npm packages (npm install + esbuild), rebuilt only when the page or pins change."""
     if shutil.which("npm") is None:
-        _missing("npm is missing (Node.js 18+): the useStream page is bundled from npm")
+        missing_in_ci("npm is missing (Node.js 18+): the useStream page is bundled from npm")
     sources = [PAGE_DIR / "package.json", PAGE_DIR / "page.jsx"]
     key = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     folder = CACHE / f"usestream-{key}"
@@ -59,21 +52,6 @@ def bundle() -> Path:
                         "--outfile=app.js.tmp", "--log-level=warning"], cwd=folder, check=True, timeout=300)
         (folder / "app.js.tmp").rename(out)
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        _missing(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def _open(browser: Any, server: ApiServer, bundle: Path, who: str, thread: str | None = None) -> Any:

@@ -34,7 +34,7 @@ def test_a_thread_moves_between_workers_and_survives_a_restart(api_server: ApiSe
     # Every process that saw `surviving` interrupt is gone; the restarted server resumes it.
     api_server.restart()
     assert first.process.poll() is not None and api_server.server.process.pid != first.process.pid
-    gil = client(api_server.base_url, api_server.keys["gil"])
+    gil = api_server.client("gil")
     assert gil.threads.get(surviving)["status"] == "interrupted"
     assert review_request(gil, surviving) == before, "the review request changed across the restart"
     resume(gil, surviving, {"decisions": [{"type": "reject", "message": "we answer by phone instead"}]})

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from evals.served import free_port
+from evals.served import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true", "HF_HUB_OFFLINE": "1",
@@ -51,9 +51,5 @@ def langgraph_dev(workdir: Path, env: dict[str, str] | None = None) -> Iterator[
             time.sleep(0.3)
         yield url, log_path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
         log.close()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from foundation.policy import Policy
 from tests.tools.conftest import REFERENCE_TIME, make_ctx, row_counts
 from tools.base import ToolResult
 from tools.store import BusinessStore
@@ -46,6 +48,18 @@ def test_create_ticket_unverified_with_sla(call: Call, store: BusinessStore) -> 
         "create_ticket", make_ctx("C0001"), subject="Where is my order?", description="10003 is late"
     )
     assert second.data is not None and int(second.data["ticket_id"][2:]) == int(row.id[2:]) + 1
+
+
+def test_the_runs_sla_hours_set_and_reset_a_tickets_due_time(call: Call) -> None:
+    policy = Policy(sla_hours_urgent=3, sla_hours_high=6, sla_hours_normal=30, sla_hours_low=96)
+    created = call("create_ticket", replace(make_ctx("C0001"), policy=policy), subject="Broken hinge",
+                   description="The laptop hinge cracked", queue="technical", priority="high")
+    assert created.ok and created.data is not None
+    assert created.data["sla_due_at"] == (REFERENCE_TIME + timedelta(hours=6)).isoformat()
+    later = replace(make_ctx("C0001", now=REFERENCE_TIME + timedelta(hours=1)), policy=policy)
+    lowered = call("update_ticket", later, ticket_id=created.data["ticket_id"], priority="low")
+    assert lowered.ok and lowered.data is not None
+    assert lowered.data["sla_due_at"] == (REFERENCE_TIME + timedelta(hours=96)).isoformat(), "due from creation"
 
 
 def test_update_ticket_and_handoff(call: Call, store: BusinessStore) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,14 +30,16 @@ def test_the_committed_policy_is_the_render_of_the_defaults() -> None:
 
 def test_the_written_policy_states_the_values_it_is_rendered_with() -> None:
     text = written_policy(Policy(refund_approval_limit=1234.5, customer_refund_limit=2000, limit_window_days=14,
-                                 refund_window_days=45, max_verification_attempts=5, verification_window_hours=12))
+                                 refund_window_days=45, max_verification_attempts=5, verification_window_hours=12,
+                                 sla_hours_urgent=2, sla_hours_high=2, sla_hours_normal=8, sla_hours_low=48))
     assert "Refunds above $1,234.50 need a human reviewer's approval" in text
     assert "for the order ($1,234.50) and for the customer\n  ($2,000.00)" in text
     assert "the last 14 days count" in text
     assert "The refund window is 45 days from delivery" in text and "within 45 days of delivery" in text
     assert "After 5 failed verification attempts within 12 hours" in text
     assert "| identity verification failed 5 times within 12 hours | accounts |" in text
-    assert "urgent 1 hour, high 4 hours, normal 24 hours, low 72 hours." in text
+    assert "urgent 2 hours, high 2 hours, normal 8 hours, low 48 hours." in text
+    assert "urgent 1 hour, high 4 hours, normal 24 hours, low 72 hours." in written_policy(Policy())
     assert not re.search(r"\{\{|\{%", text), "a template tag was left unrendered"
 
 
@@ -48,6 +51,27 @@ def test_a_deployment_overrides_the_policy_through_the_environment(monkeypatch: 
     monkeypatch.setenv("SUPPORTGRAPH_MAX_VERIFICATION_ATTEMPTS", "0")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_sla_hours_are_positive_and_never_later_for_a_more_urgent_priority(monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = Policy(sla_hours_urgent=2, sla_hours_high=2, sla_hours_normal=10, sla_hours_low=10)
+    opened = datetime(2026, 1, 5, 22, 0, tzinfo=UTC)
+    assert policy.sla_hours() == {"urgent": 2, "high": 2, "normal": 10, "low": 10}
+    assert policy.sla_due(opened, "normal") == datetime(2026, 1, 6, 8, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="unknown priority"):
+        policy.sla_due(opened, "whenever")
+    for bad in ({"sla_hours_urgent": 0}, {"sla_hours_low": -1}, {"sla_hours_high": 30},
+                {"sla_hours_urgent": 5, "sla_hours_high": 4}, {"sla_hours_low": 12}):
+        with pytest.raises(ValidationError):
+            Policy(**bad)
+    monkeypatch.setenv("SUPPORTGRAPH_SLA_HOURS_NORMAL", "8")
+    assert Settings().policy().sla_hours()["normal"] == 8
+    monkeypatch.setenv("SUPPORTGRAPH_SLA_HOURS_NORMAL", "100")  # later than low (72)
+    with pytest.raises(ValidationError, match="sla_hours_normal"):
+        Settings()
+    monkeypatch.delenv("SUPPORTGRAPH_SLA_HOURS_NORMAL")
+    with pytest.raises(ValidationError):
+        Context(sla_hours_urgent=6).policy()  # a run's override is validated too
 
 
 def test_the_run_context_has_every_policy_value_under_the_same_name() -> None:

@@ -2,26 +2,24 @@
 
 The graph API is ``supportgraph serve`` (Aegra on a fresh Postgres database, API keys with roles: the fixture of
 tests/server); the inbox is ``python -m supportgraph inbox`` in front of it.
-Chromium is Debian's (/usr/bin/chromium, installed by ``make test``); in CI a missing browser fails the tests.
+Chromium is the session's ``browser`` (tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-# The API server of tests/server (supportgraph serve with its principals), imported as its branch provides it.
-from tests.server.conftest import ApiServer, api_server, server_database, server_keys  # noqa: F401
+from evals.served import stop_process
 
-CHROMIUM = os.environ.get("SUPPORTGRAPH_CHROMIUM", "/usr/bin/chromium")
+# The API server of tests/server (supportgraph serve with its principals), imported as its branch provides it.
+from tests.server.conftest import ApiServer, api_server, server_database, server_home, server_keys  # noqa: F401
 
 
 @dataclass(frozen=True)
@@ -38,15 +36,6 @@ def _env(home: Path, database_url: str) -> dict[str, str]:
            "PYTHONUNBUFFERED": "1"}
     env.pop("FORCE_COLOR", None)
     return env
-
-
-def _stop(process: subprocess.Popen[Any]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def _log_tail(path: Path) -> str:
@@ -91,26 +80,7 @@ def inbox_server(graph_api: GraphApi, web_home: Path, tmp_path_factory: pytest.T
         url = line[line.index("http://"):].split()[0]
         yield Inbox(url=url, api=graph_api)
     finally:
-        _stop(process)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Headless Debian chromium driven by playwright (no browser download: executable_path)."""
-    if not Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is None:
-        reason = f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                             args=["--no-sandbox", "--disable-dev-shm-usage"])
-        try:
-            yield browser
-        finally:
-            browser.close()
+        stop_process(process)
 
 
 @pytest.fixture(scope="session")

@@ -104,7 +104,7 @@ def test_full_review_cycle_in_the_browser(inbox_server: Inbox, waiting: dict[str
     page.wait_for_selector("#notice.error")
     assert "401" in page.inner_text("#notice")
 
-    # sam reviews billing and accounts: both refunds, and not the general-queue thread. Most urgent and oldest
+    # sam reviews billing and accounts: both refunds, and not the general-queue thread. The earliest SLA deadline
     # first, as `supportgraph review list` orders them, with queue, priority, age and SLA.
     _sign_in(page, inbox_server, "sam")
     for thread_id in (waiting["edit"], waiting["reject"]):

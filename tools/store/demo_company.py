@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, insert
 
-from foundation.sla import SLA_HOURS
+from foundation.policy import Policy
 from tools.store import demo_catalogue as cat
 from tools.store import schema as s
 from tools.store.demo_builder import DemoBuilder as _Builder
@@ -224,7 +224,7 @@ def _status_for_age(rng: random.Random, age: float) -> str:
     return "returned" if rng.random() < 0.05 else "delivered"
 
 
-def _tickets(b: _Builder, customer_ids: list[str], count: int) -> None:
+def _tickets(b: _Builder, customer_ids: list[str], count: int, policy: Policy) -> None:
     rng = b.rng
     for _ in range(count):
         subject, queue, description = rng.choice(cat.TICKET_SUBJECTS)
@@ -247,7 +247,7 @@ def _tickets(b: _Builder, customer_ids: list[str], count: int) -> None:
                 "assignee": rng.choice((None, "agent.kim", "agent.ruiz", "agent.osei")),
                 "created_at": created,
                 "updated_at": created,
-                "sla_due_at": created + timedelta(hours=SLA_HOURS[priority]),
+                "sla_due_at": policy.sla_due(created, priority),
             }
         )
         b.rows["ticket_events"].append(
@@ -300,8 +300,10 @@ def seed_catalogue(conn: Connection, products: dict[str, tuple[str, str, int]]) 
     replace_articles(conn, load_articles())
 
 
-def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, customers: int = 300) -> None:
-    """Insert the whole demo company into an empty store (inside the caller's transaction)."""
+def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, policy: Policy,
+                      customers: int = 300) -> None:
+    """Insert the whole demo company into an empty store (inside the caller's transaction); its tickets are due
+    by ``policy``'s SLA hours."""
     if customers < 4:
         raise ValueError("the demo company needs at least the four fixed customers")
     b = _Builder(random.Random(seed), reference_time)
@@ -309,7 +311,7 @@ def seed_demo_company(conn: Connection, *, seed: int, reference_time: datetime, 
     _fixed_customers(b)
     random_ids = _random_customers(b, customers)
     _random_orders(b, random_ids)
-    _tickets(b, ["C0001", "C0002", "C0003", *random_ids], max(5, customers // 5))
+    _tickets(b, ["C0001", "C0002", "C0003", *random_ids], max(5, customers // 5), policy)
     b.invoice_payments()
     for table in s.metadata.sorted_tables:
         rows = b.rows[table.name]

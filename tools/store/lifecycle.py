@@ -25,6 +25,7 @@ from sqlalchemy import Connection, func, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from foundation.db import Database, open_database, schema_migrations
+from foundation.settings import get_settings
 from tools.store.kb_files import articles_digest, load_articles
 from tools.store.tables.base import store_meta
 from tools.store.tables.crm import customers
@@ -160,7 +161,8 @@ def seed_if_empty(db: Database, seed: int, customers: int, reference_time: datet
                 {"key": "customers", "value": str(customers)},
                 {"key": "kb_digest", "value": articles_digest(load_articles())},
             ])
-            seed_demo_company(conn, seed=seed, reference_time=ref, customers=customers)
+            seed_demo_company(conn, seed=seed, reference_time=ref, customers=customers,
+                              policy=get_settings().policy())  # the deployment's SLA hours
     except IntegrityError:
         with db.begin() as conn:
             if not has_data(conn):

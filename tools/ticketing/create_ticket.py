@@ -47,7 +47,8 @@ tool = SupportTool(
     system="ticketing",
     description=(
         "Open a support ticket in a queue (billing, technical, accounts, general) with a priority (low, "
-        "normal, high, urgent; the SLA deadline is 72, 24, 4 or 1 hours). Works before verification too."
+        "normal, high, urgent; the priority sets the SLA deadline, as the support policy says). Works before "
+        "verification too."
     ),
     args_schema=CreateTicketArgs,
     fn=create_ticket,

@@ -1,14 +1,13 @@
-"""Ticket rules shared by the tools: SLA hours, who may touch a ticket, opening one for a conversation.
+"""Ticket rules shared by the tools: who may touch a ticket, opening one for a conversation (due by the run's
+policy, ``Policy.sla_due``).
 
 Everything here goes through ``TicketingBackend``; the rules themselves stay with the tools.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from foundation.sla import SLA_HOURS
 from tools.base import ToolContext
 from tools.common import iso
 from tools.ticketing.backend import Ticket, TicketingBackend
@@ -23,10 +22,6 @@ PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f]*$"  # no control characters except
 
 def not_found(ticket_id: str) -> str:
     return f"Error: ticket {ticket_id} was not found."
-
-
-def sla_due(created_at: datetime, priority: str) -> datetime:
-    return created_at + timedelta(hours=SLA_HOURS[priority])
 
 
 def create(
@@ -47,7 +42,7 @@ def create(
         description=description,
         queue=queue,
         priority=priority,
-        sla_due_at=sla_due(ctx.now, priority),
+        sla_due_at=ctx.policy.sla_due(ctx.now, priority),
         tx=tx,
         key=ctx.idempotency_key,
         now=ctx.now,

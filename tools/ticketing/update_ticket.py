@@ -11,7 +11,7 @@ from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import TICKET_ID, as_utc, idempotent_write, iso
 from tools.store import BusinessStore
 from tools.ticketing.backend import TicketChanges, ticketing_backend
-from tools.ticketing.queries import PLAIN_TEXT, Priority, load_ticket, not_found, sla_due
+from tools.ticketing.queries import PLAIN_TEXT, Priority, load_ticket, not_found
 
 
 class UpdateTicketArgs(BaseModel):
@@ -47,7 +47,7 @@ def update_ticket(store: BusinessStore, args: UpdateTicketArgs, ctx: ToolContext
             status = args.status
             event("status", f"status {row.status} -> {args.status}")
         if args.priority and args.priority != row.priority:
-            priority, due = args.priority, sla_due(as_utc(row.created_at), args.priority)
+            priority, due = args.priority, ctx.policy.sla_due(as_utc(row.created_at), args.priority)
             event("priority", f"priority {row.priority} -> {args.priority}")
         if args.note:
             event("note", args.note)
