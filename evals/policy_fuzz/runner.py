@@ -51,7 +51,8 @@ class FuzzResult:
 
     def summary(self) -> str:
         return (f"{self.examples} examples ({self.turns} customer turns, {self.plans} model plans, {self.reviews} "
-                f"reviewer decisions, {self.writes} writes) in {self.seconds:.1f} s; {len(self.breaches)} breach(es)")
+                f"reviewer decisions, {self.writes} writes) in {self.seconds:.1f} s "
+                f"({self.plans / self.seconds if self.seconds else 0.0:.2f} plans/s); {len(self.breaches)} breach(es)")
 
 
 def play(copies: Copies, world: World, template: Snapshot, scenario: Scenario) -> Stats:
@@ -70,7 +71,7 @@ def fuzz(template_url: str, workdir: Path, examples: int, *, seed: int | None = 
     world = load_world(template_url)
     template = snapshot(template_url)
     release(template_url)
-    copies = Copies(template_url, workdir)
+    copies = Copies(template_url, workdir, ahead=True)
     result = FuzzResult()
     started = time.perf_counter()
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
@@ -91,6 +92,8 @@ def fuzz(template_url: str, workdir: Path, examples: int, *, seed: int | None = 
         if isinstance(exc, KeyboardInterrupt):
             raise
         result.breaches = [_breach(e) for e in _leaves(exc)]
+    finally:
+        copies.close()
     result.seconds = time.perf_counter() - started
     return result
 
