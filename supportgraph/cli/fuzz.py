@@ -2,7 +2,8 @@
 
 Generates plans through a scripted chat model with the LLM reasoner, over several turns and threads of one customer,
 with reviewers' decisions, and checks the money and access invariants on the store after every turn. Prints the
-examples tried, every breach with its minimal reproducing scenario, and the time taken.
+examples tried, the customer turns, model plans and reviewer decisions they made, the writes that went through (by
+tool), every breach with its minimal reproducing scenario, the time taken and model plans per second.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ def fuzz_policy(
 
     if database_url is not None and not database_url.startswith(("sqlite:///", "postgresql://", "postgres://")):
         raise CliError(f"--database-url must be sqlite:///… or postgresql://…, not {database_url[:60]!r}")
+    where = "Postgres" if database_url and not database_url.startswith("sqlite:///") else "SQLite"
+    console.print(f"fuzzing the policy on {where}: {examples} examples, at most {max_turns} turns each, "
+                  f"seed {seed if seed is not None else 'random'}")
     shm = Path("/dev/shm")
     with tempfile.TemporaryDirectory(prefix="sg-fuzz-", dir=shm if shm.is_dir() else None) as tmp:
         workdir = Path(tmp)

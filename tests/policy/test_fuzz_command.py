@@ -4,6 +4,7 @@ importable (issue 17: it imported tests.policy, so it failed on an installed pac
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,3 +25,5 @@ def test_the_fuzz_command_runs_without_the_test_suite(tmp_path: Path, supportgra
                           timeout=280)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "2 examples" in done.stdout and "0 breach(es)" in done.stdout, done.stdout[-2000:]
+    assert "on SQLite: 2 examples, at most 2 turns each, seed 1" in done.stdout, done.stdout[-2000:]
+    assert re.search(r"\d+ model plans, .* \([\d.]+ plans/s\)", done.stdout), done.stdout[-2000:]

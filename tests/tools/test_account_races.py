@@ -25,6 +25,7 @@ from tools.crm.sql_crm import SqlCrm
 from tools.registry import get_tool
 from tools.store import BusinessStore
 from tools.store.schema import tickets, verification_attempts
+from tools.ticketing import sql_ticketing
 from tools.ticketing.sql_ticketing import SqlTicketing
 
 MISMATCH = "Error: those details do not match our records."
@@ -131,3 +132,34 @@ def test_the_customer_lock_is_one_number_in_every_process() -> None:
     workers would lock different numbers for one customer and never wait for each other)."""
     assert lock_number("customer:C0001") == lock_number("customer:C0001") == -3073667699055027203
     assert lock_number("customer:C0002") != lock_number("customer:C0001")
+
+
+def test_a_ticket_opened_while_a_deletion_request_holds_the_customer_does_not_deadlock(
+    store: BusinessStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One plan runs create_ticket and request_account_deletion for C0002 at once (the policy fuzzer, issue 17).
+    The new ticket takes the ticket counter and then, for its customer foreign key, the customer's row; the
+    deletion request holds the customer's row and then numbers its own ticket. Before, on Postgres each waited
+    for the other and one failed with 'deadlock detected'; now both open their ticket."""
+    race = Interleave(store)
+    numbered = sql_ticketing.next_id
+
+    def number_then_pause(*args: Any, **kwargs: Any) -> Any:
+        value = numbered(*args, **kwargs)
+        race.checkpoint()  # holds the ticket counter; the ticket is not inserted yet
+        return value
+
+    monkeypatch.setattr(sql_ticketing, "next_id", number_then_pause)
+
+    def ticket() -> ToolResult:
+        args = {"subject": "Broken charger", "description": "It stopped charging"}
+        return get_tool("create_ticket").run(store, args, make_ctx("C0002", thread="ticket-1"))
+
+    def deletion() -> ToolResult:
+        return get_tool("request_account_deletion").run(store, {"reason": "moving abroad"},
+                                                        make_ctx("C0002", thread="deletion-1"))
+
+    opened, requested = race.run(ticket, deletion)
+    assert opened.ok and requested.ok, (opened.error, requested.error)
+    assert opened.data is not None and requested.data is not None
+    assert opened.data["ticket_id"] != requested.data["ticket"]["ticket_id"]

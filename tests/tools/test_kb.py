@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +83,26 @@ def test_articles_say_what_the_deployments_policy_says(monkeypatch: pytest.Monke
         monkeypatch.undo()
         get_settings.cache_clear()
     assert "up to $250.00 straight away" in body and "within 45 days of delivery" in body, body
+
+
+def test_articles_are_parsed_again_only_when_a_file_changes(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every store opened checks the articles' digest: unchanged files are not rendered and parsed again (the
+    policy fuzzer opens a store per example), a changed file is, whatever its size and modification time."""
+    import tools.store.kb_files as kb_files
+
+    parsed: list[str] = []
+    real = kb_files.parse_article
+    monkeypatch.setattr(kb_files, "parse_article", lambda text, name: parsed.append(name) or real(text, name))
+    article = tmp_path / "a.md"
+    article.write_text("---\nid: KB-1\ntitle: One\n---\nbody one\n")
+    (tmp_path / "b.md").write_text("---\nid: KB-2\ntitle: Two\n---\nbody two\n")
+    first = load_articles(tmp_path)
+    assert [a.body for a in first] == ["body one", "body two"] and parsed == ["a.md", "b.md"]
+    assert load_articles(tmp_path) == first and parsed == ["a.md", "b.md"], "unchanged files parsed again"
+    stat = article.stat()
+    article.write_text("---\nid: KB-1\ntitle: One\n---\nbody 1!!\n")  # same size, same modification time
+    os.utime(article, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert [a.body for a in load_articles(tmp_path)] == ["body 1!!", "body two"]
 
 
 def test_parse_article_rejects_malformed() -> None:

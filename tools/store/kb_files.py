@@ -75,20 +75,40 @@ def load_articles(directory: Path = ARTICLES_DIR) -> list[Article]:
 
     An article's text is a template of the deployment's policy values (``{{ refund_approval_limit | money }}``,
     ``{{ refund_window_days }}``: foundation/policy.py), so the help centre says what the policy says; a changed
-    value changes the articles' digest, and the store's copy is refreshed."""
+    value changes the articles' digest, and the store's copy is refreshed.
+
+    Every store opened checks the articles' digest, so the parsed set is kept while neither the files' text nor
+    the policy values change (rendering and parsing them is what costs, not reading them)."""
     policy = get_settings().policy().model_dump()
-    articles: dict[str, Article] = {}
+    texts = []
     for path in sorted(directory.glob("*.md")) if directory.is_dir() else []:
         try:
-            article = parse_article(render_text(path.read_text(encoding="utf-8"), **policy), path.name)
-        except (ValueError, yaml.YAMLError, UnicodeDecodeError, TemplateError) as exc:
+            texts.append((path.name, path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
             log.warning("skipping KB article %s: %s", path.name, exc)
+    key = hashlib.sha256(json.dumps([policy, texts], sort_keys=True, default=str).encode()).hexdigest()
+    cached = _parsed.get(str(directory))
+    if cached is None or cached[0] != key:
+        cached = _parsed[str(directory)] = (key, _parse_all(texts, policy))
+    return list(cached[1])
+
+
+_parsed: dict[str, tuple[str, tuple[Article, ...]]] = {}  # directory -> (digest of texts and policy, articles)
+
+
+def _parse_all(texts: list[tuple[str, str]], policy: dict[str, Any]) -> tuple[Article, ...]:
+    articles: dict[str, Article] = {}
+    for name, text in texts:
+        try:
+            article = parse_article(render_text(text, **policy), name)
+        except (ValueError, yaml.YAMLError, TemplateError) as exc:
+            log.warning("skipping KB article %s: %s", name, exc)
             continue
         if article.id in articles:
-            log.warning("skipping KB article %s: duplicate id %s", path.name, article.id)
+            log.warning("skipping KB article %s: duplicate id %s", name, article.id)
             continue
         articles[article.id] = article
-    return list(articles.values())
+    return tuple(articles.values())
 
 
 def articles_digest(articles: list[Article]) -> str:

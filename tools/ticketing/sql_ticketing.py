@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from tools.common import for_update, next_id, reading
 from tools.store import BusinessStore
-from tools.store.schema import ticket_events, tickets
+from tools.store.schema import customers, ticket_events, tickets
 from tools.ticketing.backend import Ticket, TicketChanges
 
 
@@ -50,6 +50,12 @@ class SqlTicketing:
         key: str,
         now: datetime,
     ) -> Ticket:
+        if customer_id is not None and self.store.db.dialect == "postgresql":
+            # The ticket's foreign key takes the customer's row (FOR KEY SHARE) when it is inserted. Take it before
+            # the ticket counter, the order of every transaction that holds the customer and then opens a ticket
+            # (a deletion request): the other way round each waits for the other (deadlock, issue 17's fuzzer).
+            customer = select(customers.c.id).where(customers.c.id == customer_id)
+            tx.execute(customer.with_for_update(read=True, key_share=True))
         ticket = Ticket(
             ticket_id=next_id(tx, "ticket", "T-{}"),
             customer_id=customer_id,
