@@ -26,8 +26,9 @@ from collections.abc import Collection, Sequence
 from typing import Any, Literal
 
 from graphs.reasoners.local.entities import Entities
+from graphs.reasoners.local.router import SECONDARY_THRESHOLD
 from graphs.support.flows import get_flow
-from graphs.support.state import Asked, DialogueAct, DialogueState, IntentGuess, State
+from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
 
 # Identity: an identifier (email or customer id) and a secret (zip code or the card's last four).
 IDENTIFIERS = {"emails": "email", "customer_ids": "customer_id"}
@@ -223,13 +224,24 @@ def amend(flow_slots: dict[str, Any], names: Sequence[str], entities: Entities,
     return cleared
 
 
+def asked_for(flow: ActiveFlow) -> list[str]:
+    """The flow's intents the customer's own words asked for, by the local router's reading of the message that
+    opened it: its main reading, or one it read as surely as it detects a second request. An intent only the chat
+    model read into that message is not among them."""
+    router = flow.get("router_confidences") or {}
+    main = max(router, key=lambda intent: router[intent], default=None)
+    return [i for i in flow["intents"] if i == main or router.get(i, 0.0) >= SECONDARY_THRESHOLD]
+
+
 def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
              top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
-             amends: Sequence[str] = ()) -> DialogueState:
+             amends: Sequence[str] = (), restatable: Sequence[str] | None = None) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
-    ``amends`` the finished flow's slots this reply's values would replace (``amendable``)."""
+    ``amends`` the finished flow's slots this reply's values would replace (``amendable``), ``restatable`` the flow's
+    intents the customer's own words asked for (``asked_for``; all of ``flow_intents`` when not given): restating
+    one of those answers a pending confirmation, restating an intent only a model read into the request does not."""
     gives = supplied(asked, entities)
     rest = residual(text)
     request = _REQUEST.search(_VALUE.sub(" ", text)) is not None
@@ -250,7 +262,8 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     if asked["kind"] == "confirmation" and affirmation is not None:  # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")
         return state("confirm" if affirmation == "yes" else "deny")
-    if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in flow_intents
+    restatable = flow_intents if restatable is None else restatable
+    if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in restatable
             and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not entities and not _QUESTION.search(text)):
         # A question about the request ("how do I upgrade?") asks; it does not decide.
         cues.append(f"restates the pending {top['intent']} request")

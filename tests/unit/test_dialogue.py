@@ -9,6 +9,7 @@ import pytest
 
 from graphs.reasoners.local.entities import extract_entities
 from graphs.support.dialogue import (
+    asked_for,
     asked_of,
     carried_slots,
     core_of,
@@ -136,6 +137,22 @@ def test_a_yes_with_request_words_still_answers_the_pending_confirmation() -> No
 def test_restating_the_pending_request_confirms_it() -> None:
     asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
     assert _act("Move me to Basic then.", asked, top=("switch_account", 0.93), flow=("switch_account",)) == "confirm"
+
+
+def test_restating_an_intent_only_a_model_read_into_the_request_does_not_confirm_it() -> None:
+    """Found by the policy fuzzer: 'merge accounts', read by the chat model as a plan switch too, waited for a yes
+    to change_plan; the next message 'switch plan.' was taken as restating the pending request and the write ran."""
+    flow = _flow(["account_migration", "switch_account"], ["confirmation"], "confirming")
+    flow["router_confidences"] = {"account_migration": 0.91, "switch_account": 0.03}
+    assert asked_for(flow) == ["account_migration"]
+    text, asked = "switch plan.", asked_of(State(flow=flow))
+    entities = extract_entities(text, now=NOW, expecting=asked["expects"])
+    guess: IntentGuess = {"intent": "switch_account", "confidence": 0.93}
+    flow_intents = flow["intents"]
+    assert read_act(text, asked, entities, None, guess, flow_intents, restatable=asked_for(flow))["act"] != "confirm"
+    assert read_act(text, asked, entities, None, guess, flow_intents)["act"] == "confirm"  # the router read both
+    flow["router_confidences"] = {"account_migration": 0.9, "switch_account": 0.6}
+    assert asked_for(flow) == ["account_migration", "switch_account"]
 
 
 @pytest.mark.parametrize("text", ["How do I upgrade my membership from basic to plus?",

@@ -56,6 +56,7 @@ OUT_OF_SCOPE = "out_of_scope"  # never a secondary intent; not the main one when
 # (the lower one when the clause is at least BLEND_CONFIDENCE sure) 23 of 59 (0.002 alone: 23 of 67; 0.01
 # alone: 20 of 49).
 SECONDARY_SUPPORT = (0.01, 0.002)
+SECONDARY_THRESHOLD = 0.55  # a second request is detected when the router reads it at least this surely
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "mask-cv-split811-1"
@@ -147,7 +148,7 @@ class IntentModel:
         probs = self.text_probabilities([*texts, *clauses])
         return probs[:len(texts)], probs[len(texts):]
 
-    def detect(self, text: str, *, secondary_threshold: float = 0.55) -> tuple[list[IntentScore], float]:
+    def detect(self, text: str, *, secondary_threshold: float = SECONDARY_THRESHOLD) -> tuple[list[IntentScore], float]:
         """The intents of one message and the margin of the main one.
 
         The whole message gives the main intent; each clause ("…, and my password doesn't work either") is
@@ -157,7 +158,7 @@ class IntentModel:
         return self.detect_many([text], secondary_threshold=secondary_threshold)[0]
 
     def detect_many(self, texts: list[str], *,
-                    secondary_threshold: float = 0.55) -> list[tuple[list[IntentScore], float]]:
+                    secondary_threshold: float = SECONDARY_THRESHOLD) -> list[tuple[list[IntentScore], float]]:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]

@@ -18,6 +18,7 @@ from graphs.support.dialogue import (
     IDENTIFIERS,
     SECRETS,
     amendable,
+    asked_for,
     asked_of,
     carried_slots,
     core_of,
@@ -70,7 +71,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
-                        done_intents, amendable(state, entities, text))
+                        done_intents, amendable(state, entities, text),
+                        asked_for(flow) if flow is not None and flow["stage"] != "done" else None)
     dialogue["known"] = sorted(known_slots(state))
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
