@@ -39,7 +39,8 @@ def compose_reply(state: State) -> str:
     values = _values(state)
     assessment = state.assessment
     if (assessment and assessment["route"] == "respond" and not assessment["reasons"]
-            and assessment["confidence"] < assessment["threshold"] and flow and not flow["asking"]):
+            and (assessment.get("clarify") or assessment["confidence"] < assessment["threshold"])
+            and flow and not flow["asking"]):
         intents = state.understanding["intents"] if state.understanding else []
         return render_reply("clarify", intents=intents[:2], **values)
     parts: list[str] = []
