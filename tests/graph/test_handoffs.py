@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from foundation.audit import open_audit_log
+from graphs.support.confidence import ConfidenceModel
 from graphs.support.nodes import act as act_node
+from graphs.support.nodes import assess as assess_node
 from service.conversations import SupportService
 from tests.graph.conftest import refunds_of, tools_run
 
@@ -67,3 +69,15 @@ def test_a_write_the_router_is_unsure_of_is_confirmed_by_the_customer_not_a_revi
     second = service.send("unsure-write", "yes please")
     assert second.review_request is None, second.assessment
     assert [r["amount"] for r in refunds_of(database_url, 10004)] == [14.99], second.plan
+
+
+def test_a_clarifying_question_leaves_the_conversation_open(
+        service: SupportService, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsure of the request, the agent asks the customer; that is no outcome: the conversation stays open and
+    no rating is asked for. (A confidence model that is unsure of everything stands in for an unsure reading.)"""
+    monkeypatch.setattr(assess_node, "load_model", lambda: ConfidenceModel(-5.0, {}))
+    report = service.send("clarify-open", "where is my order 10003?", customer_id="C0001")
+    assert report.assessment is not None and report.assessment["route"] == "respond", report.assessment
+    assert "make sure I get this right" in report.replies[-1], report.replies
+    assert report.status == "awaiting_customer", report.status
+    assert "rating" not in report.replies[-1], report.replies

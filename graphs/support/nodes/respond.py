@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.flows import get_flow
-from graphs.support.replies import compose_reply
+from graphs.support.replies import clarifying, compose_reply
 from graphs.support.state import ActiveFlow, State
 from prompts import render_reply
 
@@ -26,8 +26,9 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     else:
         text = state.reply or compose_reply(state)
     flow = state.flow
+    # A clarifying question is no outcome: the customer is asked, the conversation stays open.
     finished = flow is not None and not flow["asking"] and flow["stage"] == "done" and not _asks_customer(flow) \
-        and not _did_nothing(state, flow)
+        and not _did_nothing(state, flow) and not (clarifying(state) and not state.reply)
     # A thread a person has taken over stays open until they hand it back.
     status = "resolved" if finished and not state.human_owner else "awaiting_customer"
     by = state.review["reviewer"] if state.review and state.reply else "agent"
