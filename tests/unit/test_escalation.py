@@ -169,3 +169,15 @@ def test_an_unsure_reading_of_a_person_is_asked_about_then_handed_over() -> None
     state.flow["router_confidences"] = {"contact_human_agent": 0.9}
     sure = decide(state, confidence=0.95, threshold=0.7, max_verification_attempts=3)
     assert sure.route == "human_review" and sure.reasons == ["the customer asked for a human"], sure
+
+
+def test_a_value_not_said_before_is_new_information() -> None:
+    """Asking again after the customer brought a new detail is progress (assess gives no repeat then): an email or
+    a number not in any earlier message is new, the same ones again are not, nor a short number."""
+    from graphs.support.handoff import new_values
+
+    said = ["move order 70244 to my new flat please", "new address is 12 High St, Springfield 60651"]
+    assert new_values([*said, "oops wrong zip, 60615"]) == {"60615"}
+    assert new_values([*said, "it's 60651, like I said, for order 70244"]) == set()
+    assert new_values([*said, "ok jo.b@example.com"]) == {"jo.b@example.com"}
+    assert new_values([*said, "flat 2"]) == set()
