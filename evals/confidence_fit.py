@@ -30,6 +30,13 @@ from graphs.support import conversation_map
 from graphs.support.confidence import DIRECTION, SIGNALS, ConfidenceModel, load_model
 
 DEV = Path(__file__).parent / "scenarios" / "blind" / "dev"
+
+
+def dev_halves() -> list[Path]:
+    """Every blind dev half (blind/dev, blind/dev3, blind/dev4 …): what ``supportgraph fit confidence`` fits on
+    by default."""
+    return sorted(p for p in DEV.parent.glob("dev*") if p.is_dir())
+
 FITTED_ON = "blind dev turns, labelled by evals/selective.py's rule (evals/confidence_fit.py)"
 
 

@@ -143,14 +143,14 @@ def fit_confidence_command(
     write: Annotated[bool, typer.Option(help="Write the fitted weights to graphs/support/confidence.yaml.")] = False,
     on: Annotated[list[Path] | None, typer.Option(
         help="Scenario folders whose turns are fitted on (repeatable; blind dev halves only). "
-             "Default: evals/scenarios/blind/dev.")] = None,
+             "Default: every blind dev half (evals/scenarios/blind/dev*).")] = None,
 ) -> None:
     """Fit the confidence model's weights on labelled turns and report its cross-validated calibration, how well
     it and each signal separate right from wrong turns (AUC) and its risk–coverage."""
-    from evals.confidence_fit import DEV, fit_confidence
+    from evals.confidence_fit import dev_halves, fit_confidence
     from graphs.support.confidence import model_path
 
-    folders = on or [DEV]
+    folders = on or dev_halves()
     missing = [str(p) for p in folders if not p.is_dir()]
     if missing:
         raise CliError(f"no scenario folder {', '.join(missing)}")

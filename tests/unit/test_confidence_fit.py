@@ -129,3 +129,11 @@ def test_the_fit_is_deterministic() -> None:
     """The same labelled turns give the same model file, to the digit."""
     turns = _conversations(80)
     assert fit(turns).model.to_yaml() == fit(turns).model.to_yaml()
+
+
+def test_the_fit_takes_every_dev_half_and_no_test_half_by_default() -> None:
+    from evals.confidence_fit import dev_halves
+
+    names = {p.name for p in dev_halves()}
+    assert {"dev", "dev3", "dev4"} <= names, names
+    assert all(n.startswith("dev") for n in names), names
