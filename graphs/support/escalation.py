@@ -112,6 +112,9 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
             return Escalation("human_review", queue, [f"no progress: the customer may want a person and the agent "
                                                       f"is still unsure after asking{unsure}"])
         return Escalation("respond", queue, clarify=True)
+    writes = [s for s in state.plan if s["writes"] and s["status"] == "done"]
+    if writes and all(s["confirmed"] for s in writes):
+        return Escalation("respond", queue)  # what was changed the customer confirmed: theirs to decide
     if confidence < threshold and not flow["asking"]:
         if flow["low_confidence_turns"] >= 1:
             return Escalation("human_review", queue,

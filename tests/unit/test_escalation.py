@@ -181,3 +181,16 @@ def test_a_value_not_said_before_is_new_information() -> None:
     assert new_values([*said, "it's 60651, like I said, for order 70244"]) == set()
     assert new_values([*said, "ok jo.b@example.com"]) == {"jo.b@example.com"}
     assert new_values([*said, "flat 2"]) == set()
+
+
+def test_a_change_the_customer_confirmed_is_not_handed_over_for_low_confidence() -> None:
+    """A write done after the customer's yes is what they asked for: a low confidence on that turn (a reply
+    inherits the doubt of the message that opened the flow) neither asks again nor hands over; an unconfirmed
+    write on a low-confidence turn still goes to a person."""
+    confirmed = {**_step(), "confirmed": True}
+    after_yes = decide(_state(plan=[confirmed], message="yes please"), confidence=0.3, threshold=0.7,
+                       max_verification_attempts=3)
+    assert after_yes.route == "respond" and not after_yes.clarify, after_yes
+    unconfirmed = decide(_state(plan=[_step()], message="yes please"), confidence=0.3, threshold=0.7,
+                         max_verification_attempts=3)
+    assert unconfirmed.route == "human_review", unconfirmed

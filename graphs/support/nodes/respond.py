@@ -26,15 +26,16 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     else:
         text = state.reply or compose_reply(state)
     flow = state.flow
-    # A clarifying question is no outcome: the customer is asked, the conversation stays open.
     finished = flow is not None and not flow["asking"] and flow["stage"] == "done" and not _asks_customer(flow) \
-        and not _did_nothing(state, flow) and not (clarifying(state) and not state.reply)
+        and not _did_nothing(state, flow)
     # A thread a person has taken over stays open until they hand it back.
     status = "resolved" if finished and not state.human_owner else "awaiting_customer"
     by = state.review["reviewer"] if state.review and state.reply else "agent"
     # The conversation reaches a resolved outcome: ask for a rating (ingest reads the answer). A reviewer's own
     # words go out exactly as written.
-    ask_rating = status == "resolved" and state.status != "resolved" and by == "agent"
+    # A clarifying question asks the customer something: no rating is asked with it.
+    ask_rating = status == "resolved" and state.status != "resolved" and by == "agent" and not (
+        clarifying(state) and not state.reply)
     if ask_rating:
         text = f"{text}\n\n{render_reply('csat_ask')}"
     d.audit.record(d.thread_id, state.turn, "respond",
