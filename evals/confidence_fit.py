@@ -26,9 +26,17 @@ from evals.intents import expected_calibration_error
 from evals.scenario_files import load_scenarios
 from evals.scenario_runner import run_scenarios
 from evals.selective import risk_coverage, separation, threshold_for
+from graphs.support import conversation_map
 from graphs.support.confidence import DIRECTION, SIGNALS, ConfidenceModel, load_model
 
 DEV = Path(__file__).parent / "scenarios" / "blind" / "dev"
+
+
+def dev_halves() -> list[Path]:
+    """Every blind dev half (blind/dev, blind/dev3, blind/dev4 …): what ``supportgraph fit confidence`` fits on
+    by default."""
+    return sorted(p for p in DEV.parent.glob("dev*") if p.is_dir())
+
 FITTED_ON = "blind dev turns, labelled by evals/selective.py's rule (evals/confidence_fit.py)"
 
 
@@ -166,27 +174,72 @@ def _fit_at(turns: list[LabelledTurn], y: np.ndarray, used: list[str], c: float,
     return used, clf, cv
 
 
+# Seeds of the repeated 5-fold splits the conversation map's features and strength are chosen on (190 conversations
+# are few: one split's Brier score moves by more than a feature adds).
+CONVERSATION_SEEDS = range(5)
+# A feature joins the conversation map when it lowers the cross-validated Brier score by at least this much.
+MIN_GAIN = 0.002
+
+
 def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[str, float], dict[str, Any]]:
-    """Fit the conversation map sigmoid(a · logit(Π p) + b) on the product of each conversation's cross-validated
-    turn probabilities against whether it passed; identity when the turns carry no conversations."""
+    """Fit the conversation map (graphs/support/conversation_map.py) on each conversation's cross-validated turn
+    probabilities and signals against whether it passed; identity when the turns carry no conversations.
+
+    A logistic regression over the map's features, chosen forward from ``product``: a feature is kept when it
+    lowers the Brier score (mean over repeated 5-fold splits) by ``MIN_GAIN``, with the strength of ``C_GRID`` that
+    scores best. The product-only map (sigmoid(a · logit(Π p) + b)) is reported beside it."""
     groups: dict[str, list[int]] = {}
     for n, t in enumerate(turns):
         if t.conversation and t.conversation_right is not None:
             groups.setdefault(t.conversation, []).append(n)
     passed = np.array([bool(turns[idx[0]].conversation_right) for idx in groups.values()], dtype=int)
     if len(groups) < 10 or len(set(passed)) < 2:
-        return {"a": 1.0, "b": 0.0}, {}
-    product = np.clip([float(np.prod(cv[idx])) for idx in groups.values()], 1e-6, 1 - 1e-6)
-    x = np.log(product / (1 - product)).reshape(-1, 1)
-    platt = LogisticRegression(C=1e4, max_iter=1000).fit(x, passed)
-    folds = StratifiedKFold(n_splits=min(5, int(min(passed.sum(), len(passed) - passed.sum()))), shuffle=True,
-                            random_state=7)
-    conv_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), x, passed, cv=folds,
-                                method="predict_proba")[:, 1]
+        return dict(conversation_map.IDENTITY), {}
+    rows = [conversation_map.features([float(cv[i]) for i in idx], [turns[i].signals for i in idx])
+            for idx in groups.values()]
+    table = np.array([[r[k] for k in conversation_map.FEATURES] for r in rows])
+    scale = table.std(axis=0) + 1e-9  # fitted on standardised features (one strength suits all), written unscaled
+    n_splits = min(5, int(min(passed.sum(), len(passed) - passed.sum())))
+    splits = [list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(table, passed))
+              for seed in CONVERSATION_SEEDS]
+
+    def cv_of(names: list[str], c: float) -> list[np.ndarray]:
+        x = table[:, [conversation_map.FEATURES.index(n) for n in names]] / scale[
+            [conversation_map.FEATURES.index(n) for n in names]]
+        return [cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, passed, cv=folds,
+                                  method="predict_proba")[:, 1] for folds in splits]
+
+    def brier(names: list[str]) -> tuple[float, float]:
+        scored = {c: float(np.mean([brier_score_loss(passed, p) for p in cv_of(names, c)])) for c in C_GRID}
+        best = min(scored, key=lambda c: scored[c])
+        return scored[best], best
+
+    chosen = ["product"]
+    score, c = brier(chosen)
+    while len(chosen) < len(conversation_map.FEATURES):
+        tried = {n: brier([*chosen, n]) for n in conversation_map.FEATURES if n not in chosen}
+        name = min(tried, key=lambda n: tried[n][0])
+        if tried[name][0] > score - MIN_GAIN:
+            break
+        chosen.append(name)
+        score, c = tried[name]
+    idx = [conversation_map.FEATURES.index(n) for n in chosen]
+    clf = LogisticRegression(C=c, max_iter=1000).fit(table[:, idx] / scale[idx], passed)
+    fitted_cv = cv_of(chosen, c)[0]
+    product_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), table[:, [0]], passed, cv=splits[0],
+                                   method="predict_proba")[:, 1]
     quality = {"conversations": len(groups), "conversations_passed": int(passed.sum()),
+               "conversation_features": chosen, "conversation_regularisation_c": c,
                "cv_conversation_calibration_error": round(
-                   expected_calibration_error(conv_cv, passed.astype(bool)), 4)}
-    return {"a": float(platt.coef_[0][0]), "b": float(platt.intercept_[0])}, quality
+                   expected_calibration_error(fitted_cv, passed.astype(bool)), 4),
+               "cv_conversation_auc": round(float(roc_auc_score(passed, fitted_cv)), 4),
+               "cv_conversation_brier": round(float(brier_score_loss(passed, fitted_cv)), 4),
+               "cv_conversation_calibration_error_product_only": round(
+                   expected_calibration_error(product_cv, passed.astype(bool)), 4),
+               "cv_conversation_auc_product_only": round(float(roc_auc_score(passed, product_cv)), 4),
+               "cv_conversation_brier_product_only": round(float(brier_score_loss(passed, product_cv)), 4)}
+    weights = {n: float(w / scale[i]) for n, w, i in zip(chosen, clf.coef_[0], idx, strict=True)}
+    return {"bias": float(clf.intercept_[0]), **weights}, quality
 
 
 def fit_confidence(write_to: Path | None = None, paths: Sequence[Path] = (DEV,)) -> FitReport:

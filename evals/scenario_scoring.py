@@ -232,14 +232,15 @@ def score(scenario: Scenario, t: Transcript) -> TrialResult:
     return TrialResult(scenario_id=scenario.id, flow=scenario.flow, trial=t.trial, passed=not reasons,
                        reasons=reasons, expected_escalation=bool(scenario.expect["escalated"]),
                        escalated=t.escalated, outcome=t.outcome,
-                       confidence=conversation_confidence(t.confidences), latency_ms=t.latency_ms,
+                       confidence=conversation_confidence(t.confidences, [turn["signals"] for turn in turns]),
+                       latency_ms=t.latency_ms,
                        tags=list(scenario.tags), parts={name: not by_part[name] for name in PARTS}, turns=turns)
 
 
-def conversation_confidence(turns: list[float]) -> float | None:
-    """The probability that every turn went right: the product of the turns' confidences, recalibrated by the
-    confidence model's conversation map (turns of one conversation are not independent); None: no turn."""
-    return load_model().conversation_score(list(turns))
+def conversation_confidence(turns: list[float], signals: list[dict[str, float]] | None = None) -> float | None:
+    """The probability that every turn went right: the confidence model's conversation map of the turns'
+    confidences and signals (graphs/support/conversation_map.py); None: no turn."""
+    return load_model().conversation_score(list(turns), signals)
 
 
 def pass_hat_k(passes: dict[str, list[bool]], k: int) -> float:

@@ -25,6 +25,7 @@ from typing import Any
 import yaml
 
 from graphs.reasoners.local.router import OUT_OF_SCOPE, load_thorough_router
+from graphs.support import conversation_map
 from graphs.support.dialogue import IDENTITY_ENTITIES
 from graphs.support.familiarity import load_neighbours
 from graphs.support.flows import get_flow, money_at_stake
@@ -91,21 +92,17 @@ class ConfidenceModel:
     # likely as a right one, so the agent asks the customer (then hands over) even where a flow's threshold,
     # set before the score was calibrated on conversations written by others, is higher.
     clarify_below: float = 0.5
-    # A conversation goes right only if every turn does: sigmoid(a · logit(Π turn confidences) + b), with a and b
-    # fitted on the dev conversations (identity until fitted): turns of one conversation are not independent.
-    conversation: dict[str, float] = field(default_factory=lambda: {"a": 1.0, "b": 0.0})
+    # A conversation goes right only if every turn does; its confidence is a map fitted on the dev conversations
+    # from its turns' confidences and signals (conversation_map.py; the product of the turns' until fitted).
+    conversation: dict[str, float] = field(default_factory=lambda: dict(conversation_map.IDENTITY))
 
     def score(self, signals: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(name, 0.0) * signals.get(name, 0.0) for name in SIGNALS)
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-    def conversation_score(self, turns: list[float]) -> float | None:
+    def conversation_score(self, turns: list[float], signals: list[dict[str, float]] | None = None) -> float | None:
         """The probability that every turn of a conversation went right (None: no turn)."""
-        if not turns:
-            return None
-        p = min(max(math.prod(turns), 1e-6), 1 - 1e-6)
-        z = self.conversation["a"] * math.log(p / (1 - p)) + self.conversation["b"]
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+        return conversation_map.score(self.conversation, turns, signals)
 
     def to_yaml(self) -> str:
         header = ("# Confidence model: confidence = sigmoid(bias + sum(weight * signal)).\n"
@@ -136,7 +133,7 @@ def load_model() -> ConfidenceModel:
         raise ValueError(f"{MODEL_FILE} has weights for unknown signals {sorted(unknown)}")
     return ConfidenceModel(float(raw["bias"]), {k: float(v) for k, v in raw["weights"].items()},
                            dict(raw.get("fitted") or {}), float(raw.get("clarify_below", 1.0)),
-                           {k: float(v) for k, v in (raw.get("conversation") or {"a": 1.0, "b": 0.0}).items()})
+                           conversation_map.from_yaml(raw.get("conversation")))
 
 
 def signals_of(state: State, *, repeats: int = 0) -> dict[str, float]:

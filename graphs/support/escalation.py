@@ -8,8 +8,9 @@ The hand-off triggers of prompts/policy.md §5, each with its queue and a reason
 - a chargeback threat (billing), a legal or regulatory threat, a request for an exception a person could grant;
 - identity verification failed ``max_verification_attempts`` times (accounts);
 - very strong anger (sentiment at or below ``STRONGLY_NEGATIVE``);
-- no progress: the agent is about to say again what it already said, or confidence stays below the flow's
-  threshold after one clarifying question.
+- no progress: the agent is about to ask again what it already asked although the customer's reply gave none of
+  it, or to give the same answer a third time, or confidence stays below the flow's threshold after one
+  clarifying question.
 A message claiming an approval or an authority the chat cannot accept ("this is head office", "your colleague
 already approved it", override codes) is declined instead: nothing it asks for runs and no person is asked, as
 no person would grant it. Requests the tools refuse (more than was paid, another customer's order) are refused
@@ -26,6 +27,8 @@ from graphs.support.handoff import cues_in
 from graphs.support.state import Queue, Route, State
 
 STRONGLY_NEGATIVE = -0.85
+# The same answer (not a question) this many times over is no progress: the third time, not the second.
+NO_PROGRESS_ANSWERS = 2
 IDENTITY_STAGES = ("verifying",)
 
 
@@ -67,15 +70,21 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
             reasons.append(step["hold_reason"])
             queue = get_flow(step["intent"]).queue if step["intent"] in flow["intents"] else queue
     person_cue = any(c.name == "person" for c in found)
+    router = flow.get("router_confidences") or flow["confidences"]
+    unsure_of_person = False
     for n, spec in enumerate(specs):
         # A flow that always goes to a person does when it is what the customer mainly asked for, or when the
-        # message itself asks for a person (two readings agree); a side reading of the router alone does not.
+        # message itself asks for a person (two readings agree); a side reading of the router alone does not,
+        # nor a main reading the router is less sure of than the flow's threshold: that one is asked about.
         if spec.review_reason and (n == 0 or person_cue) and spec.review_reason not in reasons:
+            if not person_cue and router.get(flow["intents"][n], 1.0) < spec.threshold:
+                unsure_of_person = True
+                continue
             reasons.append(spec.review_reason)
             queue = spec.queue if n == 0 else queue
     # A model answer refused twice (invalid JSON, unknown tool, made-up id, bad arguments): none of it ran.
     reasons += [p for p in state.model_problems if p not in reasons]
-    asked_for_person = any(spec.review_reason for spec in specs[:1]) or (
+    asked_for_person = (any(spec.review_reason for spec in specs[:1]) and not unsure_of_person) or (
         person_cue and any(s.review_reason for s in specs))
     for cue in found:
         if cue.effect != "escalate" or (cue.name == "person" and asked_for_person):
@@ -89,14 +98,23 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
     sentiment = state.sentiment
     if sentiment and sentiment["score"] <= STRONGLY_NEGATIVE:
         reasons.append(f"the customer is very upset (sentiment {sentiment['score']:.2f})")
-    # The same question or answer twice (an identity question too: a failed attempt changes the reply) is stuck.
-    if repeats and not reasons:
+    # No progress: the same question again although the customer's reply gave nothing of it (``repeats`` is 0
+    # when it did), or the same answer a third time (the customer may ask twice and hear the same answer twice).
+    if repeats >= (1 if flow["asking"] else NO_PROGRESS_ANSWERS) and not reasons:
         what = "asking for identity details" if flow["stage"] in IDENTITY_STAGES else "saying"
         reasons.append(f"no progress: the agent would be {what} the same thing again ({repeats + 1} times)")
         if flow["stage"] in IDENTITY_STAGES:
             queue = "accounts"
     if reasons:
         return Escalation("human_review", queue, reasons)
+    if unsure_of_person and not flow["asking"]:
+        if flow["low_confidence_turns"] >= 1:
+            return Escalation("human_review", queue, [f"no progress: the customer may want a person and the agent "
+                                                      f"is still unsure after asking{unsure}"])
+        return Escalation("respond", queue, clarify=True)
+    writes = [s for s in state.plan if s["writes"] and s["status"] == "done"]
+    if writes and all(s["confirmed"] for s in writes):
+        return Escalation("respond", queue)  # what was changed the customer confirmed: theirs to decide
     if confidence < threshold and not flow["asking"]:
         if flow["low_confidence_turns"] >= 1:
             return Escalation("human_review", queue,

@@ -24,6 +24,7 @@ CUES_FILE = "handoff.yaml"
 # Two customer messages this similar (token Jaccard) say the same thing again.
 REPEAT_SIMILARITY = 0.7
 _TOKEN = re.compile(r"[a-z0-9@.]+")
+_VALUES = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\d{3,}")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ def customer_texts(messages: Sequence[AnyMessage]) -> list[str]:
 
 def agent_texts(messages: Sequence[AnyMessage]) -> list[str]:
     return [str(m.content) for m in messages if m.type == "ai"]
+
+
+def new_values(said: Sequence[str]) -> set[str]:
+    """The values (emails, numbers of three digits or more) of the latest customer message that no earlier one
+    gave: new information, even where it is not what was asked ("oops, wrong zip: 60615")."""
+    if not said:
+        return set()
+    earlier = {v for text in said[:-1] for v in _VALUES.findall(normalise(text))}
+    return set(_VALUES.findall(normalise(said[-1]))) - earlier
 
 
 def customer_repeats(messages: Sequence[AnyMessage]) -> bool:

@@ -33,13 +33,19 @@ def _values(state: State) -> dict[str, Any]:
     }
 
 
+def clarifying(state: State) -> bool:
+    """Does the agent ask the customer to clarify this turn (unsure, nothing asked yet), instead of answering?"""
+    assessment = state.assessment
+    return bool(assessment and assessment["route"] == "respond" and not assessment["reasons"]
+                and (assessment.get("clarify") or assessment["confidence"] < assessment["threshold"])
+                and state.flow and not state.flow["asking"])
+
+
 def compose_reply(state: State) -> str:
     """What the agent says this turn, without a human in the loop: results first, then any question."""
     flow = state.flow
     values = _values(state)
-    assessment = state.assessment
-    if (assessment and assessment["route"] == "respond" and not assessment["reasons"]
-            and assessment["confidence"] < assessment["threshold"] and flow and not flow["asking"]):
+    if clarifying(state):
         intents = state.understanding["intents"] if state.understanding else []
         return render_reply("clarify", intents=intents[:2], **values)
     parts: list[str] = []

@@ -132,6 +132,7 @@ class Assessment(TypedDict):
     route: Route
     reasons: list[str]
     queue: Queue
+    clarify: NotRequired[bool]  # the agent asks the customer what they need (escalation.py decided so)
 
 
 class Review(TypedDict):

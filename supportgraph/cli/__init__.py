@@ -143,14 +143,14 @@ def fit_confidence_command(
     write: Annotated[bool, typer.Option(help="Write the fitted weights to graphs/support/confidence.yaml.")] = False,
     on: Annotated[list[Path] | None, typer.Option(
         help="Scenario folders whose turns are fitted on (repeatable; blind dev halves only). "
-             "Default: evals/scenarios/blind/dev.")] = None,
+             "Default: every blind dev half (evals/scenarios/blind/dev*).")] = None,
 ) -> None:
     """Fit the confidence model's weights on labelled turns and report its cross-validated calibration, how well
     it and each signal separate right from wrong turns (AUC) and its risk–coverage."""
-    from evals.confidence_fit import DEV, fit_confidence
+    from evals.confidence_fit import dev_halves, fit_confidence
     from graphs.support.confidence import model_path
 
-    folders = on or [DEV]
+    folders = on or dev_halves()
     missing = [str(p) for p in folders if not p.is_dir()]
     if missing:
         raise CliError(f"no scenario folder {', '.join(missing)}")
@@ -173,6 +173,15 @@ def fit_confidence_command(
         f"threshold {chosen['threshold']:.3f} for 5 % risk answers {chosen['coverage']:.1%} alone"
         if chosen else "no threshold reaches 5 % risk")
         + f"; risk at 60 % coverage {_pct(report.cv_risk_at_60)}; answering all {_pct(report.cv_risk_all)}")
+    fitted = report.model.fitted
+    if "cv_conversation_brier" in fitted:
+        console.print(f"per conversation ({fitted['conversations']}, 5-fold CV): map of "
+                      f"{' + '.join(fitted['conversation_features'])}: ECE "
+                      f"{fitted['cv_conversation_calibration_error']:.3f} · AUC {fitted['cv_conversation_auc']:.3f} · "
+                      f"Brier {fitted['cv_conversation_brier']:.3f}; product only: ECE "
+                      f"{fitted['cv_conversation_calibration_error_product_only']:.3f} · AUC "
+                      f"{fitted['cv_conversation_auc_product_only']:.3f} · Brier "
+                      f"{fitted['cv_conversation_brier_product_only']:.3f}")
     console.print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in report.model.weights.items())
                   + f", bias {report.model.bias:+.2f}")
     if write:

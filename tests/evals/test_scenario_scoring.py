@@ -16,9 +16,10 @@ def test_a_play_that_meets_every_expectation_passes() -> None:
     result = score(scenario(), transcript())
     assert result.passed, result.reasons
     assert result.reasons == []
-    # the probability that every turn went right: the product of the turns' confidences
-    assert result.confidence == pytest.approx(load_model().conversation_score([0.93, 0.88]))
-    identity = ConfidenceModel(0.0, {}, conversation={"a": 1.0, "b": 0.0})
+    # the probability that every turn went right: the shipped model's conversation map of the turns
+    signals = [t["signals"] for t in result.turns]
+    assert result.confidence == pytest.approx(load_model().conversation_score([0.93, 0.88], signals))
+    identity = ConfidenceModel(0.0, {})  # unfitted: the product of the turns' confidences
     assert identity.conversation_score([0.93, 0.88]) == pytest.approx(0.93 * 0.88)
 
 

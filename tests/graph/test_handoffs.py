@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from foundation.audit import open_audit_log
+from graphs.support.confidence import ConfidenceModel
+from graphs.support.nodes import act as act_node
+from graphs.support.nodes import assess as assess_node
 from service.conversations import SupportService
 from tests.graph.conftest import refunds_of, tools_run
 
@@ -48,3 +53,30 @@ def test_signals_and_their_weights_are_in_the_audit(service: SupportService, dat
     for name in ("unexplained_content", "unclaimed_entities", "repair", "record_conflict"):
         assert name in assessed["signals"] and name in assessed["signal_weights"], assessed
         assert assessed["signal_meaning"][name], assessed
+
+
+def test_a_write_the_router_is_unsure_of_is_confirmed_by_the_customer_not_a_reviewer(
+        service: SupportService, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether the customer asked for a write is the customer's to say: below the flow's threshold the agent asks
+    them to confirm it (no hand-off), and their yes runs it. Every threshold is raised to 1 here so that the
+    router is unsure of any request."""
+    real = act_node.get_flow
+    monkeypatch.setattr(act_node, "get_flow", lambda intent: real(intent).model_copy(update={"threshold": 1.0}))
+    first = service.send("unsure-write", "I'd like a refund for order 10004", customer_id="C0001")
+    assert first.review_request is None and first.status == "awaiting_customer", first.status
+    assert refunds_of(database_url, 10004) == [], "nothing runs before the customer confirms"
+    assert "go ahead" in first.replies[-1].lower(), first.replies
+    second = service.send("unsure-write", "yes please")
+    assert second.review_request is None, second.assessment
+    assert [r["amount"] for r in refunds_of(database_url, 10004)] == [14.99], second.plan
+
+
+def test_a_clarifying_question_asks_for_no_rating(
+        service: SupportService, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unsure of the request, the agent asks the customer; a rating request does not go with that question.
+    (A confidence model that is unsure of everything stands in for an unsure reading.)"""
+    monkeypatch.setattr(assess_node, "load_model", lambda: ConfidenceModel(-5.0, {}))
+    report = service.send("clarify-open", "where is my order 10003?", customer_id="C0001")
+    assert report.assessment is not None and report.assessment["route"] == "respond", report.assessment
+    assert "make sure I get this right" in report.replies[-1], report.replies
+    assert "rating" not in report.replies[-1], report.replies

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import random
 
 import yaml
+from pytest import approx
 
 from evals.confidence_fit import LabelledTurn, fit
 from graphs.support.confidence import SIGNALS, ConfidenceModel, load_model
@@ -85,3 +87,53 @@ def test_cross_validation_keeps_a_conversations_turns_in_one_fold() -> None:
         assert all(turns[i].conversation not in held_conversations for i in set(range(len(turns))) - set(held))
     report = fit(turns)
     assert report.model.fitted["regularisation_c"] in (0.3, 1.0, 3.0, 10.0)
+
+
+def _conversations(n: int = 200, seed: int = 5) -> list[LabelledTurn]:
+    """Synthetic conversations of 1-4 turns whose outcome is decided by their last turn (where the end state is
+    reached), however sure the turns before it were: the product of the turns' confidences mixes those in."""
+    rng = random.Random(seed)
+    turns = []
+    for c in range(n):
+        patterns = [rng.random() for _ in range(rng.randint(1, 4))]
+        right = rng.random() < patterns[-1]
+        for k, pattern in enumerate(patterns):
+            correct = right if k == len(patterns) - 1 else rng.random() < pattern
+            signals = {"pattern_recognition": pattern, "margin": pattern, "repair": 0.0}
+            turns.append(LabelledTurn(f"c{c}#{k}", "x", "x", signals, correct, f"c{c}", right))
+    return turns
+
+
+def test_the_conversation_map_is_fitted_on_more_than_the_product() -> None:
+    """The conversation's confidence is a fitted function of its turns (graphs/support/conversation_map.py):
+    it predicts conversations better than a recalibrated product of the turns' confidences."""
+    model = fit(_conversations()).model
+    fitted = model.fitted
+    assert fitted["cv_conversation_brier"] < fitted["cv_conversation_brier_product_only"] - 0.01, fitted
+    assert model.conversation.get("last", 0.0) > 0, model.conversation
+    raw = yaml.safe_load(model.to_yaml())
+    again = ConfidenceModel(raw["bias"], raw["weights"], conversation=raw["conversation"])
+    assert again.conversation_score([0.9, 0.6]) == approx(model.conversation_score([0.9, 0.6]), abs=1e-3)
+
+
+def test_the_old_conversation_map_still_reads() -> None:
+    from graphs.support.conversation_map import from_yaml
+
+    old = ConfidenceModel(0.0, {}, conversation=from_yaml({"a": 0.5, "b": 0.2}))
+    p = 0.9 * 0.8
+    z = 0.5 * math.log(p / (1 - p)) + 0.2
+    assert old.conversation_score([0.9, 0.8]) == approx(1 / (1 + math.exp(-z)))
+
+
+def test_the_fit_is_deterministic() -> None:
+    """The same labelled turns give the same model file, to the digit."""
+    turns = _conversations(80)
+    assert fit(turns).model.to_yaml() == fit(turns).model.to_yaml()
+
+
+def test_the_fit_takes_every_dev_half_and_no_test_half_by_default() -> None:
+    from evals.confidence_fit import dev_halves
+
+    names = {p.name for p in dev_halves()}
+    assert {"dev", "dev3", "dev4"} <= names, names
+    assert all(n.startswith("dev") for n in names), names

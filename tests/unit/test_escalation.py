@@ -120,8 +120,16 @@ def test_claimed_approvals_are_declined_not_escalated(text: str) -> None:
 
 
 def test_no_progress_hands_over_and_identity_loops_go_to_accounts() -> None:
-    again = decide(_state(plan=_read_only()), confidence=0.95, threshold=0.7, max_verification_attempts=3, repeats=1)
-    assert again.route == "human_review" and again.queue == "billing" and "no progress" in again.reasons[0]
+    # The same answer twice is the answer to a question asked twice; a third time the conversation is stuck.
+    for repeats, route in ((1, "respond"), (2, "human_review")):
+        again = decide(_state(plan=_read_only()), confidence=0.95, threshold=0.7, max_verification_attempts=3,
+                       repeats=repeats)
+        assert again.route == route, (repeats, again)
+    assert again.queue == "billing" and "no progress" in again.reasons[0]
+    # The same question again (the customer's reply gave none of it) is stuck at once.
+    asked = decide(_state(plan=[], stage="collecting", asking=["order_id"]), confidence=0.95, threshold=0.7,
+                   max_verification_attempts=3, repeats=1)
+    assert asked.route == "human_review" and "no progress" in asked.reasons[0], asked
     # A failed attempt changes the reply ("those details do not match"); the same identity question again is stuck.
     for repeats, route in ((0, "respond"), (1, "human_review")):
         identity = decide(_state(plan=[], stage="verifying", asking=["identity"]), confidence=0.95, threshold=0.7,
@@ -142,3 +150,47 @@ def test_a_side_reading_of_a_person_alone_does_not_hand_over() -> None:
                              message="please send me the January invoice"),
                       confidence=0.95, threshold=0.7, max_verification_attempts=3)
     assert decision.route == "respond", decision
+
+
+def test_an_unsure_reading_of_a_person_is_asked_about_then_handed_over() -> None:
+    """The router's contact_human_agent as the main reading, below its flow's threshold and with no words asking
+    for a person ("you can't just do it? fine, ..."), is asked about once instead of handed over; still unsure
+    on the next turn, it goes to a person. A sure reading hands over at once."""
+    text = "so you can't just do it? fine, whatever then"
+    state = _state(intents=("contact_human_agent",), plan=[], message=text)
+    assert state.flow is not None
+    state.flow["router_confidences"] = {"contact_human_agent": 0.62, "cancel_order": 0.3}
+    first = decide(state, confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert first.route == "respond" and first.clarify and not first.reasons, first
+    state.flow["low_confidence_turns"] = 1
+    second = decide(state, confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert second.route == "human_review" and "person" in second.reasons[0], second
+    state.flow["low_confidence_turns"] = 0
+    state.flow["router_confidences"] = {"contact_human_agent": 0.9}
+    sure = decide(state, confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert sure.route == "human_review" and sure.reasons == ["the customer asked for a human"], sure
+
+
+def test_a_value_not_said_before_is_new_information() -> None:
+    """Asking again after the customer brought a new detail is progress (assess gives no repeat then): an email or
+    a number not in any earlier message is new, the same ones again are not, nor a short number."""
+    from graphs.support.handoff import new_values
+
+    said = ["move order 70244 to my new flat please", "new address is 12 High St, Springfield 60651"]
+    assert new_values([*said, "oops wrong zip, 60615"]) == {"60615"}
+    assert new_values([*said, "it's 60651, like I said, for order 70244"]) == set()
+    assert new_values([*said, "ok jo.b@example.com"]) == {"jo.b@example.com"}
+    assert new_values([*said, "flat 2"]) == set()
+
+
+def test_a_change_the_customer_confirmed_is_not_handed_over_for_low_confidence() -> None:
+    """A write done after the customer's yes is what they asked for: a low confidence on that turn (a reply
+    inherits the doubt of the message that opened the flow) neither asks again nor hands over; an unconfirmed
+    write on a low-confidence turn still goes to a person."""
+    confirmed = {**_step(), "confirmed": True}
+    after_yes = decide(_state(plan=[confirmed], message="yes please"), confidence=0.3, threshold=0.7,
+                       max_verification_attempts=3)
+    assert after_yes.route == "respond" and not after_yes.clarify, after_yes
+    unconfirmed = decide(_state(plan=[_step()], message="yes please"), confidence=0.3, threshold=0.7,
+                         max_verification_attempts=3)
+    assert unconfirmed.route == "human_review", unconfirmed

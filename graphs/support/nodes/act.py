@@ -82,12 +82,17 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 if effect is not None:
                     scope["effect"] = effect
                 holds = _policy_holds(d, step, spec, scope)
-                unsure = _unsure_reason(d, state, customer, flow, steps, step)
+                unsure, ask_customer = _unsure_reason(d, state, customer, flow, steps, step)
                 if step["writes"]:
                     holds += [h for h in consequence_holds(
                         d.store, ctx, steps, step, d.context.policy(), check_amount=True, effect=effect)
                         if h not in holds]
                 reasons = [h.reason for h in holds]
+                if ask_customer and not reasons:
+                    # Whether the customer asked for it is the customer's to say: they are asked to confirm
+                    # what it would do (a yes runs it, policy checks and all), no person is asked.
+                    step["status"], step["effect"] = "awaiting_confirmation", effect
+                    continue
                 if reasons or unsure:
                     _hold(step, "; ".join(reasons + unsure), effect)
                     if reasons:  # policy sentences the customer may hear; the agent's doubt is for reviewers
@@ -205,9 +210,11 @@ def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, A
 
 
 def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: ActiveFlow | None, steps: list[Step],
-                   step: Step) -> list[str]:
-    """A write the agent is not sure the customer asked for, or not sure of the ids and amounts it would use,
-    waits for a human too (said to reviewers only).
+                   step: Step) -> tuple[list[str], bool]:
+    """Why the agent is unsure of a write, and whether the customer is to be asked (True) rather than a person.
+
+    A write the agent is not sure the customer asked for waits for the customer's confirmation; one whose ids or
+    amounts it is not sure of waits for a human (said to reviewers only).
 
     How sure: the lower of the local router's probability for the tool's own intents (those whose flows run it
     or may use it, related_tools.yaml; the step's label only for a tool no intent names) and the slot filler's
@@ -215,7 +222,7 @@ def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: Activ
     sets: a model's self-reported confidence never lets a write through.
     """
     if not get_tool(step["tool"]).writes or step["confirmed"] or flow is None:
-        return []
+        return [], False
     intents = tool_intents(step["tool"]) or [step["intent"]]
     router = flow.get("router_confidences") or flow["confidences"]
     best = max(intents, key=lambda intent: router.get(intent, 0.0))
@@ -225,11 +232,11 @@ def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: Activ
     slots = slot_confidence(step["args"], said=said, results=results, customer=customer, now=d.now)
     sure = min(router.get(best, 0.0), slots.confidence)
     if sure >= threshold:
-        return []
+        return [], False
     if slots.confidence < router.get(best, 0.0):
         return [f"the agent is not sure of the values this write would use ({slots.weakest}: "
-                f"{slots.confidence:.2f} < {threshold:.2f})"]
-    return [f"the agent is not sure the customer asked for this ({best} {sure:.2f} < {threshold:.2f})"]
+                f"{slots.confidence:.2f} < {threshold:.2f})"], False
+    return [f"the agent is not sure the customer asked for this ({best} {sure:.2f} < {threshold:.2f})"], True
 
 
 def _spec(step: Step) -> StepSpec | None:

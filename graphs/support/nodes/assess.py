@@ -21,7 +21,7 @@ from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.escalation import decide
 from graphs.support.flows import get_flow
-from graphs.support.handoff import agent_repeats
+from graphs.support.handoff import agent_repeats, customer_texts, new_values
 from graphs.support.replies import compose_reply, holding_reply
 from graphs.support.state import Assessment, State
 from prompts import render_reply
@@ -30,11 +30,14 @@ from prompts import render_reply
 def _repeats(state: State) -> int:
     """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, on an
     identity attempt: failed attempts have their own limit, policy §1, and when the customer's reply gave some
-    of what was asked: asking again for what is still missing is progress, not repetition)."""
+    of what was asked, corrected what they said or brought a value not said before: asking again after that is
+    progress, not repetition)."""
     if state.review is not None or state.flow is None:
         return 0
     dialogue = state.understanding.get("dialogue") if state.understanding else None
-    if dialogue and dialogue["supplies"]:
+    if dialogue and (dialogue["supplies"] or dialogue["act"] == "correct"):
+        return 0
+    if new_values(customer_texts(state.messages)):
         return 0
     if any(s["id"] == "verify" and s["status"] in {"done", "failed"} for s in state.plan):
         return 0
@@ -59,7 +62,8 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not state.understanding or not state.understanding["continues_flow"]:
         flow["reading"] = {name: signals[name] for name in FAMILIARITY}  # the replies that carry it on inherit it
     assessment: Assessment = {"confidence": round(confidence, 4), "threshold": threshold, "signals": signals,
-                              "route": decision.route, "reasons": decision.reasons, "queue": decision.queue}
+                              "route": decision.route, "reasons": decision.reasons, "queue": decision.queue,
+                              "clarify": decision.clarify}
     audited = {**assessment, "declined": decision.decline,
                "signal_weights": {name: round(model.weights.get(name, 0.0), 4) for name in signals},
                "signal_meaning": {name: EXPLAIN[name] for name in signals}}

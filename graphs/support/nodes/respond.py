@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.flows import get_flow
-from graphs.support.replies import compose_reply
+from graphs.support.replies import clarifying, compose_reply
 from graphs.support.state import ActiveFlow, State
 from prompts import render_reply
 
@@ -33,7 +33,9 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     by = state.review["reviewer"] if state.review and state.reply else "agent"
     # The conversation reaches a resolved outcome: ask for a rating (ingest reads the answer). A reviewer's own
     # words go out exactly as written.
-    ask_rating = status == "resolved" and state.status != "resolved" and by == "agent"
+    # A clarifying question asks the customer something: no rating is asked with it.
+    ask_rating = status == "resolved" and state.status != "resolved" and by == "agent" and not (
+        clarifying(state) and not state.reply)
     if ask_rating:
         text = f"{text}\n\n{render_reply('csat_ask')}"
     d.audit.record(d.thread_id, state.turn, "respond",
