@@ -64,10 +64,11 @@ def missing_in_ci(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Debian chromium driven by playwright (no browser download: executable_path), launched once per
-    session for the browser tests of tests/web and tests/server (each test opens its own pages)."""
+    module of browser tests (each test opens its own pages). Not per session: playwright's sync API keeps an event
+    loop running in the main thread while it is open, and later tests that call asyncio.run would fail."""
     if not Path(CHROMIUM).is_file() or shutil.which(CHROMIUM) is None:
         missing_in_ci(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright

@@ -16,6 +16,8 @@ from evals.policy_fuzz.world import World
 from foundation.policy import Policy
 from graphs.support.review import REPLY_ACTION, InvalidDecision
 from service.conversations import SupportError, SupportService
+from tools.crm.backend import crm_backend
+from tools.store import open_store
 
 YES, NO = "yes, go ahead", "no, don't do that"
 REVIEWS_PER_TURN = 3
@@ -29,6 +31,7 @@ class Stats:
     reviews: int = 0
     writes: int = 0
     rows: int = 0
+    refused: int = 0  # turns the service refused before running (a deleted account signing in)
     ran: Counter[str] = field(default_factory=Counter)  # writes that went through, by tool
 
 
@@ -98,12 +101,25 @@ class Driver:
                           SupportPlan=[{"steps": plan, "rationale": "fuzzed"} for plan in turn.plans])
         self.model.calls.clear()
         self.ledger.said[thread].append(text)
-        report = self.service.send(thread, text, customer_id=scenario.customer if first and channel else None)
+        try:
+            report = self.service.send(thread, text, customer_id=scenario.customer if first and channel else None)
+        except SupportError:
+            if not (first and channel and self._deleted(scenario.customer)):
+                raise
+            # An earlier turn deleted the account this new thread signs in as: the service refuses the turn
+            # before anything runs, which is right; nothing was said on the thread.
+            self.ledger.said[thread].pop()
+            self.stats.refused += 1
+            self._check(thread)
+            return
         self.stats.turns += 1
         self.stats.plans += self.model.calls.get("SupportPlan", 0)
         self._note_verification(thread, report.customer)
         self._check(thread)
         self._review(thread, turn.decisions)
+
+    def _deleted(self, customer_id: str) -> bool:
+        return crm_backend(open_store(self.url)).get_ref(customer_id) is None
 
     def _note_verification(self, thread: str, customer: dict[str, Any] | None) -> None:
         if not customer or not customer.get("verified") or self.ledger.customers.get(thread):

@@ -89,8 +89,9 @@ def test_the_write_check_uses_the_routers_confidence_not_the_models_self_report(
     service = llm_service(model)
     report = service.send("t-sure", "Which cable did I get in order 10004? Is it HDMI 2.1?", customer_id=MAYA)
     refund = next(s for s in report.plan if s["tool"] == "refund_order")
-    assert refund["status"] == "needs_approval", refund
-    assert "not sure" in (refund["hold_reason"] or ""), refund["hold_reason"]
+    # The router is not sure the customer asked for a refund (a question about a cable): the write waits for the
+    # customer's own yes (policy.md §5a), whatever confidence the model reported.
+    assert refund["status"] == "awaiting_confirmation" and not refund["confirmed"], refund
     assert refunds_of(database_url, 10004) == [], "a refund ran on the model's word alone"
 
 

@@ -111,3 +111,23 @@ def test_the_checks_see_what_was_tampered_with_in_the_store(world: tuple[Copies,
                                                     created_at=datetime.now(UTC)))
             with pytest.raises(inv.Overdrawn, match="was refunded"):
                 inv.check_overdraw(url)
+
+
+def test_a_deleted_account_signing_in_again_is_refused_not_a_breach(world: tuple[Copies, World, inv.Snapshot]) -> None:
+    """Found by the long run (seed 303): an approved deletion, then a new thread signed in as the deleted customer.
+    The service refuses that turn with a clear error before anything runs; the fuzzer reported the refusal as a
+    breach."""
+    copies, people, template = world
+    delete = {"id": "t0p0s0", "intent": "account_migration", "tool": "delete_account", "args": {},
+              "depends_on": [], "why": "needed"}
+    change = {"id": "t1p0s0", "intent": "account_migration", "tool": "change_plan", "args": {},
+              "depends_on": [], "why": "needed"}
+    scenario = Scenario("C0002", [True, True], [False, False], [
+        Turn(thread=0, kind="request", says="delete my account",
+             intents=[("delete_account", 0.0), ("account_migration", 0.0)], plans=[[delete]],
+             decisions=[Decision("approve")]),
+        Turn(thread=1, kind="request", says="merge accounts", intents=[("account_migration", 0.0)], plans=[[change]],
+             decisions=[Decision("approve")])])
+    stats = play(copies, people, template, scenario)
+    assert stats.ran["delete_account"] == 1, stats
+    assert stats.refused == 1, stats

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -65,4 +66,10 @@ def test_a_failed_lookup_is_a_conflict_with_the_records() -> None:
 def test_every_signal_is_named_and_the_weakest_are_explained() -> None:
     signals = signals_of(_state("ok", history=[AIMessage(ASK)]), repeats=1)
     assert set(signals) == set(SIGNALS)
-    assert "repair" in weakest(signals, load_model())
+    assert signals["repair"] > 0, signals
+    # The explanation follows the model's weights, whichever the last fit shipped: a repair that weighs against
+    # confidence is named, with its weight; a signal the fit gave no weight pulls nothing and is not named.
+    against = replace(load_model(), weights={**load_model().weights, "repair": -3.0})
+    assert "repair" in weakest(signals, against) and "weight -3.00" in weakest(signals, against)
+    neutral = replace(load_model(), weights={**load_model().weights, "repair": 0.0})
+    assert "repair" not in weakest(signals, neutral)
