@@ -14,6 +14,7 @@ interrupts.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -95,6 +96,26 @@ class _IndexingSaver(BaseCheckpointSaver[str]):
         saved = super().put(*args, **kwargs)
         crash_point("checkpoint")
         return saved
+
+    def get_next_version(self, current: str | None, channel: None) -> str:
+        return next_version(current)
+
+
+def next_version(current: str | int | None) -> str:
+    """The channel version after ``current``, in LangGraph's own format with a shorter random part.
+
+    LangGraph's savers write ``f"{n:032}.{random.random():016}"``: the zero-padded counter orders versions as
+    text, and the random part keeps two forks of a thread from reusing one blob key. Its sixteen random digits are
+    what stays incompressible in every checkpoint row (each row lists the version of every channel, and which
+    version each node has seen), so this keeps the counter as it is — versions written either way compare as
+    before — and draws the random part from 32 bits written as 8 hex digits."""
+    if current is None:
+        counter = 0
+    elif isinstance(current, int):
+        counter = current
+    else:
+        counter = int(current.split(".")[0])
+    return f"{counter + 1:032}.{secrets.randbits(32):08x}"
 
 
 def _insert_sql(mark: str) -> str:

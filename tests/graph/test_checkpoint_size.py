@@ -39,3 +39,17 @@ def test_the_transcript_reads_back_whole_at_every_checkpoint(service: SupportSer
     for snapshot in history:  # each checkpoint's transcript is a prefix of the latest one
         ids = [m.id for m in snapshot.values.get("messages", [])]
         assert ids == [m.id for m in latest[:len(ids)]], ids
+
+
+def test_a_turn_does_not_store_again_what_it_did_not_change(service: SupportService) -> None:
+    """The signed-in customer, known since the first turn, is not written (nor stored as a new value) by the
+    next turns; what a turn changes is."""
+    service.send(THREAD, FIRST, customer_id="C0001")
+    before = stored_payloads(service, THREAD)
+    report = service.send(THREAD, LATER[0])
+    assert report.status == "resolved" and report.customer and report.customer["customer_id"] == "C0001", report
+    new = [key for key in stored_payloads(service, THREAD) if key not in before]
+    assert not [key for key in new if key[-1] == "customer" or key[:2] == ("blob", "customer")], new
+    assert [key for key in new if key[-1] == "plan" or key[:2] == ("blob", "plan")], "the turn's plan was not stored"
+    values = service.graph.get_state({"configurable": {"thread_id": THREAD}}).values
+    assert values["customer"]["customer_id"] == "C0001" and values["turn"] == 2, values
