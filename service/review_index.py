@@ -9,6 +9,9 @@ maps it when it writes the row itself.
 Hosts whose checkpointer is not one of these (an Agent Protocol server with its own saver) leave
 ``Context.review_index_by_checkpointer`` false, and the human_review node writes the row itself just before it
 interrupts.
+
+They also store less than LangGraph's savers (docs/deploying.md, "Checkpoints"): shorter random parts of channel
+versions, no static-interrupt marks, and a new run deletes the writes its thread's finished steps hold as values.
 """
 
 from __future__ import annotations
