@@ -118,19 +118,34 @@ def _someone_on_it(database_url: str, thread_id: str, item: QueueItem, now: date
     return api_run_in_progress(database_url, thread_id)
 
 
+_RUNS_TABLE_SEEN: set[str] = set()  # databases where Aegra's runs table exists (it is never dropped)
+
+
 def api_run_in_progress(database_url: str, thread_id: str) -> bool:
-    """Whether the API server (Aegra, Postgres only) has a run pending or running on the thread."""
+    """Whether the API server (Aegra, Postgres only) has a run pending or running on the thread.
+
+    Two reads of their own, outside a transaction (autocommit: no BEGIN and COMMIT round trips); the first, whether
+    the API server's tables exist at all, only until they do."""
     if not database_url.startswith(("postgresql", "postgres://")):
         return False
     from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
 
     from foundation.db import open_database
 
-    with open_database(database_url).begin() as conn:
-        if conn.exec_driver_sql("SELECT to_regclass('public.runs')").scalar() is None:
+    with open_database(database_url).single() as conn:
+        if database_url not in _RUNS_TABLE_SEEN:
+            if conn.exec_driver_sql("SELECT to_regclass('public.runs')").scalar() is None:
+                return False
+            _RUNS_TABLE_SEEN.add(database_url)
+        try:
+            found = conn.execute(text("SELECT 1 FROM runs WHERE thread_id = :t AND status IN ('pending', "
+                                      "'running') LIMIT 1"), {"t": thread_id}).first()
+        except ProgrammingError as exc:  # a database dropped and made again under the same name, without them
+            if type(exc.orig).__name__ != "UndefinedTable":
+                raise
+            _RUNS_TABLE_SEEN.discard(database_url)
             return False
-        found = conn.execute(text("SELECT 1 FROM runs WHERE thread_id = :t AND status IN ('pending', 'running') "
-                                  "LIMIT 1"), {"t": thread_id}).first()
     return found is not None
 
 

@@ -9,21 +9,31 @@ maps it when it writes the row itself.
 Hosts whose checkpointer is not one of these (an Agent Protocol server with its own saver) leave
 ``Context.review_index_by_checkpointer`` false, and the human_review node writes the row itself just before it
 interrupts.
+
+They also store less than LangGraph's savers (docs/deploying.md, "Checkpoints"): shorter random parts of channel
+versions, no static-interrupt marks, and a new run deletes the writes its thread's finished steps hold as values.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.checkpoint.base import WRITES_IDX_MAP, BaseCheckpointSaver
+from langgraph.checkpoint.base import (
+    WRITES_IDX_MAP,
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+)
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.postgres import _internal as pg_internal
-from langgraph.checkpoint.serde.types import INTERRUPT
+from langgraph.checkpoint.serde.types import INTERRUPT, _DeltaSnapshot
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from foundation.crash import crash_point
@@ -91,10 +101,68 @@ class _IndexingSaver(BaseCheckpointSaver[str]):
                             task_path: str, rows: list[dict[str, Any]], decided: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
-    def put(self, *args: Any, **kwargs: Any) -> RunnableConfig:
-        saved = super().put(*args, **kwargs)
+    def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
+            new_versions: ChannelVersions) -> RunnableConfig:
+        saved = super().put(config, without_static_interrupt_marks(checkpoint), metadata, new_versions)
         crash_point("checkpoint")
+        parent = config["configurable"].get("checkpoint_id")
+        if metadata.get("source") == "input" and parent:
+            self._drop_applied_writes(config, parent, replayed_channels(checkpoint))
         return saved
+
+    def _drop_applied_writes(self, config: RunnableConfig, before: str, keep: list[str]) -> None:
+        raise NotImplementedError
+
+    def get_next_version(self, current: str | None, channel: None) -> str:
+        return next_version(current)
+
+
+def without_static_interrupt_marks(checkpoint: Checkpoint) -> Checkpoint:
+    """``checkpoint`` without ``versions_seen["__interrupt__"]``.
+
+    LangGraph records there, at every resume, the version of every channel, and copies it into each later
+    checkpoint of the thread: a second copy of the channel versions in every row once a thread has been reviewed.
+    It is read only by static interrupts (``interrupt_before``/``interrupt_after``: "has anything changed since
+    the last one?"), which the support graph does not declare and the service never passes; without the record
+    such an interrupt would simply count every channel as changed."""
+    seen = checkpoint["versions_seen"]
+    if INTERRUPT not in seen:
+        return checkpoint
+    return {**checkpoint, "versions_seen": {k: v for k, v in seen.items() if k != INTERRUPT}}
+
+
+def replayed_channels(checkpoint: Checkpoint) -> list[str]:
+    """The channels a read rebuilds from writes (a ``DeltaChannel``: the transcript): every other channel with a
+    version has its value in the checkpoint itself."""
+    values = checkpoint["channel_values"]
+    return sorted(k for k in checkpoint["channel_versions"]
+                  if k not in values or isinstance(values[k], _DeltaSnapshot))
+
+
+# A new input starts a run on the thread's latest checkpoint (its parent). Every checkpoint before that parent
+# has a child that holds its tasks' writes applied, as channel values: the writes themselves are needed again
+# only by the channels a read replays, and the special ones (an interrupt, a resume, an error: negative idx)
+# say what happened. The rest are deleted, once per run, so a step's changed value is kept once (as the next
+# checkpoint's value) instead of twice. The latest checkpoint and its parent keep all their writes.
+_DROP_APPLIED = ("DELETE FROM {table} WHERE thread_id = {p} AND checkpoint_ns = {p} AND checkpoint_id < {p} "
+                 "AND idx >= 0")
+
+
+def next_version(current: str | int | None) -> str:
+    """The channel version after ``current``, in LangGraph's own format with a shorter random part.
+
+    LangGraph's savers write ``f"{n:032}.{random.random():016}"``: the zero-padded counter orders versions as
+    text, and the random part keeps two forks of a thread from reusing one blob key. Its sixteen random digits are
+    what stays incompressible in every checkpoint row (each row lists the version of every channel, and which
+    version each node has seen), so this keeps the counter as it is — versions written either way compare as
+    before — and draws the random part from 32 bits written as 8 hex digits."""
+    if current is None:
+        counter = 0
+    elif isinstance(current, int):
+        counter = current
+    else:
+        counter = int(current.split(".")[0])
+    return f"{counter + 1:032}.{secrets.randbits(32):08x}"
 
 
 def _insert_sql(mark: str) -> str:
@@ -132,6 +200,15 @@ class IndexingSqliteSaver(_IndexingSaver, SqliteSaver):
                 self.conn = conn
 
 
+    def _drop_applied_writes(self, config: RunnableConfig, before: str, keep: list[str]) -> None:
+        sql = _DROP_APPLIED.format(table="writes", p="?")
+        if keep:
+            sql += f" AND channel NOT IN ({', '.join('?' for _ in keep)})"
+        with self.cursor() as cur:
+            cur.execute(sql, (str(config["configurable"]["thread_id"]), config["configurable"]["checkpoint_ns"],
+                              before, *keep))
+
+
 class _CommitLater:
     """A sqlite3 connection whose ``commit`` does nothing: the caller commits or rolls back the whole."""
 
@@ -163,6 +240,13 @@ class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
                 cur.executemany(_RESOLVE_SQL, [(d["at"], Json(d["decision"]), d["thread_id"], d["turn"])
                                                for d in decided])
             cur.executemany(query, params)
+
+
+    def _drop_applied_writes(self, config: RunnableConfig, before: str, keep: list[str]) -> None:
+        sql = _DROP_APPLIED.format(table="checkpoint_writes", p="%s") + " AND NOT (channel = ANY(%s))"
+        with self._cursor() as cur:
+            cur.execute(sql, (str(config["configurable"]["thread_id"]), config["configurable"]["checkpoint_ns"],
+                              before, keep))
 
 
 def _sqlite_stamp(at: datetime) -> str:

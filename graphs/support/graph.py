@@ -2,6 +2,7 @@
 
 from langgraph.graph import END, START, StateGraph
 
+from graphs.support.changes import changes_only
 from graphs.support.context import Context
 from graphs.support.nodes.act import act
 from graphs.support.nodes.assess import assess
@@ -14,13 +15,13 @@ from graphs.support.routing import after_act, after_assess, after_ingest, after_
 from graphs.support.state import InputState, State
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
-builder.add_node("ingest", ingest)
-builder.add_node("understand", understand)
-builder.add_node("plan", plan)
-builder.add_node("act", act)
-builder.add_node("assess", assess)
-builder.add_node("respond", respond)
-builder.add_node("human_review", human_review)
+builder.add_node("ingest", changes_only(ingest))
+builder.add_node("understand", changes_only(understand))
+builder.add_node("plan", changes_only(plan))
+builder.add_node("act", changes_only(act))
+builder.add_node("assess", changes_only(assess))
+builder.add_node("respond", changes_only(respond))
+builder.add_node("human_review", changes_only(human_review))
 builder.add_edge(START, "ingest")
 builder.add_conditional_edges("ingest", after_ingest)
 builder.add_edge("understand", "plan")

@@ -3,7 +3,7 @@ do not grow with the conversation), while the thread still reads back whole, in 
 
 from __future__ import annotations
 
-from evals.checkpoint_bench import stored_payloads
+from evals.checkpoint_bench import ANSWER, INTERRUPTING, stored_payloads
 from service.conversations import SupportService
 
 THREAD = "long"
@@ -39,3 +39,51 @@ def test_the_transcript_reads_back_whole_at_every_checkpoint(service: SupportSer
     for snapshot in history:  # each checkpoint's transcript is a prefix of the latest one
         ids = [m.id for m in snapshot.values.get("messages", [])]
         assert ids == [m.id for m in latest[:len(ids)]], ids
+
+
+def test_a_turn_does_not_store_again_what_it_did_not_change(service: SupportService) -> None:
+    """The signed-in customer, known since the first turn, is not written (nor stored as a new value) by the
+    next turns; what a turn changes is."""
+    service.send(THREAD, FIRST, customer_id="C0001")
+    before = stored_payloads(service, THREAD)
+    report = service.send(THREAD, LATER[0])
+    assert report.status == "resolved" and report.customer and report.customer["customer_id"] == "C0001", report
+    new = [key for key in stored_payloads(service, THREAD) if key not in before]
+    assert not [key for key in new if key[-1] == "customer" or key[:2] == ("blob", "customer")], new
+    assert [key for key in new if key[-1] == "plan" or key[:2] == ("blob", "plan")], "the turn's plan was not stored"
+    values = service.graph.get_state({"configurable": {"thread_id": THREAD}}).values
+    assert values["customer"]["customer_id"] == "C0001" and values["turn"] == 2, values
+
+
+def test_a_finished_turns_values_are_kept_once(service: SupportService) -> None:
+    """A step's changed value is stored as its write and as the next checkpoint's value; once a later turn starts,
+    the writes of the finished turns are deleted but the transcript's (which reads replay) and the interrupts'."""
+    service.send(THREAD, FIRST, customer_id="C0001")
+
+    def writes_of(channel: str) -> int:
+        return sum(1 for key in stored_payloads(service, THREAD) if key[0] == "write" and key[-1] == channel)
+
+    one_turn = writes_of("plan")
+    assert one_turn >= 1
+    for text in LATER:
+        service.send(THREAD, text)
+    assert writes_of("plan") == one_turn, "the finished turns' plan writes are still stored"
+    assert writes_of("messages") >= 6  # every message of the transcript, as written
+    config = {"configurable": {"thread_id": THREAD}}
+    latest = service.graph.get_state(config).values
+    assert [str(m.content) for m in latest["messages"][::2]] == [FIRST, *LATER] and latest["plan"], latest
+    for snapshot in service.graph.get_state_history(config):  # every checkpoint still reads whole
+        assert snapshot.values.get("turn", 0) <= 3
+
+
+def test_a_reviewed_thread_does_not_carry_the_resume_marks_in_every_checkpoint(service: SupportService) -> None:
+    """LangGraph notes every channel's version at a resume, for static interrupts (which this graph has none of),
+    and would copy that note into every later checkpoint of the thread; the savers leave it out."""
+    service.send(THREAD, INTERRUPTING, customer_id="C0002")
+    assert service.pending_review(THREAD) is not None, "the bench's interrupting message no longer interrupts"
+    service.resume(THREAD, ANSWER)
+    report = service.send(THREAD, FIRST)
+    assert report.replies, report
+    config = {"configurable": {"thread_id": THREAD}}
+    stored = [t.checkpoint["versions_seen"] for t in service.graph.checkpointer.list(config)]  # type: ignore[union-attr]
+    assert stored and not [seen for seen in stored if "__interrupt__" in seen], stored[0]
