@@ -9,7 +9,10 @@ The lock dies with its holder, so a killed process never leaves a thread locked:
 
 * Postgres: a session-level ``pg_advisory_lock`` on :func:`foundation.db.lock_number` of ``thread:<id>``
   (the server drops it when the connection goes); a process holds all of its threads' locks on one connection
-  of their own, and so does an event loop (the API server's worker);
+  of their own, and so does an event loop (the API server's worker). If that connection drops, every lock on
+  it goes at once while its turns still run: each durable write of a turn (checkpoint, business write) first
+  calls :func:`check_held`, which fails the turn (:class:`ThreadLockLost`) once its lock's connection is gone,
+  and the next acquire opens a new connection;
 * SQLite: an exclusive ``flock`` on a per-thread file beside the database (the kernel drops it with the
   process). SQLite hosts are local processes (the API server needs Postgres), so a file lock reaches them all.
 """
@@ -33,6 +36,11 @@ POLL_SECONDS = 0.05
 
 class ThreadBusy(RuntimeError):
     """Another turn holds the thread for longer than this one may wait."""
+
+
+class ThreadLockLost(ThreadBusy):
+    """The connection that held the thread's lock dropped during the turn: another process may hold the thread
+    now, so the turn writes nothing more (:func:`check_held`); the next turn finishes what it left."""
 
 
 def lock_key(thread_id: str) -> str:
@@ -213,14 +221,15 @@ def _advisory_lock(database_url: str, thread_id: str, deadline: float) -> Iterat
 class _ProcessLocks:
     """Every advisory lock this process holds on one database outside an event loop, on one connection of its
     own (as :class:`_SharedLocks` does for an event loop): a turn no longer opens a connection to take its
-    thread. ``held`` keeps two turns of this process off one thread (the session's locks are re-entrant); the
-    mutex serializes the connection's statements, and a waiting turn polls without holding it."""
+    thread. ``held`` keeps two turns of this process off one thread (the session's locks are re-entrant) and
+    names the connection each lock was taken on (a lock is lost when that connection is); the mutex serializes
+    the connection's statements, and a waiting turn polls without holding it."""
 
     def __init__(self, database_url: str) -> None:
         self.url = psycopg_url(database_url)
         self.conn: Any = None
         self.mutex = threading.Lock()
-        self.held: set[int] = set()
+        self.held: dict[int, Any] = {}  # key → the connection that took it
 
     def _connection(self) -> Any:
         import psycopg
@@ -241,19 +250,37 @@ class _ProcessLocks:
                         self.conn = None
                         taken = self._connection().execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]
                     if taken:
-                        self.held.add(key)
+                        self.held[key] = self.conn
                         return
             if time.monotonic() >= deadline:
                 raise _busy(thread_id)
             time.sleep(POLL_SECONDS)
 
+    def check(self, key: int, thread_id: str) -> None:
+        """ThreadLockLost if this process took ``key`` and the connection it took it on is gone (one round trip
+        on that connection: its session alive, its locks are)."""
+        import psycopg
+
+        with self.mutex:
+            if key not in self.held:
+                return
+            conn = self.held[key]
+            alive = conn is self.conn and not conn.closed and not conn.broken
+            if alive:
+                try:
+                    conn.execute("SELECT 1")
+                except psycopg.Error:
+                    alive = False
+            if not alive:
+                raise ThreadLockLost(f"thread {thread_id!r} lost its lock (the database connection that held it "
+                                     "dropped) and stopped before writing more; send the message again")
+
     def release(self, key: int) -> None:
         import psycopg
 
         with self.mutex:
-            self.held.discard(key)
-            conn = self.conn
-            if conn is not None and not conn.closed:
+            conn = self.held.pop(key, None)
+            if conn is not None and conn is self.conn and not conn.closed:
                 with suppress(psycopg.Error):  # the connection is gone, and the lock with it
                     conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
@@ -270,6 +297,17 @@ def _process_locks(database_url: str) -> _ProcessLocks:
         if holder is None:
             holder = _process_holders[key] = _ProcessLocks(database_url)
         return holder
+
+
+def check_held(thread_id: str) -> None:
+    """Call before a turn's durable write: ThreadLockLost if this process holds ``thread_id``'s Postgres lock on
+    a connection that has dropped (another process may hold the thread now). Nothing to check when the process
+    does not hold it that way (SQLite's file locks cannot drop; a host that takes no lock)."""
+    key = lock_number(lock_key(thread_id))
+    with _process_holders_lock:
+        holders = [h for (pid, _), h in _process_holders.items() if pid == os.getpid()]
+    for holder in holders:
+        holder.check(key, thread_id)
 
 
 def _close_process_locks(database_url: str) -> None:

@@ -37,6 +37,7 @@ from langgraph.checkpoint.serde.types import INTERRUPT, _DeltaSnapshot
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from foundation.crash import crash_point
+from foundation.thread_lock import check_held
 from graphs.support.review import queue_entry
 
 _COLUMNS = ("thread_id", "turn", "queue", "priority", "status", "customer_id", "summary", "reasons", "confidence",
@@ -86,10 +87,11 @@ _RESOLVE_SQL = ("UPDATE review_queue SET status = 'resolved', resolved_at = %s, 
 class _IndexingSaver(BaseCheckpointSaver[str]):
     """What both savers share: writes without a review to index or resolve go to the parent saver as they are;
     the others, with their review-queue rows, to ``_put_writes_indexed`` (one transaction). Every write is a
-    crash point."""
+    crash point, and none is made once the turn has lost its thread's lock (foundation/thread_lock.py)."""
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:
+        check_held(str(config["configurable"]["thread_id"]))
         rows, decided = review_rows(config, writes), review_resolutions(config, writes)
         if rows or decided:
             self._put_writes_indexed(config, writes, task_id, task_path, rows, decided)
@@ -103,6 +105,7 @@ class _IndexingSaver(BaseCheckpointSaver[str]):
 
     def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
             new_versions: ChannelVersions) -> RunnableConfig:
+        check_held(str(config["configurable"]["thread_id"]))
         saved = super().put(config, without_static_interrupt_marks(checkpoint), metadata, new_versions)
         crash_point("checkpoint")
         parent = config["configurable"].get("checkpoint_id")

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from foundation.crash import crash_point
+from foundation.thread_lock import check_held
 from tools.base import ToolContext, ToolResult
 from tools.store import BusinessStore
 from tools.store.schema import counters, operations
@@ -135,6 +136,7 @@ def idempotent_write(
             conn.execute(
                 update(operations).where(operations.c.key == key).values(result=result.model_dump_json())
             )
+            check_held(ctx.thread_id)  # a turn that lost its thread's lock commits nothing (rolled back)
         crash_point("store")
         return result
     except _Refused as refused:

@@ -6,7 +6,6 @@ intent-router cache) for the whole session and keep the number of subprocesses s
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,16 @@ from pathlib import Path
 import pytest
 
 from tests.cli.helpers import CLI_TIMEOUT, CliResult, RunCli, cli_env
-from tests.graph.session_home import use_session_home
+from tests.graph.session_home import copy_cache, use_session_home
 
 
 @pytest.fixture(scope="session")
 def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SUPPORTGRAPH_HOME shared by every CLI subprocess of the session, with the intent router cached.
 
-    The session home's router cache is copied in (its file names carry a fingerprint of the examples, so a
-    stale one is simply ignored); then one subprocess loads the router, so no test pays for the training.
+    The session home's whole model cache is copied in (the router's heads, the ONNX graph, the cascade's
+    threshold, the familiarity neighbours: file names carry a fingerprint of what built them, so a stale one is
+    simply ignored); then one subprocess loads the router, so no test pays for training or exporting.
     """
     # The session's own home trains the router (and distils its static vectors) once for every test directory;
     # the CLI's home starts from a copy of that cache.
@@ -30,8 +30,7 @@ def cli_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("supportgraph-cli-home")
     cache = home / "cache"
     cache.mkdir()
-    for f in existing.glob("intent-router-*.npz") if existing.is_dir() else ():
-        shutil.copy2(f, cache / f.name)
+    copy_cache(existing, cache)
     done = subprocess.run([sys.executable, "-c", "from graphs.reasoners.local.router import load_router; "
                            "load_router()"], env=cli_env(home, None), capture_output=True, timeout=CLI_TIMEOUT,
                           check=False)

@@ -1,18 +1,54 @@
 """One ``SUPPORTGRAPH_HOME`` per test session, shared by tests/graph and tests/reasoners.
 
 The intent router is trained (or loaded) under ``$SUPPORTGRAPH_HOME/cache`` on first use and the MiniLM model is
-loaded once per process; both happen here, once, so individual tests never pay for them.
+loaded once per process; both happen here, once, so individual tests never pay for them. What they build (the
+ONNX graph, the distilled vectors, both heads, the cascade's threshold, the familiarity neighbours) is kept
+between sessions under ``.test-cache/`` (or ``$SUPPORTGRAPH_TEST_CACHE``), in a folder keyed by a hash of the
+code and data that build it: the product's own cache files are named by a fingerprint of the examples and the
+recipe, and the folder's key makes any change to the building code start from an empty cache, so a session
+trains afresh exactly when the result could differ.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parents[2]
+TEST_CACHE = Path(os.environ.get("SUPPORTGRAPH_TEST_CACHE", ROOT / ".test-cache"))
+# Everything that decides what the router's cache files hold (their names carry the examples' fingerprint).
+MODEL_SOURCES = ("graphs/reasoners/local", "graphs/support/familiarity.py", "foundation/minilm_onnx.py",
+                 "foundation/embeddings.py")
 _home: Path | None = None
+
+
+def model_cache() -> Path:
+    """The folder of this code's built models under the test cache (keyed by the code and data building them)."""
+    digest = hashlib.sha256()
+    for source in MODEL_SOURCES:
+        path = ROOT / source
+        for f in sorted(path.rglob("*") if path.is_dir() else [path]):
+            if f.is_file() and "__pycache__" not in f.parts:
+                digest.update(f"{f.relative_to(ROOT)}\n".encode())
+                digest.update(f.read_bytes())
+    return TEST_CACHE / f"models-{digest.hexdigest()[:16]}"
+
+
+def copy_cache(source: Path, target: Path) -> None:
+    """Copy the files of ``source`` that ``target`` lacks (each appears whole: copied aside, then renamed)."""
+    if not source.is_dir():
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for f in source.iterdir():
+        if f.is_file() and not f.name.startswith(".") and ".tmp" not in f.name and not (target / f.name).exists():
+            part = target / f".{f.name}.{os.getpid()}.part"
+            shutil.copy2(f, part)
+            part.replace(target / f.name)
 
 
 def use_session_home(factory: pytest.TempPathFactory) -> Path:
@@ -27,14 +63,20 @@ def use_session_home(factory: pytest.TempPathFactory) -> Path:
     from foundation.settings import get_settings
     from graphs.reasoners.local.embedder import embed
     from graphs.reasoners.local.router import load_router, load_thorough_router
+    from graphs.support.familiarity import load_neighbours
 
     get_settings.cache_clear()
     load_router.cache_clear()
     load_thorough_router.cache_clear()
+    load_neighbours.cache_clear()
     assert get_settings().home == home, "SUPPORTGRAPH_HOME was not picked up by the settings"
     started = time.perf_counter()
+    stored = model_cache()
+    copy_cache(stored, home / "cache")
     load_router()
+    load_neighbours()
     embed(["warm up"])
+    copy_cache(home / "cache", stored)
     print(f"\n[supportgraph tests] router ready under {home} in {time.perf_counter() - started:.1f}s")
     _home = home
     return home

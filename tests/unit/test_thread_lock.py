@@ -11,7 +11,8 @@ from typing import Any
 import psycopg
 import pytest
 
-from foundation.thread_lock import ThreadBusy, thread_lock
+from foundation.db import psycopg_url
+from foundation.thread_lock import ThreadBusy, ThreadLockLost, check_held, thread_lock
 from tests.unit.test_async_thread_lock import _lock_connections
 
 pytestmark = pytest.mark.postgres
@@ -65,3 +66,29 @@ def test_another_process_waits_for_the_thread(pg_url: str) -> None:
         busy = subprocess.run([sys.executable, "-c", other, pg_url], capture_output=True, text=True, timeout=60)
     free = subprocess.run([sys.executable, "-c", other, pg_url], capture_output=True, text=True, timeout=60)
     assert (busy.stdout.strip(), free.stdout.strip()) == ("busy", "took it"), (busy, free)
+
+
+def test_every_lock_of_a_dropped_connection_is_reported_lost_and_the_next_one_reconnects(pg_url: str) -> None:
+    with thread_lock(pg_url, "a", wait=1), thread_lock(pg_url, "b", wait=1):
+        check_held("a")  # held: nothing to report
+        name = pg_url.rsplit("/", 1)[1]
+        with psycopg.connect(psycopg_url(pg_url), autocommit=True) as admin:
+            pids = admin.execute("SELECT DISTINCT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                                 "WHERE l.locktype = 'advisory' AND d.datname = %s", (name,)).fetchall()
+            assert len(pids) == 1, pids
+            admin.execute("SELECT pg_terminate_backend(%s)", (pids[0][0],))
+        for thread in ("a", "b"):  # both went with the connection
+            with pytest.raises(ThreadLockLost):
+                check_held(thread)
+        with thread_lock(pg_url, "c", wait=1):  # a new connection
+            check_held("c")
+            with pytest.raises(ThreadLockLost):
+                check_held("a")
+            assert _lock_connections(pg_url) == 1
+        # still refused in this process while the lost turn has not ended
+        with pytest.raises(ThreadBusy), thread_lock(pg_url, "a", wait=0.2):
+            pass
+    with thread_lock(pg_url, "a", wait=1), thread_lock(pg_url, "b", wait=1):
+        check_held("a")
+        check_held("b")
+    check_held("a")  # not held: nothing to check
