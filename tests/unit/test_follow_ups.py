@@ -3,10 +3,10 @@ refusal makes, and a plan named by its bare word (graphs/support/dialogue.py, no
 
 from __future__ import annotations
 
-import pytest
-
 from datetime import UTC, datetime
 from typing import Any
+
+import pytest
 
 from graphs.reasoners.local.entities import extract_entities
 from graphs.support.dialogue import amend, amendable, asked_of, read_act
