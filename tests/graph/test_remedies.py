@@ -119,3 +119,21 @@ def test_the_email_given_to_verify_is_not_the_account_to_merge(shop: SupportServ
     assert find["args"]["email"] == "tberg.old@example.com", report.plan
     migrate = _step(report.plan, "migrate_account")
     assert migrate["status"] == "needs_approval" and migrate["args"]["other_customer_id"] == "C8102", report.plan
+
+
+def test_asking_again_for_the_investigation_already_opened_opens_no_second_one(shop: SupportService) -> None:
+    first = shop.send("lost-again", "order 28102 shows as delivered but it never arrived, nothing at my door",
+                      customer_id="C8101")
+    ticket = _step(first.plan, "create_ticket")["result"]["data"]["ticket_id"]
+    second = shop.send("lost-again", "28102. I looked everywhere, it was not delivered. please investigate it",
+                       customer_id="C8101")
+    tickets = [s for s in second.plan if s["tool"] == "create_ticket"]
+    assert [s["result"]["data"]["ticket_id"] for s in tickets if s["status"] == "done"] == [ticket], second.plan
+    assert all(s["status"] == "done" for s in tickets), "nothing waits for a yes: it was done already"
+    assert ticket in second.replies[-1], second.replies[-1]
+
+
+def test_a_signed_in_customer_naming_the_other_account_with_a_zip_merges_that_account(shop: SupportService) -> None:
+    report = shop.send("merge-signed-in", "please merge my old account tberg.old@example.com into this one, "
+                       "same name, zip 55402", customer_id="C8101")
+    assert _step(report.plan, "find_customer")["args"]["email"] == "tberg.old@example.com", report.plan

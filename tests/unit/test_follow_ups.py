@@ -75,6 +75,9 @@ def test_a_plan_named_by_its_bare_word_is_the_one_the_customer_is_not_on() -> No
     ("opting out of the newsletter, please", False),
     ("I've stopped wanting those promo emails", False),
     ("please sign me up for the newsletter", True),
+    # What they did before is not what they ask for now.
+    ("I unsubscribed a while back by mistake, could you sign me back up?", True),
+    ("unsubscribe me please", False),
 ])
 def test_any_form_of_the_words_for_off_turns_the_newsletter_off(said: str, subscribed: bool) -> None:
     assert get_flow("newsletter_subscription").slots["subscribed"].read_text(said) is subscribed

@@ -101,7 +101,29 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             pending = pending_lookups(get_flow(step["intent"]), slots) if step["intent"] in flow["intents"] else set()
             scope = {"slots": slots, "message": text_for(flow, step["intent"], text)}
             step["args"] = resolve_known(step["args"], scope, pending)
+        if not understanding["continues_flow"]:
+            steps = [_done_before(state.plan, s) or s for s in steps]
     return _audited(d, state, flow, steps, note, {})
+
+
+def _done_before(previous: list[Step], step: Step) -> Step | None:
+    """The same write, already done for the request just finished ("open an investigation" after the agent opened
+    one): the same step of the same flow with the same values, the customer's words ($message) aside. It is not
+    done twice; it keeps its outcome. Money is another matter: a second refund of the same amount may be meant."""
+    if (not step["writes"] or get_tool(step["tool"]).moves_money or "." not in step["id"]
+            or step["intent"] not in load_flows()):
+        return None
+    local = step["id"].split(".", 1)[1]
+    spec = next((s for s in get_flow(step["intent"]).steps if s.id == local), None)
+    if spec is None:
+        return None
+    said = {name for name, value in spec.args.items() if value == "$message"}
+    for earlier in previous:
+        if (earlier["id"] == step["id"] and earlier["status"] == "done"
+                and {k: v for k, v in earlier["args"].items() if k not in said}
+                == {k: v for k, v in step["args"].items() if k not in said}):
+            return earlier
+    return None
 
 
 def _audited(d: Deps, state: State, flow: ActiveFlow, steps: list[Step], note: str | None,
@@ -221,8 +243,9 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
         for name, spec in get_flow(intent).slots.items():
             if spec.entity and spec.entity in entities:
                 values = entities[spec.entity]
+                verifying = not (customer and customer["verified"])
                 if spec.entity == "emails" and identity.get("email") and (
-                        len(values) > 1 or any(name in identity for name in SECRETS.values())):
+                        len(values) > 1 or (verifying and any(name in identity for name in SECRETS.values()))):
                     # The other account's: the email given with a secret to verify is not it, and does not replace
                     # one given before ("my old one is a@x" — then, asked to verify, "I use b@x, zip ...").
                     values = [v for v in values if v != identity["email"]]
