@@ -236,3 +236,14 @@ def test_a_value_said_outside_the_requests_own_clause_is_still_its_own(monkeypat
     flow = _flow(["change_order", "track_order"], order_id=18101)
     split_requests(flow, text, {"order_ids": [18101]}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
     assert slots_for(flow, "change_order")["quantity"] == "1", request_of(flow, "change_order")
+
+
+def test_what_a_request_asks_for_now_wins_over_what_its_clause_tells_of_the_past(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "last spring I unsubscribed from the newsletter. please add me back to it. where do I save an address?"
+    assert len(split_clauses(text)) == 3, split_clauses(text)
+    monkeypatch.setattr(requests, "assign_clauses",
+                        lambda _t, _i: {"newsletter_subscription": 0, "set_up_shipping_address": 2})
+    flow = _flow(["newsletter_subscription", "set_up_shipping_address"])
+    split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert slots_for(flow, "newsletter_subscription")["subscribed"] is True, request_of(flow, "newsletter_subscription")
