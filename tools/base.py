@@ -44,14 +44,17 @@ class ToolResult(BaseModel):
     code: str | None = None
     # The system behind the tool could not answer (an outage, BackendUnavailable): trying later may succeed.
     unavailable: bool = False
+    # Arguments the tool would accept in place of the refused ones (a refund of more than is left: what is left);
+    # the agent may offer them to the customer, never run them unasked.
+    instead: dict[str, Any] | None = None
 
     @classmethod
     def success(cls, data: dict[str, Any] | list[Any] | None = None) -> ToolResult:
         return cls(ok=True, data=data)
 
     @classmethod
-    def refuse(cls, error: str, *, code: str | None = None) -> ToolResult:
-        return cls(ok=False, error=error, code=code)
+    def refuse(cls, error: str, *, code: str | None = None, instead: dict[str, Any] | None = None) -> ToolResult:
+        return cls(ok=False, error=error, code=code, instead=instead)
 
 
 @dataclass(frozen=True, kw_only=True)

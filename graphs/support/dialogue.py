@@ -156,6 +156,31 @@ def known_slots(state: State) -> dict[str, Any]:
     return known
 
 
+def unheard(entities: Entities, state: State) -> Entities:
+    """The reply's values the conversation does not already hold (in the flow's slots, a request's own slots or
+    the plan's arguments): "it says $129, just refund what's left" repeats the $129 and brings nothing new."""
+    flow = state.flow
+    held = [flow["slots"], *[r["slots"] for r in (flow.get("requests") or {}).values()]] if flow else []
+    held += [s["args"] for s in state.plan]
+    on_record = set(_leaves(held))
+    out: dict[str, Any] = {}
+    for kind, value in entities.items():
+        if not set(_leaves([value])) <= on_record:
+            out[kind] = value
+    return out  # type: ignore[return-value]
+
+
+def _leaves(values: Any) -> list[str]:
+    """Every scalar inside ``values`` as text (numbers as numbers: 129 and 129.0 are the same)."""
+    if isinstance(values, dict):
+        return [leaf for k, v in values.items() if k != "currency" for leaf in _leaves(v)]
+    if isinstance(values, (list, tuple)):
+        return [leaf for v in values for leaf in _leaves(v)]
+    if isinstance(values, (int, float)) and not isinstance(values, bool):
+        return [repr(float(values))]
+    return [] if values is None else [str(values)]
+
+
 def supplied(asked: Asked, entities: Entities) -> list[str]:
     """The asked information this reply gives."""
     out = []
@@ -172,6 +197,11 @@ def residual(text: str) -> str:
     """The message without its values (emails, numbers, ids) and the words that only introduce them."""
     kept = _VALUE_CUES.sub(" ", _VALUE.sub(" ", text))
     return " ".join(re.findall(r"[\w']+|\?", kept))
+
+
+def asks(text: str) -> bool:
+    """Is the message a question ("can I switch?", "how do I ...")?"""
+    return "?" in text or _QUESTION.search(text) is not None
 
 
 def follows_up(text: str) -> bool:
@@ -235,13 +265,17 @@ def asked_for(flow: ActiveFlow) -> list[str]:
 
 def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
              top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
-             amends: Sequence[str] = (), restatable: Sequence[str] | None = None) -> DialogueState:
+             amends: Sequence[str] = (), restatable: Sequence[str] | None = None,
+             fresh: Entities | None = None) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
     ``amends`` the finished flow's slots this reply's values would replace (``amendable``), ``restatable`` the flow's
     intents the customer's own words asked for (``asked_for``; all of ``flow_intents`` when not given): restating
-    one of those answers a pending confirmation, restating an intent only a model read into the request does not."""
+    one of those answers a pending confirmation, restating an intent only a model read into the request does not;
+    ``fresh`` the reply's values the conversation does not hold yet (``unheard``; all of ``entities`` when not
+    given): a restatement may repeat a value on record, not bring a new one."""
+    fresh = entities if fresh is None else fresh
     gives = supplied(asked, entities)
     rest = residual(text)
     request = _REQUEST.search(_VALUE.sub(" ", text)) is not None
@@ -264,7 +298,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("confirm" if affirmation == "yes" else "deny")
     restatable = flow_intents if restatable is None else restatable
     if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in restatable
-            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not entities and not _QUESTION.search(text)):
+            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not _QUESTION.search(text)):
         # A question about the request ("how do I upgrade?") asks; it does not decide.
         cues.append(f"restates the pending {top['intent']} request")
         return {**state("confirm"), "restates": top["intent"]}

@@ -99,7 +99,10 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
         request["described"] = described_in(own, extract_entities(own, now=now, catalogue=catalogue), now)
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity:
-                request["slots"][name] = spec.read_text(clauses[at], customer)  # "return the hub, refund the rest"
+                # What the request describes, not only the clause that names it ("only one cable, not three. Can
+                # you fix it?": the fix is the last clause); the slot's own patterns decide between what it says
+                # ("I unsubscribed once ... sign me back up?": on).
+                request["slots"][name] = spec.read_text(own, customer)
             if not spec.entity or spec.entity not in entities:
                 continue
             holders = [i for i, found in enumerate(per_clause) if spec.entity in found]

@@ -99,6 +99,9 @@ class Step(TypedDict):
     # The money the step would move (SupportTool.preview), bound when it is held for review: approving runs
     # exactly this, and a step that would move anything else goes back to the reviewer.
     effect: NotRequired[dict[str, Any] | None]
+    # Why the call as the customer asked for it was refused, when the step now offers what the tool would do
+    # instead (ToolResult.instead) and waits for the customer's yes.
+    declined: NotRequired[str]
 
 
 class RequestState(TypedDict):

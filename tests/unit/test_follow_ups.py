@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from graphs.reasoners.local.entities import extract_entities
 from graphs.support.dialogue import amend, amendable, asked_of, read_act
 from graphs.support.flows import get_flow
@@ -66,6 +68,19 @@ def test_a_plan_named_by_its_bare_word_is_the_one_the_customer_is_not_on() -> No
     assert plan.read_text("please move me to basic", {"plan": "pro"}) == "basic"
     assert plan.read_text("what's the difference between plus and pro?", {"plan": "basic"}) is None
     assert plan.read_text("how do plans work?", {"plan": "pro"}) is None
+
+
+@pytest.mark.parametrize(("said", "subscribed"), [
+    ("I unsubscribed last month and your mails keep coming", False),
+    ("opting out of the newsletter, please", False),
+    ("I've stopped wanting those promo emails", False),
+    ("please sign me up for the newsletter", True),
+    # What they did before is not what they ask for now.
+    ("I unsubscribed a while back by mistake, could you sign me back up?", True),
+    ("unsubscribe me please", False),
+])
+def test_any_form_of_the_words_for_off_turns_the_newsletter_off(said: str, subscribed: bool) -> None:
+    assert get_flow("newsletter_subscription").slots["subscribed"].read_text(said) is subscribed
 
 
 def test_the_other_one_after_a_finished_request_finds_the_record_again_but_not_the_last_one() -> None:

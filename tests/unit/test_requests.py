@@ -226,3 +226,24 @@ def test_two_sure_clauses_outvote_a_blended_reading_of_the_whole_message() -> No
     model = _Scripted({text: [0.3, 0.001, 0.6, 0.099], track: [0.05, 0.9, 0.0, 0.05],
                        refund: [0.99, 0.0, 0.0, 0.01]})
     assert [i.intent for i in model.detect(text)[0]] == ["track_order", "get_refund"]
+
+
+def test_a_value_said_outside_the_requests_own_clause_is_still_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The change is asked for in the last clause; the new quantity was said in the first.
+    text = "just one keyboard please, not two. order 18101 has shipped? can you fix it"
+    assert len(split_clauses(text)) == 3, split_clauses(text)
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"change_order": 2, "track_order": 1})
+    flow = _flow(["change_order", "track_order"], order_id=18101)
+    split_requests(flow, text, {"order_ids": [18101]}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert slots_for(flow, "change_order")["quantity"] == "1", request_of(flow, "change_order")
+
+
+def test_what_a_request_asks_for_now_wins_over_what_its_clause_tells_of_the_past(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "last spring I unsubscribed from the newsletter. please add me back to it. where do I save an address?"
+    assert len(split_clauses(text)) == 3, split_clauses(text)
+    monkeypatch.setattr(requests, "assign_clauses",
+                        lambda _t, _i: {"newsletter_subscription": 0, "set_up_shipping_address": 2})
+    flow = _flow(["newsletter_subscription", "set_up_shipping_address"])
+    split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert slots_for(flow, "newsletter_subscription")["subscribed"] is True, request_of(flow, "newsletter_subscription")

@@ -69,7 +69,8 @@ def _settlement(store: BusinessStore, payments: PaymentsBackend, args: RefundOrd
     if amount > remaining:
         return ToolResult.refuse(
             f"Error: only {dollars(remaining)} of order {row.order_id} is still refundable; "
-            f"{dollars(amount)} is too much."
+            f"{dollars(amount)} is too much.",
+            instead={"amount": money(remaining)},
         )
     return _Settlement(row, charges, amount, remaining)
 

@@ -75,6 +75,12 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     # (a turn retried after a crash mid-write) runs again, to replay what it did.
                     if not get_tool(step["tool"]).needs_approval and stored_result(d.store, ctx) is not None:
                         runnable.append(step)
+                    elif preview.instead and step["writes"]:
+                        # What the tool would do instead (refund what is left) is offered: the customer's yes
+                        # runs it, with every check a write has.
+                        step["args"] = {**step["args"], **preview.instead}
+                        step["status"], step["confirmed"], step["declined"] = "awaiting_confirmation", False, \
+                            str(preview.error)
                     else:
                         refused.append((step, (preview.model_dump(), 0.0)))
                     continue

@@ -23,7 +23,15 @@ from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
-from graphs.support.dialogue import IDENTIFIERS, SECRETS, amend, carried_slots, identity_args
+from graphs.support.dialogue import (
+    IDENTIFIERS,
+    NEW_REQUEST_CONFIDENCE,
+    SECRETS,
+    amend,
+    asks,
+    carried_slots,
+    identity_args,
+)
 from graphs.support.flows import FlowSpec, get_flow, load_flows, resolve
 from graphs.support.requests import (
     add_description,
@@ -66,6 +74,8 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         steps = _build_steps(state, flow)
         if not understanding["continues_flow"]:
             _accept_offers(state.plan, steps)
+        if state.flow is not None:
+            _confirmed_with_request(steps, understanding, text)
         if understanding["continues_flow"]:
             # A step that already ran (or was decided) in an earlier turn keeps its outcome: writes never repeat,
             # unless the customer corrected a value it used (it runs again with the new one).
@@ -91,7 +101,29 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             pending = pending_lookups(get_flow(step["intent"]), slots) if step["intent"] in flow["intents"] else set()
             scope = {"slots": slots, "message": text_for(flow, step["intent"], text)}
             step["args"] = resolve_known(step["args"], scope, pending)
+        if not understanding["continues_flow"]:
+            steps = [_done_before(state.plan, s) or s for s in steps]
     return _audited(d, state, flow, steps, note, {})
+
+
+def _done_before(previous: list[Step], step: Step) -> Step | None:
+    """The same write, already done for the request just finished ("open an investigation" after the agent opened
+    one): the same step of the same flow with the same values, the customer's words ($message) aside. It is not
+    done twice; it keeps its outcome. Money is another matter: a second refund of the same amount may be meant."""
+    if (not step["writes"] or get_tool(step["tool"]).moves_money or "." not in step["id"]
+            or step["intent"] not in load_flows()):
+        return None
+    local = step["id"].split(".", 1)[1]
+    spec = next((s for s in get_flow(step["intent"]).steps if s.id == local), None)
+    if spec is None:
+        return None
+    said = {name for name, value in spec.args.items() if value == "$message"}
+    for earlier in previous:
+        if (earlier["id"] == step["id"] and earlier["status"] == "done"
+                and {k: v for k, v in earlier["args"].items() if k not in said}
+                == {k: v for k, v in step["args"].items() if k not in said}):
+            return earlier
+    return None
 
 
 def _audited(d: Deps, state: State, flow: ActiveFlow, steps: list[Step], note: str | None,
@@ -211,8 +243,14 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
         for name, spec in get_flow(intent).slots.items():
             if spec.entity and spec.entity in entities:
                 values = entities[spec.entity]
-                if spec.entity == "emails" and identity.get("email") and len(values) > 1:
-                    values = [v for v in values if v != identity["email"]]  # the other account's
+                verifying = not (customer and customer["verified"])
+                if spec.entity == "emails" and identity.get("email") and (
+                        len(values) > 1 or (verifying and any(name in identity for name in SECRETS.values()))):
+                    # The other account's: the email given with a secret to verify is not it, and does not replace
+                    # one given before ("my old one is a@x" — then, asked to verify, "I use b@x, zip ...").
+                    values = [v for v in values if v != identity["email"]]
+                    if not values:
+                        continue
                 slots[name] = spec.take(values)
             elif act in spec.acts:
                 slots[name] = spec.acts[act]
@@ -259,6 +297,22 @@ def _accept_offers(previous: list[Step], steps: list[Step]) -> None:
     for step in steps:
         if step["status"] == "awaiting_confirmation" and step["tool"] in offered:
             step["status"], step["confirmed"] = "pending", True
+
+
+def _confirmed_with_request(steps: list[Step], understanding: Understanding, text: str) -> None:
+    """A yes that comes with the request it agrees to, in answer to something else the agent said ("ok yes,
+    switch me to basic"), is the customer's yes to that request: its steps do not ask again. Only the request the
+    router reads in the message surely, and not a question ("yes, can I ...?"); the agent's own doubt about the
+    write (act) still asks."""
+    router = understanding.get("router") or {}
+    if understanding["affirmation"] != "yes" or not router or asks(text):
+        return
+    stated = max(router, key=lambda intent: router[intent])
+    if router[stated] < NEW_REQUEST_CONFIDENCE:
+        return
+    for step in steps:
+        if step["status"] == "awaiting_confirmation" and stated in (tool_intents(step["tool"]) or [step["intent"]]):
+            step["status"] = "pending"
 
 
 def _apply_confirmation(previous: list[Step], understanding: Understanding) -> list[Step]:

@@ -25,6 +25,7 @@ from graphs.support.dialogue import (
     expected_entities,
     known_slots,
     read_act,
+    unheard,
 )
 from graphs.support.flows import get_flow
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
@@ -72,7 +73,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
                         done_intents, amendable(state, entities, text),
-                        asked_for(flow) if flow is not None and flow["stage"] != "done" else None)
+                        asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
+                        unheard(entities, state))
     dialogue["known"] = sorted(known_slots(state))
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
