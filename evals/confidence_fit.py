@@ -11,6 +11,7 @@ reported next to the current model's.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ class LabelledTurn:
     correct: bool
     conversation: str = ""  # the scenario the turn belongs to ("" for a turn played alone)
     conversation_right: bool | None = None  # whether that conversation passed
+    folder: str = ""  # the scenario folder it was played from (evals/scenarios/blind/dev4)
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,22 @@ def collect_turns(path: Path = DEV) -> list[LabelledTurn]:
     if "blind" in parts and not any(p.startswith("dev") for p in parts[parts.index("blind") + 1:][:1]):
         raise ValueError("only the blind dev halves are fitted on: the blind test half is never used for fitting")
     run = run_scenarios(load_scenarios(path))
+    folder = _relative(path)
     return [LabelledTurn(f"{r.scenario_id}#{t['turn']}", "right", "right" if t["right"] else "wrong",
-                         dict(t["signals"]), bool(t["right"]), f"{r.scenario_id}/{r.trial}", r.passed)
+                         dict(t["signals"]), bool(t["right"]), f"{r.scenario_id}/{r.trial}", r.passed, folder)
             for r in run.results for t in r.turns if t["signals"]]
+
+
+# A blind scenario's id starts with its writer ("w16-…"): the folds hold out writers, not only conversations.
+_WRITER = re.compile(r"^(w\d+)-")
+
+
+def group_of(turn: LabelledTurn) -> str:
+    """The unit cross-validation holds out: the scenario's writer when its id names one (the agent meets new
+    writers, not new conversations of the writers it was fitted on), else the conversation, else the turn."""
+    key = turn.conversation or turn.text
+    match = _WRITER.match(key)
+    return match.group(1) if match else key
 
 
 # The direction each signal may move confidence in. A fitted weight of the other sign is an artefact of few
@@ -129,7 +144,7 @@ def fit(turns: list[LabelledTurn], *, c: float | None = None) -> FitReport:
         fitted={
             "on": FITTED_ON,
             "turns": len(turns), "correct": int(y.sum()), "regularisation_c": c,
-            "cv_folds": "5, stratified, a conversation's turns in one fold",
+            "cv_folds": "5, stratified, a writer's conversations in one fold",
             "dropped_for_wrong_sign": [n for n in SIGNALS if n not in used and n not in constant],
             "kept_from_prior": constant,
             "cv_expected_calibration_error": round(expected_calibration_error(cv, y.astype(bool)), 4),
@@ -151,9 +166,11 @@ def fit(turns: list[LabelledTurn], *, c: float | None = None) -> FitReport:
 
 
 def _folds(turns: list[LabelledTurn], y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Five stratified folds, a conversation's turns all in one (by turn when the turns carry no conversations)."""
+    """Five stratified folds, a writer's conversations all in one (``group_of``; by turn when the turns carry no
+    conversations)."""
     n = min(5, int(min(y.sum(), len(y) - y.sum())))
-    groups = [t.conversation or t.text for t in turns]
+    groups = [group_of(t) for t in turns]
+    n = min(n, len(set(groups)))
     if len(set(groups)) == len(turns):
         return list(StratifiedKFold(n_splits=n, shuffle=True, random_state=7).split(np.zeros(len(y)), y))
     return list(StratifiedGroupKFold(n_splits=n, shuffle=True, random_state=7).split(np.zeros(len(y)), y, groups))
@@ -174,20 +191,30 @@ def _fit_at(turns: list[LabelledTurn], y: np.ndarray, used: list[str], c: float,
     return used, clf, cv
 
 
-# Seeds of the repeated 5-fold splits the conversation map's features and strength are chosen on (190 conversations
+# Seeds of the repeated 5-fold splits the conversation map's features and strength are chosen on (260 conversations
 # are few: one split's Brier score moves by more than a feature adds).
 CONVERSATION_SEEDS = range(5)
 # A feature joins the conversation map when it lowers the cross-validated Brier score by at least this much.
 MIN_GAIN = 0.002
+# The features the map may use: each rises with the turns' confidences and is fitted with a weight of at least 0,
+# so the conversation's confidence never falls when a turn's rises. The number of turns is not offered: its weight
+# followed the writers' habits (chatty writers' long conversations passing) and did not hold on new writers.
+CANDIDATES = ("product", "lowest", "last")
+# The size of a held-out batch (blind dev5: 69 conversations) the calibration-error floor is reported for.
+FLOOR_CONVERSATIONS = 60
 
 
 def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[str, float], dict[str, Any]]:
     """Fit the conversation map (graphs/support/conversation_map.py) on each conversation's cross-validated turn
-    probabilities and signals against whether it passed; identity when the turns carry no conversations.
+    probabilities against whether it passed; identity when the turns carry no conversations.
 
-    A logistic regression over the map's features, chosen forward from ``product``: a feature is kept when it
-    lowers the Brier score (mean over repeated 5-fold splits) by ``MIN_GAIN``, with the strength of ``C_GRID`` that
-    scores best. The product-only map (sigmoid(a · logit(Π p) + b)) is reported beside it."""
+    A logistic regression over ``CANDIDATES``, chosen forward from the best single one: a feature is kept when it
+    lowers the Brier score (mean over repeated 5-fold splits that hold out writers, ``group_of``) by ``MIN_GAIN``
+    with every weight at least 0 (product and lowest together weigh the product negatively: the number of turns
+    again, in disguise), with the strength of ``C_GRID`` that scores best. Reported beside it: the product-only
+    map (sigmoid(a · logit(Π p) + b)), the calibration error per folder, and the floor: the median calibration
+    error a perfectly calibrated map would show on ``FLOOR_CONVERSATIONS`` conversations (outcomes drawn from its
+    own probabilities), below which no held-out batch of that size can be expected to go."""
     groups: dict[str, list[int]] = {}
     for n, t in enumerate(turns):
         if t.conversation and t.conversation_right is not None:
@@ -197,15 +224,18 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
         return dict(conversation_map.IDENTITY), {}
     rows = [conversation_map.features([float(cv[i]) for i in idx], [turns[i].signals for i in idx])
             for idx in groups.values()]
-    table = np.array([[r[k] for k in conversation_map.FEATURES] for r in rows])
+    table = np.array([[r[k] for k in CANDIDATES] for r in rows])
     scale = table.std(axis=0) + 1e-9  # fitted on standardised features (one strength suits all), written unscaled
-    n_splits = min(5, int(min(passed.sum(), len(passed) - passed.sum())))
-    splits = [list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(table, passed))
-              for seed in CONVERSATION_SEEDS]
+    writers = [group_of(turns[idx[0]]) for idx in groups.values()]
+    n_splits = min(5, int(min(passed.sum(), len(passed) - passed.sum())), len(set(writers)))
+    splits = [list(StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+                   .split(table, passed, writers)) for seed in CONVERSATION_SEEDS]
+
+    def columns(names: list[str]) -> list[int]:
+        return [CANDIDATES.index(n) for n in names]
 
     def cv_of(names: list[str], c: float) -> list[np.ndarray]:
-        x = table[:, [conversation_map.FEATURES.index(n) for n in names]] / scale[
-            [conversation_map.FEATURES.index(n) for n in names]]
+        x = table[:, columns(names)] / scale[columns(names)]
         return [cross_val_predict(LogisticRegression(C=c, max_iter=1000), x, passed, cv=folds,
                                   method="predict_proba")[:, 1] for folds in splits]
 
@@ -214,32 +244,61 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
         best = min(scored, key=lambda c: scored[c])
         return scored[best], best
 
-    chosen = ["product"]
-    score, c = brier(chosen)
-    while len(chosen) < len(conversation_map.FEATURES):
-        tried = {n: brier([*chosen, n]) for n in conversation_map.FEATURES if n not in chosen}
+    def monotone(names: list[str], c: float) -> bool:
+        clf = LogisticRegression(C=c, max_iter=1000).fit(table[:, columns(names)] / scale[columns(names)], passed)
+        return bool((clf.coef_[0] >= 0).all())
+
+    single = {n: brier([n]) for n in CANDIDATES}
+    first = min(single, key=lambda n: single[n][0])
+    chosen = [first]
+    score, c = single[first]
+    while len(chosen) < len(CANDIDATES):
+        tried = {n: brier([*chosen, n]) for n in CANDIDATES if n not in chosen}
+        tried = {n: v for n, v in tried.items() if monotone([*chosen, n], v[1])}
+        if not tried:
+            break
         name = min(tried, key=lambda n: tried[n][0])
         if tried[name][0] > score - MIN_GAIN:
             break
         chosen.append(name)
         score, c = tried[name]
-    idx = [conversation_map.FEATURES.index(n) for n in chosen]
+    idx = columns(chosen)
     clf = LogisticRegression(C=c, max_iter=1000).fit(table[:, idx] / scale[idx], passed)
     fitted_cv = cv_of(chosen, c)[0]
-    product_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), table[:, [0]], passed, cv=splits[0],
+    product_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), table[:, [CANDIDATES.index("product")]],
+                                   passed, cv=splits[0],
                                    method="predict_proba")[:, 1]
+    folders = [turns[idx_[0]].folder for idx_ in groups.values()]
+    per_folder = {f.rsplit("/", 1)[-1]: round(expected_calibration_error(
+        fitted_cv[[g == f for g in folders]], passed[[g == f for g in folders]].astype(bool)), 4)
+        for f in sorted(set(folders)) if f}
     quality = {"conversations": len(groups), "conversations_passed": int(passed.sum()),
                "conversation_features": chosen, "conversation_regularisation_c": c,
+               "conversation_cv_folds": "5, stratified, a writer's conversations in one fold",
                "cv_conversation_calibration_error": round(
                    expected_calibration_error(fitted_cv, passed.astype(bool)), 4),
                "cv_conversation_auc": round(float(roc_auc_score(passed, fitted_cv)), 4),
                "cv_conversation_brier": round(float(brier_score_loss(passed, fitted_cv)), 4),
+               "cv_conversation_calibration_error_per_folder": per_folder,
+               f"conversation_calibration_error_floor_{FLOOR_CONVERSATIONS}": round(
+                   calibration_floor(fitted_cv, FLOOR_CONVERSATIONS), 4),
                "cv_conversation_calibration_error_product_only": round(
                    expected_calibration_error(product_cv, passed.astype(bool)), 4),
                "cv_conversation_auc_product_only": round(float(roc_auc_score(passed, product_cv)), 4),
                "cv_conversation_brier_product_only": round(float(brier_score_loss(passed, product_cv)), 4)}
     weights = {n: float(w / scale[i]) for n, w, i in zip(chosen, clf.coef_[0], idx, strict=True)}
     return {"bias": float(clf.intercept_[0]), **weights}, quality
+
+
+def calibration_floor(probabilities: np.ndarray, n: int, draws: int = 400, seed: int = 11) -> float:
+    """The median calibration error (10 bins) of ``n`` of these probabilities scored against outcomes drawn from
+    themselves: what a perfectly calibrated score shows on a sample of ``n`` by chance alone."""
+    rng = np.random.default_rng(seed)
+    errors = []
+    for _ in range(draws):
+        p = rng.choice(probabilities, size=n, replace=True)
+        errors.append(expected_calibration_error(p, rng.random(n) < p))
+    return float(np.median(errors))
 
 
 def fit_confidence(write_to: Path | None = None, paths: Sequence[Path] = (DEV,)) -> FitReport:

@@ -4,7 +4,9 @@ A conversation goes right only if every turn does, but its turns are not indepen
 misread, one doubtful turn says more than several sure ones), so the product of the turns' confidences is no
 probability of its own. The map is sigmoid(bias + Σ weight · feature) over the features below, fitted on the
 blind dev conversations against whether they passed (evals/confidence_fit.py); with the weight 1 on ``product``
-and nothing else it is the product itself.
+and nothing else it is the product itself. The fit offers it only the features that rise with the turns'
+confidences (product, lowest, last; ``CANDIDATES`` there), each with a weight of at least 0; ``turns`` and
+``repair`` are still read from a model file that has them.
 """
 
 from __future__ import annotations

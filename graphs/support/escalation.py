@@ -30,6 +30,9 @@ STRONGLY_NEGATIVE = -0.85
 # The same answer (not a question) this many times over is no progress: the third time, not the second.
 NO_PROGRESS_ANSWERS = 2
 IDENTITY_STAGES = ("verifying",)
+# The router's probability from which a reading of the message names its topic's queue when no intent acted on has
+# a queue of its own (a misread flow still hands over to the people who know the subject).
+TOPIC_READING = 0.1
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,25 @@ class Escalation:
 
 def latest_customer_text(state: State) -> str:
     return state.customer_text()
+
+
+def topic_queue(state: State) -> Queue:
+    """The queue of what the turn is about: the first of the flow's intents whose flow has a queue of its own (not
+    general), else the router's most probable such reading of the message when it gives it at least
+    ``TOPIC_READING``, else the subject of the conversation's latest such request (``State.topic``: a person asked for
+    once a device's troubleshooting has failed is technical's), else general. A hand-off trigger that is no
+    topic of its own (a person asked for, anger, a legal threat, no progress) goes there: to the people who can
+    help with the subject, not to those of the trigger."""
+    assert state.flow is not None
+    for intent in state.flow["intents"]:
+        if (queue := get_flow(intent).queue) != "general":
+            return queue
+    readings = state.understanding.get("router", {}) if state.understanding else {}
+    topical = sorted(((p, i) for i, p in readings.items() if p >= TOPIC_READING and get_flow(i).queue != "general"),
+                     reverse=True)
+    if topical:
+        return get_flow(topical[0][1]).queue
+    return state.topic or "general"
 
 
 def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int,
@@ -60,6 +82,8 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
     held_now = any(s["status"] == "needs_approval" for s in state.plan)
     if state.review and state.review["decision"] is not None and not held_now:
         return Escalation("respond", queue)  # a human has already decided this turn
+    topic = topic_queue(state)
+    queue = queue if queue != "general" else topic
     found = cues_in(latest_customer_text(state))
     claim = next((c for c in found if c.effect == "decline"), None)
     if claim is not None:
@@ -70,6 +94,8 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
             reasons.append(step["hold_reason"])
             queue = get_flow(step["intent"]).queue if step["intent"] in flow["intents"] else queue
     person_cue = any(c.name == "person" for c in found)
+    # "Is this a bot?" asks what the agent is, not for a person: a reading of a person on it alone is asked about.
+    asks_what = not person_cue and any(c.name == "what_am_i_talking_to" for c in found)
     router = flow.get("router_confidences") or flow["confidences"]
     unsure_of_person = False
     for n, spec in enumerate(specs):
@@ -77,16 +103,20 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
         # message itself asks for a person (two readings agree); a side reading of the router alone does not,
         # nor a main reading the router is less sure of than the flow's threshold: that one is asked about.
         if spec.review_reason and (n == 0 or person_cue) and spec.review_reason not in reasons:
-            if not person_cue and router.get(flow["intents"][n], 1.0) < spec.threshold:
+            if not person_cue and (asks_what or router.get(flow["intents"][n], 1.0) < spec.threshold):
                 unsure_of_person = True
                 continue
             reasons.append(spec.review_reason)
-            queue = spec.queue if n == 0 else queue
+            # The queue follows what the conversation is about, not the trigger: a person asked for about a
+            # charge is billing's, whatever flow carried the asking.
+            queue = spec.queue if n == 0 and spec.queue != "general" else queue
     # A model answer refused twice (invalid JSON, unknown tool, made-up id, bad arguments): none of it ran.
     reasons += [p for p in state.model_problems if p not in reasons]
     asked_for_person = (any(spec.review_reason for spec in specs[:1]) and not unsure_of_person) or (
         person_cue and any(s.review_reason for s in specs))
     for cue in found:
+        if cue.effect == "queue" and not held_now:
+            queue = cast(Queue, cue.queue)  # the kind of person asked for names the queue ("a technician")
         if cue.effect != "escalate" or (cue.name == "person" and asked_for_person):
             continue
         reasons.append(cue.reason)

@@ -19,7 +19,7 @@ from typing import Literal
 import yaml
 from langchain_core.messages import AnyMessage
 
-Effect = Literal["escalate", "decline", "signal"]
+Effect = Literal["escalate", "decline", "signal", "queue"]
 CUES_FILE = "handoff.yaml"
 # Two customer messages this similar (token Jaccard) say the same thing again.
 REPEAT_SIMILARITY = 0.7
@@ -34,9 +34,16 @@ class Cue:
     queue: str | None
     reason: str
     patterns: tuple[re.Pattern[str], ...]
+    outside: str | None = None  # another cue whose matches are taken out of the text before this one reads it
 
     def matches(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
+
+    def without(self, text: str) -> str:
+        """``text`` with what this cue matches blanked out."""
+        for p in self.patterns:
+            text = p.sub(" ", text)
+        return text
 
 
 @lru_cache(maxsize=1)
@@ -44,10 +51,15 @@ def cues() -> tuple[Cue, ...]:
     raw = yaml.safe_load(resources.files("graphs.support").joinpath(CUES_FILE).read_text("utf-8"))
     out = []
     for name, spec in raw.items():
-        if spec["effect"] not in ("escalate", "decline", "signal"):
+        if spec["effect"] not in ("escalate", "decline", "signal", "queue"):
             raise ValueError(f"{CUES_FILE}: cue {name} has an unknown effect {spec['effect']!r}")
+        if spec["effect"] == "queue" and not spec.get("queue"):
+            raise ValueError(f"{CUES_FILE}: cue {name} names no queue")
         out.append(Cue(name, spec["effect"], spec.get("queue"), spec["reason"],
-                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"])))
+                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]), spec.get("outside")))
+    known = {c.name for c in out}
+    if bad := [c.name for c in out if c.outside is not None and c.outside not in known]:
+        raise ValueError(f"{CUES_FILE}: cues {bad} are read outside a cue that does not exist")
     return tuple(out)
 
 
@@ -59,7 +71,8 @@ def normalise(text: str) -> str:
 def cues_in(text: str) -> list[Cue]:
     """The cues ``text`` carries, in the lexicon's order."""
     clean = normalise(text)
-    return [c for c in cues() if c.matches(clean)]
+    by_name = {c.name: c for c in cues()}
+    return [c for c in cues() if c.matches(by_name[c.outside].without(clean) if c.outside else clean)]
 
 
 def _tokens(text: str) -> set[str]:

@@ -174,6 +174,9 @@ class State(InputState):
     review: Review | None = None
     reply: str | None = None
     human_owner: str | None = None
+    # The queue of the latest request with a subject of its own (billing, technical, accounts): a person asked for
+    # later, in a turn about nothing else, goes there (graphs/support/escalation.py ``topic_queue``).
+    topic: Queue | None = None
     # LLM reasoner: why this turn must be replanned (set by act), replans so far this turn, and model answers
     # that were refused twice (they send the turn to a human; nothing of them ran).
     replan: str | None = None

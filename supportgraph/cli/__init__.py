@@ -159,7 +159,7 @@ def fit_confidence_command(
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     console.print(f"{report.n} labelled turns, {report.positives} handled correctly")
-    console.print(f"fitted model (5-fold CV by conversation, C {report.model.fitted['regularisation_c']}): "
+    console.print(f"fitted model (5-fold CV holding out writers, C {report.model.fitted['regularisation_c']}): "
                   f"expected calibration error {report.cv_ece:.3f} · Brier {report.cv_brier:.3f}")
     console.print(f"current model:            expected calibration error {report.current_ece:.3f} · "
                   f"Brier {report.current_brier:.3f}")
@@ -175,13 +175,17 @@ def fit_confidence_command(
         + f"; risk at 60 % coverage {_pct(report.cv_risk_at_60)}; answering all {_pct(report.cv_risk_all)}")
     fitted = report.model.fitted
     if "cv_conversation_brier" in fitted:
-        console.print(f"per conversation ({fitted['conversations']}, 5-fold CV): map of "
+        console.print(f"per conversation ({fitted['conversations']}, 5-fold CV holding out writers): map of "
                       f"{' + '.join(fitted['conversation_features'])}: ECE "
                       f"{fitted['cv_conversation_calibration_error']:.3f} · AUC {fitted['cv_conversation_auc']:.3f} · "
                       f"Brier {fitted['cv_conversation_brier']:.3f}; product only: ECE "
                       f"{fitted['cv_conversation_calibration_error_product_only']:.3f} · AUC "
                       f"{fitted['cv_conversation_auc_product_only']:.3f} · Brier "
                       f"{fitted['cv_conversation_brier_product_only']:.3f}")
+        floor = next((v for k, v in fitted.items() if k.startswith("conversation_calibration_error_floor_")), None)
+        console.print("per conversation, per folder (writers held out): ECE " + ", ".join(
+            f"{k} {v:.3f}" for k, v in fitted.get("cv_conversation_calibration_error_per_folder", {}).items())
+            + ("" if floor is None else f"; a perfectly calibrated map on 60 conversations shows {floor:.3f}"))
     console.print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in report.model.weights.items())
                   + f", bias {report.model.bias:+.2f}")
     if write:

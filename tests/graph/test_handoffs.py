@@ -47,6 +47,18 @@ def test_a_chargeback_threat_goes_to_billing(service: SupportService, database_u
     assert any("chargeback" in r for r in report.assessment["reasons"]), report.assessment
 
 
+def test_a_person_asked_for_after_troubleshooting_goes_to_the_technical_queue(
+        service: SupportService, database_url: str) -> None:
+    """The queue follows the subject of the conversation, not the trigger (policy §5a): a person asked for in a
+    turn about nothing else, after a device's troubleshooting, goes to technical, not general."""
+    first = service.send("subject", "my wireless earbuds won't pair with my phone anymore", customer_id="C0001")
+    assert first.status != "awaiting_review", first.status
+    report = service.send("subject", "none of that helped at all. I would like a real person now please")
+    assert report.assessment is not None, report
+    assert (report.assessment["route"], report.assessment["queue"]) == ("human_review", "technical"), \
+        report.assessment
+
+
 def test_signals_and_their_weights_are_in_the_audit(service: SupportService, database_url: str) -> None:
     service.send("audit-signals", "where is my order 10003?", customer_id="C0001")
     assessed = _assessments(database_url, "audit-signals")[-1]

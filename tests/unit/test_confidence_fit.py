@@ -137,3 +137,63 @@ def test_the_fit_takes_every_dev_half_and_no_test_half_by_default() -> None:
     names = {p.name for p in dev_halves()}
     assert {"dev", "dev3", "dev4"} <= names, names
     assert all(n.startswith("dev") for n in names), names
+
+
+def _by_writers(n: int = 240, seed: int = 9) -> list[LabelledTurn]:
+    """Synthetic conversations of eight writers ("w1-…" ids); a writer's long conversations pass more often than
+    their turns' confidences say (a habit of the writer, not something a turn's signals show)."""
+    rng = random.Random(seed)
+    turns = []
+    for c in range(n):
+        writer = f"w{c % 8 + 1}"
+        patterns = [rng.random() for _ in range(rng.randint(1, 4))]
+        right = rng.random() < min(1.0, 0.5 * min(patterns) + 0.15 * len(patterns))
+        for k, pattern in enumerate(patterns):
+            correct = right or rng.random() < pattern
+            signals = {"pattern_recognition": pattern, "margin": pattern, "repair": 0.0}
+            turns.append(LabelledTurn(f"{writer}-c{c}#{k}", "x", "x", signals, correct, f"{writer}-c{c}/1", right,
+                                      f"evals/scenarios/blind/dev{c % 2 + 3}"))
+    return turns
+
+
+def test_cross_validation_holds_out_writers() -> None:
+    """The agent meets new writers: a writer's conversations are all in one fold, so the CV figures estimate
+    calibration on writers the fit never saw."""
+    import numpy as np
+
+    from evals.confidence_fit import _folds, group_of
+
+    turns = _by_writers()
+    y = np.array([t.correct for t in turns], dtype=int)
+    for _, held in _folds(turns, y):
+        writers = {group_of(turns[i]) for i in held}
+        assert all(group_of(turns[i]) not in writers for i in set(range(len(turns))) - set(held))
+
+
+def test_the_conversation_map_rises_with_every_turn_and_ignores_the_turn_count() -> None:
+    """The map is fitted over features that rise with the turns' confidences, each with a weight of at least 0:
+    a conversation's confidence never falls when a turn's rises, and a writer's habit of long conversations
+    (which did not hold on new writers) is not learned from the number of turns."""
+    model = fit(_by_writers()).model
+    assert set(model.conversation) - {"bias"} <= {"product", "lowest", "last"}, model.conversation
+    assert all(w >= 0 for k, w in model.conversation.items() if k != "bias"), model.conversation
+    base = [0.7, 0.6, 0.8]
+    for k in range(len(base)):
+        higher = [p + 0.15 if n == k else p for n, p in enumerate(base)]
+        assert model.conversation_score(higher) >= model.conversation_score(base), (k, model.conversation)
+    per_folder = model.fitted["cv_conversation_calibration_error_per_folder"]
+    assert set(per_folder) == {"dev3", "dev4"}, per_folder
+
+
+def test_the_calibration_floor_is_what_chance_alone_gives() -> None:
+    """A perfectly calibrated score on 60 conversations still shows a calibration error of about 0.1 (its
+    outcomes drawn from its own probabilities); on thousands it goes to 0: the floor a held-out batch is read
+    against."""
+    import numpy as np
+
+    from evals.confidence_fit import calibration_floor
+
+    probabilities = np.random.default_rng(1).uniform(0.3, 0.9, size=500)
+    small, large = calibration_floor(probabilities, 60), calibration_floor(probabilities, 5000, draws=50)
+    assert 0.06 < small < 0.16, small
+    assert large < 0.03, large

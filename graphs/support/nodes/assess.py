@@ -73,6 +73,9 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         d.audit.record(d.thread_id, state.turn, "llm_usage", turn_usage(d.audit.events(d.thread_id), state.turn),
                        at=d.now)
     update: dict[str, Any] = {"assessment": assessment, "flow": flow}
+    topic = next((q for q in (get_flow(i).queue for i in flow["intents"]) if q != "general"), None)
+    if topic is not None and topic != state.topic:
+        update["topic"] = topic  # the subject a later request for a person goes to
     if decision.decline:
         # Nothing the claim asks for runs and nobody is asked: the customer hears why, the flow ends here.
         flow["asking"], flow["stage"] = [], "done"
