@@ -30,6 +30,7 @@ from foundation.minilm_onnx import INT8, graph_recipe
 from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
+from graphs.reasoners.local.gloss import gloss
 from graphs.reasoners.local.segments import ask_pieces, bare, carries_request, split_clauses
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
@@ -59,7 +60,7 @@ SECONDARY_SUPPORT = (0.01, 0.002)
 SECONDARY_THRESHOLD = 0.55  # a second request is detected when the router reads it at least this surely
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
-RECIPE = "mask-cv-split811-1"
+RECIPE = "gloss-mask-cv-split811-1"
 C_GRID = (5.0, 10.0, 20.0, 40.0)
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -95,8 +96,9 @@ def calibrated_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def mask(text: str) -> str:
-    """The text with emails and numbers replaced by placeholders: ids and amounts say nothing about intent."""
-    return _NUMBER.sub("number", _EMAIL.sub("email address", text))
+    """The text glossed into English where it uses another language's support words (gloss.py), with emails and
+    numbers replaced by placeholders: ids and amounts say nothing about intent."""
+    return _NUMBER.sub("number", _EMAIL.sub("email address", gloss(text)))
 
 
 def minilm_vectors(texts: list[str]) -> np.ndarray:
@@ -160,6 +162,7 @@ class IntentModel:
     def detect_many(self, texts: list[str], *,
                     secondary_threshold: float = SECONDARY_THRESHOLD) -> list[tuple[list[IntentScore], float]]:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
+        texts = [gloss(t) for t in texts]  # "und", "aber", "pero" separate requests too
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]
         # Each message's clauses, then its asking pieces that are not already one of them (segments.py).
