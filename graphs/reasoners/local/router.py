@@ -31,7 +31,7 @@ from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
 from graphs.reasoners.local.gloss import gloss
-from graphs.reasoners.local.segments import ask_pieces, bare, carries_request, split_clauses
+from graphs.reasoners.local.segments import ask_pieces, asks, bare, carries_request, split_clauses
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
@@ -58,6 +58,11 @@ OUT_OF_SCOPE = "out_of_scope"  # never a secondary intent; not the main one when
 # alone: 20 of 49).
 SECONDARY_SUPPORT = (0.01, 0.002)
 SECONDARY_THRESHOLD = 0.55  # a second request is detected when the router reads it at least this surely
+# A clause that asks for something, read less surely than SECONDARY_THRESHOLD, still adds its intent when the
+# whole message gives that intent a real share too (two readings agree): "please unsubscribe me. And the cable
+# I paid for still hasn't come, where is it?" splits the whole between the two requests, and the second clause's
+# own reading is diluted by its story.
+CORROBORATED = (0.4, 0.2)  # (the clause's least probability, the whole message's least probability)
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "gloss-mask-cv-split811-1"
@@ -190,7 +195,10 @@ class IntentModel:
                 if name == main:
                     main_in_clause = max(main_in_clause, confidence)
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
-                if confidence >= secondary_threshold and name != OUT_OF_SCOPE and carries_request(clause):
+                if name == OUT_OF_SCOPE or not carries_request(clause):
+                    continue
+                corroborated = confidence >= CORROBORATED[0] and row[best] >= CORROBORATED[1] and asks(clause)
+                if confidence >= secondary_threshold or corroborated:
                     tops.append((name, confidence, float(row[best])))
             if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and whole_main not in {n for n, _, _ in tops}:
                 # Clauses name two requests and the whole message's intent is neither: a blend of the two
