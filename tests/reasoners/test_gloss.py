@@ -58,3 +58,14 @@ def test_a_request_after_a_foreign_connective_is_its_own_clause() -> None:
 
     intents, _ = Scripted().detect("cancel order 40112 und wo ist order 40113?")
     assert sorted(i.intent for i in intents) == ["cancel_order", "track_order"], intents
+
+
+def test_words_of_other_languages_are_no_typos() -> None:
+    """Typo mending (typos.py) leaves a glossary word alone ("nicht" is no "night"), and a message that uses two
+    or more of them is partly in another language: none of its words are mended into English ones."""
+    from graphs.reasoners.local.typos import mend_typos
+
+    assert mend_typos("the app says nicht verfügbar, camcel it") == "the app says nicht verfügbar, cancel it"
+    french = "Les écouteurs tombent quand je cours, je voudrais un remboursement"
+    assert mend_typos(french) == french
+    assert gloss(mend_typos("donde esta mi pedido")) == "where is mi order"

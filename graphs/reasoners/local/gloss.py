@@ -56,3 +56,17 @@ def _maybe_foreign(text: str) -> bool:
     if any(w.lower() in words for w in _WORD.findall(text)):
         return True
     return pattern is not None and pattern.search(text) is not None
+
+
+def foreign_words(text: str) -> set[str]:
+    """The glossary's words and phrases that ``text`` uses (folded, lower case): none in English."""
+    pattern, _, words = _tables()
+    folded = fold(text)
+    found = {w.lower() for w in _WORD.findall(folded) if w.lower() in words}
+    return found | ({m.group(0).lower() for m in pattern.finditer(folded)} if pattern is not None else set())
+
+
+def glossary_words() -> frozenset[str]:
+    """Every word of the glossary's keys: words of another language, never typos of English ones."""
+    _, phrases, words = _tables()
+    return frozenset(words) | frozenset(w for p in phrases for w in _WORD.findall(p))
