@@ -63,6 +63,11 @@ SECONDARY_THRESHOLD = 0.55  # a second request is detected when the router reads
 # I paid for still hasn't come, where is it?" splits the whole between the two requests, and the second clause's
 # own reading is diluted by its story.
 CORROBORATED = (0.4, 0.2)  # (the clause's least probability, the whole message's least probability)
+# Requests to change or create something: a clause that only tells ("the keyboard from 16005 is broken out of the
+# box") may report a problem, but it does not ask for one of these, so it adds none of them as a second request.
+ASKED_ONLY = frozenset({"cancel_order", "change_order", "change_shipping_address", "set_up_shipping_address",
+                        "create_account", "edit_account", "switch_account", "delete_account", "account_migration",
+                        "newsletter_subscription", "place_order", "get_invoice"})
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "gloss-mask-cv-split811-1"
@@ -197,7 +202,10 @@ class IntentModel:
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
                 if name == OUT_OF_SCOPE or not carries_request(clause):
                     continue
-                corroborated = confidence >= CORROBORATED[0] and row[best] >= CORROBORATED[1] and asks(clause)
+                asking = asks(clause)
+                if name in ASKED_ONLY and not asking:
+                    continue
+                corroborated = confidence >= CORROBORATED[0] and row[best] >= CORROBORATED[1] and asking
                 if confidence >= secondary_threshold or corroborated:
                     tops.append((name, confidence, float(row[best])))
             if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and whole_main not in {n for n, _, _ in tops}:
