@@ -184,3 +184,26 @@ def test_a_second_request_read_less_surely_counts_when_the_whole_message_agrees(
     assert [i.intent for i in alone] == ["newsletter_subscription"], "the whole message gives it no share"
     story, _ = Scripted().detect("Please unsubscribe me. The cable I paid for came today.")
     assert [i.intent for i in story] == ["newsletter_subscription"], "a clause that only tells adds nothing"
+
+
+def test_a_clause_that_only_tells_asks_for_no_change() -> None:
+    """A clause that reports ("the lamp from 16005 came broken") may add a problem as a second request, never a
+    change to make (``ASKED_ONLY``); the same clause asking for it ("please change order 16005") does."""
+    from graphs.reasoners.local.router import IntentModel
+
+    rows = {"The lamp from 16005 came broken. Refund me now.": [0.75, 0.15, 0.1],
+            "The lamp from 16005 came broken": [0.05, 0.7, 0.25], "Refund me now": [0.97, 0.02, 0.01],
+            "Refund me now. Please change order 16005 too.": [0.75, 0.15, 0.1],
+            "Please change order 16005 too": [0.05, 0.7, 0.25]}
+
+    class Scripted(IntentModel):
+        def __init__(self) -> None:
+            self.classes = ["get_refund", "change_order", "technical_issue"]
+
+        def text_probabilities(self, texts: list[str]) -> np.ndarray:
+            return np.array([rows[t] if t in rows else rows[t.rstrip(".")] for t in texts])
+
+    told, _ = Scripted().detect("The lamp from 16005 came broken. Refund me now.")
+    assert [i.intent for i in told] == ["get_refund"], told
+    asked, _ = Scripted().detect("Refund me now. Please change order 16005 too.")
+    assert [i.intent for i in asked] == ["get_refund", "change_order"], asked
