@@ -66,8 +66,9 @@ CORROBORATED = (0.4, 0.2)  # (the clause's least probability, the whole message'
 # Requests to change or create something: a clause that only tells ("the keyboard from 16005 is broken out of the
 # box") may report a problem, but it does not ask for one of these, so it adds none of them as a second request.
 # (Not setting up an address: "every time I order I have to type my address in again" asks for it.)
-ASKED_ONLY = frozenset({"cancel_order", "change_order", "change_shipping_address", "create_account", "edit_account", "switch_account", "delete_account", "account_migration",
-                        "newsletter_subscription", "place_order", "get_invoice"})
+ASKED_ONLY = frozenset({"cancel_order", "change_order", "change_shipping_address", "create_account", "edit_account",
+                        "switch_account", "delete_account", "account_migration", "newsletter_subscription",
+                        "place_order", "get_invoice"})
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "gloss-mask-cv-split811-1"
