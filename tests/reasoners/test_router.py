@@ -157,3 +157,53 @@ def test_the_piece_that_asks_names_the_main_intent_over_the_story_around_it() ->
     assert [i.intent for i in unsure] == ["technical_issue"], "an ask less sure than the whole changes nothing"
     pasted, _ = Scripted().detect("Order: 1234\nStatus: shipped\nCancel it.")
     assert [i.intent for i in pasted] == ["technical_issue"], "an intent the whole message gives no weight stays out"
+
+
+def test_a_second_request_read_less_surely_counts_when_the_whole_message_agrees() -> None:
+    """A clause that asks, read below the secondary threshold, adds its intent when the whole message gives that
+    intent a real share too (``CORROBORATED``); without that share, or when the clause only tells a story, not."""
+    from graphs.reasoners.local.router import IntentModel
+
+    rows = {"Please unsubscribe me. And where is the cable I paid for?": [0.5, 0.4, 0.1],
+            "Please unsubscribe me": [0.98, 0.01, 0.01], "And where is the cable I paid for?": [0.3, 0.5, 0.2],
+            "Please unsubscribe me. And where did I put the cable?": [0.85, 0.05, 0.1],
+            "And where did I put the cable?": [0.3, 0.5, 0.2],
+            "Please unsubscribe me. The cable I paid for came today.": [0.5, 0.4, 0.1],
+            "The cable I paid for came today.": [0.3, 0.5, 0.2], "The cable I paid for came today": [0.3, 0.5, 0.2]}
+
+    class Scripted(IntentModel):
+        def __init__(self) -> None:
+            self.classes = ["newsletter_subscription", "track_order", "out_of_scope"]
+
+        def text_probabilities(self, texts: list[str]) -> np.ndarray:
+            return np.array([rows[t] for t in texts])
+
+    both, _ = Scripted().detect("Please unsubscribe me. And where is the cable I paid for?")
+    assert [i.intent for i in both] == ["newsletter_subscription", "track_order"], both
+    alone, _ = Scripted().detect("Please unsubscribe me. And where did I put the cable?")
+    assert [i.intent for i in alone] == ["newsletter_subscription"], "the whole message gives it no share"
+    story, _ = Scripted().detect("Please unsubscribe me. The cable I paid for came today.")
+    assert [i.intent for i in story] == ["newsletter_subscription"], "a clause that only tells adds nothing"
+
+
+def test_a_clause_that_only_tells_asks_for_no_change() -> None:
+    """A clause that reports ("the lamp from 16005 came broken") may add a problem as a second request, never a
+    change to make (``ASKED_ONLY``); the same clause asking for it ("please change order 16005") does."""
+    from graphs.reasoners.local.router import IntentModel
+
+    rows = {"The lamp from 16005 came broken. Refund me now.": [0.75, 0.15, 0.1],
+            "The lamp from 16005 came broken": [0.05, 0.7, 0.25], "Refund me now": [0.97, 0.02, 0.01],
+            "Refund me now. Please change order 16005 too.": [0.75, 0.15, 0.1],
+            "Please change order 16005 too": [0.05, 0.7, 0.25]}
+
+    class Scripted(IntentModel):
+        def __init__(self) -> None:
+            self.classes = ["get_refund", "change_order", "technical_issue"]
+
+        def text_probabilities(self, texts: list[str]) -> np.ndarray:
+            return np.array([rows[t] if t in rows else rows[t.rstrip(".")] for t in texts])
+
+    told, _ = Scripted().detect("The lamp from 16005 came broken. Refund me now.")
+    assert [i.intent for i in told] == ["get_refund"], told
+    asked, _ = Scripted().detect("Refund me now. Please change order 16005 too.")
+    assert [i.intent for i in asked] == ["get_refund", "change_order"], asked

@@ -30,7 +30,8 @@ from foundation.minilm_onnx import INT8, graph_recipe
 from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
-from graphs.reasoners.local.segments import ask_pieces, bare, carries_request, split_clauses
+from graphs.reasoners.local.gloss import gloss
+from graphs.reasoners.local.segments import ask_pieces, asks, bare, carries_request, split_clauses
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
@@ -57,9 +58,20 @@ OUT_OF_SCOPE = "out_of_scope"  # never a secondary intent; not the main one when
 # alone: 20 of 49).
 SECONDARY_SUPPORT = (0.01, 0.002)
 SECONDARY_THRESHOLD = 0.55  # a second request is detected when the router reads it at least this surely
+# A clause that asks for something, read less surely than SECONDARY_THRESHOLD, still adds its intent when the
+# whole message gives that intent a real share too (two readings agree): "please unsubscribe me. And the cable
+# I paid for still hasn't come, where is it?" splits the whole between the two requests, and the second clause's
+# own reading is diluted by its story.
+CORROBORATED = (0.4, 0.2)  # (the clause's least probability, the whole message's least probability)
+# Requests to change or create something: a clause that only tells ("the keyboard from 16005 is broken out of the
+# box") may report a problem, but it does not ask for one of these, so it adds none of them as a second request.
+# (Not setting up an address: "every time I order I have to type my address in again" asks for it.)
+ASKED_ONLY = frozenset({"cancel_order", "change_order", "change_shipping_address", "create_account", "edit_account",
+                        "switch_account", "delete_account", "account_migration", "newsletter_subscription",
+                        "place_order", "get_invoice"})
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
-RECIPE = "mask-cv-split811-1"
+RECIPE = "gloss-mask-cv-split811-1"
 C_GRID = (5.0, 10.0, 20.0, 40.0)
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -95,8 +107,9 @@ def calibrated_softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
 
 
 def mask(text: str) -> str:
-    """The text with emails and numbers replaced by placeholders: ids and amounts say nothing about intent."""
-    return _NUMBER.sub("number", _EMAIL.sub("email address", text))
+    """The text glossed into English where it uses another language's support words (gloss.py), with emails and
+    numbers replaced by placeholders: ids and amounts say nothing about intent."""
+    return _NUMBER.sub("number", _EMAIL.sub("email address", gloss(text)))
 
 
 def minilm_vectors(texts: list[str]) -> np.ndarray:
@@ -160,6 +173,7 @@ class IntentModel:
     def detect_many(self, texts: list[str], *,
                     secondary_threshold: float = SECONDARY_THRESHOLD) -> list[tuple[list[IntentScore], float]]:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
+        texts = [gloss(t) for t in texts]  # "und", "aber", "pero" separate requests too
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]
         # Each message's clauses, then its asking pieces that are not already one of them (segments.py).
@@ -187,7 +201,13 @@ class IntentModel:
                 if name == main:
                     main_in_clause = max(main_in_clause, confidence)
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
-                if confidence >= secondary_threshold and name != OUT_OF_SCOPE and carries_request(clause):
+                if name == OUT_OF_SCOPE or not carries_request(clause):
+                    continue
+                asking = asks(clause)
+                if name in ASKED_ONLY and not asking:
+                    continue
+                corroborated = confidence >= CORROBORATED[0] and row[best] >= CORROBORATED[1] and asking
+                if confidence >= secondary_threshold or corroborated:
                     tops.append((name, confidence, float(row[best])))
             if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and whole_main not in {n for n, _, _ in tops}:
                 # Clauses name two requests and the whole message's intent is neither: a blend of the two

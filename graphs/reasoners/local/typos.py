@@ -5,6 +5,9 @@ a word of the examples, or either with an -s, -ed or -ing ending) is replaced by
 within one edit of it (two for words of eight letters or more; a swap of two neighbouring letters is one edit: Damerau-
 Levenshtein, rapidfuzz). Words with digits, emails, ids and capitalised words inside a sentence (names, places,
 brands) are left alone, and so is a word within reach of no example word or of several equally frequent ones.
+Words of other languages are no typos: a word of the router's glossary (gloss.py: "nicht", "donde", "carte") is
+never mended, and a message using two or more of them is written partly in another language, whose other words
+("cours", "tombent") are not mended into English ones either.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from foundation.minilm_onnx import model_dir
+from graphs.reasoners.local.gloss import foreign_words, glossary_words
 
 _WORD = re.compile(r"[A-Za-z][a-z']*")
 _LETTERS = re.compile(r"[a-z]+")
@@ -35,7 +39,7 @@ def vocabulary() -> tuple[frozenset[str], tuple[str, ...], tuple[int, ...]]:
                      for w in _LETTERS.findall(json.loads(line)["text"].lower()) if len(w) >= 3)
     ranked = counts.most_common()
     pieces = json.loads((model_dir() / "tokenizer.json").read_text("utf-8"))["model"]["vocab"]
-    known = frozenset(counts) | {w for w in pieces if w.isalpha() and w.islower()}
+    known = frozenset(counts) | {w for w in pieces if w.isalpha() and w.islower()} | glossary_words()
     return known, tuple(w for w, _ in ranked), tuple(c for _, c in ranked)
 
 
@@ -67,6 +71,8 @@ def _mend(word: str) -> str | None:
 
 def mend_typos(text: str) -> str:
     """``text`` with its typos mended (see the module's docstring)."""
+    if len(foreign_words(text)) >= 2:
+        return text  # partly in another language: its words are no English typos
     out = []
     at = 0
     for m in _WORD.finditer(text):
