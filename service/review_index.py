@@ -110,6 +110,7 @@ class _IndexingSaver(BaseCheckpointSaver[str]):
         crash_point("checkpoint")
         parent = config["configurable"].get("checkpoint_id")
         if metadata.get("source") == "input" and parent:
+            check_held(str(config["configurable"]["thread_id"]))  # a clean-up is a write too
             self._drop_applied_writes(config, parent, replayed_channels(checkpoint))
         return saved
 
