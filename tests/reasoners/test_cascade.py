@@ -16,11 +16,11 @@ from graphs.reasoners.local.router import (
     IntentRouter,
     in_split,
     load_examples,
-    load_head,
     load_router,
     split_clauses,
 )
 from graphs.reasoners.local.static_embedder import load_static_embedder, table_path
+from graphs.reasoners.local.training import load_head
 
 
 def test_static_vectors_are_distilled_once_and_cached() -> None:

@@ -42,9 +42,9 @@ from graphs.reasoners.local.router import (
     fingerprint,
     in_split,
     load_examples,
-    load_minilm_head,
     mask,
 )
+from graphs.reasoners.local.training import load_minilm_head
 
 THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 … 0.99
 ACCURACY_TOLERANCE = 0.0

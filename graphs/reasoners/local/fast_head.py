@@ -31,12 +31,12 @@ from graphs.reasoners.local.router import (
     Example,
     Head,
     calibrated_softmax,
-    fit_temperature,
     in_split,
     mask,
     save_npz,
 )
 from graphs.reasoners.local.static_embedder import StaticEmbedder, load_static_embedder
+from graphs.reasoners.local.training import fit_temperature
 
 # Bump (with router.RECIPE's fingerprint) when anything below changes, so cached weights are not reused.
 FAST_RECIPE = "static-x2-words12-h16-aug8-c50-2"

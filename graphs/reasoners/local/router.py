@@ -21,10 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_score
-from threadpoolctl import threadpool_limits
 
 from foundation.minilm_onnx import INT8, graph_recipe
 from foundation.settings import get_settings
@@ -36,7 +32,6 @@ from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
     from graphs.reasoners.local.cascade import CascadeRouter
-    from graphs.reasoners.local.fast_head import FastRouter
 
 Embedder = Callable[[list[str]], np.ndarray]
 F = TypeVar("F")
@@ -311,53 +306,6 @@ class IntentRouter(Head[np.ndarray]):
                        float(data["temperature"]), features=features, embedder=embedder)
 
 
-def train_router(examples: list[Example], *, features: str = MINILM,
-                 embedder: Embedder | None = None) -> IntentRouter:
-    """Fit the regression on the training split (C by cross-validation there) and the temperature on the
-    calibration split; the test split is never looked at."""
-    train = in_split(examples, TRAIN)
-    held = in_split(examples, CALIBRATION)
-    router = IntentRouter([], np.zeros((0, 0)), np.zeros(0), 1.0, features=features, embedder=embedder)
-    x_train = router.vectors([e.text for e in train])
-    y_train = [e.intent for e in train]
-    # One BLAS thread: these problems are small, and on a busy 2-core machine multi-threaded BLAS spins ~10x slower.
-    grid = C_GRID
-    with threadpool_limits(1):
-        clf = LogisticRegression(C=choose_c(x_train, y_train, grid), max_iter=3000)
-        clf.fit(x_train, y_train)
-    router.classes = [str(c) for c in clf.classes_]
-    router.coef, router.intercept = clf.coef_.astype(np.float32), clf.intercept_.astype(np.float32)
-    if held:
-        x_held = router.vectors([e.text for e in held])
-        y_held = np.array([router.classes.index(e.intent) for e in held])
-        router.temperature = fit_temperature(x_held @ router.coef.T + router.intercept, y_held)
-    return router
-
-
-def choose_c(vectors: np.ndarray, labels: list[str], grid: tuple[float, ...] = C_GRID) -> float:
-    """The regularisation strength with the best 4-fold cross-validated accuracy on the training split."""
-    folds = min(4, min(labels.count(c) for c in set(labels)))
-    if folds < 2:
-        return 20.0
-    cv = StratifiedKFold(folds, shuffle=True, random_state=0)
-    with threadpool_limits(1):
-        scores = [float(cross_val_score(LogisticRegression(C=c, max_iter=3000), vectors, labels, cv=cv).mean())
-                  for c in grid]
-    return grid[int(np.argmax(scores))]
-
-
-def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
-    """The temperature that minimises the negative log-likelihood of the calibration split's labels."""
-
-    def nll(t: float) -> float:
-        z = logits / t
-        z = z - z.max(axis=1, keepdims=True)
-        log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return float(-log_p[np.arange(len(labels)), labels].mean())
-
-    return float(minimize_scalar(nll, bounds=(0.05, 10.0), method="bounded").x)
-
-
 def fingerprint(examples: list[Example], features: str = MINILM) -> str:
     """A hash of the examples, the model and the training recipe (and the fast path's recipes for static)."""
     # inside: fast_head and cascade import this module
@@ -375,33 +323,6 @@ def fingerprint(examples: list[Example], features: str = MINILM) -> str:
 
 def cache_dir_default() -> Path:
     return get_settings().home / "cache"
-
-
-def load_head(features: str, cache_dir: Path, examples: list[Example] | None = None) -> IntentRouter | FastRouter:
-    """One path's trained head (``MINILM``: an ``IntentRouter``; ``STATIC``: the fast path's ``FastRouter``):
-    from the on-disk cache when the examples and recipe are unchanged, else trained and cached."""
-    examples = examples if examples is not None else load_examples()
-    if features == STATIC:
-        # inside: fast_head imports this module
-        from graphs.reasoners.local.fast_head import load_fast_head
-
-        return load_fast_head(cache_dir, examples, fingerprint(examples, STATIC))
-    if features != MINILM:
-        raise ValueError(f"unknown router features {features!r}")
-    return load_minilm_head(cache_dir, examples)
-
-
-def load_minilm_head(cache_dir: Path, examples: list[Example]) -> IntentRouter:
-    """The MiniLM head from the cache when the examples and recipe are unchanged, else trained and cached."""
-    path = cache_dir / f"intent-router-{fingerprint(examples, MINILM)}.npz"
-    if path.exists():
-        try:
-            return IntentRouter.from_file(path)
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is rebuilt below
-    router = train_router(examples)
-    router.to_file(path)
-    return router
 
 
 @lru_cache(maxsize=1)
