@@ -132,6 +132,8 @@ def _converse(service: SupportService, scenario: Scenario, trial: int, url: str,
                 reasons.extend(r for r in payload["reasons"] if r not in reasons)
         elif event["kind"] == "understand":
             intents.extend(i["intent"] for i in payload["intents"] if i["intent"] not in intents)
+        elif event["kind"] == "redirect" and payload["to"] not in intents:
+            intents.append(payload["to"])  # the records showed the request to be this intent's (act)
         elif event["kind"] == "tool_call":
             tools.append({"tool": payload["tool"], "ok": payload["ok"], "error": payload.get("error")})
     return Transcript(

@@ -9,10 +9,10 @@ from importlib import resources
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graphs.reasoners.local.typos import mend_typos
-from graphs.support.state import Queue
+from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
 
@@ -35,6 +35,18 @@ class Lookup(BaseModel):
                                     "field already holds the slot's value is none (a change to it changes nothing)")
 
 
+class Condition(BaseModel):
+    """The value at ``ref`` (a result a step fetched, or a slot) is one of ``in``."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    ref: str
+    allowed: list[Any] = Field(alias="in")
+
+    def applies(self, scope: dict[str, Any]) -> bool:
+        return resolve(self.ref, scope) in self.allowed
+
+
 class SlotSpec(BaseModel):
     """A piece of information a flow needs: an extracted entity, or a value read off the message's words, or
     found in a step's result from what the customer described (``resolve``)."""
@@ -48,6 +60,8 @@ class SlotSpec(BaseModel):
     resolve: Lookup | None = None
     other_than: str | None = Field(None, description="with text values: the customer's field holding the current "
                                    "value; the one other value named by its bare word is the slot's")
+    ask_when: Condition | None = Field(None, description="asked for only once the records fetched show it can be "
+                                       "used (a new address only for an order that has not shipped)")
 
     @model_validator(mode="after")
     def _one_source(self) -> SlotSpec:
@@ -112,6 +126,18 @@ class _Fields(dict[str, Any]):
         return "it"
 
 
+class Instead(Condition):
+    """The records decide between close intents: when the value at ``ref`` (a result the flow already fetched, or
+    a slot) is one of ``in``, the request is the other intent's ("refund it again" on an order already refunded
+    in full is a question about that refund; "cancel" of a delivered order is a return). The step and the rest
+    of its request are not run; the other flow's steps are planned with the request's slots (and ``slots``),
+    and any write among them waits for the customer's yes (graphs/support/redirects.py)."""
+
+    intent: str
+    slots: dict[str, Any] = Field(default_factory=dict, description="slot values the other flow plans with")
+    why: str
+
+
 class StepSpec(BaseModel):
     id: str
     tool: str
@@ -122,7 +148,13 @@ class StepSpec(BaseModel):
     policy: list[str] = Field(default_factory=list)
     when: str | None = Field(default=None, description="plan this step only if this slot has a value")
     unless: str | None = Field(default=None, description="plan this step only if this slot has no value")
+    instead: list[Instead] = Field(default_factory=list, description="the first that applies decides")
     why: str = ""
+
+    @field_validator("instead", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        return [value] if isinstance(value, dict) else value
 
 
 class FlowSpec(BaseModel):
@@ -151,6 +183,9 @@ class FlowSpec(BaseModel):
             unknown = set(step.depends_on) - set(ids[: ids.index(step.id)])
             if unknown:
                 raise ValueError(f"{self.intent}.{step.id} depends on unknown or later steps {sorted(unknown)}")
+        for step in self.steps:
+            if any(i.intent == self.intent for i in step.instead):
+                raise ValueError(f"{self.intent}.{step.id} turns the request into its own intent")
         for name, slot in self.slots.items():
             if slot.resolve and slot.resolve.step not in ids:
                 raise ValueError(f"{self.intent}.{name} is resolved by an unknown step {slot.resolve.step!r}")
@@ -168,7 +203,32 @@ def load_flows() -> dict[str, FlowSpec]:
             flows[intent] = FlowSpec.model_validate({**defaults, **spec, "intent": intent})
         except ValueError as exc:
             raise ValueError(f"flow {intent!r} in flows.yaml is invalid: {exc}") from exc
+    for flow in flows.values():
+        for step in flow.steps:
+            for instead in step.instead:
+                if instead.intent not in flows:
+                    raise ValueError(f"{flow.intent}.{step.id} turns into an unknown intent {instead.intent!r}")
     return flows
+
+
+def make_step(step_id: str, intent: str, tool: str, args: dict[str, Any], depends_on: list[str], why: str,
+              *, status: Any = "pending") -> Step:
+    """A new plan step, not run yet."""
+    return {
+        "id": step_id, "intent": intent, "tool": tool, "args": args, "depends_on": depends_on, "why": why,
+        "writes": get_tool(tool).writes, "status": status, "result": None, "error": None,
+        "hold_reason": None, "approved_by": None, "confirmed": False,
+    }
+
+
+def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bool:
+    """Is this flow step planned: its when/unless slots allow it, and a tool that acts for a verified customer
+    will have one (``verified``: the customer is, or the flow verifies them first)? A flow that needs no
+    verification plans such a step only for a customer already verified ("charged twice" from a signed-in
+    customer looks at their charges; from anyone else it gets the help article)."""
+    if (step.when and not slots.get(step.when)) or (step.unless and slots.get(step.unless)):
+        return False
+    return verified or not get_tool(step.tool).requires_verified_customer
 
 
 def get_flow(intent: str) -> FlowSpec:

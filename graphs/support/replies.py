@@ -61,8 +61,8 @@ def compose_reply(state: State) -> str:
         if intent in choosing:
             continue  # the customer is asked below which record they mean
         steps = _steps_of(state, intent)
-        if not steps and get_flow(intent).steps:
-            continue  # still waiting for information for this intent
+        if not steps and get_flow(intent).steps and flow and flow["asking"]:
+            continue  # still waiting for information for this intent (none of its steps is planned yet)
         if any(s["status"] == "awaiting_confirmation" for s in steps.values()):
             continue  # asked below
         parts.append(render_reply(get_flow(intent).reply, steps=steps, intent=intent, **values))
@@ -72,7 +72,9 @@ def compose_reply(state: State) -> str:
     asking = flow["asking"] if flow else []
     if "confirmation" in asking:
         pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]
-        parts.append(render_reply("confirm_steps", pending=pending, **values))
+        # What the steps already found (the order, the products) lets the question name what would change.
+        found = {s["tool"]: (s["result"] or {}).get("data") or {} for s in state.plan if s["status"] == "done"}
+        parts.append(render_reply("confirm_steps", pending=pending, found=found, **values))
     information = [a for a in asking if a != "confirmation"]
     if information and flow:
         choices = {name: [{k: v for k, v in c.items() if k != "_candidate"} for c in offered]

@@ -7,13 +7,16 @@ company is seeded before the service opens, with dates relative to that moment.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from evals.scenario_store import prepare_store
 from foundation.audit import forget_audit_log
+from foundation.policy import Policy
 from service.conversations import SupportService, open_service
 from tests.graph.session_home import use_session_home
 from tests.seeded import seed_copy
@@ -40,6 +43,15 @@ def service(demo_database_url: str) -> Iterator[SupportService]:
     database_url = demo_database_url
     with open_service(database_url) as svc:
         svc.warm_up()
+        yield svc
+    close_store(database_url)
+    forget_audit_log(database_url)
+
+
+def scenario_shop(database_url: str, data: dict[str, list[dict[str, Any]]], now: datetime) -> Iterator[SupportService]:
+    """The graph on a store holding only ``data`` (the scenario format), at a fixed clock: a fixture's body."""
+    prepare_store(database_url, data, now, Policy())
+    with open_service(database_url, reasoner="local", clock=now.isoformat()) as svc:
         yield svc
     close_store(database_url)
     forget_audit_log(database_url)

@@ -51,7 +51,7 @@ def test_refund_above_the_limit_interrupts_for_review(service: SupportService, d
     assert context["customer"]["customer_id"] == "C0001", context["customer"]
     assert context["conversation"][0] == {"role": "customer", "text": REFUND_TEXT}, context["conversation"]
     assert [i["intent"] for i in context["intents"]] == ["get_refund"], context["intents"]
-    assert [s["tool"] for s in context["plan"]] == ["get_order", "refund_order"], context["plan"]
+    assert [s["tool"] for s in context["plan"]] == ["get_order", "get_refund_status", "refund_order"], context["plan"]
     assert isinstance(context["confidence"], float) and context["signals"], context
     assert any("above the $100.00 limit" in r for r in context["reasons"]), context["reasons"]
     assert refunds_of(database_url, 10002) == [], "nothing may be refunded before a reviewer approves"

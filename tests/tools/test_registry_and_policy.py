@@ -15,6 +15,7 @@ EXPECTED = {
     "set_newsletter_subscription",
     "get_order",
     "list_orders",
+    "find_products",
     "cancel_order",
     "change_shipping_address",
     "list_charges",

@@ -1,6 +1,13 @@
-"""list_charges: the charges (and what was refunded of each) for an order or the whole customer."""
+"""list_charges: the charges (and what was refunded of each) for an order or the whole customer.
+
+A charge that repeats an earlier one of the same order (same amount, neither refunded, taken within a few days
+of each other) while the order's charges come to more than its total is listed among ``duplicates``: the order
+was charged twice for the same thing (a difference charged for a changed order is no duplicate).
+"""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -8,7 +15,7 @@ from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import OrderId, iso, money
 from tools.orders.backend import orders_backend
 from tools.orders.queries import not_found
-from tools.payments.backend import payments_backend
+from tools.payments.backend import Charge, payments_backend
 from tools.store import BusinessStore
 
 
@@ -37,7 +44,32 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
         }
         for c in newest
     ]
-    return ToolResult.success({"charges": data, "count": len(data)})
+    orders = orders_backend(store)
+    totals = {o: order.total_cents for o in {c.order_id for c in found if c.order_id is not None}
+              if (order := orders.get_order(o, customer_id)) is not None}
+    duplicates = _duplicates(found, totals)
+    return ToolResult.success({"charges": data, "count": len(data), "duplicated": bool(duplicates),
+                               "duplicates": [c for c in data if c["charge_id"] in duplicates]})
+
+
+DUPLICATE_WITHIN = timedelta(days=3)
+
+
+def _duplicates(charges: list[Charge], totals: dict[int, int]) -> list[str]:
+    """Ids of the charges that repeat an earlier charge of the same order: the later of each pair, while the
+    order's charges (less refunds) exceed its total."""
+    kept = sorted((c for c in charges if c.order_id is not None and c.status == "succeeded"
+                   and c.refunded_cents == 0 and c.amount_cents > 0), key=lambda c: (c.created_at, c.charge_id))
+    repeats: list[str] = []
+    for i, later in enumerate(kept):
+        if any(earlier.order_id == later.order_id and earlier.amount_cents == later.amount_cents
+               and earlier.charge_id not in repeats and later.created_at - earlier.created_at <= DUPLICATE_WITHIN
+               for earlier in kept[:i]):
+            repeats.append(later.charge_id)
+    over = {order_id: sum(c.amount_cents - c.refunded_cents for c in charges
+                           if c.order_id == order_id and c.status == "succeeded") - total
+            for order_id, total in totals.items()}
+    return [r for r in repeats if over.get(next(c.order_id for c in kept if c.charge_id == r) or 0, 0) > 0]
 
 
 tool = SupportTool(

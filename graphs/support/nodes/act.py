@@ -25,7 +25,8 @@ from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
-from graphs.support.requests import settle_lookup
+from graphs.support.redirects import audit_payload, redirect
+from graphs.support.requests import settle_lookup, slots_for
 from graphs.support.slot_confidence import slot_confidence
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
@@ -50,18 +51,30 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         _skip_blocked(steps, by_id)
         ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and _deps_done(s, by_id)]
         runnable, refused = [], []
+        redirected = False
         for step in ready:
+            if step["status"] == "skipped":  # its request turned into another one a moment ago
+                continue
             scope = _scope(state, customer, flow, steps, step, text)
+            spec = _spec(step)
+            instead = next((i for i in spec.instead if i.applies(scope)), None) if spec and _own_step(
+                step, spec) and flow is not None and step["status"] != "approved" else None
+            if instead is not None and flow is not None:
+                # The records say the request is another intent's: its steps replace this request's.
+                new = redirect(flow, steps, step, instead, text, verified=bool(customer and customer["verified"]))
+                by_id.update({s["id"]: s for s in new})
+                d.audit.record(d.thread_id, state.turn, "redirect", audit_payload(step, instead, new), at=d.now)
+                redirected = True
+                continue
+            if spec and spec.precondition and _own_step(step, spec) and (
+                    why := spec.precondition.unmet(scope)):
+                step["status"], step["error"] = "skipped", why
+                continue
             missing = _missing_results(step["args"], scope)
             step["args"] = resolve(step["args"], scope)
             if missing:
                 step["status"], step["error"] = "failed", f"Error: unexpected result: {missing}"
                 trouble.append(f"step {step['id']}: {missing}")
-                continue
-            spec = _spec(step)
-            if spec and spec.precondition and _own_step(step, spec) and (
-                    why := spec.precondition.unmet(scope)):
-                step["status"], step["error"] = "skipped", why
                 continue
             if step["status"] == "awaiting_confirmation":
                 continue
@@ -108,7 +121,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 _hold(step, why, step.get("effect"))
                 continue
             runnable.append(step)
-        if not runnable and not refused:
+        if not runnable and not refused and not redirected:
             break
         outcomes = list(refused)
         if runnable:
@@ -141,6 +154,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 else:
                     failures += 1
     if flow is not None:
+        _ask_after_records(flow, steps)
         _settle(flow, steps, by_id)
     update: dict[str, Any] = {"plan": steps, "flow": flow, "customer": customer, "verification_failures": failures}
     if trouble and d.context.llm_enabled() and state.replans < d.context.max_replans:
@@ -291,6 +305,19 @@ def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, ste
 def _verified_customer(data: dict[str, Any]) -> Customer:
     return {"customer_id": str(data["customer_id"]), "name": str(data.get("name", "")), "plan": data.get("plan"),
             "verified": True, "verified_by": "identity_check"}
+
+
+def _ask_after_records(flow: ActiveFlow, steps: list[Step]) -> None:
+    """Ask for what a request still needs once its records show it can be used (flows.yaml ``ask_when``): a new
+    address for an order not shipped yet; for one that has shipped the reply says why not, and asks nothing."""
+    for intent in flow["intents"]:
+        slots = slots_for(flow, intent)
+        results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") for s in steps
+                   if s["intent"] == intent and "." in s["id"] and s["status"] == "done"}
+        for name, slot in get_flow(intent).slots.items():
+            if (slot.ask_when is not None and slots.get(name) is None and name not in flow["asking"]
+                    and slot.ask_when.applies({"steps": results, "slots": slots})):
+                flow["asking"], flow["stage"] = [*flow["asking"], name], "collecting"
 
 
 def _settle(flow: ActiveFlow, steps: list[Step], by_id: dict[str, Step]) -> None:

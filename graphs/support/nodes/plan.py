@@ -32,7 +32,7 @@ from graphs.support.dialogue import (
     carried_slots,
     identity_args,
 )
-from graphs.support.flows import FlowSpec, get_flow, load_flows, resolve
+from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve
 from graphs.support.requests import (
     add_description,
     answer_choices,
@@ -351,7 +351,7 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
             continue
         after_verify = ["verify"] if steps and steps[0]["id"] == "verify" and spec.needs_verification else []
         for s in spec.steps:
-            if (s.when and not slots.get(s.when)) or (s.unless and slots.get(s.unless)):
+            if not plans_for(s, slots, verified=verified or spec.needs_verification):
                 continue
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
@@ -371,15 +371,11 @@ def _missing_slots(state: State, spec: FlowSpec, flow: ActiveFlow) -> list[str]:
     missing = []
     for name, slot in spec.slots.items():
         asked_to_choose = name in choosing
+        if slot.ask_when is not None and not asked_to_choose:
+            continue  # asked once the records show it can be used (act)
         if slots.get(name) is None and (asked_to_choose or (slot.required and not lookup_pending(spec, slots, name))):
             missing.append(name)
     return missing
 
 
-def _step(step_id: str, intent: str, tool: str, args: dict[str, Any], depends_on: list[str], why: str,
-          *, status: Any = "pending") -> Step:
-    return {
-        "id": step_id, "intent": intent, "tool": tool, "args": args, "depends_on": depends_on, "why": why,
-        "writes": get_tool(tool).writes, "status": status, "result": None, "error": None,
-        "hold_reason": None, "approved_by": None, "confirmed": False,
-    }
+_step = make_step

@@ -9,8 +9,9 @@ from langgraph.runtime import Runtime
 
 from graphs.support.context import Context
 from graphs.support.deps import deps
-from graphs.support.flows import get_flow
+from graphs.support.flows import get_flow, plans_for
 from graphs.support.replies import clarifying, compose_reply
+from graphs.support.requests import slots_for
 from graphs.support.state import ActiveFlow, State
 from prompts import render_reply
 
@@ -44,8 +45,10 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 
 def _did_nothing(state: State, flow: ActiveFlow) -> bool:
-    """An empty or no-op plan (nothing ran) for a request whose flow has work to do is not a resolution."""
-    return any(get_flow(i).steps for i in flow["intents"]) and not any(s["status"] == "done" for s in state.plan)
+    """An empty or no-op plan (nothing ran) for a request whose flow has work to do (a step its slots plan: a
+    person asked for has none, unless a technician is) is not a resolution."""
+    work = any(plans_for(s, slots_for(flow, i), verified=True) for i in flow["intents"] for s in get_flow(i).steps)
+    return work and not any(s["status"] == "done" for s in state.plan)
 
 
 def _asks_customer(flow: ActiveFlow) -> bool:

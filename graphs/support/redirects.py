@@ -1,0 +1,76 @@
+"""The records decide between close intents: a request becomes another intent's when what the flow fetched says so.
+
+The router reads the customer's words; the records it then looks at may tell a different story. "Refund it again"
+on an order already refunded in full is a question about that refund; "cancel" of a delivered order is a return;
+"you charged me twice" with two equal charges on one order is a payment problem (a duplicate charge), not a
+dispute of an invoice. A flow step's ``instead`` (flows.yaml) names the value that decides and the intent the
+request then belongs to. When the step is ready (what it depends on has run), act asks here:
+
+- the step and the rest of its request that has not run are skipped, with the reason;
+- the other flow's steps are planned with the request's slots (its clause, what the customer described, the
+  records found), steps it shares with what already ran take their results instead of running again;
+- every write among them waits for the customer's yes: the customer did not ask for it in those words. Its
+  checks (preconditions, policy, limits, idempotency, the thread lock) are those of any write.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from graphs.support.flows import Instead, get_flow, make_step, plans_for
+from graphs.support.requests import pending_lookups, request_of, resolve_known, settle_lookup, slots_for, text_for
+from graphs.support.state import ActiveFlow, Step
+from tools.registry import get_tool
+
+UNSETTLED = {"pending", "awaiting_confirmation"}
+
+
+def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, text: str, *,
+             verified: bool) -> list[Step]:
+    """Turn ``step``'s request into ``instead.intent``'s; the new steps (already appended to ``steps``)."""
+    source, target = step["intent"], instead.intent
+    spec = get_flow(target)
+    for s in steps:
+        if s["intent"] == source and s["status"] in UNSETTLED:
+            s["status"], s["error"] = "skipped", f"the records show this is another request: {instead.why}"
+    already = target in flow["intents"]
+    flow["intents"] = list(dict.fromkeys(target if i == source else i for i in flow["intents"]))
+    confidences = flow["confidences"]
+    confidences[target] = max(confidences.get(target, 0.0), confidences.pop(source, 0.0))
+    if already:
+        return []
+    own = request_of(flow, source)
+    request = request_of(flow, target)
+    request["text"], request["described"] = own["text"], copy.deepcopy(own["described"])
+    request["slots"] = {**own["slots"], **instead.slots}
+    slots = slots_for(flow, target)
+    pending = pending_lookups(spec, slots)
+    scope = {"slots": slots, "message": text_for(flow, target, text)}
+    ran = [s for s in steps if s["status"] == "done" and not s["writes"]]
+    new: list[Step] = []
+    for own_step in spec.steps:
+        if not plans_for(own_step, slots, verified=verified):
+            continue
+        writes = own_step.confirm or get_tool(own_step.tool).writes
+        planned = make_step(f"{target}.{own_step.id}", target, own_step.tool,
+                            resolve_known(dict(own_step.args), scope, pending),
+                            [f"{target}.{dep}" for dep in own_step.depends_on], own_step.why,
+                            status="awaiting_confirmation" if writes else "pending")
+        same = next((r for r in ran if r["tool"] == own_step.tool and r["args"] == planned["args"]), None)
+        if same is not None:  # already looked up for the first reading: its result, not a second call
+            planned["status"], planned["result"] = "done", copy.deepcopy(same["result"])
+        new.append(planned)
+    ids = {p["id"] for p in new}
+    for planned in new:
+        planned["depends_on"] = [dep for dep in planned["depends_on"] if dep in ids]
+    steps.extend(new)
+    for planned in new:
+        if planned["status"] == "done":
+            settle_lookup(flow, steps, planned)
+    return new
+
+
+def audit_payload(step: Step, instead: Instead, new: list[Step]) -> dict[str, Any]:
+    return {"from": step["intent"], "to": instead.intent, "step": step["id"], "why": instead.why,
+            "steps": [s["id"] for s in new]}

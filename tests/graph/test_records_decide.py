@@ -1,0 +1,179 @@
+"""The records decide what the agent does: exchanges, item changes after delivery, refunds already made, duplicate
+charges, addresses of shipped orders and repair requests, through the whole graph on each checkpointer.
+
+Every new write waits for the customer's yes and runs only for the verified customer, within the policy the tools
+enforce. The store holds only this file's own fixtures (not the demo company).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from service.conversations import SupportService
+from tests.graph.conftest import order_status, refunds_of, scenario_shop
+from tools.store import open_store
+from tools.store.schema import charges, orders, tickets
+
+NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
+DATA: dict[str, list[dict[str, Any]]] = {
+    "customers": [
+        {"id": "C8101", "name": "Nora Vance", "email": "nora.vance@example.com", "zip_code": "30301",
+         "card_last4": "7310"},
+        {"id": "C8102", "name": "Eli Brandt", "email": "eli.brandt@example.com", "zip_code": "80202",
+         "card_last4": "5120"},
+        {"id": "C8103", "name": "Mina Osei", "email": "mina.osei@example.com", "zip_code": "60614",
+         "card_last4": "4411"},
+    ],
+    "orders": [
+        # Nora: earbuds delivered 4 days ago (inside the window), a delivered two-item order, a shipped order.
+        {"id": 28101, "customer": "C8101", "status": "delivered", "placed_days_ago": 9, "delivered_days_ago": 4,
+         "items": [{"product": "Aurora Lite Earbuds"}]},
+        {"id": 28102, "customer": "C8101", "status": "delivered", "placed_days_ago": 8, "delivered_days_ago": 5,
+         "items": [{"product": "Lumen 4K TV 43in"}, {"product": "TV Wall Mount"}]},
+        {"id": 28103, "customer": "C8101", "status": "shipped", "placed_days_ago": 3, "shipped_days_ago": 1,
+         "carrier": "USPS", "tracking": "9400111899220000000001", "arrives_in_days": 2,
+         "items": [{"product": "Mechanical Keyboard"}]},
+        # Eli: earbuds delivered 60 days ago (outside the window), a pending order, a refunded order.
+        {"id": 28201, "customer": "C8102", "status": "delivered", "placed_days_ago": 65, "delivered_days_ago": 60,
+         "items": [{"product": "Aurora Lite Earbuds"}]},
+        {"id": 28202, "customer": "C8102", "status": "pending", "placed_days_ago": 0.5,
+         "items": [{"product": "Aurora Sport Earbuds"}, {"product": "HDMI Cable 2m"}]},
+        {"id": 28203, "customer": "C8102", "status": "delivered", "placed_days_ago": 16, "delivered_days_ago": 12,
+         "items": [{"product": "HDMI Cable 2m", "quantity": 2}]},
+        # Mina: a smart plug charged twice.
+        {"id": 28301, "customer": "C8103", "status": "delivered", "placed_days_ago": 4, "delivered_days_ago": 1,
+         "items": [{"product": "Glow Smart Plug"}]},
+    ],
+    "charges": [{"customer": "C8103", "order": 28301, "amount": 24.99, "days_ago": 4}],
+    "refunds": [{"order": 28203, "amount": 29.98, "days_ago": 8, "reason": "damaged"}],
+}
+
+
+@pytest.fixture
+def shop(database_url: str) -> Iterator[SupportService]:
+    """The graph on a store holding only ``DATA``, at a fixed clock."""
+    yield from scenario_shop(database_url, DATA, NOW)
+
+
+def _replacements(url: str, order_id: int) -> list[int]:
+    with open_store(url).db.begin() as conn:
+        return [int(r) for r in conn.execute(select(orders.c.id).where(orders.c.replaces_order_id == order_id))
+                .scalars()]
+
+
+def _charged(url: str, order_id: int) -> list[float]:
+    with open_store(url).db.begin() as conn:
+        return [c / 100 for c in conn.execute(select(charges.c.amount_cents).where(charges.c.order_id == order_id))
+                .scalars()]
+
+
+def _tickets(url: str) -> list[dict[str, Any]]:
+    with open_store(url).db.begin() as conn:
+        return [dict(r) for r in conn.execute(select(tickets)).mappings()]
+
+
+def _step(plan: list[dict[str, Any]], tool: str) -> dict[str, Any] | None:
+    return next((s for s in plan if s["tool"] == tool), None)
+
+
+def test_an_exchange_waits_for_the_yes_then_ships_the_other_product(shop: SupportService, database_url: str) -> None:
+    first = shop.send("swap", "can I swap my Aurora Lite Earbuds for the Aurora Sport Earbuds?", customer_id="C8101")
+    exchange = _step(first.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "awaiting_confirmation", first.plan
+    assert _replacements(database_url, 28101) == [] and refunds_of(database_url, 28101) == []
+    assert "Aurora Sport Earbuds" in first.replies[-1], first.replies
+    second = shop.send("swap", "yes please", customer_id="C8101")
+    exchange = _step(second.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "done", second.plan
+    assert len(_replacements(database_url, 28101)) == 1, "a linked replacement order ships the new product"
+    assert [r["amount"] for r in refunds_of(database_url, 28101)] == [40.0], "the cheaper product refunds $40"
+    assert _tickets(database_url) == [], "an exchange is made, not ticketed"
+
+
+def test_an_exchange_outside_the_window_is_refused_and_moves_nothing(shop: SupportService,
+                                                                    database_url: str) -> None:
+    shop.send("late-swap", "I'd like to exchange my Aurora Lite Earbuds for the Aurora Sport Earbuds, order 28201",
+              customer_id="C8102")
+    report = shop.send("late-swap", "yes", customer_id="C8102")
+    exchange = _step(report.plan, "exchange_item")
+    assert exchange is None or exchange["status"] != "done", report.plan
+    assert _replacements(database_url, 28201) == [] and refunds_of(database_url, 28201) == []
+
+
+def test_an_exchange_on_a_pending_order_is_not_made(shop: SupportService, database_url: str) -> None:
+    report = shop.send("pending-swap", "can I swap the Aurora Sport Earbuds on order 28202 for the Aurora Lite "
+                       "Earbuds?", customer_id="C8102")
+    exchange = _step(report.plan, "exchange_item")
+    assert exchange is None or exchange["status"] == "skipped", report.plan
+    assert _replacements(database_url, 28202) == [] and refunds_of(database_url, 28202) == []
+    assert order_status(database_url, 28202) == "pending"
+
+
+def test_an_unverified_exchange_runs_nothing(shop: SupportService, database_url: str) -> None:
+    first = shop.send("anon-swap", "can I swap my Aurora Lite Earbuds for the Aurora Sport Earbuds? order 28101")
+    assert [s["tool"] for s in first.plan if s["status"] == "done"] == [], first.plan
+    second = shop.send("anon-swap", "nora.vance@example.com, zip 99999")
+    assert _step(second.plan, "exchange_item") is None or _step(second.plan, "exchange_item")["status"] != "done"
+    shop.send("anon-swap", "yes")
+    assert _replacements(database_url, 28101) == [] and refunds_of(database_url, 28101) == []
+
+
+def test_a_refund_asked_again_on_a_refunded_order_shows_that_refund(shop: SupportService,
+                                                                    database_url: str) -> None:
+    report = shop.send("again", "you said you refunded order 28203 but I don't see it, can you just refund it "
+                       "again", customer_id="C8102")
+    tools = [s["tool"] for s in report.plan if s["status"] == "done"]
+    assert "get_refund_status" in tools and "refund_order" not in tools, report.plan
+    assert [r["amount"] for r in refunds_of(database_url, 28203)] == [29.98], "nothing is refunded twice"
+    assert "$29.98" in report.replies[-1], report.replies
+
+
+def test_a_duplicate_charge_is_refunded_once_after_the_yes(shop: SupportService, database_url: str) -> None:
+    first = shop.send("twice", "you charged me twice for my smart plug, two charges of $24.99",
+                      customer_id="C8103")
+    refund = _step(first.plan, "refund_order")
+    assert refund is not None and refund["status"] == "awaiting_confirmation", first.plan
+    assert refund["args"]["amount"] == 24.99 and refund["args"]["order_id"] == 28301, refund["args"]
+    assert refunds_of(database_url, 28301) == [], "nothing moves before the customer's yes"
+    shop.send("twice", "yes please", customer_id="C8103")
+    assert [r["amount"] for r in refunds_of(database_url, 28301)] == [24.99], "only the duplicate is refunded"
+    assert _charged(database_url, 28301) == [24.99, 24.99]
+
+
+def test_cancelling_a_delivered_order_offers_a_return(shop: SupportService, database_url: str) -> None:
+    first = shop.send("late-cancel", "please cancel order 28102", customer_id="C8101")
+    assert _step(first.plan, "cancel_order") is None or _step(first.plan, "cancel_order")["status"] != "done"
+    ret = _step(first.plan, "return_items")
+    assert ret is not None and ret["status"] == "awaiting_confirmation", first.plan
+    assert refunds_of(database_url, 28102) == []
+    shop.send("late-cancel", "no thanks", customer_id="C8101")
+    assert refunds_of(database_url, 28102) == [] and order_status(database_url, 28102) == "delivered"
+
+
+def test_removing_an_item_of_a_delivered_order_offers_its_return(shop: SupportService, database_url: str) -> None:
+    first = shop.send("late-remove", "please take the TV Wall Mount off order 28102, I don't need it",
+                      customer_id="C8101")
+    assert _step(first.plan, "modify_order") is None or _step(first.plan, "modify_order")["status"] != "done"
+    ret = _step(first.plan, "return_items")
+    assert ret is not None and ret["status"] == "awaiting_confirmation", first.plan
+    shop.send("late-remove", "yes", customer_id="C8101")
+    assert [r["amount"] for r in refunds_of(database_url, 28102)] == [49.99], "only the mount comes back"
+
+
+def test_a_shipped_order_is_not_asked_for_a_new_address(shop: SupportService) -> None:
+    report = shop.send("shipped", "the street on order 28103 is misspelled, can you fix the address?",
+                       customer_id="C8101")
+    reply = report.replies[-1]
+    assert "9400111899220000000001" in reply, reply
+    assert "new delivery address" not in reply, "asked for an address the shipped order cannot take"
+
+
+def test_a_technician_request_opens_a_technical_ticket(shop: SupportService, database_url: str) -> None:
+    shop.send("repair", "my Volt Laptop 14 won't turn on, I did every step, I need a technician to repair it",
+              customer_id="C8101")
+    assert "technical" in [t["queue"] for t in _tickets(database_url)], _tickets(database_url)

@@ -1,0 +1,47 @@
+"""list_charges finds a charge taken twice (not a difference charged for a changed order); find_products finds the
+catalogue's products by name, leaving out an order's own."""
+
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from tests.tools.conftest import make_ctx
+from tests.tools.helpers import Call
+from tools.store import BusinessStore
+from tools.store.schema import charges
+
+
+def _charge_again(store: BusinessStore, order_id: int) -> None:
+    """The order's charge taken a second time, a minute later."""
+    with store.db.begin() as conn:
+        first = conn.execute(select(charges).where(charges.c.order_id == order_id)).mappings().first()
+        assert first is not None
+        row = {k: v for k, v in first.items() if k != "id"}
+        conn.execute(insert(charges).values(**row, id=f"ch_dup_{order_id}"))
+
+
+def test_a_charge_taken_twice_is_a_duplicate(call: Call, store: BusinessStore) -> None:
+    before = call("list_charges", make_ctx("C0001"))
+    assert before.ok and before.data is not None and before.data["duplicated"] is False
+    _charge_again(store, 10004)
+    after = call("list_charges", make_ctx("C0001"))
+    assert after.data is not None and after.data["duplicated"] is True
+    assert [(c["order_id"], c["amount"]) for c in after.data["duplicates"]] == [(10004, 14.99)]
+
+
+def test_a_difference_charged_for_a_changed_order_is_no_duplicate(call: Call) -> None:
+    up = call("modify_order", make_ctx("C0001"), order_id=10001, product_id="P001", quantity=2)
+    assert up.ok, up.error
+    listed = call("list_charges", make_ctx("C0001"), order_id=10001)
+    assert listed.data is not None and len(listed.data["charges"]) == 2, listed.data
+    assert listed.data["duplicated"] is False, "the second unit's charge equals the first, but it was ordered"
+
+
+def test_find_products_leaves_out_the_orders_own(call: Call) -> None:
+    found = call("find_products", make_ctx("C0001"), names=["HDMI Cable 2m", "Aurora Lite Earbuds"],
+                 not_on_order=10004)
+    assert found.ok and found.data is not None
+    assert [p["name"] for p in found.data["products"]] == ["Aurora Lite Earbuds"]
+    assert found.data["products"][0]["price"] == 129.99
+    other = call("find_products", make_ctx("C0002"), names=["HDMI Cable 2m"], not_on_order=10004)
+    assert other.error == "Error: order 10004 was not found on your account."
