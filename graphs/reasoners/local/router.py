@@ -1,8 +1,8 @@
 """Intent routing: MiniLM sentence embeddings + a multinomial logistic regression, temperature-calibrated.
 
 Trained on the project's own labelled examples (``data/intent_examples.jsonl``), split deterministically by text
-hash into train (80 %), calibration (10 %) and test (10 %): the regression learns on train (its C chosen by
-cross-validation there), one temperature is fitted on calibration so the probabilities mean what they say, and
+hash into train (80 %), calibration (10 %) and test (10 %): the regression learns on train (the mean of its fits
+over a grid of C), one temperature is fitted on calibration so the probabilities mean what they say, and
 test is only ever reported (``supportgraph eval intents``). Emails and numbers are
 masked before embedding ("order 10234" and "order 10871" mean the same thing). The fitted weights are cached
 on disk, keyed by a hash of the examples, the model and the training recipe, so later processes skip training.
@@ -27,7 +27,7 @@ from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
 from graphs.reasoners.local.gloss import gloss
-from graphs.reasoners.local.segments import ask_pieces, asks, bare, carries_request, split_clauses
+from graphs.reasoners.local.segments import ask_pieces, asks, bare, carries_request, contemplated, split_clauses
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
@@ -66,7 +66,8 @@ ASKED_ONLY = frozenset({"cancel_order", "change_order", "change_shipping_address
                         "place_order", "get_invoice"})
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
-RECIPE = "gloss-mask-cv-split811-1"
+RECIPE = "gloss-mask-cgrid-mean-split811-1"
+# The MiniLM head is the mean of the regressions fitted at each of these strengths (training.train_router).
 C_GRID = (5.0, 10.0, 20.0, 40.0)
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -171,19 +172,23 @@ class IntentModel:
         texts = [gloss(t) for t in texts]  # "und", "aber", "pero" separate requests too
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]
-        # Each message's clauses, then its asking pieces that are not already one of them (segments.py).
-        pieces = [[*cs, *(a for a in asked if a not in {bare(c) for c in cs})]
-                  for cs, asked in zip(clause_lists, ask_lists, strict=True)]
+        weighed_lists = [contemplated(t) for t in texts]
+        # Each message's clauses, its asking pieces that are not already one of them, then the actions it weighs
+        # ("if I return it, …": segments.py).
+        pieces = [[*cs, *(a for a in asked if a not in {bare(c) for c in cs}), *weighed]
+                  for cs, asked, weighed in zip(clause_lists, ask_lists, weighed_lists, strict=True)]
         owners = np.repeat(np.arange(len(texts)), [len(ps) for ps in pieces])
         whole_probs, piece_probs = self.message_and_clause_probabilities(texts, [p for ps in pieces for p in ps],
                                                                          owners)
         out = []
         at = 0
-        for row, clauses, asked, own in zip(whole_probs, clause_lists, ask_lists, pieces, strict=True):
+        for row, clauses, asked, weighed, own in zip(whole_probs, clause_lists, ask_lists, weighed_lists, pieces,
+                                                     strict=True):
             probs = piece_probs[at:at + len(own)]
             at += len(own)
             clause_probs = probs[:len(clauses)]
-            stripped = [bare(p) for p in own]
+            weighed_probs = probs[len(own) - len(weighed):]
+            stripped = [bare(p) for p in own[:len(own) - len(weighed)]]
             main_score, margin = self.main_intent(row, probs[[stripped.index(a) for a in asked]], secondary_threshold)
             whole_main = self.classes[int(np.argmax(row))]
             intents = [main_score]
@@ -204,6 +209,11 @@ class IntentModel:
                 corroborated = confidence >= CORROBORATED[0] and row[best] >= CORROBORATED[1] and asking
                 if confidence >= secondary_threshold or corroborated:
                     tops.append((name, confidence, float(row[best])))
+            # An action the customer weighs on their own things ("if I cancel order N, is there a fee?") is a
+            # request beside the question about it, read by the condition alone; it never decides the main intent.
+            weighs = [(self.classes[int(np.argmax(r))], float(r.max()), float(row[int(np.argmax(r))]))
+                      for r in weighed_probs]
+            weighs = [w for w in weighs if w[0] != OUT_OF_SCOPE and w[1] >= secondary_threshold]
             if len({n for n, c, _ in tops if c >= BLEND_CONFIDENCE}) > 1 and whole_main not in {n for n, _, _ in tops}:
                 # Clauses name two requests and the whole message's intent is neither: a blend of the two
                 # ("track 18102 and refund 18103" read as tracking a refund), so the clauses decide alone.
@@ -212,7 +222,7 @@ class IntentModel:
             else:
                 # A clause adds a request only if the whole message gives it some weight too (SECONDARY_SUPPORT).
                 support = 1.0
-            for name, confidence, weight in tops:
+            for name, confidence, weight in [*tops, *weighs]:
                 needed = min(support, SECONDARY_SUPPORT[confidence >= BLEND_CONFIDENCE])
                 if weight >= needed and name not in {i.intent for i in intents}:
                     intents.append(IntentScore(name, confidence))

@@ -14,6 +14,15 @@ won't power on") or a pasted email, receipt or order page only explains it. ``as
 than ``split_clauses`` (also at colons and "but", with no least length: "Cancel it.") and keeps the
 asking pieces; ``IntentModel.detect_many`` lets them name the main intent when the whole message, diluted by the
 story around the ask, is less sure of its own.
+
+A conditional sentence is read by its parts (``conditional``): the *protasis* ("if I return it", "what if I sent
+them back", "I'm thinking of cancelling the phone") and the *apodosis* that carries the sentence's speech act
+("how long until I see the money back?", "just put it back on my card"). The whole question ("if I cancel order
+N, is there a fee?") asks about policy; the protasis, when the customer is its subject and it acts on something
+of theirs (not "a", "any", "something": a general policy question), names an action they contemplate
+(``contemplated``), which ``IntentModel.detect_many`` adds as a second request beside the policy question, never
+in its place. An apodosis that orders something ("if not, just put it back on my card") asks as an imperative
+does (``asks``), and is read without its condition.
 """
 
 from __future__ import annotations
@@ -48,10 +57,15 @@ def bare(piece: str) -> str:
 
 def split_clauses(text: str) -> list[str]:
     """The clauses of a message that may each carry an intent; empty when it is a single clause."""
-    clauses = [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and len(c.split()) >= 3]
+    clauses = [speech_act(c.strip()) for c in _CLAUSE_SPLIT.split(text) if c and len(c.split()) >= 3]
     return clauses if len(clauses) > 1 else []
 
 
+# An imperative at the piece's start.
+_ORDERING = (r"^(just\s+|pls\s+|please\s+|now\s+)?(cancel|refund|return|send|change|switch|move|put|take|give|stop|"
+             r"remove|track|update|reset|close|delete|merge|fix|sort|process|push|execute|issue|connect|get|make|tell|"
+             r"show|find|check|swap|exchange|upgrade|downgrade|unsubscribe|subscribe|sign|let|help|transfer|credit|"
+             r"void|undo|redirect)\b")
 _ASKING = re.compile(
     r"\?|\b(can|could|would|will|may) (you|u|i|we|someone|somebody|it|they|this)\b|\b(please|pls|plz|kindly)\b|"
     r"\b(i|we|i'd|id|i'm|im|we'd)\s+(really\s+|just\s+|would\s+|only\s+|still\s+)?(want|wanted|wanna|need|needed|like|"
@@ -59,9 +73,7 @@ _ASKING = re.compile(
     r"hope|was wondering|were wondering|were hoping|am wondering|wondered)\b|\bwondering (if|whether)\b|"
     r"\b(is it possible|is possible|any way|any chance|how do i|how can i|how long|how much|where is|where's|wheres|"
     r"when will|when is|what is|what's)\b|"
-    r"^(just\s+|pls\s+|please\s+|now\s+)?(cancel|refund|return|send|change|switch|move|put|take|give|stop|remove|track|"
-    r"update|reset|close|delete|merge|fix|sort|process|push|execute|issue|connect|get|make|tell|show|find|check|swap|"
-    r"exchange|upgrade|downgrade|unsubscribe|subscribe|sign|let|help|transfer|credit|void|undo|redirect)\b",
+    + _ORDERING,
     re.IGNORECASE,
 )
 # Finer than the router's clause split: after sentence ends and colons (a question keeps its mark), line breaks
@@ -71,14 +83,69 @@ _PIECE_SPLIT = re.compile(rf"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIV
                           re.IGNORECASE)
 
 
+# A conditional sentence: the condition first ("if …, …", "what if …, …", "suppose …, …", "if not, …"), cut at
+# its first comma; or the condition last ("…, if I send it back?").
+_CONDITION_FIRST = re.compile(r"^(?:(?:and|so|but|ok|okay|also)\s+)?(?:what if|even if|if|suppose|supposing|say)\s+"
+                              r"(?P<condition>[^,?]{1,120}?)\s*,\s*(?P<main>\S.*)$", re.IGNORECASE)
+_CONDITION_LAST = re.compile(r"^(?P<main>.*\S)\s*,?\s+(?:if|once|when)\s+(?P<condition>(?:i|we)\b[^,?]{1,120}?)\?$",
+                             re.IGNORECASE)
+# The customer says the question is only a question: "hypothetically", "in theory", "just curious".
+_ONLY_ASKING = re.compile(r"\b(hypothetically|hypothetical|in theory|theoretically|just curious|out of curiosity|"
+                          r"for future reference|in general|generally)\b", re.IGNORECASE)
+# An action the customer weighs: "I'm thinking of cancelling …", "considering returning …".
+_WEIGHING = re.compile(r"\b(?:thinking|thought|think) (?:of|about)\s+(?P<action>\w+ing\b[^,.;?!]*)|"
+                       r"\b(?:considering|debating|planning on)\s+(?P<action2>\w+ing\b[^,.;?!]*)", re.IGNORECASE)
+# The customer as the subject of the condition ("I return it", "we cancelled the order") ...
+_FIRST_PERSON = re.compile(r"^(?:i|we)\b", re.IGNORECASE)
+# ... acting on something indefinite: a question about policy in general, not about their own order.
+_INDEFINITE = re.compile(r"^(?:i|we)\s+(?:\w+\s+){1,3}?(?:a|an|any|some|something|anything|stuff|things)\b",
+                         re.IGNORECASE)
+_IMPERATIVE = re.compile(_ORDERING, re.IGNORECASE)
+
+
+def conditional(piece: str) -> tuple[str, str] | None:
+    """``(condition, main clause)`` of a conditional piece (see the module's docstring), else None."""
+    found = _CONDITION_FIRST.match(piece.strip()) or _CONDITION_LAST.match(piece.strip())
+    return (found["condition"].strip(), found["main"].strip()) if found else None
+
+
+def contemplated(text: str) -> list[str]:
+    """The actions a message weighs on the customer's own things: the conditions of its conditional pieces whose
+    subject is the customer ("if I return it, …" → "I return it") and what they are thinking of doing; not a
+    condition on something indefinite ("if I return something late, …": a policy question only), and none when
+    the customer says they are only asking ("hypothetically, …")."""
+    found: list[str] = []
+    if _ONLY_ASKING.search(text):
+        return found
+    for piece in _PIECE_SPLIT.split(text):
+        if not piece or not piece.strip():
+            continue
+        parts = conditional(piece)
+        if parts and _FIRST_PERSON.match(parts[0]) and not _INDEFINITE.match(parts[0]):
+            found.append(parts[0])
+        for weighed in _WEIGHING.finditer(piece):
+            found.append((weighed["action"] or weighed["action2"]).strip())
+    return list(dict.fromkeys(found))
+
+
+def speech_act(piece: str) -> str:
+    """The part of a piece that carries its request: a conditional's main clause when it orders something ("if
+    not, just put it back on my card" → "just put it back on my card"), else the piece."""
+    parts = conditional(piece)
+    if parts and _IMPERATIVE.search(parts[1]):
+        return bare(parts[1]) if not piece.rstrip().endswith("?") else parts[1]
+    return piece
+
+
 def asks(piece: str) -> bool:
     """Whether a piece of a message asks for something (see the module's docstring)."""
-    return _ASKING.search(piece.strip()) is not None
+    return _ASKING.search(speech_act(piece.strip())) is not None
 
 
 def ask_pieces(text: str) -> list[str]:
-    """The pieces of a message that ask for something; empty when the message is one piece."""
-    pieces = [p.strip() for p in _PIECE_SPLIT.split(text) if p and p.strip()]
+    """The pieces of a message that ask for something, each by the part that asks (``speech_act``); empty when
+    the message is one piece."""
+    pieces = [speech_act(p.strip()) for p in _PIECE_SPLIT.split(text) if p and p.strip()]
     # A piece ends as the router's clauses do (a question keeps its mark), so a clause that asks is scored once.
     return [bare(p) for p in pieces if asks(p)] if len(pieces) > 1 else []
 
