@@ -11,7 +11,10 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -138,6 +141,16 @@ class QueueItem:
                                                or _aware(self.claimed_at) < now - CLAIM_EXPIRES_AFTER)
 
 
+@dataclass
+class _Pending:
+    db: Database
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+
+# The records of the block under way (AuditLog.batched), in this thread or task and the ones it starts.
+_batch: ContextVar[_Pending | None] = ContextVar("supportgraph_audit_batch", default=None)
+
+
 class AuditLog:
     """Append-only decision log plus the review-queue index."""
 
@@ -146,13 +159,48 @@ class AuditLog:
 
     def record(self, thread_id: str, turn: int, kind: str, payload: dict[str, Any],
                *, latency_ms: float | None = None, at: datetime | None = None) -> None:
+        row = {"thread_id": thread_id, "turn": turn, "kind": kind, "payload": _jsonable(payload),
+               "latency_ms": latency_ms, "created_at": at or datetime.now(UTC)}
+        pending = _batch.get()
+        if pending is not None and pending.db is self.db:
+            pending.rows.append(row)  # written with the rest of the turn's (``batched``)
+            return
         with self.db.single() as conn:  # one insert, nothing to read first: no transaction of its own
-            conn.execute(insert(audit_events).values(
-                thread_id=thread_id, turn=turn, kind=kind, payload=_jsonable(payload), latency_ms=latency_ms,
-                created_at=at or datetime.now(UTC),
-            ))
+            conn.execute(insert(audit_events).values(**row))
+
+    @contextmanager
+    def batched(self) -> Iterator[None]:
+        """Hold the block's records (a graph step's: one per node, one per tool call) and write them in one
+        insert when it ends, however it ends, or when a read of the log needs them first: a step pays one round
+        trip for its records instead of one each (and a pooled connection's check-out with each). A process
+        killed within the block loses its held records, as it loses the step: the step runs again and records
+        them again."""
+        if (outer := _batch.get()) is not None and outer.db is self.db:
+            yield  # already batched by an outer block: its end writes them
+            return
+        token = _batch.set(_Pending(self.db))
+        try:
+            yield
+        except BaseException:
+            with suppress(Exception):  # what failed the block is what the caller hears
+                self.flush()
+            raise
+        else:
+            self.flush()
+        finally:
+            _batch.reset(token)
+
+    def flush(self) -> None:
+        """Write the records held by the batch under way (``batched``), if any."""
+        pending = _batch.get()
+        if pending is None or pending.db is not self.db or not pending.rows:
+            return
+        rows, pending.rows = pending.rows, []
+        with self.db.single() as conn:
+            conn.execute(insert(audit_events), rows)
 
     def events(self, thread_id: str) -> list[dict[str, Any]]:
+        self.flush()  # what this turn recorded so far is part of the log
         with self.db.begin() as conn:
             rows = conn.execute(
                 select(audit_events).where(audit_events.c.thread_id == thread_id).order_by(audit_events.c.id)

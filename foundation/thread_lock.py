@@ -10,9 +10,10 @@ The lock dies with its holder, so a killed process never leaves a thread locked:
 * Postgres: a session-level ``pg_advisory_lock`` on :func:`foundation.db.lock_number` of ``thread:<id>``
   (the server drops it when the connection goes); a process holds all of its threads' locks on one connection
   of their own, and so does an event loop (the API server's worker). If that connection drops, every lock on
-  it goes at once while its turns still run: each durable write of a turn (checkpoint, business write) first
-  calls :func:`check_held`, which fails the turn (:class:`ThreadLockLost`) once its lock's connection is gone,
-  and the next acquire opens a new connection;
+  it goes at once while its turns still run. A turn's checkpoint writes run :data:`FENCE_SQL` first, in their
+  own transaction: it fails them (:class:`ThreadLockLost`) unless the lock's session holds it still, at no round
+  trip of its own; a business write calls :func:`check_held` (one round trip on the lock's connection) before it
+  commits. The next acquire after a loss opens a new connection;
 * SQLite: an exclusive ``flock`` on a per-thread file beside the database (the kernel drops it with the
   process). SQLite hosts are local processes (the API server needs Postgres), so a file lock reaches them all.
 """
@@ -272,8 +273,7 @@ class _ProcessLocks:
                 except psycopg.Error:
                     alive = False
             if not alive:
-                raise ThreadLockLost(f"thread {thread_id!r} lost its lock (the database connection that held it "
-                                     "dropped) and stopped before writing more; send the message again")
+                raise lock_lost(thread_id)
 
     def release(self, key: int) -> None:
         import psycopg
@@ -297,6 +297,38 @@ def _process_locks(database_url: str) -> _ProcessLocks:
         if holder is None:
             holder = _process_holders[key] = _ProcessLocks(database_url)
         return holder
+
+
+# The fence a turn's checkpoint write runs first, in the write's own transaction (service/review_index.py): it
+# divides by zero, failing the statement and so the writes queued after it, unless the session this process took
+# the thread's lock on holds it still. No round trip of its own, and no process-wide mutex.
+FENCE_SQL = ("SELECT 1 / count(*)::int FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted "
+             "AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+             "AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 1 AND pid = %s")
+
+
+def lock_fence(thread_id: str) -> tuple[int, int, int] | None:
+    """The parameters of :data:`FENCE_SQL` for ``thread_id`` when this process holds its Postgres lock (the
+    lock's two halves as ``pg_locks`` shows them, and the server process of the session that holds it), None
+    when it does not hold it that way (SQLite; a host that takes no lock). ThreadLockLost at once, with no round
+    trip, when the connection the lock was taken on is already known to be gone."""
+    key = lock_number(lock_key(thread_id))
+    with _process_holders_lock:
+        holders = [h for (pid, _), h in _process_holders.items() if pid == os.getpid()]
+    for holder in holders:
+        conn = holder.held.get(key)
+        if conn is None:
+            continue
+        if conn is not holder.conn or conn.closed or conn.broken:
+            raise lock_lost(thread_id)
+        unsigned = key & 0xFFFF_FFFF_FFFF_FFFF
+        return unsigned >> 32, unsigned & 0xFFFF_FFFF, int(conn.info.backend_pid)
+    return None
+
+
+def lock_lost(thread_id: str) -> ThreadLockLost:
+    return ThreadLockLost(f"thread {thread_id!r} lost its lock (the database connection that held it dropped) "
+                          "and stopped before writing more; send the message again")
 
 
 def check_held(thread_id: str) -> None:

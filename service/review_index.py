@@ -19,7 +19,9 @@ from __future__ import annotations
 import json
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -37,7 +39,7 @@ from langgraph.checkpoint.serde.types import INTERRUPT, _DeltaSnapshot
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from foundation.crash import crash_point
-from foundation.thread_lock import check_held
+from foundation.thread_lock import FENCE_SQL, check_held, lock_fence, lock_lost
 from graphs.support.review import queue_entry
 
 _COLUMNS = ("thread_id", "turn", "queue", "priority", "status", "customer_id", "summary", "reasons", "confidence",
@@ -91,12 +93,12 @@ class _IndexingSaver(BaseCheckpointSaver[str]):
 
     def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                    task_path: str = "") -> None:
-        check_held(str(config["configurable"]["thread_id"]))
-        rows, decided = review_rows(config, writes), review_resolutions(config, writes)
-        if rows or decided:
-            self._put_writes_indexed(config, writes, task_id, task_path, rows, decided)
-        else:
-            super().put_writes(config, writes, task_id, task_path)
+        with self._fenced(str(config["configurable"]["thread_id"])):
+            rows, decided = review_rows(config, writes), review_resolutions(config, writes)
+            if rows or decided:
+                self._put_writes_indexed(config, writes, task_id, task_path, rows, decided)
+            else:
+                super().put_writes(config, writes, task_id, task_path)
         crash_point("checkpoint")
 
     def _put_writes_indexed(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
@@ -105,14 +107,21 @@ class _IndexingSaver(BaseCheckpointSaver[str]):
 
     def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
             new_versions: ChannelVersions) -> RunnableConfig:
-        check_held(str(config["configurable"]["thread_id"]))
-        saved = super().put(config, without_static_interrupt_marks(checkpoint), metadata, new_versions)
+        thread_id = str(config["configurable"]["thread_id"])
+        with self._fenced(thread_id):
+            saved = super().put(config, without_static_interrupt_marks(checkpoint), metadata, new_versions)
         crash_point("checkpoint")
         parent = config["configurable"].get("checkpoint_id")
         if metadata.get("source") == "input" and parent:
-            check_held(str(config["configurable"]["thread_id"]))  # a clean-up is a write too
-            self._drop_applied_writes(config, parent, replayed_channels(checkpoint))
+            with self._fenced(thread_id):  # a clean-up is a write too
+                self._drop_applied_writes(config, parent, replayed_channels(checkpoint))
         return saved
+
+    @contextmanager
+    def _fenced(self, thread_id: str) -> Iterator[None]:
+        """The block's writes are made only while this process holds ``thread_id``'s lock (ThreadLockLost)."""
+        check_held(thread_id)
+        yield
 
     def _drop_applied_writes(self, config: RunnableConfig, before: str, keep: list[str]) -> None:
         raise NotImplementedError
@@ -226,8 +235,39 @@ class _CommitLater:
         pass
 
 
+# The lock fence of the write under way in this thread or task (IndexingPostgresSaver._fenced), run first by
+# every statement batch the saver sends for it.
+_fence: ContextVar[tuple[int, int, int] | None] = ContextVar("supportgraph_lock_fence", default=None)
+
+
 class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
-    """PostgresSaver whose interrupt writes and review-queue rows commit in one transaction."""
+    """PostgresSaver whose interrupt writes and review-queue rows commit in one transaction.
+
+    Its writes are fenced by the thread's lock in the database itself: each batch of statements a write sends
+    (a pipeline, one implicit transaction) starts with ``FENCE_SQL``, which fails, and so skips the rest, unless
+    the session that took the thread's lock still holds it. That costs no round trip, where asking the lock's
+    own connection first (``check_held``) cost one per write, under a mutex every thread of the process shares."""
+
+    @contextmanager
+    def _fenced(self, thread_id: str) -> Iterator[None]:
+        # inside: psycopg only on Postgres
+        import psycopg
+
+        token = _fence.set(lock_fence(thread_id))
+        try:
+            yield
+        except psycopg.errors.DivisionByZero:  # FENCE_SQL: the lock's session no longer holds it
+            raise lock_lost(thread_id) from None
+        finally:
+            _fence.reset(token)
+
+    @contextmanager
+    def _cursor(self, *, pipeline: bool = False) -> Iterator[Any]:
+        fence = _fence.get()
+        with super()._cursor(pipeline=pipeline) as cur:
+            if fence is not None:
+                cur.execute(FENCE_SQL, fence)
+            yield cur
 
     def _put_writes_indexed(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
                             task_path: str, rows: list[dict[str, Any]], decided: list[dict[str, Any]]) -> None:
@@ -238,6 +278,8 @@ class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
         params = self._dump_writes(config["configurable"]["thread_id"], config["configurable"]["checkpoint_ns"],
                                    config["configurable"]["checkpoint_id"], task_id, task_path, writes)
         with self.lock, pg_internal.get_connection(self.conn) as conn, conn.transaction(), conn.cursor() as cur:
+            if (fence := _fence.get()) is not None:
+                cur.execute(FENCE_SQL, fence)
             if rows:
                 cur.executemany(_insert_sql("%s"), [_postgres_values(row) for row in rows])
             if decided:

@@ -11,23 +11,35 @@ from graphs.support.nodes.ingest import ingest
 from graphs.support.nodes.plan import plan
 from graphs.support.nodes.respond import respond
 from graphs.support.nodes.understand import understand
-from graphs.support.routing import after_act, after_assess, after_ingest, after_plan
+from graphs.support.routing import after_plan
 from graphs.support.state import InputState, State
+from graphs.support.steps import (
+    after_acting,
+    after_assessing,
+    after_reading,
+    always,
+    assesses_now,
+    in_one_step,
+    reads_on,
+    replies_now,
+)
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
-builder.add_node("ingest", changes_only(ingest))
-builder.add_node("understand", changes_only(understand))
+# Nodes that run one after another run as one step (graphs/support/steps.py): ingest, understand and plan; act,
+# assess and respond. A plain turn writes four checkpoints, not eight.
+builder.add_node("ingest", in_one_step(changes_only(ingest), (reads_on, changes_only(understand)),
+                                       (always, changes_only(plan))))
 builder.add_node("plan", changes_only(plan))
-builder.add_node("act", changes_only(act))
-builder.add_node("assess", changes_only(assess))
+builder.add_node("act", in_one_step(changes_only(act), (assesses_now, changes_only(assess)),
+                                    (replies_now, changes_only(respond))))
+builder.add_node("assess", in_one_step(changes_only(assess), (replies_now, changes_only(respond))))
 builder.add_node("respond", changes_only(respond))
 builder.add_node("human_review", changes_only(human_review))
 builder.add_edge(START, "ingest")
-builder.add_conditional_edges("ingest", after_ingest)
-builder.add_edge("understand", "plan")
+builder.add_conditional_edges("ingest", after_reading)
 builder.add_conditional_edges("plan", after_plan)
-builder.add_conditional_edges("act", after_act)
-builder.add_conditional_edges("assess", after_assess)
+builder.add_conditional_edges("act", after_acting)
+builder.add_conditional_edges("assess", after_assessing)
 builder.add_edge("respond", END)
 
 graph = builder.compile(name="support")

@@ -41,7 +41,7 @@ def test_a_streamed_conversation_reaches_a_review_that_reviewers_find(api_server
             if part.event == "updates":
                 updates.extend(k for k in part.data if k != "__interrupt__")
     assert "error" not in events, f"the run failed: {events}"
-    assert updates == ["ingest", "understand", "plan", "act", "assess"], updates
+    assert updates == ["ingest", "act"], updates  # understand and plan run in ingest's step, assess in act's
     # The customer learns that its conversation waits for a person, not what the reviewer will read.
     assert interrupts and interrupts[0]["value"] == {"awaiting": "human_review"}, f"interrupts streamed: {interrupts}"
 

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from foundation.db import psycopg_url
-from foundation.thread_lock import ThreadBusy, ThreadLockLost, check_held, thread_lock
+from foundation.thread_lock import FENCE_SQL, ThreadBusy, ThreadLockLost, check_held, lock_fence, thread_lock
 from tests.unit.test_async_thread_lock import _lock_connections
 
 pytestmark = pytest.mark.postgres
@@ -92,3 +92,24 @@ def test_every_lock_of_a_dropped_connection_is_reported_lost_and_the_next_one_re
         check_held("a")
         check_held("b")
     check_held("a")  # not held: nothing to check
+
+
+def test_the_fence_passes_while_the_lock_is_held_and_fails_a_write_once_it_is_not(pg_url: str) -> None:
+    """A checkpoint write's first statement (service/review_index.py): the database itself says whether the
+    session that took the thread's lock holds it still; the writes queued after a failed fence never run."""
+    assert lock_fence("f") is None  # not held by this process: nothing to fence
+    with psycopg.connect(psycopg_url(pg_url), autocommit=True) as writer:
+        writer.execute("CREATE TEMP TABLE fenced (x int)")
+        with thread_lock(pg_url, "f", wait=1):
+            fence = lock_fence("f")
+            assert fence is not None
+            with writer.pipeline(), writer.cursor() as cur:
+                cur.execute(FENCE_SQL, fence)
+                cur.execute("INSERT INTO fenced VALUES (1)")
+            gone = (fence[0], fence[1], writer.info.backend_pid)  # a session that does not hold it
+            with pytest.raises(psycopg.errors.DivisionByZero), writer.pipeline(), writer.cursor() as cur:
+                cur.execute(FENCE_SQL, gone)
+                cur.execute("INSERT INTO fenced VALUES (2)")
+        with pytest.raises(psycopg.errors.DivisionByZero):  # released: no session holds it
+            writer.execute(FENCE_SQL, fence)
+        assert writer.execute("SELECT array_agg(x) FROM fenced").fetchone() == ([1],)

@@ -38,6 +38,9 @@ TERMINAL = {"done", "failed", "skipped", "rejected"}
 RUNNABLE = {"pending", "approved"}
 
 
+_TOOL_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="act-tools")  # shared by every turn
+
+
 def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     steps = copy.deepcopy(state.plan)
@@ -125,8 +128,10 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             break
         outcomes = list(refused)
         if runnable:
-            with ThreadPoolExecutor(max_workers=min(4, len(runnable))) as pool:
-                outcomes += zip(runnable, pool.map(partial(_run, d, state.turn, customer), runnable), strict=True)
+            call = partial(_run, d, state.turn, customer)
+            # One step runs here; several at once on the process's pool (a pool per call cost its threads' start).
+            outcomes += zip(runnable, [call(runnable[0])] if len(runnable) == 1 else _TOOL_POOL.map(call, runnable),
+                            strict=True)
         declined = {id(step) for step, _ in refused}
         for step, (result, latency_ms) in outcomes:
             step["status"] = "done" if result["ok"] else "failed"

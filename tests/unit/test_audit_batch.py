@@ -1,0 +1,51 @@
+"""A turn's audit records are written together when the turn ends (foundation/audit.py ``AuditLog.batched``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from foundation.audit import open_audit_log
+
+
+def _kinds(url: str, thread: str) -> list[str]:
+    with open_audit_log(url).db.begin() as conn:  # a read that does not flush what a batch holds
+        from sqlalchemy import select
+
+        from foundation.audit import audit_events
+        return [r[0] for r in conn.execute(select(audit_events.c.kind).where(audit_events.c.thread_id == thread)
+                                           .order_by(audit_events.c.id))]
+
+
+def test_a_batch_writes_its_records_at_its_end_in_order(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    log = open_audit_log(url)
+    with log.batched():
+        log.record("t", 1, "ingest", {})
+        with log.batched():  # an inner block joins the outer one
+            log.record("t", 1, "understand", {})
+        log.record("t", 1, "plan", {})
+        assert _kinds(url, "t") == [], "the records were written one by one"
+    assert _kinds(url, "t") == ["ingest", "understand", "plan"]
+    log.record("t", 2, "ingest", {})  # outside a batch: at once
+    assert _kinds(url, "t")[-1] == "ingest"
+
+
+def test_a_read_of_the_log_sees_what_the_batch_holds(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    log = open_audit_log(url)
+    with log.batched():
+        log.record("t", 1, "plan", {"steps": 1})
+        assert [e["kind"] for e in log.events("t")] == ["plan"]
+        log.record("t", 1, "respond", {})
+    assert [e["kind"] for e in log.events("t")] == ["plan", "respond"]
+
+
+def test_a_failing_block_still_writes_its_records_and_raises_its_own_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    log = open_audit_log(url)
+    with pytest.raises(KeyError), log.batched():
+        log.record("t", 1, "ingest", {})
+        raise KeyError("the turn failed")
+    assert _kinds(url, "t") == ["ingest"]
