@@ -217,3 +217,14 @@ def test_money_already_given_back_is_not_an_amount_asked_for() -> None:
 def test_card_digits_after_a_card_word_in_other_languages() -> None:
     for text in ("Karte endet auf 6603", "tarjeta termina en 6603", "carte finit par 6603"):
         assert extract_entities(text, now=NOW).get("card_last4") == "6603", text
+
+
+def test_a_number_after_an_order_word_in_another_language_is_the_order_not_the_zip() -> None:
+    found = extract_entities("Wo bleibt meine Bestellung 91820? E-Mail j.h@example.com, Karte endet auf 6603.",
+                             now=NOW, expecting=["order_ids", "emails", "customer_ids", "zip_code", "card_last4"])
+    assert found["order_ids"] == [91820] and "zip_code" not in found and found["card_last4"] == "6603", found
+
+
+def test_an_amount_with_its_currency_sign_after_it() -> None:
+    found = extract_entities("die ActionCam (Bestellung 90877), 299,00 $ — when do I see it?", now=NOW)
+    assert found["amounts"] == [{"value": 299.0, "currency": "USD"}] and found["order_ids"] == [90877], found

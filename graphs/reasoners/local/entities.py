@@ -31,7 +31,8 @@ _CHANGE_TO = re.compile(
     r"(?:\b(?:change|changing|move|moving|switch|switching|update|updating|set|setting)\b[^.!?\n]{0,60}?\bto|"
     r"\bnew (?:e-?mail|email address|address)(?: (?:is|would be|will be|should be|=))?)\s*:?\s*$", re.IGNORECASE)
 _ORDER = re.compile(
-    r"(?:\border\b[^0-9\n]{0,12}|#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
+    r"(?:\b(?:order|bestellung|bestellnummer|auftrag|pedido|commande|ordine|encomenda|bestelling)\b[^0-9\n]{0,12}|"
+    r"#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
 _BARE_ORDER = re.compile(r"(?<![\d.$€£])\b(1\d{4})\b(?![.,]\d)")
 _ZIP = re.compile(
     r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|postal|cep|cap|plz)\b\D{0,12}(\d{5})\b", re.IGNORECASE)
@@ -58,7 +59,7 @@ _ADDRESS_ZIP = re.compile(
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)"
 _AMOUNT = re.compile(
     rf"(?P<cur1>[$€£])\s?(?P<num1>{_NUMBER})"
-    rf"|(?P<num2>{_NUMBER})\s?(?P<cur2>usd|eur|gbp|dollars?|euros?|pounds?)\b",
+    rf"|(?P<num2>{_NUMBER})\s?(?:(?P<cur2>usd|eur|gbp|dollars?|euros?|pounds?)\b|(?P<cur3>[$€£])(?!\s?\d))",
     re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
@@ -156,7 +157,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
         raw = m.group("num1") or m.group("num2")
         # "1,299.99" groups thousands; "12,50" is a decimal comma.
         num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
-        cur = _CURRENCY[(m.group("cur1") or m.group("cur2")).lower()]
+        cur = _CURRENCY[(m.group("cur1") or m.group("cur2") or m.group("cur3")).lower()]
         (refunded if _given_back(rest, m.start(), m.end()) else amounts).append(
             {"value": round(float(num), 2), "currency": cur})
     for kind in ("zip_code", "card_last4"):
