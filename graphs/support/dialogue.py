@@ -42,15 +42,23 @@ NEW_REQUEST_CONFIDENCE = 0.6
 # Thanks in a longer message, or followed by "but", introduce something else ("I appreciate that, but ...").
 CLOSING_MAX_WORDS = 15
 # An information question ("how do I upgrade?"), not a polite request ("can you cancel it?").
-_QUESTION = re.compile(r"^\W*(how|what|why|when|where|which|who|whether|is|are|does|did)\b", re.I)
+# The question words also as typed without an apostrophe ("whats the diff", "hows that work").
+_QUESTION = re.compile(
+    r"^\W*((?:how|what|why|when|where|which|who)(?:'?s|'?re|'?d)?|whether|is|are|does|did)\b", re.I)
 # An elliptical follow-up on the request just finished: an opener and a noun phrase ("ok and the keyboard?",
 # "what about my other order"), or "the other one / order".
 _ELLIPSIS = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|right|alright|cool|great|thanks?|cheers)\b[\s,.!]*)?(?:and|what about|how about)\s+"
     r"(?:the|my|that|this|those|these|order|#?\d)\b", re.I)
 _OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
+# A remark about what was just discussed, its subject a pronoun for it: "it's for the speaker I sent back", "that
+# was the blue one".
+_ABOUT_IT = re.compile(r"^\W*(?:it'?s|its|it is|it was|that'?s|that is|that was|this is|this was)\s+"
+                       r"(?:for|about|regarding|the|my)\b", re.I)
 # Entities that describe a record ("the keyboard", "the one from last week").
 DESCRIBING = ("products", "dates", "amounts")
+# Something added to what was named before ("the cable too", "and the mouse", "as well").
+_MORE = re.compile(r"\b(too|as well|and the|and my|plus|also|another|other|instead)\b", re.I)
 _BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
 _ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
 
@@ -64,12 +72,18 @@ _ACK_WORDS = frozenset(re.findall(r"\S+", (
     "ok okay k kk alright allright right fine great good perfect lovely cool nice noted understood got it sure "
     "thanks thank you u ty thx cheers ta bye goodbye appreciated appreciate that awesome brilliant super "
     "excellent wonderful sounds all set done then so ah oh well yes yeah yep will do makes sense")))
+# Words of thanks or an acknowledgement: "also" followed by nothing else ("thanks, and also for the quick
+# reply!") adds no request.
+_ACK_ALTERNATIVES = "|".join(sorted(
+    ("thanks", "thank", "you", "u", "so", "much", "for", "the", "your", "quick", "fast", "help", "reply", "answer",
+     "response", "cheers", "a", "lot", "again", "appreciate", "appreciated", "it", "that", "great", "service", "ok",
+     "all", "good", "have", "nice", "day", "very", "helpful", "really"), key=len, reverse=True))
 _REQUEST = re.compile(
     r"\?|\b(can|could|would|will|won't|can't|cannot|couldn't) (you|u|i|we|someone|somebody)\b|"
     r"\b(i|we) (want|need|would like|'d like|wanna|would love)\b|\bi'd like\b|\bplease\b|\bpls\b|\bplz\b|"
     r"\b(rather|prefer)\b|"
     r"\b(how|what|where|when|why|which|who)\b|\b(is|are|do|does|did) (there|it|you|my|i)\b|"
-    r"\b(also|another|one more thing|and then)\b", re.I)
+    r"\b(also|another|one more thing|and then)\b(?!(?:[\s,.!]+(?:" + _ACK_ALTERNATIVES + r"))*[\s,.!]*$)", re.I)
 _GREETING = re.compile(
     r"^\W*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening|day)|hola|bonjour|salam|guten tag)\b[\W\w]{0,20}$",
     re.I)
@@ -205,9 +219,9 @@ def asks(text: str) -> bool:
 
 
 def follows_up(text: str) -> bool:
-    """An elliptical follow-up: "and the X?", "what about my Y", "the other one" — the last request again, about
-    another record."""
-    return bool(_ELLIPSIS.search(text) or _OTHER.search(text))
+    """An elliptical follow-up: "and the X?", "what about my Y", "the other one", or a remark about it ("it's for
+    the speaker I sent back") — the last request again, about the record it describes."""
+    return bool(_ELLIPSIS.search(text) or _OTHER.search(text) or _ABOUT_IT.search(text))
 
 
 def amendable(state: State, entities: Entities, text: str = "") -> list[str]:
@@ -266,7 +280,7 @@ def asked_for(flow: ActiveFlow) -> list[str]:
 def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
              top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
              amends: Sequence[str] = (), restatable: Sequence[str] | None = None,
-             fresh: Entities | None = None) -> DialogueState:
+             fresh: Entities | None = None, after_question: bool = False) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
@@ -274,7 +288,8 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     intents the customer's own words asked for (``asked_for``; all of ``flow_intents`` when not given): restating
     one of those answers a pending confirmation, restating an intent only a model read into the request does not;
     ``fresh`` the reply's values the conversation does not hold yet (``unheard``; all of ``entities`` when not
-    given): a restatement may repeat a value on record, not bring a new one."""
+    given): a restatement may repeat a value on record, not bring a new one; ``after_question``: the customer's
+    previous message was a question (asking about a request, then asking for it, is a decision)."""
     fresh = entities if fresh is None else fresh
     gives = supplied(asked, entities)
     rest = residual(text)
@@ -302,15 +317,32 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         # A question about the request ("how do I upgrade?") asks; it does not decide.
         cues.append(f"restates the pending {top['intent']} request")
         return {**state("confirm"), "restates": top["intent"]}
+    if (asked["kind"] == "information" and after_question and top is not None and top["intent"] in restatable
+            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not asks(text) and not gives):
+        # The customer asked about the request, then asks for it ("ok, switch me to pro then"): a decision is
+        # progress, though the agent still needs what it asked for.
+        cues.append(f"decides on the {top['intent']} request asked about")
+        return {**state("new_request"), "decides": top["intent"]}
+    if (asked["kind"] == "information" and after_question and flow_intents and affirmation == "yes" and not gives
+            and not asks(text) and not entities and (top is None or top["intent"] in flow_intents
+                                                     or top["confidence"] < NEW_REQUEST_CONFIDENCE
+                                                     or top["intent"] == "out_of_scope")):
+        # A bare go-ahead after a question ("ok then let's do it"): the request asked about, decided.
+        cues.append(f"decides on the {flow_intents[0]} request asked about")
+        return {**state("confirm"), "decides": flow_intents[0]}
     correction = _CORRECTION.search(text)
     # A follow-up's own request words would be a new topic the router is sure of ("and the mouse, can you refund
     # it?"), unless it says it means another record of the same request ("the other one").
     follow_up = follows_up(text) and (not new_topic or _OTHER.search(text) is not None)
     if amends and done_intents and ((correction and not new_topic) or follow_up):
-        cue = correction or _OTHER.search(text) or _ELLIPSIS.search(text)
+        cue = correction or _OTHER.search(text) or _ELLIPSIS.search(text) or _ABOUT_IT.search(text)
         cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
                     + (f" with {cue.group(0)!r}" if cue else ""))
-        return {**state("correct"), "amends": list(amends)}
+        about_it = _ABOUT_IT.search(text) is not None and not correction and _OTHER.search(text) is None
+        corrected: DialogueState = {**state("correct"), "amends": list(amends)}
+        if about_it:
+            corrected["same_record"] = True
+        return corrected
     if gives and correction and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}")
         return state("correct")
@@ -327,7 +359,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     # of ("um, I can't log in, I forgot my password. thx in advance"). A greeting with filler is a greeting.
     core = core_of(text)
     opening = not flow_intents and not done_intents and asked["kind"] == "nothing"
-    closing = (thanks is not None and len(words) <= CLOSING_MAX_WORDS and not _BUT.search(text, thanks.end())
+    # After the customer's question was answered, thanks that end a longer remark close it too ("hm ok, not worth
+    # it for me. I'll stay on the free one, thanks").
+    signs_off = after_question and _TRAILING_FILLER.search(text) is not None
+    closing = (thanks is not None and (len(words) <= CLOSING_MAX_WORDS or signs_off)
+               and not _BUT.search(text, thanks.end())
                and (unsure or not opening or all(w in _ACK_WORDS for w in re.findall(r"[a-z']+", core.lower()))))
     if _GREETING.fullmatch(core) and _GREETING.search(text) is None and not request and not entities:
         cues.append("a greeting with filler around it")
@@ -339,7 +375,8 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cues.append("an acknowledgement and a remark the router finds no request in")
         return state("close")
     if (affirmation == "yes" and asked["kind"] == "nothing" and top is not None and top["intent"] in done_intents
-            and not request and not entities):
+            and not request and (not entities or (set(entities) <= set(DESCRIBING) and not _MORE.search(text)))):
+        # "yea just the mount, keep the tv": a yes that describes again what was just done adds nothing to it.
         cues.append("a yes to what was just done")
         return state("close")
     if affirmation == "no" and asked["kind"] in ("nothing", "open", "choice") and not request and not entities:

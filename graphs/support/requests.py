@@ -161,6 +161,31 @@ def add_description(flow: ActiveFlow, text: str, entities: Entities, now: dateti
             described[key] = [*described.get(key, []), *(v for v in values if v not in described.get(key, []))]
 
 
+def note_decision(flow: ActiveFlow, dialogue: Mapping[str, Any], affirmation: str | None) -> None:
+    """A go-ahead that decides on a request asked about ("ok bet, switch me to pro then") is the customer's yes to
+    it, given before its steps could be planned (identity still missing): they do not ask for it again."""
+    intent = dialogue.get("decides")
+    if intent in flow["intents"] and affirmation == "yes":
+        request_of(flow, intent)["decided"] = True
+
+
+def decided(flow: ActiveFlow, intent: str) -> bool:
+    return bool(request_of(flow, intent).get("decided"))
+
+
+def fill_open_text(flow: ActiveFlow, text: str, customer: Mapping[str, Any] | None = None) -> None:
+    """A later message of the flow may say what the one that opened it left open: "ok, switch me to pro then"
+    after "what's the difference between plus and pro?". A text slot still empty is read from it."""
+    for intent in flow["intents"]:
+        request = request_of(flow, intent)
+        slots = slots_for(flow, intent)
+        for name, spec in get_flow(intent).slots.items():
+            if spec.text and not spec.entity and slots.get(name) is None:
+                value = spec.read_text(text, customer)
+                if value is not None:
+                    request["slots"][name] = value
+
+
 def fill_answered(flow: ActiveFlow, entities: Entities) -> None:
     """A value the customer gives when asked belongs to the requests that were asking for it."""
     for intent in flow["intents"]:

@@ -62,6 +62,8 @@ class DialogueState(TypedDict):
     chosen: NotRequired[str]  # the option of a choice the reply picks (an intent offered by a clarifying question)
     restates: NotRequired[str]  # the pending request's intent a reply restates (it confirms that intent's tools only)
     amends: NotRequired[list[str]]  # slots of the request just finished that a correction replaces (it runs again)
+    same_record: NotRequired[bool]  # a remark about the record just discussed: it may be found again, not excluded
+    decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
 
 
 class Understanding(TypedDict):
@@ -112,6 +114,7 @@ class RequestState(TypedDict):
     described: dict[str, list[Any]]  # what the customer said that may identify a record (amounts, dates, products)
     choices: dict[str, list[dict[str, Any]]]  # slot → the records it may be, when the customer is asked which
     excluded: NotRequired[dict[str, list[Any]]]  # slot → records it is not ("the other one": not the last one)
+    decided: NotRequired[bool]  # the customer asked for it outright after asking about it ("ok, do it then")
 
 
 class ActiveFlow(TypedDict):

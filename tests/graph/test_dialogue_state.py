@@ -93,3 +93,36 @@ def test_a_merge_keeps_each_account_s_credentials_with_its_own_email(service: Su
     assert report.customer is not None and report.customer["customer_id"] == "C0003", report.customer
     [other] = [s for s in report.plan if s["tool"] == "find_customer"]
     assert other["args"] == {"email": "amara.o@example.net"}, other["args"]
+
+
+def test_retyping_the_wrong_part_of_the_email_after_a_failed_check_verifies(service: SupportService) -> None:
+    """"*example" after "maya.chen@exmaple.com 94107" failed: the email corrected, a new attempt with the zip."""
+    service.send("email-typo", "where is my order 10003?")
+    failed = service.send("email-typo", "maya.chen@exmaple.com 94107")
+    assert failed.values["verification_failures"] == 1, failed.plan
+    fixed = service.send("email-typo", "*example sorry")
+    [verify] = [s for s in fixed.plan if s["tool"] == "verify_identity"]
+    assert verify["args"] == {"email": MAYA_EMAIL, "zip_code": "94107"}, verify["args"]
+    assert fixed.customer is not None and fixed.customer["verified"], fixed.plan
+    assert "1Z999AA10123456784" in fixed.replies[-1], fixed.replies
+
+
+def test_deciding_on_a_request_asked_about_is_progress_not_a_repeat(service: SupportService) -> None:
+    """A question about plans, then "ok switch me to pro then": identity is asked again, and nobody is called."""
+    service.send("decide", "what's the difference between plus and pro?")
+    decided = service.send("decide", "ok switch me to pro then")
+    assert decided.understanding is not None and decided.understanding["dialogue"].get("decides"), \
+        decided.understanding
+    assert decided.status == "awaiting_customer" and decided.review_request is None, decided.status
+    verified = service.send("decide", f"{MAYA_EMAIL} zip 94107")
+    assert verified.customer is not None and verified.customer["verified"], verified.plan
+    # The go-ahead came with the decision: the switch runs once verified, without another yes.
+    assert "change_plan" in tools_run(verified.plan), verified.plan
+
+
+def test_an_email_to_change_to_is_not_used_to_verify(service: SupportService) -> None:
+    service.send("new-email", "can I change my email? I want to move it to maya.new@example.com")
+    report = service.send("new-email", "C0001 zip 94107")
+    [verify] = [s for s in report.plan if s["tool"] == "verify_identity"]
+    assert verify["args"] == {"customer_id": "C0001", "zip_code": "94107"}, verify["args"]
+    assert report.customer is not None and report.customer["verified"], report.plan

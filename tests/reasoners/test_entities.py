@@ -186,3 +186,45 @@ def test_a_number_after_the_end_of_a_sentence_naming_a_place_is_no_address_zip()
     assert found.get("zip_code") == "78751", found
     address = extract_entities("it goes to 12 Oak St. Springfield 62704", now=NOW)["addresses"]
     assert address[0]["zip_code"] == "62704", address
+
+
+def test_a_place_without_a_house_number_is_no_address_and_its_number_is_the_zip_asked() -> None:
+    """"the old place on it then, 98115": no house number before "place", so no street: the zip asked for."""
+    found = extract_entities("hmm maybe it's still got the old place on it then, 98115", now=NOW,
+                             expecting=["emails", "customer_ids", "zip_code", "card_last4"])
+    assert found.get("zip_code") == "98115", found
+    found = extract_entities("it goes to 12 Oak Place, Madison 53703", now=NOW, expecting=["zip_code"])
+    assert "zip_code" not in found and found["addresses"][0]["zip_code"] == "53703", found
+
+
+def test_an_email_given_as_the_new_value_of_a_change_names_no_account() -> None:
+    found = extract_entities("I want to move from my work address to colm.b.home@example.com.", now=NOW)
+    assert "emails" not in found and found["new_emails"] == ["colm.b.home@example.com"], found
+    found = extract_entities("my new email would be x@y.com, the account is a@b.com zip 12345", now=NOW)
+    assert found["emails"] == ["a@b.com"] and found["new_emails"] == ["x@y.com"], found
+    assert "accounts" not in found, found
+    assert extract_entities("it's registered to a@b.com", now=NOW)["emails"] == ["a@b.com"]
+
+
+def test_money_already_given_back_is_not_an_amount_asked_for() -> None:
+    found = extract_entities("one bulb was dead and you gave 15 dollars back. Now I want the full $59.99 refund",
+                             now=NOW)
+    assert found["amounts"] == [{"value": 59.99, "currency": "USD"}], found
+    assert found["refunded_amounts"] == [{"value": 15.0, "currency": "USD"}], found
+    assert extract_entities("please refund $20", now=NOW)["amounts"] == [{"value": 20.0, "currency": "USD"}]
+
+
+def test_card_digits_after_a_card_word_in_other_languages() -> None:
+    for text in ("Karte endet auf 6603", "tarjeta termina en 6603", "carte finit par 6603"):
+        assert extract_entities(text, now=NOW).get("card_last4") == "6603", text
+
+
+def test_a_number_after_an_order_word_in_another_language_is_the_order_not_the_zip() -> None:
+    found = extract_entities("Wo bleibt meine Bestellung 91820? E-Mail j.h@example.com, Karte endet auf 6603.",
+                             now=NOW, expecting=["order_ids", "emails", "customer_ids", "zip_code", "card_last4"])
+    assert found["order_ids"] == [91820] and "zip_code" not in found and found["card_last4"] == "6603", found
+
+
+def test_an_amount_with_its_currency_sign_after_it() -> None:
+    found = extract_entities("die ActionCam (Bestellung 90877), 299,00 $ — when do I see it?", now=NOW)
+    assert found["amounts"] == [{"value": 299.0, "currency": "USD"}] and found["order_ids"] == [90877], found

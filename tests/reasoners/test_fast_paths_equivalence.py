@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from evals.latency_router import generated_messages
-from graphs.reasoners.local import entities, sentiment
+from graphs.reasoners.local import entities, products, sentiment
 from graphs.reasoners.local.router import load_examples
 from service.triage.rows import _entities_json
 from tools.store.demo_catalogue import PRODUCTS
@@ -124,7 +124,7 @@ def test_the_corpus_names_products() -> None:
 @pytest.mark.parametrize("catalogue", [CATALOGUE, CATALOGUE[:7], ("HDMI Cable 2m", "TV", "x", "USB-C Charger 65W")])
 def test_match_products_gives_what_the_whole_catalogue_scored_gives(catalogue: tuple[str, ...]) -> None:
     differ = [(t, new, old) for t in CORPUS
-              if (new := entities.match_products(t, catalogue)) != (old := _reference_products(t, catalogue))]
+              if (new := products.match_products(t, catalogue)) != (old := _reference_products(t, catalogue))]
     assert not differ, f"{len(differ)} texts differ, e.g. {differ[:3]}"
 
 
@@ -138,7 +138,7 @@ def test_a_word_found_in_a_text_leaves_one_of_its_pieces_whole_there() -> None:
         text = "".join(rng.choice(_LETTERS) for _ in range(rng.randint(0, 8))) + copy + " and more words"
         if len(text) > len(word) and fuzz.partial_ratio(word, text) >= 85:
             checked += 1
-            assert any(p in text for p in entities._pieces(word)), (word, text, entities._pieces(word))
+            assert any(p in text for p in products._pieces(word)), (word, text, products._pieces(word))
     assert checked > 5_000, checked
 
 

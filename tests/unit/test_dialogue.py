@@ -11,6 +11,7 @@ from graphs.reasoners.local.entities import extract_entities
 from graphs.support.dialogue import (
     asked_for,
     asked_of,
+    asks,
     carried_slots,
     core_of,
     expected_entities,
@@ -227,3 +228,73 @@ def test_thanks_around_a_first_request_do_not_close_it() -> None:
 
 def test_a_greeting_inside_filler_is_a_greeting() -> None:
     assert _act("um, Hi there! cheers!", NOTHING, top=("out_of_scope", 0.9)) == "smalltalk"
+
+
+def test_asking_for_the_request_asked_about_is_a_decision() -> None:
+    """"what's the difference between plus and pro?" then "ok switch me to pro then": the customer decides; the
+    identity still asked for is not given, but the reply is progress."""
+    asked = _asked_identity("switch_account")
+    text = "ok bet switch me to pro then"
+    entities = extract_entities(text, now=NOW, expecting=asked["expects"])
+    top: IntentGuess = {"intent": "switch_account", "confidence": 0.9}
+    state = read_act(text, asked, entities, affirmation_of(text), top, ["switch_account"], after_question=True)
+    assert state.get("decides") == "switch_account", state
+    again = read_act(text, asked, entities, affirmation_of(text), top, ["switch_account"], after_question=False)
+    assert "decides" not in again, again  # asking for it again is no new decision
+    question = "ok and can I switch back later?"
+    asked_again = read_act(question, asked, {}, None, top, ["switch_account"], after_question=True)
+    assert "decides" not in asked_again, asked_again
+
+
+def test_thanks_ending_a_longer_remark_after_a_question_close_it() -> None:
+    asked = _asked_identity("switch_account")
+    text = "hm ok. I don't order enough to make it worth it honestly. I'll stay on the free one, thanks"
+    top: IntentGuess = {"intent": "change_order", "confidence": 0.69}
+    closed = read_act(text, asked, {}, affirmation_of(text), top, ["switch_account"], after_question=True)
+    assert closed["act"] == "close", closed
+    opened = read_act(text, asked, {}, affirmation_of(text), top, ["switch_account"], after_question=False)
+    assert opened["act"] != "close", opened
+
+
+def test_also_in_a_thank_you_adds_no_request() -> None:
+    assert _act("thanks, and also for the quick reply!", NOTHING, ("track_order", 0.7),
+                done=("track_order",)) == "close"
+    assert _act("great, also can you cancel 10001", NOTHING, ("cancel_order", 0.9),
+                done=("track_order",)) == "new_request"
+
+
+def test_a_bare_go_ahead_after_a_question_decides_on_the_request_asked_about() -> None:
+    asked = _asked_identity("switch_account")
+    text = "ok then let's do it"
+    state = read_act(text, asked, {}, affirmation_of(text), {"intent": "out_of_scope", "confidence": 0.7},
+                     ["switch_account"], after_question=True)
+    assert state["act"] == "confirm" and state.get("decides") == "switch_account", state
+
+
+def test_a_remark_about_the_record_just_discussed_finds_it_again() -> None:
+    """"it's for the speaker I sent back" after a finished request: it describes the same record, not another."""
+    text = "its for the nimbus speaker i sent back"
+    entities = extract_entities(text, now=NOW, catalogue=["Nimbus Smart Speaker"])
+    state = read_act(text, NOTHING, entities, None, {"intent": "get_refund", "confidence": 0.66}, [],
+                     ["track_refund"], ["order_id"])
+    assert state["act"] == "correct" and state.get("same_record") is True, state
+    other = read_act("the other one", NOTHING, {}, None, None, [], ["track_refund"], ["order_id"])
+    assert other["act"] == "correct" and not other.get("same_record"), other
+
+
+def test_a_yes_describing_again_what_was_just_done_closes() -> None:
+    catalogue = ["Wall Mount", "Lumen 4K TV 43in", "HDMI Cable 2m"]
+    assert affirmation_of("yea just the mount. keep the tv n the cable") == "yes"
+    text = "yea just the wall mount. keep the tv n the cable"
+    entities = extract_entities(text, now=NOW, catalogue=catalogue)
+    assert entities.get("products"), entities
+    top: IntentGuess = {"intent": "change_order", "confidence": 0.65}
+    assert read_act(text, NOTHING, entities, "yes", top, [], ["change_order"])["act"] == "close"
+    more = "yes and the hdmi cable too"
+    entities = extract_entities(more, now=NOW, catalogue=catalogue)
+    assert read_act(more, NOTHING, entities, "yes", top, [], ["change_order"])["act"] != "close"
+
+
+def test_a_question_typed_without_its_apostrophe_is_a_question() -> None:
+    assert asks("whats the diff between plus and pro fr") and asks("hows that work")
+    assert not asks("switch me to pro then")

@@ -1,7 +1,8 @@
 """Entity extraction: order ids, emails, amounts, dates (relative ones too), products, verification data.
 
-Regular expressions for the shaped values, fuzzy matching against the store's catalogue for product names,
-and dateparser for dates such as "last Tuesday" resolved against the run's clock.
+Regular expressions for the shaped values, fuzzy matching against the store's catalogue for product names
+(graphs/reasoners/local/products.py), and dateparser for dates such as "last Tuesday" resolved against the run's
+clock.
 """
 
 from __future__ import annotations
@@ -10,24 +11,36 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import lru_cache
-from itertools import pairwise
-from typing import Literal, NamedTuple, TypedDict
-
-from rapidfuzz import fuzz, process
+from typing import Literal, TypedDict
 
 from graphs.reasoners.local.addresses import Address, find_addresses
+from graphs.reasoners.local.products import match_products
 from graphs.reasoners.local.spoken import spoken_values
 
 _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
+# Money the customer says was already given back: history, not the amount they ask for.
+_GIVEN_BACK = re.compile(
+    r"\b(?:gave|given|got|get|received|sent|paid|put)\b[^.!?;\n]{0,30}\bback\b|"
+    r"\b(?:you|they|already|was|were|have|has|had)\s+(?:already\s+)?(?:refunded|credited|reimbursed)\b",
+    re.IGNORECASE)
+_ASKS_FOR = re.compile(r"\b(?:want|need|would like|please|pls|can you|could you|give me|i'd like)\b|\?",
+                       re.IGNORECASE)
+# An email the customer wants the account to have ("move it from my work address to x@y.com", "my new email would
+# be x@y.com") is the value of a change, not the account's: it names no account and verifies nothing.
+_CHANGE_TO = re.compile(
+    r"(?:\b(?:change|changing|move|moving|switch|switching|update|updating|set|setting)\b[^.!?\n]{0,60}?\bto|"
+    r"\bnew (?:e-?mail|email address|address)(?: (?:is|would be|will be|should be|=))?)\s*:?\s*$", re.IGNORECASE)
 _ORDER = re.compile(
-    r"(?:\border\b[^0-9\n]{0,12}|#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
+    r"(?:\b(?:order|bestellung|bestellnummer|auftrag|pedido|commande|ordine|encomenda|bestelling)\b[^0-9\n]{0,12}|"
+    r"#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
 _BARE_ORDER = re.compile(r"(?<![\d.$€£])\b(1\d{4})\b(?![.,]\d)")
 _ZIP = re.compile(
     r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|postal|cep|cap|plz)\b\D{0,12}(\d{5})\b", re.IGNORECASE)
 # The card's last four: after "last four", "ending"... or after the card's own name ("card 4417", "visa 4411").
 _LAST4 = re.compile(
     r"\b(?:last (?:four|4)(?: digits| numbers)?|ending(?: in| with| on)?|ends(?: in| with| on)?|"
-    r"finish(?:es|ing)?(?: in| with| on)?|last digits|card|visa|mastercard|amex|debit|credit)"
+    r"finish(?:es|ing)?(?: in| with| on)?|last digits|card|visa|mastercard|amex|debit|credit|"
+    r"karte|tarjeta|carte|cart[aã]o|carta|endet auf|termina(?: en| em| in| con)?|finit par)"
     r"(?P<gap>\D{0,20}?)(?<![\d.$€£,])(\d{4})\b(?![.,/:]?\d)", re.IGNORECASE
 )
 _NOT_A_CARD_GAP = re.compile(r"expir|\bexp\b|valid|since|year|\$|€|£", re.IGNORECASE)
@@ -36,15 +49,17 @@ ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare numb
 _BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
 _BARE4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{4})\b(?![.,/:-]?\d)")
 # A five-digit number that ends a postal address ("Chicago IL 60651", "12 Oak Street, Madison 53703") is the
-# address's zip code: neither an order id nor the verification zip. A sentence's end comes between an address
-# word and a number of the next sentence ("billed to the old place. 78751").
+# address's zip code: neither an order id nor the verification zip. A street type counts only after a house number
+# ("12 Oak Street"): "the old place on it then, 98115" names no street. A sentence's end comes between an address
+# word and a number of the next sentence ("billed to 4 Elm Way. 78751").
 _ADDRESS_ZIP = re.compile(
-    r"(?:\b[A-Z]{2},?\s+|\b(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl|"
-    r"apt|apartment|suite|unit|floor|office)\b(?:[^\n.!?]|[.!?](?=\S)){0,60}?)(\d{5})\b")
+    r"(?:\b[A-Z]{2},?\s+|(?:\b\d{1,6}[A-Za-z]?\s+(?:[A-Za-z][\w.'-]*\s+){0,4}?(?:street|st|avenue|ave|road|rd|"
+    r"drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl)|\b(?:apt|apartment|suite|unit|floor|office))\b"
+    r"(?:[^\n.!?]|[.!?](?=\S)){0,60}?)(\d{5})\b")
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)"
 _AMOUNT = re.compile(
     rf"(?P<cur1>[$€£])\s?(?P<num1>{_NUMBER})"
-    rf"|(?P<num2>{_NUMBER})\s?(?P<cur2>usd|eur|gbp|dollars?|euros?|pounds?)\b",
+    rf"|(?P<num2>{_NUMBER})\s?(?:(?P<cur2>usd|eur|gbp|dollars?|euros?|pounds?)\b|(?P<cur3>[$€£])(?!\s?\d))",
     re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
@@ -93,6 +108,8 @@ class Entities(TypedDict, total=False):
     # Two or more accounts named in one message (a merge): each with the secrets written next to it.
     accounts: list[Account]
     addresses: list[Address]  # postal addresses (graphs/reasoners/local/addresses.py)
+    refunded_amounts: list[Amount]  # money already given back ("you gave 15 dollars back"): not the amount asked
+    new_emails: list[str]  # an email the customer wants the account to have (``_CHANGE_TO``): not an identifier
 
 
 # What a bare number may be, when the conversation expects it (the slot the agent asked for, or one the
@@ -114,9 +131,9 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     text = spoken_values(text)  # "one three seven oh two", "leah dot whitman at hotmail dot com"
     # Every pattern but the email's and the worded dates' needs a digit (the same \d): without one, they are skipped.
     digits = _DIGIT.search(text) is not None
-    emails = _EMAIL.findall(text) if "@" in text else []
+    emails, new_emails = _account_emails(text) if "@" in text else ([], [])
     # Remove emails first so their digits are not read as order numbers (same length: spans stay valid).
-    rest = _EMAIL.sub(lambda m: " " * len(m.group(0)), text) if emails else text
+    rest = _EMAIL.sub(lambda m: " " * len(m.group(0)), text) if emails or new_emails else text
     invoices = [f"INV-{m}" for m in _INVOICE.findall(rest)] if digits else []
     tickets = [f"T-{m}" for m in _TICKET.findall(rest)] if digits else []
     customers = [f"C{m}" for m in _CUSTOMER.findall(rest)] if digits else []
@@ -135,22 +152,28 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
         if "order_ids" in expecting and not orders:
             orders = [int(m) for m in _BARE5.findall(rest) if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN]
     amounts: list[Amount] = []
+    refunded: list[Amount] = []
     for m in _AMOUNT.finditer(rest) if digits else ():
         raw = m.group("num1") or m.group("num2")
         # "1,299.99" groups thousands; "12,50" is a decimal comma.
         num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
-        cur = _CURRENCY[(m.group("cur1") or m.group("cur2")).lower()]
-        amounts.append({"value": round(float(num), 2), "currency": cur})
+        cur = _CURRENCY[(m.group("cur1") or m.group("cur2") or m.group("cur3")).lower()]
+        (refunded if _given_back(rest, m.start(), m.end()) else amounts).append(
+            {"value": round(float(num), 2), "currency": cur})
     for kind in ("zip_code", "card_last4"):
         values = [value for _, k, value in secrets if k == kind]
         if values:
             found[kind] = values[-1]  # type: ignore[literal-required,unused-ignore]  # a correction comes last
     if emails:
         found["emails"] = list(dict.fromkeys(e.lower() for e in emails))
+    if new_emails:
+        found["new_emails"] = list(dict.fromkeys(e.lower() for e in new_emails))
     if orders:
         found["order_ids"] = list(dict.fromkeys(orders))
     if amounts:
         found["amounts"] = amounts
+    if refunded:
+        found["refunded_amounts"] = refunded
     dates = _parse_dates(rest, now) if digits or _may_name_a_day(text) else []
     if dates:
         found["dates"] = dates
@@ -169,6 +192,24 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     if addresses:
         found["addresses"] = [address for _, address in addresses]
     return found
+
+
+def _given_back(text: str, start: int, end: int) -> bool:
+    """Is the amount at ``text[start:end]`` money already given back ("you gave 15 dollars back", "you refunded
+    $15 last week"), told in a sentence that asks for nothing?"""
+    before = max(text.rfind(c, 0, start) for c in ".!?;\n")
+    after = min((i for c in ".!?;\n" if (i := text.find(c, end)) >= 0), default=len(text))
+    sentence = text[before + 1:after]
+    return _GIVEN_BACK.search(sentence) is not None and _ASKS_FOR.search(sentence) is None
+
+
+def _account_emails(text: str) -> tuple[list[str], list[str]]:
+    """The emails that may name the customer's account, and those given as the new value of a change."""
+    own: list[str] = []
+    new: list[str] = []
+    for m in _EMAIL.finditer(text):
+        (new if _CHANGE_TO.search(text, 0, m.start()) else own).append(m.group(0))
+    return own, new
 
 
 def _blank(text: str, start: int, end: int) -> str:
@@ -219,7 +260,8 @@ _YEAR_CONTEXT = re.compile(r"\b(?:in|since|of|from|year|jan\w*|feb\w*|mar\w*|apr
 def _accounts(text: str, secrets: list[tuple[int, str, str]]) -> list[Account]:
     """The accounts the message names, in its order, each with the secrets written after it (before the next
     account); secrets before the first account belong to the first."""
-    names: list[tuple[int, str, str]] = [(m.start(), "email", m.group(0).lower()) for m in _EMAIL.finditer(text)]
+    names: list[tuple[int, str, str]] = [(m.start(), "email", m.group(0).lower()) for m in _EMAIL.finditer(text)
+                                         if not _CHANGE_TO.search(text, 0, m.start())]
     names += [(m.start(), "customer_id", f"C{m.group(1)}") for m in _CUSTOMER.finditer(text)]
     names.sort()
     accounts: list[Account] = [{kind: value} for _, kind, value in names]  # type: ignore[misc]
@@ -252,152 +294,3 @@ def _parse_date(phrase: str, base: datetime) -> str | None:
 
     parsed = dateparser.parse(phrase, settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past"})
     return parsed.date().isoformat() if parsed is not None else None
-
-
-def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85.0) -> list[str]:
-    """Catalogue product names the text mentions, tolerating typos and partial names, in the order mentioned.
-
-    A name needs most of its words in the text. Words of the text belong to the name that accounts for them best:
-    "Nimbus Smart Speaker" leaves no room for "Nimbus Mini Speaker", whose "mini" is missing. Names that match the
-    same words equally ("Lumen 4K TV" for its 43, 55 and 65 inch sizes) give that product line once, in the
-    catalogue's words, since the text does not say which of them it is.
-    """
-    if not catalogue:
-        return []
-    lowered = text.lower()
-    tokens = list(_WORD.finditer(lowered))
-    # Only names with enough words that may be in the text (an exact substring test, see _Catalogue) are scored:
-    # the others cannot give a mention, so leaving them out of the fuzzy filter changes nothing.
-    names = _catalogue(tuple(catalogue)).shortlist(lowered, [m.group() for m in tokens])
-    if not names:
-        return []
-    # partial_token_set_ratio scores a single shared word highly: a cheap filter only, so no limit on the hits.
-    # (Ties come out in the choices' order, which the shortlist keeps: the hits' order is the whole catalogue's.)
-    hits = process.extract(lowered, [n.lowered for n in names], scorer=fuzz.partial_token_set_ratio,
-                           limit=None, score_cutoff=threshold)
-    words = [m.span() for m in tokens]
-    mentions = [m for _, _, index in hits if (m := _mention(names[index], lowered, words)) is not None]
-    kept = [m for m in mentions if not any(_outdone(m, other) for other in mentions)]
-    lines: dict[frozenset[int], list[_Mention]] = {}
-    for m in kept:
-        lines.setdefault(m.at, []).append(m)
-    found = [(sorted(at), same[0].name if len(same) == 1 else _line_name(same)) for at, same in lines.items()]
-    return list(dict.fromkeys(name for _, name in sorted(found)))
-
-
-_WORD = re.compile(r"[a-z0-9]+")
-_WORD_SCORE = 85  # partial_ratio a name's word needs against the text to count as found
-
-
-class _Name(NamedTuple):
-    """A catalogue name as match_products reads it."""
-
-    name: str
-    lowered: str
-    own: tuple[str, ...]  # its words of two letters or more, in its spelling
-    needles: tuple[str, ...]  # the same words lower-cased
-    needed: int  # how many of its words must be found for a mention (0: it has none)
-
-
-def _pieces(word: str) -> tuple[str, ...]:
-    """Disjoint pieces of ``word``: every text ``fuzz.partial_ratio(word, text) >= 85`` holds one (text longer).
-
-    That score is the Indel ratio 100 * (1 - e / (m + l)) of the m-letter word against a window of the text of
-    l <= m letters, e the insertions and deletions between them; so e <= 0.15 * (m + l) <= 0.3 * m. An edit
-    breaks at most one piece, and there are more pieces than edits: one piece stays whole, in the window.
-    """
-    parts = 3 * len(word) // 10 + 1
-    size, extra = divmod(len(word), parts)
-    bounds = [i * size + min(i, extra) for i in range(parts + 1)]
-    return tuple(word[a:b] for a, b in pairwise(bounds))
-
-
-class _Catalogue:
-    """A catalogue's names, and which of them a text may mention (``shortlist``).
-
-    Every word of every name has a bit; a text's bits are those of the words one of whose ``_pieces`` it holds.
-    Pieces are letters and digits, so a piece in the text lies inside one of its ``_WORD`` tokens: the bits are
-    worked out once per distinct token and OR-ed.
-    """
-
-    def __init__(self, catalogue: tuple[str, ...]) -> None:
-        self.names: list[tuple[_Name, int]] = []
-        self.piece_bits: dict[str, int] = {}
-        bit = 0
-        for name in catalogue:
-            own = tuple(w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1)
-            needles = tuple(w.lower() for w in own)
-            # the fewest words _mention accepts, computed as it tests them
-            needed = next(k for k in range(len(own) + 1) if k / len(own) >= 0.6) if own else 0
-            mask = 0
-            for needle in needles:
-                for piece in _pieces(needle):
-                    self.piece_bits[piece] = self.piece_bits.get(piece, 0) | 1 << bit
-                mask |= 1 << bit
-                bit += 1
-            self.names.append((_Name(name, name.lower(), own, needles, needed), mask))
-        self.every_word = (1 << bit) - 1
-        self.longest = max((len(n) for name, _ in self.names for n in name.needles), default=0)
-        self.sizes = sorted({len(p) for p in self.piece_bits})
-        self.tokens: dict[str, int] = {}
-
-    def shortlist(self, text: str, tokens: Sequence[str]) -> list[_Name]:
-        """The names, in catalogue order, of which enough words may score ``_WORD_SCORE`` against ``text``.
-
-        A word at least as long as the text is not tested (partial_ratio then aligns the text inside the word).
-        """
-        found = self.every_word if len(text) <= self.longest else 0
-        if not found:
-            for token in tokens:
-                bits = self.tokens.get(token)
-                found |= bits if bits is not None else self._token_bits(token)
-        return [name for name, mask in self.names if name.needed and (found & mask).bit_count() >= name.needed]
-
-    def _token_bits(self, token: str) -> int:
-        bits = 0
-        for size in self.sizes:
-            for start in range(len(token) - size + 1):
-                bits |= self.piece_bits.get(token[start:start + size], 0)
-        if len(self.tokens) >= 50_000:  # a bound for endless streams of distinct tokens (order numbers, ids)
-            self.tokens.clear()
-        self.tokens[token] = bits
-        return bits
-
-
-@lru_cache(maxsize=16)
-def _catalogue(catalogue: tuple[str, ...]) -> _Catalogue:
-    return _Catalogue(catalogue)
-
-
-class _Mention(NamedTuple):
-    name: str
-    matched: tuple[str, ...]  # the name's words found in the text, in the name's order and spelling
-    total: int  # how many words the name has
-    at: frozenset[int]  # indexes of the text's words they were found at
-
-
-def _mention(name: _Name, text: str, words: Sequence[tuple[int, int]]) -> _Mention | None:
-    """Where the text mentions the catalogue name: most of the name's words (of two letters or more)."""
-    own = name.own
-    matched: list[str] = []
-    at: set[int] = set()
-    for word, needle in zip(own, name.needles, strict=True):
-        found = fuzz.partial_ratio_alignment(needle, text)
-        if found is not None and found.score >= _WORD_SCORE:
-            matched.append(word)
-            at |= {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
-    if not own or len(matched) / len(own) < 0.6:
-        return None
-    return _Mention(name.name, tuple(matched), len(own), frozenset(at))
-
-
-def _outdone(mention: _Mention, other: _Mention) -> bool:
-    """Whether ``other`` accounts for every text word ``mention`` was found at, and for more of its own name."""
-    return other is not mention and mention.at <= other.at and (
-        len(other.matched) / other.total > len(mention.matched) / mention.total
-        or (mention.at < other.at and len(other.matched) > len(mention.matched)))
-
-
-def _line_name(same: Sequence[_Mention]) -> str:
-    """The words several catalogue names share where the text mentions them, e.g. "Lumen 4K TV"."""
-    return " ".join(same[0].matched)

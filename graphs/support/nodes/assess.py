@@ -30,12 +30,12 @@ from prompts import render_reply
 def _repeats(state: State) -> int:
     """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, on an
     identity attempt: failed attempts have their own limit, policy §1, and when the customer's reply gave some
-    of what was asked, corrected what they said or brought a value not said before: asking again after that is
-    progress, not repetition)."""
+    of what was asked, corrected what they said, decided on a request they had asked about, or brought a value
+    not said before: asking again after that is progress, not repetition)."""
     if state.review is not None or state.flow is None:
         return 0
     dialogue = state.understanding.get("dialogue") if state.understanding else None
-    if dialogue and (dialogue["supplies"] or dialogue["act"] == "correct"):
+    if dialogue and (dialogue["supplies"] or dialogue["act"] == "correct" or dialogue.get("decides")):
         return 0
     if new_values(customer_texts(state.messages)):
         return 0

@@ -36,8 +36,11 @@ from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plan
 from graphs.support.requests import (
     add_description,
     answer_choices,
+    decided,
     fill_answered,
+    fill_open_text,
     lookup_pending,
+    note_decision,
     pending_lookups,
     request_of,
     resolve_known,
@@ -212,8 +215,10 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
             cleared |= amend(request["slots"], [n for n in amended if n in request["slots"]],
                              understanding["entities"], [intent])
             excluded = request.setdefault("excluded", {})
+            same = understanding.get("dialogue", {}).get("same_record", False)  # "it's for the speaker": found again
             for name, value in cleared.items():  # "the other one": not the record found last time
-                excluded[name] = [*excluded.get(name, []), value]
+                if not same:
+                    excluded[name] = [*excluded.get(name, []), value]
                 request["described"] = {}
         return
     if identity_failed:
@@ -267,6 +272,8 @@ def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, tex
         split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)), customer=customer)
         return
     add_description(flow, text, entities, d.now)
+    fill_open_text(flow, text, customer)
+    note_decision(flow, understanding.get("dialogue") or {}, understanding["affirmation"])
     fill_answered(flow, entities)
     answer_choices(flow, text, entities, d.now)
 
@@ -356,7 +363,7 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
                 after_verify + [f"{spec.intent}.{dep}" for dep in s.depends_on], s.why,
-                status="awaiting_confirmation" if s.confirm else "pending",
+                status="awaiting_confirmation" if s.confirm and not decided(flow, spec.intent) else "pending",
             ))
     flow["asking"] = asking
     flow["stage"] = "verifying" if "identity" in asking else "collecting" if asking else "executing"

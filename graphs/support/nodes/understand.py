@@ -10,6 +10,7 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.entities import Entities, extract_entities
+from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import load_thorough_router
 from graphs.reasoners.local.typos import mend_typos
 from graphs.support.context import Context
@@ -20,6 +21,7 @@ from graphs.support.dialogue import (
     amendable,
     asked_for,
     asked_of,
+    asks,
     carried_slots,
     core_of,
     expected_entities,
@@ -28,13 +30,16 @@ from graphs.support.dialogue import (
     unheard,
 )
 from graphs.support.flows import get_flow
+from graphs.support.handoff import customer_texts
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 
 _YES = re.compile(
-    r"^\W*(yes|yeah|yep|yup|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
+    r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
 NEW_TOPIC_CONFIDENCE = 0.6
+# Values a reply may correct by retyping only the wrong part of them: the entity that gives them, and their slot.
+REPAIRABLE = {"emails": "email"}
 # An intent the customer picked from the options a clarifying question offered is as sure as a stated request.
 CHOSEN_CONFIDENCE = 0.9
 
@@ -67,14 +72,15 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     asked = asked_of(state)
     products = catalogue(d.store)
     entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
-    affirmation = affirmation_of(text)
     flow = state.flow
+    entities = _with_repairs(entities, text, flow)
+    affirmation = affirmation_of(text)
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
                         done_intents, amendable(state, entities, text),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
-                        unheard(entities, state))
+                        unheard(entities, state), _after_question(state))
     dialogue["known"] = sorted(known_slots(state))
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
@@ -116,6 +122,29 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         understanding, problems = _with_model(state, d, understanding, text)
     d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
     return {"understanding": understanding, "replan": None, "replans": 0, "model_problems": problems}
+
+
+def _after_question(state: State) -> bool:
+    """Was the customer's message before this one a question ("what's the difference between plus and pro?")?"""
+    said = customer_texts(state.messages)
+    return len(said) >= 2 and asks(said[-2])
+
+
+def _with_repairs(entities: Entities, text: str, flow: ActiveFlow | None) -> Entities:
+    """A reply that retypes only the wrong part of a value the flow in progress holds ("*gmail" after
+    "bri.holt@gmial.com") gives that value again, corrected (graphs/reasoners/local/repairs.py)."""
+    if flow is None or flow["stage"] == "done":
+        return entities
+    held = {slot: flow["slots"][slot] for entity, slot in REPAIRABLE.items()
+            if entity not in entities and isinstance(flow["slots"].get(slot), str)}
+    fixed = repaired_values(text, held)
+    if not fixed:
+        return entities
+    out = dict(entities)
+    for entity, slot in REPAIRABLE.items():
+        if slot in fixed:
+            out[entity] = [fixed[slot]]
+    return cast(Entities, out)
 
 
 def _with_model(state: State, d: Deps, local: Understanding, text: str) -> tuple[Understanding, list[str]]:
