@@ -42,8 +42,12 @@ NPM := /usr/bin/npm
 $(NPM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm
 
+# Two pytest-xdist workers, each given whole test files (module-scoped browsers and servers start once), with its
+# own temporary folders, databases, ports and SUPPORTGRAPH_HOME (tests/workers.py); TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 2
+
 test: lint $(CHROMIUM) $(NPM)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) .supportgraph .test-cache

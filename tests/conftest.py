@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests import workers
 from tests.pg import create_database, drop_database, postgres_server
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -19,6 +20,28 @@ os.environ.setdefault("LANGSMITH_TRACING", "false")
 # migrated and seeded, as `supportgraph db upgrade` and `supportgraph demo seed` would do it. Tests of the
 # lifecycle itself clear this (tests/tools/test_store_lifecycle.py).
 os.environ.setdefault("SUPPORTGRAPH_PROVISION_DEMO", "true")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The servers the tests start through evals/served.py (``supportgraph serve``, the floor graph) bind a port
+    of this worker's own range: parallel workers (``pytest -n 2``) never race for one (tests/workers.py)."""
+    import evals.served
+
+    evals.served.free_port = workers.free_port
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A parallel run's controller (``pytest -n N``) has the router's cache (tests/graph/session_home.py) built once,
+    by a process of its own, before any worker starts: training it inside a worker's first test would count
+    against that test's timeout while the other workers wait for it."""
+    if workers.worker_id() != "main" or not getattr(session.config.option, "numprocesses", None):
+        return
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    subprocess.run([sys.executable, "-m", "tests.graph.session_home"], cwd=root, env=env, check=True)
 
 
 @pytest.fixture(scope="session")

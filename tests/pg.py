@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 import psycopg
 
-from evals.served import free_port
+from tests.workers import database_prefix, free_port
 
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -67,7 +67,7 @@ def postgres_server() -> Iterator[str | None]:
 
 def create_database(admin_url: str) -> str:
     """Create an empty database and return its URL."""
-    name = "sg_test_" + uuid.uuid4().hex[:12]
+    name = database_prefix() + uuid.uuid4().hex[:12]
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     return admin_url.rsplit("/", 1)[0] + "/" + name

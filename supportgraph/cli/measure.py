@@ -155,6 +155,17 @@ def bench_router_command(
     # Must precede torch's import: idle OpenMP workers then sleep instead of spinning, which on a busy 2-core machine
     # cut detect()'s p90 from ~470 ms to ~40 ms (and p50 from ~59 to ~21 ms) in our measurements.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    file_texts: list[str] = []
+    if data is not None:  # read before the models load: a file it cannot read is refused at once
+        from service.triage import TriageError
+        from service.triage.files import read_texts
+
+        if not data.is_file():
+            raise CliError(f"no such file: {data}")
+        try:
+            file_texts = read_texts(data, text_column, messages)
+        except (TriageError, UnicodeDecodeError) as exc:
+            raise CliError(f"cannot read {data}: {exc}") from None
     import torch
 
     from evals.latency_router import bench_batch, bench_singles, generated_messages
@@ -170,15 +181,7 @@ def bench_router_command(
     if data is None:
         texts, source = generated_messages(messages, seed=7), "generated messages"
     else:
-        from service.triage import TriageError
-        from service.triage.files import read_texts
-
-        if not data.is_file():
-            raise CliError(f"no such file: {data}")
-        try:
-            texts, source = read_texts(data, text_column, messages), f"messages of {data.name}"
-        except (TriageError, UnicodeDecodeError) as exc:
-            raise CliError(f"cannot read {data}: {exc}") from None
+        texts, source = file_texts, f"messages of {data.name}"
     catalogue = tuple(name for name, _, _ in PRODUCTS)
     load = os.getloadavg()
     console.print(f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs · torch threads "

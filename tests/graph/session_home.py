@@ -14,16 +14,21 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+
+from tests.workers import file_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_CACHE = Path(os.environ.get("SUPPORTGRAPH_TEST_CACHE", ROOT / ".test-cache"))
 # Everything that decides what the router's cache files hold (their names carry the examples' fingerprint).
 MODEL_SOURCES = ("graphs/reasoners/local", "graphs/support/familiarity.py", "foundation/minilm_onnx.py",
                  "foundation/embeddings.py")
+COMPLETE = ".complete"  # stored last: a warm-up put every file there (copy_cache skips dotfiles)
 _home: Path | None = None
 
 
@@ -57,6 +62,16 @@ def use_session_home(factory: pytest.TempPathFactory) -> Path:
     if _home is not None:
         return _home
     home = factory.mktemp("supportgraph-home")
+    started = time.perf_counter()
+    warm_up(home)
+    print(f"\n[supportgraph tests] router ready under {home} in {time.perf_counter() - started:.1f}s")
+    _home = home
+    return home
+
+
+def warm_up(home: Path) -> None:
+    """Make ``home`` this process's SUPPORTGRAPH_HOME and load the router, the neighbours and MiniLM there, from
+    the stored cache; what is missing there is built here and stored for the next process."""
     os.environ["SUPPORTGRAPH_HOME"] = str(home)
     os.environ.pop("SUPPORTGRAPH_DATABASE_URL", None)
 
@@ -70,13 +85,26 @@ def use_session_home(factory: pytest.TempPathFactory) -> Path:
     load_thorough_router.cache_clear()
     load_neighbours.cache_clear()
     assert get_settings().home == home, "SUPPORTGRAPH_HOME was not picked up by the settings"
-    started = time.perf_counter()
     stored = model_cache()
-    copy_cache(stored, home / "cache")
-    load_router()
-    load_neighbours()
-    embed(["warm up"])
-    copy_cache(home / "cache", stored)
-    print(f"\n[supportgraph tests] router ready under {home} in {time.perf_counter() - started:.1f}s")
-    _home = home
-    return home
+    # Parallel workers (pytest -n) share the stored cache: one process builds it (under the lock) while the others
+    # wait, then they copy what it built instead of each training the router again.
+    with file_lock(stored.with_name(stored.name + ".lock")) if not (stored / COMPLETE).exists() else nullcontext():
+        copy_cache(stored, home / "cache")
+        load_router()
+        load_neighbours()
+        embed(["warm up"])
+        copy_cache(home / "cache", stored)
+        (stored / COMPLETE).touch()
+
+
+def build_model_cache() -> None:
+    """Build the stored cache unless it is complete, in a throwaway home: what a parallel run's controller has a
+    process of its own do before any worker starts (tests/conftest.py), outside every test's timeout."""
+    if (model_cache() / COMPLETE).exists():
+        return
+    with tempfile.TemporaryDirectory(prefix="sg-test-cache-") as folder:
+        warm_up(Path(folder))
+
+
+if __name__ == "__main__":
+    build_model_cache()

@@ -24,6 +24,7 @@ from supportgraph.server.views import AWAITING_REVIEW
 from tests.conftest import missing_in_ci
 from tests.server.conftest import ApiServer
 from tests.server.helpers import REFUND_TEXT
+from tests.workers import file_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -41,17 +42,23 @@ def bundle() -> Path:
     key = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
     folder = CACHE / f"usestream-{key}"
     out = folder / "app.js"
-    if not out.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        for source in sources:
-            shutil.copy(source, folder / source.name)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder, check=True,
-                       timeout=600)
-        subprocess.run([str(folder / "node_modules" / ".bin" / "esbuild"), "page.jsx", "--bundle", "--minify",
-                        "--jsx=automatic", "--loader:.jsx=jsx", "--define:process.env.NODE_ENV=\"production\"",
-                        "--outfile=app.js.tmp", "--log-level=warning"], cwd=folder, check=True, timeout=300)
-        (folder / "app.js.tmp").rename(out)
+    with file_lock(folder.with_name(folder.name + ".lock")):  # parallel workers: one of them bundles it
+        if not out.exists():
+            _build(sources, folder, out)
     return out
+
+
+def _build(sources: list[Path], folder: Path, out: Path) -> None:
+    """npm install, then esbuild into app.js (written aside, then renamed: it appears whole)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for source in sources:
+        shutil.copy(source, folder / source.name)
+    subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=folder, check=True,
+                   timeout=600)
+    subprocess.run([str(folder / "node_modules" / ".bin" / "esbuild"), "page.jsx", "--bundle", "--minify",
+                    "--jsx=automatic", "--loader:.jsx=jsx", "--define:process.env.NODE_ENV=\"production\"",
+                    "--outfile=app.js.tmp", "--log-level=warning"], cwd=folder, check=True, timeout=300)
+    (folder / "app.js.tmp").rename(out)
 
 
 def _open(browser: Any, server: ApiServer, bundle: Path, who: str, thread: str | None = None) -> Any:

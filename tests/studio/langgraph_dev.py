@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from evals.served import free_port, stop_process
+from evals.served import stop_process
+from tests.workers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFLINE = {"LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGGRAPH_NO_VERSION_CHECK": "true", "HF_HUB_OFFLINE": "1",

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from foundation.db import close_database
 from tests.pg import create_database, drop_database
+from tests.workers import database_prefix
 from tools.base import ToolContext, ToolResult
 from tools.registry import get_tool
 from tools.store import BusinessStore, close_store, prepare_demo_store
@@ -67,7 +68,7 @@ def _copy_of_template(request: pytest.FixtureRequest, kind: str, directory: Path
         return f"sqlite:///{path}"
     admin = str(request.getfixturevalue("pg_admin_url"))
     source = _postgres_template(admin, templates).rsplit("/", 1)[1]
-    name = "sg_test_" + uuid.uuid4().hex[:12]
+    name = database_prefix() + uuid.uuid4().hex[:12]
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
     return admin.rsplit("/", 1)[0] + "/" + name
