@@ -67,27 +67,38 @@ def topic_queue(state: State) -> Queue:
     return state.topic or "general"
 
 
-def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int,
-           repeats: int = 0, why_unsure: str = "") -> Escalation:
-    """The route for the turn in ``state`` given its confidence; pure, no I/O.
+@dataclass
+class Triggers:
+    """What the turn carries towards a person, before a route is chosen: the hand-off reasons found, the queue
+    they go to, and the two outcomes that end the search early (a human's decision already made, a claim that is
+    declined)."""
+    queue: Queue
+    reasons: list[str] = field(default_factory=list)
+    decided: bool = False  # a human has already decided this turn
+    declined: str | None = None  # the reason a claimed approval or authority is declined
+    unsure_of_person: bool = False  # a reading of a person the agent is not sure of: asked about, not handed over
 
-    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (dialogue repair);
-    ``why_unsure``: the signals that lowered confidence most, added to a low-confidence reason for the reviewer.
-    """
-    unsure = f" (lowered most by {why_unsure})" if why_unsure else ""
+
+def _held(state: State) -> bool:
+    return any(s["status"] == "needs_approval" for s in state.plan)
+
+
+def collect_triggers(state: State, *, max_verification_attempts: int, repeats: int = 0) -> Triggers:
+    """The hand-off triggers of prompts/policy.md §5a the turn in ``state`` carries, each as a reason for the
+    reviewer, with the queue they name; pure, no I/O. ``repeats``: see :func:`decide`."""
     assert state.flow is not None
     flow = state.flow
     specs = [get_flow(i) for i in flow["intents"]]
     queue: Queue = specs[0].queue
-    held_now = any(s["status"] == "needs_approval" for s in state.plan)
+    held_now = _held(state)
     if state.review and state.review["decision"] is not None and not held_now:
-        return Escalation("respond", queue)  # a human has already decided this turn
+        return Triggers(queue, decided=True)
     topic = topic_queue(state)
     queue = queue if queue != "general" else topic
     found = cues_in(latest_customer_text(state))
     claim = next((c for c in found if c.effect == "decline"), None)
     if claim is not None:
-        return Escalation("respond", queue, [claim.reason], decline=True)
+        return Triggers(queue, declined=claim.reason)
     reasons: list[str] = []
     for step in state.plan:
         if step["status"] == "needs_approval" and step["hold_reason"]:
@@ -135,9 +146,23 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
         reasons.append(f"no progress: the agent would be {what} the same thing again ({repeats + 1} times)")
         if flow["stage"] in IDENTITY_STAGES:
             queue = "accounts"
-    if reasons:
-        return Escalation("human_review", queue, reasons)
-    if unsure_of_person and not flow["asking"]:
+    return Triggers(queue, reasons, unsure_of_person=unsure_of_person)
+
+
+def choose_route(state: State, found: Triggers, confidence: float, threshold: float, *,
+                 why_unsure: str = "") -> Escalation:
+    """The route for the turn given the triggers it carries and its confidence; pure, no I/O."""
+    assert state.flow is not None
+    flow = state.flow
+    queue = found.queue
+    if found.decided:
+        return Escalation("respond", queue)
+    if found.declined is not None:
+        return Escalation("respond", queue, [found.declined], decline=True)
+    if found.reasons:
+        return Escalation("human_review", queue, list(found.reasons))
+    unsure = f" (lowered most by {why_unsure})" if why_unsure else ""
+    if found.unsure_of_person and not flow["asking"]:
         if flow["low_confidence_turns"] >= 1:
             return Escalation("human_review", queue, [f"no progress: the customer may want a person and the agent "
                                                       f"is still unsure after asking{unsure}"])
@@ -158,3 +183,15 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
                                f"was made{unsure}"])
         return Escalation("respond", queue, clarify=True)
     return Escalation("respond", queue)
+
+
+def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int,
+           repeats: int = 0, why_unsure: str = "") -> Escalation:
+    """The route for the turn in ``state`` given its confidence; pure, no I/O: the triggers it carries
+    (:func:`collect_triggers`), then the route they and the confidence choose (:func:`choose_route`).
+
+    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (dialogue repair);
+    ``why_unsure``: the signals that lowered confidence most, added to a low-confidence reason for the reviewer.
+    """
+    found = collect_triggers(state, max_verification_attempts=max_verification_attempts, repeats=repeats)
+    return choose_route(state, found, confidence, threshold, why_unsure=why_unsure)
