@@ -55,6 +55,10 @@ TRIGGERS = {
     "legal threat": ({"intents": ("complaint",), "message": "My solicitor will be in touch about this"}, "general"),
     "exception request": ({"message": "I know it's past 30 days but these are extenuating circumstances"},
                           "billing"),
+    "exception request, the limit named then referred back to": (
+        {"message": "I understand the deadline was last month and we're well beyond that, any way you could "
+                    "still accept it?"},
+        "billing"),
     "repeated failed verification": ({"failures": 3}, "accounts"),
     "strong anger aimed at us": ({"sentiment": -0.85, "message": "Where is my refund for order 10004? Your "
                                                                  "service is a joke and I'm furious"}, "billing"),
