@@ -7,7 +7,8 @@ The hand-off triggers of prompts/policy.md §5, each with its queue and a reason
   of graphs/support/handoff.yaml: "put me through to whoever can approve this");
 - a chargeback threat (billing), a legal or regulatory threat, a request for an exception a person could grant;
 - identity verification failed ``max_verification_attempts`` times (accounts);
-- very strong anger (sentiment at or below ``STRONGLY_NEGATIVE``);
+- very strong anger: sentiment at or below ``STRONGLY_NEGATIVE`` with the anger aimed at us (blame, insults,
+  outrage, an ultimatum), not distress at the customer's own situation;
 - no progress: the agent is about to ask again what it already asked although the customer's reply gave none of
   it, or to give the same answer a third time, or confidence stays below the flow's threshold after one
   clarifying question.
@@ -23,13 +24,15 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from graphs.support.flows import get_flow
-from graphs.support.handoff import cues_in
+from graphs.support.handoff import Cue, cues_in
 from graphs.support.state import Queue, Route, State
 
 STRONGLY_NEGATIVE = -0.85
 # The same answer (not a question) this many times over is no progress: the third time, not the second.
 NO_PROGRESS_ANSWERS = 2
 IDENTITY_STAGES = ("verifying",)
+# What the agent's last reply asked that a customer's reply answers (graphs/support/state.py Asked.kind).
+ANSWERABLE = ("information", "confirmation", "choice")
 # The router's probability from which a reading of the message names its topic's queue when no intent acted on has
 # a queue of its own (a misread flow still hands over to the people who know the subject).
 TOPIC_READING = 0.1
@@ -42,6 +45,14 @@ class Escalation:
     reasons: list[str] = field(default_factory=list)
     clarify: bool = False  # below threshold for the first time: ask the customer instead of escalating
     decline: bool = False  # a request no person would grant: say no, change nothing, hand nothing over
+    ticket: dict[str, str] | None = None  # create_ticket arguments: work a person does outside the chat
+
+
+# Hand-offs whose work happens outside the chat open a ticket for the team (prompts/policy.md §1): a person must
+# verify an identity the chat could not. The description is in our words, never the customer's message.
+IDENTITY_TICKET = {"subject": "Identity verification failed", "queue": "accounts", "priority": "high",
+                   "description": "Identity verification failed {failures} times in the chat: a person must verify "
+                                  "the customer before anything on the account is looked at or changed."}
 
 
 def latest_customer_text(state: State) -> str:
@@ -51,7 +62,8 @@ def latest_customer_text(state: State) -> str:
 def topic_queue(state: State) -> Queue:
     """The queue of what the turn is about: the first of the flow's intents whose flow has a queue of its own (not
     general), else the router's most probable such reading of the message when it gives it at least
-    ``TOPIC_READING``, else the subject of the conversation's latest such request (``State.topic``: a person asked for
+    ``TOPIC_READING``, else the subject the message's words name (a ``subject`` cue of handoff.yaml: "my money
+    back" is billing's), else the subject of the conversation's latest such request (``State.topic``: a person asked for
     once a device's troubleshooting has failed is technical's), else general. A hand-off trigger that is no
     topic of its own (a person asked for, anger, a legal threat, no progress) goes there: to the people who can
     help with the subject, not to those of the trigger."""
@@ -64,30 +76,58 @@ def topic_queue(state: State) -> Queue:
                      reverse=True)
     if topical:
         return get_flow(topical[0][1]).queue
-    return state.topic or "general"
+    subject = next((c.queue for c in cues_in(latest_customer_text(state)) if c.effect == "subject"), None)
+    return cast(Queue, subject) if subject else state.topic or "general"
 
 
-def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int,
-           repeats: int = 0, why_unsure: str = "") -> Escalation:
-    """The route for the turn in ``state`` given its confidence; pure, no I/O.
+@dataclass
+class Triggers:
+    """What the turn carries towards a person, before a route is chosen: the hand-off reasons found, the queue
+    they go to, and the two outcomes that end the search early (a human's decision already made, a claim that is
+    declined)."""
+    queue: Queue
+    reasons: list[str] = field(default_factory=list)
+    decided: bool = False  # a human has already decided this turn
+    declined: str | None = None  # the reason a claimed approval or authority is declined
+    unsure_of_person: bool = False  # a reading of a person the agent is not sure of: asked about, not handed over
+    ticket: dict[str, str] | None = None  # see Escalation.ticket
 
-    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (dialogue repair);
-    ``why_unsure``: the signals that lowered confidence most, added to a low-confidence reason for the reviewer.
-    """
-    unsure = f" (lowered most by {why_unsure})" if why_unsure else ""
+
+def _held(state: State) -> bool:
+    return any(s["status"] == "needs_approval" for s in state.plan)
+
+
+def strong_anger(state: State, found: list[Cue]) -> str | None:
+    """The reason for the strong-anger trigger, or None: a strongly negative message (sentiment at or below
+    ``STRONGLY_NEGATIVE``) whose anger is aimed at us (the ``anger_at_us`` cue: blame, insults, outrage, an
+    ultimatum). A customer distressed by their own situation ("I panicked", "my bank froze my card") writes as
+    negatively and aims at no one: they are helped, not handed over (prompts/policy.md §5a)."""
+    sentiment = state.sentiment
+    if not sentiment or sentiment["score"] > STRONGLY_NEGATIVE:
+        return None
+    aimed = next((c for c in found if c.name == "anger_at_us"), None)
+    if aimed is None:
+        return None
+    return (f"the customer is very upset (sentiment {sentiment['score']:.2f}) and angry with us "
+            f"(\"{aimed.evidence(latest_customer_text(state))}\")")
+
+
+def collect_triggers(state: State, *, max_verification_attempts: int, repeats: int = 0) -> Triggers:
+    """The hand-off triggers of prompts/policy.md §5a the turn in ``state`` carries, each as a reason for the
+    reviewer, with the queue they name; pure, no I/O. ``repeats``: see :func:`decide`."""
     assert state.flow is not None
     flow = state.flow
     specs = [get_flow(i) for i in flow["intents"]]
     queue: Queue = specs[0].queue
-    held_now = any(s["status"] == "needs_approval" for s in state.plan)
+    held_now = _held(state)
     if state.review and state.review["decision"] is not None and not held_now:
-        return Escalation("respond", queue)  # a human has already decided this turn
+        return Triggers(queue, decided=True)
     topic = topic_queue(state)
     queue = queue if queue != "general" else topic
     found = cues_in(latest_customer_text(state))
     claim = next((c for c in found if c.effect == "decline"), None)
     if claim is not None:
-        return Escalation("respond", queue, [claim.reason], decline=True)
+        return Triggers(queue, declined=claim.reason)
     reasons: list[str] = []
     for step in state.plan:
         if step["status"] == "needs_approval" and step["hold_reason"]:
@@ -97,13 +137,17 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
     # "Is this a bot?" asks what the agent is, not for a person: a reading of a person on it alone is asked about.
     asks_what = not person_cue and any(c.name == "what_am_i_talking_to" for c in found)
     router = flow.get("router_confidences") or flow["confidences"]
+    # A reply to a question the agent asked answers it first: a reading of a person there, on the router alone
+    # (no words of a person), is asked about ("The free one. Basic. Please." after "Shall I go ahead?").
+    dialogue = state.understanding.get("dialogue") if state.understanding else None
+    answering = dialogue is not None and dialogue["asked"]["kind"] in ANSWERABLE
     unsure_of_person = False
     for n, spec in enumerate(specs):
         # A flow that always goes to a person does when it is what the customer mainly asked for, or when the
         # message itself asks for a person (two readings agree); a side reading of the router alone does not,
         # nor a main reading the router is less sure of than the flow's threshold: that one is asked about.
         if spec.review_reason and (n == 0 or person_cue) and spec.review_reason not in reasons:
-            if not person_cue and (asks_what or router.get(flow["intents"][n], 1.0) < spec.threshold):
+            if not person_cue and (asks_what or answering or router.get(flow["intents"][n], 1.0) < spec.threshold):
                 unsure_of_person = True
                 continue
             reasons.append(spec.review_reason)
@@ -122,12 +166,14 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
         reasons.append(cue.reason)
         if cue.queue and not held_now:
             queue = cast(Queue, cue.queue)
+    ticket = None
     if state.verification_failures >= max_verification_attempts:
         reasons.append(f"identity verification failed {state.verification_failures} times")
         queue = "accounts"
-    sentiment = state.sentiment
-    if sentiment and sentiment["score"] <= STRONGLY_NEGATIVE:
-        reasons.append(f"the customer is very upset (sentiment {sentiment['score']:.2f})")
+        ticket = {**IDENTITY_TICKET,
+                  "description": IDENTITY_TICKET["description"].format(failures=state.verification_failures)}
+    if (anger := strong_anger(state, found)) is not None:
+        reasons.append(anger)
     # No progress: the same question again although the customer's reply gave nothing of it (``repeats`` is 0
     # when it did), or the same answer a third time (the customer may ask twice and hear the same answer twice).
     if repeats >= (1 if flow["asking"] else NO_PROGRESS_ANSWERS) and not reasons:
@@ -135,9 +181,23 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
         reasons.append(f"no progress: the agent would be {what} the same thing again ({repeats + 1} times)")
         if flow["stage"] in IDENTITY_STAGES:
             queue = "accounts"
-    if reasons:
-        return Escalation("human_review", queue, reasons)
-    if unsure_of_person and not flow["asking"]:
+    return Triggers(queue, reasons, unsure_of_person=unsure_of_person, ticket=ticket)
+
+
+def choose_route(state: State, found: Triggers, confidence: float, threshold: float, *,
+                 why_unsure: str = "") -> Escalation:
+    """The route for the turn given the triggers it carries and its confidence; pure, no I/O."""
+    assert state.flow is not None
+    flow = state.flow
+    queue = found.queue
+    if found.decided:
+        return Escalation("respond", queue)
+    if found.declined is not None:
+        return Escalation("respond", queue, [found.declined], decline=True)
+    if found.reasons:
+        return Escalation("human_review", queue, list(found.reasons), ticket=found.ticket)
+    unsure = f" (lowered most by {why_unsure})" if why_unsure else ""
+    if found.unsure_of_person and not flow["asking"]:
         if flow["low_confidence_turns"] >= 1:
             return Escalation("human_review", queue, [f"no progress: the customer may want a person and the agent "
                                                       f"is still unsure after asking{unsure}"])
@@ -158,3 +218,15 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
                                f"was made{unsure}"])
         return Escalation("respond", queue, clarify=True)
     return Escalation("respond", queue)
+
+
+def decide(state: State, confidence: float, threshold: float, *, max_verification_attempts: int,
+           repeats: int = 0, why_unsure: str = "") -> Escalation:
+    """The route for the turn in ``state`` given its confidence; pure, no I/O: the triggers it carries
+    (:func:`collect_triggers`), then the route they and the confidence choose (:func:`choose_route`).
+
+    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (dialogue repair);
+    ``why_unsure``: the signals that lowered confidence most, added to a low-confidence reason for the reviewer.
+    """
+    found = collect_triggers(state, max_verification_attempts=max_verification_attempts, repeats=repeats)
+    return choose_route(state, found, confidence, threshold, why_unsure=why_unsure)

@@ -19,7 +19,7 @@ from typing import Literal
 import yaml
 from langchain_core.messages import AnyMessage
 
-Effect = Literal["escalate", "decline", "signal", "queue"]
+Effect = Literal["escalate", "decline", "signal", "queue", "subject"]
 CUES_FILE = "handoff.yaml"
 # Two customer messages this similar (token Jaccard) say the same thing again.
 REPEAT_SIMILARITY = 0.7
@@ -39,6 +39,22 @@ class Cue:
     def matches(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
 
+    def evidence(self, text: str, width: int = 80) -> str | None:
+        """The sentence of ``text`` (normalised) where the cue first matches, at most ``width`` characters around
+        the match, for a reason people read; None without a match."""
+        clean = normalise(text)
+        found = [m for p in self.patterns if (m := p.search(clean)) is not None]
+        if not found:
+            return None
+        first = min(found, key=lambda m: m.start())
+        start = max((clean.rfind(end, 0, first.start()) for end in ".?!"), default=-1) + 1
+        stops = [i for end in ".?!" if (i := clean.find(end, first.end())) >= 0]
+        sentence = clean[start:min(stops, default=len(clean))].strip()
+        if len(sentence) <= width:
+            return sentence
+        left = max(0, first.start() - start - (width - len(first.group(0))) // 2)
+        return sentence[left:left + width].strip() + "…"
+
     def without(self, text: str) -> str:
         """``text`` with what this cue matches blanked out."""
         for p in self.patterns:
@@ -51,9 +67,9 @@ def cues() -> tuple[Cue, ...]:
     raw = yaml.safe_load(resources.files("graphs.support").joinpath(CUES_FILE).read_text("utf-8"))
     out = []
     for name, spec in raw.items():
-        if spec["effect"] not in ("escalate", "decline", "signal", "queue"):
+        if spec["effect"] not in ("escalate", "decline", "signal", "queue", "subject"):
             raise ValueError(f"{CUES_FILE}: cue {name} has an unknown effect {spec['effect']!r}")
-        if spec["effect"] == "queue" and not spec.get("queue"):
+        if spec["effect"] in ("queue", "subject") and not spec.get("queue"):
             raise ValueError(f"{CUES_FILE}: cue {name} names no queue")
         out.append(Cue(name, spec["effect"], spec.get("queue"), spec["reason"],
                        tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]), spec.get("outside")))

@@ -4,10 +4,13 @@ refused preconditions, autonomous refunds, several intents in one message, hand-
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from foundation.audit import open_audit_log
 from service.conversations import SupportService
 from tests.graph.conftest import order_status, refunds_of, tools_run
+from tools.store import open_store
+from tools.store.schema import tickets
 
 MAYA_EMAIL = "maya.chen@example.com"
 
@@ -166,6 +169,11 @@ def test_asking_for_a_person_goes_to_the_general_queue(service: SupportService, 
     assert [(i.thread_id, i.queue) for i in items] == [("human", "general")], items
 
 
+def _tickets(url: str) -> list[tuple[str, str]]:
+    with open_store(url).db.begin() as conn:
+        return [(r.queue, r.subject) for r in conn.execute(select(tickets.c.queue, tickets.c.subject))]
+
+
 def _fail_verification_three_times(service: SupportService, message: str) -> list:
     first = service.send("verify", "where is my order 10003?")
     assert first.status == "awaiting_customer", first.status
@@ -184,6 +192,9 @@ def test_three_failed_verifications_go_to_the_accounts_queue(service: SupportSer
     assert last.customer is None, "nobody may be verified by wrong details"
     assert "get_order" not in tools_run(last.plan), "the order must not be looked up for an unverified customer"
     assert [i.queue for i in open_audit_log(database_url).review_items()] == ["accounts"]
+    # A person must verify the customer outside the chat (policy §1): the hand-off opens an accounts ticket, once.
+    opened = [t for t in _tickets(database_url) if t[1] == "Identity verification failed"]
+    assert opened == [("accounts", "Identity verification failed")], opened
 
 
 def test_three_failed_verifications_with_only_identity_details(service: SupportService) -> None:

@@ -43,7 +43,10 @@ TRIGGERS = {
          "plan": [_step("needs_approval", intent="account_migration", hold="migrate account is reserved")]},
         "accounts"),
     "flow that always goes to a person (contact a human agent)": (
-        {"intents": ("contact_human_agent",), "plan": []}, "general"),
+        {"intents": ("contact_human_agent",), "plan": [], "message": "could you help me with something"}, "general"),
+    "a person asked for about money back": (
+        {"intents": ("contact_human_agent",), "plan": [],
+         "message": "before I send it back for my money back I'd like to talk it over with a person"}, "billing"),
     "customer asks for a person, indirectly": ({"message": "just connect me with whoever signs off refunds"},
                                                "billing"),
     "customer asks for a person, plainly": ({"message": "I want to speak to an actual human please"}, "billing"),
@@ -52,8 +55,13 @@ TRIGGERS = {
     "legal threat": ({"intents": ("complaint",), "message": "My solicitor will be in touch about this"}, "general"),
     "exception request": ({"message": "I know it's past 30 days but these are extenuating circumstances"},
                           "billing"),
+    "exception request, the limit named then referred back to": (
+        {"message": "I understand the deadline was last month and we're well beyond that, any way you could "
+                    "still accept it?"},
+        "billing"),
     "repeated failed verification": ({"failures": 3}, "accounts"),
-    "strongly negative sentiment": ({"sentiment": -0.85}, "billing"),
+    "strong anger aimed at us": ({"sentiment": -0.85, "message": "Where is my refund for order 10004? Your "
+                                                                 "service is a joke and I'm furious"}, "billing"),
 }
 
 
@@ -69,6 +77,25 @@ def test_each_trigger_alone_goes_to_human_review(name: str) -> None:
     assert decision.route == "human_review", f"{name}: {decision}"
     assert decision.queue == queue, f"{name}: queue {decision.queue}, expected {queue}"
     assert decision.reasons, f"{name}: a review needs a reason"
+
+
+def test_distress_is_not_anger() -> None:
+    """Policy §5a hands over strong anger: a strongly negative message aimed at us (blame, outrage). A customer
+    as negative about their own situation (panic, a stolen card) aims at no one and is helped; the anger
+    trigger's reason quotes the words that aim it."""
+    panic = _state(sentiment=-0.91, message="I completely panicked, someone stole my wallet and my bank froze the "
+                                           "card. Am I going to lose my membership? I can't deal with this week.")
+    calm = decide(panic, confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert calm.route == "respond" and calm.reasons == [], calm
+    angry = decide(_state(sentiment=-0.91, message="This is unacceptable, you people are useless. Refund order "
+                                                   "10004 now."), confidence=0.95, threshold=0.7,
+                   max_verification_attempts=3)
+    assert angry.route == "human_review", angry
+    assert angry.reasons == ['the customer is very upset (sentiment -0.91) and angry with us '
+                             '("this is unacceptable, you people are useless")'], angry.reasons
+    annoyed = decide(_state(sentiment=-0.6, message="This is unacceptable."), confidence=0.95, threshold=0.7,
+                     max_verification_attempts=3)
+    assert annoyed.route == "respond", annoyed
 
 
 def _read_only() -> list[Step]:
@@ -308,3 +335,39 @@ def test_asking_what_the_agent_is_asks_for_no_one(text: str) -> None:
     asked = _state(intents=("contact_human_agent",), plan=[], message=f"{text} I want to talk to a real person")
     decision = decide(asked, confidence=0.95, threshold=0.7, max_verification_attempts=3)
     assert decision.route == "human_review", decision
+
+
+def test_a_reading_of_a_person_in_a_reply_to_a_question_is_asked_about() -> None:
+    """A reply to the agent's question answers it first: a router-only reading of a person there (no word of a
+    person in it) is asked about once, not handed over; a person named in words still is."""
+    def replying(message: str) -> State:
+        state = _state(intents=("contact_human_agent",), plan=[], message=message)
+        state.understanding = {"dialogue": {"asked": {"kind": "confirmation", "slots": [], "expects": [],  # type: ignore[typeddict-item]
+                                                      "options": []}, "known": [], "act": "new_request",
+                                            "supplies": [], "cues": []}}
+        return state
+    unsure = decide(replying("The free one. Basic. Please."), confidence=0.95, threshold=0.7,
+                    max_verification_attempts=3)
+    assert unsure.route == "respond" and unsure.clarify, unsure
+    named = decide(replying("no, get me a real person"), confidence=0.95, threshold=0.7,
+                   max_verification_attempts=3)
+    assert named.route == "human_review", named
+
+
+def test_a_reply_that_moves_on_may_be_asked_once_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agent asking again after a reply that answers with nothing is no progress; after a reply that asks
+    something of its own or makes a choice instead ("ok switch me to pro then"), one more asking is not."""
+    from graphs.support.nodes import assess
+
+    monkeypatch.setattr(assess, "compose_reply", lambda state: "Could you tell me your email?")
+    monkeypatch.setattr(assess, "agent_repeats", lambda messages, draft: 1)
+
+    def after(message: str, act: str) -> State:
+        state = _state(message=message, plan=[], asking=["identity"], stage="verifying")
+        state.understanding = {"dialogue": {"asked": {"kind": "information", "slots": ["identity"],  # type: ignore[typeddict-item]
+                                                      "expects": [], "options": []}, "known": [], "act": act,
+                                            "supplies": [], "cues": []}}
+        return state
+    assert assess._repeats(after("ok switch me to the pro plan then", "new_request")) == 0
+    assert assess._repeats(after("ok", "answer")) == 1
+    assert assess._repeats(after("as I said, just switch me to pro", "new_request")) == 1

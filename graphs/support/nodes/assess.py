@@ -18,20 +18,25 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import turn_usage
 from graphs.support.confidence import EXPLAIN, FAMILIARITY, load_model, signals_of, weakest
 from graphs.support.context import Context
-from graphs.support.deps import deps
+from graphs.support.deps import Deps, deps
 from graphs.support.escalation import decide
 from graphs.support.flows import get_flow
-from graphs.support.handoff import agent_repeats, customer_texts, new_values
+from graphs.support.handoff import agent_repeats, cues_in, customer_repeats, customer_texts, new_values
 from graphs.support.replies import compose_reply, holding_reply
 from graphs.support.state import Assessment, State
 from prompts import render_reply
+from tools.registry import get_tool
+
+# Dialogue acts of a reply that moves the conversation on rather than failing to answer what was asked.
+MOVES_ON = ("new_request", "close")
 
 
 def _repeats(state: State) -> int:
     """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, on an
     identity attempt: failed attempts have their own limit, policy §1, and when the customer's reply gave some
     of what was asked, corrected what they said, decided on a request they had asked about, or brought a value
-    not said before: asking again after that is progress, not repetition)."""
+    not said before: asking again after that is progress, not repetition; one fewer when the reply, instead of
+    answering, asks something of its own or closes, without saying again what the customer said before)."""
     if state.review is not None or state.flow is None:
         return 0
     dialogue = state.understanding.get("dialogue") if state.understanding else None
@@ -41,7 +46,22 @@ def _repeats(state: State) -> int:
         return 0
     if any(s["id"] == "verify" and s["status"] in {"done", "failed"} for s in state.plan):
         return 0
-    return agent_repeats(state.messages, compose_reply(replace(state, assessment=None)))
+    repeats = agent_repeats(state.messages, compose_reply(replace(state, assessment=None)))
+    if dialogue and dialogue["act"] in MOVES_ON and not customer_repeats(state.messages) and not any(
+            c.name == "correction" for c in cues_in(state.customer_text())):
+        # A reply that takes the conversation somewhere of its own (a choice, a new question, a goodbye) instead of
+        # answering did not fail to answer: the question may be asked once more before it is no progress.
+        return max(0, repeats - 1)
+    return repeats
+
+
+def _open_ticket(d: Deps, state: State, args: dict[str, str]) -> None:
+    """Open the ticket a hand-off asks for (once per turn: the call is idempotent) and audit it."""
+    ctx = d.tool_context(state.turn, state.customer, "handoff_ticket")
+    result = get_tool("create_ticket").run(d.store, args, ctx)
+    d.audit.record(d.thread_id, state.turn, "tool_call", {
+        "step": "handoff_ticket", "tool": "create_ticket", "args": args, "ok": result.ok, "error": result.error,
+        "approved_by": None}, at=d.now)
 
 
 def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -84,6 +104,8 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         update["reply"] = render_reply("decline")
     if decision.route == "human_review":
         again = state.review is not None and state.review["turn"] == state.turn
+        if decision.ticket is not None and not again:
+            _open_ticket(d, state, decision.ticket)
         if not again:
             # The customer hears at once that a person is looking; the reviewer's decision follows later. A step
             # that goes back to the reviewer in the same turn (its refusal, a changed amount) says nothing more.
