@@ -243,7 +243,7 @@ def check_confirmations(url: str, thread: str, turn_keys: Collection[str], ledge
         if key in turn_keys:
             continue
         parts = key.split(":")
-        if len(parts) < 3 or not needs_confirmation(tool):
+        if len(parts) < 3 or not needs_confirmation(tool, parts[2].split(".", 1)[0]):
             continue
         said = ledger.said.get(parts[0], [])
         turn = int(parts[1]) if parts[1].isdigit() else 0

@@ -66,6 +66,7 @@ _ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got i
 _CORRECTION = re.compile(
     r"\b(oops|whoops|sorry|typo|wrong|mistake|mistyped|i mean|i meant|meant|actually|no wait|wait|correction|"
     r"rather|instead|not that one|the other one|other one|scratch that|try)\b", re.I)
+_EXPLICIT_YES = re.compile(r"\b(yes|yeah|yep|yup|yea|ya|go ahead|do it|please do|proceed|confirm\w*)\b", re.I)
 _THANKS = re.compile(
     r"\b(thanks?|thank (you|u)|thx|ty|cheers|ta|bye|goodbye|appreciated?|gracias|merci|danke|shukran|grazie|"
     r"obrigad[oa]|much obliged)\b", re.I)
@@ -309,7 +310,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cues.append(f"picks {chosen} of the options offered")
         return {**state("answer"), "chosen": chosen}
 
-    if asked["kind"] == "confirmation" and affirmation is not None:  # "yes, please do it" is no new request
+    # "ok then, where is that order?" acknowledges the offer and asks something else: no yes to it
+    acknowledges_only = (affirmation == "yes" and new_topic and _ACK_OPENER.match(text) is not None
+                         and asks(text) and _EXPLICIT_YES.search(text) is None)
+    if asked["kind"] == "confirmation" and affirmation is not None and not acknowledges_only:
+        # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")
         return state("confirm" if affirmation == "yes" else "deny")
     restatable = flow_intents if restatable is None else restatable

@@ -246,14 +246,20 @@ def own_steps(tool: str) -> tuple[tuple[FlowSpec, StepSpec], ...]:
 
 
 @cache
-def needs_confirmation(tool: str) -> bool:
+def needs_confirmation(tool: str, intent: str | None = None) -> bool:
     """Does a step running ``tool`` wait for the customer's yes? A write does, unless the flows of the tool's own
-    intents run it without asking (a flow step without ``confirm``); any of them asking is enough."""
+    intents run it without asking (a flow step without ``confirm``). A step labelled
+    with an intent whose own flow runs the tool follows that flow (a refund labelled get_refund runs as get_refund's
+    does, one labelled payment_issue waits as payment_issue's does); any other label gets the rule for the tool,
+    so a label never asks less than before a flow added a confirmed step of the tool."""
     from tools.registry import get_tool
 
     if not get_tool(tool).writes:
         return False
     steps = own_steps(tool)
+    mine = [step for flow, step in steps if flow.intent == intent]
+    if mine:
+        return any(step.confirm for step in mine)
     return not steps or any(step.confirm for _, step in steps)
 
 

@@ -60,7 +60,8 @@ def test_refund_above_the_limit_waits_for_a_reviewer(interrupted: CliResult, url
     assert "⏸ refund_order held for approval" in out, interrupted.describe()
     assert "Route: human_review (queue billing)" in out
     assert f"Waiting for a human reviewer (thread {THREAD}; status awaiting_review)" in out
-    assert "refunded" not in out
+    # no refund ran (the get_refund_status step's result says "refunded" too)
+    assert "✓ refund_order" not in out and "I've refunded" not in out
     _waiting(url)
 
 

@@ -80,7 +80,7 @@ def test_a_write_without_the_customers_yes_is_a_breach(world: tuple[Copies, Worl
     assert stats.ran["cancel_order"] == 0, "cancelled before the customer said yes"
     confirmed = Scenario(MAYA, [True], [False], [asked("cancel_order", cancel), asked("cancel_order", [], "yes")])
     assert play(copies, people, template, confirmed).ran["cancel_order"] == 1
-    monkeypatch.setattr("graphs.reasoners.llm.planning.needs_confirmation", lambda _tool: False)
+    monkeypatch.setattr("graphs.reasoners.llm.planning.needs_confirmation", lambda _tool, _intent=None: False)
     with pytest.raises(inv.WriteWithoutYes, match="cancel_order ran"):
         play(copies, people, template, waits)
 

@@ -37,7 +37,7 @@ def test_the_written_policy_states_the_values_it_is_rendered_with() -> None:
     assert "the last 14 days count" in text
     assert "The refund window is 45 days from delivery" in text and "within 45 days of delivery" in text
     assert "After 5 failed verification attempts within 12 hours" in text
-    assert "| identity verification failed 5 times within 12 hours | accounts |" in text
+    assert "| identity verification failed 5 times within 12 hours | accounts, with a ticket |" in text
     assert "urgent 2 hours, high 2 hours, normal 8 hours, low 48 hours." in text
     assert "urgent 1 hour, high 4 hours, normal 24 hours, low 72 hours." in written_policy(Policy())
     assert not re.search(r"\{\{|\{%", text), "a template tag was left unrendered"

@@ -201,7 +201,7 @@ def to_steps(plan: SupportPlan, request: PlanRequest) -> list[Step]:
             "id": full[p.id], "intent": p.intent, "tool": p.tool, "args": dict(p.args), "depends_on": depends,
             "why": p.why, "writes": tool.writes,
             # The tool decides whether the customer's yes is needed, never the intent label the model chose.
-            "status": "awaiting_confirmation" if needs_confirmation(p.tool) else "pending",
+            "status": "awaiting_confirmation" if needs_confirmation(p.tool, p.intent) else "pending",
             "result": None, "error": None, "hold_reason": None, "approved_by": None, "confirmed": False,
         })
     return steps
