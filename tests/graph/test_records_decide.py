@@ -177,3 +177,13 @@ def test_a_technician_request_opens_a_technical_ticket(shop: SupportService, dat
     shop.send("repair", "my Volt Laptop 14 won't turn on, I did every step, I need a technician to repair it",
               customer_id="C8101")
     assert "technical" in [t["queue"] for t in _tickets(database_url)], _tickets(database_url)
+
+
+def test_records_that_turn_a_request_back_into_one_it_left_end_the_turn(shop: SupportService,
+                                                                        database_url: str) -> None:
+    # A removal on a delivered order is a return; a return "swapped" for another product is an exchange; that
+    # exchange's removal is a return again: a turn goes back to no intent it left, so it ends and moves nothing.
+    report = shop.send("loop", "please take the TV Wall Mount off order 28102 and swap it for the Aurora Sport "
+                               "Earbuds", customer_id="C8101")
+    assert len(report.plan) < 20, report.plan
+    assert refunds_of(database_url, 28102) == [], "nothing is refunded before the customer's yes"

@@ -50,6 +50,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     text = state.customer_message
     by_id = {s["id"]: s for s in steps}
     trouble: list[str] = []
+    left: set[str] = set()  # the intents this turn's records turned into others
     while True:
         _skip_blocked(steps, by_id)
         ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and _deps_done(s, by_id)]
@@ -60,10 +61,12 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 continue
             scope = _scope(state, customer, flow, steps, step, text)
             spec = _spec(step)
-            instead = next((i for i in spec.instead if i.applies(scope)), None) if spec and _own_step(
-                step, spec) and flow is not None and step["status"] != "approved" else None
+            instead = next((i for i in spec.instead if i.intent not in left and i.applies(scope)), None) if (
+                spec and _own_step(step, spec) and flow is not None and step["status"] != "approved") else None
             if instead is not None and flow is not None:
-                # The records say the request is another intent's: its steps replace this request's.
+                # The records say the request is another intent's: its steps replace this request's. A turn never
+                # goes back to an intent it left (a return that is an exchange that is a return would loop).
+                left.add(step["intent"])
                 new = redirect(flow, steps, step, instead, text, verified=bool(customer and customer["verified"]))
                 by_id.update({s["id"]: s for s in new})
                 d.audit.record(d.thread_id, state.turn, "redirect", audit_payload(step, instead, new), at=d.now)
