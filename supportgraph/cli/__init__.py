@@ -144,11 +144,27 @@ def fit_confidence_command(
     on: Annotated[list[Path] | None, typer.Option(
         help="Scenario folders whose turns are fitted on (repeatable; blind dev halves only). "
              "Default: every blind dev half (evals/scenarios/blind/dev*).")] = None,
+    record_first_contact: Annotated[Path | None, typer.Option(
+        help="Play this blind dev half once with the current code and record its labelled turns as its first "
+             "contact (evals/confidence/first_contact/<half>.jsonl, with the commit); nothing is fitted. Do it "
+             "when the half is committed, before any code changes from its failures.")] = None,
 ) -> None:
     """Fit the confidence model's weights on labelled turns and report its cross-validated calibration, how well
     it and each signal separate right from wrong turns (AUC) and its risk–coverage."""
     from evals.confidence_fit import dev_halves, fit_confidence
     from graphs.support.confidence import model_path
+
+    if record_first_contact is not None:
+        from evals.first_contact import record
+
+        if not record_first_contact.is_dir():
+            raise CliError(f"no scenario folder {record_first_contact}")
+        try:
+            out = record(record_first_contact)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        console.print(f"first-contact turns of {record_first_contact} written to {out}")
+        return
 
     folders = on or dev_halves()
     missing = [str(p) for p in folders if not p.is_dir()]
