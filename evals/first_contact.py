@@ -47,8 +47,9 @@ def record(path: Path, out_dir: Path = FIRST_CONTACT, *, overwrite: bool = False
     if out.exists() and not overwrite:
         raise ValueError(f"{_relative(out)} exists: a half's first contact is recorded once (a replay on later "
                          "code is a worked-on play)")
+    commit = _commit()  # before the play: the code it is played with
     turns = collect_turns(path)  # refuses anything under blind/ that is not a dev half
-    return write(turns, out, commit=_commit())
+    return write(turns, out, commit=commit)
 
 
 def write(turns: Sequence[LabelledTurn], out: Path, *, commit: str) -> Path:
