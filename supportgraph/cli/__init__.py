@@ -202,6 +202,17 @@ def fit_confidence_command(
         console.print("per conversation, per folder (writers held out): ECE " + ", ".join(
             f"{k} {v:.3f}" for k, v in fitted.get("cv_conversation_calibration_error_per_folder", {}).items())
             + ("" if floor is None else f"; a perfectly calibrated map on 60 conversations shows {floor:.3f}"))
+    first = fitted.get("first_contact")
+    if first:
+        held = first.get("held_out") or {}
+        console.print(f"calibrated on {first['turns']} first-contact turns ({', '.join(first['halves'])}); "
+                      + (f"each {held['held_out_by']} held out (weights and maps fitted without it): turn ECE "
+                         f"{held['turn_ece']:.3f} · AUC {held['turn_auc']:.3f} · risk at 60 % coverage "
+                         f"{held['turn_risk_at_60']:.1%}; conversation ECE {held['conversation_ece']:.3f}; per "
+                         + ", ".join(f"{g} turn {v['turn_ece']:.3f} conversation {v['conversation_ece']:.3f}"
+                                     for g, v in held["per_group"].items()) if held else "too few to hold out"))
+    else:
+        console.print("no first-contact turns (evals/confidence/first_contact): calibrated on worked-on turns only")
     console.print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in report.model.weights.items())
                   + f", bias {report.model.bias:+.2f}")
     if write:
