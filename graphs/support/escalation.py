@@ -105,8 +105,9 @@ def _held(state: State) -> bool:
 def strong_anger(state: State, found: list[Cue]) -> str | None:
     """The reason for the strong-anger trigger, or None: a strongly negative message (sentiment at or below
     ``STRONGLY_NEGATIVE``, or ``NEGATIVE`` when ``ANGER_SIGNS`` distinct patterns of the cue match) whose anger is
-    aimed at us (the ``anger_at_us`` cue: blame, insults, outrage, an ultimatum). A customer distressed by their own situation ("I panicked", "my bank froze my card") writes as
-    negatively and aims at no one: they are helped, not handed over (prompts/policy.md §5a)."""
+    aimed at us (the ``anger_at_us`` cue: blame, insults, outrage, an ultimatum). A customer distressed by their
+    own situation ("I panicked", "my bank froze my card") writes as negatively and aims at no one: they are
+    helped, not handed over (prompts/policy.md §5a)."""
     sentiment = state.sentiment
     aimed = next((c for c in found if c.name == "anger_at_us"), None)
     if not sentiment or aimed is None:
