@@ -44,6 +44,9 @@ TRIGGERS = {
         "accounts"),
     "flow that always goes to a person (contact a human agent)": (
         {"intents": ("contact_human_agent",), "plan": [], "message": "could you help me with something"}, "general"),
+    "a person asked for about signing in": (
+        {"intents": ("contact_human_agent",), "plan": [],
+         "message": "someone real please, the password reset keeps failing and I'm locked out"}, "accounts"),
     "a person asked for about money back": (
         {"intents": ("contact_human_agent",), "plan": [],
          "message": "before I send it back for my money back I'd like to talk it over with a person"}, "billing"),
