@@ -23,6 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold, cross_val_predict
 
+from evals import confidence_calibration as calibration
 from evals.intents import expected_calibration_error
 from evals.scenario_files import load_scenarios
 from evals.scenario_runner import run_scenarios
@@ -51,6 +52,7 @@ class LabelledTurn:
     conversation: str = ""  # the scenario the turn belongs to ("" for a turn played alone)
     conversation_right: bool | None = None  # whether that conversation passed
     folder: str = ""  # the scenario folder it was played from (evals/scenarios/blind/dev4)
+    commit: str = ""  # the commit it was played on (first-contact records, evals/first_contact.py)
 
 
 @dataclass(frozen=True)
@@ -109,10 +111,16 @@ EXPECTED_SIGN = DIRECTION
 C_GRID = (0.3, 1.0, 3.0, 10.0)
 
 
-def fit(turns: list[LabelledTurn], *, c: float | None = None) -> FitReport:
+def fit(worked_on: list[LabelledTurn], *, c: float | None = None,
+        first_contact: Sequence[LabelledTurn] = ()) -> FitReport:
     """Sign-constrained logistic regression of correctness on the signals; metrics from 5-fold CV, the folds split
     by conversation (a conversation's turns are not independent). ``c``: the regularisation strength, else the
-    best of ``C_GRID`` by cross-validated Brier score."""
+    best of ``C_GRID`` by cross-validated Brier score.
+
+    ``first_contact``: turns played before the code was worked on from them (evals/first_contact.py). They join
+    the weights' fit (the ranking), and then alone fit the calibration of the turn map and of the conversation map
+    (evals/confidence_calibration.py): the worked-on turns are right more often than unseen text is."""
+    turns = [*worked_on, *first_contact]
     y = np.array([t.correct for t in turns], dtype=int)
     if len(set(y)) < 2:
         raise ValueError("the labelled turns are all correct or all wrong; nothing to fit")
@@ -156,6 +164,9 @@ def fit(turns: list[LabelledTurn], *, c: float | None = None) -> FitReport:
             "date": datetime.now(UTC).date().isoformat(),
         },
     )
+    if first_contact:
+        model = _first_contact_calibration(model, turns, y, used, c, bias - float(clf.intercept_[0]),
+                                           list(first_contact))
     return FitReport(model, len(turns), int(y.sum()), expected_calibration_error(cv, y.astype(bool)),
                      float(brier_score_loss(y, cv)), expected_calibration_error(now_scores, y.astype(bool)),
                      float(brier_score_loss(y, now_scores)),
@@ -163,6 +174,32 @@ def fit(turns: list[LabelledTurn], *, c: float | None = None) -> FitReport:
                      current_separation=separation(now_scores.tolist(), right, signals),
                      cv_chosen=chosen, cv_risk_at_60=next((p["risk"] for p in curve if p["coverage"] >= 0.6), None),
                      cv_risk_all=curve[-1]["risk"])
+
+
+def _first_contact_calibration(model: ConfidenceModel, turns: list[LabelledTurn], y: np.ndarray, used: list[str],
+                               c: float, offset: float, first: list[LabelledTurn]) -> ConfidenceModel:
+    """``model`` recalibrated on the first-contact turns, with what a batch never seen can expect of it: each
+    first-contact half (or writer, with one half) predicted by weights fitted without it and maps recalibrated on
+    the other halves. ``offset``: what the model's bias adds to the regression's intercept (constant signals)."""
+    prior = set(model.fitted.get("kept_from_prior", []))
+
+    def weights_without(held: list[LabelledTurn]) -> ConfidenceModel:
+        # without the held-out writers' turns, first-contact and worked-on alike (the same conversations)
+        out = {group_of(t) for t in held}
+        keep = [n for n, t in enumerate(turns) if group_of(t) not in out]
+        x = np.array([[turns[n].signals.get(name, 0.0) for name in used] for n in keep])
+        clf = LogisticRegression(C=c, max_iter=1000).fit(x, y[keep])
+        fitted = dict(zip(used, (float(w) for w in clf.coef_[0]), strict=True))
+        return replace(model, bias=float(clf.intercept_[0]) + offset,
+                       weights={n: fitted.get(n, model.weights[n] if n in prior else 0.0) for n in SIGNALS})
+
+    expected = calibration.held_out(weights_without, first)
+    final = calibration.recalibrate(model, first)
+    return replace(final, fitted={**model.fitted, "first_contact": {
+        "halves": sorted({t.folder.rsplit("/", 1)[-1] for t in first}), "turns": len(first),
+        "correct": sum(t.correct for t in first), "commits": sorted({t.commit for t in first} - {""}),
+        "map": "sigmoid(a + b * logit) of the turn and of the conversation score, fitted on these turns alone",
+        "held_out": expected}})
 
 
 def _folds(turns: list[LabelledTurn], y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -301,9 +338,15 @@ def calibration_floor(probabilities: np.ndarray, n: int, draws: int = 400, seed:
     return float(np.median(errors))
 
 
-def fit_confidence(write_to: Path | None = None, paths: Sequence[Path] = (DEV,)) -> FitReport:
-    """Fit on the turns of the scenarios under ``paths`` (the blind dev halves) and write the model if asked."""
-    report = fit([t for path in paths for t in collect_turns(path)])
+def fit_confidence(write_to: Path | None = None, paths: Sequence[Path] = (DEV,),
+                   first_contact: Sequence[LabelledTurn] | None = None) -> FitReport:
+    """Fit on the turns of the scenarios under ``paths`` (the blind dev halves) played now, calibrated on the
+    recorded first-contact turns (every file of evals/confidence/first_contact unless given), and write the model
+    if asked."""
+    from evals.first_contact import load
+
+    report = fit([t for path in paths for t in collect_turns(path)],
+                 first_contact=load() if first_contact is None else first_contact)
     folders = sorted({_relative(p) for p in paths})
     report = replace(report, model=replace(report.model, fitted={**report.model.fitted, "folders": folders}))
     if write_to is not None:

@@ -28,6 +28,11 @@ from graphs.support.handoff import Cue, cues_in
 from graphs.support.state import Queue, Route, State
 
 STRONGLY_NEGATIVE = -0.85
+# Anger aimed at us shown in several distinct ways (contempt and an ultimatum, outrage and blame) needs the lexicon's
+# sentiment only this negative: VADER scores sarcasm and idiom ("your delivery service is a joke", "I'm done buying
+# from you") mildly, and two kinds of anger at us are not worry about one's own situation.
+NEGATIVE = -0.5
+ANGER_SIGNS = 2
 # The same answer (not a question) this many times over is no progress: the third time, not the second.
 NO_PROGRESS_ANSWERS = 2
 IDENTITY_STAGES = ("verifying",)
@@ -99,14 +104,16 @@ def _held(state: State) -> bool:
 
 def strong_anger(state: State, found: list[Cue]) -> str | None:
     """The reason for the strong-anger trigger, or None: a strongly negative message (sentiment at or below
-    ``STRONGLY_NEGATIVE``) whose anger is aimed at us (the ``anger_at_us`` cue: blame, insults, outrage, an
-    ultimatum). A customer distressed by their own situation ("I panicked", "my bank froze my card") writes as
-    negatively and aims at no one: they are helped, not handed over (prompts/policy.md §5a)."""
+    ``STRONGLY_NEGATIVE``, or ``NEGATIVE`` when ``ANGER_SIGNS`` distinct patterns of the cue match) whose anger is
+    aimed at us (the ``anger_at_us`` cue: blame, insults, outrage, an ultimatum). A customer distressed by their
+    own situation ("I panicked", "my bank froze my card") writes as negatively and aims at no one: they are
+    helped, not handed over (prompts/policy.md §5a)."""
     sentiment = state.sentiment
-    if not sentiment or sentiment["score"] > STRONGLY_NEGATIVE:
-        return None
     aimed = next((c for c in found if c.name == "anger_at_us"), None)
-    if aimed is None:
+    if not sentiment or aimed is None:
+        return None
+    signs = aimed.strength(latest_customer_text(state))
+    if sentiment["score"] > (STRONGLY_NEGATIVE if signs < ANGER_SIGNS else NEGATIVE):
         return None
     return (f"the customer is very upset (sentiment {sentiment['score']:.2f}) and angry with us "
             f"(\"{aimed.evidence(latest_customer_text(state))}\")")

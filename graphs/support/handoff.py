@@ -39,6 +39,11 @@ class Cue:
     def matches(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
 
+    def strength(self, text: str) -> int:
+        """How many of the cue's patterns ``text`` (normalised) matches: distinct signs of the same speech act."""
+        clean = normalise(text)
+        return sum(p.search(clean) is not None for p in self.patterns)
+
     def evidence(self, text: str, width: int = 80) -> str | None:
         """The sentence of ``text`` (normalised) where the cue first matches, at most ``width`` characters around
         the match, for a reason people read; None without a match."""

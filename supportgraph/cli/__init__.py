@@ -144,11 +144,27 @@ def fit_confidence_command(
     on: Annotated[list[Path] | None, typer.Option(
         help="Scenario folders whose turns are fitted on (repeatable; blind dev halves only). "
              "Default: every blind dev half (evals/scenarios/blind/dev*).")] = None,
+    record_first_contact: Annotated[Path | None, typer.Option(
+        help="Play this blind dev half once with the current code and record its labelled turns as its first "
+             "contact (evals/confidence/first_contact/<half>.jsonl, with the commit); nothing is fitted. Do it "
+             "when the half is committed, before any code changes from its failures.")] = None,
 ) -> None:
     """Fit the confidence model's weights on labelled turns and report its cross-validated calibration, how well
     it and each signal separate right from wrong turns (AUC) and its risk–coverage."""
     from evals.confidence_fit import dev_halves, fit_confidence
     from graphs.support.confidence import model_path
+
+    if record_first_contact is not None:
+        from evals.first_contact import record
+
+        if not record_first_contact.is_dir():
+            raise CliError(f"no scenario folder {record_first_contact}")
+        try:
+            out = record(record_first_contact)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        console.print(f"first-contact turns of {record_first_contact} written to {out}")
+        return
 
     folders = on or dev_halves()
     missing = [str(p) for p in folders if not p.is_dir()]
@@ -186,6 +202,17 @@ def fit_confidence_command(
         console.print("per conversation, per folder (writers held out): ECE " + ", ".join(
             f"{k} {v:.3f}" for k, v in fitted.get("cv_conversation_calibration_error_per_folder", {}).items())
             + ("" if floor is None else f"; a perfectly calibrated map on 60 conversations shows {floor:.3f}"))
+    first = fitted.get("first_contact")
+    if first:
+        held = first.get("held_out") or {}
+        console.print(f"calibrated on {first['turns']} first-contact turns ({', '.join(first['halves'])}); "
+                      + (f"each {held['held_out_by']} held out (weights and maps fitted without it): turn ECE "
+                         f"{held['turn_ece']:.3f} · AUC {held['turn_auc']:.3f} · risk at 60 % coverage "
+                         f"{held['turn_risk_at_60']:.1%}; conversation ECE {held['conversation_ece']:.3f}; per "
+                         + ", ".join(f"{g} turn {v['turn_ece']:.3f} conversation {v['conversation_ece']:.3f}"
+                                     for g, v in held["per_group"].items()) if held else "too few to hold out"))
+    else:
+        console.print("no first-contact turns (evals/confidence/first_contact): calibrated on worked-on turns only")
     console.print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in report.model.weights.items())
                   + f", bias {report.model.bias:+.2f}")
     if write:

@@ -44,6 +44,9 @@ TRIGGERS = {
         "accounts"),
     "flow that always goes to a person (contact a human agent)": (
         {"intents": ("contact_human_agent",), "plan": [], "message": "could you help me with something"}, "general"),
+    "a person asked for about signing in": (
+        {"intents": ("contact_human_agent",), "plan": [],
+         "message": "someone real please, the password reset keeps failing and I'm locked out"}, "accounts"),
     "a person asked for about money back": (
         {"intents": ("contact_human_agent",), "plan": [],
          "message": "before I send it back for my money back I'd like to talk it over with a person"}, "billing"),
@@ -371,3 +374,37 @@ def test_a_reply_that_moves_on_may_be_asked_once_more(monkeypatch: pytest.Monkey
     assert assess._repeats(after("ok switch me to the pro plan then", "new_request")) == 0
     assert assess._repeats(after("ok", "answer")) == 1
     assert assess._repeats(after("as I said, just switch me to pro", "new_request")) == 1
+
+
+def test_anger_at_us_shown_several_ways_needs_less_negative_wording() -> None:
+    """VADER scores idiom mildly: contempt for our service plus an ultimatum is anger at us at -0.6, where one
+    sign alone at that score (a mild "ridiculous") is only annoyance (policy §5a)."""
+    fed_up = _state(sentiment=-0.6, message="Your courier service is a complete joke and I'm sick of being fobbed "
+                                            "off. Fix it this week or I'm done ordering from you.")
+    assert decide(fed_up, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "human_review"
+    one_sign = _state(sentiment=-0.6, message="That's ridiculous, the page said otherwise. Fine, go ahead.")
+    assert decide(one_sign, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
+
+
+@pytest.mark.parametrize("text", [
+    "If the money isn't back by Monday I'm emailing my bank to have them reverse the payment.",
+    "Still nothing. Next step is phoning the card company and getting them to claw it back.",
+])
+def test_turning_to_the_bank_by_any_means_is_a_chargeback_threat(text: str) -> None:
+    decision = decide(_state(message=text), confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and decision.queue == "billing", decision
+
+
+@pytest.mark.parametrize("text", [
+    "Please send it to 12 Elm Court, Unit 4 instead.",
+    "I thought that credit was my bank reversing a fee, never mind.",
+])
+def test_a_court_in_an_address_or_a_bank_mentioned_is_no_threat(text: str) -> None:
+    decision = decide(_state(message=text), confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "respond" and decision.reasons == [], decision
+
+
+def test_a_court_as_the_place_of_a_dispute_is_a_legal_threat() -> None:
+    decision = decide(_state(message="Refund me or I'll see you in court."), confidence=0.95, threshold=0.7,
+                      max_verification_attempts=3)
+    assert decision.route == "human_review", decision
