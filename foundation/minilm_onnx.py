@@ -24,6 +24,7 @@ import json
 import os
 import threading
 import warnings
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -43,6 +44,7 @@ _build_lock = threading.Lock()
 # A batch holds texts of at most (its shortest × 1.1 + 2) tokens: more padding costs more than the extra run calls
 # save (measured on triage's deferred messages and clauses, mean 11 tokens: 11.9 → 4.0 CPU-ms per text).
 LENGTH_SLACK = (1.1, 2)
+RECENT_TEXTS = 256  # texts whose vectors a one-per-run encoder keeps (OnnxMiniLM.recent), ~1.5 KB each
 
 
 def model_dir() -> Path:
@@ -205,6 +207,9 @@ class OnnxMiniLM:
         self.lock = threading.Lock()
         # A graph that quantises its activations per run: each text alone, so its vector is its own (see above).
         self.one_per_run = one_per_run
+        # The vectors of the texts this encoder ran last (one_per_run only, where a text's vector is its own
+        # exactly): a turn embeds its message up to three times (the router, its thorough reading, familiarity).
+        self.recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
@@ -228,6 +233,8 @@ class OnnxMiniLM:
         out = np.zeros((len(texts), 384), dtype=np.float32)
         if not texts:
             return out
+        if self.one_per_run:
+            return self._remembered(texts, out)
         encodings = self.tokenizer.encode_batch(texts)  # padded to the longest of all: cut back per batch below
         lengths = np.array([sum(e.attention_mask) for e in encodings])
         batches = ([np.array([i]) for i in range(len(texts))] if self.one_per_run
@@ -238,6 +245,32 @@ class OnnxMiniLM:
                 ids = np.array([encodings[i].ids[:longest] for i in rows], dtype=np.int64)
                 mask = np.array([encodings[i].attention_mask[:longest] for i in rows], dtype=np.int64)
                 out[rows] = self._run(ids, mask)
+        return out
+
+    def _remembered(self, texts: list[str], out: np.ndarray) -> np.ndarray:
+        """``embed`` of a one-per-run graph: the texts it ran lately (``RECENT_TEXTS``) from ``recent``, the others
+        run one by one (each unpadded) and remembered. A vector is the same whenever its text runs alone."""
+        missing: list[int] = []
+        with self.lock:
+            for i, text in enumerate(texts):
+                known = self.recent.get(text)
+                if known is None:
+                    missing.append(i)
+                else:
+                    self.recent.move_to_end(text)
+                    out[i] = known
+        if not missing:
+            return out
+        encodings = self.tokenizer.encode_batch([texts[i] for i in missing])
+        with self.lock:
+            for i, encoding in zip(missing, encodings, strict=True):
+                longest = int(sum(encoding.attention_mask))
+                ids = np.array([encoding.ids[:longest]], dtype=np.int64)
+                mask = np.array([encoding.attention_mask[:longest]], dtype=np.int64)
+                out[i] = self._run(ids, mask)[0]
+                self.recent[texts[i]] = out[i].copy()
+            while len(self.recent) > RECENT_TEXTS:
+                self.recent.popitem(last=False)
         return out
 
 

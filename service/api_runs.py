@@ -48,11 +48,14 @@ class Owner:
     _conn: Any = None
     _guard: threading.Lock = field(default_factory=threading.Lock)
 
-    def hold(self) -> None:
-        """Take (or take again, after the connection broke) this owner's lock; create the owners table."""
+    def hold(self, *, ping: bool = True) -> None:
+        """Take (or take again, after the connection broke) this owner's lock; create the owners table.
+        ``ping``: check an open connection with a round trip (else only that it is neither closed nor broken)."""
         import psycopg
 
         with self._guard:
+            if self._conn is not None and not self._conn.closed and not ping and not self._conn.broken:
+                return
             if self._conn is not None and not self._conn.closed:
                 try:
                     self._conn.execute("SELECT 1")
@@ -65,16 +68,25 @@ class Owner:
             self._conn = conn
 
     def own(self, thread_id: str) -> None:
-        """Record this owner as the one creating the thread's next run (the caller holds the thread)."""
+        """Record this owner as the one creating the thread's next run (the caller holds the thread), on the
+        connection that holds the owner's lock: no connection of its own, no ping first. A connection that broke
+        (a Postgres restart took the lock with it) is replaced, and the lock taken again, before the record."""
         import psycopg
 
-        self.hold()
-        with psycopg.connect(psycopg_url(self.database_url), autocommit=True, connect_timeout=10) as conn:
-            conn.execute(
-                f"INSERT INTO {OWNERS} (thread_id, owner) VALUES (%s, %s) ON CONFLICT (thread_id) DO "
-                "UPDATE SET owner = EXCLUDED.owner, at = now()",
-                (thread_id, self.id),
-            )
+        for attempt in (1, 2):
+            self.hold(ping=False)
+            with self._guard:
+                try:
+                    self._conn.execute(
+                        f"INSERT INTO {OWNERS} (thread_id, owner) VALUES (%s, %s) ON CONFLICT (thread_id) DO "
+                        "UPDATE SET owner = EXCLUDED.owner, at = now()",
+                        (thread_id, self.id),
+                    )
+                    return
+                except psycopg.OperationalError:
+                    if attempt == 2 or not self._conn.broken:
+                        raise
+                    self._conn.close()
 
     def close(self) -> None:
         with self._guard:
@@ -86,44 +98,69 @@ class Owner:
 def expire_runs(database_url: str, thread_id: str | None = None) -> list[str]:
     """Mark ``error`` every pending or running run (of ``thread_id``, or of every thread) whose owner is gone,
     and take its thread out of ``busy``; returns the threads whose runs were expired. Postgres only (Aegra)."""
-    if not database_url.startswith(("postgresql", "postgres://")):
-        return []
-    import psycopg
+    return _expire(database_url, thread_id)[0]
 
-    with psycopg.connect(psycopg_url(database_url), autocommit=True, connect_timeout=10) as conn:
-        if conn.execute("SELECT to_regclass('public.runs')").fetchone() == (None,):
-            return []
-        conn.execute(_DDL)
-        where = "AND r.thread_id = %s" if thread_id is not None else ""
-        rows = conn.execute(
-            f"SELECT r.run_id, r.thread_id, o.owner, r.updated_at < now() - interval '{UNOWNED_GRACE}' FROM runs r "
-            f"LEFT JOIN {OWNERS} o ON o.thread_id = r.thread_id WHERE r.status IN ('pending', 'running') {where}",
-            (thread_id,) if thread_id is not None else (),
-        ).fetchall()
+
+def run_in_progress(database_url: str, thread_id: str) -> bool:
+    """``expire_runs`` for the thread, then whether it still has a run pending or running (one whose owner lives,
+    or one with no owner yet within UNOWNED_GRACE): service.recovery's ``api_run_in_progress`` after the expiry,
+    read in the same query."""
+    return _expire(database_url, thread_id)[1]
+
+
+_TABLES_READY: set[str] = set()  # databases where Aegra's runs table and the owners table exist (never dropped)
+
+
+def _expire(database_url: str, thread_id: str | None) -> tuple[list[str], bool]:
+    """(threads whose runs were expired, whether a run is still in progress). One read on a pooled connection
+    when no run is pending or running (a turn's usual case); the owners are checked only for runs that are."""
+    if not database_url.startswith(("postgresql", "postgres://")):
+        return [], False
+    from sqlalchemy.exc import ProgrammingError
+
+    from foundation.db import open_database
+
+    db = open_database(database_url)
+    where = "AND r.thread_id = %s" if thread_id is not None else ""
+    query = (f"SELECT r.run_id, r.thread_id, o.owner, r.updated_at < now() - interval '{UNOWNED_GRACE}' FROM runs r "
+             f"LEFT JOIN {OWNERS} o ON o.thread_id = r.thread_id WHERE r.status IN ('pending', 'running') {where}")
+    with db.single() as conn:
+        if database_url not in _TABLES_READY:
+            if conn.exec_driver_sql("SELECT to_regclass('public.runs')").scalar() is None:
+                return [], False
+            conn.exec_driver_sql(_DDL)
+            _TABLES_READY.add(database_url)
+        try:
+            rows = conn.exec_driver_sql(query, (thread_id,) if thread_id is not None else ()).fetchall()
+        except ProgrammingError as exc:  # a database dropped and made again under the same name, without them
+            if type(exc.orig).__name__ != "UndefinedTable":
+                raise
+            _TABLES_READY.discard(database_url)
+            return [], False
+    if not rows:
+        return [], False
+    with db.begin() as conn:  # the owners' locks are tried as transaction locks: they end with it, whatever happens
         gone = [
             (run_id, thread)
             for run_id, thread, owner, stale in rows
             if (stale if owner is None else not _alive(conn, owner))
         ]
         for run_id, thread in gone:
-            conn.execute(
+            conn.exec_driver_sql(
                 "UPDATE runs SET status = 'error', error_message = %s, updated_at = now() "
                 "WHERE run_id = %s AND status IN ('pending', 'running')",
                 (EXPIRED, run_id),
             )
-            conn.execute(
+            conn.exec_driver_sql(
                 "UPDATE thread SET status = 'error', updated_at = now() WHERE thread_id = %s AND status = 'busy'",
                 (thread,),
             )
             log.warning("run %s on thread %s expired: its server process is gone", run_id, thread)
-    return sorted({thread for _, thread in gone})
+    return sorted({thread for _, thread in gone}), len(gone) < len(rows)
 
 
 def _alive(conn: Any, owner: str) -> bool:
-    """Does a live process hold ``owner``'s lock? (Taking it here means no one did; it is given back at once.)"""
-    key = owner_key(owner)
-    row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-    if row and row[0]:
-        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
-        return False
-    return True
+    """Does a live process hold ``owner``'s lock? (Taking it here means no one did; it is given back when the
+    caller's transaction ends.)"""
+    row = conn.exec_driver_sql("SELECT pg_try_advisory_xact_lock(%s)", (owner_key(owner),)).fetchone()
+    return not (row and row[0])

@@ -19,6 +19,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command, Interrupt, StateSnapshot
 
 from foundation.audit import open_audit_log
+from foundation.blas import one_blas_thread
 from foundation.crash import crash_point
 from foundation.settings import get_settings
 from foundation.thread_lock import ThreadBusy as LockBusy
@@ -291,5 +292,6 @@ def open_service(database_url: str | None = None, **context: Any) -> Iterator[Su
     written: its message says what to run."""
     url = database_url or get_settings().resolved_database_url()
     open_store(url)
+    one_blas_thread()
     with open_checkpointer(url) as saver:
         yield SupportService(saver, Context(database_url=url, **context))

@@ -28,7 +28,7 @@ def server_environment(database_url: str, keys_path: Path) -> dict[str, str]:
     }
     for name, default in (("LOG_LEVEL", "WARNING"), ("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
                           ("LANGSMITH_TRACING", "false"), ("OMP_WAIT_POLICY", "PASSIVE"),
-                          ("TOKENIZERS_PARALLELISM", "false")):
+                          ("TOKENIZERS_PARALLELISM", "false"), ("OPENBLAS_NUM_THREADS", "1")):
         env[name] = os.environ.get(name, default)
     return env
 
@@ -75,16 +75,19 @@ def business_store_problem() -> str | None:
 
 
 def warm_models() -> dict[str, str]:
-    """Build (first time) or load the intent router and the MiniLM encoder, so no request pays for either.
+    """Build (first time) or load the intent router and the MiniLM encoder, so no request pays for either, and
+    limit BLAS to one thread (foundation/blas.py).
 
     Both live under ``$SUPPORTGRAPH_HOME/cache`` (``serve`` makes the home absolute before its workers start);
     returns what was loaded, for ``GET /ready``."""
     import time
 
+    from foundation.blas import one_blas_thread
     from foundation.embeddings import embed
     from graphs.reasoners.local.router import cache_dir_default, load_router
 
     started = time.perf_counter()
+    one_blas_thread()
     router = load_router()
     embed(["warm up"])
     return {"router": type(router).__name__, "cache": str(cache_dir_default().resolve()),

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from foundation.audit import ClaimRefusal, open_audit_log, review_queue
 from foundation.settings import get_settings
 from graphs.support.review import ReviewRequest
-from service.api_runs import Owner, expire_runs
+from service.api_runs import Owner, expire_runs, run_in_progress
 from service.conversations import _review_request as review_request_of
 
 GRAPH_ID = "support"
@@ -134,7 +134,6 @@ class ThreadIndex:
         the run to come, and hold the thread until ``release``. Aegra 0.6 accepts ``multitask_strategy`` but
         does not apply it; every run request is handled as ``reject`` here."""
         from foundation.thread_lock import ThreadBusy, async_thread_lock
-        from service.recovery import api_run_in_progress
 
         stack = AsyncExitStack()
         try:
@@ -144,8 +143,7 @@ class ThreadIndex:
             raise RunInProgress(str(exc)) from None
         slot = RunSlot(stack)
         try:
-            await asyncio.to_thread(expire_runs, self.database_url, thread_id)
-            if await asyncio.to_thread(api_run_in_progress, self.database_url, thread_id):
+            if await asyncio.to_thread(run_in_progress, self.database_url, thread_id):
                 raise RunInProgress(f"thread {thread_id!r} already has a run in progress; send this again when "
                                     "it has finished (runs on a thread are taken one at a time)")
             slot.snapshot = await self._repair(thread_id, graph_id)
@@ -162,12 +160,10 @@ class ThreadIndex:
         status and the review queue are set by the checkpoint (a review the node marked resolved before its
         result was stored is open again). A thread another request holds is left to that request."""
         from foundation.thread_lock import ThreadBusy, async_thread_lock
-        from service.recovery import api_run_in_progress
 
         try:
             async with async_thread_lock(self.database_url, thread_id, wait=0):
-                await asyncio.to_thread(expire_runs, self.database_url, thread_id)
-                if not await asyncio.to_thread(api_run_in_progress, self.database_url, thread_id):
+                if not await asyncio.to_thread(run_in_progress, self.database_url, thread_id):
                     await self._settle(thread_id, (await self.snapshot(thread_id, graph_id)).pending)
         except ThreadBusy:
             return
@@ -224,7 +220,9 @@ class ThreadIndex:
         from service.recovery import settle_rows
 
         if self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
-            async with db_manager.get_engine().begin() as conn:
+            # one statement in autocommit: no BEGIN and COMMIT round trips
+            async with db_manager.get_engine().connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await conn.execute(update(Thread).where(Thread.thread_id == thread_id,
                                                         Thread.status.in_(("error", "busy")))
                                    .values(status="interrupted" if pending is not None else "idle"))

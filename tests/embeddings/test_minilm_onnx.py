@@ -93,6 +93,30 @@ def test_the_int8_graph_would_depend_on_the_batch_if_it_ran_texts_together() -> 
     assert np.abs(together - alone).max() > 1e-3
 
 
+def test_the_int8_encoder_runs_a_text_it_ran_lately_no_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A turn embeds its message for the router, its thorough reading and familiarity: the model runs once, and
+    the vector remembered is the one the text gets alone."""
+    encoder = embeddings.load_encoder(INT8)
+    encoder.recent.clear()
+    first = encoder.embed(["where is my order 10003?", "I want a refund"])
+    runs: list[tuple[int, ...]] = []
+    run = encoder._run
+
+    def counted(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        runs.append(ids.shape)
+        return run(ids, mask)
+
+    monkeypatch.setattr(encoder, "_run", counted)
+    again = encoder.embed(["I want a refund", "a text not seen yet", "where is my order 10003?"])
+    assert len(runs) == 1, runs
+    np.testing.assert_array_equal(again[[0, 2]], first[[1, 0]])
+    encoder.recent.clear()
+    np.testing.assert_array_equal(encoder.embed(["a text not seen yet"])[0], again[1])
+    for n in range(300):  # bounded: the oldest texts are forgotten
+        encoder.embed([f"text {n}"])
+    assert len(encoder.recent) <= 256 and "text 0" not in encoder.recent
+
+
 def test_a_batch_holds_texts_of_similar_token_counts() -> None:
     lengths = np.array([3, 40, 4, 5, 41, 200, 6, 3])
     batches = similar_lengths(lengths, batch_size=3)
