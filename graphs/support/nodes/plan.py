@@ -32,7 +32,7 @@ from graphs.support.dialogue import (
     carried_slots,
     identity_args,
 )
-from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve
+from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve, waits_for_yes
 from graphs.support.requests import (
     add_description,
     answer_choices,
@@ -74,7 +74,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         flow["asking"] = []
         flow["stage"] = "executing" if understanding["affirmation"] == "yes" else "done"
     else:
-        steps = _build_steps(state, flow)
+        steps = _build_steps(state, flow, text)
         if not understanding["continues_flow"]:
             _accept_offers(state.plan, steps)
         if state.flow is not None:
@@ -339,7 +339,7 @@ def _apply_confirmation(previous: list[Step], understanding: Understanding) -> l
     return steps
 
 
-def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
+def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
     verified = bool(state.customer and state.customer["verified"])
     specs = [get_flow(intent) for intent in flow["intents"]]
     asking: list[str] = []
@@ -363,7 +363,8 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
                 after_verify + [f"{spec.intent}.{dep}" for dep in s.depends_on], s.why,
-                status="awaiting_confirmation" if s.confirm and not decided(flow, spec.intent) else "pending",
+                status="awaiting_confirmation" if waits_for_yes(s, text_for(flow, spec.intent, text))
+                and not decided(flow, spec.intent) else "pending",
             ))
     flow["asking"] = asking
     flow["stage"] = "verifying" if "identity" in asking else "collecting" if asking else "executing"
