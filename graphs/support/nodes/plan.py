@@ -49,6 +49,7 @@ from graphs.support.requests import (
     text_for,
 )
 from graphs.support.state import ActiveFlow, Customer, State, Step, Understanding
+from graphs.support.third_party import others_details
 from tools.registry import get_tool, tool_names
 
 SETTLED = {"done", "rejected"}
@@ -242,6 +243,8 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
             if entity in entities:
                 value = entities[entity]
                 identity[name] = value[0] if isinstance(value, list) else value
+    for name in others_details(text, identity):  # "his email is ...": it verifies nobody here
+        identity.pop(name)
     slots.update(identity)
     act = understanding.get("dialogue", {}).get("act")
     for intent in flow["intents"]:
