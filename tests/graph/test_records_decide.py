@@ -190,16 +190,6 @@ def test_records_that_turn_a_request_back_into_one_it_left_end_the_turn(shop: Su
     assert refunds_of(database_url, 28102) == [], "nothing is refunded before the customer's yes"
 
 
-def test_charged_twice_with_no_charge_taken_twice_is_answered_from_the_charges(shop: SupportService,
-                                                                               database_url: str) -> None:
-    report = shop.send("not-twice", "my bank shows 2 charges from you for the smart plug, can you check that?",
-                       customer_id="C8101")
-    tools = [s["tool"] for s in report.plan if s["status"] == "done"]
-    assert "list_charges" in tools and "open_billing_dispute" not in tools, report.plan
-    assert "none of your orders was charged twice" in report.replies[-1], report.replies
-    assert refunds_of(database_url, 28101) == []
-
-
 def test_a_card_declined_twice_is_no_duplicate_charge() -> None:
     duplicate = get_flow("payment_issue").slots["duplicate"]
     assert duplicate.read_text("tried to order a case and the card got declined twice") is None
