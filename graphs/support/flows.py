@@ -80,12 +80,19 @@ class SlotSpec(BaseModel):
         ``other_than``, else the one value the message names by its bare word that is not the customer's current
         one ("Pro isn't worth it, Plus would do" for a Pro member)."""
         texts = list(dict.fromkeys((message, mend_typos(message))))
+        current = str((customer or {}).get(self.other_than) or "").casefold() if self.other_than else ""
         for text in texts:
-            for value, pattern in self.text.items():
-                if re.search(pattern, text, re.IGNORECASE):
-                    return yaml.safe_load(value)
+            found = {value: m.start() for value, pattern in self.text.items()
+                     if (m := re.search(pattern, text, re.IGNORECASE))}
+            said = list(found)
+            if self.other_than and len(said) > 1:
+                # "they upgraded us to pro, put it back to the free plan": of the values the message moves to,
+                # the one that is not the customer's current one, else the first said ("switch me to the free one
+                # for now, I'll come back to pro in the summer").
+                said = sorted([value for value in said if value.casefold() != current] or said, key=found.__getitem__)
+            if said:
+                return yaml.safe_load(said[0])
         if self.other_than:
-            current = str((customer or {}).get(self.other_than) or "").casefold()
             named = {value for value in self.text for text in texts
                      if re.search(rf"\b{re.escape(value)}\b", text, re.IGNORECASE)}
             others = [value for value in named if value.casefold() != current]
@@ -101,15 +108,26 @@ class SlotSpec(BaseModel):
 
 
 class Precondition(BaseModel):
-    """A step runs only if the value at ``ref`` is one of ``allowed``; otherwise ``message`` says why not."""
+    """A step runs only if the value at ``ref`` is one of ``allowed`` (when given) and none of ``excluded`` (values
+    or references to what the flow fetched: a plan switch to the plan the records show the customer is on is no
+    change); otherwise ``message`` says why not."""
+
+    model_config = ConfigDict(populate_by_name=True)
 
     ref: str
-    allowed: list[Any] = Field(alias="in")
+    allowed: list[Any] | None = Field(None, alias="in")
+    excluded: list[Any] = Field(default_factory=list, alias="not_in")
     message: str
+
+    @model_validator(mode="after")
+    def _some_condition(self) -> Precondition:
+        if self.allowed is None and not self.excluded:
+            raise ValueError("a precondition needs `in` or `not_in`")
+        return self
 
     def unmet(self, scope: dict[str, Any]) -> str | None:
         value = resolve(self.ref, scope)
-        if value in self.allowed:
+        if (self.allowed is None or value in self.allowed) and value not in resolve(self.excluded, scope):
             return None
         # The message may name the slots and any field of the record the value is read from ("order {order_id}"
         # of $steps.order.status: the order's id also when a lookup, not a slot of the flow, found it).
@@ -143,7 +161,10 @@ class StepSpec(BaseModel):
     tool: str
     args: dict[str, Any] = Field(default_factory=dict)
     depends_on: list[str] = Field(default_factory=list)
-    confirm: bool = False
+    # True: the customer's yes is asked for first. "asked": only when the request asks whether it can be done
+    # ("could I move to pro?", "is it possible to ...?"); a request that says what to do ("move me to plus", "can
+    # you put us back on the free plan?") is its own yes.
+    confirm: bool | Literal["asked"] = False
     precondition: Precondition | None = None
     policy: list[str] = Field(default_factory=list)
     when: str | None = Field(default=None, description="plan this step only if this slot has a value")
@@ -229,6 +250,20 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
     if (step.when and not slots.get(step.when)) or (step.unless and slots.get(step.unless)):
         return False
     return verified or not get_tool(step.tool).requires_verified_customer
+
+
+# The customer asks whether something can be done, or weighs it, rather than asking for it.
+_ASKS_WHETHER = re.compile(
+    r"\b(can|could|may|should|would|do) (i|we)\b|\b(is it possible|is there (a|any) way|how (do|would|can|could) "
+    r"(i|we)|what if|what would|would it|thinking (of|about)|considering|wondering (if|whether)|worth it)\b",
+    re.IGNORECASE)
+
+
+def waits_for_yes(step: StepSpec, request_text: str) -> bool:
+    """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)?"""
+    if step.confirm == "asked":
+        return _ASKS_WHETHER.search(request_text) is not None
+    return bool(step.confirm)
 
 
 def get_flow(intent: str) -> FlowSpec:

@@ -28,10 +28,14 @@ _RULES_OUT = re.compile(
 _SAME_WORD = 85  # fuzz.ratio for two words of four letters or more to count as the same word (a typo)
 
 
+# A size as a catalogue name writes it: "55 inch", "55-inch", '55"' are its "55in".
+_SIZE = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:inch(?:es)?\b|in\b|\"|'')", re.IGNORECASE)
+
+
 def word_polarity(text: str) -> dict[str, list[str]]:
     """The words of ``text`` the customer wants and those they rule out (each word by its last mention)."""
     polarity: dict[str, bool] = {}
-    for clause in _CLAUSE.split(text):
+    for clause in _CLAUSE.split(_SIZE.sub(r"\1in", text)):
         positive = _RULES_OUT.search(clause) is None
         for word in (w for w in _WORD.findall(clause.lower()) if len(w) >= 2):
             polarity.pop(word, None)

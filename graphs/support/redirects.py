@@ -44,6 +44,9 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
     request = request_of(flow, target)
     request["text"], request["described"] = own["text"], copy.deepcopy(own["described"])
     request["slots"] = {**own["slots"], **instead.slots}
+    for name, slot in spec.slots.items():  # what the request's words say in the other flow's terms (store credit)
+        if slot.text and not slot.entity and name not in request["slots"] and name not in flow["slots"]:
+            request["slots"][name] = slot.read_text(request["text"] or text)
     slots = slots_for(flow, target)
     pending = pending_lookups(spec, slots)
     scope = {"slots": slots, "message": text_for(flow, target, text)}

@@ -235,6 +235,16 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
     return kept
 
 
+def _describes(candidate: dict[str, Any], lookup: Lookup, described: dict[str, list[Any]]) -> bool:
+    """Does something the customer described fit this record (an amount, a date, a product or a word of its name)?"""
+    for entity, field in lookup.match.items():
+        if any(_fits(entity, candidate.get(field), w) for w in described.get(entity, [])):
+            return True
+        if entity == "products" and by_words([candidate], field, described):
+            return True
+    return False
+
+
 def _fits(entity: str, value: Any, wanted: Any) -> bool:
     if value is None:
         return False
@@ -306,18 +316,44 @@ def answer_choices(flow: ActiveFlow, text: str, entities: Entities, now: datetim
     for intent in flow["intents"]:
         request = request_of(flow, intent)
         spec = get_flow(intent)
-        for name, offered in list(request["choices"].items()):
-            lookup = spec.slots[name].resolve
-            if lookup is None or slots_for(flow, intent).get(name) is not None:
+        for name in list(request["choices"]):
+            if slots_for(flow, intent).get(name) is not None:
                 del request["choices"][name]  # the customer named it outright
                 continue
-            candidates = [c["_candidate"] for c in offered]
-            named = [c for c in candidates if lookup.value and str(c.get(lookup.value)).casefold() in text.casefold()]
-            found = named or matches(candidates, lookup, described_in(text, entities, now))
-            several = spec.slots[name].pick == "all" or lookup.total
-            if found and len(found) < len(candidates) and (several or len(found) == 1):
-                request["slots"][name] = _value(lookup, spec.slots[name].pick == "all", found, len(candidates))
+            picked = _picked(spec, name, request["choices"][name], text, entities, now)
+            if picked is not None:
+                request["slots"][name] = picked
                 del request["choices"][name]
+
+
+def picks_offered(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> bool:
+    """Does the reply pick one of the records the agent offered to choose from ("the 55 inch", "the plugs one")?
+    Such a reply answers the question, whatever the router makes of its few words."""
+    for intent in flow["intents"]:
+        request = (flow.get("requests") or {}).get(intent)
+        for name, offered in (request["choices"] if request else {}).items():
+            if _picked(get_flow(intent), name, offered, text, entities, now) is not None:
+                return True
+    return False
+
+
+def _picked(spec: FlowSpec, name: str, offered: list[dict[str, Any]], text: str, entities: Entities,
+            now: datetime | None) -> Any:
+    """The slot's value when the reply picks among the offered records, else None."""
+    lookup = spec.slots[name].resolve
+    if lookup is None or not offered:
+        return None
+    candidates = [c["_candidate"] for c in offered]
+    named = [c for c in candidates if lookup.value and str(c.get(lookup.value)).casefold() in text.casefold()]
+    described = described_in(text, entities, now)
+    found = named or matches(candidates, lookup, described)
+    several = spec.slots[name].pick == "all" or lookup.total
+    # One record offered (none fitted what the customer first said): the answer takes it when it describes it
+    # ("when are the plugs coming?" about the one smart-plug order), not merely when it says something.
+    fits_the_one = len(candidates) == 1 and bool(named or _describes(candidates[0], lookup, described))
+    if found and (len(found) < len(candidates) or fits_the_one) and (several or len(found) == 1):
+        return _value(lookup, spec.slots[name].pick == "all", found, len(candidates))
+    return None
 
 
 def requests_asking(flow: ActiveFlow, asking: list[str]) -> dict[str, list[str]]:

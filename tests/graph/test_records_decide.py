@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from graphs.support.flows import get_flow
 from service.conversations import SupportService
 from tests.graph.conftest import order_status, refunds_of, scenario_shop
 from tools.store import open_store
@@ -187,3 +188,22 @@ def test_records_that_turn_a_request_back_into_one_it_left_end_the_turn(shop: Su
                                "Earbuds", customer_id="C8101")
     assert len(report.plan) < 20, report.plan
     assert refunds_of(database_url, 28102) == [], "nothing is refunded before the customer's yes"
+
+
+def test_a_card_declined_twice_is_no_duplicate_charge() -> None:
+    duplicate = get_flow("payment_issue").slots["duplicate"]
+    assert duplicate.read_text("tried to order a case and the card got declined twice") is None
+    assert duplicate.read_text("my bank app shows 2 charges for the speaker, both $49") is True
+
+
+def test_a_return_the_customer_wants_as_store_credit_goes_to_a_gift_card(shop: SupportService,
+                                                                        database_url: str) -> None:
+    report = shop.send("credit", "the smart plug from order 28301 flickers. I'd like to send the plug back, as "
+                                 "credit on a gift card rather than on my card please", customer_id="C8103")
+    ret = _step(report.plan, "return_items")
+    assert ret is not None and ret["args"]["to_gift_card"] is True, report.plan
+    if ret["status"] == "awaiting_confirmation":
+        report = shop.send("credit", "yes", customer_id="C8103")
+        ret = _step(report.plan, "return_items")
+    assert ret is not None and ret["status"] == "done", report.plan
+    assert ret["result"]["data"]["refund_to"] == "gift_card" and "gift card" in report.replies[-1], report.replies

@@ -94,7 +94,7 @@ def test_a_yes_with_the_request_itself_does_not_ask_again(shop: SupportService) 
 
 def test_a_question_with_a_yes_still_asks_before_the_change(shop: SupportService) -> None:
     shop.send("plan-ask", "hello there", customer_id="C8101")
-    report = shop.send("plan-ask", "yes, can you move me to the basic plan?", customer_id="C8101")
+    report = shop.send("plan-ask", "yes, could I move to the basic plan?", customer_id="C8101")
     assert _step(report.plan, "change_plan")["status"] == "awaiting_confirmation", report.plan
 
 

@@ -45,3 +45,21 @@ def test_find_products_leaves_out_the_orders_own(call: Call) -> None:
     assert found.data["products"][0]["price"] == 129.99
     other = call("find_products", make_ctx("C0002"), names=["HDMI Cable 2m"], not_on_order=10004)
     assert other.error == "Error: order 10004 was not found on your account."
+
+
+def test_find_products_without_a_name_offers_the_orders_kind_of_products(call: Call, store: BusinessStore) -> None:
+    from tools.orders.backend import orders_backend
+
+    orders = orders_backend(store)
+    order = orders.get_order(10004, "C0001")
+    assert order is not None
+    own = {line.product_id for line in order.items}
+    families = {p.family for pid in own if (p := orders.get_product(pid)) is not None}
+    found = call("find_products", make_ctx("C0001"), names=[], not_on_order=10004)
+    assert found.ok and found.data is not None and found.data["products"], found
+    for product in found.data["products"]:
+        kind = orders.get_product(product["product_id"])
+        assert kind is not None and kind.family in families and product["product_id"] not in own
+    named_elsewhere = call("find_products", make_ctx("C0001"), names=["Lumen 4K TV"], not_on_order=10004)
+    assert named_elsewhere.data is not None and named_elsewhere.data["products"] == found.data["products"]
+    assert not call("find_products", make_ctx("C0001")).ok

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from graphs.reasoners.local.entities import extract_entities
+from graphs.reasoners.local.segments import split_clauses
 from graphs.support.dialogue import amend, amendable, asked_of, read_act
-from graphs.support.flows import get_flow
+from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, State, Step
@@ -105,3 +106,27 @@ def test_a_follow_up_with_a_request_of_its_own_is_a_new_request() -> None:
                        {"intent": "get_refund", "confidence": 0.9}, [], ["track_order"],
                        amendable(state, entities, text))
     assert reading["act"] == "new_request" and "amends" not in reading, reading
+
+
+def test_of_two_plans_moved_to_the_one_the_customer_is_not_on_else_the_first_said() -> None:
+    plan = get_flow("switch_account").slots["plan"]
+    assert plan.read_text("they upgraded us to pro, put us back on the free plan", {"plan": "pro"}) == "basic"
+    assert plan.read_text("switch me to the free one for now, I'll come back to pro in the summer") == "basic"
+    assert plan.read_text("please step down from Pro to Plus") == "plus"
+
+
+def test_a_plan_switch_asked_about_waits_for_a_yes_one_asked_for_does_not() -> None:
+    change = next(s for s in get_flow("switch_account").steps if s.tool == "change_plan")
+    assert waits_for_yes(change, "could I move to pro? what would it cost")
+    assert waits_for_yes(change, "is it possible to switch to plus mid-month?")
+    assert not waits_for_yes(change, "move me down to basic please")
+    assert not waits_for_yes(change, "can you put us back on the free plan?")
+    cancel = next(s for s in get_flow("cancel_order").steps if s.tool == "cancel_order")
+    assert waits_for_yes(cancel, "cancel order 10001")
+
+
+def test_plus_the_plan_is_no_connective() -> None:
+    assert split_clauses("I'd like to step down from Pro to Plus please. I never use next-day shipping") == [
+        "I'd like to step down from Pro to Plus please", "I never use next-day shipping"]
+    assert split_clauses("return the hub plus has order 10877 shipped yet?") == [
+        "return the hub", "has order 10877 shipped yet?"]

@@ -58,6 +58,13 @@ class CustomerProfile:
     card_last4: str | None = None  # of the card on file: compared when two accounts are merged, never shown
 
 
+def same_person(one: CustomerProfile, other: CustomerProfile) -> bool:
+    """Two accounts of one person (policy 4): the same name, and the same zip code or card on file."""
+    same_name = one.name.strip().casefold() == other.name.strip().casefold()
+    same_card = one.card_last4 is not None and one.card_last4 == other.card_last4
+    return same_name and (one.zip_code == other.zip_code or same_card)
+
+
 @dataclass(frozen=True, kw_only=True)
 class AccountMerge:
     """What ``merge_accounts`` did: rows moved per kind of record, and the one membership kept."""

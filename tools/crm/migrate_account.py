@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import CUSTOMER_ID, idempotent_write
-from tools.crm.backend import crm_backend
+from tools.crm.backend import crm_backend, same_person
 from tools.store import BusinessStore
 
 
@@ -33,9 +33,7 @@ def migrate_account(store: BusinessStore, args: MigrateAccountArgs, ctx: ToolCon
             return ToolResult.refuse(f"Error: customer {keep_id} was not found.")
         if gone is None:
             return ToolResult.refuse(f"Error: account {gone_id} was not found or was already merged or deleted.")
-        same_name = keep.name.strip().casefold() == gone.name.strip().casefold()
-        same_card = keep.card_last4 is not None and keep.card_last4 == gone.card_last4
-        if not same_name or (keep.zip_code != gone.zip_code and not same_card):
+        if not same_person(keep, gone):
             return ToolResult.refuse(
                 f"Error: account {gone_id} does not belong to the same person (name and zip code or card must "
                 "match); accounts of different people are never merged."

@@ -15,8 +15,9 @@ from tools.store import BusinessStore
 class FindProductsArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    names: list[str] = Field(max_length=10, description="Product names as the catalogue spells them.")
-    not_on_order: OrderId | None = Field(None, description="Leave out the products of this order.")
+    names: list[str] | None = Field(None, max_length=10, description="Product names as the catalogue spells them.")
+    not_on_order: OrderId | None = Field(None, description="Leave out the products of this order; with no name "
+                                         "that is a product, the products like the order's (its items' family).")
 
 
 def find_products(store: BusinessStore, args: FindProductsArgs, ctx: ToolContext) -> ToolResult:
@@ -27,15 +28,19 @@ def find_products(store: BusinessStore, args: FindProductsArgs, ctx: ToolContext
         if order is None:
             return ToolResult.refuse(not_found(args.not_on_order))
         on_order = {line.product_id for line in order.items}
-    wanted = {name.casefold() for name in args.names}
-    found = []
-    for entry in kb_backend(store).catalogue():
-        if entry.name.casefold() not in wanted or entry.product_id in on_order:
-            continue
-        product = orders.get_product(entry.product_id)
-        if product is not None and product.active:
-            found.append({"product_id": product.product_id, "name": product.name, "price": money(product.price_cents)})
-    return ToolResult.success({"products": found, "count": len(found)})
+    elif not args.names:
+        return ToolResult.refuse("Error: name the products to find, or the order whose products they replace.")
+    wanted = {name.casefold() for name in args.names or []}
+    products = [p for entry in kb_backend(store).catalogue() if entry.product_id not in on_order
+                and (p := orders.get_product(entry.product_id)) is not None and p.active]
+    found = [p for p in products if p.name.casefold() in wanted]
+    if not found and on_order:
+        # "the bigger one", "the 55 inch": the products of the same kind as the order's, for the customer to
+        # choose from (an exchange swaps a TV for a TV).
+        families = {p.family for pid in on_order if (p := orders.get_product(pid)) is not None}
+        found = [p for p in products if p.family in families]
+    return ToolResult.success({"products": [{"product_id": p.product_id, "name": p.name, "price": money(p.price_cents)}
+                                            for p in found], "count": len(found)})
 
 
 tool = SupportTool(
@@ -43,7 +48,8 @@ tool = SupportTool(
     system="orders",
     description=(
         "Find products of the catalogue by name (ids and current prices), optionally leaving out those already "
-        "on one of the verified customer's orders."
+        "on one of the verified customer's orders; with no name that is a product, that order's kind of products "
+        "(what an item of it could be exchanged for)."
     ),
     args_schema=FindProductsArgs,
     fn=find_products,

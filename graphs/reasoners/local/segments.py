@@ -45,7 +45,9 @@ _REQUESTING = re.compile(
 # Where one request may end and another begin: a sentence end, a connective ("also", "plus", "oh and"), or "and"
 # before anything but a noun phrase's determiner or number ("the keyboard and a mouse" is one request; "return the
 # tablet and has 10877 shipped?" is two). A piece shorter than three words is no request of its own.
-_CONNECTIVES = "and also|also|plus|and then|oh and|another thing|besides that|on top of that|as well as"
+# "Plus" is also a plan's name: not a connective after a preposition or article ("from Pro to Plus please").
+_PLUS = r"(?<!\bto\s)(?<!\bon\s)(?<!\bonto\s)(?<!\binto\s)(?<!\bthe\s)(?<!\bfrom\s)(?<!\band\s)(?<!\bor\s)plus"
+_CONNECTIVES = f"and also|also|{_PLUS}|and then|oh and|another thing|besides that|on top of that|as well as"
 _AND_NOT_NOUN = r",?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|another|other|more|\d)\b)"
 _CLAUSE_SPLIT = re.compile(rf"(?:[.!?;]+\s+|\s*,?\s+(?:{_CONNECTIVES})\s+|{_AND_NOT_NOUN})", re.IGNORECASE)
 

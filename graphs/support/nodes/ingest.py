@@ -60,10 +60,12 @@ def _channel_customer(state: State, d: Deps, customer_id: str) -> Customer | Non
         return {"customer_id": customer_id, "name": "", "plan": None, "verified": True, "verified_by": "channel"}
     if not result.ok or not isinstance(result.data, dict):
         return None
+    plan = result.data.get("plan")
     return {
         "customer_id": customer_id,
         "name": str(result.data.get("name", "")),
-        "plan": result.data.get("plan"),
+        # The plan's id, as an identity check gives it (the profile holds the whole plan: name, price, ...).
+        "plan": plan.get("id") if isinstance(plan, dict) else plan,
         "verified": True,
         "verified_by": "channel",
     }

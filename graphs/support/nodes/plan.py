@@ -32,7 +32,7 @@ from graphs.support.dialogue import (
     carried_slots,
     identity_args,
 )
-from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve
+from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve, waits_for_yes
 from graphs.support.requests import (
     add_description,
     answer_choices,
@@ -49,6 +49,7 @@ from graphs.support.requests import (
     text_for,
 )
 from graphs.support.state import ActiveFlow, Customer, State, Step, Understanding
+from graphs.support.third_party import others_details
 from tools.registry import get_tool, tool_names
 
 SETTLED = {"done", "rejected"}
@@ -74,7 +75,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         flow["asking"] = []
         flow["stage"] = "executing" if understanding["affirmation"] == "yes" else "done"
     else:
-        steps = _build_steps(state, flow)
+        steps = _build_steps(state, flow, text)
         if not understanding["continues_flow"]:
             _accept_offers(state.plan, steps)
         if state.flow is not None:
@@ -242,6 +243,8 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
             if entity in entities:
                 value = entities[entity]
                 identity[name] = value[0] if isinstance(value, list) else value
+    for name in others_details(text, identity):  # "his email is ...": it verifies nobody here
+        identity.pop(name)
     slots.update(identity)
     act = understanding.get("dialogue", {}).get("act")
     for intent in flow["intents"]:
@@ -339,7 +342,7 @@ def _apply_confirmation(previous: list[Step], understanding: Understanding) -> l
     return steps
 
 
-def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
+def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
     verified = bool(state.customer and state.customer["verified"])
     specs = [get_flow(intent) for intent in flow["intents"]]
     asking: list[str] = []
@@ -363,7 +366,8 @@ def _build_steps(state: State, flow: ActiveFlow) -> list[Step]:
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
                 after_verify + [f"{spec.intent}.{dep}" for dep in s.depends_on], s.why,
-                status="awaiting_confirmation" if s.confirm and not decided(flow, spec.intent) else "pending",
+                status="awaiting_confirmation" if waits_for_yes(s, text_for(flow, spec.intent, text))
+                and not decided(flow, spec.intent) else "pending",
             ))
     flow["asking"] = asking
     flow["stage"] = "verifying" if "identity" in asking else "collecting" if asking else "executing"

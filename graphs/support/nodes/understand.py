@@ -31,6 +31,7 @@ from graphs.support.dialogue import (
 )
 from graphs.support.flows import get_flow
 from graphs.support.handoff import customer_texts
+from graphs.support.requests import picks_offered
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 
 _YES = re.compile(
@@ -82,6 +83,13 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
                         unheard(entities, state), _after_question(state))
     dialogue["known"] = sorted(known_slots(state))
+    read = intents[0] if intents else None
+    if (dialogue["act"] == "new_request" and flow_intents and flow is not None
+            and (read is None or read["intent"] in flow_intents or read["intent"] == "out_of_scope"
+                 or read["confidence"] < NEW_TOPIC_CONFIDENCE)
+            and picks_offered(flow, text, entities, d.now)):
+        # The records the agent offered to choose from decide: a reply that picks one answers the question.
+        dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it

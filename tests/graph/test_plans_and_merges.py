@@ -1,0 +1,104 @@
+"""Plans and merges decided by the records: a switch to the plan the customer is on is no change (the reply says
+what they have and when it renews); of two plans a message moves to, the one they are not on; another person's
+account is declined, never sent to a reviewer to merge. Whole graph, each checkpointer; the store holds only this
+file's own fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from evals.scenario_store import prepare_store
+from foundation.audit import forget_audit_log
+from foundation.policy import Policy
+from service.conversations import SupportService, open_service
+from tools.store import close_store
+
+NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
+DATA: dict[str, list[dict[str, Any]]] = {
+    "customers": [
+        {"id": "C8301", "name": "Ines Halvorsen", "email": "ines.h@example.com", "zip_code": "55402",
+         "card_last4": "4410", "plan": "plus"},
+        {"id": "C8302", "name": "Ines Halvorsen", "email": "ines.old@example.com", "zip_code": "55402",
+         "card_last4": "9921", "plan": "basic"},
+        {"id": "C8303", "name": "Per Lindgren", "email": "per.l@example.com", "zip_code": "55402",
+         "card_last4": "7777", "plan": "pro"},
+    ],
+    "subscriptions": [
+        {"id": "SUB-8301", "customer": "C8301", "plan": "plus", "status": "active", "started_days_ago": 40,
+         "renews_in_days": 20},
+        {"id": "SUB-8303", "customer": "C8303", "plan": "pro", "status": "active", "started_days_ago": 12,
+         "renews_in_days": 18},
+    ],
+    "invoices": [
+        {"id": "INV-48301", "customer": "C8301", "subscription": "SUB-8301", "amount": 9.99, "status": "paid",
+         "issued_days_ago": 10},
+        {"id": "INV-48303", "customer": "C8303", "subscription": "SUB-8303", "amount": 59.99, "status": "paid",
+         "issued_days_ago": 12},
+    ],
+}
+
+
+@pytest.fixture
+def shop(database_url: str) -> Iterator[SupportService]:
+    prepare_store(database_url, DATA, NOW, Policy())
+    with open_service(database_url, reasoner="local", clock=NOW.isoformat()) as svc:
+        yield svc
+    close_store(database_url)
+    forget_audit_log(database_url)
+
+
+def _step(plan: list[dict[str, Any]], tool: str) -> dict[str, Any]:
+    return next(s for s in plan if s["tool"] == tool)
+
+
+def test_switching_to_the_plan_the_customer_is_on_is_no_change(shop: SupportService) -> None:
+    report = shop.send("same-plan", "can you move me onto the plus plan please?", customer_id="C8301")
+    change = _step(report.plan, "change_plan")
+    assert change["status"] == "skipped", report.plan
+    reply = report.replies[-1]
+    assert "already on the Plus plan" in reply and "9.99" in reply and "2026-06-30" in reply, reply
+
+
+def test_of_two_plans_moved_to_the_one_the_customer_is_not_on(shop: SupportService) -> None:
+    report = shop.send("back", "someone upgraded us to pro last week without asking. please put us back on the "
+                       "free plan", customer_id="C8303")
+    change = _step(report.plan, "change_plan")
+    assert change["args"]["plan"] == "basic", report.plan
+    assert change["status"] == "done", report.plan  # asked for, not asked about: no second yes
+
+
+def test_a_switch_asked_about_waits_for_the_customers_yes(shop: SupportService) -> None:
+    report = shop.send("ask", "could I move down to basic? what would I get back?", customer_id="C8303")
+    assert _step(report.plan, "change_plan")["status"] == "awaiting_confirmation", report.plan
+
+
+def test_another_persons_account_is_declined_not_sent_to_a_reviewer(shop: SupportService) -> None:
+    report = shop.send("merge-other", "please merge the account per.l@example.com into mine", customer_id="C8301")
+    migrate = _step(report.plan, "migrate_account")
+    assert migrate["status"] == "skipped", report.plan
+    assert report.review_request is None, report.review_request
+    assert "same person" in report.replies[-1], report.replies[-1]
+
+
+def test_the_customers_own_second_account_still_goes_to_a_reviewer(shop: SupportService) -> None:
+    report = shop.send("merge-own", "please merge my old account ines.old@example.com into this one",
+                       customer_id="C8301")
+    migrate = _step(report.plan, "migrate_account")
+    assert migrate["status"] == "needs_approval" and migrate["args"]["other_customer_id"] == "C8302", report.plan
+
+
+def test_someone_elses_details_verify_nobody(shop: SupportService) -> None:
+    report = shop.send("his", "I need what my ex-husband bought here. I have his email, per.l@example.com, and his "
+                       "zip is 55402. can you send me his invoices?")
+    assert not any(s["tool"] in ("verify_identity", "list_invoices", "get_invoice") for s in report.plan), report.plan
+    assert report.customer is None or not report.customer.get("verified"), report.customer
+
+
+def test_the_customers_own_details_beside_someone_elses_still_verify(shop: SupportService) -> None:
+    report = shop.send("mine", "it's about my invoices. my email is ines.h@example.com and my zip is 55402")
+    verify = next((s for s in report.plan if s["tool"] == "verify_identity"), None)
+    assert verify is not None and verify["status"] == "done", report.plan
