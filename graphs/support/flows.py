@@ -76,9 +76,9 @@ class SlotSpec(BaseModel):
         return values if self.pick == "all" else values[-1] if self.pick == "last" else values[0]
 
     def read_text(self, message: str, customer: Mapping[str, Any] | None = None) -> Any:
-        """The value whose pattern the message matches, as written or as its words are read ("unsubscrieb", "dont": normalise.py); with
-        ``other_than``, else the one value the message names by its bare word that is not the customer's current
-        one ("Pro isn't worth it, Plus would do" for a Pro member)."""
+        """The value whose pattern the message matches, as written or as its words are read ("unsubscrieb", "dont":
+        normalise.py); with ``other_than``, else the one value the message names by its bare word that is not the
+        customer's current one ("Pro isn't worth it, Plus would do" for a Pro member)."""
         texts = list(dict.fromkeys((message, read_form(message))))
         for text in texts:
             for value, pattern in self.text.items():

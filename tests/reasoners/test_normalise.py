@@ -10,6 +10,7 @@ import pytest
 from graphs.reasoners.local.contractions import restore_apostrophes
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.normalise import read_form
+from graphs.reasoners.local.segments import split_clauses
 from graphs.reasoners.local.typos import mend_typos
 from graphs.support.dialogue import asked_of, read_act
 from graphs.support.nodes.understand import affirmation_of
@@ -59,3 +60,19 @@ def test_a_correction_cue_with_a_typo_is_read_as_a_correction() -> None:
     assert act == "correct", read_form(text)
     as_typed = read_act(text, asked, entities, affirmation_of(text), None, ["track_order"])["act"]
     assert as_typed == "answer"  # the misspelt cue alone: read as a plain answer
+
+
+@pytest.mark.parametrize(("text", "clauses"), [
+    # a sentence typed without the full stop before it, capitalised or an inverted question
+    ("the keyboard is missing a keycap Rather than faff about with it I'd like to return it",
+     ["the keyboard is missing a keycap", "Rather than faff about with it I'd like to return it"]),
+    ("the sleeve is too tight it barely zips round the laptop can I send it back order 36022",
+     ["the sleeve is too tight it barely zips round the laptop", "can I send it back order 36022"]),
+    ("Where is my order 16001 Also I forgot my password", ["Where is my order 16001", "Also I forgot my password"]),
+    # names, products and a question's own lead-in are no sentence start
+    ("the left cup on my Studio Over-Ear headphones rattles", []),
+    ("how long can I keep it before it has to go back", []),
+    ("I ordered the Volt laptop from January", []),
+])
+def test_sentences_typed_without_punctuation_are_split(text: str, clauses: list[str]) -> None:
+    assert split_clauses(text) == clauses

@@ -10,9 +10,9 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.entities import Entities, extract_entities
+from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import load_thorough_router
-from graphs.reasoners.local.normalise import read_form
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import (
