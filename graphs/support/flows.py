@@ -11,7 +11,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from graphs.reasoners.local.typos import mend_typos
+from graphs.reasoners.local.normalise import read_form
 from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
@@ -76,10 +76,10 @@ class SlotSpec(BaseModel):
         return values if self.pick == "all" else values[-1] if self.pick == "last" else values[0]
 
     def read_text(self, message: str, customer: Mapping[str, Any] | None = None) -> Any:
-        """The value whose pattern the message matches, as written or with its typos mended ("unsubscrieb"); with
-        ``other_than``, else the one value the message names by its bare word that is not the customer's current
-        one ("Pro isn't worth it, Plus would do" for a Pro member)."""
-        texts = list(dict.fromkeys((message, mend_typos(message))))
+        """The value whose pattern the message matches, as written or as its words are read ("unsubscrieb", "dont":
+        normalise.py); with ``other_than``, else the one value the message names by its bare word that is not the
+        customer's current one ("Pro isn't worth it, Plus would do" for a Pro member)."""
+        texts = list(dict.fromkeys((message, read_form(message))))
         current = str((customer or {}).get(self.other_than) or "").casefold() if self.other_than else ""
         for text in texts:
             found = {value: m.start() for value, pattern in self.text.items()

@@ -49,7 +49,36 @@ _REQUESTING = re.compile(
 _PLUS = r"(?<!\bto\s)(?<!\bon\s)(?<!\bonto\s)(?<!\binto\s)(?<!\bthe\s)(?<!\bfrom\s)(?<!\band\s)(?<!\bor\s)plus"
 _CONNECTIVES = f"and also|also|{_PLUS}|and then|oh and|another thing|besides that|on top of that|as well as"
 _AND_NOT_NOUN = r",?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|another|other|more|\d)\b)"
-_CLAUSE_SPLIT = re.compile(rf"(?:[.!?;]+\s+|\s*,?\s+(?:{_CONNECTIVES})\s+|{_AND_NOT_NOUN})", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(rf"(?:[.!?;]+\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES})\s+|{_AND_NOT_NOUN})",
+                           re.IGNORECASE)
+
+# A sentence typed without the mark that ends the one before it ("…missing a keycap Rather than …", "…the
+# laptop can I send it back"): a capitalised word that only starts sentences after a lower-case word, or a
+# question's inverted start ("can I", "could you") after a word that does not lead into it ("how long can I",
+# "so could you", "if you can"). A name or a product ("my Studio headphones", "the Volt laptop") is no start.
+_STARTERS = ("what", "where", "where's", "when", "why", "how", "which", "who", "can", "could", "would", "will", "is",
+             "are", "do", "does", "did", "please", "also", "but", "so", "rather", "anyway", "actually", "then",
+             "if", "oh", "sorry", "thanks", "thank", "it", "it's", "this", "that", "they", "we", "you", "my", "the",
+             "just", "not", "no", "yes", "never", "what's", "how's")
+_CAPITAL_START = re.compile(r"(?<=[a-z0-9])[ \t]+(?=(?:" + "|".join(w.capitalize() for w in _STARTERS)
+                            + r")(?![\w'’]))")
+_INVERTED_START = re.compile(r"(?<=[a-z])[ \t]+(?=(?:can|could|would|will|may)\s+(?:i|you|u|we|someone|somebody)\b)",
+                             re.IGNORECASE)
+_LEADS_IN = frozenset(("what", "where", "when", "why", "how", "which", "who", "whom", "long", "much", "many", "soon",
+                       "and", "or", "but", "so", "if", "that", "then", "whether", "else", "also", "please", "ok",
+                       "okay", "hi", "hello", "hey", "well", "quickly", "fast", "far", "often", "as"))
+
+
+def sentence_starts(text: str) -> str:
+    """``text`` with a line break where a sentence starts that was typed without the mark ending the one before
+    (see ``_STARTERS``): the clause split then cuts there as at a full stop."""
+    text = _CAPITAL_START.sub("\n", text)
+
+    def cut(match: re.Match[str]) -> str:
+        before = text[:match.start()].split()
+        return match.group() if before and before[-1].lower() in _LEADS_IN else "\n"
+
+    return _INVERTED_START.sub(cut, text)
 
 
 def bare(piece: str) -> str:
@@ -59,7 +88,8 @@ def bare(piece: str) -> str:
 
 def split_clauses(text: str) -> list[str]:
     """The clauses of a message that may each carry an intent; empty when it is a single clause."""
-    clauses = [speech_act(c.strip()) for c in _CLAUSE_SPLIT.split(text) if c and len(c.split()) >= 3]
+    clauses = [speech_act(c.strip()) for c in _CLAUSE_SPLIT.split(sentence_starts(text))
+               if c and len(c.split()) >= 3]
     return clauses if len(clauses) > 1 else []
 
 
@@ -147,7 +177,7 @@ def asks(piece: str) -> bool:
 def ask_pieces(text: str) -> list[str]:
     """The pieces of a message that ask for something, each by the part that asks (``speech_act``); empty when
     the message is one piece."""
-    pieces = [speech_act(p.strip()) for p in _PIECE_SPLIT.split(text) if p and p.strip()]
+    pieces = [speech_act(p.strip()) for p in _PIECE_SPLIT.split(sentence_starts(text)) if p and p.strip()]
     # A piece ends as the router's clauses do (a question keeps its mark), so a clause that asks is scored once.
     return [bare(p) for p in pieces if asks(p)] if len(pieces) > 1 else []
 

@@ -3,8 +3,9 @@
 A word of five letters or more that is no English word we know (a whole word of MiniLM's WordPiece vocabulary, or
 a word of the examples, or either with an -s, -ed or -ing ending) is replaced by the most frequent example word
 within one edit of it (two for words of eight letters or more; a swap of two neighbouring letters is one edit: Damerau-
-Levenshtein, rapidfuzz). Words with digits, emails, ids and capitalised words inside a sentence (names, places,
-brands) are left alone, and so is a word within reach of no example word or of several equally frequent ones.
+Levenshtein, rapidfuzz). Words of a value (an email, an id: any token with a digit or an @) and capitalised words
+inside a sentence (names, places, brands) are left alone, and so is a word within reach of no example word or of
+several equally frequent ones.
 Words of other languages are no typos: a word of the router's glossary (gloss.py: "nicht", "donde", "carte") is
 never mended, and a message using two or more of them is written partly in another language, whose other words
 ("cours", "tombent") are not mended into English ones either.
@@ -25,6 +26,7 @@ from foundation.minilm_onnx import model_dir
 from graphs.reasoners.local.gloss import foreign_words, glossary_words
 
 _WORD = re.compile(r"[A-Za-z][a-z']*")
+_VALUE = re.compile(r"\S*[@\d]\S*")  # an email, an id, an amount: a word inside one is part of a value
 _LETTERS = re.compile(r"[a-z]+")
 MIN_LENGTH = 5
 LONG = 8  # from this length two edits may be mended
@@ -75,9 +77,12 @@ def mend_typos(text: str) -> str:
         return text  # partly in another language: its words are no English typos
     out = []
     at = 0
+    values = [v.span() for v in _VALUE.finditer(text)]
     for m in _WORD.finditer(text):
         word = m.group()
         start = m.start()
+        if any(a <= start < b for a, b in values):
+            continue  # "priya.raman@example.com": the name before the @ is the email's
         sentence_start = not text[:start].strip() or text[:start].rstrip()[-1] in ".!?"
         neighbours = text[max(0, start - 1):m.end() + 1]
         if (word[0].isupper() and not sentence_start) or "@" in neighbours or any(c.isdigit() for c in neighbours):

@@ -10,9 +10,9 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.entities import Entities, extract_entities
+from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import load_thorough_router
-from graphs.reasoners.local.typos import mend_typos
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import (
@@ -63,23 +63,25 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     continuation is the flow's own business)."""
     d = deps(runtime)
     text = state.customer_message
+    # Words are read as meant ("Camcel", "dont", normalise.py); entities read the values as written.
+    words = read_form(text)
     router = load_thorough_router()
-    detected, margin = router.detect(mend_typos(text))  # "Camcel order 12001": entities read the text as written
+    detected, margin = router.detect(words)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
     seen = {i["intent"]: i["confidence"] for i in intents}
     if d.context.llm_enabled():  # every intent's probability: the model may name one the router did not detect
-        seen = {s.intent: round(s.confidence, 4) for s in router.classify([mend_typos(text)])[0]
+        seen = {s.intent: round(s.confidence, 4) for s in router.classify([words])[0]
                 if s.confidence >= 0.01} | seen
     asked = asked_of(state)
     products = catalogue(d.store)
     entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
-    affirmation = affirmation_of(text)
+    affirmation = affirmation_of(words)
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
-    dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
-                        done_intents, amendable(state, entities, text),
+    dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
+                        done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
                         unheard(entities, state), _after_question(state))
     dialogue["known"] = sorted(known_slots(state))
