@@ -60,6 +60,9 @@ class SlotSpec(BaseModel):
     resolve: Lookup | None = None
     other_than: str | None = Field(None, description="with text values: the customer's field holding the current "
                                    "value; the one other value named by its bare word is the slot's")
+    decides: bool = Field(False, description="with text values: a value read from a message that tells the agent "
+                          "to act (not a question about it, not a hedge) is the customer's go-ahead for the "
+                          "steps of its request that would ask for a yes")
     ask_when: Condition | None = Field(None, description="asked for only once the records fetched show it can be "
                                        "used (a new address only for an order that has not shipped)")
 
@@ -80,12 +83,19 @@ class SlotSpec(BaseModel):
         ``other_than``, else the one value the message names by its bare word that is not the customer's current
         one ("Pro isn't worth it, Plus would do" for a Pro member)."""
         texts = list(dict.fromkeys((message, mend_typos(message))))
+        current = _current(customer, self.other_than) if self.other_than else ""
         for text in texts:
-            for value, pattern in self.text.items():
-                if re.search(pattern, text, re.IGNORECASE):
-                    return yaml.safe_load(value)
+            found = {value: m.start() for value, pattern in self.text.items()
+                     if (m := re.search(pattern, text, re.IGNORECASE))}
+            matched = sorted(found, key=found.__getitem__) if self.other_than else list(found)
+            # A change is to a value the customer is not on: "they upgraded us to pro, put it back to basic" from
+            # a Pro member is basic; the current value alone is still read ("move me to plus" from a Plus member:
+            # the flow says they are on it already). Not knowing it, the one named first ("switch me to the free
+            # one, I'll come back to pro in summer").
+            moved = [value for value in matched if value.casefold() != current] if len(matched) > 1 else matched
+            if moved:
+                return yaml.safe_load(moved[0])
         if self.other_than:
-            current = str((customer or {}).get(self.other_than) or "").casefold()
             named = {value for value in self.text for text in texts
                      if re.search(rf"\b{re.escape(value)}\b", text, re.IGNORECASE)}
             others = [value for value in named if value.casefold() != current]
@@ -98,6 +108,15 @@ class SlotSpec(BaseModel):
         return self.entity is not None and self.default is None and not self.optional
 
     optional: bool = False
+
+
+def _current(customer: Mapping[str, Any] | None, field: str) -> str:
+    """The customer's current value of ``field``, as the slot's values name it: a record read from the CRM ({"id":
+    "pro", "name": "Pro", ...}) by its id."""
+    value = (customer or {}).get(field)
+    if isinstance(value, Mapping):
+        value = value.get("id") or value.get("name")
+    return str(value or "").casefold()
 
 
 class Precondition(BaseModel):

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from graphs.reasoners.local.entities import extract_entities
-from graphs.support.dialogue import amend, amendable, asked_of, read_act
+from graphs.support.dialogue import amend, amendable, asked_of, read_act, tells_value
 from graphs.support.flows import get_flow
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.nodes.understand import affirmation_of
@@ -68,6 +68,28 @@ def test_a_plan_named_by_its_bare_word_is_the_one_the_customer_is_not_on() -> No
     assert plan.read_text("please move me to basic", {"plan": "pro"}) == "basic"
     assert plan.read_text("what's the difference between plus and pro?", {"plan": "basic"}) is None
     assert plan.read_text("how do plans work?", {"plan": "pro"}) is None
+
+
+def test_a_plan_change_is_to_a_plan_the_customer_is_not_on() -> None:
+    """The CRM's record of the plan ({"id": "pro", ...}) is the current one; Basic is the free plan; not knowing
+    the current plan, the one named first."""
+    plan = get_flow("switch_account").slots["plan"]
+    said = "my son upgraded us to Pro last week. Can you put it back to the free plan?"
+    assert plan.read_text(said, {"plan": {"id": "pro", "name": "Pro"}}) == "basic"
+    assert plan.read_text("Pro isn't worth it, Plus would do", {"plan": {"id": "pro", "name": "Pro"}}) == "plus"
+    assert plan.read_text("switch me to the free one, I'll come back to Pro in summer", None) == "basic"
+
+
+@pytest.mark.parametrize(("said", "tells"), [
+    ("ok then just put me on the free one", True),
+    ("can you move me down to Basic?", True),
+    ("I'd like to step down from Pro to Plus please.", True),
+    ("oh I thought I was still on the free one. when does it renew?", False),
+    ("should I move to plus?", False),
+    ("thinking of moving to pro, is it worth it?", False),
+])
+def test_a_plan_named_in_a_request_to_act_is_the_customer_s_go_ahead(said: str, tells: bool) -> None:
+    assert tells_value(get_flow("switch_account").slots["plan"], said, None) is tells
 
 
 @pytest.mark.parametrize(("said", "subscribed"), [

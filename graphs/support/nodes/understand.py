@@ -27,6 +27,7 @@ from graphs.support.dialogue import (
     expected_entities,
     known_slots,
     read_act,
+    retold,
     unheard,
 )
 from graphs.support.flows import get_flow
@@ -80,11 +81,13 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     dialogue = read_act(text, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
                         done_intents, amendable(state, entities, text),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
-                        unheard(entities, state), _after_question(state))
+                        unheard(entities, state), _after_question(state), retold(state, text))
     dialogue["known"] = sorted(known_slots(state))
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
+    elif act == "correct" and dialogue.get("amends"):
+        affirmation = None  # "ok then, the other plan": no yes to what was offered, the request again
     continues = "chosen" not in dialogue and flow is not None and (
         bool(dialogue.get("amends")) or _continues(flow, intents, act, affirmation))
     if "chosen" in dialogue:
