@@ -236,11 +236,18 @@ def directs(text: str) -> bool:
     return _QUESTION.search(text) is None and _HEDGE.search(text) is None
 
 
+def says_yes(text: str) -> bool:
+    """Does the text say yes outright ("go ahead", "yes please"), not an "ok" that may only acknowledge?"""
+    return _EXPLICIT_YES.search(text) is not None
+
+
 def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
     """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
     me on the free one": the last sentence does), rather than ask or muse about it (``directs``)?"""
-    pieces = [piece for piece in _SENTENCE_END.split(text) if spec.read_text(piece, customer) is not None]
-    return any(directs(piece) and _ACTING.search(piece) is not None for piece in [*pieces, text])
+    pieces = [piece for piece in _SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
+    if spec.named_in(text, customer) is not None:
+        pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
+    return any(directs(piece) and _ACTING.search(piece) is not None for piece in pieces)
 
 
 def follows_up(text: str) -> bool:
@@ -289,7 +296,7 @@ def retold(state: State, text: str) -> list[str]:
                 else flow["slots"].get(name)
             if not spec.text or spec.entity or value is None or name in found:
                 continue
-            new = spec.read_text(text, state.customer)
+            new = spec.named_in(text, state.customer)
             if new is not None and new != value and tells_value(spec, text, state.customer):
                 found.append(name)
     return found
@@ -307,7 +314,7 @@ def amend(flow_slots: dict[str, Any], names: Sequence[str], entities: Entities,
             if name not in names or value is None:
                 continue
             if spec.text and not spec.entity:
-                new = spec.read_text(text, customer)
+                new = spec.named_in(text, customer)
                 if new is not None:
                     flow_slots[name] = new
             elif spec.entity and spec.entity in entities:

@@ -103,6 +103,11 @@ class SlotSpec(BaseModel):
                 return yaml.safe_load(others[0])
         return self.default
 
+    def named_in(self, message: str, customer: Mapping[str, Any] | None = None) -> Any:
+        """The value the message's words give (``read_text``), None when they give none (not the default)."""
+        value = self.read_text(message, customer)
+        return None if value == self.default else value
+
     @property
     def required(self) -> bool:
         return self.entity is not None and self.default is None and not self.optional

@@ -127,3 +127,22 @@ def test_a_follow_up_with_a_request_of_its_own_is_a_new_request() -> None:
                        {"intent": "get_refund", "confidence": 0.9}, [], ["track_order"],
                        amendable(state, entities, text))
     assert reading["act"] == "new_request" and "amends" not in reading, reading
+
+
+@pytest.mark.parametrize(("said", "affirmation"), [
+    ("oh that 19.99 was you? I thought it was my bank. ok so just the rest then, go ahead", "yes"),
+    ("right, that makes sense. yes please do", "yes"),
+    ("hmm. how do I do it?", None),  # a question, not a go-ahead
+    ("I see. that was the old card", None),
+    ("no, don't cancel. just take the mouse off", "no"),
+])
+def test_a_go_ahead_that_ends_a_reply_after_a_remark_is_a_yes(said: str, affirmation: str | None) -> None:
+    assert affirmation_of(said) == affirmation
+
+
+def test_a_text_slot_s_default_is_no_retelling() -> None:
+    """"Back to the card please" names no return: get_refund's ``returning`` (default false) is not retold."""
+    returning = get_flow("get_refund").slots["returning"]
+    assert returning.named_in("Back to the card please. And how long before it shows?") is None
+    assert not tells_value(returning, "Back to the card please. And how long before it shows?")
+    assert returning.named_in("I'd rather just return them") is True

@@ -28,6 +28,7 @@ from graphs.support.dialogue import (
     known_slots,
     read_act,
     retold,
+    says_yes,
     unheard,
 )
 from graphs.support.flows import get_flow
@@ -38,6 +39,7 @@ _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
 # Values a reply may correct by retyping only the wrong part of them: the entity that gives them, and their slot.
 REPAIRABLE = {"emails": "email"}
@@ -46,13 +48,17 @@ CHOSEN_CONFIDENCE = 0.9
 
 
 def affirmation_of(text: str) -> Literal["yes", "no"] | None:
-    """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks")."""
+    """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks"); after a remark, an explicit
+    go-ahead that ends it ("oh, that one was you? I thought it was my bank. ok so just the rest then, go ahead")."""
     if len(text.split()) > 25:
         return None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
     if _NO.search(core):
         return "no"
     if _YES.search(core):
+        return "yes"
+    last = _SENTENCE.split(core.strip())[-1]
+    if last != core.strip() and says_yes(last) and not _NO.search(last) and not asks(last):
         return "yes"
     return None
 
