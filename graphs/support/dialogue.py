@@ -84,6 +84,7 @@ _ACK_WORDS = frozenset(re.findall(r"\S+", (
     "ok okay k kk alright allright right fine great good perfect lovely cool nice noted understood got it sure "
     "thanks thank you u ty thx cheers ta bye goodbye appreciated appreciate that awesome brilliant super "
     "excellent wonderful sounds all set done then so ah oh well yes yeah yep will do makes sense")))
+_GO_AHEAD_WORDS = frozenset(("please", "do", "it", "go", "ahead", "proceed", "that", "sounds", "yes"))
 # Words of thanks or an acknowledgement: "also" followed by nothing else ("thanks, and also for the quick
 # reply!") adds no request.
 _ACK_ALTERNATIVES = "|".join(sorted(
@@ -438,6 +439,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("smalltalk")
     if (closing or acknowledgement) and not request and not entities:
         cues.append("thanks or an acknowledgement, no request of its own")
+        return state("close")
+    if (affirmation == "yes" and done_intents and asked["kind"] in ("nothing", "open") and not entities
+            and bool(words) and all(w in _ACK_WORDS or w in _GO_AHEAD_WORDS for w in words)):
+        # "Yes, please do it." after the request was done without waiting for it: nothing more to do
+        cues.append("a go-ahead for what was just done")
         return state("close")
     if _ACK_OPENER.search(text) and unsure and not request and not entities:
         cues.append("an acknowledgement and a remark the router finds no request in")

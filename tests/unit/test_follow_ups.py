@@ -146,3 +146,12 @@ def test_a_text_slot_s_default_is_no_retelling() -> None:
     assert returning.named_in("Back to the card please. And how long before it shows?") is None
     assert not tells_value(returning, "Back to the card please. And how long before it shows?")
     assert returning.named_in("I'd rather just return them") is True
+
+
+def test_a_bare_go_ahead_after_the_request_was_done_closes_it() -> None:
+    """The switch ran on the customer's outright request; "Yes, please do it." then adds nothing to do."""
+    state = _done("switch_account", plan="pro")
+    text = "Yes, please do it."
+    reading = read_act(text, asked_of(state), {}, affirmation_of(text), {"intent": "switch_account",
+                       "confidence": 0.7}, [], ["switch_account"])
+    assert reading["act"] == "close", reading
