@@ -51,6 +51,16 @@ _QUESTION = re.compile(
 _ELLIPSIS = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|right|alright|cool|great|thanks?|cheers)\b[\s,.!]*)?(?:and|what about|how about)\s+"
     r"(?:the|my|that|this|those|these|order|#?\d)\b", re.I)
+# A request the customer is still weighing: "thinking about", "not sure", "should I", "maybe", "might".
+_HEDGE = re.compile(
+    r"\b(?:(?:thinking (?:about|of)|considering) \w+ing|wondering|not (?:entirely |really |quite )?sure|should i|"
+    r"shall i|maybe|perhaps|tempted|would it|is it worth|if i)\b", re.I)
+# Words that ask the agent to act: a polite request, or a verb of moving or changing something ("I thought I was
+# still on the free one" names a plan without asking for it).
+_ACTING = re.compile(
+    r"\b(?:please|pls|plz|can (?:you|u)|could (?:you|u)|would you|i'?d like|i want|i need|wanna|put|move|switch|"
+    r"change|downgrade|upgrade|take|set|bump|step|drop|go|make)\b", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
 # A remark about what was just discussed, its subject a pronoun for it: "it's for the speaker I sent back", "that
 # was the blue one".
@@ -74,6 +84,7 @@ _ACK_WORDS = frozenset(re.findall(r"\S+", (
     "ok okay k kk alright allright right fine great good perfect lovely cool nice noted understood got it sure "
     "thanks thank you u ty thx cheers ta bye goodbye appreciated appreciate that awesome brilliant super "
     "excellent wonderful sounds all set done then so ah oh well yes yeah yep will do makes sense")))
+_GO_AHEAD_WORDS = frozenset(("please", "do", "it", "go", "ahead", "proceed", "that", "sounds", "yes"))
 # Words of thanks or an acknowledgement: "also" followed by nothing else ("thanks, and also for the quick
 # reply!") adds no request.
 _ACK_ALTERNATIVES = "|".join(sorted(
@@ -220,6 +231,26 @@ def asks(text: str) -> bool:
     return "?" in text or _QUESTION.search(text) is not None
 
 
+def directs(text: str) -> bool:
+    """Does the message tell the agent to act ("pls put me on plus", "can you move me to basic?"), rather than ask
+    about it ("what's the difference between plus and pro?") or muse about it ("thinking of moving to plus")?"""
+    return _QUESTION.search(text) is None and _HEDGE.search(text) is None
+
+
+def says_yes(text: str) -> bool:
+    """Does the text say yes outright ("go ahead", "yes please"), not an "ok" that may only acknowledge?"""
+    return _EXPLICIT_YES.search(text) is not None
+
+
+def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
+    """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
+    me on the free one": the last sentence does), rather than ask or muse about it (``directs``)?"""
+    pieces = [piece for piece in _SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
+    if spec.named_in(text, customer) is not None:
+        pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
+    return any(directs(piece) and _ACTING.search(piece) is not None for piece in pieces)
+
+
 def follows_up(text: str) -> bool:
     """An elliptical follow-up: "and the X?", "what about my Y", "the other one", or a remark about it ("it's for
     the speaker I sent back") — the last request again, about the record it describes."""
@@ -251,17 +282,43 @@ def amendable(state: State, entities: Entities, text: str = "") -> list[str]:
     return found
 
 
+def retold(state: State, text: str) -> list[str]:
+    """Text slots of the request just finished, or waiting for the customer's yes, that the reply's words give
+    another value ("ok then just put me on the free one" after the agent offered to move them to Plus): the
+    request again, with the new value, whatever else the router reads in the words around it."""
+    flow = state.flow
+    if flow is None or not (flow["stage"] == "done" or "confirmation" in flow["asking"]):
+        return []
+    found: list[str] = []
+    for intent in flow["intents"]:
+        own = (flow.get("requests") or {}).get(intent)
+        for name, spec in get_flow(intent).slots.items():
+            value = own["slots"].get(name) if own is not None and own["slots"].get(name) is not None \
+                else flow["slots"].get(name)
+            if not spec.text or spec.entity or value is None or name in found:
+                continue
+            new = spec.named_in(text, state.customer)
+            if new is not None and new != value and tells_value(spec, text, state.customer):
+                found.append(name)
+    return found
+
+
 def amend(flow_slots: dict[str, Any], names: Sequence[str], entities: Entities,
-          intents: Sequence[str]) -> dict[str, Any]:
-    """Replace the amended slots' values (or the parts of them) with what the correction gives; a record slot
-    the reply only describes is cleared for its lookup to find again. Returns the cleared slots' old values."""
+          intents: Sequence[str], text: str = "", customer: Any = None) -> dict[str, Any]:
+    """Replace the amended slots' values (or the parts of them) with what the correction gives (a text slot: what
+    its words now read); a record slot the reply only describes is cleared for its lookup to find again. Returns
+    the cleared slots' old values."""
     cleared: dict[str, Any] = {}
     for intent in intents:
         for name, spec in get_flow(intent).slots.items():
             value = flow_slots.get(name)
             if name not in names or value is None:
                 continue
-            if spec.entity and spec.entity in entities:
+            if spec.text and not spec.entity:
+                new = spec.named_in(text, customer)
+                if new is not None:
+                    flow_slots[name] = new
+            elif spec.entity and spec.entity in entities:
                 flow_slots[name] = spec.take(entities[spec.entity])  # type: ignore[literal-required]
             elif isinstance(value, dict) and any(k in entities for k in value):
                 flow_slots[name] = {**value, **{k: entities[k] for k in value if k in entities}}  # type: ignore[literal-required]
@@ -282,7 +339,8 @@ def asked_for(flow: ActiveFlow) -> list[str]:
 def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["yes", "no"] | None,
              top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
              amends: Sequence[str] = (), restatable: Sequence[str] | None = None,
-             fresh: Entities | None = None, after_question: bool = False) -> DialogueState:
+             fresh: Entities | None = None, after_question: bool = False,
+             retells: Sequence[str] = ()) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
@@ -291,7 +349,8 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     one of those answers a pending confirmation, restating an intent only a model read into the request does not;
     ``fresh`` the reply's values the conversation does not hold yet (``unheard``; all of ``entities`` when not
     given): a restatement may repeat a value on record, not bring a new one; ``after_question``: the customer's
-    previous message was a question (asking about a request, then asking for it, is a decision)."""
+    previous message was a question (asking about a request, then asking for it, is a decision); ``retells`` the
+    text slots of the request finished or awaiting a yes that the reply gives another value (``retold``)."""
     fresh = entities if fresh is None else fresh
     gives = supplied(asked, entities)
     rest = residual(text)
@@ -310,6 +369,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cues.append(f"picks {chosen} of the options offered")
         return {**state("answer"), "chosen": chosen}
 
+    if retells and (done_intents or asked["kind"] == "confirmation"):
+        # "ok then just put me on the free one" after the offer of Plus: that request, with another value
+        cues.append(f"retells the request with another {', '.join(retells)}")
+        return {**state("correct"), "amends": list(retells)}
     # "ok then, where is that order?" acknowledges the offer and asks something else: no yes to it
     acknowledges_only = (affirmation == "yes" and new_topic and _ACK_OPENER.match(text) is not None
                          and asks(text) and _EXPLICIT_YES.search(text) is None)
@@ -376,6 +439,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("smalltalk")
     if (closing or acknowledgement) and not request and not entities:
         cues.append("thanks or an acknowledgement, no request of its own")
+        return state("close")
+    if (affirmation == "yes" and done_intents and asked["kind"] in ("nothing", "open") and not entities
+            and bool(words) and all(w in _ACK_WORDS or w in _GO_AHEAD_WORDS for w in words)):
+        # "Yes, please do it." after the request was done without waiting for it: nothing more to do
+        cues.append("a go-ahead for what was just done")
         return state("close")
     if _ACK_OPENER.search(text) and unsure and not request and not entities:
         cues.append("an acknowledgement and a remark the router finds no request in")

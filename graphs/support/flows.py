@@ -60,6 +60,9 @@ class SlotSpec(BaseModel):
     resolve: Lookup | None = None
     other_than: str | None = Field(None, description="with text values: the customer's field holding the current "
                                    "value; the one other value named by its bare word is the slot's")
+    decides: bool = Field(False, description="with text values: a value read from a message that tells the agent "
+                          "to act (not a question about it, not a hedge) is the customer's go-ahead for the "
+                          "steps of its request that would ask for a yes")
     ask_when: Condition | None = Field(None, description="asked for only once the records fetched show it can be "
                                        "used (a new address only for an order that has not shipped)")
 
@@ -80,18 +83,18 @@ class SlotSpec(BaseModel):
         normalise.py); with ``other_than``, else the one value the message names by its bare word that is not the
         customer's current one ("Pro isn't worth it, Plus would do" for a Pro member)."""
         texts = list(dict.fromkeys((message, read_form(message))))
-        current = str((customer or {}).get(self.other_than) or "").casefold() if self.other_than else ""
+        current = _current(customer, self.other_than) if self.other_than else ""
         for text in texts:
             found = {value: m.start() for value, pattern in self.text.items()
                      if (m := re.search(pattern, text, re.IGNORECASE))}
-            said = list(found)
-            if self.other_than and len(said) > 1:
-                # "they upgraded us to pro, put it back to the free plan": of the values the message moves to,
-                # the one that is not the customer's current one, else the first said ("switch me to the free one
-                # for now, I'll come back to pro in the summer").
-                said = sorted([value for value in said if value.casefold() != current] or said, key=found.__getitem__)
-            if said:
-                return yaml.safe_load(said[0])
+            matched = sorted(found, key=found.__getitem__) if self.other_than else list(found)
+            # A change is to a value the customer is not on: "they upgraded us to pro, put it back to basic" from
+            # a Pro member is basic; the current value alone is still read ("move me to plus" from a Plus member:
+            # the flow says they are on it already). Not knowing it, the one named first ("switch me to the free
+            # one, I'll come back to pro in summer").
+            moved = [value for value in matched if value.casefold() != current] if len(matched) > 1 else matched
+            if moved:
+                return yaml.safe_load(moved[0])
         if self.other_than:
             named = {value for value in self.text for text in texts
                      if re.search(rf"\b{re.escape(value)}\b", text, re.IGNORECASE)}
@@ -100,11 +103,25 @@ class SlotSpec(BaseModel):
                 return yaml.safe_load(others[0])
         return self.default
 
+    def named_in(self, message: str, customer: Mapping[str, Any] | None = None) -> Any:
+        """The value the message's words give (``read_text``), None when they give none (not the default)."""
+        value = self.read_text(message, customer)
+        return None if value == self.default else value
+
     @property
     def required(self) -> bool:
         return self.entity is not None and self.default is None and not self.optional
 
     optional: bool = False
+
+
+def _current(customer: Mapping[str, Any] | None, field: str) -> str:
+    """The customer's current value of ``field``, as the slot's values name it: a record read from the CRM ({"id":
+    "pro", "name": "Pro", ...}) by its id."""
+    value = (customer or {}).get(field)
+    if isinstance(value, Mapping):
+        value = value.get("id") or value.get("name")
+    return str(value or "").casefold()
 
 
 class Precondition(BaseModel):

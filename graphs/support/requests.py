@@ -25,7 +25,8 @@ import numpy as np
 
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router, split_clauses
-from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
+from graphs.support.dialogue import tells_value
+from graphs.support.flows import FlowSpec, Lookup, SlotSpec, get_flow, resolve
 from graphs.support.mentions import by_words, ruled_out, word_polarity
 from graphs.support.state import ActiveFlow, RequestState, Step
 
@@ -102,7 +103,7 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
                 # What the request describes, not only the clause that names it ("only one cable, not three. Can
                 # you fix it?": the fix is the last clause); the slot's own patterns decide between what it says
                 # ("I unsubscribed once ... sign me back up?": on).
-                request["slots"][name] = spec.read_text(own, customer)
+                request["slots"][name] = read_slot_text(spec, own, customer, request)
             if not spec.entity or spec.entity not in entities:
                 continue
             holders = [i for i, found in enumerate(per_clause) if spec.entity in found]
@@ -169,6 +170,15 @@ def note_decision(flow: ActiveFlow, dialogue: Mapping[str, Any], affirmation: st
         request_of(flow, intent)["decided"] = True
 
 
+def read_slot_text(spec: SlotSpec, text: str, customer: Mapping[str, Any] | None, request: RequestState) -> Any:
+    """A text slot's value out of the request's words; a slot that ``decides`` read from a message telling the
+    agent to act ("put me on the free plan") is the customer's go-ahead for its request (``decided``)."""
+    value = spec.read_text(text, customer)
+    if value is not None and spec.decides and tells_value(spec, text, customer):
+        request["decided"] = True
+    return value
+
+
 def decided(flow: ActiveFlow, intent: str) -> bool:
     return bool(request_of(flow, intent).get("decided"))
 
@@ -181,7 +191,7 @@ def fill_open_text(flow: ActiveFlow, text: str, customer: Mapping[str, Any] | No
         slots = slots_for(flow, intent)
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity and slots.get(name) is None:
-                value = spec.read_text(text, customer)
+                value = read_slot_text(spec, text, customer, request)
                 if value is not None:
                     request["slots"][name] = value
 

@@ -126,3 +126,16 @@ def test_an_email_to_change_to_is_not_used_to_verify(service: SupportService) ->
     [verify] = [s for s in report.plan if s["tool"] == "verify_identity"]
     assert verify["args"] == {"customer_id": "C0001", "zip_code": "94107"}, verify["args"]
     assert report.customer is not None and report.customer["verified"], report.plan
+
+
+def test_a_plan_asked_for_outright_is_switched_and_a_retold_plan_replaces_the_offer(service: SupportService) -> None:
+    """Maya (Plus, signed in) asks whether Pro is worth it: the switch waits for her yes. "ok then just put me
+    on the free one" is that request again with another plan, and an instruction: Basic, without another yes."""
+    offered = service.send("retell", "would it be worth it to move to pro?", customer_id="C0001")
+    [change] = [s for s in offered.plan if s["tool"] == "change_plan"]
+    assert change["status"] == "awaiting_confirmation" and change["args"] == {"plan": "pro"}, offered.plan
+    retold = service.send("retell", "hmm no, too pricey. ok then just put me on the free one", customer_id="C0001")
+    assert retold.understanding is not None and retold.understanding["dialogue"]["act"] == "correct", \
+        retold.understanding
+    [change] = [s for s in retold.plan if s["tool"] == "change_plan"]
+    assert change["status"] == "done" and change["args"] == {"plan": "basic"}, retold.plan

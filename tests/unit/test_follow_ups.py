@@ -10,7 +10,7 @@ import pytest
 
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.segments import split_clauses
-from graphs.support.dialogue import amend, amendable, asked_of, read_act
+from graphs.support.dialogue import amend, amendable, asked_of, read_act, tells_value
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.nodes.understand import affirmation_of
@@ -69,6 +69,28 @@ def test_a_plan_named_by_its_bare_word_is_the_one_the_customer_is_not_on() -> No
     assert plan.read_text("please move me to basic", {"plan": "pro"}) == "basic"
     assert plan.read_text("what's the difference between plus and pro?", {"plan": "basic"}) is None
     assert plan.read_text("how do plans work?", {"plan": "pro"}) is None
+
+
+def test_a_plan_change_is_to_a_plan_the_customer_is_not_on() -> None:
+    """The CRM's record of the plan ({"id": "pro", ...}) is the current one; Basic is the free plan; not knowing
+    the current plan, the one named first."""
+    plan = get_flow("switch_account").slots["plan"]
+    said = "my son upgraded us to Pro last week. Can you put it back to the free plan?"
+    assert plan.read_text(said, {"plan": {"id": "pro", "name": "Pro"}}) == "basic"
+    assert plan.read_text("Pro isn't worth it, Plus would do", {"plan": {"id": "pro", "name": "Pro"}}) == "plus"
+    assert plan.read_text("switch me to the free one, I'll come back to Pro in summer", None) == "basic"
+
+
+@pytest.mark.parametrize(("said", "tells"), [
+    ("ok then just put me on the free one", True),
+    ("can you move me down to Basic?", True),
+    ("I'd like to step down from Pro to Plus please.", True),
+    ("oh I thought I was still on the free one. when does it renew?", False),
+    ("should I move to plus?", False),
+    ("thinking of moving to pro, is it worth it?", False),
+])
+def test_a_plan_named_in_a_request_to_act_is_the_customer_s_go_ahead(said: str, tells: bool) -> None:
+    assert tells_value(get_flow("switch_account").slots["plan"], said, None) is tells
 
 
 @pytest.mark.parametrize(("said", "subscribed"), [
@@ -130,3 +152,31 @@ def test_plus_the_plan_is_no_connective() -> None:
         "I'd like to step down from Pro to Plus please", "I never use next-day shipping"]
     assert split_clauses("return the hub plus has order 10877 shipped yet?") == [
         "return the hub", "has order 10877 shipped yet?"]
+
+
+@pytest.mark.parametrize(("said", "affirmation"), [
+    ("oh that 19.99 was you? I thought it was my bank. ok so just the rest then, go ahead", "yes"),
+    ("right, that makes sense. yes please do", "yes"),
+    ("hmm. how do I do it?", None),  # a question, not a go-ahead
+    ("I see. that was the old card", None),
+    ("no, don't cancel. just take the mouse off", "no"),
+])
+def test_a_go_ahead_that_ends_a_reply_after_a_remark_is_a_yes(said: str, affirmation: str | None) -> None:
+    assert affirmation_of(said) == affirmation
+
+
+def test_a_text_slot_s_default_is_no_retelling() -> None:
+    """"Back to the card please" names no return: get_refund's ``returning`` (default false) is not retold."""
+    returning = get_flow("get_refund").slots["returning"]
+    assert returning.named_in("Back to the card please. And how long before it shows?") is None
+    assert not tells_value(returning, "Back to the card please. And how long before it shows?")
+    assert returning.named_in("I'd rather just return them") is True
+
+
+def test_a_bare_go_ahead_after_the_request_was_done_closes_it() -> None:
+    """The switch ran on the customer's outright request; "Yes, please do it." then adds nothing to do."""
+    state = _done("switch_account", plan="pro")
+    text = "Yes, please do it."
+    reading = read_act(text, asked_of(state), {}, affirmation_of(text), {"intent": "switch_account",
+                       "confidence": 0.7}, [], ["switch_account"])
+    assert reading["act"] == "close", reading

@@ -116,6 +116,17 @@ def test_an_answer_that_fits_every_offered_record_decides_nothing() -> None:
     assert request_of(flow, "billing_dispute")["choices"], "the question stands"
 
 
+def test_the_only_record_offered_is_picked_by_a_reply_that_describes_it_not_by_any_reply() -> None:
+    """"On your account I can see order 80315 (Glow Smart Plug)" — "fine. when are the plugs coming?" picks it;
+    a reply that describes nothing does not."""
+    order = {"order_id": 80315, "products": ["Glow Smart Plug"], "placed_at": "2026-02-26"}
+    for said, picked in (("fine. when are the plugs coming?", 80315), ("hmm, when is it coming then?", None)):
+        flow = _flow(["track_order"])
+        request_of(flow, "track_order")["choices"] = {"order_id": [{"_candidate": order}]}
+        answer_choices(flow, said, {})
+        assert slots_for(flow, "track_order").get("order_id") == picked, said
+
+
 def test_a_named_item_list_is_resolved_from_the_order() -> None:
     flow = _flow(["get_refund"], order_id=18101, products=["Power Bank 20000mAh"])
     request_of(flow, "get_refund")["described"] = {"products": ["Power Bank 20000mAh"]}
@@ -187,9 +198,14 @@ def test_an_id_only_a_later_request_names_is_not_borrowed(monkeypatch: pytest.Mo
     ("please unsubscribe me from the newsletter and switch me to the basic plan", 2),
     ("I ordered a keyboard and a mouse last week", 0),  # one request: "and a mouse" continues a noun phrase
     ("my keyboard and mouse stopped working", 0),
+    ("return the cable plus track my order 10023 please", 2),
+    # "plus" as a plan's name joins nothing: "to Plus", "Plus is plenty"
+    ("I'd like to step down from Pro to Plus please. Honestly I never use next-day shipping, Plus is plenty.", 2),
 ])
 def test_and_splits_requests_not_noun_phrases(text: str, pieces: int) -> None:
     assert len(split_clauses(text)) == pieces, split_clauses(text)
+    if "Plus please" in text:
+        assert "to Plus please" in split_clauses(text)[0], split_clauses(text)
 
 
 def test_a_request_another_one_fulfils_is_not_planned_twice() -> None:

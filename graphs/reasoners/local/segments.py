@@ -45,11 +45,13 @@ _REQUESTING = re.compile(
 # Where one request may end and another begin: a sentence end, a connective ("also", "plus", "oh and"), or "and"
 # before anything but a noun phrase's determiner or number ("the keyboard and a mouse" is one request; "return the
 # tablet and has 10877 shipped?" is two). A piece shorter than three words is no request of its own.
-# "Plus" is also a plan's name: not a connective after a preposition or article ("from Pro to Plus please").
-_PLUS = r"(?<!\bto\s)(?<!\bon\s)(?<!\bonto\s)(?<!\binto\s)(?<!\bthe\s)(?<!\bfrom\s)(?<!\band\s)(?<!\bor\s)plus"
-_CONNECTIVES = f"and also|also|{_PLUS}|and then|oh and|another thing|besides that|on top of that|as well as"
+_CONNECTIVES = "and also|also|and then|oh and|another thing|besides that|on top of that|as well as"
 _AND_NOT_NOUN = r",?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|all|each|another|other|more|\d)\b)"
-_CLAUSE_SPLIT = re.compile(rf"(?:[.!?;]+\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES})\s+|{_AND_NOT_NOUN})",
+# "plus" joins two requests, unless it is a name ("move me to Plus", "the plus plan", "Plus is plenty"): after a
+# preposition or determiner, or before a verb or the noun it names.
+_PLUS = (r"(?<!\bto)(?<!\bon)(?<!\bonto)(?<!\binto)(?<!\bfrom)(?<!\bthe)(?<!\bmy)(?<!\bor)(?<!\band)(?<!\bwith)"
+         r"\s*,?\s+plus\s+(?!(?:is|was|would|will|does|has|costs?|plan|membership|tier|subscription|member)\b)")
+_CLAUSE_SPLIT = re.compile(rf"(?:[.!?;]+\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES})\s+|{_PLUS}|{_AND_NOT_NOUN})",
                            re.IGNORECASE)
 
 # A sentence typed without the mark that ends the one before it ("…missing a keycap Rather than …", "…the
@@ -111,7 +113,7 @@ _ASKING = re.compile(
 # Finer than the router's clause split: after sentence ends and colons (a question keeps its mark), line breaks
 # where a text keeps them (triage; a conversation's messages arrive with whitespace collapsed), "but" and the
 # connectives; no least length.
-_PIECE_SPLIT = re.compile(rf"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES}|but)\s+|{_AND_NOT_NOUN})",
+_PIECE_SPLIT = re.compile(rf"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES}|but)\s+|{_PLUS}|{_AND_NOT_NOUN})",
                           re.IGNORECASE)
 
 

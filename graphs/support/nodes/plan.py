@@ -31,6 +31,7 @@ from graphs.support.dialogue import (
     asks,
     carried_slots,
     identity_args,
+    tells_value,
 )
 from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve, waits_for_yes
 from graphs.support.requests import (
@@ -42,6 +43,7 @@ from graphs.support.requests import (
     lookup_pending,
     note_decision,
     pending_lookups,
+    read_slot_text,
     request_of,
     resolve_known,
     slots_for,
@@ -210,11 +212,14 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
     slots = flow["slots"]
     amended = understanding.get("dialogue", {}).get("amends")
     if amended:  # a correction of a finished request: only the values it replaces change
-        cleared = amend(slots, amended, understanding["entities"], flow["intents"])
+        cleared = amend(slots, amended, understanding["entities"], flow["intents"], text, customer)
         for intent in flow["intents"]:
             request = request_of(flow, intent)
             cleared |= amend(request["slots"], [n for n in amended if n in request["slots"]],
-                             understanding["entities"], [intent])
+                             understanding["entities"], [intent], text, customer)
+            if any(spec.decides and tells_value(spec, text, customer)
+                   for name, spec in get_flow(intent).slots.items() if name in amended):
+                request["decided"] = True
             excluded = request.setdefault("excluded", {})
             same = understanding.get("dialogue", {}).get("same_record", False)  # "it's for the speaker": found again
             for name, value in cleared.items():  # "the other one": not the record found last time
@@ -263,7 +268,7 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
             elif act in spec.acts:
                 slots[name] = spec.acts[act]
             elif spec.text and name not in slots:
-                slots[name] = spec.read_text(text, customer)
+                slots[name] = read_slot_text(spec, text, customer, request_of(flow, intent))
 
 
 def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str,

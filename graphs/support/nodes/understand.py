@@ -27,6 +27,8 @@ from graphs.support.dialogue import (
     expected_entities,
     known_slots,
     read_act,
+    retold,
+    says_yes,
     unheard,
 )
 from graphs.support.flows import get_flow
@@ -38,6 +40,7 @@ _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
 # Values a reply may correct by retyping only the wrong part of them: the entity that gives them, and their slot.
 REPAIRABLE = {"emails": "email"}
@@ -46,13 +49,17 @@ CHOSEN_CONFIDENCE = 0.9
 
 
 def affirmation_of(text: str) -> Literal["yes", "no"] | None:
-    """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks")."""
+    """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks"); after a remark, an explicit
+    go-ahead that ends it ("oh, that one was you? I thought it was my bank. ok so just the rest then, go ahead")."""
     if len(text.split()) > 25:
         return None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
     if _NO.search(core):
         return "no"
     if _YES.search(core):
+        return "yes"
+    last = _SENTENCE.split(core.strip())[-1]
+    if last != core.strip() and says_yes(last) and not _NO.search(last) and not asks(last):
         return "yes"
     return None
 
@@ -83,7 +90,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
-                        unheard(entities, state), _after_question(state))
+                        unheard(entities, state), _after_question(state), retold(state, text))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
     if (dialogue["act"] == "new_request" and flow_intents and flow is not None
@@ -95,6 +102,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
+    elif act == "correct" and dialogue.get("amends"):
+        affirmation = None  # "ok then, the other plan": no yes to what was offered, the request again
     continues = "chosen" not in dialogue and flow is not None and (
         bool(dialogue.get("amends")) or _continues(flow, intents, act, affirmation))
     if "chosen" in dialogue:
