@@ -28,7 +28,7 @@ from typing import Any, Literal
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
 from graphs.support.choices import chosen_option
-from graphs.support.flows import get_flow
+from graphs.support.flows import asks_whether, get_flow
 from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
 
 # Identity: an identifier (email or customer id) and a secret (zip code or the card's last four).
@@ -244,11 +244,12 @@ def says_yes(text: str) -> bool:
 
 def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
     """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
-    me on the free one": the last sentence does), rather than ask or muse about it (``directs``)?"""
+    me on the free one": the last sentence does), rather than ask or muse about it (``directs``; "could I move
+    down to basic?" asks whether, as ``flows.waits_for_yes`` reads it)?"""
     pieces = [piece for piece in _SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
     if spec.named_in(text, customer) is not None:
         pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
-    return any(directs(piece) and _ACTING.search(piece) is not None for piece in pieces)
+    return any(directs(piece) and _ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
 
 
 def follows_up(text: str) -> bool:

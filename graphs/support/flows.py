@@ -276,10 +276,16 @@ _ASKS_WHETHER = re.compile(
     re.IGNORECASE)
 
 
+def asks_whether(text: str) -> bool:
+    """Does the customer ask whether something can be done, or weigh it ("could I move to pro?"), rather than ask
+    for it ("move me to pro", "can you put me on the free one")?"""
+    return _ASKS_WHETHER.search(text) is not None
+
+
 def waits_for_yes(step: StepSpec, request_text: str) -> bool:
     """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)?"""
     if step.confirm == "asked":
-        return _ASKS_WHETHER.search(request_text) is not None
+        return asks_whether(request_text)
     return bool(step.confirm)
 
 
