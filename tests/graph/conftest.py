@@ -57,6 +57,11 @@ def scenario_shop(database_url: str, data: dict[str, list[dict[str, Any]]], now:
     forget_audit_log(database_url)
 
 
+def step_of(plan: list[dict[str, Any]], tool: str) -> dict[str, Any]:
+    """The first step of a turn's plan that runs ``tool``."""
+    return next(s for s in plan if s["tool"] == tool)
+
+
 def order_status(url: str, order_id: int) -> str:
     with open_store(url).db.begin() as conn:
         return str(conn.execute(select(orders.c.status).where(orders.c.id == order_id)).scalar_one())

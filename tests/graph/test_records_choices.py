@@ -11,11 +11,8 @@ from typing import Any
 
 import pytest
 
-from evals.scenario_store import prepare_store
-from foundation.audit import forget_audit_log
-from foundation.policy import Policy
-from service.conversations import SupportService, open_service
-from tools.store import close_store
+from service.conversations import SupportService
+from tests.graph.conftest import scenario_shop, step_of
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 DATA: dict[str, list[dict[str, Any]]] = {
@@ -37,15 +34,10 @@ DATA: dict[str, list[dict[str, Any]]] = {
 
 @pytest.fixture
 def shop(database_url: str) -> Iterator[SupportService]:
-    prepare_store(database_url, DATA, NOW, Policy())
-    with open_service(database_url, reasoner="local", clock=NOW.isoformat()) as svc:
-        yield svc
-    close_store(database_url)
-    forget_audit_log(database_url)
+    yield from scenario_shop(database_url, DATA, NOW)
 
 
-def _step(plan: list[dict[str, Any]], tool: str) -> dict[str, Any]:
-    return next(s for s in plan if s["tool"] == tool)
+_step = step_of
 
 
 def test_an_exchange_for_a_size_picks_it_among_the_products_like_the_one_sent_back(shop: SupportService) -> None:

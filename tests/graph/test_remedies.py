@@ -11,12 +11,8 @@ from typing import Any
 
 import pytest
 
-from evals.scenario_store import prepare_store
-from foundation.audit import forget_audit_log
-from foundation.policy import Policy
-from service.conversations import SupportService, open_service
-from tests.graph.conftest import refunds_of
-from tools.store import close_store
+from service.conversations import SupportService
+from tests.graph.conftest import refunds_of, scenario_shop, step_of
 
 NOW = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)
 DATA: dict[str, list[dict[str, Any]]] = {
@@ -51,15 +47,10 @@ DATA: dict[str, list[dict[str, Any]]] = {
 
 @pytest.fixture
 def shop(database_url: str) -> Iterator[SupportService]:
-    prepare_store(database_url, DATA, NOW, Policy())
-    with open_service(database_url, reasoner="local", clock=NOW.isoformat()) as svc:
-        yield svc
-    close_store(database_url)
-    forget_audit_log(database_url)
+    yield from scenario_shop(database_url, DATA, NOW)
 
 
-def _step(plan: list[dict[str, Any]], tool: str) -> dict[str, Any]:
-    return next(s for s in plan if s["tool"] == tool)
+_step = step_of
 
 
 @pytest.mark.parametrize("accept", ["yes please", "The box says 150 dollars though. Just refund the rest then."])

@@ -10,12 +10,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from evals.scenario_store import prepare_store
-from foundation.audit import forget_audit_log
-from foundation.policy import Policy
-from service.conversations import SupportService, open_service
-from tests.graph.conftest import order_status, refunds_of
-from tools.store import close_store, open_store
+from service.conversations import SupportService
+from tests.graph.conftest import order_status, refunds_of, scenario_shop
+from tools.store import open_store
 from tools.store.schema import disputes
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
@@ -58,11 +55,7 @@ DATA: dict[str, list[dict[str, Any]]] = {
 @pytest.fixture
 def shop(database_url: str) -> Iterator[SupportService]:
     """The graph on a store holding only ``DATA``, at a fixed clock."""
-    prepare_store(database_url, DATA, NOW, Policy())
-    with open_service(database_url, reasoner="local", clock=NOW.isoformat()) as svc:
-        yield svc
-    close_store(database_url)
-    forget_audit_log(database_url)
+    yield from scenario_shop(database_url, DATA, NOW)
 
 
 def _by_intent(plan: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
