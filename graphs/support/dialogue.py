@@ -28,8 +28,32 @@ from typing import Any, Literal
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
 from graphs.support.choices import chosen_option
-from graphs.support.flows import asks_whether, get_flow
+from graphs.support.flows import get_flow
 from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
+from graphs.support.utterance import (
+    ABOUT_IT,
+    ACK_OPENER,
+    ACK_WORDS,
+    BUT,
+    CORRECTION,
+    DESCRIBING,
+    ELLIPSIS,
+    EXPLICIT_YES,
+    GO_AHEAD_WORDS,
+    GREETING,
+    MORE,
+    OTHER,
+    QUESTION,
+    REQUEST,
+    THANKS,
+    TRAILING_FILLER,
+    VALUE,
+    asks,
+    core_of,
+    follows_up,
+    residual,
+    tells_value,
+)
 
 # Identity: an identifier (email or customer id) and a secret (zip code or the card's last four).
 IDENTIFIERS = {"emails": "email", "customer_ids": "customer_id"}
@@ -42,96 +66,6 @@ CARRIED_SLOTS = ("order_id", "invoice_id", "email", "customer_id")
 NEW_REQUEST_CONFIDENCE = 0.6
 # Thanks in a longer message, or followed by "but", introduce something else ("I appreciate that, but ...").
 CLOSING_MAX_WORDS = 15
-# An information question ("how do I upgrade?"), not a polite request ("can you cancel it?").
-# The question words also as typed without an apostrophe ("whats the diff", "hows that work").
-_QUESTION = re.compile(
-    r"^\W*((?:how|what|why|when|where|which|who)(?:'?s|'?re|'?d)?|whether|is|are|does|did)\b", re.I)
-# An elliptical follow-up on the request just finished: an opener and a noun phrase ("ok and the keyboard?",
-# "what about my other order"), or "the other one / order".
-_ELLIPSIS = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|right|alright|cool|great|thanks?|cheers)\b[\s,.!]*)?(?:and|what about|how about)\s+"
-    r"(?:the|my|that|this|those|these|order|#?\d)\b", re.I)
-# A request the customer is still weighing: "thinking about", "not sure", "should I", "maybe", "might".
-_HEDGE = re.compile(
-    r"\b(?:(?:thinking (?:about|of)|considering) \w+ing|wondering|not (?:entirely |really |quite )?sure|should i|"
-    r"shall i|maybe|perhaps|tempted|would it|is it worth|if i)\b", re.I)
-# Words that ask the agent to act: a polite request, or a verb of moving or changing something ("I thought I was
-# still on the free one" names a plan without asking for it).
-_ACTING = re.compile(
-    r"\b(?:please|pls|plz|can (?:you|u)|could (?:you|u)|would you|i'?d like|i want|i need|wanna|put|move|switch|"
-    r"change|downgrade|upgrade|take|set|bump|step|drop|go|make)\b", re.I)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-_OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
-# A remark about what was just discussed, its subject a pronoun for it: "it's for the speaker I sent back", "that
-# was the blue one".
-_ABOUT_IT = re.compile(r"^\W*(?:it'?s|its|it is|it was|that'?s|that is|that was|this is|this was)\s+"
-                       r"(?:for|about|regarding|the|my)\b", re.I)
-# Entities that describe a record ("the keyboard", "the one from last week").
-DESCRIBING = ("products", "dates", "amounts")
-# Something added to what was named before ("the cable too", "and the mouse", "as well").
-_MORE = re.compile(r"\b(too|as well|and the|and my|plus|also|another|other|instead)\b", re.I)
-_BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
-_ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
-
-_CORRECTION = re.compile(
-    r"\b(oops|whoops|sorry|typo|wrong|mistake|mistyped|i mean|i meant|meant|actually|no wait|wait|correction|"
-    r"rather|instead|not that one|the other one|other one|scratch that|try)\b", re.I)
-_EXPLICIT_YES = re.compile(r"\b(yes|yeah|yep|yup|yea|ya|go ahead|do it|please do|proceed|confirm\w*)\b", re.I)
-_THANKS = re.compile(
-    r"\b(thanks?|thank (you|u)|thx|ty|cheers|ta|bye|goodbye|appreciated?|gracias|merci|danke|shukran|grazie|"
-    r"obrigad[oa]|much obliged)\b", re.I)
-_ACK_WORDS = frozenset(re.findall(r"\S+", (
-    "ok okay k kk alright allright right fine great good perfect lovely cool nice noted understood got it sure "
-    "thanks thank you u ty thx cheers ta bye goodbye appreciated appreciate that awesome brilliant super "
-    "excellent wonderful sounds all set done then so ah oh well yes yeah yep will do makes sense")))
-_GO_AHEAD_WORDS = frozenset(("please", "do", "it", "go", "ahead", "proceed", "that", "sounds", "yes"))
-# Words of thanks or an acknowledgement: "also" followed by nothing else ("thanks, and also for the quick
-# reply!") adds no request.
-_ACK_ALTERNATIVES = "|".join(sorted(
-    ("thanks", "thank", "you", "u", "so", "much", "for", "the", "your", "quick", "fast", "help", "reply", "answer",
-     "response", "cheers", "a", "lot", "again", "appreciate", "appreciated", "it", "that", "great", "service", "ok",
-     "all", "good", "have", "nice", "day", "very", "helpful", "really"), key=len, reverse=True))
-_REQUEST = re.compile(
-    r"\?|\b(can|could|would|will|won't|can't|cannot|couldn't) (you|u|i|we|someone|somebody)\b|"
-    r"\b(i|we) (want|need|would like|'d like|wanna|would love)\b|\bi'd like\b|\bplease\b|\bpls\b|\bplz\b|"
-    r"\b(rather|prefer)\b|"
-    r"\b(how|what|where|when|why|which|who)\b|\b(is|are|do|does|did) (there|it|you|my|i)\b|"
-    r"\b(also|another|one more thing|and then)\b(?!(?:[\s,.!]+(?:" + _ACK_ALTERNATIVES + r"))*[\s,.!]*$)", re.I)
-_GREETING = re.compile(
-    r"^\W*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening|day)|hola|bonjour|salam|guten tag)\b[\W\w]{0,20}$",
-    re.I)
-# Words that only introduce a value ("my zip is", "card ending", "email:"): not evidence of a request.
-_VALUE_CUES = re.compile(
-    r"\b(my|the|its|it's|it is|is|are|was|and|or|with|on|in|of|for|number|no|nr|id|customer|account|acct|email|"
-    r"e-mail|mail|address|zip|zip code|postal|post|code|postcode|cep|cap|plz|card|visa|mastercard|amex|debit|"
-    r"credit|last|four|4|digits|numbers|ending|ends|finishes|order|invoice|inv|here|there|that|this|then|"
-    r"just|also|too)\b", re.I)
-_VALUE = re.compile(r"[\w.+-]+@[\w.-]+|#?\w*\d[\w-]*")
-# Filler around what a reply says: a greeting or a discourse marker before it ("good morning!", "um,", "ok so"),
-# politeness after it ("thanks", "many thanks for your help", "appreciate it"). A bare "ok" or "right" is kept:
-# it is an answer of its own.
-_LEADING_FILLER = re.compile(
-    r"^\W*(?:(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day))(?: (?:there|team|all)\b|"
-    r"(?! (?:there|team|all)\b))|"
-    r"(?:i )?hope (?:you(?:'re| are) well|all is well|you(?:'re| are) doing well)|um+|uh+|erm+|hmm+|so|well|"
-    r"(?:ok(?:ay)?|alright|right) so|anyway)\b[\s,.!;:-]+(?=\S)", re.I)
-_TRAILING_FILLER = re.compile(
-    r"[\s,.!;:-]+(?:(?:many |thanks? (?:you )?)?(?:thanks?|thank you|thx|ty|cheers)(?: (?:a lot|so much|in advance|"
-    r"for (?:your|the) help))?|appreciate it|much appreciated|(?:kind |best )?regards)[\s.!]*$", re.I)
-
-
-def core_of(text: str) -> str:
-    """What a reply says without the filler around it (see ``_LEADING_FILLER``); the text itself if nothing is
-    left."""
-    core = text.strip()
-    for _ in range(3):
-        stripped = _TRAILING_FILLER.sub("", _LEADING_FILLER.sub("", core)).strip()
-        if stripped == core or not stripped:
-            break
-        core = stripped
-    return core
-
-
 def asked_of(state: State) -> Asked:
     """What the agent's last reply asked, read off the flow (and the last assessment, for a clarification)."""
     flow = state.flow
@@ -220,44 +154,6 @@ def supplied(asked: Asked, entities: Entities) -> list[str]:
     return out
 
 
-def residual(text: str) -> str:
-    """The message without its values (emails, numbers, ids) and the words that only introduce them."""
-    kept = _VALUE_CUES.sub(" ", _VALUE.sub(" ", text))
-    return " ".join(re.findall(r"[\w']+|\?", kept))
-
-
-def asks(text: str) -> bool:
-    """Is the message a question ("can I switch?", "how do I ...")?"""
-    return "?" in text or _QUESTION.search(text) is not None
-
-
-def directs(text: str) -> bool:
-    """Does the message tell the agent to act ("pls put me on plus", "can you move me to basic?"), rather than ask
-    about it ("what's the difference between plus and pro?") or muse about it ("thinking of moving to plus")?"""
-    return _QUESTION.search(text) is None and _HEDGE.search(text) is None
-
-
-def says_yes(text: str) -> bool:
-    """Does the text say yes outright ("go ahead", "yes please"), not an "ok" that may only acknowledge?"""
-    return _EXPLICIT_YES.search(text) is not None
-
-
-def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
-    """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
-    me on the free one": the last sentence does), rather than ask or muse about it (``directs``; "could I move
-    down to basic?" asks whether, as ``flows.waits_for_yes`` reads it)?"""
-    pieces = [piece for piece in _SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
-    if spec.named_in(text, customer) is not None:
-        pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
-    return any(directs(piece) and _ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
-
-
-def follows_up(text: str) -> bool:
-    """An elliptical follow-up: "and the X?", "what about my Y", "the other one", or a remark about it ("it's for
-    the speaker I sent back") — the last request again, about the record it describes."""
-    return bool(_ELLIPSIS.search(text) or _OTHER.search(text) or _ABOUT_IT.search(text))
-
-
 def amendable(state: State, entities: Entities, text: str = "") -> list[str]:
     """Slots of the request just finished that this reply would replace: a slot filled from an entity kind the
     reply gives, or one whose value has a part of that kind (the ZIP code of an address); after an elliptical
@@ -266,7 +162,7 @@ def amendable(state: State, entities: Entities, text: str = "") -> list[str]:
     flow = state.flow
     if flow is None or flow["stage"] != "done":
         return []
-    other = follows_up(text) and (any(k in entities for k in DESCRIBING) or _OTHER.search(text) is not None)
+    other = follows_up(text) and (any(k in entities for k in DESCRIBING) or OTHER.search(text) is not None)
     found: list[str] = []
     for intent in flow["intents"]:
         for name, spec in get_flow(intent).slots.items():
@@ -355,7 +251,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     fresh = entities if fresh is None else fresh
     gives = supplied(asked, entities)
     rest = residual(text)
-    request = _REQUEST.search(_VALUE.sub(" ", text)) is not None
+    request = REQUEST.search(VALUE.sub(" ", text)) is not None
     words = re.findall(r"[a-z']+", text.lower())
     cues: list[str] = []
     # A request with evidence of its own: request words beyond the values, and the router sure of a new topic.
@@ -375,15 +271,15 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cues.append(f"retells the request with another {', '.join(retells)}")
         return {**state("correct"), "amends": list(retells)}
     # "ok then, where is that order?" acknowledges the offer and asks something else: no yes to it
-    acknowledges_only = (affirmation == "yes" and new_topic and _ACK_OPENER.match(text) is not None
-                         and asks(text) and _EXPLICIT_YES.search(text) is None)
+    acknowledges_only = (affirmation == "yes" and new_topic and ACK_OPENER.match(text) is not None
+                         and asks(text) and EXPLICIT_YES.search(text) is None)
     if asked["kind"] == "confirmation" and affirmation is not None and not acknowledges_only:
         # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")
         return state("confirm" if affirmation == "yes" else "deny")
     restatable = flow_intents if restatable is None else restatable
     if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in restatable
-            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not _QUESTION.search(text)):
+            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not QUESTION.search(text)):
         # A question about the request ("how do I upgrade?") asks; it does not decide.
         cues.append(f"restates the pending {top['intent']} request")
         return {**state("confirm"), "restates": top["intent"]}
@@ -400,15 +296,15 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         # A bare go-ahead after a question ("ok then let's do it"): the request asked about, decided.
         cues.append(f"decides on the {flow_intents[0]} request asked about")
         return {**state("confirm"), "decides": flow_intents[0]}
-    correction = _CORRECTION.search(text)
+    correction = CORRECTION.search(text)
     # A follow-up's own request words would be a new topic the router is sure of ("and the mouse, can you refund
     # it?"), unless it says it means another record of the same request ("the other one").
-    follow_up = follows_up(text) and (not new_topic or _OTHER.search(text) is not None)
+    follow_up = follows_up(text) and (not new_topic or OTHER.search(text) is not None)
     if amends and done_intents and ((correction and not new_topic) or follow_up):
-        cue = correction or _OTHER.search(text) or _ELLIPSIS.search(text) or _ABOUT_IT.search(text)
+        cue = correction or OTHER.search(text) or ELLIPSIS.search(text) or ABOUT_IT.search(text)
         cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
                     + (f" with {cue.group(0)!r}" if cue else ""))
-        about_it = _ABOUT_IT.search(text) is not None and not correction and _OTHER.search(text) is None
+        about_it = ABOUT_IT.search(text) is not None and not correction and OTHER.search(text) is None
         corrected: DialogueState = {**state("correct"), "amends": list(amends)}
         if about_it:
             corrected["same_record"] = True
@@ -422,8 +318,8 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     if flow_intents and asked["kind"] in ("information", "choice") and correction and not request and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}, no new request")
         return state("correct")
-    acknowledgement = bool(words) and all(w in _ACK_WORDS for w in words)
-    thanks = _THANKS.search(text)
+    acknowledgement = bool(words) and all(w in ACK_WORDS for w in words)
+    thanks = THANKS.search(text)
     unsure = top is None or top["confidence"] < NEW_REQUEST_CONFIDENCE or top["intent"] == "out_of_scope"
     # Thanks close a conversation; in its first message they are politeness around a request the router is sure
     # of ("um, I can't log in, I forgot my password. thx in advance"). A greeting with filler is a greeting.
@@ -431,33 +327,33 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     opening = not flow_intents and not done_intents and asked["kind"] == "nothing"
     # After the customer's question was answered, thanks that end a longer remark close it too ("hm ok, not worth
     # it for me. I'll stay on the free one, thanks").
-    signs_off = after_question and _TRAILING_FILLER.search(text) is not None
+    signs_off = after_question and TRAILING_FILLER.search(text) is not None
     closing = (thanks is not None and (len(words) <= CLOSING_MAX_WORDS or signs_off)
-               and not _BUT.search(text, thanks.end())
-               and (unsure or not opening or all(w in _ACK_WORDS for w in re.findall(r"[a-z']+", core.lower()))))
-    if _GREETING.fullmatch(core) and _GREETING.search(text) is None and not request and not entities:
+               and not BUT.search(text, thanks.end())
+               and (unsure or not opening or all(w in ACK_WORDS for w in re.findall(r"[a-z']+", core.lower()))))
+    if GREETING.fullmatch(core) and GREETING.search(text) is None and not request and not entities:
         cues.append("a greeting with filler around it")
         return state("smalltalk")
     if (closing or acknowledgement) and not request and not entities:
         cues.append("thanks or an acknowledgement, no request of its own")
         return state("close")
     if (affirmation == "yes" and done_intents and asked["kind"] in ("nothing", "open") and not entities
-            and bool(words) and all(w in _ACK_WORDS or w in _GO_AHEAD_WORDS for w in words)):
+            and bool(words) and all(w in ACK_WORDS or w in GO_AHEAD_WORDS for w in words)):
         # "Yes, please do it." after the request was done without waiting for it: nothing more to do
         cues.append("a go-ahead for what was just done")
         return state("close")
-    if _ACK_OPENER.search(text) and unsure and not request and not entities:
+    if ACK_OPENER.search(text) and unsure and not request and not entities:
         cues.append("an acknowledgement and a remark the router finds no request in")
         return state("close")
     if (affirmation == "yes" and asked["kind"] == "nothing" and top is not None and top["intent"] in done_intents
-            and not request and (not entities or (set(entities) <= set(DESCRIBING) and not _MORE.search(text)))):
+            and not request and (not entities or (set(entities) <= set(DESCRIBING) and not MORE.search(text)))):
         # "yea just the mount, keep the tv": a yes that describes again what was just done adds nothing to it.
         cues.append("a yes to what was just done")
         return state("close")
     if affirmation == "no" and asked["kind"] in ("nothing", "open", "choice") and not request and not entities:
         cues.append("drops the request (a no with nothing pending)")
         return state("deny")
-    if _GREETING.search(text) and not request and not entities:
+    if GREETING.search(text) and not request and not entities:
         cues.append("a greeting")
         return state("smalltalk")
     cues.append("a request of its own" if new_topic else "no answer to what was asked")

@@ -8,19 +8,10 @@ from typing import Any
 import pytest
 
 from graphs.reasoners.local.entities import extract_entities
-from graphs.support.dialogue import (
-    asked_for,
-    asked_of,
-    asks,
-    carried_slots,
-    core_of,
-    expected_entities,
-    identity_args,
-    read_act,
-    residual,
-)
+from graphs.support.dialogue import asked_for, asked_of, carried_slots, expected_entities, identity_args, read_act
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, Asked, IntentGuess, State
+from graphs.support.utterance import asks, core_of, residual
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 NOTHING: Asked = {"kind": "nothing", "slots": [], "expects": [], "options": []}

@@ -10,11 +10,12 @@ import pytest
 
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.segments import split_clauses
-from graphs.support.dialogue import amend, amendable, asked_of, read_act, tells_value
+from graphs.support.dialogue import amend, amendable, asked_of, read_act
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, State, Step
+from graphs.support.utterance import tells_value
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from graphs.support.descriptions import described_in, matches
 from graphs.support.flows import Lookup
 from graphs.support.mentions import UNWANTED, WANTED, by_words, ruled_out, word_polarity
-from graphs.support.requests import described_in, matches
 
 ORDERS = [
     {"order_id": 20001, "products": ["Studio Over-Ear Headphones"], "placed_at": "2026-05-10T10:00:00"},

@@ -10,11 +10,10 @@ import pytest
 
 from graphs.reasoners.local.router import IntentModel, split_clauses
 from graphs.support import requests
+from graphs.support.descriptions import described_in, matches
 from graphs.support.flows import Lookup, load_flows
 from graphs.support.requests import (
     answer_choices,
-    described_in,
-    matches,
     pending_lookups,
     request_of,
     resolve_known,

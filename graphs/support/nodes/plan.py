@@ -23,16 +23,7 @@ from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
-from graphs.support.dialogue import (
-    IDENTIFIERS,
-    NEW_REQUEST_CONFIDENCE,
-    SECRETS,
-    amend,
-    asks,
-    carried_slots,
-    identity_args,
-    tells_value,
-)
+from graphs.support.dialogue import IDENTIFIERS, NEW_REQUEST_CONFIDENCE, SECRETS, amend, carried_slots, identity_args
 from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve, waits_for_yes
 from graphs.support.requests import (
     add_description,
@@ -52,6 +43,7 @@ from graphs.support.requests import (
 )
 from graphs.support.state import ActiveFlow, Customer, State, Step, Understanding
 from graphs.support.third_party import others_details
+from graphs.support.utterance import asks, tells_value
 from tools.registry import get_tool, tool_names
 
 SETTLED = {"done", "rejected"}

@@ -21,20 +21,18 @@ from graphs.support.dialogue import (
     amendable,
     asked_for,
     asked_of,
-    asks,
     carried_slots,
-    core_of,
     expected_entities,
     known_slots,
     read_act,
     retold,
-    says_yes,
     unheard,
 )
 from graphs.support.flows import get_flow
 from graphs.support.handoff import customer_texts
 from graphs.support.requests import picks_offered
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
+from graphs.support.utterance import asks, core_of, says_yes
 
 _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"

@@ -1,0 +1,100 @@
+"""What a customer's description of a record says (amounts, dates, products, words of a name) and which records
+fit it: the matching behind ``requests.settle_lookup`` and ``answer_choices``."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from graphs.reasoners.local.entities import Entities
+from graphs.support.flows import Lookup
+from graphs.support.mentions import by_words, ruled_out, word_polarity
+
+# What a description may say about a record, and the entity that says it.
+DESCRIBED = ("amounts", "dates", "products")
+# A price written without a currency ("two 9.99s", "a 59.99 charge") still describes an amount.
+_BARE_PRICE = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d{2})(?![\d.,]*\d)")
+_DAY_MONTH = re.compile(r"(?<![\d.,$€£])\b(\d{1,2})[./](\d{1,2})\b(?![.,/]?\d)")
+_DAY_OF_MONTH = re.compile(r"\b(?:the|on) (\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+DATE_TOLERANCE_DAYS = 3  # customers remember the day a charge showed on their bank app, not when it was issued
+
+
+def described_in(text: str, entities: Entities, now: datetime | None = None) -> dict[str, list[Any]]:
+    """What a message says that may identify a record: amounts (with or without a currency), dates (also "14.02"
+    and "the 27th", read against ``now``), products."""
+    amounts = [float(a["value"]) for a in entities.get("amounts", [])]
+    amounts += [v for m in _BARE_PRICE.finditer(text) if (v := float(m.group(1).replace(",", "."))) not in amounts]
+    dates = list(entities.get("dates", []))
+    dates += [d for d in _short_dates(text, now) if d not in dates] if now is not None else []
+    words = word_polarity(text)
+    out = set(ruled_out(entities.get("products", []), words))
+    products = [p for p in entities.get("products", []) if p not in out]
+    found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": products, **words}
+    return {k: v for k, v in found.items() if v}
+
+
+def _short_dates(text: str, now: datetime) -> list[str]:
+    """Dates written without a month name: "14.02" or "02/14" (either order that is a date), "the 27th" (the
+    latest such day), each the latest one not after ``now``."""
+    today = now.date()
+    found = []
+    for m in _DAY_MONTH.finditer(text):
+        a, b = int(m.group(1)), int(m.group(2))
+        found += [d for day, month in ((a, b), (b, a)) if (d := _latest(today, month, day))]
+    for m in _DAY_OF_MONTH.finditer(text):
+        month = today.month if int(m.group(1)) <= today.day else (today.month - 2) % 12 + 1
+        found += [d for d in [_latest(today, month, int(m.group(1)))] if d]
+    return [d.isoformat() for d in dict.fromkeys(found)]
+
+
+def _latest(today: date, month: int, day: int) -> date | None:
+    for year in (today.year, today.year - 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate <= today:
+            return candidate
+    return None
+
+
+def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[str, list[Any]]) -> list[dict[str, Any]]:
+    """The candidates that fit every described criterion of the lookup (a criterion not described keeps all)."""
+    kept = candidates
+    for entity, field in lookup.match.items():
+        wanted = described.get(entity)
+        if entity == "products" and not (wanted and any(_fits(entity, c.get(field), w) for c in kept for w in wanted)):
+            # No full product name that fits: a word of a name that tells it from the others ("the headphones").
+            kept = by_words(kept, field, described) or (kept if not wanted else [])
+        elif wanted:
+            narrowed = [c for c in kept if any(_fits(entity, c.get(field), w) for w in wanted)]
+            # A remembered date only narrows: "feb 1" for a charge issued on the 29th of January still counts.
+            kept = narrowed if narrowed or entity != "dates" else kept
+    return kept
+
+
+def describes(candidate: dict[str, Any], lookup: Lookup, described: dict[str, list[Any]]) -> bool:
+    """Does something the customer described fit this record (an amount, a date, a product or a word of its name)?"""
+    for entity, field in lookup.match.items():
+        if any(_fits(entity, candidate.get(field), w) for w in described.get(entity, [])):
+            return True
+        if entity == "products" and by_words([candidate], field, described):
+            return True
+    return False
+
+
+def _fits(entity: str, value: Any, wanted: Any) -> bool:
+    if value is None:
+        return False
+    if isinstance(value, list):  # a record with several (an order's products): one of them fits
+        return any(_fits(entity, v, wanted) for v in value)
+    if entity == "amounts":
+        return abs(float(value) - float(wanted)) < 0.005
+    if entity == "dates":
+        try:
+            return abs((date.fromisoformat(str(value)[:10]) - date.fromisoformat(str(wanted)[:10])).days) \
+                <= DATE_TOLERANCE_DAYS
+        except ValueError:
+            return False
+    return str(wanted).casefold() in str(value).casefold() or str(value).casefold() in str(wanted).casefold()

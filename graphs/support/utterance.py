@@ -1,0 +1,139 @@
+"""What a customer's message says, read as text: the vocabulary of dialogue acts (questions, hedges, thanks,
+corrections, go-aheads, follow-ups) and the predicates built on it. ``dialogue`` reads a reply against the state
+of the conversation with them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graphs.support.flows import asks_whether
+
+# An information question ("how do I upgrade?"), not a polite request ("can you cancel it?").
+# The question words also as typed without an apostrophe ("whats the diff", "hows that work").
+QUESTION = re.compile(
+    r"^\W*((?:how|what|why|when|where|which|who)(?:'?s|'?re|'?d)?|whether|is|are|does|did)\b", re.I)
+# An elliptical follow-up on the request just finished: an opener and a noun phrase ("ok and the keyboard?",
+# "what about my other order"), or "the other one / order".
+ELLIPSIS = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|right|alright|cool|great|thanks?|cheers)\b[\s,.!]*)?(?:and|what about|how about)\s+"
+    r"(?:the|my|that|this|those|these|order|#?\d)\b", re.I)
+# A request the customer is still weighing: "thinking about", "not sure", "should I", "maybe", "might".
+HEDGE = re.compile(
+    r"\b(?:(?:thinking (?:about|of)|considering) \w+ing|wondering|not (?:entirely |really |quite )?sure|should i|"
+    r"shall i|maybe|perhaps|tempted|would it|is it worth|if i)\b", re.I)
+# Words that ask the agent to act: a polite request, or a verb of moving or changing something ("I thought I was
+# still on the free one" names a plan without asking for it).
+ACTING = re.compile(
+    r"\b(?:please|pls|plz|can (?:you|u)|could (?:you|u)|would you|i'?d like|i want|i need|wanna|put|move|switch|"
+    r"change|downgrade|upgrade|take|set|bump|step|drop|go|make)\b", re.I)
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
+# A remark about what was just discussed, its subject a pronoun for it: "it's for the speaker I sent back", "that
+# was the blue one".
+ABOUT_IT = re.compile(r"^\W*(?:it'?s|its|it is|it was|that'?s|that is|that was|this is|this was)\s+"
+                       r"(?:for|about|regarding|the|my)\b", re.I)
+# Entities that describe a record ("the keyboard", "the one from last week").
+DESCRIBING = ("products", "dates", "amounts")
+# Something added to what was named before ("the cable too", "and the mouse", "as well").
+MORE = re.compile(r"\b(too|as well|and the|and my|plus|also|another|other|instead)\b", re.I)
+BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
+ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
+
+CORRECTION = re.compile(
+    r"\b(oops|whoops|sorry|typo|wrong|mistake|mistyped|i mean|i meant|meant|actually|no wait|wait|correction|"
+    r"rather|instead|not that one|the other one|other one|scratch that|try)\b", re.I)
+EXPLICIT_YES = re.compile(r"\b(yes|yeah|yep|yup|yea|ya|go ahead|do it|please do|proceed|confirm\w*)\b", re.I)
+THANKS = re.compile(
+    r"\b(thanks?|thank (you|u)|thx|ty|cheers|ta|bye|goodbye|appreciated?|gracias|merci|danke|shukran|grazie|"
+    r"obrigad[oa]|much obliged)\b", re.I)
+ACK_WORDS = frozenset(re.findall(r"\S+", (
+    "ok okay k kk alright allright right fine great good perfect lovely cool nice noted understood got it sure "
+    "thanks thank you u ty thx cheers ta bye goodbye appreciated appreciate that awesome brilliant super "
+    "excellent wonderful sounds all set done then so ah oh well yes yeah yep will do makes sense")))
+GO_AHEAD_WORDS = frozenset(("please", "do", "it", "go", "ahead", "proceed", "that", "sounds", "yes"))
+# Words of thanks or an acknowledgement: "also" followed by nothing else ("thanks, and also for the quick
+# reply!") adds no request.
+ACK_ALTERNATIVES = "|".join(sorted(
+    ("thanks", "thank", "you", "u", "so", "much", "for", "the", "your", "quick", "fast", "help", "reply", "answer",
+     "response", "cheers", "a", "lot", "again", "appreciate", "appreciated", "it", "that", "great", "service", "ok",
+     "all", "good", "have", "nice", "day", "very", "helpful", "really"), key=len, reverse=True))
+REQUEST = re.compile(
+    r"\?|\b(can|could|would|will|won't|can't|cannot|couldn't) (you|u|i|we|someone|somebody)\b|"
+    r"\b(i|we) (want|need|would like|'d like|wanna|would love)\b|\bi'd like\b|\bplease\b|\bpls\b|\bplz\b|"
+    r"\b(rather|prefer)\b|"
+    r"\b(how|what|where|when|why|which|who)\b|\b(is|are|do|does|did) (there|it|you|my|i)\b|"
+    r"\b(also|another|one more thing|and then)\b(?!(?:[\s,.!]+(?:" + ACK_ALTERNATIVES + r"))*[\s,.!]*$)", re.I)
+GREETING = re.compile(
+    r"^\W*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening|day)|hola|bonjour|salam|guten tag)\b[\W\w]{0,20}$",
+    re.I)
+# Words that only introduce a value ("my zip is", "card ending", "email:"): not evidence of a request.
+VALUE_CUES = re.compile(
+    r"\b(my|the|its|it's|it is|is|are|was|and|or|with|on|in|of|for|number|no|nr|id|customer|account|acct|email|"
+    r"e-mail|mail|address|zip|zip code|postal|post|code|postcode|cep|cap|plz|card|visa|mastercard|amex|debit|"
+    r"credit|last|four|4|digits|numbers|ending|ends|finishes|order|invoice|inv|here|there|that|this|then|"
+    r"just|also|too)\b", re.I)
+VALUE = re.compile(r"[\w.+-]+@[\w.-]+|#?\w*\d[\w-]*")
+# Filler around what a reply says: a greeting or a discourse marker before it ("good morning!", "um,", "ok so"),
+# politeness after it ("thanks", "many thanks for your help", "appreciate it"). A bare "ok" or "right" is kept:
+# it is an answer of its own.
+LEADING_FILLER = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|hiya|howdy|good (?:morning|afternoon|evening|day))(?: (?:there|team|all)\b|"
+    r"(?! (?:there|team|all)\b))|"
+    r"(?:i )?hope (?:you(?:'re| are) well|all is well|you(?:'re| are) doing well)|um+|uh+|erm+|hmm+|so|well|"
+    r"(?:ok(?:ay)?|alright|right) so|anyway)\b[\s,.!;:-]+(?=\S)", re.I)
+TRAILING_FILLER = re.compile(
+    r"[\s,.!;:-]+(?:(?:many |thanks? (?:you )?)?(?:thanks?|thank you|thx|ty|cheers)(?: (?:a lot|so much|in advance|"
+    r"for (?:your|the) help))?|appreciate it|much appreciated|(?:kind |best )?regards)[\s.!]*$", re.I)
+
+
+def core_of(text: str) -> str:
+    """What a reply says without the filler around it (see ``LEADING_FILLER``); the text itself if nothing is
+    left."""
+    core = text.strip()
+    for _ in range(3):
+        stripped = TRAILING_FILLER.sub("", LEADING_FILLER.sub("", core)).strip()
+        if stripped == core or not stripped:
+            break
+        core = stripped
+    return core
+
+
+
+def residual(text: str) -> str:
+    """The message without its values (emails, numbers, ids) and the words that only introduce them."""
+    kept = VALUE_CUES.sub(" ", VALUE.sub(" ", text))
+    return " ".join(re.findall(r"[\w']+|\?", kept))
+
+
+def asks(text: str) -> bool:
+    """Is the message a question ("can I switch?", "how do I ...")?"""
+    return "?" in text or QUESTION.search(text) is not None
+
+
+def directs(text: str) -> bool:
+    """Does the message tell the agent to act ("pls put me on plus", "can you move me to basic?"), rather than ask
+    about it ("what's the difference between plus and pro?") or muse about it ("thinking of moving to plus")?"""
+    return QUESTION.search(text) is None and HEDGE.search(text) is None
+
+
+def says_yes(text: str) -> bool:
+    """Does the text say yes outright ("go ahead", "yes please"), not an "ok" that may only acknowledge?"""
+    return EXPLICIT_YES.search(text) is not None
+
+
+def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
+    """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
+    me on the free one": the last sentence does), rather than ask or muse about it (``directs``; "could I move
+    down to basic?" asks whether, as ``flows.waits_for_yes`` reads it)?"""
+    pieces = [piece for piece in SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
+    if spec.named_in(text, customer) is not None:
+        pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
+    return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
+
+
+def follows_up(text: str) -> bool:
+    """An elliptical follow-up: "and the X?", "what about my Y", "the other one", or a remark about it ("it's for
+    the speaker I sent back") — the last request again, about the record it describes."""
+    return bool(ELLIPSIS.search(text) or OTHER.search(text) or ABOUT_IT.search(text))
