@@ -126,6 +126,30 @@ def perturb(scenario: Scenario, kind: str) -> Scenario:
                    tags=[*scenario.tags, f"perturb-{kind}"])
 
 
+TWIN_PREFIX = "p-"
+PARAPHRASE = "paraphrase"
+
+
+def twins_of(originals: list[Scenario], written: list[Scenario]) -> list[Scenario]:
+    """Paraphrases written by someone else (evals/scenarios/blind/para7, para8: id ``p-<id>``, the same data and
+    expectations in other words) as one more kind of rewrite: id ``<id>~paraphrase``, tag ``perturb-paraphrase``.
+    ValueError when no twin belongs to the scenarios played, or a twin's facts differ from its original's."""
+    by_id = {s.id: s for s in originals}
+    twins = []
+    for twin in written:
+        original = by_id.get(twin.id.removeprefix(TWIN_PREFIX)) if twin.id.startswith(TWIN_PREFIX) else None
+        if original is None:
+            continue
+        if replace(twin, id=original.id, title=original.title, messages=original.messages,
+                   source=original.source) != original:
+            raise ValueError(f"twin {twin.id} is not its original with other words: its data or expectations differ")
+        twins.append(replace(twin, id=f"{original.id}{SEPARATOR}{PARAPHRASE}",
+                             tags=[*twin.tags, f"perturb-{PARAPHRASE}"]))
+    if not twins:
+        raise ValueError(f"no twin (id {TWIN_PREFIX}<id>) of the scenarios played")
+    return twins
+
+
 def parse_kinds(spec: str) -> list[str]:
     """``all`` or a comma-separated list of kinds; ValueError naming the known kinds otherwise."""
     kinds = list(KINDS) if spec.strip() == "all" else [k.strip() for k in spec.split(",") if k.strip()]

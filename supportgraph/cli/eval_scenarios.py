@@ -43,12 +43,16 @@ def eval_scenarios(
         "--perturb", help="Also play every scenario with its customer messages rewritten (typos, lower, "
         "no_punctuation, filler, reorder, id_formats, bare_answers; 'all' or a comma list) and report each "
         "kind's pass-rate drop. The headline figures stay those of the originals.")] = None,
+    twins: Annotated[Path | None, typer.Option(
+        "--twins", help="A file or folder of paraphrased twins written by someone else (id p-<id>, e.g. "
+        "evals/scenarios/blind/para8): played too, and reported as the 'paraphrase' row of the perturbation "
+        "suite (drop, broke, mended).")] = None,
 ) -> None:
     """Play each scenario on a fresh store and report pass^k, escalation precision/recall, resolution rate,
     confidence calibration error and results per flow."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from evals.perturb import drop_table, parse_kinds
+    from evals.perturb import drop_table, parse_kinds, twins_of
     from evals.perturb import perturb as rewrite
     from evals.scenario_files import load_scenarios
     from evals.scenario_format import ScenarioError
@@ -70,7 +74,11 @@ def eval_scenarios(
     except ValueError as exc:
         raise CliError(str(exc)) from None
     originals = len(scenarios)
-    scenarios += [rewrite(s, kind) for kind in kinds for s in scenarios[:originals]]
+    try:
+        written = twins_of(scenarios, load_scenarios(twins)) if twins is not None else []
+    except (ScenarioError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    scenarios += [rewrite(s, kind) for kind in kinds for s in scenarios[:originals]] + written
     if database_url and not database_url.startswith("sqlite"):
         _check_server(database_url)
     started = datetime.now(UTC)
@@ -87,7 +95,7 @@ def eval_scenarios(
 
         run = run_scenarios(scenarios, trials=trials, server_url=database_url, run_settings=run_settings,
                             langsmith=langsmith, on_trial=on_trial)
-    if kinds:
+    if kinds or written:
         own = {s.id for s in scenarios[:originals]}
         passed: dict[str, list[bool]] = {}
         for result in run.results:

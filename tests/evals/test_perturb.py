@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 
-from evals.perturb import KINDS, bare_answers, drop_table, id_formats, parse_kinds, perturb, reorder
-from evals.scenario_files import load_scenarios
+from evals.perturb import (
+    KINDS,
+    bare_answers,
+    drop_table,
+    id_formats,
+    parse_kinds,
+    perturb,
+    reorder,
+    twins_of,
+)
+from evals.scenario_files import BLIND_DIR, load_scenarios
 
 MESSAGE = "Hi! The earbuds from order 13001 cost $89.99, email me at jo.ng@example.com. I'd like a refund."
 
@@ -54,3 +64,22 @@ def test_unknown_kind_is_refused_with_the_known_ones() -> None:
     assert parse_kinds("all") == list(KINDS)
     with pytest.raises(ValueError, match="typos"):
         parse_kinds("typo")
+
+
+def test_written_paraphrases_are_one_more_kind_of_rewrite() -> None:
+    originals = load_scenarios(BLIND_DIR / "dev8")
+    twins = twins_of(originals, load_scenarios(BLIND_DIR / "para8"))
+    assert sorted(t.id for t in twins) == sorted(f"{s.id}~paraphrase" for s in originals)
+    twin = next(t for t in twins if t.id.startswith(originals[0].id + "~"))
+    assert twin.messages != originals[0].messages and twin.expect == originals[0].expect
+    assert drop_table({originals[0].id: 1.0, twin.id: 0.0})["paraphrase"]["broke"] == 1
+
+
+def test_a_twin_with_other_facts_or_no_twin_at_all_is_refused() -> None:
+    originals = load_scenarios(BLIND_DIR / "dev8")
+    written = load_scenarios(BLIND_DIR / "para8")
+    changed = [replace(written[0], expect={**written[0].expect, "escalated": not written[0].expect.get("escalated")})]
+    with pytest.raises(ValueError, match="data or expectations differ"):
+        twins_of(originals, changed)
+    with pytest.raises(ValueError, match="no twin"):
+        twins_of(originals[:0] + load_scenarios(BLIND_DIR / "dev7")[:1], written)

@@ -99,6 +99,8 @@ def test_bad_files_and_duplicate_ids(tmp_path: Path) -> None:
     (["BAD"], "error: BAD: scenario refund-small (#1), messages: [] should be non-empty"),
     (["BAD", "--reasoner", "oracle"], "error: unknown reasoner 'oracle': this build has local"),
     (["--only", "no-such-scenario"], "error: no scenario has the id or tag 'no-such-scenario'"),
+    (["--only", "greeting-only", "--twins", "evals/scenarios/blind/para8"],
+     "error: no twin (id p-<id>) of the scenarios played"),
     (["--only", "greeting-only", "--database-url", "postgresql://nobody@127.0.0.1:FREE_PORT/x"],
      "error: cannot create scenario databases on 127.0.0.1:FREE_PORT/x: connection failed"),
 ])
