@@ -65,6 +65,9 @@ class SlotSpec(BaseModel):
                           "steps of its request that would ask for a yes")
     ask_when: Condition | None = Field(None, description="asked for only once the records fetched show it can be "
                                        "used (a new address only for an order that has not shipped)")
+    flips: str | None = Field(None, description="with text values true/false: STEP.FIELD, where a step of the "
+                              "flow finds the current value; a request whose words name neither value asks to "
+                              "change it (\"you send me far too many emails\" to a subscriber is off)")
 
     @model_validator(mode="after")
     def _one_source(self) -> SlotSpec:

@@ -161,9 +161,10 @@ def fill_answered(flow: ActiveFlow, entities: Entities) -> None:
 def lookup_pending(spec: FlowSpec, slots: dict[str, Any], name: str) -> bool:
     """Whether slot ``name`` is left to its lookup: not given, and the lookup step is planned."""
     slot = spec.slots[name]
-    if slot.resolve is None or slots.get(name) is not None:
+    source = slot.resolve.step if slot.resolve else slot.flips.split(".", 1)[0] if slot.flips else None
+    if source is None or slots.get(name) is not None:
         return False
-    step = next(s for s in spec.steps if s.id == slot.resolve.step)
+    step = next(s for s in spec.steps if s.id == source)
     return not (step.when and not slots.get(step.when)) and not (step.unless and slots.get(step.unless))
 
 
@@ -208,9 +209,17 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         reference = f"$slots.{name}"
         waiting = [s for s in steps if s["intent"] == intent and s["status"] in {"pending", "awaiting_confirmation"}
                    and _mentions(s["args"], reference)]
+        request = request_of(flow, intent)
+        if slot.flips and slot.flips.split(".", 1)[0] == local and waiting:
+            # The request named neither value: it is to change what the records show ("far too many emails").
+            current = (done["result"].get("data") or {}).get(slot.flips.split(".", 1)[1])
+            if isinstance(current, bool):
+                request["slots"][name] = not current
+                for step in waiting:
+                    step["args"] = _substitute(step["args"], reference, not current)
+            continue
         if lookup is None or lookup.step != local or not waiting:
             continue
-        request = request_of(flow, intent)
         candidates = list((done["result"].get("data") or {}).get(lookup.items) or [])
         slots = slots_for(flow, intent)
         candidates = [c for c in candidates if not any(slots.get(slot) is not None and str(c.get(field)) == str(
