@@ -27,6 +27,7 @@ from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
 from graphs.reasoners.local.gloss import gloss
+from graphs.reasoners.local.letters import body
 from graphs.reasoners.local.segments import ask_pieces, asks, bare, carries_request, contemplated, split_clauses
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
@@ -169,7 +170,8 @@ class IntentModel:
     def detect_many(self, texts: list[str], *,
                     secondary_threshold: float = SECONDARY_THRESHOLD) -> list[tuple[list[IntentScore], float]]:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
-        texts = [gloss(t) for t in texts]  # "und", "aber", "pero" separate requests too
+        # "und", "aber", "pero" separate requests too; a letter's closing and signature ask nothing (letters.py)
+        texts = [body(gloss(t)) for t in texts]
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]
         weighed_lists = [contemplated(t) for t in texts]

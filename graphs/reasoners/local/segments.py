@@ -51,7 +51,12 @@ _AND_NOT_NOUN = r",?\s+and\s+(?!(?:a|an|some|any|one|two|three|four|five|both|al
 # preposition or determiner, or before a verb or the noun it names.
 _PLUS = (r"(?<!\bto)(?<!\bon)(?<!\bonto)(?<!\binto)(?<!\bfrom)(?<!\bthe)(?<!\bmy)(?<!\bor)(?<!\band)(?<!\bwith)"
          r"\s*,?\s+plus\s+(?!(?:is|was|would|will|does|has|costs?|plan|membership|tier|subscription|member)\b)")
-_CLAUSE_SPLIT = re.compile(rf"(?:[.!?;]+\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES})\s+|{_PLUS}|{_AND_NOT_NOUN})",
+# A list written into a message: "(a) … (b) …", "1) … 2) …", "1. … 2. …", "• … • …".
+# A number with a full stop is an item only after a sentence's end ("I need 2. Thanks" keeps its quantity).
+_LIST_MARK = (r"(?:(?:\s+|(?<=\s)|^)(?:\(?(?:[1-9]|[a-eA-E])\)|[•*]+)|(?:(?<=[.!?:;]\s)|^)[1-9]\.(?=\s+[A-Za-z]))"
+              r"\s+")
+_CLAUSE_SPLIT = re.compile(rf"(?:{_LIST_MARK}|"
+                           rf"[.!?;]+\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES})\s+|{_PLUS}|{_AND_NOT_NOUN})",
                            re.IGNORECASE)
 
 # A sentence typed without the mark that ends the one before it ("…missing a keycap Rather than …", "…the
@@ -107,13 +112,18 @@ _ASKING = re.compile(
     r"hope|was wondering|were wondering|were hoping|am wondering|wondered)\b|\bwondering (if|whether)\b|"
     r"\b(is it possible|is possible|any way|any chance|how do i|how can i|how long|how much|where is|where's|wheres|"
     r"when will|when is|what is|what's)\b|"
+    # Indirect requests: "I must ask you to …", "I'd be grateful if …", "a refund would be nice".
+    r"\b(ask|asking|beg|request|requesting) (you|that you)\b|\b(grateful|appreciate it|appreciated|thankful) if\b|"
+    r"\bwould be (nice|great|good|lovely|ideal|appreciated|helpful|perfect|wonderful|brilliant|amazing)\b|"
     + _ORDERING,
     re.IGNORECASE,
 )
 # Finer than the router's clause split: after sentence ends and colons (a question keeps its mark), line breaks
 # where a text keeps them (triage; a conversation's messages arrive with whitespace collapsed), "but" and the
-# connectives; no least length.
-_PIECE_SPLIT = re.compile(rf"(?:(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES}|but)\s+|{_PLUS}|{_AND_NOT_NOUN})",
+# connectives; no least length. Not at a spaced dash: it cuts asides ("the TV - the big one - …") and conditions
+# ("say I switched to Plus mid-month — is the rest refunded?") from what they belong to.
+_PIECE_SPLIT = re.compile(rf"(?:{_LIST_MARK}|"
+                          rf"(?<=[.!?;:])\s+|\s*\n+\s*|\s*,?\s+(?:{_CONNECTIVES}|but)\s+|{_PLUS}|{_AND_NOT_NOUN})",
                           re.IGNORECASE)
 
 
@@ -162,12 +172,22 @@ def contemplated(text: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# An order with a threat after it ("sort it out today or I'm cancelling", "refund it, otherwise I'll call my bank"):
+# the threatened action is what happens if the order is not met, not a second request.
+_THREAT = re.compile(r"^(?P<order>.*\S)\s*,?\s+(?:or(?: else)?|otherwise|else)\s+(?:i|we)(?:'ll|'m|'d| will| am| are|"
+                     r" shall| would)\b.*$", re.IGNORECASE)
+
+
 def speech_act(piece: str) -> str:
     """The part of a piece that carries its request: a conditional's main clause when it orders something ("if
-    not, just put it back on my card" → "just put it back on my card"), else the piece."""
+    not, just put it back on my card" → "just put it back on my card"), an order without the threat after it
+    ("fix it today or I'm cancelling" → "fix it today"), else the piece."""
     parts = conditional(piece)
     if parts and _IMPERATIVE.search(parts[1]):
         return bare(parts[1]) if not piece.rstrip().endswith("?") else parts[1]
+    threat = _THREAT.match(piece)
+    if threat and _IMPERATIVE.search(threat["order"]):
+        return bare(threat["order"])
     return piece
 
 
@@ -176,10 +196,16 @@ def asks(piece: str) -> bool:
     return _ASKING.search(speech_act(piece.strip())) is not None
 
 
+# A comma splice before the customer says what they want: "can you check my account, I want the plus membership".
+_WANT_AFTER_COMMA = re.compile(r",\s+(?=(?:i|we)\s+(?:really\s+|just\s+|only\s+)?(?:want|need|would like)\b|"
+                               r"(?:i'd|we'd|id)\s+(?:really\s+|just\s+)?like\b)", re.IGNORECASE)
+
+
 def ask_pieces(text: str) -> list[str]:
     """The pieces of a message that ask for something, each by the part that asks (``speech_act``); empty when
     the message is one piece."""
-    pieces = [speech_act(p.strip()) for p in _PIECE_SPLIT.split(sentence_starts(text)) if p and p.strip()]
+    pieces = [speech_act(q.strip()) for p in _PIECE_SPLIT.split(sentence_starts(text)) if p and p.strip()
+              for q in _WANT_AFTER_COMMA.split(p) if q.strip()]
     # A piece ends as the router's clauses do (a question keeps its mark), so a clause that asks is scored once.
     return [bare(p) for p in pieces if asks(p)] if len(pieces) > 1 else []
 
