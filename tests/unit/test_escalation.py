@@ -408,3 +408,40 @@ def test_a_court_as_the_place_of_a_dispute_is_a_legal_threat() -> None:
     decision = decide(_state(message="Refund me or I'll see you in court."), confidence=0.95, threshold=0.7,
                       max_verification_attempts=3)
     assert decision.route == "human_review", decision
+
+
+@pytest.mark.parametrize("text", [
+    "tried every step on the list, could I have an engineer come out and check the unit?",
+    "may we speak to a supervisor about the invoice please",
+    "I need somebody who can actually sort the invoice out, not another article",
+    "find me someone that can approve this before Friday",
+])
+def test_a_person_asked_for_as_a_question_or_by_what_they_could_do_hands_over(text: str) -> None:
+    """Policy §5a: a person asked for in any words, "can I get a …" as much as "I want a …", and someone named by
+    what they could do ("someone who can sort it out")."""
+    decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
+                      threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and "the customer asked for a person" in decision.reasons, decision
+
+
+@pytest.mark.parametrize("text", [
+    "can I get a refund for the kettle?",
+    "could we have the invoice in the company's name",
+    "is there something that can fix the hinge?",
+])
+def test_asking_for_a_thing_is_not_asking_for_a_person(text: str) -> None:
+    decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
+                      threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "respond", decision
+
+
+def test_anger_at_us_shown_three_ways_hands_over_whatever_the_lexicon_says() -> None:
+    """VADER reads sarcasm as praise ("your support team is a joke" scores positive): outrage, contempt for our
+    service and an ultimatum together are strong anger at us (policy §5a) at any sentiment; two at a neutral
+    score are not."""
+    three = _state(sentiment=0.05, message="Absolutely outrageous. Your support team is a joke, the worst company "
+                                          "I have dealt with, and I'll be done with you after this.")
+    decision = decide(three, confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
+    two = _state(sentiment=0.05, message="Honestly ridiculous. Your website is a joke, but fine, please go ahead.")
+    assert decide(two, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
