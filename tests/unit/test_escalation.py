@@ -415,6 +415,8 @@ def test_a_court_as_the_place_of_a_dispute_is_a_legal_threat() -> None:
     "may we speak to a supervisor about the invoice please",
     "I need somebody who can actually sort the invoice out, not another article",
     "find me someone that can approve this before Friday",
+    "the reset did nothing, please book an engineer for the washer",
+    "could you arrange for a technician to come and inspect the oven",
 ])
 def test_a_person_asked_for_as_a_question_or_by_what_they_could_do_hands_over(text: str) -> None:
     """Policy §5a: a person asked for in any words, "can I get a …" as much as "I want a …", and someone named by
@@ -445,3 +447,27 @@ def test_anger_at_us_shown_three_ways_hands_over_whatever_the_lexicon_says() -> 
     assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
     two = _state(sentiment=0.05, message="Honestly ridiculous. Your website is a joke, but fine, please go ahead.")
     assert decide(two, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
+
+
+@pytest.mark.parametrize("text", [
+    "Not one shop has ever treated me like this. Sort it out this week or we're done, and I'll be telling "
+    "everyone at work exactly why.",
+    "Never had a retailer messed me around so much. Refund it by Friday or that's it, and expect one-star reviews "
+    "everywhere.",
+])
+def test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text: str) -> None:
+    """Anger at us takes more forms than insults: the company ranked below every other, an ultimatum, a threat to
+    tell everyone. Three of them hand over at a sentiment VADER reads mildly (policy §5a)."""
+    decision = decide(_state(sentiment=-0.3, message=text), confidence=0.95, threshold=0.7,
+                      max_verification_attempts=3)
+    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
+
+
+@pytest.mark.parametrize("text", [
+    "the technician who installed it said the noise is normal, can you confirm the warranty?",
+    "I told everyone at home the parcel was coming Friday, where is it?",
+])
+def test_a_technician_or_everyone_mentioned_is_neither_a_person_asked_for_nor_anger(text: str) -> None:
+    decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
+                      threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "respond", decision
