@@ -299,6 +299,13 @@ def test_a_limit_or_goodwill_mentioned_is_no_exception_request(text: str) -> Non
     "is there someone in billing who could reissue it in my company's name?",
     "you mentioned the returns team, can you pass me to them",
     "please put me through to a technician, the steps did nothing",
+    # as a question, by what they could do, or a person of a trade asked to come (session 12)
+    "tried every step on the list, could I have an engineer come out and check the unit?",
+    "may we speak to a supervisor about the invoice please",
+    "I need somebody who can actually sort the invoice out, not another article",
+    "find me someone that can approve this before Friday",
+    "the reset did nothing, please book an engineer for the washer",
+    "could you arrange for a technician to come and inspect the oven",
 ])
 def test_a_person_asked_for_by_team_or_trade_hands_over(text: str) -> None:
     decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
@@ -408,22 +415,6 @@ def test_a_court_as_the_place_of_a_dispute_is_a_legal_threat() -> None:
     decision = decide(_state(message="Refund me or I'll see you in court."), confidence=0.95, threshold=0.7,
                       max_verification_attempts=3)
     assert decision.route == "human_review", decision
-
-
-@pytest.mark.parametrize("text", [
-    "tried every step on the list, could I have an engineer come out and check the unit?",
-    "may we speak to a supervisor about the invoice please",
-    "I need somebody who can actually sort the invoice out, not another article",
-    "find me someone that can approve this before Friday",
-    "the reset did nothing, please book an engineer for the washer",
-    "could you arrange for a technician to come and inspect the oven",
-])
-def test_a_person_asked_for_as_a_question_or_by_what_they_could_do_hands_over(text: str) -> None:
-    """Policy §5a: a person asked for in any words, "can I get a …" as much as "I want a …", and someone named by
-    what they could do ("someone who can sort it out")."""
-    decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
-                      threshold=0.7, max_verification_attempts=3)
-    assert decision.route == "human_review" and "the customer asked for a person" in decision.reasons, decision
 
 
 @pytest.mark.parametrize("text", [
