@@ -421,6 +421,8 @@ def test_a_court_as_the_place_of_a_dispute_is_a_legal_threat() -> None:
     "can I get a refund for the kettle?",
     "could we have the invoice in the company's name",
     "is there something that can fix the hinge?",
+    "the technician who installed it said the noise is normal, can you confirm the warranty?",
+    "I told everyone at home the parcel was coming Friday, where is it?",
 ])
 def test_asking_for_a_thing_is_not_asking_for_a_person(text: str) -> None:
     decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
@@ -452,13 +454,3 @@ def test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text: str) -> 
     decision = decide(_state(sentiment=-0.3, message=text), confidence=0.95, threshold=0.7,
                       max_verification_attempts=3)
     assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
-
-
-@pytest.mark.parametrize("text", [
-    "the technician who installed it said the noise is normal, can you confirm the warranty?",
-    "I told everyone at home the parcel was coming Friday, where is it?",
-])
-def test_a_technician_or_everyone_mentioned_is_neither_a_person_asked_for_nor_anger(text: str) -> None:
-    decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
-                      threshold=0.7, max_verification_attempts=3)
-    assert decision.route == "respond", decision
