@@ -33,6 +33,11 @@ STRONGLY_NEGATIVE = -0.85
 # from you") mildly, and two kinds of anger at us are not worry about one's own situation.
 NEGATIVE = -0.5
 ANGER_SIGNS = 2
+# Three distinct kinds of anger at us (outrage, contempt for the service, an ultimatum) are strong anger whatever the
+# lexicon says: VADER reads "your customer service is a joke" as positive (+0.64), and a message of outrage, contempt
+# and "never ordering from you again" scored +0.03. On every dev half and our own scenarios each message showing three
+# signs expected a hand-off.
+ANGER_CLEAR = 3
 # The same answer (not a question) this many times over is no progress: the third time, not the second.
 NO_PROGRESS_ANSWERS = 2
 IDENTITY_STAGES = ("verifying",)
@@ -104,7 +109,8 @@ def _held(state: State) -> bool:
 
 def strong_anger(state: State, found: list[Cue]) -> str | None:
     """The reason for the strong-anger trigger, or None: a strongly negative message (sentiment at or below
-    ``STRONGLY_NEGATIVE``, or ``NEGATIVE`` when ``ANGER_SIGNS`` distinct patterns of the cue match) whose anger is
+    ``STRONGLY_NEGATIVE``, or ``NEGATIVE`` when ``ANGER_SIGNS`` distinct patterns of the cue match, or any sentiment
+    when ``ANGER_CLEAR`` do) whose anger is
     aimed at us (the ``anger_at_us`` cue: blame, insults, outrage, an ultimatum). A customer distressed by their
     own situation ("I panicked", "my bank froze my card") writes as negatively and aims at no one: they are
     helped, not handed over (prompts/policy.md §5a)."""
@@ -113,10 +119,13 @@ def strong_anger(state: State, found: list[Cue]) -> str | None:
     if not sentiment or aimed is None:
         return None
     signs = aimed.strength(latest_customer_text(state))
-    if sentiment["score"] > (STRONGLY_NEGATIVE if signs < ANGER_SIGNS else NEGATIVE):
+    if signs < ANGER_CLEAR and sentiment["score"] > (STRONGLY_NEGATIVE if signs < ANGER_SIGNS else NEGATIVE):
         return None
-    return (f"the customer is very upset (sentiment {sentiment['score']:.2f}) and angry with us "
-            f"(\"{aimed.evidence(latest_customer_text(state))}\")")
+    quote = aimed.evidence(latest_customer_text(state))
+    if sentiment["score"] <= NEGATIVE:
+        return f"the customer is very upset (sentiment {sentiment['score']:.2f}) and angry with us (\"{quote}\")"
+    return (f"the customer is angry with us in {signs} ways, though the wording scores mildly (sentiment "
+            f"{sentiment['score']:.2f}) (\"{quote}\")")
 
 
 def collect_triggers(state: State, *, max_verification_attempts: int, repeats: int = 0) -> Triggers:

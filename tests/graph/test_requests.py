@@ -159,6 +159,19 @@ def test_a_dispute_is_found_from_the_amount_the_customer_describes(shop: Support
     assert "invoice number" not in report.replies[-1].lower(), "asked for what the records already say"
 
 
+def test_a_dispute_written_as_a_long_letter_is_opened(shop: SupportService, database_url: str) -> None:
+    """The dispute's reason quotes the customer's words and takes 500 characters: a letter longer than that still
+    opens the dispute (its beginning kept), where the whole call used to be refused."""
+    letter = ("Hello, I am writing about a payment I do not understand. There is a 59.99 charge from you last week "
+              "and I have never upgraded my membership to anything that costs that much. " * 4
+              + "Please treat this as a formal dispute of that charge.")
+    assert len(letter) > 500
+    report = shop.send("dispute-letter", letter, customer_id="C7001")
+    dispute = next(s for s in report.plan if s["tool"] == "open_billing_dispute")
+    assert dispute["status"] == "done" and len(dispute["args"]["reason"]) <= 500, dispute
+    assert [d["invoice_id"] for d in _disputes(database_url)] == ["INV-30002"]
+
+
 def test_two_fitting_charges_make_one_question_then_the_answer_picks_one(shop: SupportService,
                                                                          database_url: str) -> None:
     first = shop.send("dispute-two", "I don't recognise a $9.99 charge from you", customer_id="C7002")

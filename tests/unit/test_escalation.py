@@ -299,6 +299,13 @@ def test_a_limit_or_goodwill_mentioned_is_no_exception_request(text: str) -> Non
     "is there someone in billing who could reissue it in my company's name?",
     "you mentioned the returns team, can you pass me to them",
     "please put me through to a technician, the steps did nothing",
+    # as a question, by what they could do, or a person of a trade asked to come (session 12)
+    "tried every step on the list, could I have an engineer come out and check the unit?",
+    "may we speak to a supervisor about the invoice please",
+    "I need somebody who can actually sort the invoice out, not another article",
+    "find me someone that can approve this before Friday",
+    "the reset did nothing, please book an engineer for the washer",
+    "could you arrange for a technician to come and inspect the oven",
 ])
 def test_a_person_asked_for_by_team_or_trade_hands_over(text: str) -> None:
     decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
@@ -408,3 +415,42 @@ def test_a_court_as_the_place_of_a_dispute_is_a_legal_threat() -> None:
     decision = decide(_state(message="Refund me or I'll see you in court."), confidence=0.95, threshold=0.7,
                       max_verification_attempts=3)
     assert decision.route == "human_review", decision
+
+
+@pytest.mark.parametrize("text", [
+    "can I get a refund for the kettle?",
+    "could we have the invoice in the company's name",
+    "is there something that can fix the hinge?",
+    "the technician who installed it said the noise is normal, can you confirm the warranty?",
+    "I told everyone at home the parcel was coming Friday, where is it?",
+])
+def test_asking_for_a_thing_is_not_asking_for_a_person(text: str) -> None:
+    decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
+                      threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "respond", decision
+
+
+def test_anger_at_us_shown_three_ways_hands_over_whatever_the_lexicon_says() -> None:
+    """VADER reads sarcasm as praise ("your support team is a joke" scores positive): outrage, contempt for our
+    service and an ultimatum together are strong anger at us (policy §5a) at any sentiment; two at a neutral
+    score are not."""
+    three = _state(sentiment=0.05, message="Absolutely outrageous. Your support team is a joke, the worst company "
+                                          "I have dealt with, and I'll be done with you after this.")
+    decision = decide(three, confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
+    two = _state(sentiment=0.05, message="Honestly ridiculous. Your website is a joke, but fine, please go ahead.")
+    assert decide(two, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
+
+
+@pytest.mark.parametrize("text", [
+    "Not one shop has ever treated me like this. Sort it out this week or we're done, and I'll be telling "
+    "everyone at work exactly why.",
+    "Never had a retailer messed me around so much. Refund it by Friday or that's it, and expect one-star reviews "
+    "everywhere.",
+])
+def test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text: str) -> None:
+    """Anger at us takes more forms than insults: the company ranked below every other, an ultimatum, a threat to
+    tell everyone. Three of them hand over at a sentiment VADER reads mildly (policy §5a)."""
+    decision = decide(_state(sentiment=-0.3, message=text), confidence=0.95, threshold=0.7,
+                      max_verification_attempts=3)
+    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
