@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +30,21 @@ Amount = Annotated[
     Decimal,
     Field(gt=0, le=Decimal("1000000"), max_digits=9, decimal_places=2, description="Dollars, 2 decimals."),
 ]
+
+
+def brief(limit: int) -> BeforeValidator:
+    """A note the graph may fill with the customer's own words (a flow step quotes ``$message``): a text longer than
+    ``limit`` characters is cut after the last whole word that fits, with "…", instead of refused. A long letter
+    asking for a refund is no reason not to make it; the note only records why."""
+
+    def cut(value: Any) -> Any:
+        if not isinstance(value, str) or len(value) <= limit:
+            return value
+        head = value[: limit - 1]
+        space = head.rfind(" ")
+        return (head[:space] if space > limit // 2 else head).rstrip() + "…"
+
+    return BeforeValidator(cut)
 
 
 def cents(amount: Decimal) -> int:
