@@ -32,13 +32,18 @@ Amount = Annotated[
 ]
 
 
+# The longest message a customer can send (graphs/support/messages.py MAX_MESSAGE_CHARS): a note that quotes one
+# is cut to its field's size; anything longer is no customer's words and is refused like any oversized argument.
+QUOTABLE_CHARS = 8_000
+
+
 def brief(limit: int) -> BeforeValidator:
     """A note the graph may fill with the customer's own words (a flow step quotes ``$message``): a text longer than
-    ``limit`` characters is cut after the last whole word that fits, with "…", instead of refused. A long letter
-    asking for a refund is no reason not to make it; the note only records why."""
+    ``limit`` characters, up to a whole message's, is cut after the last whole word that fits, with "…", instead
+    of refused. A long letter asking for a refund is no reason not to make it; the note only records why."""
 
     def cut(value: Any) -> Any:
-        if not isinstance(value, str) or len(value) <= limit:
+        if not isinstance(value, str) or len(value) <= limit or len(value) > QUOTABLE_CHARS:
             return value
         head = value[: limit - 1]
         space = head.rfind(" ")

@@ -3,6 +3,10 @@ refused, so the refund or dispute it asks for is still made."""
 
 from __future__ import annotations
 
+import pytest
+from pydantic import ValidationError
+
+from tools.common import QUOTABLE_CHARS
 from tools.kb.search_articles import SearchArticlesArgs
 from tools.payments.open_billing_dispute import OpenBillingDisputeArgs
 from tools.payments.refund_order import RefundOrderArgs
@@ -24,3 +28,8 @@ def test_other_notes_that_quote_the_customer_are_cut_too() -> None:
 
 def test_a_short_reason_is_kept_as_written() -> None:
     assert RefundOrderArgs(order_id=40562, reason="damaged in transit").reason == "damaged in transit"
+
+
+def test_a_text_longer_than_any_message_is_still_refused() -> None:
+    with pytest.raises(ValidationError):
+        RefundOrderArgs(order_id=40562, reason="x" * (QUOTABLE_CHARS + 1))
