@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphs.support.descriptions import described_in, matches
 from graphs.support.flows import Lookup
 from graphs.support.mentions import UNWANTED, WANTED, by_words, ruled_out, word_polarity
+from graphs.support.requests import add_description
 
 ORDERS = [
     {"order_id": 20001, "products": ["Studio Over-Ear Headphones"], "placed_at": "2026-05-10T10:00:00"},
@@ -64,3 +67,19 @@ def test_keep_doing_something_rules_nothing_out() -> None:
     assert ruled_out(["Aurora Sport Earbuds", "HDMI Cable 2m"], text) == []
     assert ruled_out(["Aurora Sport Earbuds", "HDMI Cable 2m"], text + ", I'm keeping the HDMI cable") == [
         "HDMI Cable 2m"]
+
+
+def test_praise_and_holding_on_rule_an_item_out_but_wanting_it_does_not() -> None:
+    names = ["Wireless Mouse", "Laptop Sleeve 14in"]
+    assert ruled_out(names, "I'm very pleased with the sleeve, however the mouse stopped working") == [
+        "Laptop Sleeve 14in"]
+    assert ruled_out(names, "send back only the mouse - the sleeve I'll hang on to") == ["Laptop Sleeve 14in"]
+    assert ruled_out(names, "I would like the mouse refunded, the sleeve is fine") == ["Laptop Sleeve 14in"]
+
+
+def test_a_later_message_rules_out_a_product_named_before() -> None:
+    request = {"text": "", "slots": {}, "choices": {},
+               "described": {"products": ["Aurora Sport Earbuds", "Phone Case Clear"]}}
+    flow: Any = {"intents": ["get_refund"], "requests": {"get_refund": request}}
+    add_description(flow, "oh and scratch the earbuds bit, they work fine. so just the case", {})
+    assert request["described"]["products"] == ["Phone Case Clear"]
