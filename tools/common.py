@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -30,6 +30,26 @@ Amount = Annotated[
     Decimal,
     Field(gt=0, le=Decimal("1000000"), max_digits=9, decimal_places=2, description="Dollars, 2 decimals."),
 ]
+
+
+# The longest message a customer can send (graphs/support/messages.py MAX_MESSAGE_CHARS): a note that quotes one
+# is cut to its field's size; anything longer is no customer's words and is refused like any oversized argument.
+QUOTABLE_CHARS = 8_000
+
+
+def brief(limit: int) -> BeforeValidator:
+    """A note the graph may fill with the customer's own words (a flow step quotes ``$message``): a text longer than
+    ``limit`` characters, up to a whole message's, is cut after the last whole word that fits, with "…", instead
+    of refused. A long letter asking for a refund is no reason not to make it; the note only records why."""
+
+    def cut(value: Any) -> Any:
+        if not isinstance(value, str) or len(value) <= limit or len(value) > QUOTABLE_CHARS:
+            return value
+        head = value[: limit - 1]
+        space = head.rfind(" ")
+        return (head[:space] if space > limit // 2 else head).rstrip() + "…"
+
+    return BeforeValidator(cut)
 
 
 def cents(amount: Decimal) -> int:

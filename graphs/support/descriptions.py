@@ -28,7 +28,7 @@ def described_in(text: str, entities: Entities, now: datetime | None = None) -> 
     dates = list(entities.get("dates", []))
     dates += [d for d in _short_dates(text, now) if d not in dates] if now is not None else []
     words = word_polarity(text)
-    out = set(ruled_out(entities.get("products", []), words))
+    out = set(ruled_out(entities.get("products", []), text))
     products = [p for p in entities.get("products", []) if p not in out]
     found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": products, **words}
     return {k: v for k, v in found.items() if v}

@@ -33,6 +33,9 @@ class Lookup(BaseModel):
     partial: bool = Field(False, description="with total: no value when every candidate matches (all of it)")
     differs: dict[str, str] = Field(default_factory=dict, description="candidate field → slot: a candidate whose "
                                     "field already holds the slot's value is none (a change to it changes nothing)")
+    some: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
+                             "only some of the candidates (\"part of my order\"); when nothing they described tells "
+                             "which, they are asked rather than all being taken")
 
 
 class Condition(BaseModel):
@@ -188,9 +191,15 @@ class StepSpec(BaseModel):
     precondition: Precondition | None = None
     policy: list[str] = Field(default_factory=list)
     when: str | None = Field(default=None, description="plan this step only if this slot has a value")
-    unless: str | None = Field(default=None, description="plan this step only if this slot has no value")
+    unless: str | list[str] | None = Field(default=None, description="plan this step only if this slot (each of "
+                                           "these slots) has no value")
     instead: list[Instead] = Field(default_factory=list, description="the first that applies decides")
     why: str = ""
+
+    def allowed_by(self, slots: Mapping[str, Any]) -> bool:
+        """Do the slots allow this step (its ``when`` slot has a value, no ``unless`` slot has one)?"""
+        unless = [self.unless] if isinstance(self.unless, str) else self.unless or []
+        return not (self.when and not slots.get(self.when)) and not any(slots.get(name) for name in unless)
 
     @field_validator("instead", mode="before")
     @classmethod
@@ -267,7 +276,7 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
     will have one (``verified``: the customer is, or the flow verifies them first)? A flow that needs no
     verification plans such a step only for a customer already verified ("charged twice" from a signed-in
     customer looks at their charges; from anyone else it gets the help article)."""
-    if (step.when and not slots.get(step.when)) or (step.unless and slots.get(step.unless)):
+    if not step.allowed_by(slots):
         return False
     return verified or not get_tool(step.tool).requires_verified_customer
 

@@ -17,14 +17,19 @@ from rapidfuzz import fuzz
 
 WANTED, UNWANTED = "wanted_words", "unwanted_words"
 _WORD = re.compile(r"[a-z0-9]+")
-# A clause ends at punctuation, a dash between spaces, or "but".
-_CLAUSE = re.compile(r"[.!?;,:()\n]+|\s[-–—]+\s|\bbut\b", re.IGNORECASE)
-# A clause that rules out what it names ("not the mouse", "the mouse is fine", "keep the case", "apart from the
-# charger", "not fussed about the speaker"); a negated state ("the cable wasn't in the box") rules nothing out.
+# A clause ends at punctuation, a dash between spaces, or a contrast ("but", "however", "though").
+_CLAUSE = re.compile(r"[.!?;,:()\n]+|\s[-–—]+\s|\b(?:but|however|although|though|whereas)\b", re.IGNORECASE)
+# A clause that rules out what it names ("not the mouse", "the mouse is fine", "the case is lovely", "keep the
+# case", "apart from the charger", "not fussed about the speaker", "scratch the earbuds bit"); a negated state
+# ("the cable wasn't in the box") rules nothing out, nor does "keep" that means "go on" ("the earbuds keep cutting
+# out").
 _RULES_OUT = re.compile(
-    r"\bnot (the|that|this|those|these|my|a|an|fussed|bothered|worried)\b|\b(is|are|'s|'re) (fine|ok|okay|good|"
-    r"alright|all right)\b|\bkeep(ing)?\b|\b(except|apart from|other than|besides)\b|"
-    r"\b(don't|do not) (care|mind) about\b", re.IGNORECASE)
+    r"\bnot (the|that|this|those|these|my|a|an|fussed|bothered|worried)\b|\b(is|are|'s|'re|was|were) "
+    r"((really|totally|absolutely|perfectly|just) )?(fine|ok|okay|good|great|perfect|lovely|nice|brilliant|alright|"
+    r"all right)\b|\b(happy|pleased|satisfied|delighted) with\b|\blove (the|my|that|this)\b|"
+    r"\bkeep(ing)?\b(?! (on )?\w+ing\b)|\b(hang|hold)(ing)? on to\b|\b(except|apart from|other than|besides)\b|"
+    r"\b(don't|do not) (care|mind) about\b|\b(scratch|forget( about)?|never ?mind( about)?|ignore|disregard|leave out)"
+    r" (the|that|my)\b", re.IGNORECASE)
 _SAME_WORD = 85  # fuzz.ratio for two words of four letters or more to count as the same word (a typo)
 
 
@@ -75,10 +80,16 @@ def by_words(candidates: list[dict[str, Any]], field: str, described: dict[str, 
     return kept
 
 
-def ruled_out(names: Sequence[str], described: dict[str, list[Any]]) -> list[str]:
-    """Of the product ``names`` a message mentions, those it only rules out ("not the mouse")."""
-    wanted, unwanted = described.get(WANTED, []), described.get(UNWANTED, [])
+def ruled_out(names: Sequence[str], text: str) -> list[str]:
+    """Of the product ``names`` a message mentions, those its last mention rules out: "not the mouse", or "a
+    mouse and a laptop sleeve. The sleeve is lovely, but the mouse ..." (the sleeve: named first in a plain list,
+    then ruled out). A name's mention is a clause with a word that tells it from the other names."""
     own = [_words(n) for n in names]
     shared = set.intersection(*own) if len(own) > 1 else set()
-    return [n for n, words in zip(names, own, strict=True)
-            if _said(words - shared, unwanted) and not _said(words - shared, wanted)]
+    last: dict[str, bool] = {}
+    for clause in _CLAUSE.split(_SIZE.sub(r"\1in", text)):
+        said = [w for w in _WORD.findall(clause.lower()) if len(w) >= 2]
+        for name, words in zip(names, own, strict=True):
+            if _said(words - shared, said):
+                last[name] = _RULES_OUT.search(clause) is None
+    return [n for n in names if last.get(n) is False]

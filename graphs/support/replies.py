@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.support.flows import get_flow
-from graphs.support.requests import requests_asking, waiting_intents
+from graphs.support.requests import named_records, requests_asking, waiting_intents
 from graphs.support.state import State, Step
 from prompts import render_reply, reply_mentions
 
@@ -81,7 +81,8 @@ def compose_reply(state: State) -> str:
                    for request in (flow.get("requests") or {}).values()
                    for name, offered in request["choices"].items()}
         parts.append(render_reply("ask_information", asking=information, choices=choices,
-                                  asked_for=requests_asking(flow, information), **values))
+                                  asked_for=requests_asking(flow, information),
+                                  named=named_records(flow, state.plan), **values))
     return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
 
 

@@ -26,6 +26,7 @@ from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in, describes, matches
 from graphs.support.flows import FlowSpec, Lookup, SlotSpec, get_flow, resolve
+from graphs.support.mentions import ruled_out
 from graphs.support.state import ActiveFlow, RequestState, Step
 from graphs.support.utterance import tells_value
 
@@ -107,10 +108,15 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
 
 
 def add_description(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:
-    """A later turn of the same flow may describe more ("it was the one on the 3rd")."""
+    """A later turn of the same flow may describe more ("it was the one on the 3rd"), or rule out a product named
+    before ("scratch the earbuds bit, just the case")."""
     more = described_in(text, entities, now)
     for intent in flow["intents"]:
         described = request_of(flow, intent)["described"]
+        named = list(dict.fromkeys([*described.get("products", []), *entities.get("products", [])]))
+        out = ruled_out(named, text) if described.get("products") else []
+        if out:
+            described["products"] = [p for p in described["products"] if p not in out]
         for key, values in more.items():
             described[key] = [*described.get(key, []), *(v for v in values if v not in described.get(key, []))]
 
@@ -165,7 +171,7 @@ def lookup_pending(spec: FlowSpec, slots: dict[str, Any], name: str) -> bool:
     if source is None or slots.get(name) is not None:
         return False
     step = next(s for s in spec.steps if s.id == source)
-    return not (step.when and not slots.get(step.when)) and not (step.unless and slots.get(step.unless))
+    return step.allowed_by(slots)
 
 
 def pending_lookups(spec: FlowSpec, slots: dict[str, Any]) -> set[str]:
@@ -228,6 +234,8 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         if lookup.value and excluded:  # "the other one": not the record found last time
             candidates = [c for c in candidates if str(c.get(lookup.value)) not in excluded]
         found = matches(candidates, lookup, request["described"])
+        if lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
+            found = []  # "part of my order" and nothing said which part: ask
         if found and (slot.pick == "all" or lookup.total or len(found) == 1):
             value = _value(lookup, slot.pick == "all", found, len(candidates))
             request["slots"][name] = value
@@ -285,6 +293,50 @@ def _picked(spec: FlowSpec, name: str, offered: list[dict[str, Any]], text: str,
     if found and (len(found) < len(candidates) or fits_the_one) and (several or len(found) == 1):
         return _value(lookup, spec.slots[name].pick == "all", found, len(candidates))
     return None
+
+
+def gives_asked_text(flow: ActiveFlow, steps: list[Step], text: str, entities: Entities) -> bool:
+    """Does the reply give a value the agent asked for that is read off words (how many of an item: "I only need 2
+    of them"), or describe one of the records the request fetched that the question is about ("bulbs", of an order
+    with a bulb pack)? It answers the question, whatever the router makes of its few words."""
+    described = described_in(text, entities)
+    for intent in flow["intents"]:
+        spec = get_flow(intent)
+        if not any(spec.slots[name].text and not spec.slots[name].entity for name in flow["asking"]
+                   if name in spec.slots):
+            continue
+        if any(spec.slots[name].named_in(text) is not None for name in flow["asking"] if name in spec.slots):
+            return True
+        if _described_records(spec, steps, described):
+            return True
+    return False
+
+
+def named_records(flow: ActiveFlow, steps: list[Step]) -> list[str]:
+    """The names of the fetched records (an order's items) the requests describe, when they describe some but not
+    all of them: what a question about them can name ("how many of the Glow Smart Bulb 4-pack ...")."""
+    named: list[str] = []
+    for intent in flow["intents"]:
+        found = _described_records(get_flow(intent), steps, request_of(flow, intent)["described"])
+        named += [n for n in found if n not in named]
+    return named
+
+
+def _described_records(spec: FlowSpec, steps: list[Step], described: dict[str, list[Any]]) -> list[str]:
+    """Of the records the request's lookups fetched, the names of those its description fits (fewer than all)."""
+    results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") or {} for s in steps
+               if s["intent"] == spec.intent and "." in s["id"] and s["status"] == "done"}
+    names: list[str] = []
+    for slot in spec.slots.values():
+        lookup = slot.resolve
+        candidates = list(results.get(lookup.step, {}).get(lookup.items) or []) if lookup else []
+        if not lookup or "products" not in lookup.match:
+            continue
+        fits = [c for c in candidates if describes(c, lookup, described)]
+        field = lookup.match["products"]
+        names += [str(c.get(field)) for c in fits if len(fits) < len(candidates) or len(candidates) == 1
+                  if isinstance(c.get(field), str)]
+    return list(dict.fromkeys(names))
 
 
 def requests_asking(flow: ActiveFlow, asking: list[str]) -> dict[str, list[str]]:

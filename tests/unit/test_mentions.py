@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from graphs.support.descriptions import described_in, matches
 from graphs.support.flows import Lookup
 from graphs.support.mentions import UNWANTED, WANTED, by_words, ruled_out, word_polarity
+from graphs.support.requests import add_description
 
 ORDERS = [
     {"order_id": 20001, "products": ["Studio Over-Ear Headphones"], "placed_at": "2026-05-10T10:00:00"},
@@ -46,6 +49,37 @@ def test_a_product_only_ruled_out_is_not_described() -> None:
     text = "I'd like to return the keyboard, the mouse is fine"
     described = described_in(text, {"products": ["Wireless Mouse", "Mechanical Keyboard"]})
     assert described["products"] == ["Mechanical Keyboard"]
-    assert ruled_out(["Wireless Mouse", "Mechanical Keyboard"], word_polarity(text)) == ["Wireless Mouse"]
+    assert ruled_out(["Wireless Mouse", "Mechanical Keyboard"], text) == ["Wireless Mouse"]
     item_lookup = Lookup(step="order", items="items", match={"products": "name"})
     assert matches(ITEMS, item_lookup, described) == [{"name": "Mechanical Keyboard"}]
+
+
+def test_a_product_listed_then_ruled_out_is_not_described() -> None:
+    text = ("Order 40562 came - a wireless mouse and a 14\" laptop sleeve. The sleeve is lovely, but the mouse's "
+            "scroll wheel stopped working. I'd like my money back for the mouse please")
+    names = ["Wireless Mouse", "Laptop Sleeve 14in"]
+    assert ruled_out(names, text) == ["Laptop Sleeve 14in"]
+    assert described_in(text, {"products": names})["products"] == ["Wireless Mouse"]
+
+
+def test_keep_doing_something_rules_nothing_out() -> None:
+    text = "The Aurora Sport Earbuds keep cutting out in my left ear. I think today is my last day to send them back"
+    assert ruled_out(["Aurora Sport Earbuds", "HDMI Cable 2m"], text) == []
+    assert ruled_out(["Aurora Sport Earbuds", "HDMI Cable 2m"], text + ", I'm keeping the HDMI cable") == [
+        "HDMI Cable 2m"]
+
+
+def test_praise_and_holding_on_rule_an_item_out_but_wanting_it_does_not() -> None:
+    names = ["Wireless Mouse", "Laptop Sleeve 14in"]
+    assert ruled_out(names, "I'm very pleased with the sleeve, however the mouse stopped working") == [
+        "Laptop Sleeve 14in"]
+    assert ruled_out(names, "send back only the mouse - the sleeve I'll hang on to") == ["Laptop Sleeve 14in"]
+    assert ruled_out(names, "I would like the mouse refunded, the sleeve is fine") == ["Laptop Sleeve 14in"]
+
+
+def test_a_later_message_rules_out_a_product_named_before() -> None:
+    request = {"text": "", "slots": {}, "choices": {},
+               "described": {"products": ["Aurora Sport Earbuds", "Phone Case Clear"]}}
+    flow: Any = {"intents": ["get_refund"], "requests": {"get_refund": request}}
+    add_description(flow, "oh and scratch the earbuds bit, they work fine. so just the case", {})
+    assert request["described"]["products"] == ["Phone Case Clear"]

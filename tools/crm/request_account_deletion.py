@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import idempotent_write, lock_customer
+from tools.common import brief, idempotent_write, lock_customer
 from tools.crm.backend import crm_backend
 from tools.store import BusinessStore
 from tools.ticketing import queries as ticketing
@@ -18,7 +20,7 @@ SUBJECT = "Account deletion request"
 class RequestAccountDeletionArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    reason: str = Field(
+    reason: Annotated[str, brief(500)] = Field(
         "customer request",
         min_length=3,
         max_length=500,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tools.base import SupportTool, ToolContext, ToolResult
+from tools.common import brief
 from tools.kb.backend import kb_backend
 from tools.kb.ranking import bm25_scores, snippet, tokens
 from tools.kb.semantic import cosine_scores
@@ -17,7 +18,9 @@ from tools.store.kb_files import steps_of
 class SearchArticlesArgs(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    query: str = Field(min_length=2, max_length=500, description="What the customer needs help with, in words.")
+    query: Annotated[str, brief(500)] = Field(
+        min_length=2, max_length=500, description="What the customer needs help with, in words."
+    )
     limit: int = Field(3, ge=1, le=10, description="How many articles (at most 10).")
     mode: Literal["hybrid", "semantic", "keyword"] = Field(
         "hybrid", description="hybrid: words and meaning (default); semantic: meaning only; keyword: words only."

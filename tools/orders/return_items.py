@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import OrderId, idempotent_write, lock_customer, money
+from tools.common import OrderId, brief, idempotent_write, lock_customer, money
 from tools.orders.backend import Order, OrderLine, ReturnRecord, orders_backend
 from tools.orders.queries import not_found
 from tools.orders.returns import ItemQuantity, outside_window, returnable_items
@@ -22,7 +24,9 @@ class ReturnItemsArgs(BaseModel):
     items: list[ItemQuantity] = Field(
         min_length=1, max_length=20, description="The items to return and how many of each."
     )
-    reason: str = Field(min_length=3, max_length=500, description="Why the customer returns them, in brief.")
+    reason: Annotated[str, brief(500)] = Field(
+        min_length=3, max_length=500, description="Why the customer returns them, in brief."
+    )
     to_gift_card: bool = Field(
         False, description="True to refund as store credit on a gift card instead of the original method."
     )

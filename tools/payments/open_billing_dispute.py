@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import idempotent_write, money
+from tools.common import brief, idempotent_write, money
 from tools.payments.backend import payments_backend
 from tools.payments.get_invoice import INVOICE_ID, invoice_not_found
 from tools.payments.ledger import note
@@ -24,7 +24,7 @@ class OpenBillingDisputeArgs(BaseModel):
 
     invoice_id: str | None = Field(None, pattern=INVOICE_ID, description="The disputed invoice, e.g. INV-20001.")
     charge_id: str | None = Field(None, pattern=CHARGE_ID, description="Or the disputed charge, e.g. ch_000004.")
-    reason: str = Field(
+    reason: Annotated[str, brief(500)] = Field(
         min_length=5, max_length=500, pattern=tickets.PLAIN_TEXT, description="What the customer disputes and why."
     )
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection
 
 from tools.base import SupportTool, ToolContext, ToolResult
-from tools.common import Amount, OrderId, as_utc, cents, dollars, idempotent_write, lock_customer, money
+from tools.common import Amount, OrderId, as_utc, brief, cents, dollars, idempotent_write, lock_customer, money
 from tools.orders.backend import Order, orders_backend
 from tools.orders.queries import not_found
 from tools.payments.backend import Charge, PaymentsBackend, payments_backend
@@ -27,7 +28,7 @@ class RefundOrderArgs(BaseModel):
 
     order_id: OrderId
     amount: Amount | None = Field(None, description="Dollars to refund; omit for everything still refundable.")
-    reason: str = Field(min_length=3, max_length=500,
+    reason: Annotated[str, brief(500)] = Field(min_length=3, max_length=500,
                         description="A brief note on why, in your words (stored redacted; never paste the message).")
     reason_code: ReasonCode = Field("customer_request", description="Why the order is refunded, as a code.")
     to_gift_card: bool = Field(False, description="True to credit a gift card of the customer (store credit) instead.")

@@ -51,6 +51,11 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     by_id = {s["id"]: s for s in steps}
     trouble: list[str] = []
     left: set[str] = set()  # the intents this turn's records turned into others
+    if flow is not None:
+        for done in [s for s in steps if s["status"] == "done"]:
+            # A step planned this turn ("only 2 of them", once asked how many) may need a slot a lookup of an
+            # earlier turn finds (which item of the order fetched then).
+            settle_lookup(flow, steps, done)
     while True:
         _skip_blocked(steps, by_id)
         ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and _deps_done(s, by_id)]
@@ -255,13 +260,17 @@ def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: Activ
     router = flow.get("router_confidences") or flow["confidences"]
     best = max(intents, key=lambda intent: router.get(intent, 0.0))
     threshold = get_flow(best).threshold
+    # A request the message also read as one this flow covers ("make it one mouse and refund the difference":
+    # change_order and get_refund) is the same request read two ways: both readings ask for this write.
+    asked = min(1.0, router.get(best, 0.0) + sum(router.get(other, 0.0) for other in get_flow(best).covers
+                                                  if other in flow["confidences"]))
     said = [str(m.content) for m in state.messages if isinstance(m, HumanMessage)]
     results = [(s["result"] or {}).get("data") for s in steps if s["status"] == "done" and s is not step]
     slots = slot_confidence(step["args"], said=said, results=results, customer=customer, now=d.now)
-    sure = min(router.get(best, 0.0), slots.confidence)
+    sure = min(asked, slots.confidence)
     if sure >= threshold:
         return [], False
-    if slots.confidence < router.get(best, 0.0):
+    if slots.confidence < asked:
         return [f"the agent is not sure of the values this write would use ({slots.weakest}: "
                 f"{slots.confidence:.2f} < {threshold:.2f})"], False
     return [f"the agent is not sure the customer asked for this ({best} {sure:.2f} < {threshold:.2f})"], True

@@ -25,7 +25,6 @@ from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import IDENTIFIERS, NEW_REQUEST_CONFIDENCE, SECRETS, amend, carried_slots, identity_args
 from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve, waits_for_yes
-from graphs.support.quotes import fitted
 from graphs.support.requests import (
     add_description,
     answer_choices,
@@ -98,9 +97,8 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 continue
             slots = slots_for(flow, step["intent"])
             pending = pending_lookups(get_flow(step["intent"]), slots) if step["intent"] in flow["intents"] else set()
-            quoted = text_for(flow, step["intent"], text)
-            scope = {"slots": slots, "message": quoted}
-            step["args"] = fitted(step["tool"], resolve_known(step["args"], scope, pending), quoted)
+            scope = {"slots": slots, "message": text_for(flow, step["intent"], text)}
+            step["args"] = resolve_known(step["args"], scope, pending)
         if not understanding["continues_flow"]:
             steps = [_done_before(state.plan, s) or s for s in steps]
     return _audited(d, state, flow, steps, note, {})
@@ -165,7 +163,7 @@ def _replan(state: State, d: Deps, previous: ActiveFlow, text: str) -> dict[str,
     steps, problems, note = _model_steps(state, d, flow, [], copy.deepcopy(state.plan), state.replan)
     for step in steps:
         if step["status"] == "pending" and step["result"] is None:
-            step["args"] = fitted(step["tool"], resolve(step["args"], {"slots": flow["slots"], "message": text}), text)
+            step["args"] = resolve(step["args"], {"slots": flow["slots"], "message": text})
     d.audit.record(d.thread_id, state.turn, "replan", {"reason": state.replan, "attempt": state.replans + 1},
                    at=d.now)
     extra: dict[str, Any] = {"replan": None, "replans": state.replans + 1}

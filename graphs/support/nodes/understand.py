@@ -30,7 +30,7 @@ from graphs.support.dialogue import (
 )
 from graphs.support.flows import get_flow
 from graphs.support.handoff import customer_texts
-from graphs.support.requests import picks_offered
+from graphs.support.requests import gives_asked_text, picks_offered
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 from graphs.support.utterance import asks, core_of, says_yes
 
@@ -40,6 +40,8 @@ _YES = re.compile(
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
+# A first sentence this short that picks an offered record is the answer to "which one?", whatever follows.
+PICK_WORDS = 4
 # Values a reply may correct by retyping only the wrong part of them: the entity that gives them, and their slot.
 REPAIRABLE = {"emails": "email"}
 # An intent the customer picked from the options a clarifying question offered is as sure as a stated request.
@@ -91,11 +93,14 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         unheard(entities, state), _after_question(state), retold(state, text))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
-    if (dialogue["act"] == "new_request" and flow_intents and flow is not None
-            and (read is None or read["intent"] in flow_intents or read["intent"] == "out_of_scope"
-                 or read["confidence"] < NEW_TOPIC_CONFIDENCE)
-            and picks_offered(flow, text, entities, d.now)):
-        # The records the agent offered to choose from decide: a reply that picks one answers the question.
+    if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
+            ((read is None or read["intent"] in flow_intents or read["intent"] == "out_of_scope"
+              or read["confidence"] < NEW_TOPIC_CONFIDENCE)
+             and (picks_offered(flow, text, entities, d.now) or gives_asked_text(flow, state.plan, text, entities)))
+            or _opens_with_answer(flow, state, text, products, d.now)):
+        # The records the agent offered to choose from decide: a reply that picks one answers the question; so
+        # does one that gives what was asked for in words (how many, "the bulbs"). One that opens with the answer
+        # ("the mount. doesn't fit my tv") answers it whatever the rest reads like.
         dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
@@ -139,6 +144,16 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         understanding, problems = _with_model(state, d, understanding, text)
     d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
     return {"understanding": understanding, "replan": None, "replans": 0, "model_problems": problems}
+
+
+def _opens_with_answer(flow: ActiveFlow, state: State, text: str, products: tuple[str, ...], now: Any) -> bool:
+    """Does the reply's first sentence, a few words, pick one of the records the agent offered to choose from, or
+    give what it asked for in words?"""
+    first = _SENTENCE.split(text.strip(), maxsplit=1)[0]
+    if len(first.split()) > PICK_WORDS:
+        return False
+    entities = extract_entities(first, now=now, catalogue=products)
+    return picks_offered(flow, first, entities, now) or gives_asked_text(flow, state.plan, first, entities)
 
 
 def _after_question(state: State) -> bool:
