@@ -44,13 +44,12 @@ from graphs.support.utterance import (
     MORE,
     OTHER,
     QUESTION,
-    REQUEST,
     THANKS,
     TRAILING_FILLER,
-    VALUE,
     asks,
     core_of,
     follows_up,
+    requests,
     residual,
     tells_value,
 )
@@ -59,8 +58,10 @@ from graphs.support.utterance import (
 IDENTIFIERS = {"emails": "email", "customer_ids": "customer_id"}
 SECRETS = {"zip_code": "zip_code", "card_last4": "card_last4"}
 IDENTITY_ENTITIES = (*IDENTIFIERS, *SECRETS)
-# Slots a later request of the same conversation may use without asking again.
+# Slots a later request of the same conversation may use without asking again (who the customer said they are,
+# the secret too, until a check with it fails).
 CARRIED_SLOTS = ("order_id", "invoice_id", "email", "customer_id")
+CARRIED_SECRETS = tuple(SECRETS.values())
 # A new request needs the router this sure of it when the reply also answers what was asked; a slot on record
 # fills a new request only when the router is this sure of it (an unsure reading asks, and can be corrected).
 NEW_REQUEST_CONFIDENCE = 0.6
@@ -102,10 +103,28 @@ def expected_entities(intents: Sequence[str], asking: Collection[str] | None = N
 
 
 def carried_slots(state: State, intents: Sequence[IntentGuess]) -> dict[str, Any]:
-    """The slots on record a new request starts with: only when the router is sure of that request."""
+    """The slots on record a new request starts with: only when the router is sure of that request, except who
+    the customer said they are. A secret given before ("jess@x.com", then "30318", then "where are my earbuds?")
+    is carried too, unless the identity check with it failed."""
+    failed = any(s["id"] == "verify" and s["status"] == "failed" for s in state.plan)
+    identity = (*IDENTIFIERS.values(), *(() if failed else CARRIED_SECRETS))
     if not intents or intents[0]["confidence"] < NEW_REQUEST_CONFIDENCE:
-        return {}
-    return {k: v for k, v in known_slots(state).items() if k in CARRIED_SLOTS}
+        # who the customer said they are does not depend on which request they make
+        identity = () if not intents else identity
+        return {k: v for k, v in known_slots(state).items() if k in identity}
+    return {k: v for k, v in known_slots(state).items() if k in (*CARRIED_SLOTS, *identity)}
+
+
+def secret_awaited(state: State, text: str) -> list[str]:
+    """Entity kinds a bare value is read as although the agent asked for none: the secret that goes with the
+    identifier a customer not verified yet gave on its own ("jess@x.com", then "30318"). Only a message that is
+    nothing but the value."""
+    if (state.customer and state.customer["verified"]) or residual(text).strip():
+        return []
+    known = known_slots(state)
+    if not any(known.get(name) for name in IDENTIFIERS.values()) or any(known.get(name) for name in SECRETS.values()):
+        return []
+    return list(SECRETS)
 
 
 def known_slots(state: State) -> dict[str, Any]:
@@ -251,7 +270,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     fresh = entities if fresh is None else fresh
     gives = supplied(asked, entities)
     rest = residual(text)
-    request = REQUEST.search(VALUE.sub(" ", text)) is not None
+    request = requests(text)
     words = re.findall(r"[a-z']+", text.lower())
     cues: list[str] = []
     # A request with evidence of its own: request words beyond the values, and the router sure of a new topic.
@@ -341,6 +360,12 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
             and bool(words) and all(w in ACK_WORDS or w in GO_AHEAD_WORDS for w in words)):
         # "Yes, please do it." after the request was done without waiting for it: nothing more to do
         cues.append("a go-ahead for what was just done")
+        return state("close")
+    if (affirmation == "yes" and asked["kind"] in ("nothing", "open") and top is not None
+            and top["intent"] in done_intents and not fresh and not asks(text) and not MORE.search(text)):
+        # "Yes, please dispute it." after the dispute was opened without waiting for it: the same request, nothing
+        # new in it, is that go-ahead too
+        cues.append(f"a go-ahead that restates the {top['intent']} just done")
         return state("close")
     if ACK_OPENER.search(text) and unsure and not request and not entities:
         cues.append("an acknowledgement and a remark the router finds no request in")

@@ -129,6 +129,7 @@ class ActiveFlow(TypedDict):
     # inherit them, since a misread opening stays misread while the flow goes on.
     reading: NotRequired[dict[str, float]]
     requests: NotRequired[dict[str, RequestState]]
+    declined: NotRequired[bool]  # the request was declined (a claimed approval or authority): that is its answer
 
 
 class Assessment(TypedDict):

@@ -107,6 +107,11 @@ def residual(text: str) -> str:
     return " ".join(re.findall(r"[\w']+|\?", kept))
 
 
+def requests(text: str) -> bool:
+    """Does the message carry request words beyond its values ("please", "can you", "I need", a question)?"""
+    return REQUEST.search(VALUE.sub(" ", text)) is not None
+
+
 def asks(text: str) -> bool:
     """Is the message a question ("can I switch?", "how do I ...")?"""
     return "?" in text or QUESTION.search(text) is not None

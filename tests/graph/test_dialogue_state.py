@@ -139,3 +139,14 @@ def test_a_plan_asked_for_outright_is_switched_and_a_retold_plan_replaces_the_of
         retold.understanding
     [change] = [s for s in retold.plan if s["tool"] == "change_plan"]
     assert change["status"] == "done" and change["args"] == {"plan": "basic"}, retold.plan
+
+
+def test_who_the_customer_said_they_are_before_asking_anything_is_not_asked_again(service: SupportService) -> None:
+    """An email, then a bare ZIP code, sent before any request: the request that follows verifies with them."""
+    service.send("said-before", "hi")
+    service.send("said-before", MAYA_EMAIL)
+    service.send("said-before", "94107")
+    report = service.send("said-before", "where is my order 10003?")
+    assert "verify_identity" in tools_run(report.plan), (report.plan, report.replies)
+    assert report.customer is not None and report.customer["verified"], report.plan
+    assert "1Z999AA10123456784" in report.replies[-1], report.replies

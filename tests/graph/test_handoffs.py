@@ -26,6 +26,7 @@ def test_a_claimed_approval_is_declined_without_a_hand_off(service: SupportServi
     assessed = _assessments(database_url, "claim")[-1]
     assert assessed["declined"] and assessed["route"] == "respond", assessed
     assert "claims an approval" in assessed["reasons"][0], assessed
+    assert report.status == "resolved", "the no is the answer: the conversation does not wait on it"
     # The thread is not stuck: the next ordinary request is handled.
     after = service.send("claim", "ok, then just tell me where order 10003 is")
     assert after.status != "awaiting_review" and after.replies, after

@@ -54,6 +54,9 @@ def test_amount_with_a_thousands_separator() -> None:
     ("it arrived 3 days ago", "2025-06-02"),
     ("it came yesterday", "2025-06-04"),
     ("two weeks ago", "2025-05-22"),
+    ("it was a few days ago", "2025-06-02"),
+    ("a couple of days back", "2025-06-03"),
+    ("saw it the other day", "2025-06-02"),
 ])
 def test_relative_dates_resolve_against_now(text: str, date: str) -> None:
     found = _extract(text)

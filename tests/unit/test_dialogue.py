@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from graphs.reasoners.local.entities import extract_entities
-from graphs.support.dialogue import asked_for, asked_of, carried_slots, expected_entities, identity_args, read_act
+from graphs.support.dialogue import (
+    asked_for,
+    asked_of,
+    carried_slots,
+    expected_entities,
+    identity_args,
+    read_act,
+    secret_awaited,
+)
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, Asked, IntentGuess, State
 from graphs.support.utterance import asks, core_of, residual
@@ -115,9 +123,36 @@ def test_identity_args_need_an_identifier_and_a_secret() -> None:
 
 
 def test_slots_on_record_carry_to_a_confident_new_request_only() -> None:
-    state = State(flow=_flow(["cancel_order"], [], "done", order_id=10002, zip_code="94110"))
+    state = State(flow=_flow(["cancel_order"], [], "done", order_id=10002, address={"zip_code": "94110"}))
     assert carried_slots(state, [{"intent": "track_order", "confidence": 0.9}]) == {"order_id": 10002}
     assert carried_slots(state, [{"intent": "get_refund", "confidence": 0.4}]) == {}
+
+
+def test_who_the_customer_said_they_are_carries_to_any_new_request() -> None:
+    """An email and a ZIP code given before any request ("ella@corp.io", "94110", then "where is my order?") are
+    not asked again, however unsure the router is of the request; a secret a failed check used is."""
+    state = State(flow=_flow(["out_of_scope"], [], "done", email="ella@corp.io", zip_code="94110", order_id=10002))
+    assert carried_slots(state, [{"intent": "track_order", "confidence": 0.5}]) == {
+        "email": "ella@corp.io", "zip_code": "94110"}
+    failed = State(flow=state.flow, plan=[{"id": "verify", "status": "failed"}])  # type: ignore[list-item]
+    assert carried_slots(failed, [{"intent": "track_order", "confidence": 0.9}]) == {
+        "email": "ella@corp.io", "order_id": 10002}
+
+
+def test_a_bare_number_after_an_identifier_alone_is_its_secret() -> None:
+    """"ella@corp.io", then "94110" with nothing asked: the ZIP code that goes with the email, not an order."""
+    state = State(flow=_flow(["contact_customer_service"], [], "done", email="ella@corp.io"))
+    assert set(secret_awaited(state, "94110")) == {"zip_code", "card_last4"}
+    assert secret_awaited(state, "where is order 94110?") == []
+    assert secret_awaited(State(flow=_flow(["out_of_scope"], [], "done")), "94110") == []
+
+
+def test_a_yes_restating_what_was_just_done_closes_it() -> None:
+    """"Yes, please dispute it." after the dispute was opened: nothing more to do, and no new dispute to find."""
+    assert _act("Yes, please dispute it.", NOTHING, top=("billing_dispute", 0.7), done=("billing_dispute",)) == "close"
+    assert _act("yes please, and dispute the other one too", NOTHING, top=("billing_dispute", 0.7),
+                done=("billing_dispute",)) != "close"
+    assert _act("yes, can you dispute it?", NOTHING, top=("billing_dispute", 0.7), done=("billing_dispute",)) != "close"
 
 
 def test_a_yes_with_request_words_still_answers_the_pending_confirmation() -> None:

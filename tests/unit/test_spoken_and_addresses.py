@@ -44,6 +44,16 @@ def test_postal_addresses(text: str, line1: str, line2: str | None, city: str, z
         line1, line2, city, zip_code)
 
 
+@pytest.mark.parametrize("text", ["new address is 77 Via Roma, Apt 4, West Haven CT 06516",
+                                  "77 Via Roma Apt 4 West Haven CT 06516"])
+def test_an_asked_address_needs_no_street_type(text: str) -> None:
+    """A street named without "Street" or "Ave" is read when the agent asked for the address, and only then."""
+    assert "addresses" not in extract_entities(text, now=NOW)
+    [address] = extract_entities(text, now=NOW, expecting=["addresses"])["addresses"]
+    assert (address["line1"], address.get("line2"), address["city"], address.get("state"), address["zip_code"]) == (
+        "77 Via Roma", "Apt 4", "West Haven", "CT", "06516")
+
+
 def test_an_address_holds_no_order_id_zip_or_card() -> None:
     found = extract_entities("order 18102 should go to 12345 Ocean Drive, Miami FL 33139", now=NOW,
                              expecting=["zip_code", "card_last4"])

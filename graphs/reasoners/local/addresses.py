@@ -23,6 +23,15 @@ _ADDRESS = re.compile(
     r"\s*,?\s*(?P<state>[A-Z]{2})?\s*,?\s*(?P<zip>\d{5})(?:-\d{4})?\b",
     re.IGNORECASE,
 )
+# When the agent asked for an address, a street without a street type ("412 E Broadway", "7 Rue Cler") is read
+# too: the house number starts it, a comma or the unit ends it, and the city and ZIP code still have to follow.
+_EXPECTED_ADDRESS = re.compile(
+    rf"(?P<line1>\b\d{{1,6}}[A-Za-z]?(?:\s+(?:[A-Za-z][A-Za-z0-9.'-]*|\d+(?:st|nd|rd|th))){{1,4}}?)"
+    rf"(?:\s*,\s*|\s*,?\s*(?P<line2>{_UNIT})\s*,?\s*)"
+    r"(?P<city>[A-Z][A-Za-z.'-]*(?:\s+[A-Z][A-Za-z.'-]*){0,3})"
+    r"\s*,?\s*(?P<state>[A-Z]{2})?\s*,?\s*(?P<zip>\d{5})(?:-\d{4})?\b",
+    re.IGNORECASE,
+)
 # A function word is no city ("... Street, and 60614").
 _NOT_A_CITY = re.compile(r"^(the|and|in|at|to|for|is|it|my|our|your|please|thanks)\b", re.IGNORECASE)
 
@@ -35,10 +44,14 @@ class Address(TypedDict, total=False):
     zip_code: str
 
 
-def find_addresses(text: str) -> list[tuple[tuple[int, int], Address]]:
-    """Every complete address in ``text`` with its span."""
+def find_addresses(text: str, expected: bool = False) -> list[tuple[tuple[int, int], Address]]:
+    """Every complete address in ``text`` with its span; ``expected``: the agent asked for one, so a street
+    without a street type counts (``_EXPECTED_ADDRESS``)."""
     found = []
-    for m in _ADDRESS.finditer(text):
+    matches = list(_ADDRESS.finditer(text))
+    if expected and not matches:
+        matches = list(_EXPECTED_ADDRESS.finditer(text))
+    for m in matches:
         city = m.group("city").strip(" ,.")
         state = m.group("state")
         if state is None and " " in city and re.fullmatch(r"[A-Z]{2}", city.rsplit(" ", 1)[1]):

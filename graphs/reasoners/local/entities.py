@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Literal, TypedDict
 
@@ -74,8 +74,16 @@ _DATE = re.compile(
     r"\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)\b",
     re.IGNORECASE,
 )
+# Days remembered only roughly ("a few days ago", "a couple of days back", "the other day"): that many days before
+# today, which the lookups' date tolerance widens (graphs/support/descriptions.py).
+_ROUGH_DAYS = re.compile(
+    r"\b(?:(?:a )?(?P<n>few|couple(?: of)?|several|\d+|one|two|three|four|five|six|seven) days? (?:ago|back)|"
+    r"the other day|earlier this week)\b", re.IGNORECASE)
+_ROUGH_COUNT = {"few": 3, "couple": 2, "couple of": 2, "several": 4, "one": 1, "two": 2, "three": 3, "four": 4,
+                "five": 5, "six": 6, "seven": 7}
 _DIGIT = re.compile(r"\d")
-_DAY_WORDS = ("today", "yesterday", "tomorrow", "last", "ago")  # every digit-free alternative of _DATE has one
+# every digit-free alternative of _DATE and _ROUGH_DAYS has one
+_DAY_WORDS = ("today", "yesterday", "tomorrow", "last", "ago", "back", "other day", "this week")
 _CURRENCY = {"$": "USD", "€": "EUR", "£": "GBP", "usd": "USD", "eur": "EUR", "gbp": "GBP", "dollar": "USD",
              "dollars": "USD", "euro": "EUR", "euros": "EUR", "pound": "GBP", "pounds": "GBP"}
 
@@ -140,7 +148,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     if digits:
         for pattern in (_INVOICE, _TICKET, _CUSTOMER):
             rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
-    addresses = find_addresses(rest) if digits else []
+    addresses = find_addresses(rest, expected="addresses" in expecting) if digits else []
     for (start, end), _ in addresses:  # a house number or an address's zip is no order id, zip or card
         rest = _blank(rest, start, end)
     secrets: list[tuple[int, str, str]] = []  # (position, kind, value) of every zip code and card digits
@@ -283,6 +291,9 @@ def _may_name_a_day(text: str) -> bool:
 def _parse_dates(text: str, now: datetime) -> list[str]:
     base = now.replace(tzinfo=None)
     out = [d for m in _DATE.finditer(text) if (d := _parse_date(m.group(0).lower(), base)) is not None]
+    for m in _ROUGH_DAYS.finditer(text):
+        n = (m.group("n") or "few").lower()
+        out.append((base - timedelta(days=int(n) if n.isdigit() else _ROUGH_COUNT[n])).date().isoformat())
     return list(dict.fromkeys(out))
 
 

@@ -98,7 +98,7 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         update["topic"] = topic  # the subject a later request for a person goes to
     if decision.decline:
         # Nothing the claim asks for runs and nobody is asked: the customer hears why, the flow ends here.
-        flow["asking"], flow["stage"] = [], "done"
+        flow["asking"], flow["stage"], flow["declined"] = [], "done", True
         update["plan"] = [{**s, "status": "skipped"} if s["status"] not in {"done", "failed"} else s
                           for s in state.plan]
         update["reply"] = render_reply("decline")

@@ -175,7 +175,9 @@ def _replan(state: State, d: Deps, previous: ActiveFlow, text: str) -> dict[str,
 def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     previous = state.flow
     if understanding["continues_flow"] and previous is not None:
-        return copy.deepcopy(previous)
+        flow = copy.deepcopy(previous)
+        flow.pop("declined", None)  # a decline answers its own turn only
+        return flow
     # A new request keeps what is on record (an order number, who the customer said they are): never asked twice.
     carried = carried_slots(state, understanding["intents"])
     if not (previous is not None and "customer_id" in previous["slots"]):

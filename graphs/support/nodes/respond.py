@@ -27,8 +27,9 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     else:
         text = state.reply or compose_reply(state)
     flow = state.flow
+    # A declined request is answered: the no is the resolution, though nothing ran.
     finished = flow is not None and not flow["asking"] and flow["stage"] == "done" and not _asks_customer(flow) \
-        and not _did_nothing(state, flow)
+        and (flow.get("declined", False) or not _did_nothing(state, flow))
     # A thread a person has taken over stays open until they hand it back.
     status = "resolved" if finished and not state.human_owner else "awaiting_customer"
     by = state.review["reviewer"] if state.review and state.reply else "agent"

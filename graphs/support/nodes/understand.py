@@ -26,13 +26,14 @@ from graphs.support.dialogue import (
     known_slots,
     read_act,
     retold,
+    secret_awaited,
     unheard,
 )
 from graphs.support.flows import get_flow
 from graphs.support.handoff import customer_texts
 from graphs.support.requests import gives_asked_text, picks_offered
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
-from graphs.support.utterance import asks, core_of, says_yes
+from graphs.support.utterance import asks, core_of, requests, says_yes
 
 _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
@@ -81,7 +82,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 if s.confidence >= 0.01} | seen
     asked = asked_of(state)
     products = catalogue(d.store)
-    entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
+    expecting = [*asked["expects"], *(k for k in secret_awaited(state, text) if k not in asked["expects"])]
+    entities = extract_entities(text, now=d.now, catalogue=products, expecting=expecting)
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
@@ -95,12 +97,13 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     read = intents[0] if intents else None
     if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
             ((read is None or read["intent"] in flow_intents or read["intent"] == "out_of_scope"
-              or read["confidence"] < NEW_TOPIC_CONFIDENCE)
+              or read["confidence"] < NEW_TOPIC_CONFIDENCE or not requests(words))
              and (picks_offered(flow, text, entities, d.now) or gives_asked_text(flow, state.plan, text, entities)))
             or _opens_with_answer(flow, state, text, products, d.now)):
         # The records the agent offered to choose from decide: a reply that picks one answers the question; so
-        # does one that gives what was asked for in words (how many, "the bulbs"). One that opens with the answer
-        # ("the mount. doesn't fit my tv") answers it whatever the rest reads like.
+        # does one that gives what was asked for in words (how many, "the bulbs"), and one that asks for nothing
+        # ("9.99, few days ago") is read against them whatever topic the router reads. One that opens with the
+        # answer ("the mount. doesn't fit my tv") answers it whatever the rest reads like.
         dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
