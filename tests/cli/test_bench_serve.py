@@ -27,8 +27,8 @@ def test_bench_serve_runs_and_prints_the_figures(run_cli: RunCli, pg_admin_url: 
     assert "failed runs: floor 0, support 0" in result.stdout, result.describe()
 
 
-def test_bench_serve_refuses_bad_counts(run_cli: RunCli) -> None:
-    assert_refused(run_cli("bench", "serve", "--clients", "twenty"), contains="--clients takes")
+def test_bench_serve_refuses_bad_counts(call_cli: RunCli) -> None:
+    assert_refused(call_cli("bench", "serve", "--clients", "twenty"), contains="--clients takes")
 
 
 def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(run_cli: RunCli, tmp_path: Path) -> None:
