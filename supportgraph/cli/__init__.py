@@ -306,8 +306,14 @@ def main() -> None:
     # Idle OpenMP threads spin by default; on a shared 2-core machine that multiplies inference latency.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     _log_to_file()
+    run(None)
+
+
+def run(args: list[str] | None) -> None:
+    """Run the app on ``args`` (None: the process's own arguments), turning refusals into one line on stderr and
+    exit status 2; what ``main`` does after setting up the process, and what the tests call in process."""
     try:
-        app()
+        app(args=args, prog_name="supportgraph" if args is not None else None)
     except Exception as exc:
         if not _is_refusal(exc):
             raise

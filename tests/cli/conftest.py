@@ -1,13 +1,17 @@
-"""Fixtures of the end-to-end CLI tests: every test runs ``python -m supportgraph`` as a real subprocess.
+"""Fixtures of the end-to-end CLI tests: ``run_cli`` runs ``python -m supportgraph`` as a real subprocess,
+``call_cli`` runs the same command line in this process.
 
-Each subprocess loads the embedding model, so the tests share one ``SUPPORTGRAPH_HOME`` (and with it the
-intent-router cache) for the whole session and keep the number of subprocesses small.
+Each subprocess imports LangGraph and loads the router and the embedding model (3–5 s of CPU), so the tests share
+one ``SUPPORTGRAPH_HOME`` (and with it the intent-router cache) for the whole session, and a test whose subject
+is not the process (a refusal, a listing, a help text) calls the command in process, where all of that is loaded
+once per test process.
 """
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 import pytest
@@ -56,3 +60,37 @@ def run_cli(cli_home: Path) -> RunCli:
     return run
 
 
+
+
+@pytest.fixture(scope="session")
+def call_cli(cli_home: Path) -> RunCli:
+    """Run the command line ``supportgraph ARGS`` in this process (what ``python -m supportgraph`` runs after
+    setting up logging), with stdin, stdout, stderr and the environment of ``run_cli``'s subprocess swapped in;
+    an exception that is not a refusal is returned as a traceback on stderr and exit status 1."""
+    from click.testing import CliRunner
+
+    from foundation.settings import get_settings
+    from supportgraph.cli import run
+
+    def call(*args: str, database_url: str | None = None, stdin: bytes | str | None = None,
+             extra_env: dict[str, str] | None = None) -> CliResult:
+        env: dict[str, str | None] = {"SUPPORTGRAPH_HOME": str(cli_home), "SUPPORTGRAPH_DATABASE_URL": database_url,
+                                      "FORCE_COLOR": None, **(extra_env or {})}
+        with CliRunner().isolation(input=stdin if stdin is not None else b"", env=env) as (out, err, _):
+            get_settings.cache_clear()
+            try:
+                run(list(args))
+                code = 0
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+                code = 1
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                get_settings.cache_clear()
+        return CliResult(tuple(args), code, out.getvalue().decode("utf-8", errors="replace"),
+                         err.getvalue().decode("utf-8", errors="replace"))
+
+    return call

@@ -20,17 +20,17 @@ def _tickets(path: Path, rows: int) -> Path:
     return path
 
 
-def test_bench_router_times_the_messages_of_a_file(run_cli: RunCli, tmp_path: Path) -> None:
+def test_bench_router_times_the_messages_of_a_file(call_cli: RunCli, tmp_path: Path) -> None:
     data = _tickets(tmp_path / "tickets.csv", 150)
-    result = run_cli("bench", "router", "--data", str(data), "--text-column", "body", "--messages", "120",
+    result = call_cli("bench", "router", "--data", str(data), "--text-column", "body", "--messages", "120",
                      "--singles", "10", "--repeats", "1", "--minilm-messages", "0")
     assert_ok(result)
     assert "120 messages of tickets.csv (120 distinct)" in result.stdout, result.describe()
     assert "batch triage, cascade (shipped)" in result.stdout and "cascade deferred" in result.stdout
 
 
-def test_bench_router_refuses_a_file_without_the_column(run_cli: RunCli, tmp_path: Path) -> None:
+def test_bench_router_refuses_a_file_without_the_column(call_cli: RunCli, tmp_path: Path) -> None:
     data = _tickets(tmp_path / "tickets.csv", 20)
-    assert_refused(run_cli("bench", "router", "--data", str(data), "--text-column", "message"),
+    assert_refused(call_cli("bench", "router", "--data", str(data), "--text-column", "message"),
                    contains="no column 'message'")
-    assert_refused(run_cli("bench", "router", "--data", str(tmp_path / "missing.csv")), contains="no such file")
+    assert_refused(call_cli("bench", "router", "--data", str(tmp_path / "missing.csv")), contains="no such file")

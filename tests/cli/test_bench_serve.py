@@ -1,4 +1,5 @@
-"""``supportgraph bench serve`` with tiny settings: it starts both servers, runs, and prints every column."""
+"""``supportgraph bench serve`` and ``bench load`` with tiny settings: they start servers, run, and print every
+column. ``bench checkpoint`` runs its turns in its own process, so its tests call it in the test process."""
 
 from __future__ import annotations
 
@@ -27,13 +28,13 @@ def test_bench_serve_runs_and_prints_the_figures(run_cli: RunCli, pg_admin_url: 
     assert "failed runs: floor 0, support 0" in result.stdout, result.describe()
 
 
-def test_bench_serve_refuses_bad_counts(run_cli: RunCli) -> None:
-    assert_refused(run_cli("bench", "serve", "--clients", "twenty"), contains="--clients takes")
+def test_bench_serve_refuses_bad_counts(call_cli: RunCli) -> None:
+    assert_refused(call_cli("bench", "serve", "--clients", "twenty"), contains="--clients takes")
 
 
-def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(run_cli: RunCli, tmp_path: Path) -> None:
+def test_bench_checkpoint_prints_bytes_per_turn_and_resume_latency(call_cli: RunCli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bench.db'}"
-    result = run_cli("bench", "checkpoint", "--database-url", url, "--turns", "2", "--resumes", "1")
+    result = call_cli("bench", "checkpoint", "--database-url", url, "--turns", "2", "--resumes", "1")
     assert_ok(result)
     out = " ".join(result.stdout.split())
     assert "sqlite: 2 turns · checkpoint KB per turn: median" in out, result.describe()
@@ -53,9 +54,9 @@ def test_bench_load_plays_conversations_at_once_and_checks_the_refunds(run_cli: 
     assert "refunds asked 1" in out and "twice 0, unasked 0" in out, result.describe()
 
 
-def test_bench_checkpoint_prepares_its_own_databases(run_cli: RunCli) -> None:
+def test_bench_checkpoint_prepares_its_own_databases(call_cli: RunCli) -> None:
     """Without --database-url the benchmark makes throwaway databases: they get the demo company themselves."""
-    result = run_cli("bench", "checkpoint", "--turns", "1", "--resumes", "0",
+    result = call_cli("bench", "checkpoint", "--turns", "1", "--resumes", "0",
                      extra_env={"SUPPORTGRAPH_PROVISION_DEMO": "false"})
     assert_ok(result)
     out = " ".join(result.stdout.split())

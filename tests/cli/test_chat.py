@@ -43,15 +43,15 @@ def test_chat_cancels_an_order_and_a_later_chat_continues_the_thread(run_cli: Ru
     assert humans == ["please cancel order 10001", "yes go ahead", "where is order 10003?"]
 
 
-def test_chat_on_an_unknown_thread_is_refused(run_cli: RunCli, url: str) -> None:
-    result = run_cli("chat", "--thread", "does-not-exist", database_url=url, stdin="hello\n")
+def test_chat_on_an_unknown_thread_is_refused(call_cli: RunCli, url: str) -> None:
+    result = call_cli("chat", "--thread", "does-not-exist", database_url=url, stdin="hello\n")
     assert_refused(result, contains="does-not-exist")
     assert "Agent:" not in result.stdout
     assert thread_state(url, "does-not-exist") is None
 
 
-def test_customers_lists_the_demo_customers(run_cli: RunCli, url: str) -> None:
-    result = run_cli("customers", "--limit", "3", database_url=url)
+def test_customers_lists_the_demo_customers(call_cli: RunCli, url: str) -> None:
+    result = call_cli("customers", "--limit", "3", database_url=url)
     assert_ok(result)
     rows = [line.split("\t") for line in result.stdout.splitlines()]  # tab-separated, for cut and awk
     assert [r[0] for r in rows] == ["C0001", "C0002", "C0003"], result.describe()

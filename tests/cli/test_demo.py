@@ -1,5 +1,6 @@
 """``supportgraph demo`` on the embedded SQLite database: every part of a turn is shown, and a reviewer
-in another process resumes the refund held for approval."""
+in another process resumes the refund held for approval (the demo itself is called in the test process; its
+reviewer's commands are processes of their own)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from tests.cli.helpers import RunCli, assert_ok
 pytestmark = pytest.mark.slow
 
 
-def test_demo_plays_conversations_and_a_resumed_review(run_cli: RunCli) -> None:
-    result = run_cli("demo")  # no database URL: the demo database under SUPPORTGRAPH_HOME
+def test_demo_plays_conversations_and_a_resumed_review(call_cli: RunCli) -> None:
+    result = call_cli("demo")  # no database URL: the demo database under SUPPORTGRAPH_HOME
     assert_ok(result)
     out = result.stdout
 

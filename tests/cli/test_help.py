@@ -17,14 +17,14 @@ def _commands(help_text: str) -> set[str]:
     return {m.group(1) for row in rows if (m := re.match(r"^\W*([a-z][a-z-]*)\s{2,}", row))}
 
 
-def test_help_lists_every_command(run_cli: RunCli) -> None:
-    result = run_cli("--help")
+def test_help_lists_every_command(call_cli: RunCli) -> None:
+    result = call_cli("--help")
     assert_ok(result)
     assert "Usage" in result.stdout
     assert {"demo", "chat", "send", "review", "audit", "customers"} <= _commands(result.stdout), result.describe()
 
 
-def test_review_help_lists_its_subcommands(run_cli: RunCli) -> None:
-    result = run_cli("review", "--help")
+def test_review_help_lists_its_subcommands(call_cli: RunCli) -> None:
+    result = call_cli("review", "--help")
     assert_ok(result)
     assert {"list", "show", "resume"} <= _commands(result.stdout), result.describe()

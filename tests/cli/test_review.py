@@ -1,5 +1,6 @@
 """The review queue from the command line: a refund above the limit waits for a reviewer, who lists, shows
-and resumes it from other processes; bad decisions are refused and leave the thread waiting."""
+and resumes it; bad decisions are refused and leave the thread waiting. The request and the
+decision run in processes of their own (``run_cli``); the listings, views and refusals in between in process."""
 
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ def _waiting(url: str) -> dict[str, Any]:
 QUEUE_ROW = re.compile(r"^([^\t]+)\t(\w+)\t(\w+)\t(\w+)\tage \S+\tSLA [^\t]+\t[^\t]+\t([^\t]+)\t(.*)$")
 
 
-def _queue_rows(run_cli: RunCli, url: str) -> list[tuple[str, ...]]:
-    result = run_cli("review", "list", database_url=url)
+def _queue_rows(call_cli: RunCli, url: str) -> list[tuple[str, ...]]:
+    result = call_cli("review", "list", database_url=url)
     assert_ok(result)
     rows = [m.groups() for line in result.stdout.splitlines() if (m := QUEUE_ROW.match(line))]
     if not rows:
@@ -65,16 +66,16 @@ def test_refund_above_the_limit_waits_for_a_reviewer(interrupted: CliResult, url
     _waiting(url)
 
 
-def test_review_list_shows_the_waiting_thread(interrupted: CliResult, run_cli: RunCli, url: str) -> None:
-    rows = _queue_rows(run_cli, url)
+def test_review_list_shows_the_waiting_thread(interrupted: CliResult, call_cli: RunCli, url: str) -> None:
+    rows = _queue_rows(call_cli, url)
     assert [r[0] for r in rows] == [THREAD], rows
     _thread, queue, _priority, status, customer, reasons = rows[0]
     assert (queue, status, customer) == ("billing", "open", "C0001")
     assert REASON in reasons
 
 
-def test_review_show_has_what_a_reviewer_needs(interrupted: CliResult, run_cli: RunCli, url: str) -> None:
-    result = run_cli("review", "show", THREAD, database_url=url)
+def test_review_show_has_what_a_reviewer_needs(interrupted: CliResult, call_cli: RunCli, url: str) -> None:
+    result = call_cli("review", "show", THREAD, database_url=url)
     assert_ok(result)
     out = result.stdout
     assert f"Thread {THREAD} · queue billing" in out
@@ -91,14 +92,14 @@ def test_review_show_has_what_a_reviewer_needs(interrupted: CliResult, run_cli: 
     (("--edit", "[100]"), "JSON object"),
     (("--approve", "--reject"), "choose exactly one"),
 ], ids=["edit-not-json", "edit-negative-amount", "edit-not-an-object", "approve-and-reject"])
-def test_bad_decision_is_refused_and_the_thread_still_waits(interrupted: CliResult, run_cli: RunCli, url: str,
+def test_bad_decision_is_refused_and_the_thread_still_waits(interrupted: CliResult, call_cli: RunCli, url: str,
                                                             options: tuple[str, ...], reason: str) -> None:
     before = _waiting(url)
-    result = run_cli("review", "resume", THREAD, *options, database_url=url)
+    result = call_cli("review", "resume", THREAD, *options, database_url=url)
     assert_refused(result, contains=reason)
     assert result.stdout == ""
     assert thread_state(url, THREAD) == before
-    assert [r[0] for r in _queue_rows(run_cli, url)] == [THREAD]
+    assert [r[0] for r in _queue_rows(call_cli, url)] == [THREAD]
 
 
 def test_edited_refund_is_made(resumed: CliResult, url: str) -> None:
@@ -113,19 +114,19 @@ def test_edited_refund_is_made(resumed: CliResult, url: str) -> None:
     assert state is not None and state["status"] == "resolved" and not state["interrupted"], state
 
 
-def test_review_list_no_longer_shows_the_resumed_thread(resumed: CliResult, run_cli: RunCli, url: str) -> None:
-    assert _queue_rows(run_cli, url) == []
+def test_review_list_no_longer_shows_the_resumed_thread(resumed: CliResult, call_cli: RunCli, url: str) -> None:
+    assert _queue_rows(call_cli, url) == []
 
 
-def test_second_resume_is_refused(resumed: CliResult, run_cli: RunCli, url: str) -> None:
+def test_second_resume_is_refused(resumed: CliResult, call_cli: RunCli, url: str) -> None:
     before = thread_state(url, THREAD)
-    result = run_cli("review", "resume", THREAD, "--approve", database_url=url)
+    result = call_cli("review", "resume", THREAD, "--approve", database_url=url)
     assert_refused(result, contains="not waiting for a review")
     assert thread_state(url, THREAD) == before
 
 
-def test_audit_records_the_turn_and_the_review(resumed: CliResult, run_cli: RunCli, url: str) -> None:
-    result = run_cli("audit", THREAD, database_url=url)
+def test_audit_records_the_turn_and_the_review(resumed: CliResult, call_cli: RunCli, url: str) -> None:
+    result = call_cli("audit", THREAD, database_url=url)
     assert_ok(result)
     assert re.search(r"^turn 1$", result.stdout, re.M), result.describe()
     for kind in ("ingest", "understand", "plan", "tool_call", "assess", "review_decision", "respond"):

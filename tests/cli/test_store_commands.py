@@ -3,22 +3,19 @@ one-line refusal of a command on a store that is not migrated or empty."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.cli.helpers import CLI_TIMEOUT, CliResult, assert_ok, assert_refused, cli_env
+from tests.cli.helpers import CliResult, RunCli, assert_ok, assert_refused
 
 
-def test_a_fresh_store_is_refused_until_upgraded_and_seeded(tmp_path: Path) -> None:
-    # Its own home: none of these commands loads the intent router (a refused `send` stops before it does).
+def test_a_fresh_store_is_refused_until_upgraded_and_seeded(call_cli: RunCli, tmp_path: Path) -> None:
+    # In process, with its own home and no demo company provided on first use: none of these commands loads the
+    # intent router (a refused `send` stops before it does).
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    env = {**cli_env(tmp_path, url), "SUPPORTGRAPH_PROVISION_DEMO": "false"}
+    env = {"SUPPORTGRAPH_HOME": str(tmp_path), "SUPPORTGRAPH_PROVISION_DEMO": "false"}
 
     def run(*args: str) -> CliResult:
-        done = subprocess.run([sys.executable, "-m", "supportgraph", *args], env=env, capture_output=True,
-                              text=True, timeout=CLI_TIMEOUT, check=False)
-        return CliResult(args, done.returncode, done.stdout, done.stderr)
+        return call_cli(*args, database_url=url, extra_env=env)
 
     assert_refused(run("send", "--thread", "t1", "where is my order?"),
                    contains="is not migrated: run `supportgraph db upgrade`")

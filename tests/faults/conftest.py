@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from foundation import crash
-from tests.cli.conftest import cli_home, run_cli  # noqa: F401  (fixtures shared with tests/cli)
+from tests.cli.conftest import call_cli, cli_home  # noqa: F401  (fixtures shared with tests/cli)
 from tests.graph.conftest import (  # noqa: F401  (fixtures shared with tests/graph)
     demo_database_url,
     service,

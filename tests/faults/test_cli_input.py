@@ -1,4 +1,5 @@
-"""Bad input on the command line: one `error:` line and exit 2, never a traceback, nothing recorded."""
+"""Bad input on the command line (called in the test process): one `error:` line and exit 2, never a traceback,
+nothing recorded."""
 
 from __future__ import annotations
 
@@ -11,38 +12,38 @@ from tests.cli.helpers import RunCli, assert_ok, assert_refused, thread_state
 pytestmark = pytest.mark.slow
 
 
-def test_a_message_starting_with_a_dash_is_a_message(run_cli: RunCli, tmp_path: Path) -> None:
+def test_a_message_starting_with_a_dash_is_a_message(call_cli: RunCli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'dash.db'}"
-    assert_ok(run_cli("send", "--thread", "dash", "--", "-5 stars, the parcel was late", database_url=url))
-    assert_ok(run_cli("send", "--thread", "dash", "-1 for the delay", database_url=url))
+    assert_ok(call_cli("send", "--thread", "dash", "--", "-5 stars, the parcel was late", database_url=url))
+    assert_ok(call_cli("send", "--thread", "dash", "-1 for the delay", database_url=url))
     state = thread_state(url, "dash")
     assert state is not None
     said = [text for role, text in state["messages"] if role == "human"]
     assert said == ["-5 stars, the parcel was late", "-1 for the delay"], state["messages"]
 
 
-def test_an_unknown_customer_is_refused(run_cli: RunCli, tmp_path: Path) -> None:
+def test_an_unknown_customer_is_refused(call_cli: RunCli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'who.db'}"
-    assert_refused(run_cli("send", "--customer", "C9999", "--thread", "who", "where is order 10003?",
+    assert_refused(call_cli("send", "--customer", "C9999", "--thread", "who", "where is order 10003?",
                            database_url=url), contains="unknown customer 'C9999'")
     assert thread_state(url, "who") is None
 
 
-def test_bad_text_and_deep_json_from_customers_and_reviewers(run_cli: RunCli, tmp_path: Path) -> None:
+def test_bad_text_and_deep_json_from_customers_and_reviewers(call_cli: RunCli, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bad.db'}"
-    assert_refused(run_cli("send", "--thread", "nul", "-", database_url=url, stdin=b"where is\x00 order 10003"),
+    assert_refused(call_cli("send", "--thread", "nul", "-", database_url=url, stdin=b"where is\x00 order 10003"),
                    contains="U+0000")
     assert thread_state(url, "nul") is None
     fffd = "the label says \ufffd instead of my name, where is order 10003?"
-    assert_ok(run_cli("send", "--thread", "fffd", "-", database_url=url, stdin=fffd.encode()))
+    assert_ok(call_cli("send", "--thread", "fffd", "-", database_url=url, stdin=fffd.encode()))
     state = thread_state(url, "fffd")
     assert state is not None and state["messages"][0] == ("human", fffd), state
-    assert_ok(run_cli("send", "--customer", "C0001", "--thread", "review",
+    assert_ok(call_cli("send", "--customer", "C0001", "--thread", "review",
                       "I want a refund for order 10002, the headphones arrived broken", database_url=url))
     before = thread_state(url, "review")
     deep = "[" * 20_000 + "]" * 20_000
-    assert_refused(run_cli("review", "resume", "review", "--decisions", deep, database_url=url),
+    assert_refused(call_cli("review", "resume", "review", "--decisions", deep, database_url=url),
                    contains="nests too deeply")
-    assert_refused(run_cli("review", "resume", "review", "--reject", "--reason", "no\x1b[31m", database_url=url),
+    assert_refused(call_cli("review", "resume", "review", "--reject", "--reason", "no\x1b[31m", database_url=url),
                    contains="U+001B")
     assert thread_state(url, "review") == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -225,3 +226,29 @@ def test_an_unsure_clause_goes_to_minilm_only_when_it_could_add_an_intent() -> N
     # MiniLM names recover_password for "it is about the thing", but a clause that asks for nothing and reports no
     # problem is backstory (graphs/reasoners/local/segments.py): it adds no intent.
     assert found == [["cancel_order", "recover_password"], ["cancel_order"]], found
+
+
+def test_a_message_read_twice_in_a_turn_is_scored_once() -> None:
+    """understand reads the customer's message (detect) and assess reads it again (classify, the router's
+    disagreement): the second reading is the first one's answer, not a second pass through both heads."""
+    classes = ["cancel_order", "out_of_scope", "recover_password"]
+    text, other = "cancel my order please", "reset my password"
+    fast_script = {text: [0.9, 0.05, 0.05], other: [0.1, 0.1, 0.8]}
+    minilm = ScriptedFull(classes, {text: [0.8, 0.1, 0.1], other: [0.1, 0.1, 0.8]})
+    fast = ScriptedFast(classes, fast_script)
+    asked: list[str] = []
+    vectors = fast.vectors
+    fast.vectors = lambda texts: asked.extend(texts) or vectors(texts)  # type: ignore[method-assign]
+    router = CascadeRouter(fast, minilm, threshold=0.6, weights=(0.5, 0.5)).thorough()
+    (main, *_), _margin = router.detect(text)
+    scores = router.classify([text])[0]
+    assert main.intent == scores[0].intent == "cancel_order"
+    assert math.isclose(main.confidence, scores[0].confidence, rel_tol=1e-6)
+    assert asked == [text] and minilm.seen == [text], (asked, minilm.seen)
+    probs, _ = router.route([text])
+    with pytest.raises(ValueError, match="read-only"):
+        probs[0, 0] = 1.0  # the kept answer cannot be changed by a caller
+    # A batch is scored as before, and another text is read afresh.
+    assert np.allclose(router.text_probabilities([text, other])[0], probs[0])
+    router.classify([other])
+    assert asked == [text, text, other, other] and minilm.seen == [text, text, other, other], (asked, minilm.seen)

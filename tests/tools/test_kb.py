@@ -255,3 +255,27 @@ def test_semantic_scores_use_the_float32_vectors(store: BusinessStore) -> None:
     np.testing.assert_allclose(scores, expected, atol=1e-5)
     int8 = embed([f"{head_text(a)}. {a.body[:1200]}" for a in articles]) @ embed([query])[0]
     assert np.abs(scores - int8).max() > 1e-3  # the two really differ, so this test can tell them apart
+
+
+def test_bm25_reads_each_article_once_and_scores_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An article's words are counted once per article text, not once per search (each search read every article
+    of the help centre again); a changed article is read afresh."""
+    from collections import Counter
+
+    from tools.kb import ranking
+    from tools.kb.backend import Article
+
+    articles = [Article(article_id="KB-1", title="Refund policy", body="Refunds are made within 30 days.",
+                        tags=("refund",)),
+                Article(article_id="KB-2", title="Shipping", body="Orders ship in two days.", tags=("shipping",))]
+    read: Counter[str] = Counter()
+    tokens = ranking.tokens
+    monkeypatch.setattr(ranking, "tokens", lambda text: read.update([text]) or tokens(text))
+    first = ranking.bm25_scores(articles, "refund for my order")
+    assert ranking.bm25_scores(articles, "refund for my order") == first
+    assert ranking.bm25_scores(articles, "when do orders ship") != first
+    assert read[articles[0].body] == 1 and read[articles[1].body] == 1, read
+    assert first[0] > first[1] > 0  # "order" is in both, "refund" only in KB-1
+    changed = [articles[0], Article(article_id="KB-2", title="Shipping", body="Orders ship in one day.")]
+    ranking.bm25_scores(changed, "refund")
+    assert read["Orders ship in one day."] == 1

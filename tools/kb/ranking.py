@@ -6,6 +6,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
@@ -38,7 +39,7 @@ def head_text(article: Article) -> str:
 def bm25_scores(articles: Sequence[Article], query: str) -> list[float]:
     """The BM25 score of each article for ``query`` (0.0 when no query word occurs in it)."""
     terms = set(tokens(query))
-    docs = [Counter(tokens(head_text(a)) * 2 + tokens(a.body)) for a in articles]
+    docs = [_term_counts(head_text(a), a.body) for a in articles]
     if not docs or not terms:
         return [0.0] * len(articles)
     lengths = [sum(tf.values()) for tf in docs]
@@ -53,6 +54,13 @@ def bm25_scores(articles: Sequence[Article], query: str) -> list[float]:
                 score += idf * tf[term] * (K1 + 1) / (tf[term] + K1 * (1 - B + B * length / avg))
         scores.append(score)
     return scores
+
+
+@lru_cache(maxsize=4096)
+def _term_counts(head: str, body: str) -> Counter[str]:
+    """An article's words and their counts (its head's count double): the same for every query, so worked out
+    once per article text, not once per search (read only: a missing word reads 0 and is not stored)."""
+    return Counter(tokens(head) * 2 + tokens(body))
 
 
 _LIST_ITEM = re.compile(r"^(?:[-*]|\d+[.)])\s+")

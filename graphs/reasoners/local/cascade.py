@@ -25,6 +25,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,6 +57,9 @@ ACCURACY_TOLERANCE = 0.0
 CLAUSE_DEFER_MASS = 0.2
 # Bump when the deferral rule or the combination changes, so a cached threshold is refitted.
 CASCADE_RECIPE = "product-of-heads-match-2"
+# One message's reading is kept for the next few asks of the same text: a turn reads its message in understand
+# (detect) and again in assess (the router's disagreement, graphs/support/confidence.py).
+READINGS_KEPT = 256
 Weights = tuple[float, float]
 
 
@@ -92,6 +97,8 @@ class CascadeRouter(IntentModel):
         self.weights = weights
         self.spare_clauses = spare_clauses  # a clause that cannot add an intent is not worth MiniLM (batches)
         self.classes = full.classes
+        self._readings: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._readings_lock = threading.Lock()
 
     def thorough(self) -> CascadeRouter:
         """The same heads with every text deferred, clauses too: both heads combined on each (the conversation's
@@ -104,6 +111,29 @@ class CascadeRouter(IntentModel):
         probabilities → a bool per text) narrows which of the unsure texts are deferred."""
         if not texts:
             return np.zeros((0, len(self.classes)), dtype=np.float32), np.zeros(0, dtype=bool)
+        if only is None and len(texts) == 1:
+            return self._route_one(texts[0])
+        return self._route(texts, only)
+
+    def _route_one(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """``route([text])``, kept for the next ``READINGS_KEPT`` texts (read only): the same message is read more
+        than once a turn, and its answer is that of a batch of one, so it never depends on which call came first."""
+        with self._readings_lock:
+            kept = self._readings.get(text)
+            if kept is not None:
+                self._readings.move_to_end(text)
+                return kept
+        probs, deferred = self._route([text], None)
+        probs.setflags(write=False)
+        deferred.setflags(write=False)
+        with self._readings_lock:
+            self._readings[text] = probs, deferred
+            while len(self._readings) > READINGS_KEPT:
+                self._readings.popitem(last=False)
+        return probs, deferred
+
+    def _route(self, texts: list[str], only: Callable[[np.ndarray], np.ndarray] | None) -> tuple[np.ndarray,
+                                                                                                  np.ndarray]:
         vectors = self.fast.vectors(texts)
         probs = self.fast.probabilities(vectors)
         deferred = self.deferred(probs, vectors)
