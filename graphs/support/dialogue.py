@@ -51,6 +51,7 @@ from graphs.support.utterance import (
     follows_up,
     requests,
     residual,
+    says_yes,
     tells_value,
 )
 
@@ -361,10 +362,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         # "Yes, please do it." after the request was done without waiting for it: nothing more to do
         cues.append("a go-ahead for what was just done")
         return state("close")
-    if (affirmation == "yes" and asked["kind"] in ("nothing", "open") and top is not None
+    if (affirmation == "yes" and says_yes(text) and asked["kind"] in ("nothing", "open") and top is not None
             and top["intent"] in done_intents and not fresh and not asks(text) and not MORE.search(text)):
         # "Yes, please dispute it." after the dispute was opened without waiting for it: the same request, nothing
-        # new in it, is that go-ahead too
+        # new in it, is that go-ahead too (an outright yes: "please refund $90 of it" again is the request again)
         cues.append(f"a go-ahead that restates the {top['intent']} just done")
         return state("close")
     if ACK_OPENER.search(text) and unsure and not request and not entities:

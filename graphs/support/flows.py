@@ -224,6 +224,9 @@ class FlowSpec(BaseModel):
     # Requests this flow fulfils itself (a cancellation refunds the order): read in the same message as this one,
     # they are not planned again.
     covers: list[str] = Field(default_factory=list)
+    covers_when: list[str] = Field(default_factory=list, description="text slots of which one must be named in "
+                                   "the message for ``covers`` to apply (a change of quantity or a swap refunds the "
+                                   "difference itself; a delivery-slot change does not refund a fee)")
     reply: str
 
     @model_validator(mode="after")

@@ -62,19 +62,25 @@ def assign_clauses(text: str, intents: list[str]) -> dict[str, int]:
             for intent in intents if intent in router.classes}
 
 
-def drop_covered(flow: ActiveFlow) -> None:
+def drop_covered(flow: ActiveFlow, text: str = "") -> None:
     """A request another request of the message fulfils ("cancel it and give me my money back") is not planned
-    twice (flows.yaml ``covers``)."""
-    covered = {c for intent in flow["intents"] for c in get_flow(intent).covers}
+    twice (flows.yaml ``covers``, only when a ``covers_when`` slot is named: "make it one mouse and refund the
+    difference", not "change the delivery slot and refund the shipping fee")."""
+    covered = {c for intent in flow["intents"] for c in get_flow(intent).covers if _covering(intent, text)}
     kept = [i for i in flow["intents"] if i not in covered]
     if kept and len(kept) < len(flow["intents"]):
         flow["intents"] = kept
 
 
+def _covering(intent: str, text: str) -> bool:
+    spec = get_flow(intent)
+    return not spec.covers_when or any(spec.slots[name].named_in(text) is not None for name in spec.covers_when)
+
+
 def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any, catalogue: list[str],
                    customer: Mapping[str, Any] | None = None) -> None:
     """Give each request of a new several-request message its own entity slots and description (see module)."""
-    drop_covered(flow)
+    drop_covered(flow, text)
     intents = flow["intents"]
     owners = assign_clauses(text, intents)
     clauses = split_clauses(text)

@@ -150,3 +150,13 @@ def test_who_the_customer_said_they_are_before_asking_anything_is_not_asked_agai
     assert "verify_identity" in tools_run(report.plan), (report.plan, report.replies)
     assert report.customer is not None and report.customer["verified"], report.plan
     assert "1Z999AA10123456784" in report.replies[-1], report.replies
+
+
+def test_a_secret_carried_from_before_never_checks_another_identifier(service: SupportService) -> None:
+    """The ZIP code went with Maya's email: an order said to be under another email does not check that email
+    with Maya's ZIP code (a household shares one); the other account's own secret is asked for."""
+    service.send("other-id", MAYA_EMAIL)
+    service.send("other-id", "94107")
+    report = service.send("other-id", "where is my order 10005? it's under jordan.lee@example.com")
+    checks = [s["args"] for s in report.plan if s["tool"] == "verify_identity"]
+    assert not any(a.get("email") == "jordan.lee@example.com" and a.get("zip_code") for a in checks), report.plan

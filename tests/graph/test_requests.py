@@ -168,8 +168,10 @@ def test_a_dispute_written_as_a_long_letter_is_opened(shop: SupportService, data
     assert len(letter) > 500
     report = shop.send("dispute-letter", letter, customer_id="C7001")
     dispute = next(s for s in report.plan if s["tool"] == "open_billing_dispute")
-    assert dispute["status"] == "done" and len(dispute["args"]["reason"]) <= 500, dispute
-    assert [d["invoice_id"] for d in _disputes(database_url)] == ["INV-30002"]
+    assert dispute["status"] == "done", dispute
+    [opened] = _disputes(database_url)
+    assert opened["invoice_id"] == "INV-30002" and len(opened["reason"]) <= 500, opened
+    assert opened["reason"].startswith("Hello, I am writing about a payment"), opened["reason"]
 
 
 def test_two_fitting_charges_make_one_question_then_the_answer_picks_one(shop: SupportService,

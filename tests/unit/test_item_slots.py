@@ -40,3 +40,13 @@ def test_fewer_without_a_number_is_asked_how_many() -> None:
 ])
 def test_part_of_an_order_is_read(text: str, part: bool | None) -> None:
     assert get_flow("get_refund").slots["part"].read_text(text) is part
+
+
+@pytest.mark.parametrize("said", [
+    "I need one more plug", "I want two more", "I need one of the plugs removed", "take one of the plugs off",
+    "remove one of the bulbs",
+])
+def test_a_change_by_some_units_is_not_a_new_total(said: str) -> None:
+    """"One more" or "one of them off" changes the count by some units: never read as the new quantity (which
+    would refund three of four plugs, or take all four off)."""
+    assert get_flow("change_order").slots["quantity"].read_text(said) is None

@@ -14,6 +14,7 @@ from graphs.support.descriptions import described_in, matches
 from graphs.support.flows import Lookup, load_flows
 from graphs.support.requests import (
     answer_choices,
+    drop_covered,
     pending_lookups,
     request_of,
     resolve_known,
@@ -262,3 +263,14 @@ def test_what_a_request_asks_for_now_wins_over_what_its_clause_tells_of_the_past
     flow = _flow(["newsletter_subscription", "set_up_shipping_address"])
     split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
     assert slots_for(flow, "newsletter_subscription")["subscribed"] is True, request_of(flow, "newsletter_subscription")
+
+
+@pytest.mark.parametrize(("said", "kept"), [
+    ("make it one mouse and refund the difference", ["change_order"]),
+    ("swap the mouse for the keyboard and refund the difference", ["change_order"]),
+    ("change the delivery slot for 10233 and refund the shipping fee", ["change_order", "get_refund"]),
+])
+def test_a_change_covers_a_refund_only_when_it_changes_what_was_bought(said: str, kept: list[str]) -> None:
+    flow = _flow(["change_order", "get_refund"])
+    drop_covered(flow, said)
+    assert flow["intents"] == kept

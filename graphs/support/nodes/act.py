@@ -260,10 +260,9 @@ def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: Activ
     router = flow.get("router_confidences") or flow["confidences"]
     best = max(intents, key=lambda intent: router.get(intent, 0.0))
     threshold = get_flow(best).threshold
-    # A request the message also read as one this flow covers ("make it one mouse and refund the difference":
-    # change_order and get_refund) is the same request read two ways: both readings ask for this write.
-    asked = min(1.0, router.get(best, 0.0) + sum(router.get(other, 0.0) for other in get_flow(best).covers
-                                                  if other in flow["confidences"]))
+    # The reading that asks for this write, on its own: two readings of a message are never added up to let a write
+    # through without the customer's yes.
+    asked = router.get(best, 0.0)
     said = [str(m.content) for m in state.messages if isinstance(m, HumanMessage)]
     results = [(s["result"] or {}).get("data") for s in steps if s["status"] == "done" and s is not step]
     slots = slot_confidence(step["args"], said=said, results=results, customer=customer, now=d.now)

@@ -229,7 +229,10 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
             for entity, name in IDENTIFIERS.items():
                 if entity not in entities:
                     slots.pop(name, None)
-    if any(k in entities for k in SECRETS):
+    if any(k in entities for k in SECRETS) or (not identity_failed and _another_identifier(slots, entities)):
+        # A secret goes with the identifier it was given with: another email or customer id on its own does not
+        # take the one on record ("jess@x.com", "30318", then "it's on sam@x.com": ask sam's, never check 30318).
+        # After a failed check a retyped identifier is a correction (above).
         for name in SECRETS.values():
             slots.pop(name, None)
     identity: dict[str, Any] = {}
@@ -263,6 +266,16 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
                 slots[name] = spec.acts[act]
             elif spec.text and name not in slots:
                 slots[name] = read_slot_text(spec, text, customer, request_of(flow, intent))
+
+
+def _another_identifier(slots: dict[str, Any], entities: Any) -> bool:
+    """Does the message name an identifier other than the one on record?"""
+    for entity, name in IDENTIFIERS.items():
+        values = entities.get(entity)
+        given = values if isinstance(values, list) else [values] if values else []
+        if slots.get(name) and given and slots[name] not in given:
+            return True
+    return False
 
 
 def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str,

@@ -82,7 +82,10 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 if s.confidence >= 0.01} | seen
     asked = asked_of(state)
     products = catalogue(d.store)
-    expecting = [*asked["expects"], *(k for k in secret_awaited(state, text) if k not in asked["expects"])]
+    # A bare value after an identifier given alone is its secret only when the agent asked for nothing else (an
+    # order number asked for is not a ZIP code).
+    awaited = secret_awaited(state, text) if asked["kind"] in ("nothing", "open") else []
+    expecting = [*asked["expects"], *(k for k in awaited if k not in asked["expects"])]
     entities = extract_entities(text, now=d.now, catalogue=products, expecting=expecting)
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
