@@ -5,31 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
 
 from graphs.support.escalation import decide
-from graphs.support.state import State, Step
-
-
-def _step(status: str = "done", *, intent: str = "get_refund", hold: str | None = None) -> Step:
-    return {"id": f"{intent}.refund", "intent": intent, "tool": "refund_order", "args": {"order_id": 10004},
-            "depends_on": [], "why": "refund", "writes": True, "status": status,  # type: ignore[typeddict-item]
-            "result": None, "error": None, "hold_reason": hold, "approved_by": None, "confirmed": False}
-
-
-def _state(*, intents: tuple[str, ...] = ("get_refund",), plan: list[Step] | None = None, sentiment: float = 0.0,
-           asks_for_human: bool = False, failures: int = 0, asking: list[str] | None = None,
-           low_turns: int = 0, message: str = "I'd like a refund for order 10004", stage: str = "done") -> State:
-    return State(
-        messages=[AIMessage("How can I help?"), HumanMessage(message)],
-        turn=1,
-        flow={"intents": list(intents), "confidences": dict.fromkeys(intents, 0.95), "slots": {"order_id": 10004},
-              "stage": stage, "asking": asking or [], "low_confidence_turns": low_turns},
-        plan=plan if plan is not None else [_step()],
-        sentiment={"score": sentiment, "label": "neutral", "urgency": "normal", "asks_for_human": asks_for_human},
-        verification_failures=failures,
-    )
-
+from graphs.support.state import State
+from tests.unit.escalation_states import read_only as _read_only
+from tests.unit.escalation_states import state as _state
+from tests.unit.escalation_states import step as _step
 
 BASE: dict[str, Any] = {}
 TRIGGERS = {
@@ -99,10 +80,6 @@ def test_distress_is_not_anger() -> None:
     annoyed = decide(_state(sentiment=-0.6, message="This is unacceptable."), confidence=0.95, threshold=0.7,
                      max_verification_attempts=3)
     assert annoyed.route == "respond", annoyed
-
-
-def _read_only() -> list[Step]:
-    return [{**_step(), "tool": "get_order", "writes": False}]  # type: ignore[list-item]
 
 
 def test_low_confidence_asks_once_then_hands_over() -> None:
@@ -381,76 +358,3 @@ def test_a_reply_that_moves_on_may_be_asked_once_more(monkeypatch: pytest.Monkey
     assert assess._repeats(after("ok switch me to the pro plan then", "new_request")) == 0
     assert assess._repeats(after("ok", "answer")) == 1
     assert assess._repeats(after("as I said, just switch me to pro", "new_request")) == 1
-
-
-def test_anger_at_us_shown_several_ways_needs_less_negative_wording() -> None:
-    """VADER scores idiom mildly: contempt for our service plus an ultimatum is anger at us at -0.6, where one
-    sign alone at that score (a mild "ridiculous") is only annoyance (policy §5a)."""
-    fed_up = _state(sentiment=-0.6, message="Your courier service is a complete joke and I'm sick of being fobbed "
-                                            "off. Fix it this week or I'm done ordering from you.")
-    assert decide(fed_up, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "human_review"
-    one_sign = _state(sentiment=-0.6, message="That's ridiculous, the page said otherwise. Fine, go ahead.")
-    assert decide(one_sign, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
-
-
-@pytest.mark.parametrize("text", [
-    "If the money isn't back by Monday I'm emailing my bank to have them reverse the payment.",
-    "Still nothing. Next step is phoning the card company and getting them to claw it back.",
-])
-def test_turning_to_the_bank_by_any_means_is_a_chargeback_threat(text: str) -> None:
-    decision = decide(_state(message=text), confidence=0.95, threshold=0.7, max_verification_attempts=3)
-    assert decision.route == "human_review" and decision.queue == "billing", decision
-
-
-@pytest.mark.parametrize("text", [
-    "Please send it to 12 Elm Court, Unit 4 instead.",
-    "I thought that credit was my bank reversing a fee, never mind.",
-])
-def test_a_court_in_an_address_or_a_bank_mentioned_is_no_threat(text: str) -> None:
-    decision = decide(_state(message=text), confidence=0.95, threshold=0.7, max_verification_attempts=3)
-    assert decision.route == "respond" and decision.reasons == [], decision
-
-
-def test_a_court_as_the_place_of_a_dispute_is_a_legal_threat() -> None:
-    decision = decide(_state(message="Refund me or I'll see you in court."), confidence=0.95, threshold=0.7,
-                      max_verification_attempts=3)
-    assert decision.route == "human_review", decision
-
-
-@pytest.mark.parametrize("text", [
-    "can I get a refund for the kettle?",
-    "could we have the invoice in the company's name",
-    "is there something that can fix the hinge?",
-    "the technician who installed it said the noise is normal, can you confirm the warranty?",
-    "I told everyone at home the parcel was coming Friday, where is it?",
-])
-def test_asking_for_a_thing_is_not_asking_for_a_person(text: str) -> None:
-    decision = decide(_state(intents=("get_invoice",), message=text, plan=_read_only()), confidence=0.95,
-                      threshold=0.7, max_verification_attempts=3)
-    assert decision.route == "respond", decision
-
-
-def test_anger_at_us_shown_three_ways_hands_over_whatever_the_lexicon_says() -> None:
-    """VADER reads sarcasm as praise ("your support team is a joke" scores positive): outrage, contempt for our
-    service and an ultimatum together are strong anger at us (policy §5a) at any sentiment; two at a neutral
-    score are not."""
-    three = _state(sentiment=0.05, message="Absolutely outrageous. Your support team is a joke, the worst company "
-                                          "I have dealt with, and I'll be done with you after this.")
-    decision = decide(three, confidence=0.95, threshold=0.7, max_verification_attempts=3)
-    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
-    two = _state(sentiment=0.05, message="Honestly ridiculous. Your website is a joke, but fine, please go ahead.")
-    assert decide(two, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
-
-
-@pytest.mark.parametrize("text", [
-    "Not one shop has ever treated me like this. Sort it out this week or we're done, and I'll be telling "
-    "everyone at work exactly why.",
-    "Never had a retailer messed me around so much. Refund it by Friday or that's it, and expect one-star reviews "
-    "everywhere.",
-])
-def test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text: str) -> None:
-    """Anger at us takes more forms than insults: the company ranked below every other, an ultimatum, a threat to
-    tell everyone. Three of them hand over at a sentiment VADER reads mildly (policy §5a)."""
-    decision = decide(_state(sentiment=-0.3, message=text), confidence=0.95, threshold=0.7,
-                      max_verification_attempts=3)
-    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision

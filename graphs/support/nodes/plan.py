@@ -269,13 +269,9 @@ def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, id
 
 
 def _another_identifier(slots: dict[str, Any], entities: Any) -> bool:
-    """Does the message name an identifier other than the one on record?"""
-    for entity, name in IDENTIFIERS.items():
-        values = entities.get(entity)
-        given = values if isinstance(values, list) else [values] if values else []
-        if slots.get(name) and given and slots[name] not in given:
-            return True
-    return False
+    """Does the message name an identifier (emails, customer ids: lists) other than the one on record?"""
+    return any(slots.get(name) and entities.get(kind) and slots[name] not in entities[kind]
+               for kind, name in IDENTIFIERS.items())
 
 
 def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str,
