@@ -32,9 +32,9 @@ Amount = Annotated[
 ]
 
 
-# The longest message a customer can send (graphs/support/messages.py MAX_MESSAGE_CHARS): a note that quotes one
+# The longest message a customer can send (graphs/support/messages.py refuses longer ones): a note that quotes one
 # is cut to its field's size; anything longer is no customer's words and is refused like any oversized argument.
-QUOTABLE_CHARS = 8_000
+MAX_MESSAGE_CHARS = 8_000
 
 
 def brief(limit: int) -> BeforeValidator:
@@ -43,7 +43,7 @@ def brief(limit: int) -> BeforeValidator:
     of refused. A long letter asking for a refund is no reason not to make it; the note only records why."""
 
     def cut(value: Any) -> Any:
-        if not isinstance(value, str) or len(value) <= limit or len(value) > QUOTABLE_CHARS:
+        if not isinstance(value, str) or len(value) <= limit or len(value) > MAX_MESSAGE_CHARS:
             return value
         head = value[: limit - 1]
         space = head.rfind(" ")

@@ -10,7 +10,7 @@ that of its last mention: later words correct earlier ones ("the mouse — hang 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -37,12 +37,17 @@ _SAME_WORD = 85  # fuzz.ratio for two words of four letters or more to count as 
 _SIZE = re.compile(r"\b(\d{1,3})\s*(?:-\s*)?(?:inch(?:es)?\b|in\b|\"|'')", re.IGNORECASE)
 
 
+def _clauses(text: str) -> Iterator[tuple[list[str], bool]]:
+    """Each clause's words (two letters or more), and whether the clause keeps what it names (rules nothing out)."""
+    for clause in _CLAUSE.split(_SIZE.sub(r"\1in", text)):
+        yield [w for w in _WORD.findall(clause.lower()) if len(w) >= 2], _RULES_OUT.search(clause) is None
+
+
 def word_polarity(text: str) -> dict[str, list[str]]:
     """The words of ``text`` the customer wants and those they rule out (each word by its last mention)."""
     polarity: dict[str, bool] = {}
-    for clause in _CLAUSE.split(_SIZE.sub(r"\1in", text)):
-        positive = _RULES_OUT.search(clause) is None
-        for word in (w for w in _WORD.findall(clause.lower()) if len(w) >= 2):
+    for words, positive in _clauses(text):
+        for word in words:
             polarity.pop(word, None)
             polarity[word] = positive
     return {WANTED: [w for w, p in polarity.items() if p], UNWANTED: [w for w, p in polarity.items() if not p]}
@@ -87,9 +92,8 @@ def ruled_out(names: Sequence[str], text: str) -> list[str]:
     own = [_words(n) for n in names]
     shared = set.intersection(*own) if len(own) > 1 else set()
     last: dict[str, bool] = {}
-    for clause in _CLAUSE.split(_SIZE.sub(r"\1in", text)):
-        said = [w for w in _WORD.findall(clause.lower()) if len(w) >= 2]
+    for said, positive in _clauses(text):
         for name, words in zip(names, own, strict=True):
             if _said(words - shared, said):
-                last[name] = _RULES_OUT.search(clause) is None
+                last[name] = positive
     return [n for n in names if last.get(n) is False]

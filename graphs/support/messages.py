@@ -6,8 +6,8 @@ import re
 import unicodedata
 
 from foundation.tokens import count_tokens
+from tools.common import MAX_MESSAGE_CHARS as MAX_MESSAGE_CHARS  # one limit: the tools cut quoted notes by it
 
-MAX_MESSAGE_CHARS = 8_000
 MAX_MESSAGE_TOKENS = 2_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # What a person may not type into anything the agent keeps: C0 and C1 control characters other than tab and

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from tools.common import QUOTABLE_CHARS
+from tools.common import MAX_MESSAGE_CHARS
 from tools.kb.search_articles import SearchArticlesArgs
 from tools.payments.open_billing_dispute import OpenBillingDisputeArgs
 from tools.payments.refund_order import RefundOrderArgs
@@ -32,4 +32,4 @@ def test_a_short_reason_is_kept_as_written() -> None:
 
 def test_a_text_longer_than_any_message_is_still_refused() -> None:
     with pytest.raises(ValidationError):
-        RefundOrderArgs(order_id=40562, reason="x" * (QUOTABLE_CHARS + 1))
+        RefundOrderArgs(order_id=40562, reason="x" * (MAX_MESSAGE_CHARS + 1))
