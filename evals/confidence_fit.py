@@ -53,6 +53,11 @@ class LabelledTurn:
     conversation_right: bool | None = None  # whether that conversation passed
     folder: str = ""  # the scenario folder it was played from (evals/scenarios/blind/dev4)
     commit: str = ""  # the commit it was played on (first-contact records, evals/first_contact.py)
+    # What was said: the customer's message, the agent's replies and the intents it read (first-contact records
+    # keep them so that reply-side signals can be studied on them later; the fit does not read them).
+    message: str = ""
+    replies: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,9 @@ def collect_turns(path: Path = DEV) -> list[LabelledTurn]:
     run = run_scenarios(load_scenarios(path))
     folder = _relative(path)
     return [LabelledTurn(f"{r.scenario_id}#{t['turn']}", "right", "right" if t["right"] else "wrong",
-                         dict(t["signals"]), bool(t["right"]), f"{r.scenario_id}/{r.trial}", r.passed, folder)
+                         dict(t["signals"]), bool(t["right"]), f"{r.scenario_id}/{r.trial}", r.passed, folder,
+                         message=t.get("message", ""), replies=tuple(t.get("replies", ())),
+                         intents=tuple(t.get("intents", ())))
             for r in run.results for t in r.turns if t["signals"]]
 
 

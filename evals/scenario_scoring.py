@@ -227,7 +227,8 @@ def score(scenario: Scenario, t: Transcript) -> TrialResult:
     labels = turn_labels(t.turns, passed=not reasons, expected_intents=scenario.expect.get("intents", []),
                          expected_escalation=bool(scenario.expect["escalated"]))
     turns = [{"turn": n, "confidence": turn["confidence"], "route": turn.get("route"), "right": label,
-              "signals": turn.get("signals") or {}}
+              "signals": turn.get("signals") or {}, "message": turn.get("message") or "",
+              "replies": list(turn.get("replies") or []), "intents": list(turn.get("intents") or [])}
              for n, (turn, label) in enumerate(zip(t.turns, labels, strict=True)) if label is not None]
     return TrialResult(scenario_id=scenario.id, flow=scenario.flow, trial=t.trial, passed=not reasons,
                        reasons=reasons, expected_escalation=bool(scenario.expect["escalated"]),

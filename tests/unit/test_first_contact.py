@@ -65,3 +65,14 @@ def test_records_round_trip_and_are_written_once(tmp_path: Path) -> None:
 def test_a_test_half_is_never_recorded(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="never used for fitting"):
         record(Path("evals/scenarios/blind/test"), tmp_path)
+
+
+def test_records_keep_what_was_said(tmp_path: Path) -> None:
+    """A record keeps the customer's message, the agent's replies and the intents read, so that reply-side signals
+    (the same reply twice, a help article as the answer) can be studied on first contact later."""
+    turn = LabelledTurn("w1-a#0", "right", "wrong", {"margin": 0.4}, False, "w1-a/1", False,
+                        "evals/scenarios/blind/dev9", message="where's my stuff", replies=("Order 10001 shipped.",),
+                        intents=("track_order",))
+    (again,) = load([write([turn], tmp_path / "dev9.jsonl", commit="abc")])
+    assert (again.message, list(again.replies), list(again.intents)) == (
+        "where's my stuff", ["Order 10001 shipped."], ["track_order"])
