@@ -170,7 +170,10 @@ class SupportService:
             if snapshot.values and _review_request(snapshot) is not None:
                 raise WaitingForReview(f"thread {thread_id!r} is waiting for a human reviewer; "
                                        f"resume it with: supportgraph review resume {thread_id} …")
-            if customer_id is not None:
+            if customer_id is not None and not snapshot.values:
+                # Checked when a thread starts: that is when the sign-in is taken into the state. A customer
+                # whose account a reviewer deleted during the thread may still answer in it (the id given with
+                # later messages is not read again).
                 self._check_customer(customer_id)
             before = len(snapshot.values.get("messages", [])) if snapshot.values else 0
             payload: Any = {"messages": [HumanMessage(content=clean)]}

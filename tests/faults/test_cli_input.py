@@ -3,6 +3,7 @@ nothing recorded."""
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,21 @@ def test_an_unknown_customer_is_refused(call_cli: RunCli, tmp_path: Path) -> Non
     assert_refused(call_cli("send", "--customer", "C9999", "--thread", "who", "where is order 10003?",
                            database_url=url), contains="unknown customer 'C9999'")
     assert thread_state(url, "who") is None
+
+
+def test_a_thread_goes_on_after_a_reviewer_deleted_the_account(call_cli: RunCli, tmp_path: Path) -> None:
+    """The sign-in is checked when a thread starts; the customer of a thread whose account was deleted in it (a
+    reviewer approved the deletion) may still answer there instead of getting an error."""
+    db = tmp_path / "gone.db"
+    url = f"sqlite:///{db}"
+    assert_ok(call_cli("send", "--customer", "C0001", "--thread", "gone", "where is order 10003?", database_url=url))
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("UPDATE customers SET status = 'deleted' WHERE id = 'C0001'").rowcount == 1
+    assert_ok(call_cli("send", "--customer", "C0001", "--thread", "gone", "ok thanks, bye", database_url=url))
+    state = thread_state(url, "gone")
+    assert state is not None and [t for r, t in state["messages"] if r == "human"][-1] == "ok thanks, bye"
+    assert_refused(call_cli("send", "--customer", "C0001", "--thread", "new", "hello", database_url=url),
+                   contains="unknown customer 'C0001'")
 
 
 def test_bad_text_and_deep_json_from_customers_and_reviewers(call_cli: RunCli, tmp_path: Path) -> None:
