@@ -66,9 +66,10 @@ def test_unknown_kind_is_refused_with_the_known_ones() -> None:
         parse_kinds("typo")
 
 
-def test_written_paraphrases_are_one_more_kind_of_rewrite() -> None:
-    originals = load_scenarios(BLIND_DIR / "dev8")
-    twins = twins_of(originals, load_scenarios(BLIND_DIR / "para8"))
+@pytest.mark.parametrize("half", ["7", "8", "9"])
+def test_written_paraphrases_are_one_more_kind_of_rewrite(half: str) -> None:
+    originals = load_scenarios(BLIND_DIR / f"dev{half}")
+    twins = twins_of(originals, load_scenarios(BLIND_DIR / f"para{half}"))
     assert sorted(t.id for t in twins) == sorted(f"{s.id}~paraphrase" for s in originals)
     twin = next(t for t in twins if t.id.startswith(originals[0].id + "~"))
     assert twin.messages != originals[0].messages and twin.expect == originals[0].expect
