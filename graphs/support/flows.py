@@ -172,10 +172,14 @@ class Instead(Condition):
     a slot) is one of ``in``, the request is the other intent's ("refund it again" on an order already refunded
     in full is a question about that refund; "cancel" of a delivered order is a return). The step and the rest
     of its request are not run; the other flow's steps are planned with the request's slots (and ``slots``),
-    and any write among them waits for the customer's yes (graphs/support/redirects.py)."""
+    and any write among them waits for the customer's yes unless ``asked`` (graphs/support/redirects.py)."""
 
     intent: str
     slots: dict[str, Any] = Field(default_factory=dict, description="slot values the other flow plans with")
+    # The customer's words asked for what the other intent's writes do, in other terms: money back for a charge the
+    # records show was taken twice, asked as a refund or a dispute of it. Those writes then wait as the other
+    # flow's own steps do for those words (``waits_for_yes``), not for a yes of their own.
+    asked: bool = False
     why: str
 
 

@@ -9,7 +9,11 @@ request then belongs to. When the step is ready (what it depends on has run), ac
 - the step and the rest of its request that has not run are skipped, with the reason;
 - the other flow's steps are planned with the request's slots (its clause, what the customer described, the
   records found), steps it shares with what already ran take their results instead of running again;
-- every write among them waits for the customer's yes: the customer did not ask for it in those words. Its
+- every write among them waits for the customer's yes: the customer did not ask for it in those words. When
+  the redirect is ``asked`` (money back for a charge the records show was taken twice, asked as "refund the
+  extra one" or "I dispute the second charge"), the customer did ask for what it does: its writes wait as the
+  other flow's own steps do for the customer's words (``flows.waits_for_yes``: a yes is asked when any request's
+  words, or the message, weigh it), also when another reading of the message planned them already. Their
   checks (preconditions, policy, limits, idempotency, the thread lock) are those of any write.
 """
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from graphs.support.flows import Instead, get_flow, make_step, plans_for
+from graphs.support.flows import Instead, get_flow, make_step, plans_for, waits_for_yes
 from graphs.support.requests import pending_lookups, request_of, resolve_known, settle_lookup, slots_for, text_for
 from graphs.support.state import ActiveFlow, Step
 from tools.registry import get_tool
@@ -38,7 +42,15 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
     flow["intents"] = list(dict.fromkeys(target if i == source else i for i in flow["intents"]))
     confidences = flow["confidences"]
     confidences[target] = max(confidences.get(target, 0.0), confidences.pop(source, 0.0))
-    if already:
+    # Every request's words: a customer who weighs it in any of them ("... could I get it back?") is asked first.
+    words = " \n".join([text, *(r.get("text") or "" for r in (flow.get("requests") or {}).values())])
+    if already:  # planned by another reading of the message: asked for in these words, it need not wait
+        if instead.asked:
+            for own_step in spec.steps:
+                if not waits_for_yes(own_step, words):
+                    for s in steps:
+                        if s["id"] == f"{target}.{own_step.id}" and s["status"] == "awaiting_confirmation":
+                            s["status"] = "pending"
         return []
     own = request_of(flow, source)
     request = request_of(flow, target)
@@ -55,7 +67,8 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
     for own_step in spec.steps:
         if not plans_for(own_step, slots, verified=verified):
             continue
-        writes = own_step.confirm or get_tool(own_step.tool).writes
+        writes = waits_for_yes(own_step, words) if instead.asked else (
+            own_step.confirm or get_tool(own_step.tool).writes)
         planned = make_step(f"{target}.{own_step.id}", target, own_step.tool,
                             resolve_known(dict(own_step.args), scope, pending),
                             [f"{target}.{dep}" for dep in own_step.depends_on], own_step.why,

@@ -82,6 +82,11 @@ def _step(plan: list[dict[str, Any]], tool: str) -> dict[str, Any] | None:
     return next((s for s in plan if s["tool"] == tool), None)
 
 
+def _live(plan: list[dict[str, Any]], tool: str) -> dict[str, Any] | None:
+    """The step running ``tool`` that was not left for another reading of the request."""
+    return next((s for s in plan if s["tool"] == tool and s["status"] != "skipped"), None)
+
+
 def test_an_exchange_waits_for_the_yes_then_ships_the_other_product(shop: SupportService, database_url: str) -> None:
     first = shop.send("swap", "can I swap my Aurora Lite Earbuds for the Aurora Sport Earbuds?", customer_id="C8101")
     exchange = _step(first.plan, "exchange_item")
@@ -146,6 +151,24 @@ def test_a_duplicate_charge_is_refunded_once_after_the_yes(shop: SupportService,
     assert _charged(database_url, 28301) == [24.99, 24.99]
 
 
+def test_a_duplicate_charge_the_customer_asks_back_is_refunded_without_another_yes(shop: SupportService,
+                                                                                  database_url: str) -> None:
+    # "Refund the extra one" asks for the refund the records then find (policy 2): it is not asked for twice.
+    report = shop.send("extra", "I was charged twice for my smart plug, two charges of $24.99. Can you refund the "
+                       "extra one?", customer_id="C8103")
+    refund = _live(report.plan, "refund_order")
+    assert refund is not None and refund["status"] == "done", report.plan
+    assert [r["amount"] for r in refunds_of(database_url, 28301)] == [24.99], "only the duplicate is refunded"
+
+
+def test_a_duplicate_charge_asked_about_waits_for_the_yes(shop: SupportService, database_url: str) -> None:
+    report = shop.send("maybe", "I was charged twice for my smart plug, two charges of $24.99. Could I get the "
+                       "extra one back?", customer_id="C8103")
+    refund = _live(report.plan, "refund_order")
+    assert refund is not None and refund["status"] == "awaiting_confirmation", report.plan
+    assert refunds_of(database_url, 28301) == [], "nothing moves before the customer's yes"
+
+
 def test_cancelling_a_delivered_order_offers_a_return(shop: SupportService, database_url: str) -> None:
     first = shop.send("late-cancel", "please cancel order 28102", customer_id="C8101")
     assert _step(first.plan, "cancel_order") is None or _step(first.plan, "cancel_order")["status"] != "done"
@@ -194,6 +217,7 @@ def test_a_card_declined_twice_is_no_duplicate_charge() -> None:
     duplicate = get_flow("payment_issue").slots["duplicate"]
     assert duplicate.read_text("tried to order a case and the card got declined twice") is None
     assert duplicate.read_text("my bank app shows 2 charges for the speaker, both $49") is True
+    assert duplicate.read_text("my statement says I paid you $129.00 twice on one day") is True, "a decimal point"
 
 
 def test_a_return_the_customer_wants_as_store_credit_goes_to_a_gift_card(shop: SupportService,
