@@ -69,9 +69,22 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
             kept = by_words(kept, field, described) or (kept if not wanted else [])
         elif wanted:
             narrowed = [c for c in kept if any(_fits(entity, c.get(field), w) for w in wanted)]
+            if entity == "dates" and len(narrowed) > 1:
+                # Of records within the tolerance, those nearest the day named: "the charge on Feb 14" is the
+                # one issued on the 14th rather than the one of the 12th.
+                nearest = min(_days_off(c.get(field), wanted) for c in narrowed)
+                narrowed = [c for c in narrowed if _days_off(c.get(field), wanted) == nearest]
             # A remembered date only narrows: "feb 1" for a charge issued on the 29th of January still counts.
             kept = narrowed if narrowed or entity != "dates" else kept
     return kept
+
+
+def _days_off(value: Any, wanted: list[Any]) -> int:
+    """How many days the record's date (one of them, for a record with several) is from the nearest named day."""
+    values = value if isinstance(value, list) else [value]
+    days = [abs((date.fromisoformat(str(v)[:10]) - date.fromisoformat(str(w)[:10])).days)
+            for v in values for w in wanted if _fits("dates", v, w)]
+    return min(days, default=DATE_TOLERANCE_DAYS + 1)
 
 
 def describes(candidate: dict[str, Any], lookup: Lookup, described: dict[str, list[Any]]) -> bool:

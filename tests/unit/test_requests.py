@@ -51,6 +51,8 @@ def _step(step_id: str, intent: str, tool: str, args: dict[str, Any], status: An
     ({"amounts": [9.99], "dates": ["2026-05-20"]}, ["INV-1", "INV-2"]),  # a date fitting none only fails to narrow
     ({"amounts": [12.5]}, []),
     ({}, ["INV-1", "INV-2", "INV-3"]),
+    # two amounts named (the disputed one and the one paid as usual): the record on the day named, not two days off
+    ({"amounts": [59.99, 9.99], "dates": ["2026-05-03"]}, ["INV-3"]),
 ])
 def test_candidates_fit_every_described_criterion(described: dict[str, list[Any]], expected: list[str]) -> None:
     assert [c["invoice_id"] for c in matches(RECORDS, INVOICES, described)] == expected
