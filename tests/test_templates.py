@@ -67,3 +67,22 @@ def test_the_troubleshooting_reply_gives_each_guide_once() -> None:
     assert headings == ['Phone — "Phone not charging" (KB-129):',
                         'Glow Smart Plug — "Smart plug not pairing" (KB-133):',
                         'Nimbus Smart Speaker — "Nimbus Smart Speaker offline" (KB-130):'], reply
+
+
+def test_a_failed_membership_payment_says_what_is_owed() -> None:
+    """payment_issue reads the membership's invoices when the failed payment is the membership's: the open one is
+    what the customer owes; without them (a card payment, an unverified customer) only the help article answers."""
+    from graphs.support.flows import get_flow
+    from prompts import render_reply
+
+    membership = get_flow("payment_issue").slots["membership"]
+    assert membership.read_text("my membership payment didn't go through, how much do I owe?") is True
+    assert membership.read_text("my card got declined buying a phone case") is None
+    kb = {"tool": "search_articles", "status": "done", "result": {"data": {"articles": [
+        {"id": "KB-111", "title": "Failed payments", "snippet": "Only your bank can tell you why."}]}}}
+    invoices = {"tool": "list_invoices", "status": "done", "result": {"data": {"invoices": [
+        {"invoice_id": "INV-2", "amount": 9.99, "status": "open", "issued_at": "2026-02-27T09:00:00+00:00"},
+        {"invoice_id": "INV-1", "amount": 9.99, "status": "paid", "issued_at": "2026-01-27T09:00:00+00:00"}]}}}
+    reply = render_reply("payment_issue", steps={"kb": kb, "invoices": invoices})
+    assert "INV-2 of $9.99" in reply and "INV-1" not in reply and "Only your bank" in reply, reply
+    assert "INV-" not in render_reply("payment_issue", steps={"kb": kb})
