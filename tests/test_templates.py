@@ -86,3 +86,23 @@ def test_a_failed_membership_payment_says_what_is_owed() -> None:
     reply = render_reply("payment_issue", steps={"kb": kb, "invoices": invoices})
     assert "INV-2 of $9.99" in reply and "INV-1" not in reply and "Only your bank" in reply, reply
     assert "INV-" not in render_reply("payment_issue", steps={"kb": kb})
+
+
+def test_a_question_about_ones_own_payment_methods_shows_them() -> None:
+    """check_payment_methods reads a verified customer's saved methods when they ask about their own (a gift card's
+    balance, "do I have PayPal on here?"); what the store accepts is answered either way."""
+    from graphs.support.flows import get_flow
+    from prompts import render_reply
+
+    mine = get_flow("check_payment_methods").slots["mine"]
+    assert mine.read_text("is there anything left on the gift card my sister gave me?") is True
+    assert mine.read_text("do I have paypal on here?") is True
+    assert mine.read_text("which payment methods do you accept?") is None
+    kb = {"tool": "search_articles", "status": "done", "result": {"data": {"articles": [
+        {"id": "KB-110", "title": "Accepted payment methods", "snippet": "Visa, Mastercard, PayPal."}]}}}
+    methods = {"tool": "list_payment_methods", "status": "done", "result": {"data": {"payment_methods": [
+        {"payment_method_id": "PM-1", "kind": "card", "default": True, "brand": "Visa", "last4": "3381"},
+        {"payment_method_id": "PM-2", "kind": "gift_card", "default": False, "balance": 37.5}]}}}
+    reply = render_reply("payment_methods", steps={"kb": kb, "methods": methods})
+    assert "Visa ending 3381 (default)" in reply and "balance $37.50" in reply and "KB-110" in reply, reply
+    assert "On your account" not in render_reply("payment_methods", steps={"kb": kb})
