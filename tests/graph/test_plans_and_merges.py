@@ -23,18 +23,24 @@ DATA: dict[str, list[dict[str, Any]]] = {
          "card_last4": "9921", "plan": "basic"},
         {"id": "C8303", "name": "Per Lindgren", "email": "per.l@example.com", "zip_code": "55402",
          "card_last4": "7777", "plan": "pro"},
+        {"id": "C8304", "name": "Oona Rask", "email": "oona.r@example.com", "zip_code": "55403",
+         "card_last4": "1188", "plan": "plus"},
     ],
     "subscriptions": [
         {"id": "SUB-8301", "customer": "C8301", "plan": "plus", "status": "active", "started_days_ago": 40,
          "renews_in_days": 20},
         {"id": "SUB-8303", "customer": "C8303", "plan": "pro", "status": "active", "started_days_ago": 12,
          "renews_in_days": 18},
+        {"id": "SUB-8304", "customer": "C8304", "plan": "plus", "status": "past_due", "started_days_ago": 90,
+         "renews_in_days": 0},
     ],
     "invoices": [
         {"id": "INV-48301", "customer": "C8301", "subscription": "SUB-8301", "amount": 9.99, "status": "paid",
          "issued_days_ago": 10},
         {"id": "INV-48303", "customer": "C8303", "subscription": "SUB-8303", "amount": 59.99, "status": "paid",
          "issued_days_ago": 12},
+        {"id": "INV-48304", "customer": "C8304", "subscription": "SUB-8304", "amount": 9.99, "status": "open",
+         "issued_days_ago": 2},
     ],
 }
 
@@ -61,6 +67,15 @@ def test_of_two_plans_moved_to_the_one_the_customer_is_not_on(shop: SupportServi
     change = _step(report.plan, "change_plan")
     assert change["args"]["plan"] == "basic", report.plan
     assert change["status"] == "done", report.plan  # asked for, not asked about: no second yes
+
+
+def test_a_failed_membership_payment_is_answered_with_the_invoice_it_left_open(shop: SupportService) -> None:
+    # Asked as a question about the invoice, a declined renewal is a payment problem: what is owed and how to pay.
+    report = shop.send("declined", "is my latest membership invoice still unpaid? the payment was declined",
+                       customer_id="C8304")
+    assert any(s["id"] == "payment_issue.invoices" and s["status"] == "done" for s in report.plan), report.plan
+    assert not any(s["writes"] and s["status"] == "done" for s in report.plan), report.plan
+    assert "INV-48304 of $9.99" in report.replies[-1], report.replies
 
 
 def test_a_switch_asked_about_waits_for_the_customers_yes(shop: SupportService) -> None:
