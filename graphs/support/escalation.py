@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from graphs.support.flows import get_flow
-from graphs.support.handoff import Cue, cues_in
+from graphs.support.handoff import Cue, cues_in, customer_texts
 from graphs.support.state import Queue, Route, State
 
 STRONGLY_NEGATIVE = -0.85
@@ -71,23 +71,36 @@ def latest_customer_text(state: State) -> str:
 
 def topic_queue(state: State) -> Queue:
     """The queue of what the turn is about: the first of the flow's intents whose flow has a queue of its own (not
-    general), else the router's most probable such reading of the message when it gives it at least
+    general) or works on the customer's records (needs verification), or of those the one the message's words
+    name, else the router's most probable such reading of the message when it gives it at least
     ``TOPIC_READING``, else the subject the message's words name (a ``subject`` cue of handoff.yaml: "my money
     back" is billing's), else the subject of the conversation's latest such request (``State.topic``: a person asked for
-    once a device's troubleshooting has failed is technical's), else general. A hand-off trigger that is no
+    once a device's troubleshooting has failed is technical's), else the subject an earlier message's words
+    named, else general. A hand-off trigger that is no
     topic of its own (a person asked for, anger, a legal threat, no progress) goes there: to the people who can
     help with the subject, not to those of the trigger."""
     assert state.flow is not None
-    for intent in state.flow["intents"]:
-        if (queue := get_flow(intent).queue) != "general":
-            return queue
+    subject = next((c.queue for c in cues_in(latest_customer_text(state)) if c.effect == "subject"), None)
+    # A request on the customer's own records (an order tracked, changed, cancelled) is its flow's subject even
+    # when that is general's: "where is my phone? the phone or my money" is a delivery's, not billing's.
+    queues = [(get_flow(i).queue, get_flow(i).needs_verification) for i in state.flow["intents"]]
+    own = [q for q, _ in queues if q != "general"] + [q for q, records in queues if q == "general" and records][:1]
+    if own:
+        # Of the flow's several subjects, the one the message's words name ("refund me or I'll sue", after a
+        # device's troubleshooting was read too) is the one the customer is on about.
+        return cast(Queue, subject) if subject in own else own[0]
     readings = state.understanding.get("router", {}) if state.understanding else {}
     topical = sorted(((p, i) for i, p in readings.items() if p >= TOPIC_READING and get_flow(i).queue != "general"),
                      reverse=True)
     if topical:
         return get_flow(topical[0][1]).queue
-    subject = next((c.queue for c in cues_in(latest_customer_text(state)) if c.effect == "subject"), None)
-    return cast(Queue, subject) if subject else state.topic or "general"
+    if subject or state.topic:
+        return cast(Queue, subject or state.topic)
+    # The subject said in an earlier message of a request told in pieces ("the headphones from january", "I know
+    # it's been over 30 days", then "could you make an exception?"): the latest such one.
+    earlier = (c.queue for text in reversed(customer_texts(state.messages)[:-1]) for c in cues_in(text)
+               if c.effect == "subject")
+    return cast(Queue, next(earlier, "general"))
 
 
 @dataclass
@@ -138,8 +151,7 @@ def collect_triggers(state: State, *, max_verification_attempts: int, repeats: i
     held_now = _held(state)
     if state.review and state.review["decision"] is not None and not held_now:
         return Triggers(queue, decided=True)
-    topic = topic_queue(state)
-    queue = queue if queue != "general" else topic
+    queue = topic_queue(state)  # the first flow's own queue, unless the message names another of the flow's
     found = cues_in(latest_customer_text(state))
     claim = next((c for c in found if c.effect == "decline"), None)
     if claim is not None:

@@ -93,3 +93,27 @@ def test_a_clarifying_question_asks_for_no_rating(
     assert report.assessment is not None and report.assessment["route"] == "respond", report.assessment
     assert "make sure I get this right" in report.replies[-1], report.replies
     assert "rating" not in report.replies[-1], report.replies
+
+
+def test_a_retried_zip_read_as_a_new_request_is_still_an_attempt(service: SupportService, database_url: str) -> None:
+    """After a failed check, "we moved house, maybe it's 88888?" may read as another request (an address change),
+    whose flow wants an order number too: the bare number is still the zip of the account named earlier, so it
+    counts as the second attempt and the third wrong detail hands over to accounts (policy §1, §5a)."""
+    service.send("retry", "I'd like to update the email address on my account. My customer number is C0001.")
+    service.send("retry", "zip code 99999")
+    second = service.send("retry", "Sorry, we moved house a while ago. Maybe it's 88888?")
+    assert second.values["verification_failures"] == 2, second.plan
+    third = service.send("retry", "I'm not sure then. The card I pay with ends in 0000")
+    assert third.assessment is not None and third.assessment["route"] == "human_review", third.assessment
+    assert third.assessment["queue"] == "accounts", third.assessment
+
+
+def test_a_technician_asked_for_in_a_reply_is_read_as_asking_for_a_person(
+        service: SupportService, database_url: str) -> None:
+    """The words that ask for a person are a request for one whatever else the message carries: the turn's
+    intents say so even when the router reads only the device's troubleshooting going on."""
+    service.send("tech", "my wireless earbuds won't pair with my phone anymore", customer_id="C0001")
+    report = service.send("tech", "did all three steps and it still won't show up on the tablet. get me a technician")
+    assert report.understanding is not None, report
+    assert "contact_human_agent" in [i["intent"] for i in report.understanding["intents"]], report.understanding
+    assert report.assessment is not None and report.assessment["queue"] == "technical", report.assessment

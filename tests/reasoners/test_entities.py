@@ -231,3 +231,13 @@ def test_a_number_after_an_order_word_in_another_language_is_the_order_not_the_z
 def test_an_amount_with_its_currency_sign_after_it() -> None:
     found = extract_entities("die ActionCam (Bestellung 90877), 299,00 $ — when do I see it?", now=NOW)
     assert found["amounts"] == [{"value": 299.0, "currency": "USD"}] and found["order_ids"] == [90877], found
+
+
+def test_a_bare_five_digit_number_is_the_secret_of_an_account_named_earlier() -> None:
+    """An order id and the zip both wanted: a bare number is the zip when the account was named in the message, or
+    earlier in the conversation (``account_named``), as when the customer retries a zip after a failed check."""
+    both = ("zip_code", "card_last4", "order_ids")
+    unnamed = extract_entities("we moved last year, perhaps 60622?", now=NOW, expecting=both)
+    assert unnamed.get("order_ids") == [60622] and "zip_code" not in unnamed, unnamed
+    named = extract_entities("we moved last year, perhaps 60622?", now=NOW, expecting=both, account_named=True)
+    assert named.get("zip_code") == "60622" and "order_ids" not in named, named

@@ -81,3 +81,39 @@ def test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text: str) -> 
     decision = decide(_state(sentiment=-0.3, message=text), confidence=0.95, threshold=0.7,
                       max_verification_attempts=3)
     assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
+
+
+@pytest.mark.parametrize("text", [
+    "Fourth message about this. The fitter you sent swore somebody would phone me the next morning and not a word "
+    "since. Totally pointless. Sort this out by Friday or you've lost me for good.",
+    "Your driver left the parcel in a puddle and the lady on the phone said I'd get an email back, still waiting. "
+    "Utterly incompetent. Fixes this today or I will never order here again.",
+])
+def test_anger_at_us_as_a_broken_promise_contempt_and_an_ultimatum(text: str) -> None:
+    """A promise of ours broken, contempt said outright ("utterly incompetent" with no "you" beside it) and an
+    ultimatum in its other forms ("or you've lost me", "or I will never ...") are anger at us (policy §5a), three
+    signs at a sentiment the lexicon reads as mild."""
+    test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text)
+
+
+def test_a_promise_or_a_poor_result_told_calmly_is_no_anger() -> None:
+    calm = _state(sentiment=-0.2, message="The courier said he would ring before coming and nobody did, but the "
+                                          "parcel is here now. Can I get the invoice?")
+    assert decide(calm, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
+
+
+@pytest.mark.parametrize("text", [
+    "This one's been stuck for ages. Could one of your staff phone me about it?",
+    "Will somebody from the delivery team ring me this afternoon?",
+    "can anyone on your side give me a call about the missing box",
+])
+def test_someone_of_ours_asked_to_get_in_touch_is_a_person_asked_for(text: str) -> None:
+    decision = decide(_state(intents=("track_order",), message=text, plan=_read_only()), confidence=0.95,
+                      threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and "the customer asked for a person" in decision.reasons, decision
+
+
+def test_asking_to_be_told_something_is_no_person_asked_for() -> None:
+    decision = decide(_state(intents=("track_order",), message="could you email me when it ships?",
+                             plan=_read_only()), confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "respond", decision

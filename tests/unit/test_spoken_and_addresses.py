@@ -100,3 +100,13 @@ def test_typos_are_mended_and_words_we_know_kept(text: str, mended: str) -> None
 def test_an_order_number_before_the_address_is_not_its_house_number() -> None:
     [(_, address)] = find_addresses("please send order 18201 to 40 Birch Lane, Apt 7, Denver, CO 80203 instead")
     assert address["line1"] == "40 Birch Lane", address
+
+
+@pytest.mark.parametrize("clause", [
+    "the thermostat keeps dropping off the wifi every night",
+    "my earbuds lost their pairing again",
+    "the doorbell camera goes offline at random",
+    "the tablet stopped charging on Sunday",
+])
+def test_a_recurring_fault_is_a_reported_problem(clause: str) -> None:
+    assert carries_request(clause)

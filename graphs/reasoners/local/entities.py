@@ -126,7 +126,7 @@ Expectable = Literal["zip_code", "card_last4", "order_ids"]
 
 
 def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
-                     expecting: Collection[str] = ()) -> Entities:
+                     expecting: Collection[str] = (), account_named: bool = False) -> Entities:
     """Every entity found in ``text``; keys are present only when something was found.
 
     Shaped values (emails, "order 10234", "#10234", "O-10234", "INV 20001", "zip 60614", "card ending 4411",
@@ -134,6 +134,8 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     conversation waits for, so a bare five-digit number is the zip code when the zip was asked (unless an order
     id was asked too and the message names no account), else an order id when one was asked; a bare four-digit
     number is the card's last four when the card was asked. A number that ends a postal address is neither.
+    ``account_named``: the conversation already named the account whose secret was asked (an email or customer id
+    given earlier), which types a bare five-digit number as the message naming the account would.
     """
     found: Entities = {}
     text = spoken_values(text)  # "one three seven oh two", "leah dot whitman at hotmail dot com"
@@ -153,7 +155,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
         rest = _blank(rest, start, end)
     secrets: list[tuple[int, str, str]] = []  # (position, kind, value) of every zip code and card digits
     if digits:
-        rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers))
+        rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers) or account_named)
     orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
     if digits:
         orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders and int(m) >= ORDER_ID_MIN]

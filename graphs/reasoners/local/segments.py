@@ -37,7 +37,11 @@ _REQUESTING = re.compile(
     r"update|reset|close|delete|merge|move|swap|exchange|check|tell|give|take|get|subscribe|unsubscribe|sign|opt|"
     r"add|put|let|show|upgrade|downgrade|renew|activate|deactivate|apply|confirm|verify|redirect|replace|repair)\b|"
     r"n't\b|\b(not|no|never|nothing|broken|wrong|missing|twice|again|still|damaged|dented|crushed|cracked|"
-    r"scratched|faulty|defective|late|lost|stolen|leaking|dead)\b",
+    r"scratched|faulty|defective|late|lost|stolen|leaking|dead|offline|disconnect\w*)\b|"
+    # a fault that keeps coming back: "keeps dropping out", "loses its connection", "stopped working"
+    r"\b(keeps?|kept)\s+(dropping|disconnecting|crashing|freezing|restarting|rebooting|cutting|turning|switching|"
+    r"losing|failing|beeping|flickering)\b|\b(los(es|ing)|lost)\s+(its|the|my|their)?\s*(connection|signal|pairing)\b|"
+    r"\b(stopped|stops)\s+(working|charging|connecting|responding)\b",
     re.IGNORECASE,
 )
 

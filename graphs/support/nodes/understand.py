@@ -12,7 +12,7 @@ from graphs.reasoners.llm.understanding import agreement, entities_of, intents_o
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
-from graphs.reasoners.local.router import load_thorough_router
+from graphs.reasoners.local.router import SECONDARY_THRESHOLD, load_thorough_router
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import (
@@ -30,7 +30,7 @@ from graphs.support.dialogue import (
     unheard,
 )
 from graphs.support.flows import get_flow
-from graphs.support.handoff import customer_texts
+from graphs.support.handoff import cues_in, customer_texts
 from graphs.support.requests import gives_asked_text, picks_offered
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 from graphs.support.utterance import asks, core_of, requests, says_yes
@@ -47,6 +47,8 @@ PICK_WORDS = 4
 REPAIRABLE = {"emails": "email"}
 # An intent the customer picked from the options a clarifying question offered is as sure as a stated request.
 CHOSEN_CONFIDENCE = 0.9
+# The intent of a request for a person (prompts/policy.md §5a).
+PERSON_INTENT = "contact_human_agent"
 
 
 def affirmation_of(text: str) -> Literal["yes", "no"] | None:
@@ -128,8 +130,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # A new request: a bare number its flows need ("cancel 58870") is read as that slot.
         wanted = [k for k in expected_entities([i["intent"] for i in intents]) if k not in asked["expects"]]
         if wanted:
+            # While the identity of an account already named is asked for, a bare number is its secret, not an
+            # order id the new request could use ("we moved. maybe it's 10024?" after a failed check).
+            named = "identity" in asked["slots"] and any(known_slots(state).get(n) for n in IDENTIFIERS.values())
             entities = extract_entities(text, now=d.now, catalogue=products,
-                                        expecting=[*asked["expects"], *wanted])
+                                        expecting=[*asked["expects"], *wanted], account_named=named)
+    intents = _with_person_asked(intents, text, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
                        intents[0]["confidence"] if intents else 0.0)
     understanding: Understanding = {
@@ -150,6 +156,15 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         understanding, problems = _with_model(state, d, understanding, text)
     d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
     return {"understanding": understanding, "replan": None, "replans": 0, "model_problems": problems}
+
+
+def _with_person_asked(intents: list[IntentGuess], text: str, seen: dict[str, float]) -> list[IntentGuess]:
+    """The router's intents, with a request for a person read from the words that ask for one (the ``person`` cue
+    of graphs/support/handoff.yaml: "can I talk to a technician?", "could someone on your team ring me?") when the
+    router did not read it: the message asks for a person whatever else it asks, and says so."""
+    if any(i["intent"] == PERSON_INTENT for i in intents) or not any(c.name == "person" for c in cues_in(text)):
+        return intents
+    return [*intents, {"intent": PERSON_INTENT, "confidence": max(seen.get(PERSON_INTENT, 0.0), SECONDARY_THRESHOLD)}]
 
 
 def _opens_with_answer(flow: ActiveFlow, state: State, text: str, products: tuple[str, ...], now: Any) -> bool:
