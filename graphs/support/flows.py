@@ -19,7 +19,7 @@ from tools.registry import get_tool
 class Lookup(BaseModel):
     """How a step's result resolves a slot the customer described instead of naming ("the 59.99 charge from
     feb 1", "the cracked hub"): the candidates are a list in that step's result, kept when they match what the
-    customer described (graphs/support/requests.py)."""
+    customer described (graphs/support/lookups.py)."""
 
     model_config = ConfigDict(extra="forbid")
 

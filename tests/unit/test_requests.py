@@ -1,4 +1,4 @@
-"""Slots per request and slots a lookup step resolves (graphs/support/requests.py), without the router."""
+"""Slots per request (graphs/support/requests.py) and slots a lookup step resolves (lookups.py), without the router."""
 
 from __future__ import annotations
 
@@ -12,16 +12,8 @@ from graphs.reasoners.local.router import IntentModel, split_clauses
 from graphs.support import requests
 from graphs.support.descriptions import described_in, matches
 from graphs.support.flows import Lookup, load_flows
-from graphs.support.requests import (
-    answer_choices,
-    drop_covered,
-    pending_lookups,
-    request_of,
-    resolve_known,
-    settle_lookup,
-    slots_for,
-    split_requests,
-)
+from graphs.support.lookups import answer_choices, pending_lookups, resolve_known, settle_lookup
+from graphs.support.requests import drop_covered, request_of, slots_for, split_requests
 from graphs.support.state import ActiveFlow, Step
 
 INVOICES = Lookup(step="invoices", items="invoices", value="invoice_id",

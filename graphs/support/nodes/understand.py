@@ -31,7 +31,8 @@ from graphs.support.dialogue import (
 )
 from graphs.support.flows import get_flow
 from graphs.support.handoff import customer_texts
-from graphs.support.requests import gives_asked_text, picks_offered
+from graphs.support.lookups import picks_offered
+from graphs.support.requests import gives_asked_text
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 from graphs.support.utterance import asks, core_of, requests, says_yes
 
