@@ -81,6 +81,12 @@ def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, ide
                 identity[name] = value[0] if isinstance(value, list) else value
     for name in others_details(text, identity):  # "his email is ...": it verifies nobody here
         identity.pop(name)
+    if any(name in identity for name in IDENTIFIERS.values()) and any(name in identity for name in SECRETS.values()):
+        # An identifier given with its secret is who the customer is: one of the other kind given alone before is
+        # not checked with it ("an old account on x@gmail.com", then "new account is C6120, zip 94110").
+        for name in IDENTIFIERS.values():
+            if name not in identity:
+                slots.pop(name, None)
     slots.update(identity)
     act = understanding.get("dialogue", {}).get("act")
     for intent in flow["intents"]:
