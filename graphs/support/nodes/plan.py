@@ -23,8 +23,17 @@ from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
-from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, carried_slots, identity_args
-from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve, waits_for_yes
+from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, carried_slots, identity_args, unheard
+from graphs.support.flows import (
+    FlowSpec,
+    get_flow,
+    load_flows,
+    make_step,
+    money_at_stake,
+    plans_for,
+    resolve,
+    waits_for_yes,
+)
 from graphs.support.lookups import lookup_pending, pending_lookups, resolve_known
 from graphs.support.requests import decided, request_of, slots_for, text_for
 from graphs.support.slot_filling import fill_slots, place_requests
@@ -85,7 +94,11 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             pending = pending_lookups(get_flow(step["intent"]), slots) if step["intent"] in flow["intents"] else set()
             scope = {"slots": slots, "message": text_for(flow, step["intent"], text)}
             step["args"] = resolve_known(step["args"], scope, pending)
-        if not understanding["continues_flow"]:
+        if _asked_again(state, understanding):
+            # Asked again for what was just done: every step that ran (or was decided) keeps its outcome.
+            earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED}
+            steps = [earlier.get(s["id"], s) for s in steps]
+        elif not understanding["continues_flow"]:
             steps = [_done_before(state.plan, s) or s for s in steps]
     return _audited(d, state, flow, steps, note, {})
 
@@ -168,6 +181,11 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     carried = carried_slots(state, understanding["intents"])
     if not (previous is not None and "customer_id" in previous["slots"]):
         carried.pop("customer_id", None)  # the verified customer's own id is not an identity slot
+    if _asked_again(state, understanding):
+        # The request just finished, asked for again with nothing new ("can u move everything into this one" after
+        # the merge): the same request, with all it was given; what it did already stands (plan).
+        assert previous is not None
+        carried = {**copy.deepcopy(previous["slots"]), **carried}
     return {
         "intents": [i["intent"] for i in understanding["intents"]],
         "confidences": {i["intent"]: i["confidence"] for i in understanding["intents"]},
@@ -177,6 +195,16 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
         "asking": [],
         "low_confidence_turns": 0,
     }
+
+
+def _asked_again(state: State, understanding: Understanding) -> bool:
+    """Is the new request the one just finished, sure and bringing no value the conversation does not hold? Not a
+    request that moves money: a second refund of the same amount may be meant."""
+    previous = state.flow
+    intents = [i["intent"] for i in understanding["intents"]]
+    return (previous is not None and previous["stage"] == "done" and intents == previous["intents"]
+            and understanding["intents"][0]["confidence"] >= NEW_REQUEST_CONFIDENCE
+            and not unheard(understanding["entities"], state) and not any(money_at_stake(i) for i in intents))
 
 
 def _uses(step: Step, slots: list[str]) -> bool:
