@@ -10,12 +10,14 @@ references to such a slot (``resolve_known``).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
 from graphs.reasoners.local.entities import Entities
 from graphs.support.descriptions import described_in, describes, matches
 from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
+from graphs.support.mentions import WANTED
 from graphs.support.requests import request_of, slots_for
 from graphs.support.state import ActiveFlow, Step
 
@@ -91,7 +93,13 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         excluded = [str(v) for v in (request.get("excluded") or {}).get(name, [])]
         if lookup.value and excluded:  # "the other one": not the record found last time
             candidates = [c for c in candidates if str(c.get(lookup.value)) not in excluded]
-        found = matches(candidates, lookup, request["described"])
+        described = request["described"]
+        if lookup.instead_of:
+            # "can i swap the lite earbuds": the earbuds name what goes back, not what the customer wants for it.
+            described = _apart_from(described, _names_of(spec, lookup.instead_of, slots, steps))
+        found = matches(candidates, lookup, described)
+        if lookup.instead_of:
+            found = [c for c in found if describes(c, lookup, described)]
         if lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
             found = []  # "part of my order" and nothing said which part: ask
         if found and (slot.pick == "all" or lookup.total or len(found) == 1):
@@ -106,6 +114,29 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         if name not in flow["asking"]:
             flow["asking"] = [*flow["asking"], name]
         flow["stage"] = "collecting"
+
+
+def _names_of(spec: FlowSpec, name: str, slots: dict[str, Any], steps: list[Step]) -> list[str]:
+    """The names of the record slot ``name`` holds, else of every record its lookup fetched (an order's items)."""
+    lookup = spec.slots[name].resolve
+    if lookup is None:
+        return []
+    field = lookup.match.get("products") or "name"
+    held = slots.get(name)
+    if isinstance(held, dict) and isinstance(held.get(field), str):
+        return [held[field]]
+    fetched = next(((s["result"] or {}).get("data") or {} for s in steps
+                    if s["status"] == "done" and s["id"] == f"{spec.intent}.{lookup.step}"), {})
+    return [str(r.get(field)) for r in fetched.get(lookup.items, []) if r.get(field)]
+
+
+def _apart_from(described: dict[str, list[Any]], names: list[str]) -> dict[str, list[Any]]:
+    """What the customer described, without the products ``names`` and the words of those names."""
+    own = {w for n in names for w in re.findall(r"[a-z0-9]+", n.lower())}
+    out = dict(described)
+    out["products"] = [p for p in described.get("products", []) if p not in names]
+    out[WANTED] = [w for w in described.get(WANTED, []) if w not in own and w.rstrip("s") not in own]
+    return {k: v for k, v in out.items() if v}
 
 
 def answer_choices(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:

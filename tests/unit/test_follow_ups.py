@@ -15,7 +15,7 @@ from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, State, Step
-from graphs.support.utterance import tells_value
+from graphs.support.utterance import tells_value, welcomes
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}
@@ -181,3 +181,20 @@ def test_a_bare_go_ahead_after_the_request_was_done_closes_it() -> None:
     reading = read_act(text, asked_of(state), {}, affirmation_of(text), {"intent": "switch_account",
                        "confidence": 0.7}, [], ["switch_account"])
     assert reading["act"] == "close", reading
+
+
+@pytest.mark.parametrize(("said", "glad"), [
+    ("amazing. and the keyboard will come to the same address as the mouse did, yeah?", True),
+    ("yay. and it'll ship to the same place the mouse went to, right?", True),
+    ("perfect, thank you", True),
+    ("great but can it be the black one instead?", False),  # the "but" takes it back
+    ("is it great for gaming?", False),
+])
+def test_delight_at_the_offer_is_a_yes_to_it(said: str, glad: bool) -> None:
+    assert welcomes(said) is glad
+
+
+def test_trading_an_item_in_for_another_is_an_exchange() -> None:
+    swapping = get_flow("change_order").slots["swapping"]
+    assert swapping.named_in("is it possible to trade the mouse in and get the keyboard instead?") is True
+    assert swapping.named_in("can I just get my money back instead?") is None

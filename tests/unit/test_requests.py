@@ -266,3 +266,23 @@ def test_a_change_covers_a_refund_only_when_it_changes_what_was_bought(said: str
     flow = _flow(["change_order", "get_refund"])
     drop_covered(flow, said)
     assert flow["intents"] == kept
+
+
+def test_the_product_swapped_for_is_what_the_customer_describes_not_the_item_they_send_back() -> None:
+    """"can i swap the lite earbuds": the one earbuds product of the catalogue is not taken for the one wanted (the
+    earbuds name what goes back); "for the sport ones" picks it."""
+    for described, replacement in (
+            ({"products": ["Aurora Lite Earbuds"], "wanted_words": ["can", "swap", "the", "lite", "earbuds"]}, None),
+            ({"products": ["Aurora Lite Earbuds"], "wanted_words": ["swap", "lite", "earbuds", "for", "sport"]}, "P2")):
+        flow = _flow(["change_order"], order_id=46650, swapping=True)
+        request_of(flow, "change_order")["described"] = described
+        order = _step("change_order.order", "change_order", "get_order", {}, "done")
+        order["result"] = {"ok": True, "data": {"items": [{"product_id": "P1", "name": "Aurora Lite Earbuds"}]}}
+        catalogue = _step("change_order.catalogue", "change_order", "find_products", {}, "done")
+        catalogue["result"] = {"ok": True, "data": {"products": [{"product_id": "P2", "name": "Aurora Sport Earbuds",
+                                                                  "price": 89.99}]}}
+        exchange = _step("change_order.exchange", "change_order", "exchange_item",
+                         {"order_id": 46650, "new_product_id": "$slots.replacement"})
+        settle_lookup(flow, [order, catalogue, exchange], catalogue)
+        assert slots_for(flow, "change_order").get("replacement") == replacement, described
+        assert (exchange["status"] == "skipped" and flow["asking"] == ["replacement"]) == (replacement is None)
