@@ -161,6 +161,9 @@ def test_plus_the_plan_is_no_connective() -> None:
     ("hmm. how do I do it?", None),  # a question, not a go-ahead
     ("I see. that was the old card", None),
     ("no, don't cancel. just take the mouse off", "no"),
+    ("alright sure, go ahead", "yes"),  # an acknowledgement before the yes
+    ("right, no thanks", "no"),
+    ("alright where is my order then", None),
 ])
 def test_a_go_ahead_that_ends_a_reply_after_a_remark_is_a_yes(said: str, affirmation: str | None) -> None:
     assert affirmation_of(said) == affirmation

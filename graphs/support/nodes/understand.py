@@ -40,6 +40,8 @@ _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
+# An acknowledgement a yes may come after ("alright sure, go ahead", "right, yes please").
+_ACK_FIRST = re.compile(r"^\W*(alright|all right|right|fine|cool|hm+|oh|ah)\b[\s,.!]*", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
 # A first sentence this short that picks an offered record is the answer to "which one?", whatever follows.
@@ -56,9 +58,9 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     if len(text.split()) > 25:
         return None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
-    if _NO.search(core):
+    if _NO.search(core) or _NO.search(_ACK_FIRST.sub("", core)):
         return "no"
-    if _YES.search(core):
+    if _YES.search(core) or _YES.search(_ACK_FIRST.sub("", core)):  # "alright sure, go ahead"
         return "yes"
     last = _SENTENCE.split(core.strip())[-1]
     if last != core.strip() and says_yes(last) and not _NO.search(last) and not asks(last):
