@@ -42,6 +42,8 @@ MORE = re.compile(r"\b(too|as well|and the|and my|plus|also|another|other|instea
 # the customer's yes, unless a "but" takes it back.
 GLAD = re.compile(r"^\W*(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
                   r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
+# A decision after weighing the offer: "ok, then refund whatever's left", "fine then, do that".
+SETTLING = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right)[\s,]+then\b", re.I)
 BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
 ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
 
@@ -131,6 +133,13 @@ def welcomes(text: str) -> bool:
     """Does the reply open with delight at what was offered ("amazing. and will it come to the same address?")?"""
     core = core_of(text)
     return GLAD.search(core) is not None and BUT.search(core) is None
+
+
+def settles(text: str) -> bool:
+    """Does the reply end by settling on what was offered ("Oh, so only what's left? ok, then refund whatever's
+    left.")? An acknowledgement and "then" open its last sentence, which asks nothing."""
+    last = SENTENCE_END.split(core_of(text).strip())[-1]
+    return SETTLING.search(last) is not None and not asks(last)
 
 
 def says_yes(text: str) -> bool:

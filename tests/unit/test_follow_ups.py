@@ -15,7 +15,7 @@ from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, State, Step
-from graphs.support.utterance import tells_value, welcomes
+from graphs.support.utterance import settles, tells_value, welcomes
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}
@@ -201,3 +201,13 @@ def test_trading_an_item_in_for_another_is_an_exchange() -> None:
     swapping = get_flow("change_order").slots["swapping"]
     assert swapping.named_in("is it possible to trade the mouse in and get the keyboard instead?") is True
     assert swapping.named_in("can I just get my money back instead?") is None
+
+
+@pytest.mark.parametrize(("said", "settled"), [
+    ("Oh, so only what's left on it? ok, then refund whatever's left.", True),
+    ("fine then, do that", True),
+    ("ok, then where is my order?", False),  # asks something else
+    ("ok thanks", False),
+])
+def test_an_acknowledgement_and_then_settles_on_the_offer(said: str, settled: bool) -> None:
+    assert settles(said) is settled

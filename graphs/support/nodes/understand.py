@@ -34,7 +34,7 @@ from graphs.support.handoff import customer_texts
 from graphs.support.lookups import picks_offered
 from graphs.support.requests import gives_asked_text
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
-from graphs.support.utterance import asks, core_of, requests, says_yes, welcomes
+from graphs.support.utterance import asks, core_of, requests, says_yes, settles, welcomes
 
 _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
@@ -93,8 +93,9 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
-    if affirmation is None and asked["kind"] == "confirmation" and welcomes(words):
-        affirmation = "yes"  # "amazing." to "shall I go ahead?"
+    if (affirmation is None and asked["kind"] == "confirmation" and (welcomes(words) or settles(words))
+            and not unheard(entities, state)):
+        affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
