@@ -198,11 +198,13 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
 
 
 def _asked_again(state: State, understanding: Understanding) -> bool:
-    """Is the new request the one just finished, sure and bringing no value the conversation does not hold? Not a
-    request that moves money: a second refund of the same amount may be meant."""
+    """Is the new request the one just finished, that changed something, sure and bringing no value the
+    conversation does not hold? Not a request that moves money: a second refund of the same amount may be meant;
+    nor one that only looked something up ("where is it now?" reads the records again)."""
     previous = state.flow
     intents = [i["intent"] for i in understanding["intents"]]
     return (previous is not None and previous["stage"] == "done" and intents == previous["intents"]
+            and any(s["writes"] and s["status"] == "done" for s in state.plan)
             and understanding["intents"][0]["confidence"] >= NEW_REQUEST_CONFIDENCE
             and not unheard(understanding["entities"], state) and not any(money_at_stake(i) for i in intents))
 
