@@ -1,5 +1,5 @@
 """What a customer's description of a record says (amounts, dates, products, words of a name) and which records
-fit it: the matching behind ``requests.settle_lookup`` and ``answer_choices``."""
+fit it: the matching behind ``lookups.settle_lookup`` and ``answer_choices``."""
 
 from __future__ import annotations
 

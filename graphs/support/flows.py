@@ -19,7 +19,7 @@ from tools.registry import get_tool
 class Lookup(BaseModel):
     """How a step's result resolves a slot the customer described instead of naming ("the 59.99 charge from
     feb 1", "the cracked hub"): the candidates are a list in that step's result, kept when they match what the
-    customer described (graphs/support/requests.py)."""
+    customer described (graphs/support/lookups.py)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -36,6 +36,9 @@ class Lookup(BaseModel):
     some: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
                              "only some of the candidates (\"part of my order\"); when nothing they described tells "
                              "which, they are asked rather than all being taken")
+    instead_of: str | None = Field(None, description="the slot whose record this one replaces (an exchange's item): "
+                                   "only what the customer describes fills it, never the one candidate left, and "
+                                   "the words that name the record replaced do not describe it")
 
 
 class Condition(BaseModel):

@@ -23,7 +23,8 @@ import copy
 from typing import Any
 
 from graphs.support.flows import Instead, get_flow, make_step, plans_for, waits_for_yes
-from graphs.support.requests import pending_lookups, request_of, resolve_known, settle_lookup, slots_for, text_for
+from graphs.support.lookups import pending_lookups, resolve_known, settle_lookup
+from graphs.support.requests import request_of, slots_for, text_for
 from graphs.support.state import ActiveFlow, Step
 from tools.registry import get_tool
 

@@ -109,3 +109,25 @@ def test_the_customers_own_details_beside_someone_elses_still_verify(shop: Suppo
     report = shop.send("mine", "it's about my invoices. my email is ines.h@example.com and my zip is 55402")
     verify = next((s for s in report.plan if s["tool"] == "verify_identity"), None)
     assert verify is not None and verify["status"] == "done", report.plan
+
+
+def test_an_identifier_given_with_its_secret_is_checked_without_one_given_alone_before(shop: SupportService) -> None:
+    shop.send("two", "I've got two accounts, an old one on ines.old@example.com and the one I use now. can the old "
+              "orders move into the new one?")
+    report = shop.send("two", "New account is C8301, billing zip 55402.")
+    verify = _step(report.plan, "verify_identity")
+    assert verify["args"] == {"customer_id": "C8301", "zip_code": "55402"}, verify
+    assert verify["status"] == "done", report.plan
+    migrate = _step(report.plan, "migrate_account")
+    assert migrate["status"] == "needs_approval" and migrate["args"]["other_customer_id"] == "C8302", report.plan
+
+
+def test_the_merge_just_done_asked_for_again_is_done_not_asked_about(shop: SupportService) -> None:
+    shop.send("again", "I have 2 accounts by accident", customer_id="C8301")
+    shop.send("again", "the other one is ines.old@example.com", customer_id="C8301")
+    shop.resume("again", {"decisions": [{"type": "approve"}], "reviewer": "alice"})
+    report = shop.send("again", "can u move everything into this one", customer_id="C8301")
+    assert report.review_request is None and report.status == "resolved", report.status
+    migrate = _step(report.plan, "migrate_account")
+    assert migrate["status"] == "done" and migrate["approved_by"] == "alice", report.plan
+    assert "C8302" in report.replies[-1], report.replies[-1]

@@ -53,7 +53,8 @@ def shop(database_url: str) -> Iterator[SupportService]:
 _step = step_of
 
 
-@pytest.mark.parametrize("accept", ["yes please", "The box says 150 dollars though. Just refund the rest then."])
+@pytest.mark.parametrize("accept", ["yes please", "The box says 150 dollars though. Just refund the rest then.",
+                                    "Oh, so only what's left on it? ok, then refund whatever's left."])
 def test_a_refund_above_what_is_left_offers_the_rest_and_a_yes_runs_it(shop: SupportService, database_url: str,
                                                                       accept: str) -> None:
     first = shop.send("capped", "I want 150 dollars back for order 28101, the speaker is not for me",
@@ -67,6 +68,13 @@ def test_a_refund_above_what_is_left_offers_the_rest_and_a_yes_runs_it(shop: Sup
     assert _step(second.plan, "refund_order")["status"] == "done", second.plan
     assert [r["amount"] for r in refunds_of(database_url, 28101)] == [20.0, 79.0]
     assert "$79.00" in second.replies[-1], second.replies[-1]
+
+
+def test_settling_on_another_amount_is_no_yes_to_the_offer(shop: SupportService, database_url: str) -> None:
+    shop.send("capped-other", "I want 150 dollars back for order 28101, the speaker is not for me",
+              customer_id="C8101")
+    second = shop.send("capped-other", "fine then, refund $60 of it", customer_id="C8101")
+    assert [r["amount"] for r in refunds_of(database_url, 28101)] in ([20.0], [20.0, 60.0]), second.plan
 
 
 def test_a_refund_above_what_is_left_declined_moves_nothing(shop: SupportService, database_url: str) -> None:

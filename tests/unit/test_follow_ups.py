@@ -15,7 +15,7 @@ from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, State, Step
-from graphs.support.utterance import tells_value
+from graphs.support.utterance import settles, tells_value, welcomes
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}
@@ -161,6 +161,9 @@ def test_plus_the_plan_is_no_connective() -> None:
     ("hmm. how do I do it?", None),  # a question, not a go-ahead
     ("I see. that was the old card", None),
     ("no, don't cancel. just take the mouse off", "no"),
+    ("alright sure, go ahead", "yes"),  # an acknowledgement before the yes
+    ("right, no thanks", "no"),
+    ("alright where is my order then", None),
 ])
 def test_a_go_ahead_that_ends_a_reply_after_a_remark_is_a_yes(said: str, affirmation: str | None) -> None:
     assert affirmation_of(said) == affirmation
@@ -181,3 +184,30 @@ def test_a_bare_go_ahead_after_the_request_was_done_closes_it() -> None:
     reading = read_act(text, asked_of(state), {}, affirmation_of(text), {"intent": "switch_account",
                        "confidence": 0.7}, [], ["switch_account"])
     assert reading["act"] == "close", reading
+
+
+@pytest.mark.parametrize(("said", "glad"), [
+    ("amazing. and the keyboard will come to the same address as the mouse did, yeah?", True),
+    ("yay. and it'll ship to the same place the mouse went to, right?", True),
+    ("perfect, thank you", True),
+    ("great but can it be the black one instead?", False),  # the "but" takes it back
+    ("is it great for gaming?", False),
+])
+def test_delight_at_the_offer_is_a_yes_to_it(said: str, glad: bool) -> None:
+    assert welcomes(said) is glad
+
+
+def test_trading_an_item_in_for_another_is_an_exchange() -> None:
+    swapping = get_flow("change_order").slots["swapping"]
+    assert swapping.named_in("is it possible to trade the mouse in and get the keyboard instead?") is True
+    assert swapping.named_in("can I just get my money back instead?") is None
+
+
+@pytest.mark.parametrize(("said", "settled"), [
+    ("Oh, so only what's left on it? ok, then refund whatever's left.", True),
+    ("fine then, do that", True),
+    ("ok, then where is my order?", False),  # asks something else
+    ("ok thanks", False),
+])
+def test_an_acknowledgement_and_then_settles_on_the_offer(said: str, settled: bool) -> None:
+    assert settles(said) is settled

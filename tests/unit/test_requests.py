@@ -1,4 +1,4 @@
-"""Slots per request and slots a lookup step resolves (graphs/support/requests.py), without the router."""
+"""Slots per request (graphs/support/requests.py) and slots a lookup step resolves (lookups.py), without the router."""
 
 from __future__ import annotations
 
@@ -12,16 +12,8 @@ from graphs.reasoners.local.router import IntentModel, split_clauses
 from graphs.support import requests
 from graphs.support.descriptions import described_in, matches
 from graphs.support.flows import Lookup, load_flows
-from graphs.support.requests import (
-    answer_choices,
-    drop_covered,
-    pending_lookups,
-    request_of,
-    resolve_known,
-    settle_lookup,
-    slots_for,
-    split_requests,
-)
+from graphs.support.lookups import answer_choices, pending_lookups, resolve_known, settle_lookup
+from graphs.support.requests import drop_covered, request_of, slots_for, split_requests
 from graphs.support.state import ActiveFlow, Step
 
 INVOICES = Lookup(step="invoices", items="invoices", value="invoice_id",
@@ -134,11 +126,11 @@ def test_a_named_item_list_is_resolved_from_the_order() -> None:
     request_of(flow, "get_refund")["described"] = {"products": ["Power Bank 20000mAh"]}
     order = _step("get_refund.order", "get_refund", "get_order", {"order_id": 18101}, "done")
     order["result"] = {"ok": True, "data": {"items": [
-        {"product_id": "P034", "name": "Power Bank 20000mAh", "unit_price": 49.99},
-        {"product_id": "P038", "name": "Mechanical Keyboard", "unit_price": 89.99}]}}
+        {"product_id": "P034", "name": "Power Bank 20000mAh", "unit_price": 49.99, "quantity": 2},
+        {"product_id": "P038", "name": "Mechanical Keyboard", "unit_price": 89.99, "quantity": 1}]}}
     ret = _step("get_refund.return", "get_refund", "return_items", {"order_id": 18101, "items": "$slots.items"})
     settle_lookup(flow, [order, ret], order)
-    assert ret["args"]["items"] == [{"product_id": "P034"}]
+    assert ret["args"]["items"] == [{"product_id": "P034", "quantity": 2}], "the item named: all of its line"
 
 
 def test_slots_a_lookup_will_fill_stay_references_until_it_does() -> None:
@@ -276,3 +268,23 @@ def test_a_change_covers_a_refund_only_when_it_changes_what_was_bought(said: str
     flow = _flow(["change_order", "get_refund"])
     drop_covered(flow, said)
     assert flow["intents"] == kept
+
+
+def test_the_product_swapped_for_is_what_the_customer_describes_not_the_item_they_send_back() -> None:
+    """"can i swap the lite earbuds": the one earbuds product of the catalogue is not taken for the one wanted (the
+    earbuds name what goes back); "for the sport ones" picks it."""
+    for described, replacement in (
+            ({"products": ["Aurora Lite Earbuds"], "wanted_words": ["can", "swap", "the", "lite", "earbuds"]}, None),
+            ({"products": ["Aurora Lite Earbuds"], "wanted_words": ["swap", "lite", "earbuds", "for", "sport"]}, "P2")):
+        flow = _flow(["change_order"], order_id=46650, swapping=True)
+        request_of(flow, "change_order")["described"] = described
+        order = _step("change_order.order", "change_order", "get_order", {}, "done")
+        order["result"] = {"ok": True, "data": {"items": [{"product_id": "P1", "name": "Aurora Lite Earbuds"}]}}
+        catalogue = _step("change_order.catalogue", "change_order", "find_products", {}, "done")
+        catalogue["result"] = {"ok": True, "data": {"products": [{"product_id": "P2", "name": "Aurora Sport Earbuds",
+                                                                  "price": 89.99}]}}
+        exchange = _step("change_order.exchange", "change_order", "exchange_item",
+                         {"order_id": 46650, "new_product_id": "$slots.replacement"})
+        settle_lookup(flow, [order, catalogue, exchange], catalogue)
+        assert slots_for(flow, "change_order").get("replacement") == replacement, described
+        assert (exchange["status"] == "skipped" and flow["asking"] == ["replacement"]) == (replacement is None)

@@ -24,9 +24,10 @@ from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
+from graphs.support.lookups import settle_lookup
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.redirects import audit_payload, redirect
-from graphs.support.requests import settle_lookup, slots_for
+from graphs.support.requests import slots_for
 from graphs.support.slot_confidence import slot_confidence
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext

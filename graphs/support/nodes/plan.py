@@ -22,28 +22,23 @@ from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
-from graphs.support.deps import Deps, catalogue, deps
-from graphs.support.dialogue import IDENTIFIERS, NEW_REQUEST_CONFIDENCE, SECRETS, amend, carried_slots, identity_args
-from graphs.support.flows import FlowSpec, get_flow, load_flows, make_step, plans_for, resolve, waits_for_yes
-from graphs.support.requests import (
-    add_description,
-    answer_choices,
-    decided,
-    fill_answered,
-    fill_open_text,
-    lookup_pending,
-    note_decision,
-    pending_lookups,
-    read_slot_text,
-    request_of,
-    resolve_known,
-    slots_for,
-    split_requests,
-    text_for,
+from graphs.support.deps import Deps, deps
+from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, carried_slots, identity_args, unheard
+from graphs.support.flows import (
+    FlowSpec,
+    get_flow,
+    load_flows,
+    make_step,
+    money_at_stake,
+    plans_for,
+    resolve,
+    waits_for_yes,
 )
-from graphs.support.state import ActiveFlow, Customer, State, Step, Understanding
-from graphs.support.third_party import others_details
-from graphs.support.utterance import asks, tells_value
+from graphs.support.lookups import lookup_pending, pending_lookups, resolve_known
+from graphs.support.requests import decided, request_of, slots_for, text_for
+from graphs.support.slot_filling import fill_slots, place_requests
+from graphs.support.state import ActiveFlow, State, Step, Understanding
+from graphs.support.utterance import asks
 from tools.registry import get_tool, tool_names
 
 SETTLED = {"done", "rejected"}
@@ -58,9 +53,9 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return _replan(state, d, state.flow, text)
     flow = _flow_for_turn(state, understanding)
     identity_failed = any(s["id"] == "verify" and s["status"] == "failed" for s in state.plan)
-    _fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"],
+    fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"],
                 customer=state.customer)
-    _place_requests(d, flow, understanding, text, state.customer)
+    place_requests(d, flow, understanding, text, state.customer)
 
     answered = understanding["affirmation"] is not None
     note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
@@ -91,7 +86,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if problems:
                 return _audited(d, state, flow, steps, note, {"model_problems": problems})
         # What the customer said is known now; results of earlier steps are filled in by act, and a slot a
-        # lookup step will find stays a reference until it does (requests.settle_lookup).
+        # lookup step will find stays a reference until it does (lookups.settle_lookup).
         for step in steps:
             if step["status"] in SETTLED:
                 continue
@@ -99,7 +94,11 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             pending = pending_lookups(get_flow(step["intent"]), slots) if step["intent"] in flow["intents"] else set()
             scope = {"slots": slots, "message": text_for(flow, step["intent"], text)}
             step["args"] = resolve_known(step["args"], scope, pending)
-        if not understanding["continues_flow"]:
+        if _asked_again(state, understanding):
+            # Asked again for what was just done: every step that ran (or was decided) keeps its outcome.
+            earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED}
+            steps = [earlier.get(s["id"], s) for s in steps]
+        elif not understanding["continues_flow"]:
             steps = [_done_before(state.plan, s) or s for s in steps]
     return _audited(d, state, flow, steps, note, {})
 
@@ -182,6 +181,11 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     carried = carried_slots(state, understanding["intents"])
     if not (previous is not None and "customer_id" in previous["slots"]):
         carried.pop("customer_id", None)  # the verified customer's own id is not an identity slot
+    if _asked_again(state, understanding):
+        # The request just finished, asked for again with nothing new ("can u move everything into this one" after
+        # the merge): the same request, with all it was given; what it did already stands (plan).
+        assert previous is not None
+        carried = {**copy.deepcopy(previous["slots"]), **carried}
     return {
         "intents": [i["intent"] for i in understanding["intents"]],
         "confidences": {i["intent"]: i["confidence"] for i in understanding["intents"]},
@@ -193,100 +197,16 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     }
 
 
-def _fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False,
-                customer: Customer | None = None) -> None:
-    """The turn's entities into the flow's slots, typed by their flow's slot specs.
-
-    After a failed identity check the reply is a new attempt: secrets of the failed one are not sent again
-    with the new ones (nor alone), and a new identifier replaces the other kind of identifier. With two accounts
-    in one message (a merge), the identity is the account given with a secret, and other slots reading the same
-    kind of value take the other account's.
-    """
-    entities: dict[str, Any] = dict(understanding["entities"])
-    slots = flow["slots"]
-    amended = understanding.get("dialogue", {}).get("amends")
-    if amended:  # a correction of a finished request: only the values it replaces change
-        cleared = amend(slots, amended, understanding["entities"], flow["intents"], text, customer)
-        for intent in flow["intents"]:
-            request = request_of(flow, intent)
-            cleared |= amend(request["slots"], [n for n in amended if n in request["slots"]],
-                             understanding["entities"], [intent], text, customer)
-            if any(spec.decides and tells_value(spec, text, customer)
-                   for name, spec in get_flow(intent).slots.items() if name in amended):
-                request["decided"] = True
-            excluded = request.setdefault("excluded", {})
-            same = understanding.get("dialogue", {}).get("same_record", False)  # "it's for the speaker": found again
-            for name, value in cleared.items():  # "the other one": not the record found last time
-                if not same:
-                    excluded[name] = [*excluded.get(name, []), value]
-                request["described"] = {}
-        return
-    if identity_failed:
-        if not any(k in entities for k in (*IDENTIFIERS, *SECRETS)):
-            for name in SECRETS.values():
-                slots.pop(name, None)
-        if sum(k in entities for k in IDENTIFIERS) == 1:
-            for entity, name in IDENTIFIERS.items():
-                if entity not in entities:
-                    slots.pop(name, None)
-    if any(k in entities for k in SECRETS) or (not identity_failed and _another_identifier(slots, entities)):
-        # A secret goes with the identifier it was given with: another email or customer id on its own does not
-        # take the one on record ("jess@x.com", "30318", then "it's on sam@x.com": ask sam's, never check 30318).
-        # After a failed check a retyped identifier is a correction (above).
-        for name in SECRETS.values():
-            slots.pop(name, None)
-    identity: dict[str, Any] = {}
-    accounts = entities.get("accounts") or []
-    own = next((a for a in accounts if "zip_code" in a or "card_last4" in a), None)
-    if own is not None:
-        identity = dict(own)
-    else:
-        for entity, name in {**IDENTIFIERS, **SECRETS}.items():
-            if entity in entities:
-                value = entities[entity]
-                identity[name] = value[0] if isinstance(value, list) else value
-    for name in others_details(text, identity):  # "his email is ...": it verifies nobody here
-        identity.pop(name)
-    slots.update(identity)
-    act = understanding.get("dialogue", {}).get("act")
-    for intent in flow["intents"]:
-        for name, spec in get_flow(intent).slots.items():
-            if spec.entity and spec.entity in entities:
-                values = entities[spec.entity]
-                verifying = not (customer and customer["verified"])
-                if spec.entity == "emails" and identity.get("email") and (
-                        len(values) > 1 or (verifying and any(name in identity for name in SECRETS.values()))):
-                    # The other account's: the email given with a secret to verify is not it, and does not replace
-                    # one given before ("my old one is a@x" — then, asked to verify, "I use b@x, zip ...").
-                    values = [v for v in values if v != identity["email"]]
-                    if not values:
-                        continue
-                slots[name] = spec.take(values)
-            elif act in spec.acts:
-                slots[name] = spec.acts[act]
-            elif spec.text and name not in slots:
-                slots[name] = read_slot_text(spec, text, customer, request_of(flow, intent))
-
-
-def _another_identifier(slots: dict[str, Any], entities: Any) -> bool:
-    """Does the message name an identifier (emails, customer ids: lists) other than the one on record?"""
-    return any(slots.get(name) and entities.get(kind) and slots[name] not in entities[kind]
-               for kind, name in IDENTIFIERS.items())
-
-
-def _place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str,
-                    customer: Customer | None = None) -> None:
-    """Each request of the message gets its own slots and description (graphs/support/requests.py); a reply to
-    the flow adds to them, and may answer which record the customer meant."""
-    entities = understanding["entities"]
-    if not understanding["continues_flow"]:
-        split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)), customer=customer)
-        return
-    add_description(flow, text, entities, d.now)
-    fill_open_text(flow, text, customer)
-    note_decision(flow, understanding.get("dialogue") or {}, understanding["affirmation"])
-    fill_answered(flow, entities)
-    answer_choices(flow, text, entities, d.now)
+def _asked_again(state: State, understanding: Understanding) -> bool:
+    """Is the new request the one just finished, that changed something, sure and bringing no value the
+    conversation does not hold? Not a request that moves money: a second refund of the same amount may be meant;
+    nor one that only looked something up ("where is it now?" reads the records again)."""
+    previous = state.flow
+    intents = [i["intent"] for i in understanding["intents"]]
+    return (previous is not None and previous["stage"] == "done" and intents == previous["intents"]
+            and any(s["writes"] and s["status"] == "done" for s in state.plan)
+            and understanding["intents"][0]["confidence"] >= NEW_REQUEST_CONFIDENCE
+            and not unheard(understanding["entities"], state) and not any(money_at_stake(i) for i in intents))
 
 
 def _uses(step: Step, slots: list[str]) -> bool:

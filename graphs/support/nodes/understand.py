@@ -31,14 +31,17 @@ from graphs.support.dialogue import (
 )
 from graphs.support.flows import get_flow
 from graphs.support.handoff import cues_in, customer_texts
-from graphs.support.requests import gives_asked_text, picks_offered
+from graphs.support.lookups import picks_offered
+from graphs.support.requests import gives_asked_text
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
-from graphs.support.utterance import asks, core_of, requests, says_yes
+from graphs.support.utterance import asks, core_of, requests, says_yes, settles, welcomes
 
 _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
 _NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
+# An acknowledgement a yes may come after ("alright sure, go ahead", "right, yes please").
+_ACK_FIRST = re.compile(r"^\W*(alright|all right|right|fine|cool|hm+|oh|ah)\b[\s,.!]*", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
 # A first sentence this short that picks an offered record is the answer to "which one?", whatever follows.
@@ -57,9 +60,9 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     if len(text.split()) > 25:
         return None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
-    if _NO.search(core):
+    if _NO.search(core) or _NO.search(_ACK_FIRST.sub("", core)):
         return "no"
-    if _YES.search(core):
+    if _YES.search(core) or _YES.search(_ACK_FIRST.sub("", core)):  # "alright sure, go ahead"
         return "yes"
     last = _SENTENCE.split(core.strip())[-1]
     if last != core.strip() and says_yes(last) and not _NO.search(last) and not asks(last):
@@ -92,6 +95,9 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
+    if (affirmation is None and asked["kind"] == "confirmation" and (welcomes(words) or settles(words))
+            and not unheard(entities, state)):
+        affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,

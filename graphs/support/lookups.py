@@ -1,0 +1,208 @@
+"""Slots that a step's result resolves: which record the customer means.
+
+A slot with a ``resolve`` lookup (flows.yaml) is found from what the customer described when they did not name
+it: the lookup step's result (the customer's invoices, the order's items) is matched against the amounts, dates
+and products they mentioned (``settle_lookup``, run by act when the step is done). One match fills the slot; two
+or more that fit equally make a question listing them, and so does none (with what is there). The answer is
+matched against the same candidates (``answer_choices``). Until the lookup is done, the planned steps keep their
+references to such a slot (``resolve_known``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from graphs.reasoners.local.entities import Entities
+from graphs.support.descriptions import described_in, describes, matches
+from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
+from graphs.support.mentions import WANTED
+from graphs.support.requests import request_of, slots_for
+from graphs.support.state import ActiveFlow, Step
+
+MAX_CHOICES = 5
+
+
+def lookup_pending(spec: FlowSpec, slots: dict[str, Any], name: str) -> bool:
+    """Whether slot ``name`` is left to its lookup: not given, and the lookup step is planned."""
+    slot = spec.slots[name]
+    source = slot.resolve.step if slot.resolve else slot.flips.split(".", 1)[0] if slot.flips else None
+    if source is None or slots.get(name) is not None:
+        return False
+    step = next(s for s in spec.steps if s.id == source)
+    return step.allowed_by(slots)
+
+
+def pending_lookups(spec: FlowSpec, slots: dict[str, Any]) -> set[str]:
+    """The slots a lookup step will fill: references to them stay in the planned steps until it does."""
+    return {name for name in spec.slots if lookup_pending(spec, slots, name)}
+
+
+def resolve_known(args: Any, scope: dict[str, Any], pending: set[str]) -> Any:
+    """``resolve`` the arguments, leaving references to ``pending`` slots for their lookup (``settle_lookup``)."""
+    if isinstance(args, str) and any(_mentions(args, f"$slots.{name}") for name in pending):
+        return args
+    if isinstance(args, dict):
+        return {k: resolve_known(v, scope, pending) for k, v in args.items()}
+    if isinstance(args, list):
+        return [resolve_known(v, scope, pending) for v in args]
+    return resolve(args, scope)
+
+
+def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int) -> Any:
+    if lookup.total:
+        if lookup.partial and len(found) == every:
+            return None  # all of it: the step's own default (a refund of everything still refundable)
+        return {"value": round(sum(float(c.get(lookup.total) or 0) for c in found), 2)}
+    if pick_all:
+        return [{k: c[k] for k in lookup.keep if c.get(k) is not None} if lookup.keep else c for c in found]
+    return found[0].get(lookup.value) if lookup.value else found[0]
+
+
+def _choice(lookup: Lookup, candidate: dict[str, Any]) -> dict[str, Any]:
+    return {k: candidate.get(k) for k in (lookup.show or list(candidate))} | {"_candidate": candidate}
+
+
+def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
+    """A lookup step finished: resolve the slots it serves, or ask the customer which record they mean."""
+    if "." not in done["id"] or not done["result"]:
+        return
+    intent, local = done["intent"], done["id"].split(".", 1)[1]
+    spec = get_flow(intent)
+    for name, slot in spec.slots.items():
+        lookup = slot.resolve
+        reference = f"$slots.{name}"
+        waiting = [s for s in steps if s["intent"] == intent and s["status"] in {"pending", "awaiting_confirmation"}
+                   and _mentions(s["args"], reference)]
+        request = request_of(flow, intent)
+        if slot.flips and slot.flips.split(".", 1)[0] == local and waiting:
+            # The request named neither value: it is to change what the records show ("far too many emails").
+            current = (done["result"].get("data") or {}).get(slot.flips.split(".", 1)[1])
+            if isinstance(current, bool):
+                request["slots"][name] = not current
+                for step in waiting:
+                    step["args"] = _substitute(step["args"], reference, not current)
+            continue
+        if lookup is None or lookup.step != local or not waiting:
+            continue
+        candidates = list((done["result"].get("data") or {}).get(lookup.items) or [])
+        slots = slots_for(flow, intent)
+        candidates = [c for c in candidates if not any(slots.get(slot) is not None and str(c.get(field)) == str(
+            slots[slot]) for field, slot in lookup.differs.items())]
+        excluded = [str(v) for v in (request.get("excluded") or {}).get(name, [])]
+        if lookup.value and excluded:  # "the other one": not the record found last time
+            candidates = [c for c in candidates if str(c.get(lookup.value)) not in excluded]
+        described = request["described"]
+        if lookup.instead_of:
+            # "can i swap the lite earbuds": the earbuds name what goes back, not what the customer wants for it.
+            described = _apart_from(described, _names_of(spec, lookup.instead_of, slots, steps))
+        found = matches(candidates, lookup, described)
+        if lookup.instead_of:
+            found = [c for c in found if describes(c, lookup, described)]
+        if lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
+            found = []  # "part of my order" and nothing said which part: ask
+        if found and (slot.pick == "all" or lookup.total or len(found) == 1):
+            value = _value(lookup, slot.pick == "all", found, len(candidates))
+            request["slots"][name] = value
+            for step in waiting:
+                step["args"] = _substitute(step["args"], reference, value)
+            continue
+        request["choices"][name] = [_choice(lookup, c) for c in (found or candidates)[:MAX_CHOICES]]
+        for step in waiting:
+            step["status"], step["error"] = "skipped", f"waiting for the customer to say which {name} they mean"
+        if name not in flow["asking"]:
+            flow["asking"] = [*flow["asking"], name]
+        flow["stage"] = "collecting"
+
+
+def _names_of(spec: FlowSpec, name: str, slots: dict[str, Any], steps: list[Step]) -> list[str]:
+    """The names of the record slot ``name`` holds, else of every record its lookup fetched (an order's items)."""
+    lookup = spec.slots[name].resolve
+    if lookup is None:
+        return []
+    field = lookup.match.get("products") or "name"
+    held = slots.get(name)
+    if isinstance(held, dict) and isinstance(held.get(field), str):
+        return [held[field]]
+    fetched = next(((s["result"] or {}).get("data") or {} for s in steps
+                    if s["status"] == "done" and s["id"] == f"{spec.intent}.{lookup.step}"), {})
+    return [str(r.get(field)) for r in fetched.get(lookup.items, []) if r.get(field)]
+
+
+def _apart_from(described: dict[str, list[Any]], names: list[str]) -> dict[str, list[Any]]:
+    """What the customer described, without the products ``names`` and the words of those names."""
+    own = {w for n in names for w in re.findall(r"[a-z0-9]+", n.lower())}
+    out = dict(described)
+    out["products"] = [p for p in described.get("products", []) if p not in names]
+    out[WANTED] = [w for w in described.get(WANTED, []) if w not in own and w.rstrip("s") not in own]
+    return {k: v for k, v in out.items() if v}
+
+
+def answer_choices(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:
+    """The customer answers a question about which record they mean: match it against the offered choices."""
+    for intent in flow["intents"]:
+        request = request_of(flow, intent)
+        spec = get_flow(intent)
+        for name in list(request["choices"]):
+            if slots_for(flow, intent).get(name) is not None:
+                del request["choices"][name]  # the customer named it outright
+                continue
+            picked = _picked(spec, name, request["choices"][name], text, entities, now)
+            if picked is not None:
+                request["slots"][name] = picked
+                del request["choices"][name]
+
+
+def picks_offered(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> bool:
+    """Does the reply pick one of the records the agent offered to choose from ("the 55 inch", "the plugs one")?
+    Such a reply answers the question, whatever the router makes of its few words."""
+    for intent in flow["intents"]:
+        request = (flow.get("requests") or {}).get(intent)
+        for name, offered in (request["choices"] if request else {}).items():
+            if _picked(get_flow(intent), name, offered, text, entities, now) is not None:
+                return True
+    return False
+
+
+def _picked(spec: FlowSpec, name: str, offered: list[dict[str, Any]], text: str, entities: Entities,
+            now: datetime | None) -> Any:
+    """The slot's value when the reply picks among the offered records, else None."""
+    lookup = spec.slots[name].resolve
+    if lookup is None or not offered:
+        return None
+    candidates = [c["_candidate"] for c in offered]
+    named = [c for c in candidates if lookup.value and str(c.get(lookup.value)).casefold() in text.casefold()]
+    described = described_in(text, entities, now)
+    found = named or matches(candidates, lookup, described)
+    several = spec.slots[name].pick == "all" or lookup.total
+    # One record offered (none fitted what the customer first said): the answer takes it when it describes it
+    # ("when are the plugs coming?" about the one smart-plug order), not merely when it says something.
+    fits_the_one = len(candidates) == 1 and bool(named or describes(candidates[0], lookup, described))
+    if found and (len(found) < len(candidates) or fits_the_one) and (several or len(found) == 1):
+        return _value(lookup, spec.slots[name].pick == "all", found, len(candidates))
+    return None
+
+
+def _mentions(value: Any, reference: str) -> bool:
+    if isinstance(value, str):
+        return value == reference or value.startswith(reference + ".")
+    if isinstance(value, dict):
+        return any(_mentions(v, reference) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, reference) for v in value)
+    return False
+
+
+def _substitute(value: Any, reference: str, resolved: Any) -> Any:
+    if isinstance(value, str) and (value == reference or value.startswith(reference + ".")):
+        rest = value[len(reference):].lstrip(".")
+        current = resolved
+        for part in rest.split(".") if rest else []:
+            current = current.get(part) if isinstance(current, dict) else None
+        return current
+    if isinstance(value, dict):
+        return {k: _substitute(v, reference, resolved) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, reference, resolved) for v in value]
+    return value
