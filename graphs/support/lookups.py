@@ -56,7 +56,7 @@ def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: i
             return None  # all of it: the step's own default (a refund of everything still refundable)
         return {"value": round(sum(float(c.get(lookup.total) or 0) for c in found), 2)}
     if pick_all:
-        return [{k: c[k] for k in lookup.keep if c.get(k) is not None} if lookup.keep else c for c in found]
+        return [{k: c[k] for k in lookup.keep} if lookup.keep else c for c in found]
     return found[0].get(lookup.value) if lookup.value else found[0]
 
 
