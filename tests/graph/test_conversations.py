@@ -39,7 +39,7 @@ def test_anonymous_tracking_asks_for_identity_then_answers_and_remembers_the_cus
     assert second.customer is not None and second.customer["customer_id"] == "C0001", second.customer
     assert second.customer["verified"] and second.customer["verified_by"] == "identity_check", second.customer
 
-    third = service.send("track", "and can you cancel order 10001?")
+    third = service.send("track", "and could I still cancel order 10001?")
     assert third.customer is not None and third.customer["verified"], f"verification was lost: {third.customer}"
     assert "verify_identity" not in [s["tool"] for s in third.plan], f"verified again: {third.plan}"
     assert _intents(third) == ["cancel_order"], f"intents {_intents(third)}"
@@ -52,8 +52,19 @@ def test_anonymous_tracking_asks_for_identity_then_answers_and_remembers_the_cus
     assert order_status(database_url, 10001) == "pending", "nothing may be cancelled before the customer says yes"
 
 
+def test_cancel_pending_order_told_runs_at_once(service: SupportService, database_url: str) -> None:
+    # policy 3: an instruction to cancel a pending order is the customer's go-ahead
+    done = service.send("cancel-told", "please cancel order 10001", customer_id="C0001")
+    assert [s["status"] for s in done.plan if s["tool"] == "cancel_order"] == ["done"], done.plan
+    assert order_status(database_url, 10001) == "cancelled", "the order was not cancelled when told to"
+    assert [r["amount"] for r in refunds_of(database_url, 10001)] == [39.99]
+    assert done.status == "resolved", done.status
+    assert "go ahead" not in done.replies[-1].lower(), f"asked again: {done.replies!r}"
+
+
 def test_cancel_pending_order_after_the_customer_confirms(service: SupportService, database_url: str) -> None:
-    asked = service.send("cancel", "please cancel order 10001", customer_id="C0001")
+    # a question about cancelling waits for the customer's yes
+    asked = service.send("cancel", "can I still cancel order 10001?", customer_id="C0001")
     assert asked.status == "awaiting_customer", asked.status
     assert [s["status"] for s in asked.plan if s["tool"] == "cancel_order"] == ["awaiting_confirmation"], asked.plan
     assert "go ahead" in asked.replies[-1].lower(), f"no confirmation question in {asked.replies!r}"
@@ -70,7 +81,7 @@ def test_cancel_pending_order_after_the_customer_confirms(service: SupportServic
 
 
 def test_cancel_pending_order_declined_leaves_it_pending(service: SupportService, database_url: str) -> None:
-    service.send("cancel-no", "please cancel order 10001", customer_id="C0001")
+    service.send("cancel-no", "could I cancel order 10001?", customer_id="C0001")
     declined = service.send("cancel-no", "no")
     assert declined.understanding is not None and declined.understanding["affirmation"] == "no"
     cancel = [s for s in declined.plan if s["tool"] == "cancel_order"]
@@ -109,7 +120,7 @@ def test_small_refund_runs_without_review(service: SupportService, database_url:
 
 
 def test_two_intents_in_one_message_are_both_planned(service: SupportService, database_url: str) -> None:
-    report = service.send("multi", "cancel order 10001 and also my password doesn't work", customer_id="C0001")
+    report = service.send("multi", "can I cancel order 10001? also my password doesn't work", customer_id="C0001")
     intents = _intents(report)
     assert set(intents) == {"cancel_order", "recover_password"}, f"intents {intents}"
     planned = {s["intent"]: s["tool"] for s in report.plan}
@@ -214,7 +225,7 @@ def test_identity_only_reply_continues_the_tracking_flow(service: SupportService
 
 
 def test_audit_log_records_every_stage_of_a_turn(service: SupportService, database_url: str) -> None:
-    service.send("audit", "please cancel order 10001", customer_id="C0001")
+    service.send("audit", "can I still cancel order 10001?", customer_id="C0001")
     service.send("audit", "yes, go ahead")
     events = open_audit_log(database_url).events("audit")
     for turn in (1, 2):
