@@ -106,6 +106,14 @@ def test_cancel_of_a_shipped_order_is_refused_without_asking(service: SupportSer
     assert kinds == ["get_order"], f"only the look-up may run, audit says {kinds}"
 
 
+def test_an_order_not_on_the_account_is_answered_not_left_open(service: SupportService) -> None:
+    # the records' refusal ("not found on your account") is the answer: nothing is asked, the thread is resolved
+    report = service.send("not-mine", "can you check on order 48822? it's my husband's", customer_id="C0001")
+    assert [s["status"] for s in report.plan if s["tool"] == "get_order"] == ["failed"], report.plan
+    assert "not found on your account" in report.replies[-1], report.replies
+    assert report.status == "resolved", report.status
+
+
 def test_small_refund_runs_without_review(service: SupportService, database_url: str) -> None:
     report = service.send("small-refund", "I'd like a refund for order 10004", customer_id="C0001")
     assert report.review_request is None, f"a $14.99 refund needs no reviewer: {report.review_request}"
