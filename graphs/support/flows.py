@@ -177,6 +177,11 @@ class Instead(Condition):
     intent: str
     slots: dict[str, Any] = Field(default_factory=dict, description="slot values the other flow plans with")
     why: str
+    when: Condition | None = Field(None, description="a second condition that must hold too: what the customer "
+                                   "said to do if the records say so (a slot)")
+
+    def applies(self, scope: dict[str, Any]) -> bool:
+        return super().applies(scope) and (self.when is None or self.when.applies(scope))
 
 
 class StepSpec(BaseModel):

@@ -114,6 +114,18 @@ def test_an_order_not_on_the_account_is_answered_not_left_open(service: SupportS
     assert report.status == "resolved", report.status
 
 
+def test_cancel_unless_shipped_tracks_a_shipped_order_instead(service: SupportService, database_url: str) -> None:
+    # the customer's own fallback: "if it has shipped, just tell me when it'll get here" (flows.yaml instead/when)
+    report = service.send("cancel-unless", "cancel order 10003 unless it's already on its way. If it has shipped, "
+                          "just tell me when it'll get here", customer_id="C0001")
+    assert [s["status"] for s in report.plan if s["tool"] == "cancel_order"] == ["skipped"], report.plan
+    assert "1Z999AA10123456784" in report.replies[-1], report.replies
+    assert order_status(database_url, 10003) == "shipped"
+    assert report.status == "resolved", report.status
+    plain = service.send("cancel-plain", "please cancel order 10003", customer_id="C0001")
+    assert "only pending orders can be cancelled" in plain.replies[-1], plain.replies  # no fallback asked for
+
+
 def test_small_refund_runs_without_review(service: SupportService, database_url: str) -> None:
     report = service.send("small-refund", "I'd like a refund for order 10004", customer_id="C0001")
     assert report.review_request is None, f"a $14.99 refund needs no reviewer: {report.review_request}"
