@@ -43,9 +43,10 @@ CONVERSATIONS = (
          "Sure, it's order 10003. My email is maya.chen@example.com and my zip code is 94107."),
     ),
     Conversation(
-        "Cancelling a pending order, signed in as C0001 (the agent asks before it acts; the customer rates it)",
+        "Cancelling a pending order, signed in as C0001 (the customer asks whether they can, so the agent asks"
+        " before it acts; the customer rates it)",
         "C0001",
-        ("Please cancel order 10001, I ordered the wrong charger.", "Yes, go ahead.", "5, thank you!"),
+        ("Can I still cancel order 10001? I ordered the wrong charger.", "Yes, go ahead.", "5, thank you!"),
     ),
     Conversation(
         "A refund above the approval limit, signed in as C0001 (a billing reviewer approves it)",

@@ -184,6 +184,11 @@ class Instead(Condition):
     # flow's own steps do for those words (``waits_for_yes``), not for a yes of their own.
     asked: bool = False
     why: str
+    when: Condition | None = Field(None, description="a second condition that must hold too: what the customer "
+                                   "said to do if the records say so (a slot)")
+
+    def applies(self, scope: dict[str, Any]) -> bool:
+        return super().applies(scope) and (self.when is None or self.when.applies(scope))
 
 
 class StepSpec(BaseModel):
@@ -294,7 +299,7 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
 # The customer asks whether something can be done, or weighs it, rather than asking for it.
 _ASKS_WHETHER = re.compile(
     r"\b(can|could|may|should|would|do) (i|we)\b|\b(is it possible|is there (a|any) way|how (do|would|can|could) "
-    r"(i|we)|what if|what would|would it|thinking (of|about)|considering|wondering (if|whether)|worth it)\b",
+    r"(i|we)|what if|if (i|we)|what would|would it|thinking (of|about)|considering|wondering (if|whether)|worth it)\b",
     re.IGNORECASE)
 
 
@@ -304,10 +309,12 @@ def asks_whether(text: str) -> bool:
     return _ASKS_WHETHER.search(text) is not None
 
 
-def waits_for_yes(step: StepSpec, request_text: str) -> bool:
-    """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)?"""
+def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
+    """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)? A step
+    confirmed when ``asked`` waits when the request's own clause asks whether, or the message around it does
+    ("my grandad ordered a wall mount. Could I cancel that?": the question is in another clause)."""
     if step.confirm == "asked":
-        return asks_whether(request_text)
+        return asks_whether(request_text) or asks_whether(message)
     return bool(step.confirm)
 
 

@@ -17,10 +17,10 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_chat_cancels_an_order_and_a_later_chat_continues_the_thread(run_cli: RunCli, url: str) -> None:
     # `--thread` continues an existing thread only, so the first session starts a new one and announces its id
     first = run_cli("chat", "--customer", "C0001", database_url=url,
-                    stdin="please cancel order 10001\nyes go ahead\n")
+                    stdin="can I still cancel order 10001?\nyes go ahead\n")
     assert_ok(first)
     thread = thread_id_of_chat(first)
-    assert "Customer: please cancel order 10001" in first.stdout
+    assert "Customer: can I still cancel order 10001?" in first.stdout
     assert "cancel_order waits for the customer's yes" in first.stdout
     assert "Shall I go ahead and cancel it?" in first.stdout
     assert "✓ cancel_order(order_id=10001" in first.stdout, first.describe()
@@ -40,7 +40,7 @@ def test_chat_cancels_an_order_and_a_later_chat_continues_the_thread(run_cli: Ru
     state = thread_state(url, thread)
     assert state is not None
     humans = [text for kind, text in state["messages"] if kind == "human"]
-    assert humans == ["please cancel order 10001", "yes go ahead", "where is order 10003?"]
+    assert humans == ["can I still cancel order 10001?", "yes go ahead", "where is order 10003?"]
 
 
 def test_chat_on_an_unknown_thread_is_refused(call_cli: RunCli, url: str) -> None:

@@ -39,7 +39,7 @@ def test_anonymous_tracking_asks_for_identity_then_answers_and_remembers_the_cus
     assert second.customer is not None and second.customer["customer_id"] == "C0001", second.customer
     assert second.customer["verified"] and second.customer["verified_by"] == "identity_check", second.customer
 
-    third = service.send("track", "and can you cancel order 10001?")
+    third = service.send("track", "and could I still cancel order 10001?")
     assert third.customer is not None and third.customer["verified"], f"verification was lost: {third.customer}"
     assert "verify_identity" not in [s["tool"] for s in third.plan], f"verified again: {third.plan}"
     assert _intents(third) == ["cancel_order"], f"intents {_intents(third)}"
@@ -52,8 +52,19 @@ def test_anonymous_tracking_asks_for_identity_then_answers_and_remembers_the_cus
     assert order_status(database_url, 10001) == "pending", "nothing may be cancelled before the customer says yes"
 
 
+def test_cancel_pending_order_told_runs_at_once(service: SupportService, database_url: str) -> None:
+    # policy 3: an instruction to cancel a pending order is the customer's go-ahead
+    done = service.send("cancel-told", "please cancel order 10001", customer_id="C0001")
+    assert [s["status"] for s in done.plan if s["tool"] == "cancel_order"] == ["done"], done.plan
+    assert order_status(database_url, 10001) == "cancelled", "the order was not cancelled when told to"
+    assert [r["amount"] for r in refunds_of(database_url, 10001)] == [39.99]
+    assert done.status == "resolved", done.status
+    assert "go ahead" not in done.replies[-1].lower(), f"asked again: {done.replies!r}"
+
+
 def test_cancel_pending_order_after_the_customer_confirms(service: SupportService, database_url: str) -> None:
-    asked = service.send("cancel", "please cancel order 10001", customer_id="C0001")
+    # a question about cancelling waits for the customer's yes
+    asked = service.send("cancel", "can I still cancel order 10001?", customer_id="C0001")
     assert asked.status == "awaiting_customer", asked.status
     assert [s["status"] for s in asked.plan if s["tool"] == "cancel_order"] == ["awaiting_confirmation"], asked.plan
     assert "go ahead" in asked.replies[-1].lower(), f"no confirmation question in {asked.replies!r}"
@@ -70,7 +81,7 @@ def test_cancel_pending_order_after_the_customer_confirms(service: SupportServic
 
 
 def test_cancel_pending_order_declined_leaves_it_pending(service: SupportService, database_url: str) -> None:
-    service.send("cancel-no", "please cancel order 10001", customer_id="C0001")
+    service.send("cancel-no", "could I cancel order 10001?", customer_id="C0001")
     declined = service.send("cancel-no", "no")
     assert declined.understanding is not None and declined.understanding["affirmation"] == "no"
     cancel = [s for s in declined.plan if s["tool"] == "cancel_order"]
@@ -95,6 +106,26 @@ def test_cancel_of_a_shipped_order_is_refused_without_asking(service: SupportSer
     assert kinds == ["get_order"], f"only the look-up may run, audit says {kinds}"
 
 
+def test_an_order_not_on_the_account_is_answered_not_left_open(service: SupportService) -> None:
+    # the records' refusal ("not found on your account") is the answer: nothing is asked, the thread is resolved
+    report = service.send("not-mine", "can you check on order 48822? it's my husband's", customer_id="C0001")
+    assert [s["status"] for s in report.plan if s["tool"] == "get_order"] == ["failed"], report.plan
+    assert "not found on your account" in report.replies[-1], report.replies
+    assert report.status == "resolved", report.status
+
+
+def test_cancel_unless_shipped_tracks_a_shipped_order_instead(service: SupportService, database_url: str) -> None:
+    # the customer's own fallback: "if it has shipped, just tell me when it'll get here" (flows.yaml instead/when)
+    report = service.send("cancel-unless", "cancel order 10003 unless it's already on its way. If it has shipped, "
+                          "just tell me when it'll get here", customer_id="C0001")
+    assert [s["status"] for s in report.plan if s["tool"] == "cancel_order"] == ["skipped"], report.plan
+    assert "1Z999AA10123456784" in report.replies[-1], report.replies
+    assert order_status(database_url, 10003) == "shipped"
+    assert report.status == "resolved", report.status
+    plain = service.send("cancel-plain", "please cancel order 10003", customer_id="C0001")
+    assert "only pending orders can be cancelled" in plain.replies[-1], plain.replies  # no fallback asked for
+
+
 def test_small_refund_runs_without_review(service: SupportService, database_url: str) -> None:
     report = service.send("small-refund", "I'd like a refund for order 10004", customer_id="C0001")
     assert report.review_request is None, f"a $14.99 refund needs no reviewer: {report.review_request}"
@@ -109,7 +140,7 @@ def test_small_refund_runs_without_review(service: SupportService, database_url:
 
 
 def test_two_intents_in_one_message_are_both_planned(service: SupportService, database_url: str) -> None:
-    report = service.send("multi", "cancel order 10001 and also my password doesn't work", customer_id="C0001")
+    report = service.send("multi", "can I cancel order 10001? also my password doesn't work", customer_id="C0001")
     intents = _intents(report)
     assert set(intents) == {"cancel_order", "recover_password"}, f"intents {intents}"
     planned = {s["intent"]: s["tool"] for s in report.plan}
@@ -214,7 +245,7 @@ def test_identity_only_reply_continues_the_tracking_flow(service: SupportService
 
 
 def test_audit_log_records_every_stage_of_a_turn(service: SupportService, database_url: str) -> None:
-    service.send("audit", "please cancel order 10001", customer_id="C0001")
+    service.send("audit", "can I still cancel order 10001?", customer_id="C0001")
     service.send("audit", "yes, go ahead")
     events = open_audit_log(database_url).events("audit")
     for turn in (1, 2):

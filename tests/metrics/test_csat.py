@@ -68,7 +68,7 @@ def test_csat_asked_at_resolution_stored_from_the_answer_or_the_api(
     assert rated.plan == done.plan, "the rating ran no new steps"
 
     # Anything else after the resolution is a request like any other, and asks for no rating until resolved.
-    again = service.send("rated", "and can you cancel order 10001?")
+    again = service.send("rated", "and could I cancel order 10001?")
     assert again.understanding is not None
     assert again.understanding["intents"][0]["intent"] == "cancel_order", again.understanding
     assert again.status == "awaiting_customer" and "rating" not in again.replies[-1], again.replies

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from graphs.reasoners.local.router import Example, IntentModel
-from graphs.reasoners.local.segments import ask_pieces, asks, contemplated, speech_act
+from graphs.reasoners.local.segments import ask_pieces, asks, asks_in, contemplated, speech_act
 
 
 @pytest.mark.parametrize(("text", "weighed"), [
@@ -87,3 +87,11 @@ def test_the_minilm_head_is_the_mean_of_its_fits_over_the_c_grid() -> None:
     assert np.allclose(router.coef, np.mean([f.coef_ for f in fits], axis=0), atol=1e-5)
     assert np.allclose(router.intercept, np.mean([f.intercept_ for f in fits], axis=0), atol=1e-5)
     assert router.temperature > 0
+
+
+def test_a_request_set_off_by_a_dash_asks() -> None:
+    # the story, then a dash, then the request: the clause asks (a second request like cancel_order is added)
+    clause = "Second, my husband has an order 77120 - if it hasn't shipped, cancel it for him"
+    assert not asks(clause)
+    assert asks_in(clause)
+    assert not asks_in("my order 77120 - the one with the blue case - arrived yesterday")

@@ -100,6 +100,13 @@ def test_never_mind_with_nothing_pending_drops_the_request() -> None:
     assert _act("never mind, leave everything as it is", NOTHING, top=("change_order", 0.7)) == "deny"
 
 
+@pytest.mark.parametrize("text", ["nah its fine then", "naw, leave it", "forget it, not worth it"])
+def test_a_casual_no_drops_the_request_after_its_answer(text: str) -> None:
+    # "nah its fine then" after the agent said the keyboard is past the return window: nothing more to do
+    assert affirmation_of(text) == "no"
+    assert _act(text, NOTHING, top=("out_of_scope", 0.57), done=("out_of_scope",)) == "deny"
+
+
 def test_a_yes_to_what_was_just_done_closes_it() -> None:
     assert _act("yes transfer all of it", NOTHING, top=("account_migration", 0.95),
                 done=("account_migration",)) == "close"

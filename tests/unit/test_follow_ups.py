@@ -144,8 +144,19 @@ def test_a_plan_switch_asked_about_waits_for_a_yes_one_asked_for_does_not() -> N
     assert waits_for_yes(change, "is it possible to switch to plus mid-month?")
     assert not waits_for_yes(change, "move me down to basic please")
     assert not waits_for_yes(change, "can you put us back on the free plan?")
+
+
+
+def test_a_cancellation_told_runs_one_asked_about_waits_for_a_yes() -> None:
+    # policy 3: "cancel it" is the go-ahead; a question about cancelling waits, in its own clause or the message's
     cancel = next(s for s in get_flow("cancel_order").steps if s.tool == "cancel_order")
-    assert waits_for_yes(cancel, "cancel order 10001")
+    assert not waits_for_yes(cancel, "cancel order 10001")
+    assert not waits_for_yes(cancel, "please cancel it, I bought it on impulse")
+    assert waits_for_yes(cancel, "could I still cancel order 10001?")
+    assert waits_for_yes(cancel, "can I cancel if it hasn't shipped?")
+    assert waits_for_yes(cancel, "what happens if we cancel it now")
+    assert waits_for_yes(cancel, "cancel the wall mount", "my grandad ordered a wall mount. cancel the wall mount, "
+                                                          "or could I just return it?")
 
 
 def test_plus_the_plan_is_no_connective() -> None:

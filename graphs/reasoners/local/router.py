@@ -28,7 +28,14 @@ from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
 from graphs.reasoners.local.gloss import gloss
 from graphs.reasoners.local.letters import body
-from graphs.reasoners.local.segments import ask_pieces, asks, bare, carries_request, contemplated, split_clauses
+from graphs.reasoners.local.segments import (
+    ask_pieces,
+    asks_in,
+    bare,
+    carries_request,
+    contemplated,
+    split_clauses,
+)
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
 
 if TYPE_CHECKING:
@@ -205,7 +212,7 @@ class IntentModel:
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
                 if name == OUT_OF_SCOPE or not carries_request(clause):
                     continue
-                asking = asks(clause)
+                asking = asks_in(clause)
                 if name in ASKED_ONLY and not asking:
                     continue
                 corroborated = confidence >= CORROBORATED[0] and row[best] >= CORROBORATED[1] and asking

@@ -200,6 +200,15 @@ def asks(piece: str) -> bool:
     return _ASKING.search(speech_act(piece.strip())) is not None
 
 
+# A dash that sets a request off the story before it: "my husband has an order 77120 - if it hasn't shipped, cancel it".
+_ASIDE = re.compile(r"\s[-\u2013\u2014]+\s")
+
+
+def asks_in(clause: str) -> bool:
+    """Whether a clause asks for something, as a whole or in the part after a dash (``_ASIDE``)."""
+    return any(asks(piece) for piece in [clause, *_ASIDE.split(clause)[1:]])
+
+
 # A comma splice before the customer says what they want: "can you check my account, I want the plus membership".
 _WANT_AFTER_COMMA = re.compile(r",\s+(?=(?:i|we)\s+(?:really\s+|just\s+|only\s+)?(?:want|need|would like)\b|"
                                r"(?:i'd|we'd|id)\s+(?:really\s+|just\s+)?like\b)", re.IGNORECASE)

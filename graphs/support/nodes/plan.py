@@ -294,7 +294,7 @@ def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
                 after_verify + [f"{spec.intent}.{dep}" for dep in s.depends_on], s.why,
-                status="awaiting_confirmation" if waits_for_yes(s, text_for(flow, spec.intent, text))
+                status="awaiting_confirmation" if waits_for_yes(s, text_for(flow, spec.intent, text), text)
                 and not decided(flow, spec.intent) else "pending",
             ))
     flow["asking"] = asking

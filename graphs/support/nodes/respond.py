@@ -12,7 +12,7 @@ from graphs.support.deps import deps
 from graphs.support.flows import get_flow, plans_for
 from graphs.support.replies import clarifying, compose_reply
 from graphs.support.requests import slots_for
-from graphs.support.state import ActiveFlow, State
+from graphs.support.state import ActiveFlow, State, Step
 from prompts import render_reply
 
 
@@ -47,9 +47,16 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def _did_nothing(state: State, flow: ActiveFlow) -> bool:
     """An empty or no-op plan (nothing ran) for a request whose flow has work to do (a step its slots plan: a
-    person asked for has none, unless a technician is) is not a resolution."""
+    person asked for has none, unless a technician is) is not a resolution. A look-up the records refused ("order
+    48822 was not found on your account") ran: its refusal is the answer, as an outage's is not."""
     work = any(plans_for(s, slots_for(flow, i), verified=True) for i in flow["intents"] for s in get_flow(i).steps)
-    return work and not any(s["status"] == "done" for s in state.plan)
+    return work and not any(s["status"] == "done" or _refused_lookup(s) for s in state.plan)
+
+
+def _refused_lookup(step: Step) -> bool:
+    result = step["result"] or {}
+    return (step["status"] == "failed" and not step["writes"] and step["tool"] != "verify_identity"
+            and result.get("ok") is False and not result.get("unavailable"))
 
 
 def _asks_customer(flow: ActiveFlow) -> bool:

@@ -39,7 +39,8 @@ from graphs.support.utterance import asks, core_of, requests, says_yes, settles,
 _YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
-_NO = re.compile(r"^\W*(no|nope|don'?t|do not|stop|cancel that|never ?mind|not now|wait|non|nein|não|nao)\b", re.I)
+_NO = re.compile(r"^\W*(no|nope|nah|naw|don'?t|do not|stop|cancel that|never ?mind|forget (it|that)|not now|wait|non|"
+                 r"nein|não|nao)\b", re.I)
 # An acknowledgement a yes may come after ("alright sure, go ahead", "right, yes please").
 _ACK_FIRST = re.compile(r"^\W*(alright|all right|right|fine|cool|hm+|oh|ah)\b[\s,.!]*", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
