@@ -112,7 +112,7 @@ def held_out(refit: Callable[[list[LabelledTurn]], ConfidenceModel], first: Sequ
     the model whose weights ``refit`` fits without it, recalibrated on the other halves (with one half, each writer
     by the model fitted and recalibrated without that writer). The figures a new batch can be expected to show:
     turn ECE, AUC and risk at 60 % coverage, conversation ECE and AUC, pooled and per held-out group."""
-    from evals.confidence_fit import group_of
+    from evals.confidence_fit import calibration_floor, group_of
 
     folders = sorted({t.folder for t in first})
     key = (lambda t: t.folder) if len(folders) > 1 else group_of
@@ -132,8 +132,12 @@ def held_out(refit: Callable[[list[LabelledTurn]], ConfidenceModel], first: Sequ
         zc, yc = conversation_logits(fitted.conversation, part, p)
         pc = apply(0.0, 1.0, zc)
         y = np.array([t.correct for t in part])
+        # A batch of ~140 turns shows a calibration error of ~0.065 by chance alone, however well calibrated the
+        # score is (median over outcomes drawn from its own probabilities): judge the half's ECE against it.
         per_group[g.rsplit("/", 1)[-1]] = {"turn_ece": round(expected_calibration_error(p, y), 4),
-                                           "conversation_ece": round(expected_calibration_error(pc, yc), 4)}
+                                           "turn_ece_floor": round(calibration_floor(p, len(p)), 4),
+                                           "conversation_ece": round(expected_calibration_error(pc, yc), 4),
+                                           "conversation_ece_floor": round(calibration_floor(pc, len(pc)), 4)}
         turn_p += p.tolist()
         turn_y += y.tolist()
         conv_p += pc.tolist()

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.confidence_fit import LabelledTurn, _relative, collect_turns
+from graphs.support.reply_signals import REPLY_SIGNALS, reply_signals
 
 FIRST_CONTACT = Path(__file__).parent / "confidence" / "first_contact"
 
@@ -62,7 +63,8 @@ def write(turns: Sequence[LabelledTurn], out: Path, *, commit: str) -> Path:
 
 
 def load(paths: Sequence[Path] | None = None) -> list[LabelledTurn]:
-    """The recorded first-contact turns (every file under ``FIRST_CONTACT`` unless ``paths`` are given)."""
+    """The recorded first-contact turns (every file under ``FIRST_CONTACT`` unless ``paths`` are given), with the
+    reply-side signals computed from what was said where the record keeps it (``with_reply_signals``)."""
     files = sorted(FIRST_CONTACT.glob("*.jsonl")) if paths is None else list(paths)
     fields = set(LabelledTurn.__dataclass_fields__)
     turns = []
@@ -71,4 +73,22 @@ def load(paths: Sequence[Path] | None = None) -> list[LabelledTurn]:
             if line.strip():
                 raw = json.loads(line)
                 turns.append(LabelledTurn(**{k: v for k, v in raw.items() if k in fields}))
-    return turns
+    return with_reply_signals(turns)
+
+
+def with_reply_signals(turns: Sequence[LabelledTurn]) -> list[LabelledTurn]:
+    """The turns with the reply-side signals (graphs/support/reply_signals.py) their record lacks, computed by the
+    graph's own function from the replies the agent sent and those of the conversation's earlier turns (a record
+    lists a conversation's turns in order). A record that kept no replies (played before records kept what was
+    said: dev6-dev8) gets none: the fit reads a missing signal as 0, as on a turn that showed none of it."""
+    sent: dict[str, list[str]] = {}
+    out = []
+    for t in turns:
+        earlier = sent.setdefault(t.conversation or t.text, [])
+        missing = [name for name in REPLY_SIGNALS if name not in t.signals]
+        if missing and t.replies:
+            computed = reply_signals(earlier, "\n\n".join(t.replies))
+            t = replace(t, signals={**t.signals, **{name: computed[name] for name in missing}})
+        earlier.extend(t.replies)
+        out.append(t)
+    return out

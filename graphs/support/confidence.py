@@ -29,13 +29,15 @@ from graphs.support import conversation_map
 from graphs.support.dialogue import IDENTITY_ENTITIES
 from graphs.support.familiarity import load_neighbours
 from graphs.support.flows import get_flow, money_at_stake
-from graphs.support.handoff import cues_in, customer_repeats
+from graphs.support.handoff import agent_texts, cues_in, customer_repeats
+from graphs.support.reply_signals import REPLY_SIGNALS, reply_signals
 from graphs.support.state import State
 from tools.registry import get_tool
 
 SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures",
            "model_disagreement", "unexplained_content", "unclaimed_entities", "repair", "record_conflict",
-           "novelty", "intent_novelty", "neighbour_disagreement", "router_disagreement", "slot_disagreement")
+           "novelty", "intent_novelty", "neighbour_disagreement", "router_disagreement", "slot_disagreement",
+           *REPLY_SIGNALS)
 # What each signal measures, for the reviewer and the audit (assess records it with the weight).
 EXPLAIN = {
     "pattern_recognition": "how strongly the router recognised the intents (mean probability)",
@@ -58,6 +60,8 @@ EXPLAIN = {
                            "one the dialogue carried on or picked",
     "slot_disagreement": "share of the kinds of detail in the message (order, amount, email, date...) that the "
                          "intent acted on takes nowhere: the slot filler's reading disagrees with the router's",
+    "reply_repeat": "the reply says again what the agent said on its previous turn, whatever the customer replied",
+    "awaits_confirmation": "the reply offers a write and asks the customer to confirm it before it runs",
 }
 # The direction each signal moves confidence in by its meaning (+1: more of it, surer). The fit drops a weight of
 # the other sign (an artefact of few examples), and the separation report orients each signal's AUC by it.
@@ -136,10 +140,11 @@ def load_model() -> ConfidenceModel:
                            conversation_map.from_yaml(raw.get("conversation")))
 
 
-def signals_of(state: State, *, repeats: int = 0) -> dict[str, float]:
+def signals_of(state: State, *, repeats: int = 0, reply: str = "") -> dict[str, float]:
     """The named signals of the turn in ``state`` (each in [0, 1], sentiment in [-1, 0]).
 
-    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (assess drafts it).
+    ``repeats``: how many earlier agent messages the reply drafted for this turn repeats (assess drafts it);
+    ``reply``: that draft, read by the reply-side signals (graphs/support/reply_signals.py; none without it).
     """
     understanding = state.understanding
     flow = state.flow
@@ -162,6 +167,7 @@ def signals_of(state: State, *, repeats: int = 0) -> dict[str, float]:
         "repair": round(_repair(state, repeats), 4),
         "record_conflict": round(_record_conflict(state), 4),
         **_readings(state),
+        **reply_signals(agent_texts(state.messages), reply),
     }
 
 

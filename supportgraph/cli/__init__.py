@@ -210,10 +210,13 @@ def fit_confidence_command(
     if first:
         held = first.get("held_out") or {}
         console.print(f"calibrated on {first['turns']} first-contact turns ({', '.join(first['halves'])}); "
-                      + (f"each {held['held_out_by']} held out (weights and maps fitted without it): turn ECE "
-                         f"{held['turn_ece']:.3f} · AUC {held['turn_auc']:.3f} · risk at 60 % coverage "
+                      + (f"each {held['held_out_by']} held out (weights and maps fitted without it), pooled: turn "
+                         f"ECE {held['turn_ece']:.3f} · AUC {held['turn_auc']:.3f} · risk at 60 % coverage "
                          f"{held['turn_risk_at_60']:.1%}; conversation ECE {held['conversation_ece']:.3f}; per "
-                         + ", ".join(f"{g} turn {v['turn_ece']:.3f} conversation {v['conversation_ece']:.3f}"
+                         f"{held['held_out_by']} (chance alone for a calibrated score of its size in brackets): "
+                         + ", ".join(f"{g} turn {v['turn_ece']:.3f} ({v.get('turn_ece_floor', float('nan')):.3f}) "
+                                     f"conversation {v['conversation_ece']:.3f} "
+                                     f"({v.get('conversation_ece_floor', float('nan')):.3f})"
                                      for g, v in held["per_group"].items()) if held else "too few to hold out"))
     else:
         console.print("no first-contact turns (evals/confidence/first_contact): calibrated on worked-on turns only")

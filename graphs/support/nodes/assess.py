@@ -31,7 +31,12 @@ from tools.registry import get_tool
 MOVES_ON = ("new_request", "close")
 
 
-def _repeats(state: State) -> int:
+def _draft(state: State) -> str:
+    """The reply the agent would send this turn answering alone (before the route is decided)."""
+    return compose_reply(replace(state, assessment=None))
+
+
+def _repeats(state: State, draft: str | None = None) -> int:
     """How many earlier agent messages the reply drafted for this turn repeats (0 on a resumed review, on an
     identity attempt: failed attempts have their own limit, policy §1, and when the customer's reply gave some
     of what was asked, corrected what they said, decided on a request they had asked about, or brought a value
@@ -46,7 +51,7 @@ def _repeats(state: State) -> int:
         return 0
     if any(s["id"] == "verify" and s["status"] in {"done", "failed"} for s in state.plan):
         return 0
-    repeats = agent_repeats(state.messages, compose_reply(replace(state, assessment=None)))
+    repeats = agent_repeats(state.messages, _draft(state) if draft is None else draft)
     if dialogue and dialogue["act"] in MOVES_ON and not customer_repeats(state.messages) and not any(
             c.name == "correction" for c in cues_in(state.customer_text())):
         # A reply that takes the conversation somewhere of its own (a choice, a new question, a goodbye) instead of
@@ -68,8 +73,9 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     assert state.flow is not None
     flow = copy.deepcopy(state.flow)
-    repeats = _repeats(state)
-    signals = signals_of(state, repeats=repeats)
+    draft = _draft(state) if state.review is None else ""
+    repeats = _repeats(state, draft)
+    signals = signals_of(state, repeats=repeats, reply=draft)
     model = load_model()
     confidence = model.score(signals)
     threshold = min(max(get_flow(i).threshold for i in flow["intents"]), model.clarify_below)
