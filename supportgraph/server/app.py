@@ -37,9 +37,21 @@ def use_service_serde() -> None:
     db_manager.get_checkpointer().serde = checkpoint_serde()
 
 
+def one_auth_backend() -> None:
+    """Aegra 0.6 builds its auth backend for every request (``require_auth`` calls ``get_auth_backend``), which
+    reads and parses aegra.json and resolves its path each time (twice a run: the thread and the run). The
+    backend holds nothing but the ``Auth`` instance aegra.json names (supportgraph.server.auth, imported once per
+    process anyway), so the worker builds it once and hands that one out."""
+    from aegra_api.core import auth_deps
+
+    backend = auth_deps.get_auth_backend()
+    auth_deps.get_auth_backend = lambda: backend
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     use_service_serde()
+    one_auth_backend()
     _loaded.update(await asyncio.to_thread(warm_models))
     index = ThreadIndex()
     await index.start()
