@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from service.checkpoint_serde import plain_bytes
 from service.conversations import SupportService, open_service
 from service.demo import CONVERSATIONS
 
@@ -128,29 +129,31 @@ def checkpoint_count(service: SupportService, thread_id: str) -> int:
 
 def stored_payloads(service: SupportService, thread_id: str) -> dict[tuple[str, ...], bytes]:
     """Every payload the checkpointer holds for ``thread_id``, by its key: each checkpoint (SQLite: with its
-    values; Postgres: the row, its inline values), each channel blob (Postgres) and each write."""
+    values; Postgres: the row, its inline values), each channel blob (Postgres) and each write, as the
+    serializer's plain bytes (inflated where stored compressed)."""
     saver: Any = service.graph.checkpointer
     found: dict[tuple[str, ...], bytes] = {}
     if service.context.database_url.startswith("sqlite:///"):
         with saver.lock:
-            for cid, blob in saver.conn.execute("SELECT checkpoint_id, checkpoint FROM checkpoints "
-                                                "WHERE thread_id = ?", (thread_id,)):
-                found[("checkpoint", cid)] = bytes(blob)
-            for cid, task, idx, channel, value in saver.conn.execute(
-                    "SELECT checkpoint_id, task_id, idx, channel, value FROM writes WHERE thread_id = ?",
+            for cid, type_, blob in saver.conn.execute("SELECT checkpoint_id, type, checkpoint FROM checkpoints "
+                                                       "WHERE thread_id = ?", (thread_id,)):
+                found[("checkpoint", cid)] = plain_bytes(type_, bytes(blob))
+            for cid, task, idx, channel, type_, value in saver.conn.execute(
+                    "SELECT checkpoint_id, task_id, idx, channel, type, value FROM writes WHERE thread_id = ?",
                     (thread_id,)):
-                found[("write", cid, task, str(idx), channel)] = bytes(value or b"")
+                found[("write", cid, task, str(idx), channel)] = plain_bytes(type_ or "", bytes(value or b""))
         return found
     with saver._cursor() as cur:
         cur.execute("SELECT checkpoint_id, checkpoint::text AS body FROM checkpoints WHERE thread_id = %s",
                     (thread_id,))
         found.update({("checkpoint", r["checkpoint_id"]): r["body"].encode() for r in cur.fetchall()})
-        cur.execute("SELECT channel, version, blob FROM checkpoint_blobs WHERE thread_id = %s", (thread_id,))
-        found.update({("blob", r["channel"], r["version"]): bytes(r["blob"] or b"") for r in cur.fetchall()})
-        cur.execute("SELECT checkpoint_id, task_id, idx, channel, blob FROM checkpoint_writes WHERE thread_id = %s",
-                    (thread_id,))
-        found.update({("write", r["checkpoint_id"], r["task_id"], str(r["idx"]), r["channel"]): bytes(r["blob"] or b"")
+        cur.execute("SELECT channel, version, type, blob FROM checkpoint_blobs WHERE thread_id = %s", (thread_id,))
+        found.update({("blob", r["channel"], r["version"]): plain_bytes(r["type"], bytes(r["blob"] or b""))
                       for r in cur.fetchall()})
+        cur.execute("SELECT checkpoint_id, task_id, idx, channel, type, blob FROM checkpoint_writes "
+                    "WHERE thread_id = %s", (thread_id,))
+        found.update({("write", r["checkpoint_id"], r["task_id"], str(r["idx"]), r["channel"]):
+                      plain_bytes(r["type"] or "", bytes(r["blob"] or b"")) for r in cur.fetchall()})
     return found
 
 

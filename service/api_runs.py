@@ -108,37 +108,54 @@ def run_in_progress(database_url: str, thread_id: str) -> bool:
     return _expire(database_url, thread_id)[1]
 
 
+def run_state(database_url: str, thread_id: str) -> tuple[bool, str | None]:
+    """``run_in_progress``, and Aegra's status of the thread as the same read found it (None: no such thread, or
+    no API server's tables). A thread whose run was expired here reads ``busy`` (it is ``error`` after)."""
+    _, busy, status = _expire(database_url, thread_id, with_status=True)
+    return busy, status
+
+
 _TABLES_READY: set[str] = set()  # databases where Aegra's runs table and the owners table exist (never dropped)
 
 
-def _expire(database_url: str, thread_id: str | None) -> tuple[list[str], bool]:
-    """(threads whose runs were expired, whether a run is still in progress). One read on a pooled connection
-    when no run is pending or running (a turn's usual case); the owners are checked only for runs that are."""
+def _expire(database_url: str, thread_id: str | None, *,
+            with_status: bool = False) -> tuple[list[str], bool, str | None]:
+    """(threads whose runs were expired, whether a run is still in progress, and with ``with_status`` Aegra's
+    status of ``thread_id`` as read). One read on a pooled connection when no run is pending or running (a turn's
+    usual case); the owners are checked only for runs that are."""
     if not database_url.startswith(("postgresql", "postgres://")):
-        return [], False
+        return [], False, None
     from sqlalchemy.exc import ProgrammingError
 
     from foundation.db import open_database
 
     db = open_database(database_url)
-    where = "AND r.thread_id = %s" if thread_id is not None else ""
-    query = (f"SELECT r.run_id, r.thread_id, o.owner, r.updated_at < now() - interval '{UNOWNED_GRACE}' FROM runs r "
-             f"LEFT JOIN {OWNERS} o ON o.thread_id = r.thread_id WHERE r.status IN ('pending', 'running') {where}")
+    columns = f"r.run_id, r.thread_id, o.owner, r.updated_at < now() - interval '{UNOWNED_GRACE}'"
+    if with_status and thread_id is not None:  # the thread's row, with its runs in progress if it has any
+        query = (f"SELECT {columns}, t.status FROM thread t LEFT JOIN runs r ON r.thread_id = t.thread_id AND "
+                 f"r.status IN ('pending', 'running') LEFT JOIN {OWNERS} o ON o.thread_id = r.thread_id "
+                 "WHERE t.thread_id = %s")
+    else:
+        where = "AND r.thread_id = %s" if thread_id is not None else ""
+        query = (f"SELECT {columns}, NULL FROM runs r LEFT JOIN {OWNERS} o ON o.thread_id = r.thread_id "
+                 f"WHERE r.status IN ('pending', 'running') {where}")
     with db.single() as conn:
         if database_url not in _TABLES_READY:
             if conn.exec_driver_sql("SELECT to_regclass('public.runs')").scalar() is None:
-                return [], False
+                return [], False, None
             conn.exec_driver_sql(_DDL)
             _TABLES_READY.add(database_url)
         try:
-            rows = conn.exec_driver_sql(query, (thread_id,) if thread_id is not None else ()).fetchall()
+            found = conn.exec_driver_sql(query, (thread_id,) if thread_id is not None else ()).fetchall()
         except ProgrammingError as exc:  # a database dropped and made again under the same name, without them
             if type(exc.orig).__name__ != "UndefinedTable":
                 raise
             _TABLES_READY.discard(database_url)
-            return [], False
+            return [], False, None
+    status = str(found[0][4]) if found and found[0][4] is not None else None
+    rows = [row[:4] for row in found if row[0] is not None]
     if not rows:
-        return [], False
+        return [], False, status
     with db.begin() as conn:  # the owners' locks are tried as transaction locks: they end with it, whatever happens
         gone = [
             (run_id, thread)
@@ -156,7 +173,7 @@ def _expire(database_url: str, thread_id: str | None) -> tuple[list[str], bool]:
                 (thread,),
             )
             log.warning("run %s on thread %s expired: its server process is gone", run_id, thread)
-    return sorted({thread for _, thread in gone}), len(gone) < len(rows)
+    return sorted({thread for _, thread in gone}), len(gone) < len(rows), status
 
 
 def _alive(conn: Any, owner: str) -> bool:

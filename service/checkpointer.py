@@ -15,6 +15,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from foundation.audit import open_audit_log
 from foundation.db import psycopg_url, sqlite_path
+from service.checkpoint_serde import checkpoint_serde
 from service.review_index import IndexingPostgresSaver, IndexingSqliteSaver
 
 
@@ -29,7 +30,7 @@ def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[str]]:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA busy_timeout=30000")
         try:
-            saver = IndexingSqliteSaver(conn)
+            saver = IndexingSqliteSaver(conn, serde=checkpoint_serde())
             saver.setup()
             yield saver
         finally:
@@ -47,7 +48,7 @@ def open_checkpointer(url: str) -> Iterator[BaseCheckpointSaver[str]]:
         open=True,
     )
     try:
-        saver_pg = IndexingPostgresSaver(pool)  # type: ignore[arg-type]
+        saver_pg = IndexingPostgresSaver(pool, serde=checkpoint_serde())  # type: ignore[arg-type]
         saver_pg.setup()
         yield saver_pg
     finally:

@@ -18,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from service.checkpoint_serde import checkpoint_serde
 from supportgraph.server.errors import internal_error, store_not_ready
 from supportgraph.server.guard import AccessGuard
 from supportgraph.server.launch import business_store_problem, warm_models
@@ -27,8 +28,30 @@ from tools.store import StoreNotReady
 _loaded: dict[str, Any] = {}
 
 
+def use_service_serde() -> None:
+    """Aegra's checkpointer reads and writes with the service's serializer (service/checkpoint_serde.py), so a
+    thread the CLI wrote (compressed payloads) is read by the API, and the API's are as small. Aegra builds its
+    saver with LangGraph's default one and attaches that saver to a copy of the graph per request."""
+    from aegra_api.core.database import db_manager
+
+    db_manager.get_checkpointer().serde = checkpoint_serde()
+
+
+def one_auth_backend() -> None:
+    """Aegra 0.6 builds its auth backend for every request (``require_auth`` calls ``get_auth_backend``), which
+    reads and parses aegra.json and resolves its path each time (twice a run: the thread and the run). The
+    backend holds nothing but the ``Auth`` instance aegra.json names (supportgraph.server.auth, imported once per
+    process anyway), so the worker builds it once and hands that one out."""
+    from aegra_api.core import auth_deps
+
+    backend = auth_deps.get_auth_backend()
+    auth_deps.get_auth_backend = lambda: backend
+
+
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    use_service_serde()
+    one_auth_backend()
     _loaded.update(await asyncio.to_thread(warm_models))
     index = ThreadIndex()
     await index.start()

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from foundation.audit import ClaimRefusal, open_audit_log, review_queue
 from foundation.settings import get_settings
 from graphs.support.review import ReviewRequest
-from service.api_runs import Owner, expire_runs, run_in_progress
+from service.api_runs import Owner, expire_runs, run_in_progress, run_state
 from service.conversations import _review_request as review_request_of
 
 GRAPH_ID = "support"
@@ -143,10 +143,11 @@ class ThreadIndex:
             raise RunInProgress(str(exc)) from None
         slot = RunSlot(stack)
         try:
-            if await asyncio.to_thread(run_in_progress, self.database_url, thread_id):
+            busy, status = await asyncio.to_thread(run_state, self.database_url, thread_id)
+            if busy:
                 raise RunInProgress(f"thread {thread_id!r} already has a run in progress; send this again when "
                                     "it has finished (runs on a thread are taken one at a time)")
-            slot.snapshot = await self._repair(thread_id, graph_id)
+            slot.snapshot = await self._repair(thread_id, graph_id, status=status)
             if self.database_url.startswith(("postgresql", "postgres://")):
                 await asyncio.to_thread(process_owner(self.database_url).own, thread_id)
         except BaseException:
@@ -189,10 +190,11 @@ class ThreadIndex:
         for thread_id in await asyncio.to_thread(suspects):
             await self.settle_on_read(thread_id, None)
 
-    async def _repair(self, thread_id: str, graph_id: str | None) -> ThreadSnapshot:
+    async def _repair(self, thread_id: str, graph_id: str | None, *, status: str | None = None) -> ThreadSnapshot:
         """No run is under way on the thread (the caller holds it): finish a run that was cut short, then make
         Aegra's thread status and the review queue say what the checkpoint says, so a run that failed (status
         ``error``) or a server that died mid-run (``busy``) leaves the thread resumable, with its review open.
+        ``status``: Aegra's status of the thread, read while the caller held it (None: not read).
         Returns the thread as it now is (one checkpoint read when there was nothing to finish)."""
         from aegra_api.services.langgraph_service import get_langgraph_service
 
@@ -207,19 +209,22 @@ class ThreadIndex:
                 await graph.ainvoke(None, config, durability="sync")
                 live = await graph.aget_state(config)
         snapshot = _snapshot_of(live)
-        await self._settle(thread_id, snapshot.pending)
+        await self._settle(thread_id, snapshot.pending, status=status)
         return snapshot
 
-    async def _settle(self, thread_id: str, pending: ReviewRequest | None) -> None:
+    async def _settle(self, thread_id: str, pending: ReviewRequest | None, *, status: str | None = None) -> None:
         """Aegra's thread status and the thread's review-queue rows, set by its checkpoint (the caller holds the
-        thread and knows no run is under way, so a claim left on its review belongs to a resume that died)."""
+        thread and knows no run is under way, so a claim left on its review belongs to a resume that died).
+        ``status``: Aegra's status of the thread, read while the caller held it: the status is written only when
+        it is one a run left behind (``error``, ``busy``) or was not read; nothing else changes it meanwhile."""
         from aegra_api.core.database import db_manager
         from aegra_api.core.orm import Thread
         from sqlalchemy import update
 
         from service.recovery import settle_rows
 
-        if self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
+        repair = status is None or status in ("error", "busy")
+        if repair and self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
             # one statement in autocommit: no BEGIN and COMMIT round trips
             async with db_manager.get_engine().connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -3,8 +3,16 @@ do not grow with the conversation), while the thread still reads back whole, in 
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
 from evals.checkpoint_bench import ANSWER, INTERRUPTING, stored_payloads
-from service.conversations import SupportService
+from foundation.audit import forget_audit_log
+from service.conversations import SupportService, open_service
+from tools.store import close_store
 
 THREAD = "long"
 FIRST = "How long does standard delivery take?"
@@ -87,3 +95,53 @@ def test_a_reviewed_thread_does_not_carry_the_resume_marks_in_every_checkpoint(s
     config = {"configurable": {"thread_id": THREAD}}
     stored = [t.checkpoint["versions_seen"] for t in service.graph.checkpointer.list(config)]  # type: ignore[union-attr]
     assert stored and not [seen for seen in stored if "__interrupt__" in seen], stored[0]
+
+
+def stored_types(service: SupportService, thread_id: str) -> list[str]:
+    """The serializer type of every payload stored for ``thread_id`` (checkpoints on SQLite, blobs, writes)."""
+    saver: Any = service.graph.checkpointer
+    if service.context.database_url.startswith("sqlite"):
+        with saver.lock:
+            return [str(r[0]) for table in ("checkpoints", "writes")
+                    for r in saver.conn.execute(f"SELECT type FROM {table} WHERE thread_id = ?", (thread_id,))]
+    with saver._cursor() as cur:
+        found = []
+        for table in ("checkpoint_blobs", "checkpoint_writes"):
+            cur.execute(f"SELECT type FROM {table} WHERE thread_id = %s", (thread_id,))
+            found += [str(r["type"]) for r in cur.fetchall()]
+        return found
+
+
+def test_a_turns_large_payloads_are_stored_compressed(service: SupportService) -> None:
+    service.send(THREAD, LATER[0], customer_id="C0001")
+    types = stored_types(service, THREAD)
+    assert "msgpack+zlib" in types, types
+    assert set(types) <= {"msgpack", "msgpack+zlib", "null"}, types
+
+
+def test_a_thread_written_before_compression_goes_on(demo_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Threads checkpointed with LangGraph's own serializer (before the service compressed) continue: a finished
+    conversation takes its next message, and a thread waiting for a reviewer is resumed."""
+    url = demo_database_url
+    with monkeypatch.context() as patch:
+        patch.setattr("service.checkpointer.checkpoint_serde", JsonPlusSerializer)
+        with open_service(url) as before:
+            before.send(THREAD, FIRST, customer_id="C0001")
+            before.send("waits", INTERRUPTING, customer_id="C0002")
+            assert before.pending_review("waits") is not None, "the bench's interrupting message no longer waits"
+            assert "msgpack+zlib" not in stored_types(before, THREAD) + stored_types(before, "waits")
+    try:
+        with open_service(url) as after:
+            report = after.send(THREAD, LATER[0])
+            assert report.status == "resolved" and report.replies, report
+            config: RunnableConfig = {"configurable": {"thread_id": THREAD}}
+            values = after.graph.get_state(config).values
+            assert [str(m.content) for m in values["messages"][::2]] == [FIRST, LATER[0]], values["messages"]
+            assert values["turn"] == 2 and values["customer"]["customer_id"] == "C0001", values
+            assert all(s.values.get("turn", 0) <= 2 for s in after.graph.get_state_history(config))
+            assert "msgpack+zlib" in stored_types(after, THREAD), "the new turn was not stored compressed"
+            resumed = after.resume("waits", ANSWER)
+            assert after.pending_review("waits") is None and resumed.replies, resumed
+    finally:
+        close_store(url)
+        forget_audit_log(url)

@@ -8,8 +8,18 @@ from __future__ import annotations
 
 import pytest
 
+from service.conversations import open_service
 from tests.server.conftest import ApiServer
-from tests.server.helpers import PERSON_TEXT, client, last_reply, open_review, resume, review_request
+from tests.server.helpers import (
+    ASSISTANT,
+    PERSON_TEXT,
+    client,
+    customer_message,
+    last_reply,
+    open_review,
+    resume,
+    review_request,
+)
 from tests.server.running import running_server
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -40,3 +50,17 @@ def test_a_thread_moves_between_workers_and_survives_a_restart(api_server: ApiSe
     resume(gil, surviving, {"decisions": [{"type": "reject", "message": "we answer by phone instead"}]})
     assert "we answer by phone instead" in last_reply(gil, surviving)
     assert gil.threads.get(surviving)["status"] == "idle"
+
+
+def test_a_thread_the_cli_reviewed_goes_on_through_the_api(api_server: ApiServer) -> None:
+    """A CLI process on the same database checkpoints with the service's own serializer (large payloads
+    compressed, service/checkpoint_serde.py); the server reads and continues what it wrote."""
+    jonas = client(api_server.base_url, api_server.keys["jonas"])
+    thread = open_review(jonas, PERSON_TEXT)
+    text = "Hi Jonas, Gil here: I read your messages and I'm calling you now."
+    with open_service(api_server.database_url) as cli:
+        cli.resume(thread, {"decisions": [{"type": "respond", "message": text}], "reviewer": "gil"})
+    assert last_reply(api_server.client("gil"), thread) == text
+    jonas.runs.wait(thread, ASSISTANT, input=customer_message("Where is my order 10003?"))
+    assert jonas.threads.get(thread)["status"] == "idle"
+    assert "10003" in last_reply(jonas, thread)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event
 
 from foundation.db import open_database
-from service.api_runs import EXPIRED, OWNERS, Owner, expire_runs, owner_key, run_in_progress
+from service.api_runs import EXPIRED, OWNERS, Owner, expire_runs, owner_key, run_in_progress, run_state
 
 pytestmark = pytest.mark.postgres
 
@@ -50,6 +50,35 @@ def test_a_thread_with_no_run_in_progress_costs_one_read_on_a_pooled_connection(
     finally:
         event.remove(open_database(pg_url).engine, "before_cursor_execute", note)
     assert len(seen) == 1 and seen[0].startswith("SELECT r.run_id"), seen
+
+
+def test_a_run_request_reads_the_threads_status_in_the_same_read(pg_url: str) -> None:
+    """The run slot's one read also says Aegra's status of the thread, so the guard writes the status only when a
+    run left it ``error`` or ``busy`` (supportgraph/server/threads.py ``_settle``)."""
+    _aegra_tables(pg_url)
+    assert run_in_progress(pg_url, "t0") is False  # creates the owners table once
+    _sql(pg_url, "INSERT INTO thread (thread_id, status) VALUES ('idle', 'idle'), ('dead', 'busy'), "
+                 "('alive', 'busy')")
+    _sql(pg_url, f"INSERT INTO {OWNERS} (thread_id, owner) VALUES ('dead', 'a-server-that-died')")
+    _sql(pg_url, "INSERT INTO runs (run_id, thread_id, status) VALUES ('r0', 'idle', 'success'), "
+                 "('r1', 'dead', 'running')")
+    owner = Owner(pg_url)
+    owner.hold()
+    try:
+        owner.own("alive")
+        _sql(pg_url, "INSERT INTO runs (run_id, thread_id, status) VALUES ('r2', 'alive', 'running')")
+        seen, note = _statements(pg_url)
+        try:
+            assert run_state(pg_url, "idle") == (False, "idle")
+        finally:
+            event.remove(open_database(pg_url).engine, "before_cursor_execute", note)
+        assert len(seen) == 1, seen
+        assert run_state(pg_url, "unknown") == (False, None)
+        assert run_state(pg_url, "alive") == (True, "busy")
+        assert run_state(pg_url, "dead") == (False, "busy")  # as read; its run was expired by the same call
+        assert _sql(pg_url, "SELECT status FROM thread WHERE thread_id = 'dead'") == [("error",)]
+    finally:
+        owner.close()
 
 
 def test_a_run_whose_owner_is_gone_is_expired_and_one_whose_owner_lives_is_in_progress(pg_url: str) -> None:
