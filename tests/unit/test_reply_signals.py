@@ -8,6 +8,7 @@ from langchain_core.messages import AIMessage, HumanMessage
 from evals.confidence_fit import LabelledTurn
 from evals.first_contact import with_reply_signals
 from graphs.support.confidence import DIRECTION, EXPLAIN, SIGNALS, signals_of
+from graphs.support.nodes.assess import low_turns_after
 from graphs.support.reply_signals import REPLY_SIGNALS, reply_signals
 from graphs.support.state import State
 from prompts import render_reply
@@ -60,3 +61,12 @@ def test_recorded_turns_get_the_reply_signals_from_the_replies_sent_in_order() -
     assert out[2].signals["awaits_confirmation"] == 1.0
     kept = with_reply_signals([turn(0, (OFFER,), {"awaits_confirmation": 0.0})])
     assert kept[0].signals["awaits_confirmation"] == 0.0  # a signal the record has is never overwritten
+
+
+def test_an_offer_waiting_for_a_yes_is_progress_for_the_no_progress_count() -> None:
+    """The offer lowers the turn's confidence (awaits_confirmation) but does not leave a clarifying question's
+    count running: a customer unsure at first, then offered the action, is not handed over for a hesitant yes."""
+    assert low_turns_after(1, clarify=False, sure=False, offering=True) == 0
+    assert low_turns_after(1, clarify=False, sure=False, offering=False) == 1
+    assert low_turns_after(1, clarify=False, sure=True, offering=False) == 0
+    assert low_turns_after(0, clarify=True, sure=False, offering=False) == 1

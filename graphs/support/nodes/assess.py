@@ -69,6 +69,17 @@ def _open_ticket(d: Deps, state: State, args: dict[str, str]) -> None:
         "approved_by": None}, at=d.now)
 
 
+def low_turns_after(low_turns: int, *, clarify: bool, sure: bool, offering: bool) -> int:
+    """The count of low-confidence turns running after this one (two hand over: the agent makes no progress).
+
+    A clarifying question counts one; a sure turn ends the run, and so does an offer waiting for the customer's yes:
+    naming the action and asking for the go-ahead is progress, though the offer itself lowers the turn's confidence
+    (the ``awaits_confirmation`` signal: the outcome is left to a later turn)."""
+    if clarify:
+        return low_turns + 1  # ask the customer to clarify once before handing over
+    return 0 if sure or offering else low_turns
+
+
 def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     d = deps(runtime)
     assert state.flow is not None
@@ -81,10 +92,9 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     threshold = min(max(get_flow(i).threshold for i in flow["intents"]), model.clarify_below)
     decision = decide(state, confidence, threshold, max_verification_attempts=d.context.max_verification_attempts,
                       repeats=repeats, why_unsure=weakest(signals, model))
-    if decision.clarify:
-        flow["low_confidence_turns"] += 1  # ask the customer to clarify once before handing over
-    elif confidence >= threshold:
-        flow["low_confidence_turns"] = 0
+    flow["low_confidence_turns"] = low_turns_after(flow["low_confidence_turns"], clarify=decision.clarify,
+                                                   sure=confidence >= threshold,
+                                                   offering=bool(signals.get("awaits_confirmation")))
     if not state.understanding or not state.understanding["continues_flow"]:
         flow["reading"] = {name: signals[name] for name in FAMILIARITY}  # the replies that carry it on inherit it
     assessment: Assessment = {"confidence": round(confidence, 4), "threshold": threshold, "signals": signals,
