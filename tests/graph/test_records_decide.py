@@ -182,6 +182,14 @@ def test_a_duplicate_charge_on_another_order_than_the_one_named_is_not_refunded(
     assert refunds_of(database_url, 28301) == [] and refunds_of(database_url, 28302) == []
 
 
+def test_an_order_named_that_was_charged_once_is_said_so(shop: SupportService, database_url: str) -> None:
+    report = shop.send("once", "order 28302 shows two payments on my bank statement, what's going on?",
+                       customer_id="C8103")
+    reply = " ".join(report.replies)
+    assert "order 28302" in reply and "none of your orders" not in reply, reply
+    assert refunds_of(database_url, 28301) == [] and refunds_of(database_url, 28302) == []
+
+
 def test_the_second_charge_of_an_order_is_its_duplicate(shop: SupportService, database_url: str) -> None:
     # "The second charge" is one of two equal charges, not the order's whole price.
     report = shop.send("second", "could I get the second charge on order 28301 back?", customer_id="C8103")
