@@ -49,6 +49,9 @@ DATA: dict[str, list[dict[str, Any]]] = {
         # Mina: a smart plug charged twice.
         {"id": 28301, "customer": "C8103", "status": "delivered", "placed_days_ago": 4, "delivered_days_ago": 1,
          "items": [{"product": "Glow Smart Plug"}]},
+        # ... and a bulb pack charged once.
+        {"id": 28302, "customer": "C8103", "status": "delivered", "placed_days_ago": 14, "delivered_days_ago": 10,
+         "items": [{"product": "Glow Smart Bulb 4-pack"}]},
     ],
     "charges": [{"customer": "C8103", "order": 28301, "amount": 24.99, "days_ago": 4}],
     "refunds": [{"order": 28203, "amount": 29.98, "days_ago": 8, "reason": "damaged"}],
@@ -167,6 +170,34 @@ def test_a_duplicate_charge_asked_about_waits_for_the_yes(shop: SupportService, 
     refund = _live(report.plan, "refund_order")
     assert refund is not None and refund["status"] == "awaiting_confirmation", report.plan
     assert refunds_of(database_url, 28301) == [], "nothing moves before the customer's yes"
+
+
+def test_a_duplicate_charge_on_another_order_than_the_one_named_is_not_refunded(shop: SupportService,
+                                                                              database_url: str) -> None:
+    # 28302 was charged once; 28301 (not named) twice: the customer did not ask for 28301's money back.
+    report = shop.send("other", "I was charged twice for order 28302, please refund the extra charge",
+                       customer_id="C8103")
+    refund = _live(report.plan, "refund_order")
+    assert refund is None or refund["status"] != "done", report.plan
+    assert refunds_of(database_url, 28301) == [] and refunds_of(database_url, 28302) == []
+
+
+def test_an_order_named_that_was_charged_once_is_said_so(shop: SupportService, database_url: str) -> None:
+    report = shop.send("once", "order 28302 shows two payments on my bank statement, what's going on?",
+                       customer_id="C8103")
+    reply = " ".join(report.replies)
+    assert "order 28302" in reply and "none of your orders" not in reply, reply
+    assert refunds_of(database_url, 28301) == [] and refunds_of(database_url, 28302) == []
+
+
+def test_the_second_charge_of_an_order_is_its_duplicate(shop: SupportService, database_url: str) -> None:
+    # "The second charge" is one of two equal charges, not the order's whole price.
+    report = shop.send("second", "could I get the second charge on order 28301 back?", customer_id="C8103")
+    refund = _live(report.plan, "refund_order")
+    assert refund is not None and refund["args"]["amount"] == 24.99, report.plan
+    assert refunds_of(database_url, 28301) == [], "asked about: it waits for the yes"
+    shop.send("second", "yes please", customer_id="C8103")
+    assert [r["amount"] for r in refunds_of(database_url, 28301)] == [24.99], "only the duplicate is refunded"
 
 
 def test_cancelling_a_delivered_order_offers_a_return(shop: SupportService, database_url: str) -> None:
