@@ -27,14 +27,13 @@ from typing import Any, Literal
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
+from graphs.support.affirmation import ACK_OPENER, BUT
 from graphs.support.choices import chosen_option
 from graphs.support.flows import get_flow
 from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
 from graphs.support.utterance import (
     ABOUT_IT,
-    ACK_OPENER,
     ACK_WORDS,
-    BUT,
     CORRECTION,
     DESCRIBING,
     ELLIPSIS,
@@ -149,6 +148,11 @@ def unheard(entities: Entities, state: State) -> Entities:
         if not set(_leaves([value])) <= on_record:
             out[kind] = value
     return out  # type: ignore[return-value]
+
+
+def holds(held: Any, value: Any) -> bool:
+    """Is every scalar of ``value`` one of ``held``'s (an address given again, the same order number)?"""
+    return set(_leaves([value])) <= set(_leaves([held]))
 
 
 def _leaves(values: Any) -> list[str]:

@@ -38,15 +38,6 @@ ABOUT_IT = re.compile(r"^\W*(?:it'?s|its|it is|it was|that'?s|that is|that was|t
 DESCRIBING = ("products", "dates", "amounts")
 # Something added to what was named before ("the cable too", "and the mouse", "as well").
 MORE = re.compile(r"\b(too|as well|and the|and my|plus|also|another|other|instead)\b", re.I)
-# Delight at what the agent offers to do ("amazing.", "yay!", "perfect, thank you"): after "shall I go ahead?" it is
-# the customer's yes, unless a "but" takes it back.
-GLAD = re.compile(r"^\W*(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
-                  r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
-# A decision after weighing the offer: "ok, then refund whatever's left", "fine then, do that".
-SETTLING = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right)[\s,]+then\b", re.I)
-BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
-ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b", re.I)
-
 CORRECTION = re.compile(
     r"\b(oops|whoops|sorry|typo|wrong|mistake|mistyped|i mean|i meant|meant|actually|no wait|wait|correction|"
     r"rather|instead|not that one|the other one|other one|scratch that|try)\b", re.I)
@@ -127,19 +118,6 @@ def directs(text: str) -> bool:
     """Does the message tell the agent to act ("pls put me on plus", "can you move me to basic?"), rather than ask
     about it ("what's the difference between plus and pro?") or muse about it ("thinking of moving to plus")?"""
     return QUESTION.search(text) is None and HEDGE.search(text) is None
-
-
-def welcomes(text: str) -> bool:
-    """Does the reply open with delight at what was offered ("amazing. and will it come to the same address?")?"""
-    core = core_of(text)
-    return GLAD.search(core) is not None and BUT.search(core) is None
-
-
-def settles(text: str) -> bool:
-    """Does the reply end by settling on what was offered ("Oh, so only what's left? ok, then refund whatever's
-    left.")? An acknowledgement and "then" open its last sentence, which asks nothing."""
-    last = SENTENCE_END.split(core_of(text).strip())[-1]
-    return SETTLING.search(last) is not None and not asks(last)
 
 
 def says_yes(text: str) -> bool:

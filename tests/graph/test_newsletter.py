@@ -53,3 +53,12 @@ def test_off_said_in_any_words_wins_over_the_profile() -> None:
     slot = get_flow("newsletter_subscription").slots["subscribed"]
     assert slot.read_text("please take me off your mailing list") is False
     assert slot.read_text("what's in your newsletter?") is None  # neither: the profile decides
+
+
+def test_asked_again_for_the_opposite_is_a_new_request_not_the_one_just_done(shop: SupportService) -> None:
+    """The request just finished asked for again keeps its outcome only when the new words give the same values:
+    "sign me back up" after "take me off" flips it back."""
+    shop.send("flip", "please take me off your mailing list", customer_id="C8401")
+    report = shop.send("flip", "hmm actually, sign me back up to the mailing list please", customer_id="C8401")
+    change = step_of(report.plan, "set_newsletter_subscription")
+    assert change["status"] == "done" and change["args"] == {"subscribed": True}, report.plan

@@ -131,3 +131,13 @@ def test_the_merge_just_done_asked_for_again_is_done_not_asked_about(shop: Suppo
     migrate = _step(report.plan, "migrate_account")
     assert migrate["status"] == "done" and migrate["approved_by"] == "alice", report.plan
     assert "C8302" in report.replies[-1], report.replies[-1]
+
+
+def test_a_plan_change_asked_again_for_another_plan_moves_to_that_plan(shop: SupportService) -> None:
+    """"put me on basic" after the move to pro is another request, not the move just done asked again."""
+    first = shop.send("twice", "please switch our membership to the basic plan", customer_id="C8303")
+    assert _step(first.plan, "change_plan")["args"]["plan"] == "basic", first.plan
+    report = shop.send("twice", "sorry, changed my mind, please switch our membership to the pro plan",
+                       customer_id="C8303")
+    change = _step(report.plan, "change_plan")
+    assert change["args"]["plan"] == "pro", report.plan

@@ -84,6 +84,17 @@ def test_a_refund_above_what_is_left_declined_moves_nothing(shop: SupportService
     assert [r["amount"] for r in refunds_of(database_url, 28101)] == [20.0]
 
 
+@pytest.mark.parametrize("reply", ["ok then, actually never mind it", "alright then, I'd rather not",
+                                   "wonderful, I'll talk it over with my partner and come back",
+                                   "great, let me sleep on it"])
+def test_an_opener_whose_rest_refuses_or_defers_moves_nothing(shop: SupportService, database_url: str,
+                                                            reply: str) -> None:
+    """An acknowledgement or delight at the offer is no yes when the rest of the reply refuses or defers it."""
+    shop.send("opener", "I want 150 dollars back for order 28101, the speaker is not for me", customer_id="C8101")
+    shop.send("opener", reply, customer_id="C8101")
+    assert [r["amount"] for r in refunds_of(database_url, 28101)] == [20.0]
+
+
 def test_a_yes_with_the_request_itself_does_not_ask_again(shop: SupportService) -> None:
     shop.send("plan-yes", "hello there", customer_id="C8101")
     report = shop.send("plan-yes", "ok yes, move me to the basic plan", customer_id="C8101")

@@ -10,12 +10,12 @@ import pytest
 
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.segments import split_clauses
+from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.dialogue import amend, amendable, asked_of, read_act
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
-from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, State, Step
-from graphs.support.utterance import settles, tells_value, welcomes
+from graphs.support.utterance import tells_value
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}
@@ -198,14 +198,14 @@ def test_a_bare_go_ahead_after_the_request_was_done_closes_it() -> None:
 
 
 @pytest.mark.parametrize(("said", "glad"), [
-    ("amazing. and the keyboard will come to the same address as the mouse did, yeah?", True),
-    ("yay. and it'll ship to the same place the mouse went to, right?", True),
+    ("amazing.", True),
+    ("yay. and it'll ship to the same place the mouse went to, right?", False),  # a question keeps it pending
     ("perfect, thank you", True),
     ("great but can it be the black one instead?", False),  # the "but" takes it back
     ("is it great for gaming?", False),
 ])
 def test_delight_at_the_offer_is_a_yes_to_it(said: str, glad: bool) -> None:
-    assert welcomes(said) is glad
+    assert accepts(said) is glad
 
 
 def test_trading_an_item_in_for_another_is_an_exchange() -> None:
@@ -221,4 +221,22 @@ def test_trading_an_item_in_for_another_is_an_exchange() -> None:
     ("ok thanks", False),
 ])
 def test_an_acknowledgement_and_then_settles_on_the_offer(said: str, settled: bool) -> None:
-    assert settles(said) is settled
+    assert accepts(said) is settled
+
+
+@pytest.mark.parametrize(("said", "affirmation", "accepted"), [
+    ("fine then, never mind it", "no", False),  # an opener, then a refusal
+    ("ok then, I don't want that anymore", None, False),  # a negation after the opener
+    ("alright then, let me talk to my wife first", None, False),  # a deferral
+    ("brilliant, I'll mull it over and let you know", None, False),
+    ("lovely, I'd rather not decide today", None, False),
+    ("wonderful, will I get an email when it's done?", None, False),  # a question
+    ("ok, I'll think it over", None, False),  # a yes word that defers is no yes either
+    ("sure, no problem", "yes", False),
+    ("fantastic, thanks a lot", None, True),  # the opener and thanks
+    ("alright then, just cancel it", None, True),  # the rest orders the offered action
+    ("excellent, go ahead", None, True),
+])
+def test_after_an_opener_the_rest_of_the_reply_decides(said: str, affirmation: str | None, accepted: bool) -> None:
+    assert affirmation_of(said) == affirmation
+    assert accepts(said) is accepted

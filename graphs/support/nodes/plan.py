@@ -23,7 +23,7 @@ from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
-from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, carried_slots, identity_args, unheard
+from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, carried_slots, holds, identity_args, unheard
 from graphs.support.flows import (
     FlowSpec,
     get_flow,
@@ -206,7 +206,25 @@ def _asked_again(state: State, understanding: Understanding) -> bool:
     return (previous is not None and previous["stage"] == "done" and intents == previous["intents"]
             and any(s["writes"] and s["status"] == "done" for s in state.plan)
             and understanding["intents"][0]["confidence"] >= NEW_REQUEST_CONFIDENCE
-            and not unheard(understanding["entities"], state) and not any(money_at_stake(i) for i in intents))
+            and not unheard(understanding["entities"], state) and not any(money_at_stake(i) for i in intents)
+            and all(_same_slots(state, understanding, previous, intent) for intent in intents))
+
+
+def _same_slots(state: State, understanding: Understanding, previous: ActiveFlow, intent: str) -> bool:
+    """Does every slot the new message gives hold the value the request just finished had? Its words are read
+    again for the text slots ("actually no, subscribe me again" after "unsubscribe me" asks for the opposite), its
+    values for the others (another address)."""
+    before = slots_for(previous, intent)
+    entities: dict[str, Any] = dict(understanding["entities"])
+    for name, spec in get_flow(intent).slots.items():
+        if spec.entity:
+            if spec.entity in entities and not holds(before.get(name), entities[spec.entity]):
+                return False
+        elif spec.text:
+            value = spec.named_in(state.customer_message, state.customer)
+            if value is not None and value != before.get(name):
+                return False
+    return True
 
 
 def _uses(step: Step, slots: list[str]) -> bool:

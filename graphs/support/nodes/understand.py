@@ -13,6 +13,7 @@ from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD, load_thorough_router
+from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.dialogue import (
@@ -34,15 +35,8 @@ from graphs.support.handoff import cues_in, customer_texts
 from graphs.support.lookups import picks_offered
 from graphs.support.requests import gives_asked_text
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
-from graphs.support.utterance import asks, core_of, requests, says_yes, settles, welcomes
+from graphs.support.utterance import asks, requests
 
-_YES = re.compile(
-    r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
-    r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
-_NO = re.compile(r"^\W*(no|nope|nah|naw|don'?t|do not|stop|cancel that|never ?mind|forget (it|that)|not now|wait|non|"
-                 r"nein|não|nao)\b", re.I)
-# An acknowledgement a yes may come after ("alright sure, go ahead", "right, yes please").
-_ACK_FIRST = re.compile(r"^\W*(alright|all right|right|fine|cool|hm+|oh|ah)\b[\s,.!]*", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
 # A first sentence this short that picks an offered record is the answer to "which one?", whatever follows.
@@ -53,22 +47,6 @@ REPAIRABLE = {"emails": "email"}
 CHOSEN_CONFIDENCE = 0.9
 # The intent of a request for a person (prompts/policy.md §5a).
 PERSON_INTENT = "contact_human_agent"
-
-
-def affirmation_of(text: str) -> Literal["yes", "no"] | None:
-    """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks"); after a remark, an explicit
-    go-ahead that ends it ("oh, that one was you? I thought it was my bank. ok so just the rest then, go ahead")."""
-    if len(text.split()) > 25:
-        return None
-    core = core_of(text)  # "good morning! yes, please do it. thanks"
-    if _NO.search(core) or _NO.search(_ACK_FIRST.sub("", core)):
-        return "no"
-    if _YES.search(core) or _YES.search(_ACK_FIRST.sub("", core)):  # "alright sure, go ahead"
-        return "yes"
-    last = _SENTENCE.split(core.strip())[-1]
-    if last != core.strip() and says_yes(last) and not _NO.search(last) and not asks(last):
-        return "yes"
-    return None
 
 
 def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -96,7 +74,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
-    if (affirmation is None and asked["kind"] == "confirmation" and (welcomes(words) or settles(words))
+    if (affirmation is None and asked["kind"] == "confirmation" and accepts(words)
             and not unheard(entities, state)):
         affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []

@@ -1,0 +1,95 @@
+"""Yes and no: how a reply answers "shall I go ahead?". The words of a yes and of a no, the openers a reply may
+start with (an acknowledgement, delight at the offer, a decision after weighing it) and the one guard that reads
+the rest of the reply after such an opener: a no, a negation, a deferral or a question there keeps the offer
+pending; the opener alone (with thanks), or a rest that orders the offered action, is the customer's yes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from graphs.support.utterance import ACK_WORDS, EXPLICIT_YES, SENTENCE_END, THANKS, asks, core_of, says_yes
+
+YES = re.compile(
+    r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
+    r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
+NO = re.compile(r"^\W*(no(?! (problem|worries|rush|hurry)\b)|nope|nah|naw|don'?t|do not|stop|cancel that|"
+                r"never ?mind|forget (it|that)|not now|wait|non|nein|não|nao)\b", re.I)
+# An acknowledgement a reply may open with ("alright sure, go ahead", "right, yes please", "ok, then ...").
+ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b",
+                        re.I)
+HESITATION = re.compile(r"^\W*hm+\b", re.I)  # "hmm, yes go ahead"
+# Delight at what the agent offers to do ("amazing.", "yay!", "perfect, thank you").
+GLAD = re.compile(r"^\W*(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
+                  r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
+# A decision after weighing the offer: "ok, then refund whatever's left", "fine then, do that".
+SETTLING = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right)[\s,]+then\b", re.I)
+BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
+# The one guard on what follows an opener: a refusal or any negation ("forget it", "don't bother", "not yet")...
+NEGATION = re.compile(
+    r"\b(no(?! (problem|worries|rush|hurry)\b)|nope|nah|not(?! a problem\b)|never|nevermind|none|forget|stop|"
+    r"cancel that|hold (on|off)|wait|skip|rather not|\w+n't|dont|cant|wont|isnt|aint|didnt|doesnt|wouldnt|"
+    r"shouldnt|couldnt)\b", re.I)
+# ...or a deferral: the customer will decide later ("I'll think about it", "let me check with my husband first").
+DEFERRAL = re.compile(
+    r"\b(think(ing)? (about|over|on|it)|let me (check|think|see|ask|talk|discuss|look|sleep)|check (with|first)|"
+    r"first\W*$|later|get back|come back|sleep on|not yet|tomorrow|another time|decide|consider\w*|mull)\b", re.I)
+# A rest that orders the offered action: "go ahead", "do that", "refund whatever's left", "just cancel it".
+ORDERS = re.compile(
+    r"^\W*(?:(?:then|so|just|please|pls|yes|yeah|sure)\b[\s,.!]*)*(?:go|do|refund|cancel|proceed|process|send|switch|"
+    r"move|change|apply|issue|ship|book|return|exchange|swap|merge|update|put|make|sort|take|set|confirm|submit|"
+    r"arrange|reset|subscribe|unsubscribe|sign|credit|reship|replace|upgrade|downgrade)\b", re.I)
+
+
+def holds_back(rest: str) -> bool:
+    """Does what follows an opener keep the offer pending: a no, a negation, a deferral, a "but" or a question?"""
+    return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or BUT.search(rest) or asks(rest))
+
+
+def _after_opener(text: str, opener: re.Pattern[str]) -> str | None:
+    """The reply after the opener it starts with (and a "then" after that), or None when it has no such opener."""
+    found = opener.search(text)
+    if found is None:
+        return None
+    return re.sub(r"^[\s,.!;:-]*(then\b)?[\s,.!;:-]*", "", text[found.end():])
+
+
+def affirmation_of(text: str) -> Literal["yes", "no"] | None:
+    """A yes or a no at the start of a short reply ("yes, go ahead", "no thanks"), after an acknowledgement too
+    ("alright sure, go ahead", "right, no thanks"); after a remark, an explicit go-ahead that ends it ("oh, that one
+    was you? I thought it was my bank. ok so just the rest then, go ahead"). A yes word whose rest refuses or
+    defers ("ok, I'll think about it", "sure, but not yet") is no yes."""
+    if len(text.split()) > 25:
+        return None
+    core = core_of(text)  # "good morning! yes, please do it. thanks"
+    unacknowledged = _after_opener(core, ACK_OPENER) or _after_opener(core, HESITATION)
+    if NO.search(core) or (unacknowledged is not None and NO.search(unacknowledged)):
+        return "no"
+    for said in (core, unacknowledged):
+        rest = _after_opener(said, YES) if said is not None else None
+        if rest is not None and not (NEGATION.search(rest) or DEFERRAL.search(rest)):
+            return "yes"
+    last = SENTENCE_END.split(core.strip())[-1]
+    if last != core.strip() and says_yes(last) and not NO.search(last) and not asks(last) and not holds_back(last):
+        return "yes"
+    return None
+
+
+def accepts(text: str) -> bool:
+    """Does a reply that opens with delight ("amazing.", "perfect, thank you") or with a decision ("ok, then refund
+    whatever's left", "fine then, do that") say yes to the offer? The rest decides: nothing but thanks, or an order
+    to do it, is a yes; a no, a negation, a deferral or a question keeps the offer pending ("fine then, forget it",
+    "great, I'll think about it and get back to you", "amazing. and will it ship to the same place?")."""
+    core = core_of(text).strip()
+    last = SENTENCE_END.split(core)[-1]  # "Oh, so only what's left? ok, then refund whatever's left."
+    for said in dict.fromkeys((core, last)):
+        for opener in (GLAD, SETTLING):
+            rest = _after_opener(said, opener)
+            if rest is None or holds_back(rest):
+                continue
+            words = re.findall(r"[\w']+", rest.lower())
+            if (all(w in ACK_WORDS for w in words) or THANKS.fullmatch(rest.strip(" .!")) is not None
+                    or ORDERS.search(rest) or EXPLICIT_YES.search(rest)):
+                return True
+    return False
