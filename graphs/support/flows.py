@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graphs.reasoners.local.normalise import read_form
+from graphs.support.instruction import holds_back
 from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
@@ -312,9 +313,12 @@ def asks_whether(text: str) -> bool:
 def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
     """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)? A step
     confirmed when ``asked`` waits when the request's own clause asks whether, or the message around it does
-    ("my grandad ordered a wall mount. Could I cancel that?": the question is in another clause)."""
+    ("my grandad ordered a wall mount. Could I cancel that?": the question is in another clause), or when either
+    holds the action back (``instruction.holds_back``: "please don't cancel it", "I'd rather keep it", "not sure
+    whether to cancel")."""
     if step.confirm == "asked":
-        return asks_whether(request_text) or asks_whether(message)
+        verb = step.tool.split("_")[0]
+        return any(asks_whether(words) or holds_back(words, verb) for words in (request_text, message) if words)
     return bool(step.confirm)
 
 

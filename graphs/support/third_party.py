@@ -36,3 +36,14 @@ def others_details(text: str, identity: Mapping[str, Any]) -> set[str]:
         if others and not own:
             out.add(slot)
     return out
+
+
+# The customer says what they ask about is not theirs: "it's my husband's", "not mine", "someone else's order".
+_NOT_MINE = re.compile(r"\b(not (mine|my order|my account)|isn'?t mine|someone else'?s|somebody else'?s)\b",
+                       re.IGNORECASE)
+
+
+def says_not_theirs(text: str) -> bool:
+    """Does the customer give what they ask about as someone else's ("can you check my wife's order 48822?", "it's
+    not mine, it's my son's")? Only then is the records' "not found on your account" the answer to them."""
+    return _OTHERS.search(text) is not None or _NOT_MINE.search(text) is not None

@@ -114,6 +114,17 @@ def test_an_order_not_on_the_account_is_answered_not_left_open(service: SupportS
     assert report.status == "resolved", report.status
 
 
+def test_an_order_id_given_as_their_own_and_refused_is_asked_again(service: SupportService) -> None:
+    # a mistyped id of the customer's own order: the refusal is no answer, the thread stays open for the right id
+    report = service.send("typo", "where is my order 48822?", customer_id="C0001")
+    assert [s["status"] for s in report.plan if s["tool"] == "get_order"] == ["failed"], report.plan
+    assert report.status == "awaiting_customer", report.status
+    assert "rating" not in report.replies[-1], report.replies
+    # said to be someone else's in a later message, the same refusal is the answer to them
+    again = service.send("typo", "it's my wife's order actually, can't you just tell me where 48822 is?")
+    assert again.status == "resolved", again.status
+
+
 def test_cancel_unless_shipped_tracks_a_shipped_order_instead(service: SupportService, database_url: str) -> None:
     # the customer's own fallback: "if it has shipped, just tell me when it'll get here" (flows.yaml instead/when)
     report = service.send("cancel-unless", "cancel order 10003 unless it's already on its way. If it has shipped, "

@@ -159,6 +159,27 @@ def test_a_cancellation_told_runs_one_asked_about_waits_for_a_yes() -> None:
                                                           "or could I just return it?")
 
 
+def test_a_cancellation_negated_kept_weighed_or_contrasted_waits_for_a_yes() -> None:
+    # only an unhedged instruction is the go-ahead: a negation reaching the verb, keeping, deliberation, advice
+    # reported or a "but" after it holds the cancellation back for the customer's yes
+    cancel = next(s for s in get_flow("cancel_order").steps if s.tool == "cancel_order")
+    for words in ("do not cancel 10001, I only want the delivery date",
+                  "no need to cancel anything, where is order 10001?",
+                  "I'll hold on to order 10001 after all",
+                  "maybe cancel 10001? it's taking ages",
+                  "I might cancel order 10001, it depends when it arrives",
+                  "torn on whether to cancel order 10001",
+                  "my son told me to cancel order 10001",
+                  "cancel 10001... though actually it might be useful",
+                  "I'm not really sure about cancelling order 10001"):
+        assert waits_for_yes(cancel, words, words), words
+    # a negation in another clause is the reason for the instruction, not a hedge of it
+    for words in ("I don't want it any more, cancel order 10001",
+                  "please cancel order 10001, I no longer need it",
+                  "I don't need it so cancel order 10001"):
+        assert not waits_for_yes(cancel, words, words), words
+
+
 def test_plus_the_plan_is_no_connective() -> None:
     assert split_clauses("I'd like to step down from Pro to Plus please. I never use next-day shipping") == [
         "I'd like to step down from Pro to Plus please", "I never use next-day shipping"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage
+from langchain_core.messages import AIMessage, HumanMessage
 from langgraph.runtime import Runtime
 
 from graphs.support.context import Context
@@ -13,6 +13,7 @@ from graphs.support.flows import get_flow, plans_for
 from graphs.support.replies import clarifying, compose_reply
 from graphs.support.requests import slots_for
 from graphs.support.state import ActiveFlow, State, Step
+from graphs.support.third_party import says_not_theirs
 from prompts import render_reply
 
 
@@ -47,16 +48,25 @@ def respond(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
 def _did_nothing(state: State, flow: ActiveFlow) -> bool:
     """An empty or no-op plan (nothing ran) for a request whose flow has work to do (a step its slots plan: a
-    person asked for has none, unless a technician is) is not a resolution. A look-up the records refused ("order
-    48822 was not found on your account") ran: its refusal is the answer, as an outage's is not."""
+    person asked for has none, unless a technician is) is not a resolution. A look-up the records refused for
+    something the customer gave as someone else's ("can you check my husband's order 48822?": "not found on your
+    account") ran: the refusal is the answer, as an outage's is not. A refusal of an id they gave as their own (a
+    mistyped one) is not: they are asked again."""
     work = any(plans_for(s, slots_for(flow, i), verified=True) for i in flow["intents"] for s in get_flow(i).steps)
-    return work and not any(s["status"] == "done" or _refused_lookup(s) for s in state.plan)
+    theirs_not = any(says_not_theirs(words) for words in _customer_words(state))
+    return work and not any(s["status"] == "done" or (theirs_not and _refused_lookup(s)) for s in state.plan)
+
+
+def _customer_words(state: State) -> list[str]:
+    """What the customer said in the thread: "it's my husband's" in one message covers "can't you just give me
+    the tracking number?" in the next."""
+    return [str(m.content) for m in state.messages if isinstance(m, HumanMessage)]
 
 
 def _refused_lookup(step: Step) -> bool:
     result = step["result"] or {}
     return (step["status"] == "failed" and not step["writes"] and step["tool"] != "verify_identity"
-            and result.get("ok") is False and not result.get("unavailable"))
+            and result.get("ok") is False and not result.get("unavailable") and not result.get("code"))
 
 
 def _asks_customer(flow: ActiveFlow) -> bool:
