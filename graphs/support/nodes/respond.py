@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import AIMessage
 from langgraph.runtime import Runtime
 
 from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.flows import get_flow, plans_for
+from graphs.support.handoff import customer_texts
 from graphs.support.replies import clarifying, compose_reply
 from graphs.support.requests import slots_for
 from graphs.support.state import ActiveFlow, State, Step
@@ -53,14 +54,10 @@ def _did_nothing(state: State, flow: ActiveFlow) -> bool:
     account") ran: the refusal is the answer, as an outage's is not. A refusal of an id they gave as their own (a
     mistyped one) is not: they are asked again."""
     work = any(plans_for(s, slots_for(flow, i), verified=True) for i in flow["intents"] for s in get_flow(i).steps)
-    theirs_not = any(says_not_theirs(words) for words in _customer_words(state))
+    # What the customer said anywhere in the thread: "it's my husband's" in one message covers "can't you just
+    # give me the tracking number?" in the next.
+    theirs_not = any(says_not_theirs(words) for words in customer_texts(state.messages))
     return work and not any(s["status"] == "done" or (theirs_not and _refused_lookup(s)) for s in state.plan)
-
-
-def _customer_words(state: State) -> list[str]:
-    """What the customer said in the thread: "it's my husband's" in one message covers "can't you just give me
-    the tracking number?" in the next."""
-    return [str(m.content) for m in state.messages if isinstance(m, HumanMessage)]
 
 
 def _refused_lookup(step: Step) -> bool:
