@@ -9,7 +9,16 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from graphs.support.utterance import ACK_WORDS, EXPLICIT_YES, SENTENCE_END, THANKS, asks, core_of, says_yes
+from graphs.support.instruction import CONTRAST
+from graphs.support.utterance import (
+    ACK_WORDS,
+    EXPLICIT_YES,
+    SENTENCE_END,
+    THANKS,
+    asks,
+    core_of,
+    says_yes,
+)
 
 YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
@@ -25,7 +34,6 @@ GLAD = re.compile(r"^\W*(great|perfect|amazing|awesome|brilliant|lovely|excellen
                   r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
 # A decision after weighing the offer: "ok, then refund whatever's left", "fine then, do that".
 SETTLING = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right)[\s,]+then\b", re.I)
-BUT = re.compile(r"\b(but|however|though|although)\b", re.I)
 # The one guard on what follows an opener: a refusal or any negation ("forget it", "don't bother", "not yet")...
 NEGATION = re.compile(
     r"\b(no(?! (problem|worries|rush|hurry)\b)|nope|nah|not(?! a problem\b)|never|nevermind|none|forget|stop|"
@@ -44,7 +52,7 @@ ORDERS = re.compile(
 
 def holds_back(rest: str) -> bool:
     """Does what follows an opener keep the offer pending: a no, a negation, a deferral, a "but" or a question?"""
-    return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or BUT.search(rest) or asks(rest))
+    return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or CONTRAST.search(rest) or asks(rest))
 
 
 def _after_opener(text: str, opener: re.Pattern[str]) -> str | None:

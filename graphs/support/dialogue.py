@@ -27,9 +27,10 @@ from typing import Any, Literal
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
-from graphs.support.affirmation import ACK_OPENER, BUT
+from graphs.support.affirmation import ACK_OPENER
 from graphs.support.choices import chosen_option
 from graphs.support.flows import get_flow
+from graphs.support.instruction import CONTRAST
 from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
 from graphs.support.utterance import (
     ABOUT_IT,
@@ -353,7 +354,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     # it for me. I'll stay on the free one, thanks").
     signs_off = after_question and TRAILING_FILLER.search(text) is not None
     closing = (thanks is not None and (len(words) <= CLOSING_MAX_WORDS or signs_off)
-               and not BUT.search(text, thanks.end())
+               and not CONTRAST.search(text, thanks.end())
                and (unsure or not opening or all(w in ACK_WORDS for w in re.findall(r"[a-z']+", core.lower()))))
     if GREETING.fullmatch(core) and GREETING.search(text) is None and not request and not entities:
         cues.append("a greeting with filler around it")

@@ -20,6 +20,7 @@ by the tools and are not escalated either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -120,7 +121,7 @@ def _held(state: State) -> bool:
     return any(s["status"] == "needs_approval" for s in state.plan)
 
 
-def strong_anger(state: State, found: list[Cue]) -> str | None:
+def strong_anger(state: State, found: Sequence[Cue]) -> str | None:
     """The reason for the strong-anger trigger, or None: a strongly negative message (sentiment at or below
     ``STRONGLY_NEGATIVE``, or ``NEGATIVE`` when ``ANGER_SIGNS`` distinct patterns of the cue match, or any sentiment
     when ``ANGER_CLEAR`` do) whose anger is

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graphs.reasoners.local.normalise import read_form
-from graphs.support.instruction import holds_back
+from graphs.support.instruction import hedges_action
 from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
@@ -314,11 +314,11 @@ def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
     """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)? A step
     confirmed when ``asked`` waits when the request's own clause asks whether, or the message around it does
     ("my grandad ordered a wall mount. Could I cancel that?": the question is in another clause), or when either
-    holds the action back (``instruction.holds_back``: "please don't cancel it", "I'd rather keep it", "not sure
+    holds the action back (``instruction.hedges_action``: "please don't cancel it", "I'd rather keep it", "not sure
     whether to cancel")."""
     if step.confirm == "asked":
         verb = step.tool.split("_")[0]
-        return any(asks_whether(words) or holds_back(words, verb) for words in (request_text, message) if words)
+        return any(asks_whether(words) or hedges_action(words, verb) for words in (request_text, message) if words)
     return bool(step.confirm)
 
 

@@ -89,11 +89,13 @@ def normalise(text: str) -> str:
     return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").lower().split())
 
 
-def cues_in(text: str) -> list[Cue]:
-    """The cues ``text`` carries, in the lexicon's order."""
+@lru_cache(maxsize=1024)
+def cues_in(text: str) -> tuple[Cue, ...]:
+    """The cues ``text`` carries, in the lexicon's order (kept per text: understand, assess, the confidence
+    signals and the escalation read the same messages several times a turn, and every earlier one each turn)."""
     clean = normalise(text)
     by_name = {c.name: c for c in cues()}
-    return [c for c in cues() if c.matches(by_name[c.outside].without(clean) if c.outside else clean)]
+    return tuple(c for c in cues() if c.matches(by_name[c.outside].without(clean) if c.outside else clean))
 
 
 def _tokens(text: str) -> set[str]:

@@ -34,6 +34,8 @@ OPINION = re.compile(r"\b(?:what do you think|what would you|do you think|would 
 REPORTED = re.compile(
     r"(?<!\bi )(?<!\bwe )(?<!\byou )\b(?:says?|said|thinks?|wants?|told|tells|suggest\w*|reckons?|advised?)\b"
     rf"{_CLAUSE}{{0,15}}\b(?:i|we|me|us)\b", re.I)
+# A contrast that qualifies what came before it ("cancel it ... but", "great, but"): also read by the yes/no
+# readings (affirmation.py) and the dialogue.
 CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
 SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",)}
@@ -45,7 +47,7 @@ def _verbs(verb: str) -> str:
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
-def holds_back(text: str, verb: str = "") -> bool:
+def hedges_action(text: str, verb: str = "") -> bool:
     """Does something in ``text`` hold back the action (verb ``verb``, e.g. "cancel") rather than instruct it: a
     negation or a deliberation whose clause holds the verb, keeping, an opinion asked, advice reported, or a
     contrast after the verb?"""
