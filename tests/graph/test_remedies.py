@@ -71,10 +71,13 @@ def test_a_refund_above_what_is_left_offers_the_rest_and_a_yes_runs_it(shop: Sup
 
 
 def test_settling_on_another_amount_is_no_yes_to_the_offer(shop: SupportService, database_url: str) -> None:
+    """The offer was $79; "refund $60 of it" is no yes to it but an instruction of its own, within what is left and
+    under the approval limit: $60 is refunded, never the $79 offered."""
     shop.send("capped-other", "I want 150 dollars back for order 28101, the speaker is not for me",
               customer_id="C8101")
     second = shop.send("capped-other", "fine then, refund $60 of it", customer_id="C8101")
-    assert [r["amount"] for r in refunds_of(database_url, 28101)] in ([20.0], [20.0, 60.0]), second.plan
+    assert [r["amount"] for r in refunds_of(database_url, 28101)] == [20.0, 60.0], second.plan
+    assert "$60.00" in second.replies[-1], second.replies[-1]
 
 
 def test_a_refund_above_what_is_left_declined_moves_nothing(shop: SupportService, database_url: str) -> None:
