@@ -191,12 +191,24 @@ class AuditLog:
             _batch.reset(token)
 
     def flush(self) -> None:
-        """Write the records held by the batch under way (``batched``), if any."""
+        """Write the records held by the batch under way (``batched``), if any.
+
+        On Postgres their commit does not wait for the disk (``synchronous_commit`` off for this transaction
+        only: ~5 ms of a turn's latency per step on this machine's disk, where the insert itself takes 0.5).
+        The records are visible at once, and durable no later than the step's checkpoint: a batch is a graph
+        step's, its checkpoint commits after it and waits for the disk, and Postgres flushes its log in order, so
+        a crash of the database either keeps both or loses both (and the step runs again and records them
+        again, as it does when the process dies before this insert)."""
         pending = _batch.get()
         if pending is None or pending.db is not self.db or not pending.rows:
             return
         rows, pending.rows = pending.rows, []
-        with self.db.single() as conn:
+        if self.db.dialect != "postgresql":
+            with self.db.single() as conn:
+                conn.execute(insert(audit_events), rows)
+            return
+        with self.db.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             conn.execute(insert(audit_events), rows)
 
     def events(self, thread_id: str) -> list[dict[str, Any]]:

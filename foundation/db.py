@@ -8,6 +8,7 @@ applies the ones not yet recorded in ``schema_migrations`` inside one transactio
 from __future__ import annotations
 
 import hashlib
+import select as io_select
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ from sqlalchemy import (
     insert,
     select,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InvalidatePoolError
 
 Migration = Callable[[Connection], None]
 
@@ -80,10 +81,36 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         elif url.startswith(("postgresql", "postgres://")):
             self.dialect = "postgresql"
-            self.engine = create_engine(sqlalchemy_url(url), pool_pre_ping=True, pool_size=5, max_overflow=5)
+            # No round trip per checkout (``pool_pre_ping`` pinged each, ~8 a served run): ``_hung_up`` looks at
+            # the connection's socket instead, which a server that went away has closed or written to.
+            self.engine = create_engine(sqlalchemy_url(url), pool_size=5, max_overflow=5)
+            event.listen(self.engine, "checkout", self._hung_up)
         else:
             raise ValueError(f"unsupported database URL {url!r}: use sqlite:///PATH or postgresql://…")
         self._migrate_lock = threading.Lock()
+
+    def _hung_up(self, dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        """On checkout of a pooled Postgres connection: replace it (and every connection pooled before it) when the
+        server hung up on it, as ``pool_pre_ping`` did, without its round trip for a connection that is fine.
+
+        An idle connection's socket has nothing to read until the server writes to it, and a server that ends a
+        session (a restart, a shutdown, ``pg_terminate_backend``) writes its FATAL notice and closes the socket: a
+        readable socket (or a closed connection) is pinged, and one that does not answer is replaced. A socket
+        with nothing to read is a connection whose server has not said goodbye; a peer that vanished without a
+        word (a cut cable) fails the first statement, as a ping would have hung until TCP gave up."""
+        if not getattr(dbapi_conn, "closed", False):
+            try:
+                readable, _, _ = io_select.select([dbapi_conn.fileno()], [], [], 0)
+            except Exception:  # no socket to look at: ask the server
+                readable = [True]
+            if not readable:
+                return
+            try:
+                self.engine.dialect.do_ping(dbapi_conn)
+                return
+            except Exception:
+                pass
+        raise InvalidatePoolError("the server closed the pooled connection")
 
     @contextmanager
     def begin(self, *, write: bool = False) -> Iterator[Connection]:
@@ -106,6 +133,19 @@ class Database:
         runs in autocommit, which spares the BEGIN and COMMIT round trips of :meth:`begin`."""
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reads outside any write's transaction. On Postgres it runs in autocommit: at READ
+        COMMITTED (the default, and this module never sets another) each statement reads its own snapshot inside a
+        transaction or out of one, so the BEGIN and COMMIT round trips of :meth:`begin` bought nothing. On SQLite a
+        transaction, whose reads share one snapshot."""
+        if self.dialect == "postgresql":
+            with self.single() as conn:
+                yield conn
+        else:
+            with self.begin() as conn:
+                yield conn
 
     def lock_key(self, conn: Connection, key: str) -> None:
         """Hold the name ``key`` (e.g. ``"customer:C0001"``) until ``conn``'s transaction ends: another

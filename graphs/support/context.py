@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from foundation.policy import Policy
@@ -104,5 +105,13 @@ class Context:
         return chat_model_for(self)
 
     def policy(self) -> Policy:
-        """The run's policy: the deployment's values with what this run's context overrides (validated)."""
-        return Policy(**{name: getattr(self, name) for name in Policy.model_fields})
+        """The run's policy: the deployment's values with what this run's context overrides (validated once per
+        set of values: a turn asks for it at every tool call)."""
+        return _policy(tuple(getattr(self, name) for name in Policy.model_fields))
+
+
+@lru_cache(maxsize=64)
+def _policy(values: tuple[Any, ...]) -> Policy:
+    """The policy of these values, in ``Policy.model_fields`` order (a frozen model: one copy serves every run that
+    has them)."""
+    return Policy(**dict(zip(Policy.model_fields, values, strict=True)))

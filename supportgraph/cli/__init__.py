@@ -17,7 +17,12 @@ import typer
 
 # The command modules by name: a submodule and the command it defines share a name (metrics, serve, ...).
 from supportgraph.cli import inbox, metrics, serve, triage
-from supportgraph.cli.bench_served import bench_checkpoint_command, bench_load_command, bench_serve_command
+from supportgraph.cli.bench_served import (
+    bench_checkpoint_command,
+    bench_cpu_command,
+    bench_load_command,
+    bench_serve_command,
+)
 from supportgraph.cli.common import CliError, DatabaseOpt, console
 from supportgraph.cli.common import database_url_or_default as _url
 from supportgraph.cli.faults import bench_faults
@@ -52,6 +57,7 @@ bench_app.command("faults")(bench_faults)
 bench_app.command("serve")(bench_serve_command)
 bench_app.command("checkpoint")(bench_checkpoint_command)
 bench_app.command("load")(bench_load_command)
+bench_app.command("cpu")(bench_cpu_command)
 app.command()(triage.triage)
 app.command()(metrics.metrics)
 app.command()(metrics.rate)

@@ -1,10 +1,12 @@
-"""``supportgraph bench serve | checkpoint | load``: the served graph against its server's floor, what a turn costs
-the checkpointer, and a many-client load test (registered on ``bench`` in ``supportgraph.cli``)."""
+"""``supportgraph bench serve | checkpoint | load | cpu``: the served graph against its server's floor, what a turn
+costs the checkpointer, a many-client load test, and a turn's CPU in process (registered on ``bench`` in
+``supportgraph.cli``)."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -122,3 +124,39 @@ def bench_load_command(
     if report.double_refunds or report.unasked_refunds:
         console.print(f"  refunded twice: {report.double_refunds} · refunded unasked: {report.unasked_refunds}")
 
+
+
+def bench_cpu_command(
+    database_url: Annotated[str | None, typer.Option(
+        "--database-url", help="A migrated database holding the demo company; default: a fresh database on "
+        f"{ADMIN_URL}, dropped afterwards.")] = None,
+    text: Annotated[str, typer.Option(help="The customer's message, sent on a fresh thread each turn.")]
+    = "Where is my order 10003?",
+    turns: Annotated[int, typer.Option(min=1, max=10_000, help="Turns timed of each graph.")] = 200,
+    profile: Annotated[Path | None, typer.Option(help="Write a cProfile of the support turns here (pstats, CPU "
+                                                 "clock).")] = None,
+) -> None:
+    """Median CPU of a support turn in process (fresh threads, one message) against the floor graph of `bench
+    serve` on the same checkpointer, interleaved turn by turn: what the graph's own work costs."""
+    from evals.served import create_database, drop_database
+    from evals.turn_cpu import bench_turn_cpu
+    from tools.store import prepare_demo_store
+
+    url = database_url
+    if url is None:
+        url = create_database(ADMIN_URL)
+        prepare_demo_store(url)
+    try:
+        r = bench_turn_cpu(url, text=text, turns=turns, profile=profile)
+    finally:
+        if database_url is None:
+            from foundation.db import close_database
+
+            close_database(url)
+            drop_database(ADMIN_URL, url)
+    console.print(f"load average {r.load:.2f} on {os.cpu_count()} CPUs · {r.turns} turns of each, medians")
+    console.print(f"support: CPU {r.support_cpu_ms:.2f} ms, wall {r.support_wall_ms:.2f} ms · floor: CPU "
+                  f"{r.floor_cpu_ms:.2f} ms, wall {r.floor_wall_ms:.2f} ms · support's own CPU "
+                  f"{r.own_cpu_ms:.2f} ms ({r.support_cpu_ms / r.floor_cpu_ms:.2f}× the floor)")
+    if profile is not None:
+        console.print(f"profile of the support turns: {profile}")

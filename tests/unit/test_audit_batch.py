@@ -49,3 +49,31 @@ def test_a_failing_block_still_writes_its_records_and_raises_its_own_error(tmp_p
         log.record("t", 1, "ingest", {})
         raise KeyError("the turn failed")
     assert _kinds(url, "t") == ["ingest"]
+
+
+@pytest.mark.postgres
+def test_a_batch_on_postgres_commits_without_waiting_for_the_disk_and_only_itself(pg_url: str) -> None:
+    """Its records are durable with the step's checkpoint, which waits for the disk after them; the setting is
+    the batch's transaction's alone, so the pooled connection's next transaction waits again."""
+    from typing import Any
+
+    from sqlalchemy import event
+
+    log = open_audit_log(pg_url)
+    seen: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(statement)
+
+    event.listen(log.db.engine, "before_cursor_execute", note)
+    try:
+        with log.batched():
+            log.record("t", 1, "ingest", {})
+            log.record("t", 1, "plan", {})
+    finally:
+        event.remove(log.db.engine, "before_cursor_execute", note)
+    assert seen[0] == "SET LOCAL synchronous_commit TO OFF" and seen[1].startswith("INSERT INTO audit_events"), seen
+    assert len(seen) == 2, seen
+    with log.db.begin() as conn:
+        assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
+    assert _kinds(pg_url, "t") == ["ingest", "plan"]

@@ -121,3 +121,13 @@ def test_policy_show_and_render_check(monkeypatch: pytest.MonkeyPatch) -> None:
     assert shown.exit_code == 0 and "refund_approval_limit = 175.0" in shown.output, shown.output
     assert "(default 100.0)" in shown.output
     assert "Refunds above $175.00 need a human reviewer's approval" in written.output
+
+
+def test_a_runs_policy_is_validated_once_per_set_of_values() -> None:
+    """A turn asks for its policy at every tool call: the same values give the same (frozen) policy, other
+    values their own."""
+    context = Context(refund_approval_limit=410.0, limit_window_days=9)
+    assert context.policy() is context.policy()
+    assert Context(refund_approval_limit=410.0, limit_window_days=9).policy() is context.policy()
+    other = Context(refund_approval_limit=420.0, limit_window_days=9).policy()
+    assert other.refund_approval_limit == 420.0 and context.policy().refund_approval_limit == 410.0
