@@ -102,8 +102,10 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
             found = [c for c in found if describes(c, lookup, described)]
         if lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
             found = []  # "part of my order" and nothing said which part: ask
-        if found and (slot.pick == "all" or lookup.total or len(found) == 1):
-            value = _value(lookup, slot.pick == "all", found, len(candidates))
+        single = found and (slot.pick == "all" or lookup.total or len(found) == 1)
+        if single or not lookup.asks:
+            # (a lookup that asks nothing leaves the slot empty when no one record fits: the steps do without it)
+            value = _value(lookup, slot.pick == "all", found, len(candidates)) if single else None
             request["slots"][name] = value
             for step in waiting:
                 step["args"] = _substitute(step["args"], reference, value)
