@@ -37,6 +37,10 @@ class Lookup(BaseModel):
     some: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
                              "only some of the candidates (\"part of my order\"); when nothing they described tells "
                              "which, they are asked rather than all being taken")
+    every: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
+                              "every candidate (\"everything from order 36928\"), whatever else they name")
+    units: str | None = Field(None, description="with every: the candidate's field saying how many there are; every "
+                              "unit is taken then")
     asks: bool = Field(True, description="False: when what the customer described singles out no one record, the "
                        "slot stays empty and the steps run without it, instead of the customer being asked which")
     instead_of: str | None = Field(None, description="the slot whose record this one replaces (an exchange's item): "
@@ -307,7 +311,8 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
 
 # The customer asks whether something can be done, or weighs it, rather than asking for it.
 _ASKS_WHETHER = re.compile(
-    r"\b(can|could|may|should|would|do) (i|we)\b|\b(is it possible|is there (a|any) way|how (do|would|can|could) "
+    r"\b(can|could|may|should|would|do) (i|we)\b|\b((is|would) it( \w+)? (be )?possible|is there( \w+)? (a|any) way|"
+    r"how (do|would|can|could) "
     r"(i|we)|what if|if (i|we)|what would|would it|thinking (of|about)|considering|wondering (if|whether)|worth it)\b",
     re.IGNORECASE)
 

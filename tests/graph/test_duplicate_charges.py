@@ -112,3 +112,11 @@ def test_a_second_orders_duplicate_reported_later_refunds_only_that_duplicate(sh
     shop.send("both", "yes please", customer_id="C9101")
     assert amounts(database_url, 29102) == [24.99], "never refunded twice"
     assert amounts(database_url, 29101) == [89.99], "the keyboard's duplicate only, not the whole order"
+
+
+def test_a_duplicate_asked_back_after_its_refund_refunds_nothing_more(shop: SupportService, database_url: str) -> None:
+    shop.send("again", "order 29201 shows up twice on my card statement, did you take the money two times?")
+    shop.send("again", "omar.tal@example.com, zip 33101")
+    report = shop.send("again", "sure, give me back the duplicate please")
+    assert amounts(database_url, 29201) == [49.0], "the order's own charge is no duplicate: never refunded"
+    assert "refunded already" in report.replies[-1], report.replies
