@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from graphs.support.flows import get_flow
 from service.conversations import SupportService
 from tests.graph.conftest import order_status, refunds_of, scenario_shop
 
@@ -51,6 +52,13 @@ def test_everything_returns_every_unit(shop: SupportService, database_url: str) 
               customer_id="C9301")
     assert refunded(database_url, 29302) == 98.98, refunds_of(database_url, 29302)
     assert order_status(database_url, 29302) == "returned"
+
+
+def test_all_of_an_order_by_its_number_is_the_whole_order() -> None:
+    whole = get_flow("get_refund").slots["whole"]
+    assert whole.read_text("I need to send back all of order 29301") is True
+    assert whole.read_text("all of it has to go back") is True
+    assert whole.read_text("I'd like to return the phone case from order 29301") is None
 
 
 def test_one_item_named_alone_returns_only_that_item(shop: SupportService, database_url: str) -> None:
