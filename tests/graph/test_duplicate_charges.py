@@ -58,6 +58,7 @@ def test_money_taken_twice_in_other_words_is_a_duplicate() -> None:
     assert duplicate.read_text("my bank lists two $24.99 payments to you") is True
     assert duplicate.read_text("you charged me double for the lamp") is True
     assert duplicate.read_text("my card got declined twice at checkout") is None
+    assert duplicate.read_text("checkout says it couldn't take the payment (ref PAY-77a1), tried twice now") is None
 
 
 def test_keeping_the_goods_does_not_hold_back_a_refund() -> None:
