@@ -37,6 +37,12 @@ class Lookup(BaseModel):
     some: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
                              "only some of the candidates (\"part of my order\"); when nothing they described tells "
                              "which, they are asked rather than all being taken")
+    every: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
+                              "every candidate (\"everything from order 36928\"), whatever else they name")
+    units: str | None = Field(None, description="with every: the candidate's field saying how many there are; every "
+                              "unit is taken then")
+    asks: bool = Field(True, description="False: when what the customer described singles out no one record, the "
+                       "slot stays empty and the steps run without it, instead of the customer being asked which")
     instead_of: str | None = Field(None, description="the slot whose record this one replaces (an exchange's item): "
                                    "only what the customer describes fills it, never the one candidate left, and "
                                    "the words that name the record replaced do not describe it")
@@ -225,6 +231,8 @@ class FlowSpec(BaseModel):
     queue: Queue = "general"
     threshold: float = Field(0.7, ge=0.0, le=1.0)
     needs_verification: bool = False
+    verify_when: str | None = Field(None, description="a slot that, given, makes the flow verify the customer first "
+                                    "(a charge reported taken twice: their charges are looked at)")
     slots: dict[str, SlotSpec] = Field(default_factory=dict)
     steps: list[StepSpec] = Field(default_factory=list)
     review_reason: str | None = None
@@ -241,6 +249,10 @@ class FlowSpec(BaseModel):
                                    "the message for ``covers`` to apply (a change of quantity or a swap refunds the "
                                    "difference itself; a delivery-slot change does not refund a fee)")
     reply: str
+
+    def verifies(self, slots: Mapping[str, Any]) -> bool:
+        """Does this request, with these slots, verify the customer before any step runs?"""
+        return self.needs_verification or bool(self.verify_when and slots.get(self.verify_when))
 
     @model_validator(mode="after")
     def _dependencies_exist(self) -> FlowSpec:
@@ -299,7 +311,8 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
 
 # The customer asks whether something can be done, or weighs it, rather than asking for it.
 _ASKS_WHETHER = re.compile(
-    r"\b(can|could|may|should|would|do) (i|we)\b|\b(is it possible|is there (a|any) way|how (do|would|can|could) "
+    r"\b(can|could|may|should|would|do) (i|we)\b|\b((is|would) it( \w+)? (be )?possible|is there( \w+)? (a|any) way|"
+    r"how (do|would|can|could) "
     r"(i|we)|what if|if (i|we)|what would|would it|thinking (of|about)|considering|wondering (if|whether)|worth it)\b",
     re.IGNORECASE)
 

@@ -6,7 +6,8 @@ agent to do it. The words hold it back, and the step waits for a yes, when the c
 - negates the action: a negator whose scope (the rest of its clause, a few words on) reaches the action's verb
   ("please don't cancel it", "no need to cancel", "I'd never switch"); a negator in another clause ("I don't want
   it any more, cancel it") gives the reason for the instruction and does not hold it back;
-- keeps what the action would take away ("I'd rather keep it", "hold on to the order");
+- keeps what the action would take away ("I'd rather keep it", "hold on to the order"); a refund takes nothing
+  away ("just the duplicate back, I'm keeping the speaker" asks for it);
 - deliberates instead of deciding: a modal of weighing or advice ("should", "might", "maybe", "perhaps"), an
   open choice ("whether", "not sure", "undecided"), or someone else's advice reported ("my wife says to cancel");
 - is contrasted after the action is named ("cancel it ... but", "... though"): the customer qualifies it.
@@ -40,6 +41,8 @@ CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
 SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
+# Actions that take nothing away from the customer: keeping the goods does not hold them back.
+TAKES_NOTHING = ("refund",)
 
 
 def _verbs(verb: str) -> str:
@@ -55,7 +58,8 @@ def hedges_action(text: str, verb: str = "") -> bool:
     negated = re.compile(rf"{NEGATOR}{_CLAUSE}{{0,25}}?\b(?:{verbs})", re.I)
     weighed = re.compile(rf"{DELIBERATING}{_CLAUSE}{{0,30}}?\b(?:{verbs})|\b(?:{verbs}){_CLAUSE}{{0,30}}?"
                          rf"{DELIBERATING}", re.I)
-    if negated.search(text) or weighed.search(text) or KEEPING.search(text) or OPINION.search(text):
+    keeping = verb not in TAKES_NOTHING and KEEPING.search(text) is not None
+    if negated.search(text) or weighed.search(text) or keeping or OPINION.search(text):
         return True
     if REPORTED.search(text) and re.search(rf"\b(?:{verbs})", text, re.I):
         return True

@@ -102,8 +102,18 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
             found = [c for c in found if describes(c, lookup, described)]
         if lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
             found = []  # "part of my order" and nothing said which part: ask
-        if found and (slot.pick == "all" or lookup.total or len(found) == 1):
-            value = _value(lookup, slot.pick == "all", found, len(candidates))
+        elif lookup.every and slots.get(lookup.every) and not (lookup.some and slots.get(lookup.some)) and candidates:
+            found = candidates  # "everything from the order, the speaker and the plugs": all of it
+            if lookup.units and slot.pick == "all":
+                every = [{**{k: c[k] for k in lookup.keep}, "quantity": c.get(lookup.units) or 1} for c in found]
+                request["slots"][name] = every
+                for step in waiting:
+                    step["args"] = _substitute(step["args"], reference, every)
+                continue
+        single = found and (slot.pick == "all" or lookup.total or len(found) == 1)
+        if single or not lookup.asks:
+            # (a lookup that asks nothing leaves the slot empty when no one record fits: the steps do without it)
+            value = _value(lookup, slot.pick == "all", found, len(candidates)) if single else None
             request["slots"][name] = value
             for step in waiting:
                 step["args"] = _substitute(step["args"], reference, value)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from graphs.support.flows import Instead, get_flow, make_step, plans_for, waits_for_yes
+from graphs.support.flows import Instead, get_flow, make_step, plans_for, resolve, waits_for_yes
 from graphs.support.lookups import pending_lookups, resolve_known, settle_lookup
 from graphs.support.requests import request_of, slots_for, text_for
 from graphs.support.state import ActiveFlow, Step
@@ -32,8 +32,9 @@ UNSETTLED = {"pending", "awaiting_confirmation"}
 
 
 def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, text: str, *,
-             verified: bool) -> list[Step]:
-    """Turn ``step``'s request into ``instead.intent``'s; the new steps (already appended to ``steps``)."""
+             verified: bool, scope: dict[str, Any] | None = None) -> list[Step]:
+    """Turn ``step``'s request into ``instead.intent``'s; the new steps (already appended to ``steps``). The slots
+    the redirect gives may name what the flow fetched (``scope``: the order another charge was taken twice on)."""
     source, target = step["intent"], instead.intent
     spec = get_flow(target)
     for s in steps:
@@ -51,12 +52,12 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
                 if not waits_for_yes(own_step, words):
                     for s in steps:
                         if s["id"] == f"{target}.{own_step.id}" and s["status"] == "awaiting_confirmation":
-                            s["status"] = "pending"
+                            s["status"], s["asked_as"] = "pending", source
         return []
     own = request_of(flow, source)
     request = request_of(flow, target)
     request["text"], request["described"] = own["text"], copy.deepcopy(own["described"])
-    request["slots"] = {**own["slots"], **instead.slots}
+    request["slots"] = {**own["slots"], **resolve(instead.slots, scope or {})}
     for name, slot in spec.slots.items():  # what the request's words say in the other flow's terms (store credit)
         if slot.text and not slot.entity and name not in request["slots"] and name not in flow["slots"]:
             request["slots"][name] = slot.read_text(request["text"] or text)
@@ -74,6 +75,8 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
                             resolve_known(dict(own_step.args), scope, pending),
                             [f"{target}.{dep}" for dep in own_step.depends_on], own_step.why,
                             status="awaiting_confirmation" if writes else "pending")
+        if instead.asked and planned["writes"]:
+            planned["asked_as"] = source  # the customer's words asked for it as the first request's
         same = next((r for r in ran if r["tool"] == own_step.tool and r["args"] == planned["args"]), None)
         if same is not None:  # already looked up for the first reading: its result, not a second call
             planned["status"], planned["result"] = "done", copy.deepcopy(same["result"])

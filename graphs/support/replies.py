@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.support.flows import get_flow
-from graphs.support.requests import named_records, requests_asking, waiting_intents
+from graphs.support.requests import named_records, requests_asking, slots_for, waiting_intents
 from graphs.support.state import State, Step
 from prompts import render_reply, reply_mentions
 
@@ -56,7 +56,7 @@ def compose_reply(state: State) -> str:
     identity_failed = verify is not None and verify["status"] == "failed"
     choosing = waiting_intents(flow) if flow else set()
     for intent in flow["intents"] if flow else []:
-        if identity_failed and get_flow(intent).needs_verification:
+        if identity_failed and flow and get_flow(intent).verifies(slots_for(flow, intent)):
             continue  # nothing ran for it; the customer is asked to verify again below
         if intent in choosing:
             continue  # the customer is asked below which record they mean

@@ -104,6 +104,9 @@ class Step(TypedDict):
     # Why the call as the customer asked for it was refused, when the step now offers what the tool would do
     # instead (ToolResult.instead) and waits for the customer's yes.
     declined: NotRequired[str]
+    # The intent whose words asked for this write, when the records made the request another intent's (an asked
+    # redirect: "I was billed twice" read as a dispute is the duplicate's refund): its reading is the asking one.
+    asked_as: NotRequired[str]
 
 
 class RequestState(TypedDict):

@@ -142,15 +142,17 @@ def test_a_refund_asked_again_on_a_refunded_order_shows_that_refund(shop: Suppor
     assert "$29.98" in report.replies[-1], report.replies
 
 
-def test_a_duplicate_charge_is_refunded_once_after_the_yes(shop: SupportService, database_url: str) -> None:
+def test_a_duplicate_charge_reported_for_an_order_is_refunded_once(shop: SupportService, database_url: str) -> None:
+    # Policy 2: a duplicate the customer reports for the order they describe (the smart plug's) is refunded without
+    # asking again; a yes after it refunds nothing more.
     first = shop.send("twice", "you charged me twice for my smart plug, two charges of $24.99",
                       customer_id="C8103")
-    refund = _step(first.plan, "refund_order")
-    assert refund is not None and refund["status"] == "awaiting_confirmation", first.plan
+    refund = _live(first.plan, "refund_order")
+    assert refund is not None and refund["status"] == "done", first.plan
     assert refund["args"]["amount"] == 24.99 and refund["args"]["order_id"] == 28301, refund["args"]
-    assert refunds_of(database_url, 28301) == [], "nothing moves before the customer's yes"
     shop.send("twice", "yes please", customer_id="C8103")
-    assert [r["amount"] for r in refunds_of(database_url, 28301)] == [24.99], "only the duplicate is refunded"
+    assert [r["amount"] for r in refunds_of(database_url, 28301)] == [24.99], "only the duplicate, once"
+    assert refunds_of(database_url, 28302) == []
     assert _charged(database_url, 28301) == [24.99, 24.99]
 
 

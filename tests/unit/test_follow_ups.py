@@ -159,6 +159,14 @@ def test_a_cancellation_told_runs_one_asked_about_waits_for_a_yes() -> None:
                                                           "or could I just return it?")
 
 
+def test_whether_it_is_still_possible_asks() -> None:
+    # "is it still possible to ...?" asks whether, as "is it possible" does: the cancel waits for a yes
+    cancel = next(s for s in get_flow("cancel_order").steps if s.tool == "cancel_order")
+    assert waits_for_yes(cancel, "is it even possible to cancel order 10001 at this point?")
+    assert waits_for_yes(cancel, "would it still be possible to cancel the order before it ships?")
+    assert waits_for_yes(cancel, "is there still a way to cancel it?")
+
+
 def test_a_cancellation_negated_kept_weighed_or_contrasted_waits_for_a_yes() -> None:
     # only an unhedged instruction is the go-ahead: a negation reaching the verb, keeping, deliberation, advice
     # reported or a "but" after it holds the cancellation back for the customer's yes

@@ -73,7 +73,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 # The records say the request is another intent's: its steps replace this request's. A turn never
                 # goes back to an intent it left (a return that is an exchange that is a return would loop).
                 left.add(step["intent"])
-                new = redirect(flow, steps, step, instead, text, verified=bool(customer and customer["verified"]))
+                new = redirect(flow, steps, step, instead, text, verified=bool(customer and customer["verified"]),
+                               scope=scope)
                 by_id.update({s["id"]: s for s in new})
                 d.audit.record(d.thread_id, state.turn, "redirect", audit_payload(step, instead, new), at=d.now)
                 redirected = True
@@ -258,6 +259,8 @@ def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: Activ
     if not get_tool(step["tool"]).writes or step["confirmed"] or flow is None:
         return [], False
     intents = tool_intents(step["tool"]) or [step["intent"]]
+    if step.get("asked_as"):  # asked for as another request the records showed to be this one's (redirects.py)
+        intents = [*intents, step["asked_as"]]
     router = flow.get("router_confidences") or flow["confidences"]
     best = max(intents, key=lambda intent: router.get(intent, 0.0))
     threshold = get_flow(best).threshold

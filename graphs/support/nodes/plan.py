@@ -293,7 +293,7 @@ def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
     specs = [get_flow(intent) for intent in flow["intents"]]
     asking: list[str] = []
     steps: list[Step] = []
-    if any(s.needs_verification for s in specs) and not verified:
+    if any(s.verifies(slots_for(flow, s.intent)) for s in specs) and not verified:
         args = identity_args(flow["slots"])
         if args is not None:
             steps.append(_step("verify", "identity", "verify_identity", args, [], "confirm who the customer is"))
@@ -303,11 +303,12 @@ def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
         slots = slots_for(flow, spec.intent)
         missing = _missing_slots(state, spec, flow)
         asking.extend(m for m in missing if m not in asking)
-        if missing or (spec.needs_verification and "identity" in asking):
+        verifies = spec.verifies(slots)
+        if missing or (verifies and "identity" in asking):
             continue
-        after_verify = ["verify"] if steps and steps[0]["id"] == "verify" and spec.needs_verification else []
+        after_verify = ["verify"] if steps and steps[0]["id"] == "verify" and verifies else []
         for s in spec.steps:
-            if not plans_for(s, slots, verified=verified or spec.needs_verification):
+            if not plans_for(s, slots, verified=verified or verifies):
                 continue
             steps.append(_step(
                 f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
