@@ -249,3 +249,30 @@ def test_grief_or_a_device_that_died_asks_for_no_one(text: str) -> None:
     decision = decide(_state(message=text, plan=_read_only()), confidence=0.95, threshold=0.7,
                       max_verification_attempts=3)
     assert decision.route == "respond" and decision.reasons == [], decision
+
+
+@pytest.mark.parametrize("text", [
+    "Still not here. If it hasn't turned up by Monday I'm on the phone to my bank getting the charge reversed.",
+    "Sort it or I go straight to the bank and have the payment charged back.",
+])
+def test_the_bank_made_to_take_the_payment_back_in_the_passive_is_a_chargeback_threat(text: str) -> None:
+    decision = decide(_state(message=text, plan=_read_only()), confidence=0.95, threshold=0.7,
+                      max_verification_attempts=3)
+    assert decision.route == "human_review" and decision.queue == "billing", decision
+
+
+@pytest.mark.parametrize("text", [
+    "I'm on the phone with my bank right now about a fraud alert, can you confirm the charge is yours?",
+    "My bank says the payment was reversed already, can you check?",
+])
+def test_talking_to_the_bank_or_a_reversal_reported_is_no_threat(text: str) -> None:
+    decision = decide(_state(message=text, plan=_read_only()), confidence=0.95, threshold=0.7,
+                      max_verification_attempts=3)
+    assert not any("chargeback" in r for r in decision.reasons), decision
+
+
+def test_a_late_return_told_as_the_days_gone_by_and_asked_anyway_is_an_exception() -> None:
+    text = "I know 30 days have passed since it came, but could you still take the blender back? I was abroad."
+    decision = decide(_state(message=text, plan=_read_only()), confidence=0.95, threshold=0.7,
+                      max_verification_attempts=3)
+    assert decision.route == "human_review" and any("exception" in r for r in decision.reasons), decision
