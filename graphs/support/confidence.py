@@ -205,9 +205,13 @@ def _router_disagreement(text: str, acted: list[str]) -> float:
 
 def _slot_disagreement(state: State, acted: list[str]) -> float:
     """Share of the kinds of detail in the message that no intent acted on (nor the question the agent asked)
-    takes: an order number read as a password reset, an amount read as small talk."""
+    takes: an order number read as a password reset, an amount read as small talk. Amounts the records the turn
+    looked at show (the plan's price quoted back, an order's total: "great value at 59.99, put me on basic") are
+    the customer citing what the request is about, not a detail no reading took."""
     assert state.understanding is not None
     entities: dict[str, Any] = dict(state.understanding["entities"])
+    if entities.get("amounts") and all(a["value"] in _record_numbers(state) for a in entities["amounts"]):
+        entities.pop("amounts")
     present = [k for k in DETAIL_KINDS if entities.get(k)]
     if not present:
         return 0.0
@@ -221,6 +225,12 @@ def _slot_disagreement(state: State, acted: list[str]) -> float:
             taken |= {slot.entity} if slot.entity else set()
             taken |= set(slot.resolve.match) if slot.resolve else set()
     return sum(k not in taken for k in present) / len(present)
+
+
+def _record_numbers(state: State) -> set[float]:
+    """The numbers in what the turn's steps read or returned from the records."""
+    text = " ".join(str(s["result"]) for s in state.plan if s["result"] is not None)
+    return {float(m.group(0)) for m in _NUMBER.finditer(text)}
 
 
 def _latest_text(state: State) -> str:

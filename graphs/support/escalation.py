@@ -5,7 +5,8 @@ The hand-off triggers of prompts/policy.md §5, each with its queue and a reason
   person;
 - the customer asking for a person, in any words (the router's contact_human_agent intent, or the ``person`` cue
   of graphs/support/handoff.yaml: "put me through to whoever can approve this");
-- a chargeback threat (billing), a legal or regulatory threat, a request for an exception a person could grant;
+- a chargeback threat (billing, with a ticket for billing's work outside the chat), a legal or regulatory
+  threat, a request for an exception a person could grant;
 - identity verification failed ``max_verification_attempts`` times (accounts);
 - very strong anger: sentiment at or below ``STRONGLY_NEGATIVE`` with the anger aimed at us (blame, insults,
   outrage, an ultimatum), not distress at the customer's own situation;
@@ -195,7 +196,8 @@ def collect_triggers(state: State, *, max_verification_attempts: int, repeats: i
         reasons.append(cue.reason)
         if cue.queue and not held_now:
             queue = cast(Queue, cue.queue)
-    ticket = None
+    # A trigger whose work a person does outside the chat opens its ticket (handoff.yaml: a chargeback threat).
+    ticket = next((dict(c.ticket) for c in found if c.ticket is not None), None)
     if state.verification_failures >= max_verification_attempts:
         reasons.append(f"identity verification failed {state.verification_failures} times")
         queue = "accounts"

@@ -381,6 +381,13 @@ def money_at_stake(intent: str) -> bool:
     return flow.money_at_stake or any(get_tool(step.tool).moves_money for step in flow.steps)
 
 
+@cache
+def changes_records(intent: str) -> bool:
+    """Whether the intent's flow changes something on the records (one of its tools writes), rather than only
+    looks something up or answers."""
+    return any(get_tool(step.tool).writes for step in get_flow(intent).steps)
+
+
 def resolve(value: Any, scope: dict[str, Any]) -> Any:
     """Replace ``$a.b.c`` references by what they point to in ``scope``.
 

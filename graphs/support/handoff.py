@@ -35,6 +35,9 @@ class Cue:
     reason: str
     patterns: tuple[re.Pattern[str], ...]
     outside: str | None = None  # another cue whose matches are taken out of the text before this one reads it
+    # create_ticket arguments (subject, priority, description in our words) for a hand-off whose work a person does
+    # outside the chat, in the cue's queue
+    ticket: dict[str, str] | None = None
 
     def matches(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
@@ -76,8 +79,11 @@ def cues() -> tuple[Cue, ...]:
             raise ValueError(f"{CUES_FILE}: cue {name} has an unknown effect {spec['effect']!r}")
         if spec["effect"] in ("queue", "subject") and not spec.get("queue"):
             raise ValueError(f"{CUES_FILE}: cue {name} names no queue")
+        if spec.get("ticket") and (spec["effect"] != "escalate" or not spec.get("queue")):
+            raise ValueError(f"{CUES_FILE}: cue {name} opens a ticket but hands over to no queue of its own")
+        ticket = {**spec["ticket"], "queue": spec["queue"]} if spec.get("ticket") else None
         out.append(Cue(name, spec["effect"], spec.get("queue"), spec["reason"],
-                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]), spec.get("outside")))
+                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]), spec.get("outside"), ticket))
     known = {c.name for c in out}
     if bad := [c.name for c in out if c.outside is not None and c.outside not in known]:
         raise ValueError(f"{CUES_FILE}: cues {bad} are read outside a cue that does not exist")

@@ -141,3 +141,15 @@ def test_a_plan_change_asked_again_for_another_plan_moves_to_that_plan(shop: Sup
                        customer_id="C8303")
     change = _step(report.plan, "change_plan")
     assert change["args"]["plan"] == "pro", report.plan
+
+
+def test_a_sarcastic_but_clear_downgrade_quoting_the_price_is_made_without_a_reviewer(shop: SupportService) -> None:
+    """Sarcasm and the plan's own price quoted back ("great value at 59.99") do not make a clear instruction
+    doubtful: the price is what the records show for the customer's plan, a detail the request accounts for, not
+    one no reading took. The switch is made and nobody is asked (policy 3a)."""
+    report = shop.send("sarcastic-downgrade", "Lovely, the 'priority support' on Pro took a whole week to answer me. "
+                       "Worth every cent of $59.99 a month. Move me down to basic.", customer_id="C8303")
+    assert step_of(report.plan, "change_plan")["status"] == "done", report.plan
+    assert report.assessment is not None, report
+    assert report.assessment["signals"]["slot_disagreement"] == 0.0, report.assessment["signals"]
+    assert report.status != "awaiting_review", report.assessment

@@ -9,10 +9,11 @@ from langgraph.runtime import Runtime
 
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
+from graphs.reasoners.local.cascade import CascadeRouter
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
-from graphs.reasoners.local.router import SECONDARY_THRESHOLD, load_thorough_router
+from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load_thorough_router
 from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
@@ -30,8 +31,8 @@ from graphs.support.dialogue import (
     secret_awaited,
     unheard,
 )
-from graphs.support.flows import get_flow
-from graphs.support.handoff import cues_in, customer_texts
+from graphs.support.flows import changes_records, get_flow
+from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
 from graphs.support.requests import gives_asked_text
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
@@ -58,7 +59,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # Words are read as meant ("Camcel", "dont", normalise.py); entities read the values as written.
     words = read_form(text)
     router = load_thorough_router()
-    detected, margin = router.detect(words)
+    detected, margin = _request_under_claim(router, text) or router.detect(words)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
     seen = {i["intent"]: i["confidence"] for i in intents}
     if d.context.llm_enabled():  # every intent's probability: the model may name one the router did not detect
@@ -141,6 +142,27 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         understanding, problems = _with_model(state, d, understanding, text)
     d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
     return {"understanding": understanding, "replan": None, "replans": 0, "model_problems": problems}
+
+
+def _request_under_claim(router: CascadeRouter, text: str) -> tuple[list[IntentScore], float] | None:
+    """The request a claimed approval or authority carries (a ``decline`` cue of graphs/support/handoff.yaml), read
+    as the customer's request that is declined (prompts/policy.md §5a), or None without a claim. The router reads the
+    message without the claim's words ("this is head office", "auth code ..."), which otherwise pull the reading
+    towards whatever they resemble; a claim that wants something carried out ("process it", "push it through",
+    the ``claimed_action`` cue) asks for a change of the records, so only readings whose flow changes something
+    count, the router's most probable such one when none was detected ("refund 5000 to my card" is a refund asked
+    for, not one tracked). Nothing a claim asks for runs: this names what is declined."""
+    found = cues_in(text)
+    claim = next((c for c in found if c.effect == "decline"), None)
+    if claim is None:
+        return None
+    words = read_form(claim.without(normalise(text)))
+    detected, margin = router.detect(words)
+    if not any(c.name == "claimed_action" for c in found):
+        return detected, margin
+    acting = [i for i in detected if changes_records(i.intent)]
+    best = next((s for s in router.classify([words])[0] if changes_records(s.intent)), None)
+    return (acting or ([best] if best is not None else detected)), margin
 
 
 def _with_person_asked(intents: list[IntentGuess], text: str, seen: dict[str, float]) -> list[IntentGuess]:
