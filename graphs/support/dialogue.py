@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
-from graphs.support.affirmation import ACK_OPENER
+from graphs.support.affirmation import ACK_OPENER, condition_of, narrows
 from graphs.support.choices import chosen_option
 from graphs.support.flows import get_flow
 from graphs.support.instruction import CONTRAST
@@ -167,6 +167,31 @@ def _leaves(values: Any) -> list[str]:
     return [] if values is None else [str(values)]
 
 
+def condition_holds(state: State, text: str, entities: Entities) -> bool:
+    """Does the condition of a conditional yes to a pending confirmation hold ("ok, as long as it goes back on my
+    card" to a refund to the card)? Only when the condition names a value of one of the request's text slots, each
+    one it names is the value the request already has, and it brings no value the conversation does not hold: a
+    condition the agent cannot check is no yes, and one naming another value is the request retold (``retold``)."""
+    condition = condition_of(text)
+    flow = state.flow
+    if condition is None or flow is None or "confirmation" not in flow["asking"] or unheard(entities, state):
+        return False
+    named = 0
+    for intent in flow["intents"]:
+        own = (flow.get("requests") or {}).get(intent)
+        for name, spec in get_flow(intent).slots.items():
+            if not spec.text or spec.entity:
+                continue
+            if not any(re.search(pattern, condition, re.I) for pattern in spec.text.values()):
+                continue
+            value = spec.read_text(condition, state.customer)  # "on my card" names the default too
+            current = own["slots"].get(name) if own is not None and name in own["slots"] else flow["slots"].get(name)
+            if (spec.default if current is None else current) != value:
+                return False
+            named += 1
+    return named > 0
+
+
 def supplied(asked: Asked, entities: Entities) -> list[str]:
     """The asked information this reply gives."""
     out = []
@@ -298,6 +323,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     # "ok then, where is that order?" acknowledges the offer and asks something else: no yes to it
     acknowledges_only = (affirmation == "yes" and new_topic and ACK_OPENER.match(text) is not None
                          and asks(text) and EXPLICIT_YES.search(text) is None)
+    if asked["kind"] == "confirmation" and affirmation == "yes" and narrows(text):
+        # "yes but only the cable": consent to less than the offer is no yes to all of it; the offer stays pending
+        cues.append("a yes to less than was offered")
+        return state("new_request")
     if asked["kind"] == "confirmation" and affirmation is not None and not acknowledges_only:
         # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graphs.reasoners.local.normalise import read_form
-from graphs.support.instruction import hedges_action
+from graphs.support.instruction import asks_whether, hedges_action
 from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
@@ -295,19 +295,6 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
     if not step.allowed_by(slots):
         return False
     return verified or not get_tool(step.tool).requires_verified_customer
-
-
-# The customer asks whether something can be done, or weighs it, rather than asking for it.
-_ASKS_WHETHER = re.compile(
-    r"\b(can|could|may|should|would|do) (i|we)\b|\b(is it possible|is there (a|any) way|how (do|would|can|could) "
-    r"(i|we)|what if|if (i|we)|what would|would it|thinking (of|about)|considering|wondering (if|whether)|worth it)\b",
-    re.IGNORECASE)
-
-
-def asks_whether(text: str) -> bool:
-    """Does the customer ask whether something can be done, or weigh it ("could I move to pro?"), rather than ask
-    for it ("move me to pro", "can you put me on the free one")?"""
-    return _ASKS_WHETHER.search(text) is not None
 
 
 def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:

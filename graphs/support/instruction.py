@@ -10,6 +10,14 @@ agent to do it. The words hold it back, and the step waits for a yes, when the c
 - deliberates instead of deciding: a modal of weighing or advice ("should", "might", "maybe", "perhaps"), an
   open choice ("whether", "not sure", "undecided"), or someone else's advice reported ("my wife says to cancel");
 - is contrasted after the action is named ("cancel it ... but", "... though"): the customer qualifies it.
+
+A request may also ask whether rather than say what to do (``asks_whether``): that is read off the grammar of
+its clauses, not a list of phrases. A clause asks when it is interrogative — it opens with an auxiliary ("is",
+"can", "could", "would", "do", ... after any opener: "hi, so could ...") or a question word, or it ends with a
+question mark — and its subject is the customer or impersonal ("could I ...", "is it still possible ...", "would
+there be ...", "does my order ..."), not the agent: "can you cancel it?" and "could someone refund it?" are polite
+instructions. A question whose subject is the agent still asks when it embeds one ("can you tell me if I can
+still cancel?"), and so does an indirect question ("I was wondering whether ...").
 """
 
 from __future__ import annotations
@@ -37,6 +45,82 @@ REPORTED = re.compile(
 # A contrast that qualifies what came before it ("cancel it ... but", "great, but"): also read by the yes/no
 # readings (affirmation.py) and the dialogue.
 CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
+# Interrogative clauses (``asks_whether``). A clause opens after punctuation or a line break; its openers are
+# greetings, discourse markers and conjunctions ("hi, so could I", "and is it").
+_CLAUSES = re.compile(r"[^.,;:!?\n]+[.,;:!?\n]*")
+_OPENERS = (r"(?:(?:hi|hello|hey|ok(?:ay)?|alright|right|so|and|also|but|or|then|well|oh|ah|um+|uh+|hm+|just|btw|"
+            r"sorry|quick question|one more thing|actually|anyway)\b[\s,!:-]*)*")
+# An auxiliary opening a yes/no question. "do" and "have" open one only before a personal pronoun ("do I get my
+# money back?"); before anything else they are the verb of an instruction ("do the swap", "have it sent back").
+AUXILIARY = r"(?:is|are|am|was|were|can|could|may|might|would|will|shall|should|does|did|has|had)(?:n'?t)?"
+_DO = r"(?:do|have)(?:n'?t)?"
+QUESTION_WORD = r"(?:how|what|when|where|why|which|who)(?:'?s|'?re|'?d|'?ll)?"
+# Who the agent is: a question whose subject this is asks the agent to act.
+AGENT = r"(?:you|u|ya|y'all|someone|somebody|anyone|anybody|one of you|your (?:team|colleagues|staff|people))"
+# A subject of the customer's or an impersonal one: a pronoun, or a noun phrase opened by a determiner.
+_SUBJECT = r"(?:i|we|it|there|this|that|these|those|they|he|she|one|my|our|the|his|her|their|a|an|any|me)"
+_PERSON = r"(?:i|we|they|he|she)"
+_INTERROGATIVE = re.compile(
+    rf"^\W*{_OPENERS}(?:{QUESTION_WORD}(?! about\b)\s+(?:\w+\s+){{0,3}}?)?"
+    rf"(?:{AUXILIARY}\s+(?:not\s+)?(?P<subject>{AGENT}|{_SUBJECT})|{_DO}\s+(?:not\s+)?(?P<person>{AGENT}|{_PERSON}))\b",
+    re.I)
+# A question opened by "what" or "how" needs no question mark ("what happens if I cancel", "how long does it
+# take"); "when", "where" and the rest also open clauses that are none ("when you get a chance, refund it").
+_WH_OPENING = re.compile(rf"^\W*{_OPENERS}(?:what|how)(?:'?s)?\b(?! about\b)", re.I)
+_AGENT_ASKED = re.compile(rf"\b(?:{AUXILIARY}|{_DO})\s+(?:not\s+)?{AGENT}\b|^\W*{_OPENERS}{AGENT}\b|"
+                          r"\b(?:please|pls|plz)\b", re.I)
+# A question asking to be given something names the agent as the one who acts without saying "you": "could I get
+# a refund for the cable?", "may I have my money back?", "can the second charge be refunded?". It asks whether
+# only with a condition or an open possibility in it ("can I get a refund if ...?", "can it still be refunded?").
+_GIVEN = re.compile(
+    rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
+    r"(?:\w+\s+)?(?:refund|money|credit)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
+    r"(?![^.?!]*\b(?:if|whether|unless|still|possible|in case)\b)", re.I)
+# A question embedded in another clause: "I was wondering whether", "can you tell me if", "I'd like to know if".
+_EMBEDDED = re.compile(r"\b(?:wonder(?:ing|ed)?|know|tell me|asking|curious|clarify|find out|any (?:chance|way))\b"
+                       r"[^.?!]{0,25}?\b(?:if|whether)\s+(?:i|we|my|our|it|there|this|that|the|a|an)\b", re.I)
+# A clause that tells the agent to act: an imperative, or the customer's want ("cancel it", "please refund the
+# cable", "I'd like my money back"). Beside one, a question for information ("how long will it take?") asks
+# about the instruction, not whether to give it.
+_INSTRUCTS = re.compile(
+    rf"^\W*{_OPENERS}(?:please\s+|pls\s+|just\s+)*(?:cancel|refund|return|send|ship|switch|move|change|put|take|"
+    r"make|give|process|issue|credit|swap|exchange|go ahead|proceed|sort|update|remove|drop|add|book)\b|"
+    r"\b(?:please|pls|plz|i want|i need|i'?d like|i would like|we want|we need|we'?d like)\b", re.I)
+# Weighing the action rather than deciding it (kept from the phrases read before this grammar).
+_WEIGHING = re.compile(r"\b(?:what if|worth it|thinking (?:of|about)|considering)\b", re.I)
+
+
+def asks_whether(text: str) -> bool:
+    """Does the customer ask whether something can be done, or weigh it ("could I move to pro?", "is it still
+    possible to cancel it if ...?", "what happens if I cancel?"), rather than ask for it ("move me to pro", "can
+    you put me on the free one?")? Read per clause (see the module's docstring)."""
+    if _EMBEDDED.search(text) or _WEIGHING.search(text):
+        return True
+    clauses = [c.group(0).strip() for c in _CLAUSES.finditer(text)]
+    instructed = any(_INSTRUCTS.search(c) or _agent_asked(c) for c in clauses)
+    for clause in clauses:
+        found = _INTERROGATIVE.search(clause)
+        if _GIVEN.search(clause):
+            continue  # "could I get a refund for it?": asked for
+        wh = _WH_OPENING.search(clause) or re.match(rf"^\W*{_OPENERS}{QUESTION_WORD}\b", clause, re.I)
+        own = found is not None and not re.fullmatch(AGENT, found["subject"] or found["person"], re.I)
+        # "could I still cancel it?", "what happens if I cancel?"; "what happens to the payment?", "any chance I
+        # could keep it?"
+        open_question = found is None and (clause.endswith("?") or _WH_OPENING.search(clause)) \
+            and not _agent_asked(clause)
+        if (own or open_question) and not (wh and instructed):
+            return True
+    return False
+
+
+def _agent_asked(clause: str) -> bool:
+    """Does the clause ask the agent to act ("can you cancel it?", "could someone refund it", "... please?"), or
+    ask to be given something ("could I get a refund for the cable?", "can the extra charge be refunded?")?"""
+    found = _INTERROGATIVE.search(clause)
+    return _AGENT_ASKED.search(clause) is not None or _GIVEN.search(clause) is not None or (
+        found is not None and re.fullmatch(AGENT, found["subject"] or found["person"], re.I) is not None)
+
+
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
 SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")

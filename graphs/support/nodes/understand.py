@@ -23,6 +23,7 @@ from graphs.support.dialogue import (
     asked_for,
     asked_of,
     carried_slots,
+    condition_holds,
     expected_entities,
     known_slots,
     read_act,
@@ -77,6 +78,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if (affirmation is None and asked["kind"] == "confirmation" and accepts(words)
             and not unheard(entities, state)):
         affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
+    if affirmation is None and asked["kind"] == "confirmation" and condition_holds(state, words, entities):
+        affirmation = "yes"  # "ok, as long as it goes back on my card" to a refund to the card
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
