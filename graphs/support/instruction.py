@@ -47,7 +47,11 @@ REPORTED = re.compile(
 CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
 # Interrogative clauses (``asks_whether``). A clause opens after punctuation or a line break; its openers are
 # greetings, discourse markers and conjunctions ("hi, so could I", "and is it").
+_SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
 _CLAUSES = re.compile(r"[^.,;:!?\n]+[.,;:!?\n]*")
+# Beside an instruction, a question still asks when it offers an alternative or a condition.
+_ALTERNATIVE = re.compile(r"^\W*(?:or|otherwise)\b|\b(?:or (?:could|can|should|would|shall) (?:i|we)|instead|"
+                          r"rather|if|unless)\b", re.I)
 _OPENERS = (r"(?:(?:hi|hello|hey|ok(?:ay)?|alright|right|so|and|also|but|or|then|well|oh|ah|um+|uh+|hm+|just|btw|"
             r"sorry|quick question|one more thing|actually|anyway)\b[\s,!:-]*)*")
 # An auxiliary opening a yes/no question. "do" and "have" open one only before a personal pronoun ("do I get my
@@ -73,7 +77,7 @@ _AGENT_ASKED = re.compile(rf"\b(?:{AUXILIARY}|{_DO})\s+(?:not\s+)?{AGENT}\b|^\W*
 # a refund for the cable?", "may I have my money back?", "can the second charge be refunded?". It asks whether
 # only with a condition or an open possibility in it ("can I get a refund if ...?", "can it still be refunded?").
 _GIVEN = re.compile(
-    rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
+    rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+|just\s+|now\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
     r"(?:\w+\s+)?(?:refund|money|credit)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
     r"(?![^.?!]*\b(?:if|whether|unless|still|possible|in case)\b)", re.I)
 # A question embedded in another clause: "I was wondering whether", "can you tell me if", "I'd like to know if".
@@ -93,24 +97,32 @@ _WEIGHING = re.compile(r"\b(?:what if|worth it|thinking (?:of|about)|considering
 def asks_whether(text: str) -> bool:
     """Does the customer ask whether something can be done, or weigh it ("could I move to pro?", "is it still
     possible to cancel it if ...?", "what happens if I cancel?"), rather than ask for it ("move me to pro", "can
-    you put me on the free one?")? Read per clause (see the module's docstring)."""
+    you put me on the free one?")? Read per sentence and clause (see the module's docstring). Beside an instruction
+    ("I'd like to return them. today's my last day?"), only a question offering an alternative or a condition
+    still asks ("cancel it, or could I just return it?")."""
     if _EMBEDDED.search(text) or _WEIGHING.search(text):
         return True
-    clauses = [c.group(0).strip() for c in _CLAUSES.finditer(text)]
-    instructed = any(_INSTRUCTS.search(c) or _agent_asked(c) for c in clauses)
-    for clause in clauses:
-        found = _INTERROGATIVE.search(clause)
-        if _GIVEN.search(clause):
-            continue  # "could I get a refund for it?": asked for
-        wh = _WH_OPENING.search(clause) or re.match(rf"^\W*{_OPENERS}{QUESTION_WORD}\b", clause, re.I)
-        own = found is not None and not re.fullmatch(AGENT, found["subject"] or found["person"], re.I)
-        # "could I still cancel it?", "what happens if I cancel?"; "what happens to the payment?", "any chance I
-        # could keep it?"
-        open_question = found is None and (clause.endswith("?") or _WH_OPENING.search(clause)) \
-            and not _agent_asked(clause)
-        if (own or open_question) and not (wh and instructed):
+    sentences = [[c.group(0).strip() for c in _CLAUSES.finditer(s.group(0))] for s in _SENTENCES.finditer(text)]
+    instructed = any(_INSTRUCTS.search(c) or _agent_asked(c) for clauses in sentences for c in clauses)
+    for clauses in sentences:
+        whole = " ".join(clauses)
+        if instructed and not _ALTERNATIVE.search(whole):
+            continue
+        addressed = any(_agent_asked(c) for c in clauses)  # "can you check ..., and if so, refund it?"
+        own = [c for c in clauses if _own_question(c)]  # "could I still cancel it?", "what happens if I cancel?"
+        rising = not addressed and not any(_INTERROGATIVE.search(c) for c in clauses) and (
+            whole.endswith("?") or any(_WH_OPENING.search(c) for c in clauses))  # "today's my last day?"
+        if own or rising:
             return True
     return False
+
+
+def _own_question(clause: str) -> bool:
+    """Is the clause a question whose subject is the customer or impersonal, not one asking to be given
+    something ("could I get a refund for it?")?"""
+    found = _INTERROGATIVE.search(clause)
+    return found is not None and _GIVEN.search(clause) is None and not re.fullmatch(
+        AGENT, found["subject"] or found["person"], re.I)
 
 
 def _agent_asked(clause: str) -> bool:
