@@ -299,13 +299,17 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
 
 def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
     """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)? A step
-    confirmed when ``asked`` waits when the request's own clause asks whether, or the message around it does
+    confirmed when ``asked`` waits when the request's own clause asks whether, or the message it is part of does
     ("my grandad ordered a wall mount. Could I cancel that?": the question is in another clause), or when either
     holds the action back (``instruction.hedges_action``: "please don't cancel it", "I'd rather keep it", "not sure
     whether to cancel")."""
     if step.confirm == "asked":
         verb = step.tool.split("_")[0]
-        return any(asks_whether(words) or hedges_action(words, verb) for words in (request_text, message) if words)
+        # The message around the request only when the request is part of it: a later message (the verification
+        # details, a correction) is not how the request was asked.
+        around = message if message and request_text and request_text in message else ""
+        return asks_whether(request_text, verb, around) or asks_whether(around, verb) or any(
+            hedges_action(words, verb) for words in (request_text, around) if words)
     return bool(step.confirm)
 
 

@@ -28,12 +28,17 @@ import re
 _CLAUSE = r"(?:(?!\b(?:so|and|just|then|because|as)\b)[^,.;:!?])"
 NEGATOR = (r"\b(?:don'?t|dont|do not|doesn'?t|didn'?t|did not|no need to|never|not|won'?t|wouldn'?t|shouldn'?t|"
            r"rather not|without|no)\b")
+# Keeping what the action would take away: the order, the plan, "it". Keeping another item ("return the earbuds,
+# I'm keeping the cable") says what the action leaves alone, and holds nothing back.
 KEEPING = re.compile(r"\b(?:keep|keeping|hold on ?to|holding on ?to|hang on ?to|hanging on ?to|stick with|"
-                     r"leave it|leave the order)\b", re.I)
+                     r"sticking with)\s+(?:it|them|that|this|everything|all of it|the lot|order\b|"
+                     r"(?:the|my|our|this|that) (?:order|plan|subscription|membership))\b|\bleave (?:it|the order)\b",
+                     re.I)
 # Weighing or advice: a modal or an open choice. It holds back the action whose verb is in its clause ("not sure
 # whether to cancel it", "I should cancel it"), not one in another clause ("check whether it was charged twice, and
-# if so refund it").
-DELIBERATING = (r"\b(?:should|shall i|might|maybe|perhaps|possibly|probably|whether|unsure|undecided|torn|wondering|"
+# if so refund it"), nor a modal of a state ("today might be the last day to send it back").
+DELIBERATING = (r"\b(?:should(?! be\b)|shall i|might(?! be\b)|maybe|perhaps|possibly|probably|whether|unsure|"
+                r"undecided|torn|wondering|"
                 r"considering|thinking (?:about|of)|think about|not (?:\w+ )?(?:sure|certain|decided)|"
                 r"haven'?t decided|on the fence|in two minds|second thoughts)\b")
 # A question asking the agent's opinion weighs whatever the message asks for.
@@ -48,10 +53,10 @@ CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
 # Interrogative clauses (``asks_whether``). A clause opens after punctuation or a line break; its openers are
 # greetings, discourse markers and conjunctions ("hi, so could I", "and is it").
 _SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
-_CLAUSES = re.compile(r"[^.,;:!?\n]+[.,;:!?\n]*")
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s*|\s(?=(?:and|but|or|so|then)\b)", re.I)
 # Beside an instruction, a question still asks when it offers an alternative or a condition.
-_ALTERNATIVE = re.compile(r"^\W*(?:or|otherwise)\b|\b(?:or (?:could|can|should|would|shall) (?:i|we)|instead|"
-                          r"rather|if|unless)\b", re.I)
+_ALTERNATIVE = re.compile(r"^\W*(?:or|otherwise)\b|\b(?:or (?:could|can|should|would|shall) (?:i|we)|if|unless)\b",
+                          re.I)
 _OPENERS = (r"(?:(?:hi|hello|hey|ok(?:ay)?|alright|right|so|and|also|but|or|then|well|oh|ah|um+|uh+|hm+|just|btw|"
             r"sorry|quick question|one more thing|actually|anyway)\b[\s,!:-]*)*")
 # An auxiliary opening a yes/no question. "do" and "have" open one only before a personal pronoun ("do I get my
@@ -74,11 +79,13 @@ _WH_OPENING = re.compile(rf"^\W*{_OPENERS}(?:what|how)(?:'?s)?\b(?! about\b)", r
 _AGENT_ASKED = re.compile(rf"\b(?:{AUXILIARY}|{_DO})\s+(?:not\s+)?{AGENT}\b|^\W*{_OPENERS}{AGENT}\b|"
                           r"\b(?:please|pls|plz)\b", re.I)
 # A question asking to be given something names the agent as the one who acts without saying "you": "could I get
-# a refund for the cable?", "may I have my money back?", "can the second charge be refunded?". It asks whether
+# a refund for the cable?", "may I have my money back?", "can I get it refunded?", "can the second charge be
+# refunded?". It asks whether
 # only with a condition or an open possibility in it ("can I get a refund if ...?", "can it still be refunded?").
 _GIVEN = re.compile(
     rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+|just\s+|now\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
-    r"(?:\w+\s+)?(?:refund|money|credit)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
+    r"(?:\w+\s+)?(?:refund|money|credit)\b|(?:i|we)\s+(?:just\s+)?(?:get|have)\s+(?:it|that|this|them|those|these|"
+    r"(?:the|my|our)\s+\w+)\s+(?:\w+ed|back)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
     r"(?![^.?!]*\b(?:if|whether|unless|still|possible|in case)\b)", re.I)
 # A question embedded in another clause: "I was wondering whether", "can you tell me if", "I'd like to know if".
 _EMBEDDED = re.compile(r"\b(?:wonder(?:ing|ed)?|know|tell me|asking|curious|clarify|find out|any (?:chance|way))\b"
@@ -94,16 +101,19 @@ _INSTRUCTS = re.compile(
 _WEIGHING = re.compile(r"\b(?:what if|worth it|thinking (?:of|about)|considering)\b", re.I)
 
 
-def asks_whether(text: str) -> bool:
+def asks_whether(text: str, verb: str = "", context: str = "") -> bool:
     """Does the customer ask whether something can be done, or weigh it ("could I move to pro?", "is it still
     possible to cancel it if ...?", "what happens if I cancel?"), rather than ask for it ("move me to pro", "can
     you put me on the free one?")? Read per sentence and clause (see the module's docstring). Beside an instruction
-    ("I'd like to return them. today's my last day?"), only a question offering an alternative or a condition
-    still asks ("cancel it, or could I just return it?")."""
+    ("I'd like to return them. today's my last day?") — one naming the action (``verb``, e.g. "return"), in the
+    text or the message around it (``context``) — only a question offering an alternative or a condition still
+    asks ("cancel it, or could I just return it?")."""
     if _EMBEDDED.search(text) or _WEIGHING.search(text):
         return True
-    sentences = [[c.group(0).strip() for c in _CLAUSES.finditer(s.group(0))] for s in _SENTENCES.finditer(text)]
-    instructed = any(_INSTRUCTS.search(c) or _agent_asked(c) for clauses in sentences for c in clauses)
+    sentences = _sentences(text)
+    action = re.compile(rf"\b(?:{_verbs(verb)})", re.I) if verb else None
+    instructed = any((_INSTRUCTS.search(c) or _agent_asked(c)) and (action is None or action.search(c))
+                     for clauses in sentences + (_sentences(context) if context else []) for c in clauses)
     for clauses in sentences:
         whole = " ".join(clauses)
         if instructed and not _ALTERNATIVE.search(whole):
@@ -115,6 +125,12 @@ def asks_whether(text: str) -> bool:
         if own or rising:
             return True
     return False
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """The text's sentences, each as its clauses (split at punctuation and before a conjunction, which stays with
+    the clause it opens: "cancel it, or could I ...", "return the hub and could I ...")."""
+    return [[c.strip() for c in _CLAUSE_BREAK.split(s.group(0)) if c.strip()] for s in _SENTENCES.finditer(text)]
 
 
 def _own_question(clause: str) -> bool:
@@ -134,13 +150,14 @@ def _agent_asked(clause: str) -> bool:
 
 
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
-SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",)}
+SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",),
+            "return": (r"(?:send|ship|post|mail|take) (?:\w+ ){0,3}?back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
 
 
 def _verbs(verb: str) -> str:
-    words = {verb, *SYNONYMS.get(verb, ()), *ANY_ACTION} if verb else set(ANY_ACTION)
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    words = {re.escape(verb), *SYNONYMS.get(verb, ()), *ANY_ACTION} if verb else set(ANY_ACTION)
+    return "|".join(sorted(words, key=len, reverse=True))
 
 
 def hedges_action(text: str, verb: str = "") -> bool:
