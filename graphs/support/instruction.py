@@ -38,7 +38,7 @@ KEEPING = re.compile(r"\b(?:keep|keeping|hold on ?to|holding on ?to|hang on ?to|
 # whether to cancel it", "I should cancel it"), not one in another clause ("check whether it was charged twice, and
 # if so refund it"), nor a modal of a state ("today might be the last day to send it back").
 DELIBERATING = (r"\b(?:should(?! be\b)|shall i|might(?! be\b)|maybe|perhaps|possibly|probably|whether|unsure|"
-                r"undecided|torn|wondering|"
+                r"undecided|torn|wondering|i suppose|i guess|"
                 r"considering|thinking (?:about|of)|think about|not (?:\w+ )?(?:sure|certain|decided)|"
                 r"haven'?t decided|on the fence|in two minds|second thoughts)\b")
 # A question asking the agent's opinion weighs whatever the message asks for.
@@ -173,4 +173,8 @@ def hedges_action(text: str, verb: str = "") -> bool:
     if REPORTED.search(text) and re.search(rf"\b(?:{verbs})", text, re.I):
         return True
     named = re.search(rf"\b(?:{verbs})", text, re.I)
+    if named is None and verb:
+        # Weighing a request that names no action at all weighs all of it: "not sure Pro is worth it, I suppose
+        # Plus would do me" asks nothing to be done yet.
+        return re.search(DELIBERATING, text, re.I) is not None
     return named is not None and CONTRAST.search(text, named.end()) is not None

@@ -104,3 +104,29 @@ def test_a_conditional_yes_holds_only_when_the_request_already_meets_the_conditi
     assert condition_holds(card, said, {})
     assert not condition_holds(gift_card, said, {})
     assert not condition_holds(card, "ok, as long as it arrives by friday", {})  # nothing the agent can check
+
+
+def test_weighing_a_request_that_names_no_action_waits() -> None:
+    # no verb to scope the hedge to: the whole request is weighed ("I suppose Basic would be enough")
+    change = _step("switch_account", "change_plan")
+    words = "Honestly not sure Pro pays for itself any more. I suppose Basic would be enough for me."
+    assert waits_for_yes(change, words, words)
+    assert not waits_for_yes(change, "put me on basic please", "put me on basic please")
+
+
+def _offered(*names: str) -> State:
+    items = [{"product_id": f"P{i}", "name": name} for i, name in enumerate(names)]
+    done = {"id": "get_refund.order", "tool": "get_order", "status": "done", "args": {},
+            "result": {"data": {"items": items}}}
+    waiting = {"id": "get_refund.return", "tool": "return_items", "status": "awaiting_confirmation",
+               "args": {"items": [{"product_id": item["product_id"]} for item in items]}, "result": None}
+    state = _awaiting("get_refund", order_id=10001, returning=True)
+    return State(flow=state.flow, plan=[done, waiting])  # type: ignore[list-item]
+
+
+def test_a_yes_naming_all_that_was_offered_is_no_narrowing() -> None:
+    from graphs.support.dialogue import offers_more
+
+    assert offers_more(_offered("Kettle", "Toaster"), {"products": ["Kettle"]})
+    assert not offers_more(_offered("Kettle"), {"products": ["Kettle"]})
+    assert offers_more(_offered("Kettle"), {})  # nothing named: the offer may take in more

@@ -26,6 +26,7 @@ from graphs.support.dialogue import (
     condition_holds,
     expected_entities,
     known_slots,
+    offers_more,
     read_act,
     retold,
     secret_awaited,
@@ -85,7 +86,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
-                        unheard(entities, state), _after_question(state), retold(state, text))
+                        unheard(entities, state), _after_question(state), retold(state, text),
+                        offers_more(state, entities))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
     if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
