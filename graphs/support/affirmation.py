@@ -98,10 +98,11 @@ def condition_of(text: str) -> str | None:
     """The condition of a conditional yes ("ok, as long as it goes back on my card": "as long as it goes back on my
     card"), None when the reply is no such yes."""
     core = core_of(text)
-    for said in (core, *_unacknowledged(core)):
-        rest = _after_opener(said, YES)
+    stages = _unacknowledged(core)
+    # after a yes word, or after an acknowledgement alone: "fine, but only if it goes back on my card"
+    for rest in [_after_opener(said, YES) for said in (core, *stages)] + stages:
         if rest is not None and CONDITION.search(rest) and not WITHDRAWN.search(rest):
-            return rest
+            return re.sub(r"^\W*but\s+", "", rest)
     return None
 
 

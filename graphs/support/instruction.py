@@ -83,7 +83,7 @@ _AGENT_ASKED = re.compile(rf"\b(?:{AUXILIARY}|{_DO})\s+(?:not\s+)?{AGENT}\b|^\W*
 # refunded?". It asks whether
 # only with a condition or an open possibility in it ("can I get a refund if ...?", "can it still be refunded?").
 _GIVEN = re.compile(
-    rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+|just\s+|now\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
+    rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+|just\s+|now\s+|(?!still\b)\w+ly\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
     r"(?:\w+\s+)?(?:refund|money|credit)\b|(?:i|we)\s+(?:just\s+)?(?:get|have)\s+(?:it|that|this|them|those|these|"
     r"(?:the|my|our)\s+\w+)\s+(?:\w+ed|back)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
     r"(?![^.?!]*\b(?:if|whether|unless|still|possible|in case)\b)", re.I)
@@ -170,8 +170,9 @@ def hedges_action(text: str, verb: str = "") -> bool:
                          rf"{DELIBERATING}", re.I)
     if negated.search(text) or weighed.search(text) or KEEPING.search(text) or OPINION.search(text):
         return True
-    if REPORTED.search(text) and re.search(rf"\b(?:{verbs})", text, re.I):
-        return True
+    if any(re.match(rf"{_CLAUSE}{{0,30}}?\b(?:{verbs})", text[found.end():], re.I)
+           for found in REPORTED.finditer(text)):
+        return True  # "my son told me to cancel it", not "I did all your replies told me to do. refund it"
     named = re.search(rf"\b(?:{verbs})", text, re.I)
     if named is None and verb:
         # Weighing a request that names no action at all weighs all of it: "not sure Pro is worth it, I suppose
