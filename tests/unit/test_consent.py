@@ -130,3 +130,17 @@ def test_a_yes_naming_all_that_was_offered_is_no_narrowing() -> None:
     assert offers_more(_offered("Kettle", "Toaster"), {"products": ["Kettle"]})
     assert not offers_more(_offered("Kettle"), {"products": ["Kettle"]})
     assert offers_more(_offered("Kettle"), {})  # nothing named: the offer may take in more
+
+
+def test_misreadings_of_refund_requests_seen_on_the_dev_sets_are_gone() -> None:
+    refund = _step("get_refund", "refund_order")
+    # advice reported about something else is no hold-back of the refund asked for
+    words = "I did all the steps your emails told me to do. I want my money back for order 10001."
+    assert not waits_for_yes(refund, words, words)
+    assert not waits_for_yes(refund, "could I quickly get my money back for the kettle?")
+    assert waits_for_yes(refund, "could I still get my money back for the kettle?")
+    # a condition after an acknowledgement alone; the card named beside "rather than" is not the card chosen
+    assert condition_of("alright, but only if it goes back to the card") == "only if it goes back to the card"
+    store_credit = get_flow("get_refund").slots["store_credit"]
+    assert store_credit.read_text("gift card please, rather than money back on the card") is True
+    assert store_credit.read_text("ok if it goes back to my card") is False
