@@ -57,7 +57,8 @@ _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s*|\s(?=(?:and|but|or|so|then)\b)", re.I
 # Beside an instruction, a question still asks when it offers an alternative or a condition.
 _ALTERNATIVE = re.compile(r"^\W*(?:or|otherwise)\b|\b(?:or (?:could|can|should|would|shall) (?:i|we)|if|unless)\b",
                           re.I)
-_OPENERS = (r"(?:(?:(?:hi|hello|hey) there|good (?:morning|afternoon|evening)|hi|hello|hey|ok(?:ay)?|alright|right|so|and|also|but|or|then|well|oh|ah|um+|uh+|hm+|just|btw|"
+_OPENERS = (r"(?:(?:(?:hi|hello|hey) there|good (?:morning|afternoon|evening)|hi|hello|hey|ok(?:ay)?|"
+            r"alright|right|so|and|also|but|or|then|well|oh|ah|um+|uh+|hm+|just|btw|"
             r"sorry|quick question|one more thing|actually|anyway)\b[\s,!:-]*)*")
 # An auxiliary opening a yes/no question. "do" and "have" open one only before a personal pronoun ("do I get my
 # money back?"); before anything else they are the verb of an instruction ("do the swap", "have it sent back").
