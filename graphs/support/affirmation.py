@@ -2,6 +2,12 @@
 start with (an acknowledgement, delight at the offer, a decision after weighing it) and the one guard that reads
 the rest of the reply after such an opener: a no, a negation, a deferral or a question there keeps the offer
 pending; the opener alone (with thanks), or a rest that orders the offered action, is the customer's yes.
+
+Consent comes in shades. A reluctant yes ("ugh, fine, go ahead") is a yes. A yes that narrows the offer ("yes but
+only the cable", ``narrows``) or puts a condition on it ("ok if it goes back to my card") is no yes to what was
+offered: the offer stays pending, and a condition holds only when the request's own values say it does
+(``condition_of``; dialogue.condition_holds). A yes taken back ("go ahead. actually wait, don't", "actually hold
+off") is a no: nothing is done.
 """
 
 from __future__ import annotations
@@ -29,6 +35,20 @@ NO = re.compile(r"^\W*(no(?! (problem|worries|rush|hurry)\b)|nope|nah|naw|don'?t
 ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b",
                         re.I)
 HESITATION = re.compile(r"^\W*hm+\b", re.I)  # "hmm, yes go ahead"
+# Reluctance before a yes ("ugh, ok", "fine, I guess, go ahead"): still a yes.
+RELUCTANT = re.compile(r"^\W*(ugh+|meh|sigh|whatever|i guess|i suppose|if (i|we|you) must)\b", re.I)
+# A condition on the yes ("ok if it goes back to my card", "sure, as long as ...") and a yes to less than offered
+# ("yes but only the cable", "ok, just the charger"): no yes to the offer as made.
+CONDITION = re.compile(r"^\W*(?:but\s+)?(?:only\s+)?(?:if|as long as|so long as|provided|providing|on condition|"
+                       r"assuming)\b", re.I)
+NARROWING = re.compile(r"^\W*(?:but\s+)?(?:only|just)\s+(?:the|my|that|this|those|these|one|\d|a|an)\b", re.I)
+# A yes to something else than what was offered: "yes, cancel the other order instead".
+OTHER_THAN_OFFERED = re.compile(r"\b(?:instead|rather|the other|another one)\b", re.I)
+# A yes taken back, or a hold put on it, in its last words: "ok go ahead. actually wait, don't", "actually hold off".
+WITHDRAWN = re.compile(
+    r"(?:\b(?:actually|wait|hang on|hold on|on second thoughts?)\b[\s,.!;:-]*(?:no\b|not (?:yet|now)\b|don'?t\b|"
+    r"do not\b|hold (?:off|on|it)\b|wait\b|leave it\b|stop\b|never ?mind\b|forget it\b|scratch that\b)|"
+    r"\b(?:hold off|hold fire|not yet|on second thoughts?)\b)[^.!?]*[.!?\s]*$", re.I)
 # Delight at what the agent offers to do ("amazing.", "yay!", "perfect, thank you").
 GLAD = re.compile(r"^\W*(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
                   r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
@@ -61,6 +81,50 @@ def holds_back(rest: str) -> bool:
     return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or CONTRAST.search(rest) or asks(rest))
 
 
+def qualifies(rest: str) -> bool:
+    """Does what follows a yes word narrow the offer, put a condition on it or contrast it ("but only the cable",
+    "if it goes back to my card", "but to the gift card")?"""
+    return bool(CONDITION.search(rest) or OTHER_THAN_OFFERED.search(rest)
+                or re.match(r"^\W*(?:but|though|however)\b", rest, re.I))
+
+
+def narrows(text: str) -> bool:
+    """Does a yes give its consent to less than was offered ("yes but only the cable", "ok, just the charger")? A
+    yes to an offer pending is then no yes to all of it (dialogue.read_act); after the request was done, the same
+    words describe what was done again."""
+    core = core_of(text)
+    for said in (core, *_unacknowledged(core)):
+        rest = _after_opener(said, YES)
+        if rest is not None and NARROWING.search(rest):
+            return True
+    return False
+
+
+def condition_of(text: str) -> str | None:
+    """The condition of a conditional yes ("ok, as long as it goes back on my card": "as long as it goes back on my
+    card"), None when the reply is no such yes."""
+    core = core_of(text)
+    stages = _unacknowledged(core)
+    # after a yes word, or after an acknowledgement alone: "fine, but only if it goes back on my card"
+    for rest in [_after_opener(said, YES) for said in (core, *stages)] + stages:
+        if rest is not None and CONDITION.search(rest) and not WITHDRAWN.search(rest):
+            return re.sub(r"^\W*but\s+", "", rest)
+    return None
+
+
+def _unacknowledged(core: str) -> list[str]:
+    """The reply after each of the acknowledgements, hesitation and reluctance it opens with ("ugh, fine, I guess,
+    go ahead": "fine, I guess, go ahead", "I guess, go ahead", "go ahead"); none when it opens with none."""
+    stages: list[str] = []
+    for _ in range(3):
+        said = stages[-1] if stages else core
+        found = next((r for r in (_after_opener(said, o) for o in (ACK_OPENER, HESITATION, RELUCTANT)) if r), None)
+        if found is None:
+            break
+        stages.append(found)
+    return stages
+
+
 def _after_opener(text: str, opener: re.Pattern[str]) -> str | None:
     """The reply after the opener it starts with (and a "then" after that), or None when it has no such opener."""
     found = opener.search(text)
@@ -77,12 +141,13 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     if len(text.split()) > 25:
         return None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
-    unacknowledged = _after_opener(core, ACK_OPENER) or _after_opener(core, HESITATION)
-    if NO.search(core) or (unacknowledged is not None and NO.search(unacknowledged)):
+    stages = _unacknowledged(core)
+    unacknowledged = stages[0] if stages else None
+    if NO.search(core) or (unacknowledged is not None and NO.search(unacknowledged)) or WITHDRAWN.search(core):
         return "no"
-    for said in (core, unacknowledged):
-        rest = _after_opener(said, YES) if said is not None else None
-        if rest is not None and not (NEGATION.search(rest) or DEFERRAL.search(rest)):
+    for said in (core, *stages):
+        rest = _after_opener(said, YES)
+        if rest is not None and not (NEGATION.search(rest) or DEFERRAL.search(rest) or qualifies(rest)):
             return "yes"
     last = SENTENCE_END.split(core.strip())[-1]
     if last != core.strip() and says_yes(last) and not NO.search(last) and not asks(last) and not holds_back(last):

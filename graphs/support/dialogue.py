@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
-from graphs.support.affirmation import ACK_OPENER
+from graphs.support.affirmation import ACK_OPENER, condition_of, narrows
 from graphs.support.choices import chosen_option
 from graphs.support.flows import get_flow
 from graphs.support.instruction import CONTRAST
@@ -167,6 +167,45 @@ def _leaves(values: Any) -> list[str]:
     return [] if values is None else [str(values)]
 
 
+def condition_holds(state: State, text: str, entities: Entities) -> bool:
+    """Does the condition of a conditional yes to a pending confirmation hold ("ok, as long as it goes back on my
+    card" to a refund to the card)? Only when the condition names a value of one of the request's text slots, each
+    one it names is the value the request already has, and it brings no value the conversation does not hold: a
+    condition the agent cannot check is no yes, and one naming another value is the request retold (``retold``)."""
+    condition = condition_of(text)
+    flow = state.flow
+    if condition is None or flow is None or "confirmation" not in flow["asking"] or unheard(entities, state):
+        return False
+    named = 0
+    for intent in flow["intents"]:
+        own = (flow.get("requests") or {}).get(intent)
+        for name, spec in get_flow(intent).slots.items():
+            if not spec.text or spec.entity:
+                continue
+            if not any(re.search(pattern, condition, re.I) for pattern in spec.text.values()):
+                continue
+            value = spec.read_text(condition, state.customer)  # "on my card" names the default too
+            current = own["slots"].get(name) if own is not None and name in own["slots"] else flow["slots"].get(name)
+            if (spec.default if current is None else current) != value:
+                return False
+            named += 1
+    return named > 0
+
+
+def offers_more(state: State, entities: Entities) -> bool:
+    """Does the offer waiting for a yes take in more than the products the reply names ("yes but only the cable" to
+    the return of the cable and the TV)? When the items offered are not known, it may: a narrowed yes is then no yes
+    to the offer."""
+    named = {str(p).casefold() for p in entities.get("products") or []}
+    fetched = {str(item.get("product_id")): str(item.get("name", "")).casefold()
+               for step in state.plan if step["status"] == "done" and step["result"]
+               for item in ((step["result"].get("data") or {}).get("items") or []) if isinstance(item, dict)}
+    offered = [item for step in state.plan if step["status"] == "awaiting_confirmation"
+               for item in (step["args"].get("items") or []) if isinstance(item, dict)]
+    names = [fetched.get(str(item.get("product_id")), "") for item in offered]
+    return not names or not named or any(not name or name not in named for name in names)
+
+
 def supplied(asked: Asked, entities: Entities) -> list[str]:
     """The asked information this reply gives."""
     out = []
@@ -262,7 +301,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
              top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
              amends: Sequence[str] = (), restatable: Sequence[str] | None = None,
              fresh: Entities | None = None, after_question: bool = False,
-             retells: Sequence[str] = ()) -> DialogueState:
+             retells: Sequence[str] = (), narrower: bool = True) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
@@ -272,7 +311,9 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     ``fresh`` the reply's values the conversation does not hold yet (``unheard``; all of ``entities`` when not
     given): a restatement may repeat a value on record, not bring a new one; ``after_question``: the customer's
     previous message was a question (asking about a request, then asking for it, is a decision); ``retells`` the
-    text slots of the request finished or awaiting a yes that the reply gives another value (``retold``)."""
+    text slots of the request finished or awaiting a yes that the reply gives another value (``retold``);
+    ``narrower``: a yes that names only some things ("yes, just the cable") names fewer than the offer waiting for
+    it takes in (``offers_more``), so it is no yes to that offer."""
     fresh = entities if fresh is None else fresh
     gives = supplied(asked, entities)
     rest = residual(text)
@@ -298,6 +339,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     # "ok then, where is that order?" acknowledges the offer and asks something else: no yes to it
     acknowledges_only = (affirmation == "yes" and new_topic and ACK_OPENER.match(text) is not None
                          and asks(text) and EXPLICIT_YES.search(text) is None)
+    if asked["kind"] == "confirmation" and affirmation == "yes" and narrows(text) and narrower:
+        # "yes but only the cable": consent to less than the offer is no yes to all of it; the offer stays pending
+        cues.append("a yes to less than was offered")
+        return state("new_request")
     if asked["kind"] == "confirmation" and affirmation is not None and not acknowledges_only:
         # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graphs.reasoners.local.normalise import read_form
-from graphs.support.instruction import hedges_action
+from graphs.support.instruction import asks_whether, hedges_action
 from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
@@ -309,29 +309,19 @@ def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bo
     return verified or not get_tool(step.tool).requires_verified_customer
 
 
-# The customer asks whether something can be done, or weighs it, rather than asking for it.
-_ASKS_WHETHER = re.compile(
-    r"\b(can|could|may|should|would|do) (i|we)\b|\b((is|would) it( \w+)? (be )?possible|is there( \w+)? (a|any) way|"
-    r"how (do|would|can|could) "
-    r"(i|we)|what if|if (i|we)|what would|would it|thinking (of|about)|considering|wondering (if|whether)|worth it)\b",
-    re.IGNORECASE)
-
-
-def asks_whether(text: str) -> bool:
-    """Does the customer ask whether something can be done, or weigh it ("could I move to pro?"), rather than ask
-    for it ("move me to pro", "can you put me on the free one")?"""
-    return _ASKS_WHETHER.search(text) is not None
-
-
 def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
     """Does this flow step wait for the customer's yes, for a request in these words (``StepSpec.confirm``)? A step
-    confirmed when ``asked`` waits when the request's own clause asks whether, or the message around it does
+    confirmed when ``asked`` waits when the request's own clause asks whether, or the message it is part of does
     ("my grandad ordered a wall mount. Could I cancel that?": the question is in another clause), or when either
     holds the action back (``instruction.hedges_action``: "please don't cancel it", "I'd rather keep it", "not sure
     whether to cancel")."""
     if step.confirm == "asked":
         verb = step.tool.split("_")[0]
-        return any(asks_whether(words) or hedges_action(words, verb) for words in (request_text, message) if words)
+        # The message around the request only when the request is part of it: a later message (the verification
+        # details, a correction) is not how the request was asked.
+        around = message if message and request_text and request_text in message else ""
+        return asks_whether(request_text, verb, around) or asks_whether(around, verb) or any(
+            hedges_action(words, verb) for words in (request_text, around) if words)
     return bool(step.confirm)
 
 

@@ -11,6 +11,14 @@ agent to do it. The words hold it back, and the step waits for a yes, when the c
 - deliberates instead of deciding: a modal of weighing or advice ("should", "might", "maybe", "perhaps"), an
   open choice ("whether", "not sure", "undecided"), or someone else's advice reported ("my wife says to cancel");
 - is contrasted after the action is named ("cancel it ... but", "... though"): the customer qualifies it.
+
+A request may also ask whether rather than say what to do (``asks_whether``): that is read off the grammar of
+its clauses, not a list of phrases. A clause asks when it is interrogative — it opens with an auxiliary ("is",
+"can", "could", "would", "do", ... after any opener: "hi, so could ...") or a question word, or it ends with a
+question mark — and its subject is the customer or impersonal ("could I ...", "is it still possible ...", "would
+there be ...", "does my order ..."), not the agent: "can you cancel it?" and "could someone refund it?" are polite
+instructions. A question whose subject is the agent still asks when it embeds one ("can you tell me if I can
+still cancel?"), and so does an indirect question ("I was wondering whether ...").
 """
 
 from __future__ import annotations
@@ -21,12 +29,17 @@ import re
 _CLAUSE = r"(?:(?!\b(?:so|and|just|then|because|as)\b)[^,.;:!?])"
 NEGATOR = (r"\b(?:don'?t|dont|do not|doesn'?t|didn'?t|did not|no need to|never|not|won'?t|wouldn'?t|shouldn'?t|"
            r"rather not|without|no)\b")
+# Keeping what the action would take away: the order, the plan, "it". Keeping another item ("return the earbuds,
+# I'm keeping the cable") says what the action leaves alone, and holds nothing back.
 KEEPING = re.compile(r"\b(?:keep|keeping|hold on ?to|holding on ?to|hang on ?to|hanging on ?to|stick with|"
-                     r"leave it|leave the order)\b", re.I)
+                     r"sticking with)\s+(?:it|them|that|this|everything|all of it|the lot|order\b|"
+                     r"(?:the|my|our|this|that) (?:order|plan|subscription|membership))\b|\bleave (?:it|the order)\b",
+                     re.I)
 # Weighing or advice: a modal or an open choice. It holds back the action whose verb is in its clause ("not sure
 # whether to cancel it", "I should cancel it"), not one in another clause ("check whether it was charged twice, and
-# if so refund it").
-DELIBERATING = (r"\b(?:should|shall i|might|maybe|perhaps|possibly|probably|whether|unsure|undecided|torn|wondering|"
+# if so refund it"), nor a modal of a state ("today might be the last day to send it back").
+DELIBERATING = (r"\b(?:should(?! be\b)|shall i|might(?! be\b)|maybe|perhaps|possibly|probably|whether|unsure|"
+                r"undecided|torn|wondering|i suppose|i guess|"
                 r"considering|thinking (?:about|of)|think about|not (?:\w+ )?(?:sure|certain|decided)|"
                 r"haven'?t decided|on the fence|in two minds|second thoughts)\b")
 # A question asking the agent's opinion weighs whatever the message asks for.
@@ -38,16 +51,117 @@ REPORTED = re.compile(
 # A contrast that qualifies what came before it ("cancel it ... but", "great, but"): also read by the yes/no
 # readings (affirmation.py) and the dialogue.
 CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
+# Interrogative clauses (``asks_whether``). A clause opens after punctuation or a line break; its openers are
+# greetings, discourse markers and conjunctions ("hi, so could I", "and is it").
+_SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
+_CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s*|\s(?=(?:and|but|or|so|then)\b)", re.I)
+# Beside an instruction, a question still asks when it offers an alternative or a condition.
+_ALTERNATIVE = re.compile(r"^\W*(?:or|otherwise)\b|\b(?:or (?:could|can|should|would|shall) (?:i|we)|if|unless)\b",
+                          re.I)
+_OPENERS = (r"(?:(?:(?:hi|hello|hey) there|good (?:morning|afternoon|evening)|hi|hello|hey|ok(?:ay)?|"
+            r"alright|right|so|and|also|but|or|then|well|oh|ah|um+|uh+|hm+|just|btw|"
+            r"sorry|quick question|one more thing|actually|anyway)\b[\s,!:-]*)*")
+# An auxiliary opening a yes/no question. "do" and "have" open one only before a personal pronoun ("do I get my
+# money back?"); before anything else they are the verb of an instruction ("do the swap", "have it sent back").
+AUXILIARY = r"(?:is|are|am|was|were|can|could|may|might|would|will|shall|should|does|did|has|had)(?:n'?t)?"
+_DO = r"(?:do|have)(?:n'?t)?"
+QUESTION_WORD = r"(?:how|what|when|where|why|which|who)(?:'?s|'?re|'?d|'?ll)?"
+# Who the agent is: a question whose subject this is asks the agent to act.
+AGENT = r"(?:you|u|ya|y'all|someone|somebody|anyone|anybody|one of you|your (?:team|colleagues|staff|people))"
+# A subject of the customer's or an impersonal one: a pronoun, or a noun phrase opened by a determiner.
+_SUBJECT = r"(?:i|we|it|there|this|that|these|those|they|he|she|one|my|our|the|his|her|their|a|an|any|me)"
+_PERSON = r"(?:i|we|they|he|she)"
+_INTERROGATIVE = re.compile(
+    rf"^\W*{_OPENERS}(?:{QUESTION_WORD}(?! about\b)\s+(?:\w+\s+){{0,3}}?)?"
+    rf"(?:{AUXILIARY}\s+(?:not\s+)?(?P<subject>{AGENT}|{_SUBJECT})|{_DO}\s+(?:not\s+)?(?P<person>{AGENT}|{_PERSON}))\b",
+    re.I)
+# A question opened by "what" or "how" needs no question mark ("what happens if I cancel", "how long does it
+# take"); "when", "where" and the rest also open clauses that are none ("when you get a chance, refund it").
+_WH_OPENING = re.compile(rf"^\W*{_OPENERS}(?:what|how)(?:'?s)?\b(?! about\b)", re.I)
+_AGENT_ASKED = re.compile(rf"\b(?:{AUXILIARY}|{_DO})\s+(?:not\s+)?{AGENT}\b|^\W*{_OPENERS}{AGENT}\b|"
+                          r"\b(?:please|pls|plz)\b", re.I)
+# A question asking to be given something names the agent as the one who acts without saying "you": "could I get
+# a refund for the cable?", "may I have my money back?", "can I get it refunded?", "can the second charge be
+# refunded?". It asks whether
+# only with a condition or an open possibility in it ("can I get a refund if ...?", "can it still be refunded?").
+_GIVEN = re.compile(
+    rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+|just\s+|now\s+|(?!still\b)\w+ly\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
+    r"(?:\w+\s+)?(?:refund|money|credit)\b|(?:i|we)\s+(?:just\s+)?(?:get|have)\s+(?:it|that|this|them|those|these|"
+    r"(?:the|my|our)\s+\w+)\s+(?:\w+ed|back)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
+    r"(?![^.?!]*\b(?:if|whether|unless|still|possible|in case)\b)", re.I)
+# A question embedded in another clause: "I was wondering whether", "can you tell me if", "I'd like to know if".
+_EMBEDDED = re.compile(r"\b(?:wonder(?:ing|ed)?|know|tell me|asking|curious|clarify|find out|any (?:chance|way))\b"
+                       r"[^.?!]{0,25}?\b(?:if|whether)\s+(?:i|we|my|our|it|there|this|that|the|a|an)\b", re.I)
+# A clause that tells the agent to act: an imperative, or the customer's want ("cancel it", "please refund the
+# cable", "I'd like my money back"). Beside one, a question for information ("how long will it take?") asks
+# about the instruction, not whether to give it.
+_INSTRUCTS = re.compile(
+    rf"^\W*{_OPENERS}(?:please\s+|pls\s+|just\s+)*(?:cancel|refund|return|send|ship|switch|move|change|put|take|"
+    r"make|give|process|issue|credit|swap|exchange|go ahead|proceed|sort|update|remove|drop|add|book)\b|"
+    r"\b(?:please|pls|plz|i want|i need|i'?d like|i would like|we want|we need|we'?d like)\b", re.I)
+# Weighing the action rather than deciding it (kept from the phrases read before this grammar).
+_WEIGHING = re.compile(r"\b(?:what if|worth it|thinking (?:of|about)|considering)\b", re.I)
+
+
+def asks_whether(text: str, verb: str = "", context: str = "") -> bool:
+    """Does the customer ask whether something can be done, or weigh it ("could I move to pro?", "is it still
+    possible to cancel it if ...?", "what happens if I cancel?"), rather than ask for it ("move me to pro", "can
+    you put me on the free one?")? Read per sentence and clause (see the module's docstring). Beside an instruction
+    ("I'd like to return them. today's my last day?") — one naming the action (``verb``, e.g. "return"), in the
+    text or the message around it (``context``) — only a question offering an alternative or a condition still
+    asks ("cancel it, or could I just return it?")."""
+    if _EMBEDDED.search(text) or _WEIGHING.search(text):
+        return True
+    sentences = _sentences(text)
+    action = re.compile(rf"\b(?:{_verbs(verb)})", re.I) if verb else None
+    instructed = any((_INSTRUCTS.search(c) or _agent_asked(c)) and (action is None or action.search(c))
+                     for clauses in sentences + (_sentences(context) if context else []) for c in clauses)
+    for clauses in sentences:
+        whole = " ".join(clauses)
+        if instructed and not _ALTERNATIVE.search(whole):
+            continue
+        addressed = any(_agent_asked(c) for c in clauses)  # "can you check ..., and if so, refund it?"
+        own = [c for c in clauses if _own_question(c)]  # "could I still cancel it?", "what happens if I cancel?"
+        rising = not addressed and not any(_INTERROGATIVE.search(c) for c in clauses) and (
+            whole.endswith("?") or any(_WH_OPENING.search(c) for c in clauses))  # "today's my last day?"
+        if own or rising:
+            return True
+    return False
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """The text's sentences, each as its clauses (split at punctuation and before a conjunction, which stays with
+    the clause it opens: "cancel it, or could I ...", "return the hub and could I ...")."""
+    return [[c.strip() for c in _CLAUSE_BREAK.split(s.group(0)) if c.strip()] for s in _SENTENCES.finditer(text)]
+
+
+def _own_question(clause: str) -> bool:
+    """Is the clause a question whose subject is the customer or impersonal, not one asking to be given
+    something ("could I get a refund for it?")?"""
+    found = _INTERROGATIVE.search(clause)
+    return found is not None and _GIVEN.search(clause) is None and not re.fullmatch(
+        AGENT, found["subject"] or found["person"], re.I)
+
+
+def _agent_asked(clause: str) -> bool:
+    """Does the clause ask the agent to act ("can you cancel it?", "could someone refund it", "... please?"), or
+    ask to be given something ("could I get a refund for the cable?", "can the extra charge be refunded?")?"""
+    found = _INTERROGATIVE.search(clause)
+    return _AGENT_ASKED.search(clause) is not None or _GIVEN.search(clause) is not None or (
+        found is not None and re.fullmatch(AGENT, found["subject"] or found["person"], re.I) is not None)
+
+
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
-SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",)}
+SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",),
+            "return": (r"(?:send|ship|post|mail|take) (?:\w+ ){0,3}?back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
 # Actions that take nothing away from the customer: keeping the goods does not hold them back.
 TAKES_NOTHING = ("refund",)
 
 
 def _verbs(verb: str) -> str:
-    words = {verb, *SYNONYMS.get(verb, ()), *ANY_ACTION} if verb else set(ANY_ACTION)
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    words = {re.escape(verb), *SYNONYMS.get(verb, ()), *ANY_ACTION} if verb else set(ANY_ACTION)
+    return "|".join(sorted(words, key=len, reverse=True))
 
 
 def hedges_action(text: str, verb: str = "") -> bool:
@@ -61,7 +175,12 @@ def hedges_action(text: str, verb: str = "") -> bool:
     keeping = verb not in TAKES_NOTHING and KEEPING.search(text) is not None
     if negated.search(text) or weighed.search(text) or keeping or OPINION.search(text):
         return True
-    if REPORTED.search(text) and re.search(rf"\b(?:{verbs})", text, re.I):
-        return True
+    if any(re.match(rf"{_CLAUSE}{{0,30}}?\b(?:{verbs})", text[found.end():], re.I)
+           for found in REPORTED.finditer(text)):
+        return True  # "my son told me to cancel it", not "I did all your replies told me to do. refund it"
     named = re.search(rf"\b(?:{verbs})", text, re.I)
+    if named is None and verb:
+        # Weighing a request that names no action at all weighs all of it: "not sure Pro is worth it, I suppose
+        # Plus would do me" asks nothing to be done yet.
+        return re.search(DELIBERATING, text, re.I) is not None
     return named is not None and CONTRAST.search(text, named.end()) is not None

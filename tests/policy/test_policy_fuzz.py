@@ -63,8 +63,10 @@ def asked(intent: str, plan: list[dict[str, object]], kind: str = "request") -> 
 def test_a_refund_above_the_limit_without_a_reviewer_is_a_breach(world: tuple[Copies, World, inv.Snapshot],
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     copies, people, template = world
+    # a model-planned refund waits for the customer's yes (flows.needs_confirmation: get_refund's confirm: asked)
     scenario = Scenario(MAYA, [True], [False], [asked("get_refund", [step(
-        "refund_order", "get_refund", order_id=10002, amount=150, reason="damaged on arrival")])])
+        "refund_order", "get_refund", order_id=10002, amount=150, reason="damaged on arrival")]),
+        asked("get_refund", [], "yes")])
     play(copies, people, template, scenario)  # held for a reviewer, approved at $150.00: no breach
     monkeypatch.setattr("tools.payments.ledger._over_limit", lambda *_: None)  # the limits switched off
     with pytest.raises(inv.MoneyAboveLimit, match=r"moved \$150.00 without a reviewer"):
@@ -92,7 +94,7 @@ def test_the_checks_see_what_was_tampered_with_in_the_store(world: tuple[Copies,
         model = FuzzChatModel()
         with open_service(url, reasoner="llm", chat_model=model) as service:
             driver = Driver(service, model, url, people, service.context.policy(), template)
-            driver.play(Scenario(MAYA, [True], [False], [asked("get_refund", refund)]))
+            driver.play(Scenario(MAYA, [True], [False], [asked("get_refund", refund), asked("get_refund", [], "yes")]))
             [key] = [k for k, d in driver.ledger.decisions.items() if d[0] == "approve"]
             assert driver.ledger.decisions[key] == ("approve", 15000)
             driver.ledger.decisions[key] = ("approve", 10000)  # as if the reviewer had seen $100.00

@@ -24,8 +24,10 @@ from graphs.support.dialogue import (
     asked_for,
     asked_of,
     carried_slots,
+    condition_holds,
     expected_entities,
     known_slots,
+    offers_more,
     read_act,
     retold,
     secret_awaited,
@@ -78,12 +80,15 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if (affirmation is None and asked["kind"] == "confirmation" and accepts(words)
             and not unheard(entities, state)):
         affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
+    if affirmation is None and asked["kind"] == "confirmation" and condition_holds(state, words, entities):
+        affirmation = "yes"  # "ok, as long as it goes back on my card" to a refund to the card
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
     dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
-                        unheard(entities, state), _after_question(state), retold(state, text))
+                        unheard(entities, state), _after_question(state), retold(state, text),
+                        offers_more(state, entities))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
     if dialogue["act"] == "new_request" and flow_intents and flow is not None and (

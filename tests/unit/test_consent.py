@@ -1,0 +1,147 @@
+"""Requests phrased as questions and consent in shades (issue 15: money safety).
+
+A request's clause asks whether, rather than instructs, by its grammar: interrogative (auxiliary first, a question
+word, or a question mark) with the customer or nobody in particular as its subject; a question whose subject is
+the agent ("could you ...?") is a polite instruction. After the agent offers something, a reluctant yes is a yes;
+a yes with a condition, a yes to less or to something else than offered, and a yes taken back are not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graphs.support.affirmation import affirmation_of, condition_of, narrows
+from graphs.support.dialogue import asked_of, condition_holds, read_act
+from graphs.support.flows import get_flow, waits_for_yes
+from graphs.support.instruction import asks_whether
+from graphs.support.state import ActiveFlow, State
+
+
+@pytest.mark.parametrize("words", [
+    "Is there still time to cancel my lamp order before it leaves the warehouse?",
+    "Would it still be possible to return the blender if I've opened it?",
+    "If I send the kettle back, do I pay the postage myself?",
+    "what becomes of my money if I cancel",
+    "Am I still able to send back the kettle from order 10001?",
+    "can I have a refund if the box is already opened?",
+    "could you let me know whether it's too late to cancel?",
+])
+def test_a_question_about_the_action_with_the_customer_or_nobody_as_subject_asks(words: str) -> None:
+    assert asks_whether(words), words
+
+
+@pytest.mark.parametrize("words", [
+    "could you cancel the lamp order?",
+    "can somebody cancel order 10001 for me",
+    "yes, do the exchange",
+    "cancel the kettle order. how soon will I see the money?",
+    "could I have my money back for the kettle?",
+    "can the second payment be refunded?",
+    "when you get a moment, refund the kettle",
+])
+def test_a_polite_or_plain_instruction_does_not_ask(words: str) -> None:
+    assert not asks_whether(words), words
+
+
+def _step(intent: str, tool: str) -> Any:
+    return next(s for s in get_flow(intent).steps if s.tool == tool)
+
+
+def test_a_cancel_asked_about_before_verification_still_waits_after_it() -> None:
+    # the request's own words are read, not the message with the verification details that came after them
+    cancel = _step("cancel_order", "cancel_order")
+    assert waits_for_yes(cancel, "Is there still time to cancel order 10001?", "sam@example.com, zip 10001")
+    assert not waits_for_yes(cancel, "please cancel order 10001", "sam@example.com, zip 10001")
+
+
+def test_a_return_or_refund_asked_about_waits_asked_for_runs() -> None:
+    # policy 2: a refund asked for is made, one asked about waits for the customer's yes
+    returns, refund = _step("get_refund", "return_items"), _step("get_refund", "refund_order")
+    assert waits_for_yes(returns, "Am I still able to send back the kettle from order 10001?")
+    assert waits_for_yes(refund, "can I have a refund if the box is already opened?")
+    assert not waits_for_yes(returns, "I'd like to send back the kettle from order 10001")
+    assert not waits_for_yes(refund, "could I have my money back for the kettle?")
+
+
+@pytest.mark.parametrize(("said", "reading"), [
+    ("meh, fine, I suppose, go ahead", "yes"),  # reluctant, still a yes
+    ("ugh ok fine", "yes"),
+    ("ok sure. actually, hold off", "no"),  # taken back: nothing is done
+    ("go ahead... on second thought, not yet", "no"),
+    ("yes, provided the money lands on my card", None),  # a condition: no yes to the offer as made
+    ("sure, cancel the other one instead", None),  # a yes to something else than offered
+    ("yes, but onto the gift card", None),
+])
+def test_consent_in_shades(said: str, reading: str | None) -> None:
+    assert affirmation_of(said) == reading, said
+
+
+def test_a_conditional_yes_gives_its_condition_and_a_narrowed_yes_is_seen() -> None:
+    assert condition_of("yes, provided the money lands on my card") == "provided the money lands on my card"
+    assert condition_of("yes please") is None
+    assert narrows("sure, only the charger") and narrows("yes but just the one cable")
+    assert not narrows("yes please, go ahead")
+
+
+def _awaiting(intent: str, **slots: Any) -> State:
+    flow: ActiveFlow = {"intents": [intent], "confidences": {intent: 0.9}, "slots": slots, "stage": "executing",
+                        "asking": ["confirmation"], "low_confidence_turns": 0}  # type: ignore[typeddict-item]
+    return State(flow=flow)
+
+
+def test_a_yes_to_less_than_offered_does_not_confirm_the_offer() -> None:
+    state = _awaiting("get_refund", order_id=10001, returning=True, store_credit=False)
+    text = "sure, only the charger"
+    reading = read_act(text, asked_of(state), {}, affirmation_of(text), None, ["get_refund"])
+    assert reading["act"] != "confirm", reading
+
+
+def test_a_conditional_yes_holds_only_when_the_request_already_meets_the_condition() -> None:
+    card = _awaiting("get_refund", order_id=10001, returning=True, store_credit=False)
+    gift_card = _awaiting("get_refund", order_id=10001, returning=True, store_credit=True)
+    said = "ok, as long as it goes back onto my card"
+    assert condition_holds(card, said, {})
+    assert not condition_holds(gift_card, said, {})
+    assert not condition_holds(card, "ok, as long as it arrives by friday", {})  # nothing the agent can check
+
+
+def test_weighing_a_request_that_names_no_action_waits() -> None:
+    # no verb to scope the hedge to: the whole request is weighed ("I suppose Basic would be enough")
+    change = _step("switch_account", "change_plan")
+    words = "Honestly not sure Pro pays for itself any more. I suppose Basic would be enough for me."
+    assert waits_for_yes(change, words, words)
+    assert not waits_for_yes(change, "put me on basic please", "put me on basic please")
+
+
+def _offered(*names: str) -> State:
+    items = [{"product_id": f"P{i}", "name": name} for i, name in enumerate(names)]
+    done = {"id": "get_refund.order", "tool": "get_order", "status": "done", "args": {},
+            "result": {"data": {"items": items}}}
+    waiting = {"id": "get_refund.return", "tool": "return_items", "status": "awaiting_confirmation",
+               "args": {"items": [{"product_id": item["product_id"]} for item in items]}, "result": None}
+    state = _awaiting("get_refund", order_id=10001, returning=True)
+    return State(flow=state.flow, plan=[done, waiting])  # type: ignore[list-item]
+
+
+def test_a_yes_naming_all_that_was_offered_is_no_narrowing() -> None:
+    from graphs.support.dialogue import offers_more
+
+    assert offers_more(_offered("Kettle", "Toaster"), {"products": ["Kettle"]})
+    assert not offers_more(_offered("Kettle"), {"products": ["Kettle"]})
+    assert offers_more(_offered("Kettle"), {})  # nothing named: the offer may take in more
+
+
+def test_misreadings_of_refund_requests_seen_on_the_dev_sets_are_gone() -> None:
+    refund = _step("get_refund", "refund_order")
+    # advice reported about something else is no hold-back of the refund asked for
+    words = "I did all the steps your emails told me to do. I want my money back for order 10001."
+    assert not waits_for_yes(refund, words, words)
+    assert not waits_for_yes(refund, "could I quickly get my money back for the kettle?")
+    assert waits_for_yes(refund, "could I still get my money back for the kettle?")
+    assert not waits_for_yes(refund, "Good evening - could I get a refund on the kettle? it leaks")  # a greeting first
+    # a condition after an acknowledgement alone; the card named beside "rather than" is not the card chosen
+    assert condition_of("alright, but only if it goes back to the card") == "only if it goes back to the card"
+    store_credit = get_flow("get_refund").slots["store_credit"]
+    assert store_credit.read_text("gift card please, rather than money back on the card") is True
+    assert store_credit.read_text("ok if it goes back to my card") is False
