@@ -64,6 +64,7 @@ class DialogueState(TypedDict):
     amends: NotRequired[list[str]]  # slots of the request just finished that a correction replaces (it runs again)
     same_record: NotRequired[bool]  # a remark about the record just discussed: it may be found again, not excluded
     decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
+    again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
 
 
 class Understanding(TypedDict):
@@ -130,6 +131,9 @@ class ActiveFlow(TypedDict):
     reading: NotRequired[dict[str, float]]
     requests: NotRequired[dict[str, RequestState]]
     declined: NotRequired[bool]  # the request was declined (a claimed approval or authority): that is its answer
+    # The request finished before this flow, when this one only closed or greeted (thanks, "ok bet"): a follow-up
+    # after the thanks ("and the other one?") is about that request (graphs/support/dialogue.py ``followed``).
+    earlier: NotRequired[ActiveFlow]
 
 
 class Assessment(TypedDict):
