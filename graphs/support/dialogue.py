@@ -36,6 +36,7 @@ from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, 
 from graphs.support.utterance import (
     ABOUT_IT,
     ACK_WORDS,
+    ACTING,
     CORRECTION,
     DESCRIBING,
     ELLIPSIS,
@@ -347,8 +348,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return {**state("confirm"), "decides": flow_intents[0]}
     correction = CORRECTION.search(text)
     # A follow-up's own request words would be a new topic the router is sure of ("and the mouse, can you refund
-    # it?"), unless it says it means another record of the same request ("the other one").
-    follow_up = follows_up(text) and (not new_topic or OTHER.search(text) is not None)
+    # it?"), unless it says it means another record of the same request ("the other one") or has no verb of its
+    # own ("how about mine then, the newest?": the router's guess from a few words is no request).
+    follow_up = follows_up(text) and (not new_topic or OTHER.search(text) is not None
+                                      or (ACTING.search(text) is None and bool(done_intents)))
     if amends and done_intents and ((correction and not new_topic) or follow_up):
         cue = correction or OTHER.search(text) or ELLIPSIS.search(text) or ABOUT_IT.search(text)
         cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
@@ -358,10 +361,12 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         if about_it:
             corrected["same_record"] = True
         return corrected
-    if follow_up and done_intents and not correction and not any(money_at_stake(i) for i in done_intents):
-        # "and January's as well?", "the same for my other account": the request just finished again, though no
-        # value of it is replaced (it listed, or looked up, without one); never one that moves money, which a
-        # follow-up must name a record for.
+    if (follow_up and done_intents and not correction and not any(money_at_stake(i) for i in done_intents)
+            and all(get_flow(i).needs_verification for i in done_intents)):
+        # "and January's as well?", "the same for my other account": the request about the customer's records just
+        # finished, again, though no value of it is replaced (it listed, or looked up, without one); never one that
+        # moves money, which a follow-up must name a record for, nor a question answered from the help centre
+        # ("and the return window?" is a question of its own).
         cues.append(f"asks the finished {' + '.join(done_intents)} again")
         return {**state("new_request"), "again": list(done_intents)}
     if gives and correction and not new_topic:

@@ -26,6 +26,8 @@ ELLIPSIS = re.compile(
 # "the same for the other order", "do the same with my February one": the last request again, about another record.
 SAME_FOR = re.compile(r"^\W*(?:(?:and|can you|could you|please|pls|just)\s+)*(?:do\s+)?(?:the\s+)?same\s+"
                       r"(?:thing\s+|again\s+)?(?:for|with|on)\b", re.I)
+# "could I have January's too?": the same again, for something else.
+ADDITIVE = re.compile(r"\b(?:too|as well)\b", re.I)
 # An acknowledgement before the follow-up: words of ACK_WORDS (and a few hums), then a pause.
 _ACK_LEAD = re.compile(r"^\W*(?:(?:hm+|ah|oh|fair|enough|lol|haha|ok(?:ay)?|alright|right|fine|great|cool|nice|"
                        r"perfect|brilliant|lovely|thanks?|thank you|cheers|ta|got it|understood|noted|sure|"
@@ -159,4 +161,4 @@ def follows_up(text: str) -> bool:
     acknowledgement may open it ("fair enough. what about mine then?")."""
     rest = _ACK_LEAD.sub("", text, count=1)
     return bool(ELLIPSIS.search(text) or ELLIPSIS.search(rest) or SAME_FOR.search(rest) or OTHER.search(text)
-                or ABOUT_IT.search(text))
+                or ABOUT_IT.search(text) or ADDITIVE.search(text))

@@ -271,6 +271,7 @@ def test_after_an_opener_the_rest_of_the_reply_decides(said: str, affirmation: s
     ("could you do the same for my other account?", True),
     ("ok. and can you also cancel it", False),
     ("thanks, so when will I see the money", False),
+    ("cheers. could I have the one from May too?", True),
 ])
 def test_a_follow_up_may_open_with_an_acknowledgement_and_name_a_month_or_mine(said: str, follows: bool) -> None:
     assert follows_up(said) is follows
@@ -315,3 +316,25 @@ def test_after_a_closing_thanks_the_request_before_it_is_the_one_followed_up() -
     assert followed(closing) == thanks and followed(tracked) is tracked
     assert closing_flow(["out_of_scope"], closing) == thanks  # a second thanks keeps it
     assert closing_flow(["get_refund"], tracked) is None  # a request of its own starts afresh
+
+
+def test_a_follow_up_with_no_verb_of_its_own_follows_up_whatever_the_router_guesses() -> None:
+    """"how about mine then, the newest one?" after a finished tracking: the router may be sure of another intent
+    from those few words, but nothing in them asks for anything else; "and the keyboard, can you refund it?" does."""
+    state = _done("track_order", order_id=40217)
+    text = "right. how about mine then, the newest one?"
+    entities = extract_entities(text, now=NOW)
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "place_order", "confidence": 0.9}, [], ["track_order"],
+                       amendable(state, entities, text))
+    assert reading["act"] == "correct" and reading.get("amends") == ["order_id"], reading
+
+
+def test_a_question_answered_from_the_help_centre_is_not_asked_again_by_a_follow_up() -> None:
+    state = _done("check_cancellation_fee")
+    text = "ok. and the refund window - does it start when I order?"
+    entities = extract_entities(text, now=NOW)
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "check_refund_policy", "confidence": 0.8}, [], ["check_cancellation_fee"],
+                       amendable(state, entities, text))
+    assert "again" not in reading, reading
