@@ -356,9 +356,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         cue = correction or OTHER.search(text) or ELLIPSIS.search(text) or ABOUT_IT.search(text)
         cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
                     + (f" with {cue.group(0)!r}" if cue else ""))
-        about_it = ABOUT_IT.search(text) is not None and not correction and OTHER.search(text) is None
+        # Only "the other one" or a correction rules out the record found last time; a follow-up that describes a
+        # record ("and the wall mount?", "it's for the speaker") is found from its words, which may be that one.
+        describes_it = not correction and OTHER.search(text) is None
         corrected: DialogueState = {**state("correct"), "amends": list(amends)}
-        if about_it:
+        if describes_it:
             corrected["same_record"] = True
         return corrected
     if (follow_up and done_intents and not correction and not any(money_at_stake(i) for i in done_intents)

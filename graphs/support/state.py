@@ -62,7 +62,7 @@ class DialogueState(TypedDict):
     chosen: NotRequired[str]  # the option of a choice the reply picks (an intent offered by a clarifying question)
     restates: NotRequired[str]  # the pending request's intent a reply restates (it confirms that intent's tools only)
     amends: NotRequired[list[str]]  # slots of the request just finished that a correction replaces (it runs again)
-    same_record: NotRequired[bool]  # a remark about the record just discussed: it may be found again, not excluded
+    same_record: NotRequired[bool]  # a follow-up that describes its record: it may be found again, not excluded
     decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
     again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
 

@@ -338,3 +338,16 @@ def test_a_question_answered_from_the_help_centre_is_not_asked_again_by_a_follow
                        {"intent": "check_refund_policy", "confidence": 0.8}, [], ["check_cancellation_fee"],
                        amendable(state, entities, text))
     assert "again" not in reading, reading
+
+
+def test_a_follow_up_that_describes_its_record_may_find_the_one_found_last_time() -> None:
+    """"and the wall mount?" after a tracking that found the wall mount's order: its words decide, and they may
+    point at that order again; only "the other one" (or a correction) rules it out."""
+    state = _done("track_order", order_id=36001)
+    catalogue = ["TV Wall Mount", "Lumen 4K TV 43in"]
+    for text, same in (("ok. and the wall mount? no use without it", True), ("and the other one? the wall mount", False)):
+        entities = extract_entities(text, now=NOW, catalogue=catalogue)
+        reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                           {"intent": "track_order", "confidence": 0.9}, [], ["track_order"],
+                           amendable(state, entities, text))
+        assert reading["act"] == "correct" and reading.get("same_record", False) is same, (text, reading)
