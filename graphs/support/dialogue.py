@@ -349,9 +349,13 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     correction = CORRECTION.search(text)
     # A follow-up's own request words would be a new topic the router is sure of ("and the mouse, can you refund
     # it?"), unless it says it means another record of the same request ("the other one") or has no verb of its
-    # own ("how about mine then, the newest?": the router's guess from a few words is no request).
-    follow_up = follows_up(text) and (not new_topic or OTHER.search(text) is not None
-                                      or (ACTING.search(text) is None and bool(done_intents)))
+    # own ("how about mine then, the newest?": the router's guess from a few words is no request) and the request
+    # finished moves no money (a question about another refund is never that refund again, nor is "the case too"
+    # after a cancellation that cancellation again).
+    moved_money = any(money_at_stake(i) for i in done_intents)
+    follow_up = follows_up(text, additive=not moved_money) and (
+        not new_topic or OTHER.search(text) is not None
+        or (ACTING.search(text) is None and bool(done_intents) and not moved_money))
     if amends and done_intents and ((correction and not new_topic) or follow_up):
         cue = correction or OTHER.search(text) or ELLIPSIS.search(text) or ABOUT_IT.search(text)
         cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
@@ -363,7 +367,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         if describes_it:
             corrected["same_record"] = True
         return corrected
-    if (follow_up and done_intents and not correction and not any(money_at_stake(i) for i in done_intents)
+    if (follow_up and done_intents and not correction and not moved_money
             and all(get_flow(i).needs_verification for i in done_intents)):
         # "and January's as well?", "the same for my other account": the request about the customer's records just
         # finished, again, though no value of it is replaced (it listed, or looked up, without one); never one that

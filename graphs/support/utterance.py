@@ -155,10 +155,11 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
     return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
 
 
-def follows_up(text: str) -> bool:
+def follows_up(text: str, additive: bool = True) -> bool:
     """An elliptical follow-up: "and the X?", "what about my Y", "the same for Z", "the other one", or a remark
     about it ("it's for the speaker I sent back") — the last request again, about the record it describes. An
-    acknowledgement may open it ("fair enough. what about mine then?")."""
+    acknowledgement may open it ("fair enough. what about mine then?"). ``additive``: "could I have May's too?"
+    counts as well."""
     rest = _ACK_LEAD.sub("", text, count=1)
     return bool(ELLIPSIS.search(text) or ELLIPSIS.search(rest) or SAME_FOR.search(rest) or OTHER.search(text)
-                or ABOUT_IT.search(text) or ADDITIVE.search(text))
+                or ABOUT_IT.search(text) or (additive and ADDITIVE.search(text)))

@@ -345,9 +345,22 @@ def test_a_follow_up_that_describes_its_record_may_find_the_one_found_last_time(
     point at that order again; only "the other one" (or a correction) rules it out."""
     state = _done("track_order", order_id=36001)
     catalogue = ["TV Wall Mount", "Lumen 4K TV 43in"]
-    for text, same in (("ok. and the wall mount? no use without it", True), ("and the other one? the wall mount", False)):
+    for text, same in (("ok. and the wall mount? no use without it", True),
+                       ("and the other one? the wall mount", False)):
         entities = extract_entities(text, now=NOW, catalogue=catalogue)
         reading = read_act(text, asked_of(state), entities, affirmation_of(text),
                            {"intent": "track_order", "confidence": 0.9}, [], ["track_order"],
                            amendable(state, entities, text))
         assert reading["act"] == "correct" and reading.get("same_record", False) is same, (text, reading)
+
+
+@pytest.mark.parametrize("done, text, top", [
+    ("get_refund", "thanks. and the charger refund from last month, has that gone through?", "track_refund"),
+    ("cancel_order", "yes 40217 the phone one. all of it, the case too", "cancel_order"),
+])
+def test_a_follow_up_after_a_request_that_moved_money_is_read_by_the_router(done: str, text: str, top: str) -> None:
+    state = _done(done, order_id=40217)
+    entities = extract_entities(text, now=NOW, catalogue=["USB-C Charger 65W", "Phone Case Clear"])
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text), {"intent": top, "confidence": 0.9},
+                       [], [done], amendable(state, entities, text))
+    assert reading["act"] == "new_request" and "again" not in reading and "amends" not in reading, reading
