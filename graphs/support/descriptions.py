@@ -17,6 +17,8 @@ DESCRIBED = ("amounts", "dates", "products")
 _BARE_PRICE = re.compile(r"(?<![\d.,])(\d{1,6}[.,]\d{2})(?![\d.,]*\d)")
 _DAY_MONTH = re.compile(r"(?<![\d.,$€£])\b(\d{1,2})[./](\d{1,2})\b(?![.,/]?\d)")
 _DAY_OF_MONTH = re.compile(r"\b(?:the|on) (\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
+# A record described by when it came, not what it holds: "my latest order", "the most recent one", "the newest".
+RECENT = re.compile(r"\b(?:latest|newest|most recent|(?:my|the) last (?:one|order|invoice|charge|bill))\b", re.I)
 DATE_TOLERANCE_DAYS = 3  # customers remember the day a charge showed on their bank app, not when it was issued
 
 
@@ -30,7 +32,8 @@ def described_in(text: str, entities: Entities, now: datetime | None = None) -> 
     words = word_polarity(text)
     out = set(ruled_out(entities.get("products", []), text))
     products = [p for p in entities.get("products", []) if p not in out]
-    found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": products, **words}
+    found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": products, **words,
+                                   "recent": [True] if RECENT.search(text) else []}
     return {k: v for k, v in found.items() if v}
 
 
@@ -76,6 +79,11 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
                 narrowed = [c for c in narrowed if _days_off(c.get(field), wanted) == nearest]
             # A remembered date only narrows: "feb 1" for a charge issued on the 29th of January still counts.
             kept = narrowed if narrowed or entity != "dates" else kept
+    dated = lookup.match.get("dates")
+    if described.get("recent") and dated and len(kept) > 1:
+        # "the most recent one": of the records that fit the rest of the description, the one dated last
+        newest = max(str(c.get(dated) or "") for c in kept)
+        kept = [c for c in kept if str(c.get(dated) or "") == newest]
     return kept
 
 
@@ -94,7 +102,7 @@ def describes(candidate: dict[str, Any], lookup: Lookup, described: dict[str, li
             return True
         if entity == "products" and by_words([candidate], field, described):
             return True
-    return False
+    return bool(described.get("recent")) and "dates" in lookup.match
 
 
 def _fits(entity: str, value: Any, wanted: Any) -> bool:

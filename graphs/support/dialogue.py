@@ -29,12 +29,14 @@ from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
 from graphs.support.affirmation import ACK_OPENER, condition_of, narrows
 from graphs.support.choices import chosen_option
-from graphs.support.flows import get_flow
+from graphs.support.descriptions import RECENT
+from graphs.support.flows import get_flow, money_at_stake
 from graphs.support.instruction import CONTRAST
 from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
 from graphs.support.utterance import (
     ABOUT_IT,
     ACK_WORDS,
+    ACTING,
     CORRECTION,
     DESCRIBING,
     ELLIPSIS,
@@ -46,6 +48,7 @@ from graphs.support.utterance import (
     QUESTION,
     THANKS,
     TRAILING_FILLER,
+    WITHDRAW,
     asks,
     core_of,
     follows_up,
@@ -68,6 +71,26 @@ CARRIED_SECRETS = tuple(SECRETS.values())
 NEW_REQUEST_CONFIDENCE = 0.6
 # Thanks in a longer message, or followed by "but", introduce something else ("I appreciate that, but ...").
 CLOSING_MAX_WORDS = 15
+def followed(flow: ActiveFlow | None) -> ActiveFlow | None:
+    """The flow a reply is read against: the request finished before a turn that only closed or greeted ("ok
+    cool thanks", then "and the other one? the camera"), else the flow itself."""
+    earlier = flow.get("earlier") if flow is not None else None
+    if (flow is not None and earlier is not None and flow["stage"] == "done"
+            and set(flow["intents"]) <= {"out_of_scope"}):
+        # what the closing turns gave on their own (an email, a ZIP code) stays on record
+        return {**earlier, "slots": {**earlier["slots"], **flow["slots"]}}
+    return flow
+
+
+def closing_flow(intents: Sequence[str], previous: ActiveFlow | None) -> ActiveFlow | None:
+    """The finished request a new flow that opens no intent (thanks, a greeting) keeps as ``earlier``."""
+    before = followed(previous)
+    if not intents or not set(intents) <= {"out_of_scope"} or before is None or before["stage"] != "done" \
+            or set(before["intents"]) <= {"out_of_scope"}:
+        return None
+    return {k: v for k, v in before.items() if k != "earlier"}  # type: ignore[return-value]
+
+
 def asked_of(state: State) -> Asked:
     """What the agent's last reply asked, read off the flow (and the last assessment, for a clarification)."""
     flow = state.flow
@@ -130,7 +153,8 @@ def secret_awaited(state: State, text: str) -> list[str]:
 
 def known_slots(state: State) -> dict[str, Any]:
     """Slot values on record in this conversation: the flow's, and the verified customer's id."""
-    slots = state.flow["slots"] if state.flow is not None else {}
+    flow = followed(state.flow)
+    slots = flow["slots"] if flow is not None else {}
     known = {k: v for k, v in slots.items() if v is not None}
     if state.customer and state.customer["verified"]:
         known["customer_id"] = state.customer["customer_id"]
@@ -226,7 +250,8 @@ def amendable(state: State, entities: Entities, text: str = "") -> list[str]:
     flow = state.flow
     if flow is None or flow["stage"] != "done":
         return []
-    other = follows_up(text) and (any(k in entities for k in DESCRIBING) or OTHER.search(text) is not None)
+    other = follows_up(text) and (any(k in entities for k in DESCRIBING) or OTHER.search(text) is not None
+                                  or RECENT.search(text) is not None)
     found: list[str] = []
     for intent in flow["intents"]:
         for name, spec in get_flow(intent).slots.items():
@@ -368,23 +393,44 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return {**state("confirm"), "decides": flow_intents[0]}
     correction = CORRECTION.search(text)
     # A follow-up's own request words would be a new topic the router is sure of ("and the mouse, can you refund
-    # it?"), unless it says it means another record of the same request ("the other one").
-    follow_up = follows_up(text) and (not new_topic or OTHER.search(text) is not None)
+    # it?"), unless it says it means another record of the same request ("the other one") or has no verb of its
+    # own ("how about mine then, the newest?": the router's guess from a few words is no request) and the request
+    # finished moves no money (a question about another refund is never that refund again, nor is "the case too"
+    # after a cancellation that cancellation again).
+    moved_money = any(money_at_stake(i) for i in done_intents)
+    follow_up = follows_up(text, additive=not moved_money) and (
+        not new_topic or OTHER.search(text) is not None
+        or (ACTING.search(text) is None and bool(done_intents) and not moved_money))
     if amends and done_intents and ((correction and not new_topic) or follow_up):
         cue = correction or OTHER.search(text) or ELLIPSIS.search(text) or ABOUT_IT.search(text)
         cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
                     + (f" with {cue.group(0)!r}" if cue else ""))
-        about_it = ABOUT_IT.search(text) is not None and not correction and OTHER.search(text) is None
+        # Only "the other one" or a correction rules out the record found last time; a follow-up that describes a
+        # record ("and the wall mount?", "it's for the speaker") is found from its words, which may be that one.
+        describes_it = not correction and OTHER.search(text) is None
         corrected: DialogueState = {**state("correct"), "amends": list(amends)}
-        if about_it:
+        if describes_it:
             corrected["same_record"] = True
         return corrected
+    if (follow_up and done_intents and not correction and not moved_money
+            and all(get_flow(i).needs_verification for i in done_intents)):
+        # "and January's as well?", "the same for my other account": the request about the customer's records just
+        # finished, again, though no value of it is replaced (it listed, or looked up, without one); never one that
+        # moves money, which a follow-up must name a record for, nor a question answered from the help centre
+        # ("and the return window?" is a question of its own).
+        cues.append(f"asks the finished {' + '.join(done_intents)} again")
+        return {**state("new_request"), "again": list(done_intents)}
     if gives and correction and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}")
         return state("correct")
     if gives and not new_topic:
         cues.append("gives what was asked: " + ", ".join(gives))
         return state("answer")
+    if (flow_intents and asked["kind"] in ("information", "choice") and WITHDRAW.search(text) and not entities
+            and not new_topic and not gives):
+        # "oh, the other charge was another shop's. never mind": the request waiting for an answer is taken back
+        cues.append(f"withdraws the request with {WITHDRAW.search(text).group(0)!r}")  # type: ignore[union-attr]
+        return state("deny")
     if flow_intents and asked["kind"] in ("information", "choice") and correction and not request and not new_topic:
         cues.append(f"corrects with {correction.group(0)!r}, no new request")
         return state("correct")

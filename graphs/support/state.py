@@ -62,8 +62,9 @@ class DialogueState(TypedDict):
     chosen: NotRequired[str]  # the option of a choice the reply picks (an intent offered by a clarifying question)
     restates: NotRequired[str]  # the pending request's intent a reply restates (it confirms that intent's tools only)
     amends: NotRequired[list[str]]  # slots of the request just finished that a correction replaces (it runs again)
-    same_record: NotRequired[bool]  # a remark about the record just discussed: it may be found again, not excluded
+    same_record: NotRequired[bool]  # a follow-up that describes its record: it may be found again, not excluded
     decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
+    again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
 
 
 class Understanding(TypedDict):
@@ -133,6 +134,9 @@ class ActiveFlow(TypedDict):
     reading: NotRequired[dict[str, float]]
     requests: NotRequired[dict[str, RequestState]]
     declined: NotRequired[bool]  # the request was declined (a claimed approval or authority): that is its answer
+    # The request finished before this flow, when this one only closed or greeted (thanks, "ok bet"): a follow-up
+    # after the thanks ("and the other one?") is about that request (graphs/support/dialogue.py ``followed``).
+    earlier: NotRequired[ActiveFlow]
 
 
 class Assessment(TypedDict):

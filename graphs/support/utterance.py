@@ -16,9 +16,22 @@ QUESTION = re.compile(
     r"^\W*((?:how|what|why|when|where|which|who)(?:'?s|'?re|'?d)?|whether|is|are|does|did)\b", re.I)
 # An elliptical follow-up on the request just finished: an opener and a noun phrase ("ok and the keyboard?",
 # "what about my other order"), or "the other one / order".
+# The noun phrase may name a month ("and January's as well?": another invoice or charge) or be "mine" ("what about
+# mine then?" after someone else's order). An acknowledgement may come first, as a sentence of its own ("hm ok.
+# and the speaker?", "fair enough. what about mine then?").
+MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*"
 ELLIPSIS = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|right|alright|cool|great|thanks?|cheers)\b[\s,.!]*)?(?:and|what about|how about)\s+"
-    r"(?:the|my|that|this|those|these|order|#?\d)\b", re.I)
+    r"^\W*(?:(?:ok(?:ay)?|right|alright|cool|great|thanks?|cheers)\b[\s,.!]*)?(?:(?:and\s+)?(?:what|how) about|and)\s+"
+    r"(?:the|my|mine|that|this|those|these|order|#?\d|" + MONTH + r")\b", re.I)
+# "the same for the other order", "do the same with my February one": the last request again, about another record.
+SAME_FOR = re.compile(r"^\W*(?:(?:and|can you|could you|please|pls|just)\s+)*(?:do\s+)?(?:the\s+)?same\s+"
+                      r"(?:thing\s+|again\s+)?(?:for|with|on)\b", re.I)
+# "could I have January's too?": the same again, for something else.
+ADDITIVE = re.compile(r"\b(?:too|as well)\b", re.I)
+# An acknowledgement before the follow-up: words of ACK_WORDS (and a few hums), then a pause.
+_ACK_LEAD = re.compile(r"^\W*(?:(?:hm+|ah|oh|fair|enough|lol|haha|ok(?:ay)?|alright|right|fine|great|cool|nice|"
+                       r"perfect|brilliant|lovely|thanks?|thank you|cheers|ta|got it|understood|noted|sure|"
+                       r"then|so|well)\b[\s,]*)+[.!:;\-–—]+\s*", re.I)
 # A request the customer is still weighing: "thinking about", "not sure", "should I", "maybe", "might".
 HEDGE = re.compile(
     r"\b(?:(?:thinking (?:about|of)|considering) \w+ing|wondering|not (?:entirely |really |quite )?sure|should i|"
@@ -41,6 +54,13 @@ MORE = re.compile(r"\b(too|as well|and the|and my|plus|also|another|other|instea
 CORRECTION = re.compile(
     r"\b(oops|whoops|sorry|typo|wrong|mistake|mistyped|i mean|i meant|meant|actually|no wait|wait|correction|"
     r"rather|instead|not that one|the other one|other one|scratch that|try)\b", re.I)
+# The customer takes the request back before it is done: "never mind", "forget it", "no need for the refund after
+# all", "all good then", "scratch that", "I'll keep it".
+WITHDRAW = re.compile(
+    r"\b(?:never ?mind|forget (?:it|that|about it|the \w+)"
+    r"|no need(?: for (?:it|that|the \w+))?(?: after all| any ?more)?|don'?t worry about it"
+    r"|(?:it'?s |we'?re |i'?m )?all good(?: now| then)?|scratch that|disregard (?:it|that|my)"
+    r"|i'?ll keep (?:it|them))\b", re.I)
 EXPLICIT_YES = re.compile(r"\b(yes|yeah|yep|yup|yea|ya|go ahead|do it|please do|proceed|confirm\w*)\b", re.I)
 THANKS = re.compile(
     r"\b(thanks?|thank (you|u)|thx|ty|cheers|ta|bye|goodbye|appreciated?|gracias|merci|danke|shukran|grazie|"
@@ -135,7 +155,11 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
     return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
 
 
-def follows_up(text: str) -> bool:
-    """An elliptical follow-up: "and the X?", "what about my Y", "the other one", or a remark about it ("it's for
-    the speaker I sent back") — the last request again, about the record it describes."""
-    return bool(ELLIPSIS.search(text) or OTHER.search(text) or ABOUT_IT.search(text))
+def follows_up(text: str, additive: bool = True) -> bool:
+    """An elliptical follow-up: "and the X?", "what about my Y", "the same for Z", "the other one", or a remark
+    about it ("it's for the speaker I sent back") — the last request again, about the record it describes. An
+    acknowledgement may open it ("fair enough. what about mine then?"). ``additive``: "could I have May's too?"
+    counts as well."""
+    rest = _ACK_LEAD.sub("", text, count=1)
+    return bool(ELLIPSIS.search(text) or ELLIPSIS.search(rest) or SAME_FOR.search(rest) or OTHER.search(text)
+                or ABOUT_IT.search(text) or (additive and ADDITIVE.search(text)))

@@ -45,3 +45,25 @@ def test_the_other_one_asks_the_finished_request_again_about_another_record(serv
     [lookup] = [s for s in report.plan if s["tool"] == "get_order" and s["status"] == "done"]
     assert lookup["args"] == {"order_id": 10004}, report.plan
     assert "Order 10004 was delivered" in report.replies[-1], report.replies
+
+
+def test_after_a_closing_thanks_the_other_one_still_follows_up_the_tracked_order(service: SupportService) -> None:
+    """Order 10003 is tracked, the customer says thanks, then asks about "the other one, the headphones": the
+    tracking request again, for the headphones' order (10002), not a new topic the router guesses."""
+    service.send("thanks-then", "where is my order 10003?", customer_id=MAYA)
+    service.send("thanks-then", "ok cool thanks", customer_id=MAYA)
+    report = service.send("thanks-then", "and the other one? the headphones", customer_id=MAYA)
+    assert report.understanding is not None
+    assert report.understanding["intents"][0]["intent"] == "track_order", report.understanding["rationale"]
+    [lookup] = [s for s in report.plan if s["tool"] == "get_order" and s["status"] == "done"]
+    assert lookup["args"] == {"order_id": 10002}, report.plan
+
+
+def test_a_follow_up_after_an_invoice_listing_lists_them_again(service: SupportService) -> None:
+    """The invoices are listed; "great, thanks - and September's as well please" asks the same again."""
+    first = service.send("invoices", "can I get a copy of my invoice?", customer_id=MAYA)
+    assert "list_invoices" in tools_run(first.plan), first.plan
+    report = service.send("invoices", "great, thanks - and September's as well please", customer_id=MAYA)
+    assert report.understanding is not None
+    assert report.understanding["dialogue"].get("again") == ["get_invoice"], report.understanding["rationale"]
+    assert "list_invoices" in tools_run(report.plan), report.plan

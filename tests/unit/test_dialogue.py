@@ -100,6 +100,24 @@ def test_never_mind_with_nothing_pending_drops_the_request() -> None:
     assert _act("never mind, leave everything as it is", NOTHING, top=("change_order", 0.7)) == "deny"
 
 
+@pytest.mark.parametrize("text", [
+    "hang on, checked my bank app again: the other one was a supermarket. sorry, never mind",
+    "oh it turned up this morning, all good then",
+    "we sorted it ourselves, so no need for the refund after all",
+])
+def test_taking_back_a_request_that_waits_for_an_answer_drops_it(text: str) -> None:
+    asked = asked_of(State(flow=_flow(["billing_dispute"], ["invoice_id"])))
+    assert _act(text, asked, top=("billing_dispute", 0.8), flow=("billing_dispute",)) == "deny"
+
+
+def test_taking_back_a_request_with_a_new_value_or_a_new_request_is_no_withdrawal() -> None:
+    asked = asked_of(State(flow=_flow(["billing_dispute"], ["invoice_id"])))
+    assert _act("never mind that one, it's INV-20044", asked, top=("billing_dispute", 0.8),
+                flow=("billing_dispute",)) != "deny"
+    assert _act("forget it, can you cancel my order 10001 instead?", asked, top=("cancel_order", 0.95),
+                flow=("billing_dispute",)) == "new_request"
+
+
 @pytest.mark.parametrize("text", ["nah its fine then", "naw, leave it", "forget it, not worth it"])
 def test_a_casual_no_drops_the_request_after_its_answer(text: str) -> None:
     # "nah its fine then" after the agent said the keyboard is past the return window: nothing more to do

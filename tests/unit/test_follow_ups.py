@@ -11,11 +11,12 @@ import pytest
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.segments import split_clauses
 from graphs.support.affirmation import accepts, affirmation_of
-from graphs.support.dialogue import amend, amendable, asked_of, read_act
+from graphs.support.descriptions import described_in, matches
+from graphs.support.dialogue import amend, amendable, asked_of, closing_flow, followed, read_act
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.state import ActiveFlow, State, Step
-from graphs.support.utterance import tells_value
+from graphs.support.utterance import follows_up, tells_value
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}
@@ -269,3 +270,105 @@ def test_an_acknowledgement_and_then_settles_on_the_offer(said: str, settled: bo
 def test_after_an_opener_the_rest_of_the_reply_decides(said: str, affirmation: str | None, accepted: bool) -> None:
     assert affirmation_of(said) == affirmation
     assert accepts(said) is accepted
+
+
+@pytest.mark.parametrize("said, follows", [
+    ("right, got it. and my newest one?", True),
+    ("fair enough. what about mine then?", True),
+    ("cheers - and October's as well please", True),
+    ("could you do the same for my other account?", True),
+    ("ok. and can you also cancel it", False),
+    ("thanks, so when will I see the money", False),
+    ("cheers. could I have the one from May too?", True),
+])
+def test_a_follow_up_may_open_with_an_acknowledgement_and_name_a_month_or_mine(said: str, follows: bool) -> None:
+    assert follows_up(said) is follows
+
+
+def test_a_follow_up_asks_a_finished_lookup_again_but_never_a_refund() -> None:
+    """An invoice listing is asked for again, for another month, whatever the router reads in the few words; a
+    finished refund is not (a follow-up that moves money must name its record, and reads as a request of its own)."""
+    text = "thanks! and October's as well please"
+    entities = extract_entities(text, now=NOW)
+    listing = _done("get_invoice")
+    reading = read_act(text, asked_of(listing), entities, affirmation_of(text),
+                       {"intent": "out_of_scope", "confidence": 0.7}, [], ["get_invoice"],
+                       amendable(listing, entities, text))
+    assert reading["act"] == "new_request" and reading.get("again") == ["get_invoice"], reading
+    refund = _done("get_refund", order_id=40217)
+    reading = read_act(text, asked_of(refund), entities, affirmation_of(text),
+                       {"intent": "out_of_scope", "confidence": 0.7}, [], ["get_refund"],
+                       amendable(refund, entities, text))
+    assert "again" not in reading, reading
+
+
+def test_the_most_recent_one_is_the_record_dated_last() -> None:
+    lookup = get_flow("track_order").slots["order_id"].resolve
+    assert lookup is not None
+    orders = [{"order_id": 1, "placed_at": "2026-02-01", "products": ["Mechanical Keyboard"]},
+              {"order_id": 2, "placed_at": "2026-02-20", "products": ["Lumen 4K TV 55in"]},
+              {"order_id": 3, "placed_at": "2026-02-11", "products": ["HDMI Cable 2m"]}]
+    text = "ok and what about my most recent one?"
+    entities = extract_entities(text, now=NOW)
+    assert [o["order_id"] for o in matches(orders, lookup, described_in(text, entities, NOW))] == [2]
+    assert amendable(_done("track_order", order_id=40217), entities, text) == ["order_id"]
+    assert len(matches(orders, lookup, described_in("where is my order?", {}, NOW))) == 3
+
+
+def test_after_a_closing_thanks_the_request_before_it_is_the_one_followed_up() -> None:
+    tracked = _done("track_order", order_id=40217).flow
+    assert tracked is not None
+    thanks = closing_flow(["out_of_scope"], tracked)
+    assert thanks is not None and thanks["intents"] == ["track_order"], thanks
+    closing: ActiveFlow = {**tracked, "intents": ["out_of_scope"], "slots": {}, "earlier": thanks}
+    assert followed(closing) == thanks and followed(tracked) is tracked
+    assert closing_flow(["out_of_scope"], closing) == thanks  # a second thanks keeps it
+    assert closing_flow(["get_refund"], tracked) is None  # a request of its own starts afresh
+
+
+def test_a_follow_up_with_no_verb_of_its_own_follows_up_whatever_the_router_guesses() -> None:
+    """"how about mine then, the newest one?" after a finished tracking: the router may be sure of another intent
+    from those few words, but nothing in them asks for anything else; "and the keyboard, can you refund it?" does."""
+    state = _done("track_order", order_id=40217)
+    text = "right. how about mine then, the newest one?"
+    entities = extract_entities(text, now=NOW)
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "place_order", "confidence": 0.9}, [], ["track_order"],
+                       amendable(state, entities, text))
+    assert reading["act"] == "correct" and reading.get("amends") == ["order_id"], reading
+
+
+def test_a_question_answered_from_the_help_centre_is_not_asked_again_by_a_follow_up() -> None:
+    state = _done("check_cancellation_fee")
+    text = "ok. and the refund window - does it start when I order?"
+    entities = extract_entities(text, now=NOW)
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "check_refund_policy", "confidence": 0.8}, [], ["check_cancellation_fee"],
+                       amendable(state, entities, text))
+    assert "again" not in reading, reading
+
+
+def test_a_follow_up_that_describes_its_record_may_find_the_one_found_last_time() -> None:
+    """"and the wall mount?" after a tracking that found the wall mount's order: its words decide, and they may
+    point at that order again; only "the other one" (or a correction) rules it out."""
+    state = _done("track_order", order_id=36001)
+    catalogue = ["TV Wall Mount", "Lumen 4K TV 43in"]
+    for text, same in (("ok. and the wall mount? no use without it", True),
+                       ("and the other one? the wall mount", False)):
+        entities = extract_entities(text, now=NOW, catalogue=catalogue)
+        reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                           {"intent": "track_order", "confidence": 0.9}, [], ["track_order"],
+                           amendable(state, entities, text))
+        assert reading["act"] == "correct" and reading.get("same_record", False) is same, (text, reading)
+
+
+@pytest.mark.parametrize("done, text, top", [
+    ("get_refund", "thanks. and the charger refund from last month, has that gone through?", "track_refund"),
+    ("cancel_order", "yes 40217 the phone one. all of it, the case too", "cancel_order"),
+])
+def test_a_follow_up_after_a_request_that_moved_money_is_read_by_the_router(done: str, text: str, top: str) -> None:
+    state = _done(done, order_id=40217)
+    entities = extract_entities(text, now=NOW, catalogue=["USB-C Charger 65W", "Phone Case Clear"])
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text), {"intent": top, "confidence": 0.9},
+                       [], [done], amendable(state, entities, text))
+    assert reading["act"] == "new_request" and "again" not in reading and "amends" not in reading, reading

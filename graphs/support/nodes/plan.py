@@ -23,7 +23,15 @@ from graphs.reasoners.llm.planning import PlanRequest, plan_with_model
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
-from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, carried_slots, holds, identity_args, unheard
+from graphs.support.dialogue import (
+    NEW_REQUEST_CONFIDENCE,
+    carried_slots,
+    closing_flow,
+    followed,
+    holds,
+    identity_args,
+    unheard,
+)
 from graphs.support.flows import (
     FlowSpec,
     get_flow,
@@ -172,7 +180,7 @@ def _replan(state: State, d: Deps, previous: ActiveFlow, text: str) -> dict[str,
 
 
 def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
-    previous = state.flow
+    previous = followed(state.flow)  # a follow-up after a closing "thanks" continues the request before it
     if understanding["continues_flow"] and previous is not None:
         flow = copy.deepcopy(previous)
         flow.pop("declined", None)  # a decline answers its own turn only
@@ -186,7 +194,7 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
         # the merge): the same request, with all it was given; what it did already stands (plan).
         assert previous is not None
         carried = {**copy.deepcopy(previous["slots"]), **carried}
-    return {
+    new: ActiveFlow = {
         "intents": [i["intent"] for i in understanding["intents"]],
         "confidences": {i["intent"]: i["confidence"] for i in understanding["intents"]},
         "router_confidences": dict(understanding.get("router") or {}),
@@ -195,6 +203,10 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
         "asking": [],
         "low_confidence_turns": 0,
     }
+    earlier = closing_flow(new["intents"], state.flow)
+    if earlier is not None:
+        new["earlier"] = earlier
+    return new
 
 
 def _asked_again(state: State, understanding: Understanding) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, Literal, cast
 
 from langgraph.runtime import Runtime
@@ -26,6 +27,7 @@ from graphs.support.dialogue import (
     carried_slots,
     condition_holds,
     expected_entities,
+    followed,
     known_slots,
     offers_more,
     read_act,
@@ -58,6 +60,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     continuation is the flow's own business)."""
     d = deps(runtime)
     text = state.customer_message
+    # A reply after a closing "thanks" is read against the request before it ("and the other one? the camera").
+    state = replace(state, flow=followed(state.flow))
     # Words are read as meant ("Camcel", "dont", normalise.py); entities read the values as written.
     words = read_form(text)
     router = load_thorough_router()
@@ -111,6 +115,10 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if "chosen" in dialogue:
         # The customer picked one of the intents a clarifying question offered: that doubt is settled.
         intents = [{"intent": dialogue["chosen"], "confidence": CHOSEN_CONFIDENCE}]
+    elif dialogue.get("again") and flow is not None:
+        # A follow-up asks the request just finished again ("and January's as well?"): its intents, as sure as
+        # they were, whatever the router makes of the few words.
+        intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in dialogue["again"]]
     elif continues and flow is not None:
         intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in flow["intents"]]
     elif act in ("close", "smalltalk", "deny"):
