@@ -34,6 +34,7 @@ from graphs.reasoners.local.segments import (
     bare,
     carries_request,
     contemplated,
+    only_asking,
     split_clauses,
 )
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
@@ -191,8 +192,8 @@ class IntentModel:
                                                                          owners)
         out = []
         at = 0
-        for row, clauses, asked, weighed, own in zip(whole_probs, clause_lists, ask_lists, weighed_lists, pieces,
-                                                     strict=True):
+        for text, row, clauses, asked, weighed, own in zip(texts, whole_probs, clause_lists, ask_lists, weighed_lists,
+                                                           pieces, strict=True):
             probs = piece_probs[at:at + len(own)]
             at += len(own)
             clause_probs = probs[:len(clauses)]
@@ -231,6 +232,12 @@ class IntentModel:
             else:
                 # A clause adds a request only if the whole message gives it some weight too (SECONDARY_SUPPORT).
                 support = 1.0
+            whole_top = float(row.max())
+            if (intents and main != whole_main and whole_main != OUT_OF_SCOPE and whole_top >= secondary_threshold
+                    and not only_asking(text)):
+                # An asking piece named the main request ("will it still arrive?"), and the whole message is as sure
+                # of another ("my order says Bel Air Dr, I live on Bel Aire Drive"): the whole asks for that too.
+                tops.append((whole_main, whole_top, whole_top))
             for name, confidence, weight in [*tops, *weighs]:
                 needed = min(support, SECONDARY_SUPPORT[confidence >= BLEND_CONFIDENCE])
                 if weight >= needed and name not in {i.intent for i in intents}:
@@ -267,7 +274,9 @@ class IntentModel:
         surer = [a for a in asked if a[1] > main.confidence and row[a[0]] >= SECONDARY_SUPPORT[0]]
         if not surer:
             return main, margin
-        top = max(surer, key=lambda a: a[1])
+        # Several pieces ask surer than the whole: the one the whole message backs most (two readings agree); a
+        # piece that points back at the request ("please action it now") reads as anything on its own.
+        top = max(surer, key=lambda a: a[1] * float(row[a[0]]))
         return IntentScore(self.classes[top[0]], top[1]), top[2]
 
 
