@@ -31,7 +31,8 @@ CASES = {
         "can i return the keyboard for my money",
         "the damn speaker died in a week, i want the money back on my card",
         # past the return window, asking to return their own item all the same: a return, not a policy question
-        "the returns period on my air fryer ended on sunday, i was stuck overseas, will you still accept it back for my money",
+        "the returns period on my air fryer ended on sunday, i was stuck overseas, will you still accept it back for "
+        "my money",
     ],
     "track_order": [
         "can you have somebody tell me where my parcel got to?",
