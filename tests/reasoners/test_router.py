@@ -240,28 +240,3 @@ def test_of_several_pieces_that_ask_the_one_the_whole_message_backs_is_the_main_
     })
     intents, _ = model.detect(text)  # type: ignore[attr-defined]
     assert intents[0].intent == "get_refund", intents
-
-
-def test_the_whole_messages_sure_intent_stays_beside_an_ask_that_overrides_it() -> None:
-    """An asking piece names the main request ("when will it ship?", read alone as the usual delivery time); the
-    whole message, as sure of another (where the order is), asks for that too; not when the customer says they are
-    only asking."""
-    classes = ["delivery_period", "track_order", "out_of_scope"]
-    text = "I ordered a laptop last week and it is not here. When will it ship?"
-    only = "Just curious, I ordered a laptop last week and it is not here. When will it ship?"
-    model = _Scripted.model(classes, {text: [0.25, 0.7, 0.05], only: [0.25, 0.7, 0.05],
-                                      "When will it ship?": [0.9, 0.05, 0.05]})
-    intents, _ = model.detect(text)  # type: ignore[attr-defined]
-    assert [i.intent for i in intents] == ["delivery_period", "track_order"], intents
-    asked, _ = model.detect(only)  # type: ignore[attr-defined]
-    assert [i.intent for i in asked] == ["delivery_period"], asked
-
-
-def test_the_whole_messages_reading_adds_no_change_beside_an_ask() -> None:
-    """A question about what deleting would do ("if you delete it, do my orders go too?") may read as deleting as a
-    whole; the whole's reading never adds a change (or a refund) beside the asking piece that named the request."""
-    text = "Before anything, if you delete it do my orders go too? My laptop warranty matters."
-    model = _Scripted.model(["technical_issue", "delete_account", "out_of_scope"], {
-        text: [0.2, 0.75, 0.05], "Before anything, if you delete it do my orders go too?": [0.9, 0.05, 0.05]})
-    intents, _ = model.detect(text)  # type: ignore[attr-defined]
-    assert "delete_account" not in [i.intent for i in intents], intents

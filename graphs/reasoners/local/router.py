@@ -34,7 +34,6 @@ from graphs.reasoners.local.segments import (
     bare,
     carries_request,
     contemplated,
-    only_asking,
     split_clauses,
 )
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
@@ -73,10 +72,6 @@ CORROBORATED = (0.4, 0.2)  # (the clause's least probability, the whole message'
 ASKED_ONLY = frozenset({"cancel_order", "change_order", "change_shipping_address", "create_account", "edit_account",
                         "switch_account", "delete_account", "account_migration", "newsletter_subscription",
                         "place_order", "get_invoice"})
-# What the whole message's own reading never adds beside an asking piece that named the main request: changes and
-# money back are done only when a piece of the message asks for them (dev6/dev7: a question about deleting the
-# account, read as deleting it as a whole, requested the deletion).
-NEVER_KEPT = ASKED_ONLY | {OUT_OF_SCOPE, "get_refund"}
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "gloss-mask-cgrid-mean-split811-1"
@@ -196,8 +191,8 @@ class IntentModel:
                                                                          owners)
         out = []
         at = 0
-        for text, row, clauses, asked, weighed, own in zip(texts, whole_probs, clause_lists, ask_lists, weighed_lists,
-                                                           pieces, strict=True):
+        for row, clauses, asked, weighed, own in zip(whole_probs, clause_lists, ask_lists, weighed_lists, pieces,
+                                                     strict=True):
             probs = piece_probs[at:at + len(own)]
             at += len(own)
             clause_probs = probs[:len(clauses)]
@@ -236,13 +231,6 @@ class IntentModel:
             else:
                 # A clause adds a request only if the whole message gives it some weight too (SECONDARY_SUPPORT).
                 support = 1.0
-            whole_top = float(row.max())
-            if (intents and main != whole_main and whole_main not in NEVER_KEPT and whole_top >= secondary_threshold
-                    and not only_asking(text)):
-                # An asking piece named the main request ("will it still arrive?"), and the whole message is as sure
-                # of another ("my order says Bel Air Dr, I live on Bel Aire Drive"): the whole asks for that too.
-                # Never a change or a refund: "if you delete it, do my orders go too?" reads as deleting as a whole.
-                tops.append((whole_main, whole_top, whole_top))
             for name, confidence, weight in [*tops, *weighs]:
                 needed = min(support, SECONDARY_SUPPORT[confidence >= BLEND_CONFIDENCE])
                 if weight >= needed and name not in {i.intent for i in intents}:

@@ -157,18 +157,13 @@ def conditional(piece: str) -> tuple[str, str] | None:
     return (found["condition"].strip(), found["main"].strip()) if found else None
 
 
-def only_asking(text: str) -> bool:
-    """Does the customer say the question is only a question ("hypothetically", "just curious")?"""
-    return _ONLY_ASKING.search(text) is not None
-
-
 def contemplated(text: str) -> list[str]:
     """The actions a message weighs on the customer's own things: the conditions of its conditional pieces whose
     subject is the customer ("if I return it, …" → "I return it") and what they are thinking of doing; not a
     condition on something indefinite ("if I return something late, …": a policy question only), and none when
     the customer says they are only asking ("hypothetically, …")."""
     found: list[str] = []
-    if only_asking(text):
+    if _ONLY_ASKING.search(text):
         return found
     for piece in _PIECE_SPLIT.split(text):
         if not piece or not piece.strip():
