@@ -207,3 +207,36 @@ def test_a_clause_that_only_tells_asks_for_no_change() -> None:
     assert [i.intent for i in told] == ["get_refund"], told
     asked, _ = Scripted().detect("Refund me now. Please change order 16005 too.")
     assert [i.intent for i in asked] == ["get_refund", "change_order"], asked
+
+
+class _Scripted:
+    """A scripted intent model: each text's probabilities from ``rows`` (without its closing full stop too), else
+    out of scope."""
+
+    @staticmethod
+    def model(classes: list[str], rows: dict[str, list[float]]) -> object:
+        from graphs.reasoners.local.router import IntentModel
+
+        default = [0.0] * (len(classes) - 1) + [1.0]
+
+        class Scripted(IntentModel):
+            def __init__(self) -> None:
+                self.classes = classes
+
+            def text_probabilities(self, texts: list[str]) -> np.ndarray:
+                return np.array([rows.get(t, rows.get(t.rstrip("."), default)) for t in texts])
+
+        return Scripted()
+
+
+def test_of_several_pieces_that_ask_the_one_the_whole_message_backs_is_the_main_request() -> None:
+    """A piece that points back at the request ("please action it now") reads as anything on its own; when it and
+    the piece that names the request are both surer than the whole message, the whole message's weight decides."""
+    text = "Hello from the finance team. Refund order 1234 to the card. Please action it now."
+    model = _Scripted.model(["get_refund", "cancel_order", "billing_dispute", "out_of_scope"], {
+        text: [0.3, 0.02, 0.5, 0.18],
+        "Refund order 1234 to the card": [0.75, 0.05, 0.1, 0.1],
+        "Please action it now": [0.05, 0.85, 0.05, 0.05],
+    })
+    intents, _ = model.detect(text)  # type: ignore[attr-defined]
+    assert intents[0].intent == "get_refund", intents

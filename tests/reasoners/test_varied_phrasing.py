@@ -30,10 +30,15 @@ CASES = {
         "could u get someone to sort me a refund for the busted charger",
         "can i return the keyboard for my money",
         "the damn speaker died in a week, i want the money back on my card",
+        # past the return window, asking to return their own item all the same: a return, not a policy question
+        "the returns period on my air fryer ended on sunday, i was stuck overseas, will you still accept it back for "
+        "my money",
     ],
     "track_order": [
         "can you have somebody tell me where my parcel got to?",
         "ordered 2 weeks ago n still nothin, where tf is it",
+        # when a thing already ordered arrives is its tracking, not the usual delivery time
+        "sorry to be a pain, the drone I ordered still hasn't come, when's it due to arrive with me?",
     ],
     "cancel_order": [
         "could someone please call off the order I made this morning, I don't need it",

@@ -267,7 +267,9 @@ class IntentModel:
         surer = [a for a in asked if a[1] > main.confidence and row[a[0]] >= SECONDARY_SUPPORT[0]]
         if not surer:
             return main, margin
-        top = max(surer, key=lambda a: a[1])
+        # Several pieces ask surer than the whole: the one the whole message backs most (two readings agree); a
+        # piece that points back at the request ("please action it now") reads as anything on its own.
+        top = max(surer, key=lambda a: a[1] * float(row[a[0]]))
         return IntentScore(self.classes[top[0]], top[1]), top[2]
 
 
