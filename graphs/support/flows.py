@@ -41,6 +41,9 @@ class Lookup(BaseModel):
                               "every candidate (\"everything from order 36928\"), whatever else they name")
     units: str | None = Field(None, description="with every: the candidate's field saying how many there are; every "
                               "unit is taken then")
+    but: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer names "
+                            "what is left out (\"everything but the case\"): every other candidate is taken; when "
+                            "they name none or all of them, they are asked")
     asks: bool = Field(True, description="False: when what the customer described singles out no one record, the "
                        "slot stays empty and the steps run without it, instead of the customer being asked which")
     instead_of: str | None = Field(None, description="the slot whose record this one replaces (an exchange's item): "

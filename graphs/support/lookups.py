@@ -100,7 +100,10 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         found = matches(candidates, lookup, described)
         if lookup.instead_of:
             found = [c for c in found if describes(c, lookup, described)]
-        if lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
+        if lookup.but and slots.get(lookup.but):
+            # "everything but the case": what the customer names stays; naming none or all of it tells nothing: ask
+            found = [c for c in candidates if c not in found] if 0 < len(found) < len(candidates) else []
+        elif lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
             found = []  # "part of my order" and nothing said which part: ask
         elif lookup.every and slots.get(lookup.every) and not (lookup.some and slots.get(lookup.some)) and candidates:
             found = candidates  # "everything from the order, the speaker and the plugs": all of it

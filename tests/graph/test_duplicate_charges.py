@@ -59,6 +59,11 @@ def test_money_taken_twice_in_other_words_is_a_duplicate() -> None:
     assert duplicate.read_text("you charged me double for the lamp") is True
     assert duplicate.read_text("my card got declined twice at checkout") is None
     assert duplicate.read_text("checkout says it couldn't take the payment (ref PAY-77a1), tried twice now") is None
+    # "Twice" about something else than the money, in the same message as a payment word or a refund asked for
+    assert duplicate.read_text("the earbuds from order 29101 hit the floor twice and died, refund them") is None
+    assert duplicate.read_text("the courier came out twice and I still had to collect it") is None
+    assert duplicate.read_text("I paid full price and they broke twice already, refund please") is None
+    assert duplicate.read_text("the keyboard came out of my account twice") is True
 
 
 def test_keeping_the_goods_does_not_hold_back_a_refund() -> None:

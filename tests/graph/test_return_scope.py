@@ -73,3 +73,23 @@ def test_the_remainder_settled_for_is_refunded(shop: SupportService, database_ur
     assert "39.99" in first.replies[-1], first.replies
     shop.send("rest", "Alright. Just what's remaining then, same card.", customer_id="C9301")
     assert refunded(database_url, 29303) == 59.99, refunds_of(database_url, 29303)
+
+
+def test_everything_but_a_named_item_returns_the_rest_only(shop: SupportService, database_url: str) -> None:
+    """What is named after "but" stays with the customer: 29301 holds headphones ($34.99) and a case ($19.99)."""
+    shop.send("but", "Please take back everything but the case from order 29301.", customer_id="C9301")
+    assert [r["amount"] for r in refunds_of(database_url, 29301)] == [34.99], refunds_of(database_url, 29301)
+    assert order_status(database_url, 29301) == "delivered"
+
+
+@pytest.mark.parametrize("words", ["everything but the case", "all of it except the speaker",
+                                   "the whole order apart from the plugs", "all the items other than the cable"])
+def test_leaving_an_item_out_is_read_as_such(words: str) -> None:
+    flow = get_flow("get_refund")
+    assert flow.slots["excepting"].read_text(f"I want to return {words}") is True
+
+
+@pytest.mark.parametrize("words", ["everything, but I lost the box", "I want to return all of it",
+                                   "return the case but not before friday"])
+def test_a_contrast_is_no_item_left_out(words: str) -> None:
+    assert get_flow("get_refund").slots["excepting"].read_text(words) is not True
