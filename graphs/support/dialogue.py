@@ -216,18 +216,25 @@ def condition_holds(state: State, text: str, entities: Entities) -> bool:
     return named > 0
 
 
-def offers_more(state: State, entities: Entities) -> bool:
+# Words of a product's name that name no product on their own.
+_NOT_A_NAME = frozenset({"the", "and", "for", "with", "of", "in", "to", "my", "one", "it"})
+
+
+def offers_more(state: State, entities: Entities, text: str = "") -> bool:
     """Does the offer waiting for a yes take in more than the products the reply names ("yes but only the cable" to
-    the return of the cable and the TV)? When the items offered are not known, it may: a narrowed yes is then no yes
-    to the offer."""
+    the return of the cable and the TV)? An item offered is named when the reply names its product or a word of its
+    name ("yes, just the cable" to the return of the HDMI Cable 2m). When the items offered are not known, it may: a
+    narrowed yes is then no yes to the offer."""
     named = {str(p).casefold() for p in entities.get("products") or []}
+    said = set(re.findall(r"[a-z0-9]{2,}", text.casefold())) - _NOT_A_NAME
     fetched = {str(item.get("product_id")): str(item.get("name", "")).casefold()
                for step in state.plan if step["status"] == "done" and step["result"]
                for item in ((step["result"].get("data") or {}).get("items") or []) if isinstance(item, dict)}
     offered = [item for step in state.plan if step["status"] == "awaiting_confirmation"
                for item in (step["args"].get("items") or []) if isinstance(item, dict)]
     names = [fetched.get(str(item.get("product_id")), "") for item in offered]
-    return not names or not named or any(not name or name not in named for name in names)
+    return not names or any(not name or (name not in named and not said & set(re.findall(r"[a-z0-9]{2,}", name)))
+                            for name in names)
 
 
 def supplied(asked: Asked, entities: Entities) -> list[str]:

@@ -55,3 +55,11 @@ def test_a_refund_asked_for_as_a_question_runs(service: SupportService, database
     done = service.send("refund-ask", "could I get a refund for order 10004 please?", customer_id="C0001")
     assert _statuses(done, "refund_order") == ["done"], done.plan
     assert [r["amount"] for r in refunds_of(database_url, 10004)] == [14.99]
+
+
+def test_a_yes_naming_the_one_item_offered_is_a_yes(service: SupportService, database_url: str) -> None:
+    """"just the cable" narrows nothing when the cable is all the offer takes in (a word of its product's name)."""
+    asked = service.send("just-it", "is it possible to send back the cable from order 10004?", customer_id="C0001")
+    assert refunds_of(database_url, 10004) == [], asked.plan
+    done = service.send("just-it", "yes, just the cable")
+    assert [r["amount"] for r in refunds_of(database_url, 10004)] == [14.99], done.plan

@@ -92,7 +92,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
                         unheard(entities, state), _after_question(state), retold(state, text),
-                        offers_more(state, entities))
+                        offers_more(state, entities, text))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
     if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
