@@ -278,26 +278,3 @@ def test_a_late_return_told_as_the_days_gone_by_and_asked_anyway_is_an_exception
     text = "I know 30 days have passed since it came, but could you still take the blender back? I was abroad."
     decision = _on_read_only(text)
     assert decision.route == "human_review" and any("exception" in r for r in decision.reasons), decision
-
-
-@pytest.mark.parametrize("text", [
-    "The charger from order 10004 sparked when I plugged it in and now the socket is black.",
-    "my son's earbuds got so hot they burned his ear, what do I do",
-    "The phone case is fine but the power bank's battery is swollen and the lid won't close.",
-    "Smoke came out of the speaker last night. Refund please.",
-])
-def test_a_product_that_harmed_someone_or_is_a_hazard_goes_to_technical_with_a_ticket(text: str) -> None:
-    decision = _on_read_only(text)
-    assert decision.route == "human_review" and decision.queue == "technical", decision
-    assert decision.ticket is not None and decision.ticket["queue"] == "technical", decision
-
-
-@pytest.mark.parametrize("text", [
-    "My laptop gets warm when I game for a few hours, is that normal?",
-    "The Fire TV stick from order 10004 won't pair with the remote.",
-    "ngl the bass on these is fire, but the left bud keeps dropping out",
-    "The battery drains in two hours now, can you help?",
-])
-def test_warmth_slang_or_a_weak_battery_is_no_hazard(text: str) -> None:
-    decision = _on_read_only(text)
-    assert not any("hazard" in r for r in decision.reasons), decision
