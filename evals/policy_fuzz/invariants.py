@@ -27,7 +27,7 @@ from sqlalchemy import Connection, Table, func, select
 from foundation.audit import audit_events
 from foundation.policy import Policy
 from graphs.reasoners.llm.tool_selection import tool_intents
-from graphs.support.flows import needs_confirmation
+from graphs.support.flows import needs_confirmation, step_waits
 from graphs.support.nodes.understand import affirmation_of
 from tools.registry import get_tool
 from tools.store import open_store
@@ -248,6 +248,8 @@ def check_confirmations(url: str, thread: str, turn_keys: Collection[str], ledge
         said = ledger.said.get(parts[0], [])
         turn = int(parts[1]) if parts[1].isdigit() else 0
         text = said[turn - 1] if 0 < turn <= len(said) else ""
+        if text and affirmation_of(text) != "no" and not step_waits(tool, parts[2].split(".", 1)[0], text, text):
+            continue  # run in a turn whose words ask for it without a question or a hedge (policy 2, 3: no yes needed)
         restated = restates(text, tool) and any(restates(earlier, tool) for earlier in said[:turn - 1])
         if affirmation_of(text) != "yes" and not restated:
             raise WriteWithoutYes(f"{tool} ran ({key}) although the customer's message was {text!r}")

@@ -360,6 +360,17 @@ def needs_confirmation(tool: str, intent: str | None = None) -> bool:
     return not steps or any(step.confirm for _, step in steps)
 
 
+def step_waits(tool: str, intent: str | None, request_text: str, message: str = "") -> bool:
+    """``needs_confirmation`` for a request in these words: a step of the tool's own flows confirmed when ``asked``
+    waits as that flow's step would (``waits_for_yes``: a question or a hedge waits, an instruction runs), so a
+    model-planned refund or cancel the customer told the agent to make runs as the local flow's would."""
+    if not needs_confirmation(tool, intent):
+        return False
+    steps = own_steps(tool)
+    mine = [step for flow, step in steps if flow.intent == intent] or [step for _, step in steps]
+    return not mine or any(waits_for_yes(step, request_text, message) for step in mine if step.confirm)
+
+
 @cache
 def tool_policy(tool: str) -> tuple[str, ...]:
     """The named policy checks of every flow step that runs ``tool``."""

@@ -58,7 +58,7 @@ def test_a_plan_change_labelled_track_order_does_not_switch_a_plan_the_customer_
     assert plan_of(database_url) == before, "the plan was switched on a question about its price"
 
 
-def test_refunds_of_one_order_add_up_to_the_approval_limit_across_threads(llm_service: LlmService,
+def test_refunds_of_one_order_add_up_to_the_approval_limit_across_turns_and_threads(llm_service: LlmService,
                                                                                      database_url: str) -> None:
     answers = []
     for _ in range(3):
@@ -67,18 +67,15 @@ def test_refunds_of_one_order_add_up_to_the_approval_limit_across_threads(llm_se
                                  {"order_id": 10002, "amount": 90, "reason": "goodwill for the broken headphones"}))]
     service = llm_service(scripted(*answers))
     text = "Please refund $90 of order 10002, the headphones arrived broken."
-    # A model-planned refund waits for the customer's yes (docs/llm-reasoner.md); the limit is checked when it runs.
-    asked = service.send("t-sum-1", text, customer_id=MAYA)
-    assert refunds_of(database_url, 10002) == [], asked.plan
-    first = service.send("t-sum-1", "yes, go ahead")
+    first = service.send("t-sum-1", text, customer_id=MAYA)
     assert [r["amount"] for r in refunds_of(database_url, 10002)] == [90.0], first.plan
-    service.send("t-sum-2", text, customer_id=MAYA)  # another thread: the settled $90 still counts
-    second = service.send("t-sum-2", "yes please")  # the yes runs the refund's check: $180.00 on one order
+    second = service.send("t-sum-1", text)
     refund = next(s for s in second.plan if s["tool"] == "refund_order")
     assert refund["status"] == "needs_approval", "$180.00 of refunds on one order is above the $100.00 limit"
     assert "limit" in (refund["hold_reason"] or ""), refund["hold_reason"]
     assert "$180.00" in (refund["hold_reason"] or ""), refund["hold_reason"]
-    assert second.review_request is not None
+    third = service.send("t-sum-2", text, customer_id=MAYA)  # another thread: the settled $90 still counts
+    assert third.review_request is not None
     assert [r["amount"] for r in refunds_of(database_url, 10002)] == [90.0], "money moved above the limit"
 
 

@@ -80,9 +80,8 @@ def test_cancelling_an_order_with_a_refund_in_flight_waits_for_a_person(llm_serv
                 step("cancel", "cancel_order", "cancel_order", {"order_id": 10001}, ["order"])),
     )
     service = llm_service(model)
-    asked = service.send("t-inflight", "cancel order 10001", customer_id="C0001")
-    assert [s["status"] for s in asked.plan] == ["done", "awaiting_confirmation"], asked.plan
-    decided = service.send("t-inflight", "yes, go ahead")
+    # An instruction to cancel is the customer's go-ahead (policy 3), with the model planning as without it.
+    decided = service.send("t-inflight", "cancel order 10001", customer_id="C0001")
     cancel = next(s for s in decided.plan if s["tool"] == "cancel_order")
     assert cancel["status"] == "needs_approval", cancel
     assert "in flight" in (cancel["hold_reason"] or ""), cancel["hold_reason"]

@@ -52,7 +52,7 @@ def step(tool: str, intent: str, **args: object) -> dict[str, object]:
 # The customer names the order and the amount, so the slot filler is sure of them: what holds a write here is the
 # policy under test, not the doubt about a value only the model gave.
 SAYS = {"get_refund": "I want $150 back for order 10002, the headphones arrived broken",
-        "cancel_order": "I need to cancel order 10001"}
+        "cancel_order": "Could I still cancel order 10001?"}
 
 
 def asked(intent: str, plan: list[dict[str, object]], kind: str = "request") -> Turn:
@@ -82,7 +82,7 @@ def test_a_write_without_the_customers_yes_is_a_breach(world: tuple[Copies, Worl
     assert stats.ran["cancel_order"] == 0, "cancelled before the customer said yes"
     confirmed = Scenario(MAYA, [True], [False], [asked("cancel_order", cancel), asked("cancel_order", [], "yes")])
     assert play(copies, people, template, confirmed).ran["cancel_order"] == 1
-    monkeypatch.setattr("graphs.reasoners.llm.planning.needs_confirmation", lambda _tool, _intent=None: False)
+    monkeypatch.setattr("graphs.reasoners.llm.planning.step_waits", lambda *_args: False)
     with pytest.raises(inv.WriteWithoutYes, match="cancel_order ran"):
         play(copies, people, template, waits)
 

@@ -25,8 +25,9 @@ from graphs.reasoners.llm.asking import Answer, ask
 from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import PlannedStep, SupportPlan
 from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools, relevant_tools
-from graphs.support.flows import StepSpec, get_flow, needs_confirmation, resolve
+from graphs.support.flows import StepSpec, get_flow, resolve, step_waits
 from graphs.support.policy import written_policy
+from graphs.support.requests import text_for
 from graphs.support.state import ActiveFlow, Customer, Step
 from tools.registry import get_tool
 
@@ -49,6 +50,7 @@ class PlanRequest:
     # The run's policy (Context.policy()); the deployment's when not given.
     policy: Policy = field(default_factory=lambda: get_settings().policy())
     verify_first: bool = False
+    message: str = ""  # the customer's message of this turn (a request's own words are kept in flow["requests"])
 
 
 @dataclass
@@ -200,8 +202,10 @@ def to_steps(plan: SupportPlan, request: PlanRequest) -> list[Step]:
         steps.append({
             "id": full[p.id], "intent": p.intent, "tool": p.tool, "args": dict(p.args), "depends_on": depends,
             "why": p.why, "writes": tool.writes,
-            # The tool decides whether the customer's yes is needed, never the intent label the model chose.
-            "status": "awaiting_confirmation" if needs_confirmation(p.tool, p.intent) else "pending",
+            # The tool decides whether the customer's yes is needed, never the intent label the model chose; a step
+            # confirmed when asked reads the customer's own words, as the local flow does.
+            "status": "awaiting_confirmation" if step_waits(
+                p.tool, p.intent, text_for(request.flow, p.intent, request.message), request.message) else "pending",
             "result": None, "error": None, "hold_reason": None, "approved_by": None, "confirmed": False,
         })
     return steps

@@ -152,7 +152,7 @@ def _model_steps(state: State, d: Deps, flow: ActiveFlow, flow_steps: list[Step]
         intents=flow["intents"], flow=flow, customer=state.customer if state.customer and
         state.customer["verified"] else None, kept=kept + verify, reason=reason,
         also_tools=tuple(s["tool"] for s in kept if s["status"] == "failed"),
-        policy=d.context.policy(), verify_first=bool(verify))
+        policy=d.context.policy(), verify_first=bool(verify), message=state.customer_message)
     proposal = plan_with_model(d.context.build_chat_model(), list(state.messages), request)
     audit_calls(d.audit, d.thread_id, state.turn, proposal.answer.calls, d.now)
     answer = proposal.answer
