@@ -251,6 +251,9 @@ class FlowSpec(BaseModel):
     covers_when: list[str] = Field(default_factory=list, description="text slots of which one must be named in "
                                    "the message for ``covers`` to apply (a change of quantity or a swap refunds the "
                                    "difference itself; a delivery-slot change does not refund a fee)")
+    # The flow only brings what the customer said to a person (a complaint to customer care): a conversation handed
+    # over brings it there itself, so the flow's steps still waiting for the customer's yes are dropped then.
+    carried_by_handoff: bool = False
     reply: str
 
     def verifies(self, slots: Mapping[str, Any]) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from foundation.audit import open_audit_log
@@ -140,3 +142,40 @@ def test_a_chargeback_threat_hands_over_to_billing_with_a_ticket(service: Suppor
     calls = [e["payload"] for e in open_audit_log(database_url).events("chargeback-ticket")
              if e["kind"] == "tool_call" and e["payload"]["tool"] == "create_ticket"]
     assert [c["args"]["queue"] for c in calls if c["ok"]] == ["billing"], calls
+
+
+def test_a_message_handed_over_for_its_anger_at_us_is_a_complaint_too(
+        service: SupportService, database_url: str) -> None:
+    """A message that goes to a person for strong anger at us complains about us whatever else it asks (policy
+    §5a): the complaint is read beside the order's tracking, and the queue stays the request's."""
+    report = service.send("angry-complaint", "Where on earth is order 10003? Fifth time I'm writing to you about "
+                          "it. Your delivery service is pathetic and I'm done with you people.", customer_id="C0001")
+    assert report.assessment is not None and report.assessment["route"] == "human_review", report.assessment
+    assert any("angry with us" in r for r in report.assessment["reasons"]), report.assessment
+    assert report.understanding is not None
+    intents = [i["intent"] for i in report.understanding["intents"]]
+    assert "complaint" in intents and "track_order" in intents, intents
+    assert report.assessment["queue"] == "general", report.assessment
+
+
+def test_a_complaint_waiting_for_a_yes_is_not_asked_after_the_reviewer_decides(
+        service: SupportService, database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A complaint only brings the customer's words to a person (flows.yaml carried_by_handoff): once the turn is
+    handed over, the person reads it with the conversation, and after the reviewer's decision the customer is not
+    asked whether to record it. The agent is made unsure the customer asked for the complaint, so that its ticket
+    waits for their yes."""
+    real = act_node._unsure_reason
+
+    def unsure(*args: Any) -> tuple[list[str], bool]:
+        step = args[-1]
+        return (["not sure it was asked for"], True) if step["intent"] == "complaint" else real(*args)
+
+    monkeypatch.setattr(act_node, "_unsure_reason", unsure)
+    first = service.send("complaint-review", "I want a refund for order 10002, the headphones arrived broken, and "
+                         "I want to make a formal complaint about the quality.", customer_id="C0001")
+    assert first.status == "awaiting_review", first.status
+    assert first.understanding is not None and "complaint" in [i["intent"] for i in first.understanding["intents"]]
+    done = service.resume("complaint-review", {"decisions": [{"type": "approve"}], "reviewer": "alice"})
+    assert [r["amount"] for r in refunds_of(database_url, 10002)] == [349.99]
+    assert "go ahead" not in done.replies[-1].lower(), done.replies
+    assert done.status == "resolved", (done.status, done.replies)

@@ -278,3 +278,32 @@ def test_a_late_return_told_as_the_days_gone_by_and_asked_anyway_is_an_exception
     text = "I know 30 days have passed since it came, but could you still take the blender back? I was abroad."
     decision = _on_read_only(text)
     assert decision.route == "human_review" and any("exception" in r for r in decision.reasons), decision
+
+
+@pytest.mark.parametrize("text", [
+    "Seriously? Fourth parcel in a row you've left at the wrong house. Your courier is a shambles and I'm finished "
+    "with you lot.",
+    "Once again your app has logged me out mid-checkout. Your website is a joke and I'm done with you.",
+    "I've emailed you twice already about the dented fridge. Your company is rubbish. I'm done buying from you.",
+])
+def test_anger_at_us_for_being_let_down_again_counts_as_one_more_sign(text: str) -> None:
+    """A failure of ours counted as happening again, or the customer's chasing of it, is blame (policy §5a): with
+    contempt and an ultimatum it is strong anger at us whatever the lexicon reads ("joke" scores positive)."""
+    decision = decide(_state(sentiment=0.4, message=text), confidence=0.95, threshold=0.7,
+                      max_verification_attempts=3)
+    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
+
+
+@pytest.mark.parametrize("text", [
+    "This is the third time I've asked: please take me off the mailing list.",
+    "Second time writing about this, could you tell me where order 10003 is?",
+    "you took the payment two times on the same day, can you refund one?",
+    "this is my fourth order with you and the mouse is great, where is the keyboard?",
+    "I restarted the speaker three times now and it still drops out.",
+])
+def test_asking_again_calmly_or_a_count_of_charges_is_no_anger(text: str) -> None:
+    """Asking again without anger is helped, not handed over (policy §5a: annoyance is not strong anger); a count
+    of charges or of the customer's own tries is no failure of ours happening again."""
+    decision = decide(_state(intents=("track_order",), sentiment=-0.3, message=text, plan=_read_only()),
+                      confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "respond", decision

@@ -23,7 +23,7 @@ from graphs.support.escalation import decide
 from graphs.support.flows import get_flow
 from graphs.support.handoff import agent_repeats, cues_in, customer_repeats, customer_texts, new_values
 from graphs.support.replies import compose_reply, holding_reply
-from graphs.support.state import Assessment, State
+from graphs.support.state import ActiveFlow, Assessment, State
 from prompts import render_reply
 from tools.registry import get_tool
 
@@ -67,6 +67,22 @@ def _open_ticket(d: Deps, state: State, args: dict[str, str]) -> None:
     d.audit.record(d.thread_id, state.turn, "tool_call", {
         "step": "handoff_ticket", "tool": "create_ticket", "args": args, "ok": result.ok, "error": result.error,
         "approved_by": None}, at=d.now)
+
+
+def _carried_by_handoff(state: State, flow: ActiveFlow) -> dict[str, Any]:
+    """The plan without the steps a hand-off makes moot (flows.yaml ``carried_by_handoff``: a complaint recorded for
+    a person, which the person now reads with the conversation) that still wait for the customer's yes: skipped, so
+    that no one asks the customer about them after the reviewer's decision. ``flow`` stops asking for a
+    confirmation none of its steps waits for any more. Nothing to change: an empty update."""
+    moot = [s["id"] for s in state.plan
+            if s["status"] == "awaiting_confirmation" and get_flow(s["intent"]).carried_by_handoff]
+    if not moot:
+        return {}
+    plan = [{**s, "status": "skipped", "error": "handed over with the conversation"} if s["id"] in moot else s
+            for s in state.plan]
+    if not any(s["status"] == "awaiting_confirmation" for s in plan):
+        flow["asking"] = [a for a in flow["asking"] if a != "confirmation"]
+    return {"plan": plan}
 
 
 def low_turns_after(low_turns: int, *, clarify: bool, sure: bool, offering: bool) -> int:
@@ -127,5 +143,6 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             # that goes back to the reviewer in the same turn (its refusal, a changed amount) says nothing more.
             text = holding_reply(state, decision.queue)
             update["messages"] = [AIMessage(content=text, name="supportgraph")]
+            update |= _carried_by_handoff(state, flow)
         update["status"] = "awaiting_review"
     return update

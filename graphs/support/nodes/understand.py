@@ -35,6 +35,7 @@ from graphs.support.dialogue import (
     secret_awaited,
     unheard,
 )
+from graphs.support.escalation import strong_anger
 from graphs.support.flows import changes_records, get_flow
 from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
@@ -52,6 +53,8 @@ REPAIRABLE = {"emails": "email"}
 CHOSEN_CONFIDENCE = 0.9
 # The intent of a request for a person (prompts/policy.md §5a).
 PERSON_INTENT = "contact_human_agent"
+# The intent of a complaint about us: what a message angry with us says, whatever else it asks.
+COMPLAINT_INTENT = "complaint"
 
 
 def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -135,6 +138,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             entities = extract_entities(text, now=d.now, catalogue=products,
                                         expecting=[*asked["expects"], *wanted], account_named=named)
     intents = _with_person_asked(intents, text, seen)
+    if not continues and act == "new_request":
+        intents = _with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
                        intents[0]["confidence"] if intents else 0.0)
     understanding: Understanding = {
@@ -185,6 +190,18 @@ def _with_person_asked(intents: list[IntentGuess], text: str, seen: dict[str, fl
     if any(i["intent"] == PERSON_INTENT for i in intents) or not any(c.name == "person" for c in cues_in(text)):
         return intents
     return [*intents, {"intent": PERSON_INTENT, "confidence": max(seen.get(PERSON_INTENT, 0.0), SECONDARY_THRESHOLD)}]
+
+
+def _with_complaint_voiced(intents: list[IntentGuess], state: State, seen: dict[str, float]) -> list[IntentGuess]:
+    """The router's intents, with a complaint read from a new request's strong anger at us (the strong-anger trigger
+    of graphs/support/escalation.py, prompts/policy.md §5a) when the router did not read it: a message that is
+    handed over for its blame, insults or ultimatum complains about us whatever it also asks ("where is my order?
+    third time I write, your service is a disgrace, sort it today or I'm gone" tracks an order and complains)."""
+    angry = strong_anger(state, cues_in(state.customer_text())) is not None
+    if not angry or any(i["intent"] == COMPLAINT_INTENT for i in intents):
+        return intents
+    sure = max(seen.get(COMPLAINT_INTENT, 0.0), SECONDARY_THRESHOLD)
+    return [*intents, {"intent": COMPLAINT_INTENT, "confidence": sure}]
 
 
 def _opens_with_answer(flow: ActiveFlow, state: State, text: str, products: tuple[str, ...], now: Any) -> bool:
