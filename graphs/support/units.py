@@ -30,7 +30,8 @@ _ALL_N = re.compile(rf"\ball\s+(of\s+)?(the\s+|my\s+|those\s+|these\s+)?{_NUM}\b
 _OF = re.compile(rf"\b{_NUM}\s+(more\s+)?(of|out of)\s+(the|my|those|these|them)\b", re.I)
 _THOSE = re.compile(rf"\b(those|these|the|my|another|just|only)\s+{_NUM}\b(?!\s*(of|out of|days?|weeks?|"
                     r"hours?|minutes?|months?|years?|times?|stars?|keys?)\b)", re.I)
-_ONE = re.compile(r"\b(this|that|the|another|one more|a|just|only) (one|single one)\b(?!\s+(of|more)\b)", re.I)
+_ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){0,2}?(one|single one)\b"
+                  r"(?!\s+(of|more)\b)", re.I)
 _BOTH = re.compile(r"\bboth\b", re.I)
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
@@ -90,10 +91,10 @@ def _count(sentence: str, name: str, left: int, lines: int) -> int | None:
         return _number(m.group(m.lastindex or 0))
     if _BOTH.search(sentence):
         return 2
-    if m := _THOSE.search(sentence):
-        return _number(m.group(2))
     if _ONE.search(sentence):
         return 1
+    if m := _THOSE.search(sentence):
+        return _number(m.group(2))
     return None
 
 

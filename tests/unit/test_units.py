@@ -26,6 +26,7 @@ CABLE = "HDMI Cable 2m"
     ("a cable was missing from the box. Please refund the missing cable", 3, 1),
     ("the left one is dead. Can you refund that one?", 2, 1),
     ("both plugs are faulty, I want a refund", 3, 2),
+    ("I only got 2 in the box, please refund the missing one", 3, 1),
 ])
 def test_a_count_said_is_the_units_meant(text: str, left: int, count: int) -> None:
     assert units_meant(text, CABLE, left) == count
