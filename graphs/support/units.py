@@ -4,7 +4,7 @@ An order line may hold several units (three cables, four bulb packs). The custom
 "one of the three cables", "those two", "2 plugs", "all but one", "the other two", "the rest", "this one", or
 a product named in the singular ("the missing pack" of three packs). The count is read in the sentences that ask
 for the return or refund ("... only two of the three arrived. Could you refund the missing one?": the second),
-else in the whole request. Nothing said about a count (the product in the plural, "all three", "both" of two):
+else in the rest of the request. Nothing said about a count (the product in the plural, "all three", "both" of two):
 every unit still there. A count never exceeds the units left on the line (``units_meant``), so no unit is given
 back twice and no more than was bought.
 """
@@ -33,6 +33,7 @@ _THOSE = re.compile(rf"\b(those|these|the|my|another|just|only)\s+{_NUM}\b(?!\s*
 _ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){0,2}?(one|single one)\b"
                   r"(?!\s+(of|more)\b)", re.I)
 _BOTH = re.compile(r"\bboth\b", re.I)
+_ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
 _DETERMINER = re.compile(r"\b(the|this|that|a|an|my|one|another|single)\s+((\w|-)+\s+){0,2}$", re.I)
@@ -64,7 +65,11 @@ def units_meant(text: str, name: str, left: int, lines: int = 1) -> int | None:
     product ("those two") is read only when there is one."""
     if left <= 1:
         return None
-    for sentence in asking(text) or [text]:
+    asked = asking(text)
+    # The sentences that ask first; when they say no count ("Please refund it too."), the ones that tell which
+    # ("A second speaker of the three died.").
+    told = [s for s in _SENTENCE.split(text) if s and s.strip() and s not in asked]
+    for sentence in [*asked, *told] or [text]:
         count = _count(sentence, name, left, lines)
         if count is not None:
             return None if count >= left else max(count, 1)
@@ -91,7 +96,7 @@ def _count(sentence: str, name: str, left: int, lines: int) -> int | None:
         return _number(m.group(m.lastindex or 0))
     if _BOTH.search(sentence):
         return 2
-    if _ONE.search(sentence):
+    if _ONE.search(sentence) or _ANOTHER.search(sentence):
         return 1
     if m := _THOSE.search(sentence):
         return _number(m.group(2))

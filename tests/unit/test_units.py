@@ -48,6 +48,11 @@ def test_the_count_is_read_where_the_customer_asks_not_where_they_tell_what_happ
     assert units_meant(text, CABLE, 3) == 1
 
 
+def test_the_sentences_that_tell_which_count_when_the_asking_one_says_no_count() -> None:
+    assert units_meant("Another of my three cables gave up today. Can I get a refund for it?", CABLE, 3) == 1
+    assert units_meant("A second cable of the three gave up today. Can I get a refund for it?", CABLE, 3) == 1
+
+
 def test_a_count_naming_no_product_is_not_read_for_several_lines() -> None:
     assert units_meant("please refund those two", CABLE, 3, lines=2) is None
     assert units_meant("please refund two cables and the mouse", CABLE, 3, lines=2) == 2
