@@ -39,8 +39,9 @@ class Lookup(BaseModel):
                              "which, they are asked rather than all being taken")
     every: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
                               "every candidate (\"everything from order 36928\"), whatever else they name")
-    units: str | None = Field(None, description="with every: the candidate's field saying how many there are; every "
-                              "unit is taken then")
+    units: str | None = Field(None, description="with pick all or total: the candidate's field saying how many units "
+                              "it holds; each counts the units the customer's words ask for (\"one of the three "
+                              "cables\", graphs/support/units.py), else every unit not yet returned")
     but: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer names "
                             "what is left out (\"everything but the case\"): every other candidate is taken; when "
                             "they name none or all of them, they are asked")

@@ -17,9 +17,10 @@ from typing import Any
 from graphs.reasoners.local.entities import Entities
 from graphs.support.descriptions import described_in, describes, matches
 from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
-from graphs.support.mentions import WANTED
+from graphs.support.mentions import WANTED, by_words, word_polarity
 from graphs.support.requests import request_of, slots_for
 from graphs.support.state import ActiveFlow, Step
+from graphs.support.units import asking, leaves_units_out, units_left, units_meant
 
 MAX_CHOICES = 5
 
@@ -50,14 +51,29 @@ def resolve_known(args: Any, scope: dict[str, Any], pending: set[str]) -> Any:
     return resolve(args, scope)
 
 
-def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int) -> Any:
+def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int, text: str = "") -> Any:
+    """The slot's value from the records found; with ``units``, each record counts the units the words ask for
+    (graphs/support/units.py), else every unit left."""
+    counts = _units(lookup, found, text)
     if lookup.total:
-        if lookup.partial and len(found) == every:
+        if lookup.partial and len(found) == every and all(n is None for n in counts):
             return None  # all of it: the step's own default (a refund of everything still refundable)
-        return {"value": round(sum(float(c.get(lookup.total) or 0) for c in found), 2)}
+        return {"value": round(sum(float(c.get(lookup.total) or 0) * (n if n is not None else units_left(
+            c, lookup.units) if lookup.units else 1) for c, n in zip(found, counts, strict=True)), 2)}
     if pick_all:
-        return [{k: c[k] for k in lookup.keep} if lookup.keep else c for c in found]
+        kept = [{k: c[k] for k in lookup.keep} if lookup.keep else c for c in found]
+        if lookup.units:
+            kept = [{**k, "quantity": n if n is not None else units_left(c, lookup.units)}
+                    for k, c, n in zip(kept, found, counts, strict=True)]
+        return kept
     return found[0].get(lookup.value) if lookup.value else found[0]
+
+
+def _units(lookup: Lookup, found: list[dict[str, Any]], text: str) -> list[int | None]:
+    """Per record found, the units the words ask for (None: no count said, every unit left)."""
+    field = lookup.match.get("products") or "name"
+    return [units_meant(text, str(c.get(field) or ""), units_left(c, lookup.units), len(found)) if lookup.units
+            else None for c in found]
 
 
 def _choice(lookup: Lookup, candidate: dict[str, Any]) -> dict[str, Any]:
@@ -100,7 +116,12 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         found = matches(candidates, lookup, described)
         if lookup.instead_of:
             found = [c for c in found if describes(c, lookup, described)]
-        if lookup.but and slots.get(lookup.but):
+        if lookup.units and len(found) > 1:
+            # "Plug was there, but a pack was missing. Could you refund the missing pack?": of the items the
+            # message names, those the sentences asking for something back name.
+            asked = word_polarity(" ".join(asking(request["text"] or "")))
+            found = by_words(found, lookup.match.get("products") or "name", asked) or found
+        if lookup.but and slots.get(lookup.but) and not (lookup.units and leaves_units_out(request["text"])):
             # "everything but the case": what the customer names stays; naming none or all of it tells nothing: ask
             found = [c for c in candidates if c not in found] if 0 < len(found) < len(candidates) else []
         elif lookup.some and slots.get(lookup.some) and len(found) == len(candidates) > 1:
@@ -108,7 +129,7 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         elif lookup.every and slots.get(lookup.every) and not (lookup.some and slots.get(lookup.some)) and candidates:
             found = candidates  # "everything from the order, the speaker and the plugs": all of it
             if lookup.units and slot.pick == "all":
-                every = [{**{k: c[k] for k in lookup.keep}, "quantity": c.get(lookup.units) or 1} for c in found]
+                every = [{**{k: c[k] for k in lookup.keep}, "quantity": units_left(c, lookup.units)} for c in found]
                 request["slots"][name] = every
                 for step in waiting:
                     step["args"] = _substitute(step["args"], reference, every)
@@ -116,7 +137,7 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         single = found and (slot.pick == "all" or lookup.total or len(found) == 1)
         if single or not lookup.asks:
             # (a lookup that asks nothing leaves the slot empty when no one record fits: the steps do without it)
-            value = _value(lookup, slot.pick == "all", found, len(candidates)) if single else None
+            value = _value(lookup, slot.pick == "all", found, len(candidates), request["text"]) if single else None
             request["slots"][name] = value
             for step in waiting:
                 step["args"] = _substitute(step["args"], reference, value)
@@ -193,7 +214,7 @@ def _picked(spec: FlowSpec, name: str, offered: list[dict[str, Any]], text: str,
     # ("when are the plugs coming?" about the one smart-plug order), not merely when it says something.
     fits_the_one = len(candidates) == 1 and bool(named or describes(candidates[0], lookup, described))
     if found and (len(found) < len(candidates) or fits_the_one) and (several or len(found) == 1):
-        return _value(lookup, spec.slots[name].pick == "all", found, len(candidates))
+        return _value(lookup, spec.slots[name].pick == "all", found, len(candidates), text)
     return None
 
 

@@ -65,6 +65,7 @@ class DialogueState(TypedDict):
     same_record: NotRequired[bool]  # a follow-up that describes its record: it may be found again, not excluded
     decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
     again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
+    unmet: NotRequired[list[str]]  # where a conditional yes wants the money that the offer does not send it (paypal)
 
 
 class Understanding(TypedDict):

@@ -29,6 +29,7 @@ def test_get_order_with_tracking(call: Call) -> None:
             "quantity": 1,
             "unit_price": 129.0,
             "line_total": 129.0,
+            "returned": 0,
         }
     ]
     assert d["total"] == 129.0 and d["shipping_address"]["zip_code"] == "94107"

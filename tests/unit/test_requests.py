@@ -130,7 +130,7 @@ def test_a_named_item_list_is_resolved_from_the_order() -> None:
         {"product_id": "P038", "name": "Mechanical Keyboard", "unit_price": 89.99}]}}
     ret = _step("get_refund.return", "get_refund", "return_items", {"order_id": 18101, "items": "$slots.items"})
     settle_lookup(flow, [order, ret], order)
-    assert ret["args"]["items"] == [{"product_id": "P034"}]
+    assert ret["args"]["items"] == [{"product_id": "P034", "quantity": 1}]
 
 
 def test_slots_a_lookup_will_fill_stay_references_until_it_does() -> None:

@@ -38,6 +38,7 @@ def order_detail(order: Order) -> dict[str, Any]:
                 "quantity": i.quantity,
                 "unit_price": money(i.unit_price_cents),
                 "line_total": money(i.line_total_cents),
+                "returned": i.returned,
             }
             for i in order.items
         ],

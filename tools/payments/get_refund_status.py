@@ -25,7 +25,8 @@ def get_refund_status(store: BusinessStore, args: GetRefundStatusArgs, ctx: Tool
         return ToolResult.refuse(not_found(args.order_id))
     payments = payments_backend(store)
     rows = payments.refunds(order.order_id)
-    remaining = refundable_cents(payments.charges(order_id=order.order_id))
+    charged = payments.charges(order_id=order.order_id)
+    remaining = refundable_cents(charged)
     total = sum(r.amount_cents for r in rows)
     return ToolResult.success(
         {
@@ -44,6 +45,8 @@ def get_refund_status(store: BusinessStore, args: GetRefundStatusArgs, ctx: Tool
             ],
             "total_refunded": money(total),
             "remaining_refundable": money(remaining),
+            # Where a refund to the original payment method goes: the methods the order was paid with.
+            "paid_with": sorted({c.payment_method for c in charged if c.status == "succeeded"}),
         }
     )
 

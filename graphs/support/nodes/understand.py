@@ -18,6 +18,7 @@ from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load
 from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
+from graphs.support.destination import destination_condition, unmet_destinations
 from graphs.support.dialogue import (
     IDENTIFIERS,
     SECRETS,
@@ -87,7 +88,10 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if (affirmation is None and asked["kind"] == "confirmation" and accepts(words)
             and not unheard(entities, state)):
         affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
-    if affirmation is None and asked["kind"] == "confirmation" and condition_holds(state, words, entities):
+    # "ok, as long as it goes back to PayPal": where the refund offered goes decides (None: no such condition)
+    destined = destination_condition(words, state.plan) if asked["kind"] == "confirmation" else None
+    if affirmation is None and asked["kind"] == "confirmation" and (
+            condition_holds(state, words, entities) or destined):
         affirmation = "yes"  # "ok, as long as it goes back on my card" to a refund to the card
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
@@ -108,6 +112,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # ("9.99, few days ago") is read against them whatever topic the router reads. One that opens with the
         # answer ("the mount. doesn't fit my tv") answers it whatever the rest reads like.
         dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
+    unmet = unmet_destinations(words, state.plan) if destined is False else []
+    if unmet and flow is not None:
+        # A yes on a destination no refund of the order can have (PayPal for an order paid by card) is no yes: the
+        # offer stands, made again with where the money can go (prompts/policy.md §2).
+        dialogue = {**dialogue, "act": "answer", "unmet": unmet,
+                    "cues": [*dialogue["cues"], "a yes on where the money goes that no refund can meet"]}
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it

@@ -1,0 +1,94 @@
+"""Where the money of a refund offer goes, and whether a condition the customer sets on it holds.
+
+A yes on a condition ("ok, as long as it goes back to PayPal", "fine if it's not a voucher") is a yes only when
+the offer already meets it (prompts/policy.md §2). The offer waiting for the yes refunds either to a gift card
+(store credit) or to the method the order was paid with (get_refund_status's ``paid_with``). A condition that
+names where the money should or should not go is checked against that; one naming no destination, or an offer
+whose destination the records do not show, is not decided here.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graphs.support.affirmation import condition_of
+from graphs.support.state import Step
+
+# The kinds of destination, by the words customers use for them; the first that matches a mention is its kind.
+_KINDS = (
+    ("gift_card", r"gift ?card|store credit|shop credit|voucher|credit note|(account|site) credit"),
+    ("paypal", r"pay ?pal"),
+    ("card", r"(credit |debit )?card|visa|master ?card|amex|bank( account)?"),
+)
+_MENTION = re.compile(r"\b(?P<neg>(not|no|never|rather than|instead of|over)\s+(\w+\s+){0,2})?(?:"
+                      + "|".join(f"(?P<{k}>{p})" for k, p in _KINDS) + r")\b", re.I)
+_REFUNDS = frozenset({"refund_order", "return_items"})
+
+
+def kind_of(method: str) -> str | None:
+    """The kind of a payment method as the records write it ("card ending 4242", "paypal", "gift_card")."""
+    text = method.replace("_", " ")
+    return next((kind for kind, pattern in _KINDS if re.search(rf"\b({pattern})\b", text, re.I)), None)
+
+
+def offered_destination(plan: list[Step]) -> str | None:
+    """Where the refund waiting for the customer's yes would go: gift_card, or the kind of method the order was
+    paid with (one kind only); None when no refund waits or the records do not say."""
+    step = _waiting(plan)
+    if step is None:
+        return None
+    if step["args"].get("to_gift_card"):
+        return "gift_card"
+    paid = _paid_with(plan, step)
+    return paid.pop() if len(paid) == 1 else None
+
+
+def _waiting(plan: list[Step]) -> Step | None:
+    waiting = [s for s in plan if s["status"] == "awaiting_confirmation" and s["tool"] in _REFUNDS]
+    return waiting[0] if len(waiting) == 1 else None
+
+
+def _paid_with(plan: list[Step], step: Step) -> set[str | None]:
+    """The kinds of method the order of ``step`` was paid with, as get_refund_status found them."""
+    paid: set[str | None] = set()
+    for s in plan:
+        data: dict[str, Any] = ((s["result"] or {}).get("data") or {}) if s["status"] == "done" else {}
+        if s["tool"] == "get_refund_status" and str(data.get("order_id")) == str(step["args"].get("order_id")):
+            paid |= {kind_of(str(m)) for m in data.get("paid_with") or []}
+    return paid
+
+
+def destination_condition(text: str, plan: list[Step]) -> bool | None:
+    """Does the condition of a conditional yes about where the money goes hold for the offer waiting ("as long as
+    it goes back to PayPal and not some voucher" to a refund to PayPal: True; to a card: False)? None when the
+    reply sets no such condition or the offer's destination is not known."""
+    condition = condition_of(text)
+    destination = offered_destination(plan) if condition else None
+    if condition is None or destination is None:
+        return None
+    wanted, refused = destinations_named(condition)
+    if not wanted and not refused:
+        return None
+    return wanted <= {destination} and destination not in refused
+
+
+def destinations_named(text: str) -> tuple[set[str], set[str]]:
+    """The kinds of destination the words want the money to go to, and those they refuse ("not a voucher")."""
+    wanted: set[str] = set()
+    refused: set[str] = set()
+    for m in _MENTION.finditer(text):
+        kind = next(k for k, _ in _KINDS if m.group(k))
+        (refused if m.group("neg") else wanted).add(kind)
+    return wanted, refused
+
+
+def unmet_destinations(text: str, plan: list[Step]) -> list[str]:
+    """Where a conditional yes wants the money that no refund of the order waiting can send it: neither the method
+    it was paid with nor store credit (["paypal"] for an order paid by card)."""
+    condition = condition_of(text)
+    step = _waiting(plan)
+    paid = _paid_with(plan, step) if step is not None else set()
+    if condition is None or not paid or None in paid:
+        return []
+    return sorted(destinations_named(condition)[0] - {"gift_card", *(k for k in paid if k)})

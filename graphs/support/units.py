@@ -1,0 +1,122 @@
+"""How many units of an order line the customer means: the count of a return or a refund.
+
+An order line may hold several units (three cables, four bulb packs). The customer says how many in words:
+"one of the three cables", "those two", "2 plugs", "all but one", "the other two", "the rest", "this one", or
+a product named in the singular ("the missing pack" of three packs). The count is read in the sentences that ask
+for the return or refund ("... only two of the three arrived. Could you refund the missing one?": the second),
+else in the rest of the request. Nothing said about a count (the product in the plural, "all three", "both" of two):
+every unit still there. A count never exceeds the units left on the line (``units_meant``), so no unit is given
+back twice and no more than was bought.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+_NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10}
+_NUM = r"(\d{1,2}|" + "|".join(_NUMBERS) + r")"
+_SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s[-–—]+\s")
+# A sentence that asks for units back.
+_ACTION = re.compile(r"\b(refund\w*|return\w*|reimburs\w*|money back|credit\w*|(send|ship|post|mail)\w* "
+                     r"(\w+ ){0,4}back|take (\w+ ){0,4}back)\b", re.I)
+# Counts that need no product word, strongest first: each is (pattern, reading of its number group).
+_BUT = re.compile(rf"\b(all|every(thing| one)?)\s+(but|except( for)?|apart from|bar|minus|save)\s+{_NUM}\b", re.I)
+_REST = re.compile(rf"\b(the )?(other|remaining|rest of (the|my|those|these)|last)\s+{_NUM}\b", re.I)
+_LEFT = re.compile(r"\b(the rest|the remaining( ones)?|the others|the other ones|what(ever)?('s| is) (left|remaining)"
+                   r"|remaining \w+s)\b", re.I)
+_ALL_N = re.compile(rf"\ball\s+(of\s+)?(the\s+|my\s+|those\s+|these\s+)?{_NUM}\b", re.I)
+_OF = re.compile(rf"\b{_NUM}\s+(more\s+)?(of|out of)\s+(the|my|those|these|them)\b", re.I)
+_THOSE = re.compile(rf"\b(those|these|the|my|another|just|only)\s+{_NUM}\b(?!\s*(of|out of|days?|weeks?|"
+                    r"hours?|minutes?|months?|years?|times?|stars?|keys?)\b)", re.I)
+_ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){0,2}?(one|single one)\b"
+                  r"(?!\s+(of|more)\b)", re.I)
+_BOTH = re.compile(r"\bboth\b", re.I)
+_ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
+# The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
+_TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
+_DETERMINER = re.compile(r"\b(the|this|that|a|an|my|one|another|single)\s+((\w|-)+\s+){0,2}$", re.I)
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBERS[word.lower()]
+
+
+def asking(text: str) -> list[str]:
+    """The sentences of ``text`` that ask for something back ("Could you refund me the missing pack?"), not those
+    that tell what happened ("Plug was there, but only two of the three packs")."""
+    return [s for s in _SENTENCE.split(text) if s and s.strip() and _ACTION.search(s)]
+
+
+def units_left(line: dict[str, Any], field: str) -> int:
+    """The units of an order line not yet returned (``field``: its quantity)."""
+    return max(int(line.get(field) or 1) - int(line.get("returned") or 0), 0)
+
+
+def leaves_units_out(text: str) -> bool:
+    """Do the words leave out a count of units ("all but one of the plugs") rather than an item named?"""
+    return _BUT.search(text) is not None
+
+
+def units_meant(text: str, name: str, left: int, lines: int = 1) -> int | None:
+    """How many of the ``left`` units of an order line named ``name`` the words ask for, or None when they say no
+    count (every unit left). ``lines``: how many lines of the order the request is about; a count that names no
+    product ("those two") is read only when there is one."""
+    if left <= 1:
+        return None
+    asked = asking(text)
+    # The sentences that ask first; when they say no count ("Please refund it too."), the ones that tell which
+    # ("A second speaker of the three died.").
+    told = [s for s in _SENTENCE.split(text) if s and s.strip() and s not in asked]
+    for sentence in [*asked, *told] or [text]:
+        count = _count(sentence, name, left, lines)
+        if count is not None:
+            return None if count >= left else max(count, 1)
+    return None
+
+
+def _count(sentence: str, name: str, left: int, lines: int) -> int | None:
+    words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3 and not w.isdigit()]
+    but = _BUT.search(sentence)
+    if but and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I) for w in words)):
+        return left - _number(but.group(but.lastindex or 0))
+    named = _by_name(sentence, words)
+    if named is not None:
+        return named
+    if lines > 1:
+        return None
+    if m := _REST.search(sentence):
+        return _number(m.group(m.lastindex or 0))
+    if _LEFT.search(sentence):
+        return left
+    if m := _OF.search(sentence):
+        return _number(m.group(1))
+    if m := _ALL_N.search(sentence):
+        return _number(m.group(m.lastindex or 0))
+    if _BOTH.search(sentence):
+        return 2
+    if _ONE.search(sentence) or _ANOTHER.search(sentence):
+        return 1
+    if m := _THOSE.search(sentence):
+        return _number(m.group(2))
+    return None
+
+
+def _by_name(sentence: str, words: list[str]) -> int | None:
+    """A count written before a word of the product's name ("two bulb packs", "2 cables"; not the total of "one of
+    the three cables"), or the product named in the singular after a determiner ("the missing pack", "that
+    cable"); None when the sentence says neither."""
+    lowered = sentence.lower()
+    for word in words:
+        for m in re.finditer(rf"\b{re.escape(word)}(e?s)?\b", lowered):
+            before = lowered[:m.start()]
+            counted = re.search(rf"(?<![\d.,$€£])\b{_NUM}\s+((\w|-)+\s+){{0,2}}$", before, re.I)
+            if counted and not _TOTAL.search(before[:counted.start()]):
+                return _number(counted.group(1))
+            following = re.match(r"\s*((\w|-)+)", lowered[m.end():])
+            head = not following or not any(re.fullmatch(rf"{re.escape(w)}(e?s)?", following.group(1))
+                                            for w in words)
+            if head and not m.group(1) and _DETERMINER.search(before) and not _TOTAL.search(before):
+                return 1
+    return None

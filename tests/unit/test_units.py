@@ -1,0 +1,113 @@
+"""How many units of an order line a customer's words mean (graphs/support/units.py), and where a conditional yes
+wants the money of a refund offer (graphs/support/destination.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graphs.support.destination import destination_condition, kind_of, unmet_destinations
+from graphs.support.flows import Lookup
+from graphs.support.lookups import _value
+from graphs.support.state import Step
+from graphs.support.units import units_meant
+
+CABLE = "HDMI Cable 2m"
+
+
+@pytest.mark.parametrize(("text", "left", "count"), [
+    ("can you take back one of the cables from my last order?", 3, 1),
+    ("two of the four speakers hum, I'd like a refund for those two", 4, 2),
+    ("refund 2 cables please, I ordered one too many twice", 3, 2),
+    ("the set had five plugs. I want to send all but two back", 5, 3),
+    ("one was already refunded; please refund the other two", 3, 2),
+    ("I kept one. Return the last two for me", 3, 2),
+    ("a cable was missing from the box. Please refund the missing cable", 3, 1),
+    ("the left one is dead. Can you refund that one?", 2, 1),
+    ("both plugs are faulty, I want a refund", 3, 2),
+    ("I only got 2 in the box, please refund the missing one", 3, 1),
+])
+def test_a_count_said_is_the_units_meant(text: str, left: int, count: int) -> None:
+    assert units_meant(text, CABLE, left) == count
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("please refund the cables, none of them work", 3),
+    ("refund all three of them", 3),
+    ("I want to send back both plugs", 2),
+    ("return the rest of them", 3),
+    ("could you refund the cable?", 1),  # one unit left: nothing to count
+])
+def test_no_count_or_every_unit_is_none(text: str, left: int) -> None:
+    assert units_meant(text, CABLE, left) is None
+
+
+def test_the_count_is_read_where_the_customer_asks_not_where_they_tell_what_happened() -> None:
+    text = "Only two of the three cables came. Could you refund me the missing cable?"
+    assert units_meant(text, CABLE, 3) == 1
+
+
+def test_the_sentences_that_tell_which_count_when_the_asking_one_says_no_count() -> None:
+    assert units_meant("Another of my three cables gave up today. Can I get a refund for it?", CABLE, 3) == 1
+    assert units_meant("A second cable of the three gave up today. Can I get a refund for it?", CABLE, 3) == 1
+
+
+def test_a_count_naming_no_product_is_not_read_for_several_lines() -> None:
+    assert units_meant("please refund those two", CABLE, 3, lines=2) is None
+    assert units_meant("please refund two cables and the mouse", CABLE, 3, lines=2) == 2
+
+
+ITEMS = Lookup(step="order", items="items", match={"products": "name"}, keep=["product_id"], units="quantity")
+AMOUNT = Lookup(step="order", items="items", match={"products": "name"}, total="unit_price", partial=True,
+                units="quantity")
+LINES = [{"product_id": "P001", "name": CABLE, "quantity": 3, "returned": 1, "unit_price": 14.99},
+         {"product_id": "P002", "name": "Wireless Mouse", "quantity": 1, "returned": 0, "unit_price": 29.99}]
+
+
+def test_a_return_carries_the_units_meant_else_every_unit_not_yet_returned() -> None:
+    assert _value(ITEMS, True, LINES[:1], 2, "return one of the cables") == [{"product_id": "P001", "quantity": 1}]
+    assert _value(ITEMS, True, LINES[:1], 2, "return the cables") == [{"product_id": "P001", "quantity": 2}]
+
+
+def test_a_refund_is_the_unit_price_times_the_units_meant() -> None:
+    assert _value(AMOUNT, False, LINES[:1], 2, "refund one of the cables") == {"value": 14.99}
+    assert _value(AMOUNT, False, LINES[:1], 2, "refund the cables") == {"value": 29.98}
+    assert _value(AMOUNT, False, LINES, 2, "refund the cables and the mouse") is None  # all of it: all refundable
+
+
+def _plan(paid_with: list[str], to_gift_card: bool = False) -> list[Step]:
+    base: dict[str, Any] = {"depends_on": [], "why": "", "writes": False, "error": None, "hold_reason": None,
+                            "approved_by": None, "confirmed": False}
+    return [
+        {**base, "id": "get_refund.refunds", "intent": "get_refund", "tool": "get_refund_status", "status": "done",
+         "args": {"order_id": 40001}, "result": {"ok": True, "data": {"order_id": 40001, "paid_with": paid_with}}},
+        {**base, "id": "get_refund.refund", "intent": "get_refund", "tool": "refund_order", "writes": True,
+         "status": "awaiting_confirmation", "result": None,
+         "args": {"order_id": 40001, "amount": 20.0, "to_gift_card": to_gift_card}},
+    ]  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(("reply", "paid", "holds"), [
+    ("alright, provided the money lands back in my paypal", ["paypal"], True),
+    ("alright, provided the money lands back in my paypal", ["card ending 1111"], False),
+    ("sure, so long as it's not a voucher", ["card ending 1111"], True),
+    ("sure, so long as it goes on my visa", ["card ending 1111"], True),
+    ("ok if it arrives by friday", ["paypal"], None),  # no destination named: not decided here
+    ("yes please", ["paypal"], None),
+])
+def test_a_condition_on_the_destination_holds_only_when_the_offer_meets_it(reply: str, paid: list[str],
+                                                                           holds: bool | None) -> None:
+    assert destination_condition(reply, _plan(paid)) is holds
+
+
+def test_store_credit_offered_meets_a_voucher_condition_not_a_paypal_one() -> None:
+    assert destination_condition("ok, as long as it's a gift card", _plan(["paypal"], to_gift_card=True)) is True
+    assert destination_condition("ok, as long as it's on paypal", _plan(["paypal"], to_gift_card=True)) is False
+
+
+def test_only_a_destination_no_refund_of_the_order_can_have_is_unmet() -> None:
+    assert unmet_destinations("fine, as long as it goes to paypal", _plan(["card ending 1111"])) == ["paypal"]
+    # the card the order was paid with can be had: the customer changes the offer, it is not refused
+    assert unmet_destinations("fine, as long as it's on my card", _plan(["card ending 1111"], True)) == []
+    assert kind_of("gift_card") == "gift_card" and kind_of("card ending 4242") == "card"
