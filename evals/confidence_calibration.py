@@ -34,24 +34,28 @@ PRIOR = 2.0
 MIN_SLOPE = 0.05
 
 
-def platt(z: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, prior: float = PRIOR) -> tuple[float, float]:
+def platt(z: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, prior: float = PRIOR, *,
+          weight: Sequence[float] | np.ndarray | None = None, slope: float | None = None) -> tuple[float, float]:
     """(a, b) of sigmoid(a + b · z) fitted to the labels ``y`` by penalised maximum likelihood; (0, 1) without
-    labels of both kinds."""
+    labels of both kinds. ``weight``: each turn's weight in the likelihood (1 each unless given); ``slope``: b held
+    at this value and only a fitted."""
     z_ = np.asarray(z, dtype=float)
     y_ = np.asarray(y, dtype=float)
-    if len(z_) == 0 or len(set(y_.tolist())) < 2:
-        return 0.0, 1.0
+    w_ = np.ones_like(z_) if weight is None else np.asarray(weight, dtype=float)
+    if len(z_) == 0 or len(set(y_[w_ > 0].tolist())) < 2:
+        return 0.0, 1.0 if slope is None else slope
 
     def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
         a, b = ab
         t = a + b * z_
-        nll = float(np.sum(np.logaddexp(0.0, t) - y_ * t))
-        p = 1.0 / (1.0 + np.exp(-t))
-        grad = np.array([np.sum(p - y_) + prior * a, np.sum((p - y_) * z_) + prior * (b - 1.0)])
+        nll = float(np.sum(w_ * (np.logaddexp(0.0, t) - y_ * t)))
+        r = w_ * (1.0 / (1.0 + np.exp(-t)) - y_)
+        grad = np.array([np.sum(r) + prior * a, np.sum(r * z_) + prior * (b - 1.0)])
         return nll + prior / 2 * (a * a + (b - 1.0) ** 2), grad
 
-    res = minimize(loss, np.array([0.0, 1.0]), jac=True, method="L-BFGS-B",
-                   bounds=[(None, None), (MIN_SLOPE, None)])
+    bounds = [(None, None), (MIN_SLOPE, None) if slope is None else (slope, slope)]
+    res = minimize(loss, np.array([0.0, 1.0 if slope is None else slope]), jac=True, method="L-BFGS-B",
+                   bounds=bounds)
     return float(res.x[0]), float(res.x[1])
 
 

@@ -1,0 +1,222 @@
+"""Forward chaining over the first-contact batches: does a calibration hold on the NEXT batch?
+
+``python -m evals.confidence_forward [--replays DIR]`` prints, for each batch k (dev7 … the newest first-contact
+record), how each candidate calibration fitted on what existed before batch k does on batch k's first-contact
+turns: turn ECE, conversation ECE, turn AUC, risk at 60 % coverage and the mean confidence against the rate of
+right turns; then the same pooled over every k.
+
+What existed before batch k: the first-contact turns of batches < k (evals/confidence/first_contact), and the
+turns of older dev/para halves replayed on the code batch k was first played on (the lead can play them at the
+start of a session). Replays are jsonl files ``<commit[:7]>-<half>.jsonl`` in DIR, each line a LabelledTurn
+(evals/first_contact.write; /tmp scripts of session 15 played them from ``git archive`` copies). The signal
+weights of fold k are fitted as ``supportgraph fit confidence`` fits them (sign-constrained logistic regression
+on worked-on + first-contact turns) on the replayed dev halves < k at batch k's commit, or, for a half not
+replayed there, at the newest commit it was replayed on (later code: the weights only, said in the output).
+The candidates differ only in the two maps (turn and conversation) fitted on top of those weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from evals import confidence_calibration as cal
+from evals.confidence_fit import LabelledTurn, fit
+from evals.first_contact import FIRST_CONTACT, load
+from evals.intents import expected_calibration_error
+from evals.selective import risk_coverage
+from graphs.support.confidence import ConfidenceModel
+
+# dev8's record was written before records named their commit (docs/confidence.md: played on 07b4745).
+KNOWN_COMMITS = {"dev8": "07b4745a5cd8fda465ba061cb9939de5409b7d30"}
+_BATCH = re.compile(r"(\d+)$")
+# The regularisation strength of the weights (the shipped fit's choice since session 13), fixed to save the search.
+C = 0.3
+
+
+def batch_of(turn: LabelledTurn) -> int:
+    """The batch a turn's half belongs to (dev7, para7 → 7; dev → 1)."""
+    match = _BATCH.search(turn.folder.rsplit("/", 1)[-1])
+    return int(match.group(1)) if match else 1
+
+
+def half_of(turn: LabelledTurn) -> str:
+    return turn.folder.rsplit("/", 1)[-1]
+
+
+Maps = tuple[tuple[float, float], tuple[float, float]]
+# A candidate: (model with weights, first-contact turns of older batches, replays on batch k's code) → the maps.
+Candidate = Callable[[ConfidenceModel, list[LabelledTurn], list[LabelledTurn]], Maps]
+
+
+def weighted_maps(model: ConfidenceModel, turns: Sequence[LabelledTurn], weight: Sequence[float],
+                  slope_from: Sequence[LabelledTurn] | None = None) -> Maps:
+    """The turn map and the conversation map fitted on ``turns`` with these weights (a conversation weighs as its
+    first turn); with ``slope_from`` both slopes come from a pooled fit on those turns and only the intercepts
+    from ``turns``."""
+    w = np.asarray(weight, dtype=float)
+    z = cal.linear(model, turns)
+    y = [t.correct for t in turns]
+    slope = conv_slope = None
+    if slope_from is not None:
+        (_, slope), (_, conv_slope) = weighted_maps(model, slope_from, [1.0] * len(slope_from))
+    turn_ab = cal.platt(z, y, weight=w, slope=slope)
+    p = cal.apply(*turn_ab, z)
+    groups = cal._conversations(turns)
+    if not groups:
+        return turn_ab, (0.0, 1.0)
+    zc, yc = cal.conversation_logits(model.conversation, turns, p)
+    wc = [w[idx[0]] for idx in groups]
+    return turn_ab, cal.platt(zc, yc, weight=wc, slope=conv_slope)
+
+
+def pooled(model: ConfidenceModel, first: list[LabelledTurn], _: list[LabelledTurn]) -> Maps:
+    """The shipped calibration: every older first-contact turn weighs the same."""
+    return weighted_maps(model, first, [1.0] * len(first))
+
+
+def recency(half_life: float) -> Candidate:
+    """Older batches weigh 0.5 ** (age / half_life), age in batches from the newest."""
+    def candidate(model: ConfidenceModel, first: list[LabelledTurn], _: list[LabelledTurn]) -> Maps:
+        newest = max(batch_of(t) for t in first)
+        return weighted_maps(model, first, [0.5 ** ((newest - batch_of(t)) / half_life) for t in first])
+    return candidate
+
+
+def newest_intercept(shrink: float) -> Candidate:
+    """Slopes from every older batch; the intercepts moved ``shrink`` of the way from the pooled fit to the one
+    that matches the newest batch's rate of right turns (1: the newest batch's intercept)."""
+    def candidate(model: ConfidenceModel, first: list[LabelledTurn], _: list[LabelledTurn]) -> Maps:
+        newest = max(batch_of(t) for t in first)
+        last = [t for t in first if batch_of(t) == newest]
+        (a0, b0), (c0, d0) = pooled(model, first, [])
+        (a1, _), (c1, _) = weighted_maps(model, last, [1.0] * len(last), slope_from=first)
+        return (a0 + shrink * (a1 - a0), b0), (c0 + shrink * (c1 - c0), d0)
+    return candidate
+
+
+def with_replays(share: float, halves: Callable[[int, int], bool] = lambda batch, newest: True) -> Candidate:
+    """The older first-contact turns plus the replays on batch k's code of the halves ``halves`` picks, the
+    replays weighing ``share`` of the first-contact turns in all."""
+    def candidate(model: ConfidenceModel, first: list[LabelledTurn], replays: list[LabelledTurn]) -> Maps:
+        newest = max(batch_of(t) for t in first)
+        picked = [t for t in replays if halves(batch_of(t), newest)]
+        if not picked:
+            return pooled(model, first, [])
+        w = share * len(first) / len(picked)
+        return weighted_maps(model, [*first, *picked], [1.0] * len(first) + [w] * len(picked))
+    return candidate
+
+
+def candidates() -> dict[str, Candidate]:
+    return {
+        "pooled (shipped)": pooled,
+        "recency half-life 1": recency(1.0),
+        "recency half-life 2": recency(2.0),
+        "recency half-life 3": recency(3.0),
+        "newest intercept": newest_intercept(1.0),
+        "newest intercept, shrink 0.5": newest_intercept(0.5),
+        "+ replays of the newest dev/para (share 0.5)": with_replays(0.5, lambda b, n: b == n),
+        "+ replays of every older half (share 0.5)": with_replays(0.5),
+        "+ replays of the newest dev/para (share 1)": with_replays(1.0, lambda b, n: b == n),
+    }
+
+
+def scores(model: ConfidenceModel, maps: Maps, turns: list[LabelledTurn]) -> dict[str, np.ndarray]:
+    composed = cal.compose(model, *maps)
+    p = cal.apply(0.0, 1.0, cal.linear(composed, turns))
+    zc, yc = cal.conversation_logits(composed.conversation, turns, p)
+    return {"p": p, "y": np.array([t.correct for t in turns]), "pc": cal.apply(0.0, 1.0, zc), "yc": yc}
+
+
+def figures(s: dict[str, np.ndarray]) -> dict[str, float]:
+    curve = risk_coverage(s["p"].tolist(), s["y"].tolist())
+    return {"turns": len(s["y"]), "turn_ece": expected_calibration_error(s["p"], s["y"]),
+            "conv_ece": expected_calibration_error(s["pc"], s["yc"]),
+            "auc": float(roc_auc_score(s["y"], s["p"])),
+            "risk60": next(q["risk"] for q in curve if q["coverage"] >= 0.6),
+            "mean": float(s["p"].mean()), "rate": float(s["y"].mean()),
+            "conv_mean": float(s["pc"].mean()), "conv_rate": float(s["yc"].mean())}
+
+
+def load_replays(folder: Path | None) -> dict[str, list[LabelledTurn]]:
+    """Replayed turns by the commit (7 characters) they were played on."""
+    out: dict[str, list[LabelledTurn]] = {}
+    for file in sorted(folder.glob("*.jsonl")) if folder else []:
+        out.setdefault(file.name[:7], []).extend(load([file]))
+    return out
+
+
+def fold(k: int, first: list[LabelledTurn], replays: dict[str, list[LabelledTurn]],
+         newest_code: str) -> tuple[ConfidenceModel, list[LabelledTurn], list[LabelledTurn], str]:
+    """The weights fitted with what existed before batch k, the older first-contact turns, the replays on batch
+    k's code, and where the weights' worked-on turns came from."""
+    target = [t for t in first if batch_of(t) == k]
+    commit = (target[0].commit if target[0].commit not in {"", "unknown"} else KNOWN_COMMITS[half_of(target[0])])[:7]
+    older = [t for t in first if batch_of(t) < k]
+    here = [t for t in replays.get(commit, []) if batch_of(t) < k]
+    halves = {half_of(t) for t in replays.get(newest_code, []) if batch_of(t) < k and half_of(t).startswith("dev")}
+    worked = [t for t in here if half_of(t).startswith("dev")]
+    later = sorted(halves - {half_of(t) for t in worked})
+    worked += [t for t in replays.get(newest_code, []) if half_of(t) in later]
+    source = f"{commit}" + (f" + {newest_code} for {','.join(later)}" if later else "")
+    # the weights as the shipped fit gets them (worked-on and first-contact turns together), before any map: the
+    # candidates fit their own maps on top
+    return fit([*worked, *older], c=C).model, older, here, source
+
+
+def table(replay_dir: Path | None, batches: Sequence[int] | None = None) -> str:
+    first = load()
+    replays = load_replays(replay_dir)
+    newest_code = max(replays, key=lambda c: len(replays[c]), default="")
+    ks = batches or sorted({batch_of(t) for t in first} - {min(batch_of(t) for t in first)})
+    found: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in candidates()}
+    lines = []
+    for k in ks:
+        model, older, here, source = fold(k, first, replays, newest_code)
+        target = [t for t in first if batch_of(t) == k]
+        lines.append(f"\nbatch {k}: {len(target)} first-contact turns ({np.mean([t.correct for t in target]):.1%} "
+                     f"right); fitted on {len(older)} older first-contact turns, weights' worked-on turns played "
+                     f"on {source}; replays on batch {k}'s code: " + _rates(here))
+        for name, candidate in candidates().items():
+            s = scores(model, candidate(model, older, here), target)
+            found[name].append(s)
+            lines.append(_row(name, figures(s)))
+    lines.append(f"\npooled over batches {', '.join(map(str, ks))}")
+    for name, parts in found.items():
+        lines.append(_row(name, figures({key: np.concatenate([s[key] for s in parts]) for key in parts[0]})))
+    return "\n".join(lines)
+
+
+def _rates(turns: list[LabelledTurn]) -> str:
+    halves = sorted({half_of(t) for t in turns}, key=lambda h: (batch_of_name(h), h))
+    return ", ".join(f"{h} {np.mean([t.correct for t in turns if half_of(t) == h]):.0%}" for h in halves) or "none"
+
+
+def batch_of_name(half: str) -> int:
+    match = _BATCH.search(half)
+    return int(match.group(1)) if match else 1
+
+
+def _row(name: str, f: dict[str, float]) -> str:
+    return (f"  {name:<46} turn ECE {f['turn_ece']:.3f}  conv ECE {f['conv_ece']:.3f}  AUC {f['auc']:.3f}  "
+            f"risk@60 {f['risk60']:.1%}  mean {f['mean']:.3f} vs rate {f['rate']:.3f}  "
+            f"conv mean {f['conv_mean']:.3f} vs {f['conv_rate']:.3f}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replays", type=Path, default=None, help="folder of replayed halves (<commit>-<half>.jsonl)")
+    parser.add_argument("--batches", type=int, nargs="*", default=None)
+    args = parser.parse_args(argv)
+    print(f"first-contact records: {FIRST_CONTACT}")
+    print(table(args.replays, args.batches))
+
+
+if __name__ == "__main__":
+    main()
