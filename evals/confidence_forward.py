@@ -18,7 +18,6 @@ The candidates differ only in the two maps (turn and conversation) fitted on top
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -34,15 +33,13 @@ from graphs.support.confidence import ConfidenceModel
 
 # dev8's record was written before records named their commit (docs/confidence.md: played on 07b4745).
 KNOWN_COMMITS = {"dev8": "07b4745a5cd8fda465ba061cb9939de5409b7d30"}
-_BATCH = re.compile(r"(\d+)$")
 # The regularisation strength of the weights (the shipped fit's choice since session 13), fixed to save the search.
 C = 0.3
 
 
 def batch_of(turn: LabelledTurn) -> int:
     """The batch a turn's half belongs to (dev7, para7 → 7; dev → 1)."""
-    match = _BATCH.search(turn.folder.rsplit("/", 1)[-1])
-    return int(match.group(1)) if match else 1
+    return cal.batch_of(turn.folder)
 
 
 def half_of(turn: LabelledTurn) -> str:
@@ -54,7 +51,7 @@ Maps = tuple[tuple[float, float], tuple[float, float]]
 Candidate = Callable[[ConfidenceModel, list[LabelledTurn], list[LabelledTurn]], Maps]
 
 
-def weighted_maps(model: ConfidenceModel, turns: Sequence[LabelledTurn], weight: Sequence[float],
+def weighted_maps(model: ConfidenceModel, turns: Sequence[LabelledTurn], weight: Sequence[float] | np.ndarray,
                   slope_from: Sequence[LabelledTurn] | None = None) -> Maps:
     """The turn map and the conversation map fitted on ``turns`` with these weights (a conversation weighs as its
     first turn); with ``slope_from`` both slopes come from a pooled fit on those turns and only the intercepts
@@ -76,54 +73,62 @@ def weighted_maps(model: ConfidenceModel, turns: Sequence[LabelledTurn], weight:
 
 
 def pooled(model: ConfidenceModel, first: list[LabelledTurn], _: list[LabelledTurn]) -> Maps:
-    """The shipped calibration: every older first-contact turn weighs the same."""
-    return weighted_maps(model, first, [1.0] * len(first))
+    """The calibration of sessions 11-14: every older first-contact turn weighs the same."""
+    return cal.maps(model, first, None, newest_intercept=False)
 
 
 def recency(half_life: float) -> Candidate:
     """Older batches weigh 0.5 ** (age / half_life), age in batches from the newest."""
     def candidate(model: ConfidenceModel, first: list[LabelledTurn], _: list[LabelledTurn]) -> Maps:
-        newest = max(batch_of(t) for t in first)
-        return weighted_maps(model, first, [0.5 ** ((newest - batch_of(t)) / half_life) for t in first])
+        return cal.maps(model, first, half_life, newest_intercept=False)
     return candidate
+
+
+def newest(model: ConfidenceModel, first: list[LabelledTurn], _: list[LabelledTurn]) -> Maps:
+    """The calibration of session 15 (``supportgraph fit confidence``'s default): slopes from every older batch,
+    intercepts from the newest alone."""
+    return cal.maps(model, first, None, newest_intercept=True)
 
 
 def newest_intercept(shrink: float) -> Candidate:
     """Slopes from every older batch; the intercepts moved ``shrink`` of the way from the pooled fit to the one
     that matches the newest batch's rate of right turns (1: the newest batch's intercept)."""
-    def candidate(model: ConfidenceModel, first: list[LabelledTurn], _: list[LabelledTurn]) -> Maps:
+    def candidate(model: ConfidenceModel, first: list[LabelledTurn], replays: list[LabelledTurn]) -> Maps:
         newest = max(batch_of(t) for t in first)
         last = [t for t in first if batch_of(t) == newest]
-        (a0, b0), (c0, d0) = pooled(model, first, [])
+        (a0, b0), (c0, d0) = pooled(model, first, replays)
         (a1, _), (c1, _) = weighted_maps(model, last, [1.0] * len(last), slope_from=first)
         return (a0 + shrink * (a1 - a0), b0), (c0 + shrink * (c1 - c0), d0)
     return candidate
 
 
-def with_replays(share: float, halves: Callable[[int, int], bool] = lambda batch, newest: True) -> Candidate:
-    """The older first-contact turns plus the replays on batch k's code of the halves ``halves`` picks, the
-    replays weighing ``share`` of the first-contact turns in all."""
+def with_replays(share: float, halves: Callable[[int, int], bool] = lambda batch, newest: True,
+                 half_life: float | None = None) -> Candidate:
+    """The older first-contact turns (weighed by ``half_life``) plus the replays on batch k's code of the halves
+    ``halves`` picks, the replays weighing ``share`` of the first-contact turns' weight in all."""
     def candidate(model: ConfidenceModel, first: list[LabelledTurn], replays: list[LabelledTurn]) -> Maps:
         newest = max(batch_of(t) for t in first)
         picked = [t for t in replays if halves(batch_of(t), newest)]
+        w_first = cal.recency(first, half_life)
         if not picked:
-            return pooled(model, first, [])
-        w = share * len(first) / len(picked)
-        return weighted_maps(model, [*first, *picked], [1.0] * len(first) + [w] * len(picked))
+            return weighted_maps(model, first, w_first)
+        w = share * float(w_first.sum()) / len(picked)
+        return weighted_maps(model, [*first, *picked], [*w_first.tolist(), *([w] * len(picked))])
     return candidate
 
 
 def candidates() -> dict[str, Candidate]:
     return {
-        "pooled (shipped)": pooled,
+        "pooled (sessions 11-14)": pooled,
         "recency half-life 1": recency(1.0),
         "recency half-life 2": recency(2.0),
         "recency half-life 3": recency(3.0),
-        "newest intercept": newest_intercept(1.0),
+        "newest intercept (session 15 default)": newest,
         "newest intercept, shrink 0.5": newest_intercept(0.5),
         "+ replays of the newest dev/para (share 0.5)": with_replays(0.5, lambda b, n: b == n),
         "+ replays of every older half (share 0.5)": with_replays(0.5),
         "+ replays of the newest dev/para (share 1)": with_replays(1.0, lambda b, n: b == n),
+        "recency 1 + replays of every older half (0.5)": with_replays(0.5, half_life=1.0),
     }
 
 
@@ -176,6 +181,7 @@ def table(replay_dir: Path | None, batches: Sequence[int] | None = None) -> str:
     newest_code = max(replays, key=lambda c: len(replays[c]), default="")
     ks = batches or sorted({batch_of(t) for t in first} - {min(batch_of(t) for t in first)})
     found: dict[str, list[dict[str, np.ndarray]]] = {name: [] for name in candidates()}
+    proxy: dict[str, list[dict[str, np.ndarray]]] = {}
     lines = []
     for k in ks:
         model, older, here, source = fold(k, first, replays, newest_code)
@@ -187,20 +193,30 @@ def table(replay_dir: Path | None, batches: Sequence[int] | None = None) -> str:
             s = scores(model, candidate(model, older, here), target)
             found[name].append(s)
             lines.append(_row(name, figures(s)))
+        twins = [t for t in here if half_of(t) == f"para{k - 1}"]
+        if twins:
+            # the end-of-session proxy: twins of the half worked on last session, played on the code that work
+            # left (a test half shares its dev half's writers; the twins share its facts)
+            lines.append(f"  end-of-session proxy: para{k - 1} replayed on batch {k}'s code, {len(twins)} turns "
+                         f"({np.mean([t.correct for t in twins]):.1%} right), its own replay left out of the fit")
+            rest = [t for t in here if half_of(t) != f"para{k - 1}"]
+            for name, candidate in candidates().items():
+                s = scores(model, candidate(model, older, rest), twins)
+                proxy.setdefault(name, []).append(s)
+                lines.append(_row("  " + name, figures(s)))
     lines.append(f"\npooled over batches {', '.join(map(str, ks))}")
     for name, parts in found.items():
         lines.append(_row(name, figures({key: np.concatenate([s[key] for s in parts]) for key in parts[0]})))
+    if proxy:
+        lines.append("\npooled end-of-session proxy (para of the batch before, on batch k's code)")
+        for name, parts in proxy.items():
+            lines.append(_row(name, figures({key: np.concatenate([s[key] for s in parts]) for key in parts[0]})))
     return "\n".join(lines)
 
 
 def _rates(turns: list[LabelledTurn]) -> str:
-    halves = sorted({half_of(t) for t in turns}, key=lambda h: (batch_of_name(h), h))
+    halves = sorted({half_of(t) for t in turns}, key=lambda h: (cal.batch_of(h), h))
     return ", ".join(f"{h} {np.mean([t.correct for t in turns if half_of(t) == h]):.0%}" for h in halves) or "none"
-
-
-def batch_of_name(half: str) -> int:
-    match = _BATCH.search(half)
-    return int(match.group(1)) if match else 1
 
 
 def _row(name: str, f: dict[str, float]) -> str:
