@@ -7,8 +7,10 @@ right turns; then the same pooled over every k.
 
 What existed before batch k: the first-contact turns of batches < k (evals/confidence/first_contact), and the
 turns of older dev/para halves replayed on the code batch k was first played on (the lead can play them at the
-start of a session). Replays are jsonl files ``<commit[:7]>-<half>.jsonl`` in DIR, each line a LabelledTurn
-(evals/first_contact.write; /tmp scripts of session 15 played them from ``git archive`` copies). The signal
+start of a session). Replays are jsonl files ``<commit[:7]>-<half>.jsonl`` in DIR (evals/confidence/replays by
+default), each line a LabelledTurn, played by ``--replay COMMIT HALF…`` from a ``git archive`` copy of COMMIT.
+A second target, closer to a test half at the end of a session: the paraphrased twins of the half worked on in
+the session before batch k, replayed on batch k's code (their own replay left out of the fit). The signal
 weights of fold k are fitted as ``supportgraph fit confidence`` fits them (sign-constrained logistic regression
 on worked-on + first-contact turns) on the replayed dev halves < k at batch k's commit, or, for a half not
 replayed there, at the newest commit it was replayed on (later code: the weights only, said in the output).
@@ -18,6 +20,10 @@ The candidates differ only in the two maps (turn and conversation) fitted on top
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -31,6 +37,7 @@ from evals.intents import expected_calibration_error
 from evals.selective import risk_coverage
 from graphs.support.confidence import ConfidenceModel
 
+REPLAYS = FIRST_CONTACT.parent / "replays"
 # dev8's record was written before records named their commit (docs/confidence.md: played on 07b4745).
 KNOWN_COMMITS = {"dev8": "07b4745a5cd8fda465ba061cb9939de5409b7d30"}
 # The regularisation strength of the weights (the shipped fit's choice since session 13), fixed to save the search.
@@ -152,7 +159,7 @@ def figures(s: dict[str, np.ndarray]) -> dict[str, float]:
 def load_replays(folder: Path | None) -> dict[str, list[LabelledTurn]]:
     """Replayed turns by the commit (7 characters) they were played on."""
     out: dict[str, list[LabelledTurn]] = {}
-    for file in sorted(folder.glob("*.jsonl")) if folder else []:
+    for file in sorted(folder.glob("*.jsonl")) if folder and folder.is_dir() else []:
         out.setdefault(file.name[:7], []).extend(load([file]))
     return out
 
@@ -225,12 +232,54 @@ def _row(name: str, f: dict[str, float]) -> str:
             f"conv mean {f['conv_mean']:.3f} vs {f['conv_rate']:.3f}")
 
 
+# Played inside the old tree (its own evals package): the labelled turns as evals/first_contact.write writes them.
+# Not collect_turns: a para half is refused there (it is not fitted on by the shipped fit), and old trees differ.
+_PLAY = """
+import json, sys
+from pathlib import Path
+from evals.scenario_files import load_scenarios
+from evals.scenario_runner import run_scenarios
+commit, out, names = sys.argv[1], Path(sys.argv[2]), sys.argv[3:]
+for name in names:
+    run = run_scenarios(load_scenarios(Path('evals/scenarios/blind') / name))
+    rows = [{'text': f"{r.scenario_id}#{t['turn']}", 'gold': 'right', 'predicted': 'right' if t['right'] else 'wrong',
+             'signals': dict(t['signals']), 'correct': bool(t['right']), 'conversation': f'{r.scenario_id}/{r.trial}',
+             'conversation_right': r.passed, 'folder': f'evals/scenarios/blind/{name}', 'commit': commit,
+             'message': t.get('message', ''), 'replies': list(t.get('replies', ())),
+             'intents': list(t.get('intents', ()))} for r in run.results for t in r.turns if t['signals']]
+    (out / f'{commit[:7]}-{name}.jsonl').write_text(''.join(json.dumps(x, sort_keys=True) + chr(10) for x in rows))
+"""
+
+
+def replay(commit: str, halves: Sequence[str], out: Path = REPLAYS) -> None:
+    """Play the dev/para ``halves`` with the code of ``commit`` (a ``git archive`` copy in a temporary folder, the
+    current ``SUPPORTGRAPH_HOME``: a router of other training data is retrained into it once) and write their
+    labelled turns to ``out/<commit[:7]>-<half>.jsonl``. Refuses anything but a dev or para half."""
+    if not all(h.startswith(("dev", "para")) for h in halves):
+        raise ValueError("only dev and para halves are replayed")
+    root = Path(__file__).resolve().parent.parent
+    full = subprocess.run(["git", "rev-parse", commit], cwd=root, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tree:
+        archive = subprocess.run(["git", "archive", full], cwd=root, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", tree], input=archive, check=True)
+        subprocess.run([sys.executable, "-c", _PLAY, full, str(out.resolve()), *halves], cwd=tree, check=True,
+                       env={**os.environ, "PYTHONPATH": tree})
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replays", type=Path, default=None, help="folder of replayed halves (<commit>-<half>.jsonl)")
+    parser.add_argument("--replays", type=Path, default=REPLAYS,
+                        help="folder of replayed halves (<commit>-<half>.jsonl); default evals/confidence/replays")
     parser.add_argument("--batches", type=int, nargs="*", default=None)
+    parser.add_argument("--replay", nargs="+", metavar=("COMMIT", "HALF"), default=None,
+                        help="instead of the table: play these dev/para halves on COMMIT into --replays")
     args = parser.parse_args(argv)
-    print(f"first-contact records: {FIRST_CONTACT}")
+    if args.replay:
+        replay(args.replay[0], args.replay[1:], args.replays)
+        return
+    print(f"first-contact records: {FIRST_CONTACT}; replays: {args.replays}")
     print(table(args.replays, args.batches))
 
 
