@@ -12,6 +12,7 @@ recalibration on the first-contact conversations.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -32,26 +33,38 @@ if TYPE_CHECKING:
 # first-contact turns of one batch it moves the fit by a few hundredths; with none it leaves the worked-on fit.
 PRIOR = 2.0
 MIN_SLOPE = 0.05
+# The maps' half-life in batches: a first-contact batch this many batches older than the newest weighs half as much
+# (None: every batch the same). The code improves from batch to batch and a map fitted on older code under-states
+# newer code (docs/confidence.md "Calibration that holds on the next batch").
+HALF_LIFE: float | None = None
+# The maps' intercepts from the newest first-contact batch alone, their slopes from every batch (forward chaining
+# over batches 7-11 and the end-of-session proxy, docs/confidence.md "Calibration that holds on the next batch").
+NEWEST_INTERCEPT = True
+_NUMBER = re.compile(r"(\d+)$")
 
 
-def platt(z: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, prior: float = PRIOR) -> tuple[float, float]:
+def platt(z: Sequence[float] | np.ndarray, y: Sequence[bool] | np.ndarray, prior: float = PRIOR, *,
+          weight: Sequence[float] | np.ndarray | None = None, slope: float | None = None) -> tuple[float, float]:
     """(a, b) of sigmoid(a + b · z) fitted to the labels ``y`` by penalised maximum likelihood; (0, 1) without
-    labels of both kinds."""
+    labels of both kinds. ``weight``: each turn's weight in the likelihood (1 each unless given); ``slope``: b held
+    at this value and only a fitted."""
     z_ = np.asarray(z, dtype=float)
     y_ = np.asarray(y, dtype=float)
-    if len(z_) == 0 or len(set(y_.tolist())) < 2:
-        return 0.0, 1.0
+    w_ = np.ones_like(z_) if weight is None else np.asarray(weight, dtype=float)
+    if len(z_) == 0 or len(set(y_[w_ > 0].tolist())) < 2:
+        return 0.0, 1.0 if slope is None else slope
 
     def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
         a, b = ab
         t = a + b * z_
-        nll = float(np.sum(np.logaddexp(0.0, t) - y_ * t))
-        p = 1.0 / (1.0 + np.exp(-t))
-        grad = np.array([np.sum(p - y_) + prior * a, np.sum((p - y_) * z_) + prior * (b - 1.0)])
+        nll = float(np.sum(w_ * (np.logaddexp(0.0, t) - y_ * t)))
+        r = w_ * (1.0 / (1.0 + np.exp(-t)) - y_)
+        grad = np.array([np.sum(r) + prior * a, np.sum(r * z_) + prior * (b - 1.0)])
         return nll + prior / 2 * (a * a + (b - 1.0) ** 2), grad
 
-    res = minimize(loss, np.array([0.0, 1.0]), jac=True, method="L-BFGS-B",
-                   bounds=[(None, None), (MIN_SLOPE, None)])
+    bounds = [(None, None), (MIN_SLOPE, None) if slope is None else (slope, slope)]
+    res = minimize(loss, np.array([0.0, 1.0 if slope is None else slope]), jac=True, method="L-BFGS-B",
+                   bounds=bounds)
     return float(res.x[0]), float(res.x[1])
 
 
@@ -98,36 +111,102 @@ def compose(model: ConfidenceModel, turn_ab: tuple[float, float],
                    conversation=conversation)
 
 
-def recalibrate(model: ConfidenceModel, first: Sequence[LabelledTurn]) -> ConfidenceModel:
-    """``model`` with its turn map and its conversation map refitted on the first-contact turns ``first``."""
-    y = [t.correct for t in first]
-    turn_ab = platt(linear(model, first), y)
-    p = apply(*turn_ab, linear(model, first))
-    conversation_ab = platt(*conversation_logits(model.conversation, first, p)) if _conversations(first) else (0, 1)
-    return compose(model, turn_ab, conversation_ab)
+def batch_of(folder: str) -> int:
+    """The batch a half belongs to, from its folder's number (blind/dev7, blind/para7 → 7; blind/dev → 1)."""
+    match = _NUMBER.search(folder.rstrip("/").rsplit("/", 1)[-1])
+    return int(match.group(1)) if match else 1
 
 
-def held_out(refit: Callable[[list[LabelledTurn]], ConfidenceModel], first: Sequence[LabelledTurn]) -> dict[str, Any]:
+def recency(turns: Sequence[LabelledTurn], half_life: float | None) -> np.ndarray:
+    """Each turn's weight in the maps: 0.5 ** (age / half_life), its age the number of batches between its half
+    and the newest half of ``turns`` (every turn 1 when ``half_life`` is None)."""
+    batches = np.array([batch_of(t.folder) for t in turns], dtype=float)
+    if half_life is None or not len(batches):
+        return np.ones(len(batches))
+    return np.power(0.5, (batches.max() - batches) / half_life)
+
+
+def maps(model: ConfidenceModel, first: Sequence[LabelledTurn], half_life: float | None = None,
+         newest_intercept: bool = NEWEST_INTERCEPT) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The turn map and the conversation map (a, b of sigmoid(a + b · z)) fitted on the first-contact turns
+    ``first``, an older batch's turns weighing less by ``half_life`` (``recency``; a conversation weighs as its
+    turns). ``newest_intercept``: each map's slope from those turns, its intercept refitted with that slope on the
+    newest batch alone: how often the agent is right is the newest code's, how the score ranks turns is all
+    batches'."""
+    y = np.array([t.correct for t in first])
+    w = recency(first, half_life)
+    z = linear(model, first)
+    newest = np.array([batch_of(t.folder) for t in first]) == max((batch_of(t.folder) for t in first), default=0)
+    turn_ab = platt(z, y, weight=w)
+    if newest_intercept:
+        turn_ab = platt(z[newest], y[newest], slope=turn_ab[1])
+    groups = _conversations(first)
+    if not groups:
+        return turn_ab, (0.0, 1.0)
+    zc, yc = conversation_logits(model.conversation, first, apply(*turn_ab, z))
+    conversation_ab = platt(zc, yc, weight=[w[idx[0]] for idx in groups])
+    if newest_intercept:
+        last = np.array([bool(newest[idx[0]]) for idx in groups])
+        conversation_ab = platt(zc[last], yc[last], slope=conversation_ab[1])
+    return turn_ab, conversation_ab
+
+
+def recalibrate(model: ConfidenceModel, first: Sequence[LabelledTurn], half_life: float | None = None,
+                newest_intercept: bool = NEWEST_INTERCEPT) -> ConfidenceModel:
+    """``model`` with its turn map and its conversation map refitted on the first-contact turns ``first``
+    (``maps``)."""
+    return compose(model, *maps(model, first, half_life, newest_intercept))
+
+
+Refit = Callable[[list["LabelledTurn"]], ConfidenceModel]
+
+
+def held_out(refit: Refit, first: Sequence[LabelledTurn], half_life: float | None = None,
+             newest_intercept: bool = NEWEST_INTERCEPT) -> dict[str, Any]:
     """How the recalibrated model does on first-contact turns it never saw: each first-contact half predicted by
     the model whose weights ``refit`` fits without it, recalibrated on the other halves (with one half, each writer
     by the model fitted and recalibrated without that writer). The figures a new batch can be expected to show:
     turn ECE, AUC and risk at 60 % coverage, conversation ECE and AUC, pooled and per held-out group."""
-    from evals.confidence_fit import calibration_floor, group_of
+    from evals.confidence_fit import group_of
 
     folders = sorted({t.folder for t in first})
     key = (lambda t: t.folder) if len(folders) > 1 else group_of
     groups = sorted({key(t) for t in first})
     if len(groups) < 2:
         return {}
+    predicted = [(g, [t for t in first if key(t) == g], [t for t in first if key(t) != g]) for g in groups]
+    return {"held_out_by": "folder" if len(folders) > 1 else "writer",
+            **_predicted(refit, predicted, half_life, newest_intercept)}
+
+
+def forward(refit: Refit, first: Sequence[LabelledTurn], half_life: float | None = None,
+            newest_intercept: bool = NEWEST_INTERCEPT) -> dict[str, Any]:
+    """How the calibration holds on the NEXT batch: each first-contact half after the oldest predicted with the
+    maps fitted on the older halves only (their code older too: the code keeps improving, and a map fitted on
+    older code under-states newer code) and weights ``refit`` fits without it. What the refit of a session can
+    expect on the batch after it. Empty with fewer than two batches."""
+    batches = sorted({batch_of(t.folder) for t in first})
+    if len(batches) < 2:
+        return {}
+    predicted = [(next(t.folder for t in first if batch_of(t.folder) == k),
+                  [t for t in first if batch_of(t.folder) == k], [t for t in first if batch_of(t.folder) < k])
+                 for k in batches[1:]]
+    return {"predicted_from": "older batches", **_predicted(refit, predicted, half_life, newest_intercept)}
+
+
+def _predicted(refit: Refit, predicted: list[tuple[str, list[LabelledTurn], list[LabelledTurn]]],
+               half_life: float | None, newest_intercept: bool) -> dict[str, Any]:
+    """Pooled and per-group figures of each group's turns predicted by weights fitted without them and maps
+    recalibrated on the turns given with them."""
+    from evals.confidence_fit import calibration_floor
+
     turn_p: list[float] = []
     turn_y: list[bool] = []
     conv_p: list[float] = []
     conv_y: list[bool] = []
     per_group: dict[str, dict[str, float]] = {}
-    for g in groups:
-        rest = [t for t in first if key(t) != g]
-        part = [t for t in first if key(t) == g]
-        fitted = recalibrate(refit(part), rest)
+    for g, part, rest in predicted:
+        fitted = recalibrate(refit(part), rest, half_life, newest_intercept)
         p = apply(0.0, 1.0, linear(fitted, part))
         zc, yc = conversation_logits(fitted.conversation, part, p)
         pc = apply(0.0, 1.0, zc)
@@ -137,13 +216,15 @@ def held_out(refit: Callable[[list[LabelledTurn]], ConfidenceModel], first: Sequ
         per_group[g.rsplit("/", 1)[-1]] = {"turn_ece": round(expected_calibration_error(p, y), 4),
                                            "turn_ece_floor": round(calibration_floor(p, len(p)), 4),
                                            "conversation_ece": round(expected_calibration_error(pc, yc), 4),
-                                           "conversation_ece_floor": round(calibration_floor(pc, len(pc)), 4)}
+                                           "conversation_ece_floor": round(calibration_floor(pc, len(pc)), 4),
+                                           "turn_mean": round(float(p.mean()), 4),
+                                           "turn_rate": round(float(y.mean()), 4)}
         turn_p += p.tolist()
         turn_y += y.tolist()
         conv_p += pc.tolist()
         conv_y += yc.tolist()
     curve = risk_coverage(turn_p, turn_y)
-    return {"held_out_by": "folder" if len(folders) > 1 else "writer", "turns": len(turn_y),
+    return {"turns": len(turn_y),
             "turn_ece": round(expected_calibration_error(np.array(turn_p), np.array(turn_y)), 4),
             "turn_auc": round(float(roc_auc_score(turn_y, turn_p)), 4),
             "turn_risk_at_60": round(next(q["risk"] for q in curve if q["coverage"] >= 0.6), 4),

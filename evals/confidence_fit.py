@@ -119,14 +119,17 @@ C_GRID = (0.3, 1.0, 3.0, 10.0)
 
 
 def fit(worked_on: list[LabelledTurn], *, c: float | None = None,
-        first_contact: Sequence[LabelledTurn] = ()) -> FitReport:
+        first_contact: Sequence[LabelledTurn] = (), half_life: float | None = calibration.HALF_LIFE,
+        newest_intercept: bool = calibration.NEWEST_INTERCEPT) -> FitReport:
     """Sign-constrained logistic regression of correctness on the signals; metrics from 5-fold CV, the folds split
     by conversation (a conversation's turns are not independent). ``c``: the regularisation strength, else the
     best of ``C_GRID`` by cross-validated Brier score.
 
     ``first_contact``: turns played before the code was worked on from them (evals/first_contact.py). They join
     the weights' fit (the ranking), and then alone fit the calibration of the turn map and of the conversation map
-    (evals/confidence_calibration.py): the worked-on turns are right more often than unseen text is."""
+    (evals/confidence_calibration.py): the worked-on turns are right more often than unseen text is. ``half_life``:
+    in the maps a batch that many batches older than the newest weighs half as much (None: all the same);
+    ``newest_intercept``: the maps' intercepts from the newest first-contact batch alone, their slopes from all."""
     turns = [*worked_on, *first_contact]
     y = np.array([t.correct for t in turns], dtype=int)
     if len(set(y)) < 2:
@@ -173,7 +176,7 @@ def fit(worked_on: list[LabelledTurn], *, c: float | None = None,
     )
     if first_contact:
         model = _first_contact_calibration(model, turns, y, used, c, bias - float(clf.intercept_[0]),
-                                           list(first_contact))
+                                           list(first_contact), half_life, newest_intercept)
     return FitReport(model, len(turns), int(y.sum()), expected_calibration_error(cv, y.astype(bool)),
                      float(brier_score_loss(y, cv)), expected_calibration_error(now_scores, y.astype(bool)),
                      float(brier_score_loss(y, now_scores)),
@@ -184,10 +187,13 @@ def fit(worked_on: list[LabelledTurn], *, c: float | None = None,
 
 
 def _first_contact_calibration(model: ConfidenceModel, turns: list[LabelledTurn], y: np.ndarray, used: list[str],
-                               c: float, offset: float, first: list[LabelledTurn]) -> ConfidenceModel:
+                               c: float, offset: float, first: list[LabelledTurn],
+                               half_life: float | None, newest_intercept: bool) -> ConfidenceModel:
     """``model`` recalibrated on the first-contact turns, with what a batch never seen can expect of it: each
     first-contact half (or writer, with one half) predicted by weights fitted without it and maps recalibrated on
-    the other halves. ``offset``: what the model's bias adds to the regression's intercept (constant signals)."""
+    the other halves (``held_out``), and each half after the oldest by maps recalibrated on the older halves only
+    (``forward``: the next batch, played on newer code). ``offset``: what the model's bias adds to the
+    regression's intercept (constant signals)."""
     prior = set(model.fitted.get("kept_from_prior", []))
 
     def weights_without(held: list[LabelledTurn]) -> ConfidenceModel:
@@ -200,13 +206,16 @@ def _first_contact_calibration(model: ConfidenceModel, turns: list[LabelledTurn]
         return replace(model, bias=float(clf.intercept_[0]) + offset,
                        weights={n: fitted.get(n, model.weights[n] if n in prior else 0.0) for n in SIGNALS})
 
-    expected = calibration.held_out(weights_without, first)
-    final = calibration.recalibrate(model, first)
+    expected = calibration.held_out(weights_without, first, half_life, newest_intercept)
+    final = calibration.recalibrate(model, first, half_life, newest_intercept)
     return replace(final, fitted={**model.fitted, "first_contact": {
         "halves": sorted({t.folder.rsplit("/", 1)[-1] for t in first}), "turns": len(first),
         "correct": sum(t.correct for t in first), "commits": sorted({t.commit for t in first} - {""}),
-        "map": "sigmoid(a + b * logit) of the turn and of the conversation score, fitted on these turns alone",
-        "held_out": expected}})
+        "map": "sigmoid(a + b * logit) of the turn and of the conversation score, fitted on these turns alone"
+               + ("" if half_life is None else f", a batch {half_life:g} older than the newest weighing half")
+               + (", the intercepts on the newest batch alone" if newest_intercept else ""),
+        "half_life": half_life, "newest_intercept": newest_intercept,
+        "held_out": expected, "forward": calibration.forward(weights_without, first, half_life, newest_intercept)}})
 
 
 def _folds(turns: list[LabelledTurn], y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -346,14 +355,17 @@ def calibration_floor(probabilities: np.ndarray, n: int, draws: int = 400, seed:
 
 
 def fit_confidence(write_to: Path | None = None, paths: Sequence[Path] = (DEV,),
-                   first_contact: Sequence[LabelledTurn] | None = None) -> FitReport:
+                   first_contact: Sequence[LabelledTurn] | None = None,
+                   half_life: float | None = calibration.HALF_LIFE,
+                   newest_intercept: bool = calibration.NEWEST_INTERCEPT) -> FitReport:
     """Fit on the turns of the scenarios under ``paths`` (the blind dev halves) played now, calibrated on the
     recorded first-contact turns (every file of evals/confidence/first_contact unless given), and write the model
     if asked."""
     from evals.first_contact import load
 
     report = fit([t for path in paths for t in collect_turns(path)],
-                 first_contact=load() if first_contact is None else first_contact)
+                 first_contact=load() if first_contact is None else first_contact, half_life=half_life,
+                 newest_intercept=newest_intercept)
     folders = sorted({_relative(p) for p in paths})
     report = replace(report, model=replace(report.model, fitted={**report.model.fitted, "folders": folders}))
     if write_to is not None:

@@ -158,9 +158,20 @@ def fit_confidence_command(
         help="Play this blind dev half once with the current code and record its labelled turns as its first "
              "contact (evals/confidence/first_contact/<half>.jsonl, with the commit); nothing is fitted. Do it "
              "when the half is committed, before any code changes from its failures.")] = None,
+    half_life: Annotated[float | None, typer.Option(
+        help="The maps' half-life in batches: a first-contact batch this many batches older than the newest weighs "
+             "half as much in the turn and conversation maps (the code improves between batches, so older "
+             "first contact under-states it). Default: evals/confidence_calibration.py HALF_LIFE; 0: every batch "
+             "the same.", min=0.0)] = None,
+    newest_intercept: Annotated[bool, typer.Option("--newest-intercept/--pooled-intercept",
+        help="Fit the maps' intercepts on the newest first-contact batch alone (their slopes on every batch): the "
+             "rate of right turns is the newest code's, and older first contact under-states newer code "
+             "(docs/confidence.md). --pooled-intercept: every batch alike, the calibration before session 15.")
+    ] = True,
 ) -> None:
     """Fit the confidence model's weights on labelled turns and report its cross-validated calibration, how well
     it and each signal separate right from wrong turns (AUC) and its risk–coverage."""
+    from evals.confidence_calibration import HALF_LIFE
     from evals.confidence_fit import dev_halves, fit_confidence
     from graphs.support.confidence import model_path
 
@@ -181,7 +192,9 @@ def fit_confidence_command(
     if missing:
         raise CliError(f"no scenario folder {', '.join(missing)}")
     try:
-        report = fit_confidence(model_path() if write else None, folders)
+        report = fit_confidence(model_path() if write else None, folders,
+                                half_life=HALF_LIFE if half_life is None else half_life or None,
+                                newest_intercept=newest_intercept)
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     console.print(f"{report.n} labelled turns, {report.positives} handled correctly")
@@ -224,6 +237,17 @@ def fit_confidence_command(
                                      f"conversation {v['conversation_ece']:.3f} "
                                      f"({v.get('conversation_ece_floor', float('nan')):.3f})"
                                      for g, v in held["per_group"].items()) if held else "too few to hold out"))
+        ahead = first.get("forward") or {}
+        if ahead:
+            console.print(f"on the next batch (maps half-life {first.get('half_life') or 'none'}, intercepts on "
+                          f"{'the newest batch' if first.get('newest_intercept') else 'every batch'}; each half "
+                          f"after the oldest predicted from the older halves only), pooled: turn ECE "
+                          f"{ahead['turn_ece']:.3f} · "
+                          f"risk at 60 % coverage {ahead['turn_risk_at_60']:.1%}; conversation ECE "
+                          f"{ahead['conversation_ece']:.3f}; per half, mean confidence vs rate of right turns: "
+                          + ", ".join(f"{g} {v['turn_mean']:.3f} vs {v['turn_rate']:.3f} (turn ECE "
+                                      f"{v['turn_ece']:.3f}, conversation {v['conversation_ece']:.3f})"
+                                      for g, v in ahead["per_group"].items()))
     else:
         console.print("no first-contact turns (evals/confidence/first_contact): calibrated on worked-on turns only")
     console.print("weights: " + ", ".join(f"{k} {v:+.2f}" for k, v in report.model.weights.items())
