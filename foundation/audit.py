@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -207,9 +207,18 @@ class AuditLog:
             with self.db.single() as conn:
                 conn.execute(insert(audit_events), rows)
             return
-        with self.db.begin() as conn:
-            conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-            conn.execute(insert(audit_events), rows)
+        from psycopg import ClientCursor
+        from psycopg.types.json import Json
+
+        # One round trip where a transaction took four (BEGIN, SET LOCAL, the insert, COMMIT): the two statements
+        # go as one simple query, which Postgres runs as one implicit transaction (SET LOCAL holds for it alone),
+        # with the values bound on the client.
+        values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+        params = [v for row in rows for v in (row["thread_id"], row["turn"], row["kind"], Json(row["payload"]),
+                                               row["latency_ms"], row["created_at"])]
+        with self.db.single() as conn, ClientCursor(cast(Any, conn.connection.driver_connection)) as cursor:
+            cursor.execute(f"SET LOCAL synchronous_commit TO OFF; INSERT INTO audit_events (thread_id, turn, kind, "
+                           f"payload, latency_ms, created_at) VALUES {values}", params)
 
     def events(self, thread_id: str) -> list[dict[str, Any]]:
         self.flush()  # what this turn recorded so far is part of the log

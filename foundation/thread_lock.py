@@ -26,7 +26,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 from typing import Any
 
@@ -165,9 +165,32 @@ class _SharedLocks:
             with suppress(psycopg.Error):
                 await conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
+    async def run(self, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """One statement on the lock connection; a connection found gone (a Postgres restart) is replaced and the
+        statement made again (its locks went with it anyway)."""
+        import psycopg
+
+        for attempt in (1, 2):
+            conn = await self._connection()
+            try:
+                cursor = await conn.execute(statement, params)
+                return await cursor.fetchall() if cursor.description else []
+            except psycopg.OperationalError:
+                if attempt == 2 or not conn.broken:
+                    raise
+        raise AssertionError("unreachable")
+
 
 _holders: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _SharedLocks]] = (
     weakref.WeakKeyDictionary())
+
+
+async def beside_locks(database_url: str, statement: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of one statement on the connection that holds this event loop's thread locks (Postgres,
+    autocommit): the API worker's reads around a run's lock (the thread's owner, its runs in progress) cost one
+    round trip, with no pooled connection checked out and pinged for them. A statement that found the connection
+    gone is made again on a new one, so only statements that may run twice belong here (reads, a repair)."""
+    return await (await _shared_locks(database_url)).run(statement, params)
 
 
 async def _shared_locks(database_url: str) -> _SharedLocks:

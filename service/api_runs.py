@@ -115,6 +115,33 @@ def run_state(database_url: str, thread_id: str) -> tuple[bool, str | None]:
     return busy, status
 
 
+# A run request's read of its thread while holding it: a run pending or running (then ``run_state`` decides, and
+# expires it if its server is gone), Aegra's status of the thread, and whether a review of the thread is not resolved
+# (if none is and the checkpoint waits for none, the review queue has nothing to settle).
+THREAD_STATE = (
+    "SELECT r.run_id, t.status, EXISTS (SELECT 1 FROM review_queue q WHERE q.thread_id = t.thread_id AND "
+    "q.status <> 'resolved') FROM thread t LEFT JOIN runs r ON r.thread_id = t.thread_id AND "
+    "r.status IN ('pending', 'running') WHERE t.thread_id = %s LIMIT 1"
+)
+
+
+@dataclass(frozen=True)
+class ThreadState:
+    """What ``THREAD_STATE`` read: ``runs``, a run pending or running (alive or not: ``run_state`` tells);
+    ``status``, Aegra's (None: no such thread); ``unsettled``, a review not resolved (None: not read)."""
+
+    runs: bool
+    status: str | None
+    unsettled: bool | None
+
+
+def thread_state(rows: list[tuple[Any, ...]]) -> ThreadState:
+    if not rows:
+        return ThreadState(False, None, None)
+    run_id, status, unsettled = rows[0]
+    return ThreadState(run_id is not None, None if status is None else str(status), bool(unsettled))
+
+
 _TABLES_READY: set[str] = set()  # databases where Aegra's runs table and the owners table exist (never dropped)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from foundation.audit import ClaimRefusal, open_audit_log, review_queue
 from foundation.settings import get_settings
 from graphs.support.review import ReviewRequest
-from service.api_runs import Owner, expire_runs, run_in_progress, run_state
+from service.api_runs import THREAD_STATE, Owner, ThreadState, expire_runs, run_in_progress, run_state, thread_state
 from service.conversations import _review_request as review_request_of
 
 GRAPH_ID = "support"
@@ -71,14 +71,13 @@ class ThreadIndex:
         self.database_url = database_url or get_settings().resolved_database_url()
 
     async def metadata(self, thread_id: str) -> dict[str, Any] | None:
-        """The thread's metadata, or None when Aegra has no such thread."""
-        # inside: Aegra loads only in the server process
-        from aegra_api.core.database import db_manager
-        from aegra_api.core.orm import Thread
+        """The thread's metadata, or None when Aegra has no such thread: one read on the connection of the
+        worker's thread locks (Aegra's engine would check out a connection and ping it first, ~2 ms of CPU)."""
+        from foundation.thread_lock import beside_locks
 
-        async with db_manager.get_engine().connect() as conn:
-            row = (await conn.execute(select(Thread.metadata_json).where(Thread.thread_id == thread_id))).first()
-        return None if row is None else dict(row[0] or {})
+        rows = await beside_locks(self.database_url, "SELECT metadata_json FROM thread WHERE thread_id = %s",
+                                       (thread_id,))
+        return dict(rows[0][0] or {}) if rows else None
 
     async def reviewed_threads(self, queues: tuple[str, ...], *, open_only: bool = False,
                                thread_id: str | None = None) -> set[str]:
@@ -143,17 +142,35 @@ class ThreadIndex:
             raise RunInProgress(str(exc)) from None
         slot = RunSlot(stack)
         try:
-            busy, status = await asyncio.to_thread(run_state, self.database_url, thread_id)
+            state = await self._state(thread_id)
+            busy, status = state.runs, state.status
+            if busy:  # a run pending or running: in progress, unless its server is gone (then expired here)
+                busy, status = await asyncio.to_thread(run_state, self.database_url, thread_id)
             if busy:
                 raise RunInProgress(f"thread {thread_id!r} already has a run in progress; send this again when "
                                     "it has finished (runs on a thread are taken one at a time)")
-            slot.snapshot = await self._repair(thread_id, graph_id, status=status)
+            slot.snapshot = await self._repair(thread_id, graph_id, status=status, unsettled=state.unsettled)
             if self.database_url.startswith(("postgresql", "postgres://")):
                 await asyncio.to_thread(process_owner(self.database_url).own, thread_id)
         except BaseException:
             await slot.release()
             raise
         return slot
+
+    async def _state(self, thread_id: str) -> ThreadState:
+        """The thread as a run request finds it while holding it (service/api_runs.py ``THREAD_STATE``): one read
+        on the lock's connection. Where Aegra's or the review queue's tables are missing, or off Postgres, it is
+        left unread (``runs`` then means "ask ``run_state``")."""
+        if not self.database_url.startswith(("postgresql", "postgres://")):
+            return ThreadState(False, None, None)
+        import psycopg
+
+        from foundation.thread_lock import beside_locks
+
+        try:
+            return thread_state(await beside_locks(self.database_url, THREAD_STATE, (thread_id,)))
+        except psycopg.errors.UndefinedTable:
+            return ThreadState(True, None, None)
 
     async def settle_on_read(self, thread_id: str, graph_id: str | None) -> None:
         """A read of the thread (its state, history, runs, or a reviewer's queue) repairs what a run that died or
@@ -190,11 +207,13 @@ class ThreadIndex:
         for thread_id in await asyncio.to_thread(suspects):
             await self.settle_on_read(thread_id, None)
 
-    async def _repair(self, thread_id: str, graph_id: str | None, *, status: str | None = None) -> ThreadSnapshot:
+    async def _repair(self, thread_id: str, graph_id: str | None, *, status: str | None = None,
+                      unsettled: bool | None = None) -> ThreadSnapshot:
         """No run is under way on the thread (the caller holds it): finish a run that was cut short, then make
         Aegra's thread status and the review queue say what the checkpoint says, so a run that failed (status
         ``error``) or a server that died mid-run (``busy``) leaves the thread resumable, with its review open.
-        ``status``: Aegra's status of the thread, read while the caller held it (None: not read).
+        ``status``: Aegra's status of the thread, read while the caller held it (None: not read); ``unsettled``:
+        whether the same read found a review of the thread not resolved (None: not read).
         Returns the thread as it now is (one checkpoint read when there was nothing to finish)."""
         from aegra_api.services.langgraph_service import get_langgraph_service
 
@@ -209,28 +228,27 @@ class ThreadIndex:
                 await graph.ainvoke(None, config, durability="sync")
                 live = await graph.aget_state(config)
         snapshot = _snapshot_of(live)
-        await self._settle(thread_id, snapshot.pending, status=status)
+        await self._settle(thread_id, snapshot.pending, status=status, unsettled=unsettled)
         return snapshot
 
-    async def _settle(self, thread_id: str, pending: ReviewRequest | None, *, status: str | None = None) -> None:
+    async def _settle(self, thread_id: str, pending: ReviewRequest | None, *, status: str | None = None,
+                      unsettled: bool | None = None) -> None:
         """Aegra's thread status and the thread's review-queue rows, set by its checkpoint (the caller holds the
         thread and knows no run is under way, so a claim left on its review belongs to a resume that died).
         ``status``: Aegra's status of the thread, read while the caller held it: the status is written only when
-        it is one a run left behind (``error``, ``busy``) or was not read; nothing else changes it meanwhile."""
-        from aegra_api.core.database import db_manager
-        from aegra_api.core.orm import Thread
-        from sqlalchemy import update
-
+        it is one a run left behind (``error``, ``busy``) or was not read; nothing else changes it meanwhile.
+        ``unsettled``: whether a review of the thread is not resolved, read while the caller held it: with none
+        and none pending, the review queue has nothing to settle (no read of it here)."""
+        from foundation.thread_lock import beside_locks
         from service.recovery import settle_rows
 
         repair = status is None or status in ("error", "busy")
         if repair and self.database_url.startswith(("postgresql", "postgres://")):  # where Aegra keeps its threads
-            # one statement in autocommit: no BEGIN and COMMIT round trips
-            async with db_manager.get_engine().connect() as conn:
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(update(Thread).where(Thread.thread_id == thread_id,
-                                                        Thread.status.in_(("error", "busy")))
-                                   .values(status="interrupted" if pending is not None else "idle"))
+            # one statement in autocommit, on the lock's connection: no BEGIN and COMMIT, no pooled connection
+            await beside_locks(self.database_url, "UPDATE thread SET status = %s WHERE thread_id = %s AND status IN "
+                               "('error', 'busy')", ("interrupted" if pending is not None else "idle", thread_id))
+        if pending is None and unsettled is False:
+            return
         await asyncio.to_thread(settle_rows, self.database_url, thread_id, pending, {}, claims_are_dead=True)
 
     async def search(self, thread_ids: set[str], query: dict[str, Any]) -> list[dict[str, Any]]:

@@ -103,7 +103,8 @@ class HeadIndex(CountingIndex):
     async def snapshot(self, thread_id: str, graph_id: str | None = None) -> ThreadSnapshot:
         return ThreadSnapshot(None, frozenset({"h-1", "a-1"}), "cp-2")
 
-    async def _repair(self, thread_id: str, graph_id: str | None, *, status: str | None = None) -> None:
+    async def _repair(self, thread_id: str, graph_id: str | None, *, status: str | None = None,
+                      unsettled: bool | None = None) -> None:
         """Nothing to repair: the thread is what ``snapshot`` says (the run slot still takes the thread's lock)."""
 
 

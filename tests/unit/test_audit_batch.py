@@ -52,28 +52,33 @@ def test_a_failing_block_still_writes_its_records_and_raises_its_own_error(tmp_p
 
 
 @pytest.mark.postgres
-def test_a_batch_on_postgres_commits_without_waiting_for_the_disk_and_only_itself(pg_url: str) -> None:
+def test_a_batch_on_postgres_is_one_round_trip_that_commits_without_waiting_for_the_disk_and_only_itself(
+        pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its records are durable with the step's checkpoint, which waits for the disk after them; the setting is
-    the batch's transaction's alone, so the pooled connection's next transaction waits again."""
+    the batch's transaction's alone, so the pooled connection's next transaction waits again. The setting and
+    the insert go to the server as one query (one round trip, one transaction)."""
+    from datetime import UTC, datetime
     from typing import Any
 
-    from sqlalchemy import event
+    import psycopg
 
     log = open_audit_log(pg_url)
-    seen: list[str] = []
+    sent: list[str] = []
+    execute = psycopg.ClientCursor.execute
 
-    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+    def noted(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return execute(self, query, *args, **kwargs)
 
-    event.listen(log.db.engine, "before_cursor_execute", note)
-    try:
-        with log.batched():
-            log.record("t", 1, "ingest", {})
-            log.record("t", 1, "plan", {})
-    finally:
-        event.remove(log.db.engine, "before_cursor_execute", note)
-    assert seen[0] == "SET LOCAL synchronous_commit TO OFF" and seen[1].startswith("INSERT INTO audit_events"), seen
-    assert len(seen) == 2, seen
+    monkeypatch.setattr(psycopg.ClientCursor, "execute", noted)
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with log.batched():
+        log.record("t", 1, "ingest", {"text": "it's 'quoted' \\ and 100%"}, latency_ms=1.5, at=at)
+        log.record("t", 1, "plan", {"steps": [1, None, {"ok": True}]})
+    assert len(sent) == 1 and sent[0].startswith("SET LOCAL synchronous_commit TO OFF; INSERT INTO audit_events"), sent
     with log.db.begin() as conn:
         assert conn.exec_driver_sql("SHOW synchronous_commit").scalar_one() == "on"
     assert _kinds(pg_url, "t") == ["ingest", "plan"]
+    first, second = log.events("t")
+    assert first["payload"] == {"text": "it's 'quoted' \\ and 100%"} and first["latency_ms"] == 1.5
+    assert first["created_at"] == at and second["payload"] == {"steps": [1, None, {"ok": True}]}
