@@ -32,7 +32,8 @@ import re
 _REQUESTING = re.compile(
     r"\?|\b(can|could|would|will|won't|can't|cannot|couldn't) (you|u|i|we|someone|somebody)\b|"
     r"\b(please|pls|plz|kindly|rather|prefer|how|what|where|when|why|which|who|also|another)\b|"
-    r"\b(is|are) there\b|\b(do|does|did) (you|it|i|we)\b|\b(have|has) to\b|\b(must|should|supposed|way to|any)\b|"
+    r"\b(is|are) there\b|\b(is|isn't|was) (that|this|it) (right|true|correct|so)\b|"
+    r"\b(do|does|did) (you|it|i|we)\b|\b(have|has) to\b|\b(must|should|supposed|way to|any)\b|"
     r"\b(want|wanna|need|like to|help|fix|sort|refund|cancel|return|send|change|switch|stop|remove|track|"
     r"update|reset|close|delete|merge|move|swap|exchange|check|tell|give|take|get|subscribe|unsubscribe|sign|opt|"
     r"add|put|let|show|upgrade|downgrade|renew|activate|deactivate|apply|confirm|verify|redirect|replace|repair)\b|"
