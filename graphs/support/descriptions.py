@@ -22,7 +22,7 @@ RECENT = re.compile(r"\b(?:latest|newest|most recent|(?:my|the) last (?:one|orde
 # A record named by its place among those that fit: "the second one", "the earlier order", "the original invoice"
 # (its index in date order; -1 the later of them). A list the agent showed orders them by its own order instead
 # (``ORDINALS``: "the second one" of a question listing two records is the one listed second).
-_POSITION = re.compile(r"\bthe (first|1st|earlier|earliest|older|oldest|original|second|2nd|later|newer)"
+_POSITION = re.compile(r"\b(?:the|that|this) (first|1st|earlier|earliest|older|oldest|original|second|2nd|later|newer)"
                        r" (one|order|invoice|charge|payment|bill)\b", re.I)
 _POSITIONS = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "older": 0, "oldest": 0, "original": 0,
               "second": 1, "2nd": 1, "later": -1, "newer": -1}

@@ -30,6 +30,7 @@ def shop(database_url: str) -> Iterator[SupportService]:
 @pytest.mark.parametrize("message", [
     "once I've got an account, how would I go about changing the phone number on it?",
     "quick q - could I edit my delivery name in my profile myself or do you have to do it?",
+    "if my mobile number changes, am I able to put the new one in online?",
 ])
 def test_a_how_to_about_account_details_needs_no_identity_check(shop: SupportService, message: str) -> None:
     report = shop.send("howto", message)

@@ -93,6 +93,8 @@ def test_a_record_named_by_its_place_in_time_is_that_one_of_those_that_fit() -> 
     assert [o["order_id"] for o in later] == [20002], later
     earlier = matches(newest_first, ORDER_LOOKUP, described_in("can you keep the earlier order and drop the rest", {}))
     assert [o["order_id"] for o in earlier] == [20001], earlier
+    that = matches(newest_first, ORDER_LOOKUP, described_in("right, get rid of that second order", {}))
+    assert [o["order_id"] for o in that] == [20002], that
     assert len(matches(newest_first, ORDER_LOOKUP, described_in("cancel one of them", {}))) == 2
 
 
