@@ -19,6 +19,20 @@ _DAY_MONTH = re.compile(r"(?<![\d.,$€£])\b(\d{1,2})[./](\d{1,2})\b(?![.,/]?\d
 _DAY_OF_MONTH = re.compile(r"\b(?:the|on) (\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 # A record described by when it came, not what it holds: "my latest order", "the most recent one", "the newest".
 RECENT = re.compile(r"\b(?:latest|newest|most recent|(?:my|the) last (?:one|order|invoice|charge|bill))\b", re.I)
+# A record named by its place among those that fit: "the second one", "the earlier order", "the original invoice"
+# (its index in date order; -1 the later of them). A list the agent showed orders them by its own order instead
+# (``ORDINALS``: "the second one" of a question listing two records is the one listed second).
+_POSITION = re.compile(r"\b(?:the|that|this) (first|1st|earlier|earliest|older|oldest|original|second|2nd|later|newer)"
+                       r" (one|order|invoice|charge|payment|bill)\b", re.I)
+_POSITIONS = {"first": 0, "1st": 0, "earlier": 0, "earliest": 0, "older": 0, "oldest": 0, "original": 0,
+              "second": 1, "2nd": 1, "later": -1, "newer": -1}
+ORDINALS = frozenset({"first", "1st", "second", "2nd"})
+
+
+def listed_position(text: str) -> int | None:
+    """The place in a list the agent showed that the text names ("the second one"), else None."""
+    found = _POSITION.search(text)
+    return _POSITIONS[found.group(1).lower()] if found and found.group(1).lower() in ORDINALS else None
 DATE_TOLERANCE_DAYS = 3  # customers remember the day a charge showed on their bank app, not when it was issued
 
 
@@ -33,7 +47,8 @@ def described_in(text: str, entities: Entities, now: datetime | None = None) -> 
     out = set(ruled_out(entities.get("products", []), text))
     products = [p for p in entities.get("products", []) if p not in out]
     found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": products, **words,
-                                   "recent": [True] if RECENT.search(text) else []}
+                                   "recent": [True] if RECENT.search(text) else [],
+                                   "position": [_POSITIONS[m.group(1).lower()] for m in _POSITION.finditer(text)][:1]}
     return {k: v for k, v in found.items() if v}
 
 
@@ -84,6 +99,10 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
         # "the most recent one": of the records that fit the rest of the description, the one dated last
         newest = max(str(c.get(dated) or "") for c in kept)
         kept = [c for c in kept if str(c.get(dated) or "") == newest]
+    position = described.get("position")
+    if position and dated and len(kept) > 1 and position[0] < len(kept):
+        # "the second one": of the records that fit the rest of the description, that one in date order
+        kept = [sorted(kept, key=lambda c: str(c.get(dated) or ""))[position[0]]]
     return kept
 
 
@@ -102,7 +121,7 @@ def describes(candidate: dict[str, Any], lookup: Lookup, described: dict[str, li
             return True
         if entity == "products" and by_words([candidate], field, described):
             return True
-    return bool(described.get("recent")) and "dates" in lookup.match
+    return bool(described.get("recent") or described.get("position")) and "dates" in lookup.match
 
 
 def _fits(entity: str, value: Any, wanted: Any) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from graphs.reasoners.local.entities import Entities
-from graphs.support.descriptions import described_in, describes, matches
+from graphs.support.descriptions import described_in, describes, listed_position, matches
 from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
 from graphs.support.mentions import WANTED, by_words, word_polarity
 from graphs.support.requests import request_of, slots_for
@@ -208,6 +208,9 @@ def _picked(spec: FlowSpec, name: str, offered: list[dict[str, Any]], text: str,
     candidates = [c["_candidate"] for c in offered]
     named = [c for c in candidates if lookup.value and str(c.get(lookup.value)).casefold() in text.casefold()]
     described = described_in(text, entities, now)
+    place = listed_position(text)
+    if not named and place is not None and place < len(candidates):
+        named = [candidates[place]]  # "the second one": of the records as the question listed them
     found = named or matches(candidates, lookup, described)
     several = spec.slots[name].pick == "all" or lookup.total
     # One record offered (none fitted what the customer first said): the answer takes it when it describes it

@@ -240,3 +240,52 @@ def test_of_several_pieces_that_ask_the_one_the_whole_message_backs_is_the_main_
     })
     intents, _ = model.detect(text)  # type: ignore[attr-defined]
     assert intents[0].intent == "get_refund", intents
+
+
+def test_a_change_asked_for_very_surely_needs_no_share_of_the_whole_message() -> None:
+    """The whole message's reading goes to one request and gives a second, asked for in a sentence of its own, next
+    to nothing; a change asked for that surely counts all the same (``ASKED_ALONE``). A question asked that surely
+    still needs the whole message's share (it often elaborates on the main request), as does a change asked for
+    less surely."""
+    classes = ["edit_account", "newsletter_subscription", "delivery_period", "out_of_scope"]
+    change = "how can I fix the spelling of my first name? And kindly stop sending me promo mails."
+    question = "how can I fix the spelling of my first name? And how long does that usually take?"
+    unsure = "how can I fix the spelling of my first name? And kindly stop the mails, maybe."
+    model = _Scripted.model(classes, {
+        change: [0.9995, 0.0003, 0.0001, 0.0001],
+        "how can I fix the spelling of my first name?": [0.99, 0.003, 0.003, 0.004],
+        "And kindly stop sending me promo mails": [0.01, 0.98, 0.0, 0.01],
+        question: [0.9995, 0.0001, 0.0003, 0.0001],
+        "And how long does that usually take?": [0.01, 0.0, 0.98, 0.01],
+        unsure: [0.9995, 0.0003, 0.0001, 0.0001],
+        "And kindly stop the mails, maybe": [0.1, 0.85, 0.0, 0.05],
+    })
+    asked, _ = model.detect(change)  # type: ignore[attr-defined]
+    assert [i.intent for i in asked] == ["edit_account", "newsletter_subscription"], asked
+    elaborated, _ = model.detect(question)  # type: ignore[attr-defined]
+    assert [i.intent for i in elaborated] == ["edit_account"], elaborated
+    hesitant, _ = model.detect(unsure)  # type: ignore[attr-defined]
+    assert [i.intent for i in hesitant] == ["edit_account"], hesitant
+
+
+def test_a_conjunct_governed_by_the_want_before_it_asks_too() -> None:
+    """"we'd like the renewals halted and the login shut down": the second conjunct has no verb of its own and asks
+    through "we'd like", so the change it names counts (and, read surer than the whole message, is the main request);
+    a conjunct with a verb of its own ("and the login was shut down") only tells."""
+    classes = ["delete_account", "cancel_order", "billing_dispute", "out_of_scope"]
+    gapped = "Dad's gone now. He kept being billed. we'd like the renewals halted and the login shut down."
+    told = "Dad's gone now. He kept being billed. we'd like the renewals halted and the login was shut down."
+    model = _Scripted.model(classes, {
+        gapped: [0.6, 0.01, 0.3, 0.09],
+        told: [0.6, 0.01, 0.3, 0.09],
+        "He kept being billed": [0.02, 0.03, 0.85, 0.1],
+        "we'd like the renewals halted": [0.05, 0.84, 0.06, 0.05],
+        "the login shut down": [0.97, 0.01, 0.01, 0.01],
+        "the login was shut down": [0.97, 0.01, 0.01, 0.01],
+    })
+    asked, _ = model.detect(gapped)  # type: ignore[attr-defined]
+    assert asked[0].intent == "delete_account" and asked[0].confidence == pytest.approx(0.97), asked
+    assert "delete_account" in [i.intent for i in asked]
+    only_told, _ = model.detect(told)  # type: ignore[attr-defined]
+    assert "delete_account" not in [i.intent for i in only_told][1:], only_told
+    assert only_told[0].intent != "delete_account" or only_told[0].confidence < 0.9, only_told

@@ -37,6 +37,24 @@ def test_a_difference_charged_for_a_changed_order_is_no_duplicate(call: Call) ->
     assert listed.data["duplicated"] is False, "the second unit's charge equals the first, but it was ordered"
 
 
+def test_equal_charges_for_two_orders_are_separate_orders_not_a_duplicate(call: Call, store: BusinessStore) -> None:
+    """The same amount taken for another order (a second order of the same thing) is no duplicate: two orders, each
+    charged once (``separate_orders``); a charge taken twice for one order is a duplicate and not that."""
+    before = call("list_charges", make_ctx("C0001"))
+    assert before.data is not None and before.data["separate_orders"] is False, before.data
+    with store.db.begin() as conn:
+        first = conn.execute(select(charges).where(charges.c.order_id == 10004)).mappings().first()
+        assert first is not None
+        row = {k: v for k, v in first.items() if k not in ("id", "order_id")}
+        conn.execute(insert(charges).values(**row, id="ch_other_order", order_id=10001))
+    listed = call("list_charges", make_ctx("C0001"))
+    assert listed.data is not None and listed.data["duplicated"] is False, listed.data
+    assert listed.data["separate_orders"] is True, listed.data
+    _charge_again(store, 10004)
+    twice = call("list_charges", make_ctx("C0001"))
+    assert twice.data is not None and twice.data["duplicated"] is True and twice.data["separate_orders"] is False
+
+
 def test_find_products_leaves_out_the_orders_own(call: Call) -> None:
     found = call("find_products", make_ctx("C0001"), names=["HDMI Cable 2m", "Aurora Lite Earbuds"],
                  not_on_order=10004)

@@ -83,3 +83,28 @@ def test_a_later_message_rules_out_a_product_named_before() -> None:
     flow: Any = {"intents": ["get_refund"], "requests": {"get_refund": request}}
     add_description(flow, "oh and scratch the earbuds bit, they work fine. so just the case", {})
     assert request["described"]["products"] == ["Phone Case Clear"]
+
+
+def test_a_record_named_by_its_place_in_time_is_that_one_of_those_that_fit() -> None:
+    """"the second one", "the earlier order": of the records that fit, that one in date order (however a tool
+    listed them); nothing of the kind keeps them all."""
+    newest_first = list(reversed(ORDERS))
+    later = matches(newest_first, ORDER_LOOKUP, described_in("ok scrap the second one pls", {}))
+    assert [o["order_id"] for o in later] == [20002], later
+    earlier = matches(newest_first, ORDER_LOOKUP, described_in("can you keep the earlier order and drop the rest", {}))
+    assert [o["order_id"] for o in earlier] == [20001], earlier
+    that = matches(newest_first, ORDER_LOOKUP, described_in("right, get rid of that second order", {}))
+    assert [o["order_id"] for o in that] == [20002], that
+    assert len(matches(newest_first, ORDER_LOOKUP, described_in("cancel one of them", {}))) == 2
+
+
+def test_the_place_in_a_list_the_agent_showed_is_that_lists_order() -> None:
+    """A reply to "which order do you mean?" listing records names one by its place in that list."""
+    from graphs.support.flows import get_flow
+    from graphs.support.lookups import _picked
+
+    spec = get_flow("cancel_order")
+    name = next(n for n, s in spec.slots.items() if s.resolve is not None and s.resolve.items == "orders")
+    offered = [{"order_id": o["order_id"], "_candidate": o} for o in reversed(ORDERS)]
+    assert _picked(spec, name, offered, "the second one", {}, None) == 20001
+    assert _picked(spec, name, offered, "uh the first one i think", {}, None) == 20002

@@ -69,6 +69,9 @@ def test_an_address_holds_no_order_id_zip_or_card() -> None:
     ("the screen arrived cracked", True),
     ("the screen doesn't turn on", True),
     ("is there a way to save my address", True),
+    # a claim told to be checked asks whether it holds, the question mark cut off with the clause
+    ("a friend told me the Plus plan covers overnight shipping, is that so", True),
+    ("my cousin reckons members pay less for shipping, is that true", True),
 ])
 def test_backstory_carries_no_request(clause: str, asks: bool) -> None:
     assert carries_request(clause) is asks

@@ -2,7 +2,8 @@
 
 A charge that repeats an earlier one of the same order (same amount, neither refunded, taken within a few days
 of each other) while the order's charges come to more than its total is listed among ``duplicates``: the order
-was charged twice for the same thing (a difference charged for a changed order is no duplicate).
+was charged twice for the same thing (a difference charged for a changed order is no duplicate). Two equal charges
+for two different orders, taken within those days, are ``separate_orders``: two orders, each charged once.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
               if (order := orders.get_order(o, customer_id)) is not None}
     duplicates = _duplicates(found, totals)
     return ToolResult.success({"charges": data, "count": len(data), "duplicated": bool(duplicates),
-                               "duplicates": [c for c in data if c["charge_id"] in duplicates]})
+                               "duplicates": [c for c in data if c["charge_id"] in duplicates],
+                               "separate_orders": not duplicates and _separate_orders(found)})
 
 
 DUPLICATE_WITHIN = timedelta(days=3)
@@ -70,6 +72,16 @@ def _duplicates(charges: list[Charge], totals: dict[int, int]) -> list[str]:
                            if c.order_id == order_id and c.status == "succeeded") - total
             for order_id, total in totals.items()}
     return [r for r in repeats if over.get(next(c.order_id for c in kept if c.charge_id == r) or 0, 0) > 0]
+
+
+def _separate_orders(charges: list[Charge]) -> bool:
+    """Were two equal charges, within a few days of each other, taken for two different orders? What looks like
+    being charged twice on a statement is then two orders, each charged once."""
+    kept = sorted((c for c in charges if c.order_id is not None and c.status == "succeeded" and c.amount_cents > 0),
+                  key=lambda c: (c.created_at, c.charge_id))
+    return any(earlier.order_id != later.order_id and earlier.amount_cents == later.amount_cents
+               and later.created_at - earlier.created_at <= DUPLICATE_WITHIN
+               for i, later in enumerate(kept) for earlier in kept[:i])
 
 
 tool = SupportTool(

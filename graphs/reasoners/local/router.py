@@ -34,6 +34,7 @@ from graphs.reasoners.local.segments import (
     bare,
     carries_request,
     contemplated,
+    gapped_asks,
     split_clauses,
 )
 from graphs.reasoners.local.static_embedder import STATIC_RECIPE
@@ -72,6 +73,11 @@ CORROBORATED = (0.4, 0.2)  # (the clause's least probability, the whole message'
 ASKED_ONLY = frozenset({"cancel_order", "change_order", "change_shipping_address", "create_account", "edit_account",
                         "switch_account", "delete_account", "account_migration", "newsletter_subscription",
                         "place_order", "get_invoice"})
+# A clause that asks for a change of the records (ASKED_ONLY) this surely is a request of its own whatever share the
+# whole message gives it: the whole message's reading goes to one request ("how do I update my surname? Also please
+# take me off the newsletter" reads 0.999 the first). A question asked beside the main request ("and how long do
+# these things take?") often only elaborates on it, so it still needs the whole message's support.
+ASKED_ALONE = 0.95
 BLEND_CONFIDENCE = 0.8  # clauses this sure of two different intents outvote a whole message that names neither
 # Bump when the training recipe changes, so cached weights from an older recipe are not reused.
 RECIPE = "gloss-mask-cgrid-mean-split811-1"
@@ -191,8 +197,8 @@ class IntentModel:
                                                                          owners)
         out = []
         at = 0
-        for row, clauses, asked, weighed, own in zip(whole_probs, clause_lists, ask_lists, weighed_lists, pieces,
-                                                     strict=True):
+        for text, row, clauses, asked, weighed, own in zip(texts, whole_probs, clause_lists, ask_lists, weighed_lists,
+                                                           pieces, strict=True):
             probs = piece_probs[at:at + len(own)]
             at += len(own)
             clause_probs = probs[:len(clauses)]
@@ -203,6 +209,7 @@ class IntentModel:
             intents = [main_score]
             main = main_score.intent
             main_in_clause = 0.0  # the main intent's best probability in a clause that names it
+            gapped = gapped_asks(text)
             tops = []  # per clause that confidently names an intent: (intent, confidence, whole message's weight)
             for clause, clause_row in zip(clauses, clause_probs, strict=True):
                 best = int(np.argmax(clause_row))
@@ -210,14 +217,18 @@ class IntentModel:
                 if name == main:
                     main_in_clause = max(main_in_clause, confidence)
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
-                if name == OUT_OF_SCOPE or not carries_request(clause):
+                # A conjunct governed by the want before it ("I need that stopped and the account closed") asks.
+                governed = bare(clause) in gapped
+                if name == OUT_OF_SCOPE or not (governed or carries_request(clause)):
                     continue
-                asking = asks_in(clause)
+                asking = governed or asks_in(clause)
                 if name in ASKED_ONLY and not asking:
                     continue
                 corroborated = confidence >= CORROBORATED[0] and row[best] >= CORROBORATED[1] and asking
                 if confidence >= secondary_threshold or corroborated:
-                    tops.append((name, confidence, float(row[best])))
+                    # A clause that asks for a change this surely needs no share of the whole message (ASKED_ALONE).
+                    alone = asking and name in ASKED_ONLY and confidence >= ASKED_ALONE
+                    tops.append((name, confidence, 1.0 if alone else float(row[best])))
             # An action the customer weighs on their own things ("if I cancel order N, is there a fee?") is a
             # request beside the question about it, read by the condition alone; it never decides the main intent.
             weighs = [(self.classes[int(np.argmax(r))], float(r.max()), float(row[int(np.argmax(r))]))

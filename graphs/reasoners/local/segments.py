@@ -32,7 +32,8 @@ import re
 _REQUESTING = re.compile(
     r"\?|\b(can|could|would|will|won't|can't|cannot|couldn't) (you|u|i|we|someone|somebody)\b|"
     r"\b(please|pls|plz|kindly|rather|prefer|how|what|where|when|why|which|who|also|another)\b|"
-    r"\b(is|are) there\b|\b(do|does|did) (you|it|i|we)\b|\b(have|has) to\b|\b(must|should|supposed|way to|any)\b|"
+    r"\b(is|are) there\b|\b(is|isn't|was) (that|this|it) (right|true|correct|so)\b|"
+    r"\b(do|does|did) (you|it|i|we)\b|\b(have|has) to\b|\b(must|should|supposed|way to|any)\b|"
     r"\b(want|wanna|need|like to|help|fix|sort|refund|cancel|return|send|change|switch|stop|remove|track|"
     r"update|reset|close|delete|merge|move|swap|exchange|check|tell|give|take|get|subscribe|unsubscribe|sign|opt|"
     r"add|put|let|show|upgrade|downgrade|renew|activate|deactivate|apply|confirm|verify|redirect|replace|repair)\b|"
@@ -214,13 +215,31 @@ _WANT_AFTER_COMMA = re.compile(r",\s+(?=(?:i|we)\s+(?:really\s+|just\s+|only\s+)
                                r"(?:i'd|we'd|id)\s+(?:really\s+|just\s+)?like\b)", re.IGNORECASE)
 
 
+# A want or a need whose verb governs two objects joined by "and", the second with no verb of its own: "I need that
+# stopped and the account closed", "we want the order cancelled and our money back". The second conjunct asks as the
+# first does, though cut from the verb it reads as a bare noun phrase.
+_GAPPED = re.compile(r"\b(?:i|we)(?:['’]d\s+like|\s+would\s+like|\s+(?:really\s+|just\s+|also\s+)?(?:need|want))"
+                     r"\s+[^.?!;]{1,80}?,?\s+and\s+(?P<second>(?:the|my|our|her|his|their|this|that|your)\s+[^.?!;,]{1,60})",
+                     re.IGNORECASE)
+_FINITE = re.compile(r"\b(is|was|were|are|am|has|have|had|did|does|do|will|would|can|could|should|may|might|got|gets|"
+                     r"keeps?|seems?|looks?|arrived|came|broke|works?|worked|said|says|told)\b|n't\b|'s\b",
+                     re.IGNORECASE)
+
+
+def gapped_asks(text: str) -> set[str]:
+    """The conjuncts of a message that ask through a want or need stated before them (``_GAPPED``), bare."""
+    return {bare(found["second"].strip()) for found in _GAPPED.finditer(text)
+            if not _FINITE.search(found["second"])}
+
+
 def ask_pieces(text: str) -> list[str]:
     """The pieces of a message that ask for something, each by the part that asks (``speech_act``); empty when
     the message is one piece."""
     pieces = [speech_act(q.strip()) for p in _PIECE_SPLIT.split(sentence_starts(text)) if p and p.strip()
               for q in _WANT_AFTER_COMMA.split(p) if q.strip()]
+    gapped = gapped_asks(text)
     # A piece ends as the router's clauses do (a question keeps its mark), so a clause that asks is scored once.
-    return [bare(p) for p in pieces if asks(p)] if len(pieces) > 1 else []
+    return [bare(p) for p in pieces if asks(p) or bare(p) in gapped] if len(pieces) > 1 else []
 
 
 def carries_request(clause: str) -> bool:

@@ -94,6 +94,11 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step["status"] == "pending":
                 ctx = d.tool_context(state.turn, customer, step["id"])
                 preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
+                if (preview is not None and not preview.ok and step["writes"]
+                        and _rounded(step["args"], preview.instead)):
+                    # The customer's round figure ("it was like $40") for what is left ($39.99) asks for that.
+                    step["args"] = {**step["args"], **(preview.instead or {})}
+                    preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
                 if preview is not None and not preview.ok:
                     # The tool refuses the call as it stands (outside the window, more than was paid, refunded
                     # already, its system down): there is nothing to confirm or approve, and the agent declines
@@ -175,6 +180,19 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if trouble and d.context.llm_enabled() and state.replans < d.context.max_replans:
         update["replan"] = "; ".join(trouble)
     return update
+
+
+# A whole-dollar amount this little above what the tool would do instead is the customer's round figure for it.
+ROUNDING = 0.5
+
+
+def _rounded(args: dict[str, Any], instead: dict[str, Any] | None) -> bool:
+    """Is the amount asked a round figure for the amount the tool offers instead ("$40" for the $39.99 left)?
+    Never more money than asked: the amount offered is below it by less than ``ROUNDING``."""
+    asked, left = args.get("amount"), (instead or {}).get("amount")
+    if not isinstance(asked, int | float) or not isinstance(left, int | float) or set(instead or {}) != {"amount"}:
+        return False
+    return float(asked).is_integer() and 0 < asked - left < ROUNDING
 
 
 def _missing_results(args: Any, scope: dict[str, Any]) -> str | None:
