@@ -31,7 +31,7 @@ from graphs.support.affirmation import ACK_OPENER, condition_of, narrows
 from graphs.support.choices import chosen_option
 from graphs.support.descriptions import RECENT
 from graphs.support.flows import get_flow, money_at_stake
-from graphs.support.instruction import CONTRAST
+from graphs.support.instruction import CONTRAST, tells_value
 from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
 from graphs.support.utterance import (
     ABOUT_IT,
@@ -55,7 +55,6 @@ from graphs.support.utterance import (
     requests,
     residual,
     says_yes,
-    tells_value,
 )
 
 # Identity: an identifier (email or customer id) and a secret (zip code or the card's last four).
