@@ -25,6 +25,7 @@ from graphs.support.utterance import (
     EXPLICIT_YES,
     NEGATION,
     SENTENCE_END,
+    STATUS_QUO,
     THANKS,
     asks,
     core_of,
@@ -74,7 +75,8 @@ REMAINDER = re.compile(
 
 def holds_back(rest: str) -> bool:
     """Does what follows an opener keep the offer pending: a no, a negation, a deferral, a "but" or a question?"""
-    return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or CONTRAST.search(rest) or asks(rest))
+    return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or CONTRAST.search(rest) or asks(rest)
+                or STATUS_QUO.search(rest))
 
 
 def qualifies(rest: str) -> bool:
@@ -141,6 +143,8 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     unacknowledged = stages[0] if stages else None
     if NO.search(core) or (unacknowledged is not None and NO.search(unacknowledged)) or WITHDRAWN.search(core):
         return "no"
+    if any(STATUS_QUO.search(said) and not asks(said) and not says_yes(said) for said in SENTENCE_END.split(core)):
+        return "no"  # "hm, that's a lot. I'll stay as I am for now": things stay as they are, whatever opens it
     for said in (core, *stages):
         rest = _after_opener(said, YES)
         if rest is not None and not (NEGATION.search(rest) or DEFERRAL.search(rest) or qualifies(rest)):

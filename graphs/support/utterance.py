@@ -55,6 +55,13 @@ DELIBERATING = (rf"\b(?:{_WEIGHING}|should(?! be\b)|might(?! be\b)|possibly|prob
                 r"undecided|torn|i suppose|i guess|"
                 r"considering|thinking (?:about|of)|think about|not (?:\w+ )?(?:sure|certain|decided)|"
                 r"haven'?t decided|on the fence|in two minds|second thoughts)\b")
+# Keeping things as they are instead of what the agent offers: "I'll remain as I am", "let's leave everything as
+# it is", "stick with my current plan", "I'm fine as is". Said to an offer, it is a no.
+STATUS_QUO = re.compile(
+    r"\b(?:(?:stay|stick|remain)(?:ing)?\s+(?:where i am|put|as i am|as is|(?:on|with) (?:my|the) (?:current|same|"
+    r"old|existing)\b|with what i(?:'ve| have)|how i am)|(?:keep|leave|keeping|leaving)\s+(?:it|things|everything|"
+    r"that|my \w+)\s+(?:as|how|the way)\s+(?:it|they)\s*(?:is|are|'s|'re)|(?:i'?m|i am) (?:good|fine|ok(?:ay)?|happy)"
+    r" (?:as i am|as is|where i am|with what i(?:'ve| have)))\b", re.I)
 # A request the customer is still weighing: "thinking about", "not sure", "should I", "maybe", "might".
 HEDGE = re.compile(
     rf"\b(?:{_WEIGHING}|(?:thinking (?:about|of)|considering) \w+ing|not (?:entirely |really |quite )?sure|"
@@ -65,6 +72,8 @@ ACTING = re.compile(
     r"\b(?:please|pls|plz|can (?:you|u)|could (?:you|u)|would you|i'?d like|i want|i need|wanna|put|move|switch|"
     r"change|downgrade|upgrade|take|set|bump|step|drop|go|make)\b", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A message's sentences, each with the punctuation that ends it (``requests_in_sentence``).
+_SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
 OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
 # A remark about what was just discussed, its subject a pronoun for it: "it's for the speaker I sent back", "that
 # was the blue one".
@@ -105,6 +114,7 @@ REQUEST = re.compile(
     r"\b(rather|prefer)\b|"
     r"\b(how|what|where|when|why|which|who)\b|\b(is|are|do|does|did) (there|it|you|my|i)\b|"
     r"\b(also|another|one more thing|and then)\b(?!(?:[\s,.!]+(?:" + ACK_ALTERNATIVES + r"))*[\s,.!]*$)", re.I)
+_WH_WORDS = frozenset(("how", "what", "where", "when", "why", "which", "who"))
 GREETING = re.compile(
     r"^\W*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening|day)|hola|bonjour|salam|guten tag)\b[\W\w]{0,20}$",
     re.I)
@@ -150,6 +160,19 @@ def residual(text: str) -> str:
 def requests(text: str) -> bool:
     """Does the message carry request words beyond its values ("please", "can you", "I need", a question)?"""
     return REQUEST.search(VALUE.sub(" ", text)) is not None
+
+
+def requests_in_sentence(text: str) -> bool:
+    """Does a sentence of the message ask or request something: a question (a question mark, a sentence opened by
+    a question word) or request words ("please", "can you", "I need")? A question word inside a statement is no
+    request ("I don't remember its password, if that's what you need next"; "..., which is why I wrote"), as
+    ``requests`` reads it."""
+    for sentence in _SENTENCES.findall(VALUE.sub(" ", text)):
+        if sentence.rstrip().endswith("?") or QUESTION.search(sentence):
+            return True
+        if any(found.group(0).lower() not in _WH_WORDS for found in REQUEST.finditer(sentence)):
+            return True
+    return False
 
 
 def asks(text: str) -> bool:
