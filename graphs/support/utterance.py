@@ -59,9 +59,10 @@ DELIBERATING = (rf"\b(?:{_WEIGHING}|should(?! be\b)|might(?! be\b)|possibly|prob
 # it is", "stick with my current plan", "I'm fine as is". Said to an offer, it is a no.
 STATUS_QUO = re.compile(
     r"\b(?:(?:stay|stick|remain)(?:ing)?\s+(?:where i am|put|as i am|as is|(?:on|with) (?:my|the) (?:current|same|"
-    r"old|existing)\b|with what i(?:'ve| have)|how i am)|(?:keep|leave|keeping|leaving)\s+(?:it|things|everything|"
-    r"that|my \w+)\s+(?:as|how|the way)\s+(?:it|they)\s*(?:is|are|'s|'re)|(?:i'?m|i am) (?:good|fine|ok(?:ay)?|happy)"
-    r" (?:as i am|as is|where i am|with what i(?:'ve| have)))\b", re.I)
+    r"old|existing)\b|with (?:what|whatever) i(?:'ve| have)|how i am)|(?:keep|leave|keeping|leaving)\s+(?:it|things|"
+    r"everything|that|my \w+)\s+(?:as|how|the way)\s+(?:it|they)\s*(?:is|are|'s|'re)|(?:keep|keeping)\s+(?:what|"
+    r"whatever) i(?:'ve| have)|(?:i'?m|i am) (?:good|fine|ok(?:ay)?|happy) (?:as i am|as is|where i am|with (?:what|"
+    r"whatever) i(?:'ve| have)))\b", re.I)
 # A request the customer is still weighing: "thinking about", "not sure", "should I", "maybe", "might".
 HEDGE = re.compile(
     rf"\b(?:{_WEIGHING}|(?:thinking (?:about|of)|considering) \w+ing|not (?:entirely |really |quite )?sure|"

@@ -387,7 +387,7 @@ def test_keeping_something_beside_a_yes_or_asking_about_it_is_no_decline(text: s
 
 
 @pytest.mark.parametrize("text", ["my account number: c 3019, zip 90210", "Customer ID is C 3019 and card 1234",
-                                  "client no. C 3019"])
+                                  "client no. C 3019", "zip 90210 and C 3019 is the account number"])
 def test_a_customer_id_typed_with_a_space_after_words_that_name_it(text: str) -> None:
     assert extract_entities(text, now=NOW).get("customer_ids") == ["C3019"], extract_entities(text, now=NOW)
 
@@ -395,3 +395,12 @@ def test_a_customer_id_typed_with_a_space_after_words_that_name_it(text: str) ->
 @pytest.mark.parametrize("text", ["the usb c 3019 adapter", "see section C 3019"])
 def test_a_letter_c_and_four_digits_alone_are_no_customer_id(text: str) -> None:
     assert "customer_ids" not in extract_entities(text, now=NOW)
+
+
+@pytest.mark.parametrize("text", ["pricey. I'll hang on to the basic one for a while, ta",
+                                  "hmm that's more than I hoped. keeping whatever I have for now, thanks"])
+def test_a_remark_on_the_pending_request_that_asks_nothing_does_not_confirm_it(text: str) -> None:
+    """Found on para11: "I'll keep what I've got" read as the pending switch restated ran it."""
+    asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
+    assert _act(text, asked, top=("switch_account", 0.87), flow=("switch_account",)) != "confirm"
+    assert _act("ok move me to pro", asked, top=("switch_account", 0.87), flow=("switch_account",)) == "confirm"
