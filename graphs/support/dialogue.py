@@ -46,6 +46,7 @@ from graphs.support.utterance import (
     MORE,
     OTHER,
     QUESTION,
+    SENTENCE_END,
     THANKS,
     TRAILING_FILLER,
     WITHDRAW,
@@ -387,9 +388,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     restatable = flow_intents if restatable is None else restatable
     if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in restatable
             and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not QUESTION.search(text)
-            and (request or ORDERS.search(core_of(text)) is not None)):
+            and (request or bool(entities)
+                 or any(ORDERS.search(said) for said in SENTENCE_END.split(core_of(text))))):
         # A question about the request ("how do I upgrade?") asks; it does not decide. Nor does a remark on it that
-        # asks for nothing ("pricey. I'll hang on to what I have"): a restatement asks for the request, or orders it.
+        # asks for nothing and names nothing of it ("pricey. I'll hang on to what I have"): a restatement asks for
+        # the request, orders it, or names its values again.
         cues.append(f"restates the pending {top['intent']} request")
         return {**state("confirm"), "restates": top["intent"]}
     if (asked["kind"] == "information" and after_question and top is not None and top["intent"] in restatable
