@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
-from graphs.support.affirmation import ACK_OPENER, ORDERS, condition_of, narrows
+from graphs.support.affirmation import ACK_OPENER, condition_of, narrows
 from graphs.support.choices import chosen_option
 from graphs.support.descriptions import RECENT
 from graphs.support.flows import get_flow, money_at_stake
@@ -46,7 +46,6 @@ from graphs.support.utterance import (
     MORE,
     OTHER,
     QUESTION,
-    SENTENCE_END,
     THANKS,
     TRAILING_FILLER,
     WITHDRAW,
@@ -387,12 +386,8 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("confirm" if affirmation == "yes" else "deny")
     restatable = flow_intents if restatable is None else restatable
     if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in restatable
-            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not QUESTION.search(text)
-            and (request or bool(entities)
-                 or any(ORDERS.search(said) for said in SENTENCE_END.split(core_of(text))))):
-        # A question about the request ("how do I upgrade?") asks; it does not decide. Nor does a remark on it that
-        # asks for nothing and names nothing of it ("pricey. I'll hang on to what I have"): a restatement asks for
-        # the request, orders it, or names its values again.
+            and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not QUESTION.search(text)):
+        # A question about the request ("how do I upgrade?") asks; it does not decide.
         cues.append(f"restates the pending {top['intent']} request")
         return {**state("confirm"), "restates": top["intent"]}
     if (asked["kind"] == "information" and after_question and top is not None and top["intent"] in restatable

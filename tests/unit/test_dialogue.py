@@ -397,10 +397,10 @@ def test_a_letter_c_and_four_digits_alone_are_no_customer_id(text: str) -> None:
     assert "customer_ids" not in extract_entities(text, now=NOW)
 
 
-@pytest.mark.parametrize("text", ["pricey. I'll hang on to the basic one for a while, ta",
+@pytest.mark.parametrize("text", ["pricey. I'll stick with whatever I have for a while, ta",
                                   "hmm that's more than I hoped. keeping whatever I have for now, thanks"])
-def test_a_remark_on_the_pending_request_that_asks_nothing_does_not_confirm_it(text: str) -> None:
-    """Found on para11: "I'll keep what I've got" read as the pending switch restated ran it."""
+def test_keeping_what_one_has_does_not_confirm_the_pending_request(text: str) -> None:
+    """Found on para11: "I'll keep what I've got", read as the pending switch restated, ran it without a yes."""
     asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
-    assert _act(text, asked, top=("switch_account", 0.87), flow=("switch_account",)) != "confirm"
+    assert _act(text, asked, top=("switch_account", 0.87), flow=("switch_account",)) == "deny"
     assert _act("ok move me to pro", asked, top=("switch_account", 0.87), flow=("switch_account",)) == "confirm"
