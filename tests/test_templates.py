@@ -106,3 +106,20 @@ def test_a_question_about_ones_own_payment_methods_shows_them() -> None:
     reply = render_reply("payment_methods", steps={"kb": kb, "methods": methods})
     assert "Visa ending 3381 (default)" in reply and "balance $37.50" in reply and "KB-110" in reply, reply
     assert "On your account" not in render_reply("payment_methods", steps={"kb": kb})
+
+
+def test_the_identity_question_asks_only_for_the_half_not_given() -> None:
+    """What the customer gave is never asked again: a card alone is followed by a question for the account's email
+    (or number) only, an email alone by one for the secret only; with neither, or both after a failed check, the
+    whole question."""
+    from prompts import render_reply
+
+    whole = render_reply("ask_information", asking=["identity"], flow={"slots": {}})
+    assert "email address on your account and either your ZIP code" in whole, whole
+    card = render_reply("ask_information", asking=["identity"], flow={"slots": {"card_last4": "7312"}})
+    assert "card ending 7312" in card and "ZIP code or the last four" not in card and "email" in card, card
+    email = render_reply("ask_information", asking=["identity"], flow={"slots": {"email": "li@x.io"}})
+    assert "ZIP code or the last four digits" in email and "email address" not in email, email
+    both = render_reply("ask_information", asking=["identity"],
+                        flow={"slots": {"email": "li@x.io", "zip_code": "60614"}})
+    assert "email address on your account and either" in both, both

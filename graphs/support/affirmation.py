@@ -8,6 +8,9 @@ only the cable", ``narrows``) or puts a condition on it ("ok if it goes back to 
 offered: the offer stays pending, and a condition holds only when the request's own values say it does
 (``condition_of``; dialogue.condition_holds). A yes taken back ("go ahead. actually wait, don't", "actually hold
 off") is a no: nothing is done.
+
+The words of a negation and a deferral are utterance's (NEGATION, DEFERRAL), shared with instruction's reading
+of what holds an action back.
 """
 
 from __future__ import annotations
@@ -18,8 +21,11 @@ from typing import Literal
 from graphs.support.instruction import CONTRAST
 from graphs.support.utterance import (
     ACK_WORDS,
+    DEFERRAL,
     EXPLICIT_YES,
+    NEGATION,
     SENTENCE_END,
+    STATUS_QUO,
     THANKS,
     asks,
     core_of,
@@ -54,15 +60,6 @@ GLAD = re.compile(r"^\W*(great|perfect|amazing|awesome|brilliant|lovely|excellen
                   r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
 # A decision after weighing the offer: "ok, then refund whatever's left", "fine then, do that".
 SETTLING = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right)[\s,]+then\b", re.I)
-# The one guard on what follows an opener: a refusal or any negation ("forget it", "don't bother", "not yet")...
-NEGATION = re.compile(
-    r"\b(no(?! (problem|worries|rush|hurry)\b)|nope|nah|not(?! a problem\b)|never|nevermind|none|forget|stop|"
-    r"cancel that|hold (on|off)|wait|skip|rather not|\w+n't|dont|cant|wont|isnt|aint|didnt|doesnt|wouldnt|"
-    r"shouldnt|couldnt)\b", re.I)
-# ...or a deferral: the customer will decide later ("I'll think about it", "let me check with my husband first").
-DEFERRAL = re.compile(
-    r"\b(think(ing)? (about|over|on|it)|let me (check|think|see|ask|talk|discuss|look|sleep)|check (with|first)|"
-    r"first\W*$|later|get back|come back|sleep on|not yet|tomorrow|another time|decide|consider\w*|mull)\b", re.I)
 # A rest that orders the offered action: "go ahead", "do that", "refund whatever's left", "just cancel it".
 ORDERS = re.compile(
     r"^\W*(?:(?:then|so|just|please|pls|yes|yeah|sure)\b[\s,.!]*)*(?:go|do|refund|cancel|proceed|process|send|switch|"
@@ -78,7 +75,8 @@ REMAINDER = re.compile(
 
 def holds_back(rest: str) -> bool:
     """Does what follows an opener keep the offer pending: a no, a negation, a deferral, a "but" or a question?"""
-    return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or CONTRAST.search(rest) or asks(rest))
+    return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or CONTRAST.search(rest) or asks(rest)
+                or STATUS_QUO.search(rest))
 
 
 def qualifies(rest: str) -> bool:
@@ -145,6 +143,8 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     unacknowledged = stages[0] if stages else None
     if NO.search(core) or (unacknowledged is not None and NO.search(unacknowledged)) or WITHDRAWN.search(core):
         return "no"
+    if any(STATUS_QUO.search(said) and not asks(said) and not says_yes(said) for said in SENTENCE_END.split(core)):
+        return "no"  # "hm, that's a lot. I'll stay as I am for now": things stay as they are, whatever opens it
     for said in (core, *stages):
         rest = _after_opener(said, YES)
         if rest is not None and not (NEGATION.search(rest) or DEFERRAL.search(rest) or qualifies(rest)):

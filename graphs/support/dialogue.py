@@ -31,7 +31,7 @@ from graphs.support.affirmation import ACK_OPENER, condition_of, narrows
 from graphs.support.choices import chosen_option
 from graphs.support.descriptions import RECENT
 from graphs.support.flows import get_flow, money_at_stake
-from graphs.support.instruction import CONTRAST
+from graphs.support.instruction import CONTRAST, tells_value
 from graphs.support.state import ActiveFlow, Asked, DialogueAct, DialogueState, IntentGuess, State
 from graphs.support.utterance import (
     ABOUT_IT,
@@ -53,9 +53,9 @@ from graphs.support.utterance import (
     core_of,
     follows_up,
     requests,
+    requests_in_sentence,
     residual,
     says_yes,
-    tells_value,
 )
 
 # Identity: an identifier (email or customer id) and a secret (zip code or the card's last four).
@@ -238,13 +238,15 @@ def offers_more(state: State, entities: Entities, text: str = "") -> bool:
 
 
 def supplied(asked: Asked, entities: Entities) -> list[str]:
-    """The asked information this reply gives."""
+    """The asked information this reply gives. An identifier answers the identity question when that is asked, and
+    otherwise a slot it is the value of (the other account's email of a merge)."""
     out = []
+    identity = "identity" in asked["slots"]
     for slot in asked["slots"]:
         if slot == "identity":
             if any(k in entities for k in IDENTITY_ENTITIES):
                 out.append(slot)
-        elif any(k in entities for k in asked["expects"] if k not in IDENTITY_ENTITIES):
+        elif any(k in entities for k in asked["expects"] if not (identity and k in IDENTITY_ENTITIES)):
             out.append(slot)
     return out
 
@@ -353,8 +355,11 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     words = re.findall(r"[a-z']+", text.lower())
     cues: list[str] = []
     # A request with evidence of its own: request words beyond the values, and the router sure of a new topic.
+    # Beside an answer to what was asked, a sentence of the reply asks or requests: a remark around the answer ("it's
+    # n.x@mail.com. I don't remember its password, if that's what you need") gives, and asks nothing.
     new_topic = (top is not None and top["confidence"] >= NEW_REQUEST_CONFIDENCE and top["intent"] not in flow_intents
-                 and top["intent"] != "out_of_scope" and len(rest.split()) >= 2 and request)
+                 and top["intent"] != "out_of_scope" and len(rest.split()) >= 2 and request
+                 and (not gives or requests_in_sentence(text)))
 
     def state(act: DialogueAct) -> DialogueState:
         return {"asked": asked, "known": [], "act": act, "supplies": gives, "cues": cues}

@@ -24,24 +24,18 @@ still cancel?"), and so does an indirect question ("I was wondering whether ..."
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from graphs.support.utterance import ACTING, DELIBERATING, NEGATOR, SENTENCE_END, directs
 
 # A character of the same clause: no punctuation, no conjunction opening the next clause.
 _CLAUSE = r"(?:(?!\b(?:so|and|just|then|because|as)\b)[^,.;:!?])"
-NEGATOR = (r"\b(?:don'?t|dont|do not|doesn'?t|didn'?t|did not|no need to|never|not|won'?t|wouldn'?t|shouldn'?t|"
-           r"rather not|without|no)\b")
 # Keeping what the action would take away: the order, the plan, "it". Keeping another item ("return the earbuds,
 # I'm keeping the cable") says what the action leaves alone, and holds nothing back.
 KEEPING = re.compile(r"\b(?:keep|keeping|hold on ?to|holding on ?to|hang on ?to|hanging on ?to|stick with|"
                      r"sticking with)\s+(?:it|them|that|this|everything|all of it|the lot|order\b|"
                      r"(?:the|my|our|this|that) (?:order|plan|subscription|membership))\b|\bleave (?:it|the order)\b",
                      re.I)
-# Weighing or advice: a modal or an open choice. It holds back the action whose verb is in its clause ("not sure
-# whether to cancel it", "I should cancel it"), not one in another clause ("check whether it was charged twice, and
-# if so refund it"), nor a modal of a state ("today might be the last day to send it back").
-DELIBERATING = (r"\b(?:should(?! be\b)|shall i|might(?! be\b)|maybe|perhaps|possibly|probably|whether|unsure|"
-                r"undecided|torn|wondering|i suppose|i guess|"
-                r"considering|thinking (?:about|of)|think about|not (?:\w+ )?(?:sure|certain|decided)|"
-                r"haven'?t decided|on the fence|in two minds|second thoughts)\b")
 # A question asking the agent's opinion weighs whatever the message asks for.
 OPINION = re.compile(r"\b(?:what do you think|what would you|do you think|would you recommend|hmm+)\b", re.I)
 # Someone else's advice reported ("my wife says I should", "he told me to"), not the customer's own thought.
@@ -184,3 +178,13 @@ def hedges_action(text: str, verb: str = "") -> bool:
         # Plus would do me" asks nothing to be done yet.
         return re.search(DELIBERATING, text, re.I) is not None
     return named is not None and CONTRAST.search(text, named.end()) is not None
+
+
+def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
+    """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
+    me on the free one": the last sentence does), rather than ask or muse about it (``directs``; "could I move
+    down to basic?" asks whether, as ``flows.waits_for_yes`` reads it)?"""
+    pieces = [piece for piece in SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
+    if spec.named_in(text, customer) is not None:
+        pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
+    return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)

@@ -22,9 +22,9 @@ from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in, describes
 from graphs.support.flows import FlowSpec, SlotSpec, get_flow
+from graphs.support.instruction import tells_value
 from graphs.support.mentions import ruled_out
 from graphs.support.state import ActiveFlow, RequestState, Step
-from graphs.support.utterance import tells_value
 
 
 def request_of(flow: ActiveFlow, intent: str) -> RequestState:

@@ -12,6 +12,7 @@ from typing import Any
 from graphs.support.deps import Deps, catalogue
 from graphs.support.dialogue import IDENTIFIERS, SECRETS, amend
 from graphs.support.flows import get_flow
+from graphs.support.instruction import tells_value
 from graphs.support.lookups import answer_choices
 from graphs.support.requests import (
     add_description,
@@ -24,7 +25,6 @@ from graphs.support.requests import (
 )
 from graphs.support.state import ActiveFlow, Customer, Understanding
 from graphs.support.third_party import others_details
-from graphs.support.utterance import tells_value
 
 
 def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False,

@@ -6,9 +6,6 @@ of the conversation with them.
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from graphs.support.flows import asks_whether
 
 # An information question ("how do I upgrade?"), not a polite request ("can you cancel it?").
 # The question words also as typed without an apostrophe ("whats the diff", "hows that work").
@@ -32,16 +29,52 @@ ADDITIVE = re.compile(r"\b(?:too|as well)\b", re.I)
 _ACK_LEAD = re.compile(r"^\W*(?:(?:hm+|ah|oh|fair|enough|lol|haha|ok(?:ay)?|alright|right|fine|great|cool|nice|"
                        r"perfect|brilliant|lovely|thanks?|thank you|cheers|ta|got it|understood|noted|sure|"
                        r"then|so|well)\b[\s,]*)+[.!:;\-–—]+\s*", re.I)
+# Yes, no and weighing: the one vocabulary of the readers of a reply. ``affirmation`` reads the rest of a yes
+# with NEGATION and DEFERRAL, ``instruction`` what holds an action back with NEGATOR and DELIBERATING (their scope
+# reaches the action's verb), ``directs`` a request still weighed with HEDGE. Change a word here, for all of them.
+# Contracted negators, with or without the apostrophe: in every reading of a no.
+_CONTRACTED = r"don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|shouldn'?t"
+# Weighing words every reading of a hedge shares.
+_WEIGHING = r"maybe|perhaps|wondering|shall i"
+# A clause's negators: "please don't cancel it", "no need to cancel", "I'd never switch", "without".
+NEGATOR = rf"\b(?:{_CONTRACTED}|never|rather not|do not|did not|no need to|not|without|no)\b"
+# A refusal or any negation after a yes word ("forget it", "don't bother", "not yet"); "no problem" and "not a
+# problem" are thanks, not a no.
+NEGATION = re.compile(
+    rf"\b(?:{_CONTRACTED}|never|rather not|no(?! (?:problem|worries|rush|hurry)\b)|nope|nah|not(?! a problem\b)|"
+    r"nevermind|none|forget|stop|cancel that|hold (?:on|off)|wait|skip|\w+n't|cant|wont|isnt|aint|didnt|doesnt|"
+    r"wouldnt|shouldnt|couldnt)\b", re.I)
+# A deferral: the customer will decide later ("I'll think about it", "let me check with my husband first").
+DEFERRAL = re.compile(
+    r"\b(?:think(?:ing)? (?:about|over|on|it)|let me (?:check|think|see|ask|talk|discuss|look|sleep)|"
+    r"check (?:with|first)|first\W*$|later|get back|come back|sleep on|not yet|tomorrow|another time|decide|"
+    r"consider\w*|mull)\b", re.I)
+# Weighing or advice in a clause: a modal or an open choice ("not sure whether to cancel it", "I should cancel
+# it"), not a modal of a state ("today might be the last day").
+DELIBERATING = (rf"\b(?:{_WEIGHING}|should(?! be\b)|might(?! be\b)|possibly|probably|whether|unsure|"
+                r"undecided|torn|i suppose|i guess|"
+                r"considering|thinking (?:about|of)|think about|not (?:\w+ )?(?:sure|certain|decided)|"
+                r"haven'?t decided|on the fence|in two minds|second thoughts)\b")
+# Keeping things as they are instead of what the agent offers: "I'll remain as I am", "let's leave everything as
+# it is", "stick with my current plan", "I'm fine as is". Said to an offer, it is a no.
+STATUS_QUO = re.compile(
+    r"\b(?:(?:stay|stick|remain)(?:ing)?\s+(?:where i am|put|as i am|as is|(?:on|with) (?:my|the) (?:current|same|"
+    r"old|existing)\b|with (?:what|whatever) i(?:'ve| have)|how i am)|(?:keep|leave|keeping|leaving)\s+(?:it|things|"
+    r"everything|that|my \w+)\s+(?:as|how|the way)\s+(?:it|they)\s*(?:is|are|'s|'re)|(?:keep|keeping)\s+(?:what|"
+    r"whatever) i(?:'ve| have)|(?:i'?m|i am) (?:good|fine|ok(?:ay)?|happy) (?:as i am|as is|where i am|with (?:what|"
+    r"whatever) i(?:'ve| have)))\b", re.I)
 # A request the customer is still weighing: "thinking about", "not sure", "should I", "maybe", "might".
 HEDGE = re.compile(
-    r"\b(?:(?:thinking (?:about|of)|considering) \w+ing|wondering|not (?:entirely |really |quite )?sure|should i|"
-    r"shall i|maybe|perhaps|tempted|would it|is it worth|if i)\b", re.I)
+    rf"\b(?:{_WEIGHING}|(?:thinking (?:about|of)|considering) \w+ing|not (?:entirely |really |quite )?sure|"
+    r"should i|tempted|would it|is it worth|if i)\b", re.I)
 # Words that ask the agent to act: a polite request, or a verb of moving or changing something ("I thought I was
 # still on the free one" names a plan without asking for it).
 ACTING = re.compile(
     r"\b(?:please|pls|plz|can (?:you|u)|could (?:you|u)|would you|i'?d like|i want|i need|wanna|put|move|switch|"
     r"change|downgrade|upgrade|take|set|bump|step|drop|go|make)\b", re.I)
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# A message's sentences, each with the punctuation that ends it (``requests_in_sentence``).
+_SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
 OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
 # A remark about what was just discussed, its subject a pronoun for it: "it's for the speaker I sent back", "that
 # was the blue one".
@@ -82,6 +115,7 @@ REQUEST = re.compile(
     r"\b(rather|prefer)\b|"
     r"\b(how|what|where|when|why|which|who)\b|\b(is|are|do|does|did) (there|it|you|my|i)\b|"
     r"\b(also|another|one more thing|and then)\b(?!(?:[\s,.!]+(?:" + ACK_ALTERNATIVES + r"))*[\s,.!]*$)", re.I)
+_WH_WORDS = frozenset(("how", "what", "where", "when", "why", "which", "who"))
 GREETING = re.compile(
     r"^\W*(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening|day)|hola|bonjour|salam|guten tag)\b[\W\w]{0,20}$",
     re.I)
@@ -129,6 +163,19 @@ def requests(text: str) -> bool:
     return REQUEST.search(VALUE.sub(" ", text)) is not None
 
 
+def requests_in_sentence(text: str) -> bool:
+    """Does a sentence of the message ask or request something: a question (a question mark, a sentence opened by
+    a question word) or request words ("please", "can you", "I need")? A question word inside a statement is no
+    request ("I don't remember its password, if that's what you need next"; "..., which is why I wrote"), as
+    ``requests`` reads it."""
+    for sentence in _SENTENCES.findall(VALUE.sub(" ", text)):
+        if sentence.rstrip().endswith("?") or QUESTION.search(sentence):
+            return True
+        if any(found.group(0).lower() not in _WH_WORDS for found in REQUEST.finditer(sentence)):
+            return True
+    return False
+
+
 def asks(text: str) -> bool:
     """Is the message a question ("can I switch?", "how do I ...")?"""
     return "?" in text or QUESTION.search(text) is not None
@@ -143,16 +190,6 @@ def directs(text: str) -> bool:
 def says_yes(text: str) -> bool:
     """Does the text say yes outright ("go ahead", "yes please"), not an "ok" that may only acknowledge?"""
     return EXPLICIT_YES.search(text) is not None
-
-
-def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
-    """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
-    me on the free one": the last sentence does), rather than ask or muse about it (``directs``; "could I move
-    down to basic?" asks whether, as ``flows.waits_for_yes`` reads it)?"""
-    pieces = [piece for piece in SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
-    if spec.named_in(text, customer) is not None:
-        pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
-    return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
 
 
 def follows_up(text: str, additive: bool = True) -> bool:

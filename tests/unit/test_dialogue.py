@@ -349,3 +349,58 @@ def test_a_yes_describing_again_what_was_just_done_closes() -> None:
 def test_a_question_typed_without_its_apostrophe_is_a_question() -> None:
     assert asks("whats the diff between plus and pro fr") and asks("hows that work")
     assert not asks("switch me to pro then")
+
+
+@pytest.mark.parametrize("text", [
+    "Sure it's ella@corp.io. I never set a password on that one, in case that's what comes next.",
+    "ella@corp.io — same name on both. I can't log into it anymore, which is why I'm writing.",
+])
+def test_an_answer_with_a_remark_that_asks_nothing_answers(text: str) -> None:
+    asked = asked_of(State(flow=_flow(["account_migration"], ["other_email"])))
+    asked = {**asked, "expects": ["emails"]}
+    assert _act(text, asked, top=("recover_password", 0.85), flow=("account_migration",)) == "answer"
+
+
+@pytest.mark.parametrize("text", [
+    "it's ella@corp.io. also, what's the status of my refund",
+    "ella@corp.io, and can you reset my password too",
+])
+def test_an_answer_with_a_clause_that_asks_is_a_new_request(text: str) -> None:
+    asked = {**asked_of(State(flow=_flow(["account_migration"], ["other_email"]))), "expects": ["emails"]}
+    assert _act(text, asked, top=("recover_password", 0.85), flow=("account_migration",)) == "new_request"
+
+
+@pytest.mark.parametrize("text", [
+    "hm, that's steep. think I'll remain as I am",
+    "ok no worries. let's just leave things the way they are for the moment",
+    "Thanks for checking. I'm happy with what I have, cheers",
+])
+def test_keeping_things_as_they_are_declines_the_offer(text: str) -> None:
+    asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
+    assert _act(text, asked, top=("switch_account", 0.8), flow=("switch_account",)) == "deny"
+
+
+@pytest.mark.parametrize("text", ["yes please, and keep my address the way it is", "should I stay where I am?"])
+def test_keeping_something_beside_a_yes_or_asking_about_it_is_no_decline(text: str) -> None:
+    asked = asked_of(State(flow=_flow(["change_order"], ["confirmation"], "confirming")))
+    assert _act(text, asked, top=("change_order", 0.8), flow=("change_order",)) != "deny"
+
+
+@pytest.mark.parametrize("text", ["my account number: c 3019, zip 90210", "Customer ID is C 3019 and card 1234",
+                                  "client no. C 3019", "zip 90210 and C 3019 is the account number"])
+def test_a_customer_id_typed_with_a_space_after_words_that_name_it(text: str) -> None:
+    assert extract_entities(text, now=NOW).get("customer_ids") == ["C3019"], extract_entities(text, now=NOW)
+
+
+@pytest.mark.parametrize("text", ["the usb c 3019 adapter", "see section C 3019"])
+def test_a_letter_c_and_four_digits_alone_are_no_customer_id(text: str) -> None:
+    assert "customer_ids" not in extract_entities(text, now=NOW)
+
+
+@pytest.mark.parametrize("text", ["pricey. I'll stick with whatever I have for a while, ta",
+                                  "hmm that's more than I hoped. keeping whatever I have for now, thanks"])
+def test_keeping_what_one_has_does_not_confirm_the_pending_request(text: str) -> None:
+    """Found on para11: "I'll keep what I've got", read as the pending switch restated, ran it without a yes."""
+    asked = asked_of(State(flow=_flow(["switch_account"], ["confirmation"], "confirming")))
+    assert _act(text, asked, top=("switch_account", 0.87), flow=("switch_account",)) == "deny"
+    assert _act("ok move me to pro", asked, top=("switch_account", 0.87), flow=("switch_account",)) == "confirm"

@@ -14,9 +14,10 @@ from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.descriptions import described_in, matches
 from graphs.support.dialogue import amend, amendable, asked_of, closing_flow, followed, read_act
 from graphs.support.flows import get_flow, waits_for_yes
+from graphs.support.instruction import tells_value
 from graphs.support.nodes.plan import offered_tools
 from graphs.support.state import ActiveFlow, State, Step
-from graphs.support.utterance import follows_up, tells_value
+from graphs.support.utterance import follows_up
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 ADDRESS = {"line1": "12 Oak Street", "line2": None, "city": "Springfield", "zip_code": "62704"}

@@ -66,6 +66,12 @@ _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
 _INVOICE = re.compile(r"\b(?:INV|invoice)(?:\s*(?:no\.?|number|nr\.?))?[\s#:.-]{0,3}(\d{5})\b", re.IGNORECASE)
 _TICKET = re.compile(r"\bT-(\d{4,6})\b")
 _CUSTOMER = re.compile(r"\bC-?(\d{4})\b", re.IGNORECASE)
+# A customer id typed with a space ("customer no is C 6627", "C 6627 is my account number"), read as one only beside
+# words that name it: alone, "c 1234" may be anything.
+_SPACED_CUSTOMER = re.compile(r"(\b(?:customer|account|acct|client)\s+(?:(?:no|nr|number|id|#)\.?\s*)?"
+                              r"(?:(?:is|was|:)\s*)?C)\s(\d{4})\b|"
+                              r"\b(C)\s(\d{4})(?=\s+(?:is|was|=)\s+(?:my|the|our)\s+(?:customer|account|acct|client)\b)",
+                              re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:today|yesterday|tomorrow|last (?:mon|tues|wednes|thurs|fri|satur|sun)day|last week|last month|"
     r"(?:\d+|a|one|two|three|four|five|six|seven) (?:days?|weeks?|months?) ago|"
@@ -139,6 +145,8 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     """
     found: Entities = {}
     text = spoken_values(text)  # "one three seven oh two", "leah dot whitman at hotmail dot com"
+    # "customer no is C 6627": C-6627, the same length
+    text = _SPACED_CUSTOMER.sub(lambda m: f"{m[1] or m[3]}-{m[2] or m[4]}", text)
     # Every pattern but the email's and the worded dates' needs a digit (the same \d): without one, they are skipped.
     digits = _DIGIT.search(text) is not None
     emails, new_emails = _account_emails(text) if "@" in text else ([], [])
