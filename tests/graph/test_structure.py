@@ -37,9 +37,12 @@ def test_a_plain_turn_takes_two_steps_after_its_input(service: SupportService) -
     assert sources.count("loop") == 3 and sources.count("input") == 1, sources
 
 
-def test_a_step_writes_its_audit_records_in_one_insert(service: SupportService) -> None:
+def test_a_step_writes_its_audit_records_in_one_insert(service: SupportService, monkeypatch: Any) -> None:
     """Each step's nodes record into one batch (foundation/audit.py ``batched``): a plain turn's two steps make
-    two inserts, where each record (ingest, understand, plan, tool call, assess, respond) made its own."""
+    two inserts, where each record (ingest, understand, plan, tool call, assess, respond) made its own. Counted
+    where the records leave for the database: SQLAlchemy's statements on SQLite, the one simple query per batch
+    that ``AuditLog.flush`` sends on the raw psycopg connection on Postgres."""
+    from psycopg import ClientCursor
     from sqlalchemy import event
 
     from foundation.audit import open_audit_log
@@ -51,6 +54,14 @@ def test_a_step_writes_its_audit_records_in_one_insert(service: SupportService) 
         if statement.lstrip().upper().startswith("INSERT INTO AUDIT_EVENTS"):
             inserts.append(statement)
 
+    raw_execute = ClientCursor.execute
+
+    def raw_seen(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if "INSERT INTO audit_events" in str(query):
+            inserts.append(str(query))
+        return raw_execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(ClientCursor, "execute", raw_seen)
     event.listen(log.db.engine, "before_cursor_execute", seen)
     try:
         service.send("batched", "Where is my order 10003?", customer_id="C0001")
