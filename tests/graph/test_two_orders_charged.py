@@ -60,10 +60,14 @@ def test_two_orders_each_charged_once_are_said_to_be_two_orders(shop: SupportSer
     assert refunds_of(database_url, 86011) == [] and refunds_of(database_url, 86012) == []
 
 
-def test_the_second_charge_asked_back_names_both_orders_and_moves_nothing(shop: SupportService,
-                                                                         database_url: str) -> None:
-    report = shop.send("second", "The mouse payment went through twice, I only needed one mouse. Give me back the "
-                                 "extra charge please.", customer_id="C8602")
+@pytest.mark.parametrize("message", [
+    "The mouse payment went through twice, I only needed one mouse. Give me back the extra charge please.",
+    "You took money for the mouse twice but I wanted a single one, refund the second payment.",
+    "Billed twice for the mouse and I meant to buy just one. Please refund the 2nd charge.",
+])
+def test_the_second_charge_asked_back_names_both_orders_and_moves_nothing(shop: SupportService, database_url: str,
+                                                                         message: str) -> None:
+    report = shop.send("second", message, customer_id="C8602")
     reply = " ".join(report.replies)
     assert "86021" in reply and "86022" in reply and "charged once" in reply, reply
     assert "pending hold" not in reply, "two real orders are no hold from a failed attempt"
@@ -77,3 +81,10 @@ def test_a_membership_charged_twice_is_disputed_whatever_the_orders_show(shop: S
     assert any(tool == "open_billing_dispute" and args.get("invoice_id") == "INV-86021" for tool, args in done), \
         report.plan
     assert "separate orders" not in " ".join(report.replies), report.replies
+
+
+def test_an_amount_named_that_the_two_orders_were_not_charged_is_not_them(shop: SupportService) -> None:
+    report = shop.send("amount", "There are two debits of $7.35 from you on my card this week, why?",
+                       customer_id="C8601")
+    reply = " ".join(report.replies)
+    assert "separate orders" not in reply, "the two plug orders were not charged $7.35"

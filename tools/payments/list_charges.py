@@ -57,7 +57,7 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
     described = [c for c in payments_backend(store).charges(customer_id=customer_id, order_id=None)
                  if args.amount is None or c.amount_cents == round(args.amount * 100)]
     separate = [] if duplicates else _separate_orders(described, args.order_id)
-    statuses = {c.order_id: order.status for c in separate
+    statuses: dict[int | None, str] = {c.order_id: order.status for c in separate
                 if c.order_id is not None and (order := orders.get_order(c.order_id, customer_id)) is not None}
     return ToolResult.success({"charges": data, "count": len(data), "duplicated": bool(duplicates),
                                "duplicates": [c for c in data if c["charge_id"] in duplicates],
