@@ -55,6 +55,38 @@ def test_equal_charges_for_two_orders_are_separate_orders_not_a_duplicate(call: 
     assert twice.data is not None and twice.data["duplicated"] is True and twice.data["separate_orders"] is False
 
 
+def _charge_like(store: BusinessStore, source: int, charge_id: str, **changes: object) -> None:
+    """A charge equal to the order's, with ``changes`` (another order, no order, another amount)."""
+    with store.db.begin() as conn:
+        first = conn.execute(select(charges).where(charges.c.order_id == source)).mappings().first()
+        assert first is not None
+        conn.execute(insert(charges).values({**{k: v for k, v in first.items() if k != "id"}, **changes,
+                                             "id": charge_id}))
+
+
+def test_separate_orders_are_read_among_the_charges_described_only(call: Call, store: BusinessStore) -> None:
+    """The named order's equal charge on another order makes two separate orders (both listed, with their status);
+    an amount the customer names that those charges are not leaves them out; membership charges are never an
+    order's."""
+    _charge_like(store, 10004, "ch_other_order", order_id=10001)
+    named = call("list_charges", make_ctx("C0001"), order_id=10004)
+    assert named.data is not None and named.data["separate_orders"] is True, named.data
+    assert sorted(c["order_id"] for c in named.data["separate"]) == [10001, 10004]
+    assert all(c["order_status"] for c in named.data["separate"]), named.data["separate"]
+    other = call("list_charges", make_ctx("C0001"), amount=9.99)
+    assert other.data is not None and other.data["separate_orders"] is False, "not the amount the customer named"
+    same = call("list_charges", make_ctx("C0001"), amount=14.99)
+    assert same.data is not None and same.data["separate_orders"] is True, same.data
+
+
+def test_membership_charges_are_never_separate_orders(call: Call, store: BusinessStore) -> None:
+    _charge_like(store, 10004, "ch_member_1", order_id=None)
+    _charge_like(store, 10004, "ch_member_2", order_id=None)
+    listed = call("list_charges", make_ctx("C0001"))
+    assert listed.data is not None and listed.data["separate_orders"] is False, listed.data
+    assert listed.data["separate"] == []
+
+
 def test_find_products_leaves_out_the_orders_own(call: Call) -> None:
     found = call("find_products", make_ctx("C0001"), names=["HDMI Cable 2m", "Aurora Lite Earbuds"],
                  not_on_order=10004)

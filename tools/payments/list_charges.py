@@ -3,7 +3,10 @@
 A charge that repeats an earlier one of the same order (same amount, neither refunded, taken within a few days
 of each other) while the order's charges come to more than its total is listed among ``duplicates``: the order
 was charged twice for the same thing (a difference charged for a changed order is no duplicate). Two equal charges
-for two different orders, taken within those days, are ``separate_orders``: two orders, each charged once.
+for two different orders, taken within those days, are ``separate_orders``: two orders, each charged once. Only
+the charges the customer describes are read so: the order's (``order_id``, paired with the other orders' equal
+charges) and those of the amount they name (``amount``); a membership invoice's charge never is one of them.
+``separate`` lists those charges with their order's status (only a pending order can still be cancelled).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ class ListChargesArgs(BaseModel):
 
     order_id: OrderId | None = Field(None, description="Only the charges of this order.")
     limit: int = Field(20, ge=1, le=50, description="How many charges, newest first.")
+    amount: float | None = Field(None, gt=0, description="The amount the customer says was taken twice: only "
+                                 "equal charges of it are read as two separate orders.")
 
 
 def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) -> ToolResult:
@@ -49,9 +54,17 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
     totals = {o: order.total_cents for o in {c.order_id for c in found if c.order_id is not None}
               if (order := orders.get_order(o, customer_id)) is not None}
     duplicates = _duplicates(found, totals)
+    described = [c for c in payments_backend(store).charges(customer_id=customer_id, order_id=None)
+                 if args.amount is None or c.amount_cents == round(args.amount * 100)]
+    separate = [] if duplicates else _separate_orders(described, args.order_id)
+    statuses: dict[int | None, str] = {c.order_id: order.status for c in separate
+                if c.order_id is not None and (order := orders.get_order(c.order_id, customer_id)) is not None}
     return ToolResult.success({"charges": data, "count": len(data), "duplicated": bool(duplicates),
                                "duplicates": [c for c in data if c["charge_id"] in duplicates],
-                               "separate_orders": not duplicates and _separate_orders(found)})
+                               "separate_orders": bool(separate),
+                               "separate": [{"charge_id": c.charge_id, "order_id": c.order_id,
+                                             "amount": money(c.amount_cents), "created_at": iso(c.created_at),
+                                             "order_status": statuses.get(c.order_id)} for c in separate]})
 
 
 DUPLICATE_WITHIN = timedelta(days=3)
@@ -74,14 +87,18 @@ def _duplicates(charges: list[Charge], totals: dict[int, int]) -> list[str]:
     return [r for r in repeats if over.get(next(c.order_id for c in kept if c.charge_id == r) or 0, 0) > 0]
 
 
-def _separate_orders(charges: list[Charge]) -> bool:
-    """Were two equal charges, within a few days of each other, taken for two different orders? What looks like
-    being charged twice on a statement is then two orders, each charged once."""
+def _separate_orders(charges: list[Charge], order_id: int | None) -> list[Charge]:
+    """The equal charges, within a few days of each other, taken for two different orders (one of them
+    ``order_id`` when given), oldest first: what looks like being charged twice on a statement is then two orders,
+    each charged once. Invoice charges (no order) are never among them."""
     kept = sorted((c for c in charges if c.order_id is not None and c.status == "succeeded" and c.amount_cents > 0),
                   key=lambda c: (c.created_at, c.charge_id))
-    return any(earlier.order_id != later.order_id and earlier.amount_cents == later.amount_cents
-               and later.created_at - earlier.created_at <= DUPLICATE_WITHIN
-               for i, later in enumerate(kept) for earlier in kept[:i])
+    pairs = [(earlier, later) for i, later in enumerate(kept) for earlier in kept[:i]
+             if earlier.order_id != later.order_id and earlier.amount_cents == later.amount_cents
+             and later.created_at - earlier.created_at <= DUPLICATE_WITHIN
+             and order_id in (None, earlier.order_id, later.order_id)]
+    ids = {c.charge_id for pair in pairs for c in pair}
+    return [c for c in kept if c.charge_id in ids]
 
 
 tool = SupportTool(
