@@ -51,10 +51,11 @@ def resolve_known(args: Any, scope: dict[str, Any], pending: set[str]) -> Any:
     return resolve(args, scope)
 
 
-def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int, text: str = "") -> Any:
+def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int, text: str = "",
+           context: str = "") -> Any:
     """The slot's value from the records found; with ``units``, each record counts the units the words ask for
-    (graphs/support/units.py), else every unit left."""
-    counts = _units(lookup, found, text)
+    (graphs/support/units.py; ``context``: the rest of the message that may tell which), else every unit left."""
+    counts = _units(lookup, found, text, context)
     if lookup.total:
         if lookup.partial and len(found) == every and all(n is None for n in counts):
             return None  # all of it: the step's own default (a refund of everything still refundable)
@@ -69,11 +70,11 @@ def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: i
     return found[0].get(lookup.value) if lookup.value else found[0]
 
 
-def _units(lookup: Lookup, found: list[dict[str, Any]], text: str) -> list[int | None]:
+def _units(lookup: Lookup, found: list[dict[str, Any]], text: str, context: str) -> list[int | None]:
     """Per record found, the units the words ask for (None: no count said, every unit left)."""
     field = lookup.match.get("products") or "name"
-    return [units_meant(text, str(c.get(field) or ""), units_left(c, lookup.units), len(found)) if lookup.units
-            else None for c in found]
+    return [units_meant(text, str(c.get(field) or ""), units_left(c, lookup.units), len(found), context)
+            if lookup.units else None for c in found]
 
 
 def _choice(lookup: Lookup, candidate: dict[str, Any]) -> dict[str, Any]:
@@ -119,8 +120,12 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         if lookup.units and len(found) > 1:
             # "Plug was there, but a pack was missing. Could you refund the missing pack?": of the items the
             # message names, those the sentences asking for something back name.
+            # Else those the message's words of the request name ("Both plugs are dead. Refund them please, the
+            # speaker is fine.": the asking clause names only what stays).
+            field = lookup.match.get("products") or "name"
             asked = word_polarity(" ".join(asking(request["text"] or "")))
-            found = by_words(found, lookup.match.get("products") or "name", asked) or found
+            told = word_polarity(request.get("context") or "")
+            found = by_words(found, field, asked) or by_words(found, field, told) or found
         if lookup.but and slots.get(lookup.but) and not (lookup.units and leaves_units_out(request["text"])):
             # "everything but the case": what the customer names stays; naming none or all of it tells nothing: ask
             found = [c for c in candidates if c not in found] if 0 < len(found) < len(candidates) else []
@@ -137,7 +142,8 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         single = found and (slot.pick == "all" or lookup.total or len(found) == 1)
         if single or not lookup.asks:
             # (a lookup that asks nothing leaves the slot empty when no one record fits: the steps do without it)
-            value = _value(lookup, slot.pick == "all", found, len(candidates), request["text"]) if single else None
+            value = _value(lookup, slot.pick == "all", found, len(candidates), request["text"],
+                           request.get("context") or "") if single else None
             request["slots"][name] = value
             for step in waiting:
                 step["args"] = _substitute(step["args"], reference, value)
