@@ -52,10 +52,11 @@ def resolve_known(args: Any, scope: dict[str, Any], pending: set[str]) -> Any:
 
 
 def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int, text: str = "",
-           context: str = "") -> Any:
+           context: str = "", money_left: float | None = None) -> Any:
     """The slot's value from the records found; with ``units``, each record counts the units the words ask for
-    (graphs/support/units.py; ``context``: the rest of the message that may tell which), else every unit left."""
-    counts = _units(lookup, found, text, context)
+    (graphs/support/units.py; ``context``: the rest of the message that may tell which), else every unit left
+    (no more than ``money_left``, the money still refundable, pays back at the record's price)."""
+    counts = _units(lookup, found, text, context, money_left)
     if lookup.total:
         if lookup.partial and len(found) == every and all(n is None for n in counts):
             return None  # all of it: the step's own default (a refund of everything still refundable)
@@ -70,11 +71,31 @@ def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: i
     return found[0].get(lookup.value) if lookup.value else found[0]
 
 
-def _units(lookup: Lookup, found: list[dict[str, Any]], text: str, context: str) -> list[int | None]:
+def _units(lookup: Lookup, found: list[dict[str, Any]], text: str, context: str,
+           money_left: float | None = None) -> list[int | None]:
     """Per record found, the units the words ask for (None: no count said, every unit left)."""
     field = lookup.match.get("products") or "name"
-    return [units_meant(text, str(c.get(field) or ""), units_left(c, lookup.units), len(found), context)
+    return [units_meant(text, str(c.get(field) or ""), _left(lookup, c, money_left), len(found), context)
             if lookup.units else None for c in found]
+
+
+def _left(lookup: Lookup, record: dict[str, Any], money_left: float | None) -> int:
+    """The record's units not yet returned, and not yet paid back ("all but one" after one was refunded)."""
+    left = units_left(record, str(lookup.units))
+    price = float(record.get(lookup.total) or 0) if lookup.total else 0.0
+    if money_left is None or price <= 0:
+        return left
+    return min(left, int(money_left / price + 1e-6))
+
+
+def _paid_back(lookup: Lookup, intent: str, steps: list[Step]) -> float | None:
+    """The money still refundable, from the step ``lookup.paid_back`` names, when it has run."""
+    if not lookup.paid_back:
+        return None
+    local, field = lookup.paid_back.split(".", 1)
+    done = next((s for s in steps if s["id"] == f"{intent}.{local}" and s["status"] == "done"), None)
+    value = ((done["result"] or {}).get("data") or {}).get(field) if done else None
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _choice(lookup: Lookup, candidate: dict[str, Any]) -> dict[str, Any]:
@@ -143,7 +164,7 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         if single or not lookup.asks:
             # (a lookup that asks nothing leaves the slot empty when no one record fits: the steps do without it)
             value = _value(lookup, slot.pick == "all", found, len(candidates), request["text"],
-                           request.get("context") or "") if single else None
+                           request.get("context") or "", _paid_back(lookup, intent, steps)) if single else None
             request["slots"][name] = value
             for step in waiting:
                 step["args"] = _substitute(step["args"], reference, value)

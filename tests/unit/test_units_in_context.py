@@ -99,3 +99,20 @@ def test_a_past_refund_is_a_report_not_an_asking_sentence(text: str, asks: bool)
 def test_the_rest_after_an_earlier_refund_is_not_the_count_reported() -> None:
     text = "Order 52001: your team refunded two lamps earlier. The others flicker as well, so refund the rest."
     assert units_meant(text, LAMP, 4) is None  # every unit still refundable (the step's own default)
+
+
+@pytest.mark.parametrize(("text", "amount"), [
+    ("Two lamps of 52001 were refunded already. Now refund all but one of the lamps.", 20.0),
+    ("Please refund the remaining lamps on 52001.", None),  # every unit not yet paid back: the step's default
+    ("Refund three of the lamps on 52001.", None),  # more than the money left pays back: all of what is left
+])
+def test_units_refunded_before_without_a_return_are_not_counted_again(text: str, amount: Any) -> None:
+    flow = _flow(["get_refund"], order_id=52001)
+    split_requests(flow, text, {"order_ids": [52001]}, now=NOW, catalogue=[LAMP])
+    order = _step("get_refund.order", "get_order", {"order_id": 52001}, "done")
+    order["result"] = {"ok": True, "data": {"items": FOUR_LAMPS}}
+    refunds = _step("get_refund.refunds", "get_refund_status", {"order_id": 52001}, "done")
+    refunds["result"] = {"ok": True, "data": {"refunded": 40.0, "remaining_refundable": 40.0}}
+    refund = _step("get_refund.refund", "refund_order", {"order_id": 52001, "amount": "$slots.amount.value"})
+    settle_lookup(flow, [order, refunds, refund], order)
+    assert refund["args"]["amount"] == amount
