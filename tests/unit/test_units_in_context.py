@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from graphs.support import requests
+from graphs.support.instruction import hedges_action
 from graphs.support.lookups import settle_lookup
 from graphs.support.requests import split_requests
 from graphs.support.state import ActiveFlow, Step
@@ -116,3 +117,13 @@ def test_units_refunded_before_without_a_return_are_not_counted_again(text: str,
     refund = _step("get_refund.refund", "refund_order", {"order_id": 52001, "amount": "$slots.amount.value"})
     settle_lookup(flow, [order, refunds, refund], order)
     assert refund["args"]["amount"] == amount
+
+
+@pytest.mark.parametrize(("text", "hedged"), [
+    ("Please refund everything but one of the lamps, I'm holding on to the working one.", False),
+    ("Refund all except two, but only after the courier picks them up.", True),
+    ("refund every one but the first lamp", False),
+    ("refund the lamps but let me check with my partner first", True),
+])
+def test_but_after_a_whole_leaves_units_out_it_does_not_hedge(text: str, hedged: bool) -> None:
+    assert hedges_action(text, "refund") is hedged
