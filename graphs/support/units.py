@@ -60,6 +60,18 @@ def asking(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s and s.strip() and any(_asks(s, m) for m in _ACTION.finditer(s))]
 
 
+def units_reported(text: str, name: str, left: int, lines: int = 1) -> int:
+    """How many units of the line named ``name`` the words report as paid back before ("you refunded one cable
+    last week", "I got one plug refunded"): units the customer does not mean again by "the rest"."""
+    for sentence in _SENTENCE.split(text):
+        actions = list(_ACTION.finditer(sentence or ""))
+        if actions and not any(_asks(sentence, m) for m in actions):
+            count = _count(sentence, name, left, lines)
+            if count is not None:
+                return min(count, left)
+    return 0
+
+
 def _asks(sentence: str, action: re.Match[str]) -> bool:
     """Does the action word ask for something, rather than report what was done?"""
     before = sentence[:action.start()]

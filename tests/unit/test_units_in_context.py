@@ -127,3 +127,18 @@ def test_units_refunded_before_without_a_return_are_not_counted_again(text: str,
 ])
 def test_but_after_a_whole_leaves_units_out_it_does_not_hedge(text: str, hedged: bool) -> None:
     assert hedges_action(text, "refund") is hedged
+
+
+def test_units_reported_refunded_are_not_the_rest_of_a_line_of_several() -> None:
+    items = [{"product_id": "P071", "name": "Aero Fan Mini", "quantity": 3, "returned": 0, "unit_price": 15.0},
+             {"product_id": "P072", "name": "Desk Lamp LED", "quantity": 1, "returned": 0, "unit_price": 25.0}]
+    flow = _flow(["get_refund"], order_id=52001)
+    split_requests(flow, "Your colleague refunded me two fans on 52001 on Monday. Please refund the remaining fans.",
+                   {"order_ids": [52001]}, now=NOW, catalogue=["Aero Fan Mini", "Desk Lamp LED"])
+    order = _step("get_refund.order", "get_order", {"order_id": 52001}, "done")
+    order["result"] = {"ok": True, "data": {"items": items}}
+    refunds = _step("get_refund.refunds", "get_refund_status", {"order_id": 52001}, "done")
+    refunds["result"] = {"ok": True, "data": {"refunded": 30.0, "remaining_refundable": 40.0}}
+    refund = _step("get_refund.refund", "refund_order", {"order_id": 52001, "amount": "$slots.amount.value"})
+    settle_lookup(flow, [order, refunds, refund], order)
+    assert refund["args"]["amount"] == 15.0  # the one fan not yet paid back, not three
