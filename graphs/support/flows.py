@@ -42,6 +42,9 @@ class Lookup(BaseModel):
     units: str | None = Field(None, description="with pick all or total: the candidate's field saying how many units "
                               "it holds; each counts the units the customer's words ask for (\"one of the three "
                               "cables\", graphs/support/units.py), else every unit not yet returned")
+    paid_back: str | None = Field(None, description="with total and units: \"step.field\" of the money still "
+                                  "refundable on the order; a line counts no more units than that money pays back "
+                                  "at its price (units refunded before without a return)")
     but: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer names "
                             "what is left out (\"everything but the case\"): every other candidate is taken; when "
                             "they name none or all of them, they are asked")

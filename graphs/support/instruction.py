@@ -45,6 +45,8 @@ REPORTED = re.compile(
 # A contrast that qualifies what came before it ("cancel it ... but", "great, but"): also read by the yes/no
 # readings (affirmation.py) and the dialogue.
 CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
+# "but" after a whole that it takes some of ("all but two", "everything but the case"): an exception, no contrast.
+_EXCEPTING = re.compile(r"\b(?:all|every(?:thing| one)?|any(?:thing| one)?|none|nothing)\s+$", re.I)
 # Interrogative clauses (``asks_whether``). A clause opens after punctuation or a line break; its openers are
 # greetings, discourse markers and conjunctions ("hi, so could I", "and is it").
 _SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
@@ -177,7 +179,9 @@ def hedges_action(text: str, verb: str = "") -> bool:
         # Weighing a request that names no action at all weighs all of it: "not sure Pro is worth it, I suppose
         # Plus would do me" asks nothing to be done yet.
         return re.search(DELIBERATING, text, re.I) is not None
-    return named is not None and CONTRAST.search(text, named.end()) is not None
+    # "all but one" names what the action leaves out, it does not qualify it
+    return named is not None and any(_EXCEPTING.search(text, 0, found.start()) is None
+                                     for found in CONTRAST.finditer(text, named.end()))
 
 
 def tells_value(spec: Any, text: str, customer: Any = None) -> bool:

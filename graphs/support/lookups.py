@@ -20,7 +20,7 @@ from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
 from graphs.support.mentions import WANTED, by_words, word_polarity
 from graphs.support.requests import request_of, slots_for
 from graphs.support.state import ActiveFlow, Step
-from graphs.support.units import asking, leaves_units_out, units_left, units_meant
+from graphs.support.units import asking, leaves_units_out, units_left, units_meant, units_reported
 
 MAX_CHOICES = 5
 
@@ -51,29 +51,59 @@ def resolve_known(args: Any, scope: dict[str, Any], pending: set[str]) -> Any:
     return resolve(args, scope)
 
 
-def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int, text: str = "") -> Any:
+def _value(lookup: Lookup, pick_all: bool, found: list[dict[str, Any]], every: int, text: str = "",
+           context: str = "", money_left: float | None = None) -> Any:
     """The slot's value from the records found; with ``units``, each record counts the units the words ask for
-    (graphs/support/units.py), else every unit left."""
-    counts = _units(lookup, found, text)
+    (graphs/support/units.py; ``context``: the rest of the message that may tell which), else every unit left
+    (no more than ``money_left``, the money still refundable, pays back at the record's price)."""
+    counted = _units(lookup, found, text, context, money_left)
+    counts = [n for n, _ in counted]
     if lookup.total:
         if lookup.partial and len(found) == every and all(n is None for n in counts):
             return None  # all of it: the step's own default (a refund of everything still refundable)
-        return {"value": round(sum(float(c.get(lookup.total) or 0) * (n if n is not None else units_left(
-            c, lookup.units) if lookup.units else 1) for c, n in zip(found, counts, strict=True)), 2)}
+        return {"value": round(sum(float(c.get(lookup.total) or 0) * (n if n is not None else left if lookup.units
+                                                                      else 1)
+                                   for c, (n, left) in zip(found, counted, strict=True)), 2)}
     if pick_all:
         kept = [{k: c[k] for k in lookup.keep} if lookup.keep else c for c in found]
         if lookup.units:
-            kept = [{**k, "quantity": n if n is not None else units_left(c, lookup.units)}
-                    for k, c, n in zip(kept, found, counts, strict=True)]
+            kept = [{**k, "quantity": n if n is not None else left} for k, (n, left) in zip(kept, counted, strict=True)]
         return kept
     return found[0].get(lookup.value) if lookup.value else found[0]
 
 
-def _units(lookup: Lookup, found: list[dict[str, Any]], text: str) -> list[int | None]:
-    """Per record found, the units the words ask for (None: no count said, every unit left)."""
+def _units(lookup: Lookup, found: list[dict[str, Any]], text: str, context: str,
+           money_left: float | None = None) -> list[tuple[int | None, int]]:
+    """Per record found, the units the words ask for (None: no count said, every unit left) and the units left."""
     field = lookup.match.get("products") or "name"
-    return [units_meant(text, str(c.get(field) or ""), units_left(c, lookup.units), len(found)) if lookup.units
-            else None for c in found]
+    out: list[tuple[int | None, int]] = []
+    for record in found:
+        name = str(record.get(field) or "")
+        left = _left(lookup, record, money_left, name, context or text, len(found)) if lookup.units else 1
+        out.append((units_meant(text, name, left, len(found), context) if lookup.units else None, left))
+    return out
+
+
+def _left(lookup: Lookup, record: dict[str, Any], money_left: float | None, name: str, words: str,
+          lines: int) -> int:
+    """The record's units not yet returned, and, for a refund, not yet paid back: no more than the money still
+    refundable pays back at its price, nor than the customer's words leave after the units they report refunded
+    ("you refunded one cable before ... refund the rest")."""
+    left = units_left(record, str(lookup.units))
+    price = float(record.get(lookup.total) or 0) if lookup.total else 0.0
+    if money_left is None or price <= 0:
+        return left
+    return max(min(left, int(money_left / price + 1e-6), left - units_reported(words, name, left, lines)), 0)
+
+
+def _paid_back(lookup: Lookup, intent: str, steps: list[Step]) -> float | None:
+    """The money still refundable, from the step ``lookup.paid_back`` names, when it has run."""
+    if not lookup.paid_back:
+        return None
+    local, field = lookup.paid_back.split(".", 1)
+    done = next((s for s in steps if s["id"] == f"{intent}.{local}" and s["status"] == "done"), None)
+    value = ((done["result"] or {}).get("data") or {}).get(field) if done else None
+    return float(value) if isinstance(value, int | float) else None
 
 
 def _choice(lookup: Lookup, candidate: dict[str, Any]) -> dict[str, Any]:
@@ -119,8 +149,12 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         if lookup.units and len(found) > 1:
             # "Plug was there, but a pack was missing. Could you refund the missing pack?": of the items the
             # message names, those the sentences asking for something back name.
+            # Else those the message's words of the request name ("Both plugs are dead. Refund them please, the
+            # speaker is fine.": the asking clause names only what stays).
+            field = lookup.match.get("products") or "name"
             asked = word_polarity(" ".join(asking(request["text"] or "")))
-            found = by_words(found, lookup.match.get("products") or "name", asked) or found
+            told = word_polarity(request.get("context") or "")
+            found = by_words(found, field, asked) or by_words(found, field, told) or found
         if lookup.but and slots.get(lookup.but) and not (lookup.units and leaves_units_out(request["text"])):
             # "everything but the case": what the customer names stays; naming none or all of it tells nothing: ask
             found = [c for c in candidates if c not in found] if 0 < len(found) < len(candidates) else []
@@ -137,7 +171,8 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         single = found and (slot.pick == "all" or lookup.total or len(found) == 1)
         if single or not lookup.asks:
             # (a lookup that asks nothing leaves the slot empty when no one record fits: the steps do without it)
-            value = _value(lookup, slot.pick == "all", found, len(candidates), request["text"]) if single else None
+            value = _value(lookup, slot.pick == "all", found, len(candidates), request["text"],
+                           request.get("context") or "", _paid_back(lookup, intent, steps)) if single else None
             request["slots"][name] = value
             for step in waiting:
                 step["args"] = _substitute(step["args"], reference, value)

@@ -57,6 +57,8 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
     own = request_of(flow, source)
     request = request_of(flow, target)
     request["text"], request["described"] = own["text"], copy.deepcopy(own["described"])
+    if "context" in own:
+        request["context"] = own["context"]
     request["slots"] = {**own["slots"], **resolve(instead.slots, scope or {})}
     for name, slot in spec.slots.items():  # what the request's words say in the other flow's terms (store credit)
         if slot.text and not slot.entity and name not in request["slots"] and name not in flow["slots"]:

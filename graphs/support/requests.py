@@ -25,6 +25,7 @@ from graphs.support.flows import FlowSpec, SlotSpec, get_flow
 from graphs.support.instruction import tells_value
 from graphs.support.mentions import ruled_out
 from graphs.support.state import ActiveFlow, RequestState, Step
+from graphs.support.units import asking
 
 
 def request_of(flow: ActiveFlow, intent: str) -> RequestState:
@@ -82,7 +83,8 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
     for intent in intents:
         request = request_of(flow, intent)
         if intent not in owners:
-            request["text"], request["described"] = text, described_in(text, entities, now)
+            request["text"], request["context"] = text, text
+            request["described"] = described_in(text, entities, now)
             continue
         at = owners[intent]
         # What the request describes: every clause but the other requests' own ones (a correction in a later
@@ -90,6 +92,9 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
         others = {owner for other, owner in owners.items() if other != intent and owner != at}
         own = " ".join(c for k, c in enumerate(clauses) if k not in others)
         request["text"] = clauses[at]
+        # The words that may tell which units it means ("One of the three cables died. Please refund it."): its
+        # clause, the clauses no other request owns, and those that tell rather than ask for something back.
+        request["context"] = "\n".join(c for k, c in enumerate(clauses) if k not in others or not asking(c))
         request["described"] = described_in(own, extract_entities(own, now=now, catalogue=catalogue), now)
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity:

@@ -115,6 +115,7 @@ class RequestState(TypedDict):
     """One request of a flow that serves several (graphs/support/requests.py)."""
 
     text: str  # the customer's words of the request: its clause of the message that opened it ($message)
+    context: NotRequired[str]  # the message's clauses that belong to it: its own, and those that ask for nothing
     slots: dict[str, Any]  # its own values over the flow's shared slots (None: not this request's, ask)
     described: dict[str, list[Any]]  # what the customer said that may identify a record (amounts, dates, products)
     choices: dict[str, list[dict[str, Any]]]  # slot → the records it may be, when the customer is asked which

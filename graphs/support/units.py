@@ -17,10 +17,21 @@ from typing import Any
 _NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10}
 _NUM = r"(\d{1,2}|" + "|".join(_NUMBERS) + r")"
-_SENTENCE = re.compile(r"(?<=[.!?;\n])\s+|\s[-–—]+\s")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\s*\n\s*|\s[-–—]+\s")
 # A sentence that asks for units back.
 _ACTION = re.compile(r"\b(refund\w*|return\w*|reimburs\w*|money back|credit\w*|(send|ship|post|mail)\w* "
                      r"(\w+ ){0,4}back|take (\w+ ){0,4}back)\b", re.I)
+# A past action the sentence reports ("your team refunded one before", "I was reimbursed", "I got money back for
+# one"): it tells what was done and asks for nothing. A participle asks only as the wish for a state: "can they be
+# refunded?", "I'd like them returned", "can I have the rest refunded?" (not "I have returned it").
+_WISHED = re.compile(r"\b(be\s+(\w+ly\s+)?|(get|have|want|need|like|getting|having)\s+(?!(already|just|also|"
+                     r"previously|been|not|never|recently)\b)(\w+\s+){1,3})$", re.I)
+_GOT_BACK = re.compile(r"\b(got|received|had|gotten)\s+((\w+)\s+){0,2}$", re.I)
+# A count the action takes on its own, counting nothing named ("refund one please", "send two back"), not an
+# amount or a time ("refund 15 dollars", "return two weeks ago").
+_BARE = re.compile(rf"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+((me|us|just|only)\s+)?{_NUM}\b"
+                   r"(?![.,]\d)(?!\s*(of|out of|more|hundred|thousand|dollars?|euros?|pounds?|bucks|cents?|days?|"
+                   r"weeks?|hours?|minutes?|months?|years?|times?|percent)\b)", re.I)
 # Counts that need no product word, strongest first: each is (pattern, reading of its number group).
 _BUT = re.compile(rf"\b(all|every(thing| one)?)\s+(but|except( for)?|apart from|bar|minus|save)\s+{_NUM}\b", re.I)
 _REST = re.compile(rf"\b(the )?(other|remaining|rest of (the|my|those|these)|last)\s+{_NUM}\b", re.I)
@@ -46,7 +57,27 @@ def _number(word: str) -> int:
 def asking(text: str) -> list[str]:
     """The sentences of ``text`` that ask for something back ("Could you refund me the missing pack?"), not those
     that tell what happened ("Plug was there, but only two of the three packs")."""
-    return [s for s in _SENTENCE.split(text) if s and s.strip() and _ACTION.search(s)]
+    return [s for s in _SENTENCE.split(text) if s and s.strip() and any(_asks(s, m) for m in _ACTION.finditer(s))]
+
+
+def units_reported(text: str, name: str, left: int, lines: int = 1) -> int:
+    """How many units of the line named ``name`` the words report as paid back before ("you refunded one cable
+    last week", "I got one plug refunded"): units the customer does not mean again by "the rest"."""
+    for sentence in _SENTENCE.split(text):
+        actions = list(_ACTION.finditer(sentence or ""))
+        if actions and not any(_asks(sentence, m) for m in actions):
+            count = _count(sentence, name, left, lines)
+            if count is not None:
+                return min(count, left)
+    return 0
+
+
+def _asks(sentence: str, action: re.Match[str]) -> bool:
+    """Does the action word ask for something, rather than report what was done?"""
+    before = sentence[:action.start()]
+    if action.group().lower().startswith("money"):
+        return not _GOT_BACK.search(before)
+    return not re.match(r"\w+ed\b", action.group(), re.I) or _WISHED.search(before) is not None
 
 
 def units_left(line: dict[str, Any], field: str) -> int:
@@ -59,24 +90,25 @@ def leaves_units_out(text: str) -> bool:
     return _BUT.search(text) is not None
 
 
-def units_meant(text: str, name: str, left: int, lines: int = 1) -> int | None:
+def units_meant(text: str, name: str, left: int, lines: int = 1, context: str = "") -> int | None:
     """How many of the ``left`` units of an order line named ``name`` the words ask for, or None when they say no
     count (every unit left). ``lines``: how many lines of the order the request is about; a count that names no
-    product ("those two") is read only when there is one."""
+    product ("those two") is read only when there is one. ``context``: the words of the message around the
+    request's own ``text`` that may tell which (a sentence another request of the message was read from)."""
     if left <= 1:
         return None
     asked = asking(text)
     # The sentences that ask first; when they say no count ("Please refund it too."), the ones that tell which
     # ("A second speaker of the three died.").
-    told = [s for s in _SENTENCE.split(text) if s and s.strip() and s not in asked]
+    told = [s for s in _SENTENCE.split(context or text) if s and s.strip() and s not in asked and not asking(s)]
     for sentence in [*asked, *told] or [text]:
-        count = _count(sentence, name, left, lines)
+        count = _count(sentence, name, left, lines, bare=sentence in asked)
         if count is not None:
             return None if count >= left else max(count, 1)
     return None
 
 
-def _count(sentence: str, name: str, left: int, lines: int) -> int | None:
+def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False) -> int | None:
     words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3 and not w.isdigit()]
     but = _BUT.search(sentence)
     if but and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I) for w in words)):
@@ -100,6 +132,8 @@ def _count(sentence: str, name: str, left: int, lines: int) -> int | None:
         return 1
     if m := _THOSE.search(sentence):
         return _number(m.group(2))
+    if bare and (m := _BARE.search(sentence)):
+        return _number(m.group(4))
     return None
 
 

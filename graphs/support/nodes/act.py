@@ -148,9 +148,12 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             outcomes += zip(runnable, [call(runnable[0])] if len(runnable) == 1 else _TOOL_POOL.map(call, runnable),
                             strict=True)
         declined = {id(step) for step, _ in refused}
-        for step, (result, latency_ms) in outcomes:
+        for step, (result, _latency) in outcomes:
+            # every result of the wave is on record before any lookup settles (the money still refundable, read
+            # beside the order, bounds the units a refund counts)
             step["status"] = "done" if result["ok"] else "failed"
             step["result"], step["error"] = result, result.get("error")
+        for step, (result, latency_ms) in outcomes:
             # A call the tool's preview refused never reached the tool: recorded as declined, not as a call.
             kind = "tool_declined" if id(step) in declined else "tool_call"
             d.audit.record(d.thread_id, state.turn, kind, {
