@@ -66,6 +66,7 @@ class DialogueState(TypedDict):
     decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
     again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
     unmet: NotRequired[list[str]]  # where a conditional yes wants the money that the offer does not send it (paypal)
+    refused: NotRequired[list[str]]  # where the offer sends the money and a conditional yes rules out (card)
 
 
 class Understanding(TypedDict):
