@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from graphs.support.affirmation import condition_of
+from graphs.support.flows import get_flow, load_flows
 from graphs.support.state import Step
 from graphs.support.utterance import NEGATION
 
@@ -61,6 +62,21 @@ def _paid_with(plan: list[Step], step: Step) -> set[str | None]:
         if s["tool"] == "get_refund_status" and str(data.get("order_id")) == str(step["args"].get("order_id")):
             paid |= {kind_of(str(m)) for m in data.get("paid_with") or []}
     return paid
+
+
+def offer_instead(refused: list[str], plan: list[Step]) -> dict[str, bool]:
+    """The slot value that sends the refund waiting elsewhere than the destination a conditional yes ruled out:
+    store credit in place of the method paid with, that method in place of store credit ({"store_credit": True}).
+    Read from the flow step the offer came from (its ``to_gift_card`` argument); {} when there is none."""
+    step = _waiting(plan)
+    if not refused or step is None or "." not in step["id"] or step["intent"] not in load_flows():
+        return {}
+    local = step["id"].split(".", 1)[1]
+    spec = next((s for s in get_flow(step["intent"]).steps if s.id == local), None)
+    ref = str((spec.args if spec is not None else {}).get("to_gift_card") or "")
+    if not ref.startswith("$slots."):
+        return {}
+    return {ref.removeprefix("$slots."): refused != ["gift_card"]}
 
 
 def destination_condition(text: str, plan: list[Step]) -> bool | None:

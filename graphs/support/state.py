@@ -67,6 +67,7 @@ class DialogueState(TypedDict):
     again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
     unmet: NotRequired[list[str]]  # where a conditional yes wants the money that the offer does not send it (paypal)
     refused: NotRequired[list[str]]  # where the offer sends the money and a conditional yes rules out (card)
+    sets: NotRequired[dict[str, Any]]  # values the reply gives amended slots outright (the other destination)
 
 
 class Understanding(TypedDict):

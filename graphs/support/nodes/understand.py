@@ -18,7 +18,7 @@ from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load
 from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
-from graphs.support.destination import destination_condition, refused_offer, unmet_destinations
+from graphs.support.destination import destination_condition, offer_instead, refused_offer, unmet_destinations
 from graphs.support.dialogue import (
     IDENTIFIERS,
     SECRETS,
@@ -115,11 +115,14 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
     unmet = unmet_destinations(words, state.plan) if destined is False else []
     refused = refused_offer(words, state.plan) if destined is False else []
+    sets = offer_instead(refused, state.plan)
     if refused and flow is not None:
-        # "ok, as long as it doesn't go back on my card" to a refund to the card: no yes, the offer is made again
-        # with where else the money can go, and the agent waits (prompts/policy.md §2).
-        dialogue = {**dialogue, "act": "answer", "refused": refused,
+        # "ok, as long as it doesn't go back on my card" to a refund to the card: no yes; the offer is made again
+        # to where else the money can go (store credit), and the agent waits (prompts/policy.md §2).
+        dialogue = {**dialogue, "act": "correct" if sets else "answer", "refused": refused,
                     "cues": [*dialogue["cues"], "a yes on a condition that rules out where the money goes"]}
+        if sets:
+            dialogue = {**dialogue, "amends": sorted(sets), "sets": sets}
     if unmet and flow is not None:
         # A yes on a destination no refund of the order can have (PayPal for an order paid by card) is no yes: the
         # offer stands, made again with where the money can go (prompts/policy.md §2).
