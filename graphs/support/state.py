@@ -111,6 +111,9 @@ class Step(TypedDict):
     # The intent whose words asked for this write, when the records made the request another intent's (an asked
     # redirect: "I was billed twice" read as a dispute is the duplicate's refund): its reading is the asking one.
     asked_as: NotRequired[str]
+    # The amount the customer asked for when the step takes less ({"asked": 25.0, "to": "items"}: the items named
+    # cost less; "order": less is left on the order): the reply says so.
+    lowered: NotRequired[dict[str, Any]]
 
 
 class RequestState(TypedDict):
