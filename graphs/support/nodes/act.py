@@ -204,8 +204,9 @@ def _above_items(flow: ActiveFlow | None, steps: list[Step], step: Step) -> bool
     that, a larger one is offered at that and waits for the customer's yes (True). The step keeps what was asked
     (``lowered``) for the reply to say the amount differs."""
     asked = step["args"].get("amount")
-    bound = items_bound(flow, steps, step) if flow is not None and step["writes"] and isinstance(
-        asked, int | float) and "." in step["id"] else None
+    if flow is None or not step["writes"] or not isinstance(asked, int | float) or "." not in step["id"]:
+        return False
+    bound = items_bound(flow, steps, step)
     if bound is None or asked <= bound:
         return False
     step["args"] = {**step["args"], "amount": bound}
