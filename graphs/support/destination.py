@@ -13,7 +13,9 @@ import re
 from typing import Any
 
 from graphs.support.affirmation import condition_of
+from graphs.support.flows import get_flow, load_flows
 from graphs.support.state import Step
+from graphs.support.utterance import NEGATION
 
 # The kinds of destination, by the words customers use for them; the first that matches a mention is its kind.
 _KINDS = (
@@ -21,8 +23,11 @@ _KINDS = (
     ("paypal", r"pay ?pal"),
     ("card", r"(credit |debit )?card|visa|master ?card|amex|bank( account)?"),
 )
-_MENTION = re.compile(r"\b(?P<neg>(not|no|never|rather than|instead of|over)\s+(\w+\s+){0,2})?(?:"
-                      + "|".join(f"(?P<{k}>{p})" for k, p in _KINDS) + r")\b", re.I)
+_MENTION = re.compile(r"\b(?:" + "|".join(f"(?P<{k}>{p})" for k, p in _KINDS) + r")\b", re.I)
+# Words that put the destination after them in place of another ("rather than a voucher", "instead of my card").
+_IN_PLACE_OF = re.compile(r"\b(?:rather than|instead of|over|other than|except)\b", re.I)
+# How far back from a mention its negation reaches: "doesn't go back on my card", "won't be a voucher".
+_SCOPE = 5
 _REFUNDS = frozenset({"refund_order", "return_items"})
 
 
@@ -59,28 +64,61 @@ def _paid_with(plan: list[Step], step: Step) -> set[str | None]:
     return paid
 
 
+def offer_instead(refused: list[str], plan: list[Step]) -> dict[str, bool]:
+    """The slot value that sends the refund waiting elsewhere than the destination a conditional yes ruled out:
+    store credit in place of the method paid with, that method in place of store credit ({"store_credit": True}).
+    Read from the flow step the offer came from (its ``to_gift_card`` argument); {} when there is none."""
+    step = _waiting(plan)
+    if not refused or step is None or "." not in step["id"] or step["intent"] not in load_flows():
+        return {}
+    local = step["id"].split(".", 1)[1]
+    spec = next((s for s in get_flow(step["intent"]).steps if s.id == local), None)
+    ref = str((spec.args if spec is not None else {}).get("to_gift_card") or "")
+    if not ref.startswith("$slots."):
+        return {}
+    return {ref.removeprefix("$slots."): refused != ["gift_card"]}
+
+
 def destination_condition(text: str, plan: list[Step]) -> bool | None:
     """Does the condition of a conditional yes about where the money goes hold for the offer waiting ("as long as
     it goes back to PayPal and not some voucher" to a refund to PayPal: True; to a card: False)? None when the
-    reply sets no such condition or the offer's destination is not known."""
+    reply sets no such condition; False too when the offer's destination is not known (a condition the agent
+    cannot check is no yes)."""
     condition = condition_of(text)
-    destination = offered_destination(plan) if condition else None
-    if condition is None or destination is None:
+    if condition is None:
         return None
     wanted, refused = destinations_named(condition)
     if not wanted and not refused:
         return None
-    return wanted <= {destination} and destination not in refused
+    destination = offered_destination(plan)
+    return destination is not None and wanted <= {destination} and destination not in refused
+
+
+def refused_offer(text: str, plan: list[Step]) -> list[str]:
+    """The destination of the offer waiting that a conditional yes rules out ("as long as it doesn't go back on my
+    card" to a refund to the card: ["card"]), else []."""
+    condition = condition_of(text)
+    destination = offered_destination(plan) if condition else None
+    return [destination] if condition and destination in destinations_named(condition)[1] else []
 
 
 def destinations_named(text: str) -> tuple[set[str], set[str]]:
     """The kinds of destination the words want the money to go to, and those they refuse ("not a voucher")."""
     wanted: set[str] = set()
     refused: set[str] = set()
+    start = 0
     for m in _MENTION.finditer(text):
         kind = next(k for k, _ in _KINDS if m.group(k))
-        (refused if m.group("neg") else wanted).add(kind)
+        (refused if _negated(text[start:m.start()]) else wanted).add(kind)
+        start = m.end()
     return wanted, refused
+
+
+def _negated(before: str) -> bool:
+    """Do the words before a mention (since the previous one) refuse it: a negation (utterance.NEGATION, the one
+    reading of a no, contractions included) among its last few words, or words putting it in place of another?"""
+    near = " ".join(re.split(r"[,;.!?]| but | and ", before)[-1].split()[-_SCOPE:])
+    return bool(NEGATION.search(near) or _IN_PLACE_OF.search(near))
 
 
 def unmet_destinations(text: str, plan: list[Step]) -> list[str]:

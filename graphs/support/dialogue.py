@@ -22,7 +22,7 @@ out must carry the request's words.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal
 
 from graphs.reasoners.local.entities import Entities
@@ -299,14 +299,18 @@ def retold(state: State, text: str) -> list[str]:
 
 
 def amend(flow_slots: dict[str, Any], names: Sequence[str], entities: Entities,
-          intents: Sequence[str], text: str = "", customer: Any = None) -> dict[str, Any]:
+          intents: Sequence[str], text: str = "", customer: Any = None,
+          sets: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Replace the amended slots' values (or the parts of them) with what the correction gives (a text slot: what
-    its words now read); a record slot the reply only describes is cleared for its lookup to find again. Returns
-    the cleared slots' old values."""
+    its words now read, or the value ``sets`` gives it); a record slot the reply only describes is cleared for its
+    lookup to find again. Returns the cleared slots' old values."""
     cleared: dict[str, Any] = {}
     for intent in intents:
         for name, spec in get_flow(intent).slots.items():
             value = flow_slots.get(name)
+            if sets and name in names and name in sets:
+                flow_slots[name] = sets[name]
+                continue
             if name not in names or value is None:
                 continue
             if spec.text and not spec.entity:

@@ -278,3 +278,30 @@ def _substitute(value: Any, reference: str, resolved: Any) -> Any:
     if isinstance(value, list):
         return [_substitute(v, reference, resolved) for v in value]
     return value
+
+
+def items_bound(flow: ActiveFlow, steps: list[Step], step: Step, arg: str = "amount") -> float | None:
+    """What the items the request names were paid (unit price × the units meant), the most a figure the customer
+    asked for them may take ("$25 for the plug" on a $24.99 plug: 24.99); None when the step's ``arg`` is no figure
+    the customer said (the lookup worked it out) or the request names no part of the order (what is left on the
+    whole order bounds it, the tool's own check). The slot behind ``arg`` says how: its lookup's ``total`` per
+    unit, matched by product as the lookup matches it."""
+    spec = get_flow(step["intent"])
+    local = step["id"].split(".", 1)[-1]
+    own = next((s for s in spec.steps if s.id == local), None)
+    names = re.findall(r"\$slots\.(\w+)", str((own.args if own is not None else {}).get(arg) or ""))
+    lookup = spec.slots[names[0]].resolve if names and names[0] in spec.slots else None
+    done = next((s for s in steps if s["intent"] == step["intent"] and lookup is not None and s["status"] == "done"
+                 and s["id"].split(".", 1)[-1] == lookup.step and s["result"]), None)
+    if lookup is None or not lookup.total or done is None:
+        return None
+    candidates = list(((done["result"] or {}).get("data") or {}).get(lookup.items) or [])
+    request = request_of(flow, step["intent"])
+    described = request["described"] or {}
+    if step["args"].get(arg) not in (described.get("amounts") or []):
+        return None
+    found = matches(candidates, lookup, described)
+    counts = _units(lookup, found, request["text"] or "")
+    if not found or (len(found) == len(candidates) and all(n is None for n in counts)):
+        return None
+    return float(_value(lookup, True, found, len(candidates) + 1, request["text"] or "")["value"])

@@ -39,13 +39,15 @@ def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, ide
     entities: dict[str, Any] = dict(understanding["entities"])
     slots = flow["slots"]
     amended = understanding.get("dialogue", {}).get("amends")
+    sets = understanding.get("dialogue", {}).get("sets") or {}
     if amended:  # a correction of a finished request: only the values it replaces change
-        cleared = amend(slots, amended, understanding["entities"], flow["intents"], text, customer)
+        cleared = amend(slots, amended, understanding["entities"], flow["intents"], text, customer, sets)
         for intent in flow["intents"]:
             request = request_of(flow, intent)
-            cleared |= amend(request["slots"], [n for n in amended if n in request["slots"]],
-                             understanding["entities"], [intent], text, customer)
-            if any(spec.decides and tells_value(spec, text, customer)
+            cleared |= amend(request["slots"], [n for n in amended if n in request["slots"] or n in sets],
+                             understanding["entities"], [intent], text, customer, sets)
+            # (values set outright come with a condition, not a decision: the offer waits for a yes again)
+            if not sets and any(spec.decides and tells_value(spec, text, customer)
                    for name, spec in get_flow(intent).slots.items() if name in amended):
                 request["decided"] = True
             excluded = request.setdefault("excluded", {})

@@ -66,6 +66,8 @@ class DialogueState(TypedDict):
     decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
     again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
     unmet: NotRequired[list[str]]  # where a conditional yes wants the money that the offer does not send it (paypal)
+    refused: NotRequired[list[str]]  # where the offer sends the money and a conditional yes rules out (card)
+    sets: NotRequired[dict[str, Any]]  # values the reply gives amended slots outright (the other destination)
 
 
 class Understanding(TypedDict):
@@ -109,6 +111,9 @@ class Step(TypedDict):
     # The intent whose words asked for this write, when the records made the request another intent's (an asked
     # redirect: "I was billed twice" read as a dispute is the duplicate's refund): its reading is the asking one.
     asked_as: NotRequired[str]
+    # The amount the customer asked for when the step takes less ({"asked": 25.0, "to": "items"}: the items named
+    # cost less; "order": less is left on the order): the reply says so.
+    lowered: NotRequired[dict[str, Any]]
 
 
 class RequestState(TypedDict):

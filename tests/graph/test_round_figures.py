@@ -42,6 +42,7 @@ def test_a_round_figure_for_what_is_left_is_that_refund(shop: SupportService, da
     assert step is not None and step["status"] == "done", report.plan
     assert step["args"]["amount"] == 24.99, step["args"]
     assert [r["amount"] for r in refunds_of(database_url, 87011)] == [24.99]
+    assert "$25.00" in " ".join(report.replies), "the reply says the amount is less than asked"
 
 
 def test_a_figure_further_off_waits_for_the_yes(shop: SupportService, database_url: str) -> None:

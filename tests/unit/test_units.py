@@ -93,6 +93,9 @@ def _plan(paid_with: list[str], to_gift_card: bool = False) -> list[Step]:
     ("alright, provided the money lands back in my paypal", ["card ending 1111"], False),
     ("sure, so long as it's not a voucher", ["card ending 1111"], True),
     ("sure, so long as it goes on my visa", ["card ending 1111"], True),
+    ("fine, so long as it doesn't hit my mastercard", ["card ending 1111"], False),  # contracted negation
+    ("sure, provided it won't turn into shop credit", ["card ending 1111"], True),
+    ("ok, as long as it isnt paypal", ["paypal"], False),
     ("ok if it arrives by friday", ["paypal"], None),  # no destination named: not decided here
     ("yes please", ["paypal"], None),
 ])

@@ -24,7 +24,7 @@ from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
 from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
-from graphs.support.lookups import settle_lookup
+from graphs.support.lookups import items_bound, settle_lookup
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.redirects import audit_payload, redirect
 from graphs.support.requests import slots_for
@@ -92,11 +92,14 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step["status"] == "awaiting_confirmation":
                 continue
             if step["status"] == "pending":
+                if _above_items(flow, steps, step):
+                    continue  # more than the items named cost: that much is offered, and waits for a yes
                 ctx = d.tool_context(state.turn, customer, step["id"])
                 preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
                 if (preview is not None and not preview.ok and step["writes"]
                         and _rounded(step["args"], preview.instead)):
                     # The customer's round figure ("it was like $40") for what is left ($39.99) asks for that.
+                    step["lowered"] = {"asked": step["args"]["amount"], "to": "order"}
                     step["args"] = {**step["args"], **(preview.instead or {})}
                     preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
                 if preview is not None and not preview.ok:
@@ -196,6 +199,25 @@ def _rounded(args: dict[str, Any], instead: dict[str, Any] | None) -> bool:
     if not isinstance(asked, int | float) or not isinstance(left, int | float) or set(instead or {}) != {"amount"}:
         return False
     return float(asked).is_integer() and 0 < asked - left < ROUNDING
+
+
+def _above_items(flow: ActiveFlow | None, steps: list[Step], step: Step) -> bool:
+    """A figure asked for the items the request names is bounded by what they were paid ("$25 for the plug" on a
+    $24.99 plug: 24.99, lookups.items_bound), never what is left on the whole order: a round figure for it asks for
+    that, a larger one is offered at that and waits for the customer's yes (True). The step keeps what was asked
+    (``lowered``) for the reply to say the amount differs."""
+    asked = step["args"].get("amount")
+    if flow is None or not step["writes"] or not isinstance(asked, int | float) or "." not in step["id"]:
+        return False
+    bound = items_bound(flow, steps, step)
+    if bound is None or asked <= bound:
+        return False
+    step["args"] = {**step["args"], "amount": bound}
+    step["lowered"] = {"asked": asked, "to": "items"}
+    if _rounded({"amount": asked}, {"amount": bound}) or step["confirmed"]:
+        return False
+    step["status"] = "awaiting_confirmation"
+    return True
 
 
 def _missing_results(args: Any, scope: dict[str, Any]) -> str | None:

@@ -18,7 +18,7 @@ from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load
 from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
-from graphs.support.destination import destination_condition, unmet_destinations
+from graphs.support.destination import destination_condition, offer_instead, refused_offer, unmet_destinations
 from graphs.support.dialogue import (
     IDENTIFIERS,
     SECRETS,
@@ -90,8 +90,9 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
     # "ok, as long as it goes back to PayPal": where the refund offered goes decides (None: no such condition)
     destined = destination_condition(words, state.plan) if asked["kind"] == "confirmation" else None
+    # A condition naming where the money goes is read there alone (condition_holds reads no negation).
     if affirmation is None and asked["kind"] == "confirmation" and (
-            condition_holds(state, words, entities) or destined):
+            destined if destined is not None else condition_holds(state, words, entities)):
         affirmation = "yes"  # "ok, as long as it goes back on my card" to a refund to the card
     flow_intents = flow["intents"] if flow is not None and flow["stage"] != "done" else []
     done_intents = flow["intents"] if flow is not None and flow["stage"] == "done" else []
@@ -113,6 +114,15 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # answer ("the mount. doesn't fit my tv") answers it whatever the rest reads like.
         dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
     unmet = unmet_destinations(words, state.plan) if destined is False else []
+    refused = refused_offer(words, state.plan) if destined is False else []
+    sets = offer_instead(refused, state.plan)
+    if refused and flow is not None:
+        # "ok, as long as it doesn't go back on my card" to a refund to the card: no yes; the offer is made again
+        # to where else the money can go (store credit), and the agent waits (prompts/policy.md §2).
+        dialogue = {**dialogue, "act": "correct" if sets else "answer", "refused": refused,
+                    "cues": [*dialogue["cues"], "a yes on a condition that rules out where the money goes"]}
+        if sets:
+            dialogue = {**dialogue, "amends": sorted(sets), "sets": sets}
     if unmet and flow is not None:
         # A yes on a destination no refund of the order can have (PayPal for an order paid by card) is no yes: the
         # offer stands, made again with where the money can go (prompts/policy.md §2).
