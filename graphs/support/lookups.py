@@ -301,7 +301,8 @@ def items_bound(flow: ActiveFlow, steps: list[Step], step: Step, arg: str = "amo
     if step["args"].get(arg) not in (described.get("amounts") or []):
         return None
     found = matches(candidates, lookup, described)
-    counts = _units(lookup, found, request["text"] or "")
+    context = request.get("context") or ""
+    counts = [n for n, _ in _units(lookup, found, request["text"] or "", context)]
     if not found or (len(found) == len(candidates) and all(n is None for n in counts)):
         return None
-    return float(_value(lookup, True, found, len(candidates) + 1, request["text"] or "")["value"])
+    return float(_value(lookup, True, found, len(candidates) + 1, request["text"] or "", context)["value"])
