@@ -88,7 +88,7 @@ def qualifies(rest: str) -> bool:
 
 def narrows(text: str) -> bool:
     """Does a yes give its consent to less than was offered ("yes but only the cable", "ok, just the charger")? A
-    yes to an offer pending is then no yes to all of it (dialogue.read_act); after the request was done, the same
+    yes to an offer pending is then no yes to all of it (dialogue_acts.read_act); after the request was done, the same
     words describe what was done again."""
     core = core_of(text)
     for said in (core, *_unacknowledged(core)):

@@ -12,7 +12,8 @@ from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.segments import split_clauses
 from graphs.reasoners.local.typos import mend_typos
-from graphs.support.dialogue import asked_of, read_act
+from graphs.support.dialogue import asked_of
+from graphs.support.dialogue_acts import read_act
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import State
 

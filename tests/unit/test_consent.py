@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from graphs.support.affirmation import affirmation_of, condition_of, narrows
-from graphs.support.dialogue import asked_of, condition_holds, read_act
+from graphs.support.dialogue import asked_of, condition_holds
+from graphs.support.dialogue_acts import read_act
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.instruction import asks_whether
 from graphs.support.state import ActiveFlow, State

@@ -14,9 +14,9 @@ from graphs.support.dialogue import (
     carried_slots,
     expected_entities,
     identity_args,
-    read_act,
     secret_awaited,
 )
+from graphs.support.dialogue_acts import read_act
 from graphs.support.nodes.understand import affirmation_of
 from graphs.support.state import ActiveFlow, Asked, IntentGuess, State
 from graphs.support.utterance import asks, core_of, residual

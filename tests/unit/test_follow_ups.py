@@ -12,7 +12,8 @@ from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.segments import split_clauses
 from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.descriptions import described_in, matches
-from graphs.support.dialogue import amend, amendable, asked_of, closing_flow, followed, read_act
+from graphs.support.dialogue import amend, amendable, asked_of, closing_flow, followed
+from graphs.support.dialogue_acts import read_act
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.instruction import tells_value
 from graphs.support.nodes.plan import offered_tools

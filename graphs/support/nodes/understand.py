@@ -31,11 +31,11 @@ from graphs.support.dialogue import (
     followed,
     known_slots,
     offers_more,
-    read_act,
     retold,
     secret_awaited,
     unheard,
 )
+from graphs.support.dialogue_acts import read_act
 from graphs.support.escalation import strong_anger
 from graphs.support.flows import changes_records, get_flow
 from graphs.support.handoff import cues_in, customer_texts, normalise
