@@ -82,18 +82,23 @@ def topic_queue(state: State) -> Queue:
     topic of its own (a person asked for, anger, a legal threat, no progress) goes there: to the people who can
     help with the subject, not to those of the trigger."""
     assert state.flow is not None
-    subject = next((c.queue for c in cues_in(latest_customer_text(state)) if c.effect == "subject"), None)
+    found = cues_in(latest_customer_text(state))
+    subject = next((c.queue for c in found if c.effect == "subject"), None)
     # A request on the customer's own records (an order tracked, changed, cancelled) is its flow's subject even
     # when that is general's: "where is my phone? the phone or my money" is a delivery's, not billing's.
     queues = [(get_flow(i).queue, get_flow(i).needs_verification) for i in state.flow["intents"]]
+    # A refund named only as an ultimatum's alternative ("here by Friday or I want my money back") is the threat,
+    # not the request: a reading of it chooses no queue while another reading remains.
+    threat = "billing" if subject != "billing" and any(c.name == "refund_as_ultimatum" for c in found) else None
+    queues = [q for q in queues if q[0] != threat] or queues
     own = [q for q, _ in queues if q != "general"] + [q for q, records in queues if q == "general" and records][:1]
     if own:
         # Of the flow's several subjects, the one the message's words name ("refund me or I'll sue", after a
         # device's troubleshooting was read too) is the one the customer is on about.
         return cast(Queue, subject) if subject in own else own[0]
     readings = state.understanding.get("router", {}) if state.understanding else {}
-    topical = sorted(((p, i) for i, p in readings.items() if p >= TOPIC_READING and get_flow(i).queue != "general"),
-                     reverse=True)
+    topical = sorted(((p, i) for i, p in readings.items()
+                      if p >= TOPIC_READING and get_flow(i).queue not in ("general", threat)), reverse=True)
     if topical:
         return get_flow(topical[0][1]).queue
     if subject or state.topic:

@@ -307,3 +307,61 @@ def test_asking_again_calmly_or_a_count_of_charges_is_no_anger(text: str) -> Non
     decision = decide(_state(intents=("track_order",), sentiment=-0.3, message=text, plan=_read_only()),
                       confidence=0.95, threshold=0.7, max_verification_attempts=3)
     assert decision.route == "respond", decision
+
+
+# Contempt for a thing of ours whatever its name, and dishonesty laid at our door, said three ways each.
+CONTEMPT_AND_DISHONESTY = (
+    "Pushed back AGAIN?? Your estimates are a farce and a joke, nobody over there ever gives me a straight answer. "
+    "I'm tired of being lied to.",
+    "What, four more days? Your tracking is totally useless, no one there ever tells me the truth and I'm fed up "
+    "of being lied to.",
+)
+
+
+@pytest.mark.parametrize("text", CONTEMPT_AND_DISHONESTY)
+def test_contempt_for_anything_of_ours_and_dishonesty_laid_at_our_door_are_anger_at_us(text: str) -> None:
+    """The customer's "your" is always ours, whatever the noun after it ("your estimates", "your tracking"), and
+    being lied to, or never told the truth, blames us: three signs hand over at a mild lexicon score (§5a)."""
+    test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Your tracking page says it's out for delivery, is that right? Thanks for your help.",
+    "I was told by the courier it was left at the door, but it wasn't there. Could you check?",
+])
+def test_a_thing_of_ours_named_calmly_is_no_anger(text: str) -> None:
+    assert _on_read_only(text, "track_order").route == "respond"
+
+
+@pytest.mark.parametrize("text", [
+    "My bank says the charge never reached them. Could somebody from your accounts team please check it?",
+    "The payment page errors out every time. Can someone in finance actually investigate?",
+])
+def test_a_person_of_a_named_team_asked_to_take_it_up_is_a_person_asked_for(text: str) -> None:
+    assert any(c.name == "person" for c in cues_in(text)), text
+    assert _on_read_only(text, "payment_issue").route == "human_review"
+
+
+@pytest.mark.parametrize("text", [
+    "Can someone confirm the parcel actually shipped?",
+    "Someone in accounts emailed me yesterday, so is the invoice paid now?",
+])
+def test_someone_asked_without_a_team_or_a_team_member_mentioned_is_no_person_asked_for(text: str) -> None:
+    assert not any(c.name == "person" for c in cues_in(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "It came broken and I've kept it anyway, but some store credit for all the hassle would be decent of you.",
+    "I realise the returns window on the kettle closed last week. Is there any possibility of an exception?",
+])
+def test_goodwill_for_the_trouble_or_an_exception_asked_for_by_name_is_an_exception(text: str) -> None:
+    assert any(c.name == "exception" for c in cues_in(text)), text
+    assert _on_read_only(text).route == "human_review"
+
+
+@pytest.mark.parametrize("text", [
+    "Is there a discount on the next model for members?",
+    "Thanks for the credit, that was quick.",
+])
+def test_a_discount_asked_about_or_an_exception_not_asked_for_is_no_exception(text: str) -> None:
+    assert not any(c.name == "exception" for c in cues_in(text)), text

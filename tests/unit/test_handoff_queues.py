@@ -46,3 +46,18 @@ def test_an_exception_asked_for_after_the_subject_was_told_goes_to_its_queue() -
     assert decision.route == "human_review" and decision.queue == "billing", decision
     told_nothing = _state(intents=("out_of_scope",), plan=[], message="any way you could do me an exception?")
     assert _decide(told_nothing).queue == "general"
+
+
+def test_a_refund_named_as_an_ultimatums_alternative_does_not_choose_the_queue() -> None:
+    """"Here by Monday or I want my money back" threatens a refund: the request is the delivery (general), though
+    the router read the refund first; a refund asked for outright stays billing's."""
+    threat = _decide(_state(intents=("get_refund", "track_order", "complaint"), plan=_read_only(), sentiment=-0.9,
+                            message="Your couriers are hopeless, this is a disgrace. Either the sofa is here by "
+                                    "Monday or I want my money back."))
+    assert threat.route == "human_review" and threat.queue == "general", threat
+    conditional = _decide(_state(intents=("get_refund", "track_order"), plan=_read_only(), sentiment=-0.9,
+                                 message="Useless, utterly useless. If it hasn't come by Monday I'll want a refund."))
+    assert conditional.queue == "general", conditional
+    asked = _decide(_state(intents=("get_refund", "track_order"), plan=_read_only(), sentiment=-0.9,
+                           message="Useless, utterly useless. It's late again, just give me my money back."))
+    assert asked.queue == "billing", asked
