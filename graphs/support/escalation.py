@@ -87,9 +87,10 @@ def topic_queue(state: State) -> Queue:
     # A request on the customer's own records (an order tracked, changed, cancelled) is its flow's subject even
     # when that is general's: "where is my phone? the phone or my money" is a delivery's, not billing's.
     queues = [(get_flow(i).queue, get_flow(i).needs_verification) for i in state.flow["intents"]]
-    # A refund named only as an ultimatum's alternative ("here by Friday or I want my money back") is the threat,
-    # not the request: a reading of it chooses no queue while another reading remains.
-    threat = "billing" if subject != "billing" and any(c.name == "refund_as_ultimatum" for c in found) else None
+    # A refund named without being asked for (an ultimatum's alternative: "here by Friday or I want my money back";
+    # a return refused: "I'm not sending it back") is not the request: a reading of it chooses no queue while
+    # another reading remains.
+    threat = "billing" if subject != "billing" and any(c.name == "refund_not_asked" for c in found) else None
     queues = [q for q in queues if q[0] != threat] or queues
     own = [q for q, _ in queues if q != "general"] + [q for q, records in queues if q == "general" and records][:1]
     if own:

@@ -179,3 +179,18 @@ def test_a_complaint_waiting_for_a_yes_is_not_asked_after_the_reviewer_decides(
     assert [r["amount"] for r in refunds_of(database_url, 10002)] == [349.99]
     assert "go ahead" not in done.replies[-1].lower(), done.replies
     assert done.status == "resolved", (done.status, done.replies)
+
+
+def test_amends_asked_for_our_trouble_is_a_complaint_handed_over_without_a_refund(
+        service: SupportService, database_url: str) -> None:
+    """Something asked for a trouble of ours, the item kept, is a goodwill gesture only a person grants and a
+    complaint about the trouble (policy §5a): handed over with that reason, no refund made. (The router still reads a
+    refund beside it here, held for its amount: that hold names billing's queue; see test_handoff_queues for the
+    queue when nothing is held.)"""
+    report = service.send("amends", "The headphones from order 10002 came too late for the trip they were for. I'm "
+                          "keeping them, but a voucher for the inconvenience seems fair.", customer_id="C0001")
+    assert report.assessment is not None and report.assessment["route"] == "human_review", report.assessment
+    assert report.understanding is not None
+    assert "complaint" in [i["intent"] for i in report.understanding["intents"]], report.understanding["intents"]
+    assert any("for their trouble" in r for r in report.assessment["reasons"]), report.assessment["reasons"]
+    assert refunds_of(database_url, 10002) == []

@@ -350,13 +350,20 @@ def test_someone_asked_without_a_team_or_a_team_member_mentioned_is_no_person_as
     assert not any(c.name == "person" for c in cues_in(text)), text
 
 
-@pytest.mark.parametrize("text", [
-    "It came broken and I've kept it anyway, but some store credit for all the hassle would be decent of you.",
-    "I realise the returns window on the kettle closed last week. Is there any possibility of an exception?",
-])
-def test_goodwill_for_the_trouble_or_an_exception_asked_for_by_name_is_an_exception(text: str) -> None:
+def test_an_exception_asked_for_by_name_is_an_exception() -> None:
+    text = "I realise the returns window on the kettle closed last week. Is there any possibility of an exception?"
     assert any(c.name == "exception" for c in cues_in(text)), text
     assert _on_read_only(text).route == "human_review"
+
+
+def test_amends_for_our_trouble_hand_over_to_the_queue_of_the_request_not_of_a_refused_return() -> None:
+    """Something asked for one's trouble is a goodwill gesture only a person grants (policy §5a); a refund read
+    beside it from "I'm not sending it back" is no request, so the queue is the delivery's (general)."""
+    text = "It came a week late. I'm not sending it back, but some store credit for all the hassle would be decent."
+    assert {"amends", "refund_not_asked"} <= {c.name for c in cues_in(text)}
+    decision = decide(_state(intents=("get_refund", "track_order"), message=text, plan=_read_only()),
+                      confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and decision.queue == "general", decision
 
 
 @pytest.mark.parametrize("text", [

@@ -216,9 +216,11 @@ def _with_complaint_voiced(intents: list[IntentGuess], state: State, seen: dict[
     """The router's intents, with a complaint read from a new request's strong anger at us (the strong-anger trigger
     of graphs/support/escalation.py, prompts/policy.md §5a) when the router did not read it: a message that is
     handed over for its blame, insults or ultimatum complains about us whatever it also asks ("where is my order?
-    third time I write, your service is a disgrace, sort it today or I'm gone" tracks an order and complains)."""
-    angry = strong_anger(state, cues_in(state.customer_text())) is not None
-    if not angry or any(i["intent"] == COMPLAINT_INTENT for i in intents):
+    third time I write, your service is a disgrace, sort it today or I'm gone" tracks an order and complains). So
+    does one asking amends for a trouble of ours (the ``amends`` cue: "a voucher for the hassle would be fair")."""
+    found = cues_in(state.customer_text())
+    voiced = strong_anger(state, found) is not None or any(c.name == "amends" for c in found)
+    if not voiced or any(i["intent"] == COMPLAINT_INTENT for i in intents):
         return intents
     sure = max(seen.get(COMPLAINT_INTENT, 0.0), SECONDARY_THRESHOLD)
     return [*intents, {"intent": COMPLAINT_INTENT, "confidence": sure}]
