@@ -82,6 +82,8 @@ OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
 # was the blue one".
 ABOUT_IT = re.compile(r"^\W*(?:it'?s|its|it is|it was|that'?s|that is|that was|this is|this was)\s+"
                        r"(?:for|about|regarding|the|my)\b", re.I)
+# A pronoun for what was just discussed, in a question about it: "when's it meant to turn up?", "is that one paid?".
+REFERS = re.compile(r"\b(?:it|it'?s|it'?ll|it'?d|its|that one|this one|them)\b", re.I)
 # Entities that describe a record ("the keyboard", "the one from last week").
 DESCRIBING = ("products", "dates", "amounts")
 # Something added to what was named before ("the cable too", "and the mouse", "as well").
