@@ -299,6 +299,7 @@ def test_a_clause_that_tells_another_request_its_value_is_that_request_s_words(
     assert len(split_clauses(text)) == 2, split_clauses(text)
     monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"switch_account": 0, "get_refund": 1})
     flow = _flow(["switch_account", "get_refund"])
+    flow["confidences"] = {"switch_account": 0.94, "get_refund": 0.62}
     split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
     assert flow["intents"] == ["switch_account"], flow
     said = request_of(flow, "switch_account")["text"]
@@ -311,3 +312,15 @@ def test_a_second_request_naming_its_own_record_is_kept_beside_a_value_told(monk
     flow = _flow(["switch_account", "get_refund"])
     split_requests(flow, text, {"order_ids": [18101]}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
     assert flow["intents"] == ["switch_account", "get_refund"], flow
+
+
+def test_a_request_read_as_surely_as_the_one_its_clause_tells_a_value_of_is_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"my tablet's screen cracked on its own. full refund please, I don't want it repaired": the refund is the
+    main reading, so the repair its clause speaks of does not take it over."""
+    text = "my tablet's screen cracked on its own. full refund please, I don't want it repaired"
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"technical_issue": 0, "get_refund": 1})
+    flow = _flow(["get_refund", "technical_issue"])
+    flow["confidences"] = {"get_refund": 1.0, "technical_issue": 0.99}
+    split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert flow["intents"] == ["get_refund", "technical_issue"], flow
