@@ -258,6 +258,8 @@ class FlowSpec(BaseModel):
     # The flow only brings what the customer said to a person (a complaint to customer care): a conversation handed
     # over brings it there itself, so the flow's steps still waiting for the customer's yes are dropped then.
     carried_by_handoff: bool = False
+    # Asked about a record the conversation holds ("when's it getting here?"), the question is this intent's.
+    of_record: str | None = None
     reply: str
 
     def verifies(self, slots: Mapping[str, Any]) -> bool:

@@ -76,10 +76,11 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
                    customer: Mapping[str, Any] | None = None) -> None:
     """Give each request of a new several-request message its own entity slots and description (see module)."""
     drop_covered(flow, text)
-    intents = flow["intents"]
-    owners = assign_clauses(text, intents)
+    owners = assign_clauses(text, flow["intents"])
     clauses = split_clauses(text)
     per_clause = [extract_entities(c, now=now, catalogue=catalogue) for c in clauses] if owners else []
+    owners = drop_borrowed(flow, owners, clauses, per_clause, customer)
+    intents = flow["intents"]
     for intent in intents:
         request = request_of(flow, intent)
         if intent not in owners:
@@ -110,6 +111,42 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
                 request["slots"][name] = spec.take(per_clause[earlier[-1]][spec.entity])  # type: ignore[literal-required]
             elif holders:
                 request["slots"][name] = None  # only another request's clause names one: not this request's
+
+
+def drop_borrowed(flow: ActiveFlow, owners: dict[str, int], clauses: list[str], per_clause: list[Entities],
+                  customer: Mapping[str, Any] | None = None) -> dict[str, int]:
+    """A second request read from a clause that tells another request's value and names nothing of its own ("Pro
+    isn't worth it anymore. Put me back on the free plan.": the plan the switch is to, not a refund) is that
+    request's words, not a request: it is dropped, and the clause stays with the request it tells (``own``). Only
+    a request read less surely than the one whose value the clause tells."""
+    borrowed = []
+    sure = flow["confidences"]
+    for intent, at in owners.items():
+        clause = clauses[at]
+        # only the main reading's value: "full refund please, I don't want it repaired" is a refund the router reads
+        # as surely as the repair question, whatever the clause says of the repair
+        told = any(_tells_slot(other, clause, customer) for other in flow["intents"]
+                   if other != intent and owners.get(other) != at and sure.get(other, 0.0) > sure.get(intent, 0.0))
+        if told and not _names_own(intent, clause, per_clause[at], customer):
+            borrowed.append(intent)
+    kept = [i for i in flow["intents"] if i not in borrowed]
+    if not borrowed or not kept:
+        return owners
+    flow["intents"] = kept
+    return {} if len(kept) < 2 else {i: at for i, at in owners.items() if i in kept}
+
+
+def _tells_slot(intent: str, clause: str, customer: Mapping[str, Any] | None) -> bool:
+    """Does the clause tell the agent a value of one of the request's text slots ("put me on the free plan")?"""
+    return any(spec.text and not spec.entity and spec.named_in(clause, customer) is not None
+               and tells_value(spec, clause, customer) for spec in get_flow(intent).slots.values())
+
+
+def _names_own(intent: str, clause: str, found: Entities, customer: Mapping[str, Any] | None) -> bool:
+    """Does the clause name a value of one of the request's own slots (an entity it takes, a text slot's words)?"""
+    return any((spec.entity and spec.entity in found)
+               or (spec.text and not spec.entity and spec.named_in(clause, customer) is not None)
+               for spec in get_flow(intent).slots.values())
 
 
 def add_description(flow: ActiveFlow, text: str, entities: Entities, now: datetime | None = None) -> None:

@@ -65,6 +65,7 @@ class DialogueState(TypedDict):
     same_record: NotRequired[bool]  # a follow-up that describes its record: it may be found again, not excluded
     decides: NotRequired[str]  # the pending request the customer asked about and now asks for ("ok, do it then")
     again: NotRequired[list[str]]  # the finished request a follow-up asks again ("and January's as well?")
+    refers: NotRequired[dict[str, Any]]  # slot → the finished request's record a pronoun means ("when's it due?")
     unmet: NotRequired[list[str]]  # where a conditional yes wants the money that the offer does not send it (paypal)
     refused: NotRequired[list[str]]  # where the offer sends the money and a conditional yes rules out (card)
     sets: NotRequired[dict[str, Any]]  # values the reply gives amended slots outright (the other destination)

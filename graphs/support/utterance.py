@@ -23,8 +23,10 @@ ELLIPSIS = re.compile(
 # "the same for the other order", "do the same with my February one": the last request again, about another record.
 SAME_FOR = re.compile(r"^\W*(?:(?:and|can you|could you|please|pls|just)\s+)*(?:do\s+)?(?:the\s+)?same\s+"
                       r"(?:thing\s+|again\s+)?(?:for|with|on)\b", re.I)
-# "could I have January's too?": the same again, for something else.
-ADDITIVE = re.compile(r"\b(?:too|as well)\b", re.I)
+# "could I have January's too?": the same again, for something else. "Too" before the word it grades ("way too
+# many", "too late") is a degree, not an addition: the additive one ends its phrase (a pause, "please", "and").
+_PHRASE_OPENER = r"(?:please|pls|plz|thanks?|thank|thx|cheers|and|or|but|then|if|so|now|while|since|because|as)\b"
+ADDITIVE = re.compile(r"\b(?:too(?!\s+(?!" + _PHRASE_OPENER + r")[a-z])|as well)\b", re.I)
 # An acknowledgement before the follow-up: words of ACK_WORDS (and a few hums), then a pause.
 _ACK_LEAD = re.compile(r"^\W*(?:(?:hm+|ah|oh|fair|enough|lol|haha|ok(?:ay)?|alright|right|fine|great|cool|nice|"
                        r"perfect|brilliant|lovely|thanks?|thank you|cheers|ta|got it|understood|noted|sure|"
@@ -80,6 +82,8 @@ OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
 # was the blue one".
 ABOUT_IT = re.compile(r"^\W*(?:it'?s|its|it is|it was|that'?s|that is|that was|this is|this was)\s+"
                        r"(?:for|about|regarding|the|my)\b", re.I)
+# A pronoun for what was just discussed, in a question about it: "when's it meant to turn up?", "is that one paid?".
+REFERS = re.compile(r"\b(?:it|it'?s|it'?ll|it'?d|its|that one|this one|them)\b", re.I)
 # Entities that describe a record ("the keyboard", "the one from last week").
 DESCRIBING = ("products", "dates", "amounts")
 # Something added to what was named before ("the cable too", "and the mouse", "as well").

@@ -67,3 +67,15 @@ def test_a_follow_up_after_an_invoice_listing_lists_them_again(service: SupportS
     assert report.understanding is not None
     assert report.understanding["dialogue"].get("again") == ["get_invoice"], report.understanding["rationale"]
     assert "list_invoices" in tools_run(report.plan), report.plan
+
+
+def test_a_question_about_it_after_an_address_change_refused_tracks_that_order(service: SupportService) -> None:
+    """Order 10003 has shipped, so its address cannot change; "hmm ok. when's it due to land then?" asks about that
+    order: it is tracked, though the router alone reads the few words as some other topic."""
+    first = service.send("refers", "please send order 10003 to 12 Oak Street, Springfield 62704 instead",
+                         customer_id=MAYA)
+    assert "change_shipping_address" not in tools_run(first.plan), first.plan
+    report = service.send("refers", "hmm ok, annoying. so when's it due to land then?", customer_id=MAYA)
+    assert report.understanding is not None
+    assert report.understanding["intents"][0]["intent"] == "track_order", report.understanding["rationale"]
+    assert "1Z999AA10123456784" in report.replies[-1], report.replies

@@ -304,6 +304,28 @@ def test_a_follow_up_asks_a_finished_lookup_again_but_never_a_refund() -> None:
     assert "again" not in reading, reading
 
 
+@pytest.mark.parametrize(("said", "follows"), [
+    ("ok thanks. and I get far too many texts from you, turn them off", False),
+    ("it got there too late to use it", False),
+    ("the charger too, thanks", True),
+    ("and the case too and the cable", True),
+])
+def test_too_before_the_word_it_grades_is_no_addition(said: str, follows: bool) -> None:
+    assert follows_up(said) is follows
+
+
+def test_a_second_request_after_a_finished_one_is_not_that_one_again_for_a_too_that_grades() -> None:
+    """After a password reset, "cheers. also, can the texts stop, I get too many of them" is read by the router
+    (the newsletter): "too many" adds nothing to the finished request, so it is not asked again."""
+    state = _done("recover_password", email="a@b.com")
+    text = "cheers. oh and while you're at it, turn off the promo texts, there are too many of them"
+    entities = extract_entities(text, now=NOW)
+    reading = read_act(text, asked_of(state), entities, affirmation_of(text),
+                       {"intent": "newsletter_subscription", "confidence": 0.95}, [], ["recover_password"],
+                       amendable(state, entities, text))
+    assert reading["act"] == "new_request" and "again" not in reading, reading
+
+
 def test_the_most_recent_one_is_the_record_dated_last() -> None:
     lookup = get_flow("track_order").slots["order_id"].resolve
     assert lookup is not None

@@ -288,3 +288,39 @@ def test_the_product_swapped_for_is_what_the_customer_describes_not_the_item_the
         settle_lookup(flow, [order, catalogue, exchange], catalogue)
         assert slots_for(flow, "change_order").get("replacement") == replacement, described
         assert (exchange["status"] == "skipped" and flow["asking"] == ["replacement"]) == (replacement is None)
+
+
+def test_a_clause_that_tells_another_request_its_value_is_that_request_s_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"Plus is too dear for me now. Move me down to the free one." read as a plan switch and a refund (the second
+    clause alone reads like money back): that clause tells the switch its plan and names nothing a refund takes, so
+    there is one request, a switch to basic, not to the plan named in its first clause."""
+    text = "Plus is too dear for me now. Move me down onto the free one."
+    assert len(split_clauses(text)) == 2, split_clauses(text)
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"switch_account": 0, "get_refund": 1})
+    flow = _flow(["switch_account", "get_refund"])
+    flow["confidences"] = {"switch_account": 0.94, "get_refund": 0.62}
+    split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert flow["intents"] == ["switch_account"], flow
+    said = request_of(flow, "switch_account")["text"]
+    assert said == text and load_flows()["switch_account"].slots["plan"].read_text(said) == "basic", said
+
+
+def test_a_second_request_naming_its_own_record_is_kept_beside_a_value_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "put me on the pro plan. and refund order 18101 onto the free one"
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"switch_account": 0, "get_refund": 1})
+    flow = _flow(["switch_account", "get_refund"])
+    split_requests(flow, text, {"order_ids": [18101]}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert flow["intents"] == ["switch_account", "get_refund"], flow
+
+
+def test_a_request_read_as_surely_as_the_one_its_clause_tells_a_value_of_is_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"my tablet's screen cracked on its own. full refund please, I don't want it repaired": the refund is the
+    main reading, so the repair its clause speaks of does not take it over."""
+    text = "my tablet's screen cracked on its own. full refund please, I don't want it repaired"
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"technical_issue": 0, "get_refund": 1})
+    flow = _flow(["get_refund", "technical_issue"])
+    flow["confidences"] = {"get_refund": 1.0, "technical_issue": 0.99}
+    split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
+    assert flow["intents"] == ["get_refund", "technical_issue"], flow

@@ -189,6 +189,9 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
     carried = carried_slots(state, understanding["intents"])
     if not (previous is not None and "customer_id" in previous["slots"]):
         carried.pop("customer_id", None)  # the verified customer's own id is not an identity slot
+    # "when's it due to land then?": the record the pronoun means is the finished request's
+    dialogue = understanding.get("dialogue")
+    carried |= (dialogue.get("refers") or {}) if dialogue is not None else {}
     if _asked_again(state, understanding):
         # The request just finished, asked for again with nothing new ("can u move everything into this one" after
         # the merge): the same request, with all it was given; what it did already stands (plan).

@@ -40,6 +40,7 @@ from graphs.support.escalation import strong_anger
 from graphs.support.flows import changes_records, get_flow
 from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
+from graphs.support.references import held_records, referred_reading
 from graphs.support.requests import gives_asked_text
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 from graphs.support.utterance import asks, requests
@@ -149,6 +150,14 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         top = next((i["confidence"] for i in intents if i["intent"] == "out_of_scope"), 0.0)
         intents = [{"intent": "out_of_scope", "confidence": max(top, intents[0]["confidence"] if intents else 0.0)}]
     else:
+        # "when's it meant to turn up?" after the order's address could not change: a question about its record.
+        referred = referred_reading(router.classify([words])[0], words, flow, entities) if act == "new_request" \
+            else None
+        if referred is not None and flow is not None:
+            intents = [referred]
+            dialogue = {**dialogue, "refers": {k: v for k, (_, v) in held_records(flow).items()},
+                        "cues": [*dialogue["cues"], f"asks about the record of the finished "
+                                                    f"{' + '.join(flow['intents'])}"]}
         # A new request: a bare number its flows need ("cancel 58870") is read as that slot.
         wanted = [k for k in expected_entities([i["intent"] for i in intents]) if k not in asked["expects"]]
         if wanted:

@@ -1,0 +1,76 @@
+"""A question about the record the request just finished was about, read as a request about that record.
+
+"Ah, annoying. So when's it actually meant to turn up?" after the agent said the order has shipped: "it" is that
+order, and the question is one of the requests about an order. The router reads the words alone; unsure of them, it
+spreads its reading over topics that take no record ("how long does delivery take?", a technical issue) and reads
+the request about the order only as one among them. Knowing what "it" is narrows the reading to the requests that
+take that record: the most probable of them is the question, as sure as it is among them. A question the help
+centre answers in general ("how long does delivery take?") asked of that record is the request its flow names
+(``of_record`` in flows.yaml), whatever the router's confidence: as sure as the two readings together.
+
+Only a question with a pronoun for the record and no record of its own, after a finished request that holds one,
+when the router is unsure of the whole message and its reading takes no such record. A request that puts money
+at stake is never read into a pronoun: it must name its record (``dialogue_acts.read_act``, the same rule for a
+follow-up), and it asks to act rather than asks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from graphs.reasoners.local.entities import Entities
+from graphs.reasoners.local.router import IntentScore
+from graphs.support.flows import get_flow, load_flows, money_at_stake
+from graphs.support.state import ActiveFlow, IntentGuess
+from graphs.support.utterance import REFERS, asks
+
+# The router's reading of the whole message below which a pronoun's record may decide (NEW_TOPIC_CONFIDENCE).
+UNSURE = 0.6
+# A reading this improbable is no reading of the message, whatever record it takes.
+PLAUSIBLE = 0.1
+
+
+def held_records(flow: ActiveFlow) -> dict[str, tuple[str, Any]]:
+    """Slot → (entity kind, value) of the records the finished request holds (its order, its invoice)."""
+    held: dict[str, tuple[str, Any]] = {}
+    for intent in flow["intents"]:
+        own = (flow.get("requests") or {}).get(intent)
+        for name, spec in get_flow(intent).slots.items():
+            value = flow["slots"].get(name)
+            if value is None and own is not None:
+                value = own["slots"].get(name)
+            if spec.entity and spec.resolve is not None and value is not None:
+                held[name] = (spec.entity, value)
+    return held
+
+
+def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow | None,
+                     entities: Entities) -> IntentGuess | None:
+    """The request a question about the finished request's record is, when a pronoun refers to that record (see
+    the module); None when the words do not narrow the router's reading."""
+    if flow is None or flow["stage"] != "done" or not scores or not asks(text) or REFERS.search(text) is None:
+        return None
+    held = held_records(flow)
+    if not held or any(kind in entities for kind, _ in held.values()):
+        return None  # nothing to refer to, or the message names its own record
+    flows = load_flows()
+
+    def takes(intent: str) -> bool:
+        return intent in flows and not money_at_stake(intent) and any(n in flows[intent].slots for n in held)
+
+    top = scores[0]
+    if takes(top.intent):
+        return None
+    general = flows[top.intent].of_record if top.intent in flows else None
+    if general is not None and takes(general):
+        # "when's it going to arrive?": how long delivery takes, asked of the order discussed, is its tracking
+        near = next((s.confidence for s in scores if s.intent == general), 0.0)
+        return {"intent": general, "confidence": round(min(1.0, top.confidence + near), 4)}
+    if top.confidence >= UNSURE:
+        return None
+    about = [s for s in scores if takes(s.intent)]
+    if not about or about[0].confidence < PLAUSIBLE:
+        return None
+    total = sum(s.confidence for s in about)
+    return {"intent": about[0].intent, "confidence": round(about[0].confidence / total, 4)}

@@ -1,0 +1,55 @@
+"""A question about the finished request's record, by a pronoun (graphs/support/references.py), without the router:
+its scores are scripted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphs.reasoners.local.router import IntentScore
+from graphs.support.references import referred_reading
+from graphs.support.state import ActiveFlow
+
+
+def _done(intent: str, **slots: Any) -> ActiveFlow:
+    return {"intents": [intent], "confidences": {intent: 0.9}, "slots": slots, "stage": "done",  # type: ignore[typeddict-item]
+            "asking": [], "low_confidence_turns": 0}
+
+
+UNSURE = [IntentScore("technical_issue", 0.36), IntentScore("delivery_period", 0.25),
+          IntentScore("track_order", 0.12), IntentScore("billing_dispute", 0.11), IntentScore("out_of_scope", 0.05),
+          IntentScore("cancel_order", 0.03)]
+
+
+def test_a_question_about_it_after_a_finished_order_request_is_about_that_order() -> None:
+    """After the order's address could not change, "ugh. any idea when it gets here then?" asks about that order:
+    of the readings that take an order, the most probable that puts no money at stake (billing_dispute, cancel_order
+    do: they must name their record)."""
+    flow = _done("change_shipping_address", order_id=40217)
+    reading = referred_reading(UNSURE, "ugh. any idea when it gets here then?", flow, {})
+    assert reading is not None and reading["intent"] == "track_order", reading
+    assert reading["confidence"] > 0.6, reading
+
+
+def test_the_router_s_reading_stands_when_the_words_do_not_refer_to_the_record() -> None:
+    flow = _done("change_shipping_address", order_id=40217)
+    said = "ugh. any idea when it gets here then?"
+    assert referred_reading(UNSURE, "ugh. how long does delivery take in general?", flow, {}) is None  # no pronoun
+    assert referred_reading(UNSURE, "ugh. it gets here late, again.", flow, {}) is None  # no question
+    assert referred_reading(UNSURE, said, flow, {"order_ids": [40300]}) is None  # names an order of its own
+    assert referred_reading(UNSURE, said, _done("recover_password", email="a@b.com"), {}) is None  # no record held
+    sure = [IntentScore("technical_issue", 0.8), *UNSURE[2:]]
+    assert referred_reading(sure, said, flow, {}) is None  # the router is sure of what it read
+    faint = [IntentScore("technical_issue", 0.5), IntentScore("delivery_period", 0.4), IntentScore("track_order", 0.05)]
+    assert referred_reading(faint, said, flow, {}) is None  # no reading that takes the order is plausible
+    collecting = {**flow, "stage": "collecting"}
+    assert referred_reading(UNSURE, said, collecting, {}) is None  # nothing finished yet  # type: ignore[arg-type]
+
+
+def test_a_general_question_asked_of_the_order_discussed_is_that_order_s_request() -> None:
+    """"right. when's it going to arrive then?" after an order request: the router is sure it asks how long delivery
+    takes, but "it" is the order; delivery_period names track_order for a question about a record held."""
+    sure = [IntentScore("delivery_period", 0.9), IntentScore("track_order", 0.06), IntentScore("out_of_scope", 0.04)]
+    cancelled = _done("cancel_order", order_id=40217)
+    reading = referred_reading(sure, "right. when's it going to arrive then?", cancelled, {})
+    assert reading == {"intent": "track_order", "confidence": 0.96}, reading
+    assert referred_reading(sure, "right. how long does delivery take?", cancelled, {}) is None
