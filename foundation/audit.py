@@ -31,6 +31,7 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
+    func,
     insert,
     inspect,
     or_,
@@ -195,10 +196,11 @@ class AuditLog:
 
         On Postgres their commit does not wait for the disk (``synchronous_commit`` off for this transaction
         only: ~5 ms of a turn's latency per step on this machine's disk, where the insert itself takes 0.5).
-        The records are visible at once, and durable no later than the step's checkpoint: a batch is a graph
-        step's, its checkpoint commits after it and waits for the disk, and Postgres flushes its log in order, so
-        a crash of the database either keeps both or loses both (and the step runs again and records them
-        again, as it does when the process dies before this insert)."""
+        The records are visible at once, and durable no later than the run's last commit: a batch is a graph
+        step's, the run's last commit (its final checkpoint, or the interrupt that leaves it waiting) comes after
+        it and waits for the disk (service/flush_order.py), and Postgres flushes its log in order, so a crash of
+        the database either keeps both or loses both (and the step runs again and records them again, as it
+        does when the process dies before this insert)."""
         pending = _batch.get()
         if pending is None or pending.db is not self.db or not pending.rows:
             return
@@ -263,13 +265,16 @@ class AuditLog:
         """
         now = now or datetime.now(UTC)
         claimable = _waiting(now)
+        query = (update(review_queue)
+                 .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn, claimable))
+                 .values(status="resolving", assigned_to=reviewer, claimed_at=now))
+        if self.db.dialect == "postgresql":
+            # Its commit does not wait for the disk (service/flush_order.py): the resume it starts commits after
+            # it and waits, and a crash of the database that loses the claim loses what the resume did with it.
+            # Evaluated for the row it claims, before that row is changed.
+            query = query.where(func.set_config("synchronous_commit", "off", True) == "off")
         with self.db.single() as conn:  # one UPDATE, atomic by itself: no transaction of its own
-            result = conn.execute(
-                update(review_queue)
-                .where(and_(review_queue.c.thread_id == thread_id, review_queue.c.turn == turn, claimable))
-                .values(status="resolving", assigned_to=reviewer, claimed_at=now)
-            )
-            return result.rowcount == 1
+            return conn.execute(query).rowcount == 1
 
     def claim_review_or_reason(self, thread_id: str, turn: int, reviewer: str) -> ClaimRefusal | None:
         """Claim the review (None), or say why it cannot be: another reviewer is on it, it was already decided,

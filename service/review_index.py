@@ -41,6 +41,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from foundation.crash import crash_point
 from foundation.thread_lock import FENCE_SQL, check_held, lock_fence, lock_lost
 from graphs.support.review import queue_entry
+from service.flush_order import NO_WAIT_SQL, checkpoint_ends_run, writes_end_run
 
 _COLUMNS = ("thread_id", "turn", "queue", "priority", "status", "customer_id", "summary", "reasons", "confidence",
             "created_at")
@@ -238,6 +239,8 @@ class _CommitLater:
 # The lock fence of the write under way in this thread or task (IndexingPostgresSaver._fenced), run first by
 # every statement batch the saver sends for it.
 _fence: ContextVar[tuple[int, int, int] | None] = ContextVar("supportgraph_lock_fence", default=None)
+# Whether the write under way may commit without waiting for the disk (service/flush_order.py).
+_no_wait: ContextVar[bool] = ContextVar("supportgraph_commit_no_wait", default=False)
 
 
 class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
@@ -246,7 +249,26 @@ class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
     Its writes are fenced by the thread's lock in the database itself: each batch of statements a write sends
     (a pipeline, one implicit transaction) starts with ``FENCE_SQL``, which fails, and so skips the rest, unless
     the session that took the thread's lock still holds it. That costs no round trip, where asking the lock's
-    own connection first (``check_held``) cost one per write, under a mutex every thread of the process shares."""
+    own connection first (``check_held``) cost one per write, under a mutex every thread of the process shares.
+
+    Only the commits that end a run wait for the disk (service/flush_order.py): the others are sent with
+    ``NO_WAIT_SQL`` in the same batch, again at no round trip."""
+
+    def put_writes(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
+                   task_path: str = "") -> None:
+        token = _no_wait.set(not writes_end_run(writes))
+        try:
+            super().put_writes(config, writes, task_id, task_path)
+        finally:
+            _no_wait.reset(token)
+
+    def put(self, config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata,
+            new_versions: ChannelVersions) -> RunnableConfig:
+        token = _no_wait.set(not checkpoint_ends_run(checkpoint))
+        try:
+            return super().put(config, checkpoint, metadata, new_versions)
+        finally:
+            _no_wait.reset(token)
 
     @contextmanager
     def _fenced(self, thread_id: str) -> Iterator[None]:
@@ -267,6 +289,8 @@ class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
         with super()._cursor(pipeline=pipeline) as cur:
             if fence is not None:
                 cur.execute(FENCE_SQL, fence)
+            if pipeline and _no_wait.get():  # one implicit transaction: the setting holds for its commit
+                cur.execute(NO_WAIT_SQL)
             yield cur
 
     def _put_writes_indexed(self, config: RunnableConfig, writes: Sequence[tuple[str, Any]], task_id: str,
@@ -280,6 +304,8 @@ class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
         with self.lock, pg_internal.get_connection(self.conn) as conn, conn.transaction(), conn.cursor() as cur:
             if (fence := _fence.get()) is not None:
                 cur.execute(FENCE_SQL, fence)
+            if _no_wait.get():
+                cur.execute(NO_WAIT_SQL)
             if rows:
                 cur.executemany(_insert_sql("%s"), [_postgres_values(row) for row in rows])
             if decided:
@@ -290,7 +316,7 @@ class IndexingPostgresSaver(_IndexingSaver, PostgresSaver):
 
     def _drop_applied_writes(self, config: RunnableConfig, before: str, keep: list[str]) -> None:
         sql = _DROP_APPLIED.format(table="checkpoint_writes", p="%s") + " AND NOT (channel = ANY(%s))"
-        with self._cursor() as cur:
+        with self._cursor(pipeline=True) as cur:  # with the fence, and not waiting: a run follows (put's)
             cur.execute(sql, (str(config["configurable"]["thread_id"]), config["configurable"]["checkpoint_ns"],
                               before, keep))
 

@@ -20,21 +20,23 @@ from graphs.support.steps import (
     always,
     assesses_now,
     in_one_step,
+    own_step,
     reads_on,
     replies_now,
 )
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 # Nodes that run one after another run as one step (graphs/support/steps.py): ingest, understand and plan; act,
-# assess and respond. A plain turn writes four checkpoints, not eight.
+# assess and respond. A plain turn writes four checkpoints, not eight. Every step, of one node or several, writes
+# its audit records in one insert (a reviewer's resume: human_review's and respond's).
 builder.add_node("ingest", in_one_step(changes_only(ingest), (reads_on, changes_only(understand)),
                                        (always, changes_only(plan))))
-builder.add_node("plan", changes_only(plan))
+builder.add_node("plan", own_step(changes_only(plan)))
 builder.add_node("act", in_one_step(changes_only(act), (assesses_now, changes_only(assess)),
                                     (replies_now, changes_only(respond))))
 builder.add_node("assess", in_one_step(changes_only(assess), (replies_now, changes_only(respond))))
-builder.add_node("respond", changes_only(respond))
-builder.add_node("human_review", changes_only(human_review))
+builder.add_node("respond", own_step(changes_only(respond)))
+builder.add_node("human_review", own_step(changes_only(human_review)))
 builder.add_edge(START, "ingest")
 builder.add_conditional_edges("ingest", after_reading)
 builder.add_conditional_edges("plan", after_plan)

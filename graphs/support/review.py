@@ -9,8 +9,10 @@ action: ``approve``, ``edit`` (``edited_action`` with name and args, validated a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Literal, TypedDict
 
 from pydantic import BaseModel, Field, ValidationError
@@ -92,6 +94,17 @@ def queue_entry(thread_id: str, context: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+@cache
+def _schema_text(model: type[BaseModel]) -> str:
+    return json.dumps(model.model_json_schema())
+
+
+def args_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """``model``'s JSON schema, a fresh copy (pydantic builds it anew at each call: ~3 ms, at every review request
+    and again when the resume re-runs the node up to its interrupt)."""
+    return dict(json.loads(_schema_text(model)))
+
+
 def held_steps(state: State) -> list[Step]:
     return [s for s in state.plan if s["status"] == "needs_approval"]
 
@@ -106,7 +119,7 @@ def build_request(state: State, *, draft_reply: str, context: dict[str, Any]) ->
                         "description": f"{state.human_owner} owns this thread: answer the customer "
                                        "(hand it back to the agent when done)."})
         configs.append({"action_name": REPLY_ACTION, "allowed_decisions": ["respond"],
-                        "args_schema": _ReplyArgs.model_json_schema()})
+                        "args_schema": args_schema(_ReplyArgs)})
         return {"action_requests": actions, "review_configs": configs, "context": context}
     # context["effects"][i]: the money action i moves, as fields (amount; movements: charge, amount, payment
     # method, destination; the window's totals), or None. Approving runs exactly this. (Beside the actions, which
@@ -120,12 +133,12 @@ def build_request(state: State, *, draft_reply: str, context: dict[str, Any]) ->
         actions.append({"name": step["tool"], "args": step["args"],
                         "description": f"Proposed: {step['why']}.{moves} Held because {step['hold_reason']}."})
         configs.append({"action_name": step["tool"], "allowed_decisions": ALLOWED,
-                        "args_schema": tool.args_schema.model_json_schema()})
+                        "args_schema": args_schema(tool.args_schema)})
     if not actions:
         actions.append({"name": REPLY_ACTION, "args": {"message": draft_reply},
                         "description": "Send this reply, edit it, answer the customer yourself, or reject it."})
         configs.append({"action_name": REPLY_ACTION, "allowed_decisions": ALLOWED,
-                        "args_schema": _ReplyArgs.model_json_schema()})
+                        "args_schema": args_schema(_ReplyArgs)})
         effects.append(None)
     return {"action_requests": actions, "review_configs": configs, "context": {**context, "effects": effects}}
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from langgraph.graph.message import _messages_delta_reducer
 from langgraph.runtime import Runtime
@@ -35,6 +35,7 @@ from graphs.support.state import State
 
 Node = Callable[..., dict[str, Any]]  # (state, runtime) → update, as add_node takes it
 Condition = Callable[[State], bool]
+Out = TypeVar("Out")
 
 
 def in_one_step(first: Node, *then: tuple[Condition, Node]) -> Node:
@@ -53,6 +54,19 @@ def in_one_step(first: Node, *then: tuple[Condition, Node]) -> Node:
 
     step.__name__ = getattr(first, "__name__", "step")
     step.__doc__ = getattr(first, "__doc__", None)
+    return step
+
+
+def own_step(node: Callable[..., Out]) -> Callable[..., Out]:
+    """``node`` as a step of its own, whose audit records are written in one insert when it ends, as a step of
+    several nodes writes them (its update, or the ``Command`` it returns, as it is)."""
+
+    def step(state: State, runtime: Runtime[Context]) -> Out:
+        with deps(runtime).audit.batched():
+            return node(state, runtime)
+
+    step.__name__ = getattr(node, "__name__", "step")
+    step.__doc__ = getattr(node, "__doc__", None)
     return step
 
 

@@ -5,7 +5,8 @@ handler for failures, which answers with a request id instead of Aegra's excepti
 (supportgraph.server.errors); and readiness: each worker loads the intent router and the MiniLM encoder before it
 takes its first request (the lifespan below, run after Aegra's), and ``GET /ready`` says what it loaded; and
 runs no server finishes: each worker holds its run-owner lock while it lives, and at start expires the runs of
-server processes that are gone (service/api_runs.py), so their threads can be resumed.
+server processes that are gone (service/api_runs.py), so their threads can be resumed; and the stored events
+of finished runs go soon after the run (supportgraph.server.run_events).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from service.checkpoint_serde import checkpoint_serde
 from supportgraph.server.errors import internal_error, store_not_ready
 from supportgraph.server.guard import AccessGuard
 from supportgraph.server.launch import business_store_problem, warm_models
+from supportgraph.server.run_events import keep_seconds, keep_sweeping, sweep_seconds
 from supportgraph.server.threads import ThreadIndex
 from tools.store import StoreNotReady
 
@@ -50,16 +52,19 @@ def one_auth_backend() -> None:
 
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    keep_seconds(), sweep_seconds()  # a wrong setting stops the worker here, saying which
     use_service_serde()
     one_auth_backend()
     _loaded.update(await asyncio.to_thread(warm_models))
     index = ThreadIndex()
     await index.start()
     owner = asyncio.create_task(index.keep_owner())
+    events = asyncio.create_task(keep_sweeping())  # the stored events of finished runs (run_events.py)
     try:
         yield
     finally:
         owner.cancel()
+        events.cancel()
 
 
 app = FastAPI(title="supportgraph", description="The support graph behind the Agent Protocol (Aegra).",
