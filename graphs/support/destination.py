@@ -102,6 +102,25 @@ def refused_offer(text: str, plan: list[Step]) -> list[str]:
     return [destination] if condition and destination in destinations_named(condition)[1] else []
 
 
+def proposed_instead(text: str, plan: list[Step]) -> list[str]:
+    """The destination of the offer waiting that a reply setting no condition puts another in place of ("ok but
+    could the money go on a gift card instead of back to my visa?" to a refund to the card: ["card"]), else []. The
+    reply asks for the offer changed, not for the offer: it is no yes (prompts/policy.md §2), and the offer is made
+    again to where the customer wants the money, which only the store credit or the method paid with can be (any
+    other is the unmet destination of ``unmet_destinations``)."""
+    if condition_of(text) is not None:
+        return []
+    step = _waiting(plan)
+    destination = offered_destination(plan)
+    if step is None or destination is None:
+        return []
+    wanted = destinations_named(text)[0]
+    possible = {"gift_card", *(k for k in _paid_with(plan, step) if k)}
+    if destination in wanted or not wanted or not wanted <= possible:
+        return []
+    return [destination]
+
+
 def destinations_named(text: str) -> tuple[set[str], set[str]]:
     """The kinds of destination the words want the money to go to, and those they refuse ("not a voucher")."""
     wanted: set[str] = set()
@@ -116,9 +135,11 @@ def destinations_named(text: str) -> tuple[set[str], set[str]]:
 
 def _negated(before: str) -> bool:
     """Do the words before a mention (since the previous one) refuse it: a negation (utterance.NEGATION, the one
-    reading of a no, contractions included) among its last few words, or words putting it in place of another?"""
-    near = " ".join(re.split(r"[,;.!?]| but | and ", before)[-1].split()[-_SCOPE:])
-    return bool(NEGATION.search(near) or _IN_PLACE_OF.search(near))
+    reading of a no, contractions included) among its last few words, or words putting another in its place
+    anywhere in its clause ("instead of putting it back on my visa")?"""
+    clause = re.split(r"[,;.!?]| but | and ", before)[-1]
+    near = " ".join(clause.split()[-_SCOPE:])
+    return bool(NEGATION.search(near) or _IN_PLACE_OF.search(clause))
 
 
 def unmet_destinations(text: str, plan: list[Step]) -> list[str]:

@@ -149,6 +149,7 @@ def _agent_asked(clause: str) -> bool:
 
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
 SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",),
+            "exchange": ("swap", "trade", "switch", "replace"),
             "return": (r"(?:send|ship|post|mail|take) (?:\w+ ){0,3}?back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
 # Actions that take nothing away from the customer: keeping the goods does not hold them back.

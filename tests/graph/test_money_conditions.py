@@ -65,6 +65,24 @@ def test_a_yes_ruling_out_the_card_offered_refunds_nothing_and_offers_store_cred
     assert _to_gift_card(database_url, 88011) == [True]
 
 
+@pytest.mark.parametrize("reply", [
+    "hmm ok, but could it be put on a gift card rather than my card?",
+    "right, but is there any way the money could go onto a gift card rather than the visa?",
+])
+def test_asking_for_store_credit_in_place_of_the_card_offered_is_no_yes(
+        shop: SupportService, database_url: str, reply: str) -> None:
+    # a reply that asks for the offer changed sets no condition and says no yes: the offer is made again, to the
+    # store credit asked for, and waits
+    shop.send("other-way", ASK, customer_id="C8801")
+    again = shop.send("other-way", reply)
+    assert refunds_of(database_url, 88011) == [], f"refunded before a yes: {again.plan}"
+    step = _refund_step(again.plan)
+    assert step is not None and step["status"] == "awaiting_confirmation", again.plan
+    assert step["args"]["to_gift_card"] is True, step["args"]
+    shop.send("other-way", "great, go ahead")
+    assert _to_gift_card(database_url, 88011) == [True]
+
+
 def test_a_yes_ruling_out_the_store_credit_offered_refunds_nothing(shop: SupportService, database_url: str) -> None:
     shop.send("not-voucher", "could the mouse on order 88011 be refunded as store credit?", customer_id="C8801")
     again = shop.send("not-voucher", "okay, as long as it doesn't end up as a gift card")

@@ -104,6 +104,17 @@ def test_an_exchange_waits_for_the_yes_then_ships_the_other_product(shop: Suppor
     assert _tickets(database_url) == [], "an exchange is made, not ticketed"
 
 
+def test_an_exchange_told_after_a_symptom_is_made_without_asking_again(shop: SupportService,
+                                                                     database_url: str) -> None:
+    # policy 3: the exchange asked for is the request, the symptom before it its reason; told, it is made at once
+    report = shop.send("told-swap", "My Aurora Lite Earbuds won't stay put on my morning jog. Please trade them for "
+                       "the Aurora Sport Earbuds.", customer_id="C8101")
+    exchange = _step(report.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "done", report.plan
+    assert len(_replacements(database_url, 28101)) == 1
+    assert [r["amount"] for r in refunds_of(database_url, 28101)] == [40.0]
+
+
 def test_an_exchange_outside_the_window_is_refused_and_moves_nothing(shop: SupportService,
                                                                     database_url: str) -> None:
     shop.send("late-swap", "I'd like to exchange my Aurora Lite Earbuds for the Aurora Sport Earbuds, order 28201",

@@ -18,7 +18,13 @@ from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load
 from graphs.support.affirmation import accepts, affirmation_of
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
-from graphs.support.destination import destination_condition, offer_instead, refused_offer, unmet_destinations
+from graphs.support.destination import (
+    destination_condition,
+    offer_instead,
+    proposed_instead,
+    refused_offer,
+    unmet_destinations,
+)
 from graphs.support.dialogue import (
     IDENTIFIERS,
     SECRETS,
@@ -41,6 +47,7 @@ from graphs.support.flows import changes_records, get_flow
 from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
 from graphs.support.references import held_records, referred_reading
+from graphs.support.remedies import with_remedy_asked
 from graphs.support.requests import gives_asked_text
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
 from graphs.support.utterance import asks, requests
@@ -115,13 +122,15 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # answer ("the mount. doesn't fit my tv") answers it whatever the rest reads like.
         dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
     unmet = unmet_destinations(words, state.plan) if destined is False else []
-    refused = refused_offer(words, state.plan) if destined is False else []
+    # "could it go on a gift card instead?" to a refund to the card sets no condition: it asks for the offer changed
+    refused = refused_offer(words, state.plan) if destined is False else proposed_instead(words, state.plan) if (
+        destined is None and asked["kind"] == "confirmation") else []
     sets = offer_instead(refused, state.plan)
     if refused and flow is not None:
         # "ok, as long as it doesn't go back on my card" to a refund to the card: no yes; the offer is made again
         # to where else the money can go (store credit), and the agent waits (prompts/policy.md §2).
         dialogue = {**dialogue, "act": "correct" if sets else "answer", "refused": refused,
-                    "cues": [*dialogue["cues"], "a yes on a condition that rules out where the money goes"]}
+                    "cues": [*dialogue["cues"], "rules out where the money offered goes"]}
         if sets:
             dialogue = {**dialogue, "amends": sorted(sets), "sets": sets}
     if unmet and flow is not None:
@@ -168,6 +177,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                                         expecting=[*asked["expects"], *wanted], account_named=named)
     intents = _with_person_asked(intents, text, seen)
     if not continues and act == "new_request":
+        intents = with_remedy_asked(intents, words, entities, seen)
         intents = _with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
                        intents[0]["confidence"] if intents else 0.0)
