@@ -17,7 +17,7 @@ from typing import Any
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
 from graphs.support.affirmation import condition_of
-from graphs.support.descriptions import RECENT
+from graphs.support.descriptions import RECENT, described_in, describes
 from graphs.support.flows import get_flow
 from graphs.support.instruction import tells_value
 from graphs.support.state import ActiveFlow, Asked, IntentGuess, State
@@ -245,10 +245,12 @@ def amendable(state: State, entities: Entities, text: str = "") -> list[str]:
     return found
 
 
-def retold(state: State, text: str) -> list[str]:
+def retold(state: State, text: str, entities: Entities | None = None) -> list[str]:
     """Text slots of the request just finished, or waiting for the customer's yes, that the reply's words give
     another value ("ok then just put me on the free one" after the agent offered to move them to Plus): the
-    request again, with the new value, whatever else the router reads in the words around it."""
+    request again, with the new value, whatever else the router reads in the words around it. With such a value,
+    also the record slots whose record the reply names another of ("and take the charger off too" after the
+    cases' quantity was changed): that record is found again from the reply's words, not kept."""
     flow = state.flow
     if flow is None or not (flow["stage"] == "done" or "confirmation" in flow["asking"]):
         return []
@@ -263,7 +265,26 @@ def retold(state: State, text: str) -> list[str]:
             new = spec.named_in(text, state.customer)
             if new is not None and new != value and tells_value(spec, text, state.customer):
                 found.append(name)
+        if found and own is not None:
+            found += [n for n in _other_records(state, intent, own["slots"], text, entities or {}) if n not in found]
     return found
+
+
+def _other_records(state: State, intent: str, slots: Mapping[str, Any], text: str, entities: Entities) -> list[str]:
+    """The request's record slots (an order's item) that hold a record other than the one the reply names."""
+    described = described_in(text, entities)
+    out: list[str] = []
+    for name, spec in get_flow(intent).slots.items():
+        lookup, held = spec.resolve, slots.get(name)
+        if lookup is None or not isinstance(held, dict) or "products" not in lookup.match:
+            continue
+        field = lookup.match["products"]
+        fetched = next(((s["result"] or {}).get("data") or {} for s in state.plan if s["status"] == "done"
+                        and s["id"] == f"{intent}.{lookup.step}"), {})
+        named = [c for c in fetched.get(lookup.items) or [] if describes(c, lookup, described)]
+        if named and all(c.get(field) != held.get(field) for c in named):
+            out.append(name)
+    return out
 
 
 def amend(flow_slots: dict[str, Any], names: Sequence[str], entities: Entities,

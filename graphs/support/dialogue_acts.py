@@ -128,6 +128,13 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         # A bare go-ahead after a question ("ok then let's do it"): the request asked about, decided.
         cues.append(f"decides on the {flow_intents[0]} request asked about")
         return {**state("confirm"), "decides": flow_intents[0]}
+    withdrawn = WITHDRAW.search(text)
+    if (done_intents and not flow_intents and withdrawn and not fresh and not asks(text)
+            and re.search(r"[a-z]{3,}", text[withdrawn.end():], re.I) is None):
+        # "oh, that second charge was from another shop. my bad, never mind" after the request was answered: it
+        # takes back what it asked, whatever topic the router reads in the explanation before it; it opens nothing
+        cues.append(f"takes back the finished request with {withdrawn.group(0)!r}")
+        return state("close")
     correction = CORRECTION.search(text)
     # A follow-up's own request words would be a new topic the router is sure of ("and the mouse, can you refund
     # it?"), unless it says it means another record of the same request ("the other one") or has no verb of its

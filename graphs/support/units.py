@@ -37,6 +37,14 @@ _BUT = re.compile(rf"\b(all|every(thing| one)?)\s+(but|except( for)?|apart from|
 _REST = re.compile(rf"\b(the )?(other|remaining|rest of (the|my|those|these)|last)\s+{_NUM}\b", re.I)
 _LEFT = re.compile(r"\b(the rest|the remaining( ones)?|the others|the other ones|what(ever)?('s| is) (left|remaining)"
                    r"|remaining \w+s)\b", re.I)
+# The units the customer keeps ("I only need two", "we just wanted one", "keeping one", "two are plenty"): "the
+# rest" or "the extra" of the line are the units beyond them.
+_KEPT = re.compile(rf"\b(?:(?:only|just)\s+(?:need(?:ed)?|want(?:ed)?|use|meant to (?:order|buy|get))|(?:need|want)"
+                   rf"(?:ed)?\s+(?:only|just)|(?:keep(?:ing)?|kept)(?:\s+(?:only|just))?)\s+{_NUM}\b(?!\s*more\b)"
+                   rf"|\b{_NUM}\s+((\w|-)+\s+){{0,2}}?(?:is|are|would be|will be|was|were)\s+(?:plenty|enough)\b",
+                   re.I)
+_EXTRA = re.compile(r"\b(the|my|those|these)\s+(extra|spare|surplus|excess)( ones?| units?)?\b(?!\s+\w+\s+of)"
+                    r"|\bthe extras\b", re.I)
 _ALL_N = re.compile(rf"\ball\s+(of\s+)?(the\s+|my\s+|those\s+|these\s+)?{_NUM}\b", re.I)
 _OF = re.compile(rf"\b{_NUM}\s+(more\s+)?(of|out of)\s+(the|my|those|these|them)\b", re.I)
 _THOSE = re.compile(rf"\b(those|these|the|my|another|just|only)\s+{_NUM}\b(?!\s*(of|out of|days?|weeks?|"
@@ -101,18 +109,31 @@ def units_meant(text: str, name: str, left: int, lines: int = 1, context: str = 
     # The sentences that ask first; when they say no count ("Please refund it too."), the ones that tell which
     # ("A second speaker of the three died.").
     told = [s for s in _SENTENCE.split(context or text) if s and s.strip() and s not in asked and not asking(s)]
+    kept = _kept(f"{context} {text}", left)
     for sentence in [*asked, *told] or [text]:
-        count = _count(sentence, name, left, lines, bare=sentence in asked)
+        count = _count(sentence, name, left, lines, bare=sentence in asked, kept=kept)
         if count is not None:
             return None if count >= left else max(count, 1)
     return None
 
 
-def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False) -> int | None:
+def _kept(text: str, left: int) -> int | None:
+    """The units the customer says they keep of the ``left`` ones ("I only need two"), when fewer than those."""
+    m = _KEPT.search(text)
+    if m is None:
+        return None
+    count = _number(next(g for g in m.groups() if g))
+    return count if count < left else None
+
+
+def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
+           kept: int | None = None) -> int | None:
     words = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3 and not w.isdigit()]
     but = _BUT.search(sentence)
     if but and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I) for w in words)):
         return left - _number(but.group(but.lastindex or 0))
+    if lines == 1 and kept is not None and (_LEFT.search(sentence) or _EXTRA.search(sentence)):
+        return left - kept  # "I only need two cables. Refund the rest."
     named = _by_name(sentence, words)
     if named is not None:
         return named

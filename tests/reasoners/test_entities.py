@@ -44,6 +44,18 @@ def test_amounts_with_currency(text: str, amount: dict) -> None:
     assert found.get("amounts") == [amount], f"{text!r} -> {found}"
 
 
+@pytest.mark.parametrize(("text", "value"), [
+    ("could you refund 3 x $24.99 for the plugs?", 74.97),
+    ("that's two × 19.99 dollars I paid for nothing", 39.98),
+    ("refund $12.50 x 2 please", 25.0),
+    ("I was charged for 4 at $9.99 each", 39.96),
+    ("order 10001 was $24.99", 24.99),  # a number that counts nothing
+    ("I paid $30 for 2 of them", 30.0),  # the whole amount, not a price per unit
+])
+def test_a_price_times_a_count_is_the_amount_meant(text: str, value: float) -> None:
+    assert [a["value"] for a in _extract(text).get("amounts", [])] == [value]
+
+
 def test_amount_with_a_thousands_separator() -> None:
     found = _extract("the TV was $1,299.99")
     assert found.get("amounts") == [{"value": 1299.99, "currency": "USD"}], found

@@ -125,6 +125,18 @@ def test_a_casual_no_drops_the_request_after_its_answer(text: str) -> None:
     assert _act(text, NOTHING, top=("out_of_scope", 0.57), done=("out_of_scope",)) == "deny"
 
 
+@pytest.mark.parametrize(("text", "top"), [
+    ("ah, the second charge was the pharmacy next door. my mistake, never mind", ("billing_dispute", 0.97)),
+    ("oh wait I found it in my other account, forget it", ("change_order", 0.35)),
+])
+def test_taking_back_a_request_just_answered_closes_it(text: str, top: tuple[str, float]) -> None:
+    """After the request was answered, a message that ends by taking it back opens nothing, whatever topic the
+    router reads in the explanation before it."""
+    assert _act(text, NOTHING, top=top, done=("payment_issue",)) == "close"
+    assert _act("never mind that, can you cancel order 10001?", NOTHING, top=("cancel_order", 0.95),
+                done=("payment_issue",)) == "new_request"
+
+
 def test_a_yes_to_what_was_just_done_closes_it() -> None:
     assert _act("yes transfer all of it", NOTHING, top=("account_migration", 0.95),
                 done=("account_migration",)) == "close"

@@ -32,6 +32,18 @@ def test_a_count_said_is_the_units_meant(text: str, left: int, count: int) -> No
     assert units_meant(text, CABLE, left) == count
 
 
+@pytest.mark.parametrize(("text", "left", "count"), [
+    ("four cables came. I only need one of them, could you refund the rest?", 4, 3),
+    ("There were three cables in the box. We only wanted two. Refund the spare please", 3, 1),
+    ("keeping one cable, can I send the others back?", 3, 2),
+    ("two cables are plenty for me, please refund the extra ones", 3, 1),
+])
+def test_the_rest_is_what_the_customer_does_not_keep(text: str, left: int, count: int) -> None:
+    """ "The rest" or "the extra" after the customer said how many they keep: the units beyond those, never the
+    whole line."""
+    assert units_meant(text, CABLE, left) == count
+
+
 @pytest.mark.parametrize(("text", "left"), [
     ("please refund the cables, none of them work", 3),
     ("refund all three of them", 3),

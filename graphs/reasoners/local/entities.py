@@ -63,6 +63,15 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
+# A count of units at a price: "2 x $59.99", "two × 14.99 dollars", "$59.99 x 2", "3 at $9.99 each": the amount
+# meant is the product.
+_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+           "ten": 10}
+_COUNT = r"(\d{1,2}|" + "|".join(_COUNTS) + r")"
+_TIMES_BEFORE = re.compile(rf"(?<![\d.,$€£])\b{_COUNT}\s*(?:x|×|\*|times|@)\s*$", re.IGNORECASE)
+_AT_EACH = re.compile(rf"(?<![\d.,$€£])\b{_COUNT}\s+(?:\w+\s+){{0,2}}?at\s*$", re.IGNORECASE)
+_EACH = re.compile(r"^\s*(?:each|apiece|a piece|per (?:unit|item|piece))\b", re.IGNORECASE)
+_TIMES_AFTER = re.compile(rf"^\s*(?:x|×|\*)\s*{_COUNT}\b(?![.,]\d)", re.IGNORECASE)
 _INVOICE = re.compile(r"\b(?:INV|invoice)(?:\s*(?:no\.?|number|nr\.?))?[\s#:.-]{0,3}(\d{5})\b", re.IGNORECASE)
 _TICKET = re.compile(r"\bT-(\d{4,6})\b")
 _CUSTOMER = re.compile(r"\bC-?(\d{4})\b", re.IGNORECASE)
@@ -177,7 +186,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
         num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
         cur = _CURRENCY[(m.group("cur1") or m.group("cur2") or m.group("cur3")).lower()]
         (refunded if _given_back(rest, m.start(), m.end()) else amounts).append(
-            {"value": round(float(num), 2), "currency": cur})
+            {"value": round(float(num) * _times(rest, m.start(), m.end()), 2), "currency": cur})
     for kind in ("zip_code", "card_last4"):
         values = [value for _, k, value in secrets if k == kind]
         if values:
@@ -210,6 +219,18 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     if addresses:
         found["addresses"] = [address for _, address in addresses]
     return found
+
+
+def _times(text: str, start: int, end: int) -> int:
+    """How many units the price at ``text[start:end]`` is written for ("2 x $59.99", "$59.99 x 2", "3 at $9.99
+    each"); 1 for a price alone."""
+    before, after = text[max(start - 40, 0):start], text[end:end + 40]
+    found = _TIMES_BEFORE.search(before) or (_AT_EACH.search(before) if _EACH.match(after) else None)
+    found = found or _TIMES_AFTER.match(after)
+    if found is None:
+        return 1
+    word = found.group(1).lower()
+    return int(word) if word.isdigit() else _COUNTS[word]
 
 
 def _given_back(text: str, start: int, end: int) -> bool:

@@ -107,7 +107,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     dialogue = read_act(words, asked, entities, affirmation, intents[0] if intents else None, flow_intents,
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
-                        unheard(entities, state), _after_question(state), retold(state, text),
+                        unheard(entities, state), _after_question(state), retold(state, text, entities),
                         offers_more(state, entities, text))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None

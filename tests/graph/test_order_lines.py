@@ -1,0 +1,61 @@
+"""Changes to the lines of a pending order, and requests about several orders (policy 3, policy 2): each change
+acts on the line and the order the customer names, and no unit is refunded that was not asked for. Through the
+whole graph on each checkpointer, on this file's own store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from service.conversations import SupportService
+from tests.graph.conftest import refunds_of, scenario_shop
+
+NOW = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
+DATA: dict[str, list[dict[str, Any]]] = {
+    "customers": [{"id": "C9501", "name": "Ines Duarte", "email": "ines.duarte@example.com", "zip_code": "30301",
+                   "card_last4": "6021"}],
+    "orders": [
+        {"id": 29501, "customer": "C9501", "status": "pending", "placed_days_ago": 0.2,
+         "items": [{"product": "Phone Case Clear", "quantity": 4}, {"product": "USB-C Charger 65W"}]},
+        {"id": 29502, "customer": "C9501", "status": "delivered", "placed_days_ago": 8, "delivered_days_ago": 4,
+         "items": [{"product": "HDMI Cable 2m", "quantity": 3}]},
+    ],
+}
+
+
+@pytest.fixture
+def shop(database_url: str) -> Iterator[SupportService]:
+    yield from scenario_shop(database_url, DATA, NOW)
+
+
+def amounts(url: str, order_id: int) -> list[float]:
+    return [r["amount"] for r in refunds_of(url, order_id)]
+
+
+def test_a_change_to_another_line_after_a_quantity_change_acts_on_that_line(shop: SupportService,
+                                                                             database_url: str) -> None:
+    """Four cases became one; "take the charger off as well" then removes the charger (its own price back), not
+    the last case: the line the request changed is found again from the reply's words."""
+    shop.send("lines", "order 29501 has four clear phone cases by mistake, I need just one", customer_id="C9501")
+    assert amounts(database_url, 29501) == [59.97]
+    report = shop.send("lines", "thanks. could you take the charger off as well? I own one already",
+                       customer_id="C9501")
+    assert amounts(database_url, 29501) == [59.97, 39.99], report.replies
+
+
+def test_the_extra_units_are_those_beyond_what_the_customer_keeps(shop: SupportService, database_url: str) -> None:
+    """Three cables, "we only need two of these, refund the spare": one cable's price, not the whole line."""
+    shop.send("extra", "29502 came with three hdmi cables. We only need two of these. Refund the spare please",
+              customer_id="C9501")
+    shop.send("extra", "yes go ahead", customer_id="C9501")
+    assert amounts(database_url, 29502) == [14.99]
+
+
+def test_a_price_times_a_count_is_refunded_as_their_product(shop: SupportService, database_url: str) -> None:
+    """ "2 x $14.99" asks for two cables' price, not one."""
+    shop.send("times", "two cables of 29502 crackle. could I get 2 x $14.99 back?", customer_id="C9501")
+    shop.send("times", "yes go ahead", customer_id="C9501")
+    assert amounts(database_url, 29502) == [29.98]
