@@ -307,3 +307,17 @@ def test_asking_again_calmly_or_a_count_of_charges_is_no_anger(text: str) -> Non
     decision = decide(_state(intents=("track_order",), sentiment=-0.3, message=text, plan=_read_only()),
                       confidence=0.95, threshold=0.7, max_verification_attempts=3)
     assert decision.route == "respond", decision
+
+
+@pytest.mark.parametrize("text", [
+    "The lamp went through twice on my card. Can I have the second charge back please?",
+    "I'd like the duplicate charge back on my visa.",
+])
+def test_a_charge_wanted_back_is_no_chargeback(text: str) -> None:
+    """"Charge back" written apart after a determiner or an adjective is a charge the customer wants back."""
+    assert not any(c.name == "chargeback" for c in cues_in(text)), text
+
+
+@pytest.mark.parametrize("text", ["Sort it or I file a charge back.", "one more day and it's a chargeback"])
+def test_a_chargeback_in_either_spelling_is_still_one(text: str) -> None:
+    assert any(c.name == "chargeback" for c in cues_in(text)), text
