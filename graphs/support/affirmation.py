@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from graphs.support.instruction import CONTRAST
+from graphs.support.instruction import CONTRAST, tells
+from graphs.support.state import Step
 from graphs.support.utterance import (
     ACK_WORDS,
     DEFERRAL,
@@ -77,6 +78,15 @@ def holds_back(rest: str) -> bool:
     """Does what follows an opener keep the offer pending: a no, a negation, a deferral, a "but" or a question?"""
     return bool(NEGATION.search(rest) or DEFERRAL.search(rest) or CONTRAST.search(rest) or asks(rest)
                 or STATUS_QUO.search(rest))
+
+
+def tells_offered(plan: list[Step], text: str) -> bool:
+    """Does the reply tell the agent to take an action it offered, in the action's own words ("I want to dispute
+    it" to "shall I open the dispute?"), unqualified ("... the other one instead", "only if ...")? Whatever else
+    the words resemble, that is the customer's yes to it."""
+    if qualifies(text):
+        return False
+    return any(tells(text, step["tool"].split("_")[0]) for step in plan if step["status"] == "awaiting_confirmation")
 
 
 def qualifies(rest: str) -> bool:

@@ -89,10 +89,13 @@ class SlotSpec(BaseModel):
                               "flow finds the current value; a request whose words name neither value asks to "
                               "change it (\"you send me far too many emails\" to a subscriber is off)")
 
+    redirected: bool = Field(False, description="set only by another flow's redirect (its ``instead`` slots), "
+                             "never read off the words: what the records showed the request to be")
+
     @model_validator(mode="after")
     def _one_source(self) -> SlotSpec:
-        if not self.entity and not self.text and not self.acts and not self.resolve:
-            raise ValueError("a slot needs an entity, text patterns, dialogue acts or a lookup")
+        if not self.entity and not self.text and not self.acts and not self.resolve and not self.redirected:
+            raise ValueError("a slot needs an entity, text patterns, dialogue acts, a lookup or a redirect")
         return self
 
     def take(self, values: Any) -> Any:
@@ -220,6 +223,8 @@ class StepSpec(BaseModel):
     unless: str | list[str] | None = Field(default=None, description="plan this step only if this slot (each of "
                                            "these slots) has no value")
     instead: list[Instead] = Field(default_factory=list, description="the first that applies decides")
+    reported_by: str | None = Field(default=None, description="a text slot whose reading in the request's words "
+                                    "reports what this write puts right (a charge taken twice)")
     why: str = ""
 
     def allowed_by(self, slots: Mapping[str, Any]) -> bool:

@@ -28,8 +28,9 @@ from typing import Any
 
 from graphs.support.utterance import ACTING, DELIBERATING, NEGATOR, SENTENCE_END, directs
 
-# A character of the same clause: no punctuation, no conjunction opening the next clause.
-_CLAUSE = r"(?:(?!\b(?:so|and|just|then|because|as)\b)[^,.;:!?])"
+# A character of the same clause: no punctuation (a dash, or a hyphen between spaces, opens another clause too), no
+# conjunction opening the next clause.
+_CLAUSE = r"(?:(?!\b(?:so|and|just|then|because|as)\b|\s-\s)[^,.;:!?\u2014\u2013])"
 # Keeping what the action would take away: the order, the plan, "it". Keeping another item ("return the earbuds,
 # I'm keeping the cable") says what the action leaves alone, and holds nothing back.
 KEEPING = re.compile(r"\b(?:keep|keeping|hold on ?to|holding on ?to|hang on ?to|hanging on ?to|stick with|"
@@ -78,12 +79,12 @@ _AGENT_ASKED = re.compile(rf"\b(?:{AUXILIARY}|{_DO})\s+(?:not\s+)?{AGENT}\b|^\W*
                           r"\b(?:please|pls|plz)\b", re.I)
 # A question asking to be given something names the agent as the one who acts without saying "you": "could I get
 # a refund for the cable?", "may I have my money back?", "can I get it refunded?", "can the second charge be
-# refunded?". It asks whether
+# refunded?", "could I get the other payment back?". It asks whether
 # only with a condition or an open possibility in it ("can I get a refund if ...?", "can it still be refunded?").
 _GIVEN = re.compile(
     rf"^\W*{_OPENERS}(?:can|could|may)\s+(?:(?:i|we)\s+(?:please\s+|just\s+|now\s+|(?!still\b)\w+ly\s+)?(?:get|have|receive)\s+(?:a|my|our|the|some)\s+"
     r"(?:\w+\s+)?(?:refund|money|credit)\b|(?:i|we)\s+(?:just\s+)?(?:get|have)\s+(?:it|that|this|them|those|these|"
-    r"(?:the|my|our)\s+\w+)\s+(?:\w+ed|back)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
+    r"(?:the|my|our)\s+(?:\w+\s+){0,2}?\w+)\s+(?:\w+ed|back)\b|(?:the|this|that|my|our)\s+(?:\w+\s+){0,3}?be\s+\w+ed\b)"
     r"(?![^.?!]*\b(?:if|whether|unless|still|possible|in case)\b)", re.I)
 # A question embedded in another clause: "I was wondering whether", "can you tell me if", "I'd like to know if".
 _EMBEDDED = re.compile(r"\b(?:wonder(?:ing|ed)?|know|tell me|asking|curious|clarify|find out|any (?:chance|way))\b"
@@ -148,7 +149,7 @@ def _agent_asked(clause: str) -> bool:
 
 
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
-SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",),
+SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",), "open": ("dispute",),
             "exchange": ("swap", "trade", "switch", "replace"),
             "return": (r"(?:send|ship|post|mail|take) (?:\w+ ){0,3}?back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
@@ -183,6 +184,16 @@ def hedges_action(text: str, verb: str = "") -> bool:
     # "all but one" names what the action leaves out, it does not qualify it
     return named is not None and any(_EXCEPTING.search(text, 0, found.start()) is None
                                      for found in CONTRAST.finditer(text, named.end()))
+
+
+def tells(text: str, verb: str) -> bool:
+    """Does the text tell the agent to take the action (verb ``verb``, e.g. "open" of a dispute): a clause that
+    instructs or asks for it names it ("I want to dispute it", "please open the dispute"), and nothing asks whether
+    or holds it back?"""
+    action = re.compile(rf"\b(?:{_verbs(verb)})", re.I)
+    told = any((_INSTRUCTS.search(c) or _agent_asked(c)) and action.search(c) for clauses in _sentences(text)
+               for c in clauses)
+    return told and not asks_whether(text, verb) and not hedges_action(text, verb)
 
 
 def tells_value(spec: Any, text: str, customer: Any = None) -> bool:

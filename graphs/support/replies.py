@@ -71,7 +71,10 @@ def compose_reply(state: State) -> str:
         parts.append(render_reply("actions_taken", steps=unmentioned, **values))
     asking = flow["asking"] if flow else []
     if "confirmation" in asking:
-        pending = [s for s in state.plan if s["status"] == "awaiting_confirmation"]
+        waiting = {s["id"] for s in state.plan if s["status"] == "awaiting_confirmation"}
+        # A step that follows another one offered (the dispute's decision after the dispute) goes with it: one yes
+        # confirms both, and only the first is asked about.
+        pending = [s for s in state.plan if s["id"] in waiting and not waiting & set(s["depends_on"])]
         # What the steps already found (the order, the products) lets the question name what would change.
         found = {s["tool"]: (s["result"] or {}).get("data") or {} for s in state.plan if s["status"] == "done"}
         parts.append(render_reply("confirm_steps", pending=pending, found=found, **values))

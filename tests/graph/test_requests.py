@@ -194,6 +194,9 @@ def test_a_described_charge_is_found_after_the_customer_verifies(shop: SupportSe
     report = shop.send("dispute-anon", "rosa.lind@example.com, zip 30301")
     tools = [s["tool"] for s in report.plan if s["status"] == "done"]
     assert tools[:2] == ["verify_identity", "list_invoices"], report.plan
+    # A question about the charge is answered with its invoice, and the dispute offered (policy 3a): the yes opens it.
+    assert _disputes(database_url) == [] and "INV-30002" in report.replies[-1], report.replies
+    shop.send("dispute-anon", "yes, please open the dispute")
     assert [d["invoice_id"] for d in _disputes(database_url)] == ["INV-30002"], report.plan
 
 

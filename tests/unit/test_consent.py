@@ -15,7 +15,7 @@ from graphs.support.affirmation import affirmation_of, condition_of, narrows
 from graphs.support.dialogue import asked_of, condition_holds
 from graphs.support.dialogue_acts import read_act
 from graphs.support.flows import get_flow, waits_for_yes
-from graphs.support.instruction import asks_whether
+from graphs.support.instruction import asks_whether, hedges_action, tells
 from graphs.support.state import ActiveFlow, State
 
 
@@ -39,6 +39,7 @@ def test_a_question_about_the_action_with_the_customer_or_nobody_as_subject_asks
     "cancel the kettle order. how soon will I see the money?",
     "could I have my money back for the kettle?",
     "can the second payment be refunded?",
+    "the lamp went through twice. could I get the other payment back?",
     "when you get a moment, refund the kettle",
 ])
 def test_a_polite_or_plain_instruction_does_not_ask(words: str) -> None:
@@ -146,3 +147,21 @@ def test_misreadings_of_refund_requests_seen_on_the_dev_sets_are_gone() -> None:
     store_credit = get_flow("get_refund").slots["store_credit"]
     assert store_credit.read_text("gift card please, rather than money back on the card") is True
     assert store_credit.read_text("ok if it goes back to my card") is False
+
+
+def test_a_negation_in_another_clause_after_a_dash_does_not_hold_the_action_back() -> None:
+    """A dash opens another clause: the reason before it ("I won't pay for what I didn't pick") does not negate the
+    instruction after it."""
+    assert not hedges_action("I won't pay for a plan I didn't pick \u2014 dispute it.", "open")
+    assert not hedges_action("I won't pay for a plan I didn't pick - open a dispute.", "open")
+    assert hedges_action("please don't dispute it yet", "open")
+
+
+@pytest.mark.parametrize(("words", "told"), [
+    ("I never agreed to that one. I want to dispute it.", True),
+    ("please open the dispute", True),
+    ("what would a dispute involve?", False),
+    ("not sure I want to dispute it", False),
+])
+def test_telling_the_offered_action_in_its_own_words(words: str, told: bool) -> None:
+    assert tells(words, "open") is told, words

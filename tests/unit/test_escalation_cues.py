@@ -372,3 +372,17 @@ def test_amends_for_our_trouble_hand_over_to_the_queue_of_the_request_not_of_a_r
 ])
 def test_a_discount_asked_about_or_an_exception_not_asked_for_is_no_exception(text: str) -> None:
     assert not any(c.name == "exception" for c in cues_in(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "The lamp went through twice on my card. Can I have the second charge back please?",
+    "I'd like the duplicate charge back on my visa.",
+])
+def test_a_charge_wanted_back_is_no_chargeback(text: str) -> None:
+    """"Charge back" written apart after a determiner or an adjective is a charge the customer wants back."""
+    assert not any(c.name == "chargeback" for c in cues_in(text)), text
+
+
+@pytest.mark.parametrize("text", ["Sort it or I file a charge back.", "one more day and it's a chargeback"])
+def test_a_chargeback_in_either_spelling_is_still_one(text: str) -> None:
+    assert any(c.name == "chargeback" for c in cues_in(text)), text

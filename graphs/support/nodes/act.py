@@ -23,11 +23,12 @@ from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
-from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy
+from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy, waits_for_yes
 from graphs.support.lookups import items_bound, settle_lookup
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.redirects import audit_payload, redirect
-from graphs.support.requests import slots_for
+from graphs.support.reported import reported
+from graphs.support.requests import slots_for, text_for
 from graphs.support.slot_confidence import slot_confidence
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
@@ -122,7 +123,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 if effect is not None:
                     scope["effect"] = effect
                 holds = _policy_holds(d, step, spec, scope)
-                unsure, ask_customer = _unsure_reason(d, state, customer, flow, steps, step)
+                unsure, ask_customer = _unsure_reason(d, state, customer, flow, steps, step, spec)
                 if step["writes"]:
                     holds += [h for h in consequence_holds(
                         d.store, ctx, steps, step, d.context.policy(), check_amount=True, effect=effect)
@@ -288,7 +289,7 @@ def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, A
 
 
 def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: ActiveFlow | None, steps: list[Step],
-                   step: Step) -> tuple[list[str], bool]:
+                   step: Step, spec: StepSpec | None = None) -> tuple[list[str], bool]:
     """Why the agent is unsure of a write, and whether the customer is to be asked (True) rather than a person.
 
     A write the agent is not sure the customer asked for waits for the customer's confirmation; one whose ids or
@@ -296,7 +297,8 @@ def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: Activ
 
     How sure: the lower of the local router's probability for the tool's own intents (those whose flows run it
     or may use it, related_tools.yaml; the step's label only for a tool no intent names) and the slot filler's
-    confidence in the write's ids and amounts (graphs/support/slot_confidence.py). Neither is a number a model
+    confidence in the write's ids and amounts (graphs/support/slot_confidence.py); the customer's words reporting
+    what the write puts right stand for the router's (graphs/support/reported.py). None is a number a model
     sets: a model's self-reported confidence never lets a write through.
     """
     if not get_tool(step["tool"]).writes or step["confirmed"] or flow is None:
@@ -308,8 +310,8 @@ def _unsure_reason(d: Deps, state: State, customer: Customer | None, flow: Activ
     best = max(intents, key=lambda intent: router.get(intent, 0.0))
     threshold = get_flow(best).threshold
     # The reading that asks for this write, on its own: two readings of a message are never added up to let a write
-    # through without the customer's yes.
-    asked = router.get(best, 0.0)
+    # through without the customer's yes. Words that report what the write puts right ask for it (reported.py).
+    asked = 1.0 if reported(flow, step, spec, state.customer_message) else router.get(best, 0.0)
     said = [str(m.content) for m in state.messages if isinstance(m, HumanMessage)]
     results = [(s["result"] or {}).get("data") for s in steps if s["status"] == "done" and s is not step]
     slots = slot_confidence(step["args"], said=said, results=results, customer=customer, now=d.now)
@@ -361,8 +363,11 @@ def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, ste
     done = sorted((s for s in steps if "." in s["id"] and s["status"] == "done"),
                   key=lambda s: s["intent"] == step["intent"])
     results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") for s in done}
+    spec = _spec(step)  # "asks": the request's words ask about the step rather than tell the agent to take it
+    asks = flow is not None and spec is not None and spec.confirm == "asked" and waits_for_yes(
+        spec, text_for(flow, step["intent"], text), text)
     return {"slots": dict(flow["slots"]) if flow else {}, "customer": dict(customer) if customer else {},
-            "message": text, "steps": results}
+            "message": text, "steps": results, "asks": asks}
 
 
 def _verified_customer(data: dict[str, Any]) -> Customer:

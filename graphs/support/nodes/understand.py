@@ -15,7 +15,7 @@ from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load_thorough_router
-from graphs.support.affirmation import accepts, affirmation_of
+from graphs.support.affirmation import accepts, affirmation_of, tells_offered
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.destination import (
@@ -96,6 +96,9 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if (affirmation is None and asked["kind"] == "confirmation" and accepts(words)
             and not unheard(entities, state)):
         affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
+    if (affirmation is None and asked["kind"] == "confirmation" and not unheard(entities, state)
+            and tells_offered(state.plan, words)):
+        affirmation = "yes"  # "I want to dispute it" to "shall I open a dispute?": the action offered, told
     # "ok, as long as it goes back to PayPal": where the refund offered goes decides (None: no such condition)
     destined = destination_condition(words, state.plan) if asked["kind"] == "confirmation" else None
     # A condition naming where the money goes is read there alone (condition_holds reads no negation).
