@@ -26,6 +26,8 @@ def test_money_moving_tools_and_money_at_stake_come_from_the_registry_and_the_fl
     assert {n for n, kind in moves.items() if kind == "item_refund"} == {"return_items", "exchange_item"}
     assert all(t.writes for t in TOOLS if t.moves_money), "a tool that moves money writes"
     # The flows whose order totals count as money at stake: those whose tools move money (payment_issue refunds
-    # a duplicate charge), and change_order (made by people through a ticket), which flows.yaml marks.
+    # a duplicate charge; check_invoice opens the dispute it offers on a yes), and change_order (made by people
+    # through a ticket), which flows.yaml marks.
     assert {i for i in load_flows() if money_at_stake(i)} == {
-        "get_refund", "cancel_order", "change_order", "billing_dispute", "switch_account", "payment_issue"}
+        "get_refund", "cancel_order", "change_order", "billing_dispute", "switch_account", "payment_issue",
+        "check_invoice"}
