@@ -103,8 +103,8 @@ def refused_offer(text: str, plan: list[Step]) -> list[str]:
 
 
 def proposed_instead(text: str, plan: list[Step]) -> list[str]:
-    """The destination of the offer waiting that a reply setting no condition puts another in place of ("ok but
-    could the money go on a gift card instead of back to my visa?" to a refund to the card: ["card"]), else []. The
+    """The destination of the offer waiting that a reply setting no condition puts another in place of ("fine,
+    but can you load it onto store credit rather than my mastercard?" to a refund to the card: ["card"]), else []. The
     reply asks for the offer changed, not for the offer: it is no yes (prompts/policy.md §2), and the offer is made
     again to where the customer wants the money, which only the store credit or the method paid with can be (any
     other is the unmet destination of ``unmet_destinations``)."""
@@ -136,7 +136,7 @@ def destinations_named(text: str) -> tuple[set[str], set[str]]:
 def _negated(before: str) -> bool:
     """Do the words before a mention (since the previous one) refuse it: a negation (utterance.NEGATION, the one
     reading of a no, contractions included) among its last few words, or words putting another in its place
-    anywhere in its clause ("instead of putting it back on my visa")?"""
+    anywhere in its clause ("rather than crediting my mastercard")?"""
     clause = re.split(r"[,;.!?]| but | and ", before)[-1]
     near = " ".join(clause.split()[-_SCOPE:])
     return bool(NEGATION.search(near) or _IN_PLACE_OF.search(clause))

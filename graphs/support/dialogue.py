@@ -249,7 +249,7 @@ def retold(state: State, text: str, entities: Entities | None = None) -> list[st
     """Text slots of the request just finished, or waiting for the customer's yes, that the reply's words give
     another value ("ok then just put me on the free one" after the agent offered to move them to Plus): the
     request again, with the new value, whatever else the router reads in the words around it. With such a value,
-    also the record slots whose record the reply names another of ("and take the charger off too" after the
+    also the record slots whose record the reply names another of ("and remove the mouse mat as well" after the
     cases' quantity was changed): that record is found again from the reply's words, not kept."""
     flow = state.flow
     if flow is None or not (flow["stage"] == "done" or "confirmation" in flow["asking"]):

@@ -131,7 +131,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     withdrawn = WITHDRAW.search(text)
     if (done_intents and not flow_intents and withdrawn and not fresh and not asks(text)
             and re.search(r"[a-z]{3,}", text[withdrawn.end():], re.I) is None):
-        # "oh, that second charge was from another shop. my bad, never mind" after the request was answered: it
+        # "ah wait, that was my gym's direct debit, forget I asked" after the request was answered: it
         # takes back what it asked, whatever topic the router reads in the explanation before it; it opens nothing
         cues.append(f"takes back the finished request with {withdrawn.group(0)!r}")
         return state("close")
@@ -172,7 +172,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("answer")
     if (flow_intents and asked["kind"] in ("information", "choice") and WITHDRAW.search(text) and not entities
             and not new_topic and not gives):
-        # "oh, the other charge was another shop's. never mind": the request waiting for an answer is taken back
+        # "scratch that, the payment was my gym's. forget it": the request waiting for an answer is taken back
         cues.append(f"withdraws the request with {WITHDRAW.search(text).group(0)!r}")  # type: ignore[union-attr]
         return state("deny")
     if flow_intents and asked["kind"] in ("information", "choice") and correction and not request and not new_topic:

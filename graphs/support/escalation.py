@@ -87,7 +87,7 @@ def topic_queue(state: State) -> Queue:
     # A request on the customer's own records (an order tracked, changed, cancelled) is its flow's subject even
     # when that is general's: "where is my phone? the phone or my money" is a delivery's, not billing's.
     queues = [(get_flow(i).queue, get_flow(i).needs_verification) for i in state.flow["intents"]]
-    # A refund named without being asked for (an ultimatum's alternative: "here by Friday or I want my money back";
+    # A refund named without being asked for (an ultimatum's alternative: "here by the weekend or I expect a refund";
     # a return refused: "I'm not sending it back") is not the request: a reading of it chooses no queue while
     # another reading remains.
     threat = "billing" if subject != "billing" and any(c.name == "refund_not_asked" for c in found) else None

@@ -215,7 +215,7 @@ class StepSpec(BaseModel):
     depends_on: list[str] = Field(default_factory=list)
     # True: the customer's yes is asked for first. "asked": only when the request asks whether it can be done
     # ("could I move to pro?", "is it possible to ...?"); a request that says what to do ("move me to plus", "can
-    # you put us back on the free plan?") is its own yes.
+    # you drop us to the no-cost tier?") is its own yes.
     confirm: bool | Literal["asked"] = False
     precondition: Precondition | None = None
     policy: list[str] = Field(default_factory=list)

@@ -1,6 +1,6 @@
 """A question about the record the request just finished was about, read as a request about that record.
 
-"Ah, annoying. So when's it actually meant to turn up?" after the agent said the order has shipped: "it" is that
+"Right, and roughly when should it land here?" after the agent said the order has shipped: "it" is that
 order, and the question is one of the requests about an order. The router reads the words alone; unsure of them, it
 spreads its reading over topics that take no record ("how long does delivery take?", a technical issue) and reads
 the request about the order only as one among them. Knowing what "it" is narrows the reading to the requests that

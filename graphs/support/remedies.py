@@ -1,8 +1,8 @@
 """A remedy the customer asks for beside a symptom: the remedy is the request, the symptom its reason.
 
-A customer often opens with what is wrong and then says what they want done about it ("the earbuds keep falling
-out when I run. I want to swap them for the other model"), or reaches the remedy after troubleshooting ("still
-only the left one. just exchange them for the X please"). The router reads such a message by its longest part, the
+A customer often opens with what is wrong and then says what they want done about it ("the speaker crackles at
+high volume. I'd like to trade it for the bigger model"), or reaches the remedy after troubleshooting ("still
+no sound from the woofer. change it for the X then"). The router reads such a message by its longest part, the
 symptom (a technical problem), or by the look of "for the X" (placing an order), and the exchange asked for is never
 planned. The exchange flow's own words say it: its ``swapping`` slot (flows.yaml, change_order) read in a sentence
 that asks or tells the agent something, with one of our products named in the message. Then the exchange is the

@@ -116,14 +116,14 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
 def drop_borrowed(flow: ActiveFlow, owners: dict[str, int], clauses: list[str], per_clause: list[Entities],
                   customer: Mapping[str, Any] | None = None) -> dict[str, int]:
     """A second request read from a clause that tells another request's value and names nothing of its own ("Pro
-    isn't worth it anymore. Put me back on the free plan.": the plan the switch is to, not a refund) is that
+    is overkill for me these days. Drop me to the no-cost tier.": the plan the switch is to, not a refund) is that
     request's words, not a request: it is dropped, and the clause stays with the request it tells (``own``). Only
     a request read less surely than the one whose value the clause tells."""
     borrowed = []
     sure = flow["confidences"]
     for intent, at in owners.items():
         clause = clauses[at]
-        # only the main reading's value: "full refund please, I don't want it repaired" is a refund the router reads
+        # only the main reading's value: "just refund me, no repair thanks" is a refund the router reads
         # as surely as the repair question, whatever the clause says of the repair
         told = any(_tells_slot(other, clause, customer) for other in flow["intents"]
                    if other != intent and owners.get(other) != at and sure.get(other, 0.0) > sure.get(intent, 0.0))

@@ -23,7 +23,7 @@ ELLIPSIS = re.compile(
 # "the same for the other order", "do the same with my February one": the last request again, about another record.
 SAME_FOR = re.compile(r"^\W*(?:(?:and|can you|could you|please|pls|just)\s+)*(?:do\s+)?(?:the\s+)?same\s+"
                       r"(?:thing\s+|again\s+)?(?:for|with|on)\b", re.I)
-# "could I have January's too?": the same again, for something else. "Too" before the word it grades ("way too
+# "and the March one too please": the same again, for something else. "Too" before the word it grades ("way too
 # many", "too late") is a degree, not an addition: the additive one ends its phrase (a pause, "please", "and").
 _PHRASE_OPENER = r"(?:please|pls|plz|thanks?|thank|thx|cheers|and|or|but|then|if|so|now|while|since|because|as)\b"
 ADDITIVE = re.compile(r"\b(?:too(?!\s+(?!" + _PHRASE_OPENER + r")[a-z])|as well)\b", re.I)

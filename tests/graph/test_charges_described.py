@@ -79,7 +79,7 @@ def test_a_question_about_two_payments_read_as_an_order_change_offers_the_duplic
     assert _amounts(database_url, 29301) == [], first.plan
     assert not any(s["tool"] == "create_ticket" and s["status"] == "done" for s in first.plan), first.plan
     assert "duplicate" in first.replies[-1], first.replies
-    shop.send("change", "yes please, refund the extra one", customer_id="C9301")
+    shop.send("change", "yes, refund the duplicate please", customer_id="C9301")
     assert _amounts(database_url, 29301) == [24.99]
 
 
@@ -93,10 +93,10 @@ def test_a_reported_duplicate_is_refunded_however_unsure_the_router_is(shop: Sup
 
 def test_the_extra_charge_asked_back_above_the_limit_goes_to_a_reviewer(shop: SupportService,
                                                                          database_url: str) -> None:
-    """"Could I get the extra one back?" asks for it (no question whether): above $100 the duplicate waits for a
+    """"Can I have the duplicate charge back?" asks for it (no question whether): above $100 the duplicate waits for a
     billing reviewer, and "charge back" in it is no chargeback threat."""
-    report = shop.send("limit", "My statement lists $129.00 twice for order 29302, one speaker. Could I get the "
-                                "extra charge back?", customer_id="C9302")
+    report = shop.send("limit", "My statement lists $129.00 twice for order 29302, one speaker. Can I have the "
+                                "duplicate charge back?", customer_id="C9302")
     assert report.review_request is not None, report.replies
     refund = next(s for s in report.plan if s["tool"] == "refund_order" and s["status"] != "skipped")
     assert refund["status"] == "needs_approval" and refund["args"]["amount"] == 129.0, refund
@@ -106,17 +106,17 @@ def test_the_extra_charge_asked_back_above_the_limit_goes_to_a_reviewer(shop: Su
 
 def test_a_question_about_a_charge_is_answered_with_its_invoice_and_a_dispute_offered(shop: SupportService,
                                                                                       database_url: str) -> None:
-    first = shop.send("asks", "I can see $59.99 from you on my card from last week. what was that for?",
+    first = shop.send("asks", "My statement shows a $59.99 payment to you last week. what was that for?",
                       customer_id="C9301")
     assert _disputes(database_url) == [], "a question opens no dispute"
     assert "INV-39302" in first.replies[-1] and "dispute" in first.replies[-1], first.replies
-    second = shop.send("asks", "I never agreed to that. I want to dispute it.", customer_id="C9301")
+    second = shop.send("asks", "That plan was never mine. I'd like to dispute it.", customer_id="C9301")
     assert _disputes(database_url) == ["INV-39302"], second.replies
     assert second.review_request is not None, "only a human decides a dispute"
 
 
 def test_a_dispute_offered_and_declined_opens_nothing(shop: SupportService, database_url: str) -> None:
-    shop.send("declines", "I can see $59.99 from you on my card from last week. what was that for?",
+    shop.send("declines", "My statement shows a $59.99 payment to you last week. what was that for?",
               customer_id="C9301")
     shop.send("declines", "no, that's fine, leave it", customer_id="C9301")
     assert _disputes(database_url) == []

@@ -66,8 +66,8 @@ def test_a_yes_ruling_out_the_card_offered_refunds_nothing_and_offers_store_cred
 
 
 @pytest.mark.parametrize("reply", [
-    "hmm ok, but could it be put on a gift card rather than my card?",
-    "right, but is there any way the money could go onto a gift card rather than the visa?",
+    "hmm ok, but could it be loaded onto a gift card, not my card?",
+    "fine, though can the amount be issued as store credit, not to the mastercard?",
 ])
 def test_asking_for_store_credit_in_place_of_the_card_offered_is_no_yes(
         shop: SupportService, database_url: str, reply: str) -> None:

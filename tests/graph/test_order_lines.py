@@ -37,11 +37,11 @@ def amounts(url: str, order_id: int) -> list[float]:
 
 def test_a_change_to_another_line_after_a_quantity_change_acts_on_that_line(shop: SupportService,
                                                                              database_url: str) -> None:
-    """Four cases became one; "take the charger off as well" then removes the charger (its own price back), not
+    """Four cases became one; "drop the charger from it too" then removes the charger (its own price back), not
     the last case: the line the request changed is found again from the reply's words."""
     shop.send("lines", "order 29501 has four clear phone cases by mistake, I need just one", customer_id="C9501")
     assert amounts(database_url, 29501) == [59.97]
-    report = shop.send("lines", "thanks. could you take the charger off as well? I own one already",
+    report = shop.send("lines", "thanks. please drop the charger from it too, I have a spare",
                        customer_id="C9501")
     assert amounts(database_url, 29501) == [59.97, 39.99], report.replies
 

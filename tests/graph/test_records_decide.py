@@ -178,8 +178,8 @@ def test_a_duplicate_charge_the_customer_asks_back_is_refunded_without_another_y
 
 
 def test_a_duplicate_charge_asked_about_waits_for_the_yes(shop: SupportService, database_url: str) -> None:
-    report = shop.send("maybe", "I was charged twice for my smart plug, two charges of $24.99. Would it be "
-                       "possible to get the extra one back?", customer_id="C8103")
+    report = shop.send("maybe", "My smart plug order went through twice, two charges of $24.99. Would it "
+                       "be possible to refund the second one?", customer_id="C8103")
     refund = _live(report.plan, "refund_order")
     assert refund is not None and refund["status"] == "awaiting_confirmation", report.plan
     assert refunds_of(database_url, 28301) == [], "nothing moves before the customer's yes"

@@ -196,7 +196,7 @@ def test_a_described_charge_is_found_after_the_customer_verifies(shop: SupportSe
     assert tools[:2] == ["verify_identity", "list_invoices"], report.plan
     # A question about the charge is answered with its invoice, and the dispute offered (policy 3a): the yes opens it.
     assert _disputes(database_url) == [] and "INV-30002" in report.replies[-1], report.replies
-    shop.send("dispute-anon", "yes, please open the dispute")
+    shop.send("dispute-anon", "yes, dispute it please")
     assert [d["invoice_id"] for d in _disputes(database_url)] == ["INV-30002"], report.plan
 
 

@@ -126,7 +126,7 @@ def test_a_casual_no_drops_the_request_after_its_answer(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "top"), [
-    ("ah, the second charge was the pharmacy next door. my mistake, never mind", ("billing_dispute", 0.97)),
+    ("oh hang on, the repeat payment is my gym membership. sorry, never mind", ("billing_dispute", 0.97)),
     ("oh wait I found it in my other account, forget it", ("change_order", 0.35)),
 ])
 def test_taking_back_a_request_just_answered_closes_it(text: str, top: tuple[str, float]) -> None:

@@ -309,20 +309,81 @@ def test_asking_again_calmly_or_a_count_of_charges_is_no_anger(text: str) -> Non
     assert decision.route == "respond", decision
 
 
-# Contempt for a thing of ours whatever its name, and dishonesty laid at our door, said three ways each.
+# Contempt for our conduct or service, whatever the customer calls it, with dishonesty laid at our door.
 CONTEMPT_AND_DISHONESTY = (
-    "Pushed back AGAIN?? Your estimates are a farce and a joke, nobody over there ever gives me a straight answer. "
-    "I'm tired of being lied to.",
-    "What, four more days? Your tracking is totally useless, no one there ever tells me the truth and I'm fed up "
-    "of being lied to.",
+    "Delayed for the third time. Your dispatch estimates are a farce and a joke, and I was misled by your chat "
+    "about the date. Had enough of your excuses.",
+    "Four more days?! Your couriers are utterly useless, you lied about the slot and nobody will tell me the truth.",
 )
 
 
 @pytest.mark.parametrize("text", CONTEMPT_AND_DISHONESTY)
-def test_contempt_for_anything_of_ours_and_dishonesty_laid_at_our_door_are_anger_at_us(text: str) -> None:
-    """The customer's "your" is always ours, whatever the noun after it ("your estimates", "your tracking"), and
-    being lied to, or never told the truth, blames us: three signs hand over at a mild lexicon score (§5a)."""
+def test_contempt_for_our_conduct_and_dishonesty_laid_at_our_door_are_anger_at_us(text: str) -> None:
+    """Contempt for our conduct or service ("your dispatch estimates", "your couriers"), and being lied to or
+    misled, blames us: three signs hand over at a mild lexicon score (§5a)."""
     test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text)
+
+
+# Each cue read by its concept, in words of its own: (cue, text). Contempt for our conduct or service, dishonesty
+# laid at our door, an exception asked for by name, amends for our trouble, a return refused.
+CARRIED = [
+    ("anger_at_us", "Your delivery estimates are a total joke."),
+    ("anger_at_us", "Your tracking is useless, it hasn't moved in a week."),
+    ("anger_at_us", "Honestly your support team is hopeless."),
+    ("anger_at_us", "Your promises mean nothing, the worst I've seen."),
+    ("anger_at_us", "I feel like I've been deceived about the warranty."),
+    ("anger_at_us", "They've misled us twice now about this parcel."),
+    ("anger_at_us", "You lied about the dispatch date."),
+    ("anger_at_us", "Not one honest answer from any of you so far."),
+    ("anger_at_us", "Nobody there is being straight with me about the refund."),
+    ("anger_at_us", "No one will give me the plain truth about where it is."),
+    ("exception", "I realise the returns window on the kettle closed last week. Is there any possibility of an "
+                  "exception?"),
+    ("exception", "Would you make an exception for me this once?"),
+    ("exception", "I'm requesting an exemption from the restocking fee."),
+    ("exception", "Is an exception possible given the circumstances?"),
+    ("exception", "Hoping you could grant a one-off here, it was a gift."),
+    ("amends", "A voucher to make up for the mess would be nice."),
+    ("amends", "I'd expect compensation for my wasted time."),
+    ("amends", "Please make it up to me somehow."),
+    ("amends", "Some credit towards all this trouble?"),
+    ("refund_not_asked", "No way am I returning the blender."),
+    ("refund_not_asked", "We'd rather not post it back."),
+    ("refund_not_asked", "I won't be shipping them anywhere."),
+    ("refund_not_asked", "I'm not returning it, I want a partial refund."),
+]
+# A product of ours judged harshly is a complaint about the product, not contempt for us (§5a); honesty words said
+# of oneself blame no one; a program's exception, a discount asked about or thanks ask no exception; a return
+# asked for or made refuses none.
+NOT_CARRIED = [
+    ("anger_at_us", "The left side of your headphones is terrible, can I send them back?"),
+    ("anger_at_us", "The strap on your smartwatch is awful quality, can I swap it?"),
+    ("anger_at_us", "Your kettle's lid is rubbish, it won't stay shut."),
+    ("anger_at_us", "Sound on your speakers is the worst at low volume, is that normal?"),
+    ("anger_at_us", "I never got round to it, to tell the truth, so the box is still sealed."),
+    ("anger_at_us", "To be honest I never opened it. Can I return it?"),
+    ("exception", "The app throws an exception when I log in."),
+    ("exception", "I keep getting an exception error on the checkout page."),
+    ("exception", "Is there a discount on the next model for members?"),
+    ("exception", "Thanks for the credit, that was quick."),
+    ("refund_not_asked", "Can I return the blender?"),
+    ("refund_not_asked", "I sent it back yesterday, where is my refund?"),
+]
+
+
+@pytest.mark.parametrize(("name", "text"), CARRIED)
+def test_a_cue_is_read_by_its_concept_in_any_words(name: str, text: str) -> None:
+    assert name in {c.name for c in cues_in(text)}, text
+
+
+@pytest.mark.parametrize(("name", "text"), NOT_CARRIED)
+def test_a_cue_is_not_read_from_words_outside_its_concept(name: str, text: str) -> None:
+    assert name not in {c.name for c in cues_in(text)}, text
+
+
+def test_an_exception_asked_for_by_name_hands_over() -> None:
+    text = "I realise the returns window on the kettle closed last week. Is there any possibility of an exception?"
+    assert _on_read_only(text).route == "human_review"
 
 
 @pytest.mark.parametrize("text", [
@@ -350,12 +411,6 @@ def test_someone_asked_without_a_team_or_a_team_member_mentioned_is_no_person_as
     assert not any(c.name == "person" for c in cues_in(text)), text
 
 
-def test_an_exception_asked_for_by_name_is_an_exception() -> None:
-    text = "I realise the returns window on the kettle closed last week. Is there any possibility of an exception?"
-    assert any(c.name == "exception" for c in cues_in(text)), text
-    assert _on_read_only(text).route == "human_review"
-
-
 def test_amends_for_our_trouble_hand_over_to_the_queue_of_the_request_not_of_a_refused_return() -> None:
     """Something asked for one's trouble is a goodwill gesture only a person grants (policy §5a); a refund read
     beside it from "I'm not sending it back" is no request, so the queue is the delivery's (general)."""
@@ -364,14 +419,6 @@ def test_amends_for_our_trouble_hand_over_to_the_queue_of_the_request_not_of_a_r
     decision = decide(_state(intents=("get_refund", "track_order"), message=text, plan=_read_only()),
                       confidence=0.95, threshold=0.7, max_verification_attempts=3)
     assert decision.route == "human_review" and decision.queue == "general", decision
-
-
-@pytest.mark.parametrize("text", [
-    "Is there a discount on the next model for members?",
-    "Thanks for the credit, that was quick.",
-])
-def test_a_discount_asked_about_or_an_exception_not_asked_for_is_no_exception(text: str) -> None:
-    assert not any(c.name == "exception" for c in cues_in(text)), text
 
 
 @pytest.mark.parametrize("text", [

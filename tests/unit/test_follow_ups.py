@@ -318,7 +318,7 @@ def test_a_second_request_after_a_finished_one_is_not_that_one_again_for_a_too_t
     """After a password reset, "cheers. also, can the texts stop, I get too many of them" is read by the router
     (the newsletter): "too many" adds nothing to the finished request, so it is not asked again."""
     state = _done("recover_password", email="a@b.com")
-    text = "cheers. oh and while you're at it, turn off the promo texts, there are too many of them"
+    text = "cheers. one more thing, turn off the promo texts, there are too many of them"
     entities = extract_entities(text, now=NOW)
     reading = read_act(text, asked_of(state), entities, affirmation_of(text),
                        {"intent": "newsletter_subscription", "confidence": 0.95}, [], ["recover_password"],

@@ -49,11 +49,11 @@ def test_an_exception_asked_for_after_the_subject_was_told_goes_to_its_queue() -
 
 
 def test_a_refund_named_as_an_ultimatums_alternative_does_not_choose_the_queue() -> None:
-    """"Here by Monday or I want my money back" threatens a refund: the request is the delivery (general), though
+    """"On my doorstep by Monday or I expect a refund" threatens a refund: the request is the delivery (general), though
     the router read the refund first; a refund asked for outright stays billing's."""
     threat = _decide(_state(intents=("get_refund", "track_order", "complaint"), plan=_read_only(), sentiment=-0.9,
-                            message="Your couriers are hopeless, this is a disgrace. Either the sofa is here by "
-                                    "Monday or I want my money back."))
+                            message="Your couriers are hopeless, this is a disgrace. Either the sofa turns up by "
+                                    "Monday or I expect a full refund."))
     assert threat.route == "human_review" and threat.queue == "general", threat
     conditional = _decide(_state(intents=("get_refund", "track_order"), plan=_read_only(), sentiment=-0.9,
                                  message="Useless, utterly useless. If it hasn't come by Monday I'll want a refund."))

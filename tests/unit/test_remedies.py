@@ -30,7 +30,7 @@ def test_an_exchange_told_runs_without_asking_again(words: str) -> None:
 
 @pytest.mark.parametrize("words", [
     "could I swap the mini speaker for the smart one?",
-    "is it possible to exchange them for the Studio over-ears?",
+    "is it possible to trade them for the Studio over-ears?",
     "not sure whether to swap them for the Studio ones",
 ])
 def test_an_exchange_asked_about_or_weighed_waits(words: str) -> None:
@@ -72,7 +72,7 @@ def test_no_exchange_is_read_where_none_is_asked_or_another_flow_takes_it(
 
 @pytest.mark.parametrize(("words", "wanted", "refused"), [
     # "instead of" puts the money's other destination out of the way across its clause, not only a few words on
-    ("ok, but instead of sending all of it back to my card could it go on a gift card?", {"gift_card"}, {"card"}),
+    ("ok, but instead of sending all of it back to my card can you make it a gift card?", {"gift_card"}, {"card"}),
     ("rather than a voucher, put it on my card", {"card"}, {"gift_card"}),
 ])
 def test_the_destination_put_in_place_of_another_is_refused(words: str, wanted: set[str], refused: set[str]) -> None:

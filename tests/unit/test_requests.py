@@ -292,10 +292,10 @@ def test_the_product_swapped_for_is_what_the_customer_describes_not_the_item_the
 
 def test_a_clause_that_tells_another_request_its_value_is_that_request_s_words(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """"Plus is too dear for me now. Move me down to the free one." read as a plan switch and a refund (the second
+    """"Plus is too dear for me now. Put me on the free tier instead." read as a plan switch and a refund (the second
     clause alone reads like money back): that clause tells the switch its plan and names nothing a refund takes, so
     there is one request, a switch to basic, not to the plan named in its first clause."""
-    text = "Plus is too dear for me now. Move me down onto the free one."
+    text = "Plus is too dear for me now. Put me on the free tier instead."
     assert len(split_clauses(text)) == 2, split_clauses(text)
     monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"switch_account": 0, "get_refund": 1})
     flow = _flow(["switch_account", "get_refund"])
@@ -316,9 +316,9 @@ def test_a_second_request_naming_its_own_record_is_kept_beside_a_value_told(monk
 
 def test_a_request_read_as_surely_as_the_one_its_clause_tells_a_value_of_is_kept(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """"my tablet's screen cracked on its own. full refund please, I don't want it repaired": the refund is the
+    """"my tablet's screen cracked on its own. refund it all, no repair for me": the refund is the
     main reading, so the repair its clause speaks of does not take it over."""
-    text = "my tablet's screen cracked on its own. full refund please, I don't want it repaired"
+    text = "my tablet's screen cracked on its own. refund it all, no repair for me"
     monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"technical_issue": 0, "get_refund": 1})
     flow = _flow(["get_refund", "technical_issue"])
     flow["confidences"] = {"get_refund": 1.0, "technical_issue": 0.99}

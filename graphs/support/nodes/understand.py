@@ -125,7 +125,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # answer ("the mount. doesn't fit my tv") answers it whatever the rest reads like.
         dialogue = {**dialogue, "act": "answer", "cues": [*dialogue["cues"], "picks one of the records offered"]}
     unmet = unmet_destinations(words, state.plan) if destined is False else []
-    # "could it go on a gift card instead?" to a refund to the card sets no condition: it asks for the offer changed
+    # "can it be store credit rather?" to a refund to the card sets no condition: it asks for the offer changed
     refused = refused_offer(words, state.plan) if destined is False else proposed_instead(words, state.plan) if (
         destined is None and asked["kind"] == "confirmation") else []
     sets = offer_instead(refused, state.plan)
@@ -239,7 +239,7 @@ def _with_complaint_voiced(intents: list[IntentGuess], state: State, seen: dict[
     of graphs/support/escalation.py, prompts/policy.md §5a) when the router did not read it: a message that is
     handed over for its blame, insults or ultimatum complains about us whatever it also asks ("where is my order?
     third time I write, your service is a disgrace, sort it today or I'm gone" tracks an order and complains). So
-    does one asking amends for a trouble of ours (the ``amends`` cue: "a voucher for the hassle would be fair")."""
+    does one asking amends for a trouble of ours (the ``amends`` cue: "some credit for the bother seems only right")."""
     found = cues_in(state.customer_text())
     voiced = strong_anger(state, found) is not None or any(c.name == "amends" for c in found)
     if not voiced or any(i["intent"] == COMPLAINT_INTENT for i in intents):
