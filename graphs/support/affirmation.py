@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from graphs.support.instruction import CONTRAST, tells
+from graphs.support.instruction import CONTRAST, names_action, tells
 from graphs.support.state import Step
 from graphs.support.utterance import (
     ACK_WORDS,
@@ -80,13 +80,22 @@ def holds_back(rest: str) -> bool:
                 or STATUS_QUO.search(rest))
 
 
-def tells_offered(plan: list[Step], text: str) -> bool:
-    """Does the reply tell the agent to take an action it offered, in the action's own words ("I want to dispute
-    it" to "shall I open the dispute?"), unqualified ("... the other one instead", "only if ...")? Whatever else
-    the words resemble, that is the customer's yes to it."""
+def told_offered(plan: list[Step], text: str) -> list[Step]:
+    """The offered steps the reply tells the agent to take, each in its action's own words ("I want to dispute it"
+    to "shall I open the dispute?"), unqualified ("... the other one instead", "only if ..."): the customer's yes to
+    those steps, and to no other ("cancel it, I'll think about the refund" says yes to the cancellation alone). A
+    word that names more than one action ("switch": a plan or an exchange) tells none of them. A step offered as
+    part of a told one (it depends on it: the dispute's decision after its opening) goes with it, unless the reply
+    names its own action untold ("I'll think about the refund")."""
     if qualifies(text):
-        return False
-    return any(tells(text, step["tool"].split("_")[0]) for step in plan if step["status"] == "awaiting_confirmation")
+        return []
+    waiting = [step for step in plan if step["status"] == "awaiting_confirmation"]
+    told = [step for step in waiting if tells(text, step["tool"].split("_")[0], own=True)]
+    for step in waiting:
+        if (step not in told and told and {s["id"] for s in told} & set(step["depends_on"])
+                and not names_action(text, step["tool"].split("_")[0])):
+            told.append(step)
+    return told
 
 
 def qualifies(rest: str) -> bool:

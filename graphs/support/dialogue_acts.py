@@ -60,7 +60,7 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
              top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
              amends: Sequence[str] = (), restatable: Sequence[str] | None = None,
              fresh: Entities | None = None, after_question: bool = False,
-             retells: Sequence[str] = (), narrower: bool = True) -> DialogueState:
+             retells: Sequence[str] = (), narrower: bool = True, told: str | None = None) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
@@ -72,7 +72,9 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     previous message was a question (asking about a request, then asking for it, is a decision); ``retells`` the
     text slots of the request finished or awaiting a yes that the reply gives another value (``retold``);
     ``narrower``: a yes that names only some things ("yes, just the cable") names fewer than the offer waiting for
-    it takes in (``offers_more``), so it is no yes to that offer."""
+    it takes in (``offers_more``), so it is no yes to that offer; ``told`` the pending request whose offered action
+    the reply tells in the action's words, beside others offered ("cancel it, I'll think about the refund"): it
+    confirms that request's steps only."""
     fresh = entities if fresh is None else fresh
     gives = supplied(asked, entities)
     rest = residual(text)
@@ -109,6 +111,9 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         # "yes, please do it" is no new request
         cues.append(f"a {affirmation} to the pending confirmation")
         return state("confirm" if affirmation == "yes" else "deny")
+    if asked["kind"] == "confirmation" and affirmation is None and told is not None:
+        cues.append(f"tells the offered {told} action")
+        return {**state("confirm"), "restates": told}
     restatable = flow_intents if restatable is None else restatable
     if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in restatable
             and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not QUESTION.search(text)):

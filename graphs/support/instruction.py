@@ -149,7 +149,10 @@ def _agent_asked(clause: str) -> bool:
 
 
 # Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
-SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "refund": ("money back",), "open": ("dispute",),
+# A refund is also the money wanted back, named or as a pronoun: "I want it back", "give me the 49.00 back".
+SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "open": ("dispute",),
+            "refund": ("money back", r"(?:want|need|get|give|have|pay)(?: me| us)? (?:it|that|this|them|those|"
+                                     r"(?:my|the|our|this|that) (?:\S+ ){0,2}?\S+) back\b"),
             "exchange": ("swap", "trade", "switch", "replace"),
             "return": (r"(?:send|ship|post|mail|take) (?:\w+ ){0,3}?back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
@@ -157,9 +160,21 @@ ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
 TAKES_NOTHING = ("refund",)
 
 
-def _verbs(verb: str) -> str:
-    words = {re.escape(verb), *SYNONYMS.get(verb, ()), *ANY_ACTION} if verb else set(ANY_ACTION)
-    return "|".join(sorted(words, key=len, reverse=True))
+def _verbs(verb: str, own: bool = False) -> str:
+    """The words for the action ``verb`` as a pattern; ``own``: only the words that name no other action of
+    SYNONYMS ("switch" names a plan change and an exchange alike, so it tells neither apart)."""
+    synonyms = SYNONYMS.get(verb, ())
+    if own:
+        others = {w for key, words in SYNONYMS.items() if key != verb for w in (key, *words)}
+        synonyms = tuple(w for w in synonyms if w not in others)
+    words = {re.escape(verb), *synonyms, *ANY_ACTION} if verb else set(ANY_ACTION)
+    return "|".join(_inflected(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _inflected(word: str) -> str:
+    """A verb with its inflections: "dispute" matches disputes, disputed and disputing (the pattern is open at its
+    end, so "cancel" already takes cancelled and cancels; a final e drops before -ing)."""
+    return f"{word[:-1]}(?:e|ing)" if re.fullmatch(r"[a-z]+e", word) else word
 
 
 def hedges_action(text: str, verb: str = "") -> bool:
@@ -186,11 +201,16 @@ def hedges_action(text: str, verb: str = "") -> bool:
                                      for found in CONTRAST.finditer(text, named.end()))
 
 
-def tells(text: str, verb: str) -> bool:
+def names_action(text: str, verb: str) -> bool:
+    """Does the text name the action (verb ``verb``) in its own words, whatever it says of it?"""
+    return re.search(rf"\b(?:{_verbs(verb, own=True)})", text, re.I) is not None and verb != ""
+
+
+def tells(text: str, verb: str, own: bool = False) -> bool:
     """Does the text tell the agent to take the action (verb ``verb``, e.g. "open" of a dispute): a clause that
     instructs or asks for it names it ("I want to dispute it", "please open the dispute"), and nothing asks whether
     or holds it back?"""
-    action = re.compile(rf"\b(?:{_verbs(verb)})", re.I)
+    action = re.compile(rf"\b(?:{_verbs(verb, own)})", re.I)
     told = any((_INSTRUCTS.search(c) or _agent_asked(c)) and action.search(c) for clauses in _sentences(text)
                for c in clauses)
     return told and not asks_whether(text, verb) and not hedges_action(text, verb)

@@ -120,3 +120,22 @@ def test_a_dispute_offered_and_declined_opens_nothing(shop: SupportService, data
               customer_id="C9301")
     shop.send("declines", "no, that's fine, leave it", customer_id="C9301")
     assert _disputes(database_url) == []
+
+
+def test_a_duplicate_wanted_back_beside_a_question_where_the_money_is_is_refunded(shop: SupportService,
+                                                                                  database_url: str) -> None:
+    """"Where's the money ...? ... I want it back": the question asks where it is, the last sentence asks it back
+    (policy 2: a reported duplicate is refunded without asking again), report 16 r16-dup-track-words."""
+    report = shop.send("where", "Where is the extra 24.99 you took for order 29301? You billed me twice, I want it "
+                                "back.", customer_id="C9301")
+    assert _amounts(database_url, 29301) == [24.99], report.replies
+
+
+def test_a_dispute_worded_disputing_beside_a_should_is_opened(shop: SupportService, database_url: str) -> None:
+    """"I'm disputing it" names the dispute ("dispute" read with its inflections), so "should" elsewhere is no
+    hesitation about it (report 16 r16-dispute): the dispute is opened and a person decides it."""
+    report = shop.send("disputing", "INV-39302 should never have been charged - I cancelled Plus before the renewal. "
+                       "I am disputing it.",
+                       customer_id="C9301")
+    assert _disputes(database_url) == ["INV-39302"], report.replies
+    assert report.review_request is not None

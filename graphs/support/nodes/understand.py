@@ -9,13 +9,14 @@ from typing import Any, Literal, cast
 from langgraph.runtime import Runtime
 
 from graphs.reasoners.llm.accounting import audit_calls
+from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
 from graphs.reasoners.local.cascade import CascadeRouter
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load_thorough_router
-from graphs.support.affirmation import accepts, affirmation_of, tells_offered
+from graphs.support.affirmation import accepts, affirmation_of, told_offered
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.destination import (
@@ -49,7 +50,7 @@ from graphs.support.lookups import picks_offered
 from graphs.support.references import held_records, referred_reading
 from graphs.support.remedies import with_remedy_asked
 from graphs.support.requests import gives_asked_text
-from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Understanding
+from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Step, Understanding
 from graphs.support.utterance import asks, requests
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -96,8 +97,9 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if (affirmation is None and asked["kind"] == "confirmation" and accepts(words)
             and not unheard(entities, state)):
         affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
-    if (affirmation is None and asked["kind"] == "confirmation" and not unheard(entities, state)
-            and tells_offered(state.plan, words)):
+    told = told_offered(state.plan, words) if (
+        affirmation is None and asked["kind"] == "confirmation" and not unheard(entities, state)) else []
+    if told and len(told) == sum(step["status"] == "awaiting_confirmation" for step in state.plan):
         affirmation = "yes"  # "I want to dispute it" to "shall I open a dispute?": the action offered, told
     # "ok, as long as it goes back to PayPal": where the refund offered goes decides (None: no such condition)
     destined = destination_condition(words, state.plan) if asked["kind"] == "confirmation" else None
@@ -111,7 +113,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
                         unheard(entities, state), _after_question(state), retold(state, text, entities),
-                        offers_more(state, entities, text))
+                        offers_more(state, entities, text), _told_request(state.plan, told) if told else None)
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
     if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
@@ -367,3 +369,13 @@ def _rationale(intents: list[IntentGuess], margin: float, entities: Entities, co
     if missing:
         parts.append("Still needed: " + ", ".join(missing) + ".")
     return " ".join(parts)
+
+
+def _told_request(plan: list[Step], told: list[Step]) -> str | None:
+    """The request whose offered steps a reply tells, when it tells some of the steps waiting for a yes ("cancel
+    it, I'll think about the refund"): an intent all the told steps' tools serve and none of the others' does, so
+    the yes confirms those steps only (plan._apply_confirmation); None when no intent sets them apart."""
+    others = [s for s in plan if s["status"] == "awaiting_confirmation" and s not in told]
+    serves = [set(tool_intents(s["tool"]) or [s["intent"]]) for s in told]
+    shared = set.intersection(*serves) - {i for s in others for i in (tool_intents(s["tool"]) or [s["intent"]])}
+    return min(shared) if shared else None

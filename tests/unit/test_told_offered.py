@@ -1,0 +1,71 @@
+"""A reply that names an offered action in its own words says yes to that action's steps only (report 16 M1):
+with a refund and a cancellation offered, "cancel it, I'll think about the refund" confirms the cancellation, not
+the refund; a word that names more than one action ("switch": a plan or an exchange) says yes to none of them.
+Verbs are read with their inflections ("I'm disputing it" names the dispute; report 16 r16-dispute), and money
+wanted back in any words ("I want it back") names the refund (r16-dup-track-words)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graphs.support.affirmation import told_offered
+from graphs.support.dialogue_acts import read_act
+from graphs.support.flows import get_flow, waits_for_yes
+from graphs.support.instruction import hedges_action, tells
+from graphs.support.nodes.plan import _apply_confirmation
+from graphs.support.nodes.understand import _told_request
+
+ASKED: Any = {"kind": "confirmation", "expects": [], "slots": [], "options": []}
+
+
+def _step(tool: str, intent: str = "cancel_order") -> dict[str, Any]:
+    return {"id": f"{intent}.{tool}", "intent": intent, "tool": tool, "args": {}, "depends_on": [], "why": "",
+            "writes": True, "status": "awaiting_confirmation", "result": None, "error": None, "hold_reason": None,
+            "approved_by": None, "confirmed": False}
+
+
+def _confirmed_by(steps: list[Any], text: str) -> dict[str, str]:
+    told = told_offered(steps, text)
+    assert told and len(told) < len(steps), told
+    request = _told_request(steps, told)
+    dialogue = read_act(text, ASKED, {}, None, None, ["cancel_order"], told=request)
+    assert dialogue["act"] == "confirm", dialogue
+    after = _apply_confirmation(steps, {"affirmation": "yes", "dialogue": dialogue})  # type: ignore[typeddict-item]
+    return {s["tool"]: s["status"] for s in after}
+
+
+def test_a_yes_naming_one_offered_action_confirms_that_action_only() -> None:
+    steps = [_step("refund_order"), _step("cancel_order")]
+    after = _confirmed_by(steps, "Please cancel it, I will think about the refund.")
+    assert after == {"cancel_order": "pending", "refund_order": "awaiting_confirmation"}
+
+
+def test_a_word_naming_two_actions_is_no_yes_to_an_exchange() -> None:
+    steps = [_step("exchange_item", "change_order")]
+    assert told_offered(steps, "Actually, switch me to the Plus plan please.") == []
+    assert [s["tool"] for s in told_offered(steps, "ok, swap them for the black ones please")] == ["exchange_item"]
+
+
+def test_verbs_are_read_with_their_inflections() -> None:
+    assert not hedges_action("INV-123 should never have been issued. I'm disputing it.", "open")
+    assert not hedges_action("The invoice should not exist, so I am disputing the charge.", "open")
+    assert tells("I am disputing this charge please", "open")
+    assert tells("I need you to be moving me to the basic plan", "change")
+
+
+def test_money_wanted_back_beside_a_question_where_it_is_does_not_wait() -> None:
+    refund = next(s for s in get_flow("payment_issue").steps if s.id == "refund")
+    text = "Where has the extra 12.50 you took gone? You charged me twice, I need it back."
+    assert not waits_for_yes(refund, text, text)
+    assert waits_for_yes(refund, "Where is my refund?", "Where is my refund?")
+
+
+def test_a_step_offered_as_part_of_the_told_one_goes_with_it_unless_named() -> None:
+    opening, deciding = _step("open_billing_dispute", "check_invoice"), _step("resolve_billing_dispute",
+                                                                              "check_invoice")
+    deciding["depends_on"] = [opening["id"]]
+    told = told_offered([opening, deciding], "I never agreed to that charge. I want to dispute it.")
+    assert [s["tool"] for s in told] == ["open_billing_dispute", "resolve_billing_dispute"]
+    cancel, refund = _step("cancel_order"), _step("refund_order")
+    refund["depends_on"] = [cancel["id"]]
+    assert told_offered([cancel, refund], "Please cancel it, I will think about the refund.") == [cancel]
