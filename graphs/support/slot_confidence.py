@@ -6,7 +6,8 @@ the write gets the level of its best source:
 
 - ``typed``: the customer wrote it as what it is ("order 10234", "#10234", "INV 20001", "$90", an email), read by
   the entity extractor, or it is the verified customer's own record;
-- ``read``: a tool returned it in this conversation (an order's total, the charge a lookup found);
+- ``read``: a tool returned it in this conversation (an order's total, the charge a lookup found), or it is the
+  price of some of a record's units (an order line's unit price × a count up to its quantity: "those two");
 - ``said``: the customer wrote the bare number ("90", "10234" as an answer), typed only by the context;
 - ``guessed``: nowhere in what the customer said or a tool returned (a model's computed or invented value).
 
@@ -90,7 +91,7 @@ def _typed(said: Sequence[str], customer: Mapping[str, Any] | None, now: datetim
 def _scalars(data: Any, key: str = "") -> set[str]:
     """Every scalar of a tool's result, in its comparable forms (cents also as dollars)."""
     if isinstance(data, Mapping):
-        return set().union(*(_scalars(v, str(k)) for k, v in data.items()))
+        return set().union(*(_scalars(v, str(k)) for k, v in data.items()), _units_priced(data))
     if isinstance(data, list | tuple):
         return set().union(*(_scalars(v, key) for v in data))
     if isinstance(data, str) and data[:1] in "[{":
@@ -102,6 +103,14 @@ def _scalars(data: Any, key: str = "") -> set[str]:
     if key.endswith("cents") and isinstance(data, int) and not isinstance(data, bool):
         forms |= _forms(data / 100)
     return forms
+
+
+def _units_priced(record: Mapping[str, Any]) -> set[str]:
+    """The prices of some of a record's units: its unit price times each count from 1 to its quantity."""
+    price, quantity = record.get("unit_price"), record.get("quantity")
+    if not isinstance(price, int | float) or not isinstance(quantity, int) or isinstance(quantity, bool):
+        return set()
+    return set().union(*(_forms(price * n) for n in range(1, min(quantity, 100) + 1)))
 
 
 def _forms(value: Any) -> set[str]:

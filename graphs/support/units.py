@@ -43,6 +43,17 @@ _KEPT = re.compile(rf"\b(?:(?:only|just)\s+(?:need(?:ed)?|want(?:ed)?|use|meant 
                    rf"(?:ed)?\s+(?:only|just)|(?:keep(?:ing)?|kept)(?:\s+(?:only|just))?)\s+{_NUM}\b(?!\s*more\b)"
                    rf"|\b{_NUM}\s+((\w|-)+\s+){{0,2}}?(?:is|are|would be|will be|was|were)\s+(?:plenty|enough)\b",
                    re.I)
+# The units the words ask for after a count said as kept ("I only want one of them refunded"): that count is
+# the one asked for, not the one kept.
+_ASKED_AFTER = re.compile(r"^[^,.;!?]*?\b(refund\w*|return\w*|reimburs\w*|back|credit\w*)\b", re.I)
+# "The rest" on the kept side ("the rest are fine", "keep the rest"): not the units asked for.
+_REST_KEPT = re.compile(r"^\s*(are|is|were|can stay|will stay|stay)\s+(\w+\s+)?(fine|ok|okay|good|great|working|"
+                        r"perfect|alright|all right|kept|staying|keepers)\b", re.I)
+_KEEPS_REST = re.compile(r"\b(keep\w*|kept)\s+(\w+\s+)?$", re.I)
+# A count said of the units a fault befell ("one is broken", "two arrived cracked"), at the start of a clause.
+_SUBJECT = re.compile(rf"(?:^|[,:]|\b(?:and|but|as|since|because)\b)\s*{_NUM}\s+(?:of them\s+)?"
+                      r"(?:is|are|was|were|has|have|had|does|do|did|doesn't|don't|didn't|won't|isn't|aren't|"
+                      r"wasn't|weren't|arrived|came|stopped|died|broke|cracked|failed|never)\b", re.I)
 _EXTRA = re.compile(r"\b(the|my|those|these)\s+(extra|spare|surplus|excess)( ones?| units?)?\b(?!\s+\w+\s+of)"
                     r"|\bthe extras\b", re.I)
 _ALL_N = re.compile(rf"\ball\s+(of\s+)?(the\s+|my\s+|those\s+|these\s+)?{_NUM}\b", re.I)
@@ -120,7 +131,7 @@ def units_meant(text: str, name: str, left: int, lines: int = 1, context: str = 
 def _kept(text: str, left: int) -> int | None:
     """The units the customer says they keep of the ``left`` ones ("I only need two"), when fewer than those."""
     m = _KEPT.search(text)
-    if m is None:
+    if m is None or _ASKED_AFTER.match(text[m.end():]):
         return None
     count = _number(next(g for g in m.groups() if g))
     return count if count < left else None
@@ -132,7 +143,7 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
     but = _BUT.search(sentence)
     if but and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I) for w in words)):
         return left - _number(but.group(but.lastindex or 0))
-    if lines == 1 and kept is not None and (_LEFT.search(sentence) or _EXTRA.search(sentence)):
+    if lines == 1 and kept is not None and (_left_asked(sentence) or _EXTRA.search(sentence)):
         return left - kept  # "I only need two cables. Refund the rest."
     named = _by_name(sentence, words)
     if named is not None:
@@ -141,7 +152,7 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
         return None
     if m := _REST.search(sentence):
         return _number(m.group(m.lastindex or 0))
-    if _LEFT.search(sentence):
+    if _left_asked(sentence):
         return left
     if m := _OF.search(sentence):
         return _number(m.group(1))
@@ -155,7 +166,15 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
         return _number(m.group(2))
     if bare and (m := _BARE.search(sentence)):
         return _number(m.group(4))
+    if m := _SUBJECT.search(sentence):
+        return _number(m.group(1))
     return None
+
+
+def _left_asked(sentence: str) -> bool:
+    """Does the sentence ask for "the rest" of the units, not say the rest are kept ("the rest are fine")?"""
+    return any(not _REST_KEPT.match(sentence[m.end():]) and not _KEEPS_REST.search(sentence[:m.start()])
+               for m in _LEFT.finditer(sentence))
 
 
 def _by_name(sentence: str, words: list[str]) -> int | None:

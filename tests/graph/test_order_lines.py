@@ -59,3 +59,22 @@ def test_a_price_times_a_count_is_refunded_as_their_product(shop: SupportService
     shop.send("times", "two cables of 29502 crackle. could I get 2 x $14.99 back?", customer_id="C9501")
     shop.send("times", "yes go ahead", customer_id="C9501")
     assert amounts(database_url, 29502) == [29.98]
+
+
+def test_a_line_described_with_its_price_is_not_the_amount_asked_for(shop: SupportService, database_url: str) -> None:
+    """ "3 x $14.99 cables" tells what the line is; one of them broke: one cable's price, not the line's."""
+    report = shop.send("described", "I bought 3 x $14.99 hdmi cables on order 29502 and one is broken, please "
+                                    "refund it", customer_id="C9501")
+    if not amounts(database_url, 29502):
+        assert "44.97" not in " ".join(report.replies), report.replies
+        shop.send("described", "yes go ahead", customer_id="C9501")
+    assert amounts(database_url, 29502) == [14.99]
+
+
+def test_units_priced_from_the_line_are_refunded_without_a_review(shop: SupportService, database_url: str) -> None:
+    """ "Those two" of three cables: two cables' price, read from the order, not a guessed amount held for a person."""
+    report = shop.send("two", "Two of the three hdmi cables on order 29502 stopped working. I want those two refunded.",
+                       customer_id="C9501")
+    if not amounts(database_url, 29502):
+        shop.send("two", "yes go ahead", customer_id="C9501")
+    assert amounts(database_url, 29502) == [29.98], report.replies

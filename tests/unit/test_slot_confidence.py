@@ -51,3 +51,11 @@ def test_a_write_without_ids_or_amounts_has_nothing_to_doubt() -> None:
     assert sure({"plan": "pro", "reason": "asked"}, ["switch me to pro"]) == (1.0, "typed")
     assert sure({"order_id": None, "amount": None}, ["hello"]) == (1.0, "typed")
     assert LEVELS["guessed"] < LEVELS["said"] < LEVELS["read"] < LEVELS["typed"]
+
+
+def test_the_price_of_some_of_a_lines_units_is_read_not_guessed() -> None:
+    """ "Those two" of three plugs at 24.99: 49.98 comes from the order line, not from a model."""
+    order = {"order_id": 10002, "items": [{"name": "Smart Plug", "quantity": 3, "unit_price": 24.99}]}
+    assert sure({"order_id": 10002, "amount": 49.98}, ["I want those two refunded"], [order]) == (
+        LEVELS["read"], "read")
+    assert sure({"order_id": 10002, "amount": 99.96}, ["refund them"], [order])[1] == "guessed"  # more than bought

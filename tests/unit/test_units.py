@@ -126,3 +126,21 @@ def test_only_a_destination_no_refund_of_the_order_can_have_is_unmet() -> None:
     # the card the order was paid with can be had: the customer changes the offer, it is not refused
     assert unmet_destinations("fine, as long as it's on my card", _plan(["card ending 1111"], True)) == []
     assert kind_of("gift_card") == "gift_card" and kind_of("card ending 4242") == "card"
+
+
+@pytest.mark.parametrize(("text", "left", "count"), [
+    ("I only want one of them refunded, the rest are fine", 5, 1),  # the count asked for, not the one kept
+    ("I only want 2 of the 5 cables refunded, keep the rest", 5, 2),
+    ("I only need two cables. Refund the rest.", 5, 3),  # kept: the rest is beyond them
+    ("I only want one, refund the others", 3, 2),
+])
+def test_the_rest_is_read_on_the_side_it_is_on(text: str, left: int, count: int) -> None:
+    assert units_meant(text, CABLE, left) == count
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("I bought 3 x $14.99 cables on order 71001 and one is broken, please refund it", 1),
+    ("The cables from 71001 came today, but two arrived dead. Please refund them", 2),
+])
+def test_a_count_the_fault_befell_is_the_count_meant(text: str, count: int) -> None:
+    assert units_meant(text, CABLE, 3) == count

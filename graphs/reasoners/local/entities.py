@@ -63,8 +63,10 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?")
-# A count of units at a price: "2 x $59.99", "two × 14.99 dollars", "$59.99 x 2", "3 at $9.99 each": the amount
-# meant is the product.
+# A count of units at a price: "2 x $59.99", "two × 14.99 dollars", "$59.99 x 2", "3 at $9.99 each". Asked for
+# ("refund 2 x $59.99", "could I get $12.50 x 2 back") the amount meant is the product; told ("I bought 3 x $14.99
+# cables") it describes an order line, and the amount meant is the price of the units asked for (graphs/support/
+# units.py), not this. "Charged 2 times $59.99" counts charges: each is the price.
 _COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
            "ten": 10}
 _COUNT = r"(\d{1,2}|" + "|".join(_COUNTS) + r")"
@@ -72,6 +74,10 @@ _TIMES_BEFORE = re.compile(rf"(?<![\d.,$€£])\b{_COUNT}\s*(?:x|×|\*|times|@)\
 _AT_EACH = re.compile(rf"(?<![\d.,$€£])\b{_COUNT}\s+(?:\w+\s+){{0,2}}?at\s*$", re.IGNORECASE)
 _EACH = re.compile(r"^\s*(?:each|apiece|a piece|per (?:unit|item|piece))\b", re.IGNORECASE)
 _TIMES_AFTER = re.compile(rf"^\s*(?:x|×|\*)\s*{_COUNT}\b(?![.,]\d)", re.IGNORECASE)
+# The words of a request right before the count or price it asks for ("refund", "could I get", "I want ... back").
+_ASKS_LINE = re.compile(r"\b(?:refund|reimburse|return|credit|get|give|put|want|need|like|send|pay|have)\w*\s+"
+                        r"(?:(?:me|us|back|for|just|only|all|of)\s+)*$", re.IGNORECASE)
+_ASKS_LINE_AFTER = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:back|refunded|returned|reimbursed|credited)\b", re.IGNORECASE)
 _INVOICE = re.compile(r"\b(?:INV|invoice)(?:\s*(?:no\.?|number|nr\.?))?[\s#:.-]{0,3}(\d{5})\b", re.IGNORECASE)
 _TICKET = re.compile(r"\bT-(\d{4,6})\b")
 _CUSTOMER = re.compile(r"\bC-?(\d{4})\b", re.IGNORECASE)
@@ -185,8 +191,11 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
         # "1,299.99" groups thousands; "12,50" is a decimal comma.
         num = raw.replace(",", "") if _THOUSANDS.fullmatch(raw) else raw.replace(",", ".")
         cur = _CURRENCY[(m.group("cur1") or m.group("cur2") or m.group("cur3")).lower()]
+        times = _times(rest, m.start(), m.end())
+        if times is None:
+            continue  # an order line described, not an amount asked for
         (refunded if _given_back(rest, m.start(), m.end()) else amounts).append(
-            {"value": round(float(num) * _times(rest, m.start(), m.end()), 2), "currency": cur})
+            {"value": round(float(num) * times, 2), "currency": cur})
     for kind in ("zip_code", "card_last4"):
         values = [value for _, k, value in secrets if k == kind]
         if values:
@@ -221,14 +230,19 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     return found
 
 
-def _times(text: str, start: int, end: int) -> int:
-    """How many units the price at ``text[start:end]`` is written for ("2 x $59.99", "$59.99 x 2", "3 at $9.99
-    each"); 1 for a price alone."""
+def _times(text: str, start: int, end: int) -> int | None:
+    """How many units the price at ``text[start:end]`` is asked for at ("refund 2 x $59.99", "$59.99 x 2 back");
+    1 for a price alone and for a count of charges ("charged 2 times $59.99"); None for the price of an order
+    line described ("I bought 3 x $14.99 cables"): it is not the amount the customer asks for."""
     before, after = text[max(start - 40, 0):start], text[end:end + 40]
     found = _TIMES_BEFORE.search(before) or (_AT_EACH.search(before) if _EACH.match(after) else None)
+    lead = text[max(start - 80, 0):start - len(before) + found.start()] if found else text[max(start - 80, 0):start]
     found = found or _TIMES_AFTER.match(after)
     if found is None:
         return 1
+    tail = after[found.end():] if found.re is _TIMES_AFTER else after
+    if not (_ASKS_LINE.search(lead) or _ASKS_LINE_AFTER.match(tail)):
+        return 1 if re.search(r"\btimes\s*$", before, re.IGNORECASE) else None
     word = found.group(1).lower()
     return int(word) if word.isdigit() else _COUNTS[word]
 
