@@ -34,6 +34,9 @@ class Lookup(BaseModel):
     partial: bool = Field(False, description="with total: no value when every candidate matches (all of it)")
     differs: dict[str, str] = Field(default_factory=dict, description="candidate field → slot: a candidate whose "
                                     "field already holds the slot's value is none (a change to it changes nothing)")
+    lowers: str | None = Field(None, description="with differs: a slot that, given, says the customer wants less "
+                               "(\"too many\"): a candidate whose field is no more than the slot's value already is "
+                               "none either (two of an item they have one of is no reduction)")
     some: str | None = Field(None, description="with pick all or total: a slot that, given, says the customer means "
                              "only some of the candidates (\"part of my order\"); when nothing they described tells "
                              "which, they are asked rather than all being taken")
@@ -260,6 +263,9 @@ class FlowSpec(BaseModel):
     covers_when: list[str] = Field(default_factory=list, description="text slots of which one must be named in "
                                    "the message for ``covers`` to apply (a change of quantity or a swap refunds the "
                                    "difference itself; a delivery-slot change does not refund a fee)")
+    named_by: list[str] = Field(default_factory=list, description="text slots whose value, read in a sentence that "
+                                "asks something, names this flow's request: when the router is unsure of a new "
+                                "message, its reading of this flow is chosen (graphs/support/named_flows.py)")
     # The flow only brings what the customer said to a person (a complaint to customer care): a conversation handed
     # over brings it there itself, so the flow's steps still waiting for the customer's yes are dropped then.
     carried_by_handoff: bool = False
@@ -281,6 +287,9 @@ class FlowSpec(BaseModel):
         for step in self.steps:
             if any(i.intent == self.intent for i in step.instead):
                 raise ValueError(f"{self.intent}.{step.id} turns the request into its own intent")
+        for name in self.named_by:
+            if not (name in self.slots and self.slots[name].text):
+                raise ValueError(f"{self.intent} is named by {name!r}, which is none of its text slots")
         for name, slot in self.slots.items():
             if slot.resolve and slot.resolve.step not in ids:
                 raise ValueError(f"{self.intent}.{name} is resolved by an unknown step {slot.resolve.step!r}")

@@ -136,6 +136,11 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         slots = slots_for(flow, intent)
         candidates = [c for c in candidates if not any(slots.get(slot) is not None and str(c.get(field)) == str(
             slots[slot]) for field, slot in lookup.differs.items())]
+        if lookup.lowers and slots.get(lookup.lowers):
+            # Less is wanted ("three is one too many, make it two"): an item that has no more than that already is
+            # not the one meant (the single plug beside the three packs).
+            candidates = [c for c in candidates if not any(_at_most(c.get(field), slots.get(slot))
+                                                           for field, slot in lookup.differs.items())]
         excluded = [str(v) for v in (request.get("excluded") or {}).get(name, [])]
         if lookup.value and excluded:  # "the other one": not the record found last time
             candidates = [c for c in candidates if str(c.get(lookup.value)) not in excluded]
@@ -183,6 +188,14 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         if name not in flow["asking"]:
             flow["asking"] = [*flow["asking"], name]
         flow["stage"] = "collecting"
+
+
+def _at_most(value: Any, limit: Any) -> bool:
+    """Is ``value`` a number no more than the number ``limit`` (a quantity kept as text, '2')?"""
+    try:
+        return float(value) <= float(limit)
+    except (TypeError, ValueError):
+        return False
 
 
 def _names_of(spec: FlowSpec, name: str, slots: dict[str, Any], steps: list[Step]) -> list[str]:

@@ -12,6 +12,7 @@ Which record a request means, when a step's result resolves one of its slots, is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -23,7 +24,7 @@ from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in, describes
 from graphs.support.flows import FlowSpec, SlotSpec, get_flow
 from graphs.support.instruction import tells_value
-from graphs.support.mentions import ruled_out
+from graphs.support.mentions import WANTED, ruled_out
 from graphs.support.state import ActiveFlow, RequestState, Step
 from graphs.support.units import asking
 
@@ -31,6 +32,10 @@ from graphs.support.units import asking
 def request_of(flow: ActiveFlow, intent: str) -> RequestState:
     requests = flow.setdefault("requests", {})
     return requests.setdefault(intent, {"text": "", "slots": {}, "described": {}, "choices": {}})
+
+
+# What a description names that tells one record from another (not the mere words of the request).
+RECORD_TRAITS = ("products", "dates", "amounts")
 
 
 def text_for(flow: ActiveFlow, intent: str, current: str) -> str:
@@ -96,7 +101,14 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
         # The words that may tell which units it means ("One of the three cables died. Please refund it."): its
         # clause, the clauses no other request owns, and those that tell rather than ask for something back.
         request["context"] = "\n".join(c for k, c in enumerate(clauses) if k not in others or not asking(c))
-        request["described"] = described_in(own, extract_entities(own, now=now, catalogue=catalogue), now)
+        described = described_in(own, extract_entities(own, now=now, catalogue=catalogue), now)
+        if not any(described.get(key) for key in RECORD_TRAITS) and not _names_a_product(described, catalogue):
+            # Its own words name no product (not even a word of one: "the keyboard"), date or amount ("refund them
+            # please"): what they point back to is told in the clauses around it that ask for nothing ("the sport
+            # earbuds from last week stopped charging").
+            told = request["context"]
+            described = {**described_in(told, extract_entities(told, now=now, catalogue=catalogue), now), **described}
+        request["described"] = described
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity:
                 # What the request describes, not only the clause that names it ("only one cable, not three. Can
@@ -111,6 +123,12 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
                 request["slots"][name] = spec.take(per_clause[earlier[-1]][spec.entity])  # type: ignore[literal-required]
             elif holders:
                 request["slots"][name] = None  # only another request's clause names one: not this request's
+
+
+def _names_a_product(described: dict[str, list[Any]], catalogue: list[str]) -> bool:
+    """Does a word the description wants belong to a product name of the catalogue ("the keyboard")?"""
+    words = {w for name in catalogue for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) > 2}
+    return any(w in words for w in described.get(WANTED, []))
 
 
 def drop_borrowed(flow: ActiveFlow, owners: dict[str, int], clauses: list[str], per_clause: list[Entities],

@@ -26,6 +26,20 @@ DATA: dict[str, list[dict[str, Any]]] = {
 }
 
 
+# A pending order of bulbs and a plug; and a customer with one order of earbuds beside a returned doorbell.
+DATA["customers"] += [
+    {"id": "C9502", "name": "Tomas Lind", "email": "tomas.lind@example.com", "zip_code": "55401", "card_last4": "7310"},
+    {"id": "C9503", "name": "Priya Raman", "email": "priya.raman@example.com", "zip_code": "60614",
+     "card_last4": "2287"}]
+DATA["orders"] += [
+    {"id": 29503, "customer": "C9502", "status": "pending", "placed_days_ago": 0.1,
+     "items": [{"product": "Glow Smart Bulb 4-pack", "quantity": 3}, {"product": "Glow Smart Plug"}]},
+    {"id": 29504, "customer": "C9503", "status": "returned", "placed_days_ago": 30, "delivered_days_ago": 26,
+     "items": [{"product": "Sentry Video Doorbell"}]},
+    {"id": 29505, "customer": "C9503", "status": "delivered", "placed_days_ago": 8, "delivered_days_ago": 5,
+     "items": [{"product": "Aurora Sport Earbuds"}]}]
+
+
 @pytest.fixture
 def shop(database_url: str) -> Iterator[SupportService]:
     yield from scenario_shop(database_url, DATA, NOW)
@@ -78,3 +92,22 @@ def test_units_priced_from_the_line_are_refunded_without_a_review(shop: SupportS
     if not amounts(database_url, 29502):
         shop.send("two", "yes go ahead", customer_id="C9501")
     assert amounts(database_url, 29502) == [29.98], report.replies
+
+
+def test_a_quantity_asked_down_in_a_story_is_the_change_of_the_line_that_has_more(shop: SupportService,
+                                                                                 database_url: str) -> None:
+    """The router reads the story ("got carried away") as nothing of ours; the change flow's own words ("bring that
+    down to two") choose it, and the bulbs, not the single plug, are the line brought down: one pack back."""
+    report = shop.send("fewer", "Got carried away at breakfast: three packs of Glow bulbs and the plug is more than a "
+                                "studio flat needs. Could you bring that down to two?", customer_id="C9502")
+    assert amounts(database_url, 29503) == [59.99], report.replies
+
+
+def test_the_only_order_holding_the_product_the_story_names_is_refunded(shop: SupportService,
+                                                                         database_url: str) -> None:
+    """"refund them" names nothing; the clause before it names the earbuds, which one order alone holds: no "which
+    order?", and "the case" they charge in is no product of its own."""
+    report = shop.send("story", "Those sport earbuds from a few days back: the right one has stopped charging in the "
+                                "case. refund them please", customer_id="C9503")
+    assert amounts(database_url, 29505) == [89.99], report.replies
+    assert not any("Pixel Buds Case" in r for r in report.replies), report.replies

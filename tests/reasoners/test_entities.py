@@ -131,6 +131,13 @@ DEMO_CATALOGUE = tuple(sorted(name for name, _family, _price in PRODUCTS))
     ("my Volt Laptop 16 Pro won't boot", ["Volt Laptop 16 Pro"]),
     # A name the sizes share is that product line, once: the text does not say which size.
     ("my Lumen 4K TV shows no signal", ["Lumen 4K TV"]),
+    # A word inside another product's word ("buds" of "earbuds") names no product with a part of it ("the case"):
+    # the case is the earbuds' own. Named in full, or its word said on its own ("phone"), it is that product.
+    ("my aurora lite earbuds keep cutting out and the left one won't sit in the case properly",
+     ["Aurora Lite Earbuds"]),
+    ("refund the aurora lite earbuds and the pixel buds case please", ["Aurora Lite Earbuds", "Pixel Buds Case"]),
+    ("the studio over-ear headphones hiss and the phone case clear I got with them has cracked",
+     ["Studio Over-Ear Headphones", "Phone Case Clear"]),
 ])
 def test_products_named_in_a_message_about_several(text: str, products: list[str]) -> None:
     found = extract_entities(text, now=NOW, catalogue=DEMO_CATALOGUE)

@@ -78,6 +78,7 @@ class _Mention(NamedTuple):
     matched: tuple[str, ...]
     total: int
     at: frozenset[int]
+    inside: frozenset[int] = frozenset()
 
 
 def _reference_products(text: str, catalogue: Sequence[str], threshold: float = 85.0) -> list[str]:
@@ -87,6 +88,7 @@ def _reference_products(text: str, catalogue: Sequence[str], threshold: float = 
     words = [m.span() for m in re.finditer(r"[a-z0-9]+", lowered)]
     mentions = [m for _, _, index in hits if (m := _reference_mention(catalogue[index], lowered, words)) is not None]
     kept = [m for m in mentions if not any(_reference_outdone(m, other) for other in mentions)]
+    kept = [m for m in kept if not _reference_borrowed(m, kept)]
     lines: dict[frozenset[int], list[_Mention]] = {}
     for m in kept:
         lines.setdefault(m.at, []).append(m)
@@ -99,14 +101,25 @@ def _reference_mention(name: str, text: str, words: Sequence[tuple[int, int]]) -
     own = [w for w in re.findall(r"[A-Za-z0-9]+", name) if len(w) > 1]
     matched: list[str] = []
     at: set[int] = set()
+    inside: set[int] = set()
     for word in own:
         found = fuzz.partial_ratio_alignment(word.lower(), text)
         if found is not None and found.score >= 85:
             matched.append(word)
-            at |= {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
+            spans = {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
+            at |= spans
+            alone = any(fuzz.ratio(word.lower(), text[a:b]) >= 85 for a, b in words)
+            inside |= {i for i in spans if word.isalpha() and not alone
+                       and len(word) < 0.75 * (words[i][1] - words[i][0])}
     if not own or len(matched) / len(own) < 0.6:
         return None
-    return _Mention(name, tuple(matched), len(own), frozenset(at))
+    return _Mention(name, tuple(matched), len(own), frozenset(at), frozenset(inside))
+
+
+def _reference_borrowed(mention: _Mention, kept: Sequence[_Mention]) -> bool:
+    taken = {i for other in kept if other is not mention for i in other.at - other.inside}
+    borrowed = mention.inside & taken
+    return bool(borrowed) and len(mention.at - borrowed) / mention.total < 0.6
 
 
 def _reference_outdone(mention: _Mention, other: _Mention) -> bool:

@@ -324,3 +324,51 @@ def test_a_request_read_as_surely_as_the_one_its_clause_tells_a_value_of_is_kept
     flow["confidences"] = {"get_refund": 1.0, "technical_issue": 0.99}
     split_requests(flow, text, {}, now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=[])
     assert flow["intents"] == ["get_refund", "technical_issue"], flow
+
+
+def _two_lines(**slots: Any) -> tuple[ActiveFlow, Step]:
+    """A pending order of four tins and one grinder, its modify step waiting for the item: after the lookup."""
+    flow = _flow(["change_order"], order_id=18101, quantity="2", **slots)
+    request_of(flow, "change_order")["described"] = {"products": ["Coffee Tin", "Burr Grinder"]}
+    order = _step("change_order.order", "change_order", "get_order", {"order_id": 18101}, "done")
+    order["result"] = {"ok": True, "data": {"items": [
+        {"product_id": "P1", "name": "Coffee Tin", "unit_price": 9.99, "quantity": 4},
+        {"product_id": "P2", "name": "Burr Grinder", "unit_price": 49.99, "quantity": 1}]}}
+    modify = _step("change_order.modify", "change_order", "modify_order",
+                   {"order_id": 18101, "product_id": "$slots.item.product_id", "quantity": "2"})
+    settle_lookup(flow, [order, modify], order)
+    return flow, modify
+
+
+def test_a_reduction_is_not_of_an_item_that_already_has_no_more_than_that() -> None:
+    """"four tins is too many, bring it down to two" beside a grinder the order holds one of: the tins are meant, not
+    the grinder (two grinders would be more, not fewer), whatever else the message names."""
+    flow, modify = _two_lines(fewer=True)
+    assert modify["args"]["product_id"] == "P1" and flow["asking"] == []
+
+
+def test_without_fewer_asked_an_item_with_less_is_still_a_candidate() -> None:
+    """"make it two" alone could raise the grinder or lower the tins: which one is asked."""
+    flow, _ = _two_lines()
+    assert flow["asking"] == ["item"]
+
+
+def test_a_request_that_points_back_is_described_by_the_story_around_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """"the power bank I got in march stopped holding charge. refund it please": the refund's own words name no record;
+    the clause before it, which asks nothing, tells which (the other request's clause, read as a problem report)."""
+    text = "the power bank I got in march stopped holding charge. refund it please"
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"technical_issue": 0, "get_refund": 1})
+    flow = _flow(["get_refund", "technical_issue"])
+    split_requests(flow, text, {"products": ["Power Bank 20000mAh"]}, now=datetime(2026, 5, 1, tzinfo=UTC),
+                   catalogue=["Power Bank 20000mAh", "Mechanical Keyboard"])
+    assert request_of(flow, "get_refund")["described"].get("products") == ["Power Bank 20000mAh"]
+
+
+def test_a_request_that_describes_its_own_record_is_not_given_the_story_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "the power bank stopped holding charge. refund the keyboard please"
+    monkeypatch.setattr(requests, "assign_clauses", lambda _t, _i: {"technical_issue": 0, "get_refund": 1})
+    flow = _flow(["get_refund", "technical_issue"])
+    split_requests(flow, text, {"products": ["Power Bank 20000mAh", "Mechanical Keyboard"]},
+                   now=datetime(2026, 5, 1, tzinfo=UTC), catalogue=["Power Bank 20000mAh", "Mechanical Keyboard"])
+    described = request_of(flow, "get_refund")["described"]
+    assert "products" not in described and "keyboard" in described["wanted_words"], described

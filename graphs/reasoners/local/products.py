@@ -36,6 +36,7 @@ def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85
     words = [m.span() for m in tokens]
     mentions = [m for _, _, index in hits if (m := _mention(names[index], lowered, words)) is not None]
     kept = [m for m in mentions if not any(_outdone(m, other) for other in mentions)]
+    kept = [m for m in kept if not _borrowed(m, kept)]
     lines: dict[frozenset[int], list[_Mention]] = {}
     for m in kept:
         lines.setdefault(m.at, []).append(m)
@@ -45,6 +46,9 @@ def match_products(text: str, catalogue: Sequence[str], *, threshold: float = 85
 
 _WORD = re.compile(r"[a-z0-9]+")
 _WORD_SCORE = 85  # partial_ratio a name's word needs against the text to count as found
+# A name's word found in a text word it fills less than this share of is only a part of that word ("buds" in
+# "earbuds"); a typo or a plural still fills most of it.
+_WHOLE_WORD = 0.75
 
 
 class _Name(NamedTuple):
@@ -132,6 +136,7 @@ class _Mention(NamedTuple):
     matched: tuple[str, ...]  # the name's words found in the text, in the name's order and spelling
     total: int  # how many words the name has
     at: frozenset[int]  # indexes of the text's words they were found at
+    inside: frozenset[int] = frozenset()  # those of them where a name's word is only a part of a longer word
 
 
 def _mention(name: _Name, text: str, words: Sequence[tuple[int, int]]) -> _Mention | None:
@@ -139,14 +144,38 @@ def _mention(name: _Name, text: str, words: Sequence[tuple[int, int]]) -> _Menti
     own = name.own
     matched: list[str] = []
     at: set[int] = set()
+    inside: set[int] = set()
     for word, needle in zip(own, name.needles, strict=True):
         found = fuzz.partial_ratio_alignment(needle, text)
         if found is not None and found.score >= _WORD_SCORE:
             matched.append(word)
-            at |= {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
+            spans = {i for i, (start, end) in enumerate(words) if start < found.dest_end and found.dest_start < end}
+            at |= spans
+            inside |= {i for i in spans if _part_of(needle, i, text, words)}
     if not own or len(matched) / len(own) < 0.6:
         return None
-    return _Mention(name.name, tuple(matched), len(own), frozenset(at))
+    return _Mention(name.name, tuple(matched), len(own), frozenset(at), frozenset(inside))
+
+
+def _part_of(needle: str, at: int, text: str, words: Sequence[tuple[int, int]]) -> bool:
+    """Is the name's word, found in the text's word ``at``, only a part of it ("buds" of "earbuds"), and said
+    nowhere as a word of its own? Not a size or a model number ("14" of "14in")."""
+    start, end = words[at]
+    if not needle.isalpha() or len(needle) >= _WHOLE_WORD * (end - start):
+        return False
+    return not any(fuzz.ratio(needle, text[a:b]) >= _WORD_SCORE for a, b in words)
+
+
+def _borrowed(mention: _Mention, mentions: Sequence[_Mention]) -> bool:
+    """Whether ``mention`` is made of a part of a word another mention reads whole: "buds" of "earbuds" in "the sport
+    earbuds ... won't charge in the case" is Aurora Sport Earbuds' word, so "case" alone is a part of those earbuds,
+    not the Pixel Buds Case. Without the borrowed words, too few of the name's words are left to mention it."""
+    taken = {i for other in mentions if other is not mention for i in other.at - other.inside}
+    borrowed = mention.inside & taken
+    if not borrowed:
+        return False
+    left = len(mention.at - borrowed)
+    return left / mention.total < 0.6
 
 
 def _outdone(mention: _Mention, other: _Mention) -> bool:

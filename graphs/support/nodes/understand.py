@@ -47,6 +47,7 @@ from graphs.support.escalation import strong_anger
 from graphs.support.flows import changes_records, get_flow
 from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
+from graphs.support.named_flows import with_flow_named
 from graphs.support.references import held_records, referred_reading
 from graphs.support.remedies import with_remedy_asked
 from graphs.support.requests import gives_asked_text
@@ -182,6 +183,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                                         expecting=[*asked["expects"], *wanted], account_named=named)
     intents = _with_person_asked(intents, text, seen)
     if not continues and act == "new_request":
+        intents = with_flow_named(intents, words, router.classify([words])[0], seen)
         intents = with_remedy_asked(intents, words, entities, seen)
         intents = _with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
