@@ -22,6 +22,7 @@ a key over an earlier one), and its nodes' audit records in one insert when it e
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, TypeVar
 
@@ -61,12 +62,12 @@ def own_step(node: Callable[..., Out]) -> Callable[..., Out]:
     """``node`` as a step of its own, whose audit records are written in one insert when it ends, as a step of
     several nodes writes them (its update, or the ``Command`` it returns, as it is)."""
 
+    # functools.wraps keeps the node's return annotation (a Command's destinations, which LangGraph draws as edges)
+    @functools.wraps(node)
     def step(state: State, runtime: Runtime[Context]) -> Out:
         with deps(runtime).audit.batched():
             return node(state, runtime)
 
-    step.__name__ = getattr(node, "__name__", "step")
-    step.__doc__ = getattr(node, "__doc__", None)
     return step
 
 

@@ -131,10 +131,10 @@ def test_two_products_are_troubleshot_in_parallel_then_the_broken_one_is_exchang
     assert notes[0] == "One guide per product; they do not depend on each other.", notes
 
     second = service.send("t-devices", "I did every step and the headphones from order 10002 still won't pair. "
-                          "Please exchange them for the Aurora Lite Earbuds, product P007.")
+                          "Would it be possible to exchange them for the Aurora Lite Earbuds, product P007?")
     exchange = next(s for s in second.plan if s["tool"] == "exchange_item")
     assert exchange["args"]["order_id"] == 10002, exchange
-    # No flow runs exchange_item without asking: the write waits for the customer's yes first (issue 17).
+    # Asked about, not told (policy 2), the exchange waits for the customer's yes first (issue 17).
     assert exchange["status"] == "awaiting_confirmation", exchange
     assert rows(database_url, select(returns).where(returns.c.order_id == 10002)) == [], "exchanged before the yes"
     second = service.send("t-devices", "yes please")
