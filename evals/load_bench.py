@@ -23,6 +23,7 @@ from evals.serve_bench import TIMEOUT, percentile
 from evals.served import Server, databases, start_support, stop, work_folder
 from foundation.principals import Principal
 from service.demo import CONVERSATIONS
+from supportgraph.server import timing
 from tools.store import prepare_demo_store
 
 PERSON_TEXT = CONVERSATIONS[3].messages[0]  # the demo's upset customer asking for a person
@@ -45,6 +46,9 @@ class LoadReport:
     double_refunds: list[int] = field(default_factory=list)  # orders refunded more than once
     unasked_refunds: list[int] = field(default_factory=list)  # orders refunded that no conversation asked about
     seconds: float = 0.0
+    # every run: (seconds since the start, what, client ms, the server's phases: supportgraph.server.timing)
+    runs: list[tuple[float, str, float, dict[str, float]]] = field(default_factory=list)
+    started: float = field(default_factory=time.perf_counter)
 
     def line(self) -> str:
         every = self.turn_ms + self.resume_ms
@@ -56,6 +60,47 @@ class LoadReport:
                 f"{self.stuck} still waiting after three decisions · "
                 f"refunds asked {self.refunds_asked}, made {self.refunds_made}, twice {len(self.double_refunds)}, "
                 f"unasked {len(self.unasked_refunds)}")
+
+    def phases(self) -> list[str]:
+        """Where the runs' time went, by the server's ``Server-Timing`` (supportgraph.server.timing) and the
+        client's clock: for customer turns and reviewer resumes, the median run and the slowest 1 % (mean of
+        each phase); ``outside`` is the client's time the server did not see (the connection, the worker's
+        queue before the guard took the request)."""
+        lines = []
+        for what in ("customer turn", "reviewer resume"):
+            runs = sorted((r for r in self.runs if r[1] == what), key=lambda r: r[2])
+            if not runs:
+                continue
+            middle = runs[len(runs) // 2: len(runs) // 2 + 1]
+            slowest = runs[-max(1, len(runs) // 100):]
+            for label, group in (("median", middle), ("slowest 1 %", slowest)):
+                lines.append(f"{what}s, {label} ({len(group)}; at {_at(group)} s): " + _mean_phases(group))
+        if self.runs:
+            buckets: dict[int, list[float]] = {}
+            for at, _, ms, _ in self.runs:
+                buckets.setdefault(int(at // 10) * 10, []).append(ms)
+            lines.append("runs by start (s: count, p50/p99 ms): " + " · ".join(
+                f"{start}: {len(ms)}, {percentile(ms, 50):.0f}/{percentile(ms, 99):.0f}"
+                for start, ms in sorted(buckets.items())))
+        return lines
+
+
+PHASES = ("outside", "guard", "before", "steps", "cpu", "between", "after")
+
+
+def _mean_phases(group: list[tuple[float, str, float, dict[str, float]]]) -> str:
+    sums = dict.fromkeys(("client", *PHASES), 0.0)
+    for _, _, ms, phases in group:
+        sums["client"] += ms
+        sums["outside"] += ms - phases.get("total", ms)
+        for name in PHASES[1:]:
+            sums[name] += phases.get(name, 0.0)
+    return " · ".join(f"{name} {value / len(group):.0f}" for name, value in sums.items()) + " ms"
+
+
+def _at(group: list[tuple[float, str, float, dict[str, float]]]) -> str:
+    starts = sorted(r[0] for r in group)
+    return f"{starts[0]:.0f}" if len(starts) == 1 else f"{starts[0]:.0f}–{starts[-1]:.0f}"
 
 
 def _customers(count: int) -> list[str]:
@@ -101,6 +146,8 @@ class _Conversation:
             self.report.errors.append(f"{what}: {type(exc).__name__}")
             return None
         times.append((time.perf_counter() - started) * 1000)
+        self.report.runs.append((started - self.report.started, what, times[-1],
+                                 timing.parse(response.headers.get("server-timing", ""))))
         values = response.json() if response.status_code == 200 else None
         if not isinstance(values, dict) or "__error__" in values:
             self.report.errors.append(f"{what}: {response.status_code} {response.text[:200]}")
@@ -212,7 +259,7 @@ async def _run(server: Server, customers: list[str], orders: dict[str, tuple[int
         clients = [httpx.AsyncClient(base_url=server.base_url, timeout=TIMEOUT, headers=server.headers(f"load-{c}"))
                    for c in customers]
         try:
-            started = time.perf_counter()
+            started = report.started = time.perf_counter()
             refunds = await asyncio.gather(*(
                 _play(_Conversation(server, client, reviewer, report), n, orders.get(c, (10001, None)), turns, think)
                 for n, (c, client) in enumerate(zip(customers, clients, strict=True))))

@@ -149,7 +149,11 @@ def _launch(kind: str, command: list[str], env: dict[str, str], port: int, datab
 
 
 def _wait_ready(server: Server, path: str, seconds: float = STARTUP_SECONDS) -> None:
+    """Until ``path`` answers 200; when its answers name their worker (``/ready``), until every worker has
+    answered: a worker takes connections only once it is ready, so a benchmark started after the first would
+    open its keep-alive connections on that worker alone, and a late worker's start competes with its runs."""
     deadline = time.monotonic() + seconds
+    seen: set[object] = set()
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"the {server.kind} server exited with {server.process.returncode}:\n"
@@ -157,13 +161,25 @@ def _wait_ready(server: Server, path: str, seconds: float = STARTUP_SECONDS) -> 
         try:
             with urllib.request.urlopen(server.base_url + path, timeout=2) as response:
                 if response.status == 200:
-                    return
+                    worker = _worker(response.read())
+                    seen.add(worker)
+                    if worker is None or len(seen) >= server.workers:
+                        return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.3)
+        time.sleep(0.1 if seen else 0.3)
     stop(server)
     raise RuntimeError(f"the {server.kind} server did not answer within {seconds:.0f} s:\n"
                        f"{server.log_tail()}")
+
+
+def _worker(body: bytes) -> object:
+    """The worker a readiness answer names, or None."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value.get("worker") if isinstance(value, dict) else None
 
 
 def stop(server: Server) -> None:

@@ -43,6 +43,16 @@ def _documents() -> Environment:
     return env
 
 
+def compile_replies() -> int:
+    """Compile every reply template now (a worker's start), not in the first turn that renders each; returns
+    how many. Jinja keeps a compiled template for as long as the environment lives."""
+    env = _environment()
+    names = env.list_templates(extensions=["j2"])
+    for name in names:
+        env.get_template(name)
+    return len(names)
+
+
 def render_reply(name: str, /, **values: object) -> str:
     """Render ``prompts/replies/NAME.j2`` with ``values``; whitespace is tidied, blank lines kept single."""
     text = _environment().get_template(f"{name}.j2").render(**values)

@@ -31,6 +31,7 @@ from graphs.support.csat import Rating, check_score, record_rating
 from graphs.support.graph import builder
 from graphs.support.messages import check_message
 from graphs.support.review import ReviewRequest, parse_response
+from graphs.support.warm import warm_turn
 from service.checkpointer import open_checkpointer
 from service.recovery import api_run_in_progress, recover_thread, settle_after_failure
 from service.review_index import IndexingPostgresSaver, IndexingSqliteSaver
@@ -109,10 +110,12 @@ class SupportService:
         return thread_id
 
     def warm_up(self) -> None:
-        """Open the business store and load the intent router now rather than on the first message."""
+        """Open the business store, load the intent router and what a turn loads once (graphs/support/warm.py)
+        now rather than on the first message."""
         open_store(self.context.database_url)
         load_router()
         embed(["warm up"])
+        warm_turn(self.context.database_url)
 
     def exists(self, thread_id: str) -> bool:
         return bool(self.graph.get_state(self._config(thread_id)).values)

@@ -15,7 +15,8 @@ six steps, and so eight checkpoints (with the input's and the start's). Here it 
 state the nodes before it left. The nodes stay what they were: each reads the state as the ones before it in the
 step left it, and the step writes their updates together (the transcript's additions in order, a later value of
 a key over an earlier one), and its nodes' audit records in one insert when it ends, before its checkpoint
-(``AuditLog.batched``). plan, assess and respond stay nodes of their own too, for the paths that start there
+(``AuditLog.batched``); under ``serve`` each step's wall and CPU time go into the run request's spans
+(foundation/spans.py). plan, assess and respond stay nodes of their own too, for the paths that start there
 (a replan, a declined claim, the replies of ingest and of a reviewer).
 """
 
@@ -29,6 +30,7 @@ from typing import Any, Literal, TypeVar
 from langgraph.graph.message import _messages_delta_reducer
 from langgraph.runtime import Runtime
 
+from foundation import spans
 from graphs.support.context import Context
 from graphs.support.deps import deps
 from graphs.support.routing import after_act, after_assess, after_ingest, after_plan
@@ -43,8 +45,11 @@ def in_one_step(first: Node, *then: tuple[Condition, Node]) -> Node:
     """One node that runs ``first``, then each of ``then``'s nodes for as long as its condition holds on the state
     the nodes before it left; its update is theirs, merged."""
 
+    name = getattr(first, "__name__", "step")
+
     def step(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-        with deps(runtime).audit.batched():  # the step's audit records: one insert when it ends
+        # the step's audit records: one insert when it ends; its time into a served run's spans
+        with spans.step(name), deps(runtime).audit.batched():
             total = dict(first(state, runtime) or {})
             for goes_on, node in then:
                 state = applied(state, total)
@@ -53,7 +58,7 @@ def in_one_step(first: Node, *then: tuple[Condition, Node]) -> Node:
                 total = merged(total, node(state, runtime) or {})
         return total
 
-    step.__name__ = getattr(first, "__name__", "step")
+    step.__name__ = name
     step.__doc__ = getattr(first, "__doc__", None)
     return step
 
@@ -65,7 +70,7 @@ def own_step(node: Callable[..., Out]) -> Callable[..., Out]:
     # functools.wraps keeps the node's return annotation (a Command's destinations, which LangGraph draws as edges)
     @functools.wraps(node)
     def step(state: State, runtime: Runtime[Context]) -> Out:
-        with deps(runtime).audit.batched():
+        with spans.step(node.__name__), deps(runtime).audit.batched():
             return node(state, runtime)
 
     return step

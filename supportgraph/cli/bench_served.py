@@ -119,6 +119,8 @@ def bench_load_command(
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CliError(f"the benchmark failed: {reason}") from None
     console.print(report.line())
+    for line in report.phases():
+        console.print(f"  {line}")
     for error in report.errors[:10]:
         console.print(f"  error: {error}")
     if report.double_refunds or report.unasked_refunds:

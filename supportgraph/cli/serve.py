@@ -44,7 +44,7 @@ def serve(
     prepare_database(url)
     console.print(f"loading the models (model cache {os.environ['SUPPORTGRAPH_HOME']}/cache; the first start "
                   "builds it, ~1-2 min)")
-    loaded = warm_models()
+    loaded = warm_models(turn=False)  # the cache built once; each worker loads the rest at its start
     import uvicorn
 
     console.print(f"supportgraph API on http://{host}:{port} ({workers} worker(s), {len(registry.by_hash)} API "

@@ -12,6 +12,7 @@ of finished runs go soon after the run (supportgraph.server.run_events).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -76,11 +77,12 @@ app.add_exception_handler(StoreNotReady, store_not_ready)
 
 @app.get("/ready")
 async def ready() -> JSONResponse:
-    """200 once this worker has its models loaded (what it loaded, from where) and the business store can serve;
-    503 before, with the store's problem when it has one."""
+    """200 once this worker has its models loaded (what it loaded, from where) and the business store can serve,
+    with the worker's process id (a client that must know every worker is up counts them); 503 before, with the
+    store's problem when it has one."""
     problem = await asyncio.to_thread(business_store_problem)
     if problem is not None:
         return JSONResponse({"ready": False, "models": _loaded, "store": problem}, status_code=503)
     if not _loaded:
         return JSONResponse({"ready": False, "models": {}}, status_code=503)
-    return JSONResponse({"ready": True, "models": _loaded})
+    return JSONResponse({"ready": True, "models": _loaded, "worker": os.getpid()})

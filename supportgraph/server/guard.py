@@ -10,7 +10,8 @@ request before Aegra does and every response after:
   route, which thread it reaches (404 for a thread you may not see), what the typed body may carry
   (supportgraph.server.payloads, supportgraph.server.run_checks), or answers itself (``GET /whoami``);
 * the response goes through the route's view (supportgraph.server.views): a customer sees its conversation, not
-  the review's internals, and message content is served as markdown;
+  the review's internals, and message content is served as markdown; a run request's answer carries a
+  ``Server-Timing`` header: where the server spent its time (supportgraph.server.timing);
 * a 5xx, or an exception, is answered with a request id only; the details go to the log with that id;
 * runs on one thread are taken one at a time: a run request holds the thread (ThreadIndex.run_slot) until
   Aegra has recorded its run, and one that finds a run in progress answers 409.
@@ -20,13 +21,15 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 from uuid import uuid4
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from foundation.principals import Principal
-from supportgraph.server import views
+from foundation.spans import Spans, collecting
+from supportgraph.server import timing, views
 from supportgraph.server.keys import API_KEY_HEADER, configured_keys
 from supportgraph.server.rules import Answer, Passage, Refusal, Rules
 from supportgraph.server.threads import RunSlot, ThreadIndex
@@ -65,6 +68,11 @@ class AccessGuard:
         if principal is None:
             await _refuse(send, Refusal(401, f"missing or unknown API key: send it in the {API_KEY_HEADER} header"))
             return
+        with collecting() as spans:  # a run's steps time themselves into it (supportgraph.server.timing)
+            await self._guarded(scope, receive, send, principal, request_id, spans)
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send, principal: Principal, request_id: str,
+                       spans: Spans) -> None:
         try:
             body = await _read_body(receive) if scope["method"] in ("POST", "PUT", "PATCH") else b""
             passage = await self.authorize(principal, scope["method"], scope.get("path", ""), body)
@@ -86,7 +94,8 @@ class AccessGuard:
             await self._pass(scope, body, receive, send, passage, principal, request_id)
             return
         try:
-            await self._pass(scope, body, receive, _releasing(passage.slot, send), passage, principal, request_id)
+            await self._pass(scope, body, receive, _releasing(passage.slot, send, spans), passage, principal,
+                             request_id)
         finally:
             await passage.slot.release()
 
@@ -225,11 +234,14 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-def _releasing(slot: RunSlot, send: Send) -> Send:
-    """``send``, releasing the thread when the response starts (Aegra has recorded the run by then)."""
+def _releasing(slot: RunSlot, send: Send, spans: Spans) -> Send:
+    """``send``, releasing the thread when the response starts (Aegra has recorded the run by then), with the
+    run's ``Server-Timing`` (supportgraph.server.timing; for a streamed run it ends at the stream's start)."""
+    forwarded = time.perf_counter()
 
     async def releasing(message: Message) -> None:
         if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), timing.header(spans, forwarded)]}
             await slot.release()
         await send(message)
 

@@ -74,9 +74,11 @@ def business_store_problem() -> str | None:
     return store_problem(open_database(Settings().resolved_database_url()))
 
 
-def warm_models() -> dict[str, str]:
-    """Build (first time) or load the intent router and the MiniLM encoder, so no request pays for either, and
-    limit BLAS to one thread (foundation/blas.py).
+def warm_models(*, turn: bool = True) -> dict[str, str]:
+    """Build (first time) or load the intent router and the MiniLM encoder, and load what a turn loads once
+    (graphs/support/warm.py: the tokenizer, the flows, the templates, the articles' vectors …), so no request
+    pays for any of it (``turn``: a worker's start; ``serve``'s own process, which only builds the cache before
+    the workers start, skips it), and limit BLAS to one thread (foundation/blas.py).
 
     Both live under ``$SUPPORTGRAPH_HOME/cache`` (``serve`` makes the home absolute before its workers start);
     returns what was loaded, for ``GET /ready``."""
@@ -85,10 +87,13 @@ def warm_models() -> dict[str, str]:
     from foundation.blas import one_blas_thread
     from foundation.embeddings import embed
     from graphs.reasoners.local.router import cache_dir_default, load_router
+    from graphs.support.warm import warm_turn
 
     started = time.perf_counter()
     one_blas_thread()
     router = load_router()
     embed(["warm up"])
+    if turn:  # what a turn loads once: no customer's run pays for it
+        warm_turn(Settings().resolved_database_url())
     return {"router": type(router).__name__, "cache": str(cache_dir_default().resolve()),
             "seconds": f"{time.perf_counter() - started:.1f}"}

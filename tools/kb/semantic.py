@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from foundation.embeddings import embed
-from tools.kb.backend import Article
-from tools.kb.ranking import head_text
+from tools.kb.backend import Article, kb_backend
+from tools.kb.ranking import bm25_scores, head_text
+
+if TYPE_CHECKING:
+    from tools.store import BusinessStore
 
 _cache: dict[str, tuple[tuple[str, ...], np.ndarray]] = {}
 _cache_lock = threading.Lock()
@@ -45,3 +49,14 @@ def cosine_scores(version: str, articles: Sequence[Article], query: str) -> list
         return []
     vectors = article_vectors(version, articles)
     return [float(s) for s in vectors @ embed([query], precision="fp32")[0]]
+
+
+def warm_articles(store: BusinessStore) -> int:
+    """Embed the knowledge base's articles now (a worker's start), not in the first customer turn that searches
+    them (~2 s of CPU, during which every search of the process waits on the lock above); returns how many."""
+    kb = kb_backend(store)
+    rows = kb.articles()
+    article_vectors(kb.version(), rows)
+    embed(["warm up"], precision="fp32")  # the float32 encoder a query runs on
+    bm25_scores(rows, "warm up")  # and each article's word counts (ranking._term_counts)
+    return len(rows)
