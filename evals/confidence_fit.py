@@ -252,7 +252,13 @@ MIN_GAIN = 0.002
 # The features the map may use: each rises with the turns' confidences and is fitted with a weight of at least 0,
 # so the conversation's confidence never falls when a turn's rises. The number of turns is not offered: its weight
 # followed the writers' habits (chatty writers' long conversations passing) and did not hold on new writers.
-CANDIDATES = ("product", "lowest", "last")
+# ``settled`` (the last reply does not ask the customer: graphs/support/conversation_map.py) is offered beside them.
+CANDIDATES = ("product", "lowest", "last", "settled")
+# The feature the map starts from: a conversation passes iff its last turn is right (evals/selective.py's rule:
+# the last turn is where the end state is reached), so its confidence is the last turn's, recalibrated; the others
+# join it when they lower the Brier score. Chosen freely, ``settled`` alone won on the pooled worked-on and
+# first-contact conversations but ranked the next batch's conversations worse (docs/confidence.md "Per conversation").
+FIRST_FEATURE = "last"
 # The size of a held-out batch (blind dev5: 69 conversations) the calibration-error floor is reported for.
 FLOOR_CONVERSATIONS = 60
 
@@ -277,7 +283,9 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
         return dict(conversation_map.IDENTITY), {}
     rows = [conversation_map.features([float(cv[i]) for i in idx], [turns[i].signals for i in idx])
             for idx in groups.values()]
-    table = np.array([[r[k] for k in CANDIDATES] for r in rows])
+    # a feature the same in every conversation (``settled`` where no replies are known) says nothing: not offered
+    offered = tuple(k for k in CANDIDATES if len({r[k] for r in rows}) > 1)
+    table = np.array([[r[k] for k in offered] for r in rows])
     scale = table.std(axis=0) + 1e-9  # fitted on standardised features (one strength suits all), written unscaled
     writers = [group_of(turns[idx[0]]) for idx in groups.values()]
     n_splits = min(5, int(min(passed.sum(), len(passed) - passed.sum())), len(set(writers)))
@@ -285,7 +293,7 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
                    .split(table, passed, writers)) for seed in CONVERSATION_SEEDS]
 
     def columns(names: list[str]) -> list[int]:
-        return [CANDIDATES.index(n) for n in names]
+        return [offered.index(n) for n in names]
 
     def cv_of(names: list[str], c: float) -> list[np.ndarray]:
         x = table[:, columns(names)] / scale[columns(names)]
@@ -301,12 +309,11 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
         clf = LogisticRegression(C=c, max_iter=1000).fit(table[:, columns(names)] / scale[columns(names)], passed)
         return bool((clf.coef_[0] >= 0).all())
 
-    single = {n: brier([n]) for n in CANDIDATES}
-    first = min(single, key=lambda n: single[n][0])
+    first = FIRST_FEATURE if FIRST_FEATURE in offered else min(offered, key=lambda n: brier([n])[0])
     chosen = [first]
-    score, c = single[first]
-    while len(chosen) < len(CANDIDATES):
-        tried = {n: brier([*chosen, n]) for n in CANDIDATES if n not in chosen}
+    score, c = brier([first])
+    while len(chosen) < len(offered):
+        tried = {n: brier([*chosen, n]) for n in offered if n not in chosen}
         tried = {n: v for n, v in tried.items() if monotone([*chosen, n], v[1])}
         if not tried:
             break
@@ -318,7 +325,7 @@ def _fit_conversations(turns: list[LabelledTurn], cv: np.ndarray) -> tuple[dict[
     idx = columns(chosen)
     clf = LogisticRegression(C=c, max_iter=1000).fit(table[:, idx] / scale[idx], passed)
     fitted_cv = cv_of(chosen, c)[0]
-    product_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), table[:, [CANDIDATES.index("product")]],
+    product_cv = cross_val_predict(LogisticRegression(C=1e4, max_iter=1000), table[:, [offered.index("product")]],
                                    passed, cv=splits[0],
                                    method="predict_proba")[:, 1]
     folders = [turns[idx_[0]].folder for idx_ in groups.values()]

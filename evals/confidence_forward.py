@@ -2,8 +2,8 @@
 
 ``python -m evals.confidence_forward [--replays DIR]`` prints, for each batch k (dev7 … the newest first-contact
 record), how each candidate calibration fitted on what existed before batch k does on batch k's first-contact
-turns: turn ECE, conversation ECE, turn AUC, risk at 60 % coverage and the mean confidence against the rate of
-right turns; then the same pooled over every k.
+turns: turn ECE, conversation ECE, turn AUC, risk at 60 % coverage, the conversations' AUC and risk at 60 %
+coverage, and the mean confidence against the rate of right turns; then the same pooled over every k.
 
 What existed before batch k: the first-contact turns of batches < k (evals/confidence/first_contact), and the
 turns of older dev/para halves replayed on the code batch k was first played on (the lead can play them at the
@@ -148,10 +148,14 @@ def scores(model: ConfidenceModel, maps: Maps, turns: list[LabelledTurn]) -> dic
 
 def figures(s: dict[str, np.ndarray]) -> dict[str, float]:
     curve = risk_coverage(s["p"].tolist(), s["y"].tolist())
+    conv_curve = risk_coverage(s["pc"].tolist(), s["yc"].tolist())
     return {"turns": len(s["y"]), "turn_ece": expected_calibration_error(s["p"], s["y"]),
             "conv_ece": expected_calibration_error(s["pc"], s["yc"]),
             "auc": float(roc_auc_score(s["y"], s["p"])),
             "risk60": next(q["risk"] for q in curve if q["coverage"] >= 0.6),
+            # the conversations' ranking: a conversation passes iff its last turn is right (the labelling rule)
+            "conv_auc": float(roc_auc_score(s["yc"], s["pc"])) if len(set(s["yc"].tolist())) > 1 else float("nan"),
+            "conv_risk60": next(q["risk"] for q in conv_curve if q["coverage"] >= 0.6),
             "mean": float(s["p"].mean()), "rate": float(s["y"].mean()),
             "conv_mean": float(s["pc"].mean()), "conv_rate": float(s["yc"].mean())}
 
@@ -228,7 +232,8 @@ def _rates(turns: list[LabelledTurn]) -> str:
 
 def _row(name: str, f: dict[str, float]) -> str:
     return (f"  {name:<46} turn ECE {f['turn_ece']:.3f}  conv ECE {f['conv_ece']:.3f}  AUC {f['auc']:.3f}  "
-            f"risk@60 {f['risk60']:.1%}  mean {f['mean']:.3f} vs rate {f['rate']:.3f}  "
+            f"risk@60 {f['risk60']:.1%}  conv AUC {f['conv_auc']:.3f}  conv risk@60 {f['conv_risk60']:.1%}  "
+            f"mean {f['mean']:.3f} vs rate {f['rate']:.3f}  "
             f"conv mean {f['conv_mean']:.3f} vs {f['conv_rate']:.3f}")
 
 

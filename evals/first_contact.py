@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.confidence_fit import LabelledTurn, _relative, collect_turns
-from graphs.support.reply_signals import REPLY_SIGNALS, reply_signals
+from graphs.support.reply_signals import REPLY_SIGNALS, SENT_SIGNALS, reply_signals, sent_signals
 
 FIRST_CONTACT = Path(__file__).parent / "confidence" / "first_contact"
 
@@ -77,17 +77,20 @@ def load(paths: Sequence[Path] | None = None) -> list[LabelledTurn]:
 
 
 def with_reply_signals(turns: Sequence[LabelledTurn]) -> list[LabelledTurn]:
-    """The turns with the reply-side signals (graphs/support/reply_signals.py) their record lacks, computed by the
+    """The turns with the reply-side signals (graphs/support/reply_signals.py; ``asks_customer`` too, which the
+    conversation map reads) their record lacks, computed by the
     graph's own function from the replies the agent sent and those of the conversation's earlier turns (a record
     lists a conversation's turns in order). A record that kept no replies (played before records kept what was
-    said: dev6-dev8) gets none: the fit reads a missing signal as 0, as on a turn that showed none of it."""
+    said: dev6-dev8) gets none: the fit reads a missing turn signal as 0, as on a turn that showed none of it, and
+    the conversation map a missing ``asks_customer`` as unknown (``conversation_map.UNKNOWN_SETTLED``)."""
     sent: dict[str, list[str]] = {}
     out = []
     for t in turns:
         earlier = sent.setdefault(t.conversation or t.text, [])
         missing = [name for name in REPLY_SIGNALS if name not in t.signals]
+        missing += [name for name in SENT_SIGNALS if name not in t.signals]
         if missing and t.replies:
-            computed = reply_signals(earlier, "\n\n".join(t.replies))
+            computed = {**reply_signals(earlier, "\n\n".join(t.replies)), **sent_signals(t.replies)}
             t = replace(t, signals={**t.signals, **{name: computed[name] for name in missing}})
         earlier.extend(t.replies)
         out.append(t)

@@ -28,6 +28,7 @@ from evals.scenario_format import Scenario
 from evals.scenario_play import Transcript
 from evals.selective import selective_figures, turn_labels
 from graphs.support.confidence import load_model
+from graphs.support.reply_signals import sent_signals
 
 
 @dataclass
@@ -226,8 +227,10 @@ def score(scenario: Scenario, t: Transcript) -> TrialResult:
     reasons = [reason for part in by_part.values() for reason in part]
     labels = turn_labels(t.turns, passed=not reasons, expected_intents=scenario.expect.get("intents", []),
                          expected_escalation=bool(scenario.expect["escalated"]))
+    # the signals the graph measured, and what the agent sent read for the conversation map (``sent_signals``)
     turns = [{"turn": n, "confidence": turn["confidence"], "route": turn.get("route"), "right": label,
-              "signals": turn.get("signals") or {}, "message": turn.get("message") or "",
+              "signals": {**turn["signals"], **sent_signals(turn.get("replies") or [])} if turn.get("signals") else {},
+              "message": turn.get("message") or "",
               "replies": list(turn.get("replies") or []), "intents": list(turn.get("intents") or [])}
              for n, (turn, label) in enumerate(zip(t.turns, labels, strict=True)) if label is not None]
     return TrialResult(scenario_id=scenario.id, flow=scenario.flow, trial=t.trial, passed=not reasons,

@@ -218,3 +218,16 @@ def test_risk_coverage_and_the_threshold_for_a_target_risk() -> None:
     assert figures["per_turn"]["chosen"]["threshold"] == 0.8
     assert figures["per_turn"]["as_routed"] == {"coverage": 0.75, "risk": pytest.approx(1 / 6)}
     assert figures["per_conversation"]["expected_calibration_error"] == pytest.approx(0.15)
+
+
+def test_a_turns_signals_carry_whether_what_was_sent_asks_the_customer() -> None:
+    """The conversation map reads whether the last reply left the outcome to the customer (``settled``), from what
+    the agent sent (graphs/support/reply_signals.py ``sent_signals``), not from the graph's draft."""
+    base = {"confidence": 0.9, "route": "respond", "intents": ["get_refund"], "signals": {"margin": 0.5}}
+    asked = [{**base, "message": "refund please", "replies": ["Which order is it?"]}]
+    answered = [{**base, "message": "refund please", "replies": ["I've refunded $59.99 to your card."]}]
+    result = score(scenario(), transcript(turns=asked, confidences=[0.9]))
+    assert result.turns[0]["signals"] == {"margin": 0.5, "asks_customer": 1.0}
+    assert score(scenario(), transcript(turns=answered, confidences=[0.9])).turns[0]["signals"]["asks_customer"] == 0.0
+    assert score(scenario(), transcript(turns=[{**answered[0], "signals": {}}], confidences=[0.9])).turns[0][
+        "signals"] == {}  # a turn the graph measured nothing on stays without signals

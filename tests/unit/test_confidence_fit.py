@@ -175,7 +175,7 @@ def test_the_conversation_map_rises_with_every_turn_and_ignores_the_turn_count()
     a conversation's confidence never falls when a turn's rises, and a writer's habit of long conversations
     (which did not hold on new writers) is not learned from the number of turns."""
     model = fit(_by_writers()).model
-    assert set(model.conversation) - {"bias"} <= {"product", "lowest", "last"}, model.conversation
+    assert set(model.conversation) - {"bias"} <= {"product", "lowest", "last", "settled"}, model.conversation
     assert all(w >= 0 for k, w in model.conversation.items() if k != "bias"), model.conversation
     base = [0.7, 0.6, 0.8]
     for k in range(len(base)):
