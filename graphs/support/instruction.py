@@ -130,7 +130,8 @@ def asks_whether(text: str, verb: str = "", context: str = "") -> bool:
 # The customer takes the action by saying so (a performative): "I'm disputing this", "we dispute the charge", "I
 # hereby contest it". The action's own verb right after the customer as subject, in the present; not a condition
 # ("if I dispute it") nor a report of the past ("I disputed it last month").
-_PERFORMER = r"(?<!\bif )(?<!\bwhether )(?<!\bshould )\b(?:i|we)(?:'m|'re| am| are)?\s+(?:hereby\s+|formally\s+|officially\s+)?"
+_PERFORMER = (r"(?<!\bif )(?<!\bwhether )(?<!\bshould )\b(?:i|we)(?:'m|'re| am| are)?\s+"
+              r"(?:hereby\s+|formally\s+|officially\s+)?")
 
 
 def performs(clause: str, verb: str) -> bool:
