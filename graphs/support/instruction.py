@@ -128,15 +128,19 @@ def asks_whether(text: str, verb: str = "", context: str = "") -> bool:
 
 
 # The customer takes the action by saying so (a performative): "I'm disputing this", "we dispute the charge", "I
-# hereby contest it". The action's own verb right after the customer as subject, in the present; not a condition
-# ("if I dispute it") nor a report of the past ("I disputed it last month").
-_PERFORMER = (r"(?<!\bif )(?<!\bwhether )(?<!\bshould )\b(?:i|we)(?:'m|'re| am| are)?\s+"
-              r"(?:hereby\s+|formally\s+|officially\s+)?")
+# hereby contest it". Only an objection is taken so (PERFORMED: saying "I cancel" or "I return it" does nothing),
+# its verb right after the customer opening the clause, in the present: not a question ("could I dispute it?"), a
+# condition ("if I dispute it") nor a report of the past ("I disputed it last month").
+PERFORMED = ("dispute", "contest", "challenge")
+_PERFORMER = rf"^\W*{_OPENERS}(?:i|we)(?:'m|'re| am| are)?\s+(?:hereby\s+|formally\s+|officially\s+|now\s+)?"
 
 
 def performs(clause: str, verb: str) -> bool:
-    """Does the customer take the action ``verb`` (or one of its SYNONYMS) by saying so in the clause?"""
-    found = re.search(rf"{_PERFORMER}(?P<verb>{_verbs(verb, own=True)})", clause, re.I)
+    """Does the customer take the action ``verb`` (opening a dispute) by saying so in the clause (``PERFORMED``)?"""
+    if not any(re.fullmatch(_verbs(verb, own=True), w) for w in PERFORMED):
+        return False
+    verbs = "|".join(_inflected(w) for w in PERFORMED)
+    found = re.search(rf"{_PERFORMER}(?P<verb>{verbs})", clause, re.I)
     if found is None:
         return False
     word = found["verb"] + re.match(r"\w*", clause[found.end():]).group()  # type: ignore[union-attr]

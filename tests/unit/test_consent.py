@@ -188,3 +188,15 @@ def test_a_refund_told_as_putting_the_charge_back_runs_beside_a_hedged_question(
             "later; do you do discounts for charities?")
     assert not asks_whether(text, "refund") and not hedges_action(text, "refund")
     assert hedges_action("We might put the second one back on the shelf, not sure yet.", "refund")
+
+
+@pytest.mark.parametrize(("words", "verb"), [
+    ("Could I cancel order 12002?", "cancel"),
+    ("could I move to pro mid-month or do I have to wait till it renews?", "change"),
+    ("Could I dispute INV-20999?", "open"),
+    ("What is INV-20999?? I cancel things like this all the time.", "cancel"),
+])
+def test_only_an_objection_said_outright_is_taken_by_saying_it(words: str, verb: str) -> None:
+    """A question whose subject is the customer ("could I cancel …?") still asks, and saying "I cancel" takes no
+    action: only a dispute is made by saying so (``instruction.PERFORMED``)."""
+    assert asks_whether(words, verb), words
