@@ -149,7 +149,8 @@ def signals_of(state: State, *, repeats: int = 0, reply: str = "") -> dict[str, 
     understanding = state.understanding
     flow = state.flow
     assert understanding is not None and flow is not None, "signals need an understood turn"
-    intents = understanding["intents"]
+    # An out-of-scope aside beside a request is answered in a sentence: the request's reading is what is weighed.
+    intents = [i for i in understanding["intents"] if i["intent"] != OUT_OF_SCOPE] or understanding["intents"]
     pattern = sum(i["confidence"] for i in intents) / len(intents)
     return {
         "pattern_recognition": round(pattern, 4),
@@ -301,7 +302,7 @@ def _completeness(state: State) -> float:
 
 def _complexity(state: State) -> float:
     assert state.flow is not None
-    intents = len(state.flow["intents"])
+    intents = max(1, len([i for i in state.flow["intents"] if i != OUT_OF_SCOPE]))  # an aside adds no work
     systems = {get_tool(s["tool"]).system for s in state.plan}
     held = sum(s["status"] == "needs_approval" for s in state.plan)
     amount = 0.0

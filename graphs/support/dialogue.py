@@ -74,9 +74,8 @@ def asked_of(state: State) -> Asked:
     assessment = state.assessment
     if (flow["low_confidence_turns"] and assessment and assessment["route"] == "respond"
             and assessment["confidence"] < assessment["threshold"]):
-        return {**nothing, "kind": "choice", "options": list(flow["intents"][:2])}
-    if any(flow["slots"].get(slot) in values for intent in flow["intents"]
-           for slot, values in get_flow(intent).open_when.items()):
+        return {**nothing, "kind": "choice", "options": [i for i in flow["intents"] if i != "out_of_scope"][:2]}
+    if any(get_flow(intent).leaves_open(flow["slots"], flow["intents"]) for intent in flow["intents"]):
         return {**nothing, "kind": "open"}
     return nothing
 

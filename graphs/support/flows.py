@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Literal
@@ -257,6 +257,10 @@ class FlowSpec(BaseModel):
     # The reply asks the customer something when a slot holds one of these values (a greeting is answered with
     # "how can I help?"), so the conversation stays open instead of counting as resolved.
     open_when: dict[str, list[str]] = Field(default_factory=dict)
+    # ``open_when`` holds only when this is the message's one request: beside another request it is an aside, answered
+    # in a sentence, and the other request's reply says whether anything is left to ask (out of scope: "and are you
+    # hiring?" beside a tracked order asks nothing back).
+    open_alone: bool = False
     # Requests this flow fulfils itself (a cancellation refunds the order): read in the same message as this one,
     # they are not planned again.
     covers: list[str] = Field(default_factory=list)
@@ -272,6 +276,12 @@ class FlowSpec(BaseModel):
     # Asked about a record the conversation holds ("when's it getting here?"), the question is this intent's.
     of_record: str | None = None
     reply: str
+
+    def leaves_open(self, slots: Mapping[str, Any], intents: Sequence[str]) -> bool:
+        """Does this request's reply ask the customer something (``open_when``), among the flow's ``intents``?"""
+        if self.open_alone and len(intents) > 1:
+            return False
+        return any(slots.get(slot) in values for slot, values in self.open_when.items())
 
     def verifies(self, slots: Mapping[str, Any]) -> bool:
         """Does this request, with these slots, verify the customer before any step runs?"""

@@ -47,7 +47,9 @@ def compose_reply(state: State) -> str:
     values = _values(state)
     if clarifying(state):
         intents = state.understanding["intents"] if state.understanding else []
-        return render_reply("clarify", intents=intents[:2], **values)
+        # An out-of-scope aside is no reading to choose between ("is this about X, or out of scope?").
+        requests = [i for i in intents if i["intent"] != "out_of_scope"]
+        return render_reply("clarify", intents=requests[:2], **values)
     parts: list[str] = []
     verify = next((s for s in state.plan if s["id"] == "verify"), None)
     if verify is not None and verify["status"] == "failed":

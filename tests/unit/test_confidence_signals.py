@@ -73,3 +73,18 @@ def test_every_signal_is_named_and_the_weakest_are_explained() -> None:
     assert "repair" in weakest(signals, against) and "weight -3.00" in weakest(signals, against)
     neutral = replace(load_model(), weights={**load_model().weights, "repair": 0.0})
     assert "repair" not in weakest(signals, neutral)
+
+
+def test_an_out_of_scope_aside_adds_no_complexity_and_no_doubt_about_the_request(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """"where is 12345? also, is your shop hiring?": the aside is answered in a sentence; the request's reading is
+    what is weighed, and one request is no more complex for an aside beside it."""
+    import graphs.support.confidence as confidence
+
+    monkeypatch.setattr(confidence, "_readings", lambda state: {})
+    alone = signals_of(_state("where is 12345"))
+    state = _state("where is 12345? also, is your shop hiring?", intents=("track_order", "out_of_scope"))
+    assert state.understanding is not None
+    state.understanding["intents"][1]["confidence"] = 0.55
+    aside = signals_of(state)
+    assert aside["complexity"] == alone["complexity"] and aside["pattern_recognition"] == pytest.approx(0.9), aside

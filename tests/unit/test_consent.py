@@ -165,3 +165,38 @@ def test_a_negation_in_another_clause_after_a_dash_does_not_hold_the_action_back
 ])
 def test_telling_the_offered_action_in_its_own_words(words: str, told: bool) -> None:
     assert tells(words, "open") is told, words
+
+
+@pytest.mark.parametrize(("words", "asks"), [
+    ("What on earth is INV-20999?? We never upgraded. We dispute this charge.", False),
+    ("Why was I billed 19.99 twice? I'm formally disputing the second one.", False),
+    ("What is INV-20999? Should I dispute it?", True),
+    ("What is INV-20999?? If I dispute it, what happens?", True),
+    ("What is INV-20999?? I disputed one like it last year.", True),
+    ("What is INV-20999?? I'm not disputing it yet.", True),
+])
+def test_a_dispute_the_customer_makes_by_saying_so_is_no_question(words: str, asks: bool) -> None:
+    """"I'm disputing this" takes the action by saying it (``instruction.performs``): beside a question about the
+    charge, the dispute is told, not asked about; a condition, a past dispute or a negated one still asks."""
+    assert asks_whether(words, "open") is asks, words
+
+
+def test_a_refund_told_as_putting_the_charge_back_runs_beside_a_hedged_question() -> None:
+    """"please put the extra one back" tells the refund; a "might" in another request's sentence beside it ("we
+    might want more of these later; do you do discounts?") does not hold it back."""
+    text = ("My card was hit twice on order 12345. Please put the extra one back. Also, we might want more of these "
+            "later; do you do discounts for charities?")
+    assert not asks_whether(text, "refund") and not hedges_action(text, "refund")
+    assert hedges_action("We might put the second one back on the shelf, not sure yet.", "refund")
+
+
+@pytest.mark.parametrize(("words", "verb"), [
+    ("Could I cancel order 12002?", "cancel"),
+    ("could I move to pro mid-month or do I have to wait till it renews?", "change"),
+    ("Could I dispute INV-20999?", "open"),
+    ("What is INV-20999?? I cancel things like this all the time.", "cancel"),
+])
+def test_only_an_objection_said_outright_is_taken_by_saying_it(words: str, verb: str) -> None:
+    """A question whose subject is the customer ("could I cancel …?") still asks, and saying "I cancel" takes no
+    action: only a dispute is made by saying so (``instruction.PERFORMED``)."""
+    assert asks_whether(words, verb), words

@@ -250,6 +250,23 @@ def test_a_clarifying_question_is_a_choice_between_its_intents() -> None:
     assert asked["kind"] == "choice" and asked["options"] == ["get_refund", "change_order"], asked
 
 
+def test_an_out_of_scope_aside_is_no_option_of_a_clarifying_question() -> None:
+    """"is this about technical issue, or out of scope?" offers the customer nothing: the aside is no reading."""
+    from graphs.support.replies import compose_reply
+
+    flow = _flow(["technical_issue", "out_of_scope"], [], "done")
+    flow["low_confidence_turns"] = 1
+    assessment = {"confidence": 0.4, "threshold": 0.7, "signals": {}, "route": "respond", "reasons": [],
+                  "queue": "technical"}
+    asked = asked_of(State(flow=flow, assessment=assessment))  # type: ignore[arg-type]
+    assert asked["options"] == ["technical_issue"], asked
+    understanding = {"intents": [{"intent": "technical_issue", "confidence": 0.5},
+                                 {"intent": "out_of_scope", "confidence": 0.55}]}
+    flow["low_confidence_turns"] = 0
+    reply = compose_reply(State(flow=flow, assessment=assessment, understanding=understanding))  # type: ignore[arg-type]
+    assert "out of scope" not in reply and "tell me a little more" in reply, reply
+
+
 @pytest.mark.parametrize(("text", "option"), [
     ("the first one", "get_refund"), ("the latter please", "change_order"),
     ("I just want my money refunded", "get_refund"), ("changing it, not money back", "change_order"),

@@ -245,3 +245,24 @@ def ask_pieces(text: str) -> list[str]:
 def carries_request(clause: str) -> bool:
     """Whether the clause asks for something or reports a problem (see the module's docstring)."""
     return _REQUESTING.search(clause) is not None
+
+
+# A yes/no question about the shop itself ("are you …?", "do you …?", "is your …?", "is there …?"): its subject is
+# the shop or what is to be found there, with nothing of the customer's own ("I", "my") and nothing that points back
+# at the rest of the message ("it", "this", "they"). Such a question stands on its own beside a request; a question
+# that leans on the message ("what do I do?", "is that normal?", "any ideas?") only elaborates on it, whatever a
+# router makes of its few words alone.
+_ABOUT_THE_SHOP = re.compile(r"^(?:(?:also|and|oh|but|so|btw|by the way|random(?:ly)?|one more thing|another thing|"
+                             r"last thing|unrelated|separately)\s*[,:-]?\s+)*(?:are|is|do|does|have|has)\s+"
+                             r"(?:you|u|y'all|your|there)\b[^?]*\?$", re.IGNORECASE)
+ASIDE_WORDS = 4  # "are you serious?" is no question about the shop
+_LEANS_ELSEWHERE = re.compile(r"\b(?:i|i'm|im|i've|i'd|i'll|me|my|mine|we|we're|our|us|it|its|it's|this|that|these|"
+                              r"those|they|them|their|he|she|him|her|his|one|ones)\b", re.IGNORECASE)
+
+
+def about_the_shop(piece: str) -> bool:
+    """Whether a piece is a yes/no question about the shop itself that stands on its own (see ``_ABOUT_THE_SHOP``)."""
+    piece = piece.strip()
+    return (len(piece.split()) >= ASIDE_WORDS and _ABOUT_THE_SHOP.match(piece) is not None
+            and _LEANS_ELSEWHERE.search(piece) is None)
+

@@ -68,5 +68,4 @@ def _refused_lookup(step: Step) -> bool:
 
 def _asks_customer(flow: ActiveFlow) -> bool:
     """The flow's reply is a question to the customer for these slots (flows.yaml ``open_when``)."""
-    return any(flow["slots"].get(slot) in values
-               for intent in flow["intents"] for slot, values in get_flow(intent).open_when.items())
+    return any(get_flow(intent).leaves_open(flow["slots"], flow["intents"]) for intent in flow["intents"])

@@ -51,6 +51,7 @@ from graphs.support.named_flows import with_flow_named
 from graphs.support.references import held_records, referred_reading
 from graphs.support.remedies import with_remedy_asked
 from graphs.support.requests import gives_asked_text
+from graphs.support.shop_range import with_unsold_asked
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Step, Understanding
 from graphs.support.utterance import asks, requests
 
@@ -185,6 +186,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not continues and act == "new_request":
         intents = with_flow_named(intents, words, router.classify([words])[0], seen)
         intents = with_remedy_asked(intents, words, entities, seen)
+        intents = with_unsold_asked(intents, words, products, router, seen)
         intents = _with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
                        intents[0]["confidence"] if intents else 0.0)
