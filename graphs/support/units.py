@@ -63,6 +63,9 @@ _THOSE = re.compile(rf"\b(those|these|the|my|another|just|only)\s+{_NUM}\b(?!\s*
 _ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){0,2}?(one|single one)\b"
                   r"(?!\s+(of|more)\b)", re.I)
 _BOTH = re.compile(r"\bboth\b", re.I)
+# "both" as what the action takes ("return both", "refund them both", "send back both").
+_OBJECT_BOTH = re.compile(r"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+((me|us|them|back|please|"
+                          r"just)\s+){0,2}both\b", re.I)
 _ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
@@ -100,10 +103,10 @@ def _asks(sentence: str, action: re.Match[str]) -> bool:
 
 
 def both_said(text: str, names: list[str]) -> bool:
-    """Do the words say "both" of two things, not of two units of a line ("return both", "both of them"; not
-    "both cables", which names the line)?"""
+    """Do the words ask for "both" of two things back, not of two units of a line ("return both", "send both of
+    them back"; not "both cables", which names the line, nor "the two both work fine, return the mouse")?"""
     words = {w for name in names for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3}
-    for m in _BOTH.finditer(text):
+    for m in _OBJECT_BOTH.finditer(text):
         following = re.match(r"\s+(?:of\s+)?(?:(?:the|my|those|these)\s+)?([a-z0-9]+)", text[m.end():].lower())
         if not following or following.group(1).rstrip("s") not in {w.rstrip("s") for w in words}:
             return True

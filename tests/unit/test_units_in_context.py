@@ -15,7 +15,7 @@ from graphs.support.instruction import hedges_action
 from graphs.support.lookups import settle_lookup
 from graphs.support.requests import split_requests
 from graphs.support.state import ActiveFlow, Step
-from graphs.support.units import asking, units_meant
+from graphs.support.units import asking, both_said, units_meant
 
 LAMP = "Desk Lamp LED"
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -189,6 +189,16 @@ def test_both_of_two_items_the_message_names_returns_both() -> None:
 def test_both_of_the_units_of_one_line_returns_no_other_item(text: str) -> None:
     items, _ = _returned(text, CABLES_AND_SPEAKER)
     assert [(i["product_id"], i["quantity"]) for i in items] == [("P083", 2)]
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Please return both and put the money on a gift card", True),
+    ("can you send them both back", True),
+    ("please send back both cables", False),  # the units of one line
+    ("The speaker and the cables both work, please return the cables", False),  # no object of the return
+])
+def test_both_is_what_the_return_takes(text: str, said: bool) -> None:
+    assert both_said(text, ["HDMI Cable 2m", "Nimbus Smart Speaker"]) is said
 
 
 @pytest.mark.parametrize(("text", "part"), [
