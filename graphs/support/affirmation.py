@@ -67,11 +67,13 @@ ORDERS = re.compile(
     r"move|change|apply|issue|ship|book|return|exchange|swap|merge|update|put|make|sort|take|set|confirm|submit|"
     r"arrange|reset|subscribe|unsubscribe|sign|credit|reship|replace|upgrade|downgrade)\b", re.I)
 
-# A sentence that takes what the offer left ("fine. whatever's left then", "ok, just the rest then"): the customer
-# settles for the remainder offered.
+# A sentence that takes what the offer left ("fine. whatever's left then", "ok, just the rest then", "ok, the
+# remaining $49.99 then"): the customer settles for the remainder offered (an amount named with it is one the
+# offer told: understand's ``unheard``).
 REMAINDER = re.compile(
-    r"^\W*(?:(?:just|only|so)\s+)?(?:(?:whatever|what)(?:'?s| is) (?:left|remaining)|the (?:rest|remainder))"
-    r"(?:\s+(?:of it|then))*\b", re.I)
+    r"^\W*(?:(?:just|only|so)\s+)?(?:(?:(?:whatever|what)(?:'?s| is) (?:left|remaining)|the (?:rest|remainder))"
+    r"(?:\s+(?:of it|then))*\b"
+    r"|the remaining\s+(?:\$?\d+(?:[.,]\d+)*|amount|balance|sum|money)(?:\s+then)?\s*(?:[,.!](?!\d)|$))", re.I)
 
 
 def holds_back(rest: str) -> bool:
@@ -174,12 +176,13 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     return None
 
 
-def accepts(text: str) -> bool:
+def acceptance(text: str) -> str | None:
     """Does a reply that opens with delight ("amazing.", "perfect, thank you") or with a decision ("ok, then refund
     whatever's left", "fine then, do that") say yes to the offer? The rest decides: nothing but thanks, or an order
     to do it, is a yes; a no, a negation, a deferral or a question keeps the offer pending ("fine then, forget it",
     "great, I'll think about it and get back to you", "amazing. and will it ship to the same place?"). A sentence
-    that takes the remainder offered ("fine. the rest then") is a yes too."""
+    that takes the remainder offered ("fine. the rest then") is a yes too. The words that say it (the reply, or
+    its last sentence after a remark), else None."""
     core = core_of(text).strip()
     last = SENTENCE_END.split(core)[-1]  # "Oh, so only what's left? ok, then refund whatever's left."
     for said in dict.fromkeys((core, last)):
@@ -190,8 +193,13 @@ def accepts(text: str) -> bool:
             words = re.findall(r"[\w']+", rest.lower())
             if (all(w in ACK_WORDS for w in words) or THANKS.fullmatch(rest.strip(" .!")) is not None
                     or ORDERS.search(rest) or EXPLICIT_YES.search(rest)):
-                return True
+                return said
         rest = _after_opener(said, ACK_OPENER)
         if any(part and REMAINDER.search(part) and not holds_back(part) for part in (said, rest)):
-            return True
-    return False
+            return said
+    return None
+
+
+def accepts(text: str) -> bool:
+    """Does the reply say yes to the offer (``acceptance``)?"""
+    return acceptance(text) is not None

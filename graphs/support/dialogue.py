@@ -128,12 +128,14 @@ def known_slots(state: State) -> dict[str, Any]:
     return known
 
 
-def unheard(entities: Entities, state: State) -> Entities:
+def unheard(entities: Entities, state: State, records: bool = False) -> Entities:
     """The reply's values the conversation does not already hold (in the flow's slots, a request's own slots or
-    the plan's arguments): "it says $129, just refund what's left" repeats the $129 and brings nothing new."""
+    the plan's arguments): "it says $129, just refund what's left" repeats the $129 and brings nothing new.
+    ``records``: what the steps' results show is held too ("I forgot the $40 you sent me", a refund on record)."""
     flow = state.flow
-    held = [flow["slots"], *[r["slots"] for r in (flow.get("requests") or {}).values()]] if flow else []
+    held: list[Any] = [flow["slots"], *[r["slots"] for r in (flow.get("requests") or {}).values()]] if flow else []
     held += [s["args"] for s in state.plan]
+    held += [(s["result"] or {}).get("data") for s in state.plan] if records else []
     on_record = set(_leaves(held))
     out: dict[str, Any] = {}
     for kind, value in entities.items():

@@ -244,6 +244,9 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
     me on the free one": the last sentence does), rather than ask or muse about it (``directs``; "could I move
     down to basic?" asks whether, as ``flows.waits_for_yes`` reads it)?"""
     pieces = [piece for piece in SENTENCE_END.split(text) if spec.named_in(piece, customer) is not None]
-    if spec.named_in(text, customer) is not None:
-        pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
+    if spec.named_in(text, customer) is not None and not any(asks_whether(piece) for piece in pieces):
+        # "pro plan. upgrade me now": the value in one sentence, the request in the next; not when the sentence
+        # naming it asks ("Can I upgrade to Pro? ... you might want to fix that listing": the other sentence's
+        # instruction is no go-ahead for the plan)
+        pieces.append(text)
     return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)

@@ -20,7 +20,7 @@ from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
 from graphs.support.mentions import WANTED, by_words, word_polarity
 from graphs.support.requests import request_of, slots_for
 from graphs.support.state import ActiveFlow, Step
-from graphs.support.units import asking, leaves_units_out, units_left, units_meant, units_reported
+from graphs.support.units import asking, both_said, leaves_units_out, units_left, units_meant, units_reported
 
 MAX_CHOICES = 5
 
@@ -151,7 +151,9 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         found = matches(candidates, lookup, described)
         if lookup.instead_of:
             found = [c for c in found if describes(c, lookup, described)]
-        if lookup.units and len(found) > 1:
+        if lookup.units and (both := _both(lookup, candidates, request)):
+            found = both  # "the clear case ... and the power bank ... Please return both": the two named
+        elif lookup.units and len(found) > 1:
             # "Plug was there, but a pack was missing. Could you refund the missing pack?": of the items the
             # message names, those the sentences asking for something back name.
             # Else those the message's words of the request name ("Both plugs are dead. Refund them please, the
@@ -188,6 +190,17 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         if name not in flow["asking"]:
             flow["asking"] = [*flow["asking"], name]
         flow["stage"] = "collecting"
+
+
+def _both(lookup: Lookup, candidates: list[dict[str, Any]], request: Any) -> list[dict[str, Any]]:
+    """The two records the message names when the sentences asking for something back say "both" of them (not of
+    the units of one: "both cables"); else none."""
+    field = lookup.match.get("products") or "name"
+    if len(candidates) < 2 or not both_said(" ".join(asking(request["text"] or "")),
+                                             [str(c.get(field) or "") for c in candidates]):
+        return []
+    named = by_words(candidates, field, word_polarity(f"{request.get('context') or ''} {request['text'] or ''}"))
+    return named if len(named) == 2 else []
 
 
 def _at_most(value: Any, limit: Any) -> bool:

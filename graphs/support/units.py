@@ -63,6 +63,9 @@ _THOSE = re.compile(rf"\b(those|these|the|my|another|just|only)\s+{_NUM}\b(?!\s*
 _ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){0,2}?(one|single one)\b"
                   r"(?!\s+(of|more)\b)", re.I)
 _BOTH = re.compile(r"\bboth\b", re.I)
+# "both" as what the action takes ("return both", "refund them both", "send back both").
+_OBJECT_BOTH = re.compile(r"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+((me|us|them|back|please|"
+                          r"just)\s+){0,2}both\b", re.I)
 _ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
@@ -99,6 +102,17 @@ def _asks(sentence: str, action: re.Match[str]) -> bool:
     return not re.match(r"\w+ed\b", action.group(), re.I) or _WISHED.search(before) is not None
 
 
+def both_said(text: str, names: list[str]) -> bool:
+    """Do the words ask for "both" of two things back, not of two units of a line ("return both", "send both of
+    them back"; not "both cables", which names the line, nor "the two both work fine, return the mouse")?"""
+    words = {w for name in names for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3}
+    for m in _OBJECT_BOTH.finditer(text):
+        following = re.match(r"\s+(?:of\s+)?(?:(?:the|my|those|these)\s+)?([a-z0-9]+)", text[m.end():].lower())
+        if not following or following.group(1).rstrip("s") not in {w.rstrip("s") for w in words}:
+            return True
+    return False
+
+
 def units_left(line: dict[str, Any], field: str) -> int:
     """The units of an order line not yet returned (``field``: its quantity)."""
     return max(int(line.get(field) or 1) - int(line.get("returned") or 0), 0)
@@ -117,9 +131,12 @@ def units_meant(text: str, name: str, left: int, lines: int = 1, context: str = 
     if left <= 1:
         return None
     asked = asking(text)
-    # The sentences that ask first; when they say no count ("Please refund it too."), the ones that tell which
-    # ("A second speaker of the three died.").
+    # The sentences that ask first; when they say no count ("Please refund it too."), those of the message around
+    # that ask ("... so I'm returning one. Happy for the refund to go to my card.": the request read from the
+    # second), then the ones that tell which ("A second speaker of the three died.").
+    around = [s for s in _SENTENCE.split(context) if s and s.strip() and s not in asked] if context else []
     told = [s for s in _SENTENCE.split(context or text) if s and s.strip() and s not in asked and not asking(s)]
+    asked += [s for s in around if asking(s)]
     kept = _kept(f"{context} {text}", left)
     for sentence in [*asked, *told] or [text]:
         count = _count(sentence, name, left, lines, bare=sentence in asked, kept=kept)
@@ -145,6 +162,8 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
         return left - _number(but.group(but.lastindex or 0))
     if lines == 1 and kept is not None and (_left_asked(sentence) or _EXTRA.search(sentence)):
         return left - kept  # "I only need two cables. Refund the rest."
+    if lines == 1 and bare and (m := _BARE.search(sentence)):
+        return _number(m.group(4))  # the action's own count: "needed two of the three, so I'm sending one back"
     named = _by_name(sentence, words)
     if named is not None:
         return named
@@ -164,8 +183,6 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
         return 1
     if m := _THOSE.search(sentence):
         return _number(m.group(2))
-    if bare and (m := _BARE.search(sentence)):
-        return _number(m.group(4))
     if m := _SUBJECT.search(sentence):
         return _number(m.group(1))
     return None

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from graphs.support import requests
+from graphs.support.flows import get_flow
 from graphs.support.instruction import hedges_action
 from graphs.support.lookups import settle_lookup
 from graphs.support.requests import split_requests
 from graphs.support.state import ActiveFlow, Step
-from graphs.support.units import asking, units_meant
+from graphs.support.units import asking, both_said, units_meant
 
 LAMP = "Desk Lamp LED"
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
@@ -142,3 +143,74 @@ def test_units_reported_refunded_are_not_the_rest_of_a_line_of_several() -> None
     refund = _step("get_refund.refund", "refund_order", {"order_id": 52001, "amount": "$slots.amount.value"})
     settle_lookup(flow, [order, refunds, refund], order)
     assert refund["args"]["amount"] == 15.0  # the one fan not yet paid back, not three
+
+
+def test_a_count_in_an_asking_sentence_another_request_was_read_from_bounds_the_units(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both requests were read from "Happy for the refund to go to my card.": the one lamp the sentence before
+    (nobody's own) sends back bounds the refund, not every lamp on the line."""
+    text = "Turns out I only needed three of the four desk lamps in order 52001, so I'm returning one. " \
+           "Happy for the refund to go to my card."
+    assert _refunded(monkeypatch, text, {"track_refund": 1, "get_refund": 1}, FOUR_LAMPS) == 20.0
+
+
+CASE_AND_BANK = [{"product_id": "P081", "name": "Phone Case Clear", "quantity": 1, "returned": 0, "unit_price": 19.99},
+                 {"product_id": "P082", "name": "Power Bank 20000mAh", "quantity": 1, "returned": 0,
+                  "unit_price": 49.99}]
+CABLES_AND_SPEAKER = [{"product_id": "P083", "name": "HDMI Cable 2m", "quantity": 2, "returned": 0,
+                       "unit_price": 14.99},
+                      {"product_id": "P084", "name": "Nimbus Smart Speaker", "quantity": 1, "returned": 0,
+                       "unit_price": 99.0}]
+
+
+def _returned(text: str, items: list[dict[str, Any]], **slots: Any) -> tuple[Any, ActiveFlow]:
+    """The items the return step gets for ``text`` on an order of ``items`` (and the flow: what it asks)."""
+    flow = _flow(["get_refund"], order_id=52001, returning=True, **slots)
+    split_requests(flow, text, {"order_ids": [52001]}, now=NOW, catalogue=[i["name"] for i in items])
+    order = _step("get_refund.order", "get_order", {"order_id": 52001}, "done")
+    order["result"] = {"ok": True, "data": {"items": items}}
+    back = _step("get_refund.return", "return_items", {"order_id": 52001, "items": "$slots.items"})
+    settle_lookup(flow, [order, back], order)
+    return back["args"]["items"], flow
+
+
+def test_both_of_two_items_the_message_names_returns_both() -> None:
+    text = "I'm switching phones so the clear case is useless now, and the power bank is heavier than I'd like. " \
+           "Please return both and put the money on a gift card, I'll spend it on stuff for the new phone."
+    items, _ = _returned(text, CASE_AND_BANK)
+    assert [i["product_id"] for i in items] == ["P081", "P082"]
+
+
+@pytest.mark.parametrize("text", [
+    "Both cables on 52001 are dead. Please return both.",  # both units of the one line named
+    "The speaker is great. Please return both cables.",
+    "I have the speaker and two cables from 52001; please send back both cables.",
+])
+def test_both_of_the_units_of_one_line_returns_no_other_item(text: str) -> None:
+    items, _ = _returned(text, CABLES_AND_SPEAKER)
+    assert [(i["product_id"], i["quantity"]) for i in items] == [("P083", 2)]
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("Please return both and put the money on a gift card", True),
+    ("can you send them both back", True),
+    ("please send back both cables", False),  # the units of one line
+    ("The speaker and the cables both work, please return the cables", False),  # no object of the return
+])
+def test_both_is_what_the_return_takes(text: str, said: bool) -> None:
+    assert both_said(text, ["HDMI Cable 2m", "Nimbus Smart Speaker"]) is said
+
+
+@pytest.mark.parametrize(("text", "part"), [
+    ("hey, want to send something back", True),
+    ("I'm returning something from order 52001", True),
+    ("something is wrong with order 52001, I want to return it", None),  # the order, not an unnamed thing of it
+])
+def test_sending_something_back_is_part_of_the_order(text: str, part: Any) -> None:
+    assert get_flow("get_refund").slots["part"].named_in(text) is part
+
+
+def test_part_of_an_order_of_several_items_named_by_nothing_asks_which() -> None:
+    """Nothing named but "something": one thing, not the whole order (no refund of every item)."""
+    items, flow = _returned("hey, want to send something back from order 52001", CABLES_AND_SPEAKER, part=True)
+    assert items == "$slots.items" and flow["asking"] == ["items"]

@@ -16,7 +16,7 @@ from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load_thorough_router
-from graphs.support.affirmation import accepts, affirmation_of, told_offered
+from graphs.support.affirmation import acceptance, affirmation_of, told_offered
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.destination import (
@@ -96,9 +96,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
-    if (affirmation is None and asked["kind"] == "confirmation" and accepts(words)
-            and not unheard(entities, state)):
-        affirmation = "yes"  # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new
+    accepted = acceptance(words) if affirmation is None and asked["kind"] == "confirmation" else None
+    if accepted is not None and not unheard(entities, state, records=True) and not unheard(
+            entities if accepted == words else extract_entities(accepted, now=d.now, catalogue=products), state):
+        # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new; a remark before it
+        # may repeat what the records show ("I forgot the $40 you sent. OK, the remaining $49.99 then")
+        affirmation = "yes"
     told = told_offered(state.plan, words) if (
         affirmation is None and asked["kind"] == "confirmation" and not unheard(entities, state)) else []
     if told and len(told) == sum(step["status"] == "awaiting_confirmation" for step in state.plan):
