@@ -41,6 +41,9 @@ def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_cal
     "The price gave me a shock, can I still cancel order 10004?",
     "Please send the replacement in a blister pack, the last box was crushed.",
     "The call cut off twice, I'd like a refund for order 10004",
+    "My OLED TV already has a burn-in on the left side, can I return it?",
+    "The toaster left a burn mark on the worktop, I'd like a refund for order 10004.",
+    "I got burned on that deal last year, so just cancel order 10004 please.",
 ])
 def test_a_device_that_overheated_or_a_figure_of_speech_hurts_no_one(text: str) -> None:
     decision = _decide(_state(message=text, plan=[_step()], sentiment=-0.2))
