@@ -6,7 +6,10 @@ The hand-off triggers of prompts/policy.md §5, each with its queue and a reason
 - the customer asking for a person, in any words (the router's contact_human_agent intent, or the ``person`` cue
   of graphs/support/handoff.yaml: "put me through to whoever can approve this");
 - a chargeback threat (billing, with a ticket for billing's work outside the chat), a legal or regulatory
-  threat, a request for an exception a person could grant;
+  threat, a request for an exception a person could grant (to the queue of the subject the customer's words name:
+  the rule it excepts);
+- a situation whatever the tone: a product that hurt someone (technical, with a ticket), someone acting for an
+  account holder who has died (accounts, with a ticket);
 - identity verification failed ``max_verification_attempts`` times (accounts);
 - very strong anger: sentiment at or below ``STRONGLY_NEGATIVE`` with the anger aimed at us (blame, insults,
   outrage, an ultimatum), not distress at the customer's own situation;
@@ -106,9 +109,16 @@ def topic_queue(state: State) -> Queue:
         return cast(Queue, subject or state.topic)
     # The subject said in an earlier message of a request told in pieces ("the headphones from january", "I know
     # it's been over 30 days", then "could you make an exception?"): the latest such one.
-    earlier = (c.queue for text in reversed(customer_texts(state.messages)[:-1]) for c in cues_in(text)
-               if c.effect == "subject")
-    return cast(Queue, next(earlier, "general"))
+    return named_subject(state, earlier_only=True) or "general"
+
+
+def named_subject(state: State, *, earlier_only: bool = False) -> Queue | None:
+    """The queue of the subject the customer's words name (a ``subject`` cue of handoff.yaml): this message's, else
+    the latest earlier message's naming one; None when none does. ``earlier_only``: earlier messages only."""
+    said = customer_texts(state.messages)
+    texts = reversed(said[:-1] if earlier_only else [*said[:-1], latest_customer_text(state)])
+    found = (c.queue for text in texts for c in cues_in(text) if c.effect == "subject")
+    return cast(Queue | None, next(found, None))
 
 
 @dataclass
@@ -202,6 +212,8 @@ def collect_triggers(state: State, *, max_verification_attempts: int, repeats: i
         reasons.append(cue.reason)
         if cue.queue and not held_now:
             queue = cast(Queue, cue.queue)
+        elif cue.follows_subject and not held_now:
+            queue = named_subject(state) or queue  # an exception goes to the people of the rule it excepts
     # A trigger whose work a person does outside the chat opens its ticket (handoff.yaml: a chargeback threat).
     ticket = next((dict(c.ticket) for c in found if c.ticket is not None), None)
     if state.verification_failures >= max_verification_attempts:

@@ -1,7 +1,8 @@
 """Hand-off cues and dialogue repair: what a message and the conversation say about needing a person.
 
 The cues are a small lexicon of speech acts kept as data in ``handoff.yaml`` (asking for a person in any words,
-chargeback and legal threats, exception requests, claimed approvals or authority, corrections). Dialogue repair
+chargeback and legal threats, exception requests, situations a person follows whatever the tone (a product that hurt
+someone, an account holder who has died), claimed approvals or authority, corrections). Dialogue repair
 is read from the conversation itself: the agent about to say what it already said, the customer saying again
 what they already said. graphs/support/escalation.py turns these into routes (prompts/policy.md §5);
 graphs/support/confidence.py turns them into signals.
@@ -38,6 +39,8 @@ class Cue:
     # create_ticket arguments (subject, priority, description in our words) for a hand-off whose work a person does
     # outside the chat, in the cue's queue
     ticket: dict[str, str] | None = None
+    # the queue is the subject's the customer's words name, before the request's (an exception: the rule's subject)
+    follows_subject: bool = False
 
     def matches(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
@@ -81,9 +84,12 @@ def cues() -> tuple[Cue, ...]:
             raise ValueError(f"{CUES_FILE}: cue {name} names no queue")
         if spec.get("ticket") and (spec["effect"] != "escalate" or not spec.get("queue")):
             raise ValueError(f"{CUES_FILE}: cue {name} opens a ticket but hands over to no queue of its own")
+        if spec.get("queue_of") not in (None, "subject") or (spec.get("queue_of") and spec.get("queue")):
+            raise ValueError(f"{CUES_FILE}: cue {name} takes its queue from a subject but names one of its own")
         ticket = {**spec["ticket"], "queue": spec["queue"]} if spec.get("ticket") else None
         out.append(Cue(name, spec["effect"], spec.get("queue"), spec["reason"],
-                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]), spec.get("outside"), ticket))
+                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]), spec.get("outside"), ticket,
+                       spec.get("queue_of") == "subject"))
     known = {c.name for c in out}
     if bad := [c.name for c in out if c.outside is not None and c.outside not in known]:
         raise ValueError(f"{CUES_FILE}: cues {bad} are read outside a cue that does not exist")

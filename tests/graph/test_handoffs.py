@@ -194,3 +194,19 @@ def test_amends_asked_for_our_trouble_is_a_complaint_handed_over_without_a_refun
     assert "complaint" in [i["intent"] for i in report.understanding["intents"]], report.understanding["intents"]
     assert any("for their trouble" in r for r in report.assessment["reasons"]), report.assessment["reasons"]
     assert refunds_of(database_url, 10002) == []
+
+
+def test_a_product_that_hurt_someone_is_refunded_and_handed_to_technical_with_a_ticket(
+        service: SupportService, database_url: str) -> None:
+    """A situation, not a tone (policy §5a): told calmly, with only a refund asked for, an injury still goes to a
+    person, in technical with a ticket; the refund inside the window and the limit is made as usual."""
+    report = service.send("injury", "The HDMI cable from order 10004 got very hot behind the TV and burnt my "
+                          "daughter's fingers when she unplugged it. She's fine, just a small blister. I'd like to "
+                          "send it back for a refund please.", customer_id="C0001")
+    assert report.assessment is not None, report
+    assert (report.assessment["route"], report.assessment["queue"]) == ("human_review", "technical"), report.assessment
+    assert any("hurt someone" in r for r in report.assessment["reasons"]), report.assessment
+    calls = [e["payload"] for e in open_audit_log(database_url).events("injury")
+             if e["kind"] == "tool_call" and e["payload"]["tool"] == "create_ticket" and e["payload"]["ok"]]
+    assert "technical" in [c["args"]["queue"] for c in calls], calls
+    assert refunds_of(database_url, 10004), "the refund asked for is made as usual"

@@ -202,6 +202,21 @@ def test_a_corrected_secret_is_the_last_one_given() -> None:
     assert _typed("card 1111, no wait, card 2222").get("card_last4") == "2222"
 
 
+@pytest.mark.parametrize(("text", "kind", "value"), [
+    ("lucia.fdz@example.com zip 78705 \u2014 no sorry, 78704", "zip_code", "78704"),
+    ("lucia.fdz@example.com, zip 78705 - wait sorry, it's 78704", "zip_code", "78704"),
+    ("card ending 4411, I mean 4417", "card_last4", "4417"),
+])
+def test_a_secret_taken_back_in_the_same_breath_is_the_bare_number_after_it(text: str, kind: str, value: str) -> None:
+    assert extract_entities(text, now=NOW, expecting=("zip_code", "card_last4")).get(kind) == value
+
+
+@pytest.mark.parametrize("text", ["a@b.com zip 60614 - it's order 44817", "zip 60614, no, order 44817"])
+def test_a_number_named_as_something_else_after_a_secret_corrects_nothing(text: str) -> None:
+    found = extract_entities(text, now=NOW, expecting=("zip_code",))
+    assert found.get("zip_code") == "60614" and found.get("order_ids") == [44817], found
+
+
 def test_two_accounts_keep_their_own_credentials() -> None:
     found = _typed("mine is ella@corp.io with zip 30309; merge in ella.old@corp.io (card 8080)")
     assert found["accounts"] == [{"email": "ella@corp.io", "zip_code": "30309"},

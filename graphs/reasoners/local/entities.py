@@ -300,8 +300,28 @@ def _typed_numbers(rest: str, expecting: set[str], secrets: list[tuple[int, str,
             if not _YEAR_CONTEXT.search(before) and not _STREET.search(after):
                 secrets.append((m.start(1), "card_last4", m.group(1)))
                 rest = _blank(rest, m.start(1), m.end(1))
+    # A secret corrected in the same breath ("zip 78705 - no sorry, 78704", "ending 4411, I mean 4417"): a bare
+    # number of its shape right after it and a correction cue replaces it (a correction comes last).
+    for kind, bare in (("zip_code", _BARE5), ("card_last4", _BARE4)):
+        given = max((end for end, k, _ in _ends(secrets) if k == kind), default=None)
+        gap = _SELF_CORRECTION.match(rest, given) if given is not None else None
+        fix = bare.match(rest, gap.end()) if gap is not None else None
+        if fix is not None and not _in_address(rest, fix.group(1)):
+            secrets.append((fix.start(1), kind, fix.group(1)))
+            rest = _blank(rest, fix.start(1), fix.end(1))
     secrets.sort()
     return rest
+
+
+def _ends(secrets: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
+    """The secrets found so far with the position where each ends instead of where it starts."""
+    return [(at + len(value), kind, value) for at, kind, value in secrets]
+
+
+# What lies between a value and its correction: words that take it back ("— no sorry,", ", wait, it's", " I mean").
+_SELF_CORRECTION = re.compile(
+    r"[\s,;:.!\u2013\u2014-]*(?:(?:no|nope|sorry|oops|wait|actually|correction|i mean|i meant|rather|make that|"
+    r"should be|scratch that|not that)[\s,;:.!\u2013\u2014-]*)+(?:it'?s\s+|its\s+|it is\s+)?", re.IGNORECASE)
 
 
 _STREET = re.compile(r"\b(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl)\b",
