@@ -186,6 +186,14 @@ def test_a_bare_number_after_an_identifier_alone_is_its_secret() -> None:
     assert secret_awaited(State(flow=_flow(["out_of_scope"], [], "done")), "94110") == []
 
 
+def test_a_bare_number_beside_an_identifier_in_a_message_of_nothing_else_is_its_secret() -> None:
+    """"sure, ella@corp.io / 94110" with nothing asked is a login: the number is the ZIP code, not an order."""
+    state = State(flow=_flow(["check_refund_policy"], [], "done"))
+    assert set(secret_awaited(state, "sure, ella@corp.io / 94110", names_account=True)) == {"zip_code", "card_last4"}
+    assert secret_awaited(state, "ella@corp.io, where is 94110?", names_account=True) == []
+    assert secret_awaited(state, "94110") == []
+
+
 def test_a_yes_restating_what_was_just_done_closes_it() -> None:
     """"Yes, please dispute it." after the dispute was opened: nothing more to do, and no new dispute to find."""
     assert _act("Yes, please dispute it.", NOTHING, top=("billing_dispute", 0.7), done=("billing_dispute",)) == "close"
