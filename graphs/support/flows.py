@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graphs.reasoners.local.normalise import read_form
-from graphs.support.instruction import asks_whether, hedges_action
+from graphs.support.instruction import asides_out, asks_whether, hedges_action
 from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
@@ -346,6 +346,8 @@ def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
         # The message around the request only when the request is part of it: a later message (the verification
         # details, a correction) is not how the request was asked.
         around = message if message and request_text and request_text in message else ""
+        if step.reported_by:  # a worry beside the report asks nothing about what puts it right
+            request_text, around = asides_out(request_text, verb), asides_out(around, verb)
         return asks_whether(request_text, verb, around) or asks_whether(around, verb) or any(
             hedges_action(words, verb) for words in (request_text, around) if words)
     return bool(step.confirm)

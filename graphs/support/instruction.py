@@ -224,3 +224,18 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
     if spec.named_in(text, customer) is not None:
         pieces.append(text)  # "pro plan. upgrade me now": the value in one sentence, the request in the next
     return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
+
+
+# Words by which a question refers to the action or its object without naming it ("can you sort it?", "is it
+# possible?", "anything you can do?"), or to the money it moves.
+_REFERS = re.compile(r"\b(?:it|them|one|ones|possible|able|anything|something|money|charges?|"
+                     r"payments?|amount|extra|second|duplicate|back)\b", re.I)
+
+
+def asides_out(text: str, verb: str) -> str:
+    """The text without its questions that neither name the action ``verb`` nor refer to it or its money: a report
+    with a worry beside it ("charged twice for my bulbs. Should I be worried someone has my card details?") asks
+    nothing about the refund that puts the report right (``flows.waits_for_yes``, for a step ``reported_by``)."""
+    action = re.compile(rf"\b(?:{_verbs(verb)})", re.I)
+    return "".join(s.group(0) for s in _SENTENCES.finditer(text)
+                   if not s.group(0).rstrip().endswith("?") or action.search(s.group(0)) or _REFERS.search(s.group(0)))
