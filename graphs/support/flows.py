@@ -347,7 +347,9 @@ def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
         # details, a correction) is not how the request was asked.
         around = message if message and request_text and request_text in message else ""
         if step.reported_by:  # a worry beside the report asks nothing about what puts it right
-            request_text, around = asides_out(request_text, verb), asides_out(around, verb)
+            slot = next((f.slots.get(str(step.reported_by)) for f, s in own_steps(step.tool) if s is step), None)
+            reports = (lambda words: slot.read_text(words) is True) if slot is not None else (lambda _: False)
+            request_text, around = asides_out(request_text, verb, reports), asides_out(around, verb, reports)
         return asks_whether(request_text, verb, around) or asks_whether(around, verb) or any(
             hedges_action(words, verb) for words in (request_text, around) if words)
     return bool(step.confirm)

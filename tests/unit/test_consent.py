@@ -175,7 +175,8 @@ def test_a_worry_beside_a_reported_double_charge_asks_nothing_about_its_refund()
                "someone has my card details?")
     assert not waits_for_yes(refund, worried, worried)
     for asked in ("I was charged twice for my bulbs. Is it possible to refund it?",
-                  "I was charged twice for my bulbs. Can I have a refund if the box is already opened?"):
+                  "I was charged twice for my bulbs. Can I have a refund if the box is already opened?",
+                  "Was I charged twice for the bulbs?", "the bulbs. Did they take the payment twice?"):
         assert waits_for_yes(refund, asked, asked)
     # a step no report puts right reads every question as before
     returns = _step("get_refund", "return_items")
