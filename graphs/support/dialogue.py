@@ -22,6 +22,7 @@ from graphs.support.flows import get_flow
 from graphs.support.instruction import tells_value
 from graphs.support.state import ActiveFlow, Asked, IntentGuess, State
 from graphs.support.utterance import (
+    ACK_WORDS,
     DESCRIBING,
     OTHER,
     follows_up,
@@ -106,13 +107,17 @@ def carried_slots(state: State, intents: Sequence[IntentGuess]) -> dict[str, Any
     return {k: v for k, v in known_slots(state).items() if k in (*CARRIED_SLOTS, *identity)}
 
 
-def secret_awaited(state: State, text: str) -> list[str]:
+def secret_awaited(state: State, text: str, *, names_account: bool = False) -> list[str]:
     """Entity kinds a bare value is read as although the agent asked for none: the secret that goes with the
-    identifier a customer not verified yet gave on its own ("jess@x.com", then "30318"). Only a message that is
-    nothing but the value."""
-    if (state.customer and state.customer["verified"]) or residual(text).strip():
+    identifier a customer not verified yet gave on its own ("jess@x.com", then "30318"), or gives beside it
+    (``names_account``: "sure, jess@x.com / 30318" is a login, not an order). Only a message that is nothing but
+    the values (and an acknowledgement)."""
+    if (state.customer and state.customer["verified"]) or any(
+            w.lower() not in ACK_WORDS for w in residual(text).split()):
         return []
     known = known_slots(state)
+    if names_account:
+        return list(SECRETS)
     if not any(known.get(name) for name in IDENTIFIERS.values()) or any(known.get(name) for name in SECRETS.values()):
         return []
     return list(SECRETS)

@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from graphs.reasoners.local.normalise import read_form
-from graphs.support.instruction import asks_whether, hedges_action
+from graphs.support.instruction import asides_out, asks_whether, hedges_action
 from graphs.support.state import Queue, Step
 from tools.registry import get_tool
 
@@ -356,6 +356,10 @@ def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
         # The message around the request only when the request is part of it: a later message (the verification
         # details, a correction) is not how the request was asked.
         around = message if message and request_text and request_text in message else ""
+        if step.reported_by:  # a worry beside the report asks nothing about what puts it right
+            slot = next((f.slots.get(str(step.reported_by)) for f, s in own_steps(step.tool) if s is step), None)
+            reports = (lambda words: slot.read_text(words) is True) if slot is not None else (lambda _: False)
+            request_text, around = asides_out(request_text, verb, reports), asides_out(around, verb, reports)
         return asks_whether(request_text, verb, around) or asks_whether(around, verb) or any(
             hedges_action(words, verb) for words in (request_text, around) if words)
     return bool(step.confirm)

@@ -24,6 +24,7 @@ still cancel?"), and so does an indirect question ("I was wondering whether ..."
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from graphs.support.utterance import ACTING, DELIBERATING, NEGATOR, SENTENCE_END, directs
@@ -250,3 +251,20 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
         # instruction is no go-ahead for the plan)
         pieces.append(text)
     return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
+
+
+# Words by which a question refers to the action or its object without naming it ("can you sort it?", "is it
+# possible?", "anything you can do?"), or to the money it moves.
+_REFERS = re.compile(r"\b(?:it|them|one|ones|possible|able|anything|something|money|charges?|"
+                     r"payments?|amount|extra|second|duplicate|back)\b", re.I)
+
+
+def asides_out(text: str, verb: str, reports: Callable[[str], bool] = lambda _: False) -> str:
+    """The text without its questions that neither name the action ``verb`` nor refer to it or its money, nor ask
+    about the problem itself (``reports``: "was I charged twice?"): a report with a worry beside it ("charged twice
+    for my bulbs. Should I be worried someone has my card details?") asks nothing about the refund that puts the
+    report right (``flows.waits_for_yes``, for a step ``reported_by``)."""
+    action = re.compile(rf"\b(?:{_verbs(verb)})", re.I)
+    return "".join(s.group(0) for s in _SENTENCES.finditer(text)
+                   if not s.group(0).rstrip().endswith("?") or action.search(s.group(0)) or _REFERS.search(s.group(0))
+                   or reports(s.group(0)))

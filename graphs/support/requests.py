@@ -202,17 +202,37 @@ def decided(flow: ActiveFlow, intent: str) -> bool:
     return bool(request_of(flow, intent).get("decided"))
 
 
-def fill_open_text(flow: ActiveFlow, text: str, customer: Mapping[str, Any] | None = None) -> None:
+def fill_open_text(flow: ActiveFlow, text: str, customer: Mapping[str, Any] | None = None) -> list[str]:
     """A later message of the flow may say what the one that opened it left open: "ok, switch me to pro then"
-    after "what's the difference between plus and pro?". A text slot still empty is read from it."""
+    after "what's the difference between plus and pro?". A text slot still empty is read from it. Returns the
+    intents to which it added a step: a detail that a step waits for (its ``when``: "pretty sure I got charged
+    twice" after "need help with a charge") changes what the request does, not only what it knows."""
+    grown: list[str] = []
     for intent in flow["intents"]:
         request = request_of(flow, intent)
         slots = slots_for(flow, intent)
-        for name, spec in get_flow(intent).slots.items():
+        spec_of = get_flow(intent)
+        for name, spec in spec_of.slots.items():
             if spec.text and not spec.entity and slots.get(name) is None:
                 value = read_slot_text(spec, text, customer, request)
                 if value is not None:
                     request["slots"][name] = value
+                    if value and any(step.when == name for step in spec_of.steps) and intent not in grown:
+                        grown.append(intent)
+        if intent in grown and request["text"] is not None and text not in request["text"]:
+            # its words are the request's now: a question in them still waits for a yes (flows.waits_for_yes)
+            request["text"] = f"{request['text']}\n{text}"
+    return grown
+
+
+def ask_again(flow: ActiveFlow, intents: list[str]) -> None:
+    """The records offered to choose from for the request as it was (``fill_open_text``'s grown requests) are no
+    question of the request as it is now: it is planned again, and its lookups ask anew if they must."""
+    for intent in intents:
+        request = request_of(flow, intent)
+        if request["choices"]:
+            flow["asking"] = [a for a in flow["asking"] if a not in request["choices"]]
+            request["choices"] = {}
 
 
 def fill_answered(flow: ActiveFlow, entities: Entities) -> None:

@@ -16,6 +16,7 @@ from graphs.support.instruction import tells_value
 from graphs.support.lookups import answer_choices
 from graphs.support.requests import (
     add_description,
+    ask_again,
     fill_answered,
     fill_open_text,
     note_decision,
@@ -117,15 +118,18 @@ def _another_identifier(slots: dict[str, Any], entities: Any) -> bool:
 
 
 def place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text: str,
-                    customer: Customer | None = None) -> None:
+                    customer: Customer | None = None) -> list[str]:
     """Each request of the message gets its own slots and description (graphs/support/requests.py); a reply to
-    the flow adds to them, and may answer which record the customer meant."""
+    the flow adds to them, and may answer which record the customer meant. Returns the requests a detail of the
+    reply added a step to (``requests.fill_open_text``): their records are read again."""
     entities = understanding["entities"]
     if not understanding["continues_flow"]:
         split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)), customer=customer)
-        return
+        return []
     add_description(flow, text, entities, d.now)
-    fill_open_text(flow, text, customer)
+    grown = fill_open_text(flow, text, customer)
     note_decision(flow, understanding.get("dialogue") or {}, understanding["affirmation"])
     fill_answered(flow, entities)
     answer_choices(flow, text, entities, d.now)
+    ask_again(flow, grown)
+    return grown

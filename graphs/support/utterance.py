@@ -117,7 +117,9 @@ REQUEST = re.compile(
     r"\?|\b(can|could|would|will|won't|can't|cannot|couldn't) (you|u|i|we|someone|somebody)\b|"
     r"\b(i|we) (want|need|would like|'d like|wanna|would love)\b|\bi'd like\b|\bplease\b|\bpls\b|\bplz\b|"
     r"\b(rather|prefer)\b|"
-    r"\b(how|what|where|when|why|which|who)\b|\b(is|are|do|does|did) (there|it|you|my|i)\b|"
+    r"\b(how|what|where|when|why|which|who)\b|"
+    # an auxiliary before its subject asks ("did it arrive?"); after one it states ("that did it", "this is it")
+    r"(?<!\bthat )(?<!\bthis )(?<!\bwhich )(?<!\bit )\b(is|are|do|does|did) (there|it|you|my|i)\b|"
     r"\b(also|another|one more thing|and then)\b(?!(?:[\s,.!]+(?:" + ACK_ALTERNATIVES + r"))*[\s,.!]*$)", re.I)
 _WH_WORDS = frozenset(("how", "what", "where", "when", "why", "which", "who"))
 GREETING = re.compile(

@@ -144,6 +144,14 @@ def test_products_named_in_a_message_about_several(text: str, products: list[str
     assert found.get("products") == products, f"{text!r} -> {found}"
 
 
+def test_a_model_number_inside_a_longer_number_names_no_product() -> None:
+    # "14" of "97214" (a ZIP code) is not the Volt Laptop 14's model number; said as a number of its own, it is
+    text = "my laptop order is set to go to my old flat. Could it be sent to 2290 SE Oak St, Portland OR 97214?"
+    assert "products" not in extract_entities(text, now=NOW, catalogue=DEMO_CATALOGUE)
+    assert extract_entities("my laptop 14 won't boot", now=NOW, catalogue=DEMO_CATALOGUE)["products"] == [
+        "Volt Laptop 14"]
+
+
 def _typed(text: str, *expecting: str) -> dict:
     return dict(extract_entities(text, now=NOW, catalogue=CATALOGUE, expecting=expecting))
 
@@ -196,6 +204,16 @@ def test_postal_code_words_in_other_languages_and_an_address_zip() -> None:
 
 def test_customer_ids_in_any_case_identify_the_account() -> None:
     assert _typed("c0042 and zip 30309") == {"customer_ids": ["C0042"], "zip_code": "30309"}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # the tools' customer ids have four to eight digits (tools/common.py CUSTOMER_ID)
+    ("C38852, last four 4410", {"customer_ids": ["C38852"], "card_last4": "4410"}),
+    ("customer no. is C55012, card ending 0417", {"customer_ids": ["C55012"], "card_last4": "0417"}),
+    ("customer no is C 45519, zip 60614", {"customer_ids": ["C45519"], "zip_code": "60614"}),
+])
+def test_customer_ids_of_more_than_four_digits(text: str, expected: dict) -> None:
+    assert _typed(text, "zip_code", "card_last4") == expected
 
 
 def test_a_corrected_secret_is_the_last_one_given() -> None:

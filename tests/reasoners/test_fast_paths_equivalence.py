@@ -103,6 +103,8 @@ def _reference_mention(name: str, text: str, words: Sequence[tuple[int, int]]) -
     at: set[int] = set()
     inside: set[int] = set()
     for word in own:
+        if word.isdigit() and not re.search(rf"(?<!\d){word}(?!\d)", text):
+            continue  # a model number is a number of its own, not digits of a longer one
         found = fuzz.partial_ratio_alignment(word.lower(), text)
         if found is not None and found.score >= 85:
             matched.append(word)

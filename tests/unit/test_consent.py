@@ -200,3 +200,19 @@ def test_only_an_objection_said_outright_is_taken_by_saying_it(words: str, verb:
     """A question whose subject is the customer ("could I cancel …?") still asks, and saying "I cancel" takes no
     action: only a dispute is made by saying so (``instruction.PERFORMED``)."""
     assert asks_whether(words, verb), words
+
+
+def test_a_worry_beside_a_reported_double_charge_asks_nothing_about_its_refund() -> None:
+    # policy 2: a duplicate charge reported is refunded without asking again; a question about something else
+    # (fraud worries) is no question about the refund, but one about the refund or its money still waits
+    refund = _step("payment_issue", "refund_order")
+    worried = ("I've been charged twice for my smart bulbs, two lots of $59.99 on the same day. Should I be worried "
+               "someone has my card details?")
+    assert not waits_for_yes(refund, worried, worried)
+    for asked in ("I was charged twice for my bulbs. Is it possible to refund it?",
+                  "I was charged twice for my bulbs. Can I have a refund if the box is already opened?",
+                  "Was I charged twice for the bulbs?", "the bulbs. Did they take the payment twice?"):
+        assert waits_for_yes(refund, asked, asked)
+    # a step no report puts right reads every question as before
+    returns = _step("get_refund", "return_items")
+    assert waits_for_yes(returns, "The kettle leaks. Should I be worried?", "The kettle leaks. Should I be worried?")

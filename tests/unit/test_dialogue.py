@@ -75,7 +75,9 @@ def test_an_answer_with_a_request_of_its_own_is_a_new_request() -> None:
 
 
 @pytest.mark.parametrize("text", ["brilliant, ta", "cool that fixed it, many thanks", "ok", "all good now cheers",
-                                  "right, I'll give that a go then. thanks!"])
+                                  "right, I'll give that a go then. thanks!",
+                                  # "did it" after its subject states what fixed it; it asks nothing
+                                  "ok that did it, it's back online. thanks"])
 def test_thanks_and_acknowledgements_close(text: str) -> None:
     assert _act(text, NOTHING, top=("recover_password", 0.97), done=("technical_issue",)) == "close"
 
@@ -182,6 +184,14 @@ def test_a_bare_number_after_an_identifier_alone_is_its_secret() -> None:
     assert set(secret_awaited(state, "94110")) == {"zip_code", "card_last4"}
     assert secret_awaited(state, "where is order 94110?") == []
     assert secret_awaited(State(flow=_flow(["out_of_scope"], [], "done")), "94110") == []
+
+
+def test_a_bare_number_beside_an_identifier_in_a_message_of_nothing_else_is_its_secret() -> None:
+    """"sure, ella@corp.io / 94110" with nothing asked is a login: the number is the ZIP code, not an order."""
+    state = State(flow=_flow(["check_refund_policy"], [], "done"))
+    assert set(secret_awaited(state, "sure, ella@corp.io / 94110", names_account=True)) == {"zip_code", "card_last4"}
+    assert secret_awaited(state, "ella@corp.io, where is 94110?", names_account=True) == []
+    assert secret_awaited(state, "94110") == []
 
 
 def test_a_yes_restating_what_was_just_done_closes_it() -> None:

@@ -80,12 +80,13 @@ _ASKS_LINE = re.compile(r"\b(?:refund|reimburse|return|credit|get|give|put|want|
 _ASKS_LINE_AFTER = re.compile(r"^\s*(?:\w+\s+){0,3}?(?:back|refunded|returned|reimbursed|credited)\b", re.IGNORECASE)
 _INVOICE = re.compile(r"\b(?:INV|invoice)(?:\s*(?:no\.?|number|nr\.?))?[\s#:.-]{0,3}(\d{5})\b", re.IGNORECASE)
 _TICKET = re.compile(r"\bT-(\d{4,6})\b")
-_CUSTOMER = re.compile(r"\bC-?(\d{4})\b", re.IGNORECASE)
+# The tools' customer id (tools/common.py CUSTOMER_ID): "C" and four to eight digits ("C0412", "C38852").
+_CUSTOMER = re.compile(r"\bC-?(\d{4,8})\b", re.IGNORECASE)
 # A customer id typed with a space ("customer no is C 6627", "C 6627 is my account number"), read as one only beside
 # words that name it: alone, "c 1234" may be anything.
 _SPACED_CUSTOMER = re.compile(r"(\b(?:customer|account|acct|client)\s+(?:(?:no|nr|number|id|#)\.?\s*)?"
-                              r"(?:(?:is|was|:)\s*)?C)\s(\d{4})\b|"
-                              r"\b(C)\s(\d{4})(?=\s+(?:is|was|=)\s+(?:my|the|our)\s+(?:customer|account|acct|client)\b)",
+                              r"(?:(?:is|was|:)\s*)?C)\s(\d{4,8})\b|"
+                              r"\b(C)\s(\d{4,8})(?=\s+(?:is|was|=)\s+(?:my|the|our)\s+(?:customer|account|acct|client)\b)",
                               re.IGNORECASE)
 _DATE = re.compile(
     r"\b(?:today|yesterday|tomorrow|last (?:mon|tues|wednes|thurs|fri|satur|sun)day|last week|last month|"

@@ -146,6 +146,8 @@ def _mention(name: _Name, text: str, words: Sequence[tuple[int, int]]) -> _Menti
     at: set[int] = set()
     inside: set[int] = set()
     for word, needle in zip(own, name.needles, strict=True):
+        if needle.isdigit() and not re.search(rf"(?<!\d){needle}(?!\d)", text):
+            continue  # a size or model number is a number of its own: "14" is not in "97214" (a ZIP code)
         found = fuzz.partial_ratio_alignment(needle, text)
         if found is not None and found.score >= _WORD_SCORE:
             matched.append(word)

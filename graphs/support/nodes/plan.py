@@ -63,7 +63,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     identity_failed = any(s["id"] == "verify" and s["status"] == "failed" for s in state.plan)
     fill_slots(flow, understanding, text, identity_failed=identity_failed and understanding["continues_flow"],
                 customer=state.customer)
-    place_requests(d, flow, understanding, text, state.customer)
+    grown = place_requests(d, flow, understanding, text, state.customer)
 
     answered = understanding["affirmation"] is not None
     note: str | None = None  # the model's rationale for its plan, or why the flow planned instead
@@ -81,7 +81,9 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             # A step that already ran (or was decided) in an earlier turn keeps its outcome: writes never repeat,
             # unless the customer corrected a value it used (it runs again with the new one).
             amended = understanding.get("dialogue", {}).get("amends") or []
-            earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED and not _uses(s, amended)}
+            # A request a detail added a step to reads its records again ("charged twice" after "a charge").
+            earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED and not _uses(s, amended)
+                       and (s["writes"] or s["intent"] not in grown)}
             steps = [earlier.get(s["id"], s) for s in steps]
         if d.context.llm_enabled() and state.model_problems:
             steps = []  # the model's reading was refused twice: a person decides what happens, nothing runs

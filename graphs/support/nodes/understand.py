@@ -90,9 +90,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     products = catalogue(d.store)
     # A bare value after an identifier given alone is its secret only when the agent asked for nothing else (an
     # order number asked for is not a ZIP code).
-    awaited = secret_awaited(state, text) if asked["kind"] in ("nothing", "open") else []
-    expecting = [*asked["expects"], *(k for k in awaited if k not in asked["expects"])]
-    entities = extract_entities(text, now=d.now, catalogue=products, expecting=expecting)
+    entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
+    awaited = secret_awaited(state, text, names_account=any(k in entities for k in IDENTIFIERS)) \
+        if asked["kind"] in ("nothing", "open") else []
+    if any(k not in asked["expects"] for k in awaited):
+        expecting = [*asked["expects"], *(k for k in awaited if k not in asked["expects"])]
+        entities = extract_entities(text, now=d.now, catalogue=products, expecting=expecting)
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
