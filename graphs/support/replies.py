@@ -105,4 +105,7 @@ def holding_reply(state: State, queue: str) -> str:
     """What the customer hears while a human reviews the thread: the policy that holds a step, if one does,
     never the agent's own doubts, sentiment scores or a model's failures (those are for the reviewer)."""
     reasons = [s["customer_reason"] for s in state.plan if s["status"] == "needs_approval" and s.get("customer_reason")]
-    return render_reply("review_pending", queue=queue, reasons=reasons, **_values(state))
+    # What this turn changed before the hand-off (a refund made as usual beside an injury a person follows up): the
+    # customer hears of every change, as in any reply.
+    done = [s for s in state.plan if s["writes"] and s["status"] == "done" and s["id"] != "verify"]
+    return render_reply("review_pending", queue=queue, reasons=reasons, done=done, **_values(state))

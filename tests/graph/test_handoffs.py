@@ -199,10 +199,11 @@ def test_amends_asked_for_our_trouble_is_a_complaint_handed_over_without_a_refun
 def test_a_product_that_hurt_someone_is_refunded_and_handed_to_technical_with_a_ticket(
         service: SupportService, database_url: str) -> None:
     """A situation, not a tone (policy §5a): told calmly, with only a refund asked for, an injury still goes to a
-    person, in technical with a ticket; the refund inside the window and the limit is made as usual."""
-    report = service.send("injury", "The HDMI cable from order 10004 got very hot behind the TV and burnt my "
-                          "daughter's fingers when she unplugged it. She's fine, just a small blister. I'd like to "
-                          "send it back for a refund please.", customer_id="C0001")
+    person, in technical with a ticket; the refund inside the window and the limit is made as usual, and the
+    customer hears of it beside the hand-off."""
+    report = service.send("injury", "The HDMI cable from order 10004 overheated behind the TV and scalded my "
+                          "daughter's hand as she pulled it out. She's alright now. A refund would be good, thanks.",
+                          customer_id="C0001")
     assert report.assessment is not None, report
     assert (report.assessment["route"], report.assessment["queue"]) == ("human_review", "technical"), report.assessment
     assert any("hurt someone" in r for r in report.assessment["reasons"]), report.assessment
@@ -210,3 +211,4 @@ def test_a_product_that_hurt_someone_is_refunded_and_handed_to_technical_with_a_
              if e["kind"] == "tool_call" and e["payload"]["tool"] == "create_ticket" and e["payload"]["ok"]]
     assert "technical" in [c["args"]["queue"] for c in calls], calls
     assert refunds_of(database_url, 10004), "the refund asked for is made as usual"
+    assert "refunded" in report.replies[-1] and "technical support" in report.replies[-1], report.replies

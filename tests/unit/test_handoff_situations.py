@@ -24,6 +24,9 @@ def _decide(state: State) -> Escalation:
     "The hair dryer's plug sparked and gave my wife an electric shock. Could I return it?",
     "When I picked the charger up it burned my fingers, nothing serious, a small blister. Can I send it back?",
     "the heater got so hot that my toddler's arm was burnt when he brushed past it",
+    "The Glow Smart Plug from order 40010 sparked and my husband got an electric shock from it. He's okay now. A "
+    "refund would be good, thanks.",
+    "Our power bank overheated and a child got blistered by it. I'd like my money back for order 10004.",
 ])
 def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_calmly_told(text: str) -> None:
     """The refund is made as usual (the plan ran); a person follows the injury up (policy §5a)."""
@@ -51,8 +54,41 @@ def test_a_device_that_overheated_or_a_figure_of_speech_hurts_no_one(text: str) 
 
 
 @pytest.mark.parametrize("text", [
-    "Our accountant needs the company name on it. Is someone in billing able to reissue it like that?",
+    # a harm negated
+    "The power bank from order 40011 swelled up and got hot. Thankfully nobody was injured. I want a refund.",
+    "No injuries, thank goodness, but the Glow plug from order 40010 melted at the socket. Refund please.",
+    "It got scorching hot but my daughter wasn't burnt, luckily. Refund order 10004 please.",
+    # a question about safety before buying
+    "Does the Glow Smart Plug have any protection against electric shock? I'm thinking of buying two.",
+    "Could the heater burn a toddler's hand if they touch it? Thinking about order 10004.",
+    # a burn on a thing, not a person
+    "The power bank from order 40011 left a little burn on my desk when charging. Refund order 40011 please.",
+    # an injury our product did not cause
+    "I have a bad burn from cooking so typing is slow, sorry. Where is order 40012?",
+    "The courier said their driver was injured last week, so where is order 40012 now?",
+    "I was injured in a car crash so I missed the return window, can I still send order 10004 back?",
+    # a figure of speech
+    "my hands are cut off from the internet until the router arrives, where is order 10004?",
+])
+def test_an_injury_not_caused_by_the_product_or_not_told_as_happened_asks_for_no_one(text: str) -> None:
+    """The injury cue reads the situation, not its words: a person hurt, by the product, told as having happened."""
+    assert "injury" not in [c.name for c in cues_in(text)], text
+    decision = _decide(_state(message=text, plan=[_step()], sentiment=0.0))
+    assert not any("hurt" in r for r in decision.reasons), decision
+
+
+def test_a_question_about_how_work_under_way_stands_asks_for_no_person() -> None:
+    text = "Is someone in your returns team dealing with my mouse from order 40002 yet, or should I post it?"
+    assert "person" not in [c.name for c in cues_in(text)], text
+    decision = _decide(_state(intents=("track_order",), message=text, plan=_read_only()))
+    assert decision.route == "respond" and decision.reasons == [], decision
+
+
+@pytest.mark.parametrize("text", [
+    "The receipt must carry our firm's registered name. Is anyone in accounts able to redo it?",
     "It has to show our tax ID. Can someone in billing reissue it that way?",
+    "Our company needs invoice INV-50001 redone with our VAT number on it. Could someone in your finance team amend "
+    "it?",
     "Would anyone from your finance team be able to correct the invoice?",
 ])
 def test_a_person_of_a_team_asked_for_by_what_they_could_do_is_asked_for(text: str) -> None:
@@ -62,10 +98,10 @@ def test_a_person_of_a_team_asked_for_by_what_they_could_do_is_asked_for(text: s
 
 
 def test_an_exception_goes_to_the_queue_of_what_it_excepts_though_the_flow_was_misread() -> None:
-    """"I know it's past the 30 days ... could someone make an exception?" excepts the return window (billing),
-    though the router read a tracking request (general) on the customer's own order."""
-    message = ("I know it's past the 30 days. I was in hospital for most of February and couldn't get to a post "
-               "office. Could someone make an exception just this once?")
+    """A late return asked as a favour excepts the return window (billing), though the router read a tracking
+    request (general) on the customer's own order."""
+    message = ("I realise the thirty days have gone by. I was away caring for my mother and never got to send it. "
+               "Would you consider an exception for me?")
     state = _state(intents=("track_order",), plan=_read_only(), message=message)
     state.messages = [HumanMessage("The headphones stopped holding a charge. I'd like to return them, order 29931."),
                       AIMessage("I can't refund that order: it is outside the return window."),
@@ -77,10 +113,10 @@ def test_an_exception_goes_to_the_queue_of_what_it_excepts_though_the_flow_was_m
     assert delivery.route == "human_review" and delivery.queue == "general", delivery
 
 
-@pytest.mark.parametrize("money", ["every penny back", "every cent back", "all my money back"])
+@pytest.mark.parametrize("money", ["every dollar back", "each cent back", "all my money back"])
 def test_money_back_in_any_unit_as_an_ultimatums_alternative_does_not_choose_the_queue(money: str) -> None:
-    message = (f"This is completely ridiculous, third time your company has pulled this on me. Where's my TV? If it "
-               f"isn't at my door by Friday I want {money} and I'm finished with you people.")
+    message = (f"Utterly unacceptable, your couriers have let me down yet again. Where is my speaker? If it hasn't "
+               f"turned up by Saturday I want {money}, and I'm done buying from you.")
     decision = _decide(_state(intents=("track_order", "get_refund", "complaint"), plan=_read_only(),
                               sentiment=-0.9, message=message))
     assert decision.route == "human_review" and decision.queue == "general", decision

@@ -33,3 +33,12 @@ def test_the_agents_doubt_stays_with_the_reviewer() -> None:
     reply = holding_reply(State(plan=[_held(UNSURE)]), "billing")
     assert "not sure" not in reply and "0.43" not in reply and "(" not in reply, reply
     assert "a person can take a look" in reply, reply
+
+
+def test_a_change_made_before_the_hand_off_is_told_to_the_customer() -> None:
+    """A refund made as usual beside a hand-off (an injury a person follows up) is in the reply, with its amount."""
+    done: dict[str, Any] = {**_held(""), "status": "done", "hold_reason": None, "args": {"order_id": 10004},
+                            "result": {"ok": True, "data": {"refunded": 24.99}}}
+    reply = holding_reply(State(plan=[done]), "technical")  # type: ignore[list-item]
+    assert "technical support team" in reply and "$24.99 refunded" in reply and "10004" in reply, reply
+    assert "refunded" not in holding_reply(State(plan=[_held(UNSURE)]), "billing")
