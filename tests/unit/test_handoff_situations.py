@@ -27,6 +27,9 @@ def _decide(state: State) -> Escalation:
     "The Glow Smart Plug from order 40010 sparked and my husband got an electric shock from it. He's okay now. A "
     "refund would be good, thanks.",
     "Our power bank overheated and a child got blistered by it. I'd like my money back for order 10004.",
+    # a negation or question elsewhere in the message does not hide the harm told
+    "Nobody warned us it runs hot and it burnt my son's hand. Can I return it?",
+    "I didn't get shocked myself, but my partner got an electric shock from the plug. Refund please.",
 ])
 def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_calmly_told(text: str) -> None:
     """The refund is made as usual (the plan ran); a person follows the injury up (policy §5a)."""
