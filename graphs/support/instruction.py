@@ -112,9 +112,11 @@ def asks_whether(text: str, verb: str = "", context: str = "") -> bool:
         return True
     sentences = _sentences(text)
     action = re.compile(rf"\b(?:{_verbs(verb)})", re.I) if verb else None
-    instructed = any((_INSTRUCTS.search(c) or _agent_asked(c) or (verb and performs(c, verb)))
-                     and (action is None or action.search(c))
-                     for clauses in sentences + (_sentences(context) if context else []) for c in clauses)
+    every = sentences + (_sentences(context) if context else [])
+    instructed = any((_INSTRUCTS.search(c) or _agent_asked(c)) and (action is None or action.search(c))
+                     for clauses in every for c in clauses) or (
+        action is not None and any(performs(c, verb) for clauses in every for c in clauses)
+        and not any(_asks_about(clauses, action) for clauses in sentences))
     for clauses in sentences:
         whole = " ".join(clauses)
         if instructed and not _ALTERNATIVE.search(whole):
@@ -130,22 +132,40 @@ def asks_whether(text: str, verb: str = "", context: str = "") -> bool:
 
 # The customer takes the action by saying so (a performative): "I'm disputing this", "we dispute the charge", "I
 # hereby contest it". Only an objection is taken so (PERFORMED: saying "I cancel" or "I return it" does nothing),
-# its verb right after the customer opening the clause, in the present: not a question ("could I dispute it?"), a
-# condition ("if I dispute it") nor a report of the past ("I disputed it last month").
+# its verb right after the customer opening the clause, in the present: not a question ("could I
+# dispute it?"), a condition ("if I dispute it"), a report of the past ("I disputed it last month") nor a denial
+# ("I'm not disputing it"). Its object is the charge itself (_DISPUTED): a pronoun or a noun of money ("this", "the
+# second one", "that charge", "INV-..."), not a claim ("I dispute that I ever agreed"), an open choice ("contesting
+# whether ...") or nothing ("we contest nothing"). And no sentence of the message asks about the action or weighs
+# another (``_asks_about``): "I dispute this. Could I open a dispute, or is it better to ...?" still asks.
 PERFORMED = ("dispute", "contest", "challenge")
 _PERFORMER = rf"^\W*{_OPENERS}(?:i|we)(?:'m|'re| am| are)?\s+(?:hereby\s+|formally\s+|officially\s+|now\s+)?"
+_DISPUTED = re.compile(
+    r"\s+(?:(?:it|this|them|these|those|that)\b(?!\s+(?:i|we|you|he|she|they|it|there|the|my|our|was|is|were|are|"
+    r"had|have|did|would|should|could)\b)|(?:(?:the|this|that|these|those|my|our|your)\s+(?:\w+\s+){0,2}?)?"
+    r"(?:charges?|invoices?|payments?|bills?|fees?|transactions?|renewals?|debits?|amounts?|one|ones)\b|inv-?\d+)",
+    re.I)
 
 
 def performs(clause: str, verb: str) -> bool:
-    """Does the customer take the action ``verb`` (opening a dispute) by saying so in the clause (``PERFORMED``)?"""
+    """Does the customer take the action ``verb`` (opening a dispute) by saying so in the clause (``PERFORMED``),
+    naming the charge as what they dispute (``_DISPUTED``)?"""
     if not any(re.fullmatch(_verbs(verb, own=True), w) for w in PERFORMED):
         return False
     verbs = "|".join(_inflected(w) for w in PERFORMED)
-    found = re.search(rf"{_PERFORMER}(?P<verb>{verbs})", clause, re.I)
-    if found is None:
+    found = re.search(rf"{_PERFORMER}(?P<verb>{verbs})\w*", clause, re.I)
+    if found is None or found.group().lower().endswith("ed"):
         return False
-    word = found["verb"] + re.match(r"\w*", clause[found.end():]).group()  # type: ignore[union-attr]
-    return not word.lower().endswith("ed")
+    return _DISPUTED.match(clause, found.end()) is not None
+
+
+def _asks_about(clauses: list[str], action: re.Pattern[str]) -> bool:
+    """Does the sentence ask about the action (a question naming it: "could I open a dispute?", "how do I dispute
+    it?") or weigh another beside it (a question offering an alternative: "..., or is it better to ...?")?"""
+    whole = " ".join(clauses)
+    question = whole.rstrip().endswith("?") or any(_INTERROGATIVE.search(c) or _WH_OPENING.search(c) for c in clauses)
+    return question and (action.search(whole) is not None or _ALTERNATIVE.search(whole) is not None
+                         or any(re.match(r"\W*(?:or|otherwise)\b", c, re.I) for c in clauses[1:]))
 
 
 def _sentences(text: str) -> list[list[str]]:

@@ -66,6 +66,13 @@ _BOTH = re.compile(r"\bboth\b", re.I)
 # "both" as what the action takes ("return both", "refund them both", "send back both").
 _OBJECT_BOTH = re.compile(r"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+((me|us|them|back|please|"
                           r"just)\s+){0,2}both\b", re.I)
+# "both" asked for now only: not in a past report ("I returned both last year": ``_asks``), a condition or a
+# counterfactual before it in its clause ("if I return both", "I'd send both back"; "I'd like to" still wants), nor
+# contradicted after it by a line the customer keeps ("... both back but I need the keyboard").
+_WOULD = re.compile(r"(?:\b(?:if|unless|wish|wished|(?:would|could|might|should)(?:n'?t)? have)\b[^,.;!?]*|"
+                    r"\b(?:i|we)(?:'d| would| could| might)\s+(?:\w+ly\s+|just\s+|rather\s+)?)$", re.I)
+_STILL_NEEDED = re.compile(r"[^.;!?]*?\b(?:but|though|except|only)\b[^.;!?]*?\b(?:need|want|keep|keeping|use|using|"
+                           r"love|like)\b", re.I)
 _ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
@@ -107,6 +114,8 @@ def both_said(text: str, names: list[str]) -> bool:
     them back"; not "both cables", which names the line, nor "the two both work fine, return the mouse")?"""
     words = {w for name in names for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3}
     for m in _OBJECT_BOTH.finditer(text):
+        if not _asks(text, m) or _WOULD.search(text, 0, m.start()) or _STILL_NEEDED.match(text, m.end()):
+            continue
         following = re.match(r"\s+(?:of\s+)?(?:(?:the|my|those|these)\s+)?([a-z0-9]+)", text[m.end():].lower())
         if not following or following.group(1).rstrip("s") not in {w.rstrip("s") for w in words}:
             return True

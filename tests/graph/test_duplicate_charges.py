@@ -132,12 +132,12 @@ def test_a_charge_said_to_be_twice_only_when_asked_which_is_looked_for_then(shop
                                                                             database_url: str) -> None:
     # "a charge", asked which invoice, then "charged twice": the detail changes the request, so the charges are
     # read and the duplicate reported is refunded (policy 2), as had it been said at first
-    shop.send("later", "need help with a charge", customer_id="C9102")
-    shop.send("later", "pretty sure I got charged twice", customer_id="C9102")
+    shop.send("later", "got a query about a charge", customer_id="C9102")
+    shop.send("later", "looks like I was billed twice for it", customer_id="C9102")
     assert amounts(database_url, 29201) == [49.0]
 
 
 def test_a_charge_asked_about_later_still_waits_for_the_yes(shop: SupportService, database_url: str) -> None:
-    shop.send("asked", "need help with a charge", customer_id="C9102")
+    shop.send("asked", "got a query about a charge", customer_id="C9102")
     shop.send("asked", "was I charged twice?", customer_id="C9102")
     assert amounts(database_url, 29201) == [], "a question about the charge refunds nothing without a yes"

@@ -15,7 +15,7 @@ from graphs.support.affirmation import affirmation_of, condition_of, narrows
 from graphs.support.dialogue import asked_of, condition_holds
 from graphs.support.dialogue_acts import read_act
 from graphs.support.flows import get_flow, waits_for_yes
-from graphs.support.instruction import asks_whether, hedges_action, tells
+from graphs.support.instruction import asks_whether, hedges_action, performs, tells
 from graphs.support.state import ActiveFlow, State
 
 
@@ -168,7 +168,7 @@ def test_telling_the_offered_action_in_its_own_words(words: str, told: bool) -> 
 
 
 @pytest.mark.parametrize(("words", "asks"), [
-    ("What on earth is INV-20999?? We never upgraded. We dispute this charge.", False),
+    ("Why is there an INV-20999?? We never upgraded. We dispute this charge.", False),
     ("Why was I billed 19.99 twice? I'm formally disputing the second one.", False),
     ("What is INV-20999? Should I dispute it?", True),
     ("What is INV-20999?? If I dispute it, what happens?", True),
@@ -184,8 +184,8 @@ def test_a_dispute_the_customer_makes_by_saying_so_is_no_question(words: str, as
 def test_a_refund_told_as_putting_the_charge_back_runs_beside_a_hedged_question() -> None:
     """"please put the extra one back" tells the refund; a "might" in another request's sentence beside it ("we
     might want more of these later; do you do discounts?") does not hold it back."""
-    text = ("My card was hit twice on order 12345. Please put the extra one back. Also, we might want more of these "
-            "later; do you do discounts for charities?")
+    text = ("Order 12345 took my money two times. Please put the extra one back. Separately, our club might order "
+            "a dozen more next season; is there a bulk price?")
     assert not asks_whether(text, "refund") and not hedges_action(text, "refund")
     assert hedges_action("We might put the second one back on the shelf, not sure yet.", "refund")
 
@@ -206,8 +206,8 @@ def test_a_worry_beside_a_reported_double_charge_asks_nothing_about_its_refund()
     # policy 2: a duplicate charge reported is refunded without asking again; a question about something else
     # (fraud worries) is no question about the refund, but one about the refund or its money still waits
     refund = _step("payment_issue", "refund_order")
-    worried = ("I've been charged twice for my smart bulbs, two lots of $59.99 on the same day. Should I be worried "
-               "someone has my card details?")
+    worried = ("My statement shows the desk lamp billed twice, $34.50 each time on Tuesday. Could a stranger be "
+               "using my card?")
     assert not waits_for_yes(refund, worried, worried)
     for asked in ("I was charged twice for my bulbs. Is it possible to refund it?",
                   "I was charged twice for my bulbs. Can I have a refund if the box is already opened?",
@@ -216,3 +216,38 @@ def test_a_worry_beside_a_reported_double_charge_asks_nothing_about_its_refund()
     # a step no report puts right reads every question as before
     returns = _step("get_refund", "return_items")
     assert waits_for_yes(returns, "The kettle leaks. Should I be worried?", "The kettle leaks. Should I be worried?")
+
+
+@pytest.mark.parametrize("words", [
+    # review 17 (rv-dispute-that-question): a claim disputed, then a question about disputing and another way out
+    "I dispute that I ever signed up for Pro. Can I raise a dispute on INV-30001, or would cancelling be smarter?",
+    # the charge disputed outright, but the next sentence asks how to, or weighs another way
+    "I dispute this charge. How would I go about opening a dispute on INV-30001?",
+    "We contest the invoice. Should we open a dispute, or is it wiser to move down to basic?",
+])
+def test_a_dispute_beside_a_question_about_disputing_waits_for_a_yes(words: str) -> None:
+    # policy 3a: a question waits for a yes, even beside words that sound like the dispute itself
+    assert asks_whether(words, "open"), words
+
+
+@pytest.mark.parametrize(("clause", "performed"), [
+    ("we dispute this charge", True),
+    ("I'm formally disputing the second one", True),
+    ("I'm disputing this", True),
+    ("I contest INV-30001", True),
+    ("I dispute that I ever signed up for Pro", False),  # a claim, not the charge
+    ("we're contesting nothing here", False),
+    ("I'm challenging whether the plan is worth keeping", False),
+    ("I'm not disputing it", False),
+    ("I disputed it in the spring", False),
+])
+def test_only_the_charge_disputed_outright_is_a_dispute_made(clause: str, performed: bool) -> None:
+    assert performs(clause, "open") is performed, clause
+
+
+@pytest.mark.parametrize("words", [
+    "we're contesting nothing, I only want to know what INV-30001 is for?",
+    "I'm challenging whether staying on pro makes sense. What does INV-30001 cover?",
+])
+def test_no_dispute_said_leaves_a_question_about_the_invoice_asking(words: str) -> None:
+    assert asks_whether(words, "open"), words

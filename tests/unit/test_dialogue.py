@@ -77,7 +77,7 @@ def test_an_answer_with_a_request_of_its_own_is_a_new_request() -> None:
 @pytest.mark.parametrize("text", ["brilliant, ta", "cool that fixed it, many thanks", "ok", "all good now cheers",
                                   "right, I'll give that a go then. thanks!",
                                   # "did it" after its subject states what fixed it; it asks nothing
-                                  "ok that did it, it's back online. thanks"])
+                                  "great, that did it, the printer shows up again. cheers"])
 def test_thanks_and_acknowledgements_close(text: str) -> None:
     assert _act(text, NOTHING, top=("recover_password", 0.97), done=("technical_issue",)) == "close"
 

@@ -92,10 +92,10 @@ def test_a_plan_change_is_to_a_plan_the_customer_is_not_on() -> None:
     ("oh I thought I was still on the free one. when does it renew?", False),
     ("should I move to plus?", False),
     ("thinking of moving to pro, is it worth it?", False),
-    ("pro plan. upgrade me now", True),
+    ("the pro tier. move me up today", True),
     # an instruction about something else beside the question is no go-ahead for the plan
-    ("Can I upgrade to Pro? The cover seems worth having. Also, the listing says 24MP in one place, you might "
-     "want to fix that.", False),
+    ("Can I go up to Pro? The perks look handy. By the way, your drone page gives two flight times, you might "
+     "want to correct it.", False),
 ])
 def test_a_plan_named_in_a_request_to_act_is_the_customer_s_go_ahead(said: str, tells: bool) -> None:
     assert tells_value(get_flow("switch_account").slots["plan"], said, None) is tells
@@ -256,32 +256,32 @@ def test_trading_an_item_in_for_another_is_an_exchange() -> None:
     ("ok, then where is my order?", False),  # asks something else
     ("ok thanks", False),
     # the remainder offered, by its amount, after a remark
-    ("Ah, I forgot about the $40 you already sent me. OK, the remaining $49.99 then, thank you.", True),
-    ("ok, the remaining amount then", True),
-    ("ok the remaining $49.99 is still too little", False),  # the amount is judged, not taken
+    ("Oh right, you already paid $25 of it back. Fine, the remaining $64.99 then, cheers.", True),
+    ("sure, the remaining amount then", True),
+    ("ok the remaining $64.99 is still too little", False),  # the amount is judged, not taken
     ("the remaining one is broken too", False),
-    ("ok, the remaining $49.99 then, but not yet", False),
+    ("ok, the remaining $64.99 then, but not yet", False),
 ])
 def test_an_acknowledgement_and_then_settles_on_the_offer(said: str, settled: bool) -> None:
     assert accepts(said) is settled
 
 
 def _offered(refunded: float) -> State:
-    """A refund of $49.99 offered on an order that had $40 refunded before (get_refund_status's record)."""
+    """A refund of $64.99 offered on an order that had $25 refunded before (get_refund_status's record)."""
     done = {"id": "get_refund.refunds", "intent": "get_refund", "tool": "get_refund_status",
-            "args": {"order_id": 19350}, "depends_on": [], "why": "", "writes": False, "status": "done",
-            "result": {"ok": True, "data": {"refunded": refunded, "remaining_refundable": 49.99}}, "error": None,
+            "args": {"order_id": 27741}, "depends_on": [], "why": "", "writes": False, "status": "done",
+            "result": {"ok": True, "data": {"refunded": refunded, "remaining_refundable": 64.99}}, "error": None,
             "hold_reason": None, "approved_by": None, "confirmed": False}
     offer = {**done, "id": "get_refund.refund", "tool": "refund_order", "status": "awaiting_confirmation",
-             "args": {"order_id": 19350, "amount": 49.99}, "result": None, "writes": True}
+             "args": {"order_id": 27741, "amount": 64.99}, "result": None, "writes": True}
     return State(plan=[done, offer])  # type: ignore[list-item]
 
 
 def test_a_value_the_records_show_is_heard_only_when_records_count() -> None:
-    """"I forgot the $40 you sent" repeats a refund on record; a new $30 is new either way."""
-    assert unheard({"amounts": [40.0, 49.99]}, _offered(40.0), records=True) == {}
-    assert unheard({"amounts": [40.0, 49.99]}, _offered(40.0)) == {"amounts": [40.0, 49.99]}
-    assert unheard({"amounts": [30.0, 49.99]}, _offered(40.0), records=True) == {"amounts": [30.0, 49.99]}
+    """"you already paid $25 of it back" repeats a refund on record; a new $30 is new either way."""
+    assert unheard({"amounts": [25.0, 64.99]}, _offered(25.0), records=True) == {}
+    assert unheard({"amounts": [25.0, 64.99]}, _offered(25.0)) == {"amounts": [25.0, 64.99]}
+    assert unheard({"amounts": [30.0, 64.99]}, _offered(25.0), records=True) == {"amounts": [30.0, 64.99]}
 
 
 @pytest.mark.parametrize(("said", "affirmation", "accepted"), [

@@ -68,17 +68,17 @@ PLAN_READINGS = [IntentScore("out_of_scope", 0.7), IntentScore("switch_account",
 
 def test_a_plan_moved_to_in_a_sentence_that_tells_names_the_switch_over_out_of_scope() -> None:
     # out of scope is no reading of a request: "put me on plus" tells the agent, in the switch's own words
-    intents = with_flow_named(_guess(("out_of_scope", 0.7)), "that's a lot. put me on plus", PLAN_READINGS, {})
+    intents = with_flow_named(_guess(("out_of_scope", 0.7)), "hm, pricey. move me down to plus", PLAN_READINGS, {})
     assert [i["intent"] for i in intents] == ["switch_account"]
     # told about, not asked: no switch; a sure reading of another request still stands
     told = _guess(("out_of_scope", 0.7))
     assert with_flow_named(told, "I moved to plus last year and it was fine.", PLAN_READINGS, {}) == told
     sure = _guess(("billing_dispute", 0.7))
-    assert with_flow_named(sure, "that's a lot. put me on plus", PLAN_READINGS, {}) == sure
+    assert with_flow_named(sure, "hm, pricey. move me down to plus", PLAN_READINGS, {}) == sure
 
 
 def test_a_switch_named_by_a_question_still_waits_for_the_yes() -> None:
     change = next(s for s in get_flow("switch_account").steps if s.tool == "change_plan")
     assert named_flow("hmm. could I move to plus?", PLAN_READINGS) == "switch_account"
     assert waits_for_yes(change, "hmm. could I move to plus?", "hmm. could I move to plus?")
-    assert not waits_for_yes(change, "that's a lot. put me on plus", "that's a lot. put me on plus")
+    assert not waits_for_yes(change, "hm, pricey. move me down to plus", "hm, pricey. move me down to plus")

@@ -28,8 +28,8 @@ CABLE = "HDMI Cable 2m"
     ("both plugs are faulty, I want a refund", 3, 2),
     ("I only got 2 in the box, please refund the missing one", 3, 1),
     # the action's own count, not the count kept before it ("two of the three" are the ones the customer keeps)
-    ("Only ended up needing two of the three cables from order 38816, so I'm sending one back.", 3, 1),
-    ("turns out I needed two of the three cables, so I'm returning one", 3, 1),
+    ("We found a use for two of the three cables on order 27150, so I'm sending one back.", 3, 1),
+    ("in the end we only need two of the three cables, so I'm posting one back", 3, 1),
 ])
 def test_a_count_said_is_the_units_meant(text: str, left: int, count: int) -> None:
     assert units_meant(text, CABLE, left) == count

@@ -147,10 +147,10 @@ def test_units_reported_refunded_are_not_the_rest_of_a_line_of_several() -> None
 
 def test_a_count_in_an_asking_sentence_another_request_was_read_from_bounds_the_units(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both requests were read from "Happy for the refund to go to my card.": the one lamp the sentence before
-    (nobody's own) sends back bounds the refund, not every lamp on the line."""
-    text = "Turns out I only needed three of the four desk lamps in order 52001, so I'm returning one. " \
-           "Happy for the refund to go to my card."
+    """Both requests were read from the sentence asking for the money on the card: the one lamp the sentence
+    before (nobody's own) sends back bounds the refund, not every lamp on the line."""
+    text = "Three of the four desk lamps in order 52001 cover every desk we have, so I'm returning one. " \
+           "The refund can go back on my card."
     assert _refunded(monkeypatch, text, {"track_refund": 1, "get_refund": 1}, FOUR_LAMPS) == 20.0
 
 
@@ -175,8 +175,9 @@ def _returned(text: str, items: list[dict[str, Any]], **slots: Any) -> tuple[Any
 
 
 def test_both_of_two_items_the_message_names_returns_both() -> None:
-    text = "I'm switching phones so the clear case is useless now, and the power bank is heavier than I'd like. " \
-           "Please return both and put the money on a gift card, I'll spend it on stuff for the new phone."
+    # a later word naming one of them ("phone" of the case) does not narrow "both" to it
+    text = "The clear case won't fit my next handset and the power bank is too bulky. " \
+           "Please return both, I'll put the credit towards a new phone."
     items, _ = _returned(text, CASE_AND_BANK)
     assert [i["product_id"] for i in items] == ["P081", "P082"]
 
@@ -192,17 +193,22 @@ def test_both_of_the_units_of_one_line_returns_no_other_item(text: str) -> None:
 
 
 @pytest.mark.parametrize(("text", "said"), [
-    ("Please return both and put the money on a gift card", True),
+    ("Please return both, store credit is fine", True),
     ("can you send them both back", True),
     ("please send back both cables", False),  # the units of one line
     ("The speaker and the cables both work, please return the cables", False),  # no object of the return
+    # review 17: "both" returned before, or as a return the customer would make but does not
+    ("I returned both in March, now refund the speaker please", False),
+    ("I'd post both back but I still use the cable, so just refund the speaker", False),
+    ("if I return both, do I pay the postage?", False),
+    ("I'd like to return both", True),
 ])
 def test_both_is_what_the_return_takes(text: str, said: bool) -> None:
     assert both_said(text, ["HDMI Cable 2m", "Nimbus Smart Speaker"]) is said
 
 
 @pytest.mark.parametrize(("text", "part"), [
-    ("hey, want to send something back", True),
+    ("hi, I need to send something back", True),
     ("I'm returning something from order 52001", True),
     ("something is wrong with order 52001, I want to return it", None),  # the order, not an unnamed thing of it
 ])
@@ -212,5 +218,5 @@ def test_sending_something_back_is_part_of_the_order(text: str, part: Any) -> No
 
 def test_part_of_an_order_of_several_items_named_by_nothing_asks_which() -> None:
     """Nothing named but "something": one thing, not the whole order (no refund of every item)."""
-    items, flow = _returned("hey, want to send something back from order 52001", CABLES_AND_SPEAKER, part=True)
+    items, flow = _returned("hi, I need to send something back from order 52001", CABLES_AND_SPEAKER, part=True)
     assert items == "$slots.items" and flow["asking"] == ["items"]
