@@ -21,9 +21,9 @@ import psycopg
 
 from evals.serve_bench import TIMEOUT, percentile
 from evals.served import Server, databases, start_support, stop, work_folder
+from foundation import server_timing as timing
 from foundation.principals import Principal
 from service.demo import CONVERSATIONS
-from supportgraph.server import timing
 from tools.store import prepare_demo_store
 
 PERSON_TEXT = CONVERSATIONS[3].messages[0]  # the demo's upset customer asking for a person
@@ -46,7 +46,7 @@ class LoadReport:
     double_refunds: list[int] = field(default_factory=list)  # orders refunded more than once
     unasked_refunds: list[int] = field(default_factory=list)  # orders refunded that no conversation asked about
     seconds: float = 0.0
-    # every run: (seconds since the start, what, client ms, the server's phases: supportgraph.server.timing)
+    # every run: (seconds since the start, what, client ms, the server's phases: foundation.server_timing)
     runs: list[tuple[float, str, float, dict[str, float]]] = field(default_factory=list)
     started: float = field(default_factory=time.perf_counter)
 
@@ -62,7 +62,7 @@ class LoadReport:
                 f"unasked {len(self.unasked_refunds)}")
 
     def phases(self) -> list[str]:
-        """Where the runs' time went, by the server's ``Server-Timing`` (supportgraph.server.timing) and the
+        """Where the runs' time went, by the server's ``Server-Timing`` (foundation.server_timing) and the
         client's clock: for customer turns and reviewer resumes, the median run and the slowest 1 % (mean of
         each phase); ``outside`` is the client's time the server did not see (the connection, the worker's
         queue before the guard took the request)."""

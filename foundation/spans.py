@@ -3,7 +3,7 @@
 ``serve``'s guard opens a :class:`Spans` for each run request (``collecting``); Aegra creates the run's task in
 the request's context and LangGraph runs each step in a thread that copies it, so the steps of that run record
 their wall time and the CPU time of the thread that ran them (``step``) into the same object. The guard answers
-with them in a ``Server-Timing`` header (supportgraph.server.timing), which ``supportgraph bench load`` reads to
+with them in a ``Server-Timing`` header (foundation.server_timing), which ``supportgraph bench load`` reads to
 split a turn's latency into the queue before the server took the request, the guard's checks, Aegra's work
 before, between and after the steps, and the steps themselves (their CPU, and their waits). Outside a request
 (the CLI, tests) nothing is collected: ``step`` costs one context-variable read.

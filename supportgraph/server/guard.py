@@ -11,7 +11,7 @@ request before Aegra does and every response after:
   (supportgraph.server.payloads, supportgraph.server.run_checks), or answers itself (``GET /whoami``);
 * the response goes through the route's view (supportgraph.server.views): a customer sees its conversation, not
   the review's internals, and message content is served as markdown; a run request's answer carries a
-  ``Server-Timing`` header: where the server spent its time (supportgraph.server.timing);
+  ``Server-Timing`` header: where the server spent its time (foundation.server_timing);
 * a 5xx, or an exception, is answered with a request id only; the details go to the log with that id;
 * runs on one thread are taken one at a time: a run request holds the thread (ThreadIndex.run_slot) until
   Aegra has recorded its run, and one that finds a run in progress answers 409.
@@ -27,9 +27,10 @@ from uuid import uuid4
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from foundation import server_timing as timing
 from foundation.principals import Principal
 from foundation.spans import Spans, collecting
-from supportgraph.server import timing, views
+from supportgraph.server import views
 from supportgraph.server.keys import API_KEY_HEADER, configured_keys
 from supportgraph.server.rules import Answer, Passage, Refusal, Rules
 from supportgraph.server.threads import RunSlot, ThreadIndex
@@ -68,7 +69,7 @@ class AccessGuard:
         if principal is None:
             await _refuse(send, Refusal(401, f"missing or unknown API key: send it in the {API_KEY_HEADER} header"))
             return
-        with collecting() as spans:  # a run's steps time themselves into it (supportgraph.server.timing)
+        with collecting() as spans:  # a run's steps time themselves into it (foundation.server_timing)
             await self._guarded(scope, receive, send, principal, request_id, spans)
 
     async def _guarded(self, scope: Scope, receive: Receive, send: Send, principal: Principal, request_id: str,
@@ -236,7 +237,7 @@ async def _read_body(receive: Receive) -> bytes:
 
 def _releasing(slot: RunSlot, send: Send, spans: Spans) -> Send:
     """``send``, releasing the thread when the response starts (Aegra has recorded the run by then), with the
-    run's ``Server-Timing`` (supportgraph.server.timing; for a streamed run it ends at the stream's start)."""
+    run's ``Server-Timing`` (foundation.server_timing; for a streamed run it ends at the stream's start)."""
     forwarded = time.perf_counter()
 
     async def releasing(message: Message) -> None:

@@ -1,5 +1,5 @@
 """Where a served run's time goes: the steps time themselves into the request (foundation/spans.py) and the
-guard answers a run request with them in ``Server-Timing`` (supportgraph/server/timing.py)."""
+guard answers a run request with them in ``Server-Timing`` (foundation/server_timing.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import threading
 
 import httpx
 
+from foundation import server_timing as timing
 from foundation import spans
-from supportgraph.server import timing
 from tests.server.conftest import ApiServer
 from tests.server.helpers import customer_message
 
