@@ -275,8 +275,9 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
 
 # Words by which a question refers to the action or its object without naming it ("can you sort it?", "is it
 # possible?", "anything you can do?"), or to the money it moves.
+# (and the repetition a duplicate is: a question whether something happened twice is about the report itself)
 _REFERS = re.compile(r"\b(?:it|them|one|ones|possible|able|anything|something|money|charges?|"
-                     r"payments?|amount|extra|second|duplicate|back)\b", re.I)
+                     r"payments?|amount|extra|second|duplicate|back|twice|double[ds]?|again|same|two|both)\b", re.I)
 
 
 def asides_out(text: str, verb: str, reports: Callable[[str], bool] = lambda _: False) -> str:
