@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from graphs.reasoners.local.entities import Entities
-from graphs.support.flows import Lookup
+from graphs.support.flow_spec import Lookup
 from graphs.support.mentions import by_words, ruled_out, word_polarity
 
 # What a description may say about a record, and the entity that says it.

@@ -16,7 +16,8 @@ from typing import Any
 
 from graphs.reasoners.local.entities import Entities
 from graphs.support.descriptions import described_in, describes, listed_position, matches
-from graphs.support.flows import FlowSpec, Lookup, get_flow, resolve
+from graphs.support.flow_spec import FlowSpec, Lookup, resolve
+from graphs.support.flows import get_flow
 from graphs.support.mentions import WANTED, by_words, word_polarity
 from graphs.support.requests import request_of, slots_for
 from graphs.support.state import ActiveFlow, Step

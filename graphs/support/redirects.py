@@ -22,7 +22,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from graphs.support.flows import Instead, get_flow, make_step, plans_for, resolve, waits_for_yes
+from graphs.support.flow_spec import Instead, resolve
+from graphs.support.flows import get_flow, make_step, plans_for, waits_for_yes
 from graphs.support.lookups import pending_lookups, resolve_known, settle_lookup
 from graphs.support.requests import request_of, slots_for, text_for
 from graphs.support.state import ActiveFlow, Step

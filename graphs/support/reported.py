@@ -12,7 +12,8 @@ and limits are checked as any write's are.
 
 from __future__ import annotations
 
-from graphs.support.flows import StepSpec, get_flow
+from graphs.support.flow_spec import StepSpec
+from graphs.support.flows import get_flow
 from graphs.support.requests import text_for
 from graphs.support.state import ActiveFlow, Step
 

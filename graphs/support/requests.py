@@ -22,7 +22,8 @@ import numpy as np
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in, describes
-from graphs.support.flows import FlowSpec, SlotSpec, get_flow
+from graphs.support.flow_spec import FlowSpec, SlotSpec
+from graphs.support.flows import get_flow
 from graphs.support.instruction import tells_value
 from graphs.support.mentions import WANTED, ruled_out
 from graphs.support.state import ActiveFlow, RequestState, Step

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.support.descriptions import described_in, matches
-from graphs.support.flows import Lookup
+from graphs.support.flow_spec import Lookup
 from graphs.support.mentions import UNWANTED, WANTED, by_words, ruled_out, word_polarity
 from graphs.support.requests import add_description
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from graphs.reasoners.local.router import IntentScore
-from graphs.support.flows import FlowSpec, get_flow, waits_for_yes
+from graphs.support.flow_spec import FlowSpec
+from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.named_flows import CANDIDATE, UNSURE, named_flow, with_flow_named
 from graphs.support.remedies import NAMED_REMEDY
 from graphs.support.state import IntentGuess

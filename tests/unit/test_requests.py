@@ -11,7 +11,8 @@ import pytest
 from graphs.reasoners.local.router import IntentModel, split_clauses
 from graphs.support import requests
 from graphs.support.descriptions import described_in, matches
-from graphs.support.flows import Lookup, load_flows
+from graphs.support.flow_spec import Lookup
+from graphs.support.flows import load_flows
 from graphs.support.lookups import answer_choices, pending_lookups, resolve_known, settle_lookup
 from graphs.support.requests import drop_covered, request_of, slots_for, split_requests
 from graphs.support.state import ActiveFlow, Step

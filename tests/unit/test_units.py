@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from graphs.support.destination import destination_condition, kind_of, unmet_destinations
-from graphs.support.flows import Lookup
+from graphs.support.flow_spec import Lookup
 from graphs.support.lookups import _value
 from graphs.support.state import Step
 from graphs.support.units import units_meant

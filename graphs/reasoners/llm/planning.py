@@ -25,7 +25,8 @@ from graphs.reasoners.llm.asking import Answer, ask
 from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import PlannedStep, SupportPlan
 from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools, relevant_tools
-from graphs.support.flows import StepSpec, get_flow, resolve, step_waits
+from graphs.support.flow_spec import StepSpec, resolve
+from graphs.support.flows import get_flow, step_waits
 from graphs.support.policy import written_policy
 from graphs.support.requests import text_for
 from graphs.support.state import ActiveFlow, Customer, Step

@@ -23,7 +23,8 @@ from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
-from graphs.support.flows import StepSpec, get_flow, resolve, tool_policy, waits_for_yes
+from graphs.support.flow_spec import StepSpec, resolve
+from graphs.support.flows import get_flow, tool_policy, waits_for_yes
 from graphs.support.lookups import items_bound, settle_lookup
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.redirects import audit_payload, redirect

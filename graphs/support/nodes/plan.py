@@ -32,16 +32,8 @@ from graphs.support.dialogue import (
     identity_args,
     unheard,
 )
-from graphs.support.flows import (
-    FlowSpec,
-    get_flow,
-    load_flows,
-    make_step,
-    money_at_stake,
-    plans_for,
-    resolve,
-    waits_for_yes,
-)
+from graphs.support.flow_spec import FlowSpec, resolve
+from graphs.support.flows import get_flow, load_flows, make_step, money_at_stake, plans_for, waits_for_yes
 from graphs.support.lookups import lookup_pending, pending_lookups, resolve_known
 from graphs.support.requests import decided, request_of, slots_for, text_for
 from graphs.support.slot_filling import fill_slots, place_requests
