@@ -1,12 +1,13 @@
 """The seed's remaining hard cases end to end with the LLM reasoner on a scripted model, on each checkpointer:
 a billing dispute (invoice, charges, dispute, ticket) and multi-product troubleshooting ending in an exchange
-whose refund of the price difference waits for a reviewer."""
+whose refund of the price difference waits for a reviewer, asked about or told."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from langchain_core.messages import AIMessage
 from sqlalchemy import func, select
 
 from foundation.audit import open_audit_log
@@ -31,6 +32,22 @@ def rows(url: str, query: Any) -> list[dict[str, Any]]:
 def refund_count(url: str) -> int:
     with open_store(url).db.begin() as conn:
         return int(conn.execute(select(func.count()).select_from(refunds)).scalar_one())
+
+
+def _headphones_for_earbuds() -> tuple[AIMessage, AIMessage]:
+    """The model's reading and plan for exchanging order 10002's headphones for the Aurora Lite Earbuds (P007)."""
+    return (
+        understood("technical_issue", order_ids=[10002], products=["Aurora ANC Headphones", "Aurora Lite Earbuds"],
+                   sentiment="negative"),
+        planned(
+            step("order", "technical_issue", "get_order", {"order_id": 10002}, why="the headphones' order"),
+            step("exchange", "technical_issue", "exchange_item",
+                 {"order_id": "$steps.order.order_id", "product_id": "$steps.order.items.0.product_id",
+                  "new_product_id": "P007"},
+                 ["order"], why="swap for the earbuds the customer chose"),
+            rationale="Exchange the headphones for the earbuds asked for.",
+        ),
+    )
 
 
 def test_a_billing_dispute_reads_the_invoice_and_charges_then_opens_a_dispute_and_a_ticket(
@@ -106,16 +123,7 @@ def test_two_products_are_troubleshot_in_parallel_then_the_broken_one_is_exchang
                  {"products": ["Nimbus Smart Speaker"], "problem": "keeps going offline"}, why="offline guide"),
             rationale="One guide per product; they do not depend on each other.",
         ),
-        understood("technical_issue", order_ids=[10002], products=["Aurora ANC Headphones", "Aurora Lite Earbuds"],
-                   sentiment="negative"),
-        planned(
-            step("order", "technical_issue", "get_order", {"order_id": 10002}, why="the headphones' order"),
-            step("exchange", "technical_issue", "exchange_item",
-                 {"order_id": "$steps.order.order_id", "product_id": "$steps.order.items.0.product_id",
-                  "new_product_id": "P007"},
-                 ["order"], why="the guide did not help; swap for the earbuds the customer chose"),
-            rationale="Still broken after the guide: exchange the headphones for the earbuds asked for.",
-        ),
+        *_headphones_for_earbuds(),
     )
     service = llm_service(model)
     first = service.send("t-devices", "My Aurora ANC Headphones will not pair and my Nimbus Smart Speaker keeps "
@@ -182,3 +190,21 @@ def test_returns_and_exchanges_that_refund_above_the_limit_wait_for_a_reviewer(d
         "a refund of $150.00 is above the $100.00 limit and needs a human's approval"]
     assert reasons("exchange_item", order_id=10004, product_id="P004", new_product_id="P002") == [], "dearer: charged"
     assert reasons("exchange_item", order_id=10002, product_id="P999", new_product_id="P007") == [], "the tool refuses"
+
+
+def test_a_told_exchange_above_the_limit_is_reported_after_approval(llm_service: LlmService) -> None:
+    model = scripted(*_headphones_for_earbuds())
+    service = llm_service(model)
+    first = service.send("t-told", "The headphones from order 10002 won't pair. Exchange them for the Aurora Lite "
+                         "Earbuds, product P007.", customer_id=MAYA)
+    exchange = next(s for s in first.plan if s["tool"] == "exchange_item")
+    # Told, not asked (policy 2): no yes is awaited; the $220.00 difference is above the limit, so a person decides.
+    assert exchange["status"] == "needs_approval", exchange
+    assert "above the $100.00 limit" in first.replies[-1], first.replies
+    resumed = service.resume("t-told", {"decisions": [{"type": "approve"}], "reviewer": "sam"})
+    exchange = next(s for s in resumed.plan if s["tool"] == "exchange_item")
+    assert exchange["status"] == "done" and exchange["approved_by"] == "sam", exchange
+    told = resumed.replies[-1]
+    assert f"replacement order {exchange['result']['data']['replacement_order_id']}" in told, told
+    assert "$220.00" in told and "Aurora Lite Earbuds" in told, told
+    assert model.left == 0
