@@ -22,7 +22,8 @@ import numpy as np
 from sklearn.metrics import f1_score
 
 from graphs.reasoners.local.cascade import CascadeRouter, combine
-from graphs.reasoners.local.router import CALIBRATION, TEST, Example, IntentModel, in_split, load_examples
+from graphs.reasoners.local.examples import CALIBRATION, TEST, Example, in_split, load_examples
+from graphs.reasoners.local.router import IntentModel
 
 if TYPE_CHECKING:
     from graphs.reasoners.local.cascade import CascadeRouter

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from graphs.reasoners.local.entities import extract_entities
-from graphs.reasoners.local.router import load_examples
+from graphs.reasoners.local.examples import load_examples
 from graphs.reasoners.local.sentiment import analyse_sentiment
 
 _OPENERS = ("", "", "", "hi, ", "Hello! ", "hey ", "Good morning. ", "ok so ", "Excuse me, ", "URGENT: ")

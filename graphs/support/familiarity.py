@@ -16,16 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from graphs.reasoners.local.router import (
-    TRAIN,
-    cache_dir_default,
-    fingerprint,
-    in_split,
-    load_examples,
-    mask,
-    minilm_vectors,
-    save_npz,
-)
+from graphs.reasoners.local.examples import TRAIN, in_split, load_examples
+from graphs.reasoners.local.router import cache_dir_default, fingerprint, mask, minilm_vectors, save_npz
 
 # How many nearest training examples a message is compared with (the mean of their cosines is its familiarity).
 NEIGHBOURS = 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from graphs.reasoners.local.router import load_examples
+from graphs.reasoners.local.examples import load_examples
 from tests.cli.helpers import RunCli, assert_ok, assert_refused
 
 

@@ -10,16 +10,9 @@ import pytest
 from scipy import sparse
 
 from graphs.reasoners.local.cascade import THRESHOLD_GRID, CascadeRouter, choose_threshold, combine, fit_weights
+from graphs.reasoners.local.examples import TEST, in_split, load_examples
 from graphs.reasoners.local.fast_head import FastFeatures, FastRouter, load_fast_head
-from graphs.reasoners.local.router import (
-    STATIC,
-    TEST,
-    IntentRouter,
-    in_split,
-    load_examples,
-    load_router,
-    split_clauses,
-)
+from graphs.reasoners.local.router import STATIC, IntentRouter, load_router, split_clauses
 from graphs.reasoners.local.static_embedder import load_static_embedder, table_path
 from graphs.reasoners.local.training import load_head
 
@@ -154,7 +147,7 @@ def test_the_threshold_is_fitted_on_the_shifted_calibration_half_not_its_test_ha
     from typing import Any, cast
 
     from graphs.reasoners.local.cascade import fit_threshold
-    from graphs.reasoners.local.router import CALIBRATION, Example
+    from graphs.reasoners.local.examples import CALIBRATION, Example
 
     def pick(n: int, split: str, shifted: bool, tag: str) -> list[Example]:
         found = (Example(f"{tag} {i}", "get_refund", shifted=shifted) for i in range(1000))

@@ -22,7 +22,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from evals.latency_router import generated_messages
 from graphs.reasoners.local import entities, products, sentiment
-from graphs.reasoners.local.router import load_examples
+from graphs.reasoners.local.examples import load_examples
 from service.triage.rows import _entities_json
 from tools.store.demo_catalogue import PRODUCTS
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphs.reasoners.local.router import Example, IntentModel
+from graphs.reasoners.local.examples import Example
+from graphs.reasoners.local.router import IntentModel
 from graphs.reasoners.local.segments import ask_pieces, asks, asks_in, contemplated, speech_act
 
 

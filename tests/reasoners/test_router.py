@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from graphs.reasoners.local.embedder import embed
-from graphs.reasoners.local.router import TEST, in_split, load_examples, load_router, mask
+from graphs.reasoners.local.examples import TEST, in_split, load_examples
+from graphs.reasoners.local.router import load_router, mask
 
 MIN_TEST_ACCURACY = 0.88
 MAX_TEST_ECE = 0.08

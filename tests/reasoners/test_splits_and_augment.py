@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 from graphs.reasoners.local.augment import augment, load_vocabulary, typo
-from graphs.reasoners.local.router import CALIBRATION, TEST, TRAIN, Example, in_split, load_examples
+from graphs.reasoners.local.examples import CALIBRATION, TEST, TRAIN, Example, in_split, load_examples
 
 
 def test_splits_are_disjoint_cover_everything_and_have_the_intended_sizes() -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.reasoners.local.router import OUT_OF_SCOPE, load_examples, load_thorough_router
+from graphs.reasoners.local.examples import load_examples
+from graphs.reasoners.local.router import OUT_OF_SCOPE, load_thorough_router
 from graphs.support.flows import get_flow
 
 CASES = {

@@ -10,7 +10,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from evals.selective import separation
-from graphs.reasoners.local.router import TRAIN, in_split, load_examples
+from graphs.reasoners.local.examples import TRAIN, in_split, load_examples
 from graphs.support.confidence import DIRECTION, FAMILIARITY, SIGNALS, signals_of
 from graphs.support.state import State
 

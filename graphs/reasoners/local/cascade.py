@@ -33,19 +33,9 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from graphs.reasoners.local.examples import CALIBRATION, Example, in_split, load_examples
 from graphs.reasoners.local.fast_head import FastFeatures, FastRouter, load_fast_head
-from graphs.reasoners.local.router import (
-    CALIBRATION,
-    OUT_OF_SCOPE,
-    STATIC,
-    Example,
-    IntentModel,
-    IntentRouter,
-    fingerprint,
-    in_split,
-    load_examples,
-    mask,
-)
+from graphs.reasoners.local.router import OUT_OF_SCOPE, STATIC, IntentModel, IntentRouter, fingerprint, mask
 from graphs.reasoners.local.training import load_minilm_head
 
 THRESHOLD_GRID = tuple(round(0.5 + 0.01 * i, 2) for i in range(50))  # 0.50 … 0.99

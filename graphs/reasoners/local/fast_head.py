@@ -24,17 +24,8 @@ from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
 from graphs.reasoners.local.augment import augment
-from graphs.reasoners.local.router import (
-    CALIBRATION,
-    STATIC,
-    TRAIN,
-    Example,
-    Head,
-    calibrated_softmax,
-    in_split,
-    mask,
-    save_npz,
-)
+from graphs.reasoners.local.examples import CALIBRATION, TRAIN, Example, in_split
+from graphs.reasoners.local.router import STATIC, Head, calibrated_softmax, mask, save_npz
 from graphs.reasoners.local.static_embedder import StaticEmbedder, load_static_embedder
 from graphs.reasoners.local.training import fit_temperature
 

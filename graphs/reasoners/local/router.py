@@ -11,7 +11,6 @@ on disk, keyed by a hash of the examples, the model and the training recipe, so 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from foundation.minilm_onnx import INT8, graph_recipe
 from foundation.settings import get_settings
 from graphs.reasoners.local.augment import VOCAB_FILE
 from graphs.reasoners.local.embedder import MODEL_ID, embed
+from graphs.reasoners.local.examples import Example
 from graphs.reasoners.local.gloss import gloss
 from graphs.reasoners.local.letters import body
 from graphs.reasoners.local.segments import (
@@ -47,14 +47,6 @@ Embedder = Callable[[list[str]], np.ndarray]
 F = TypeVar("F")
 MINILM = "minilm"
 STATIC = "static"
-EXAMPLES_FILE = "intent_examples.jsonl"
-# Written separately from the examples, in other styles, never trained on: half fits the cascade's deferral
-# threshold (calibration), half is only reported (test). See ``Example.split``.
-SHIFT_FILE = "intent_shift.jsonl"
-# Hand-written in many styles before examples of those styles were added; never trained on, never used to fit or
-# choose anything: only reported (``supportgraph eval intents``, "project varied held-out").
-HELDOUT_FILE = "intent_heldout.jsonl"
-TRAIN, CALIBRATION, TEST = "train", "calibration", "test"
 OUT_OF_SCOPE = "out_of_scope"  # not the main one when a clause names another; secondary only as an aside (below)
 # A yes/no question about the shop itself (``segments.about_the_shop``: "do you run a loyalty scheme with airlines?",
 # "is there a staff canteen?") asking what the shop does not do, beside a request it does, is an aside with its own
@@ -95,23 +87,6 @@ C_GRID = (5.0, 10.0, 20.0, 40.0)
 _EMAIL = re.compile(r"\b[\w.%+-]+@[\w.-]+\.[A-Za-z]{2,}\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 @dataclass(frozen=True)
-class Example:
-    text: str
-    intent: str
-    shifted: bool = False  # from SHIFT_FILE: never trained on
-
-    @property
-    def split(self) -> str:
-        """``train`` (80 %), ``calibration`` (10 %) or ``test`` (10 %): by text hash, stable across runs and
-        machines, and unchanged for an example when others are added. A shifted example is never ``train``:
-        ``calibration`` or ``test``, half each."""
-        bucket = int(hashlib.sha256(self.text.encode()).hexdigest(), 16) % 10
-        if self.shifted:
-            return CALIBRATION if bucket % 2 else TEST
-        return TEST if bucket == 0 else CALIBRATION if bucket == 1 else TRAIN
-
-
-@dataclass(frozen=True)
 class IntentScore:
     intent: str
     confidence: float
@@ -134,26 +109,6 @@ def mask(text: str) -> str:
 def minilm_vectors(texts: list[str]) -> np.ndarray:
     """MiniLM embeddings (int8 graph, one text per run) of already-masked texts."""
     return embed(texts, batch_size=128)
-
-
-def in_split(examples: list[Example], split: str) -> list[Example]:
-    """The examples of one split (``TRAIN``, ``CALIBRATION`` or ``TEST``)."""
-    return [e for e in examples if e.split == split]
-
-
-def load_examples(path: Path | None = None, *, shifted: bool = False, heldout: bool = False) -> list[Example]:
-    """The labelled examples shipped with the project (or those at ``path``); with ``shifted``, those of
-    ``SHIFT_FILE`` instead, with ``heldout`` those of ``HELDOUT_FILE`` (none when the file is absent)."""
-    if path is None:
-        name = SHIFT_FILE if shifted else HELDOUT_FILE if heldout else EXAMPLES_FILE
-        data = resources.files("graphs.reasoners.local").joinpath("data", name)
-        if (shifted or heldout) and not data.is_file():
-            return []
-        text = data.read_text("utf-8")
-    else:
-        text = path.read_text("utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [Example(text=r["text"], intent=r["intent"], shifted=shifted) for r in rows]
 
 
 class IntentModel:

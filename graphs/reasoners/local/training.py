@@ -11,19 +11,8 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
-from graphs.reasoners.local.router import (
-    C_GRID,
-    CALIBRATION,
-    MINILM,
-    STATIC,
-    TRAIN,
-    Embedder,
-    Example,
-    IntentRouter,
-    fingerprint,
-    in_split,
-    load_examples,
-)
+from graphs.reasoners.local.examples import CALIBRATION, TRAIN, Example, in_split, load_examples
+from graphs.reasoners.local.router import C_GRID, MINILM, STATIC, Embedder, IntentRouter, fingerprint
 
 if TYPE_CHECKING:
     from graphs.reasoners.local.fast_head import FastRouter
