@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Literal
+from typing import Literal, cast
 
 import yaml
 from langchain_core.messages import AnyMessage
@@ -88,12 +88,27 @@ def cues() -> tuple[Cue, ...]:
             raise ValueError(f"{CUES_FILE}: cue {name} takes its queue from a subject but names one of its own")
         ticket = {**spec["ticket"], "queue": spec["queue"]} if spec.get("ticket") else None
         out.append(Cue(name, spec["effect"], spec.get("queue"), spec["reason"],
-                       tuple(re.compile(p, re.IGNORECASE) for p in spec["patterns"]), spec.get("outside"), ticket,
-                       spec.get("queue_of") == "subject"))
+                       tuple(re.compile(p, re.IGNORECASE) for p in _with_terms(name, spec)), spec.get("outside"),
+                       ticket, spec.get("queue_of") == "subject"))
     known = {c.name for c in out}
     if bad := [c.name for c in out if c.outside is not None and c.outside not in known]:
         raise ValueError(f"{CUES_FILE}: cues {bad} are read outside a cue that does not exist")
     return tuple(out)
+
+
+def _with_terms(name: str, spec: dict[str, object]) -> list[str]:
+    """The cue's patterns with its word classes (``terms``: name -> alternation) put in for ``{name}``: one class
+    shared by every pattern of the cue (the parts of the body a harm reaches), so that no pattern knows fewer of its
+    words than another."""
+    terms = cast(dict[str, str], spec.get("terms") or {})
+    patterns = cast(list[str], spec["patterns"])
+    out = []
+    for pattern in patterns:
+        for used in re.findall(r"\{([a-z_]+)\}", pattern):
+            if used not in terms:
+                raise ValueError(f"{CUES_FILE}: cue {name} uses a word class {used!r} it does not define")
+        out.append(re.sub(r"\{([a-z_]+)\}", lambda m: f"(?:{terms[m.group(1)]})", pattern))
+    return out
 
 
 def normalise(text: str) -> str:

@@ -30,6 +30,11 @@ def _decide(state: State) -> Escalation:
     # a negation or question elsewhere in the message does not hide the harm told
     "Nobody warned us it runs hot and it burnt my son's hand. Can I return it?",
     "I didn't get shocked myself, but my partner got an electric shock from the plug. Refund please.",
+    # the part of the body named further into the clause, or by one of its own parts
+    "The hand warmer leaked and burned the tips of both his thumbs. He's fine now, but I'd like my money back.",
+    "Our travel kettle spat and scalded the inside of my partner's forearm, so please take it back.",
+    "She grabbed the adapter and it blistered her fingerpads. Can we return order 10004?",
+    "the foot spa overheated and burnt the pads of her toes, refund order 10004 please",
 ])
 def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_calmly_told(text: str) -> None:
     """The refund is made as usual (the plan ran); a person follows the injury up (policy §5a)."""
@@ -50,6 +55,9 @@ def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_cal
     "My OLED TV already has a burn-in on the left side, can I return it?",
     "The toaster left a burn mark on the worktop, I'd like a refund for order 10004.",
     "I got burned on that deal last year, so just cancel order 10004 please.",
+    # a harm that ends where it is told, a body part of another clause
+    "The fuse burned out again and my hands are full with the baby, can I return order 10004?",
+    "The signal cut off and then my eyes were glued to the screen for an hour, refund order 10004 please.",
 ])
 def test_a_device_that_overheated_or_a_figure_of_speech_hurts_no_one(text: str) -> None:
     decision = _decide(_state(message=text, plan=[_step()], sentiment=-0.2))

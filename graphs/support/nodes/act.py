@@ -94,8 +94,7 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if step["status"] == "awaiting_confirmation":
                 continue
             if step["status"] == "pending":
-                if _above_items(flow, steps, step):
-                    continue  # more than the items named cost: that much is offered, and waits for a yes
+                offer = _above_items(flow, steps, step)  # more than the items named cost: that much is offered
                 ctx = d.tool_context(state.turn, customer, step["id"])
                 preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
                 if (preview is not None and not preview.ok and step["writes"]
@@ -111,15 +110,18 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     # (a turn retried after a crash mid-write) runs again, to replay what it did.
                     if not get_tool(step["tool"]).needs_approval and stored_result(d.store, ctx) is not None:
                         runnable.append(step)
-                    elif preview.instead and step["writes"]:
-                        # What the tool would do instead (refund what is left) is offered: the customer's yes
-                        # runs it, with every check a write has.
-                        step["args"] = {**step["args"], **preview.instead}
-                        step["status"], step["confirmed"], step["declined"] = "awaiting_confirmation", False, \
-                            str(preview.error)
-                    else:
+                        continue
+                    if not (preview.instead and step["writes"]):
                         refused.append((step, (preview.model_dump(), 0.0)))
-                    continue
+                        continue
+                    # What the tool would do instead (refund what is left) is offered: the customer's yes runs it,
+                    # with every check a write has (below).
+                    step["args"] = {**step["args"], **preview.instead}
+                    step["confirmed"], step["declined"], offer = False, str(preview.error), True
+                    preview = get_tool(step["tool"]).preview(d.store, step["args"], ctx)
+                    if preview is not None and not preview.ok:
+                        step["status"] = "awaiting_confirmation"
+                        continue
                 effect = preview.data if preview is not None and isinstance(preview.data, dict) else None
                 if effect is not None:
                     scope["effect"] = effect
@@ -130,6 +132,11 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         d.store, ctx, steps, step, d.context.policy(), check_amount=True, effect=effect)
                         if h not in holds]
                 reasons = [h.reason for h in holds]
+                # An offer in place of what was asked waits for the customer's yes, unless a person must approve it
+                # anyway (what is left, above the limit): then it goes to them now, not a yes later (policy §2, §5a).
+                if offer and not reasons:
+                    step["status"], step["effect"] = "awaiting_confirmation", effect
+                    continue
                 if ask_customer and not reasons:
                     # Whether the customer asked for it is the customer's to say: they are asked to confirm
                     # what it would do (a yes runs it, policy checks and all), no person is asked.
@@ -206,8 +213,8 @@ def _rounded(args: dict[str, Any], instead: dict[str, Any] | None) -> bool:
 def _above_items(flow: ActiveFlow | None, steps: list[Step], step: Step) -> bool:
     """A figure asked for the items the request names is bounded by what they were paid ("$25 for the plug" on a
     $24.99 plug: 24.99, lookups.items_bound), never what is left on the whole order: a round figure for it asks for
-    that, a larger one is offered at that and waits for the customer's yes (True). The step keeps what was asked
-    (``lowered``) for the reply to say the amount differs."""
+    that, a larger one is offered at that (True: it waits for the customer's yes unless a person must approve it).
+    The step keeps what was asked (``lowered``) for the reply to say the amount differs."""
     asked = step["args"].get("amount")
     if flow is None or not step["writes"] or not isinstance(asked, int | float) or "." not in step["id"]:
         return False
@@ -216,10 +223,7 @@ def _above_items(flow: ActiveFlow | None, steps: list[Step], step: Step) -> bool
         return False
     step["args"] = {**step["args"], "amount": bound}
     step["lowered"] = {"asked": asked, "to": "items"}
-    if _rounded({"amount": asked}, {"amount": bound}) or step["confirmed"]:
-        return False
-    step["status"] = "awaiting_confirmation"
-    return True
+    return not (_rounded({"amount": asked}, {"amount": bound}) or step["confirmed"])
 
 
 def _missing_results(args: Any, scope: dict[str, Any]) -> str | None:
