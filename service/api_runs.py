@@ -63,14 +63,19 @@ class Owner:
                 except psycopg.Error:
                     self._conn.close()
             conn = psycopg.connect(psycopg_url(self.database_url), autocommit=True, connect_timeout=10)
+            # The owner records commit without waiting for the disk: Aegra's record of the run, committed after
+            # one and waiting for the disk, makes it durable too (Postgres flushes its log in order); a record
+            # whose run was never recorded owns nothing.
+            conn.execute("SET synchronous_commit TO off")
             conn.execute(_DDL)
             conn.execute("SELECT pg_advisory_lock(%s)", (owner_key(self.id),))
             self._conn = conn
 
     def own(self, thread_id: str) -> None:
         """Record this owner as the one creating the thread's next run (the caller holds the thread), on the
-        connection that holds the owner's lock: no connection of its own, no ping first. A connection that broke
-        (a Postgres restart took the lock with it) is replaced, and the lock taken again, before the record."""
+        connection that holds the owner's lock: no connection of its own, no ping first, no wait for the disk. A
+        connection that broke (a Postgres restart took the lock with it) is replaced, and the lock taken again,
+        before the record."""
         import psycopg
 
         for attempt in (1, 2):

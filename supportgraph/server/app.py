@@ -20,7 +20,6 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from service.checkpoint_serde import checkpoint_serde
 from supportgraph.server.errors import internal_error, store_not_ready
 from supportgraph.server.guard import AccessGuard
 from supportgraph.server.launch import business_store_problem, warm_models
@@ -31,13 +30,17 @@ from tools.store import StoreNotReady
 _loaded: dict[str, Any] = {}
 
 
-def use_service_serde() -> None:
-    """Aegra's checkpointer reads and writes with the service's serializer (service/checkpoint_serde.py), so a
-    thread the CLI wrote (compressed payloads) is read by the API, and the API's are as small. Aegra builds its
-    saver with LangGraph's default one and attaches that saver to a copy of the graph per request."""
+def use_service_saver() -> None:
+    """Aegra's checkpointer is the service's for served runs (service/served_saver.py), on Aegra's own pool: it
+    reads and writes with the service's serializer (service/checkpoint_serde.py), so a thread the CLI wrote
+    (compressed payloads) is read by the API, and the API's are as small; and only the commit that ends a run
+    waits for the disk, as the CLI's (service/flush_order.py). Aegra builds its saver at start, with LangGraph's
+    default serializer, and attaches ``db_manager.get_checkpointer()`` to a copy of the graph per request."""
     from aegra_api.core.database import db_manager
 
-    db_manager.get_checkpointer().serde = checkpoint_serde()
+    from service.served_saver import served_saver
+
+    db_manager._checkpointer = served_saver(db_manager.lg_pool)
 
 
 def one_auth_backend() -> None:
@@ -54,7 +57,7 @@ def one_auth_backend() -> None:
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     keep_seconds(), sweep_seconds()  # a wrong setting stops the worker here, saying which
-    use_service_serde()
+    use_service_saver()
     one_auth_backend()
     _loaded.update(await asyncio.to_thread(warm_models))
     index = ThreadIndex()

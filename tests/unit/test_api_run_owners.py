@@ -127,6 +127,8 @@ def test_the_owner_records_its_runs_on_its_own_connection_and_takes_its_lock_aga
         owner.own("t3")
         monkeypatch.undo()
         assert len(connects) == 1 and owner._conn.info.backend_pid != held_by
+        # its records commit without waiting for the disk (the run Aegra records after one waits for both)
+        assert owner._conn.execute("SHOW synchronous_commit").fetchone() == ("off",)
         assert _sql(pg_url, f"SELECT thread_id, owner FROM {OWNERS} ORDER BY 1") == [
             ("t1", owner.id), ("t2", owner.id), ("t3", owner.id)]
         assert _sql(pg_url, "SELECT pg_try_advisory_lock(%s)", (owner_key(owner.id),)) == [(False,)], \
