@@ -93,10 +93,12 @@ def _records_apart(owners: dict[str, int], per_clause: list[Entities]) -> Callab
     return apart
 
 
-def _values(entities: Entities, kind: str) -> list[Any]:
-    """The values of one kind of entity found (order ids, invoice ids), as a list."""
+def _values(entities: Entities, kind: str) -> list[str | int]:
+    """The record ids of one kind found (order ids, invoice ids), as a list; none of a kind that is no id (an
+    address, an amount)."""
     found = cast(Mapping[str, Any], entities).get(kind) or []
-    return list(found) if isinstance(found, list) else [found]
+    values = list(found) if isinstance(found, list) else [found]
+    return [v for v in values if isinstance(v, str | int)] if all(isinstance(v, str | int) for v in values) else []
 
 
 def _covering(intent: str, text: str) -> bool:
