@@ -35,13 +35,36 @@ def load_flows() -> dict[str, FlowSpec]:
 
 
 def make_step(step_id: str, intent: str, tool: str, args: dict[str, Any], depends_on: list[str], why: str,
-              *, status: Any = "pending") -> Step:
-    """A new plan step, not run yet."""
-    return {
+              *, status: Any = "pending", request: str | None = None) -> Step:
+    """A new plan step, not run yet; ``request``: the request instance it serves, when not its intent's first."""
+    step: Step = {
         "id": step_id, "intent": intent, "tool": tool, "args": args, "depends_on": depends_on, "why": why,
         "writes": get_tool(tool).writes, "status": status, "result": None, "error": None,
         "hold_reason": None, "approved_by": None, "confirmed": False,
     }
+    if request is not None and request != intent:
+        step["request"] = request
+    return step
+
+
+INSTANCE = "#"
+
+
+def intent_of(key: str) -> str:
+    """The intent of a request key: a request instance's key is its intent and its number ("cancel_order#2", the
+    same request for a second record named in the message); the first instance's key is the intent itself, so a
+    flow of one request per intent (and every checkpoint written before instances) reads as it always did."""
+    return key.split(INSTANCE, 1)[0]
+
+
+def instance_key(intent: str, number: int) -> str:
+    """The key of the ``number``-th instance (from 1) of an intent's request."""
+    return intent if number <= 1 else f"{intent}{INSTANCE}{number}"
+
+
+def request_key(step: Step) -> str:
+    """The request a plan step serves: its instance's key, else its intent."""
+    return step.get("request") or step["intent"]
 
 
 def plans_for(step: StepSpec, slots: Mapping[str, Any], *, verified: bool) -> bool:
@@ -75,8 +98,9 @@ def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
 
 
 def get_flow(intent: str) -> FlowSpec:
+    """The flow of an intent, or of a request instance's key (``intent_of``)."""
     flows = load_flows()
-    return flows.get(intent) or flows["out_of_scope"]
+    return flows.get(intent_of(intent)) or flows["out_of_scope"]
 
 
 @cache

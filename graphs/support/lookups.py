@@ -17,7 +17,7 @@ from typing import Any
 from graphs.reasoners.local.entities import Entities
 from graphs.support.descriptions import described_in, describes, listed_position, matches
 from graphs.support.flow_spec import FlowSpec, Lookup, resolve
-from graphs.support.flows import get_flow
+from graphs.support.flows import get_flow, request_key
 from graphs.support.mentions import WANTED, by_words, word_polarity
 from graphs.support.requests import request_of, slots_for
 from graphs.support.state import ActiveFlow, Step
@@ -115,12 +115,12 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
     """A lookup step finished: resolve the slots it serves, or ask the customer which record they mean."""
     if "." not in done["id"] or not done["result"]:
         return
-    intent, local = done["intent"], done["id"].split(".", 1)[1]
+    intent, local = request_key(done), done["id"].split(".", 1)[1]
     spec = get_flow(intent)
     for name, slot in spec.slots.items():
         lookup = slot.resolve
         reference = f"$slots.{name}"
-        waiting = [s for s in steps if s["intent"] == intent and s["status"] in {"pending", "awaiting_confirmation"}
+        waiting = [s for s in steps if request_key(s) == intent and s["status"] in {"pending", "awaiting_confirmation"}
                    and _mentions(s["args"], reference)]
         request = request_of(flow, intent)
         if slot.flips and slot.flips.split(".", 1)[0] == local and waiting:
@@ -148,7 +148,7 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         described = request["described"]
         if lookup.instead_of:
             # "can i swap the lite earbuds": the earbuds name what goes back, not what the customer wants for it.
-            described = _apart_from(described, _names_of(spec, lookup.instead_of, slots, steps))
+            described = _apart_from(described, _names_of(spec, lookup.instead_of, slots, steps, intent))
         found = matches(candidates, lookup, described)
         if lookup.instead_of:
             found = [c for c in found if describes(c, lookup, described)]
@@ -212,7 +212,7 @@ def _at_most(value: Any, limit: Any) -> bool:
         return False
 
 
-def _names_of(spec: FlowSpec, name: str, slots: dict[str, Any], steps: list[Step]) -> list[str]:
+def _names_of(spec: FlowSpec, name: str, slots: dict[str, Any], steps: list[Step], key: str) -> list[str]:
     """The names of the record slot ``name`` holds, else of every record its lookup fetched (an order's items)."""
     lookup = spec.slots[name].resolve
     if lookup is None:
@@ -222,7 +222,7 @@ def _names_of(spec: FlowSpec, name: str, slots: dict[str, Any], steps: list[Step
     if isinstance(held, dict) and isinstance(held.get(field), str):
         return [held[field]]
     fetched = next(((s["result"] or {}).get("data") or {} for s in steps
-                    if s["status"] == "done" and s["id"] == f"{spec.intent}.{lookup.step}"), {})
+                    if s["status"] == "done" and s["id"] == f"{key}.{lookup.step}"), {})
     return [str(r.get(field)) for r in fetched.get(lookup.items, []) if r.get(field)]
 
 
@@ -318,12 +318,13 @@ def items_bound(flow: ActiveFlow, steps: list[Step], step: Step, arg: str = "amo
     own = next((s for s in spec.steps if s.id == local), None)
     names = re.findall(r"\$slots\.(\w+)", str((own.args if own is not None else {}).get(arg) or ""))
     lookup = spec.slots[names[0]].resolve if names and names[0] in spec.slots else None
-    done = next((s for s in steps if s["intent"] == step["intent"] and lookup is not None and s["status"] == "done"
+    key = request_key(step)
+    done = next((s for s in steps if request_key(s) == key and lookup is not None and s["status"] == "done"
                  and s["id"].split(".", 1)[-1] == lookup.step and s["result"]), None)
     if lookup is None or not lookup.total or done is None:
         return None
     candidates = list(((done["result"] or {}).get("data") or {}).get(lookup.items) or [])
-    request = request_of(flow, step["intent"])
+    request = request_of(flow, request_key(step))
     described = request["described"] or {}
     if step["args"].get(arg) not in (described.get("amounts") or []):
         return None

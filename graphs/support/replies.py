@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphs.support.flows import get_flow
+from graphs.support.flows import get_flow, intent_of, request_key
 from graphs.support.requests import named_records, requests_asking, slots_for, waiting_intents
 from graphs.support.state import State, Step
 from prompts import render_reply, reply_mentions
@@ -19,8 +19,9 @@ def clean_error(error: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _steps_of(state: State, intent: str) -> dict[str, Step]:
-    return {s["id"].split(".", 1)[1]: s for s in state.plan if s["intent"] == intent and "." in s["id"]}
+def _steps_of(state: State, key: str) -> dict[str, Step]:
+    """The steps of one request (an instance's own: flows.request_key) by their flow step id."""
+    return {s["id"].split(".", 1)[1]: s for s in state.plan if request_key(s) == key and "." in s["id"]}
 
 
 def _values(state: State) -> dict[str, Any]:
@@ -67,7 +68,7 @@ def compose_reply(state: State) -> str:
             continue  # still waiting for information for this intent (none of its steps is planned yet)
         if any(s["status"] == "awaiting_confirmation" for s in steps.values()):
             continue  # asked below
-        parts.append(render_reply(get_flow(intent).reply, steps=steps, intent=intent, **values))
+        parts.append(render_reply(get_flow(intent).reply, steps=steps, intent=intent_of(intent), **values))
     unmentioned = [s for s in state.plan if s["writes"] and s["status"] == "done" and not _described(s)]
     if unmentioned:
         parts.append(render_reply("actions_taken", steps=unmentioned, **values))

@@ -7,15 +7,22 @@ request's, an id in an earlier clause carries over ("order 10877: return the hub
 plans all of them; a request's own values live in ``flow["requests"][intent]["slots"]`` over the shared
 ``flow["slots"]`` (``slots_for``).
 
+One request may also be meant for several records its words list ("cancel 12002 and 12003", "where are 10311 and
+10312?"): each record gets a request instance of its own (``spread_instances``), keyed ``intent``, ``intent#2``, ...
+(flows.instance_key) wherever a request is keyed by its intent, with its own slots, steps, results and line of
+the reply; the one plan asks for identity and for a yes once for all of them.
+
 Which record a request means, when a step's result resolves one of its slots, is graphs/support/lookups.py.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
+from itertools import pairwise
+from typing import Any, cast
 
 import numpy as np
 
@@ -23,7 +30,7 @@ from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in, describes
 from graphs.support.flow_spec import FlowSpec, SlotSpec
-from graphs.support.flows import get_flow
+from graphs.support.flows import get_flow, instance_key, intent_of, request_key
 from graphs.support.instruction import tells_value
 from graphs.support.mentions import WANTED, ruled_out
 from graphs.support.state import ActiveFlow, RequestState, Step
@@ -63,14 +70,35 @@ def assign_clauses(text: str, intents: list[str]) -> dict[str, int]:
             for intent in intents if intent in router.classes}
 
 
-def drop_covered(flow: ActiveFlow, text: str = "") -> None:
+def drop_covered(flow: ActiveFlow, text: str = "", apart: Callable[[str, str], bool] | None = None) -> None:
     """A request another request of the message fulfils ("cancel it and give me my money back") is not planned
     twice (flows.yaml ``covers``, only when a ``covers_when`` slot is named: "make it one mouse and refund the
-    difference", not "change the delivery slot and refund the shipping fee")."""
-    covered = {c for intent in flow["intents"] for c in get_flow(intent).covers if _covering(intent, text)}
+    difference", not "change the delivery slot and refund the shipping fee"; and not when ``apart`` says the two
+    are for different records: "refund 12002 and cancel 12003")."""
+    covered = {c for intent in flow["intents"] for c in get_flow(intent).covers if _covering(intent, text)
+               and not (apart and c in flow["intents"] and apart(intent, c))}
     kept = [i for i in flow["intents"] if i not in covered]
     if kept and len(kept) < len(flow["intents"]):
         flow["intents"] = kept
+
+
+def _records_apart(owners: dict[str, int], per_clause: list[Entities]) -> Callable[[str, str], bool]:
+    """Do two requests' own clauses name records of one kind, and none the same ("refund 12002", "cancel 12003")?"""
+    def apart(one: str, other: str) -> bool:
+        if one not in owners or other not in owners or owners[one] == owners[other]:
+            return False
+        kinds = {s.entity for s in get_flow(one).slots.values()} & {s.entity for s in get_flow(other).slots.values()}
+        mine, theirs = per_clause[owners[one]], per_clause[owners[other]]
+        return any((a := set(_values(mine, k))) and (b := set(_values(theirs, k))) and not a & b for k in kinds if k)
+    return apart
+
+
+def _values(entities: Entities, kind: str) -> list[str | int]:
+    """The record ids of one kind found (order ids, invoice ids), as a list; none of a kind that is no id (an
+    address, an amount)."""
+    found = cast(Mapping[str, Any], entities).get(kind) or []
+    values = list(found) if isinstance(found, list) else [found]
+    return [v for v in values if isinstance(v, str | int)] if all(isinstance(v, str | int) for v in values) else []
 
 
 def _covering(intent: str, text: str) -> bool:
@@ -81,10 +109,11 @@ def _covering(intent: str, text: str) -> bool:
 def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any, catalogue: list[str],
                    customer: Mapping[str, Any] | None = None) -> None:
     """Give each request of a new several-request message its own entity slots and description (see module)."""
-    drop_covered(flow, text)
     owners = assign_clauses(text, flow["intents"])
     clauses = split_clauses(text)
     per_clause = [extract_entities(c, now=now, catalogue=catalogue) for c in clauses] if owners else []
+    drop_covered(flow, text, _records_apart(owners, per_clause))
+    owners = {i: at for i, at in owners.items() if i in flow["intents"]} if len(flow["intents"]) > 1 else {}
     owners = drop_borrowed(flow, owners, clauses, per_clause, customer)
     intents = flow["intents"]
     for intent in intents:
@@ -92,6 +121,7 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
         if intent not in owners:
             request["text"], request["context"] = text, text
             request["described"] = described_in(text, entities, now)
+            spread_instances(flow, intent, text, entities)
             continue
         at = owners[intent]
         # What the request describes: every clause but the other requests' own ones (a correction in a later
@@ -124,6 +154,52 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
                 request["slots"][name] = spec.take(per_clause[earlier[-1]][spec.entity])  # type: ignore[literal-required]
             elif holders:
                 request["slots"][name] = None  # only another request's clause names one: not this request's
+        spread_instances(flow, intent, clauses[at], per_clause[at])
+
+
+# Between two records a request lists: a conjunction, a comma, the record's noun ("12002 and order 12003").
+_LISTED = re.compile(r"^(?:[\s,;&+/]|\b(?:and|also|plus|as well as|along with|together with|then|the|order|orders|"
+                     r"invoice|invoices|no|number|nos?)\b|[.#])*$", re.IGNORECASE)
+
+
+def spread_instances(flow: ActiveFlow, intent: str, words: str, found: Entities) -> None:
+    """The request's words list several records of the one kind its flow takes one of ("cancel 12002 and 12003"):
+    an instance of the request for each, in the order they are listed, each with its own record and the request's
+    words and description. Only records listed together (see ``_LISTED``: "12002 or 12003" is one record the
+    customer is unsure of), and only for a slot that is its flow's one slot of that kind (a merge of two accounts
+    takes two)."""
+    spec = get_flow(intent)
+    if intent_of(intent) != intent:
+        return
+    for name, slot in spec.slots.items():
+        kinds = [s.entity for s in spec.slots.values() if s.entity == slot.entity]
+        values = list(dict.fromkeys(_values(found, slot.entity))) if slot.entity else []
+        if len(kinds) != 1 or slot.pick == "all" or len(values) < 2 or not _listed(words, values):
+            continue
+        first = request_of(flow, intent)
+        at = flow["intents"].index(intent)
+        keys = [instance_key(intent, n) for n in range(2, len(values) + 1)]
+        first["slots"][name] = values[0]
+        for key, value in zip(keys, values[1:], strict=True):
+            instance: RequestState = copy.deepcopy(first)
+            instance["slots"][name] = value
+            instance["choices"] = {}
+            flow.setdefault("requests", {})[key] = instance
+            flow["confidences"][key] = flow["confidences"].get(intent, 0.0)
+        flow["intents"] = [*flow["intents"][:at + 1], *keys, *flow["intents"][at + 1:]]
+        return
+
+
+def _listed(words: str, values: list[Any]) -> bool:
+    """Are the values named one after another in the words, with nothing but a list's joints between them?"""
+    spots = []
+    for value in values:
+        hit = re.search(rf"(?<![\w-]){re.escape(str(value))}(?![\w-])", words, re.IGNORECASE)
+        if hit is None:
+            return False
+        spots.append(hit)
+    spots.sort(key=lambda m: m.start())
+    return all(_LISTED.match(words[a.end():b.start()]) for a, b in pairwise(spots))
 
 
 def _names_a_product(described: dict[str, list[Any]], catalogue: list[str]) -> bool:
@@ -267,15 +343,16 @@ def named_records(flow: ActiveFlow, steps: list[Step]) -> list[str]:
     all of them: what a question about them can name ("how many of the Glow Smart Bulb 4-pack ...")."""
     named: list[str] = []
     for intent in flow["intents"]:
-        found = _described_records(get_flow(intent), steps, request_of(flow, intent)["described"])
+        found = _described_records(get_flow(intent), steps, request_of(flow, intent)["described"], intent)
         named += [n for n in found if n not in named]
     return named
 
 
-def _described_records(spec: FlowSpec, steps: list[Step], described: dict[str, list[Any]]) -> list[str]:
+def _described_records(spec: FlowSpec, steps: list[Step], described: dict[str, list[Any]],
+                       key: str | None = None) -> list[str]:
     """Of the records the request's lookups fetched, the names of those its description fits (fewer than all)."""
     results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") or {} for s in steps
-               if s["intent"] == spec.intent and "." in s["id"] and s["status"] == "done"}
+               if request_key(s) == (key or spec.intent) and "." in s["id"] and s["status"] == "done"}
     names: list[str] = []
     for slot in spec.slots.values():
         lookup = slot.resolve

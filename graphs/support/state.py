@@ -115,6 +115,9 @@ class Step(TypedDict):
     # The amount the customer asked for when the step takes less ({"asked": 25.0, "to": "items"}: the items named
     # cost less; "order": less is left on the order): the reply says so.
     lowered: NotRequired[dict[str, Any]]
+    # The request instance the step serves when it is not its intent's first ("cancel_order#2": the same request
+    # for another record named in the message; flows.request_key): its id starts with it.
+    request: NotRequired[str]
 
 
 class RequestState(TypedDict):
@@ -130,6 +133,9 @@ class RequestState(TypedDict):
 
 
 class ActiveFlow(TypedDict):
+    # The requests of the flow by key: an intent, or a request instance's key when one request is made of several
+    # records ("cancel_order", "cancel_order#2": graphs/support/requests.py ``spread_instances``); ``confidences``
+    # and ``requests`` are keyed alike.
     intents: list[str]
     confidences: dict[str, float]
     slots: dict[str, Any]

@@ -26,7 +26,7 @@ from graphs.reasoners.llm.prompting import render_problem, render_prompt
 from graphs.reasoners.llm.schemas import PlannedStep, SupportPlan
 from graphs.reasoners.llm.tool_selection import all_tools, langchain_tools, relevant_tools
 from graphs.support.flow_spec import StepSpec, resolve
-from graphs.support.flows import get_flow, step_waits
+from graphs.support.flows import get_flow, intent_of, step_waits
 from graphs.support.policy import written_policy
 from graphs.support.requests import text_for
 from graphs.support.state import ActiveFlow, Customer, Step
@@ -89,11 +89,12 @@ def planning_messages(history: Sequence[AnyMessage], request: PlanRequest) -> li
     """The messages of a planning request (system prompt, then the recent conversation)."""
     facts = {k: v for k, v in request.flow["slots"].items() if v is not None}
     usual = {intent: [example_step(s, facts) for s in get_flow(intent).steps] for intent in request.intents}
+    records = instance_records(request.flow)
     kept = [{"id": local_id(s["id"]), "status": s["status"], "tool": s["tool"], "args": s["args"],
              "result": _short((s["result"] or {}).get("data")), "error": s["error"]} for s in request.kept]
     system = render_prompt(
         "plan", intents=request.intents, customer=request.customer if request.customer else None,
-        facts=facts, usual=usual, kept=kept,
+        facts=facts, usual=usual, kept=kept, records=records,
         reason=request.reason, refund_limit=f"${request.policy.refund_approval_limit:,.2f}",
         policy=written_policy(request.policy))
     messages: list[BaseMessage] = [SystemMessage(content=system)]
@@ -101,6 +102,20 @@ def planning_messages(history: Sequence[AnyMessage], request: PlanRequest) -> li
         if isinstance(message, HumanMessage | AIMessage) and isinstance(message.content, str):
             messages.append(type(message)(content=message.content))
     return messages
+
+
+def instance_records(flow: Any) -> dict[str, list[dict[str, Any]]]:
+    """Intent → each request instance's own values, for an intent asked for several records (requests.py
+    ``spread_instances``): the model plans the intent's steps once per record, as the flow does."""
+    keys = list(flow.get("intents") or [])
+    out: dict[str, list[dict[str, Any]]] = {}
+    for intent in dict.fromkeys(intent_of(k) for k in keys):
+        mine = [k for k in keys if intent_of(k) == intent]
+        if len(mine) > 1:
+            requests = flow.get("requests") or {}
+            out[intent] = [{n: v for n, v in (requests.get(k) or {}).get("slots", {}).items() if v is not None}
+                           for k in mine]
+    return out
 
 
 def example_step(spec: StepSpec, facts: dict[str, Any]) -> StepSpec:

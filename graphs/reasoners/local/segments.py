@@ -101,9 +101,12 @@ def bare(piece: str) -> str:
 def split_clauses(text: str) -> list[str]:
     """The clauses of a message that may each carry an intent; empty when it is a single clause."""
     clauses = [speech_act(c.strip()) for c in _CLAUSE_SPLIT.split(sentence_starts(text))
-               if c and len(c.split()) >= 3]
+               if c and (len(c.split()) >= 3 or _ACTS_ON_RECORD.match(c.strip()))]
     return clauses if len(clauses) > 1 else []
 
+
+# Two words that are a request of their own: an action and the record it is for ("cancel 13010", "track #18102").
+_ACTS_ON_RECORD = re.compile(r"^[a-z]+\s+#?(?:\d{5,6}|[a-z]{2,4}-\d+)[.!?]*$", re.IGNORECASE)
 
 # An imperative at the piece's start.
 _ORDERING = (r"^(just\s+|pls\s+|please\s+|now\s+)?(cancel|refund|return|send|change|switch|move|put|take|give|stop|"

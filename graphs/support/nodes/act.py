@@ -24,7 +24,7 @@ from graphs.support.consequences import consequence_holds
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
 from graphs.support.flow_spec import StepSpec, resolve
-from graphs.support.flows import get_flow, tool_policy, waits_for_yes
+from graphs.support.flows import get_flow, request_key, tool_policy, waits_for_yes
 from graphs.support.lookups import items_bound, settle_lookup
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.redirects import audit_payload, redirect
@@ -341,7 +341,7 @@ def _spec(step: Step) -> StepSpec | None:
 
 def _own_step(step: Step, spec: StepSpec | None) -> bool:
     """Is this the flow's own step (not a model's step that merely uses the same tool)?"""
-    return spec is not None and step["id"] == f"{step['intent']}.{spec.id}"
+    return spec is not None and step["id"] == f"{request_key(step)}.{spec.id}"
 
 
 def _deps_done(step: Step, by_id: dict[str, Step]) -> bool:
@@ -366,12 +366,12 @@ def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, ste
            text: str) -> dict[str, Any]:
     # Results by step id; a step of the same intent wins over a namesake of another intent.
     done = sorted((s for s in steps if "." in s["id"] and s["status"] == "done"),
-                  key=lambda s: s["intent"] == step["intent"])
+                  key=lambda s: request_key(s) == request_key(step))
     results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") for s in done}
     spec = _spec(step)  # "asks": the request's words ask about the step rather than tell the agent to take it
     asks = flow is not None and spec is not None and spec.confirm == "asked" and waits_for_yes(
-        spec, text_for(flow, step["intent"], text), text)
-    return {"slots": dict(flow["slots"]) if flow else {}, "customer": dict(customer) if customer else {},
+        spec, text_for(flow, request_key(step), text), text)
+    return {"slots": slots_for(flow, request_key(step)) if flow else {}, "customer": dict(customer) if customer else {},
             "message": text, "steps": results, "asks": asks}
 
 
@@ -386,7 +386,7 @@ def _ask_after_records(flow: ActiveFlow, steps: list[Step]) -> None:
     for intent in flow["intents"]:
         slots = slots_for(flow, intent)
         results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") for s in steps
-                   if s["intent"] == intent and "." in s["id"] and s["status"] == "done"}
+                   if request_key(s) == intent and "." in s["id"] and s["status"] == "done"}
         for name, slot in get_flow(intent).slots.items():
             if (slot.ask_when is not None and slots.get(name) is None and name not in flow["asking"]
                     and slot.ask_when.applies({"steps": results, "slots": slots})):

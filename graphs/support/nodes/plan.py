@@ -32,8 +32,17 @@ from graphs.support.dialogue import (
     identity_args,
     unheard,
 )
-from graphs.support.flow_spec import FlowSpec, resolve
-from graphs.support.flows import get_flow, load_flows, make_step, money_at_stake, plans_for, waits_for_yes
+from graphs.support.flow_spec import resolve
+from graphs.support.flows import (
+    get_flow,
+    intent_of,
+    load_flows,
+    make_step,
+    money_at_stake,
+    plans_for,
+    request_key,
+    waits_for_yes,
+)
 from graphs.support.lookups import lookup_pending, pending_lookups, resolve_known
 from graphs.support.requests import decided, request_of, slots_for, text_for
 from graphs.support.slot_filling import fill_slots, place_requests
@@ -75,7 +84,7 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             amended = understanding.get("dialogue", {}).get("amends") or []
             # A request a detail added a step to reads its records again ("charged twice" after "a charge").
             earlier = {s["id"]: s for s in state.plan if s["status"] in SETTLED and not _uses(s, amended)
-                       and (s["writes"] or s["intent"] not in grown)}
+                       and (s["writes"] or request_key(s) not in grown)}
             steps = [earlier.get(s["id"], s) for s in steps]
         if d.context.llm_enabled() and state.model_problems:
             steps = []  # the model's reading was refused twice: a person decides what happens, nothing runs
@@ -92,9 +101,10 @@ def plan(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         for step in steps:
             if step["status"] in SETTLED:
                 continue
-            slots = slots_for(flow, step["intent"])
-            pending = pending_lookups(get_flow(step["intent"]), slots) if step["intent"] in flow["intents"] else set()
-            scope = {"slots": slots, "message": text_for(flow, step["intent"], text)}
+            key = request_key(step)
+            slots = slots_for(flow, key)
+            pending = pending_lookups(get_flow(key), slots) if key in flow["intents"] else set()
+            scope = {"slots": slots, "message": text_for(flow, key, text)}
             step["args"] = resolve_known(step["args"], scope, pending)
         if _asked_again(state, understanding):
             # Asked again for what was just done: every step that ran (or was decided) keeps its outcome.
@@ -142,8 +152,9 @@ def _model_steps(state: State, d: Deps, flow: ActiveFlow, flow_steps: list[Step]
     Returns (steps, problems, note): problems mean the model's plan was refused twice and none of it is kept.
     """
     verify = [s for s in flow_steps if s["id"] == "verify"]
+    intents = list(dict.fromkeys(intent_of(key) for key in flow["intents"]))  # an intent once, however many records
     request = PlanRequest(
-        intents=flow["intents"], flow=flow, customer=state.customer if state.customer and
+        intents=intents, flow=flow, customer=state.customer if state.customer and
         state.customer["verified"] else None, kept=kept + verify, reason=reason,
         also_tools=tuple(s["tool"] for s in kept if s["status"] == "failed"),
         policy=d.context.policy(), verify_first=bool(verify), message=state.customer_message)
@@ -298,19 +309,21 @@ def _apply_confirmation(previous: list[Step], understanding: Understanding) -> l
 
 
 def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
+    """The flow's steps for every request (each instance of one under its own key: requests.spread_instances)."""
     verified = bool(state.customer and state.customer["verified"])
-    specs = [get_flow(intent) for intent in flow["intents"]]
+    keys = flow["intents"]
     asking: list[str] = []
     steps: list[Step] = []
-    if any(s.verifies(slots_for(flow, s.intent)) for s in specs) and not verified:
+    if any(get_flow(key).verifies(slots_for(flow, key)) for key in keys) and not verified:
         args = identity_args(flow["slots"])
         if args is not None:
             steps.append(_step("verify", "identity", "verify_identity", args, [], "confirm who the customer is"))
         else:
             asking.append("identity")
-    for spec in specs:
-        slots = slots_for(flow, spec.intent)
-        missing = _missing_slots(state, spec, flow)
+    for key in keys:
+        spec = get_flow(key)
+        slots = slots_for(flow, key)
+        missing = _missing_slots(state, key, flow)
         asking.extend(m for m in missing if m not in asking)
         verifies = spec.verifies(slots)
         if missing or (verifies and "identity" in asking):
@@ -320,21 +333,22 @@ def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
             if not plans_for(s, slots, verified=verified or verifies):
                 continue
             steps.append(_step(
-                f"{spec.intent}.{s.id}", spec.intent, s.tool, dict(s.args),
-                after_verify + [f"{spec.intent}.{dep}" for dep in s.depends_on], s.why,
-                status="awaiting_confirmation" if waits_for_yes(s, text_for(flow, spec.intent, text), text)
-                and not decided(flow, spec.intent) else "pending",
+                f"{key}.{s.id}", spec.intent, s.tool, dict(s.args),
+                after_verify + [f"{key}.{dep}" for dep in s.depends_on], s.why,
+                status="awaiting_confirmation" if waits_for_yes(s, text_for(flow, key, text), text)
+                and not decided(flow, key) else "pending", request=key,
             ))
     flow["asking"] = asking
     flow["stage"] = "verifying" if "identity" in asking else "collecting" if asking else "executing"
     return steps
 
 
-def _missing_slots(state: State, spec: FlowSpec, flow: ActiveFlow) -> list[str]:
+def _missing_slots(state: State, key: str, flow: ActiveFlow) -> list[str]:
     """What this request still needs from the customer: a required slot without a value (unless a lookup step
     finds it from their description), or a slot they were asked to choose a record for."""
-    slots = slots_for(flow, spec.intent)
-    choosing = request_of(flow, spec.intent)["choices"]
+    spec = get_flow(key)
+    slots = slots_for(flow, key)
+    choosing = request_of(flow, key)["choices"]
     missing = []
     for name, slot in spec.slots.items():
         asked_to_choose = name in choosing

@@ -44,7 +44,7 @@ from graphs.support.dialogue import (
 )
 from graphs.support.dialogue_acts import read_act
 from graphs.support.escalation import strong_anger
-from graphs.support.flows import changes_records, get_flow
+from graphs.support.flows import changes_records, get_flow, intent_of
 from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
 from graphs.support.named_flows import with_flow_named
@@ -164,9 +164,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     elif dialogue.get("again") and flow is not None:
         # A follow-up asks the request just finished again ("and January's as well?"): its intents, as sure as
         # they were, whatever the router makes of the few words.
-        intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in dialogue["again"]]
+        intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)}
+                   for name in dict.fromkeys(map(intent_of, dialogue["again"]))]
     elif continues and flow is not None:
-        intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)} for name in flow["intents"]]
+        # (a request's instances for several records are one intent: flows.intent_of)
+        intents = [{"intent": name, "confidence": flow["confidences"].get(name, 0.0)}
+                   for name in dict.fromkeys(map(intent_of, flow["intents"]))]
     elif act in ("close", "smalltalk", "deny"):
         # Thanks, a greeting or "never mind" open no intent, whatever words the router latched on to.
         top = next((i["confidence"] for i in intents if i["intent"] == "out_of_scope"), 0.0)
