@@ -250,6 +250,18 @@ def test_removing_the_only_line_of_a_pending_order_offers_its_cancellation(shop:
     assert order_status(database_url, 28401) == "cancelled"
 
 
+def test_a_trouble_report_that_ends_in_a_swap_told_to_the_agent_makes_the_exchange(shop: SupportService,
+                                                                                   database_url: str) -> None:
+    # After the guide, an imperative opened by an adverb (no "please", no question) tells the agent to swap them.
+    shop.send("swap-after-guide", "my Aurora Lite Earbuds from order 28101 won't hold a bluetooth connection, they "
+                                  "keep dropping", customer_id="C8101")
+    report = shop.send("swap-after-guide", "followed each step, the connection still drops after a minute. "
+                                           "seriously, just swap them for the Aurora Sport Earbuds", customer_id="C8101")
+    exchange = _step(report.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "done", report.plan
+    assert len(_replacements(database_url, 28101)) == 1
+
+
 def test_a_shipped_order_is_not_asked_for_a_new_address(shop: SupportService) -> None:
     report = shop.send("shipped", "the street on order 28103 is misspelled, can you fix the address?",
                        customer_id="C8101")
