@@ -127,8 +127,11 @@ def place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text
         split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)), customer=customer)
         return []
     add_description(flow, text, entities, d.now)
-    grown = fill_open_text(flow, text, customer)
-    note_decision(flow, understanding.get("dialogue") or {}, understanding["affirmation"])
+    dialogue = understanding.get("dialogue") or {}
+    # A reply to the identity question is read against it (``fill_open_text``).
+    answers_identity = "identity" in flow["asking"] and "identity" in (dialogue.get("supplies") or [])
+    grown = fill_open_text(flow, text, customer, identity=answers_identity)
+    note_decision(flow, dialogue, understanding["affirmation"])
     fill_answered(flow, entities)
     answer_choices(flow, text, entities, d.now)
     ask_again(flow, grown)

@@ -262,6 +262,15 @@ def test_a_trouble_report_that_ends_in_a_swap_told_to_the_agent_makes_the_exchan
     assert len(_replacements(database_url, 28101)) == 1
 
 
+def test_the_words_of_an_identity_answer_do_not_widen_the_request(shop: SupportService, database_url: str) -> None:
+    # The answer to the identity question is about the card: "pretty much everything" there is no "the whole order".
+    shop.send("identity-words", "the TV Wall Mount from order 28102 came bent. refund just the mount please, the TV "
+                                "is staying")
+    shop.send("identity-words", "nora.vance@example.com, card 1111")
+    shop.send("identity-words", "ah that's the joint card we put pretty much everything on. my own is 7310")
+    assert [r["amount"] for r in refunds_of(database_url, 28102)] == [49.99], "only the mount is refunded"
+
+
 def test_a_shipped_order_is_not_asked_for_a_new_address(shop: SupportService) -> None:
     report = shop.send("shipped", "the street on order 28103 is misspelled, can you fix the address?",
                        customer_id="C8101")
