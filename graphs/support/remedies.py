@@ -17,8 +17,8 @@ import re
 
 from graphs.reasoners.local.entities import Entities
 from graphs.support.flows import changes_records, get_flow
-from graphs.support.state import IntentGuess
 from graphs.support.instruction import tells
+from graphs.support.state import IntentGuess
 from graphs.support.utterance import requests_in_sentence
 
 EXCHANGE_INTENT = "change_order"

@@ -256,7 +256,8 @@ def test_a_trouble_report_that_ends_in_a_swap_told_to_the_agent_makes_the_exchan
     shop.send("swap-after-guide", "my Aurora Lite Earbuds from order 28101 won't hold a bluetooth connection, they "
                                   "keep dropping", customer_id="C8101")
     report = shop.send("swap-after-guide", "followed each step, the connection still drops after a minute. "
-                                           "seriously, just swap them for the Aurora Sport Earbuds", customer_id="C8101")
+                                           "seriously, just swap them for the Aurora Sport Earbuds",
+                       customer_id="C8101")
     exchange = _step(report.plan, "exchange_item")
     assert exchange is not None and exchange["status"] == "done", report.plan
     assert len(_replacements(database_url, 28101)) == 1

@@ -1,9 +1,9 @@
 """Values said the way they are dictated: digits as words, emails with "at" and "dot".
 
 Customers on a phone's voice input, or reading a number out, write "one three seven oh two", "zip six oh six one
-four", "C three oh five seven", "leah dot whitman at hotmail dot com", or type an address with spaces around its "@" ("leah.whitman @ hotmail.com",
-as some keyboards and autocorrect leave it). Entity extraction reads such values as the digits and the address they
-stand for. A run of three or more digit words is a number (fewer are ordinary
+four", "C three oh five seven", "leah dot whitman at hotmail dot com", or type an address with spaces around its
+"@" ("leah.whitman @ hotmail.com", as some keyboards and autocorrect leave it). Entity extraction reads such values
+as the digits and the address they stand for. A run of three or more digit words is a number (fewer are ordinary
 words: "one or two", "oh no"); a single capital letter right before it is the id's prefix ("C 3057" → "C3057").
 """
 
