@@ -17,6 +17,7 @@ import re
 
 from graphs.reasoners.local.entities import Entities
 from graphs.support.flows import changes_records, get_flow
+from graphs.support.instruction import tells
 from graphs.support.state import IntentGuess
 from graphs.support.utterance import requests_in_sentence
 
@@ -30,11 +31,13 @@ _SENTENCE = re.compile(r"[^.;!?\n]+[.;!?\n]*")
 
 
 def asks_exchange(words: str, entities: Entities) -> bool:
-    """Does a sentence of the message ask for a swap in the exchange flow's words, a product of ours named?"""
+    """Does a sentence of the message ask for a swap in the exchange flow's words, a product of ours named? A
+    sentence that asks, or one that tells the agent to make it ("honestly, just trade them for the X")."""
     if not entities.get("products"):
         return False
     swapping = get_flow(EXCHANGE_INTENT).slots["swapping"]
-    return any(swapping.named_in(s) is True and requests_in_sentence(s) for s in _SENTENCE.findall(words))
+    return any(swapping.named_in(s) is True and (requests_in_sentence(s) or tells(s, "exchange"))
+               for s in _SENTENCE.findall(words))
 
 
 def with_remedy_asked(intents: list[IntentGuess], words: str, entities: Entities,

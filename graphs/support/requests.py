@@ -35,6 +35,7 @@ from graphs.support.instruction import tells_value
 from graphs.support.mentions import WANTED, ruled_out
 from graphs.support.state import ActiveFlow, RequestState, Step
 from graphs.support.units import asking
+from graphs.support.utterance import ACTING, requests_in_sentence
 
 
 def request_of(flow: ActiveFlow, intent: str) -> RequestState:
@@ -44,6 +45,8 @@ def request_of(flow: ActiveFlow, intent: str) -> RequestState:
 
 # What a description names that tells one record from another (not the mere words of the request).
 RECORD_TRAITS = ("products", "dates", "amounts")
+# A message's sentences, each with the punctuation that ends it.
+_SENTENCE = re.compile(r"[^.;!?\n]+[.;!?\n]*")
 
 
 def text_for(flow: ActiveFlow, intent: str, current: str) -> str:
@@ -279,11 +282,19 @@ def decided(flow: ActiveFlow, intent: str) -> bool:
     return bool(request_of(flow, intent).get("decided"))
 
 
-def fill_open_text(flow: ActiveFlow, text: str, customer: Mapping[str, Any] | None = None) -> list[str]:
+def fill_open_text(flow: ActiveFlow, text: str, customer: Mapping[str, Any] | None = None, *,
+                   identity: bool = False) -> list[str]:
     """A later message of the flow may say what the one that opened it left open: "ok, switch me to pro then"
     after "what's the difference between plus and pro?". A text slot still empty is read from it. Returns the
     intents to which it added a step: a detail that a step waits for (its ``when``: "pretty sure I got charged
-    twice" after "need help with a charge") changes what the request does, not only what it knows."""
+    twice" after "need help with a charge") changes what the request does, not only what it knows.
+    ``identity``: the message answers the identity question; its words are read against that question, and only
+    a sentence of it that asks or tells the agent something speaks of the request ("we share pretty much
+    everything, mine ends in 4410" is about the card, not the whole order)."""
+    if identity:
+        text = " ".join(s for s in _SENTENCE.findall(text) if requests_in_sentence(s) or ACTING.match(s.strip()))
+        if not text.strip():
+            return []
     grown: list[str] = []
     for intent in flow["intents"]:
         request = request_of(flow, intent)

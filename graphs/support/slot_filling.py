@@ -7,6 +7,7 @@ gets its own slots and description (``place_requests``, graphs/support/requests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from graphs.support.deps import Deps, catalogue
@@ -127,8 +128,11 @@ def place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text
         split_requests(flow, text, entities, now=d.now, catalogue=list(catalogue(d.store)), customer=customer)
         return []
     add_description(flow, text, entities, d.now)
-    grown = fill_open_text(flow, text, customer)
-    note_decision(flow, understanding.get("dialogue") or {}, understanding["affirmation"])
+    dialogue: Mapping[str, Any] = understanding.get("dialogue") or {}
+    # A reply to the identity question is read against it (``fill_open_text``).
+    answers_identity = "identity" in flow["asking"] and "identity" in (dialogue.get("supplies") or [])
+    grown = fill_open_text(flow, text, customer, identity=answers_identity)
+    note_decision(flow, dialogue, understanding["affirmation"])
     fill_answered(flow, entities)
     answer_choices(flow, text, entities, d.now)
     ask_again(flow, grown)

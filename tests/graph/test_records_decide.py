@@ -29,6 +29,8 @@ DATA: dict[str, list[dict[str, Any]]] = {
          "card_last4": "5120"},
         {"id": "C8103", "name": "Mina Osei", "email": "mina.osei@example.com", "zip_code": "60614",
          "card_last4": "4411"},
+        {"id": "C8104", "name": "Ravi Kapoor", "email": "ravi.kapoor@example.com", "zip_code": "98101",
+         "card_last4": "2604"},
     ],
     "orders": [
         # Nora: earbuds delivered 4 days ago (inside the window), a delivered two-item order, a shipped order.
@@ -52,6 +54,9 @@ DATA: dict[str, list[dict[str, Any]]] = {
         # ... and a bulb pack charged once.
         {"id": 28302, "customer": "C8103", "status": "delivered", "placed_days_ago": 14, "delivered_days_ago": 10,
          "items": [{"product": "Glow Smart Bulb 4-pack"}]},
+        # Ravi: a pending order of one line (two of one product).
+        {"id": 28401, "customer": "C8104", "status": "pending", "placed_days_ago": 0.2,
+         "items": [{"product": "HDMI Cable 2m", "quantity": 2}]},
     ],
     "charges": [{"customer": "C8103", "order": 28301, "amount": 24.99, "days_ago": 4}],
     "refunds": [{"order": 28203, "amount": 29.98, "days_ago": 8, "reason": "damaged"}],
@@ -231,6 +236,40 @@ def test_removing_an_item_of_a_delivered_order_offers_its_return(shop: SupportSe
     assert ret is not None and ret["status"] == "awaiting_confirmation", first.plan
     shop.send("late-remove", "yes", customer_id="C8101")
     assert [r["amount"] for r in refunds_of(database_url, 28102)] == [49.99], "only the mount comes back"
+
+
+def test_removing_the_only_line_of_a_pending_order_offers_its_cancellation(shop: SupportService,
+                                                                           database_url: str) -> None:
+    first = shop.send("emptied", "drop the HDMI cables from order 28401 altogether, I found some in a drawer",
+                      customer_id="C8104")
+    assert _step(first.plan, "modify_order") is None or _step(first.plan, "modify_order")["status"] != "done"
+    cancel = _step(first.plan, "cancel_order")
+    assert cancel is not None and cancel["status"] == "awaiting_confirmation", first.plan
+    assert order_status(database_url, 28401) == "pending", "nothing is cancelled before the customer's yes"
+    shop.send("emptied", "fine, cancel it", customer_id="C8104")
+    assert order_status(database_url, 28401) == "cancelled"
+
+
+def test_a_trouble_report_that_ends_in_a_swap_told_to_the_agent_makes_the_exchange(shop: SupportService,
+                                                                                   database_url: str) -> None:
+    # After the guide, an imperative opened by an adverb (no "please", no question) tells the agent to swap them.
+    shop.send("swap-after-guide", "my Aurora Lite Earbuds from order 28101 won't hold a bluetooth connection, they "
+                                  "keep dropping", customer_id="C8101")
+    report = shop.send("swap-after-guide", "followed each step, the connection still drops after a minute. "
+                                           "seriously, just swap them for the Aurora Sport Earbuds",
+                       customer_id="C8101")
+    exchange = _step(report.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "done", report.plan
+    assert len(_replacements(database_url, 28101)) == 1
+
+
+def test_the_words_of_an_identity_answer_do_not_widen_the_request(shop: SupportService, database_url: str) -> None:
+    # The answer to the identity question is about the card: "pretty much everything" there is no "the whole order".
+    shop.send("identity-words", "the TV Wall Mount from order 28102 came bent. refund just the mount please, the TV "
+                                "is staying")
+    shop.send("identity-words", "nora.vance@example.com, card 1111")
+    shop.send("identity-words", "ah that's the joint card we put pretty much everything on. my own is 7310")
+    assert [r["amount"] for r in refunds_of(database_url, 28102)] == [49.99], "only the mount is refunded"
 
 
 def test_a_shipped_order_is_not_asked_for_a_new_address(shop: SupportService) -> None:

@@ -263,6 +263,15 @@ def test_a_place_without_a_house_number_is_no_address_and_its_number_is_the_zip_
     assert "zip_code" not in found and found["addresses"][0]["zip_code"] == "53703", found
 
 
+def test_a_unit_word_without_its_number_is_no_address_and_the_number_after_it_is_the_zip_asked() -> None:
+    """"the zip of the flat I lived in before" names no unit ("Apt 4B" does): the number is the zip asked for."""
+    found = extract_entities("oops, that one was from my previous apartment - 30309", now=NOW,
+                             expecting=["emails", "customer_ids", "zip_code", "card_last4"])
+    assert found.get("zip_code") == "30309", found
+    found = extract_entities("send it to 8 Birch Road Apt 12, Athens 30601", now=NOW, expecting=["zip_code"])
+    assert "zip_code" not in found and found["addresses"][0]["zip_code"] == "30601", found
+
+
 def test_an_email_given_as_the_new_value_of_a_change_names_no_account() -> None:
     found = extract_entities("I want to move from my work address to colm.b.home@example.com.", now=NOW)
     assert "emails" not in found and found["new_emails"] == ["colm.b.home@example.com"], found

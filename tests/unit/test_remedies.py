@@ -49,6 +49,16 @@ def test_an_exchange_asked_beside_a_symptom_is_the_request() -> None:
     assert seen["change_order"] == intents[0]["confidence"] >= NAMED_REMEDY
 
 
+@pytest.mark.parametrize("words", [
+    "Went through the whole list, the hum is still there. frankly, just trade them for the Studio over-ears.",
+    "still crackling after the reset. honestly replace them with the Studio Over-Ear Headphones, I'll pay more",
+])
+def test_an_exchange_told_after_the_guide_failed_is_the_request(words: str) -> None:
+    # an imperative that an adverb opens tells the agent to swap: no "please" or question is needed
+    intents = with_remedy_asked(_guess(("technical_issue", 0.87)), words, PRODUCTS, {})
+    assert [i["intent"] for i in intents] == ["change_order"], words
+
+
 def test_an_exchange_read_as_placing_an_order_is_the_exchange() -> None:
     words = "Okay whatever. Please exchange them for the Studio Over-Ear Headphones, it's order 41120."
     intents = with_remedy_asked(_guess(("place_order", 0.5)), words, PRODUCTS, {})

@@ -22,6 +22,10 @@ NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
     ("it's sam dot reyes at mailbox dot org", "it's sam.reyes@mailbox.org"),
     ("ana lopez 77 at webmail dot com, all one word", "analopez77@webmail.com"),
     ("one or two things, oh and thanks", "one or two things, oh and thanks"),
+    # an address typed with spaces around its "@" (a phone's keyboard); an "@" that joins no address stays
+    ("login is dee.hart @ fastmail.net and 02139", "login is dee.hart@fastmail.net and 02139"),
+    ("it's kofi_a@ proton.me", "it's kofi_a@proton.me"),
+    ("meet @ noon. Then call", "meet @ noon. Then call"),
 ])
 def test_dictated_values_are_typed(text: str, typed: str) -> None:
     assert spoken_values(text) == typed

@@ -50,11 +50,13 @@ _BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
 _BARE4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{4})\b(?![.,/:-]?\d)")
 # A five-digit number that ends a postal address ("Chicago IL 60651", "12 Oak Street, Madison 53703") is the
 # address's zip code: neither an order id nor the verification zip. A street type counts only after a house number
-# ("12 Oak Street"): "the old place on it then, 98115" names no street. A sentence's end comes between an address
-# word and a number of the next sentence ("billed to 4 Elm Way. 78751").
+# ("12 Oak Street"), a unit word only with the unit's number ("Apt 4B"): "the old place on it then, 98115" and "the
+# zip of my last apartment - 98115" name no address. A sentence's end comes between an address word and a number of
+# the next sentence ("billed to 4 Elm Way. 78751").
 _ADDRESS_ZIP = re.compile(
     r"(?:\b[A-Z]{2},?\s+|(?:\b\d{1,6}[A-Za-z]?\s+(?:[A-Za-z][\w.'-]*\s+){0,4}?(?:street|st|avenue|ave|road|rd|"
-    r"drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl)|\b(?:apt|apartment|suite|unit|floor|office))\b"
+    r"drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl)\b|\b(?:apt|apartment|suite|unit|floor|office)\.?\s*#?\s*"
+    r"[\w-]{1,6}\b)"
     r"(?:[^\n.!?]|[.!?](?=\S)){0,60}?)(\d{5})\b")
 _NUMBER = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d{1,7}(?:[.,]\d{1,2})?)"
 _AMOUNT = re.compile(

@@ -1,8 +1,9 @@
 """Values said the way they are dictated: digits as words, emails with "at" and "dot".
 
 Customers on a phone's voice input, or reading a number out, write "one three seven oh two", "zip six oh six one
-four", "C three oh five seven", "leah dot whitman at hotmail dot com". Entity extraction reads such values as
-the digits and the address they stand for. A run of three or more digit words is a number (fewer are ordinary
+four", "C three oh five seven", "leah dot whitman at hotmail dot com", or type an address with spaces around its
+"@" ("leah.whitman @ hotmail.com", as some keyboards and autocorrect leave it). Entity extraction reads such values
+as the digits and the address they stand for. A run of three or more digit words is a number (fewer are ordinary
 words: "one or two", "oh no"); a single capital letter right before it is the id's prefix ("C 3057" → "C3057").
 """
 
@@ -23,6 +24,9 @@ _EMAIL_ONE_WORD = re.compile(
     r"\b(?:(?:email|e-mail|address|it'?s|is)\s+)?(?P<local>(?:[a-z0-9]+\s+){0,3}[a-z0-9]+)\s+at\s+"
     r"(?P<domain>[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+)\s*,?\s*(?:all\s+)?(?:one word|no spaces)", re.IGNORECASE)
 _JOINERS = {"dot": ".", "underscore": "_", "dash": "-"}
+# An address typed with spaces around its "@": the parts on either side are an address's local part and domain.
+_SPACED_AT = re.compile(r"(?<![\w.%+-])(?P<local>[A-Za-z0-9._%+-]*[A-Za-z0-9_%+-])(?:\s+@\s*|\s*@\s+)"
+                        r"(?P<domain>[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})\b")
 
 
 def _number(m: re.Match[str]) -> str:
@@ -53,6 +57,8 @@ def _email_one_word(m: re.Match[str]) -> str:
 def spoken_values(text: str) -> str:
     """``text`` with dictated digits and email addresses written as they are typed."""
     text = _RUN.sub(_number, text)
+    if "@" in text:
+        text = _SPACED_AT.sub(r"\g<local>@\g<domain>", text)
     if " at " not in text.lower():
         return text
     return _EMAIL_WORDS.sub(_email, _EMAIL_ONE_WORD.sub(_email_one_word, text))
