@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from graphs.reasoners.local.entities import Entities
-from graphs.reasoners.local import segments
+from graphs.reasoners.local.segments import orders_in
 from graphs.support.affirmation import ACK_OPENER, narrows
 from graphs.support.choices import chosen_option
 from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, supplied
@@ -251,4 +251,4 @@ def _asks_after_no(text: str) -> bool:
     if found is None:
         return False
     rest = text[found.end():]
-    return requests(rest) or any(segments.asks(piece) for piece in re.split(r"[.,;!?]+\s*", rest))
+    return requests(rest) or orders_in(rest)
