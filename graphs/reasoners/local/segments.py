@@ -107,7 +107,8 @@ def split_clauses(text: str) -> list[str]:
 
 # An imperative at the piece's start, after a word or two that only soften or frame it ("honestly just swap them",
 # "only remove the mouse", "ok then cancel it").
-_ORDERING = (r"^(?:(?:just|only|pls|please|now|then|so|ok|okay|honestly|actually|tbh|instead)\s*,?\s+){0,2}(cancel|refund|return|send|change|switch|move|put|take|give|stop|"
+_ORDERING = (r"^(?:(?:just|only|pls|please|now|then|so|ok|okay|honestly|actually|tbh|instead)\s*,?\s+){0,2}"
+             r"(cancel|refund|return|send|change|switch|move|put|take|give|stop|"
              r"remove|drop|track|update|reset|close|delete|merge|fix|sort|process|push|execute|issue|connect|get|make|tell|"
              r"show|find|check|swap|exchange|upgrade|downgrade|unsubscribe|subscribe|sign|let|help|transfer|credit|"
              r"void|undo|redirect|trade|replace)\b")

@@ -54,6 +54,7 @@ from graphs.support.requests import gives_asked_text
 from graphs.support.shop_range import with_unsold_asked
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Step, Understanding
 from graphs.support.utterance import asks, requests
+from graphs.support.viewing import with_record_shown
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
@@ -192,6 +193,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not continues and act == "new_request":
         intents = with_flow_named(intents, words, router.classify([words])[0], seen)
         intents = with_remedy_asked(intents, words, entities, seen)
+        intents = with_record_shown(intents, words, entities)
         intents = with_unsold_asked(intents, words, products, router, seen)
         intents = _with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
