@@ -44,6 +44,7 @@ from graphs.support.dialogue import (
 )
 from graphs.support.dialogue_acts import read_act
 from graphs.support.escalation import strong_anger
+from graphs.support.excepted import with_rule_excepted
 from graphs.support.flows import changes_records, get_flow
 from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
@@ -194,6 +195,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         intents = with_flow_named(intents, words, router.classify([words])[0], seen)
         intents = with_remedy_asked(intents, words, entities, seen)
         intents = with_record_shown(intents, words, entities)
+        intents = with_rule_excepted(intents, text, seen)
         intents = with_unsold_asked(intents, words, products, router, seen)
         intents = _with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
