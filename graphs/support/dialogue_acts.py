@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from graphs.reasoners.local.entities import Entities
+from graphs.reasoners.local.segments import orders_in
 from graphs.support.affirmation import ACK_OPENER, narrows
 from graphs.support.choices import chosen_option
 from graphs.support.dialogue import NEW_REQUEST_CONFIDENCE, supplied
@@ -106,6 +107,14 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     if asked["kind"] == "confirmation" and affirmation == "yes" and narrows(text) and narrower:
         # "yes but only the cable": consent to less than the offer is no yes to all of it; the offer stays pending
         cues.append("a yes to less than was offered")
+        return state("new_request")
+    # "no, keep it. just take the mouse off" to "shall I cancel it?" turns the offer down and asks for something
+    # else the router is sure of: that request is the customer's, not the no alone (the offer is dropped with it)
+    declines_for_other = (affirmation == "no" and asked["kind"] == "confirmation" and top is not None
+                          and top["confidence"] >= NEW_REQUEST_CONFIDENCE and top["intent"] not in flow_intents
+                          and top["intent"] != "out_of_scope" and _asks_after_no(text))
+    if declines_for_other:
+        cues.append("turns the offer down and asks for something else")
         return state("new_request")
     if asked["kind"] == "confirmation" and affirmation is not None and not acknowledges_only:
         # "yes, please do it" is no new request
@@ -229,3 +238,17 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
         return state("smalltalk")
     cues.append("a request of its own" if new_topic else "no answer to what was asked")
     return state("new_request")
+
+
+# The no that opens a reply ("no", "nope", "hmm, actually no,"), up to the first sentence or comma after it.
+_NO_OPENER = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:no|nope|nah)\b[^.!?;,]*[.!?;,]*\s*", re.IGNORECASE)
+
+
+def _asks_after_no(text: str) -> bool:
+    """Does the reply, past the no that opens it, ask for something: request words, or a clause that orders
+    ("no. just take the mouse off", "nope, the laptop stays, only remove the mouse")?"""
+    found = _NO_OPENER.match(text)
+    if found is None:
+        return False
+    rest = text[found.end():]
+    return requests(rest) or orders_in(rest)

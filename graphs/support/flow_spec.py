@@ -273,6 +273,12 @@ class FlowSpec(BaseModel):
     carried_by_handoff: bool = False
     # Asked about a record the conversation holds ("when's it getting here?"), the question is this intent's.
     of_record: str | None = None
+    # Asked only to see what this flow would change ("can you read me the address on it?"), the request is this
+    # intent's, which shows the record (graphs/support/viewing.py).
+    shown_by: str | None = None
+    # The request this question's rule governs: asked as an exception to the rule, the question is that request
+    # (graphs/support/excepted.py).
+    rule_of: str | None = None
     reply: str
 
     def leaves_open(self, slots: Mapping[str, Any], intents: Sequence[str]) -> bool:

@@ -22,14 +22,15 @@ _CLAUSE = re.compile(r"[.!?;,:()\n]+|\s[-–—]+\s|\b(?:but|however|although|th
 # A clause that rules out what it names ("not the mouse", "the mouse is fine", "the case is lovely", "keep the
 # case", "apart from the charger", "not fussed about the speaker", "scratch the earbuds bit"); a negated state
 # ("the cable wasn't in the box") rules nothing out, nor does "keep" that means "go on" ("the earbuds keep cutting
-# out").
+# out"). What "stays" at the clause's end is kept ("the charger and case stay"); a state it stays in is no keeping
+# ("it won't stay connected").
 _RULES_OUT = re.compile(
     r"\bnot (the|that|this|those|these|my|a|an|fussed|bothered|worried)\b|\b(is|are|'s|'re|was|were) "
     r"((really|totally|absolutely|perfectly|just) )?(fine|ok|okay|good|great|perfect|lovely|nice|brilliant|alright|"
     r"all right)\b|\b(happy|pleased|satisfied|delighted) with\b|\blove (the|my|that|this)\b|"
     r"\bkeep(ing)?\b(?! (on )?\w+ing\b)|\b(hang|hold)(ing)? on to\b|\b(except|apart from|other than|besides)\b|"
     r"\b(don't|do not) (care|mind) about\b|\b(scratch|forget( about)?|never ?mind( about)?|ignore|disregard|leave out)"
-    r" (the|that|my)\b", re.IGNORECASE)
+    r" (the|that|my)\b|\b(stays?|staying|remains?)\W*$", re.IGNORECASE)
 _SAME_WORD = 85  # fuzz.ratio for two words of four letters or more to count as the same word (a typo)
 
 

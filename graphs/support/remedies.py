@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 
 from graphs.reasoners.local.entities import Entities
+from graphs.reasoners.local.segments import orders_in
 from graphs.support.flows import changes_records, get_flow
-from graphs.support.instruction import tells
 from graphs.support.state import IntentGuess
 from graphs.support.utterance import requests_in_sentence
 
@@ -31,12 +31,12 @@ _SENTENCE = re.compile(r"[^.;!?\n]+[.;!?\n]*")
 
 
 def asks_exchange(words: str, entities: Entities) -> bool:
-    """Does a sentence of the message ask for a swap in the exchange flow's words, a product of ours named? A
-    sentence that asks, or one that tells the agent to make it ("honestly, just trade them for the X")."""
+    """Does a sentence of the message ask for a swap in the exchange flow's words, a product of ours named? It asks
+    with request words or by ordering it ("still nothing. honestly just trade them in for the X")."""
     if not entities.get("products"):
         return False
     swapping = get_flow(EXCHANGE_INTENT).slots["swapping"]
-    return any(swapping.named_in(s) is True and (requests_in_sentence(s) or tells(s, "exchange"))
+    return any(swapping.named_in(s) is True and (requests_in_sentence(s) or orders_in(s))
                for s in _SENTENCE.findall(words))
 
 

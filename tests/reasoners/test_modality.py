@@ -96,3 +96,13 @@ def test_a_request_set_off_by_a_dash_asks() -> None:
     assert not asks(clause)
     assert asks_in(clause)
     assert not asks_in("my order 77120 - the one with the blue case - arrived yesterday")
+
+
+@pytest.mark.parametrize("piece", ["only remove the toaster", "honestly just swap it for the blue one",
+                                   "ok then cancel the second one", "tbh, just refund it"])
+def test_an_imperative_after_a_softening_word_or_two_asks(piece: str) -> None:
+    assert asks(piece)
+
+
+def test_an_imperative_deeper_in_a_statement_is_no_order() -> None:
+    assert not asks("I bought it last week and honestly the colour is nicer than I thought")

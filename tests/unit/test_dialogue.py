@@ -228,3 +228,23 @@ def test_yes_and_no_in_other_languages(text: str, answer: str) -> None:
 def test_a_no_to_an_information_question_does_not_drop_the_request() -> None:
     asked = asked_of(State(flow=flow_of(["cancel_order"], ["order_id"])))
     assert act_of("no I don't have it to hand", asked, top=("cancel_order", 0.7), flow=("cancel_order",)) != "deny"
+
+
+@pytest.mark.parametrize("text", [
+    "Nope. Leave the order alone, just drop the charger from it.",
+    "no, the kettle stays, only remove the toaster",
+    "No thanks, I'd like the delivery moved to Friday instead.",
+])
+def test_a_no_that_goes_on_to_ask_for_something_else_is_that_request(text: str) -> None:
+    asked = asked_of(State(flow=flow_of(["cancel_order"], ["confirmation"], "confirming")))
+    assert act_of(text, asked, top=("change_order", 0.9), flow=("cancel_order",)) == "new_request"
+
+
+@pytest.mark.parametrize(("text", "top"), [
+    ("no, I'll keep it after all", ("change_order", 0.9)),  # keeps: asks for nothing else
+    ("nope, don't cancel it, leave it", ("cancel_order", 0.9)),  # the offered request itself, declined
+    ("no, drop the charger from it", ("change_order", 0.4)),  # the router unsure of another request
+])
+def test_a_no_without_another_sure_request_still_declines(text: str, top: tuple[str, float]) -> None:
+    asked = asked_of(State(flow=flow_of(["cancel_order"], ["confirmation"], "confirming")))
+    assert act_of(text, asked, top=top, flow=("cancel_order",)) == "deny"

@@ -108,3 +108,10 @@ def test_the_place_in_a_list_the_agent_showed_is_that_lists_order() -> None:
     offered = [{"order_id": o["order_id"], "_candidate": o} for o in reversed(ORDERS)]
     assert _picked(spec, name, offered, "the second one", {}, None) == 20001
     assert _picked(spec, name, offered, "uh the first one i think", {}, None) == 20002
+
+
+def test_what_stays_at_a_clauses_end_is_kept_and_a_state_it_stays_in_is_not() -> None:
+    words = word_polarity("the blender and the jug stay, only take off the toaster")
+    assert {"blender", "jug"} <= set(words[UNWANTED]) and "toaster" in words[WANTED], words
+    words = word_polarity("the speaker won't stay paired, I'd like to send it back")
+    assert "speaker" in words[WANTED], words

@@ -65,6 +65,15 @@ def test_an_exchange_read_as_placing_an_order_is_the_exchange() -> None:
     assert intents[0]["intent"] == "change_order"
 
 
+@pytest.mark.parametrize("words", [
+    "Tried the reset twice, the left cup still hisses. Honestly just trade them in for the Studio over-ears.",
+    "still hissing after all that. ok then, swap them for the Studio over-ears, I only use them at home",
+])
+def test_an_exchange_ordered_after_troubleshooting_is_the_request(words: str) -> None:
+    intents = with_remedy_asked(_guess(("technical_issue", 0.7)), words, PRODUCTS, {})
+    assert [i["intent"] for i in intents] == ["change_order"], words
+
+
 @pytest.mark.parametrize(("intents", "words", "entities"), [
     # a swap only told as what happened asks for nothing
     (_guess(("technical_issue", 0.9)), "I swapped the cable for the Studio over-ears' spare one and it still hums.",

@@ -108,11 +108,13 @@ def split_clauses(text: str) -> list[str]:
 # Two words that are a request of their own: an action and the record it is for ("cancel 13010", "track #18102").
 _ACTS_ON_RECORD = re.compile(r"^[a-z]+\s+#?(?:\d{5,6}|[a-z]{2,4}-\d+)[.!?]*$", re.IGNORECASE)
 
-# An imperative at the piece's start.
-_ORDERING = (r"^(just\s+|pls\s+|please\s+|now\s+)?(cancel|refund|return|send|change|switch|move|put|take|give|stop|"
-             r"remove|track|update|reset|close|delete|merge|fix|sort|process|push|execute|issue|connect|get|make|tell|"
+# An imperative at the piece's start, after a word or two that only soften or frame it ("honestly just swap them",
+# "only remove the mouse", "ok then cancel it").
+_ORDERING = (r"^(?:(?:just|only|pls|please|now|then|so|ok|okay|tbh|instead|\w+ly)\s*,?\s+){0,2}"
+             r"(cancel|refund|return|send|change|switch|move|put|take|give|stop|"
+             r"remove|drop|track|update|reset|close|delete|merge|fix|sort|process|push|execute|issue|connect|get|make|tell|"
              r"show|find|check|swap|exchange|upgrade|downgrade|unsubscribe|subscribe|sign|let|help|transfer|credit|"
-             r"void|undo|redirect)\b")
+             r"void|undo|redirect|trade|replace)\b")
 _ASKING = re.compile(
     r"\?|\b(can|could|would|will|may) (you|u|i|we|someone|somebody|it|they|this)\b|\b(please|pls|plz|kindly)\b|"
     r"\b(i|we|i'd|id|i'm|im|we'd)\s+(really\s+|just\s+|would\s+|only\s+|still\s+)?(want|wanted|wanna|need|needed|like|"
@@ -197,6 +199,12 @@ def speech_act(piece: str) -> str:
     if threat and _IMPERATIVE.search(threat["order"]):
         return bare(threat["order"])
     return piece
+
+
+def orders_in(text: str) -> bool:
+    """Whether a clause of ``text`` (cut at punctuation) opens with an imperative, after a softening word or two:
+    "still dead. honestly just trade it in for the other one", "no, the kettle stays, only remove the toaster"."""
+    return any(_IMPERATIVE.search(c.strip()) for c in re.split(r"[.,;:!?]+", text))
 
 
 def asks(piece: str) -> bool:

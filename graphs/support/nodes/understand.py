@@ -44,6 +44,7 @@ from graphs.support.dialogue import (
 )
 from graphs.support.dialogue_acts import read_act
 from graphs.support.escalation import strong_anger
+from graphs.support.excepted import with_rule_excepted
 from graphs.support.flows import changes_records, get_flow, intent_of
 from graphs.support.handoff import cues_in, customer_texts, normalise
 from graphs.support.lookups import picks_offered
@@ -54,6 +55,7 @@ from graphs.support.requests import gives_asked_text
 from graphs.support.shop_range import with_unsold_asked
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Step, Understanding
 from graphs.support.utterance import asks, requests
+from graphs.support.viewing import with_record_shown
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 NEW_TOPIC_CONFIDENCE = 0.6
@@ -195,6 +197,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if not continues and act == "new_request":
         intents = with_flow_named(intents, words, router.classify([words])[0], seen)
         intents = with_remedy_asked(intents, words, entities, seen)
+        intents = with_record_shown(intents, words, entities)
+        intents = with_rule_excepted(intents, text, seen)
         intents = with_unsold_asked(intents, words, products, router, seen)
         intents = _with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
