@@ -26,7 +26,7 @@ import yaml
 
 from graphs.reasoners.local.router import OUT_OF_SCOPE, load_thorough_router
 from graphs.support import conversation_map
-from graphs.support.dialogue import IDENTITY_ENTITIES
+from graphs.support.dialogue import IDENTITY_ENTITIES, reading_decided
 from graphs.support.familiarity import load_neighbours
 from graphs.support.flows import get_flow, money_at_stake
 from graphs.support.handoff import agent_texts, cues_in, customer_repeats
@@ -154,8 +154,9 @@ def signals_of(state: State, *, repeats: int = 0, reply: str = "") -> dict[str, 
     pattern = sum(i["confidence"] for i in intents) / len(intents)
     return {
         "pattern_recognition": round(pattern, 4),
-        # A continuation inherits the flow's intent; the new message's own margin says nothing about it.
-        "margin": 1.0 if understanding["continues_flow"] else round(understanding["margin"], 4),
+        # A reading the dialogue decided (a continuation inherits the flow's intent; a choice picked, a request asked
+        # again, a pronoun's record) owes nothing to the router's margin over the bare words.
+        "margin": 1.0 if reading_decided(understanding) else round(understanding["margin"], 4),
         "data_completeness": round(_completeness(state), 4),
         "complexity": round(_complexity(state), 4),
         "sentiment": round(min(0.0, state.sentiment["score"]) if state.sentiment else 0.0, 4),
@@ -180,16 +181,20 @@ def _readings(state: State) -> dict[str, float]:
     understanding = state.understanding
     text = _latest_text(state)
     acted = [i["intent"] for i in understanding["intents"]]
-    if understanding["continues_flow"]:
-        # A reply carrying on the flow ("10234", "yes") is no request: the doubt about the request that opened the
-        # flow is what stays, so its reading is inherited (0 for a flow opened before readings were kept).
+    decided = reading_decided(understanding)
+    if decided:
+        # A reply carrying on the flow ("10234", "yes") is no request, and a reading the dialogue decided (a choice
+        # picked, the request asked again, "when's it due?" about the finished request's record) is not the
+        # router's reading of the bare words: the doubt about the message whose flow it follows is what stays, so
+        # its reading is inherited (plan carries it into the new flow; 0 for a flow opened before readings were
+        # kept), and the router's doubt about the few words is no evidence against the reading acted on.
         opening = state.flow.get("reading", {}) if state.flow else {}
         novelty, intent_novelty, neighbours = (opening.get(k, 0.0) for k in FAMILIARITY)
     else:
         novelty, intent_novelty, neighbours = load_neighbours().reading(text, acted) if text else (0.0, 0.0, 0.0)
     return {"novelty": round(novelty, 4), "intent_novelty": round(intent_novelty, 4),
             "neighbour_disagreement": round(neighbours, 4),
-            "router_disagreement": round(_router_disagreement(text, acted), 4),
+            "router_disagreement": 0.0 if decided else round(_router_disagreement(text, acted), 4),
             "slot_disagreement": round(_slot_disagreement(state, acted), 4)}
 
 
