@@ -54,6 +54,8 @@ def test_a_new_request_the_router_read_keeps_its_own_reading_of_the_words() -> N
     state = _state(["please move my parcel to my office address", "can you also tell me what my plan costs?"],
                    "check_plan", dialogue={})
     assert not reading_decided(state.understanding) and reading_decided({"continues_flow": True})
+    # the chat model read the message anew: its reading, not the dialogue's, is acted on
+    assert not reading_decided({"continues_flow": False, "source": "llm", "dialogue": {"refers": {"order_id": 1}}})
     assert signals_of(state)["margin"] == 0.05
 
 
