@@ -26,10 +26,10 @@ import yaml
 
 from graphs.reasoners.local.router import OUT_OF_SCOPE, load_thorough_router
 from graphs.support import conversation_map
-from graphs.support.dialogue import IDENTITY_ENTITIES
+from graphs.support.dialogue import IDENTITY_ENTITIES, reading_decided
 from graphs.support.familiarity import load_neighbours
 from graphs.support.flows import get_flow, money_at_stake
-from graphs.support.handoff import agent_texts, cues_in, customer_repeats
+from graphs.support.handoff import agent_texts, cues_in, customer_repeats, customer_texts
 from graphs.support.reply_signals import REPLY_SIGNALS, reply_signals
 from graphs.support.state import State
 from tools.registry import get_tool
@@ -37,7 +37,7 @@ from tools.registry import get_tool
 SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures",
            "model_disagreement", "unexplained_content", "unclaimed_entities", "repair", "record_conflict",
            "novelty", "intent_novelty", "neighbour_disagreement", "router_disagreement", "slot_disagreement",
-           *REPLY_SIGNALS)
+           "exchanges", *REPLY_SIGNALS)
 # What each signal measures, for the reviewer and the audit (assess records it with the weight).
 EXPLAIN = {
     "pattern_recognition": "how strongly the router recognised the intents (mean probability)",
@@ -60,6 +60,8 @@ EXPLAIN = {
                            "one the dialogue carried on or picked",
     "slot_disagreement": "share of the kinds of detail in the message (order, amount, email, date...) that the "
                          "intent acted on takes nowhere: the slot filler's reading disagrees with the router's",
+    "exchanges": "how many exchanges came before this message (a quarter each, full from the fifth message): "
+                 "each earlier turn that did not settle the matter is one more the customer is still on",
     "reply_repeat": "the reply says again what the agent said on its previous turn, whatever the customer replied",
     "awaits_confirmation": "the reply offers a write and asks the customer to confirm it before it runs",
 }
@@ -75,6 +77,8 @@ MIN_REQUEST_WORDS = 4
 # The kinds of detail the slot filler finds that a flow may take (products and free text are too common to tell).
 DETAIL_KINDS = ("order_ids", "amounts", "emails", "dates", "zip_code", "card_last4", "invoice_ids", "ticket_ids",
                 "customer_ids")
+# The earlier customer messages from which ``exchanges`` is full.
+EXCHANGES_FULL = 4
 # Words a recognised request accounts for; the rest of a message is content the understanding did not explain.
 WORDS_PER_INTENT = 18
 UNEXPLAINED_SCALE = 80
@@ -154,8 +158,9 @@ def signals_of(state: State, *, repeats: int = 0, reply: str = "") -> dict[str, 
     pattern = sum(i["confidence"] for i in intents) / len(intents)
     return {
         "pattern_recognition": round(pattern, 4),
-        # A continuation inherits the flow's intent; the new message's own margin says nothing about it.
-        "margin": 1.0 if understanding["continues_flow"] else round(understanding["margin"], 4),
+        # A reading the dialogue decided (a continuation inherits the flow's intent; a choice picked, a request asked
+        # again, a pronoun's record) owes nothing to the router's margin over the bare words.
+        "margin": 1.0 if reading_decided(understanding) else round(understanding["margin"], 4),
         "data_completeness": round(_completeness(state), 4),
         "complexity": round(_complexity(state), 4),
         "sentiment": round(min(0.0, state.sentiment["score"]) if state.sentiment else 0.0, 4),
@@ -168,6 +173,7 @@ def signals_of(state: State, *, repeats: int = 0, reply: str = "") -> dict[str, 
         "repair": round(_repair(state, repeats), 4),
         "record_conflict": round(_record_conflict(state), 4),
         **_readings(state),
+        "exchanges": exchanges(len(customer_texts(state.messages)) - 1),
         **reply_signals(agent_texts(state.messages), reply),
     }
 
@@ -180,16 +186,20 @@ def _readings(state: State) -> dict[str, float]:
     understanding = state.understanding
     text = _latest_text(state)
     acted = [i["intent"] for i in understanding["intents"]]
-    if understanding["continues_flow"]:
-        # A reply carrying on the flow ("10234", "yes") is no request: the doubt about the request that opened the
-        # flow is what stays, so its reading is inherited (0 for a flow opened before readings were kept).
+    decided = reading_decided(understanding)
+    if decided:
+        # A reply carrying on the flow ("10234", "yes") is no request, and a reading the dialogue decided (a choice
+        # picked, the request asked again, "when's it due?" about the finished request's record) is not the
+        # router's reading of the bare words: the doubt about the message whose flow it follows is what stays, so
+        # its reading is inherited (plan carries it into the new flow; 0 for a flow opened before readings were
+        # kept), and the router's doubt about the few words is no evidence against the reading acted on.
         opening = state.flow.get("reading", {}) if state.flow else {}
         novelty, intent_novelty, neighbours = (opening.get(k, 0.0) for k in FAMILIARITY)
     else:
         novelty, intent_novelty, neighbours = load_neighbours().reading(text, acted) if text else (0.0, 0.0, 0.0)
     return {"novelty": round(novelty, 4), "intent_novelty": round(intent_novelty, 4),
             "neighbour_disagreement": round(neighbours, 4),
-            "router_disagreement": round(_router_disagreement(text, acted), 4),
+            "router_disagreement": 0.0 if decided else round(_router_disagreement(text, acted), 4),
             "slot_disagreement": round(_slot_disagreement(state, acted), 4)}
 
 
@@ -269,6 +279,18 @@ def _repair(state: State, repeats: int) -> float:
     answered = any(m.type == "ai" for m in state.messages)
     corrects = answered and any(c.name == "correction" for c in cues_in(text))
     return min(1.0, float(repeats > 0) + 0.5 * customer_repeats(state.messages) + 0.5 * corrects)
+
+
+def exchanges(earlier: int) -> float:
+    """The ``exchanges`` signal of a message with ``earlier`` customer messages before it in the conversation.
+
+    Measured on the first-contact records (dev6-dev14, 1263 turns): a turn goes wrong 19 % of the time on the
+    first message, 24 % on the second, 39 % on the third, 42 % on the fourth, and the ranking holds on every
+    batch (AUC 0.55-0.71 alone). A conversation still going after several exchanges is one whose matter the
+    earlier turns did not settle (a misreading, a correction, a customer pushing back), and the last message is
+    where the outcome the customer came for is judged. Texts only (the count), so the records get it too
+    (evals/first_contact.py)."""
+    return round(min(1.0, max(0, earlier) / EXCHANGES_FULL), 4)
 
 
 def _record_conflict(state: State) -> float:

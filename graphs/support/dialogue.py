@@ -51,6 +51,23 @@ def followed(flow: ActiveFlow | None) -> ActiveFlow | None:
     return flow
 
 
+# What the dialogue state decides a reading by: a choice the customer picked among the intents a clarifying question
+# offered, the finished request asked again, a pronoun for the finished request's record (DialogueState keys).
+DECIDES_READING = ("chosen", "again", "refers")
+
+
+def reading_decided(understanding: Mapping[str, Any] | None) -> bool:
+    """Did the dialogue state, not the router's reading of the bare words, decide what the message asks? A reply
+    carrying the flow on (an answer to what was asked, a yes, a choice of the records offered), a choice picked, a
+    request asked again, a question about the finished request's record. Not when the chat model read the message
+    anew (its intents replace the dialogue's; ``model_disagreement`` weighs that reading)."""
+    if not understanding:
+        return False
+    dialogue = understanding.get("dialogue") or {}
+    return bool(understanding.get("continues_flow")) or (
+        understanding.get("source") != "llm" and any(dialogue.get(k) for k in DECIDES_READING))
+
+
 def closing_flow(intents: Sequence[str], previous: ActiveFlow | None) -> ActiveFlow | None:
     """The finished request a new flow that opens no intent (thanks, a greeting) keeps as ``earlier``."""
     before = followed(previous)

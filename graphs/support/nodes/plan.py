@@ -30,6 +30,7 @@ from graphs.support.dialogue import (
     followed,
     holds,
     identity_args,
+    reading_decided,
     unheard,
 )
 from graphs.support.flow_spec import resolve
@@ -211,6 +212,10 @@ def _flow_for_turn(state: State, understanding: Understanding) -> ActiveFlow:
         "asking": [],
         "low_confidence_turns": 0,
     }
+    if reading_decided(understanding) and previous is not None and "reading" in previous:
+        # A reading the dialogue decided (a choice picked, the request asked again, a question about its record)
+        # keeps the familiarity of the message whose flow it follows, as a reply carrying a flow on does.
+        new["reading"] = dict(previous["reading"])
     earlier = closing_flow(new["intents"], state.flow)
     if earlier is not None:
         new["earlier"] = earlier
