@@ -21,7 +21,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from evals.confidence_fit import LabelledTurn, _relative, collect_turns
-from graphs.support.confidence import exchanges
 from graphs.support.reply_signals import REPLY_SIGNALS, SENT_SIGNALS, reply_signals, sent_signals
 
 FIRST_CONTACT = Path(__file__).parent / "confidence" / "first_contact"
@@ -78,22 +77,16 @@ def load(paths: Sequence[Path] | None = None) -> list[LabelledTurn]:
 
 
 def with_reply_signals(turns: Sequence[LabelledTurn]) -> list[LabelledTurn]:
-    """The turns with the signals computed from texts alone that their record lacks: ``exchanges`` from the
-    conversation's earlier turns in the record (every record has it), and the reply-side signals
-    (graphs/support/reply_signals.py; ``asks_customer`` too, which the conversation map reads), computed by the
+    """The turns with the reply-side signals (graphs/support/reply_signals.py; ``asks_customer`` too, which the
+    conversation map reads) their record lacks, computed by the
     graph's own function from the replies the agent sent and those of the conversation's earlier turns (a record
     lists a conversation's turns in order). A record that kept no replies (played before records kept what was
     said: dev6-dev8) gets none: the fit reads a missing turn signal as 0, as on a turn that showed none of it, and
     the conversation map a missing ``asks_customer`` as unknown (``conversation_map.UNKNOWN_SETTLED``)."""
     sent: dict[str, list[str]] = {}
-    seen: dict[str, int] = {}
     out = []
     for t in turns:
-        key = t.conversation or t.text
-        earlier = sent.setdefault(key, [])
-        before, seen[key] = seen.get(key, 0), seen.get(key, 0) + 1
-        if "exchanges" not in t.signals:  # the customer's messages before this one: the record's earlier turns
-            t = replace(t, signals={**t.signals, "exchanges": exchanges(before)})
+        earlier = sent.setdefault(t.conversation or t.text, [])
         missing = [name for name in REPLY_SIGNALS if name not in t.signals]
         missing += [name for name in SENT_SIGNALS if name not in t.signals]
         if missing and t.replies:

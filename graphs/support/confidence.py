@@ -29,7 +29,7 @@ from graphs.support import conversation_map
 from graphs.support.dialogue import IDENTITY_ENTITIES, reading_decided
 from graphs.support.familiarity import load_neighbours
 from graphs.support.flows import get_flow, money_at_stake
-from graphs.support.handoff import agent_texts, cues_in, customer_repeats, customer_texts
+from graphs.support.handoff import agent_texts, cues_in, customer_repeats
 from graphs.support.reply_signals import REPLY_SIGNALS, reply_signals
 from graphs.support.state import State
 from tools.registry import get_tool
@@ -37,7 +37,7 @@ from tools.registry import get_tool
 SIGNALS = ("pattern_recognition", "margin", "data_completeness", "complexity", "sentiment", "tool_failures",
            "model_disagreement", "unexplained_content", "unclaimed_entities", "repair", "record_conflict",
            "novelty", "intent_novelty", "neighbour_disagreement", "router_disagreement", "slot_disagreement",
-           "exchanges", *REPLY_SIGNALS)
+           *REPLY_SIGNALS)
 # What each signal measures, for the reviewer and the audit (assess records it with the weight).
 EXPLAIN = {
     "pattern_recognition": "how strongly the router recognised the intents (mean probability)",
@@ -60,8 +60,6 @@ EXPLAIN = {
                            "one the dialogue carried on or picked",
     "slot_disagreement": "share of the kinds of detail in the message (order, amount, email, date...) that the "
                          "intent acted on takes nowhere: the slot filler's reading disagrees with the router's",
-    "exchanges": "how many exchanges came before this message (a quarter each, full from the fifth message): "
-                 "each earlier turn that did not settle the matter is one more the customer is still on",
     "reply_repeat": "the reply says again what the agent said on its previous turn, whatever the customer replied",
     "awaits_confirmation": "the reply offers a write and asks the customer to confirm it before it runs",
 }
@@ -77,8 +75,6 @@ MIN_REQUEST_WORDS = 4
 # The kinds of detail the slot filler finds that a flow may take (products and free text are too common to tell).
 DETAIL_KINDS = ("order_ids", "amounts", "emails", "dates", "zip_code", "card_last4", "invoice_ids", "ticket_ids",
                 "customer_ids")
-# The earlier customer messages from which ``exchanges`` is full.
-EXCHANGES_FULL = 4
 # Words a recognised request accounts for; the rest of a message is content the understanding did not explain.
 WORDS_PER_INTENT = 18
 UNEXPLAINED_SCALE = 80
@@ -173,7 +169,6 @@ def signals_of(state: State, *, repeats: int = 0, reply: str = "") -> dict[str, 
         "repair": round(_repair(state, repeats), 4),
         "record_conflict": round(_record_conflict(state), 4),
         **_readings(state),
-        "exchanges": exchanges(len(customer_texts(state.messages)) - 1),
         **reply_signals(agent_texts(state.messages), reply),
     }
 
@@ -279,18 +274,6 @@ def _repair(state: State, repeats: int) -> float:
     answered = any(m.type == "ai" for m in state.messages)
     corrects = answered and any(c.name == "correction" for c in cues_in(text))
     return min(1.0, float(repeats > 0) + 0.5 * customer_repeats(state.messages) + 0.5 * corrects)
-
-
-def exchanges(earlier: int) -> float:
-    """The ``exchanges`` signal of a message with ``earlier`` customer messages before it in the conversation.
-
-    Measured on the first-contact records (dev6-dev14, 1263 turns): a turn goes wrong 19 % of the time on the
-    first message, 24 % on the second, 39 % on the third, 42 % on the fourth, and the ranking holds on every
-    batch (AUC 0.55-0.71 alone). A conversation still going after several exchanges is one whose matter the
-    earlier turns did not settle (a misreading, a correction, a customer pushing back), and the last message is
-    where the outcome the customer came for is judged. Texts only (the count), so the records get it too
-    (evals/first_contact.py)."""
-    return round(min(1.0, max(0, earlier) / EXCHANGES_FULL), 4)
 
 
 def _record_conflict(state: State) -> float:

@@ -1,5 +1,5 @@
 """Confidence and the dialogue: a reading the dialogue state decided is scored as that reading, not as the
-router's reading of the bare words; how many exchanges came before a message is a signal of its own."""
+router's reading of the bare words."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, HumanMessage
 
-from evals.confidence_fit import LabelledTurn
-from evals.first_contact import with_reply_signals
-from graphs.support.confidence import DIRECTION, EXPLAIN, FAMILIARITY, SIGNALS, signals_of
+from graphs.support.confidence import FAMILIARITY, signals_of
 from graphs.support.dialogue import reading_decided
 from graphs.support.state import State
 
@@ -57,21 +55,3 @@ def test_a_new_request_the_router_read_keeps_its_own_reading_of_the_words() -> N
     # the chat model read the message anew: its reading, not the dialogue's, is acted on
     assert not reading_decided({"continues_flow": False, "source": "llm", "dialogue": {"refers": {"order_id": 1}}})
     assert signals_of(state)["margin"] == 0.05
-
-
-def test_exchanges_counts_the_customers_earlier_messages_up_to_four() -> None:
-    lines = ["my speaker keeps dropping wifi", "yes I restarted the router", "still the same", "ok what now",
-             "this is the fifth message", "and a sixth"]
-    seen = [signals_of(_state(lines[: n + 1], "technical_issue", continues=True))["exchanges"] for n in range(6)]
-    assert seen == [0.0, 0.25, 0.5, 0.75, 1.0, 1.0]
-    assert "exchanges" in SIGNALS and DIRECTION["exchanges"] == -1 and EXPLAIN["exchanges"]
-
-
-def test_recorded_turns_get_exchanges_from_their_place_in_the_conversation() -> None:
-    def turn(conversation: str, n: int, signals: dict[str, float] | None = None) -> LabelledTurn:
-        return LabelledTurn(f"{conversation}#{n}", "right", "right", signals or {"margin": 1.0}, True,
-                            f"{conversation}/1")
-
-    out = with_reply_signals([turn("w9-a", 0), turn("w9-a", 1), turn("w9-b", 0), turn("w9-a", 2),
-                              turn("w9-b", 1, {"exchanges": 0.0})])
-    assert [t.signals["exchanges"] for t in out] == [0.0, 0.25, 0.0, 0.5, 0.0]  # a recorded value is kept
