@@ -26,6 +26,7 @@ from graphs.support.units import (
     both_said,
     leaves_units_out,
     narrowed_to,
+    place_named,
     units_left,
     units_meant,
     units_reported,
@@ -176,6 +177,10 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
             told = word_polarity(request.get("context") or "")
             found = (by_words(found, field, narrowed) or by_words(found, field, word_polarity(asked))
                      or by_words(found, field, told) or found)
+            if (place := place_named(request["text"] or "")) and len(found) > 1:
+                # "send the third one back too": of the lines, the one that has a third unit
+                having = [c for c in found if int(c.get(lookup.units) or 1) >= place]
+                found = having if len(having) == 1 else found
         if lookup.but and slots.get(lookup.but) and not (lookup.units and leaves_units_out(request["text"])):
             # "everything but the case": what the customer names stays; naming none or all of it tells nothing: ask
             found = [c for c in candidates if c not in found] if 0 < len(found) < len(candidates) else []

@@ -65,8 +65,10 @@ _ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){
                   r"(?!\s+(of|more)\b)", re.I)
 # A unit named by its place ("the third one", "the second cable", "the last of them"): one unit, whatever total
 # the sentence says beside it ("three came, I'm posting the third one back"); not a count ("the last two").
-_ORDINAL = re.compile(r"\b(?:the|that|this|my)\s+(?:first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|"
-                      r"6th|last|final)\s+(one|unit|item|of\b|[a-z0-9]+)", re.I)
+_ORDINAL = re.compile(r"\b(?:the|that|this|my)\s+(?P<place>first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|"
+                      r"5th|6th|last|final)\s+(?P<what>one|unit|item|of\b|[a-z0-9]+)", re.I)
+_PLACES = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
+           "5th": 5, "sixth": 6, "6th": 6}
 _BOTH = re.compile(r"\bboth\b", re.I)
 # "both" as what the action takes ("return both", "refund them both", "send back both").
 _OBJECT_BOTH = re.compile(r"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+((me|us|them|back|please|"
@@ -221,8 +223,17 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
 
 def _placed(sentence: str, words: list[str]) -> bool:
     """Does the sentence name one unit by its place ("the third one", "the last cable", "the second of them")?"""
-    return any(m.group(1).lower() in ("one", "unit", "item", "of") or m.group(1).lower() in words
+    return any(m.group("what").lower() in ("one", "unit", "item", "of") or m.group("what").lower() in words
                for m in _ORDINAL.finditer(sentence))
+
+
+def place_named(text: str) -> int | None:
+    """The place of the unit the words name without naming its product ("send the third one back too": 3), so
+    that of an order's lines only one with that many units can be meant; None when they name none ("the last one"
+    says no number)."""
+    places = [_PLACES.get(m.group("place").lower()) for m in _ORDINAL.finditer(text)
+              if m.group("what").lower() in ("one", "unit", "item", "of")]
+    return next((p for p in places if p), None)
 
 
 def _left_asked(sentence: str) -> bool:

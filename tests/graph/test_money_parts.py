@@ -125,3 +125,10 @@ def test_less_left_than_a_unit_offers_what_is_left(shop: SupportService, databas
     assert all(s["status"] != "failed" for s in short.plan), short.plan
     assert "8.97" in short.replies[-1], short.replies
     assert amounts(database_url, 66105) == [285.0]
+
+
+def test_the_third_one_of_an_order_is_of_the_line_that_has_three(shop: SupportService, database_url: str) -> None:
+    shop.send("third", "two of the three hdmi cables from 66104 are spares, I am sending those two back",
+              customer_id=INES)
+    shop.send("third", "you know what, send the third one back as well", customer_id=INES)
+    assert amounts(database_url, 66104) == [29.98, 14.99], "one cable, not the cable and the soundbar"
