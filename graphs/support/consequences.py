@@ -86,3 +86,10 @@ def money_offered(store: BusinessStore, plan: list[Step], context_of: Callable[[
         if effect is not None and isinstance(effect.get("amount"), int | float):
             offered.add(round(float(effect["amount"]), 2))
     return offered
+
+
+def money_given(plan: list[Step]) -> set[float]:
+    """The refunds on record that the plan's lookups read (get_refund_status): money given back before."""
+    return {round(float(r["amount"]), 2) for step in plan if step["tool"] == "get_refund_status" and step["result"]
+            for r in ((step["result"] or {}).get("data") or {}).get("refunds") or []
+            if isinstance(r.get("amount"), int | float)}

@@ -132,3 +132,13 @@ def test_the_third_one_of_an_order_is_of_the_line_that_has_three(shop: SupportSe
               customer_id=INES)
     shop.send("third", "you know what, send the third one back as well", customer_id=INES)
     assert amounts(database_url, 66104) == [29.98, 14.99], "one cable, not the cable and the soundbar"
+
+
+def test_a_refund_on_record_named_in_a_remark_proposes_nothing(shop: SupportService, database_url: str) -> None:
+    shop.send("remark", "if I sent the bulbs from 66103 back, how much would I get?", customer_id=INES)
+    shop.send("remark", "ah, there was that $10 you gave me already. yes please, the $49.99 left then",
+              customer_id=INES)
+    assert amounts(database_url, 66103) == [10.0, 49.99]
+    shop.send("remark2", "if I sent the bulbs from 66103 back, how much would I get?", customer_id=INES)
+    shop.send("remark2", "ok, $30 then", customer_id=INES)
+    assert amounts(database_url, 66103) == [10.0, 49.99], "another figure is not refunded unasked"

@@ -17,7 +17,7 @@ from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load_thorough_router
 from graphs.support.affirmation import acceptance, affirmation_of, told_offered
-from graphs.support.consequences import money_offered
+from graphs.support.consequences import money_given, money_offered
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.destination import (
@@ -108,7 +108,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # what the offer waiting for a yes moves: a figure named back is heard, another one is proposed (no yes)
     offered = money_offered(d.store, state.plan, lambda step: d.tool_context(
         state.turn, state.customer, step["id"])) if asked["kind"] == "confirmation" else set()
-    proposed = other_amount(said, offered)
+    # (a refund on record named in a remark, "I forgot the $40 you sent", proposes nothing)
+    proposed = other_amount(said, offered | money_given(state.plan)) if offered else []
     if accepted is not None and not proposed and not unheard(without_amounts(entities, offered), state, records=True) \
             and not unheard(without_amounts(said, offered), state):
         # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new; a remark before it
@@ -164,7 +165,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     "cues": [*dialogue["cues"], "a yes on where the money goes that no refund can meet"]}
     if proposed and flow is not None:
         # A figure the offer does not move is no yes: the offer stands, made again with what it moves (policy 2).
-        dialogue = {**dialogue, "act": "answer", "proposed": proposed,
+        dialogue = {**{k: v for k, v in dialogue.items() if k not in ("amends", "sets")}, "act": "answer",
+                    "proposed": proposed,
                     "cues": [*dialogue["cues"], "names another amount than the offer moves"]}
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
