@@ -165,9 +165,9 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                     "cues": [*dialogue["cues"], "a yes on where the money goes that no refund can meet"]}
     if proposed and flow is not None:
         # A figure the offer does not move is no yes: the offer stands, made again with what it moves (policy 2).
-        dialogue = {**{k: v for k, v in dialogue.items() if k not in ("amends", "sets")}, "act": "answer",
-                    "proposed": proposed,
+        dialogue = {**dialogue, "act": "answer", "proposed": proposed,
                     "cues": [*dialogue["cues"], "names another amount than the offer moves"]}
+        dialogue.pop("amends", None), dialogue.pop("sets", None)  # it amends nothing
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
