@@ -10,6 +10,7 @@ refused by the tool. The limits add up: refunds settled in earlier turns and thr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from foundation.policy import Policy
@@ -21,6 +22,8 @@ from tools.registry import get_tool
 from tools.store import BusinessStore
 
 SETTLED_REFUNDS = {"succeeded", "failed", "cancelled", "canceled"}
+# Why a write that would move no money is not made (prompts/replies/refund.j2 says so to the customer).
+NOTHING_LEFT = "nothing of what was asked is left to refund"
 UNSETTLED_STEPS = {"pending", "awaiting_confirmation", "needs_approval", "approved"}
 
 
@@ -37,6 +40,16 @@ def consequence_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], 
         if effect is not None and effect.get("over_limit"):
             holds.append(Hold("amount_limit", str(effect["over_limit"])))
     return holds
+
+
+def moves_nothing(step: Step) -> str | None:
+    """Why a money write is not made at all: the amount it was planned with comes to nothing (the units named
+    were returned or paid back already). A refund of $0 is never a call to make."""
+    amount = step["args"].get("amount")
+    if get_tool(step["tool"]).moves_money and isinstance(amount, int | float) and not isinstance(amount, bool) \
+            and amount <= 0:
+        return NOTHING_LEFT
+    return None
 
 
 def _in_flight_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], step: Step) -> list[Hold]:
@@ -57,3 +70,26 @@ def _in_flight_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], s
         holds.append(Hold("refund_in_flight", render_hold("refund_in_flight", tool=step["tool"], order_id=order_id,
                                                           amount=amount)))
     return holds
+
+
+def money_offered(store: BusinessStore, plan: list[Step], context_of: Callable[[Step], ToolContext]) -> set[float]:
+    """The amounts the offers waiting for the customer's yes would move: each step's money effect, as bound when
+    it was offered or as its tool works it out now (an offer of "what is left" moves the records' figure)."""
+    offered = set()
+    for step in plan:
+        if step["status"] != "awaiting_confirmation" or not get_tool(step["tool"]).moves_money:
+            continue
+        effect = step.get("effect")
+        if effect is None:
+            preview = get_tool(step["tool"]).preview(store, step["args"], context_of(step))
+            effect = preview.data if preview is not None and preview.ok and isinstance(preview.data, dict) else None
+        if effect is not None and isinstance(effect.get("amount"), int | float):
+            offered.add(round(float(effect["amount"]), 2))
+    return offered
+
+
+def money_given(plan: list[Step]) -> set[float]:
+    """The refunds on record that the plan's lookups read (get_refund_status): money given back before."""
+    return {round(float(r["amount"]), 2) for step in plan if step["tool"] == "get_refund_status" and step["result"]
+            for r in ((step["result"] or {}).get("data") or {}).get("refunds") or []
+            if isinstance(r.get("amount"), int | float)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD
@@ -164,6 +164,22 @@ def unheard(entities: Entities, state: State, records: bool = False) -> Entities
         if not set(_leaves([value])) <= on_record:
             out[kind] = value
     return out  # type: ignore[return-value]
+
+
+def other_amount(entities: Entities, offered: set[float]) -> list[float]:
+    """The amounts a reply names that the offer waiting for a yes does not move ("ok, the remaining $59.99 then",
+    "yes, $59.99" to an offer of the $49.99 left; ``offered``: what it moves, consequences.money_offered). Such a
+    reply proposes another figure, whatever the records hold of it (the order's total, a price): it is no yes to
+    the offer as made."""
+    named = sorted({round(float(a["value"]), 2) for a in entities.get("amounts") or []})
+    return [] if set(named) <= offered else [a for a in named if a not in offered]
+
+
+def without_amounts(entities: Entities, amounts: set[float]) -> Entities:
+    """The reply's values but the ``amounts`` (those an offer told: "the remaining $49.99" to the $49.99 offered)."""
+    kept = [a for a in entities.get("amounts") or [] if round(float(a["value"]), 2) not in amounts]
+    out = {k: v for k, v in entities.items() if k != "amounts"}
+    return cast(Entities, {**out, "amounts": kept} if kept else out)
 
 
 def holds(held: Any, value: Any) -> bool:

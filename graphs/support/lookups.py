@@ -21,7 +21,16 @@ from graphs.support.flows import get_flow, request_key
 from graphs.support.mentions import WANTED, by_words, word_polarity
 from graphs.support.requests import request_of, slots_for
 from graphs.support.state import ActiveFlow, Step
-from graphs.support.units import asking, both_said, leaves_units_out, units_left, units_meant, units_reported
+from graphs.support.units import (
+    asking,
+    both_said,
+    leaves_units_out,
+    narrowed_to,
+    place_named,
+    units_left,
+    units_meant,
+    units_reported,
+)
 
 MAX_CHOICES = 5
 
@@ -94,7 +103,9 @@ def _left(lookup: Lookup, record: dict[str, Any], money_left: float | None, name
     price = float(record.get(lookup.total) or 0) if lookup.total else 0.0
     if money_left is None or price <= 0:
         return left
-    return max(min(left, int(money_left / price + 1e-6), left - units_reported(words, name, left, lines)), 0)
+    # less than one unit's price still refundable: that unit is asked, and the tool offers what is left of it
+    paid_for = max(int(money_left / price + 1e-6), 1 if money_left > 0 else 0)
+    return max(min(left, paid_for, left - units_reported(words, name, left, lines)), 0)
 
 
 def _paid_back(lookup: Lookup, intent: str, steps: list[Step]) -> float | None:
@@ -160,9 +171,16 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
             # Else those the message's words of the request name ("Both plugs are dead. Refund them please, the
             # speaker is fine.": the asking clause names only what stays).
             field = lookup.match.get("products") or "name"
-            asked = word_polarity(" ".join(asking(request["text"] or "")))
+            # What the request's words narrow to comes first ("can I send both back? no, just the mouse").
+            asked = " ".join(asking(request["text"] or ""))
+            narrowed = word_polarity(narrowed_to(request["text"] or ""))
             told = word_polarity(request.get("context") or "")
-            found = by_words(found, field, asked) or by_words(found, field, told) or found
+            found = (by_words(found, field, narrowed) or by_words(found, field, word_polarity(asked))
+                     or by_words(found, field, told) or found)
+            if (place := place_named(request["text"] or "")) and len(found) > 1:
+                # "send the third one back too": of the lines, the one that has a third unit
+                having = [c for c in found if int(c.get(lookup.units) or 1) >= place]
+                found = having if len(having) == 1 else found
         if lookup.but and slots.get(lookup.but) and not (lookup.units and leaves_units_out(request["text"])):
             # "everything but the case": what the customer names stays; naming none or all of it tells nothing: ask
             found = [c for c in candidates if c not in found] if 0 < len(found) < len(candidates) else []

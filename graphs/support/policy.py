@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from foundation.policy import Policy
+from graphs.support.parts import asked_in_all
 from prompts import render_document, render_hold
 
 # What kind of rule holds a step for a human: what the graph decides by, where the reason is only for people.
@@ -48,15 +49,24 @@ def reserved_for_humans(tool: str) -> Hold:
 def refund_limit(args: dict[str, Any], scope: dict[str, Any], policy: Policy) -> Hold | None:
     """Refunds above the approval limits go to a human. The tool's own effect decides when act has it
     (``scope["effect"]``: the exact amount, added up with the window's earlier refunds); otherwise the amount
-    given, or what the order can still refund."""
+    given, or what the order can still refund. A request asking for the order's money in parts ("$90 now and
+    the rest next month") is held when what it comes to in all is above the limit (graphs/support/parts.py)."""
     effect = scope.get("effect")
-    if effect is not None:
-        return Hold("amount_limit", str(effect["over_limit"])) if effect.get("over_limit") else None
-    amount = args.get("amount")
+    if effect is not None and effect.get("over_limit"):
+        return Hold("amount_limit", str(effect["over_limit"]))
+    steps = scope.get("steps", {})
+    order = steps.get("order") or {}
+    amount = args.get("amount") if effect is None else effect.get("amount")
     if amount is None:
-        order = scope.get("steps", {}).get("order") or {}
         amount = order.get("refundable_amount", order.get("total"))
-    return None if amount is None else amount_above_limit(float(amount), policy)
+    left = (steps.get("refunds") or {}).get("remaining_refundable", order.get("total"))
+    in_all = asked_in_all(str(scope.get("request") or scope.get("message") or ""), order, left)
+    if amount is not None and in_all is not None and in_all > float(amount):
+        before = float(effect["order_total_in_window"]) - float(amount) if effect is not None else 0.0
+        if before + in_all > policy.refund_approval_limit:
+            return Hold("amount_limit", render_hold("asked_in_parts", amount=float(amount), total=before + in_all,
+                                                    limit=policy.refund_approval_limit))
+    return None if effect is not None or amount is None else amount_above_limit(float(amount), policy)
 
 
 CHECKS: dict[str, PolicyCheck] = {"refund_limit": refund_limit}

@@ -56,6 +56,13 @@ def text_for(flow: ActiveFlow, intent: str, current: str) -> str:
     return (own.get("text") if own else None) or current
 
 
+def words_around(flow: ActiveFlow, intent: str, current: str) -> str:
+    """A request's words with the clauses around it that no other request owns ("send $85 back now" and "the
+    remainder once I have posted it": one request in two clauses); else the current message."""
+    own = (flow.get("requests") or {}).get(intent)
+    return (own.get("context") or own.get("text") if own else None) or current
+
+
 def slots_for(flow: ActiveFlow, intent: str) -> dict[str, Any]:
     """The slots one request plans with: the flow's shared ones, overridden by the request's own."""
     own = (flow.get("requests") or {}).get(intent)

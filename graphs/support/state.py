@@ -69,6 +69,7 @@ class DialogueState(TypedDict):
     unmet: NotRequired[list[str]]  # where a conditional yes wants the money that the offer does not send it (paypal)
     refused: NotRequired[list[str]]  # where the offer sends the money and a conditional yes rules out (card)
     sets: NotRequired[dict[str, Any]]  # values the reply gives amended slots outright (the other destination)
+    proposed: NotRequired[list[float]]  # amounts a reply to an offer names that the offer does not move ($59.99)
 
 
 class Understanding(TypedDict):

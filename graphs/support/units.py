@@ -1,10 +1,11 @@
 """How many units of an order line the customer means: the count of a return or a refund.
 
 An order line may hold several units (three cables, four bulb packs). The customer says how many in words:
-"one of the three cables", "those two", "2 plugs", "all but one", "the other two", "the rest", "this one", or
-a product named in the singular ("the missing pack" of three packs). The count is read in the sentences that ask
-for the return or refund ("... only two of the three arrived. Could you refund the missing one?": the second),
-else in the rest of the request. Nothing said about a count (the product in the plural, "all three", "both" of two):
+"one of the three cables", "those two", "2 plugs", "all but one", "the other two", "the rest", "this one", a
+unit named by its place ("the third one": one, whatever total is said beside it), or a product named in the
+singular ("the missing pack" of three packs). The count is read in the sentences that ask for the return or
+refund ("... only two of the three arrived. Could you refund the missing one?": the second), else in the rest of
+the request. Nothing said about a count (the product in the plural, "all three", "both" of two):
 every unit still there. A count never exceeds the units left on the line (``units_meant``), so no unit is given
 back twice and no more than was bought.
 """
@@ -62,6 +63,12 @@ _THOSE = re.compile(rf"\b(those|these|the|my|another|just|only)\s+{_NUM}\b(?!\s*
                     r"hours?|minutes?|months?|years?|times?|stars?|keys?)\b)", re.I)
 _ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){0,2}?(one|single one)\b"
                   r"(?!\s+(of|more)\b)", re.I)
+# A unit named by its place ("the third one", "the second cable", "the last of them"): one unit, whatever total
+# the sentence says beside it ("three came, I'm posting the third one back"); not a count ("the last two").
+_ORDINAL = re.compile(r"\b(?:the|that|this|my)\s+(?P<place>first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|"
+                      r"5th|6th|last|final)\s+(?P<what>one|unit|item|of\b|[a-z0-9]+)", re.I)
+_PLACES = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
+           "5th": 5, "sixth": 6, "6th": 6}
 _BOTH = re.compile(r"\bboth\b", re.I)
 # "both" as what the action takes ("return both", "refund them both", "send back both").
 _OBJECT_BOTH = re.compile(r"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+((me|us|them|back|please|"
@@ -73,6 +80,10 @@ _WOULD = re.compile(r"(?:\b(?:if|unless|wish|wished|(?:would|could|might|should)
                     r"\b(?:i|we)(?:'d| would| could| might)\s+(?:\w+ly\s+|just\s+|rather\s+)?)$", re.I)
 _STILL_NEEDED = re.compile(r"[^.;!?]*?\b(?:but|though|except|only)\b[^.;!?]*?\b(?:need|want|keep|keeping|use|using|"
                            r"love|like)\b", re.I)
+# What the customer narrows their request to after "both" ("I was going to return both. Just refund the mouse",
+# "both? no, only send the keyboard back"): the words after it ask for less than both.
+_NARROWED = re.compile(r"\b(?:just|only)\s+(?:(?:refund|return|reimburse|send|ship|post|mail|take|credit)\w*\s+"
+                       r"(?:(?:me|us|back)\s+)?(?:for\s+)?)?(?:the|my|that|this)\b", re.I)
 _ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
@@ -111,15 +122,26 @@ def _asks(sentence: str, action: re.Match[str]) -> bool:
 
 def both_said(text: str, names: list[str]) -> bool:
     """Do the words ask for "both" of two things back, not of two units of a line ("return both", "send both of
-    them back"; not "both cables", which names the line, nor "the two both work fine, return the mouse")?"""
+    them back"; not "both cables", which names the line, nor "the two both work fine, return the mouse", nor a
+    "both" the words then narrow: "I meant to return both. Just refund the mouse")?"""
     words = {w for name in names for w in re.findall(r"[a-z0-9]+", name.lower()) if len(w) >= 3}
     for m in _OBJECT_BOTH.finditer(text):
-        if not _asks(text, m) or _WOULD.search(text, 0, m.start()) or _STILL_NEEDED.match(text, m.end()):
+        if (not _asks(text, m) or _WOULD.search(text, 0, m.start()) or _STILL_NEEDED.match(text, m.end())
+                or _NARROWED.search(text, m.end())):
             continue
         following = re.match(r"\s+(?:of\s+)?(?:(?:the|my|those|these)\s+)?([a-z0-9]+)", text[m.end():].lower())
         if not following or following.group(1).rstrip("s") not in {w.rstrip("s") for w in words}:
             return True
     return False
+
+
+def narrowed_to(text: str) -> str:
+    """The words the request last narrows itself to ("can I send both back? no, only return the mouse": "the
+    mouse"), up to their sentence's end; empty when it narrows to nothing."""
+    found = list(_NARROWED.finditer(text))
+    if not found:
+        return ""
+    return re.split(r"[.;!?\n]", text[found[-1].start():], maxsplit=1)[0]
 
 
 def units_left(line: dict[str, Any], field: str) -> int:
@@ -169,6 +191,8 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
     but = _BUT.search(sentence)
     if but and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I) for w in words)):
         return left - _number(but.group(but.lastindex or 0))
+    if _placed(sentence, words) and (lines == 1 or _by_name(sentence, words) is not None):
+        return 1  # "I only need two of the three, so I'm posting the third one back": one unit
     if lines == 1 and kept is not None and (_left_asked(sentence) or _EXTRA.search(sentence)):
         return left - kept  # "I only need two cables. Refund the rest."
     if lines == 1 and bare and (m := _BARE.search(sentence)):
@@ -195,6 +219,21 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
     if m := _SUBJECT.search(sentence):
         return _number(m.group(1))
     return None
+
+
+def _placed(sentence: str, words: list[str]) -> bool:
+    """Does the sentence name one unit by its place ("the third one", "the last cable", "the second of them")?"""
+    return any(m.group("what").lower() in ("one", "unit", "item", "of") or m.group("what").lower() in words
+               for m in _ORDINAL.finditer(sentence))
+
+
+def place_named(text: str) -> int | None:
+    """The place of the unit the words name without naming its product ("send the third one back too": 3), so
+    that of an order's lines only one with that many units can be meant; None when they name none ("the last one"
+    says no number)."""
+    places = [_PLACES.get(m.group("place").lower()) for m in _ORDINAL.finditer(text)
+              if m.group("what").lower() in ("one", "unit", "item", "of")]
+    return next((p for p in places if p), None)
 
 
 def _left_asked(sentence: str) -> bool:

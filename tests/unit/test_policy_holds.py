@@ -17,6 +17,18 @@ def test_a_refund_above_the_limit_is_an_amount_limit_hold() -> None:
     assert hold.kind == "amount_limit" and "$349.99" in hold.reason
 
 
+def test_a_part_of_a_refund_asked_in_parts_is_held_by_what_the_parts_come_to() -> None:
+    policy = Policy(refund_approval_limit=100.0)
+    order = {"total": 150.0, "items": [{"unit_price": 150.0, "line_total": 150.0}]}
+    scope = {"request": "send $60 back now and the remainder later", "steps": {"order": order}}
+    [hold] = policy_holds(["refund_limit"], {"amount": 60.0}, scope, policy)
+    assert hold.kind == "amount_limit" and "$150.00" in hold.reason
+    effect = {"amount": 60.0, "order_total_in_window": 60.0, "over_limit": None}
+    assert policy_holds(["refund_limit"], {"amount": 60.0}, {**scope, "effect": effect}, policy) != []
+    alone = {"request": "send $60 back now please", "steps": {"order": order}}
+    assert policy_holds(["refund_limit"], {"amount": 60.0}, {**alone, "effect": effect}, policy) == []
+
+
 def test_money_moving_tools_and_money_at_stake_come_from_the_registry_and_the_flows() -> None:
     from graphs.support.flows import load_flows, money_at_stake
     from tools.registry import TOOLS

@@ -10,8 +10,9 @@ import pytest
 from graphs.support.destination import destination_condition, kind_of, unmet_destinations
 from graphs.support.flow_spec import Lookup
 from graphs.support.lookups import _value
+from graphs.support.parts import asked_in_all
 from graphs.support.state import Step
-from graphs.support.units import units_meant
+from graphs.support.units import both_said, narrowed_to, place_named, units_meant
 
 CABLE = "HDMI Cable 2m"
 
@@ -33,6 +34,50 @@ CABLE = "HDMI Cable 2m"
 ])
 def test_a_count_said_is_the_units_meant(text: str, left: int, count: int) -> None:
     assert units_meant(text, CABLE, left) == count
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("three cables arrived and two will do, so the third one is going back to you", 3),
+    ("the box had 4 cables, please refund the fourth cable, it is frayed", 4),
+    ("I got three. Two are fine; could you refund the last one?", 3),
+])
+def test_a_unit_named_by_its_place_is_one(text: str, left: int) -> None:
+    """An ordinal names one unit, whatever total is said beside it ("three ... the third one")."""
+    assert units_meant(text, CABLE, left) == 1
+
+
+def test_the_place_named_tells_the_line_and_a_count_is_no_place() -> None:
+    assert place_named("please take the third one back as well") == 3
+    assert place_named("the second of them rattles") == 2
+    assert place_named("refund the last two please") is None
+    assert place_named("this is my first order with you") is None
+
+
+@pytest.mark.parametrize(("text", "names", "both"), [
+    ("I thought I'd return both. Just refund the speaker though", ["Nimbus Mini Speaker", "Glow Smart Plug"], False),
+    ("can I send both back? no, only return the plug", ["Nimbus Mini Speaker", "Glow Smart Plug"], False),
+    ("they are useless to me, please return both", ["Nimbus Mini Speaker", "Glow Smart Plug"], True),
+])
+def test_just_one_after_both_narrows_it(text: str, names: list[str], both: bool) -> None:
+    assert both_said(text, names) is both
+
+
+def test_the_words_narrowed_to() -> None:
+    assert narrowed_to("can I send both back? hm, actually only the plug. thanks") == "only the plug"
+    assert narrowed_to("please return both") == ""
+
+
+@pytest.mark.parametrize(("text", "left", "in_all"), [
+    ("refund $50 this week and the remainder next month please", 179.0, 179.0),
+    ("$100 to my card and the other $79 onto a gift card", 179.0, 179.0),
+    ("could I have $45 today and $45 on monday", 179.0, 90.0),
+    ("the $179 doorbell is scuffed, refund $30 and I'll keep the rest", 179.0, None),  # the rest is kept
+    ("I only need two cables, refund the rest", 179.0, None),  # the rest of the units, no sum of money
+    ("the $179 doorbell is scuffed, refund $30 of it", 179.0, None),  # a price quoted is no part
+])
+def test_what_a_refund_asked_in_parts_comes_to(text: str, left: float, in_all: float | None) -> None:
+    order = {"total": 179.0, "items": [{"unit_price": 179.0, "line_total": 179.0}]}
+    assert asked_in_all(text, order, left) == in_all
 
 
 @pytest.mark.parametrize(("text", "left", "count"), [

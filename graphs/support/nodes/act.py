@@ -20,7 +20,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 
 from graphs.reasoners.llm.tool_selection import tool_intents
-from graphs.support.consequences import consequence_holds
+from graphs.support.consequences import consequence_holds, moves_nothing
 from graphs.support.context import Context
 from graphs.support.deps import Deps, deps
 from graphs.support.flow_spec import StepSpec, resolve
@@ -29,7 +29,7 @@ from graphs.support.lookups import items_bound, settle_lookup
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
 from graphs.support.redirects import audit_payload, redirect
 from graphs.support.reported import reported
-from graphs.support.requests import slots_for, text_for
+from graphs.support.requests import slots_for, text_for, words_around
 from graphs.support.slot_confidence import slot_confidence
 from graphs.support.state import ActiveFlow, Customer, State, Step
 from tools.base import ToolContext
@@ -90,6 +90,9 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             if missing:
                 step["status"], step["error"] = "failed", f"Error: unexpected result: {missing}"
                 trouble.append(f"step {step['id']}: {missing}")
+                continue
+            if step["status"] in ("pending", "awaiting_confirmation") and (nothing := moves_nothing(step)):
+                step["status"], step["error"] = "skipped", nothing  # a refund of $0 is no call to make
                 continue
             if step["status"] == "awaiting_confirmation":
                 continue
@@ -372,7 +375,8 @@ def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, ste
     asks = flow is not None and spec is not None and spec.confirm == "asked" and waits_for_yes(
         spec, text_for(flow, request_key(step), text), text)
     return {"slots": slots_for(flow, request_key(step)) if flow else {}, "customer": dict(customer) if customer else {},
-            "message": text, "steps": results, "asks": asks}
+            "message": text, "request": words_around(flow, request_key(step), text) if flow else text,
+            "steps": results, "asks": asks}
 
 
 def _verified_customer(data: dict[str, Any]) -> Customer:

@@ -17,6 +17,7 @@ from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load_thorough_router
 from graphs.support.affirmation import acceptance, affirmation_of, told_offered
+from graphs.support.consequences import money_given, money_offered
 from graphs.support.context import Context
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.destination import (
@@ -38,9 +39,11 @@ from graphs.support.dialogue import (
     followed,
     known_slots,
     offers_more,
+    other_amount,
     retold,
     secret_awaited,
     unheard,
+    without_amounts,
 )
 from graphs.support.dialogue_acts import read_act
 from graphs.support.escalation import strong_anger
@@ -102,11 +105,20 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
     accepted = acceptance(words) if affirmation is None and asked["kind"] == "confirmation" else None
-    if accepted is not None and not unheard(entities, state, records=True) and not unheard(
-            entities if accepted == words else extract_entities(accepted, now=d.now, catalogue=products), state):
+    said = (entities if accepted == words else extract_entities(accepted, now=d.now, catalogue=products)) \
+        if accepted is not None else entities
+    # what the offer waiting for a yes moves: a figure named back is heard, another one is proposed (no yes)
+    offered = money_offered(d.store, state.plan, lambda step: d.tool_context(
+        state.turn, state.customer, step["id"])) if asked["kind"] == "confirmation" else set()
+    # (a refund on record named in a remark, "I forgot the $40 you sent", proposes nothing)
+    proposed = other_amount(said, offered | money_given(state.plan)) if offered else []
+    if accepted is not None and not proposed and not unheard(without_amounts(entities, offered), state, records=True) \
+            and not unheard(without_amounts(said, offered), state):
         # "amazing." or "ok, then refund whatever's left" to "shall I go ahead?", nothing new; a remark before it
         # may repeat what the records show ("I forgot the $40 you sent. OK, the remaining $49.99 then")
         affirmation = "yes"
+    if proposed:
+        affirmation = None  # "ok, the remaining $59.99 then" to the $49.99 offered: another figure, no yes
     told = told_offered(state.plan, words) if (
         affirmation is None and asked["kind"] == "confirmation" and not unheard(entities, state)) else []
     if told and len(told) == sum(step["status"] == "awaiting_confirmation" for step in state.plan):
@@ -153,6 +165,11 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         # offer stands, made again with where the money can go (prompts/policy.md §2).
         dialogue = {**dialogue, "act": "answer", "unmet": unmet,
                     "cues": [*dialogue["cues"], "a yes on where the money goes that no refund can meet"]}
+    if proposed and flow is not None:
+        # A figure the offer does not move is no yes: the offer stands, made again with what it moves (policy 2).
+        dialogue = {**dialogue, "act": "answer", "proposed": proposed,
+                    "cues": [*dialogue["cues"], "names another amount than the offer moves"]}
+        dialogue.pop("amends", None), dialogue.pop("sets", None)  # it amends nothing
     act = dialogue["act"]
     if asked["kind"] == "confirmation" and act in ("confirm", "deny"):
         affirmation = "yes" if act == "confirm" else "no"  # a restated request confirms it
