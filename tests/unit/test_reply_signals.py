@@ -70,3 +70,17 @@ def test_an_offer_waiting_for_a_yes_is_progress_for_the_no_progress_count() -> N
     assert low_turns_after(1, clarify=False, sure=False, offering=False) == 1
     assert low_turns_after(1, clarify=False, sure=True, offering=False) == 0
     assert low_turns_after(0, clarify=True, sure=False, offering=False) == 1
+
+
+def test_several_offers_in_one_reply_ask_once_for_all_of_them() -> None:
+    def cancel(order_id: int) -> dict[str, object]:
+        return {"tool": "cancel_order", "why": "cancel the order", "declined": None, "args": {"order_id": order_id}}
+
+    one = render_reply("confirm_steps", pending=[cancel(41001)], found={})
+    assert one.count("?") == 1 and "Shall I go ahead and cancel it?" in one, one
+    two = render_reply("confirm_steps", pending=[cancel(41001), cancel(41002)], found={})
+    assert two.count("?") == 1 and two.rstrip().endswith("Shall I go ahead with both?"), two
+    assert "41001" in two and "41002" in two
+    three = render_reply("confirm_steps", pending=[cancel(41001), cancel(41002), cancel(41003)], found={})
+    assert three.count("?") == 1 and "Shall I go ahead with all 3?" in three, three
+    assert reply_signals([], three)["awaits_confirmation"] == 1.0
