@@ -1,6 +1,6 @@
 """A question about a rule, asked as an exception to it, is the request the rule governs.
 
-"I know it's past your 30 days, but would you accept the return?" reads, word for word, like a question about the
+"the window closed last week, though could you still take it back?" reads, word for word, like a question about the
 return policy, and the router reads it so; but a customer who asks for an exception (the ``exception`` cue of
 graphs/support/handoff.yaml: a limit conceded and asked past, an exception or a one-off asked for) already knows
 the rule and asks for what it forbids: the return itself. A reading of the rule's question (``rule_of`` in

@@ -273,7 +273,7 @@ class FlowSpec(BaseModel):
     carried_by_handoff: bool = False
     # Asked about a record the conversation holds ("when's it getting here?"), the question is this intent's.
     of_record: str | None = None
-    # Asked only to see what this flow would change ("can you read me the address on it?"), the request is this
+    # Asked only to see what this flow would change ("what address does it show for that parcel?"), the request is this
     # intent's, which shows the record (graphs/support/viewing.py).
     shown_by: str | None = None
     # The request this question's rule governs: asked as an exception to the rule, the question is that request

@@ -178,7 +178,7 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
             found = (by_words(found, field, narrowed) or by_words(found, field, word_polarity(asked))
                      or by_words(found, field, told) or found)
             if (place := place_named(request["text"] or "")) and len(found) > 1:
-                # "send the third one back too": of the lines, the one that has a third unit
+                # "the third of them goes back as well": of the lines, the one that has a third unit
                 having = [c for c in found if int(c.get(lookup.units) or 1) >= place]
                 found = having if len(having) == 1 else found
         if lookup.but and slots.get(lookup.but) and not (lookup.units and leaves_units_out(request["text"])):

@@ -5,7 +5,7 @@ would change, and the router reads the message by it: a change of address. The c
 they use verbs of looking (check, confirm, read back, tell me, what is), give no new value and name no change.
 Then the request is the one that shows the record (``shown_by`` in flows.yaml: an order's tracking shows where it
 is going), as sure as the router was of the record's topic. A message that names a change ("it's the wrong
-address", "I've moved", "send it to my office instead") or gives the new value is left as the router read it.
+address", "I've moved", "deliver it to my workplace now") or gives the new value is left as the router read it.
 """
 
 from __future__ import annotations

@@ -253,10 +253,10 @@ def test_removing_the_only_line_of_a_pending_order_offers_its_cancellation(shop:
 def test_a_trouble_report_that_ends_in_a_swap_told_to_the_agent_makes_the_exchange(shop: SupportService,
                                                                                    database_url: str) -> None:
     # After the guide, an imperative opened by an adverb (no "please", no question) tells the agent to swap them.
-    shop.send("swap-after-guide", "my Aurora Lite Earbuds from order 28101 won't hold a bluetooth connection, they "
-                                  "keep dropping", customer_id="C8101")
+    shop.send("swap-after-guide", "the Aurora Lite Earbuds I got on 28101 lose the bluetooth link every few "
+                                  "minutes", customer_id="C8101")
     report = shop.send("swap-after-guide", "followed each step, the connection still drops after a minute. "
-                                           "seriously, just swap them for the Aurora Sport Earbuds",
+                                           "frankly, just exchange the pair for Aurora Sport Earbuds",
                        customer_id="C8101")
     exchange = _step(report.plan, "exchange_item")
     assert exchange is not None and exchange["status"] == "done", report.plan
@@ -265,7 +265,7 @@ def test_a_trouble_report_that_ends_in_a_swap_told_to_the_agent_makes_the_exchan
 
 def test_the_words_of_an_identity_answer_do_not_widen_the_request(shop: SupportService, database_url: str) -> None:
     # The answer to the identity question is about the card: "pretty much everything" there is no "the whole order".
-    shop.send("identity-words", "the TV Wall Mount from order 28102 came bent. refund just the mount please, the TV "
+    shop.send("identity-words", "the TV Wall Mount on 28102 arrived bent. refund just the mount please, the TV "
                                 "is staying")
     shop.send("identity-words", "nora.vance@example.com, card 1111")
     shop.send("identity-words", "ah that's the joint card we put pretty much everything on. my own is 7310")

@@ -98,7 +98,7 @@ def test_a_request_set_off_by_a_dash_asks() -> None:
     assert not asks_in("my order 77120 - the one with the blue case - arrived yesterday")
 
 
-@pytest.mark.parametrize("piece", ["only remove the toaster", "honestly just swap it for the blue one",
+@pytest.mark.parametrize("piece", ["only remove the toaster", "frankly just trade it in for the blue one",
                                    "ok then cancel the second one", "tbh, just refund it"])
 def test_an_imperative_after_a_softening_word_or_two_asks(piece: str) -> None:
     assert asks(piece)

@@ -241,7 +241,7 @@ def test_a_no_that_goes_on_to_ask_for_something_else_is_that_request(text: str) 
 
 
 @pytest.mark.parametrize(("text", "top"), [
-    ("no, I'll keep it after all", ("change_order", 0.9)),  # keeps: asks for nothing else
+    ("no, on second thought it stays with me", ("change_order", 0.9)),  # keeps: asks for nothing else
     ("nope, don't cancel it, leave it", ("cancel_order", 0.9)),  # the offered request itself, declined
     ("no, drop the charger from it", ("change_order", 0.4)),  # the router unsure of another request
 ])

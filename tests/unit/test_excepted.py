@@ -14,7 +14,7 @@ def _guess(*pairs: tuple[str, float]) -> list[IntentGuess]:
 
 @pytest.mark.parametrize("text", [
     "I understand the window closed last week, but could you still take the blender back? Order 77311.",
-    "Would you make an exception and let me return the lamp from order 77311?",
+    "Could you bend the rule this once so the lamp from order 77311 can come back?",
 ])
 def test_an_exception_asked_to_the_refund_rule_asks_for_the_refund(text: str) -> None:
     seen = {"check_refund_policy": 0.9, "get_refund": 0.2}
