@@ -25,8 +25,10 @@ _ACTION = re.compile(r"\b(refund\w*|return\w*|reimburs\w*|money back|credit\w*|(
 # A past action the sentence reports ("your team refunded one before", "I was reimbursed", "I got money back for
 # one"): it tells what was done and asks for nothing. A participle asks only as the wish for a state: "can they be
 # refunded?", "I'd like them returned", "can I have the rest refunded?" (not "I have returned it").
+# The wished thing may be named at length ("get the charger from order 20007 refunded"), but not by a clause of
+# its own ("want to say I returned").
 _WISHED = re.compile(r"\b(be\s+(\w+ly\s+)?|(get|have|want|need|like|getting|having)\s+(?!(already|just|also|"
-                     r"previously|been|not|never|recently)\b)(\w+\s+){1,3})$", re.I)
+                     r"previously|been|not|never|recently)\b)((?!(i|we|you|they|he|she|it)\b)\w+\s+){1,6})$", re.I)
 _GOT_BACK = re.compile(r"\b(got|received|had|gotten)\s+((\w+)\s+){0,2}$", re.I)
 # A count the action takes on its own, counting nothing named ("refund one please", "send two back"), not an
 # amount or a time ("refund 15 dollars", "return two weeks ago").

@@ -13,7 +13,7 @@ from graphs.support.flow_spec import Lookup
 from graphs.support.lookups import _value
 from graphs.support.parts import asked_in_all
 from graphs.support.state import Step
-from graphs.support.units import both_said, narrowed_to, place_named, units_meant
+from graphs.support.units import asking, both_said, narrowed_to, place_named, units_meant, units_reported
 
 CABLE = "HDMI Cable 2m"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -57,6 +57,16 @@ def test_a_unit_named_by_its_place_as_kept_is_not_the_count(text: str, left: int
     """An ordinal names the one unit asked for only when the words ask for it and say no count of what they ask
     for: "the first one is fine" is kept, and "the last two" counts two."""
     assert units_meant(text, CABLE, left) == count
+
+
+@pytest.mark.parametrize("text", [
+    "could I have the desk lamp from order 20004 returned if the box is torn?",
+    "is it possible to get the spare cable on that order refunded?",
+])
+def test_a_wish_naming_its_thing_at_length_asks_and_reports_nothing_paid_back(text: str) -> None:
+    """"get <what> refunded" wishes the refund however many words name what; it reports no unit paid back, so
+    no unit is taken off what is left (the refund would come to $0)."""
+    assert asking(text) and units_reported(text, "Desk Lamp", 2) == 0 and units_reported(text, CABLE, 2) == 0
 
 
 def test_the_place_named_tells_the_line_and_a_count_is_no_place() -> None:
