@@ -8,32 +8,52 @@ names for the refund (not the prices of the order it quotes) added up, no more t
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from graphs.reasoners.local.entities import extract_entities
 
-# The rest of the order's money asked for beside a part ("and the rest next week", "the remaining $79 to a gift
-# card", "the other $79 as credit", "whatever's left later"), not kept ("keep the rest", "the rest is fine") nor
-# the rest of the items.
+# The rest of the money asked for beside a part ("and the rest next week", "the remaining $79 to a gift card",
+# "the other $79 as credit", "whatever's left later"), not kept ("keep the rest", "the rest is fine") nor the rest
+# of the items.
 _REST = re.compile(r"\b(?:the\s+(?:rest|remainder|remaining|balance)|whatever(?:'?s| is)\s+left|the\s+other\s+"
                    r"(?=[$€£]?\d))"
                    r"(?!\s+of\s+(?:the|my|this|that)\s+(?!money|amount|refund|balance)\w+)"
                    r"(?!\s+(?:is|are|was|were|can stay|stays?)\b)", re.I)
 _KEPT = re.compile(r"\b(?:keep|keeping|kept|hold on to|hang on to)\s+(?:\w+\s+)?$", re.I)
+# The rest declined in the words after it, up to the clause's end ("the rest I'll just live with", "the remainder
+# I don't need back", "the rest isn't worth it").
+_DECLINED = re.compile(r"^[^,.;!?]*?\b(?:live with|keep|keeping|eat|absorb|write off|forget|(?:do|does|will|would|"
+                       r"is|are)(?:n'?t| not)|no need|never mind)\b", re.I)
+# The rest given as a sum ("the remaining $49.99"): that sum is a part like any other.
+_SUM = re.compile(r"^\s*(?:of\s+)?[$€£]?\d", re.I)
 
 
-def asked_in_all(words: str, order: dict[str, Any], left: float | None) -> float | None:
-    """What a refund request asking for the order's money in parts comes to in all (``left``: what the order can
-    still refund; ``order``: its record, whose prices the words may quote); None when it asks for no parts."""
+def asked_in_all(words: str, order: dict[str, Any], left: float | None, now: datetime) -> float | None:
+    """What a refund request asking for money in parts comes to in all (``left``: what the order can still
+    refund; ``order``: its record, whose prices the words may quote; ``now``: the graph's time, with which amounts
+    are read); None when it asks for no parts. The rest is of the items the words name when they name some of the
+    order's items (the earbuds' rest, not the order's), else of the order."""
     if left is None or not words:
         return None
     items = order.get("items") or []
     prices = {round(float(order.get("total") or 0), 2)} | {
         round(float(item.get(key) or 0), 2) for item in items for key in ("unit_price", "line_total")}
-    # (amounts are read alike whatever day it is)
-    named = [float(a["value"]) for a in extract_entities(words, now=datetime.now(UTC)).get("amounts") or []]
+    named = [float(a["value"]) for a in extract_entities(words, now=now).get("amounts") or []]
     parts = [a for a in named if round(a, 2) not in prices]
-    if parts and any(not _KEPT.search(words[:m.start()]) for m in _REST.finditer(words)):
-        return round(float(left), 2)  # a sum and the rest: all of it ("the rest of the cables" names no money)
+    rests = [m for m in _REST.finditer(words) if not _KEPT.search(words[:m.start()])
+             and not _DECLINED.match(words[m.end():])]
+    if parts and rests and not all(_SUM.match(words[m.end():]) for m in rests):
+        return round(min(float(left), _of_items_named(words, items)), 2)  # a sum and the rest: all of it
     return round(min(sum(parts), float(left)), 2) if len(parts) > 1 else None
+
+
+def _of_items_named(words: str, items: list[dict[str, Any]]) -> float:
+    """What the order's items the words name cost ("the earbuds"), or infinity when they name none or all."""
+    lowered = words.lower()
+    named = [item for item in items if any(
+        re.search(rf"\b{re.escape(w)}", lowered) for w in re.findall(r"[a-z0-9]+", str(item.get("name") or "").lower())
+        if len(w) >= 4 and not w.isdigit())]
+    if not named or len(named) == len(items):
+        return float("inf")
+    return sum(float(item.get("line_total") or item.get("unit_price") or 0) for item in named)

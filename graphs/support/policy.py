@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from foundation.policy import Policy
@@ -60,7 +61,9 @@ def refund_limit(args: dict[str, Any], scope: dict[str, Any], policy: Policy) ->
     if amount is None:
         amount = order.get("refundable_amount", order.get("total"))
     left = (steps.get("refunds") or {}).get("remaining_refundable", order.get("total"))
-    in_all = asked_in_all(str(scope.get("request") or scope.get("message") or ""), order, left)
+    now = scope.get("now")
+    in_all = asked_in_all(str(scope.get("request") or scope.get("message") or ""), order, left, now) if isinstance(
+        now, datetime) else None
     if amount is not None and in_all is not None and in_all > float(amount):
         before = float(effect["order_total_in_window"]) - float(amount) if effect is not None else 0.0
         if before + in_all > policy.refund_approval_limit:

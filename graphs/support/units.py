@@ -25,8 +25,10 @@ _ACTION = re.compile(r"\b(refund\w*|return\w*|reimburs\w*|money back|credit\w*|(
 # A past action the sentence reports ("your team refunded one before", "I was reimbursed", "I got money back for
 # one"): it tells what was done and asks for nothing. A participle asks only as the wish for a state: "can they be
 # refunded?", "I'd like them returned", "can I have the rest refunded?" (not "I have returned it").
+# The wished thing may be named at length ("get the charger from order 20007 refunded"), but not by a clause of
+# its own ("want to say I returned").
 _WISHED = re.compile(r"\b(be\s+(\w+ly\s+)?|(get|have|want|need|like|getting|having)\s+(?!(already|just|also|"
-                     r"previously|been|not|never|recently)\b)(\w+\s+){1,3})$", re.I)
+                     r"previously|been|not|never|recently)\b)((?!(i|we|you|they|he|she|it)\b)\w+\s+){1,6})$", re.I)
 _GOT_BACK = re.compile(r"\b(got|received|had|gotten)\s+((\w+)\s+){0,2}$", re.I)
 # A count the action takes on its own, counting nothing named ("refund one please", "send two back"), not an
 # amount or a time ("refund 15 dollars", "return two weeks ago").
@@ -35,7 +37,7 @@ _BARE = re.compile(rf"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+
                    r"weeks?|hours?|minutes?|months?|years?|times?|percent)\b)", re.I)
 # Counts that need no product word, strongest first: each is (pattern, reading of its number group).
 _BUT = re.compile(rf"\b(all|every(thing| one)?)\s+(but|except( for)?|apart from|bar|minus|save)\s+{_NUM}\b", re.I)
-_REST = re.compile(rf"\b(the )?(other|remaining|rest of (the|my|those|these)|last)\s+{_NUM}\b", re.I)
+_REST = re.compile(rf"\b(the )?(other|remaining|rest of (the|my|those|these)|last|final)\s+{_NUM}\b", re.I)
 _LEFT = re.compile(r"\b(the rest|the remaining( ones)?|the others|the other ones|what(ever)?('s| is) (left|remaining)"
                    r"|remaining \w+s)\b", re.I)
 # The units the customer keeps ("I only need two", "we just wanted one", "keeping one", "two are plenty"): "the
@@ -48,7 +50,7 @@ _KEPT = re.compile(rf"\b(?:(?:only|just)\s+(?:need(?:ed)?|want(?:ed)?|use|meant 
 # the one asked for, not the one kept.
 _ASKED_AFTER = re.compile(r"^[^,.;!?]*?\b(refund\w*|return\w*|reimburs\w*|back|credit\w*)\b", re.I)
 # "The rest" on the kept side ("the rest are fine", "keep the rest"): not the units asked for.
-_REST_KEPT = re.compile(r"^\s*(are|is|were|can stay|will stay|stay)\s+(\w+\s+)?(fine|ok|okay|good|great|working|"
+_REST_KEPT = re.compile(r"^\s*(are|is|were|works?|can stay|will stay|stay)\s+(\w+\s+)?(fine|ok|okay|good|great|working|"
                         r"perfect|alright|all right|kept|staying|keepers)\b", re.I)
 _KEEPS_REST = re.compile(r"\b(keep\w*|kept)\s+(\w+\s+)?$", re.I)
 # A count said of the units a fault befell ("one is broken", "two arrived cracked"), at the start of a clause.
@@ -222,9 +224,18 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
 
 
 def _placed(sentence: str, words: list[str]) -> bool:
-    """Does the sentence name one unit by its place ("the third one", "the last cable", "the second of them")?"""
-    return any(m.group("what").lower() in ("one", "unit", "item", "of") or m.group("what").lower() in words
-               for m in _ORDINAL.finditer(sentence))
+    """Does the sentence name one unit by its place as what it asks for ("the third one", "the last cable", "the
+    second of them")? Not a unit it says is kept ("the first one is fine", "keep the second cable"), nor when it
+    says a count of the units asked for ("the last two cables, the first one works": two)."""
+    if any(_taken(sentence, m) for m in _REST.finditer(sentence)):
+        return False
+    return any((m.group("what").lower() in ("one", "unit", "item", "of") or m.group("what").lower() in words)
+               and _taken(sentence, m) for m in _ORDINAL.finditer(sentence))
+
+
+def _taken(sentence: str, m: re.Match[str]) -> bool:
+    """Are the units the match names asked for, not said to be kept ("... is fine", "keep ...")?"""
+    return not _REST_KEPT.match(sentence[m.end():]) and not _KEEPS_REST.search(sentence[:m.start()])
 
 
 def place_named(text: str) -> int | None:
@@ -256,6 +267,7 @@ def _by_name(sentence: str, words: list[str]) -> int | None:
             following = re.match(r"\s*((\w|-)+)", lowered[m.end():])
             head = not following or not any(re.fullmatch(rf"{re.escape(w)}(e?s)?", following.group(1))
                                             for w in words)
-            if head and not m.group(1) and _DETERMINER.search(before) and not _TOTAL.search(before):
+            if (head and not m.group(1) and _DETERMINER.search(before) and not _TOTAL.search(before)
+                    and not _REST_KEPT.match(lowered[m.end():])):  # not "the second cable is fine"
                 return 1
     return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from foundation.policy import Policy
 from graphs.support.policy import Hold, policy_holds
 
@@ -20,12 +22,13 @@ def test_a_refund_above_the_limit_is_an_amount_limit_hold() -> None:
 def test_a_part_of_a_refund_asked_in_parts_is_held_by_what_the_parts_come_to() -> None:
     policy = Policy(refund_approval_limit=100.0)
     order = {"total": 150.0, "items": [{"unit_price": 150.0, "line_total": 150.0}]}
-    scope = {"request": "send $60 back now and the remainder later", "steps": {"order": order}}
+    now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # the graph's time (act passes d.now)
+    scope = {"request": "send $60 back now and the remainder later", "steps": {"order": order}, "now": now}
     [hold] = policy_holds(["refund_limit"], {"amount": 60.0}, scope, policy)
     assert hold.kind == "amount_limit" and "$150.00" in hold.reason
     effect = {"amount": 60.0, "order_total_in_window": 60.0, "over_limit": None}
     assert policy_holds(["refund_limit"], {"amount": 60.0}, {**scope, "effect": effect}, policy) != []
-    alone = {"request": "send $60 back now please", "steps": {"order": order}}
+    alone = {"request": "send $60 back now please", "steps": {"order": order}, "now": now}
     assert policy_holds(["refund_limit"], {"amount": 60.0}, {**alone, "effect": effect}, policy) == []
 
 

@@ -3,6 +3,7 @@ wants the money of a refund offer (graphs/support/destination.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -12,9 +13,10 @@ from graphs.support.flow_spec import Lookup
 from graphs.support.lookups import _value
 from graphs.support.parts import asked_in_all
 from graphs.support.state import Step
-from graphs.support.units import both_said, narrowed_to, place_named, units_meant
+from graphs.support.units import asking, both_said, narrowed_to, place_named, units_meant, units_reported
 
 CABLE = "HDMI Cable 2m"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("text", "left", "count"), [
@@ -44,6 +46,27 @@ def test_a_count_said_is_the_units_meant(text: str, left: int, count: int) -> No
 def test_a_unit_named_by_its_place_is_one(text: str, left: int) -> None:
     """An ordinal names one unit, whatever total is said beside it ("three ... the third one")."""
     assert units_meant(text, CABLE, left) == 1
+
+
+@pytest.mark.parametrize(("text", "left", "count"), [
+    ("please send back the final two cables for me, the first one works fine", 3, 2),
+    ("the second cable is okay, take back the other two", 3, 2),
+    ("I'm keeping the first one; refund the last three cables", 4, 3),
+])
+def test_a_unit_named_by_its_place_as_kept_is_not_the_count(text: str, left: int, count: int) -> None:
+    """An ordinal names the one unit asked for only when the words ask for it and say no count of what they ask
+    for: "the first one is fine" is kept, and "the last two" counts two."""
+    assert units_meant(text, CABLE, left) == count
+
+
+@pytest.mark.parametrize("text", [
+    "could I have the desk lamp from order 20004 returned if the box is torn?",
+    "is it possible to get the spare cable on that order refunded?",
+])
+def test_a_wish_naming_its_thing_at_length_asks_and_reports_nothing_paid_back(text: str) -> None:
+    """"get <what> refunded" wishes the refund however many words name what; it reports no unit paid back, so
+    no unit is taken off what is left (the refund would come to $0)."""
+    assert asking(text) and units_reported(text, "Desk Lamp", 2) == 0 and units_reported(text, CABLE, 2) == 0
 
 
 def test_the_place_named_tells_the_line_and_a_count_is_no_place() -> None:
@@ -77,7 +100,19 @@ def test_the_words_narrowed_to() -> None:
 ])
 def test_what_a_refund_asked_in_parts_comes_to(text: str, left: float, in_all: float | None) -> None:
     order = {"total": 179.0, "items": [{"unit_price": 179.0, "line_total": 179.0}]}
-    assert asked_in_all(text, order, left) == in_all
+    assert asked_in_all(text, order, left, NOW) == in_all
+
+
+@pytest.mark.parametrize(("text", "in_all"), [
+    ("give me $35 back on it, and the rest we can happily eat", None),  # the rest declined after it
+    ("$25 back please. The balance isn't worth the hassle", None),
+    ("put $30 on my card, then the remaining $40 on store credit please", 70.0),  # the rest is that sum
+    ("the speaker disappointed me: $20 back now and the rest next month", 59.0),  # the speaker's rest
+])
+def test_the_rest_asked_in_parts_is_what_the_words_say(text: str, in_all: float | None) -> None:
+    order = {"total": 84.0, "items": [{"name": "Nimbus Mini Speaker", "unit_price": 59.0, "line_total": 59.0},
+                                      {"name": "HDMI Cable 2m", "unit_price": 12.5, "line_total": 25.0}]}
+    assert asked_in_all(text, order, 84.0, NOW) == in_all
 
 
 @pytest.mark.parametrize(("text", "left", "count"), [

@@ -292,7 +292,7 @@ def _policy_holds(d: Deps, step: Step, spec: StepSpec | None, scope: dict[str, A
     if get_tool(step["tool"]).needs_approval:
         holds.append(reserved_for_humans(step["tool"]))
     names = list(dict.fromkeys([*(spec.policy if spec else []), *tool_policy(step["tool"])]))
-    holds += policy_holds(names, step["args"], scope, d.context.policy())
+    holds += policy_holds(names, step["args"], {**scope, "now": d.now}, d.context.policy())
     return holds
 
 
