@@ -1,5 +1,5 @@
-"""A refund asked in parts: "$90 of it now and the rest next month", "$100 back on the card and the remaining $79
-as store credit", "$60 today and $60 on Friday". The approval limit (policy 2) applies to what the request comes to
+"""A refund asked in parts: "$90 of it now and the rest next month", "$70 to my card and whatever is left
+as a gift card", "$60 today and $60 on Friday". The approval limit (policy 2) applies to what the request comes to
 in all, not to each part: a request above the limit is not cut into pieces each below it. What the request comes
 to: everything still refundable on the order when it names a sum and asks for the rest too, else the amounts it
 names for the refund (not the prices of the order it quotes) added up, no more than what is left to refund.

@@ -194,7 +194,7 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
     if but and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I) for w in words)):
         return left - _number(but.group(but.lastindex or 0))
     if _placed(sentence, words) and (lines == 1 or _by_name(sentence, words) is not None):
-        return 1  # "I only need two of the three, so I'm posting the third one back": one unit
+        return 1  # "two of the three are spares; the third is going back": one unit
     if lines == 1 and kept is not None and (_left_asked(sentence) or _EXTRA.search(sentence)):
         return left - kept  # "I only need two cables. Refund the rest."
     if lines == 1 and bare and (m := _BARE.search(sentence)):
@@ -239,7 +239,7 @@ def _taken(sentence: str, m: re.Match[str]) -> bool:
 
 
 def place_named(text: str) -> int | None:
-    """The place of the unit the words name without naming its product ("send the third one back too": 3), so
+    """The place of the unit the words name without naming its product ("the third is going back as well": 3), so
     that of an order's lines only one with that many units can be meant; None when they name none ("the last one"
     says no number)."""
     places = [_PLACES.get(m.group("place").lower()) for m in _ORDINAL.finditer(text)

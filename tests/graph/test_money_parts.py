@@ -71,7 +71,7 @@ def test_a_part_with_the_rest_kept_is_no_piece_of_more(shop: SupportService, dat
 
 
 def test_another_figure_in_reply_to_an_offer_is_no_yes(shop: SupportService, database_url: str) -> None:
-    offer = shop.send("figure", "if I sent the bulbs from 66103 back, how much would I get?", customer_id=INES)
+    offer = shop.send("figure", "what refund would I get if I returned the bulbs from 66103?", customer_id=INES)
     assert "49.99" in offer.replies[-1], offer.replies
     other = shop.send("figure", "alright, the remaining $59.99 then", customer_id=INES)
     assert amounts(database_url, 66103) == [10.0], "a figure the offer does not move is no yes"
@@ -81,14 +81,14 @@ def test_another_figure_in_reply_to_an_offer_is_no_yes(shop: SupportService, dat
 
 
 def test_a_yes_naming_another_figure_is_no_yes(shop: SupportService, database_url: str) -> None:
-    shop.send("yes", "if I sent the bulbs from 66103 back, how much would I get?", customer_id=INES)
+    shop.send("yes", "what refund would I get if I returned the bulbs from 66103?", customer_id=INES)
     other = shop.send("yes", "yes, $59.99 please", customer_id=INES)
     assert amounts(database_url, 66103) == [10.0], other.replies
     assert not held(other) and "49.99" in other.replies[-1], other.replies
 
 
 def test_the_figure_offered_named_back_is_a_yes(shop: SupportService, database_url: str) -> None:
-    shop.send("same", "if I sent the bulbs from 66103 back, how much would I get?", customer_id=INES)
+    shop.send("same", "what refund would I get if I returned the bulbs from 66103?", customer_id=INES)
     shop.send("same", "alright, the remaining $49.99 then", customer_id=INES)
     assert amounts(database_url, 66103) == [10.0, 49.99]
 
@@ -104,7 +104,7 @@ def test_just_one_item_narrows_a_both_said_before(shop: SupportService, database
                                "please.", customer_id=INES)
     assert not held(told), told.plan
     assert amounts(database_url, 66102) == [29.99]
-    asked = shop.send("narrow2", "could I send back the mouse and the keyboard of 66102? hm, actually only the "
+    asked = shop.send("narrow2", "can I send the mouse and the keyboard of 66102 back? hm, actually only the "
                                  "keyboard", customer_id=INES)
     assert "89.99" in asked.replies[-1] and "119.98" not in asked.replies[-1], asked.replies
 
@@ -128,17 +128,17 @@ def test_less_left_than_a_unit_offers_what_is_left(shop: SupportService, databas
 
 
 def test_the_third_one_of_an_order_is_of_the_line_that_has_three(shop: SupportService, database_url: str) -> None:
-    shop.send("third", "two of the three hdmi cables from 66104 are spares, I am sending those two back",
+    shop.send("third", "I'm returning two of the three hdmi cables from 66104, they're spares",
               customer_id=INES)
-    shop.send("third", "you know what, send the third one back as well", customer_id=INES)
+    shop.send("third", "on reflection, please return the third one as well", customer_id=INES)
     assert amounts(database_url, 66104) == [29.98, 14.99], "one cable, not the cable and the soundbar"
 
 
 def test_a_refund_on_record_named_in_a_remark_proposes_nothing(shop: SupportService, database_url: str) -> None:
-    shop.send("remark", "if I sent the bulbs from 66103 back, how much would I get?", customer_id=INES)
+    shop.send("remark", "what refund would I get if I returned the bulbs from 66103?", customer_id=INES)
     shop.send("remark", "ah, there was that $10 you gave me already. yes please, the $49.99 left then",
               customer_id=INES)
     assert amounts(database_url, 66103) == [10.0, 49.99]
-    shop.send("remark2", "if I sent the bulbs from 66103 back, how much would I get?", customer_id=INES)
+    shop.send("remark2", "what refund would I get if I returned the bulbs from 66103?", customer_id=INES)
     shop.send("remark2", "ok, $30 then", customer_id=INES)
     assert amounts(database_url, 66103) == [10.0, 49.99], "another figure is not refunded unasked"
