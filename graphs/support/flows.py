@@ -62,6 +62,12 @@ def instance_key(intent: str, number: int) -> str:
     return intent if number <= 1 else f"{intent}{INSTANCE}{number}"
 
 
+def instance_number(key: str) -> int:
+    """The number (from 1) of a request instance's key (``instance_key``)."""
+    number = key.split(INSTANCE, 1)[1] if INSTANCE in key else ""
+    return int(number) if number.isdigit() else 1
+
+
 def request_key(step: Step) -> str:
     """The request a plan step serves: its instance's key, else its intent."""
     return step.get("request") or step["intent"]

@@ -23,7 +23,15 @@ import copy
 from typing import Any
 
 from graphs.support.flow_spec import Instead, resolve
-from graphs.support.flows import get_flow, make_step, plans_for, waits_for_yes
+from graphs.support.flows import (
+    get_flow,
+    instance_key,
+    instance_number,
+    make_step,
+    plans_for,
+    request_key,
+    waits_for_yes,
+)
 from graphs.support.lookups import pending_lookups, resolve_known, settle_lookup
 from graphs.support.requests import request_of, slots_for, text_for
 from graphs.support.state import ActiveFlow, Step
@@ -36,10 +44,13 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
              verified: bool, scope: dict[str, Any] | None = None) -> list[Step]:
     """Turn ``step``'s request into ``instead.intent``'s; the new steps (already appended to ``steps``). The slots
     the redirect gives may name what the flow fetched (``scope``: the order another charge was taken twice on)."""
-    source, target = step["intent"], instead.intent
+    # A request instance (one of several records the words list: requests.spread_instances) turns into the
+    # other intent's instance of the same number, with its own record: the others stay as they are.
+    source = request_key(step)
+    target = instance_key(instead.intent, instance_number(source))
     spec = get_flow(target)
     for s in steps:
-        if s["intent"] == source and s["status"] in UNSETTLED:
+        if request_key(s) == source and s["status"] in UNSETTLED:
             s["status"], s["error"] = "skipped", f"the records show this is another request: {instead.why}"
     already = target in flow["intents"]
     flow["intents"] = list(dict.fromkeys(target if i == source else i for i in flow["intents"]))
@@ -74,10 +85,10 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
             continue
         writes = waits_for_yes(own_step, words) if instead.asked else (
             own_step.confirm or get_tool(own_step.tool).writes)
-        planned = make_step(f"{target}.{own_step.id}", target, own_step.tool,
+        planned = make_step(f"{target}.{own_step.id}", instead.intent, own_step.tool,
                             resolve_known(dict(own_step.args), scope, pending),
                             [f"{target}.{dep}" for dep in own_step.depends_on], own_step.why,
-                            status="awaiting_confirmation" if writes else "pending")
+                            status="awaiting_confirmation" if writes else "pending", request=target)
         if instead.asked and planned["writes"]:
             planned["asked_as"] = source  # the customer's words asked for it as the first request's
         same = next((r for r in ran if r["tool"] == own_step.tool and r["args"] == planned["args"]), None)

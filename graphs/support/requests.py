@@ -167,9 +167,10 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
         spread_instances(flow, intent, clauses[at], per_clause[at])
 
 
-# Between two records a request lists: a conjunction, a comma, the record's noun ("12002 and order 12003").
+# Between two records a request lists: a conjunction, a comma, the record's noun ("12002 and order 12003", "no.
+# 12003"). A bare "no" is no number's abbreviation: it takes the earlier record back ("12002, no, 12003").
 _LISTED = re.compile(r"^(?:[\s,;&+/]|\b(?:and|also|plus|as well as|along with|together with|then|the|order|orders|"
-                     r"invoice|invoices|no|number|nos?)\b|[.#])*$", re.IGNORECASE)
+                     r"invoice|invoices|number|nos?(?=\s*[.#]))\b|[.#])*$", re.IGNORECASE)
 
 
 def spread_instances(flow: ActiveFlow, intent: str, words: str, found: Entities) -> None:

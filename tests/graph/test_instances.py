@@ -84,3 +84,20 @@ def test_one_of_two_cancels_fails_and_the_reply_says_which(shop: SupportService,
     assert order_status(database_url, 13013) == "shipped"
     reply = report.replies[-1]
     assert "13010" in reply and "13013" in reply, reply
+
+
+@pytest.mark.parametrize("message", ["I'd like to cancel 13012 and also 13011",
+                                     "I'd like to cancel 13011 and also 13012"])
+def test_a_delivered_order_beside_a_pending_one_is_offered_back_on_its_own(shop: SupportService, database_url: str,
+                                                                            message: str) -> None:
+    """Each record's request reads its own order: the delivered one turns into a return of its own (offered, not
+    done), the pending one is cancelled, and neither's outcome is told of the other."""
+    report = shop.send("mixed", message, customer_id="C8101")
+    assert order_status(database_url, 13011) == "cancelled", report.plan
+    assert order_status(database_url, 13012) == "delivered"
+    reply = report.replies[-1]
+    assert "Done: order 13011 is cancelled" in reply, reply
+    assert "couldn't cancel order 13011" not in reply and "Refunds on order 13011" not in reply, reply
+    assert "Phone Case Clear" in reply and "?" in reply, reply  # the return of 13012 is offered
+    returns = [s for s in report.plan if s["tool"] == "return_items"]
+    assert [(s["args"].get("order_id"), s["status"]) for s in returns] == [(13012, "awaiting_confirmation")], returns

@@ -235,6 +235,20 @@ def test_a_number_named_as_something_else_after_a_secret_corrects_nothing(text: 
     assert found.get("zip_code") == "60614" and found.get("order_ids") == [44817], found
 
 
+@pytest.mark.parametrize(("text", "orders"), [
+    ("please stop order 31207, no, 31208", [31208]),
+    ("call off 31207 — oops, my mistake, I meant order 31208 with the lamp", [31208]),
+    ("return 31207 then, actually no, 31208", [31208]),
+    ("hold 31207 or rather 31208", [31208]),
+    # listed, not taken back: a number's abbreviation, a plain list, a "not" that names what is not meant
+    ("stop order 31207 and no. 31208", [31207, 31208]),
+    ("stop 31207, 31208 too", [31207, 31208]),
+    ("stop 31207 but not 31208", [31207, 31208]),
+])
+def test_an_order_id_taken_back_in_the_same_breath_leaves_the_one_after_it(text: str, orders: list[int]) -> None:
+    assert sorted(extract_entities(text, now=NOW, expecting=("order_ids",)).get("order_ids") or []) == orders
+
+
 def test_two_accounts_keep_their_own_credentials() -> None:
     found = _typed("mine is ella@corp.io with zip 30309; merge in ella.old@corp.io (card 8080)")
     assert found["accounts"] == [{"email": "ella@corp.io", "zip_code": "30309"},

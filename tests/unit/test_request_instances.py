@@ -35,6 +35,16 @@ def test_records_not_listed_together_stay_one_request() -> None:
     assert "requests" not in flow
 
 
+def test_a_record_taken_back_is_no_list_of_two() -> None:
+    flow = _flow("cancel_order")
+    found: Any = {"order_ids": [14001, 14002]}
+    spread_instances(flow, "cancel_order", "cancel 14001, no, 14002", found)
+    spread_instances(flow, "cancel_order", "cancel 14001 no 14002", found)
+    assert flow["intents"] == ["cancel_order"]
+    spread_instances(flow, "cancel_order", "cancel no. 14001 and no. 14002", found)
+    assert flow["intents"] == ["cancel_order", "cancel_order#2"]
+
+
 def test_a_step_and_a_flow_written_before_instances_read_as_before() -> None:
     step = make_step("cancel_order.cancel", "cancel_order", "cancel_order", {}, [], "cancel")
     assert "request" not in step and request_key(step) == "cancel_order"
