@@ -35,11 +35,13 @@ def _values(state: State) -> dict[str, Any]:
 
 
 def clarifying(state: State) -> bool:
-    """Does the agent ask the customer to clarify this turn (unsure, nothing asked yet), instead of answering?"""
+    """Does the agent ask the customer to clarify this turn (unsure, nothing asked yet), instead of answering? Not
+    after a reviewer approved a step and it ran: a person settled the reading, and the customer hears what was done."""
     assessment = state.assessment
+    approved = any(s.get("approved_by") and s["status"] == "done" for s in state.plan)
     return bool(assessment and assessment["route"] == "respond" and not assessment["reasons"]
                 and (assessment.get("clarify") or assessment["confidence"] < assessment["threshold"])
-                and state.flow and not state.flow["asking"])
+                and state.flow and not state.flow["asking"] and not approved)
 
 
 def compose_reply(state: State) -> str:
