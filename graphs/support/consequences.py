@@ -73,8 +73,9 @@ def _in_flight_holds(store: BusinessStore, ctx: ToolContext, plan: list[Step], s
 
 
 def money_offered(store: BusinessStore, plan: list[Step], context_of: Callable[[Step], ToolContext]) -> set[float]:
-    """The amounts the offers waiting for the customer's yes would move: each step's money effect, as bound when
-    it was offered or as its tool works it out now (an offer of "what is left" moves the records' figure)."""
+    """The amounts the offers waiting for the customer's yes would move, either way: each step's money effect, as
+    bound when it was offered or as its tool works it out now (an offer of "what is left" moves the records'
+    figure); what it charges (an exchange for a dearer product charges the difference) as well as what it refunds."""
     offered = set()
     for step in plan:
         if step["status"] != "awaiting_confirmation" or not get_tool(step["tool"]).moves_money:
@@ -83,8 +84,9 @@ def money_offered(store: BusinessStore, plan: list[Step], context_of: Callable[[
         if effect is None:
             preview = get_tool(step["tool"]).preview(store, step["args"], context_of(step))
             effect = preview.data if preview is not None and preview.ok and isinstance(preview.data, dict) else None
-        if effect is not None and isinstance(effect.get("amount"), int | float):
-            offered.add(round(float(effect["amount"]), 2))
+        for key in ("amount", "charged"):
+            if effect is not None and isinstance(effect.get(key), int | float) and not isinstance(effect[key], bool):
+                offered.add(round(float(effect[key]), 2))
     return offered
 
 

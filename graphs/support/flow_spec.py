@@ -57,15 +57,24 @@ class Lookup(BaseModel):
 
 
 class Condition(BaseModel):
-    """The value at ``ref`` (a result a step fetched, or a slot) is one of ``in``."""
+    """The value at ``ref`` (a result a step fetched, or a slot) is one of ``in`` (when given) and none of ``not_in``
+    (``not_in: [null, []]``: the slot has a value)."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     ref: str
-    allowed: list[Any] = Field(alias="in")
+    allowed: list[Any] | None = Field(None, alias="in")
+    excluded: list[Any] = Field(default_factory=list, alias="not_in")
+
+    @model_validator(mode="after")
+    def _some_values(self) -> Condition:
+        if self.allowed is None and not self.excluded:
+            raise ValueError("a condition needs `in` or `not_in`")
+        return self
 
     def applies(self, scope: dict[str, Any]) -> bool:
-        return resolve(self.ref, scope) in self.allowed
+        value = resolve(self.ref, scope)
+        return (self.allowed is None or value in self.allowed) and value not in self.excluded
 
 
 class SlotSpec(BaseModel):
@@ -202,11 +211,12 @@ class Instead(Condition):
     # flow's own steps do for those words (``waits_for_yes``), not for a yes of their own.
     asked: bool = False
     why: str
-    when: Condition | None = Field(None, description="a second condition that must hold too: what the customer "
-                                   "said to do if the records say so (a slot)")
+    when: Condition | list[Condition] | None = Field(None, description="further conditions that must hold too: "
+                                                     "what the customer said to do if the records say so (slots)")
 
     def applies(self, scope: dict[str, Any]) -> bool:
-        return super().applies(scope) and (self.when is None or self.when.applies(scope))
+        more = self.when if isinstance(self.when, list) else [self.when] if self.when else []
+        return super().applies(scope) and all(condition.applies(scope) for condition in more)
 
 
 class StepSpec(BaseModel):

@@ -31,6 +31,8 @@ DATA: dict[str, list[dict[str, Any]]] = {
          "card_last4": "4411"},
         {"id": "C8104", "name": "Ravi Kapoor", "email": "ravi.kapoor@example.com", "zip_code": "98101",
          "card_last4": "2604"},
+        {"id": "C8105", "name": "Tess Morrow", "email": "tess.morrow@example.com", "zip_code": "55401",
+         "card_last4": "8817"},
     ],
     "orders": [
         # Nora: earbuds delivered 4 days ago (inside the window), a delivered two-item order, a shipped order.
@@ -57,6 +59,9 @@ DATA: dict[str, list[dict[str, Any]]] = {
         # Ravi: a pending order of one line (two of one product).
         {"id": 28401, "customer": "C8104", "status": "pending", "placed_days_ago": 0.2,
          "items": [{"product": "HDMI Cable 2m", "quantity": 2}]},
+        # Tess: the cheaper earbuds delivered 3 days ago (an exchange for the dearer ones charges the difference).
+        {"id": 28501, "customer": "C8105", "status": "delivered", "placed_days_ago": 6, "delivered_days_ago": 3,
+         "items": [{"product": "Aurora Sport Earbuds"}]},
     ],
     "charges": [{"customer": "C8103", "order": 28301, "amount": 24.99, "days_ago": 4}],
     "refunds": [{"order": 28203, "amount": 29.98, "days_ago": 8, "reason": "damaged"}],
@@ -314,3 +319,26 @@ def test_a_return_the_customer_wants_as_store_credit_goes_to_a_gift_card(shop: S
         ret = _step(report.plan, "return_items")
     assert ret is not None and ret["status"] == "done", report.plan
     assert ret["result"]["data"]["refund_to"] == "gift_card" and "gift card" in report.replies[-1], report.replies
+
+
+def test_taking_an_unnamed_item_off_a_one_line_order_offers_no_cancellation(shop: SupportService,
+                                                                             database_url: str) -> None:
+    # The only line found by elimination is no request to empty the order: "remove something" names no item.
+    first = shop.send("unnamed", "I need to remove something from one of my orders please", customer_id="C8104")
+    assert _step(first.plan, "cancel_order") is None, first.plan
+    shop.send("unnamed", "order 28401, the HDMI cables", customer_id="C8104")
+    assert order_status(database_url, 28401) == "pending", "nothing is cancelled unasked"
+    shop.send("unnamed", "right, then just cancel the whole thing", customer_id="C8104")
+    assert order_status(database_url, 28401) == "cancelled"
+
+
+def test_the_difference_an_exchange_charges_named_back_is_a_yes(shop: SupportService, database_url: str) -> None:
+    # A dearer product charges the difference: the figure named back is the offer's own, not another one proposed.
+    first = shop.send("dearer", "is it possible to swap the Aurora Sport Earbuds on 28501 for the Aurora Lite Earbuds?",
+                      customer_id="C8105")
+    exchange = _step(first.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "awaiting_confirmation", first.plan
+    second = shop.send("dearer", "right, paying $40 more is fine. please go ahead", customer_id="C8105")
+    exchange = _step(second.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "done", second.plan
+    assert len(_replacements(database_url, 28501)) == 1, second.replies

@@ -57,9 +57,11 @@ def _effect_of(payments: PaymentsBackend, ctx: ToolContext, conn: Connection, or
     if refund > refundable_cents(charges):
         raise BackendRefusal(f"Error: the exchange would refund {dollars(refund)}, more than is left to refund on "
                              f"order {order.order_id}.")
-    return money_effect(payments, conn, ctx, customer_id=order.customer_id, order_id=order.order_id,
-                        parts=refund_parts(charges, refund), to_gift_card=False,
-                        reason_code="exchange_difference")
+    effect = money_effect(payments, conn, ctx, customer_id=order.customer_id, order_id=order.order_id,
+                          parts=refund_parts(charges, refund), to_gift_card=False,
+                          reason_code="exchange_difference")
+    # a dearer product's difference is charged: money the offer moves too ("$40, fine" to it names its figure)
+    return {**effect, "charged": money(max(0, difference))}
 
 
 def exchange_effect(store: BusinessStore, args: ExchangeItemArgs, ctx: ToolContext) -> ToolResult:
