@@ -8,7 +8,9 @@ only the commit that ends a run waits (service/flush_order.py: the run's last ch
 interrupt or an error); the others turn the wait off for their own batch (one implicit transaction, no round trip
 more). Postgres flushes its log in order, so the run's last commit, the run's business writes (a refund commits
 waiting: the plan it carries out is durable before it) and Aegra's record of the run's end make every commit
-before them durable too. A crash of the database server itself can lose only the tail of a run's commits that no
+before them durable too (a step's task writes are saved in the background, unordered against the checkpoints:
+the last task's writes may commit after the final checkpoint without waiting, which is safe, as that checkpoint
+already holds them). A crash of the database server itself can lose only the tail of a run's commits that no
 later wait covered, leaving an earlier checkpoint of the run with work left: what a killed worker leaves, which the
 next run request on the thread finishes (supportgraph/server/threads.py ``_repair``).
 """

@@ -85,7 +85,10 @@ def test_only_the_last_checkpoint_of_a_served_run_waits_for_the_disk(pg_url: str
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     made = asyncio.run(_batches(pg_url, False, monkeypatch))
     assert len(made) >= 8, made  # the input, the start and three steps: checkpoints and their task writes
-    assert [waits for _, waits in made].count(True) == 1 and made[-1] == ("checkpoint", True), made
+    # LangGraph saves a step's task writes in the background, unordered against its checkpoints: the last task's
+    # writes may land after the final checkpoint, which already holds them (so they need no wait of their own)
+    checkpoints = [waits for what, waits in made if what == "checkpoint"]
+    assert [waits for _, waits in made].count(True) == 1 and checkpoints[-1] is True, made
 
 
 def test_a_served_run_that_stops_for_a_reviewer_waits_for_its_interrupt(pg_url: str,
