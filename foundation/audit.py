@@ -3,13 +3,12 @@
 Every decision a turn makes (intents, plan, tool calls, confidence with its signals, route, reviewer decision)
 is one row of ``audit_events``. ``review_queue`` indexes the threads waiting for a human, so reviewers list them
 without scanning checkpoints; an item is due by the deployment's SLA hours (``Policy.sla_due``, unless a
-reader passes another policy) and the queue lists the earliest due first.
+reader passes another policy) and the queue lists the earliest due first. The tables are foundation/audit_tables.py.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -18,98 +17,16 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import (
-    JSON,
-    Column,
-    Connection,
-    DateTime,
-    Float,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    and_,
-    func,
-    insert,
-    inspect,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from foundation.audit_tables import MIGRATIONS, audit_events, review_queue
 from foundation.db import Database, open_database
 from foundation.policy import PRIORITIES, Policy
 from foundation.settings import get_settings
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_DIGITS = re.compile(r"\b\d{4,}\b")
-
-
-def redact(text: str) -> str:
-    """Text as records keep it (the audit log, a refund's note): emails and long numbers (ZIP codes, card
-    digits, phone numbers) masked."""
-    return _DIGITS.sub(lambda m: "#" * len(m.group(0)), _EMAIL.sub("<email>", text))
-
-
-metadata = MetaData()
-
-audit_events = Table(
-    "audit_events",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("thread_id", String(200), nullable=False, index=True),
-    Column("turn", Integer, nullable=False),
-    Column("kind", String(40), nullable=False),
-    Column("payload", JSON, nullable=False),
-    Column("latency_ms", Float),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-review_queue = Table(
-    "review_queue",
-    metadata,
-    Column("thread_id", String(200), primary_key=True),
-    Column("turn", Integer, primary_key=True),
-    Column("queue", String(20), nullable=False, index=True),
-    Column("priority", String(10), nullable=False),
-    Column("status", String(20), nullable=False, index=True),  # open | resolving | resolved
-    Column("customer_id", String(20)),
-    Column("summary", Text, nullable=False),
-    Column("reasons", JSON, nullable=False),
-    Column("confidence", Float),
-    Column("assigned_to", String(100)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("resolved_at", DateTime(timezone=True)),
-    Column("decision", JSON),
-    Column("claimed_at", DateTime(timezone=True)),
-)
 # A resume that claimed a review but died (killed process) gives the review back after this long.
 CLAIM_EXPIRES_AFTER = timedelta(minutes=10)
-
-
-def _m001_audit_and_review_queue(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[audit_events, review_queue])
-
-
-def _m002_review_claim_time(conn: Connection) -> None:
-    # Stores created by m001 after claimed_at joined the table definition already have the column.
-    if "claimed_at" not in {c["name"] for c in inspect(conn).get_columns("review_queue")}:
-        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "TIMESTAMP"
-        conn.exec_driver_sql(f"ALTER TABLE review_queue ADD COLUMN claimed_at {kind}")
-
-
-# Metrics select events by kind and period (service/metrics/compute.py).
-events_by_kind_and_time = Index("ix_audit_events_kind_created_at", audit_events.c.kind, audit_events.c.created_at)
-
-
-def _m003_events_by_kind_and_time(conn: Connection) -> None:
-    events_by_kind_and_time.create(conn, checkfirst=True)
-
-
-MIGRATIONS = [_m001_audit_and_review_queue, _m002_review_claim_time, _m003_events_by_kind_and_time]
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from foundation.audit import audit_events as ev
-from foundation.audit import review_queue as rq
+from foundation.audit_tables import audit_events as ev
+from foundation.audit_tables import review_queue as rq
 from foundation.db import Database
 from service.metrics.compute import durations
 from tools.base import ToolContext

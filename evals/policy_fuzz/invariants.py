@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
-from foundation.audit import audit_events
+from foundation.audit_tables import audit_events
 from foundation.policy import Policy
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.support.flows import needs_confirmation, step_waits

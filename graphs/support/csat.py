@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from foundation.audit import AuditLog, redact
+from foundation.audit import AuditLog
+from foundation.redact import redact
 
 CSAT_EVENT = "csat"
 MIN_SCORE, MAX_SCORE = 1, 5

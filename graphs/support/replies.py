@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.support.flows import get_flow, intent_of, request_key
-from graphs.support.requests import named_records, requests_asking, slots_for, waiting_intents
+from graphs.support.questions import named_records, requests_asking, waiting_intents
+from graphs.support.requests import slots_for
 from graphs.support.state import State, Step
 from prompts import render_reply, reply_mentions
 

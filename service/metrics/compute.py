@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Connection, and_, case, func, or_, select, true
 from sqlalchemy.sql import Subquery
 
-from foundation.audit import audit_events, review_queue
+from foundation.audit_tables import audit_events, review_queue
 from foundation.db import Database
 from graphs.support.csat import CSAT_EVENT
 from service.metrics.model import (

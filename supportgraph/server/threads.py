@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from foundation.audit import ClaimRefusal, open_audit_log, review_queue
+from foundation.audit import ClaimRefusal, open_audit_log
+from foundation.audit_tables import review_queue
 from foundation.settings import get_settings
 from graphs.support.review import ReviewRequest
 from service.api_runs import THREAD_STATE, Owner, ThreadState, expire_runs, run_in_progress, run_state, thread_state

@@ -164,7 +164,7 @@ def test_extract_entities_gives_what_running_every_pattern_gives(monkeypatch: py
     assert sum(not entities._DIGIT.search(t) for t in CORPUS) > 2000, "too few texts without a digit to compare"
     assert sum("dates" in dict(found) for found in new) > 50, "too few dates to compare"
     monkeypatch.setattr(entities, "_DIGIT", re.compile(""))  # every text "has a digit"
-    monkeypatch.setattr(entities, "_may_name_a_day", lambda text: True)
+    monkeypatch.setattr(entities, "may_name_a_day", lambda text: True)
     monkeypatch.setattr(entities, "match_products", _reference_products)
     old = [list(entities.extract_entities(t, now=now, catalogue=CATALOGUE).items()) for t in CORPUS]
     differ = [(t, a, b) for t, a, b in zip(CORPUS, new, old, strict=True) if a != b]

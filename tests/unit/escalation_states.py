@@ -1,10 +1,11 @@
 """States of a finished turn for the escalation tests: one step, a plan that only reads, a message and its
-sentiment."""
+sentiment; and the route of a sure turn that only read the records."""
 
 from __future__ import annotations
 
 from langchain_core.messages import AIMessage, HumanMessage
 
+from graphs.support.escalation import Escalation, decide
 from graphs.support.state import State, Step
 
 
@@ -30,3 +31,9 @@ def state(*, intents: tuple[str, ...] = ("get_refund",), plan: list[Step] | None
 
 def read_only() -> list[Step]:
     return [{**step(), "tool": "get_order", "writes": False}]  # type: ignore[list-item]
+
+
+def on_read_only(text: str, intent: str = "get_refund") -> Escalation:
+    """The route of a sure turn whose plan only read the records, for ``text``."""
+    return decide(state(intents=(intent,), message=text, plan=read_only()), confidence=0.95, threshold=0.7,
+                  max_verification_attempts=3)

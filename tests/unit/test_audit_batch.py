@@ -13,7 +13,7 @@ def _kinds(url: str, thread: str) -> list[str]:
     with open_audit_log(url).db.begin() as conn:  # a read that does not flush what a batch holds
         from sqlalchemy import select
 
-        from foundation.audit import audit_events
+        from foundation.audit_tables import audit_events
         return [r[0] for r in conn.execute(select(audit_events.c.kind).where(audit_events.c.thread_id == thread)
                                            .order_by(audit_events.c.id))]
 

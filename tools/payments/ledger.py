@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from foundation.audit import redact
+from foundation.redact import redact
 from prompts import render_hold
 from tools.base import ToolContext, ToolResult
 from tools.common import as_utc, dollars, money

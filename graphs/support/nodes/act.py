@@ -27,6 +27,7 @@ from graphs.support.flow_spec import StepSpec, resolve
 from graphs.support.flows import get_flow, request_key, tool_policy, waits_for_yes
 from graphs.support.lookups import items_bound, settle_lookup
 from graphs.support.policy import Hold, policy_holds, reserved_for_humans
+from graphs.support.progress import ask_after_records, deps_done, settle, skip_blocked
 from graphs.support.redirects import audit_payload, redirect
 from graphs.support.reported import reported
 from graphs.support.requests import slots_for, text_for, words_around
@@ -37,7 +38,6 @@ from tools.common import stored_result
 from tools.payments.ledger import binding, describe
 from tools.registry import get_tool
 
-TERMINAL = {"done", "failed", "skipped", "rejected"}
 RUNNABLE = {"pending", "approved"}
 
 
@@ -60,8 +60,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             # earlier turn finds (which item of the order fetched then).
             settle_lookup(flow, steps, done)
     while True:
-        _skip_blocked(steps, by_id)
-        ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and _deps_done(s, by_id)]
+        skip_blocked(steps, by_id)
+        ready = [s for s in steps if s["status"] in RUNNABLE | {"awaiting_confirmation"} and deps_done(s, by_id)]
         runnable, refused = [], []
         redirected = False
         for step in ready:
@@ -192,8 +192,8 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                 else:
                     failures += 1
     if flow is not None:
-        _ask_after_records(flow, steps)
-        _settle(flow, steps, by_id)
+        ask_after_records(flow, steps)
+        settle(flow, steps, by_id)
     update: dict[str, Any] = {"plan": steps, "flow": flow, "customer": customer, "verification_failures": failures}
     if trouble and d.context.llm_enabled() and state.replans < d.context.max_replans:
         update["replan"] = "; ".join(trouble)
@@ -347,24 +347,6 @@ def _own_step(step: Step, spec: StepSpec | None) -> bool:
     return spec is not None and step["id"] == f"{request_key(step)}.{spec.id}"
 
 
-def _deps_done(step: Step, by_id: dict[str, Step]) -> bool:
-    return all(by_id[dep]["status"] == "done" for dep in step["depends_on"] if dep in by_id)
-
-
-def _skip_blocked(steps: list[Step], by_id: dict[str, Step]) -> None:
-    changed = True
-    while changed:
-        changed = False
-        for step in steps:
-            if step["status"] in TERMINAL:
-                continue
-            blocked = [dep for dep in step["depends_on"]
-                       if dep in by_id and by_id[dep]["status"] in {"failed", "skipped", "rejected"}]
-            if blocked:
-                step["status"], step["error"] = "skipped", f"it needed {', '.join(blocked)}, which did not succeed"
-                changed = True
-
-
 def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, steps: list[Step], step: Step,
            text: str) -> dict[str, Any]:
     # Results by step id; a step of the same intent wins over a namesake of another intent.
@@ -382,28 +364,3 @@ def _scope(state: State, customer: Customer | None, flow: ActiveFlow | None, ste
 def _verified_customer(data: dict[str, Any]) -> Customer:
     return {"customer_id": str(data["customer_id"]), "name": str(data.get("name", "")), "plan": data.get("plan"),
             "verified": True, "verified_by": "identity_check"}
-
-
-def _ask_after_records(flow: ActiveFlow, steps: list[Step]) -> None:
-    """Ask for what a request still needs once its records show it can be used (flows.yaml ``ask_when``): a new
-    address for an order not shipped yet; for one that has shipped the reply says why not, and asks nothing."""
-    for intent in flow["intents"]:
-        slots = slots_for(flow, intent)
-        results = {s["id"].split(".", 1)[1]: (s["result"] or {}).get("data") for s in steps
-                   if request_key(s) == intent and "." in s["id"] and s["status"] == "done"}
-        for name, slot in get_flow(intent).slots.items():
-            if (slot.ask_when is not None and slots.get(name) is None and name not in flow["asking"]
-                    and slot.ask_when.applies({"steps": results, "slots": slots})):
-                flow["asking"], flow["stage"] = [*flow["asking"], name], "collecting"
-
-
-def _settle(flow: ActiveFlow, steps: list[Step], by_id: dict[str, Step]) -> None:
-    """Work out what the flow now waits for: identity again, a confirmation, or nothing."""
-    if "verify" in by_id and by_id["verify"]["status"] == "failed":
-        flow["asking"], flow["stage"] = ["identity"], "verifying"
-    elif any(s["status"] == "awaiting_confirmation" and _deps_done(s, by_id) for s in steps):
-        flow["asking"], flow["stage"] = ["confirmation"], "confirming"
-    elif flow["asking"]:
-        return
-    elif all(s["status"] in TERMINAL for s in steps):
-        flow["stage"] = "done"

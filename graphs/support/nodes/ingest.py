@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from foundation.audit import redact
+from foundation.redact import redact
 from graphs.reasoners.local.sentiment import analyse_sentiment
 from graphs.support.context import Context
 from graphs.support.csat import rating_of, record_rating

@@ -11,14 +11,14 @@ from langgraph.runtime import Runtime
 from graphs.reasoners.llm.accounting import audit_calls
 from graphs.reasoners.llm.tool_selection import tool_intents
 from graphs.reasoners.llm.understanding import agreement, entities_of, intents_of, read_customer
-from graphs.reasoners.local.cascade import CascadeRouter
 from graphs.reasoners.local.entities import Entities, extract_entities
 from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
-from graphs.reasoners.local.router import SECONDARY_THRESHOLD, IntentScore, load_thorough_router
+from graphs.reasoners.local.router import load_thorough_router
 from graphs.support.affirmation import acceptance, affirmation_of, told_offered
 from graphs.support.consequences import money_given, money_offered
 from graphs.support.context import Context
+from graphs.support.cued_intents import request_under_claim, with_complaint_voiced, with_person_asked
 from graphs.support.deps import Deps, catalogue, deps
 from graphs.support.destination import (
     destination_condition,
@@ -46,15 +46,14 @@ from graphs.support.dialogue import (
     without_amounts,
 )
 from graphs.support.dialogue_acts import read_act
-from graphs.support.escalation import strong_anger
 from graphs.support.excepted import with_rule_excepted
-from graphs.support.flows import changes_records, get_flow, intent_of
-from graphs.support.handoff import cues_in, customer_texts, normalise
+from graphs.support.flows import get_flow, intent_of
+from graphs.support.handoff import customer_texts
 from graphs.support.lookups import picks_offered
 from graphs.support.named_flows import with_flow_named
+from graphs.support.questions import gives_asked_text
 from graphs.support.references import held_records, referred_reading
 from graphs.support.remedies import with_remedy_asked
-from graphs.support.requests import gives_asked_text
 from graphs.support.shop_range import with_unsold_asked
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Step, Understanding
 from graphs.support.utterance import asks, requests
@@ -68,10 +67,6 @@ PICK_WORDS = 4
 REPAIRABLE = {"emails": "email"}
 # An intent the customer picked from the options a clarifying question offered is as sure as a stated request.
 CHOSEN_CONFIDENCE = 0.9
-# The intent of a request for a person (prompts/policy.md §5a).
-PERSON_INTENT = "contact_human_agent"
-# The intent of a complaint about us: what a message angry with us says, whatever else it asks.
-COMPLAINT_INTENT = "complaint"
 
 
 def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -85,7 +80,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # Words are read as meant ("Camcel", "dont", normalise.py); entities read the values as written.
     words = read_form(text)
     router = load_thorough_router()
-    detected, margin = _request_under_claim(router, text) or router.detect(words)
+    detected, margin = request_under_claim(router, text) or router.detect(words)
     intents: list[IntentGuess] = [{"intent": i.intent, "confidence": round(i.confidence, 4)} for i in detected]
     seen = {i["intent"]: i["confidence"] for i in intents}
     if d.context.llm_enabled():  # every intent's probability: the model may name one the router did not detect
@@ -210,14 +205,14 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             named = "identity" in asked["slots"] and any(known_slots(state).get(n) for n in IDENTIFIERS.values())
             entities = extract_entities(text, now=d.now, catalogue=products,
                                         expecting=[*asked["expects"], *wanted], account_named=named)
-    intents = _with_person_asked(intents, text, seen)
+    intents = with_person_asked(intents, text, seen)
     if not continues and act == "new_request":
         intents = with_flow_named(intents, words, router.classify([words])[0], seen)
         intents = with_remedy_asked(intents, words, entities, seen)
         intents = with_record_shown(intents, words, entities)
         intents = with_rule_excepted(intents, text, seen)
         intents = with_unsold_asked(intents, words, products, router, seen)
-        intents = _with_complaint_voiced(intents, state, seen)
+        intents = with_complaint_voiced(intents, state, seen)
     missing = _missing(state, [i["intent"] for i in intents], entities, flow if continues else None,
                        intents[0]["confidence"] if intents else 0.0)
     understanding: Understanding = {
@@ -238,50 +233,6 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         understanding, problems = _with_model(state, d, understanding, text)
     d.audit.record(d.thread_id, state.turn, "understand", dict(understanding), at=d.now)
     return {"understanding": understanding, "replan": None, "replans": 0, "model_problems": problems}
-
-
-def _request_under_claim(router: CascadeRouter, text: str) -> tuple[list[IntentScore], float] | None:
-    """The request a claimed approval or authority carries (a ``decline`` cue of graphs/support/handoff.yaml), read
-    as the customer's request that is declined (prompts/policy.md §5a), or None without a claim. The router reads the
-    message without the claim's words ("this is head office", "auth code ..."), which otherwise pull the reading
-    towards whatever they resemble; a claim that wants something carried out ("process it", "push it through",
-    the ``claimed_action`` cue) asks for a change of the records, so only readings whose flow changes something
-    count, the router's most probable such one when none was detected ("refund 5000 to my card" is a refund asked
-    for, not one tracked). Nothing a claim asks for runs: this names what is declined."""
-    found = cues_in(text)
-    claim = next((c for c in found if c.effect == "decline"), None)
-    if claim is None:
-        return None
-    words = read_form(claim.without(normalise(text)))
-    detected, margin = router.detect(words)
-    if not any(c.name == "claimed_action" for c in found):
-        return detected, margin
-    acting = [i for i in detected if changes_records(i.intent)]
-    best = next((s for s in router.classify([words])[0] if changes_records(s.intent)), None)
-    return (acting or ([best] if best is not None else detected)), margin
-
-
-def _with_person_asked(intents: list[IntentGuess], text: str, seen: dict[str, float]) -> list[IntentGuess]:
-    """The router's intents, with a request for a person read from the words that ask for one (the ``person`` cue
-    of graphs/support/handoff.yaml: "can I talk to a technician?", "could someone on your team ring me?") when the
-    router did not read it: the message asks for a person whatever else it asks, and says so."""
-    if any(i["intent"] == PERSON_INTENT for i in intents) or not any(c.name == "person" for c in cues_in(text)):
-        return intents
-    return [*intents, {"intent": PERSON_INTENT, "confidence": max(seen.get(PERSON_INTENT, 0.0), SECONDARY_THRESHOLD)}]
-
-
-def _with_complaint_voiced(intents: list[IntentGuess], state: State, seen: dict[str, float]) -> list[IntentGuess]:
-    """The router's intents, with a complaint read from a new request's strong anger at us (the strong-anger trigger
-    of graphs/support/escalation.py, prompts/policy.md §5a) when the router did not read it: a message that is
-    handed over for its blame, insults or ultimatum complains about us whatever it also asks ("where is my order?
-    third time I write, your service is a disgrace, sort it today or I'm gone" tracks an order and complains). So
-    does one asking amends for a trouble of ours (the ``amends`` cue: "some credit for the bother seems only right")."""
-    found = cues_in(state.customer_text())
-    voiced = strong_anger(state, found) is not None or any(c.name == "amends" for c in found)
-    if not voiced or any(i["intent"] == COMPLAINT_INTENT for i in intents):
-        return intents
-    sure = max(seen.get(COMPLAINT_INTENT, 0.0), SECONDARY_THRESHOLD)
-    return [*intents, {"intent": COMPLAINT_INTENT, "confidence": sure}]
 
 
 def _opens_with_answer(flow: ActiveFlow, state: State, text: str, products: tuple[str, ...], now: Any) -> bool:
