@@ -41,6 +41,9 @@ def test_dictated_values_are_entities() -> None:
      "01970"),
     ("new place: 902 W Grand Ave Boise ID 83702", "902 W Grand Ave", None, "Boise", "83702"),
     ("ship to 3 maple lane springfield 62704 pls", "3 maple lane", None, "springfield", "62704"),
+    # a floor written with its ordinal before the word
+    ("Kessler & Sons, 51 Dock Street, 3rd floor, Austin TX 78701, ask at the desk", "51 Dock Street", "3rd floor",
+     "Austin", "78701"),
 ])
 def test_postal_addresses(text: str, line1: str, line2: str | None, city: str, zip_code: str) -> None:
     [(_, address)] = find_addresses(text)

@@ -1,9 +1,9 @@
 """US postal addresses written in a message ("88 Orchard Street, Apt 2B, Madison, WI 53703").
 
-A street line (a house number, a few words, a street type), an optional unit (apartment, suite, unit, floor, #),
-a city, an optional two-letter state and a five-digit ZIP code, separated by commas or spaces. What the customer
-writes around it is not part of it; an address without its ZIP code or city is not complete enough to ship to and
-is not read.
+A street line (a house number, a few words, a street type), an optional unit (apartment, suite, unit, floor, #;
+a floor also after its ordinal, "3rd floor"), a city, an optional two-letter state and a five-digit ZIP code,
+separated by commas or spaces. What the customer writes around it is not part of it; an address without its ZIP
+code or city is not complete enough to ship to and is not read.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import TypedDict
 _STREET_TYPES = (
     "street|st|avenue|ave|av|road|rd|drive|dr|lane|ln|boulevard|blvd|way|court|ct|place|pl|terrace|ter|"
     "parkway|pkwy|circle|cir|highway|hwy|square|sq|trail|trl|row|walk|alley|plaza|loop|crescent|close")
-_UNIT = r"(?:apt|apartment|suite|ste|unit|floor|fl|flat|room|rm|#)\.?\s*#?\s*[\w-]{1,6}"
+# (a floor may come after its ordinal: "3rd floor", "14th Fl.")
+_UNIT = (r"(?:(?:apt|apartment|suite|ste|unit|floor|fl|flat|room|rm|#)\.?\s*#?\s*[\w-]{1,6}"
+         r"|\d{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b\.?)")
 _ADDRESS = re.compile(
     rf"(?P<line1>\b\d{{1,6}}[A-Za-z]?\s+(?:(?:[A-Za-z][A-Za-z0-9.'-]*|\d+(?:st|nd|rd|th))\s+){{0,4}}?"
     rf"(?:{_STREET_TYPES})\b\.?)"
