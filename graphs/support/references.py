@@ -16,7 +16,7 @@ follow-up), and it asks to act rather than asks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from graphs.reasoners.local.entities import Entities
@@ -29,6 +29,9 @@ from graphs.support.utterance import REFERS, asks
 UNSURE = 0.6
 # A reading this improbable is no reading of the message, whatever record it takes.
 PLAUSIBLE = 0.1
+# The router's reading of no shop topic at all this sure is the message's, whatever it refers to ("is it cold there?").
+SURE_ELSEWHERE = 0.95
+OUT_OF_SCOPE = "out_of_scope"
 
 
 def held_records(flow: ActiveFlow) -> dict[str, tuple[str, Any]]:
@@ -60,6 +63,11 @@ def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow 
         return intent in flows and not money_at_stake(intent) and any(n in flows[intent].slots for n in held)
 
     top = scores[0]
+    if top.intent == OUT_OF_SCOPE and top.confidence < SURE_ELSEWHERE:
+        # "hmm, not what I hoped. when's it meant to land, then?": out of scope is no topic of the shop's, and a
+        # question about "it" just after a request about a record is about that record; the shop's topics the
+        # router also read decide, each as the request about the record it amounts to (of_record)
+        return _among_topics(scores[1:], takes, {n: f.of_record for n, f in flows.items()})
     if takes(top.intent):
         return None
     general = flows[top.intent].of_record if top.intent in flows else None
@@ -74,3 +82,22 @@ def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow 
         return None
     total = sum(s.confidence for s in about)
     return {"intent": about[0].intent, "confidence": round(about[0].confidence / total, 4)}
+
+
+def _among_topics(scores: Sequence[IntentScore], takes: Callable[[str], bool],
+                  of_record: Mapping[str, str | None]) -> IntentGuess | None:
+    """The request about the record the router's readings of shop topics amount to together: each reading counts
+    for its own intent when that takes the record, or for the request its general question is about a record
+    (``of_record``); the most probable of those, as sure as its share of them. None when none is plausible."""
+    weights: dict[str, float] = {}
+    for score in scores:
+        general = of_record.get(score.intent)
+        intent = score.intent if takes(score.intent) else general if general is not None and takes(general) else None
+        if intent is not None:
+            weights[intent] = weights.get(intent, 0.0) + score.confidence
+    if not weights:
+        return None
+    best = max(weights, key=lambda name: weights[name])
+    if weights[best] < PLAUSIBLE:
+        return None
+    return {"intent": best, "confidence": round(weights[best] / sum(weights.values()), 4)}

@@ -53,3 +53,19 @@ def test_a_general_question_asked_of_the_order_discussed_is_that_order_s_request
     reading = referred_reading(sure, "right. when's it going to arrive then?", cancelled, {})
     assert reading == {"intent": "track_order", "confidence": 0.96}, reading
     assert referred_reading(sure, "right. how long does delivery take?", cancelled, {}) is None
+
+
+def test_a_question_about_it_read_as_out_of_scope_is_read_from_the_shop_topics_beside() -> None:
+    """"pity. so what day does it reach me?" after the order's address could not change: the router finds no shop
+    topic (out of scope, unsure), but "it" is the order; the shop topics it also read decide, a general delivery
+    question counting for the order's tracking, beside the readings that take the order themselves."""
+    aside = [IntentScore("out_of_scope", 0.7), IntentScore("change_shipping_address", 0.11),
+             IntentScore("delivery_period", 0.1), IntentScore("track_order", 0.04),
+             IntentScore("check_refund_policy", 0.02)]
+    flow = _done("change_shipping_address", order_id=40217)
+    reading = referred_reading(aside, "pity. so what day does it reach me?", flow, {})
+    assert reading == {"intent": "track_order", "confidence": 0.56}, reading
+    chat = [IntentScore("out_of_scope", 0.97), IntentScore("delivery_period", 0.02), IntentScore("track_order", 0.01)]
+    assert referred_reading(chat, "is it sunny where you are?", flow, {}) is None  # sure it is no shop topic
+    faint = [IntentScore("out_of_scope", 0.9), IntentScore("technical_issue", 0.06), IntentScore("track_order", 0.04)]
+    assert referred_reading(faint, "pity. so what day does it reach me?", flow, {}) is None  # nothing plausible
