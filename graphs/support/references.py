@@ -49,9 +49,11 @@ def held_records(flow: ActiveFlow) -> dict[str, tuple[str, Any]]:
 
 
 def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow | None,
-                     entities: Entities) -> IntentGuess | None:
+                     entities: Entities, read: IntentGuess | None = None) -> IntentGuess | None:
     """The request a question about the finished request's record is, when a pronoun refers to that record (see
-    the module); None when the words do not narrow the router's reading."""
+    the module); None when the words do not narrow the router's reading. ``scores``: the router's reading of the
+    whole message; ``read``: the reading the message gets without the record (the router's detection, which may
+    read one sentence of it: "so when is it meant to arrive?" after a remark)."""
     if flow is None or flow["stage"] != "done" or not scores or not asks(text) or REFERS.search(text) is None:
         return None
     held = held_records(flow)
@@ -68,6 +70,11 @@ def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow 
         # question about "it" just after a request about a record is about that record; the shop's topics the
         # router also read decide, each as the request about the record it amounts to (of_record)
         return _among_topics(scores[1:], takes, {n: f.of_record for n, f in flows.items()})
+    if read is not None and read["intent"] != top.intent and not takes(read["intent"]):
+        # the sentence that asks was read apart from the rest: the general question it asks is about the record
+        general = flows[read["intent"]].of_record if read["intent"] in flows else None
+        if general is not None and takes(general):
+            return {"intent": general, "confidence": read["confidence"]}
     if takes(top.intent):
         return None
     general = flows[top.intent].of_record if top.intent in flows else None

@@ -69,3 +69,17 @@ def test_a_question_about_it_read_as_out_of_scope_is_read_from_the_shop_topics_b
     assert referred_reading(chat, "is it sunny where you are?", flow, {}) is None  # sure it is no shop topic
     faint = [IntentScore("out_of_scope", 0.9), IntentScore("technical_issue", 0.06), IntentScore("track_order", 0.04)]
     assert referred_reading(faint, "pity. so what day does it reach me?", flow, {}) is None  # nothing plausible
+
+
+def test_the_general_question_the_asking_sentence_was_read_as_is_about_the_record() -> None:
+    """"meh, fine. and what day will it show up? I'll wait in for it" after the address could not change: the whole
+    message reads most like the address change again, but the router's detection read the sentence that asks as how
+    long delivery takes; asked of the order discussed, that is its tracking, as sure as that reading."""
+    whole = [IntentScore("change_shipping_address", 0.45), IntentScore("track_order", 0.3),
+             IntentScore("delivery_period", 0.25)]
+    flow = _done("change_shipping_address", order_id=40217)
+    said = "meh, fine. and what day will it show up? I'll wait in for it"
+    reading = referred_reading(whole, said, flow, {}, {"intent": "delivery_period", "confidence": 0.88})
+    assert reading == {"intent": "track_order", "confidence": 0.88}, reading
+    assert referred_reading(whole, said, flow, {}) is None  # the whole message's reading takes the order itself
+    assert referred_reading(whole, said, flow, {}, {"intent": "change_shipping_address", "confidence": 0.45}) is None

@@ -190,8 +190,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         intents = [{"intent": "out_of_scope", "confidence": max(top, intents[0]["confidence"] if intents else 0.0)}]
     else:
         # "when's it meant to turn up?" after the order's address could not change: a question about its record.
-        referred = referred_reading(router.classify([words])[0], words, flow, entities) if act == "new_request" \
-            else None
+        referred = referred_reading(router.classify([words])[0], words, flow, entities,
+                                    intents[0] if intents else None) if act == "new_request" else None
         if referred is not None and flow is not None:
             intents = [referred]
             dialogue = {**dialogue, "refers": {k: v for k, (_, v) in held_records(flow).items()},
