@@ -23,7 +23,7 @@ from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import IntentScore
 from graphs.support.flows import get_flow, load_flows, money_at_stake
 from graphs.support.state import ActiveFlow, IntentGuess
-from graphs.support.utterance import REFERS, asks
+from graphs.support.utterance import REFERS, asks, follows_up
 
 # The router's reading of the whole message below which a pronoun's record may decide (NEW_TOPIC_CONFIDENCE).
 UNSURE = 0.6
@@ -46,6 +46,15 @@ def held_records(flow: ActiveFlow) -> dict[str, tuple[str, Any]]:
             if spec.entity and spec.resolve is not None and value is not None:
                 held[name] = (spec.entity, value)
     return held
+
+
+def followed_records(flow: ActiveFlow | None, text: str) -> list[str]:
+    """The entity kinds of the records the finished request holds, when the message follows it up elliptically
+    ("and what about mine? 66004", "check ours too: 66010"): a bare value in it is another such record (a bare
+    number is read as an order number only where one is expected)."""
+    if flow is None or flow["stage"] != "done" or not follows_up(text):
+        return []
+    return list(dict.fromkeys(kind for kind, _ in held_records(flow).values()))
 
 
 def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow | None,

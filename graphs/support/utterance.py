@@ -78,6 +78,10 @@ SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 # A message's sentences, each with the punctuation that ends it (``requests_in_sentence``).
 _SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
 OTHER = re.compile(r"\b(?:the|my) other (?:one|order)\b", re.I)
+# The customer's own record set against the one just discussed, as what a verb of looking or doing takes: "could you
+# check mine?", "look at ours while you're at it": the last request again, about their record.
+OWN = re.compile(r"\b(?:check|look (?:at|into|up)|looking at|track|trace|chase|find|pull up|see to|do)\s+"
+                 r"(?:on\s+)?(?:mine|ours|my own|our own)\b", re.I)
 # A remark about what was just discussed, its subject a pronoun for it: "it's for the speaker I sent back", "that
 # was the blue one".
 ABOUT_IT = re.compile(r"^\W*(?:it'?s|its|it is|it was|that'?s|that is|that was|this is|this was)\s+"
@@ -199,10 +203,10 @@ def says_yes(text: str) -> bool:
 
 
 def follows_up(text: str, additive: bool = True) -> bool:
-    """An elliptical follow-up: "and the X?", "what about my Y", "the same for Z", "the other one", or a remark
-    about it ("it's for the speaker I sent back") — the last request again, about the record it describes. An
+    """An elliptical follow-up: "and the X?", "what about my Y", "the same for Z", "the other one", "check mine", or a
+    remark about it ("it's for the speaker I sent back") — the last request again, about the record it describes. An
     acknowledgement may open it ("fair enough. what about mine then?"). ``additive``: "could I have May's too?"
     counts as well."""
     rest = _ACK_LEAD.sub("", text, count=1)
     return bool(ELLIPSIS.search(text) or ELLIPSIS.search(rest) or SAME_FOR.search(rest) or OTHER.search(text)
-                or ABOUT_IT.search(text) or (additive and ADDITIVE.search(text)))
+                or OWN.search(text) or ABOUT_IT.search(text) or (additive and ADDITIVE.search(text)))

@@ -156,6 +156,17 @@ def test_a_follow_up_asks_a_finished_lookup_again_but_never_a_refund() -> None:
 
 
 @pytest.mark.parametrize(("said", "follows"), [
+    ("ok, no worries, he can write in. would you look at ours instead? 51230", True),
+    ("right. can you track mine while you're there", True),
+    ("a mate of mine says it's usually quick", False),
+    ("mine came with a scratch on the lid", False),
+])
+def test_the_customer_s_own_record_as_what_a_verb_takes_follows_up(said: str, follows: bool) -> None:
+    """"look at ours" after someone else's order was looked up: the same request, about the customer's own record."""
+    assert follows_up(said) is follows
+
+
+@pytest.mark.parametrize(("said", "follows"), [
     ("ok thanks. and I get far too many texts from you, turn them off", False),
     ("it got there too late to use it", False),
     ("the charger too, thanks", True),

@@ -3,10 +3,12 @@ its scores are scripted."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.router import IntentScore
-from graphs.support.references import referred_reading
+from graphs.support.references import followed_records, referred_reading
 from graphs.support.state import ActiveFlow
 
 
@@ -83,3 +85,15 @@ def test_the_general_question_the_asking_sentence_was_read_as_is_about_the_recor
     assert reading == {"intent": "track_order", "confidence": 0.88}, reading
     assert referred_reading(whole, said, flow, {}) is None  # the whole message's reading takes the order itself
     assert referred_reading(whole, said, flow, {}, {"intent": "change_shipping_address", "confidence": 0.45}) is None
+
+
+def test_a_bare_number_in_a_follow_up_is_another_of_the_records_the_finished_request_took() -> None:
+    """"sure, he'll write himself. could you look at mine? 51230" after an order was looked up: a bare number is
+    read where an order number is expected, so the follow-up names that order (a bare number is no order alone)."""
+    said = "sure, he'll write himself. could you look at mine? 51230"
+    flow = _done("track_order", order_id=40217)
+    assert followed_records(flow, said) == ["order_ids"]
+    now = datetime(2026, 3, 2, tzinfo=UTC)
+    assert extract_entities(said, now=now, expecting=followed_records(flow, said))["order_ids"] == [51230]
+    assert followed_records(flow, "sure, he'll write himself. I'm at 51230 these days") == []  # no follow-up
+    assert followed_records({**flow, "stage": "collecting"}, said) == []  # type: ignore[arg-type]

@@ -52,7 +52,7 @@ from graphs.support.handoff import customer_texts
 from graphs.support.lookups import picks_offered
 from graphs.support.named_flows import with_flow_named
 from graphs.support.questions import gives_asked_text
-from graphs.support.references import held_records, referred_reading
+from graphs.support.references import followed_records, held_records, referred_reading
 from graphs.support.remedies import with_remedy_asked
 from graphs.support.shop_range import with_unsold_asked
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Step, Understanding
@@ -93,8 +93,10 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     entities = extract_entities(text, now=d.now, catalogue=products, expecting=asked["expects"])
     awaited = secret_awaited(state, text, names_account=any(k in entities for k in IDENTIFIERS)) \
         if asked["kind"] in ("nothing", "open") else []
-    if any(k not in asked["expects"] for k in awaited):
-        expecting = [*asked["expects"], *(k for k in awaited if k not in asked["expects"])]
+    expecting = [*asked["expects"], *(k for k in awaited if k not in asked["expects"])]
+    # "could you check mine? 66004" after an order was looked up: a bare value is another of the records it took
+    expecting += [k for k in followed_records(state.flow, words) if k not in expecting]
+    if expecting != asked["expects"]:
         entities = extract_entities(text, now=d.now, catalogue=products, expecting=expecting)
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
