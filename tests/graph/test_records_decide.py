@@ -125,6 +125,22 @@ def test_an_exchange_told_after_a_symptom_is_made_without_asking_again(shop: Sup
     assert [r["amount"] for r in refunds_of(database_url, 28101)] == [40.0]
 
 
+def test_a_swap_told_in_refund_words_is_made_and_one_asked_about_waits(shop: SupportService,
+                                                                      database_url: str) -> None:
+    """Policy 3: "not my money back, just trade them for X" reads like a refund, but the swap is in the customer's
+    words: the exchange the refund turns into runs as told; asked about ("could they be swapped?"), it waits."""
+    asked = shop.send("refund-swap-asked", "Instead of a refund on my Aurora Lite Earbuds, could they be swapped "
+                      "for the Aurora Sport Earbuds?", customer_id="C8101")
+    exchange = _step(asked.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "awaiting_confirmation", asked.plan
+    assert _replacements(database_url, 28101) == []
+    told = shop.send("refund-swap", "Forget the money back on my Aurora Lite Earbuds, trade them for the Aurora Sport "
+                     "Earbuds.", customer_id="C8101")
+    exchange = _step(told.plan, "exchange_item")
+    assert exchange is not None and exchange["status"] == "done", told.plan
+    assert len(_replacements(database_url, 28101)) == 1
+
+
 def test_an_exchange_outside_the_window_is_refused_and_moves_nothing(shop: SupportService,
                                                                     database_url: str) -> None:
     shop.send("late-swap", "I'd like to exchange my Aurora Lite Earbuds for the Aurora Sport Earbuds, order 28201",
