@@ -202,9 +202,10 @@ def speech_act(piece: str) -> str:
 
 
 def orders_in(text: str) -> bool:
-    """Whether a clause of ``text`` (cut at punctuation) opens with an imperative, after a softening word or two:
-    "still dead. honestly just trade it in for the other one", "no, the kettle stays, only remove the toaster"."""
-    return any(_IMPERATIVE.search(c.strip()) for c in re.split(r"[.,;:!?]+", text))
+    """Whether a clause of ``text`` (cut at punctuation, or at a dash that sets it off: ``_ASIDE``) opens with an
+    imperative, after a softening word or two: "still dead. honestly just trade it in for the other one", "no, the
+    kettle stays, only remove the toaster", "no, keep the order - just drop the lamp from it"."""
+    return any(_IMPERATIVE.search(c.strip()) for piece in re.split(r"[.,;:!?]+", text) for c in _ASIDE.split(piece))
 
 
 def asks(piece: str) -> bool:
