@@ -190,11 +190,12 @@ def _agent_asked(clause: str) -> bool:
         found is not None and re.fullmatch(AGENT, found["subject"] or found["person"], re.I) is not None)
 
 
-# Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
+# Words for the action beside the tool's own verb (tools.base.SupportTool.action: "cancel_order": cancel,
+# open_billing_dispute: dispute), and for any action.
 # A refund is also the money wanted back, named or as a pronoun: "I want it back", "give me the 49.00 back", "put
 # the second charge back" (dev13: a refund told so was read as naming no action, and a "might" in a question beside
 # it held it back).
-SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "open": ("dispute",),
+SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"),
             "refund": ("money back", r"(?:want|need|get|give|have|pay|put)(?: me| us)? (?:it|that|this|them|those|"
                                      r"(?:my|the|our|this|that) (?:\S+ ){0,2}?\S+) back\b"),
             "exchange": ("swap", "trade", "switch", "replace"),
@@ -251,7 +252,7 @@ def names_action(text: str, verb: str) -> bool:
 
 
 def tells(text: str, verb: str, own: bool = False) -> bool:
-    """Does the text tell the agent to take the action (verb ``verb``, e.g. "open" of a dispute): a clause that
+    """Does the text tell the agent to take the action (verb ``verb``, e.g. "dispute"): a clause that
     instructs or asks for it names it ("I want to dispute it", "please open the dispute"), and nothing asks whether
     or holds it back?"""
     action = re.compile(rf"\b(?:{_verbs(verb, own)})", re.I)

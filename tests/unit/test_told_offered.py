@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from graphs.support.affirmation import told_offered
+from graphs.support.consequences import figures_about
 from graphs.support.dialogue_acts import read_act
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.instruction import hedges_action, tells
@@ -47,9 +48,9 @@ def test_a_word_naming_two_actions_is_no_yes_to_an_exchange() -> None:
 
 
 def test_verbs_are_read_with_their_inflections() -> None:
-    assert not hedges_action("INV-123 should never have been issued. I'm disputing it.", "open")
-    assert not hedges_action("The invoice should not exist, so I am disputing the charge.", "open")
-    assert tells("I am disputing this charge please", "open")
+    assert not hedges_action("INV-123 should never have been issued. I'm disputing it.", "dispute")
+    assert not hedges_action("The invoice should not exist, so I am disputing the charge.", "dispute")
+    assert tells("I am disputing this charge please", "dispute")
     assert tells("I need you to be moving me to the basic plan", "change")
 
 
@@ -69,3 +70,24 @@ def test_a_step_offered_as_part_of_the_told_one_goes_with_it_unless_named() -> N
     cancel, refund = _step("cancel_order"), _step("refund_order")
     refund["depends_on"] = [cancel["id"]]
     assert told_offered([cancel, refund], "Please cancel it, I will think about the refund.") == [cancel]
+
+
+def test_a_dispute_offered_is_told_by_the_tool_s_own_action_word() -> None:
+    """open_billing_dispute is named by what it does ("dispute", tools.base.SupportTool.verb), not by its name's
+    first word: "dispute that one" tells it, beside a plan change it leaves offered."""
+    steps = [_step("change_plan", "switch_account"), _step("open_billing_dispute", "check_invoice")]
+    told = told_offered(steps, "No, I'm staying where I am. Dispute the earlier one instead, thanks.")
+    assert [s["tool"] for s in told] == [], "a qualified reply tells nothing"
+    told = told_offered(steps, "I'm staying where I am. Please dispute the earlier one.")
+    assert [s["tool"] for s in told] == ["open_billing_dispute"]
+
+
+def test_the_figure_of_the_record_a_told_dispute_is_about_is_no_other_amount() -> None:
+    """"dispute the $14.50 one" to a dispute of a $14.50 invoice offered beside a refund: $14.50 is the invoice's
+    figure (the step the dispute depends on read it), not a counter-figure to the refund offered."""
+    invoice = {**_step("get_invoice", "check_invoice"), "status": "done", "writes": False,
+               "result": {"ok": True, "data": {"invoice_id": "INV-1", "amount": 14.5, "status": "paid"}}}
+    dispute = {**_step("open_billing_dispute", "check_invoice"), "depends_on": [invoice["id"]]}
+    refund = _step("change_plan", "switch_account")
+    assert figures_about([invoice, dispute, refund], [dispute]) == {14.5}
+    assert figures_about([invoice, dispute, refund], [refund]) == set(), "a money step's figure is its offer's"
