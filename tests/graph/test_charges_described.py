@@ -139,3 +139,13 @@ def test_a_dispute_worded_disputing_beside_a_should_is_opened(shop: SupportServi
                        customer_id="C9301")
     assert _disputes(database_url) == ["INV-39302"], report.replies
     assert report.review_request is not None
+
+
+def test_the_charge_disputed_is_the_one_the_disputing_sentence_describes(shop: SupportService,
+                                                                         database_url: str) -> None:
+    """The message names the monthly $9.99 with its date as fine and disputes the $59.99: the invoice disputed is
+    the one the sentence telling the dispute describes, not the one another sentence's date fits."""
+    report = shop.send("by-sentence", "My Plus is $9.99 a month and the June 4 payment was fine. Then $59.99 turned "
+                                      "up on my card and I never chose Pro. I'd like to dispute the $59.99 charge.",
+                       customer_id="C9301")
+    assert _disputes(database_url) == ["INV-39302"], report.replies
