@@ -3,6 +3,8 @@ catalogue's products by name, leaving out an order's own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import insert, select
 
 from tests.tools.conftest import make_ctx
@@ -27,6 +29,17 @@ def test_a_charge_taken_twice_is_a_duplicate(call: Call, store: BusinessStore) -
     after = call("list_charges", make_ctx("C0001"))
     assert after.data is not None and after.data["duplicated"] is True
     assert [(c["order_id"], c["amount"]) for c in after.data["duplicates"]] == [(10004, 14.99)]
+
+
+def test_a_charge_repeated_days_later_on_the_same_order_is_a_duplicate(call: Call, store: BusinessStore) -> None:
+    """The order's charge taken again four days later, while the order is charged more than its total: a duplicate
+    all the same (the days between two charges tell separate orders apart, not one order charged twice)."""
+    with store.db.begin() as conn:
+        first = conn.execute(select(charges).where(charges.c.order_id == 10004)).mappings().first()
+    assert first is not None
+    _charge_like(store, 10004, "ch_four_days_on", created_at=first["created_at"] + timedelta(days=4))
+    listed = call("list_charges", make_ctx("C0001"), order_id=10004)
+    assert listed.data is not None and [c["charge_id"] for c in listed.data["duplicates"]] == ["ch_four_days_on"]
 
 
 def test_a_difference_charged_for_a_changed_order_is_no_duplicate(call: Call) -> None:
