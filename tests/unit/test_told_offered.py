@@ -91,3 +91,11 @@ def test_the_figure_of_the_record_a_told_dispute_is_about_is_no_other_amount() -
     refund = _step("change_plan", "switch_account")
     assert figures_about([invoice, dispute, refund], [dispute]) == {14.5}
     assert figures_about([invoice, dispute, refund], [refund]) == set(), "a money step's figure is its offer's"
+
+
+def test_a_decimal_point_ends_no_sentence_of_a_reported_duplicate() -> None:
+    """"... taken 31.50 from me two times??" is one complaint about the duplicate, not a statement and a rising
+    "50 from me two times??": the reported duplicate is refunded without a question back."""
+    refund = next(s for s in get_flow("payment_issue").steps if s.id == "refund")
+    text = "How have you taken 31.50 from me two times?? Only one lamp was ordered."
+    assert not waits_for_yes(refund, text, text)
