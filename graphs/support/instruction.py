@@ -203,8 +203,9 @@ SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"),
             "exchange": ("swap", "trade", "switch", "replace"),
             "return": (r"(?:send|ship|post|mail|take) (?:\w+ ){0,3}?back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
-# Actions that take nothing away from the customer: keeping the goods does not hold them back.
-TAKES_NOTHING = ("refund",)
+# Actions that take nothing away from the customer: keeping the goods does not hold them back (a refund of money
+# taken, a dispute of a charge: "the case I'm keeping; I dispute the $59.99").
+TAKES_NOTHING = ("refund", "dispute")
 
 
 def _verbs(verb: str, own: bool = False) -> str:
@@ -283,12 +284,19 @@ _REFERS = re.compile(r"\b(?:it|them|one|ones|possible|able|anything|something|mo
                      r"payments?|amount|extra|second|duplicate|back|twice|double[ds]?|again|same|two|both)\b", re.I)
 
 
+# A question that takes what it asks about as given ("why have you charged me twice?", "how come ..."): a complaint
+# that tells what happened.
+_PRESUPPOSING = re.compile(rf"^\W*{_OPENERS}(?:why|how come)\b", re.I)
+
+
 def asides_out(text: str, verb: str, reports: Callable[[str], bool] = lambda _: False) -> str:
     """The text without its questions that neither name the action ``verb`` nor refer to it or its money, nor ask
     about the problem itself (``reports``: "was I charged twice?"): a report with a worry beside it ("charged twice
     for my bulbs. Should I be worried someone has my card details?") asks nothing about the refund that puts the
-    report right (``flows.waits_for_yes``, for a step ``reported_by``)."""
+    report right (``flows.waits_for_yes``, for a step ``reported_by``). Nor does the report asked as a complaint
+    ("how come you took it twice??"): it tells the problem, it asks nothing about what puts it right."""
     action = re.compile(rf"\b(?:{_verbs(verb)})", re.I)
     return "".join(s.group(0) for s in _SENTENCES.finditer(text)
-                   if not s.group(0).rstrip().endswith("?") or action.search(s.group(0)) or _REFERS.search(s.group(0))
-                   or reports(s.group(0)))
+                   if not s.group(0).rstrip().endswith("?") or action.search(s.group(0)) or (
+                       (_REFERS.search(s.group(0)) or reports(s.group(0)))
+                       and not (reports(s.group(0)) and _PRESUPPOSING.search(s.group(0)))))

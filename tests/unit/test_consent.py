@@ -155,6 +155,8 @@ def test_a_negation_in_another_clause_after_a_dash_does_not_hold_the_action_back
     assert not hedges_action("I won't pay for a plan I didn't pick \u2014 dispute it.", "dispute")
     assert not hedges_action("I won't pay for a plan I didn't pick - open a dispute.", "dispute")
     assert hedges_action("please don't dispute it yet", "dispute")
+    # keeping the goods holds back no dispute of a charge
+    assert not hedges_action("The lamp from that week I'm keeping. I dispute the 14.99 charge.", "dispute")
 
 
 @pytest.mark.parametrize(("words", "told"), [

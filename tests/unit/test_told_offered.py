@@ -99,3 +99,7 @@ def test_a_decimal_point_ends_no_sentence_of_a_reported_duplicate() -> None:
     refund = next(s for s in get_flow("payment_issue").steps if s.id == "refund")
     text = "How have you taken 31.50 from me two times?? Only one lamp was ordered."
     assert not waits_for_yes(refund, text, text)
+    # a complaint asking why it happened takes it as given; asking whether it happened still waits
+    complaint = "How come you billed me 31.50 two times?? Only one lamp was ordered."
+    assert not waits_for_yes(refund, complaint, complaint)
+    assert waits_for_yes(refund, "Did I pay 31.50 two times by mistake?", "Did I pay 31.50 two times by mistake?")
