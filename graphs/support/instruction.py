@@ -264,6 +264,14 @@ def tells(text: str, verb: str, own: bool = False) -> bool:
     return told and not asks_whether(text, verb) and not hedges_action(text, verb)
 
 
+def telling_clauses(text: str, verb: str) -> list[str]:
+    """The clauses that tell the agent to take the action ``verb`` ("and I'd like to dispute that $59.99 charge"),
+    when the text tells it (``tells``); not the clauses beside them ("I only ever paid $9.99, so dispute it")."""
+    action = re.compile(rf"\b(?:{_verbs(verb, own=True)})", re.I)
+    return [c for clauses in _sentences(text) for c in clauses
+            if (_INSTRUCTS.search(c) or _agent_asked(c)) and action.search(c)] if tells(text, verb, own=True) else []
+
+
 def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
     """Does the sentence that names the text slot's value tell the agent to act ("wait really? ok then just put
     me on the free one": the last sentence does), rather than ask or muse about it (``directs``; "could I move

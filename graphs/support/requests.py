@@ -32,11 +32,11 @@ from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in
 from graphs.support.flow_spec import SlotSpec
 from graphs.support.flows import get_flow, instance_key, intent_of
-from graphs.support.instruction import tells, tells_value
+from graphs.support.instruction import telling_clauses, tells_value
 from graphs.support.mentions import WANTED, ruled_out
 from graphs.support.state import ActiveFlow, RequestState
 from graphs.support.units import asking
-from graphs.support.utterance import ACTING, SENTENCE_END, requests_in_sentence
+from graphs.support.utterance import ACTING, requests_in_sentence
 from tools.registry import get_tool
 
 
@@ -59,11 +59,11 @@ def text_for(flow: ActiveFlow, intent: str, current: str) -> str:
 
 
 def told_described(text: str, intent: str, now: Any, catalogue: list[str]) -> dict[str, list[Any]]:
-    """What the sentences that tell the agent to take the request's action (a write of its flow, in the tool's own
+    """What the clauses that tell the agent to take the request's action (a write of its flow, in the tool's own
     word: "I'd like to dispute that $59.99 charge") describe of the record: the record acted on, among the others
     the message mentions around it (the $9.99 of last month that is fine)."""
     actions = {get_tool(s.tool).action for s in get_flow(intent).steps if get_tool(s.tool).writes}
-    said = " ".join(s for s in SENTENCE_END.split(text) if any(tells(s, action) for action in actions))
+    said = " ".join(c for action in sorted(actions) for c in telling_clauses(text, action))
     return described_in(said, extract_entities(said, now=now, catalogue=catalogue), now) if said else {}
 
 
