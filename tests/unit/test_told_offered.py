@@ -15,6 +15,7 @@ from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.instruction import hedges_action, tells
 from graphs.support.nodes.plan import _apply_confirmation
 from graphs.support.nodes.understand import _told_request
+from graphs.support.reported import reported
 
 ASKED: Any = {"kind": "confirmation", "expects": [], "slots": [], "options": []}
 
@@ -103,3 +104,17 @@ def test_a_decimal_point_ends_no_sentence_of_a_reported_duplicate() -> None:
     complaint = "How come you billed me 31.50 two times?? Only one lamp was ordered."
     assert not waits_for_yes(refund, complaint, complaint)
     assert waits_for_yes(refund, "Did I pay 31.50 two times by mistake?", "Did I pay 31.50 two times by mistake?")
+
+
+def test_a_duplicate_reported_beside_the_request_s_own_clause_is_reported() -> None:
+    """The request's own clause names the order ("only one plug, order 29301"); the report of the money taken twice
+    is in a clause beside it that no other request owns: the words report it, as its slot read them."""
+    refund = next(s for s in get_flow("payment_issue").steps if s.id == "refund")
+    own = "I only ordered one plug, order 29301"
+    flow: Any = {"requests": {"payment_issue": {
+        "text": own, "context": f"my statement has two duplicate entries of 24.99\n{own}", "slots": {},
+        "described": {}, "choices": {}}}}
+    step: Any = {"id": "payment_issue.refund", "intent": "payment_issue"}
+    assert reported(flow, step, refund, own)
+    flow["requests"]["payment_issue"]["context"] = own
+    assert not reported(flow, step, refund, own)
