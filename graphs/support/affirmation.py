@@ -20,7 +20,6 @@ from typing import Literal
 
 from graphs.support.instruction import CONTRAST, names_action, tells
 from graphs.support.state import Step
-from tools.registry import get_tool
 from graphs.support.utterance import (
     ACK_WORDS,
     DEFERRAL,
@@ -33,6 +32,7 @@ from graphs.support.utterance import (
     core_of,
     says_yes,
 )
+from tools.registry import get_tool
 
 YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
