@@ -125,6 +125,14 @@ class SupportTool:
     moves_money: MoneyMove | None = None
     # Works out the money effect of a call without making it (tools that move money): what a review shows.
     effect: EffectFn | None = None
+    # The word a customer names what the tool does with ("dispute" of open_billing_dispute), when its name's first
+    # word is not it: a reply that tells the agent to take an action offered is read by it (``action``).
+    verb: str = ""
+
+    @property
+    def action(self) -> str:
+        """The customer's word for what the tool does: its ``verb``, else its name's first word ("cancel")."""
+        return self.verb or self.name.split("_")[0]
 
     def _checked(self, args: dict[str, Any], ctx: ToolContext) -> BaseModel | ToolResult:
         try:

@@ -32,6 +32,7 @@ from graphs.support.utterance import (
     core_of,
     says_yes,
 )
+from tools.registry import get_tool
 
 YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
@@ -92,10 +93,10 @@ def told_offered(plan: list[Step], text: str) -> list[Step]:
     if qualifies(text):
         return []
     waiting = [step for step in plan if step["status"] == "awaiting_confirmation"]
-    told = [step for step in waiting if tells(text, step["tool"].split("_")[0], own=True)]
+    told = [step for step in waiting if tells(text, get_tool(step["tool"]).action, own=True)]
     for step in waiting:
         if (step not in told and told and {s["id"] for s in told} & set(step["depends_on"])
-                and not names_action(text, step["tool"].split("_")[0])):
+                and not names_action(text, get_tool(step["tool"]).action)):
             told.append(step)
     return told
 

@@ -90,6 +90,20 @@ def money_offered(store: BusinessStore, plan: list[Step], context_of: Callable[[
     return offered
 
 
+def figures_about(plan: list[Step], told: list[Step]) -> set[float]:
+    """The figures of the records the told offers that move no money are about (the $9.99 invoice a dispute
+    offered is opened on, as the steps it depends on read it): naming them names what the action is taken on
+    ("dispute the second $9.99"), no other figure than an offer moves."""
+    about = {d for step in told if not get_tool(step["tool"]).moves_money for d in step["depends_on"]}
+    figures = set()
+    for step in plan:
+        data = (step["result"] or {}).get("data") if step["id"] in about else None
+        for key in ("amount", "total"):
+            if isinstance(data, dict) and isinstance(data.get(key), int | float) and not isinstance(data[key], bool):
+                figures.add(round(float(data[key]), 2))
+    return figures
+
+
 def money_given(plan: list[Step]) -> set[float]:
     """The refunds on record that the plan's lookups read (get_refund_status): money given back before."""
     return {round(float(r["amount"]), 2) for step in plan if step["tool"] == "get_refund_status" and step["result"]

@@ -90,7 +90,7 @@ def waits_for_yes(step: StepSpec, request_text: str, message: str = "") -> bool:
     holds the action back (``instruction.hedges_action``: "please don't cancel it", "I'd rather keep it", "not sure
     whether to cancel")."""
     if step.confirm == "asked":
-        verb = step.tool.split("_")[0]
+        verb = get_tool(step.tool).action
         # The message around the request only when the request is part of it: a later message (the verification
         # details, a correction) is not how the request was asked.
         around = message if message and request_text and request_text in message else ""

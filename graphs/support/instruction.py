@@ -51,7 +51,9 @@ CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
 _EXCEPTING = re.compile(r"\b(?:all|every(?:thing| one)?|any(?:thing| one)?|none|nothing)\s+$", re.I)
 # Interrogative clauses (``asks_whether``). A clause opens after punctuation or a line break; its openers are
 # greetings, discourse markers and conjunctions ("hi, so could I", "and is it").
-_SENTENCES = re.compile(r"[^.;!?\n]+[.;!?\n]*")
+# An amount's decimal point ends no sentence ("why have you taken $49.99 off me twice?" is one question, not a
+# statement and a rising "99 off me twice??").
+_SENTENCES = re.compile(r"(?:[^.;!?\n]|\.(?=\d))+[.;!?\n]*")
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s*|\s(?=(?:and|but|or|so|then)\b)", re.I)
 # Beside an instruction, a question still asks when it offers an alternative or a condition.
 _ALTERNATIVE = re.compile(r"^\W*(?:or|otherwise)\b|\b(?:or (?:could|can|should|would|shall) (?:i|we)|if|unless)\b",
@@ -190,18 +192,20 @@ def _agent_asked(clause: str) -> bool:
         found is not None and re.fullmatch(AGENT, found["subject"] or found["person"], re.I) is not None)
 
 
-# Words for the action beside the tool's own verb ("cancel_order": cancel), and for any action.
+# Words for the action beside the tool's own verb (tools.base.SupportTool.action: "cancel_order": cancel,
+# open_billing_dispute: dispute), and for any action.
 # A refund is also the money wanted back, named or as a pronoun: "I want it back", "give me the 49.00 back", "put
 # the second charge back" (dev13: a refund told so was read as naming no action, and a "might" in a question beside
 # it held it back).
-SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"), "open": ("dispute",),
+SYNONYMS = {"change": ("switch", "move", "upgrade", "downgrade"),
             "refund": ("money back", r"(?:want|need|get|give|have|pay|put)(?: me| us)? (?:it|that|this|them|those|"
                                      r"(?:my|the|our|this|that) (?:\S+ ){0,2}?\S+) back\b"),
             "exchange": ("swap", "trade", "switch", "replace"),
             "return": (r"(?:send|ship|post|mail|take) (?:\w+ ){0,3}?back",)}
 ANY_ACTION = ("go ahead", "do it", "do that", "proceed")
-# Actions that take nothing away from the customer: keeping the goods does not hold them back.
-TAKES_NOTHING = ("refund",)
+# Actions that take nothing away from the customer: keeping the goods does not hold them back (a refund of money
+# taken, a dispute of a charge: "the case I'm keeping; I dispute the $59.99").
+TAKES_NOTHING = ("refund", "dispute")
 
 
 def _verbs(verb: str, own: bool = False) -> str:
@@ -251,13 +255,21 @@ def names_action(text: str, verb: str) -> bool:
 
 
 def tells(text: str, verb: str, own: bool = False) -> bool:
-    """Does the text tell the agent to take the action (verb ``verb``, e.g. "open" of a dispute): a clause that
+    """Does the text tell the agent to take the action (verb ``verb``, e.g. "dispute"): a clause that
     instructs or asks for it names it ("I want to dispute it", "please open the dispute"), and nothing asks whether
     or holds it back?"""
     action = re.compile(rf"\b(?:{_verbs(verb, own)})", re.I)
     told = any((_INSTRUCTS.search(c) or _agent_asked(c)) and action.search(c) for clauses in _sentences(text)
                for c in clauses)
     return told and not asks_whether(text, verb) and not hedges_action(text, verb)
+
+
+def telling_clauses(text: str, verb: str) -> list[str]:
+    """The clauses that tell the agent to take the action ``verb`` ("and I'd like to dispute that $59.99 charge"),
+    when the text tells it (``tells``); not the clauses beside them ("I only ever paid $9.99, so dispute it")."""
+    action = re.compile(rf"\b(?:{_verbs(verb, own=True)})", re.I)
+    return [c for clauses in _sentences(text) for c in clauses
+            if (_INSTRUCTS.search(c) or _agent_asked(c)) and action.search(c)] if tells(text, verb, own=True) else []
 
 
 def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
@@ -280,12 +292,19 @@ _REFERS = re.compile(r"\b(?:it|them|one|ones|possible|able|anything|something|mo
                      r"payments?|amount|extra|second|duplicate|back|twice|double[ds]?|again|same|two|both)\b", re.I)
 
 
+# A question that takes what it asks about as given ("why have you charged me twice?", "how come ..."): a complaint
+# that tells what happened.
+_PRESUPPOSING = re.compile(rf"^\W*{_OPENERS}(?:why|how come)\b", re.I)
+
+
 def asides_out(text: str, verb: str, reports: Callable[[str], bool] = lambda _: False) -> str:
     """The text without its questions that neither name the action ``verb`` nor refer to it or its money, nor ask
     about the problem itself (``reports``: "was I charged twice?"): a report with a worry beside it ("charged twice
     for my bulbs. Should I be worried someone has my card details?") asks nothing about the refund that puts the
-    report right (``flows.waits_for_yes``, for a step ``reported_by``)."""
+    report right (``flows.waits_for_yes``, for a step ``reported_by``). Nor does the report asked as a complaint
+    ("how come you took it twice??"): it tells the problem, it asks nothing about what puts it right."""
     action = re.compile(rf"\b(?:{_verbs(verb)})", re.I)
     return "".join(s.group(0) for s in _SENTENCES.finditer(text)
-                   if not s.group(0).rstrip().endswith("?") or action.search(s.group(0)) or _REFERS.search(s.group(0))
-                   or reports(s.group(0)))
+                   if not s.group(0).rstrip().endswith("?") or action.search(s.group(0)) or (
+                       (_REFERS.search(s.group(0)) or reports(s.group(0)))
+                       and not (reports(s.group(0)) and _PRESUPPOSING.search(s.group(0)))))

@@ -19,7 +19,7 @@ from graphs.support.descriptions import described_in, describes, listed_position
 from graphs.support.flow_spec import FlowSpec, Lookup, resolve
 from graphs.support.flows import get_flow, request_key
 from graphs.support.mentions import WANTED, by_words, word_polarity
-from graphs.support.requests import request_of, slots_for
+from graphs.support.requests import RECORD_TRAITS, request_of, slots_for
 from graphs.support.state import ActiveFlow, Step
 from graphs.support.units import (
     asking,
@@ -161,6 +161,11 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
             # "can i swap the lite earbuds": the earbuds name what goes back, not what the customer wants for it.
             described = _apart_from(described, _names_of(spec, lookup.instead_of, slots, steps, intent))
         found = matches(candidates, lookup, described)
+        told = {k: v for k, v in (request.get("told") or {}).items() if k in RECORD_TRAITS}
+        if told and not lookup.instead_of and len(acted := matches(candidates, lookup, told)) == 1:
+            # "... $9.99 a month, the last one on January 28 is fine. I'd like to dispute that $59.99 charge": the
+            # sentence that tells the action describes the record it is taken on, whatever the others mention.
+            found = acted
         if lookup.instead_of:
             found = [c for c in found if describes(c, lookup, described)]
         if lookup.units and (both := _both(lookup, candidates, request)):

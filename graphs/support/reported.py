@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from graphs.support.flow_spec import StepSpec
 from graphs.support.flows import get_flow
-from graphs.support.requests import text_for
+from graphs.support.requests import text_for, words_around
 from graphs.support.state import ActiveFlow, Step
 
 
@@ -23,4 +23,7 @@ def reported(flow: ActiveFlow, step: Step, spec: StepSpec | None, message: str) 
     if spec is None or not spec.reported_by or step["id"] != f"{step['intent']}.{spec.id}":
         return False
     slot = get_flow(step["intent"]).slots.get(spec.reported_by)
-    return slot is not None and slot.read_text(text_for(flow, step["intent"], message)) is True
+    # (its words with the clauses around it no other request owns, as the slot was read: "two identical lines
+    # for $89.99 ... I only bought one keyboard, order 62407")
+    return slot is not None and any(slot.read_text(words) is True for words in (
+        text_for(flow, step["intent"], message), words_around(flow, step["intent"], message)))

@@ -32,11 +32,12 @@ from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in
 from graphs.support.flow_spec import SlotSpec
 from graphs.support.flows import get_flow, instance_key, intent_of
-from graphs.support.instruction import tells_value
+from graphs.support.instruction import telling_clauses, tells_value
 from graphs.support.mentions import WANTED, ruled_out
 from graphs.support.state import ActiveFlow, RequestState
 from graphs.support.units import asking
 from graphs.support.utterance import ACTING, requests_in_sentence
+from tools.registry import get_tool
 
 
 def request_of(flow: ActiveFlow, intent: str) -> RequestState:
@@ -55,6 +56,15 @@ def text_for(flow: ActiveFlow, intent: str, current: str) -> str:
     current message."""
     own = (flow.get("requests") or {}).get(intent)
     return (own.get("text") if own else None) or current
+
+
+def told_described(text: str, intent: str, now: Any, catalogue: list[str]) -> dict[str, list[Any]]:
+    """What the clauses that tell the agent to take the request's action (a write of its flow, in the tool's own
+    word: "I'd like to dispute that $59.99 charge") describe of the record: the record acted on, among the others
+    the message mentions around it (the $9.99 of last month that is fine)."""
+    actions = {get_tool(s.tool).action for s in get_flow(intent).steps if get_tool(s.tool).writes}
+    said = " ".join(c for action in sorted(actions) for c in telling_clauses(text, action))
+    return described_in(said, extract_entities(said, now=now, catalogue=catalogue), now) if said else {}
 
 
 def words_around(flow: ActiveFlow, intent: str, current: str) -> str:
@@ -132,6 +142,7 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
         if intent not in owners:
             request["text"], request["context"] = text, text
             request["described"] = described_in(text, entities, now)
+            request["told"] = told_described(text, intent, now, catalogue)
             spread_instances(flow, intent, text, entities)
             continue
         at = owners[intent]
@@ -151,6 +162,7 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
             told = request["context"]
             described = {**described_in(told, extract_entities(told, now=now, catalogue=catalogue), now), **described}
         request["described"] = described
+        request["told"] = told_described(clauses[at], intent, now, catalogue)
         for name, spec in get_flow(intent).slots.items():
             if spec.text and not spec.entity:
                 # What the request describes, not only the clause that names it ("only one cable, not three. Can

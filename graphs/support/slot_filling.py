@@ -58,6 +58,7 @@ def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, ide
                 if not same:
                     excluded[name] = [*excluded.get(name, []), value]
                 request["described"] = {}
+                request.pop("told", None)
         return
     if identity_failed:
         if not any(k in entities for k in (*IDENTIFIERS, *SECRETS)):

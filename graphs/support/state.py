@@ -128,6 +128,7 @@ class RequestState(TypedDict):
     context: NotRequired[str]  # the message's clauses that belong to it: its own, and those that ask for nothing
     slots: dict[str, Any]  # its own values over the flow's shared slots (None: not this request's, ask)
     described: dict[str, list[Any]]  # what the customer said that may identify a record (amounts, dates, products)
+    told: NotRequired[dict[str, list[Any]]]  # what the sentences telling the request's action describe of it
     choices: dict[str, list[dict[str, Any]]]  # slot → the records it may be, when the customer is asked which
     excluded: NotRequired[dict[str, list[Any]]]  # slot → records it is not ("the other one": not the last one)
     decided: NotRequired[bool]  # the customer asked for it outright after asking about it ("ok, do it then")

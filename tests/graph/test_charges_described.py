@@ -139,3 +139,22 @@ def test_a_dispute_worded_disputing_beside_a_should_is_opened(shop: SupportServi
                        customer_id="C9301")
     assert _disputes(database_url) == ["INV-39302"], report.replies
     assert report.review_request is not None
+
+
+def test_the_charge_disputed_is_the_one_the_disputing_sentence_describes(shop: SupportService,
+                                                                         database_url: str) -> None:
+    """The message names the monthly $9.99 with its date as fine and disputes the $59.99: the invoice disputed is
+    the one the sentence telling the dispute describes, not the one another sentence's date fits."""
+    report = shop.send("by-sentence", "My Plus is $9.99 a month and the June 4 payment was fine. Then $59.99 turned "
+                                      "up on my card and I never chose Pro. I'd like to dispute the $59.99 charge.",
+                       customer_id="C9301")
+    assert _disputes(database_url) == ["INV-39302"], report.replies
+
+
+def test_a_figure_beside_the_disputing_clause_does_not_pick_the_charge(shop: SupportService,
+                                                                       database_url: str) -> None:
+    """"..., so I'd like to dispute it": the clause telling the dispute names no figure, and the $9.99 the clause
+    before it mentions is not what is disputed; the whole description (amount and date) finds the charge."""
+    report = shop.send("beside", "There's a $59.99 payment on my card from around July 4. I only ever had the $9.99 "
+                                 "plan and never agreed to more, so I'd like to dispute it.", customer_id="C9301")
+    assert _disputes(database_url) == ["INV-39302"], report.replies

@@ -57,6 +57,13 @@ def test_money_taken_twice_in_other_words_is_a_duplicate() -> None:
     assert duplicate.read_text("I think the plug order got hit twice") is True
     assert duplicate.read_text("my bank lists two $24.99 payments to you") is True
     assert duplicate.read_text("you charged me double for the lamp") is True
+    # the repeated charge named with its amount between ("the extra 24.99 payment", "the second $80 debit")
+    assert duplicate.read_text("you said the extra 24.99 payment would come back to me") is True
+    assert duplicate.read_text("the second $80 debit is still on my card") is True
+    assert duplicate.read_text("my second order of 24.99 arrived") is None
+    # a statement's lines said to be the same ("two identical entries"), not lines of another kind
+    assert duplicate.read_text("my statement has two duplicate entries of 24.99") is True
+    assert duplicate.read_text("both of us have two lines on the mobile plan") is None
     assert duplicate.read_text("my card got declined twice at checkout") is None
     assert duplicate.read_text("checkout says it couldn't take the payment (ref PAY-77a1), tried twice now") is None
     # "Twice" about something else than the money, in the same message as a payment word or a refund asked for

@@ -3,6 +3,8 @@ catalogue's products by name, leaving out an order's own."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import insert, select
 
 from tests.tools.conftest import make_ctx
@@ -27,6 +29,17 @@ def test_a_charge_taken_twice_is_a_duplicate(call: Call, store: BusinessStore) -
     after = call("list_charges", make_ctx("C0001"))
     assert after.data is not None and after.data["duplicated"] is True
     assert [(c["order_id"], c["amount"]) for c in after.data["duplicates"]] == [(10004, 14.99)]
+
+
+def test_a_charge_repeated_days_later_on_the_same_order_is_a_duplicate(call: Call, store: BusinessStore) -> None:
+    """The order's charge taken again four days later, while the order is charged more than its total: a duplicate
+    all the same (the days between two charges tell separate orders apart, not one order charged twice)."""
+    with store.db.begin() as conn:
+        first = conn.execute(select(charges).where(charges.c.order_id == 10004)).mappings().first()
+    assert first is not None
+    _charge_like(store, 10004, "ch_four_days_on", created_at=first["created_at"] + timedelta(days=4))
+    listed = call("list_charges", make_ctx("C0001"), order_id=10004)
+    assert listed.data is not None and [c["charge_id"] for c in listed.data["duplicates"]] == ["ch_four_days_on"]
 
 
 def test_a_difference_charged_for_a_changed_order_is_no_duplicate(call: Call) -> None:
@@ -113,3 +126,22 @@ def test_find_products_without_a_name_offers_the_orders_kind_of_products(call: C
     named_elsewhere = call("find_products", make_ctx("C0001"), names=["Lumen 4K TV"], not_on_order=10004)
     assert named_elsewhere.data is not None and named_elsewhere.data["products"] == found.data["products"]
     assert not call("find_products", make_ctx("C0001")).ok
+
+
+def test_a_duplicate_charge_goes_back_whatever_the_orders_status(call: Call, store: BusinessStore) -> None:
+    """A shipped order (no order refund yet) charged twice: the duplicate's refund is made, no more than the order
+    was charged beyond its total; an order charged once has no duplicate to refund."""
+    ctx = make_ctx("C0001", approved_by="reviewer")
+    untouched = call("refund_order", ctx, order_id=10003, reason="extra charge", reason_code="double_charge")
+    assert not untouched.ok and "no duplicate" in (untouched.error or ""), untouched
+    plain = call("refund_order", ctx, order_id=10003, reason="changed mind")
+    assert not plain.ok and "shipped" in (plain.error or ""), "an order refund still waits for delivery"
+    _charge_again(store, 10003)
+    listed = call("list_charges", ctx, order_id=10003)
+    assert listed.data is not None
+    extra = listed.data["duplicates"][0]["amount"]
+    too_much = call("refund_order", ctx, order_id=10003, amount=extra * 2, reason="extra charge",
+                    reason_code="double_charge")
+    assert not too_much.ok, too_much
+    made = call("refund_order", ctx, order_id=10003, amount=extra, reason="extra charge", reason_code="double_charge")
+    assert made.ok, made.error

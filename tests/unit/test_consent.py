@@ -152,9 +152,11 @@ def test_misreadings_of_refund_requests_seen_on_the_dev_sets_are_gone() -> None:
 def test_a_negation_in_another_clause_after_a_dash_does_not_hold_the_action_back() -> None:
     """A dash opens another clause: the reason before it ("I won't pay for what I didn't pick") does not negate the
     instruction after it."""
-    assert not hedges_action("I won't pay for a plan I didn't pick \u2014 dispute it.", "open")
-    assert not hedges_action("I won't pay for a plan I didn't pick - open a dispute.", "open")
-    assert hedges_action("please don't dispute it yet", "open")
+    assert not hedges_action("I won't pay for a plan I didn't pick \u2014 dispute it.", "dispute")
+    assert not hedges_action("I won't pay for a plan I didn't pick - open a dispute.", "dispute")
+    assert hedges_action("please don't dispute it yet", "dispute")
+    # keeping the goods holds back no dispute of a charge
+    assert not hedges_action("The lamp from that week I'm keeping. I dispute the 14.99 charge.", "dispute")
 
 
 @pytest.mark.parametrize(("words", "told"), [
@@ -164,7 +166,7 @@ def test_a_negation_in_another_clause_after_a_dash_does_not_hold_the_action_back
     ("not sure I want to dispute it", False),
 ])
 def test_telling_the_offered_action_in_its_own_words(words: str, told: bool) -> None:
-    assert tells(words, "open") is told, words
+    assert tells(words, "dispute") is told, words
 
 
 @pytest.mark.parametrize(("words", "asks"), [
@@ -178,7 +180,7 @@ def test_telling_the_offered_action_in_its_own_words(words: str, told: bool) -> 
 def test_a_dispute_the_customer_makes_by_saying_so_is_no_question(words: str, asks: bool) -> None:
     """"I'm disputing this" takes the action by saying it (``instruction.performs``): beside a question about the
     charge, the dispute is told, not asked about; a condition, a past dispute or a negated one still asks."""
-    assert asks_whether(words, "open") is asks, words
+    assert asks_whether(words, "dispute") is asks, words
 
 
 def test_a_refund_told_as_putting_the_charge_back_runs_beside_a_hedged_question() -> None:
@@ -193,7 +195,7 @@ def test_a_refund_told_as_putting_the_charge_back_runs_beside_a_hedged_question(
 @pytest.mark.parametrize(("words", "verb"), [
     ("Could I cancel order 12002?", "cancel"),
     ("could I move to pro mid-month or do I have to wait till it renews?", "change"),
-    ("Could I dispute INV-20999?", "open"),
+    ("Could I dispute INV-20999?", "dispute"),
     ("What is INV-20999?? I cancel things like this all the time.", "cancel"),
 ])
 def test_only_an_objection_said_outright_is_taken_by_saying_it(words: str, verb: str) -> None:
@@ -227,7 +229,7 @@ def test_a_worry_beside_a_reported_double_charge_asks_nothing_about_its_refund()
 ])
 def test_a_dispute_beside_a_question_about_disputing_waits_for_a_yes(words: str) -> None:
     # policy 3a: a question waits for a yes, even beside words that sound like the dispute itself
-    assert asks_whether(words, "open"), words
+    assert asks_whether(words, "dispute"), words
 
 
 @pytest.mark.parametrize(("clause", "performed"), [
@@ -242,7 +244,7 @@ def test_a_dispute_beside_a_question_about_disputing_waits_for_a_yes(words: str)
     ("I disputed it in the spring", False),
 ])
 def test_only_the_charge_disputed_outright_is_a_dispute_made(clause: str, performed: bool) -> None:
-    assert performs(clause, "open") is performed, clause
+    assert performs(clause, "dispute") is performed, clause
 
 
 @pytest.mark.parametrize("words", [
@@ -250,4 +252,4 @@ def test_only_the_charge_disputed_outright_is_a_dispute_made(clause: str, perfor
     "I'm challenging whether staying on pro makes sense. What does INV-30001 cover?",
 ])
 def test_no_dispute_said_leaves_a_question_about_the_invoice_asking(words: str) -> None:
-    assert asks_whether(words, "open"), words
+    assert asks_whether(words, "dispute"), words

@@ -1,9 +1,10 @@
 """list_charges: the charges (and what was refunded of each) for an order or the whole customer.
 
-A charge that repeats an earlier one of the same order (same amount, neither refunded, taken within a few days
-of each other) while the order's charges come to more than its total is listed among ``duplicates``: the order
-was charged twice for the same thing (a difference charged for a changed order is no duplicate). Two equal charges
-for two different orders, taken within those days, are ``separate_orders``: two orders, each charged once. Only
+A charge that repeats an earlier one of the same order (same amount, neither refunded) while the order's charges
+come to more than its total is listed among ``duplicates``: the order was charged twice for the same thing, however
+many days apart (a difference charged for a changed order is no duplicate: the order's total took it). Two equal
+charges for two different orders, taken within a few days of each other (as they look alike on a statement), are
+``separate_orders``: two orders, each charged once. Only
 the charges the customer describes are read so: the order's (``order_id``, paired with the other orders' equal
 charges) and those of the amount they name (``amount``); a membership invoice's charge never is one of them.
 ``separate`` lists those charges with their order's status (only a pending order can still be cancelled).
@@ -67,7 +68,7 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
                                              "order_status": statuses.get(c.order_id)} for c in separate]})
 
 
-DUPLICATE_WITHIN = timedelta(days=3)
+LOOK_ALIKE_WITHIN = timedelta(days=3)
 
 
 def _duplicates(charges: list[Charge], totals: dict[int, int]) -> list[str]:
@@ -78,7 +79,7 @@ def _duplicates(charges: list[Charge], totals: dict[int, int]) -> list[str]:
     repeats: list[str] = []
     for i, later in enumerate(kept):
         if any(earlier.order_id == later.order_id and earlier.amount_cents == later.amount_cents
-               and earlier.charge_id not in repeats and later.created_at - earlier.created_at <= DUPLICATE_WITHIN
+               and earlier.charge_id not in repeats
                for earlier in kept[:i]):
             repeats.append(later.charge_id)
     over = {order_id: sum(c.amount_cents - c.refunded_cents for c in charges
@@ -95,7 +96,7 @@ def _separate_orders(charges: list[Charge], order_id: int | None) -> list[Charge
                   key=lambda c: (c.created_at, c.charge_id))
     pairs = [(earlier, later) for i, later in enumerate(kept) for earlier in kept[:i]
              if earlier.order_id != later.order_id and earlier.amount_cents == later.amount_cents
-             and later.created_at - earlier.created_at <= DUPLICATE_WITHIN
+             and later.created_at - earlier.created_at <= LOOK_ALIKE_WITHIN
              and order_id in (None, earlier.order_id, later.order_id)]
     ids = {c.charge_id for pair in pairs for c in pair}
     return [c for c in kept if c.charge_id in ids]

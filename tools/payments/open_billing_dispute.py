@@ -112,4 +112,5 @@ tool = SupportTool(
     args_schema=OpenBillingDisputeArgs,
     fn=open_billing_dispute,
     writes=True,
+    verb="dispute",
 )

@@ -49,6 +49,11 @@ def _settlement(store: BusinessStore, payments: PaymentsBackend, args: RefundOrd
     row = orders_backend(store).lock_order(args.order_id, str(ctx.customer_id), tx=conn)
     if row is None:
         return ToolResult.refuse(not_found(args.order_id))
+    charges = payments.charges(order_id=row.order_id, tx=conn)
+    if args.reason_code == "double_charge":
+        # A charge taken twice goes back whatever the order's status or window: only what was taken beyond the
+        # order's total (prompts/policy.md §2).
+        return _duplicate_settlement(row, charges, args)
     if row.status == "delivered":
         delivered = as_utc(row.delivered_at) if row.delivered_at else None
         if delivered is None or as_utc(ctx.now) - delivered > timedelta(days=policy.refund_window_days):
@@ -62,7 +67,6 @@ def _settlement(store: BusinessStore, payments: PaymentsBackend, args: RefundOrd
             f"{policy.refund_window_days} days) or returned orders can be refunded."
             + (" A pending order can be cancelled instead." if row.status == "pending" else "")
         )
-    charges = payments.charges(order_id=row.order_id, tx=conn)
     remaining = refundable_cents(charges)
     if remaining <= 0:
         return ToolResult.refuse(f"Error: order {row.order_id} has already been refunded in full.")
@@ -74,6 +78,20 @@ def _settlement(store: BusinessStore, payments: PaymentsBackend, args: RefundOrd
             instead={"amount": money(remaining)},
         )
     return _Settlement(row, charges, amount, remaining)
+
+
+def _duplicate_settlement(row: Order, charges: list[Charge], args: RefundOrderArgs) -> _Settlement | ToolResult:
+    """The refund of a charge taken twice: no more than the order's charges (less refunds) exceed its total."""
+    over = min(sum(c.amount_cents - c.refunded_cents for c in charges if c.status == "succeeded") - row.total_cents,
+               refundable_cents(charges))
+    if over <= 0:
+        return ToolResult.refuse(f"Error: order {row.order_id} was not charged more than its total; there is no "
+                                 "duplicate charge to refund.")
+    amount = cents(args.amount) if args.amount is not None else over
+    if amount > over:
+        return ToolResult.refuse(f"Error: only {dollars(over)} of order {row.order_id} was charged twice; "
+                                 f"{dollars(amount)} is too much.", instead={"amount": money(over)})
+    return _Settlement(row, charges, amount, refundable_cents(charges))
 
 
 def _effect_of(payments: PaymentsBackend, args: RefundOrderArgs, ctx: ToolContext, conn: Connection,

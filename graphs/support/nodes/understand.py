@@ -16,7 +16,7 @@ from graphs.reasoners.local.normalise import read_form
 from graphs.reasoners.local.repairs import repaired_values
 from graphs.reasoners.local.router import load_thorough_router
 from graphs.support.affirmation import acceptance, affirmation_of, told_offered
-from graphs.support.consequences import money_given, money_offered
+from graphs.support.consequences import figures_about, money_given, money_offered
 from graphs.support.context import Context
 from graphs.support.cued_intents import request_under_claim, with_complaint_voiced, with_person_asked
 from graphs.support.deps import Deps, catalogue, deps
@@ -118,6 +118,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         affirmation = None  # "ok, the remaining $59.99 then" to the $49.99 offered: another figure, no yes
     told = told_offered(state.plan, words) if (
         affirmation is None and asked["kind"] == "confirmation" and not unheard(entities, state)) else []
+    # "dispute the second $9.99": the figure of the record a told action is about proposes nothing
+    proposed = [a for a in proposed if a not in figures_about(state.plan, told)] if told else proposed
     if told and len(told) == sum(step["status"] == "awaiting_confirmation" for step in state.plan):
         affirmation = "yes"  # "I want to dispute it" to "shall I open a dispute?": the action offered, told
     # "ok, as long as it goes back to PayPal": where the refund offered goes decides (None: no such condition)
