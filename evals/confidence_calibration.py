@@ -35,11 +35,14 @@ PRIOR = 2.0
 MIN_SLOPE = 0.05
 # The maps' half-life in batches: a first-contact batch this many batches older than the newest weighs half as much
 # (None: every batch the same). The code improves from batch to batch and a map fitted on older code under-states
-# newer code (docs/confidence.md "Calibration that holds on the next batch").
-HALF_LIFE: float | None = None
-# The maps' intercepts from the newest first-contact batch alone, their slopes from every batch (forward chaining
-# over batches 7-11 and the end-of-session proxy, docs/confidence.md "Calibration that holds on the next batch").
-NEWEST_INTERCEPT = True
+# newer code (docs/confidence.md "Calibration that holds on the next batch"); the rate of right turns also swings
+# between batches by their writers (dev12-dev15 at first contact: 82, 74, 83, 73 %), and a map on the newest batch
+# alone carries its swing to the next one. Session 19 (forward over batches 7-15 and the para halves): a half-life
+# of 2 batches, the intercepts on every batch so weighed (docs/confidence.md "Calibration when batches swing").
+HALF_LIFE: float | None = 2.0
+# The maps' intercepts from the newest first-contact batch alone, their slopes from every batch (session 15's
+# choice, forward over batches 7-11, while each batch's rate rose): off since session 19, see HALF_LIFE.
+NEWEST_INTERCEPT = False
 _NUMBER = re.compile(r"(\d+)$")
 
 

@@ -166,8 +166,9 @@ def fit_confidence_command(
     newest_intercept: Annotated[bool, typer.Option("--newest-intercept/--pooled-intercept",
         help="Fit the maps' intercepts on the newest first-contact batch alone (their slopes on every batch): the "
              "rate of right turns is the newest code's, and older first contact under-states newer code "
-             "(docs/confidence.md). --pooled-intercept: every batch alike, the calibration before session 15.")
-    ] = True,
+             "(docs/confidence.md). --pooled-intercept (the default since session 19, evals/confidence_calibration.py "
+             "NEWEST_INTERCEPT): every batch's, weighed by the half-life.")
+    ] = False,
 ) -> None:
     """Fit the confidence model's weights on labelled turns and report its cross-validated calibration, how well
     it and each signal separate right from wrong turns (AUC) and its risk–coverage."""

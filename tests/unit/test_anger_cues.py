@@ -135,3 +135,22 @@ def test_contempt_for_our_conduct_and_dishonesty_laid_at_our_door_are_anger_at_u
 ])
 def test_a_thing_of_ours_named_calmly_is_no_anger(text: str) -> None:
     assert _on_read_only(text, "track_order").route == "respond"
+
+
+@pytest.mark.parametrize("text", [
+    "Three weeks waiting for a kettle. What a circus of a company. Resolve this by Monday or I'm never buying from "
+    "you again.",
+    "A total farce of a helpline, honestly. Deal with it this week or I'm never using you guys again.",
+])
+def test_contempt_as_a_noun_of_us_and_never_coming_back_are_anger_at_us(text: str) -> None:
+    """Contempt for the company put as a noun of it ("a farce of a helpline"), an ultimatum whose alternative is
+    "or I'm never …" and the customer never using us again are three signs of anger at us (policy §5a), however
+    mildly the lexicon reads them."""
+    assert next(c for c in cues_in(text) if c.name == "anger_at_us").strength(text) == 3
+    test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text)
+
+
+def test_a_joke_of_a_thing_not_ours_is_no_contempt_for_us() -> None:
+    """The noun form names the company or its service: a film or a match called "a joke of a …" is no anger at us."""
+    text = "The film last night was a joke of a sequel, anyway could you check my order?"
+    assert not any(c.name == "anger_at_us" for c in cues_in(text))

@@ -35,6 +35,9 @@ def _decide(state: State) -> Escalation:
     "Our travel kettle spat and scalded the inside of my partner's forearm, so please take it back.",
     "She grabbed the adapter and it blistered her fingerpads. Can we return order 10004?",
     "the foot spa overheated and burnt the pads of her toes, refund order 10004 please",
+    # the body named before the burn it was left with
+    "The curling wand slipped and left her neck with a long pink burn. She's fine, but a refund for order 10004?",
+    "his wrist came away with two sore blisters after the strap heated up, can I send order 10004 back",
 ])
 def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_calmly_told(text: str) -> None:
     """The refund is made as usual (the plan ran); a person follows the injury up (policy §5a)."""
