@@ -279,6 +279,11 @@ def test_a_bare_number_away_from_the_login_given_is_the_order_not_its_zip() -> N
     assert found.get("zip_code") == "30318" and found.get("order_ids") == [47310], found
 
 
+def test_a_bare_zip_plus_four_is_the_zip_asked_and_its_four_digits_no_card() -> None:
+    found = _typed("sure: kim.h@mail.test / 60614-2207", "zip_code", "card_last4")
+    assert found.get("zip_code") == "60614" and "card_last4" not in found, found
+
+
 def test_a_bare_number_below_the_order_id_form_is_no_order_id() -> None:
     assert "order_ids" not in _typed("the limit is now 10000", "order_ids")
 

@@ -48,6 +48,8 @@ _NOT_A_CARD_GAP = re.compile(r"expir|\bexp\b|valid|since|year|\$|€|£", re.IGN
 ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare number below it is no order id
 # Bare numbers, typed by what the conversation expects (see ``extract_entities``'s ``expecting``).
 _BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
+# A ZIP+4 code ("30318-1234") is its five-digit zip code where a zip is expected; its four digits are no card's.
+_BARE_ZIP4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})-\d{4}\b(?![.,/:-]?\d)")
 _BARE4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{4})\b(?![.,/:-]?\d)")
 # A five-digit number that ends a postal address ("Chicago IL 60651", "12 Oak Street, Madison 53703") is the
 # address's zip code: neither an order id nor the verification zip. A street type counts only after a house number
@@ -285,12 +287,12 @@ def _typed_numbers(rest: str, expecting: set[str], secrets: list[tuple[int, str,
     # 30318"); one told elsewhere with an order id expected is the order's ("the lamp I ordered (51230) ... a@b.com").
     by_name = "order_ids" in expecting and not order_cued and bool(named_at)
     if zip_wanted and not any(k == "zip_code" for _, k, _ in secrets):
-        for m in _BARE5.finditer(rest):
+        for m in sorted([*_BARE5.finditer(rest), *_BARE_ZIP4.finditer(rest)], key=lambda m: m.start()):
             if by_name and not any(_beside(rest, span, m.span(1)) for span in named_at):
                 continue
             if m.group(1) not in order_cued and not _in_address(rest, m.group(1)):
                 secrets.append((m.start(1), "zip_code", m.group(1)))
-                rest = _blank(rest, m.start(1), m.end(1))
+                rest = _blank(rest, m.start(1), m.end(0))
     if "card_last4" in expecting and not any(k == "card_last4" for _, k, _ in secrets):
         for m in _BARE4.finditer(rest):
             before, after = rest[max(0, m.start() - 12):m.start()], rest[m.end():m.end() + 30]
