@@ -255,6 +255,35 @@ def test_two_accounts_keep_their_own_credentials() -> None:
                                  {"email": "ella.old@corp.io", "card_last4": "8080"}], found
 
 
+def test_secrets_told_in_the_clause_of_an_account_are_its_own_and_described_ones_are_none() -> None:
+    """Two accounts named far apart, cards of both described in a clause of their own, and the account written
+    from given with its zip: the zip is that account's, the described card no one's (it was the first one's)."""
+    found = _typed("Long ago I shopped as pat.old@mail.test and bought a kettle on it. These days I use another "
+                   "login for everything, paid with the card ending 7001 now. Please fold the old one into it. "
+                   "I am on pat.new@mail.test, zip 40210.", "zip_code", "card_last4")
+    assert found["accounts"] == [{"email": "pat.old@mail.test"},
+                                 {"email": "pat.new@mail.test", "zip_code": "40210"}], found
+    # no account's clause holds a secret: each belongs to the account written before it, as before
+    found = _typed("fold ann.a@mail.test into ann.b@mail.test. Zip 40210, card 7001.", "zip_code", "card_last4")
+    assert found["accounts"] == [{"email": "ann.a@mail.test"},
+                                 {"email": "ann.b@mail.test", "zip_code": "40210", "card_last4": "7001"}], found
+
+
+def test_a_bare_number_away_from_the_login_given_is_the_order_not_its_zip() -> None:
+    """With an order id and a zip both expected, a login and a bare five-digit number are a zip only when the
+    number stands beside the login; told elsewhere it is the order the request names."""
+    found = _typed("the lamp I bought yesterday (47310) arrived scratched, please refund it. lee@mail.test, "
+                   "visa ending 2290", "zip_code", "card_last4", "order_ids")
+    assert "zip_code" not in found and found.get("order_ids") == [47310], found
+    found = _typed("please stop 47310. lee@mail.test 30318", "zip_code", "card_last4", "order_ids")
+    assert found.get("zip_code") == "30318" and found.get("order_ids") == [47310], found
+
+
+def test_a_bare_zip_plus_four_is_the_zip_asked_and_its_four_digits_no_card() -> None:
+    found = _typed("sure: kim.h@mail.test / 60614-2207", "zip_code", "card_last4")
+    assert found.get("zip_code") == "60614" and "card_last4" not in found, found
+
+
 def test_a_bare_number_below_the_order_id_form_is_no_order_id() -> None:
     assert "order_ids" not in _typed("the limit is now 10000", "order_ids")
 

@@ -48,6 +48,8 @@ _NOT_A_CARD_GAP = re.compile(r"expir|\bexp\b|valid|since|year|\$|€|£", re.IGN
 ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare number below it is no order id
 # Bare numbers, typed by what the conversation expects (see ``extract_entities``'s ``expecting``).
 _BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
+# A ZIP+4 code ("30318-1234") is its five-digit zip code where a zip is expected; its four digits are no card's.
+_BARE_ZIP4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})-\d{4}\b(?![.,/:-]?\d)")
 _BARE4 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{4})\b(?![.,/:-]?\d)")
 # A five-digit number that ends a postal address ("Chicago IL 60651", "12 Oak Street, Madison 53703") is the
 # address's zip code: neither an order id nor the verification zip. A street type counts only after a house number
@@ -165,7 +167,10 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
         rest = _blank(rest, start, end)
     secrets: list[tuple[int, str, str]] = []  # (position, kind, value) of every zip code and card digits
     if digits:
-        rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers) or account_named)
+        named_at = [m.span() for m in _EMAIL.finditer(text) if m.group(0) in emails] + \
+                   [m.span() for m in _CUSTOMER.finditer(text)]
+        rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers) or account_named,
+                              named_at=named_at)
     orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
     if digits:
         orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders and int(m) >= ORDER_ID_MIN]
@@ -261,8 +266,10 @@ def _in_address(text: str, number: str) -> bool:
 
 
 def _typed_numbers(rest: str, expecting: set[str], secrets: list[tuple[int, str, str]], *,
-                   has_account: bool) -> str:
-    """Find zip codes and card digits (cued, or bare where expected) into ``secrets``; blank them out of the text."""
+                   has_account: bool, named_at: Sequence[tuple[int, int]] = ()) -> str:
+    """Find zip codes and card digits (cued, or bare where expected) into ``secrets``; blank them out of the text.
+
+    ``named_at``: the spans of the account names (emails, customer ids) the text gives."""
     for m in _ZIP.finditer(rest):
         if not _in_address(rest, m.group(1)) or re.search(r"zip|postal|post ?code", m.group(0), re.IGNORECASE):
             secrets.append((m.start(1), "zip_code", m.group(1)))
@@ -276,11 +283,16 @@ def _typed_numbers(rest: str, expecting: set[str], secrets: list[tuple[int, str,
     # the account (an email or customer id with a number is a login, not an order) or its order id ("order
     # 36677, 77005").
     zip_wanted = "zip_code" in expecting and ("order_ids" not in expecting or has_account or bool(order_cued))
+    # Typed as a login's zip by the account named in the text alone, the number is written beside that name ("a@b.com
+    # 30318"); one told elsewhere with an order id expected is the order's ("the lamp I ordered (51230) ... a@b.com").
+    by_name = "order_ids" in expecting and not order_cued and bool(named_at)
     if zip_wanted and not any(k == "zip_code" for _, k, _ in secrets):
-        for m in _BARE5.finditer(rest):
+        for m in sorted([*_BARE5.finditer(rest), *_BARE_ZIP4.finditer(rest)], key=lambda m: m.start()):
+            if by_name and not any(_beside(rest, span, m.span(1)) for span in named_at):
+                continue
             if m.group(1) not in order_cued and not _in_address(rest, m.group(1)):
                 secrets.append((m.start(1), "zip_code", m.group(1)))
-                rest = _blank(rest, m.start(1), m.end(1))
+                rest = _blank(rest, m.start(1), m.end(0))
     if "card_last4" in expecting and not any(k == "card_last4" for _, k, _ in secrets):
         for m in _BARE4.finditer(rest):
             before, after = rest[max(0, m.start() - 12):m.start()], rest[m.end():m.end() + 30]
@@ -298,6 +310,17 @@ def _typed_numbers(rest: str, expecting: set[str], secrets: list[tuple[int, str,
             rest = _blank(rest, fix.start(1), fix.end(1))
     secrets.sort()
     return rest
+
+
+# How far a value stands from the account name it is given with, in one clause ("a@b.com, card 4411, 30318").
+_BESIDE = 30
+
+
+def _beside(text: str, name: tuple[int, int], value: tuple[int, int]) -> bool:
+    """Is the value at ``value`` written beside the account name at ``name``: in its clause, at most ``_BESIDE``
+    characters away?"""
+    gap = text[name[1]:value[0]] if name[1] <= value[0] else text[value[1]:name[0]]
+    return len(gap) <= _BESIDE and _CLAUSE_END.search(gap) is None
 
 
 def _ends(secrets: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
@@ -345,16 +368,35 @@ _YEAR_CONTEXT = re.compile(r"\b(?:in|since|of|from|year|jan\w*|feb\w*|mar\w*|apr
                            r"sep\w*|oct\w*|nov\w*|dec\w*)\W*$", re.IGNORECASE)
 
 
+# Where a clause ends: a sentence's end or a semicolon before a space, or a line's end (not the dots of an email).
+_CLAUSE_END = re.compile(r"[.!?;](?=\s|$)|\n")
+
+
 def _accounts(text: str, secrets: list[tuple[int, str, str]]) -> list[Account]:
-    """The accounts the message names, in its order, each with the secrets written after it (before the next
-    account); secrets before the first account belong to the first."""
+    """The accounts the message names, in its order, each with the secrets written with it.
+
+    A secret given in the clause of an account's name is that account's ("I'm writing from b@x.com, zip 92101"):
+    when any is, a secret told in a clause naming no account (the cards of both, described) is none's. Otherwise
+    each secret belongs to the account written before it (before the next account), and secrets before the first
+    account to the first."""
     names: list[tuple[int, str, str]] = [(m.start(), "email", m.group(0).lower()) for m in _EMAIL.finditer(text)
                                          if not _CHANGE_TO.search(text, 0, m.start())]
     names += [(m.start(), "customer_id", f"C{m.group(1)}") for m in _CUSTOMER.finditer(text)]
     names.sort()
-    accounts: list[Account] = [{kind: value} for _, kind, value in names]  # type: ignore[misc]
+    ends = [m.start() for m in _CLAUSE_END.finditer(text)]
+
+    def clause(at: int) -> int:
+        return sum(end < at for end in ends)
+
+    beside: list[tuple[int, str, str, int]] = []  # (position, kind, value, owner) of secrets in an account's clause
     for at, kind, value in secrets:
-        owner = max((i for i, (start, _, _) in enumerate(names) if start < at), default=0)
+        same = [i for i, (start, _, _) in enumerate(names) if clause(start) == clause(at)]
+        if same:
+            beside.append((at, kind, value, max((i for i in same if names[i][0] < at), default=same[0])))
+    owned = beside or [(at, kind, value, max((i for i, (start, _, _) in enumerate(names) if start < at), default=0))
+                       for at, kind, value in secrets]
+    accounts: list[Account] = [{kind: value} for _, kind, value in names]  # type: ignore[misc]
+    for _, kind, value, owner in owned:
         if accounts and kind not in accounts[owner]:
             accounts[owner][kind] = value  # type: ignore[literal-required]
     return accounts
