@@ -36,6 +36,14 @@ _ORDER = re.compile(
     r"(?:\b(?:order|bestellung|bestellnummer|auftrag|pedido|commande|ordine|encomenda|bestelling)\b[^0-9\n]{0,12}|"
     r"#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
 _BARE_ORDER = re.compile(r"(?<![\d.$€£])\b(1\d{4})\b(?![.,]\d)")
+# A number in brackets after what the customer bought ("I bought one keyboard (62407)", "got the bulbs (41876)") is
+# that purchase's order id, whatever its first digit.
+_BOUGHT_BRACKETED = re.compile(r"\b(?:bought|ordered|purchased|got|placed)\b[^.!?;\n()]{0,60}\(\s*#?(\d{5,6})\s*[,;)]",
+                               re.IGNORECASE)
+# A number right after a verb that acts on an order ("could you cancel 71145", "hoping to catch 68850 before it
+# ships") is the order's id, whatever its first digit.
+_ACTED_ON = re.compile(r"\b(?:cancel|refund|track|catch|stop|modify|amend|hold)\s+#?(\d{5,6})\b(?![.,/:-]?\d)",
+                       re.IGNORECASE)
 # A bare number right after the noun of another kind of number ("asset tag 10442", "serial no. 12345", "flight
 # 10235") is that number, not an order id.
 _OTHER_NUMBER = re.compile(r"\b(?:tag|serial|model|part|sku|ref|reference|flight|room|ext|extension|employee|"
@@ -172,12 +180,19 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     secrets: list[tuple[int, str, str]] = []  # (position, kind, value) of every zip code and card digits
     if digits:
         rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers) or account_named)
-    orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
+    orders: list[int] = []
     if digits:
+        named: dict[int, int] = {}  # an order id named by its noun or its purchase or action: where it first is
+        for pattern in (_ORDER, _BOUGHT_BRACKETED, _ACTED_ON):
+            for m in pattern.finditer(rest):
+                if pattern is _ORDER or int(m[1]) >= ORDER_ID_MIN:
+                    named[int(m[1])] = min(named.get(int(m[1]), m.start(1)), m.start(1))
+        orders = sorted(named, key=named.__getitem__)
         orders += [int(m[1]) for m in _BARE_ORDER.finditer(rest) if int(m[1]) not in orders
                    and int(m[1]) >= ORDER_ID_MIN and not _OTHER_NUMBER.search(rest, max(0, m.start() - 30), m.start())]
-        if "order_ids" in expecting and not orders:
-            orders = [int(m) for m in _BARE5.findall(rest) if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN]
+        if "order_ids" in expecting and not _ORDER.search(rest) and not _BARE_ORDER.search(rest):
+            orders = list(dict.fromkeys([*orders, *(int(m) for m in _BARE5.findall(rest)
+                                                    if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN)]))
     amounts: list[Amount] = []
     refunded: list[Amount] = []
     for m in _AMOUNT.finditer(rest) if digits else ():

@@ -72,9 +72,26 @@ def rank_orders(text: str, orders: Sequence[int]) -> list[int]:
 
 
 def background_orders(text: str, orders: Sequence[int]) -> set[int]:
-    """Of several order ids, those the message tells as background while another is named plainly (see module)."""
+    """Of several order ids, those the message tells more as background than another (see module): "it works
+    great" of the one charged twice, "before that my last order was 58120, so it can't be that" of the other."""
     if len(orders) < 2:
         return set()
     spots = sorted(at for order in orders for at in _spots(text, order))
     ranks = {order: _rank(text, order, spots) for order in orders}
-    return {order for order, rank in ranks.items() if rank} if min(ranks.values()) == 0 else set()
+    return {order for order, rank in ranks.items() if rank > min(ranks.values())}
+
+
+_NUMBER = re.compile(r"(?<![\d.,$€£#/:-])(\d{5,6})(?![\d/:-]|[.,]\d)")
+
+
+def background_numbers(text: str) -> set[int]:
+    """``background_orders`` read from every number of an order id's shape in ``text`` (for a reader without the
+    entities: the router)."""
+    return background_orders(text, list(dict.fromkeys(int(n) for n in _NUMBER.findall(text))))
+
+
+def tells_background(clause: str, background: set[int]) -> bool:
+    """Does the clause name orders, all of them background ("before that my last order was 58120, so it can't be
+    that either")? It tells the story around the request, and asks for nothing of its own."""
+    named = {int(n) for n in _NUMBER.findall(clause)}
+    return bool(named) and named <= background
