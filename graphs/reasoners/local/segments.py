@@ -224,7 +224,8 @@ def asks_in(clause: str) -> bool:
 # A comma splice before the customer says what they want: "can you check my account, I want the plus membership";
 # and the reason a want follows from ("money is tight this month so I'd like the $40 back"): the story before "so"
 # asks nothing, and read with the want it dilutes it.
-_WANT = r"(?:(?:i|we)\s+(?:really\s+|just\s+|only\s+)?(?:want|need|would like)\b|(?:i'd|we'd|id)\s+(?:really\s+|just\s+)?(?:like|want)\b)"
+_WANT = (r"(?:(?:i|we)\s+(?:really\s+|just\s+|only\s+)?(?:want|need|would like)\b|"
+         r"(?:i'd|we'd|id)\s+(?:really\s+|just\s+)?(?:like|want)\b)")
 _WANT_AFTER_COMMA = re.compile(rf"(?:,|,?\s+(?:and\s+)?so)\s+(?={_WANT})", re.IGNORECASE)
 
 
