@@ -28,6 +28,7 @@ from typing import Any, cast
 import numpy as np
 
 from graphs.reasoners.local.entities import Entities, extract_entities
+from graphs.reasoners.local.order_roles import background_orders
 from graphs.reasoners.local.router import load_thorough_router, split_clauses
 from graphs.support.descriptions import described_in
 from graphs.support.flow_spec import SlotSpec
@@ -137,6 +138,7 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
     owners = {i: at for i, at in owners.items() if i in flow["intents"]} if len(flow["intents"]) > 1 else {}
     owners = drop_borrowed(flow, owners, clauses, per_clause, customer)
     intents = flow["intents"]
+    background = background_orders(text, entities.get("order_ids") or [])
     for intent in intents:
         request = request_of(flow, intent)
         if intent not in owners:
@@ -172,7 +174,10 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
             if not spec.entity or spec.entity not in entities:
                 continue
             holders = [i for i, found in enumerate(per_clause) if spec.entity in found]
+            # Of the clauses before it, the last that names a record the message does not tell as background
+            # ("I also bought a plug, order 45530, which works fine. I'd like my money back for the bulbs").
             earlier = [i for i in holders if i <= at]
+            earlier = [i for i in earlier if set(_values(per_clause[i], spec.entity)) - background] or earlier
             if earlier:
                 request["slots"][name] = spec.take(per_clause[earlier[-1]][spec.entity])  # type: ignore[literal-required]
             elif holders:

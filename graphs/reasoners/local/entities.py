@@ -15,6 +15,7 @@ from typing import Literal, TypedDict
 
 from graphs.reasoners.local.addresses import Address, find_addresses
 from graphs.reasoners.local.dates import may_name_a_day, parse_dates
+from graphs.reasoners.local.order_roles import rank_orders
 from graphs.reasoners.local.products import match_products
 from graphs.reasoners.local.spoken import spoken_values
 
@@ -35,6 +36,19 @@ _ORDER = re.compile(
     r"(?:\b(?:order|bestellung|bestellnummer|auftrag|pedido|commande|ordine|encomenda|bestelling)\b[^0-9\n]{0,12}|"
     r"#\s*|\bno\.?\s*|\bnumber\s*|\bord(?:er)?\.?\s*#?\s*|\bO-)(\d{5,6})\b", re.IGNORECASE)
 _BARE_ORDER = re.compile(r"(?<![\d.$€£])\b(1\d{4})\b(?![.,]\d)")
+# A number in brackets after what the customer bought ("I bought one keyboard (62407)", "got the bulbs (41876)") is
+# that purchase's order id, whatever its first digit.
+_BOUGHT_BRACKETED = re.compile(r"\b(?:bought|ordered|purchased|got|placed)\b[^.!?;\n()]{0,60}\(\s*#?(\d{5,6})\s*[,;)]",
+                               re.IGNORECASE)
+# A number right after a verb that acts on an order ("could you cancel 71145", "hoping to catch 68850 before it
+# ships") is the order's id, whatever its first digit.
+_ACTED_ON = re.compile(r"\b(?:cancel|refund|track|catch|stop|modify|amend|hold)\s+#?(\d{5,6})\b(?![.,/:-]?\d)",
+                       re.IGNORECASE)
+# A bare number right after the noun of another kind of number ("asset tag 10442", "serial no. 12345", "flight
+# 10235") is that number, not an order id.
+_OTHER_NUMBER = re.compile(r"\b(?:tag|serial|model|part|sku|ref|reference|flight|room|ext|extension|employee|"
+                           r"badge|policy|membership|member|ticket|case|claim|tracking|phone|tel)"
+                           r"(?:\s*(?:no|nr|number|id|#)\.?)?\s*[:#]?\s*$", re.IGNORECASE)
 _ZIP = re.compile(
     r"\b(?:zip|zip code|zipcode|postal code|postcode|post code|postal|cep|cap|plz)\b\D{0,12}(\d{5})\b", re.IGNORECASE)
 # The card's last four: after "last four", "ending"... or after the card's own name ("card 4417", "visa 4411").
@@ -171,11 +185,19 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
                    [m.span() for m in _CUSTOMER.finditer(text)]
         rest = _typed_numbers(rest, set(expecting), secrets, has_account=bool(emails or customers) or account_named,
                               named_at=named_at)
-    orders = [int(m) for m in _ORDER.findall(rest)] if digits else []
+    orders: list[int] = []
     if digits:
-        orders += [int(m) for m in _BARE_ORDER.findall(rest) if int(m) not in orders and int(m) >= ORDER_ID_MIN]
-        if "order_ids" in expecting and not orders:
-            orders = [int(m) for m in _BARE5.findall(rest) if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN]
+        named: dict[int, int] = {}  # an order id named by its noun or its purchase or action: where it first is
+        for pattern in (_ORDER, _BOUGHT_BRACKETED, _ACTED_ON):
+            for m in pattern.finditer(rest):
+                if pattern is _ORDER or int(m[1]) >= ORDER_ID_MIN:
+                    named[int(m[1])] = min(named.get(int(m[1]), m.start(1)), m.start(1))
+        orders = sorted(named, key=named.__getitem__)
+        orders += [int(m[1]) for m in _BARE_ORDER.finditer(rest) if int(m[1]) not in orders
+                   and int(m[1]) >= ORDER_ID_MIN and not _OTHER_NUMBER.search(rest, max(0, m.start() - 30), m.start())]
+        if "order_ids" in expecting and not _ORDER.search(rest) and not _BARE_ORDER.search(rest):
+            orders = list(dict.fromkeys([*orders, *(int(m) for m in _BARE5.findall(rest)
+                                                    if not _in_address(rest, m) and int(m) >= ORDER_ID_MIN)]))
     amounts: list[Amount] = []
     refunded: list[Amount] = []
     for m in _AMOUNT.finditer(rest) if digits else ():
@@ -197,7 +219,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     if new_emails:
         found["new_emails"] = list(dict.fromkeys(e.lower() for e in new_emails))
     if orders:
-        found["order_ids"] = list(dict.fromkeys(_taken_back(rest, orders)))
+        found["order_ids"] = rank_orders(rest, list(dict.fromkeys(_taken_back(rest, orders))))
     if amounts:
         found["amounts"] = amounts
     if refunded:

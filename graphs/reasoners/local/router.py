@@ -28,6 +28,7 @@ from graphs.reasoners.local.embedder import MODEL_ID, embed
 from graphs.reasoners.local.examples import Example
 from graphs.reasoners.local.gloss import gloss
 from graphs.reasoners.local.letters import body
+from graphs.reasoners.local.order_roles import background_numbers, tells_background
 from graphs.reasoners.local.segments import (
     about_the_shop,
     ask_pieces,
@@ -175,6 +176,7 @@ class IntentModel:
             main = main_score.intent
             main_in_clause = 0.0  # the main intent's best probability in a clause that names it
             gapped = gapped_asks(text)
+            background = background_numbers(text)  # orders told as another, earlier or untroubled one
             tops = []  # per clause that confidently names an intent: (intent, confidence, whole message's weight)
             for clause, clause_row in zip(clauses, clause_probs, strict=True):
                 best = int(np.argmax(clause_row))
@@ -184,7 +186,8 @@ class IntentModel:
                 # Backstory adds no request of its own (graphs/reasoners/local/segments.py).
                 # A conjunct governed by the want before it ("I need that stopped and the account closed") asks.
                 governed = bare(clause) in gapped
-                if name == OUT_OF_SCOPE or not (governed or carries_request(clause)):
+                if name == OUT_OF_SCOPE or not (governed or carries_request(clause)) \
+                        or tells_background(clause, background):
                     continue
                 asking = governed or asks_in(clause)
                 if name in ASKED_ONLY and not asking:
