@@ -251,3 +251,11 @@ def test_only_the_charge_disputed_outright_is_a_dispute_made(clause: str, perfor
 ])
 def test_no_dispute_said_leaves_a_question_about_the_invoice_asking(words: str) -> None:
     assert asks_whether(words, "open"), words
+
+
+def test_a_contrast_after_a_refund_reported_done_holds_no_new_one_back() -> None:
+    # the "but" follows the earlier refund, told as done; the request after it is an instruction
+    text = "We were refunded for the lamp in March, lovely, but now the kettle leaks. Refund the kettle please."
+    assert not hedges_action(text, "refund")
+    assert hedges_action("Refund the kettle please, but only if the lamp stays.", "refund")
+    assert hedges_action("I'd like it refunded, though maybe not yet.", "refund")
