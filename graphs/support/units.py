@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from graphs.support.utterance import REPORTED_SUBJECT
+
 _NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10}
 _NUM = r"(\d{1,2}|" + "|".join(_NUMBERS) + r")"
@@ -92,7 +94,7 @@ _STILL_NEEDED = re.compile(r"[^.;!?]*?\b(?:but|though|except|only)\b[^.;!?]*?\b(
 # What the customer narrows their request to after "both" ("I was going to return both. Just refund the mouse",
 # "both? no, only send the keyboard back"): the words after it ask for less than both.
 _NARROWED = re.compile(r"\b(?:just|only)\s+(?:(?:refund|return|reimburse|send|ship|post|mail|take|credit)\w*\s+"
-                       r"(?:(?:me|us|back)\s+)?(?:for\s+)?)?(?:the|my|that|this)\b", re.I)
+                       r"(?:(?:me|us|back)\s+)?(?:for\s+)?)?(?:the|my|that|this)\b" + REPORTED_SUBJECT, re.I)
 _ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)

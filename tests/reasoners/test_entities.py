@@ -333,3 +333,5 @@ def test_money_given_back_in_cents_is_history_too() -> None:
     found = extract_entities("you put $7.49 back on my card on monday for the strap. the watch is scratched, refund "
                              "that as well", now=NOW)
     assert "amounts" not in found and found["refunded_amounts"] == [{"value": 7.49, "currency": "USD"}], found
+    found = extract_entities("last week I got $5.25 refunded for the strap, so refund the watch now", now=NOW)
+    assert "amounts" not in found and found["refunded_amounts"] == [{"value": 5.25, "currency": "USD"}], found

@@ -22,6 +22,7 @@ _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 # Money the customer says was already given back: history, not the amount they ask for.
 _GIVEN_BACK = re.compile(
     r"\b(?:gave|given|got|get|received|sent|paid|put)\b[^.!?;\n]{0,30}\bback\b|"
+    r"\b(?:got|gotten|had)\b[^.!?;\n]{0,30}\b(?:refunded|credited|reimbursed)\b|"
     r"\b(?:you|they|already|was|were|have|has|had)\s+(?:already\s+)?(?:refunded|credited|reimbursed)\b",
     re.IGNORECASE)
 _DECIMAL_POINT = re.compile(r"(?<=\d)[.,](?=\d)")
