@@ -25,6 +25,7 @@ from graphs.support.utterance import (
     DEFERRAL,
     EXPLICIT_YES,
     NEGATION,
+    REPORTED_SUBJECT,
     SENTENCE_END,
     STATUS_QUO,
     THANKS,
@@ -49,7 +50,8 @@ RELUCTANT = re.compile(r"^\W*(ugh+|meh|sigh|whatever|i guess|i suppose|if (i|we|
 # ("yes but only the cable", "ok, just the charger"): no yes to the offer as made.
 CONDITION = re.compile(r"^\W*(?:but\s+)?(?:only\s+)?(?:if|as long as|so long as|provided|providing|on condition|"
                        r"assuming)\b", re.I)
-NARROWING = re.compile(r"^\W*(?:but\s+)?(?:only|just)\s+(?:the|my|that|this|those|these|one|\d|a|an)\b", re.I)
+NARROWING = re.compile(r"^\W*(?:but\s+)?(?:only|just)\s+(?:the|my|that|this|those|these|one|\d|a|an)\b"
+                       + REPORTED_SUBJECT, re.I)
 # A yes to something else than what was offered: "yes, cancel the other order instead".
 OTHER_THAN_OFFERED = re.compile(r"\b(?:instead|rather|the other|another one)\b", re.I)
 # A yes taken back, or a hold put on it, in its last words: "ok go ahead. actually wait, don't", "actually hold off".

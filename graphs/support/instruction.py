@@ -239,7 +239,7 @@ def hedges_action(text: str, verb: str = "") -> bool:
     if any(re.match(rf"{_CLAUSE}{{0,30}}?\b(?:{verbs})", text[found.end():], re.I)
            for found in REPORTED.finditer(text)):
         return True  # "my son told me to cancel it", not "I did all your replies told me to do. refund it"
-    named = re.search(rf"\b(?:{verbs})", text, re.I)
+    named = _asked_action(text, verbs)
     if named is None and verb:
         # Weighing a request that names no action at all weighs all of it: "not sure Pro is worth it, I suppose
         # Plus would do me" asks nothing to be done yet.
@@ -247,6 +247,24 @@ def hedges_action(text: str, verb: str = "") -> bool:
     # "all but one" names what the action leaves out, it does not qualify it
     return named is not None and any(_EXCEPTING.search(text, 0, found.start()) is None
                                      for found in CONTRAST.finditer(text, named.end()))
+
+
+# Who did the action before, right before its past form ("you already refunded the doorbell", "I returned one in
+# May", "it was cancelled"): the words report it done; they do not ask for it.
+_DONE_BY = re.compile(r"\b(?:you|we|they|i|he|she|was|were|been|have|has|had)\s+(?:(?:already|just|recently|"
+                      r"previously|kindly|also)\s+)?$", re.I)
+
+
+def _asked_action(text: str, verbs: str) -> re.Match[str] | None:
+    """The first naming of the action that is not a report of it done before ("You already refunded the doorbell,
+    thank you ... but the camera is useless. Please refund the camera": the second; the "but" after the first
+    qualifies nothing asked)."""
+    for found in re.finditer(rf"\b(?:{verbs})", text, re.I):
+        tail = re.match(r"\w*", text[found.end():])
+        word = found.group() + (tail.group() if tail else "")
+        if not (word.lower().endswith("ed") and _DONE_BY.search(text[:found.start()])):
+            return found
+    return None
 
 
 def names_action(text: str, verb: str) -> bool:

@@ -178,11 +178,42 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
             # ("I also bought a plug, order 45530, which works fine. I'd like my money back for the bulbs").
             earlier = [i for i in holders if i <= at]
             earlier = [i for i in earlier if set(_values(per_clause[i], spec.entity)) - background] or earlier
+            if spec.entity == "amounts":
+                earlier = _amount_clauses(clauses, per_clause, earlier, at)
+            elif spec.entity == "order_ids" and at not in earlier:
+                earlier = _clauses_of_thing(clauses, earlier, at, catalogue)
             if earlier:
                 request["slots"][name] = spec.take(per_clause[earlier[-1]][spec.entity])  # type: ignore[literal-required]
             elif holders:
                 request["slots"][name] = None  # only another request's clause names one: not this request's
         spread_instances(flow, intent, clauses[at], per_clause[at])
+
+
+def _amount_clauses(clauses: list[str], per_clause: list[Entities], earlier: list[int], at: int) -> list[int]:
+    """Of the clauses up to the request's own that name an amount, those whose amount may be the one it asks for:
+    its own clause, else a clause that asks for money back too; a clause that only tells a price ("they were $14.99
+    each, I bought another for $19.95") is taken only when the told clauses name one figure in all: of several,
+    which the request means is for its lookup to work out (the units it names), never a guess."""
+    asked = [i for i in earlier if i == at or asking(clauses[i])]
+    if asked:
+        return asked
+    figures = {round(float(a["value"]), 2) for i in earlier for a in per_clause[i].get("amounts") or []}
+    return earlier if len(figures) == 1 else []
+
+
+def _clauses_of_thing(clauses: list[str], earlier: list[int], at: int, catalogue: list[str]) -> list[int]:
+    """Of the earlier clauses that name an order, those that name the thing the request's own clause does ("the
+    bulbs (order 41876) ... a plug (order 45530) works fine ... my money back for the bulbs": 41876), when some do;
+    else all of them (the nearest one is taken)."""
+    names = {w for name in catalogue for w in _product_words(name)}
+    wanted = {w for w in _product_words(clauses[at]) if w in names}
+    same = [i for i in earlier if wanted & _product_words(clauses[i])]
+    return same or earlier
+
+
+def _product_words(text: str) -> set[str]:
+    """The words of ``text`` longer than two letters, lower case and without a plural's s."""
+    return {w.rstrip("s") for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
 # Between two records a request lists: a conjunction, a comma, the record's noun ("12002 and order 12003", "no.

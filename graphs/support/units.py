@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from graphs.support.utterance import REPORTED_SUBJECT
+
 _NUMBERS = {"one": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
             "eight": 8, "nine": 9, "ten": 10}
 _NUM = r"(\d{1,2}|" + "|".join(_NUMBERS) + r")"
@@ -30,6 +32,9 @@ _ACTION = re.compile(r"\b(refund\w*|return\w*|reimburs\w*|money back|credit\w*|(
 _WISHED = re.compile(r"\b(be\s+(\w+ly\s+)?|(get|have|want|need|like|getting|having)\s+(?!(already|just|also|"
                      r"previously|been|not|never|recently)\b)((?!(i|we|you|they|he|she|it)\b)\w+\s+){1,6})$", re.I)
 _GOT_BACK = re.compile(r"\b(got|received|had|gotten)\s+((\w+)\s+){0,2}$", re.I)
+# A contrast turns to another thing ("you refunded the case, but the power bank is faulty"): what the report
+# names ends there.
+_CONTRASTED = re.compile(r",?\s+\b(?:but|though|although|however|whereas|while)\b", re.I)
 # A count the action takes on its own, counting nothing named ("refund one please", "send two back"), not an
 # amount or a time ("refund 15 dollars", "return two weeks ago").
 _BARE = re.compile(rf"\b(refund|return|reimburse|send|ship|post|mail|take)\w*\s+((me|us|just|only)\s+)?{_NUM}\b"
@@ -69,6 +74,10 @@ _ONE = re.compile(r"\b(this|that|the|another|one more|just|only)\s+((\w|-)+\s+){
 # the sentence says beside it ("three came, I'm posting the third one back"); not a count ("the last two").
 _ORDINAL = re.compile(r"\b(?:the|that|this|my)\s+(?P<place>first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|"
                       r"5th|6th|last|final)\s+(?P<what>one|unit|item|of\b|[a-z0-9]+)", re.I)
+_PLACE_WORD = r"\b(?:first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th|last|final)\b"
+# Places listed together: "the first and the third", "the 2nd, 3rd and 4th".
+_PLACE_LIST = re.compile(rf"\b(?:the|my)\s+{_PLACE_WORD}(?:\s*(?:,|,?\s*(?:and|&|plus))\s*(?:the\s+)?{_PLACE_WORD})+"
+                         r"(?:\s+(?:ones?|units?|items?|of\s+(?:them|those|these)|[a-z0-9]+))?", re.I)
 _PLACES = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
            "5th": 5, "sixth": 6, "6th": 6}
 _BOTH = re.compile(r"\bboth\b", re.I)
@@ -85,7 +94,7 @@ _STILL_NEEDED = re.compile(r"[^.;!?]*?\b(?:but|though|except|only)\b[^.;!?]*?\b(
 # What the customer narrows their request to after "both" ("I was going to return both. Just refund the mouse",
 # "both? no, only send the keyboard back"): the words after it ask for less than both.
 _NARROWED = re.compile(r"\b(?:just|only)\s+(?:(?:refund|return|reimburse|send|ship|post|mail|take|credit)\w*\s+"
-                       r"(?:(?:me|us|back)\s+)?(?:for\s+)?)?(?:the|my|that|this)\b", re.I)
+                       r"(?:(?:me|us|back)\s+)?(?:for\s+)?)?(?:the|my|that|this)\b" + REPORTED_SUBJECT, re.I)
 _ANOTHER = re.compile(rf"\banother\b(?!\s+{_NUM}\b)", re.I)  # "another of my cables died"
 # The words before a line's total ("one of the three cables": three is how many there are, not how many are meant).
 _TOTAL = re.compile(r"\b(of|out of)\s+((the|my|those|these|all)\s+)?((\w|-)+\s+){0,2}$", re.I)
@@ -105,7 +114,7 @@ def asking(text: str) -> list[str]:
 def units_reported(text: str, name: str, left: int, lines: int = 1) -> int:
     """How many units of the line named ``name`` the words report as paid back before ("you refunded one cable
     last week", "I got one plug refunded"): units the customer does not mean again by "the rest"."""
-    for sentence in _SENTENCE.split(text):
+    for sentence in (part for whole in _SENTENCE.split(text) for part in _CONTRASTED.split(whole or "")):
         actions = list(_ACTION.finditer(sentence or ""))
         if actions and not any(_asks(sentence, m) for m in actions):
             count = _count(sentence, name, left, lines)
@@ -193,6 +202,9 @@ def _count(sentence: str, name: str, left: int, lines: int, bare: bool = False,
     but = _BUT.search(sentence)
     if but and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I) for w in words)):
         return left - _number(but.group(but.lastindex or 0))
+    if (listed := _places_listed(sentence)) and (lines == 1 or any(re.search(rf"\b{re.escape(w)}", sentence, re.I)
+                                                                  for w in words)):
+        return listed  # "the first and the third are going back": a unit for each place named
     if _placed(sentence, words) and (lines == 1 or _by_name(sentence, words) is not None):
         return 1  # "two of the three are spares; the third is going back": one unit
     if lines == 1 and kept is not None and (_left_asked(sentence) or _EXTRA.search(sentence)):
@@ -236,6 +248,16 @@ def _placed(sentence: str, words: list[str]) -> bool:
 def _taken(sentence: str, m: re.Match[str]) -> bool:
     """Are the units the match names asked for, not said to be kept ("... is fine", "keep ...")?"""
     return not _REST_KEPT.match(sentence[m.end():]) and not _KEEPS_REST.search(sentence[:m.start()])
+
+
+def _places_listed(sentence: str) -> int:
+    """How many units the sentence asks for by places listed together ("the first and the third one", "the 2nd,
+    3rd and 4th cables"), when it lists more than one and does not say they are kept; else 0."""
+    for m in _PLACE_LIST.finditer(sentence):
+        places = {_PLACES.get(p.lower(), p.lower()) for p in re.findall(_PLACE_WORD, m.group(), re.I)}
+        if len(places) > 1 and _taken(sentence, m):
+            return len(places)
+    return 0
 
 
 def place_named(text: str) -> int | None:

@@ -38,6 +38,10 @@ _ACK_LEAD = re.compile(r"^\W*(?:(?:hm+|ah|oh|fair|enough|lol|haha|ok(?:ay)?|alri
 _CONTRACTED = r"don'?t|doesn'?t|didn'?t|won'?t|wouldn'?t|shouldn'?t"
 # Weighing words every reading of a hedge shares.
 _WEIGHING = r"maybe|perhaps|wondering|shall i"
+# After "just the ..." / "only the ...": the thing is the subject of what the words report ("just the charger box got
+# torn", "only the outer box was dented"), which names what happened to it, not the part the customer narrows to.
+REPORTED_SUBJECT = (r"(?!(?:\s+(?!(?:that|which|who|one)\b)[\w-]+){1,3}?\s+(?:got|gets|was|were|is|are|has|have|had|"
+                    r"arrived|came|looks?|looked|seems?|seemed|broke|cracked|tore|ripped|dented)\b)")
 # A clause's negators: "please don't cancel it", "no need to cancel", "I'd never switch", "without".
 NEGATOR = rf"\b(?:{_CONTRACTED}|never|rather not|do not|did not|no need to|not|without|no)\b"
 # A refusal or any negation after a yes word ("forget it", "don't bother", "not yet"); "no problem" and "not a

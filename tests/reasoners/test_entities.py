@@ -356,3 +356,11 @@ def test_a_bare_five_digit_number_is_the_secret_of_an_account_named_earlier() ->
     assert unnamed.get("order_ids") == [60622] and "zip_code" not in unnamed, unnamed
     named = extract_entities("we moved last year, perhaps 60622?", now=NOW, expecting=both, account_named=True)
     assert named.get("zip_code") == "60622" and "order_ids" not in named, named
+
+
+def test_money_given_back_in_cents_is_history_too() -> None:
+    found = extract_entities("you put $7.49 back on my card on monday for the strap. the watch is scratched, refund "
+                             "that as well", now=NOW)
+    assert "amounts" not in found and found["refunded_amounts"] == [{"value": 7.49, "currency": "USD"}], found
+    found = extract_entities("last week I got $5.25 refunded for the strap, so refund the watch now", now=NOW)
+    assert "amounts" not in found and found["refunded_amounts"] == [{"value": 5.25, "currency": "USD"}], found

@@ -17,6 +17,7 @@ from graphs.support.dialogue_acts import read_act
 from graphs.support.flows import get_flow, waits_for_yes
 from graphs.support.instruction import asks_whether, hedges_action, performs, tells
 from graphs.support.state import ActiveFlow, State
+from graphs.support.units import narrowed_to
 
 
 @pytest.mark.parametrize("words", [
@@ -253,3 +254,17 @@ def test_only_the_charge_disputed_outright_is_a_dispute_made(clause: str, perfor
 ])
 def test_no_dispute_said_leaves_a_question_about_the_invoice_asking(words: str) -> None:
     assert asks_whether(words, "dispute"), words
+
+
+def test_a_contrast_after_a_refund_reported_done_holds_no_new_one_back() -> None:
+    # the "but" follows the earlier refund, told as done; the request after it is an instruction
+    text = "We were refunded for the lamp in March, lovely, but now the kettle leaks. Refund the kettle please."
+    assert not hedges_action(text, "refund")
+    assert hedges_action("Refund the kettle please, but only if the lamp stays.", "refund")
+    assert hedges_action("I'd like it refunded, though maybe not yet.", "refund")
+
+
+def test_what_the_words_report_of_a_thing_narrows_nothing() -> None:
+    assert not narrows("yes, just the outer sleeve got scuffed, the headset is fine")
+    assert not narrowed_to("ok, only the lid was dented in the post")
+    assert narrows("ok but just the headset") and narrows("yes, only the one that hums")

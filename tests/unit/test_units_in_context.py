@@ -220,3 +220,19 @@ def test_part_of_an_order_of_several_items_named_by_nothing_asks_which() -> None
     """Nothing named but "something": one thing, not the whole order (no refund of every item)."""
     items, flow = _returned("hi, I need to send something back from order 52001", CABLES_AND_SPEAKER, part=True)
     assert items == "$slots.items" and flow["asking"] == ["items"]
+
+
+def test_a_reported_refund_counts_only_what_its_own_clause_names() -> None:
+    from graphs.support.units import units_reported
+    text = "You refunded the strap yesterday, although the watch from that order is dead now. Refund the watch."
+    assert units_reported(text, "Smart Watch", 1) == 0, "the watch comes after the contrast: not refunded before"
+    assert units_reported("You refunded the watch yesterday.", "Smart Watch", 1) == 1
+
+
+@pytest.mark.parametrize(("text", "count"), [
+    ("Please refund the second and the fourth one, they hum.", 2),
+    ("The 1st, 2nd and 3rd lamps flicker, so I'm sending them back.", 3),
+    ("Refund the third one please.", 1),
+])
+def test_places_listed_together_count_a_unit_each(text: str, count: int) -> None:
+    assert units_meant(text, LAMP, 4) == count

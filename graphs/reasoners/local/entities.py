@@ -23,8 +23,10 @@ _EMAIL = re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b")
 # Money the customer says was already given back: history, not the amount they ask for.
 _GIVEN_BACK = re.compile(
     r"\b(?:gave|given|got|get|received|sent|paid|put)\b[^.!?;\n]{0,30}\bback\b|"
+    r"\b(?:got|gotten|had)\b[^.!?;\n]{0,30}\b(?:refunded|credited|reimbursed)\b|"
     r"\b(?:you|they|already|was|were|have|has|had)\s+(?:already\s+)?(?:refunded|credited|reimbursed)\b",
     re.IGNORECASE)
+_DECIMAL_POINT = re.compile(r"(?<=\d)[.,](?=\d)")
 _ASKS_FOR = re.compile(r"\b(?:want|need|would like|please|pls|can you|could you|give me|i'd like)\b|\?",
                        re.IGNORECASE)
 # An email the customer wants the account to have ("move it from my work address to x@y.com", "my new email would
@@ -264,6 +266,7 @@ def _times(text: str, start: int, end: int) -> int | None:
 def _given_back(text: str, start: int, end: int) -> bool:
     """Is the amount at ``text[start:end]`` money already given back ("you gave 15 dollars back", "you refunded
     $15 last week"), told in a sentence that asks for nothing?"""
+    text = _DECIMAL_POINT.sub(" ", text)  # "$19.99" ends no sentence, and is no gap the words cannot cross
     before = max(text.rfind(c, 0, start) for c in ".!?;\n")
     after = min((i for c in ".!?;\n" if (i := text.find(c, end)) >= 0), default=len(text))
     sentence = text[before + 1:after]
