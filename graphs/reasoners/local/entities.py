@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from itertools import pairwise
 from typing import Literal, TypedDict
 
 from graphs.reasoners.local.addresses import Address, find_addresses
+from graphs.reasoners.local.corrections import ORDER_ID_MIN, SELF_CORRECTION, taken_back
 from graphs.reasoners.local.dates import may_name_a_day, parse_dates
 from graphs.reasoners.local.order_roles import rank_orders
 from graphs.reasoners.local.products import match_products
@@ -61,7 +61,6 @@ _LAST4 = re.compile(
     r"(?P<gap>\D{0,20}?)(?<![\d.$€£,])(\d{4})\b(?![.,/:]?\d)", re.IGNORECASE
 )
 _NOT_A_CARD_GAP = re.compile(r"expir|\bexp\b|valid|since|year|\$|€|£", re.IGNORECASE)
-ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare number below it is no order id
 # Bare numbers, typed by what the conversation expects (see ``extract_entities``'s ``expecting``).
 _BARE5 = re.compile(r"(?<![\d.$€£#/:-])\b(\d{5})\b(?![.,/:-]?\d)")
 # A ZIP+4 code ("30318-1234") is its five-digit zip code where a zip is expected; its four digits are no card's.
@@ -221,7 +220,7 @@ def extract_entities(text: str, *, now: datetime, catalogue: Sequence[str] = (),
     if new_emails:
         found["new_emails"] = list(dict.fromkeys(e.lower() for e in new_emails))
     if orders:
-        found["order_ids"] = rank_orders(rest, list(dict.fromkeys(_taken_back(rest, orders))))
+        found["order_ids"] = rank_orders(rest, list(dict.fromkeys(taken_back(rest, orders))))
     if amounts:
         found["amounts"] = amounts
     if refunded:
@@ -328,7 +327,7 @@ def _typed_numbers(rest: str, expecting: set[str], secrets: list[tuple[int, str,
     # number of its shape right after it and a correction cue replaces it (a correction comes last).
     for kind, bare in (("zip_code", _BARE5), ("card_last4", _BARE4)):
         given = max((end for end, k, _ in _ends(secrets) if k == kind), default=None)
-        gap = _SELF_CORRECTION.match(rest, given) if given is not None else None
+        gap = SELF_CORRECTION.match(rest, given) if given is not None else None
         fix = bare.match(rest, gap.end()) if gap is not None else None
         if fix is not None and not _in_address(rest, fix.group(1)):
             secrets.append((fix.start(1), kind, fix.group(1)))
@@ -351,40 +350,6 @@ def _beside(text: str, name: tuple[int, int], value: tuple[int, int]) -> bool:
 def _ends(secrets: list[tuple[int, str, str]]) -> list[tuple[int, str, str]]:
     """The secrets found so far with the position where each ends instead of where it starts."""
     return [(at + len(value), kind, value) for at, kind, value in secrets]
-
-
-# What lies between a value and its correction: words that take it back ("— no sorry,", ", wait, it's", " I mean").
-_SELF_CORRECTION = re.compile(
-    r"[\s,;:.!\u2013\u2014-]*(?:(?:no|nope|sorry|oops|wait|actually|correction|i mean|i meant|rather|make that|"
-    r"should be|scratch that|not that)[\s,;:.!\u2013\u2014-]*)+(?:it'?s\s+|its\s+|it is\s+)?", re.IGNORECASE)
-
-
-# Between an order id and the one that corrects it: the same words that take a value back, after a "then" or an
-# "or" that would otherwise list it ("12002, no, 12003", "12002 then, no wait, order 12003", "12002 or rather
-# 12003"); the record's noun may follow. "no." or "no #" before the next id is its number's abbreviation, a list.
-_ORDER_CORRECTION = re.compile(rf"[\s,;:.!\u2013\u2014-]*(?:(?:then|or)\b)?(?:{_SELF_CORRECTION.pattern})"
-                               r"(?:(?:order|number|#)\s*)?", re.IGNORECASE)
-_NUMBER_ABBREVIATION = re.compile(r"\W*nos?\s*[.#]\s*", re.IGNORECASE)
-_BARE_ID = re.compile(r"(\d{5,6})\b(?![.,/:-]?\d)")
-
-
-def _taken_back(text: str, orders: list[int]) -> list[int]:
-    """The order ids without those the message takes back in the same breath ("cancel 12002, no sorry, I mean
-    12003": 12003 alone); a correction comes last, and a bare number of an order id's shape right after an order id
-    and a correction cue is one ("order 52002, no, 52003")."""
-    spots = sorted((m.start(), m.end(), order) for order in orders
-                   if (m := re.search(rf"(?<!\d){order}(?!\d)", text)))
-    for _, end, _ in list(spots):
-        gap = _ORDER_CORRECTION.match(text, end)
-        fix = _BARE_ID.match(text, gap.end()) if gap is not None and gap.end() > end else None
-        if fix is not None and int(fix.group(1)) >= ORDER_ID_MIN and int(fix.group(1)) not in orders:
-            orders = [*orders, int(fix.group(1))]
-            spots.append((fix.start(1), fix.end(1), int(fix.group(1))))
-    spots.sort()
-    dropped = {first for (_, end, first), (start, _, _) in pairwise(spots)
-               if _ORDER_CORRECTION.fullmatch(text, end, start)
-               and not _NUMBER_ABBREVIATION.fullmatch(text, end, start)}
-    return [order for order in orders if order not in dropped]
 
 
 _STREET = re.compile(r"\b(?:street|st|avenue|ave|road|rd|drive|dr|lane|ln|blvd|boulevard|way|court|ct|place|pl)\b",
