@@ -25,11 +25,11 @@ by the tools and are not escalated either.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import cast
 
 from graphs.support.flows import get_flow
-from graphs.support.handoff import Cue, cues, cues_in, customer_texts
+from graphs.support.handoff import Cue, cues_in, customer_texts
 from graphs.support.state import Queue, Route, State
 
 STRONGLY_NEGATIVE = -0.85
@@ -61,9 +61,6 @@ class Escalation:
     clarify: bool = False  # below threshold for the first time: ask the customer instead of escalating
     decline: bool = False  # a request no person would grant: say no, change nothing, hand nothing over
     ticket: dict[str, str] | None = None  # create_ticket arguments: work a person does outside the chat
-    # hand-off cues told while the request still waits for the customer's identity: they hand over a later turn
-    # (ActiveFlow.handoffs_waiting)
-    waiting: tuple[str, ...] = ()
 
 
 # Hand-offs whose work happens outside the chat open a ticket for the team (prompts/policy.md §1): a person must
@@ -135,7 +132,6 @@ class Triggers:
     declined: str | None = None  # the reason a claimed approval or authority is declined
     unsure_of_person: bool = False  # a reading of a person the agent is not sure of: asked about, not handed over
     ticket: dict[str, str] | None = None  # see Escalation.ticket
-    waiting: tuple[str, ...] = ()  # see Escalation.waiting
 
 
 def _held(state: State) -> bool:
@@ -178,12 +174,6 @@ def collect_triggers(state: State, *, max_verification_attempts: int, repeats: i
     claim = next((c for c in found if c.effect == "decline"), None)
     if claim is not None:
         return Triggers(queue, declined=claim.reason)
-    # A hand-off told while the request it came with waited for the customer's identity (a product that hurt
-    # someone, a refund asked): the request runs as usual once they are verified, and the hand-off follows then.
-    told = flow.get("handoffs_waiting") or []
-    waits = [c for c in found if c.waits_for_identity and c.name not in told and "identity" in flow["asking"]
-             and not (state.customer and state.customer["verified"])]
-    found = (*(c for c in found if c not in waits), *(c for c in cues() if c.name in told and c not in found))
     reasons: list[str] = []
     for step in state.plan:
         if step["status"] == "needs_approval" and step["hold_reason"]:
@@ -224,13 +214,8 @@ def collect_triggers(state: State, *, max_verification_attempts: int, repeats: i
             queue = cast(Queue, cue.queue)
         elif cue.follows_subject and not held_now:
             queue = named_subject(state) or queue  # an exception goes to the people of the rule it excepts
-    if reasons and waits:  # handed over all the same: nothing waits
-        reasons += [c.reason for c in waits if c.reason not in reasons]
-        queue = cast(Queue, waits[0].queue) if waits[0].queue and not held_now else queue
-        found, waits = (*found, *waits), []
     # A trigger whose work a person does outside the chat opens its ticket (handoff.yaml: a chargeback threat).
-    ticket = next((dict(c.ticket) for c in found if c.ticket is not None and c.effect == "escalate"
-                   and c.reason in reasons), None)
+    ticket = next((dict(c.ticket) for c in found if c.ticket is not None), None)
     if state.verification_failures >= max_verification_attempts:
         reasons.append(f"identity verification failed {state.verification_failures} times")
         queue = "accounts"
@@ -245,8 +230,7 @@ def collect_triggers(state: State, *, max_verification_attempts: int, repeats: i
         reasons.append(f"no progress: the agent would be {what} the same thing again ({repeats + 1} times)")
         if flow["stage"] in IDENTITY_STAGES:
             queue = "accounts"
-    return Triggers(queue, reasons, unsure_of_person=unsure_of_person, ticket=ticket,
-                    waiting=tuple(c.name for c in waits))
+    return Triggers(queue, reasons, unsure_of_person=unsure_of_person, ticket=ticket)
 
 
 def choose_route(state: State, found: Triggers, confidence: float, threshold: float, *,
@@ -294,5 +278,4 @@ def decide(state: State, confidence: float, threshold: float, *, max_verificatio
     ``why_unsure``: the signals that lowered confidence most, added to a low-confidence reason for the reviewer.
     """
     found = collect_triggers(state, max_verification_attempts=max_verification_attempts, repeats=repeats)
-    chosen = choose_route(state, found, confidence, threshold, why_unsure=why_unsure)
-    return replace(chosen, waiting=found.waiting) if chosen.route != "human_review" else chosen
+    return choose_route(state, found, confidence, threshold, why_unsure=why_unsure)

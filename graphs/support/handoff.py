@@ -41,8 +41,6 @@ class Cue:
     ticket: dict[str, str] | None = None
     # the queue is the subject's the customer's words name, before the request's (an exception: the rule's subject)
     follows_subject: bool = False
-    # the request the cue came with runs first: asked for the customer's identity, the hand-off waits until then
-    waits_for_identity: bool = False
 
     def matches(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
@@ -86,14 +84,12 @@ def cues() -> tuple[Cue, ...]:
             raise ValueError(f"{CUES_FILE}: cue {name} names no queue")
         if spec.get("ticket") and (spec["effect"] != "escalate" or not spec.get("queue")):
             raise ValueError(f"{CUES_FILE}: cue {name} opens a ticket but hands over to no queue of its own")
-        if spec.get("waits_for_identity") and spec["effect"] != "escalate":
-            raise ValueError(f"{CUES_FILE}: cue {name} waits for the identity but hands over to no one")
         if spec.get("queue_of") not in (None, "subject") or (spec.get("queue_of") and spec.get("queue")):
             raise ValueError(f"{CUES_FILE}: cue {name} takes its queue from a subject but names one of its own")
         ticket = {**spec["ticket"], "queue": spec["queue"]} if spec.get("ticket") else None
         out.append(Cue(name, spec["effect"], spec.get("queue"), spec["reason"],
                        tuple(re.compile(p, re.IGNORECASE) for p in _with_terms(name, spec)), spec.get("outside"),
-                       ticket, spec.get("queue_of") == "subject", bool(spec.get("waits_for_identity"))))
+                       ticket, spec.get("queue_of") == "subject"))
     known = {c.name for c in out}
     if bad := [c.name for c in out if c.outside is not None and c.outside not in known]:
         raise ValueError(f"{CUES_FILE}: cues {bad} are read outside a cue that does not exist")

@@ -153,9 +153,6 @@ class ActiveFlow(TypedDict):
     # The request finished before this flow, when this one only closed or greeted (thanks, "ok bet"): a follow-up
     # after the thanks ("and the other one?") is about that request (graphs/support/dialogue.py ``followed``).
     earlier: NotRequired[ActiveFlow]
-    # Hand-off cues (graphs/support/handoff.yaml ``waits_for_identity``) told while the agent asked who the customer
-    # is: the request runs first, and the hand-off follows on a later turn (graphs/support/escalation.py).
-    handoffs_waiting: NotRequired[list[str]]
 
 
 class Assessment(TypedDict):

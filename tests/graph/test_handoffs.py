@@ -212,24 +212,3 @@ def test_a_product_that_hurt_someone_is_refunded_and_handed_to_technical_with_a_
     assert "technical" in [c["args"]["queue"] for c in calls], calls
     assert refunds_of(database_url, 10004), "the refund asked for is made as usual"
     assert "refunded" in report.replies[-1] and "technical support" in report.replies[-1], report.replies
-
-
-def test_a_product_that_hurt_someone_told_before_verification_waits_for_the_refund_then_hands_over(
-        service: SupportService, database_url: str) -> None:
-    """Told by a visitor who is not verified yet, the injury's hand-off waits while the agent asks who they are: the
-    refund asked for needs the check first (policy §1). The reply with the details verifies them, the refund is made
-    as usual, and then the conversation goes to technical with a ticket."""
-    first = service.send("hurt-later", "The cable I got from you overheated at the plug and blistered my son's palm "
-                         "when he unplugged it. He's fine, but I want my money back and your team should know.")
-    assert first.status != "awaiting_review", first.assessment
-    assert "zip" in first.replies[-1].lower(), first.replies
-    assert refunds_of(database_url, 10004) == [], "nothing is refunded before the customer is verified"
-    report = service.send("hurt-later", "maya.chen@example.com, zip 94107 - it was order 10004")
-    assert report.assessment is not None, report
-    assert (report.assessment["route"], report.assessment["queue"]) == ("human_review", "technical"), report.assessment
-    assert any("hurt someone" in r for r in report.assessment["reasons"]), report.assessment
-    assert "verify_identity" in tools_run(report.plan), report.plan
-    assert refunds_of(database_url, 10004), "the refund asked for is made as usual once verified"
-    calls = [e["payload"] for e in open_audit_log(database_url).events("hurt-later")
-             if e["kind"] == "tool_call" and e["payload"]["tool"] == "create_ticket" and e["payload"]["ok"]]
-    assert [c["args"]["queue"] for c in calls] == ["technical"], calls

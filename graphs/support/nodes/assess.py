@@ -111,10 +111,6 @@ def assess(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     flow["low_confidence_turns"] = low_turns_after(flow["low_confidence_turns"], clarify=decision.clarify,
                                                    sure=confidence >= threshold,
                                                    offering=bool(signals.get("awaits_confirmation")))
-    if decision.waiting:
-        flow["handoffs_waiting"] = [*flow.get("handoffs_waiting", []), *decision.waiting]
-    elif decision.route == "human_review":
-        flow.pop("handoffs_waiting", None)  # handed over now
     if not state.understanding or not state.understanding["continues_flow"]:
         flow["reading"] = {name: signals[name] for name in FAMILIARITY}  # the replies that carry it on inherit it
     assessment: Assessment = {"confidence": round(confidence, 4), "threshold": threshold, "signals": signals,
