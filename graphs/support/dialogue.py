@@ -98,13 +98,15 @@ def asked_of(state: State) -> Asked:
     return nothing
 
 
-def expected_entities(intents: Sequence[str], asking: Collection[str] | None = None) -> list[str]:
-    """Entity kinds that would give what the intents' flows ask for (all they need, when ``asking`` is None)."""
+def expected_entities(intents: Sequence[str], asking: Collection[str] | None = None, *,
+                      verified: bool = False) -> list[str]:
+    """Entity kinds that would give what the intents' flows ask for (all they need, when ``asking`` is None). A
+    verified customer's flows need no identity: a bare number they write is no ZIP code or card digits."""
     kinds: list[str] = []
     for intent in intents:
         spec = get_flow(intent)
         wanted = set(spec.slots) if asking is None else set(asking)
-        if ("identity" in wanted or (asking is None and spec.needs_verification)):
+        if "identity" in wanted or (asking is None and spec.needs_verification and not verified):
             kinds += [k for k in IDENTITY_ENTITIES if k not in kinds]
         kinds += [s.entity for name, s in spec.slots.items()
                   if name in wanted and s.entity and s.required and s.entity not in kinds]

@@ -101,3 +101,15 @@ def test_a_delivered_order_beside_a_pending_one_is_offered_back_on_its_own(shop:
     assert "Phone Case Clear" in reply and "?" in reply, reply  # the return of 13012 is offered
     returns = [s for s in report.plan if s["tool"] == "return_items"]
     assert [(s["args"].get("order_id"), s["status"]) for s in returns] == [(13012, "awaiting_confirmation")], returns
+
+
+def test_a_signed_in_customer_keeps_one_order_and_cancels_the_bare_numbered_one(shop: SupportService,
+                                                                                 database_url: str) -> None:
+    # signed in, nobody asks who they are: the bare 13011 is the order to cancel, not a ZIP code for a check
+    message = ("Two orders went in on Sunday. Order 13010, the plug, stays as it is, leave that one be. "
+               "The sleeve, 13011, isn't needed any more, please cancel it.")
+    report = shop.send("keep-one", message, customer_id="C8101")
+    if any(s["status"] == "awaiting_confirmation" for s in report.plan):
+        report = shop.send("keep-one", "yes", customer_id="C8101")
+    assert order_status(database_url, 13011) == "cancelled", report.replies
+    assert order_status(database_url, 13010) == "pending", report.replies

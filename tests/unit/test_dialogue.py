@@ -248,3 +248,8 @@ def test_a_no_that_goes_on_to_ask_for_something_else_is_that_request(text: str) 
 def test_a_no_without_another_sure_request_still_declines(text: str, top: tuple[str, float]) -> None:
     asked = asked_of(State(flow=flow_of(["cancel_order"], ["confirmation"], "confirming")))
     assert act_of(text, asked, top=top, flow=("cancel_order",)) == "deny"
+
+
+def test_a_verified_customers_request_expects_no_identity_secrets() -> None:
+    assert {"zip_code", "card_last4"} <= set(expected_entities(["cancel_order"]))
+    assert not {"zip_code", "card_last4"} & set(expected_entities(["cancel_order"], verified=True))

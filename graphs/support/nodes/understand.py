@@ -202,7 +202,9 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         "cues": [*dialogue["cues"], f"asks about the record of the finished "
                                                     f"{' + '.join(flow['intents'])}"]}
         # A new request: a bare number its flows need ("cancel 58870") is read as that slot.
-        wanted = [k for k in expected_entities([i["intent"] for i in intents]) if k not in asked["expects"]]
+        verified = bool(state.customer and state.customer["verified"])
+        wanted = [k for k in expected_entities([i["intent"] for i in intents], verified=verified)
+                  if k not in asked["expects"]]
         if wanted:
             # While the identity of an account already named is asked for, a bare number is its secret, not an
             # order id the new request could use ("we moved. maybe it's 10024?" after a failed check).
