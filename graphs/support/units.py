@@ -111,12 +111,17 @@ def asking(text: str) -> list[str]:
     return [s for s in _SENTENCE.split(text) if s and s.strip() and any(_asks(s, m) for m in _ACTION.finditer(s))]
 
 
+def _reports_done(words: str) -> bool:
+    """Do the words report an action done (paid back, returned) and ask for none?"""
+    actions = list(_ACTION.finditer(words))
+    return bool(actions) and not any(_asks(words, m) for m in actions)
+
+
 def units_reported(text: str, name: str, left: int, lines: int = 1) -> int:
     """How many units of the line named ``name`` the words report as paid back before ("you refunded one cable
     last week", "I got one plug refunded"): units the customer does not mean again by "the rest"."""
     for sentence in (part for whole in _SENTENCE.split(text) for part in _CONTRASTED.split(whole or "")):
-        actions = list(_ACTION.finditer(sentence or ""))
-        if actions and not any(_asks(sentence, m) for m in actions):
+        if _reports_done(sentence or ""):
             count = _count(sentence, name, left, lines)
             if count is not None:
                 return min(count, left)
@@ -177,7 +182,10 @@ def units_meant(text: str, name: str, left: int, lines: int = 1, context: str = 
     # that ask ("... so I'm returning one. Happy for the refund to go to my card.": the request read from the
     # second), then the ones that tell which ("A second speaker of the three died.").
     around = [s for s in _SENTENCE.split(context) if s and s.strip() and s not in asked] if context else []
-    told = [s for s in _SENTENCE.split(context or text) if s and s.strip() and s not in asked and not asking(s)]
+    # a told sentence's part that reports units paid back before ("you refunded one, but the other two died")
+    # tells no count meant: those units are counted as refunded (``units_reported``)
+    told = [part for s in _SENTENCE.split(context or text) if s and s.strip() and s not in asked and not asking(s)
+            for part in _CONTRASTED.split(s) if part and part.strip() and not _reports_done(part)]
     asked += [s for s in around if asking(s)]
     kept = _kept(f"{context} {text}", left)
     for sentence in [*asked, *told] or [text]:

@@ -236,3 +236,10 @@ def test_a_reported_refund_counts_only_what_its_own_clause_names() -> None:
 ])
 def test_places_listed_together_count_a_unit_each(text: str, count: int) -> None:
     assert units_meant(text, LAMP, 4) == count
+
+
+def test_a_unit_reported_refunded_before_a_contrast_is_no_count_asked() -> None:
+    # one of four adapters was paid back already; the rest died too: "them" is every unit left, not one
+    context = ("Last week you refunded one of my travel adapters, but the remaining three stopped working too. "
+               "Can you refund them as well?")
+    assert units_meant("Can you refund them as well?", "Travel Adapter", 3, 1, context) is None
