@@ -51,8 +51,8 @@ CONTRAST = re.compile(r"\b(?:but|though|however|although)\b", re.I)
 _EXCEPTING = re.compile(r"\b(?:all|every(?:thing| one)?|any(?:thing| one)?|none|nothing)\s+$", re.I)
 # Interrogative clauses (``asks_whether``). A clause opens after punctuation or a line break; its openers are
 # greetings, discourse markers and conjunctions ("hi, so could I", "and is it").
-# An amount's decimal point ends no sentence ("why have you taken $49.99 off me twice?" is one question, not a
-# statement and a rising "99 off me twice??").
+# An amount's decimal point ends no sentence ("how come $24.95 left my account two times?" is one question, not a
+# statement and a rising "95 left my account two times?").
 _SENTENCES = re.compile(r"(?:[^.;!?\n]|\.(?=\d))+[.;!?\n]*")
 _CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s*|\s(?=(?:and|but|or|so|then)\b)", re.I)
 # Beside an instruction, a question still asks when it offers an alternative or a condition.

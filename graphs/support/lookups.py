@@ -163,7 +163,7 @@ def settle_lookup(flow: ActiveFlow, steps: list[Step], done: Step) -> None:
         found = matches(candidates, lookup, described)
         told = {k: v for k, v in (request.get("told") or {}).items() if k in RECORD_TRAITS}
         if told and not lookup.instead_of and len(acted := matches(candidates, lookup, told)) == 1:
-            # "... $9.99 a month, the last one on January 28 is fine. I'd like to dispute that $59.99 charge": the
+            # "... $7.49 monthly, and the March 3 payment was right. The $64.00 one is what I dispute": the
             # sentence that tells the action describes the record it is taken on, whatever the others mention.
             found = acted
         if lookup.instead_of:

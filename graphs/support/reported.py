@@ -23,7 +23,7 @@ def reported(flow: ActiveFlow, step: Step, spec: StepSpec | None, message: str) 
     if spec is None or not spec.reported_by or step["id"] != f"{step['intent']}.{spec.id}":
         return False
     slot = get_flow(step["intent"]).slots.get(spec.reported_by)
-    # (its words with the clauses around it no other request owns, as the slot was read: "two identical lines
-    # for $89.99 ... I only bought one keyboard, order 62407")
+    # (its words with the clauses around it no other request owns, as the slot was read: "the same $32.50 shows
+    # up twice ... there was just one lamp in order 51190")
     return slot is not None and any(slot.read_text(words) is True for words in (
         text_for(flow, step["intent"], message), words_around(flow, step["intent"], message)))

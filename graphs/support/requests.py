@@ -175,7 +175,7 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
                 continue
             holders = [i for i, found in enumerate(per_clause) if spec.entity in found]
             # Of the clauses before it, the last that names a record the message does not tell as background
-            # ("I also bought a plug, order 45530, which works fine. I'd like my money back for the bulbs").
+            # ("There was a kettle as well, order 33120, no complaints there. Please refund the lamps").
             earlier = [i for i in holders if i <= at]
             earlier = [i for i in earlier if set(_values(per_clause[i], spec.entity)) - background] or earlier
             if spec.entity == "amounts":
@@ -191,8 +191,8 @@ def split_requests(flow: ActiveFlow, text: str, entities: Entities, *, now: Any,
 
 def _amount_clauses(clauses: list[str], per_clause: list[Entities], earlier: list[int], at: int) -> list[int]:
     """Of the clauses up to the request's own that name an amount, those whose amount may be the one it asks for:
-    its own clause, else a clause that asks for money back too; a clause that only tells a price ("they were $14.99
-    each, I bought another for $19.95") is taken only when the told clauses name one figure in all: of several,
+    its own clause, else a clause that asks for money back too; a clause that only tells a price ("each cost $6.40,
+    and a spare one was $8.15") is taken only when the told clauses name one figure in all: of several,
     which the request means is for its lookup to work out (the units it names), never a guess."""
     asked = [i for i in earlier if i == at or asking(clauses[i])]
     if asked:
@@ -203,7 +203,7 @@ def _amount_clauses(clauses: list[str], per_clause: list[Entities], earlier: lis
 
 def _clauses_of_thing(clauses: list[str], earlier: list[int], at: int, catalogue: list[str]) -> list[int]:
     """Of the earlier clauses that name an order, those that name the thing the request's own clause does ("the
-    bulbs (order 41876) ... a plug (order 45530) works fine ... my money back for the bulbs": 41876), when some do;
+    lamps (order 33104) ... a kettle (order 33120) is working well ... please refund the lamps": 33104), when some do;
     else all of them (the nearest one is taken)."""
     names = {w for name in catalogue for w in _product_words(name)}
     wanted = {w for w in _product_words(clauses[at]) if w in names}

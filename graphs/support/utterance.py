@@ -208,7 +208,7 @@ def says_yes(text: str) -> bool:
 
 def follows_up(text: str, additive: bool = True) -> bool:
     """An elliptical follow-up: "and the X?", "what about my Y", "the same for Z", "the other one", "check mine", or a
-    remark about it ("it's for the speaker I sent back") — the last request again, about the record it describes. An
+    remark about it ("this is the blender I returned") — the last request again, about the record it describes. An
     acknowledgement may open it ("fair enough. what about mine then?"). ``additive``: "could I have May's too?"
     counts as well."""
     rest = _ACK_LEAD.sub("", text, count=1)

@@ -145,16 +145,18 @@ def test_the_charge_disputed_is_the_one_the_disputing_sentence_describes(shop: S
                                                                          database_url: str) -> None:
     """The message names the monthly $9.99 with its date as fine and disputes the $59.99: the invoice disputed is
     the one the sentence telling the dispute describes, not the one another sentence's date fits."""
-    report = shop.send("by-sentence", "My Plus is $9.99 a month and the June 4 payment was fine. Then $59.99 turned "
-                                      "up on my card and I never chose Pro. I'd like to dispute the $59.99 charge.",
+    report = shop.send("by-sentence", "My Plus costs me $9.99 monthly and the June 4 payment was fine. Then $59.99 "
+                                      "showed up on my card and I never chose Pro. I'd like to dispute the $59.99 "
+                                      "charge.",
                        customer_id="C9301")
     assert _disputes(database_url) == ["INV-39302"], report.replies
 
 
 def test_a_figure_beside_the_disputing_clause_does_not_pick_the_charge(shop: SupportService,
                                                                        database_url: str) -> None:
-    """"..., so I'd like to dispute it": the clause telling the dispute names no figure, and the $9.99 the clause
+    """"..., so I want to dispute it": the clause telling the dispute names no figure, and the $9.99 the clause
     before it mentions is not what is disputed; the whole description (amount and date) finds the charge."""
-    report = shop.send("beside", "There's a $59.99 payment on my card from around July 4. I only ever had the $9.99 "
-                                 "plan and never agreed to more, so I'd like to dispute it.", customer_id="C9301")
+    report = shop.send("beside", "There's a $59.99 payment on my card from around July 4. The only plan I ever "
+                                 "agreed to is $9.99 with nothing above that, so I want to dispute it.",
+                       customer_id="C9301")
     assert _disputes(database_url) == ["INV-39302"], report.replies

@@ -134,8 +134,8 @@ def test_a_swap_told_in_refund_words_is_made_and_one_asked_about_waits(shop: Sup
     exchange = _step(asked.plan, "exchange_item")
     assert exchange is not None and exchange["status"] == "awaiting_confirmation", asked.plan
     assert _replacements(database_url, 28101) == []
-    told = shop.send("refund-swap", "Forget the money back on my Aurora Lite Earbuds, trade them for the Aurora Sport "
-                     "Earbuds.", customer_id="C8101")
+    told = shop.send("refund-swap", "Forget the money back on my Aurora Lite Earbuds, trade those in for the Aurora "
+                     "Sport Earbuds.", customer_id="C8101")
     exchange = _step(told.plan, "exchange_item")
     assert exchange is not None and exchange["status"] == "done", told.plan
     assert len(_replacements(database_url, 28101)) == 1

@@ -50,7 +50,7 @@ def test_prices_only_told_are_not_the_amount_asked_for(shop: SupportService, dat
 
 def test_the_order_refunded_is_the_one_of_the_thing_asked_about(shop: SupportService, database_url: str) -> None:
     shop.send("which", "The mechanical keyboard (order 29612) drops keystrokes all the time, what can I try? The "
-                       "clear phone case I got later (order 29613) is great. I'd like my money back for the "
+                       "clear phone case I got later (order 29613) is great. I'd like a refund on the "
                        "keyboard.", customer_id="C9611")
     assert amounts(database_url, 29613) == [], "the case the customer is happy with is not refunded"
     assert amounts(database_url, 29612) == [], "the keyboard is outside the window"

@@ -33,8 +33,8 @@ def test_plain_orders_keep_the_order_they_are_written_in() -> None:
 
 
 def test_of_two_background_orders_the_one_told_as_another_record_is_more_so() -> None:
-    text = ("The mixer from order 61001 works fine but it was charged twice. Before that my last order was 59002, "
-            "so it can't be that one.")
+    text = ("The mixer from order 61001 works fine but it was charged twice. Prior to that my one other "
+            "purchase was 59002, so it can't be that one.")
     assert background_orders(text, [61001, 59002]) == {59002}
 
 

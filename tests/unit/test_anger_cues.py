@@ -138,7 +138,7 @@ def test_a_thing_of_ours_named_calmly_is_no_anger(text: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "Three weeks waiting for a kettle. What a circus of a company. Resolve this by Monday or I'm never buying from "
+    "Three weeks waiting for a kettle. What a circus of a company. Resolve this by Monday or I'm never shopping with "
     "you again.",
     "A total farce of a helpline, honestly. Deal with it this week or I'm never using you guys again.",
 ])

@@ -42,8 +42,8 @@ _BARE_ORDER = re.compile(r"(?<![\d.$€£])\b(1\d{4})\b(?![.,]\d)")
 # that purchase's order id, whatever its first digit.
 _BOUGHT_BRACKETED = re.compile(r"\b(?:bought|ordered|purchased|got|placed)\b[^.!?;\n()]{0,60}\(\s*#?(\d{5,6})\s*[,;)]",
                                re.IGNORECASE)
-# A number right after a verb that acts on an order ("could you cancel 71145", "hoping to catch 68850 before it
-# ships") is the order's id, whatever its first digit.
+# A number right after a verb that acts on an order ("could you cancel 71145", "trying to catch 70312 while it is
+# still packed") is the order's id, whatever its first digit.
 _ACTED_ON = re.compile(r"\b(?:cancel|refund|track|catch|stop|modify|amend|hold)\s+#?(\d{5,6})\b(?![.,/:-]?\d)",
                        re.IGNORECASE)
 # A bare number right after the noun of another kind of number ("asset tag 10442", "serial no. 12345", "flight

@@ -2,8 +2,8 @@
 
 A customer who writes at length names other orders beside the one they write about: an earlier purchase that led
 to this one ("back in December I bought the TV, order 39920, and it's been great, so I ordered the soundbar: order
-48213"), another order they also have ("I also had order 55018 with you, please don't touch it"), the order a
-charge cannot be ("before that my last order was 58120, so it can't be that"). Such an id is background: the
+48213"), another order they also have ("we also placed 30417 in spring; leave that one alone"), the order a
+charge cannot be ("my previous order was 27764, it can't be this"). Such an id is background: the
 words about it (its clause and the clauses after it up to the sentence's end or the next order id) place it
 apart from the request (another, earlier or separate order, one to leave alone) or say it gives no trouble
 ("works fine", "it's been great"). Ids told as another record rank after those told as untroubled, which rank
@@ -73,7 +73,7 @@ def rank_orders(text: str, orders: Sequence[int]) -> list[int]:
 
 def background_orders(text: str, orders: Sequence[int]) -> set[int]:
     """Of several order ids, those the message tells more as background than another (see module): "it works
-    great" of the one charged twice, "before that my last order was 58120, so it can't be that" of the other."""
+    great" of the one charged twice, "my previous order was 27764, it can't be this" of the other."""
     if len(orders) < 2:
         return set()
     spots = sorted(at for order in orders for at in _spots(text, order))
@@ -91,7 +91,7 @@ def background_numbers(text: str) -> set[int]:
 
 
 def tells_background(clause: str, background: set[int]) -> bool:
-    """Does the clause name orders, all of them background ("before that my last order was 58120, so it can't be
-    that either")? It tells the story around the request, and asks for nothing of its own."""
+    """Does the clause name orders, all of them background ("an older purchase, 27764, is not this one
+    either")? It tells the story around the request, and asks for nothing of its own."""
     named = {int(n) for n in _NUMBER.findall(clause)}
     return bool(named) and named <= background

@@ -222,7 +222,7 @@ def asks_in(clause: str) -> bool:
     return any(asks(piece) for piece in [clause, *_ASIDE.split(clause)[1:]])
 
 
-# A comma splice before the customer says what they want: "can you check my account, I want the plus membership";
+# A comma splice before the customer says what they want: "please look into my subscription, we need the family tier";
 # and the reason a want follows from ("money is tight this month so I'd like the $40 back"): the story before "so"
 # asks nothing, and read with the want it dilutes it.
 _WANT = (r"(?:(?:i|we)\s+(?:really\s+|just\s+|only\s+)?(?:want|need|would like)\b|"
