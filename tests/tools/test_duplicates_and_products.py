@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 
 from tests.tools.conftest import make_ctx
 from tests.tools.helpers import Call
+from tools.base import ToolContext
 from tools.store import BusinessStore
 from tools.store.schema import charges
 
@@ -145,3 +146,62 @@ def test_a_duplicate_charge_goes_back_whatever_the_orders_status(call: Call, sto
     assert not too_much.ok, too_much
     made = call("refund_order", ctx, order_id=10003, amount=extra, reason="extra charge", reason_code="double_charge")
     assert made.ok, made.error
+
+
+def _reviewed() -> ToolContext:
+    """A reviewer's context (above the approval limits), a new step (and idempotency key) each call."""
+    return make_ctx("C0001", approved_by="reviewer")
+
+
+def _first_charge_cents(store: BusinessStore, order_id: int) -> int:
+    with store.db.begin() as conn:
+        first = conn.execute(select(charges).where(charges.c.order_id == order_id)).mappings().first()
+    assert first is not None
+    return int(first["amount_cents"])
+
+
+def test_goods_refunded_before_do_not_shrink_a_later_duplicate(call: Call, store: BusinessStore) -> None:
+    """A delivered order partly refunded for goods sent back, then charged a second time: the second charge is
+    still a duplicate, and all of it goes back (the refund was for the goods, not for the extra charge)."""
+    price = _first_charge_cents(store, 10002)
+    back = call("refund_order", _reviewed(), order_id=10002, amount=round(price / 3) / 100, reason="part sent back",
+                reason_code="items_returned")
+    assert back.ok, back.error
+    _charge_again(store, 10002)
+    listed = call("list_charges", _reviewed(), order_id=10002)
+    assert listed.data is not None and [c["charge_id"] for c in listed.data["duplicates"]] == ["ch_dup_10002"]
+    made = call("refund_order", _reviewed(), order_id=10002, reason="billed two times", reason_code="double_charge")
+    assert made.ok and made.data is not None and made.data["refunded"] == price / 100, made
+
+
+def test_a_fully_refunded_order_charged_twice_still_owes_the_duplicate(call: Call, store: BusinessStore) -> None:
+    price = _first_charge_cents(store, 10002)
+    back = call("refund_order", _reviewed(), order_id=10002, reason="all sent back", reason_code="items_returned")
+    assert back.ok, back.error
+    _charge_again(store, 10002)
+    listed = call("list_charges", _reviewed(), order_id=10002)
+    assert listed.data is not None and listed.data["duplicated"] is True, listed.data
+    made = call("refund_order", _reviewed(), order_id=10002, reason="billed two times", reason_code="double_charge")
+    assert made.ok and made.data is not None and made.data["refunded"] == price / 100, made
+
+
+def test_a_duplicate_given_back_once_is_owed_nothing_more(call: Call, store: BusinessStore) -> None:
+    _charge_again(store, 10004)
+    first = call("refund_order", _reviewed(), order_id=10004, reason="billed two times", reason_code="double_charge")
+    assert first.ok and first.data is not None and first.data["refunded"] == 14.99, first
+    listed = call("list_charges", _reviewed(), order_id=10004)
+    assert listed.data is not None and listed.data["duplicated"] is False, listed.data
+    again = call("refund_order", _reviewed(), order_id=10004, reason="billed two times", reason_code="double_charge")
+    assert not again.ok and "no duplicate" in (again.error or ""), again
+
+
+def test_an_order_raised_then_lowered_again_is_no_duplicate(call: Call) -> None:
+    """A second unit charged, then taken off again (refunded as an order change): two equal charges, and nothing
+    charged beyond the order's total any more."""
+    assert call("modify_order", make_ctx("C0001"), order_id=10001, product_id="P001", quantity=2).ok
+    assert call("modify_order", make_ctx("C0001"), order_id=10001, product_id="P001", quantity=1).ok
+    listed = call("list_charges", make_ctx("C0001"), order_id=10001)
+    assert listed.data is not None and listed.data["duplicated"] is False, listed.data
+    nothing = call("refund_order", make_ctx("C0001"), order_id=10001, reason="billed two times",
+                   reason_code="double_charge")
+    assert not nothing.ok and "no duplicate" in (nothing.error or ""), nothing

@@ -19,7 +19,7 @@ from foundation.redact import redact
 from prompts import render_hold
 from tools.base import ToolContext, ToolResult
 from tools.common import as_utc, dollars, money
-from tools.payments.backend import Charge, PaymentsBackend
+from tools.payments.backend import Charge, PaymentsBackend, Refund
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -146,6 +146,22 @@ def authorize(ctx: ToolContext, effect: dict[str, Any]) -> ToolResult | None:
 def refundable_cents(charges: Sequence[Charge]) -> int:
     """What is left to refund on these charges (charged minus earlier refunds, succeeded charges only)."""
     return sum(c.refundable_cents for c in charges)
+
+
+# Refunds that give back what was charged beyond an order's total: a duplicate's, and the difference of an order
+# changed to fewer items (its total went down by as much). Any other refund (returned goods, goodwill, ...) is
+# for the goods and leaves an order charged twice charged twice.
+OVERCHARGE_CODES = {"double_charge", "order_changed"}
+
+
+def overcharge_cents(charges: Sequence[Charge], total_cents: int, refunds: Sequence[Refund]) -> int:
+    """What an order's ``charges`` took beyond its total and is still owed back as a duplicate: the succeeded
+    charges less the total, less the refunds already made for that (``OVERCHARGE_CODES``), never more than is
+    still refundable on the charges. ``refunds`` are the order's (``PaymentsBackend.refunds``)."""
+    charged = sum(c.amount_cents for c in charges if c.status == "succeeded")
+    settled = sum(r.amount_cents for r in refunds
+                  if r.reason_code in OVERCHARGE_CODES and r.status not in NOT_MOVED)
+    return max(0, min(charged - total_cents - settled, refundable_cents(charges)))
 
 
 def issue_refund(

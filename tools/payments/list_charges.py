@@ -1,7 +1,8 @@
 """list_charges: the charges (and what was refunded of each) for an order or the whole customer.
 
-A charge that repeats an earlier one of the same order (same amount, neither refunded) while the order's charges
-come to more than its total is listed among ``duplicates``: the order was charged twice for the same thing, however
+A charge that repeats an earlier one of the same order (same amount) while the order was charged more than its
+total and is still owed that back (``ledger.overcharge_cents``: a refund for the goods does not settle it) is
+listed among ``duplicates``: the order was charged twice for the same thing, however
 many days apart (a difference charged for a changed order is no duplicate: the order's total took it). Two equal
 charges for two different orders, taken within a few days of each other (as they look alike on a statement), are
 ``separate_orders``: two orders, each charged once. Only
@@ -20,7 +21,8 @@ from tools.base import SupportTool, ToolContext, ToolResult
 from tools.common import OrderId, iso, money
 from tools.orders.backend import orders_backend
 from tools.orders.queries import not_found
-from tools.payments.backend import Charge, payments_backend
+from tools.payments.backend import Charge, PaymentsBackend, payments_backend
+from tools.payments.ledger import overcharge_cents
 from tools.store import BusinessStore
 
 
@@ -54,7 +56,7 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
     orders = orders_backend(store)
     totals = {o: order.total_cents for o in {c.order_id for c in found if c.order_id is not None}
               if (order := orders.get_order(o, customer_id)) is not None}
-    duplicates = _duplicates(found, totals)
+    duplicates = _duplicates(payments_backend(store), found, totals)
     described = [c for c in payments_backend(store).charges(customer_id=customer_id, order_id=None)
                  if args.amount is None or c.amount_cents == round(args.amount * 100)]
     separate = [] if duplicates else _separate_orders(described, args.order_id)
@@ -71,21 +73,21 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
 LOOK_ALIKE_WITHIN = timedelta(days=3)
 
 
-def _duplicates(charges: list[Charge], totals: dict[int, int]) -> list[str]:
-    """Ids of the charges that repeat an earlier charge of the same order: the later of each pair, while the
-    order's charges (less refunds) exceed its total."""
-    kept = sorted((c for c in charges if c.order_id is not None and c.status == "succeeded"
-                   and c.refunded_cents == 0 and c.amount_cents > 0), key=lambda c: (c.created_at, c.charge_id))
-    repeats: list[str] = []
+def _duplicates(payments: PaymentsBackend, charges: list[Charge], totals: dict[int, int]) -> list[str]:
+    """Ids of the charges that repeat an earlier charge of the same order (the later of each pair, refunds for
+    the goods or not), while the order was charged beyond its total and is still owed that back (ledger.py)."""
+    kept = sorted((c for c in charges if c.order_id is not None and c.status == "succeeded" and c.amount_cents > 0),
+                  key=lambda c: (c.created_at, c.charge_id))
+    repeats: list[Charge] = []
     for i, later in enumerate(kept):
         if any(earlier.order_id == later.order_id and earlier.amount_cents == later.amount_cents
-               and earlier.charge_id not in repeats
+               and all(earlier.charge_id != r.charge_id for r in repeats)
                for earlier in kept[:i]):
-            repeats.append(later.charge_id)
-    over = {order_id: sum(c.amount_cents - c.refunded_cents for c in charges
-                           if c.order_id == order_id and c.status == "succeeded") - total
-            for order_id, total in totals.items()}
-    return [r for r in repeats if over.get(next(c.order_id for c in kept if c.charge_id == r) or 0, 0) > 0]
+            repeats.append(later)
+    owed = {order_id: overcharge_cents([c for c in charges if c.order_id == order_id], totals[order_id],
+                                       payments.refunds(order_id))
+            for order_id in {c.order_id for c in repeats if c.order_id in totals}}
+    return [c.charge_id for c in repeats if owed.get(c.order_id or 0, 0) > 0]
 
 
 def _separate_orders(charges: list[Charge], order_id: int | None) -> list[Charge]:

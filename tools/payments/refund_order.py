@@ -19,7 +19,15 @@ from tools.common import Amount, OrderId, as_utc, brief, cents, dollars, idempot
 from tools.orders.backend import Order, orders_backend
 from tools.orders.queries import not_found
 from tools.payments.backend import Charge, PaymentsBackend, payments_backend
-from tools.payments.ledger import ReasonCode, authorize, issue_refund, money_effect, refund_parts, refundable_cents
+from tools.payments.ledger import (
+    ReasonCode,
+    authorize,
+    issue_refund,
+    money_effect,
+    overcharge_cents,
+    refund_parts,
+    refundable_cents,
+)
 from tools.store import BusinessStore
 
 
@@ -53,7 +61,7 @@ def _settlement(store: BusinessStore, payments: PaymentsBackend, args: RefundOrd
     if args.reason_code == "double_charge":
         # A charge taken twice goes back whatever the order's status or window: only what was taken beyond the
         # order's total (prompts/policy.md §2).
-        return _duplicate_settlement(row, charges, args)
+        return _duplicate_settlement(payments, row, charges, args, conn)
     if row.status == "delivered":
         delivered = as_utc(row.delivered_at) if row.delivered_at else None
         if delivered is None or as_utc(ctx.now) - delivered > timedelta(days=policy.refund_window_days):
@@ -80,10 +88,10 @@ def _settlement(store: BusinessStore, payments: PaymentsBackend, args: RefundOrd
     return _Settlement(row, charges, amount, remaining)
 
 
-def _duplicate_settlement(row: Order, charges: list[Charge], args: RefundOrderArgs) -> _Settlement | ToolResult:
-    """The refund of a charge taken twice: no more than the order's charges (less refunds) exceed its total."""
-    over = min(sum(c.amount_cents - c.refunded_cents for c in charges if c.status == "succeeded") - row.total_cents,
-               refundable_cents(charges))
+def _duplicate_settlement(payments: PaymentsBackend, row: Order, charges: list[Charge], args: RefundOrderArgs,
+                          conn: Connection) -> _Settlement | ToolResult:
+    """The refund of a charge taken twice: no more than the order was charged beyond its total (ledger.py)."""
+    over = overcharge_cents(charges, row.total_cents, payments.refunds(row.order_id, tx=conn))
     if over <= 0:
         return ToolResult.refuse(f"Error: order {row.order_id} was not charged more than its total; there is no "
                                  "duplicate charge to refund.")
