@@ -172,6 +172,8 @@ def test_goods_refunded_before_do_not_shrink_a_later_duplicate(call: Call, store
     assert listed.data is not None and [c["charge_id"] for c in listed.data["duplicates"]] == ["ch_dup_10002"]
     made = call("refund_order", _reviewed(), order_id=10002, reason="billed two times", reason_code="double_charge")
     assert made.ok and made.data is not None and made.data["refunded"] == price / 100, made
+    assert [(r["charge_id"], r["amount"]) for r in made.data["refunds"]] == [("ch_dup_10002", price / 100)], \
+        "the duplicate goes back from the repeated charge, in one refund"
 
 
 def test_a_fully_refunded_order_charged_twice_still_owes_the_duplicate(call: Call, store: BusinessStore) -> None:

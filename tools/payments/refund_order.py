@@ -99,7 +99,9 @@ def _duplicate_settlement(payments: PaymentsBackend, row: Order, charges: list[C
     if amount > over:
         return ToolResult.refuse(f"Error: only {dollars(over)} of order {row.order_id} was charged twice; "
                                  f"{dollars(amount)} is too much.", instead={"amount": money(over)})
-    return _Settlement(row, charges, amount, refundable_cents(charges))
+    # The duplicate goes back from the latest charges first (the repeat), not from the one the goods' refunds used.
+    latest_first = sorted(charges, key=lambda c: (c.created_at, c.charge_id), reverse=True)
+    return _Settlement(row, latest_first, amount, refundable_cents(charges))
 
 
 def _effect_of(payments: PaymentsBackend, args: RefundOrderArgs, ctx: ToolContext, conn: Connection,
