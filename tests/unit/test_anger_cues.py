@@ -34,6 +34,17 @@ def test_anger_at_us_shown_three_ways_hands_over_whatever_the_lexicon_says() -> 
     assert decide(two, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
 
 
+def test_scorn_for_our_so_called_service_is_one_more_sign_of_anger_at_us() -> None:
+    """"Your so-called help desk" quotes our own name for it in scorn: beside contempt and the customer's custom at
+    stake it makes three signs, a hand-off at any sentiment (policy §5a); said alone it is no hand-off."""
+    angry = _state(sentiment=0.1, message="Late again. Your so-called priority shipping took nine days, your "
+                                          "couriers are hopeless and I'm done ordering from this shop.")
+    decision = decide(angry, confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
+    alone = _state(sentiment=0.1, message="What does your so-called Plus plan include these days?")
+    assert decide(alone, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
+
+
 @pytest.mark.parametrize("text", [
     "Not one shop has ever treated me like this. Sort it out this week or we're done, and I'll be telling "
     "everyone at work exactly why.",

@@ -300,6 +300,27 @@ def test_a_charge_wanted_back_is_no_chargeback(text: str) -> None:
     assert not any(c.name == "chargeback" for c in cues_in(text)), text
 
 
+@pytest.mark.parametrize("text", [
+    "Fix it by Friday or I ring Mastercard and charge the whole thing back.",
+    "No parcel by tonight and I'm phoning Visa, simple as that.",
+    "Last chance before I go to American Express about this.",
+    "Keep ignoring me and I'll be charging it back.",
+])
+def test_the_card_issuer_by_its_brand_or_charging_it_back_is_a_chargeback_threat(text: str) -> None:
+    """The bank may be named by the card's brand, and the chargeback said as a verb (policy §5a: billing)."""
+    decision = decide(_state(message=text), confidence=0.95, threshold=0.7, max_verification_attempts=3)
+    assert decision.route == "human_review" and decision.queue == "billing", decision
+
+
+@pytest.mark.parametrize("text", [
+    "Could you contact me about my visa card ending 4410 when it's sorted?",
+    "The refund? Just charge it back to my card, thanks.",
+    "I paid with Mastercard, can I change it to PayPal?",
+])
+def test_a_card_brand_named_or_a_charge_put_back_on_the_card_is_no_chargeback(text: str) -> None:
+    assert not any(c.name == "chargeback" for c in cues_in(text)), text
+
+
 @pytest.mark.parametrize("text", ["Sort it or I file a charge back.", "one more day and it's a chargeback"])
 def test_a_chargeback_in_either_spelling_is_still_one(text: str) -> None:
     assert any(c.name == "chargeback" for c in cues_in(text)), text
