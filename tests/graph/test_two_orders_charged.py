@@ -107,9 +107,14 @@ def test_a_membership_charge_taken_twice_asked_back_as_a_refund_goes_to_a_person
     assert refunds_of(database_url, 86021) == [] and refunds_of(database_url, 86022) == []
 
 
-def test_a_refund_of_an_order_that_names_the_membership_is_no_dispute(shop: SupportService) -> None:
-    """The membership named beside an order's refund, with nothing taken twice, leaves it a refund of the order."""
-    report = shop.send("perk", "Please refund the mouse from order 86022, my plus membership says returns are free.",
-                       customer_id="C8602")
+@pytest.mark.parametrize("message", [
+    "Please refund the mouse from order 86022, my plus membership says returns are free.",
+    "My invoice lists the mouse charge twice, please refund the extra one.",  # an order's charge, on an invoice
+])
+def test_an_order_refund_that_names_the_membership_or_an_invoice_is_no_dispute(shop: SupportService,
+                                                                               message: str) -> None:
+    """The membership named beside an order's refund with nothing taken twice, or an order's charge taken twice
+    that the customer saw on an invoice, leaves it a refund of the order: no membership invoice is disputed."""
+    report = shop.send("perk", message, customer_id="C8602")
     tools = [s["tool"] for s in report.plan]
     assert "open_billing_dispute" not in tools and "list_invoices" not in tools, report.plan
