@@ -27,6 +27,29 @@ _DECLINED = re.compile(r"^[^,.;!?]*?\b(?:live with|keep|keeping|eat|absorb|write
                        r"is|are)(?:n'?t| not)|no need|never mind)\b", re.I)
 # The rest given as a sum ("the remaining $49.99"): that sum is a part like any other.
 _SUM = re.compile(r"^\s*(?:of\s+)?[$€£]?\d", re.I)
+# A sum of money spelled out ("sixty dollars", "one hundred and twenty bucks"): a part like one in figures.
+_UNITS = {w: i for i, w in enumerate([
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"])}
+_TENS = {w: 10 * i for i, w in enumerate(
+    ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]) if w}
+_DIGIT = "|".join(w for w, i in _UNITS.items() if i < 10)
+_SMALL = rf"(?:(?:{'|'.join(_TENS)})(?:[\s-](?:{_DIGIT}))?|{'|'.join(sorted(_UNITS, key=len, reverse=True))})"
+_SPELLED = re.compile(rf"\b(?:(?:(?:a|{_SMALL})\s+hundred)(?:\s+(?:and\s+)?{_SMALL})?|{_SMALL})\s+"
+                      r"(?:dollars?|bucks|pounds?|euros?)\b", re.I)
+
+
+def _spelled_value(words: str) -> float:
+    """The value of a spelled-out sum ("one hundred and five dollars": 105)."""
+    total = part = 0
+    for word in re.findall(r"[a-z]+", words.lower()):
+        if word == "hundred":
+            part, total = 0, total + max(part, 1) * 100
+        elif word == "a":
+            part = 1
+        else:
+            part += _UNITS.get(word, _TENS.get(word, 0))
+    return float(total + part)
 
 
 def asked_in_all(words: str, order: dict[str, Any], left: float | None, now: datetime) -> float | None:
@@ -40,7 +63,10 @@ def asked_in_all(words: str, order: dict[str, Any], left: float | None, now: dat
     prices = {round(float(order.get("total") or 0), 2)} | {
         round(float(item.get(key) or 0), 2) for item in items for key in ("unit_price", "line_total")}
     named = [float(a["value"]) for a in extract_entities(words, now=now).get("amounts") or []]
-    parts = [a for a in named if round(a, 2) not in prices]
+    named += [_spelled_value(m[0]) for m in _SPELLED.finditer(words)]
+    # A sum above all the order was ever charged is no part of its money (the month's rent quoted beside it).
+    most = max(float(left), float(order.get("total") or 0))
+    parts = [a for a in named if round(a, 2) not in prices and a <= most]
     rests = [m for m in _REST.finditer(words) if not _KEPT.search(words[:m.start()])
              and not _DECLINED.match(words[m.end():])]
     if parts and rests and not all(_SUM.match(words[m.end():]) for m in rests):

@@ -88,3 +88,33 @@ def test_an_amount_named_that_the_two_orders_were_not_charged_is_not_them(shop: 
                        customer_id="C8601")
     reply = " ".join(report.replies)
     assert "separate orders" not in reply, "the two plug orders were not charged $7.35"
+
+
+@pytest.mark.parametrize("message", [
+    "I'd like a refund please: the Plus membership was billed twice on the same day.",
+    "Can you give me back the extra membership payment? It went through twice.",
+])
+def test_a_membership_charge_taken_twice_asked_back_as_a_refund_goes_to_a_person(shop: SupportService,
+                                                                                 database_url: str,
+                                                                                 message: str) -> None:
+    """No order was charged twice: the money asked back is an invoice's, which only a billing reviewer gives back
+    (a dispute, policy 3a): not a question for an order number, and no refund made by the agent."""
+    report = shop.send("fee", message, customer_id="C8602")
+    done = [(s["tool"], s["args"]) for s in report.plan if s["status"] == "done"]
+    assert any(tool == "open_billing_dispute" and args.get("invoice_id") == "INV-86021" for tool, args in done), \
+        report.plan
+    assert report.review_request and report.review_request["context"]["queue"] == "billing", report.replies
+    assert refunds_of(database_url, 86021) == [] and refunds_of(database_url, 86022) == []
+
+
+@pytest.mark.parametrize("message", [
+    "Please refund the mouse from order 86022, my plus membership says returns are free.",
+    "My invoice lists the mouse charge twice, please refund the extra one.",  # an order's charge, on an invoice
+])
+def test_an_order_refund_that_names_the_membership_or_an_invoice_is_no_dispute(shop: SupportService,
+                                                                               message: str) -> None:
+    """The membership named beside an order's refund with nothing taken twice, or an order's charge taken twice
+    that the customer saw on an invoice, leaves it a refund of the order: no membership invoice is disputed."""
+    report = shop.send("perk", message, customer_id="C8602")
+    tools = [s["tool"] for s in report.plan]
+    assert "open_billing_dispute" not in tools and "list_invoices" not in tools, report.plan

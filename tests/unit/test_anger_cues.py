@@ -32,6 +32,12 @@ def test_anger_at_us_shown_three_ways_hands_over_whatever_the_lexicon_says() -> 
     assert decision.route == "human_review" and any("angry with us" in r for r in decision.reasons), decision
     two = _state(sentiment=0.05, message="Honestly ridiculous. Your website is a joke, but fine, please go ahead.")
     assert decide(two, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
+    # "your so-called priority shipping" quotes our own name for it in scorn: one more sign, none said alone
+    scorn = _state(sentiment=0.1, message="Late again. Your so-called priority shipping took nine days, your "
+                                          "couriers are hopeless and I'm done ordering from this shop.")
+    assert decide(scorn, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "human_review"
+    alone = _state(sentiment=0.1, message="What does your so-called Plus plan include these days?")
+    assert decide(alone, confidence=0.95, threshold=0.7, max_verification_attempts=3).route == "respond"
 
 
 @pytest.mark.parametrize("text", [

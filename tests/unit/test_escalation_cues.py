@@ -15,6 +15,11 @@ from tests.unit.escalation_states import state as _state
 @pytest.mark.parametrize("text", [
     "If the money isn't back by Monday I'm emailing my bank to have them reverse the payment.",
     "Still nothing. Next step is phoning the card company and getting them to claw it back.",
+    # the issuer named by the card's brand, the chargeback said as a verb
+    "Fix it by Friday or I ring Mastercard and charge the whole thing back.",
+    "No parcel by tonight and I'm phoning Visa, simple as that.",
+    "Last chance before I go to American Express about this.",
+    "Keep ignoring me and I'll be charging it back.",
 ])
 def test_turning_to_the_bank_by_any_means_is_a_chargeback_threat(text: str) -> None:
     decision = decide(_state(message=text), confidence=0.95, threshold=0.7, max_verification_attempts=3)
@@ -294,6 +299,10 @@ def test_amends_for_our_trouble_hand_over_to_the_queue_of_the_request_not_of_a_r
 @pytest.mark.parametrize("text", [
     "The lamp went through twice on my card. Can I have the second charge back please?",
     "I'd like the duplicate charge back on my visa.",
+    # a card brand named, or a charge put back on the card
+    "Could you contact me about my visa card ending 4410 when it's sorted?",
+    "The refund? Just charge it back to my card, thanks.",
+    "I paid with Mastercard, can I change it to PayPal?",
 ])
 def test_a_charge_wanted_back_is_no_chargeback(text: str) -> None:
     """"Charge back" written apart after a determiner or an adjective is a charge the customer wants back."""
