@@ -148,3 +148,15 @@ def test_a_charge_asked_about_later_still_waits_for_the_yes(shop: SupportService
     shop.send("asked", "got a query about a charge", customer_id="C9102")
     shop.send("asked", "was I charged twice?", customer_id="C9102")
     assert amounts(database_url, 29201) == [], "a question about the charge refunds nothing without a yes"
+
+
+def test_a_duplicate_on_another_order_than_the_one_named_is_offered_and_the_yes_refunds_only_it(
+        shop: SupportService, database_url: str) -> None:
+    """The bulb order named was charged once; the plug order was charged twice (policy 2: a duplicate found on
+    another order is offered and waits for the yes). The yes refunds that duplicate, not the order named."""
+    first = shop.send("elsewhere", "my card statement says order 29103 got charged two times", customer_id="C9101")
+    assert amounts(database_url, 29103) == [] and amounts(database_url, 29102) == [], first.plan
+    assert "29102" in first.replies[-1] and "$24.99" in first.replies[-1], first.replies
+    shop.send("elsewhere", "yes please do", customer_id="C9101")
+    assert amounts(database_url, 29102) == [24.99], "the duplicate offered"
+    assert amounts(database_url, 29103) == [] and amounts(database_url, 29101) == [], "nothing else moved"
