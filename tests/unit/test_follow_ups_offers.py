@@ -62,6 +62,12 @@ def test_a_bare_go_ahead_after_the_request_was_done_closes_it() -> None:
     ("perfect, thank you", True),
     ("great but can it be the black one instead?", False),  # the "but" takes it back
     ("is it great for gaming?", False),
+    # delight said of the offer itself is a yes like the word alone; what follows still decides
+    ("that'd be wonderful, cheers", True),
+    ("it would be really fantastic", True),
+    ("That sounds perfect", True),
+    ("this would be brilliant but only for the cable", False),
+    ("it is excellent. will it reach me by friday?", False),
 ])
 def test_delight_at_the_offer_is_a_yes_to_it(said: str, glad: bool) -> None:
     assert accepts(said) is glad
