@@ -163,7 +163,12 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     was you? I thought it was my bank. ok so just the rest then, go ahead"). A yes word whose rest refuses or
     defers ("ok, I'll think about it", "sure, but not yet") is no yes."""
     if len(text.split()) > 25:
-        return None
+        # A long reply (an explanation) answers the offer only in an explicit go-ahead that ends it ("... so it was
+        # that one, not the other. Yes, refund the extra one please."): its last sentence, short, decides.
+        last = SENTENCE_END.split(core_of(text).strip())[-1]
+        rest = _after_opener(last, YES)
+        return "yes" if (len(last.split()) <= 12 and rest is not None and says_yes(last) and not NO.search(last)
+                         and not asks(last) and not holds_back(rest) and not qualifies(rest)) else None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
     stages = _unacknowledged(core)
     unacknowledged = stages[0] if stages else None
