@@ -61,8 +61,8 @@ WITHDRAWN = re.compile(
     r"\b(?:hold off|hold fire|not yet|on second thoughts?)\b)[^.!?]*[.!?\s]*$", re.I)
 # Delight at what the agent offers to do ("amazing.", "yay!", "perfect, thank you"), also said of the offer ("that'd
 # be wonderful", "it would be really great"): a yes, like the word alone.
-GLAD = re.compile(r"^\W*(?:(?:that|this|it)(?:'d|'ll|'s| would| will| is)?\s+(?:be\s+)?(?:(?:just|really|so|very)\s+)?)?"
-                  r"(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
+GLAD = re.compile(r"^\W*(?:(?:that|this|it)(?:'d|'ll|'s| would| will| is)?\s+(?:be\s+)?"
+                  r"(?:(?:just|really|so|very)\s+)?)?(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
                   r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
 # A decision after weighing the offer: "ok, then refund whatever's left", "fine then, do that".
 SETTLING = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right)[\s,]+then\b", re.I)
