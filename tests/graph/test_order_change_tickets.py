@@ -58,3 +58,11 @@ def test_a_change_asked_about_waits_for_the_yes_before_the_team_is_asked(shop: S
 def test_a_change_asked_for_is_passed_on_at_once(shop: SupportService, database_url: str) -> None:
     shop.send("told", "please change the cable length on order 29402 to 3 metres", customer_id="C9401")
     assert opened(database_url) == 1
+
+
+def test_a_swap_on_a_delivered_order_stays_an_exchange(shop: SupportService, database_url: str) -> None:
+    """An exchange is made here (policy 3), not turned into a plain return because the order was delivered."""
+    report = shop.send("swap", "please exchange the mouse from order 29401 for the Mechanical Keyboard",
+                       customer_id="C9401")
+    assert [s["status"] for s in report.plan if s["tool"] == "exchange_item"] == ["done"], report.plan
+    assert opened(database_url) == 0
