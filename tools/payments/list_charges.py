@@ -43,18 +43,7 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
         return ToolResult.refuse(not_found(args.order_id))
     found = payments_backend(store).charges(customer_id=customer_id, order_id=args.order_id)
     newest = sorted(found, key=lambda c: (c.created_at, c.charge_id), reverse=True)[: args.limit]
-    data = [
-        {
-            "charge_id": c.charge_id,
-            "order_id": c.order_id,
-            "amount": money(c.amount_cents),
-            "refunded": money(c.refunded_cents),
-            "status": c.status,
-            "created_at": iso(c.created_at),
-            "payment_method": c.payment_method,
-        }
-        for c in newest
-    ]
+    data = [_row(c) for c in newest]
     orders = orders_backend(store)
     totals = {o: order.total_cents for o in {c.order_id for c in found if c.order_id is not None}
               if (order := orders.get_order(o, customer_id)) is not None}
@@ -85,10 +74,14 @@ def _elsewhere(store: BusinessStore, customer_id: str, order_id: int) -> list[di
     totals = {o: order.total_cents for o in {c.order_id for c in others if c.order_id is not None}
               if (order := orders.get_order(o, customer_id)) is not None}
     repeats = set(_duplicates(payments, others, totals))
-    return [{"charge_id": c.charge_id, "order_id": c.order_id, "amount": money(c.amount_cents),
-             "refunded": money(c.refunded_cents), "status": c.status, "created_at": iso(c.created_at),
-             "payment_method": c.payment_method}
-            for c in sorted(others, key=lambda c: (c.created_at, c.charge_id), reverse=True) if c.charge_id in repeats]
+    return [_row(c) for c in sorted(others, key=lambda c: (c.created_at, c.charge_id), reverse=True)
+            if c.charge_id in repeats]
+
+
+def _row(c: Charge) -> dict[str, object]:
+    return {"charge_id": c.charge_id, "order_id": c.order_id, "amount": money(c.amount_cents),
+            "refunded": money(c.refunded_cents), "status": c.status, "created_at": iso(c.created_at),
+            "payment_method": c.payment_method}
 
 
 def _duplicates(payments: PaymentsBackend, charges: list[Charge], totals: dict[int, int]) -> list[str]:
