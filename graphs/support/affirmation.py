@@ -59,8 +59,10 @@ WITHDRAWN = re.compile(
     r"(?:\b(?:actually|wait|hang on|hold on|on second thoughts?)\b[\s,.!;:-]*(?:no\b|not (?:yet|now)\b|don'?t\b|"
     r"do not\b|hold (?:off|on|it)\b|wait\b|leave it\b|stop\b|never ?mind\b|forget it\b|scratch that\b)|"
     r"\b(?:hold off|hold fire|not yet|on second thoughts?)\b)[^.!?]*[.!?\s]*$", re.I)
-# Delight at what the agent offers to do ("amazing.", "yay!", "perfect, thank you").
-GLAD = re.compile(r"^\W*(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
+# Delight at what the agent offers to do ("amazing.", "yay!", "perfect, thank you"), also said of the offer ("that'd
+# be wonderful", "it would be really great"): a yes, like the word alone.
+GLAD = re.compile(r"^\W*(?:(?:that|this|it)(?:'d|'ll|'s| would| will| is)?\s+(?:be\s+)?"
+                  r"(?:(?:just|really|so|very)\s+)?)?(great|perfect|amazing|awesome|brilliant|lovely|excellent|wonderful|fantastic|fab|yay+|"
                   r"sounds (good|great|perfect)|that'?s (great|perfect|amazing|brilliant|wonderful))\b", re.I)
 # A decision after weighing the offer: "ok, then refund whatever's left", "fine then, do that".
 SETTLING = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right)[\s,]+then\b", re.I)
@@ -161,7 +163,12 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     was you? I thought it was my bank. ok so just the rest then, go ahead"). A yes word whose rest refuses or
     defers ("ok, I'll think about it", "sure, but not yet") is no yes."""
     if len(text.split()) > 25:
-        return None
+        # A long reply (an explanation) answers the offer only in an explicit go-ahead that ends it ("... so it was
+        # that one, not the other. Yes, refund the extra one please."): its last sentence, short, decides.
+        last = SENTENCE_END.split(core_of(text).strip())[-1]
+        rest = _after_opener(last, YES)
+        return "yes" if (len(last.split()) <= 12 and rest is not None and says_yes(last) and not NO.search(last)
+                         and not asks(last) and not holds_back(rest) and not qualifies(rest)) else None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
     stages = _unacknowledged(core)
     unacknowledged = stages[0] if stages else None

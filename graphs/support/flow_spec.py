@@ -213,6 +213,13 @@ class Instead(Condition):
     why: str
     when: Condition | list[Condition] | None = Field(None, description="further conditions that must hold too: "
                                                      "what the customer said to do if the records say so (slots)")
+    beside: str | None = Field(None, description="a slot: when the request has it (a return asked for, on an "
+                               "order also charged twice), the request stays and the other intent's steps are "
+                               "planned beside it; both are done")
+
+    def keeps_request(self, scope: dict[str, Any]) -> bool:
+        """Does the request stay, the other intent's steps planned beside it (``beside``)?"""
+        return bool(self.beside and (scope.get("slots") or {}).get(self.beside))
 
     def applies(self, scope: dict[str, Any]) -> bool:
         more = self.when if isinstance(self.when, list) else [self.when] if self.when else []

@@ -49,13 +49,18 @@ def redirect(flow: ActiveFlow, steps: list[Step], step: Step, instead: Instead, 
     source = request_key(step)
     target = instance_key(instead.intent, instance_number(source))
     spec = get_flow(target)
-    for s in steps:
-        if request_key(s) == source and s["status"] in UNSETTLED:
-            s["status"], s["error"] = "skipped", f"the records show this is another request: {instead.why}"
     already = target in flow["intents"]
-    flow["intents"] = list(dict.fromkeys(target if i == source else i for i in flow["intents"]))
     confidences = flow["confidences"]
-    confidences[target] = max(confidences.get(target, 0.0), confidences.pop(source, 0.0))
+    if instead.keeps_request(scope or {}):
+        # The request stays (a return asked for beside a duplicate charge): the other intent's steps join it.
+        flow["intents"] = [*flow["intents"], target] if not already else flow["intents"]
+        confidences[target] = max(confidences.get(target, 0.0), confidences.get(source, 0.0))
+    else:
+        for s in steps:
+            if request_key(s) == source and s["status"] in UNSETTLED:
+                s["status"], s["error"] = "skipped", f"the records show this is another request: {instead.why}"
+        flow["intents"] = list(dict.fromkeys(target if i == source else i for i in flow["intents"]))
+        confidences[target] = max(confidences.get(target, 0.0), confidences.pop(source, 0.0))
     # Every request's words: a customer who weighs it in any of them ("... could I get it back?") is asked first.
     words = " \n".join([text, *(r.get("text") or "" for r in (flow.get("requests") or {}).values())])
     if already:  # planned by another reading of the message: asked for in these words, it need not wait

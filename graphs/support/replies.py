@@ -76,13 +76,14 @@ def compose_reply(state: State) -> str:
     if unmentioned:
         parts.append(render_reply("actions_taken", steps=unmentioned, **values))
     asking = flow["asking"] if flow else []
+    # What the steps already found (the order, the products, the invoices) lets a question name what would change,
+    # and keeps one from asking for a record the account has none of.
+    found = {s["tool"]: (s["result"] or {}).get("data") or {} for s in state.plan if s["status"] == "done"}
     if "confirmation" in asking:
         waiting = {s["id"] for s in state.plan if s["status"] == "awaiting_confirmation"}
         # A step that follows another one offered (the dispute's decision after the dispute) goes with it: one yes
         # confirms both, and only the first is asked about.
         pending = [s for s in state.plan if s["id"] in waiting and not waiting & set(s["depends_on"])]
-        # What the steps already found (the order, the products) lets the question name what would change.
-        found = {s["tool"]: (s["result"] or {}).get("data") or {} for s in state.plan if s["status"] == "done"}
         parts.append(render_reply("confirm_steps", pending=pending, found=found, **values))
     information = [a for a in asking if a != "confirmation"]
     if information and flow:
@@ -91,7 +92,7 @@ def compose_reply(state: State) -> str:
                    for name, offered in request["choices"].items()}
         parts.append(render_reply("ask_information", asking=information, choices=choices,
                                   asked_for=requests_asking(flow, information),
-                                  named=named_records(flow, state.plan), **values))
+                                  named=named_records(flow, state.plan), found=found, **values))
     return "\n\n".join(p for p in parts if p) or render_reply("fallback", **values)
 
 

@@ -148,3 +148,35 @@ def test_a_charge_asked_about_later_still_waits_for_the_yes(shop: SupportService
     shop.send("asked", "got a query about a charge", customer_id="C9102")
     shop.send("asked", "was I charged twice?", customer_id="C9102")
     assert amounts(database_url, 29201) == [], "a question about the charge refunds nothing without a yes"
+
+
+def test_a_duplicate_on_another_order_than_the_one_named_is_offered_and_the_yes_refunds_only_it(
+        shop: SupportService, database_url: str) -> None:
+    """The bulb order named was charged once; the plug order was charged twice (policy 2: a duplicate found on
+    another order is offered and waits for the yes). The yes refunds that duplicate, not the order named."""
+    first = shop.send("elsewhere", "my card statement says order 29103 got charged two times", customer_id="C9101")
+    assert amounts(database_url, 29103) == [] and amounts(database_url, 29102) == [], first.plan
+    assert "29102" in first.replies[-1] and "$24.99" in first.replies[-1], first.replies
+    shop.send("elsewhere", "yes please do", customer_id="C9101")
+    assert amounts(database_url, 29102) == [24.99], "the duplicate offered"
+    assert amounts(database_url, 29103) == [] and amounts(database_url, 29101) == [], "nothing else moved"
+
+
+@pytest.mark.parametrize("text", [
+    "I'm sending back the smart plug from order 29102 for a refund, it rattles. Also that order went through twice "
+    "on my card.",
+    "Refund the plug of order 29102, I'll post it back to you. My card also shows two payments of 24.99 for it.",
+])
+def test_a_return_beside_a_reported_duplicate_does_both(shop: SupportService, database_url: str, text: str) -> None:
+    """Policy 2: the return asked for is made, and the duplicate reported for that order is refunded without asking
+    again (the goods' refund does not lessen it); before, the duplicate replaced the return."""
+    shop.send("both-asked", text, customer_id="C9101")
+    assert sorted(amounts(database_url, 29102)) == [24.99, 24.99], "the plug's price and the duplicate"
+    assert amounts(database_url, 29101) == [] and amounts(database_url, 29103) == []
+
+
+def test_a_return_on_an_order_charged_twice_refunds_no_duplicate_unreported(shop: SupportService,
+                                                                          database_url: str) -> None:
+    shop.send("return-only", "I want to return the smart plug from order 29102 for a refund, it rattles",
+              customer_id="C9101")
+    assert amounts(database_url, 29102) == [24.99], "the return only: the duplicate was not reported"

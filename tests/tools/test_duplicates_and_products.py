@@ -207,3 +207,16 @@ def test_an_order_raised_then_lowered_again_is_no_duplicate(call: Call) -> None:
     nothing = call("refund_order", make_ctx("C0001"), order_id=10001, reason="billed two times",
                    reason_code="double_charge")
     assert not nothing.ok and "no duplicate" in (nothing.error or ""), nothing
+
+
+def test_another_orders_duplicate_is_listed_apart_when_the_order_named_was_charged_once(
+        call: Call, store: BusinessStore) -> None:
+    """The order named was charged once, another was charged twice: that duplicate is ``elsewhere`` (to offer), never
+    among the named order's ``duplicates`` (to refund as reported)."""
+    _charge_again(store, 10004)
+    named = call("list_charges", make_ctx("C0001"), order_id=10002)
+    assert named.data is not None and named.data["duplicated"] is False, named.data
+    assert named.data["duplicated_elsewhere"] is True
+    assert [(c["order_id"], c["amount"]) for c in named.data["elsewhere"]] == [(10004, 14.99)]
+    itself = call("list_charges", make_ctx("C0001"), order_id=10004)
+    assert itself.data is not None and itself.data["duplicated"] is True and itself.data["elsewhere"] == []

@@ -160,3 +160,19 @@ def test_a_joke_of_a_thing_not_ours_is_no_contempt_for_us() -> None:
     """The noun form names the company or its service: a film or a match called "a joke of a …" is no anger at us."""
     text = "The film last night was a joke of a sequel, anyway could you check my order?"
     assert not any(c.name == "anger_at_us" for c in cues_in(text))
+
+
+@pytest.mark.parametrize("text", [
+    "Send me my money for order 10004 today or we're through, I'm finished with your clueless shop.",
+    "Cancel my order this minute or I'm done with you. Honestly, this hopeless excuse for a business.",
+])
+def test_an_ultimatum_on_the_request_itself_and_contempt_before_the_noun_are_anger_at_us(text: str) -> None:
+    """An ultimatum whose demand is the request itself ("cancel my order ... or I'm done"), contempt put before
+    the noun ("your clueless shop") and leaving us are three signs: handed over whatever the lexicon says (§5a)."""
+    assert next(c for c in cues_in(text) if c.name == "anger_at_us").strength(text) == 3
+    test_anger_at_us_as_an_ultimatum_a_ranking_or_a_public_threat(text)
+
+
+def test_a_request_with_a_deadline_calmly_put_is_no_anger() -> None:
+    text = "Please refund order 10004 this week or let me know if you need anything else from me."
+    assert "anger_at_us" not in [c.name for c in cues_in(text)], text

@@ -34,6 +34,13 @@ def test_plus_the_plan_is_no_connective() -> None:
     ("alright sure, go ahead", "yes"),  # an acknowledgement before the yes
     ("right, no thanks", "no"),
     ("alright where is my order then", None),
+    # a long explanation that ends in an explicit go-ahead: the last sentence decides, as it says it
+    ("ah wait, that must be the speaker then, we ordered it in the same week as the lamp and I mixed the two up "
+     "completely. Yes, send the extra payment back please.", "yes"),
+    ("ah wait, that must be the speaker then, we ordered it in the same week as the lamp and I mixed the two up "
+     "completely. Yes, but only half of it.", None),
+    ("ah wait, that must be the speaker then, we ordered it in the same week as the lamp and I mixed the two up "
+     "completely. Yes, can it go on a gift card?", None),
 ])
 def test_a_go_ahead_that_ends_a_reply_after_a_remark_is_a_yes(said: str, affirmation: str | None) -> None:
     assert affirmation_of(said) == affirmation
@@ -62,6 +69,12 @@ def test_a_bare_go_ahead_after_the_request_was_done_closes_it() -> None:
     ("perfect, thank you", True),
     ("great but can it be the black one instead?", False),  # the "but" takes it back
     ("is it great for gaming?", False),
+    # delight said of the offer itself is a yes like the word alone; what follows still decides
+    ("that'd be wonderful, cheers", True),
+    ("it would be really fantastic", True),
+    ("That sounds perfect", True),
+    ("this would be brilliant but only for the cable", False),
+    ("it is excellent. will it reach me by friday?", False),
 ])
 def test_delight_at_the_offer_is_a_yes_to_it(said: str, glad: bool) -> None:
     assert accepts(said) is glad

@@ -38,6 +38,10 @@ def _decide(state: State) -> Escalation:
     # the body named before the burn it was left with
     "The curling wand slipped and left her neck with a long pink burn. She's fine, but a refund for order 10004?",
     "his wrist came away with two sore blisters after the strap heated up, can I send order 10004 back",
+    # the person the product hurt named as its object
+    "the desk lamp from order 10004 zapped my daughter when she changed the bulb, a refund please",
+    "the travel adapter shocked my husband pretty badly yesterday. can I return order 10004?",
+    "the kettle scalded him as he poured, I'd like to send order 10004 back",
 ])
 def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_calmly_told(text: str) -> None:
     """The refund is made as usual (the plan ran); a person follows the injury up (policy §5a)."""
@@ -61,6 +65,9 @@ def test_a_product_that_hurt_someone_goes_to_technical_with_a_ticket_however_cal
     # a harm that ends where it is told, a body part of another clause
     "The fuse burned out again and my hands are full with the baby, can I return order 10004?",
     "The signal cut off and then my eyes were glued to the screen for an hour, refund order 10004 please.",
+    # shocked as a feeling, by a bill or by how we treated them
+    "the invoice total shocked my partner badly, can I cancel order 10004?",
+    "honestly it shocked me that nobody answered, where is order 10004?",
 ])
 def test_a_device_that_overheated_or_a_figure_of_speech_hurts_no_one(text: str) -> None:
     decision = _decide(_state(message=text, plan=[_step()], sentiment=-0.2))

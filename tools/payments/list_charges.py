@@ -9,6 +9,8 @@ charges for two different orders, taken within a few days of each other (as they
 the charges the customer describes are read so: the order's (``order_id``, paired with the other orders' equal
 charges) and those of the amount they name (``amount``); a membership invoice's charge never is one of them.
 ``separate`` lists those charges with their order's status (only a pending order can still be cancelled).
+When the order named was not charged twice but another order of the customer was, that other order's duplicate
+charges are ``elsewhere`` (``duplicated_elsewhere``): found, not reported, so a refund of them is only offered.
 """
 
 from __future__ import annotations
@@ -41,22 +43,12 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
         return ToolResult.refuse(not_found(args.order_id))
     found = payments_backend(store).charges(customer_id=customer_id, order_id=args.order_id)
     newest = sorted(found, key=lambda c: (c.created_at, c.charge_id), reverse=True)[: args.limit]
-    data = [
-        {
-            "charge_id": c.charge_id,
-            "order_id": c.order_id,
-            "amount": money(c.amount_cents),
-            "refunded": money(c.refunded_cents),
-            "status": c.status,
-            "created_at": iso(c.created_at),
-            "payment_method": c.payment_method,
-        }
-        for c in newest
-    ]
+    data = [_row(c) for c in newest]
     orders = orders_backend(store)
     totals = {o: order.total_cents for o in {c.order_id for c in found if c.order_id is not None}
               if (order := orders.get_order(o, customer_id)) is not None}
     duplicates = _duplicates(payments_backend(store), found, totals)
+    elsewhere = [] if duplicates or args.order_id is None else _elsewhere(store, customer_id, args.order_id)
     described = [c for c in payments_backend(store).charges(customer_id=customer_id, order_id=None)
                  if args.amount is None or c.amount_cents == round(args.amount * 100)]
     separate = [] if duplicates else _separate_orders(described, args.order_id)
@@ -64,6 +56,7 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
                 if c.order_id is not None and (order := orders.get_order(c.order_id, customer_id)) is not None}
     return ToolResult.success({"charges": data, "count": len(data), "duplicated": bool(duplicates),
                                "duplicates": [c for c in data if c["charge_id"] in duplicates],
+                               "duplicated_elsewhere": bool(elsewhere), "elsewhere": elsewhere,
                                "separate_orders": bool(separate),
                                "separate": [{"charge_id": c.charge_id, "order_id": c.order_id,
                                              "amount": money(c.amount_cents), "created_at": iso(c.created_at),
@@ -71,6 +64,24 @@ def list_charges(store: BusinessStore, args: ListChargesArgs, ctx: ToolContext) 
 
 
 LOOK_ALIKE_WITHIN = timedelta(days=3)
+
+
+def _elsewhere(store: BusinessStore, customer_id: str, order_id: int) -> list[dict[str, object]]:
+    """The duplicate charges of the customer's orders other than ``order_id``, newest first."""
+    payments, orders = payments_backend(store), orders_backend(store)
+    others = [c for c in payments.charges(customer_id=customer_id, order_id=None)
+              if c.order_id is not None and c.order_id != order_id]
+    totals = {o: order.total_cents for o in {c.order_id for c in others if c.order_id is not None}
+              if (order := orders.get_order(o, customer_id)) is not None}
+    repeats = set(_duplicates(payments, others, totals))
+    return [_row(c) for c in sorted(others, key=lambda c: (c.created_at, c.charge_id), reverse=True)
+            if c.charge_id in repeats]
+
+
+def _row(c: Charge) -> dict[str, object]:
+    return {"charge_id": c.charge_id, "order_id": c.order_id, "amount": money(c.amount_cents),
+            "refunded": money(c.refunded_cents), "status": c.status, "created_at": iso(c.created_at),
+            "payment_method": c.payment_method}
 
 
 def _duplicates(payments: PaymentsBackend, charges: list[Charge], totals: dict[int, int]) -> list[str]:

@@ -71,10 +71,15 @@ def act(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             spec = _spec(step)
             instead = next((i for i in spec.instead if i.intent not in left and i.applies(scope)), None) if (
                 spec and _own_step(step, spec) and flow is not None and step["status"] != "approved") else None
+            if instead is not None and flow is not None and instead.keeps_request(scope) and (
+                    instead.intent in flow["intents"]):
+                instead = None  # the other intent's steps are planned beside this request already: it runs
             if instead is not None and flow is not None:
-                # The records say the request is another intent's: its steps replace this request's. A turn never
-                # goes back to an intent it left (a return that is an exchange that is a return would loop).
-                left.add(step["intent"])
+                # The records say the request is another intent's: its steps replace this request's (or join it,
+                # ``beside``, once). A turn never goes back to an intent it left (a return that is an exchange that
+                # is a return would loop).
+                if not instead.keeps_request(scope):
+                    left.add(step["intent"])
                 new = redirect(flow, steps, step, instead, text, verified=bool(customer and customer["verified"]),
                                scope=scope)
                 by_id.update({s["id"]: s for s in new})
