@@ -34,7 +34,9 @@ PLAUSIBLE = 0.1
 # The router's reading of no shop topic at all this sure is the message's, whatever it refers to ("is it cold there?").
 SURE_ELSEWHERE = 0.95
 OUT_OF_SCOPE = "out_of_scope"
-# The secrets a bare number can be (entities.Expectable); an order number named again is the record, no secret.
+# What a bare number can be (entities.Expectable): of the secrets among them, one named again decides which it is
+# (an order number named again is the record, no secret).
+BARE_KINDS = ("zip_code", "card_last4", "order_ids")
 REPLACEABLE = ("zip_code", "card_last4")
 
 

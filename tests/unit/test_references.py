@@ -8,8 +8,10 @@ from typing import Any
 
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.router import IntentScore
+from graphs.support.dialogue_acts import read_act
 from graphs.support.references import followed_records, given_instead, named_again, referred_reading
-from graphs.support.state import ActiveFlow
+from graphs.support.state import ActiveFlow, IntentGuess
+from tests.unit.dialogue_cases import NOTHING
 
 
 def _done(intent: str, **slots: Any) -> ActiveFlow:
@@ -135,3 +137,14 @@ def test_a_value_then_not_another_keeps_the_first() -> None:
     """"zip 60614, not 60615" keeps 60614: "not" is no "no", which would take the first back."""
     assert extract_entities("zip 60614, not 60615", now=NOW).get("zip_code") == "60614"
     assert extract_entities("zip 60614, no sorry 60615", now=NOW).get("zip_code") == "60615"
+
+
+def test_a_reply_naming_the_held_value_beside_its_replacement_corrects_the_finished_request() -> None:
+    """"the postcode should read 60622 rather than 60614" after the address was set: the router is sure of a change
+    of address of its own, but the reply names the ZIP held beside its replacement, so it corrects that address."""
+    said = "the postcode should read 60622 rather than 60614"
+    sure: IntentGuess = {"intent": "change_shipping_address", "confidence": 0.95}
+    entities = extract_entities(said, now=NOW, expecting=["zip_code"])
+    args = (said, NOTHING, entities, None, sure, [], ["change_shipping_address"], ["address"])
+    assert read_act(*args, replaces=True)["act"] == "correct"
+    assert read_act(*args)["act"] == "new_request"

@@ -53,6 +53,7 @@ from graphs.support.lookups import picks_offered
 from graphs.support.named_flows import with_flow_named
 from graphs.support.questions import gives_asked_text
 from graphs.support.references import (
+    BARE_KINDS,
     followed_records,
     given_instead,
     held_records,
@@ -104,7 +105,7 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     expecting += [k for k in followed_records(state.flow, words) if k not in expecting]
     # "it's 10010, not 10003" after the address with ZIP 10003 was set: the bare number is a ZIP code, given instead
     again = named_again(state.flow, words)
-    expecting += [k for k in again if k not in expecting]
+    expecting = [*again, *(k for k in expecting if k not in again and k not in BARE_KINDS)] if again else expecting
     if expecting != asked["expects"]:
         entities = given_instead(text, again, lambda said: extract_entities(said, now=d.now, catalogue=products,
                                                                             expecting=expecting))
@@ -144,7 +145,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
                         unheard(entities, state), _after_question(state), retold(state, text, entities),
-                        offers_more(state, entities, text), _told_request(state.plan, told) if told else None)
+                        offers_more(state, entities, text), _told_request(state.plan, told) if told else None,
+                        replaces=bool(again) and all(kind in entities for kind in again))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
     if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
