@@ -61,7 +61,8 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
              top: IntentGuess | None, flow_intents: Sequence[str], done_intents: Sequence[str] = (),
              amends: Sequence[str] = (), restatable: Sequence[str] | None = None,
              fresh: Entities | None = None, after_question: bool = False,
-             retells: Sequence[str] = (), narrower: bool = True, told: str | None = None) -> DialogueState:
+             retells: Sequence[str] = (), narrower: bool = True, told: str | None = None,
+             replaces: bool = False) -> DialogueState:
     """The dialogue act of the customer's reply, read against what was asked (see the module's docstring).
 
     ``flow_intents`` are the intents of the flow in progress, ``done_intents`` those of the flow just finished,
@@ -159,7 +160,9 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     follow_up = follows_up(text, additive=not moved_money) and (
         not new_topic or OTHER.search(text) is not None
         or (ACTING.search(text) is None and bool(done_intents) and not moved_money))
-    if amends and done_intents and ((correction and not new_topic) or follow_up):
+    # ``replaces``: the reply names a value the finished request holds beside one of its kind ("10010 rather than
+    # 10003", references.named_again): it corrects that value, however sure the router is of a request of its own.
+    if amends and done_intents and ((correction and not new_topic) or follow_up or replaces):
         cue = correction or OTHER.search(text) or ELLIPSIS.search(text) or ABOUT_IT.search(text)
         cues.append(f"corrects {', '.join(amends)} of the finished {' + '.join(done_intents)}"
                     + (f" with {cue.group(0)!r}" if cue else ""))

@@ -290,6 +290,10 @@ class FlowSpec(BaseModel):
     carried_by_handoff: bool = False
     # Asked about a record the conversation holds ("when's it getting here?"), the question is this intent's.
     of_record: str | None = None
+    # Asked about the record this request has just acted on ("did that go through?", "which card is it going back
+    # to?", "what's the total now?"), the question is this intent's, which reads what the action left on the record
+    # (graphs/support/references.py).
+    checked_by: str | None = None
     # Asked only to see what this flow would change ("what address does it show for that parcel?"), the request is this
     # intent's, which shows the record (graphs/support/viewing.py).
     shown_by: str | None = None

@@ -16,11 +16,13 @@ follow-up), and it asks to act rather than asks.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from graphs.reasoners.local.entities import Entities
 from graphs.reasoners.local.router import IntentScore
+from graphs.support.flow_spec import FlowSpec, SlotSpec
 from graphs.support.flows import get_flow, load_flows, money_at_stake
 from graphs.support.state import ActiveFlow, IntentGuess
 from graphs.support.utterance import REFERS, asks, follows_up
@@ -32,20 +34,28 @@ PLAUSIBLE = 0.1
 # The router's reading of no shop topic at all this sure is the message's, whatever it refers to ("is it cold there?").
 SURE_ELSEWHERE = 0.95
 OUT_OF_SCOPE = "out_of_scope"
+# What a bare number can be (entities.Expectable): of the secrets among them, one named again decides which it is
+# (an order number named again is the record, no secret).
+BARE_KINDS = ("zip_code", "card_last4", "order_ids")
+REPLACEABLE = ("zip_code", "card_last4")
 
 
-def held_records(flow: ActiveFlow) -> dict[str, tuple[str, Any]]:
-    """Slot → (entity kind, value) of the records the finished request holds (its order, its invoice)."""
-    held: dict[str, tuple[str, Any]] = {}
+def held_values(flow: ActiveFlow) -> Iterator[tuple[str, SlotSpec, Any]]:
+    """(slot, its spec, value) of every slot with a value in the finished request's requests."""
     for intent in flow["intents"]:
         own = (flow.get("requests") or {}).get(intent)
         for name, spec in get_flow(intent).slots.items():
             value = flow["slots"].get(name)
             if value is None and own is not None:
                 value = own["slots"].get(name)
-            if spec.entity and spec.resolve is not None and value is not None:
-                held[name] = (spec.entity, value)
-    return held
+            if value is not None:
+                yield name, spec, value
+
+
+def held_records(flow: ActiveFlow) -> dict[str, tuple[str, Any]]:
+    """Slot → (entity kind, value) of the records the finished request holds (its order, its invoice)."""
+    return {name: (spec.entity, value) for name, spec, value in held_values(flow)
+            if spec.entity and spec.resolve is not None}
 
 
 def followed_records(flow: ActiveFlow | None, text: str) -> list[str]:
@@ -55,6 +65,35 @@ def followed_records(flow: ActiveFlow | None, text: str) -> list[str]:
     if flow is None or flow["stage"] != "done" or not follows_up(text):
         return []
     return list(dict.fromkeys(kind for kind, _ in held_records(flow).values()))
+
+
+def named_again(flow: ActiveFlow | None, text: str) -> dict[str, str]:
+    """Entity kind → value of the values the finished request holds (or parts of them: an address's ZIP code) that
+    the message names again ("10010, not 10003" after the address with ZIP 10003 was set): the value replaced, so a
+    bare value of its shape beside it is of its kind, the one the correction gives instead."""
+    if flow is None or flow["stage"] != "done":
+        return {}
+    named: dict[str, str] = {}
+    for _, spec, value in held_values(flow):
+        parts = list(value.items()) if isinstance(value, dict) else [(spec.entity, value)] if spec.entity else []
+        for kind, part in parts:
+            if (kind in REPLACEABLE and isinstance(part, str | int)
+                    and re.search(rf"(?<![\w-]){re.escape(str(part))}(?![\w-])", text)):
+                named[kind] = str(part)
+    return named
+
+
+def given_instead(text: str, again: Mapping[str, str], extract: Callable[[str], Entities]) -> Entities:
+    """The entities of ``text``, read without the values it names again (``named_again``) when it gives another of
+    their kind beside them: that one replaces them ("10010, not 10003": 10010)."""
+    entities = extract(text)
+    if not again:
+        return entities
+    rest = text
+    for value in again.values():
+        rest = re.sub(rf"(?<![\w-]){re.escape(value)}(?![\w-])", " ", rest)
+    instead = extract(rest)
+    return instead if all(kind in instead for kind in again) else entities
 
 
 def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow | None,
@@ -73,6 +112,21 @@ def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow 
     def takes(intent: str) -> bool:
         return intent in flows and not money_at_stake(intent) and any(n in flows[intent].slots for n in held)
 
+    reading = _reading(scores, flow, read, takes, flows)
+    # A question about the record the finished request acted on reads what the action left there (checked_by): "which
+    # card is that going back to?" after a refund is the refund's, not the order's tracking the router reads.
+    checks = {spec.checked_by for spec in flows.values() if spec.checked_by}
+    check = next((c for i in flow["intents"] if (c := get_flow(i).checked_by) is not None and takes(c)), None)
+    asked = reading or ({"intent": scores[0].intent, "confidence": scores[0].confidence}
+                        if takes(scores[0].intent) else None)
+    if check is not None and asked is not None and asked["intent"] in checks - {check}:
+        return {"intent": check, "confidence": asked["confidence"]}
+    return reading
+
+
+def _reading(scores: Sequence[IntentScore], flow: ActiveFlow, read: IntentGuess | None,
+             takes: Callable[[str], bool], flows: Mapping[str, FlowSpec]) -> IntentGuess | None:
+    """The reading ``referred_reading`` gives before what the finished request did is considered."""
     top = scores[0]
     if top.intent == OUT_OF_SCOPE and top.confidence < SURE_ELSEWHERE:
         # "hmm, not what I hoped. when's it meant to land, then?": out of scope is no topic of the shop's, and a

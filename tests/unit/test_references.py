@@ -8,8 +8,10 @@ from typing import Any
 
 from graphs.reasoners.local.entities import extract_entities
 from graphs.reasoners.local.router import IntentScore
-from graphs.support.references import followed_records, referred_reading
-from graphs.support.state import ActiveFlow
+from graphs.support.dialogue_acts import read_act
+from graphs.support.references import followed_records, given_instead, named_again, referred_reading
+from graphs.support.state import ActiveFlow, IntentGuess
+from tests.unit.dialogue_cases import NOTHING
 
 
 def _done(intent: str, **slots: Any) -> ActiveFlow:
@@ -97,3 +99,52 @@ def test_a_bare_number_in_a_follow_up_is_another_of_the_records_the_finished_req
     assert extract_entities(said, now=now, expecting=followed_records(flow, said))["order_ids"] == [51230]
     assert followed_records(flow, "sure, he'll write himself. I'm at 51230 these days") == []  # no follow-up
     assert followed_records({**flow, "stage": "collecting"}, said) == []  # type: ignore[arg-type]
+
+
+def test_a_question_about_what_a_finished_refund_did_reads_the_refund_not_the_order() -> None:
+    """"Great, and onto what card does the money land?" after an item was refunded: the router takes it for the
+    order's tracking, but the refund the request made is what it asks about (get_refund's checked_by)."""
+    tracking = [IntentScore("track_order", 0.7), IntentScore("track_refund", 0.2), IntentScore("out_of_scope", 0.1)]
+    refunded = _done("get_refund", order_id=40217)
+    reading = referred_reading(tracking, "Great, and onto what card does it land?", refunded, {})
+    assert reading == {"intent": "track_refund", "confidence": 0.7}, reading
+    # after a request that moved no money, the order's tracking stands; a request that acts is never re-read
+    moved = _done("change_shipping_address", order_id=40217)
+    assert referred_reading(tracking, "Great, and onto what card does it land?", moved, {}) is None
+    acting = [IntentScore("cancel_order", 0.7), IntentScore("track_refund", 0.2), IntentScore("out_of_scope", 0.1)]
+    assert referred_reading(acting, "Great, and could you call it off too?", refunded, {}) is None
+
+
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
+
+
+def test_a_held_value_named_again_says_what_kind_the_bare_number_beside_it_is() -> None:
+    """After the parcel's address was set with ZIP 60614, "the postcode was off - 60622, not 60614": the number
+    named again is the ZIP of the address held, so the other bare number is the ZIP that replaces it (no order id,
+    and not the old ZIP the "not" takes back)."""
+    moved = _done("change_shipping_address", order_id=40217,
+                  address={"line1": "18 Elm Rd", "city": "Chicago", "zip_code": "60614"})
+    said = "the postcode was off - 60622, not 60614"
+    again = named_again(moved, said)
+    assert again == {"zip_code": "60614"}, again
+    read = given_instead(said, again, lambda text: extract_entities(text, now=NOW, expecting=list(again)))
+    assert read.get("zip_code") == "60622" and "order_ids" not in read, read
+    assert named_again(moved, "is 60622 near you?") == {}  # names nothing the request holds
+    assert named_again({**moved, "stage": "collecting"}, said) == {}  # type: ignore[arg-type]
+
+
+def test_a_value_then_not_another_keeps_the_first() -> None:
+    """"zip 60614, not 60615" keeps 60614: "not" is no "no", which would take the first back."""
+    assert extract_entities("zip 60614, not 60615", now=NOW).get("zip_code") == "60614"
+    assert extract_entities("zip 60614, no sorry 60615", now=NOW).get("zip_code") == "60615"
+
+
+def test_a_reply_naming_the_held_value_beside_its_replacement_corrects_the_finished_request() -> None:
+    """"the postcode should read 60622 rather than 60614" after the address was set: the router is sure of a change
+    of address of its own, but the reply names the ZIP held beside its replacement, so it corrects that address."""
+    said = "the postcode should read 60622 rather than 60614"
+    sure: IntentGuess = {"intent": "change_shipping_address", "confidence": 0.95}
+    entities = extract_entities(said, now=NOW, expecting=["zip_code"])
+    args = (said, NOTHING, entities, None, sure, [], ["change_shipping_address"], ["address"])
+    assert read_act(*args, replaces=True)["act"] == "correct"
+    assert read_act(*args)["act"] == "new_request"

@@ -11,7 +11,7 @@ ORDER_ID_MIN = 10001  # the order-id form (tools/common.py OrderId): a bare numb
 # What lies between a value and its correction: words that take it back ("— no sorry,", ", wait, it's", " I mean").
 SELF_CORRECTION = re.compile(
     r"[\s,;:.!\u2013\u2014-]*(?:(?:no|nope|sorry|oops|wait|actually|correction|i mean|i meant|rather|make that|"
-    r"should be|scratch that|not that)[\s,;:.!\u2013\u2014-]*)+(?:it'?s\s+|its\s+|it is\s+)?", re.IGNORECASE)
+    r"should be|scratch that|not that)\b[\s,;:.!\u2013\u2014-]*)+(?:it'?s\s+|its\s+|it is\s+)?", re.IGNORECASE)
 
 
 # Between an order id and the one that corrects it: the same words that take a value back, after a "then" or an

@@ -52,7 +52,14 @@ from graphs.support.handoff import customer_texts
 from graphs.support.lookups import picks_offered
 from graphs.support.named_flows import with_flow_named
 from graphs.support.questions import gives_asked_text
-from graphs.support.references import followed_records, held_records, referred_reading
+from graphs.support.references import (
+    BARE_KINDS,
+    followed_records,
+    given_instead,
+    held_records,
+    named_again,
+    referred_reading,
+)
 from graphs.support.remedies import with_remedy_asked
 from graphs.support.shop_range import with_unsold_asked
 from graphs.support.state import ActiveFlow, DialogueAct, DialogueState, IntentGuess, State, Step, Understanding
@@ -96,8 +103,12 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     expecting = [*asked["expects"], *(k for k in awaited if k not in asked["expects"])]
     # "could you check mine? 66004" after an order was looked up: a bare value is another of the records it took
     expecting += [k for k in followed_records(state.flow, words) if k not in expecting]
+    # "it's 10010, not 10003" after the address with ZIP 10003 was set: the bare number is a ZIP code, given instead
+    again = named_again(state.flow, words)
+    expecting = [*again, *(k for k in expecting if k not in again and k not in BARE_KINDS)] if again else expecting
     if expecting != asked["expects"]:
-        entities = extract_entities(text, now=d.now, catalogue=products, expecting=expecting)
+        entities = given_instead(text, again, lambda said: extract_entities(said, now=d.now, catalogue=products,
+                                                                            expecting=expecting))
     flow = state.flow
     entities = _with_repairs(entities, text, flow)
     affirmation = affirmation_of(words)
@@ -134,7 +145,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         done_intents, amendable(state, entities, words),
                         asked_for(flow) if flow is not None and flow["stage"] != "done" else None,
                         unheard(entities, state), _after_question(state), retold(state, text, entities),
-                        offers_more(state, entities, text), _told_request(state.plan, told) if told else None)
+                        offers_more(state, entities, text), _told_request(state.plan, told) if told else None,
+                        replaces=bool(again) and all(kind in entities for kind in again))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
     if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
