@@ -60,7 +60,8 @@ _ALTERNATIVE = re.compile(r"^\W*(?:or|otherwise)\b|\b(?:or (?:could|can|should|w
                           re.I)
 _OPENERS = (r"(?:(?:(?:hi|hello|hey) there|good (?:morning|afternoon|evening)|hi|hello|hey|ok(?:ay)?|"
             r"alright|right|so|and|also|but|or|then|well|oh|ah|um+|uh+|hm+|just|btw|"
-            r"sorry|quick question|one more thing|actually|anyway)\b[\s,!:-]*)*")
+            r"sorry|quick question|one more thing|actually|anyway|tbh|honestly|frankly|to be honest|look|listen|"
+            r"in that case|fine|whatever)\b[\s,!:-]*)*")
 # An auxiliary opening a yes/no question. "do" and "have" open one only before a personal pronoun ("do I get my
 # money back?"); before anything else they are the verb of an instruction ("do the swap", "have it sent back").
 AUXILIARY = r"(?:is|are|am|was|were|can|could|may|might|would|will|shall|should|does|did|has|had)(?:n'?t)?"
@@ -97,8 +98,9 @@ _EMBEDDED = re.compile(r"\b(?:wonder(?:ing|ed)?|know|tell me|asking|curious|clar
 # about the instruction, not whether to give it.
 _INSTRUCTS = re.compile(
     rf"^\W*{_OPENERS}(?:please\s+|pls\s+|just\s+)*(?:cancel|refund|return|send|ship|switch|move|change|put|take|"
-    r"make|give|process|issue|credit|swap|exchange|go ahead|proceed|sort|update|remove|drop|add|book)\b|"
-    r"\b(?:please|pls|plz|i want|i need|i'?d like|i would like|we want|we need|we'?d like)\b", re.I)
+    r"make|give|process|issue|credit|swap|exchange|trade|replace|go ahead|proceed|sort|update|remove|drop|add|book)\b|"
+    r"\b(?:please|pls|plz|(?:i|we)(?:'?m|'?re| am| are)? (?:want|need)(?:ing)?|i'?d like|i would like|we'?d like)\b",
+    re.I)  # (the progressive "I'm wanting to return it" wants as much as "I want to")
 # Weighing the action rather than deciding it (kept from the phrases read before this grammar).
 _WEIGHING = re.compile(r"\b(?:what if|worth it|thinking (?:of|about)|considering)\b", re.I)
 
@@ -300,7 +302,16 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
         # naming it asks ("Can I upgrade to Pro? ... you might want to fix that listing": the other sentence's
         # instruction is no go-ahead for the plan)
         pieces.append(text)
-    return any(directs(piece) and ACTING.search(piece) is not None and not asks_whether(piece) for piece in pieces)
+    return any(directs(piece) and not asks_whether(piece) and (ACTING.search(piece) is not None or (
+        _PREFERS.search(piece) is not None and spec.named_in(_SET_ASIDE.sub("", piece), customer) is not None))
+        for piece in pieces)
+
+
+# The customer's stated preference for a value tells it as plainly as an order ("store credit is fine, I'd prefer
+# it", "I'd rather have it on a gift card"); one not wanted ("I'd rather not") tells nothing, and neither does a
+# value named only as what they do not prefer ("I prefer to be refunded, not repaired": _SET_ASIDE).
+_PREFERS = re.compile(r"\b(?:i|we)(?:'?d| would)? (?:much |really )?(?:prefer|rather)\b(?! not\b)", re.I)
+_SET_ASIDE = re.compile(r"\b(?:not|rather than|instead of)(?:\s+[\w']+){1,3}", re.I)
 
 
 # Words by which a question refers to the action or its object without naming it ("can you sort it?", "is it

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from graphs.support.affirmation import condition_of
 from graphs.support.deps import Deps, catalogue
 from graphs.support.dialogue import IDENTIFIERS, SECRETS, amend
 from graphs.support.flows import get_flow
@@ -48,8 +49,10 @@ def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, ide
             request = request_of(flow, intent)
             cleared |= amend(request["slots"], [n for n in amended if n in request["slots"] or n in sets],
                              understanding["entities"], [intent], text, customer, sets)
-            # (values set outright come with a condition, not a decision: the offer waits for a yes again)
-            if not sets and any(spec.decides and tells_value(spec, text, customer)
+            # A value the reply tells the agent to use ("just put it on my gift card" to a refund offered to the
+            # card) is the customer's go-ahead for the offer so changed; one asked about ("can it be store credit
+            # rather?") or set on a condition ("ok, as long as it isn't my card") waits for a yes again (policy 2).
+            if condition_of(text) is None and any(spec.decides and tells_value(spec, text, customer)
                    for name, spec in get_flow(intent).slots.items() if name in amended):
                 request["decided"] = True
             excluded = request.setdefault("excluded", {})

@@ -42,6 +42,12 @@ def _refund_step(plan: list[dict[str, Any]]) -> dict[str, Any] | None:
     return next((s for s in plan if s["tool"] == "refund_order" and s["status"] != "skipped"), None)
 
 
+def _offered(shop: SupportService, thread: str) -> None:
+    """The mouse's refund asked about (ASK): offered to the card, waiting for the customer's yes."""
+    asked = shop.send(thread, ASK, customer_id="C8801")
+    assert (step := _refund_step(asked.plan)) is not None and step["status"] == "awaiting_confirmation"
+
+
 def _to_gift_card(url: str, order_id: int) -> list[bool]:
     with open_store(url).db.begin() as conn:
         rows = conn.execute(select(refunds.c.destination_pm_id).where(refunds.c.order_id == order_id))
@@ -54,8 +60,7 @@ def _to_gift_card(url: str, order_id: int) -> list[bool]:
 ])
 def test_a_yes_ruling_out_the_card_offered_refunds_nothing_and_offers_store_credit(
         shop: SupportService, database_url: str, reply: str) -> None:
-    asked = shop.send("not-card", ASK, customer_id="C8801")
-    assert (step := _refund_step(asked.plan)) is not None and step["status"] == "awaiting_confirmation"
+    _offered(shop, "not-card")
     again = shop.send("not-card", reply)
     assert refunds_of(database_url, 88011) == [], f"refunded to a destination ruled out: {again.plan}"
     step = _refund_step(again.plan)
@@ -109,3 +114,35 @@ def test_a_figure_well_above_one_item_waits_for_the_yes(shop: SupportService, da
     step = _refund_step(asked.plan)
     assert step is not None and step["status"] == "awaiting_confirmation", asked.plan
     assert step["args"]["amount"] == 49.0 and refunds_of(database_url, 88012) == []
+
+
+def test_telling_where_the_money_goes_instead_is_a_yes_to_the_offer_so_changed(
+        shop: SupportService, database_url: str) -> None:
+    # policy 2: an answer that tells how the money should go instead is a yes to the offer so changed; it is made
+    # that way and not offered again (a question asking for the change still waits: the test above)
+    _offered(shop, "told-credit")
+    done = shop.send("told-credit", "alright, just put it on a gift card for me then")
+    assert _to_gift_card(database_url, 88011) == [True], done.plan
+    # the same told as a preference, for the speaker of the other order
+    asked = shop.send("prefers-credit", "would it be possible to get my money back for the speaker from order 88012?",
+                      customer_id="C8801")
+    assert _to_gift_card(database_url, 88012) == [], asked.plan
+    done = shop.send("prefers-credit", "hmm, I'd prefer store credit for that one")
+    assert _to_gift_card(database_url, 88012) == [True], done.plan
+
+
+def test_a_return_asked_about_with_the_customer_s_preferred_store_credit_is_made(
+        shop: SupportService, database_url: str) -> None:
+    # how the customer wants the money, said beside the return asked about, is their go-ahead (policy 2)
+    done = shop.send("prefers", "can I send back the wireless mouse from order 88011? it's not for me. gift card "
+                                "credit is fine, we'd much prefer it", customer_id="C8801")
+    assert _to_gift_card(database_url, 88011) == [True], done.plan
+
+
+def test_a_return_only_asked_about_as_store_credit_waits(shop: SupportService, database_url: str) -> None:
+    # a question whether it can be done, in store credit, is no go-ahead: nothing moves before a yes
+    asked = shop.send("asks-credit", "is it possible to send the wireless mouse from order 88011 back and have "
+                                     "store credit for it?", customer_id="C8801")
+    assert refunds_of(database_url, 88011) == [], asked.plan
+    later = shop.send("asks-credit", "could it be a gift card rather?")
+    assert refunds_of(database_url, 88011) == [], later.plan

@@ -268,3 +268,51 @@ def test_what_the_words_report_of_a_thing_narrows_nothing() -> None:
     assert not narrows("yes, just the outer sleeve got scuffed, the headset is fine")
     assert not narrowed_to("ok, only the lid was dented in the post")
     assert narrows("ok but just the headset") and narrows("yes, only the one that hums")
+
+
+@pytest.mark.parametrize("words", [
+    "I'm wanting to return the kettle - can I get that as store credit instead of the card?",
+    "we're needing to send the blender back, it leaks",
+])
+def test_a_want_in_the_progressive_instructs_as_the_simple_one_does(words: str) -> None:
+    assert not asks_whether(words, "return"), words
+    assert asks_whether("I'm wanting to know if I can return the kettle", "return")
+
+
+@pytest.mark.parametrize(("words", "told"), [
+    ("can I send the lamp back? store credit suits me, I'd prefer it", True),
+    ("no refund yet. I'd rather have it as store credit on my gift card", True),
+    ("I'd rather not have it on a gift card", False),
+    ("would it be better to prefer store credit?", False),
+    ("could it be store credit rather?", False),
+])
+def test_a_stated_preference_tells_where_the_money_goes(words: str, told: bool) -> None:
+    from graphs.support.instruction import tells_value
+
+    assert tells_value(get_flow("get_refund").slots["store_credit"], words) is told, words
+
+
+@pytest.mark.parametrize(("words", "verb"), [
+    ("tried resetting them twice, no joy. tbh just swap them for the sport model", "exchange"),
+    ("honestly, just trade the kettle for the steel one", "exchange"),
+    ("fine just refund what's left over then", "refund"),
+])
+def test_an_instruction_after_a_discourse_marker_tells_the_action(words: str, verb: str) -> None:
+    assert tells(words, verb), words
+    assert not asks_whether(words, verb), words
+
+
+@pytest.mark.parametrize(("words", "verb"), [
+    ("tbh could I swap them for the sport model?", "exchange"),
+    ("fine, but can I still get the rest refunded if I wait?", "refund"),
+])
+def test_a_question_after_a_discourse_marker_still_asks(words: str, verb: str) -> None:
+    assert not tells(words, verb), words
+
+
+def test_a_value_named_only_as_what_is_not_preferred_is_not_told() -> None:
+    from graphs.support.instruction import tells_value
+
+    repair = get_flow("technical_issue").slots["repair"]
+    assert not tells_value(repair, "the doorbell is dead. I'd prefer my money back, not a repair")
+    assert tells_value(repair, "the doorbell is dead. I'd prefer a repair, not my money back")

@@ -337,12 +337,15 @@ def _build_steps(state: State, flow: ActiveFlow, text: str) -> list[Step]:
         for s in spec.steps:
             if not plans_for(s, slots, verified=verified or verifies):
                 continue
+            waits = waits_for_yes(s, text_for(flow, key, text), text)
             steps.append(_step(
                 f"{key}.{s.id}", spec.intent, s.tool, dict(s.args),
                 after_verify + [f"{key}.{dep}" for dep in s.depends_on], s.why,
-                status="awaiting_confirmation" if waits_for_yes(s, text_for(flow, key, text), text)
-                and not decided(flow, key) else "pending", request=key,
+                status="awaiting_confirmation" if waits and not decided(flow, key) else "pending", request=key,
             ))
+            # A request the customer decided on (told its value, or went ahead after asking) has their yes: the
+            # agent does not ask them again whether they asked for it (act's doubt of the reading).
+            steps[-1]["confirmed"] = bool(s.confirm) and decided(flow, key)
     flow["asking"] = asking
     flow["stage"] = "verifying" if "identity" in asking else "collecting" if asking else "executing"
     return steps
