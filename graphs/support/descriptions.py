@@ -10,6 +10,7 @@ from typing import Any
 from graphs.reasoners.local.entities import Entities
 from graphs.support.flow_spec import Lookup
 from graphs.support.mentions import by_words, ruled_out, word_polarity
+from graphs.support.record_traits import narrow, tells_trait, traits_in
 
 # What a description may say about a record, and the entity that says it.
 DESCRIBED = ("amounts", "dates", "products")
@@ -43,12 +44,15 @@ def described_in(text: str, entities: Entities, now: datetime | None = None) -> 
     amounts += [v for m in _BARE_PRICE.finditer(text) if (v := float(m.group(1).replace(",", "."))) not in amounts]
     dates = list(entities.get("dates", []))
     dates += [d for d in _short_dates(text, now) if d not in dates] if now is not None else []
+    traits = traits_in(text, now)
+    dates += [d for d in traits.pop("dates", []) if d not in dates]
     words = word_polarity(text)
     out = set(ruled_out(entities.get("products", []), text))
     products = [p for p in entities.get("products", []) if p not in out]
     found: dict[str, list[Any]] = {"amounts": amounts, "dates": dates, "products": products, **words,
                                    "recent": [True] if RECENT.search(text) else [],
-                                   "position": [_POSITIONS[m.group(1).lower()] for m in _POSITION.finditer(text)][:1]}
+                                   "position": [_POSITIONS[m.group(1).lower()] for m in _POSITION.finditer(text)][:1],
+                                   **traits}
     return {k: v for k, v in found.items() if v}
 
 
@@ -94,6 +98,7 @@ def matches(candidates: list[dict[str, Any]], lookup: Lookup, described: dict[st
                 narrowed = [c for c in narrowed if _days_off(c.get(field), wanted) == nearest]
             # A remembered date only narrows: "feb 1" for a charge issued on the 29th of January still counts.
             kept = narrowed if narrowed or entity != "dates" else kept
+    kept = narrow(kept, lookup.match, described)  # "the pricier one", "the one still on its way"
     dated = lookup.match.get("dates")
     if described.get("recent") and dated and len(kept) > 1:
         # "the most recent one": of the records that fit the rest of the description, the one dated last
@@ -121,6 +126,8 @@ def describes(candidate: dict[str, Any], lookup: Lookup, described: dict[str, li
             return True
         if entity == "products" and by_words([candidate], field, described):
             return True
+    if tells_trait(candidate, lookup.match, described):
+        return True
     return bool(described.get("recent") or described.get("position")) and "dates" in lookup.match
 
 

@@ -78,10 +78,14 @@ def by_words(candidates: list[dict[str, Any]], field: str, described: dict[str, 
         return []
     own = [_words(c.get(field)) for c in candidates]
     shared = set.intersection(*own) if len(own) > 1 else set()
+    unwanted = described.get(UNWANTED, [])
     kept = []
     for candidate, words in zip(candidates, own, strict=True):
         telling = words - shared
-        if _said(telling, wanted):
+        # a record the customer rules out by more of its words than they want of it is not meant ("cancel the
+        # laptop one, keep the mouse and sleeve order": the Laptop Sleeve's order)
+        said = sum(any(_same(w, s) for s in wanted) for w in telling)
+        if said and said >= sum(any(_same(w, s) for s in unwanted) for w in telling):
             kept.append(candidate)
     return kept
 

@@ -28,6 +28,11 @@ DATA: dict[str, list[dict[str, Any]]] = {
         {"id": 28402, "customer": "C8402", "status": "shipped", "placed_days_ago": 3, "shipped_days_ago": 2,
          "carrier": "USPS", "tracking": "9400100000000000284020", "arrives_in_days": 2,
          "items": [{"product": "Glow Smart Plug"}]},
+        # Noor's two pairs of headphones, both delivered: a description of "the headphones" fits both.
+        {"id": 28403, "customer": "C8401", "status": "delivered", "placed_days_ago": 8, "delivered_days_ago": 4,
+         "items": [{"product": "Kids Safe Headphones"}]},
+        {"id": 28404, "customer": "C8401", "status": "delivered", "placed_days_ago": 7, "delivered_days_ago": 3,
+         "items": [{"product": "Studio Over-Ear Headphones"}]},
     ],
 }
 
@@ -61,3 +66,11 @@ def test_the_one_order_offered_is_taken_when_the_answer_describes_it(shop: Suppo
     assert "28402" in first.replies[-1] and "9400100000000000284020" not in first.replies[-1], first.replies
     report = shop.send("plug", "oh that's another shop's. when are the plugs coming then?", customer_id="C8402")
     assert "9400100000000000284020" in report.replies[-1], report.replies
+
+
+def test_a_reply_read_as_an_acknowledgement_still_picks_the_record_it_describes(shop: SupportService) -> None:
+    first = shop.send("pair", "my headphones hiss all the time, I want my money back", customer_id="C8401")
+    assert "28403" in first.replies[-1] and "28404" in first.replies[-1], first.replies
+    picked = shop.send("pair", "oh yes, I forgot I had two of them. the studio ones, not my kid's", customer_id="C8401")
+    refund = _step(picked.plan, "refund_order")
+    assert refund["args"]["order_id"] == 28404, picked.plan

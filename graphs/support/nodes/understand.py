@@ -149,7 +149,8 @@ def understand(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
                         replaces=bool(again) and all(kind in entities for kind in again))
     dialogue["known"] = sorted(known_slots(state))
     read = intents[0] if intents else None
-    if dialogue["act"] == "new_request" and flow_intents and flow is not None and (
+    # (a reply read as closing may still pick one: "oh right, I forgot that one. the blue ones")
+    if dialogue["act"] in {"new_request", "close"} and flow_intents and flow is not None and (
             ((read is None or read["intent"] in flow_intents or read["intent"] == "out_of_scope"
               or read["confidence"] < NEW_TOPIC_CONFIDENCE or not requests(words))
              and (picks_offered(flow, text, entities, d.now) or gives_asked_text(flow, state.plan, text, entities)))
