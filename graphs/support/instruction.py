@@ -98,7 +98,10 @@ _EMBEDDED = re.compile(r"\b(?:wonder(?:ing|ed)?|know|tell me|asking|curious|clar
 _INSTRUCTS = re.compile(
     rf"^\W*{_OPENERS}(?:please\s+|pls\s+|just\s+)*(?:cancel|refund|return|send|ship|switch|move|change|put|take|"
     r"make|give|process|issue|credit|swap|exchange|go ahead|proceed|sort|update|remove|drop|add|book)\b|"
-    r"\b(?:please|pls|plz|i want|i need|i'?d like|i would like|we want|we need|we'?d like)\b", re.I)
+    r"\b(?:please|pls|plz|i want|i need|i'?d like|i would like|we want|we need|we'?d like)\b|"
+    # the customer's own act declared ("I'm disputing it", "we are formally disputing this charge")
+    r"\b(?:i'?m|i am|we'?re|we are)\s+(?:hereby\s+|formally\s+|officially\s+)?(?:disputing|cancelling|canceling)\s+"
+    r"(?:it|this|that|them|the|my|our)\b", re.I)
 # Weighing the action rather than deciding it (kept from the phrases read before this grammar).
 _WEIGHING = re.compile(r"\b(?:what if|worth it|thinking (?:of|about)|considering)\b", re.I)
 
