@@ -38,8 +38,9 @@ from tools.registry import get_tool
 YES = re.compile(
     r"^\W*(yes|yeah|yea|ya|yah|yep|yup|yh|sure|ok|okay|please do|go ahead|do it|confirm(ed)?|correct|that'?s right|"
     r"absolutely|of course|please|si|sí|sim|oui|ja|claro|certo|d'accord|va bene)\b", re.I)
-NO = re.compile(r"^\W*(no(?! (problem|worries|rush|hurry)\b)|nope|nah|naw|don'?t|do not|stop|cancel that|"
-                r"never ?mind|forget (it|that)|not now|wait|non|nein|não|nao)\b", re.I)
+# "stop" alone is a no; with what is to stop ("stop charging my card") it is an order.
+NO = re.compile(r"^\W*(no(?! (problem|worries|rush|hurry)\b)|nope|nah|naw|don'?t|do not|stop(?!\s+\w+ing\b)|"
+                r"cancel that|never ?mind|forget (it|that)|not now|wait|non|nein|não|nao)\b", re.I)
 # An acknowledgement a reply may open with ("alright sure, go ahead", "right, yes please", "ok, then ...").
 ACK_OPENER = re.compile(r"^\W*(ok(ay)?|alright|all right|fine|right|cool|great|sure|got it|understood|i see|ah|oh)\b",
                         re.I)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Literal
 
 from graphs.reasoners.local.entities import Entities
+from graphs.reasoners.local.negation import refuses
 from graphs.reasoners.local.segments import orders_in
 from graphs.support.affirmation import ACK_OPENER, narrows
 from graphs.support.choices import chosen_option
@@ -124,6 +125,10 @@ def read_act(text: str, asked: Asked, entities: Entities, affirmation: Literal["
     if asked["kind"] == "confirmation" and affirmation is None and told is not None:
         cues.append(f"tells the offered {told} action")
         return {**state("confirm"), "restates": told}
+    if asked["kind"] == "confirmation" and affirmation is None and refuses(text):
+        # "I haven't checked it yet. Don't refund anything for now": an action refused, to an offer, is a no
+        cues.append("refuses an action (a no to the pending confirmation)")
+        return state("deny")
     restatable = flow_intents if restatable is None else restatable
     if (asked["kind"] == "confirmation" and affirmation is None and top is not None and top["intent"] in restatable
             and top["confidence"] >= NEW_REQUEST_CONFIDENCE and not fresh and not QUESTION.search(text)):

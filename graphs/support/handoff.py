@@ -20,6 +20,8 @@ from typing import Literal, cast
 import yaml
 from langchain_core.messages import AnyMessage
 
+from graphs.reasoners.local.negation import refused_at
+
 Effect = Literal["escalate", "decline", "signal", "queue", "subject"]
 CUES_FILE = "handoff.yaml"
 # Two customer messages this similar (token Jaccard) say the same thing again.
@@ -43,12 +45,18 @@ class Cue:
     follows_subject: bool = False
 
     def matches(self, text: str) -> bool:
-        return any(p.search(text) for p in self.patterns)
+        return any(self._said(p, text) for p in self.patterns)
 
     def strength(self, text: str) -> int:
         """How many of the cue's patterns ``text`` (normalised) matches: distinct signs of the same speech act."""
         clean = normalise(text)
-        return sum(p.search(clean) is not None for p in self.patterns)
+        return sum(self._said(p, clean) for p in self.patterns)
+
+    @staticmethod
+    def _said(pattern: re.Pattern[str], text: str) -> bool:
+        """Does ``text`` say what ``pattern`` matches, outside a negator's scope ("please don't put me through to
+        anyone", "I'm not furious": graphs/reasoners/local/negation.py)?"""
+        return any(not refused_at(text, m.start(), m.group()) for m in pattern.finditer(text))
 
     def evidence(self, text: str, width: int = 80) -> str | None:
         """The sentence of ``text`` (normalised) where the cue first matches, at most ``width`` characters around

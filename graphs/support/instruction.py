@@ -99,8 +99,11 @@ _EMBEDDED = re.compile(r"\b(?:wonder(?:ing|ed)?|know|tell me|asking|curious|clar
 _INSTRUCTS = re.compile(
     rf"^\W*{_OPENERS}(?:please\s+|pls\s+|just\s+)*(?:cancel|refund|return|send|ship|switch|move|change|put|take|"
     r"make|give|process|issue|credit|swap|exchange|trade|replace|go ahead|proceed|sort|update|remove|drop|add|book)\b|"
-    r"\b(?:please|pls|plz|(?:i|we)(?:'?m|'?re| am| are)? (?:want|need)(?:ing)?|i'?d like|i would like|we'?d like)\b",
-    re.I)  # (the progressive "I'm wanting to return it" wants as much as "I want to")
+    # (the progressive "I'm wanting to return it" wants as much as "I want to")
+    r"\b(?:please|pls|plz|(?:i|we)(?:'?m|'?re| am| are)? (?:want|need)(?:ing)?|i'?d like|i would like|we'?d like)\b|"
+    # the customer's own act declared ("I'm disputing it", "we are formally disputing this charge")
+    r"\b(?:i'?m|i am|we'?re|we are)\s+(?:hereby\s+|formally\s+|officially\s+)?(?:disputing|cancelling|canceling)\s+"
+    r"(?:it|this|that|them|the|my|our)\b", re.I)
 # Weighing the action rather than deciding it (kept from the phrases read before this grammar).
 _WEIGHING = re.compile(r"\b(?:what if|worth it|thinking (?:of|about)|considering)\b", re.I)
 

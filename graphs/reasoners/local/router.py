@@ -28,6 +28,7 @@ from graphs.reasoners.local.embedder import MODEL_ID, embed
 from graphs.reasoners.local.examples import Example
 from graphs.reasoners.local.gloss import gloss
 from graphs.reasoners.local.letters import body
+from graphs.reasoners.local.negation import without_refused
 from graphs.reasoners.local.order_roles import background_numbers, tells_background
 from graphs.reasoners.local.segments import (
     about_the_shop,
@@ -149,7 +150,8 @@ class IntentModel:
                     secondary_threshold: float = SECONDARY_THRESHOLD) -> list[tuple[list[IntentScore], float]]:
         """``detect`` for many messages, scoring the messages and all their clauses in one batch."""
         # "und", "aber", "pero" separate requests too; a letter's closing and signature ask nothing (letters.py)
-        texts = [body(gloss(t)) for t in texts]
+        # and what the customer refuses ("don't cancel it, just ...") is no request (negation.py)
+        texts = [without_refused(body(gloss(t))) for t in texts]
         clause_lists = [split_clauses(t) for t in texts]
         ask_lists = [ask_pieces(t) for t in texts]
         weighed_lists = [contemplated(t) for t in texts]
