@@ -18,11 +18,12 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from graphs.support.instruction import CONTRAST, names_action, tells
+from graphs.support.instruction import CONTRAST, KEEPING, names_action, tells
 from graphs.support.state import Step
 from graphs.support.utterance import (
     ACK_WORDS,
     DEFERRAL,
+    DELIBERATING,
     EXPLICIT_YES,
     NEGATION,
     REPORTED_SUBJECT,
@@ -164,12 +165,19 @@ def affirmation_of(text: str) -> Literal["yes", "no"] | None:
     was you? I thought it was my bank. ok so just the rest then, go ahead"). A yes word whose rest refuses or
     defers ("ok, I'll think about it", "sure, but not yet") is no yes."""
     if len(text.split()) > 25:
-        # A long reply (an explanation) answers the offer only in an explicit go-ahead that ends it ("... so it was
-        # that one, not the other. Yes, refund the extra one please."): its last sentence, short, decides.
-        last = SENTENCE_END.split(core_of(text).strip())[-1]
+        # A long reply (an explanation) answers the offer only in an explicit go-ahead that ends it ("... so the
+        # second charge was the mistake. Yes, go ahead and put that one back."): its last sentence, short, a yes
+        # followed by an order to act now, decides; only when nothing before it doubts, weighs, keeps or defers
+        # ("... we'll probably keep it, so I'm not sure. Yes, I know it can be refunded" is no yes).
+        sentences = SENTENCE_END.split(core_of(text).strip())
+        last, before = sentences[-1], " ".join(sentences[:-1])
         rest = _after_opener(last, YES)
         return "yes" if (len(last.split()) <= 12 and rest is not None and says_yes(last) and not NO.search(last)
-                         and not asks(last) and not holds_back(rest) and not qualifies(rest)) else None
+                         and not asks(last) and not holds_back(rest) and not qualifies(rest)
+                         and ORDERS.search(rest) is not None and not DEFERRAL.search(rest)
+                         and not re.search(r"\b(?:after|once|when|until|tonight)\b", rest, re.I)
+                         and not (DEFERRAL.search(before) or re.search(DELIBERATING, before, re.I)
+                                  or KEEPING.search(before))) else None
     core = core_of(text)  # "good morning! yes, please do it. thanks"
     stages = _unacknowledged(core)
     unacknowledged = stages[0] if stages else None

@@ -7,6 +7,7 @@ gets its own slots and description (``place_requests``, graphs/support/requests.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +29,7 @@ from graphs.support.requests import (
 )
 from graphs.support.state import ActiveFlow, Customer, Understanding
 from graphs.support.third_party import others_details
+from graphs.support.utterance import DEFERRAL, DELIBERATING
 
 
 def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False,
@@ -51,8 +53,9 @@ def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, ide
                              understanding["entities"], [intent], text, customer, sets)
             # A value the reply tells the agent to use ("just put it on my gift card" to a refund offered to the
             # card) is the customer's go-ahead for the offer so changed; one asked about ("can it be store credit
-            # rather?") or set on a condition ("ok, as long as it isn't my card") waits for a yes again (policy 2).
-            if condition_of(text) is None and any(spec.decides and tells_value(spec, text, customer)
+            # rather?"), set on a condition ("ok, as long as it isn't my card", "store credit if so") or beside
+            # doubt or a decision put off ("maybe the gift card? let me think") waits for a yes again (policy 2).
+            if not _undecided(text) and any(spec.decides and tells_value(spec, text, customer)
                    for name, spec in get_flow(intent).slots.items() if name in amended):
                 request["decided"] = True
             excluded = request.setdefault("excluded", {})
@@ -141,3 +144,10 @@ def place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text
     answer_choices(flow, text, entities, d.now)
     ask_again(flow, grown)
     return grown
+
+
+def _undecided(text: str) -> bool:
+    """Does the reply hold the decision back: a condition, a hypothetical, doubt or a deferral anywhere in it?"""
+    return (condition_of(text) is not None or DEFERRAL.search(text) is not None
+            or re.search(DELIBERATING, text, re.I) is not None
+            or re.search(r"\b(?:if|unless)\b", text, re.I) is not None)
