@@ -306,7 +306,8 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
         # instruction is no go-ahead for the plan)
         pieces.append(text)
     return any(directs(piece) and not asks_whether(piece) and (ACTING.search(piece) is not None or (
-        _PREFERS.search(piece) is not None and spec.named_in(_SET_ASIDE.sub("", piece), customer) is not None))
+        _PREFERS.search(piece) is not None and not _HELD_BACK.search(text)
+        and spec.named_in(_SET_ASIDE.sub("", piece), customer) is not None))
         for piece in pieces)
 
 
@@ -315,6 +316,9 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
 # value named only as what they do not prefer ("I prefer to be refunded, not repaired": _SET_ASIDE).
 _PREFERS = re.compile(r"\b(?:i|we)(?:'?d| would)? (?:much |really )?(?:prefer|rather)\b(?! not\b)", re.I)
 _SET_ASIDE = re.compile(r"\b(?:not|rather than|instead of)(?:\s+[\w']+){1,3}", re.I)
+# A preference said on a condition or of a hypothetical ("what happens if I send it back? I'd prefer store credit
+# if so") or beside doubt tells nothing yet.
+_HELD_BACK = re.compile(r"\b(?:if|unless|in case|suppose|supposing|hypothetically|maybe|perhaps|not sure)\b", re.I)
 
 
 # Words by which a question refers to the action or its object without naming it ("can you sort it?", "is it

@@ -41,3 +41,15 @@ def test_a_value_held_back_does_not_decide(reply: str) -> None:
 
 def test_a_value_told_plainly_decides() -> None:
     assert not _undecided("just send it to my gift card please")
+
+
+def test_a_preference_said_of_a_hypothetical_tells_no_value() -> None:
+    from graphs.support.flows import get_flow
+    from graphs.support.instruction import tells_value
+
+    specs = [spec for spec in get_flow("get_refund").slots.values() if spec.decides]
+    assert specs
+    plain = "I want to send the keyboard back. I'd prefer store credit on my gift card."
+    hypothetical = "What would happen if the keyboard went back? I'd prefer store credit on my gift card if so."
+    assert any(tells_value(spec, plain) for spec in specs)
+    assert not any(tells_value(spec, hypothetical) for spec in specs)
