@@ -3,7 +3,7 @@ the part of today it was placed in.
 
 Customers with several orders or charges name one by what sets it apart: "the pricier order" (of those that fit the
 rest of what they said, the one that cost most), "the one that's still on its way" (not yet delivered), "the
-order I put in this morning" (placed today). Each such trait is read from the words (``traits_in``) and narrows
+one I ordered this morning" (placed today). Each such trait is read from the words (``traits_in``) and narrows
 the records that fit everything else the customer described (``narrow``): a trait that fits exactly one of them
 picks it; one that fits several leaves those to ask about; one that fits none tells nothing about these records
 (it narrows only, like a remembered date). The record's fields are those the lookup matches, else the usual

@@ -114,7 +114,7 @@ def referred_reading(scores: Sequence[IntentScore], text: str, flow: ActiveFlow 
 
     reading = _reading(scores, flow, read, takes, flows)
     # A question about the record the finished request acted on reads what the action left there (checked_by): "which
-    # card is that going back to?" after a refund is the refund's, not the order's tracking the router reads.
+    # card will that land on?" after a refund is the refund's, not the order's tracking the router reads.
     checks = {spec.checked_by for spec in flows.values() if spec.checked_by}
     check = next((c for i in flow["intents"] if (c := get_flow(i).checked_by) is not None and takes(c)), None)
     asked = reading or ({"intent": scores[0].intent, "confidence": scores[0].confidence}

@@ -177,6 +177,6 @@ def test_a_return_beside_a_reported_duplicate_does_both(shop: SupportService, da
 
 def test_a_return_on_an_order_charged_twice_refunds_no_duplicate_unreported(shop: SupportService,
                                                                           database_url: str) -> None:
-    shop.send("return-only", "I want to return the smart plug from order 29102 for a refund, it rattles",
+    shop.send("return-only", "the smart plug on order 29102 rattles - I want to return it, refund please",
               customer_id="C9101")
     assert amounts(database_url, 29102) == [24.99], "the return only: the duplicate was not reported"

@@ -121,10 +121,10 @@ def test_telling_where_the_money_goes_instead_is_a_yes_to_the_offer_so_changed(
     # policy 2: an answer that tells how the money should go instead is a yes to the offer so changed; it is made
     # that way and not offered again (a question asking for the change still waits: the test above)
     _offered(shop, "told-credit")
-    done = shop.send("told-credit", "alright, just put it on a gift card for me then")
+    done = shop.send("told-credit", "fine, just put the money onto a gift card for me then")
     assert _to_gift_card(database_url, 88011) == [True], done.plan
     # the same told as a preference, for the speaker of the other order
-    asked = shop.send("prefers-credit", "would it be possible to get my money back for the speaker from order 88012?",
+    asked = shop.send("prefers-credit", "could the speaker from order 88012 be refunded?",
                       customer_id="C8801")
     assert _to_gift_card(database_url, 88012) == [], asked.plan
     done = shop.send("prefers-credit", "hmm, I'd prefer store credit for that one")
@@ -134,14 +134,14 @@ def test_telling_where_the_money_goes_instead_is_a_yes_to_the_offer_so_changed(
 def test_a_return_asked_about_with_the_customer_s_preferred_store_credit_is_made(
         shop: SupportService, database_url: str) -> None:
     # how the customer wants the money, said beside the return asked about, is their go-ahead (policy 2)
-    done = shop.send("prefers", "can I send back the wireless mouse from order 88011? it's not for me. gift card "
+    done = shop.send("prefers", "could I return the wireless mouse, order 88011? it's not for me. gift card "
                                 "credit is fine, we'd much prefer it", customer_id="C8801")
     assert _to_gift_card(database_url, 88011) == [True], done.plan
 
 
 def test_a_return_only_asked_about_as_store_credit_waits(shop: SupportService, database_url: str) -> None:
     # a question whether it can be done, in store credit, is no go-ahead: nothing moves before a yes
-    asked = shop.send("asks-credit", "is it possible to send the wireless mouse from order 88011 back and have "
+    asked = shop.send("asks-credit", "is there a way to return the wireless mouse on order 88011 and get "
                                      "store credit for it?", customer_id="C8801")
     assert refunds_of(database_url, 88011) == [], asked.plan
     later = shop.send("asks-credit", "could it be a gift card rather?")

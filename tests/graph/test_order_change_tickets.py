@@ -40,7 +40,7 @@ def opened(url: str) -> int:
 
 def test_a_delivered_order_asked_about_gets_a_return_offered_not_a_ticket(shop: SupportService,
                                                                           database_url: str) -> None:
-    report = shop.send("delivered", "would it be possible to send back only the mouse from order 29401 and hold on "
+    report = shop.send("delivered", "could I return just the mouse on order 29401 while I hold on "
                                     "to the sleeve?", customer_id="C9401")
     assert opened(database_url) == 0, report.plan
     assert refunds_of(database_url, 29401) == [], "a question: the return waits for the yes"

@@ -40,7 +40,7 @@ def test_plus_the_plan_is_no_connective() -> None:
     ("ah wait, that must be the speaker then, we ordered it in the same week as the lamp and I mixed the two up "
      "completely. Yes, but only half of it.", None),
     ("ah wait, that must be the speaker then, we ordered it in the same week as the lamp and I mixed the two up "
-     "completely. Yes, can it go on a gift card?", None),
+     "completely. Yes, can you make it a gift card?", None),
 ])
 def test_a_go_ahead_that_ends_a_reply_after_a_remark_is_a_yes(said: str, affirmation: str | None) -> None:
     assert affirmation_of(said) == affirmation

@@ -24,7 +24,7 @@ from graphs.support.state import ActiveFlow, IntentGuess, State
     ("Rather than a replacement, could you look at why it beeps?", "could you look at why it beeps?"),
     ("I never asked for an upgrade, and I want the bill checked.", "and I want the bill checked."),
     ("Without switching my plan, can the card on file be updated?", "can the card on file be updated?"),
-    ("I'm not asking for a supervisor, just the tracking link for parcel 5521.", "just the tracking link"),
+    ("Not asking for a supervisor here, just the tracking link for parcel 5521.", "just the tracking link"),
 ])
 def test_a_refused_action_is_taken_out_and_what_follows_it_stays(text: str, kept: str) -> None:
     read = without_refused(text)
@@ -60,7 +60,7 @@ def test_the_scope_reaches_through_a_wish_and_an_object_but_not_a_verb_of_its_ow
 
 
 @pytest.mark.parametrize("text", [
-    "Please don't put me through to a manager, I'd rather sort it here.",
+    "Please don't transfer me to a manager, I'd rather fix it with you.",
     "I'm not asking to speak to a human - just the opening hours.",
     "No need to send a technician out, the reset worked.",
 ])
@@ -69,7 +69,7 @@ def test_a_person_refused_is_no_request_for_one(text: str) -> None:
 
 
 def test_a_person_asked_for_after_a_refusal_of_something_else_is_still_asked() -> None:
-    assert "person" in {c.name for c in cues_in("I don't want a refund, put me through to a manager.")}
+    assert "person" in {c.name for c in cues_in("I don't want a refund, connect me with a manager.")}
 
 
 def test_anger_denied_is_no_anger_at_us() -> None:

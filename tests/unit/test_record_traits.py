@@ -67,7 +67,7 @@ def test_a_trait_describes_the_one_record_offered() -> None:
 
 
 def test_a_record_ruled_out_by_more_of_its_words_than_are_wanted_is_not_meant() -> None:
-    described = described_in("call off the laptop order, but keep the one with the mouse and the sleeve", {}, NOW)
+    described = described_in("call off the laptop order, but keep the order with the sleeve and the mouse", {}, NOW)
     assert by_words(ORDERS[:2], "products", described) == []
     described = described_in("the sleeve one, not the speaker", {}, NOW)
     assert by_words([ORDERS[1], ORDERS[3]], "products", described) == [ORDERS[1]]

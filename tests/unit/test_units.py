@@ -97,7 +97,7 @@ def test_the_words_narrowed_to() -> None:
     ("the $179 doorbell is scuffed, refund $30 and I'll keep the rest", 179.0, None),  # the rest is kept
     ("I only need two cables, refund the rest", 179.0, None),  # the rest of the units, no sum of money
     ("the $179 doorbell is scuffed, refund $30 of it", 179.0, None),  # a price quoted is no part
-    ("a hundred dollars back on the card and the other $79 as store credit", 179.0, 179.0),  # a sum in words
+    ("put a hundred dollars on my card and the other $79 in store credit", 179.0, 179.0),  # a sum in words
     ("sixty bucks now and sixty dollars on friday please", 179.0, 120.0),
     # sums above all the order was charged (here twice) are other money quoted beside it, no parts of its refund
     ("the $179 charge shows up twice; with my $1,200 mortgage due I'd like the extra back, my last order was only $25",
