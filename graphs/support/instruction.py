@@ -312,8 +312,8 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
 
 
 # The customer's stated preference for a value tells it as plainly as an order ("store credit is fine, I'd prefer
-# it", "I'd rather have it on a gift card"); one not wanted ("I'd rather not") tells nothing, and neither does a
-# value named only as what they do not prefer ("I prefer to be refunded, not repaired": _SET_ASIDE).
+# it", "I'd rather go with a gift card for it"); one not wanted ("I'd rather not") tells nothing, and neither does a
+# value named only as what they do not prefer ("I prefer my money back, not a repair": _SET_ASIDE).
 _PREFERS = re.compile(r"\b(?:i|we)(?:'?d| would)? (?:much |really )?(?:prefer|rather)\b(?! not\b)", re.I)
 _SET_ASIDE = re.compile(r"\b(?:not|rather than|instead of)(?:\s+[\w']+){1,3}", re.I)
 # A preference said on a condition or of a hypothetical ("what happens if I send it back? I'd prefer store credit

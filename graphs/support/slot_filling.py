@@ -51,7 +51,7 @@ def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, ide
             request = request_of(flow, intent)
             cleared |= amend(request["slots"], [n for n in amended if n in request["slots"] or n in sets],
                              understanding["entities"], [intent], text, customer, sets)
-            # A value the reply tells the agent to use ("just put it on my gift card" to a refund offered to the
+            # A value the reply tells the agent to use ("send it to my gift card instead" to a refund offered to the
             # card) is the customer's go-ahead for the offer so changed; one asked about ("can it be store credit
             # rather?"), set on a condition ("ok, as long as it isn't my card", "store credit if so") or beside
             # doubt or a decision put off ("maybe the gift card? let me think") waits for a yes again (policy 2).
