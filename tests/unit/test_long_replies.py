@@ -49,7 +49,7 @@ def test_a_preference_said_of_a_hypothetical_tells_no_value() -> None:
 
     specs = [spec for spec in get_flow("get_refund").slots.values() if spec.decides]
     assert specs
-    plain = "I want to send the keyboard back. I'd prefer store credit on my gift card."
-    hypothetical = "What would happen if the keyboard went back? I'd prefer store credit on my gift card if so."
+    plain = "I want to send the keyboard back. I'd prefer the money as shop credit."
+    hypothetical = "What would happen if the keyboard went back? I'd prefer the money as shop credit if so."
     assert any(tells_value(spec, plain) for spec in specs)
     assert not any(tells_value(spec, hypothetical) for spec in specs)
