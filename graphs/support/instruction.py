@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from graphs.support.utterance import ACTING, DELIBERATING, NEGATOR, SENTENCE_END, directs
+from graphs.support.utterance import ACTING, DEFERRAL, DELIBERATING, NEGATOR, SENTENCE_END, directs
 
 # A character of the same clause: no punctuation (a dash, or a hyphen between spaces, opens another clause too), no
 # conjunction opening the next clause.
@@ -306,7 +306,7 @@ def tells_value(spec: Any, text: str, customer: Any = None) -> bool:
         # instruction is no go-ahead for the plan)
         pieces.append(text)
     return any(directs(piece) and not asks_whether(piece) and (ACTING.search(piece) is not None or (
-        _PREFERS.search(piece) is not None and not _HELD_BACK.search(text)
+        _PREFERS.search(piece) is not None and not undecided(text)
         and spec.named_in(_SET_ASIDE.sub("", piece), customer) is not None))
         for piece in pieces)
 
@@ -319,6 +319,12 @@ _SET_ASIDE = re.compile(r"\b(?:not|rather than|instead of)(?:\s+[\w']+){1,3}", r
 # A preference said on a condition or of a hypothetical ("what happens if I send it back? I'd prefer store credit
 # if so") or beside doubt tells nothing yet.
 _HELD_BACK = re.compile(r"\b(?:if|unless|in case|suppose|supposing|hypothetically|maybe|perhaps|not sure)\b", re.I)
+
+
+def undecided(text: str) -> bool:
+    """Does the text hold a decision back: a condition or hypothetical ("if so", "unless"), doubt or a deferral
+    ("let me think")? A value told in it decides nothing yet."""
+    return bool(_HELD_BACK.search(text) or DEFERRAL.search(text) or re.search(DELIBERATING, text, re.I))
 
 
 # Words by which a question refers to the action or its object without naming it ("can you sort it?", "is it

@@ -7,7 +7,6 @@ gets its own slots and description (``place_requests``, graphs/support/requests.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,7 @@ from graphs.support.affirmation import condition_of
 from graphs.support.deps import Deps, catalogue
 from graphs.support.dialogue import IDENTIFIERS, SECRETS, amend
 from graphs.support.flows import get_flow
-from graphs.support.instruction import tells_value
+from graphs.support.instruction import tells_value, undecided
 from graphs.support.lookups import answer_choices
 from graphs.support.requests import (
     add_description,
@@ -29,7 +28,6 @@ from graphs.support.requests import (
 )
 from graphs.support.state import ActiveFlow, Customer, Understanding
 from graphs.support.third_party import others_details
-from graphs.support.utterance import DEFERRAL, DELIBERATING
 
 
 def fill_slots(flow: ActiveFlow, understanding: Understanding, text: str, *, identity_failed: bool = False,
@@ -147,7 +145,6 @@ def place_requests(d: Deps, flow: ActiveFlow, understanding: Understanding, text
 
 
 def _undecided(text: str) -> bool:
-    """Does the reply hold the decision back: a condition, a hypothetical, doubt or a deferral anywhere in it?"""
-    return (condition_of(text) is not None or DEFERRAL.search(text) is not None
-            or re.search(DELIBERATING, text, re.I) is not None
-            or re.search(r"\b(?:if|unless)\b", text, re.I) is not None)
+    """Does the reply hold the decision back: a condition (``condition_of``), a hypothetical, doubt or a deferral
+    anywhere in it (``instruction.undecided``)?"""
+    return condition_of(text) is not None or undecided(text)
